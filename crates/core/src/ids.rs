@@ -1,0 +1,66 @@
+//! Typed ids: UUIDv7 (time-ordered, so indexes stay append-mostly) wrapped in
+//! one newtype per entity so a contact id can never be passed where a
+//! workspace id is expected.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+macro_rules! id_type {
+    ($($(#[$meta:meta])* $name:ident),* $(,)?) => {$(
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub Uuid);
+
+        impl $name {
+            /// A fresh, time-ordered id.
+            pub fn new() -> Self {
+                Self(Uuid::now_v7())
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = uuid::Error;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Uuid::parse_str(s).map(Self)
+            }
+        }
+
+        impl From<Uuid> for $name {
+            fn from(u: Uuid) -> Self {
+                Self(u)
+            }
+        }
+    )*};
+}
+
+id_type!(
+    /// A tenant: an agency or one of its client accounts.
+    WorkspaceId,
+    /// A person who signs in.
+    UserId,
+    /// A workspace API key.
+    ApiKeyId,
+    /// A pending invitation to join a workspace.
+    InvitationId,
+    /// A domain event in the outbox.
+    EventId,
+    /// A queued job.
+    JobId,
+    /// A message (email, SMS, ...) recorded by a channel.
+    MessageId,
+    /// An audit log entry.
+    AuditId,
+);

@@ -1,0 +1,13 @@
+#![doc = include_str!("../README.md")]
+
+pub mod actor;
+pub mod clock;
+pub mod crypto;
+pub mod ids;
+pub mod tenancy;
+pub mod validate;
+
+pub use actor::{Actor, ActorKind};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use ids::*;
+pub use tenancy::{Locale, Role};

@@ -1,0 +1,67 @@
+//! Domain events: the outbox every capability writes to, in the same
+//! transaction as the change it describes. The automation engine and the
+//! contact timeline read from here.
+
+use crate::{DbResult, Ts, Tx, with_pool, with_tx};
+use af_core::{Actor, EventId, WorkspaceId};
+use uuid::Uuid;
+
+#[derive(Debug, Clone)]
+pub struct NewEvent<'a> {
+    pub workspace: WorkspaceId,
+    /// e.g. `workspace.updated`, `contact.created`, `deal.stage_changed`.
+    pub kind: &'a str,
+    pub entity_type: &'a str,
+    pub entity_id: Option<String>,
+    pub actor: &'a Actor,
+    /// Old and new values, ids: whatever a consumer needs.
+    pub data: serde_json::Value,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct Event {
+    pub id: Uuid,
+    pub workspace_id: Uuid,
+    pub kind: String,
+    pub entity_type: String,
+    pub entity_id: Option<String>,
+    pub actor_type: String,
+    pub actor_id: Option<Uuid>,
+    pub data: String,
+    pub occurred_at: Ts,
+}
+
+pub async fn insert_event(tx: &mut Tx, e: &NewEvent<'_>, now: Ts) -> DbResult<EventId> {
+    let id = EventId::new();
+    with_tx!(tx, c => {
+        sqlx::query(
+            "INSERT INTO events (id, workspace_id, kind, entity_type, entity_id, actor_type, actor_id, data, occurred_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(id.0)
+        .bind(e.workspace.0)
+        .bind(e.kind)
+        .bind(e.entity_type)
+        .bind(&e.entity_id)
+        .bind(e.actor.kind.as_str())
+        .bind(e.actor.id)
+        .bind(e.data.to_string())
+        .bind(now)
+        .execute(&mut *c)
+        .await?;
+    });
+    Ok(id)
+}
+
+pub async fn list_events(db: &crate::Db, ws: WorkspaceId, limit: i64) -> DbResult<Vec<Event>> {
+    Ok(with_pool!(db, p => {
+        sqlx::query_as::<_, Event>(
+            "SELECT id, workspace_id, kind, entity_type, entity_id, actor_type, actor_id, data, occurred_at
+             FROM events WHERE workspace_id = $1 ORDER BY occurred_at DESC, id DESC LIMIT $2",
+        )
+        .bind(ws.0)
+        .bind(limit)
+        .fetch_all(p)
+        .await?
+    }))
+}

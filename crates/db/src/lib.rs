@@ -1,0 +1,56 @@
+#![doc = include_str!("../README.md")]
+
+mod error;
+mod pool;
+mod ts;
+
+pub mod api_keys;
+pub mod audit;
+pub mod auth_tokens;
+pub mod events;
+pub mod jobs;
+pub mod login_attempts;
+pub mod messages;
+pub mod sessions;
+pub mod testing;
+pub mod users;
+pub mod workspaces;
+
+pub use error::DbError;
+pub use pool::{Backend, Db, Tx};
+pub use ts::Ts;
+
+/// Result of a database operation.
+pub type DbResult<T> = Result<T, DbError>;
+
+/// Runs `$body` with `$p` bound to the backend's pool (`&SqlitePool` or
+/// `&PgPool`). The body is compiled once per backend, so the same SQL text
+/// and binds serve both.
+#[macro_export]
+macro_rules! with_pool {
+    ($db:expr, $p:ident => $body:expr) => {
+        match $db {
+            $crate::Db::Sqlite($p) => $body,
+            $crate::Db::Pg($p) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$c` bound to the transaction's connection
+/// (`&mut SqliteConnection` or `&mut PgConnection`). Reborrow with `&mut *$c`
+/// to run several statements.
+#[macro_export]
+macro_rules! with_tx {
+    ($tx:expr, $c:ident => $body:expr) => {
+        match $tx {
+            $crate::Tx::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            $crate::Tx::Pg(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}

@@ -1,0 +1,70 @@
+//! Fresh, migrated databases for tests: a new SQLite file in a temp folder,
+//! or a new database on the PostgreSQL server, per test, so tests run in
+//! parallel without sharing state.
+//!
+//! `AF_TEST_BACKEND=sqlite|postgres` picks the backend (default sqlite);
+//! `AF_TEST_PG_URL` is the server (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`). Test databases are named
+//! `af_test_*`; `.ci/run` drops leftovers.
+
+use crate::{Backend, Db};
+use sqlx::Connection;
+
+/// A migrated database that lives as long as this value (the SQLite file's
+/// folder is removed on drop).
+pub struct TestDb {
+    pub db: Db,
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// The backend chosen by `AF_TEST_BACKEND`.
+pub fn test_backend() -> Backend {
+    match std::env::var("AF_TEST_BACKEND").as_deref() {
+        Ok("postgres") | Ok("pg") => Backend::Postgres,
+        _ => Backend::Sqlite,
+    }
+}
+
+fn pg_server_url() -> String {
+    std::env::var("AF_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// A fresh migrated database on the backend chosen by `AF_TEST_BACKEND`.
+pub async fn fresh_db() -> TestDb {
+    fresh_db_on(test_backend()).await
+}
+
+/// A fresh unmigrated database URL on `backend` (and the temp folder that
+/// holds a SQLite file).
+pub async fn fresh_url_on(backend: Backend) -> (String, Option<tempfile::TempDir>) {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}", dir.path().join("test.db").display());
+            (url, Some(dir))
+        }
+        Backend::Postgres => {
+            let server = pg_server_url();
+            let name = format!("af_test_{}", uuid::Uuid::now_v7().simple());
+            let mut conn = sqlx::PgConnection::connect(&server)
+                .await
+                .expect("PostgreSQL reachable at AF_TEST_PG_URL (start it, or use AF_TEST_BACKEND=sqlite)");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut conn)
+                .await
+                .expect("create test database");
+            let _ = conn.close().await;
+            let base = server.rsplit_once('/').map(|(b, _)| b).unwrap_or(&server);
+            (format!("{base}/{name}"), None)
+        }
+    }
+}
+
+/// A fresh migrated database on `backend`.
+pub async fn fresh_db_on(backend: Backend) -> TestDb {
+    let (url, dir) = fresh_url_on(backend).await;
+    let db = Db::connect(&url).await.expect("connect to test database");
+    db.migrate().await.expect("migrate test database");
+    TestDb { db, url, _dir: dir }
+}
