@@ -17,3 +17,15 @@
     }
   });
 })();
+
+// Selects marked data-autosubmit (the workspace switcher) submit their form
+// on change; a <noscript> button covers browsers without JS.
+(function () {
+  "use strict";
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el && el.matches && el.matches("select[data-autosubmit]") && el.form) {
+      el.form.requestSubmit();
+    }
+  });
+})();

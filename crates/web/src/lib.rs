@@ -1,1 +1,110 @@
-pub fn _x(){}
+#![doc = include_str!("../README.md")]
+
+pub mod api;
+pub mod assets;
+pub mod auth;
+pub mod error;
+pub mod health;
+pub mod i18n;
+pub mod mail;
+pub mod middleware;
+pub mod pages;
+pub mod session_store;
+pub mod state;
+
+pub use state::{AppState, WebConfig};
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use pages::{messages, public, settings, shell, workspaces};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+/// Largest request body accepted anywhere (logo uploads are the biggest).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The whole HTTP application.
+pub fn router(state: AppState) -> Router {
+    let sessions = SessionManagerLayer::new(session_store::DbSessionStore::new(state.db.clone(), state.clock.clone()))
+        .with_name("af_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.config.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(time::Duration::days(14)));
+
+    // Pages used with the session cookie: CSRF-checked.
+    let browser = Router::new()
+        .route("/", get(public::root))
+        .route("/login", get(public::login_page).post(public::login))
+        .route("/logout", post(public::logout))
+        .route("/password/forgot", get(public::forgot_page).post(public::forgot))
+        .route("/password/reset/{token}", get(public::reset_page).post(public::reset))
+        .route("/invite/{token}", get(public::invite_page).post(public::accept_invite))
+        .route("/dashboard", get(shell::dashboard))
+        .route("/contacts", get(shell::contacts))
+        .route("/pipelines", get(shell::pipelines))
+        .route("/forms", get(shell::forms))
+        .route("/calendars", get(shell::calendars))
+        .route("/automations", get(shell::automations))
+        .route("/reports", get(shell::reports))
+        .route("/messages", get(messages::list_messages))
+        .route("/messages/{id}", get(messages::show_message))
+        .route("/workspaces/switch", post(workspaces::switch_workspace))
+        .route("/workspaces/new", get(workspaces::new_workspace_page))
+        .route("/workspaces", post(workspaces::create_workspace))
+        .route("/settings", get(settings::workspace_settings).post(settings::update_workspace_settings))
+        .route("/settings/logo", post(settings::upload_logo))
+        .route("/settings/members", get(settings::list_members))
+        .route("/settings/members/invite", post(settings::invite_member))
+        .route("/settings/members/{user_id}/role", post(settings::change_member_role))
+        .route("/settings/members/{user_id}/remove", post(settings::remove_member))
+        .route("/settings/invitations/{id}/revoke", post(settings::revoke_invitation))
+        .route("/settings/api-keys", get(settings::list_api_keys).post(settings::create_api_key))
+        .route("/settings/api-keys/{id}/revoke", post(settings::revoke_api_key))
+        .route("/settings/profile", get(settings::profile).post(settings::update_profile))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::csrf::verify))
+        .layer(sessions);
+
+    // Authenticated by API key, never by cookie: no session, no CSRF.
+    let api = Router::new()
+        .route("/api/v1/workspace", get(api::get_workspace))
+        .route("/api/v1/api-keys", get(api::list_api_keys))
+        .route("/api/v1/api-keys/{id}", get(api::get_api_key))
+        .route("/api/{*rest}", axum::routing::any(api::api_not_found));
+
+    let public_assets = Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
+        .route("/assets/{*path}", get(assets::serve_asset))
+        .route("/w/{slug}/logo", get(settings::workspace_logo));
+
+    Router::new()
+        .merge(browser)
+        .merge(api)
+        .merge(public_assets)
+        .fallback(|| async { error::AppError::NotFound })
+        .layer(axum::middleware::from_fn(middleware::locale::layer))
+        .layer(axum::middleware::from_fn(middleware::metrics::track))
+        .layer(axum::middleware::from_fn(middleware::security::headers))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(
+            // Span per request with the route template, never the raw URI:
+            // reset and invitation links carry secrets in their path.
+            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                let route = req
+                    .extensions()
+                    .get::<axum::extract::MatchedPath>()
+                    .map(|p| p.as_str().to_string())
+                    .unwrap_or_default();
+                tracing::info_span!("http", method = %req.method(), route)
+            }),
+        )
+        .layer(CatchPanicLayer::new())
+        .with_state(state)
+}

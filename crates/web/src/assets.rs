@@ -1,0 +1,100 @@
+//! Static assets (CSS, vendored JS) embedded in the binary and served under
+//! content-hashed names with a year-long immutable cache: a new build changes
+//! the name, so browsers never run stale code, and no CDN is involved.
+
+use axum::extract::Path;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use rust_embed::RustEmbed;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+#[derive(RustEmbed)]
+#[folder = "../../assets/"]
+#[include = "dist/*.css"]
+#[include = "vendor/*.js"]
+#[include = "js/*.js"]
+struct Embedded;
+
+/// The hashed URLs of the assets templates link to.
+#[derive(Debug)]
+pub struct AssetUrls {
+    pub css: String,
+    pub htmx: String,
+    pub alpine: String,
+    pub sortable: String,
+    pub app: String,
+}
+
+struct Table {
+    /// hashed name (as requested) → embedded path
+    by_hashed: HashMap<String, String>,
+    urls: AssetUrls,
+}
+
+fn table() -> &'static Table {
+    static TABLE: OnceLock<Table> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut by_hashed = HashMap::new();
+        let mut url_of = HashMap::new();
+        for path in Embedded::iter() {
+            let Some(file) = Embedded::get(&path) else { continue };
+            let hash = hex::encode(&Sha256::digest(&file.data)[..5]);
+            let hashed = match path.rsplit_once('.') {
+                Some((stem, ext)) => format!("{stem}.{hash}.{ext}"),
+                None => format!("{path}.{hash}"),
+            };
+            url_of.insert(path.to_string(), format!("/assets/{hashed}"));
+            by_hashed.insert(hashed, path.to_string());
+        }
+        let url = |p: &str| url_of.get(p).cloned().unwrap_or_else(|| format!("/assets/missing/{p}"));
+        let urls = AssetUrls {
+            css: url("dist/app.css"),
+            htmx: url("vendor/htmx-2.0.11.min.js"),
+            alpine: url("vendor/alpine-csp-3.17.4.min.js"),
+            sortable: url("vendor/sortable-1.15.7.min.js"),
+            app: url("js/app.js"),
+        };
+        Table { by_hashed, urls }
+    })
+}
+
+/// URLs for templates.
+pub fn urls() -> &'static AssetUrls {
+    &table().urls
+}
+
+/// `GET /assets/{*path}`: only hashed names are served.
+pub async fn serve_asset(Path(path): Path<String>) -> Response {
+    let Some(real) = table().by_hashed.get(&path) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let Some(file) = Embedded::get(real) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let content_type = match real.rsplit('.').next() {
+        Some("css") => "text/css; charset=utf-8",
+        Some("js") => "text/javascript; charset=utf-8",
+        _ => "application/octet-stream",
+    };
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")),
+        ],
+        file.data.into_owned(),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_linked_asset_is_embedded() {
+        let u = super::urls();
+        for url in [&u.css, &u.htmx, &u.alpine, &u.sortable, &u.app] {
+            assert!(!url.contains("/missing/"), "{url} is not embedded");
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! The interface's text in Spanish and English.
+//!
+//! Every string is a field of [`Tr`], filled for both languages by one
+//! macro: a string missing in either language is a compile error, and a
+//! template naming a string that does not exist is one too.
+
+use af_core::Locale;
+
+macro_rules! translations {
+    ($($key:ident: $es:literal, $en:literal;)*) => {
+        /// All user-visible strings of one language.
+        #[derive(Debug)]
+        pub struct Tr {
+            $(pub $key: &'static str,)*
+        }
+
+        /// Spanish (the default).
+        pub static ES: Tr = Tr { $($key: $es,)* };
+        /// English.
+        pub static EN: Tr = Tr { $($key: $en,)* };
+    };
+}
+
+/// The strings of `locale`.
+pub fn tr(locale: Locale) -> &'static Tr {
+    match locale {
+        Locale::Es => &ES,
+        Locale::En => &EN,
+    }
+}
+
+impl Tr {
+    pub fn role(&self, role: af_core::Role) -> &'static str {
+        match role {
+            af_core::Role::Owner => self.role_owner,
+            af_core::Role::Admin => self.role_admin,
+            af_core::Role::Member => self.role_member,
+        }
+    }
+}
+
+translations! {
+    nav_label: "Navegación principal", "Main navigation";
+    nav_dashboard: "Panel", "Dashboard";
+    nav_contacts: "Contactos", "Contacts";
+    nav_pipelines: "Embudos", "Pipelines";
+    nav_forms: "Formularios", "Forms";
+    nav_calendars: "Calendarios", "Calendars";
+    nav_automations: "Automatizaciones", "Automations";
+    nav_messages: "Mensajes", "Messages";
+    nav_reports: "Informes", "Reports";
+    nav_settings: "Configuración", "Settings";
+    workspace: "Espacio de trabajo", "Workspace";
+    switch: "Cambiar", "Switch";
+    new_workspace: "Nuevo espacio de trabajo", "New workspace";
+    new_workspace_hint: "Serás propietario del nuevo espacio. Zona horaria, idioma y país se copian del actual y puedes cambiarlos en Configuración.", "You will own the new workspace. Time zone, language and country are copied from the current one and can be changed in Settings.";
+    profile: "Mi perfil", "My profile";
+    logout: "Cerrar sesión", "Sign out";
+    sign_in: "Iniciar sesión", "Sign in";
+    email: "Correo electrónico", "Email";
+    password: "Contraseña", "Password";
+    forgot_password: "¿Olvidaste tu contraseña?", "Forgot your password?";
+    reset_password: "Restablecer contraseña", "Reset password";
+    reset_intro: "Escribe tu correo y te enviaremos un enlace para elegir una contraseña nueva.", "Enter your email and we will send you a link to choose a new password.";
+    send_link: "Enviar enlace", "Send link";
+    back_to_sign_in: "Volver a iniciar sesión", "Back to sign in";
+    choose_password: "Elige una contraseña nueva", "Choose a new password";
+    new_password: "Contraseña nueva (mínimo 10 caracteres)", "New password (at least 10 characters)";
+    save_password: "Guardar contraseña", "Save password";
+    invitation: "Invitación", "Invitation";
+    invited_to: "Te invitaron a", "You were invited to";
+    join_workspace: "Unirme al espacio de trabajo", "Join the workspace";
+    invite_sign_in_first: "Ya existe una cuenta con este correo. Inicia sesión con ella para aceptar la invitación.", "An account with this email already exists. Sign in with it to accept the invitation.";
+    invite_wrong_user: "Esta invitación es para otro correo. Cierra sesión e ingresa con la cuenta invitada.", "This invitation is for another email. Sign out and sign in with the invited account.";
+    your_name: "Nombre", "Name";
+    create_account_and_join: "Crear cuenta y unirme", "Create account and join";
+    go_home: "Ir al inicio", "Go to the start page";
+    welcome: "Hola", "Hello";
+    dashboard_pending: "Los paneles con gráficos (embudo, fuentes de leads, automatizaciones, mensajes) todavía no están construidos. Llegarán con el módulo de informes.", "Dashboards with charts (funnel, lead sources, automations, messages) are not built yet. They arrive with the reports module.";
+    not_built_yet: "Esta sección todavía no está construida. Aparecerá aquí en cuanto esté lista; no mostramos datos de ejemplo.", "This section is not built yet. It will appear here as soon as it is ready; we show no sample data.";
+    outbox_intro: "Bandeja de salida integrada: registra cada mensaje enviado mientras no haya un proveedor real configurado.", "Built-in outbox: records every message sent while no real provider is configured.";
+    outbox_empty: "Todavía no hay mensajes.", "No messages yet.";
+    when: "Fecha", "Date";
+    channel: "Canal", "Channel";
+    recipient: "Destinatario", "Recipient";
+    subject: "Asunto", "Subject";
+    status: "Estado", "Status";
+    no_subject: "(sin asunto)", "(no subject)";
+    tab_workspace: "Espacio de trabajo", "Workspace";
+    tab_members: "Miembros", "Members";
+    tab_api_keys: "Claves API", "API keys";
+    save: "Guardar", "Save";
+    create: "Crear", "Create";
+    logo: "Logotipo", "Logo";
+    logo_hint: "PNG, JPEG, WebP o GIF, hasta 512 KB. Se muestra en las páginas públicas y correos.", "PNG, JPEG, WebP or GIF, up to 512 KB. Shown on public pages and emails.";
+    upload: "Subir", "Upload";
+    ws_name: "Nombre", "Name";
+    ws_slug: "Identificador (URL)", "Identifier (URL)";
+    ws_time_zone: "Zona horaria", "Time zone";
+    ws_locale: "Idioma", "Language";
+    ws_country: "País por defecto (teléfonos)", "Default country (phone numbers)";
+    ws_brand_color: "Color de marca", "Brand colour";
+    ws_sender_name: "Nombre del remitente", "Sender name";
+    lang_es: "Español", "Spanish";
+    lang_en: "Inglés", "English";
+    language: "Idioma", "Language";
+    language_workspace_default: "El del espacio de trabajo", "The workspace's";
+    role: "Rol", "Role";
+    role_owner: "Propietario", "Owner";
+    role_admin: "Administrador", "Admin";
+    role_member: "Miembro", "Member";
+    remove: "Quitar", "Remove";
+    invite_member: "Invitar a un miembro", "Invite a member";
+    send_invite: "Crear invitación", "Create invitation";
+    invite_created: "Invitación creada. Enviamos este enlace por correo; también puedes compartirlo tú (caduca en 7 días):", "Invitation created. We emailed this link; you can also share it yourself (expires in 7 days):";
+    pending_invitations: "Invitaciones pendientes", "Pending invitations";
+    expires: "caduca", "expires";
+    revoke: "Revocar", "Revoke";
+    revoked: "Revocada", "Revoked";
+    key_shown_once: "Copia la clave ahora: no la volverás a ver.", "Copy the key now: you will not see it again.";
+    key_name: "Nombre de la clave", "Key name";
+    key_prefix: "Prefijo", "Prefix";
+    create_key: "Crear clave", "Create key";
+    no_keys: "Todavía no hay claves API.", "No API keys yet.";
+    created: "Creada", "Created";
+    last_used: "Último uso", "Last used";
+    never: "nunca", "never";
+    flash_saved: "Cambios guardados.", "Changes saved.";
+    flash_profile_saved: "Perfil guardado.", "Profile saved.";
+    flash_logo_saved: "Logotipo actualizado.", "Logo updated.";
+    flash_role_changed: "Rol actualizado.", "Role updated.";
+    flash_member_removed: "Miembro quitado.", "Member removed.";
+    flash_invite_revoked: "Invitación revocada.", "Invitation revoked.";
+    flash_key_revoked: "Clave revocada.", "Key revoked.";
+    flash_workspace_created: "Espacio de trabajo creado.", "Workspace created.";
+    flash_joined: "Te uniste al espacio de trabajo.", "You joined the workspace.";
+    reset_sent: "Si existe una cuenta con ese correo, te enviamos un enlace para restablecer la contraseña.", "If an account with that email exists, we sent it a link to reset the password.";
+    password_changed: "Contraseña actualizada. Ya puedes iniciar sesión.", "Password updated. You can sign in now.";
+    err_invalid_credentials: "Correo o contraseña incorrectos.", "Wrong email or password.";
+    err_too_many_attempts: "Demasiados intentos fallidos. Espera unos minutos e inténtalo de nuevo.", "Too many failed attempts. Wait a few minutes and try again.";
+    err_reset_invalid: "El enlace no es válido o ya caducó. Pide uno nuevo.", "The link is not valid or has expired. Ask for a new one.";
+    err_invite_invalid: "La invitación no es válida, ya se usó o caducó.", "The invitation is not valid, was already used or has expired.";
+    err_last_owner: "El espacio de trabajo necesita al menos un propietario.", "The workspace needs at least one owner.";
+    err_owner_only: "Solo un propietario puede dar o quitar el rol de propietario.", "Only an owner can grant or take away the owner role.";
+    err_slug_taken: "Ese identificador ya está en uso.", "That identifier is already taken.";
+    err_invalid_slug: "Usa de 2 a 40 letras minúsculas, números o guiones (sin guion al inicio o al final).", "Use 2 to 40 lowercase letters, digits or hyphens (no hyphen at the start or end).";
+    err_invalid_name: "Escribe un nombre (máximo 120 caracteres).", "Enter a name (at most 120 characters).";
+    err_invalid_email: "Escribe un correo válido.", "Enter a valid email.";
+    err_invalid_time_zone: "Elige una zona horaria válida, por ejemplo America/Mexico_City.", "Choose a valid time zone, for example America/Mexico_City.";
+    err_invalid_country: "Usa un código de país de dos letras, por ejemplo MX.", "Use a two-letter country code, for example MX.";
+    err_invalid_color: "Usa un color como #4f46e5.", "Use a colour like #4f46e5.";
+    err_invalid_locale: "Elige español o inglés.", "Choose Spanish or English.";
+    err_invalid_role: "Elige un rol válido.", "Choose a valid role.";
+    err_password_rules: "La contraseña debe tener entre 10 y 256 caracteres.", "The password must have between 10 and 256 characters.";
+    err_logo: "El logotipo debe ser PNG, JPEG, WebP o GIF de hasta 512 KB.", "The logo must be a PNG, JPEG, WebP or GIF of at most 512 KB.";
+    err_already_member: "Esa persona ya es miembro.", "That person is already a member.";
+    err_csrf: "El formulario caducó o no proviene de esta aplicación. Recarga la página e inténtalo de nuevo.", "The form has expired or did not come from this application. Reload the page and try again.";
+    title_not_found: "No encontrado", "Not found";
+    err_not_found: "Lo que buscas no existe o no pertenece a este espacio de trabajo.", "What you are looking for does not exist or does not belong to this workspace.";
+    title_forbidden: "Sin permiso", "Not allowed";
+    err_forbidden: "Tu rol no permite esta acción.", "Your role does not allow this action.";
+    title_error: "Algo salió mal", "Something went wrong";
+    err_generic: "No pudimos completar la acción. Ya quedó registrado; inténtalo de nuevo en un momento.", "We could not complete the action. It has been logged; try again in a moment.";
+    title_bad_request: "Solicitud no válida", "Invalid request";
+    title_too_many: "Demasiadas solicitudes", "Too many requests";
+    no_workspace: "Tu cuenta no pertenece a ningún espacio de trabajo. Pide una invitación a un administrador.", "Your account does not belong to any workspace. Ask an admin for an invitation.";
+    reset_email_subject: "Restablece tu contraseña de AgencyFlow", "Reset your AgencyFlow password";
+    reset_email_body: "Hola {name}:\n\nAlguien (esperamos que tú) pidió restablecer la contraseña de tu cuenta de AgencyFlow. Para elegir una nueva, abre este enlace (caduca en 1 hora):\n\n{link}\n\nSi no fuiste tú, ignora este correo: tu contraseña no cambia.", "Hi {name},\n\nSomeone (hopefully you) asked to reset the password of your AgencyFlow account. To choose a new one, open this link (it expires in 1 hour):\n\n{link}\n\nIf it was not you, ignore this email: your password does not change.";
+    invite_email_subject: "Te invitaron a {workspace} en AgencyFlow", "You were invited to {workspace} on AgencyFlow";
+    invite_email_body: "Hola:\n\n{inviter} te invitó a unirte a {workspace} en AgencyFlow como {role}. Acepta la invitación con este enlace (caduca en 7 días):\n\n{link}", "Hi,\n\n{inviter} invited you to join {workspace} on AgencyFlow as {role}. Accept the invitation with this link (it expires in 7 days):\n\n{link}";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spanish_and_english_differ_where_words_differ() {
+        assert_eq!(tr(Locale::Es).nav_contacts, "Contactos");
+        assert_eq!(tr(Locale::En).nav_contacts, "Contacts");
+        assert_eq!(tr(Locale::En).role(af_core::Role::Admin), "Admin");
+    }
+
+    #[test]
+    fn email_templates_keep_their_placeholders_in_both_languages() {
+        for t in [&ES, &EN] {
+            assert!(t.reset_email_body.contains("{link}") && t.reset_email_body.contains("{name}"));
+            for p in ["{link}", "{inviter}", "{workspace}", "{role}"] {
+                assert!(t.invite_email_body.contains(p), "{p}");
+            }
+        }
+    }
+}

@@ -1,0 +1,459 @@
+//! Pages for people who are not signed in: login, logout, password reset,
+//! invitations.
+
+use crate::assets::{self, AssetUrls};
+use crate::auth::{self, ClientIp, csrf_token, sign_in};
+use crate::error::{AppError, AppResult};
+use crate::i18n::{Tr, tr};
+use crate::mail;
+use crate::state::{AppState, RequestLocale};
+use af_core::{Actor, Locale, crypto, validate};
+use af_db::audit::{NewAudit, insert_audit, insert_audit_now};
+use af_db::{Ts, auth_tokens, login_attempts, sessions, users, workspaces};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use jiff::SignedDuration;
+use serde::Deserialize;
+use tower_sessions::Session;
+
+impl FromRequestParts<AppState> for RequestLocale {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.get::<RequestLocale>().copied().unwrap_or(RequestLocale(Locale::Es)))
+    }
+}
+
+/// What every public page template needs.
+pub struct PublicPage {
+    pub t: &'static Tr,
+    pub lang: &'static str,
+    pub assets: &'static AssetUrls,
+    pub csrf: String,
+    pub error: Option<String>,
+    pub notice: Option<String>,
+}
+
+impl PublicPage {
+    /// For pages without forms (error pages): no session needed.
+    pub fn bare(locale: Locale) -> Self {
+        Self { t: tr(locale), lang: locale.as_str(), assets: assets::urls(), csrf: String::new(), error: None, notice: None }
+    }
+
+    pub async fn new(locale: Locale, session: &Session) -> AppResult<Self> {
+        Ok(Self { csrf: csrf_token(session).await?, ..Self::bare(locale) })
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "public/error.html")]
+pub struct ErrorTemplate {
+    pub page: PublicPage,
+    pub title: String,
+    pub message: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "public/login.html")]
+struct LoginTemplate {
+    page: PublicPage,
+    next: String,
+    email: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LoginQuery {
+    next: String,
+    notice: String,
+}
+
+/// Only local paths are followed after sign-in (no open redirect).
+fn safe_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") { next } else { "/dashboard" }
+}
+
+pub async fn login_page(
+    RequestLocale(locale): RequestLocale,
+    session: Session,
+    Query(q): Query<LoginQuery>,
+) -> AppResult<impl IntoResponse> {
+    let mut page = PublicPage::new(locale, &session).await?;
+    if q.notice == "password_changed" {
+        page.notice = Some(page.t.password_changed.into());
+    }
+    Ok(LoginTemplate { page, next: q.next, email: String::new() })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+    next: String,
+}
+
+pub async fn login(
+    State(st): State<AppState>,
+    RequestLocale(locale): RequestLocale,
+    ClientIp(ip): ClientIp,
+    session: Session,
+    Form(f): Form<LoginForm>,
+) -> AppResult<Response> {
+    let now = st.now();
+    let email_key = validate::email_key(&f.email);
+    let since = Ts::new(now.0 - SignedDuration::from_mins(st.config.login_window_minutes));
+    let (by_email, by_ip) = login_attempts::count_recent_failures(&st.db, &email_key, &ip, since).await?;
+    let mut page = PublicPage::new(locale, &session).await?;
+    if by_email >= st.config.login_max_failures_per_email || by_ip >= st.config.login_max_failures_per_ip {
+        page.error = Some(page.t.err_too_many_attempts.into());
+        let retry = (st.config.login_window_minutes * 60).to_string();
+        let body = LoginTemplate { page, next: f.next, email: f.email };
+        return Ok((StatusCode::TOO_MANY_REQUESTS, [("retry-after", retry)], body).into_response());
+    }
+    let user = users::find_user_by_email(&st.db, &f.email).await?;
+    let ok = auth::verify_password(user.as_ref().map(|u| u.password_hash.clone()), f.password).await;
+    login_attempts::insert_login_attempt(&st.db, &email_key, &ip, ok && user.is_some(), now).await?;
+    let Some(user) = user.filter(|_| ok) else {
+        let actor = Actor { kind: af_core::ActorKind::System, id: None, label: email_key.clone() };
+        let audit = NewAudit {
+            workspace: None,
+            actor: &actor,
+            action: "auth.login_failed",
+            target_type: None,
+            target_id: None,
+            result: "denied",
+            details: serde_json::json!({}),
+            ip: Some(&ip),
+        };
+        insert_audit_now(&st.db, &audit, now).await?;
+        page.error = Some(page.t.err_invalid_credentials.into());
+        let body = LoginTemplate { page, next: f.next, email: f.email };
+        return Ok((StatusCode::UNAUTHORIZED, body).into_response());
+    };
+    let first_ws = workspaces::list_workspaces_for_user(&st.db, user.id).await?.first().map(|w| w.workspace.id);
+    sign_in(&session, user.id, first_ws).await?;
+    users::touch_last_login(&st.db, user.id, now).await?;
+    let actor = Actor::user(user.id, &user.email);
+    let audit = NewAudit {
+        workspace: None,
+        actor: &actor,
+        action: "auth.login",
+        target_type: Some("user"),
+        target_id: Some(user.id.to_string()),
+        result: "ok",
+        details: serde_json::json!({}),
+        ip: Some(&ip),
+    };
+    insert_audit_now(&st.db, &audit, now).await?;
+    Ok(Redirect::to(safe_next(&f.next)).into_response())
+}
+
+pub async fn logout(session: Session) -> AppResult<Redirect> {
+    session.flush().await?;
+    Ok(Redirect::to("/login"))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "public/forgot.html")]
+struct ForgotTemplate {
+    page: PublicPage,
+}
+
+pub async fn forgot_page(RequestLocale(locale): RequestLocale, session: Session) -> AppResult<impl IntoResponse> {
+    Ok(ForgotTemplate { page: PublicPage::new(locale, &session).await? })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct EmailForm {
+    email: String,
+}
+
+/// Always answers the same, whether or not the account exists, so the form
+/// cannot be used to find out who has an account.
+pub async fn forgot(
+    State(st): State<AppState>,
+    RequestLocale(locale): RequestLocale,
+    ClientIp(ip): ClientIp,
+    session: Session,
+    Form(f): Form<EmailForm>,
+) -> AppResult<impl IntoResponse> {
+    let mut page = PublicPage::new(locale, &session).await?;
+    page.notice = Some(page.t.reset_sent.into());
+    if let Ok(email) = validate::email(&f.email)
+        && let Some(user) = users::find_user_by_email(&st.db, &email).await?
+    {
+        let now = st.now();
+        let token = crypto::random_token(32);
+        let expires = Ts::new(now.0 + SignedDuration::from_hours(1));
+        let memberships = workspaces::list_workspaces_for_user(&st.db, user.id).await?;
+        let ut = tr(user.locale().unwrap_or(locale));
+        let link = st.link(&format!("/password/reset/{token}"));
+        let body = ut.reset_email_body.replace("{name}", &user.name).replace("{link}", &link);
+        let mut tx = st.db.begin().await?;
+        auth_tokens::insert_password_reset(&mut tx, user.id, &crypto::sha256_hex(&token), now, expires).await?;
+        // The built-in outbox of the user's first workspace holds the email
+        // until a real email provider is configured (channels issue).
+        if let Some(ws) = memberships.first() {
+            mail::record_system_email(&mut tx, ws.workspace.id, &user.email, ut.reset_email_subject, &body, now).await?;
+        }
+        let actor = Actor::user(user.id, &user.email);
+        let audit = NewAudit {
+            workspace: None,
+            actor: &actor,
+            action: "auth.password_reset_requested",
+            target_type: Some("user"),
+            target_id: Some(user.id.to_string()),
+            result: "ok",
+            details: serde_json::json!({}),
+            ip: Some(&ip),
+        };
+        insert_audit(&mut tx, &audit, now).await?;
+        tx.commit().await?;
+    }
+    Ok(ForgotTemplate { page })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "public/reset.html")]
+struct ResetTemplate {
+    page: PublicPage,
+    valid: bool,
+}
+
+pub async fn reset_page(
+    State(st): State<AppState>,
+    RequestLocale(locale): RequestLocale,
+    session: Session,
+    Path(token): Path<String>,
+) -> AppResult<Response> {
+    let mut page = PublicPage::new(locale, &session).await?;
+    let valid = auth_tokens::find_password_reset_user(&st.db, &crypto::sha256_hex(&token), st.now()).await?.is_some();
+    if !valid {
+        page.error = Some(page.t.err_reset_invalid.into());
+        return Ok((StatusCode::NOT_FOUND, ResetTemplate { page, valid }).into_response());
+    }
+    Ok(ResetTemplate { page, valid }.into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PasswordForm {
+    password: String,
+}
+
+pub async fn reset(
+    State(st): State<AppState>,
+    RequestLocale(locale): RequestLocale,
+    ClientIp(ip): ClientIp,
+    session: Session,
+    Path(token): Path<String>,
+    Form(f): Form<PasswordForm>,
+) -> AppResult<Response> {
+    let mut page = PublicPage::new(locale, &session).await?;
+    if validate::new_password(&f.password).is_err() {
+        page.error = Some(page.t.err_password_rules.into());
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, ResetTemplate { page, valid: true }).into_response());
+    }
+    let hash = auth::hash_password(f.password).await?;
+    let now = st.now();
+    let mut tx = st.db.begin().await?;
+    let Some(user_id) = auth_tokens::consume_password_reset(&mut tx, &crypto::sha256_hex(&token), now).await? else {
+        page.error = Some(page.t.err_reset_invalid.into());
+        return Ok((StatusCode::NOT_FOUND, ResetTemplate { page, valid: false }).into_response());
+    };
+    users::update_password(&mut tx, user_id, &hash, now).await?;
+    let actor = Actor { kind: af_core::ActorKind::User, id: Some(user_id.0), label: "password reset link".into() };
+    let audit = NewAudit {
+        workspace: None,
+        actor: &actor,
+        action: "auth.password_reset",
+        target_type: Some("user"),
+        target_id: Some(user_id.to_string()),
+        result: "ok",
+        details: serde_json::json!({}),
+        ip: Some(&ip),
+    };
+    insert_audit(&mut tx, &audit, now).await?;
+    tx.commit().await?;
+    // Whoever knew the old password is signed out everywhere.
+    sessions::delete_sessions_of_user(&st.db, user_id).await?;
+    Ok(Redirect::to("/login?notice=password_changed").into_response())
+}
+
+/// What the invitation page offers the visitor.
+pub enum InviteMode {
+    /// Signed in as the invited email: one click to join.
+    Join,
+    /// The email has an account, but the visitor is not signed in.
+    SignInFirst,
+    /// No account with that email yet: create one here.
+    Register,
+    /// Signed in as someone else.
+    WrongUser,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "public/invite.html")]
+struct InviteTemplate {
+    page: PublicPage,
+    workspace_name: Option<String>,
+    role_label: String,
+    email: String,
+    mode: InviteMode,
+    next_encoded: String,
+}
+
+struct InviteContext {
+    invitation: auth_tokens::Invitation,
+    workspace: workspaces::Workspace,
+    signed_in: Option<users::User>,
+    existing: Option<users::User>,
+}
+
+async fn load_invite(st: &AppState, session: &Session, token: &str) -> AppResult<Option<InviteContext>> {
+    let Some(invitation) = auth_tokens::find_invitation_by_token_hash(&st.db, &crypto::sha256_hex(token)).await? else {
+        return Ok(None);
+    };
+    if !invitation.is_usable(st.now()) {
+        return Ok(None);
+    }
+    let Some(workspace) = workspaces::find_workspace(&st.db, invitation.workspace_id).await? else {
+        return Ok(None);
+    };
+    let signed_in = match session.get::<af_core::UserId>(crate::session_store::USER_KEY).await? {
+        Some(id) => users::find_user(&st.db, id).await?,
+        None => None,
+    };
+    let existing = users::find_user_by_email(&st.db, &invitation.email).await?;
+    Ok(Some(InviteContext { invitation, workspace, signed_in, existing }))
+}
+
+fn invite_mode(ctx: &InviteContext) -> InviteMode {
+    let invited = validate::email_key(&ctx.invitation.email);
+    match (&ctx.signed_in, &ctx.existing) {
+        (Some(u), _) if u.email_key == invited => InviteMode::Join,
+        (Some(_), _) => InviteMode::WrongUser,
+        (None, Some(_)) => InviteMode::SignInFirst,
+        (None, None) => InviteMode::Register,
+    }
+}
+
+async fn invalid_invite(locale: Locale, session: &Session) -> AppResult<Response> {
+    let mut page = PublicPage::new(locale, session).await?;
+    page.error = Some(page.t.err_invite_invalid.into());
+    let body = InviteTemplate {
+        page,
+        workspace_name: None,
+        role_label: String::new(),
+        email: String::new(),
+        mode: InviteMode::WrongUser,
+        next_encoded: String::new(),
+    };
+    Ok((StatusCode::NOT_FOUND, body).into_response())
+}
+
+pub async fn invite_page(
+    State(st): State<AppState>,
+    RequestLocale(locale): RequestLocale,
+    session: Session,
+    Path(token): Path<String>,
+) -> AppResult<Response> {
+    let Some(ctx) = load_invite(&st, &session, &token).await? else {
+        return invalid_invite(locale, &session).await;
+    };
+    let page = PublicPage::new(locale, &session).await?;
+    let role_label = page.t.role(ctx.invitation.role()).to_string();
+    Ok(InviteTemplate {
+        mode: invite_mode(&ctx),
+        page,
+        workspace_name: Some(ctx.workspace.name.clone()),
+        role_label,
+        email: ctx.invitation.email.clone(),
+        next_encoded: urlencoding::encode(&format!("/invite/{token}")).into_owned(),
+    }
+    .into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RegisterForm {
+    name: String,
+    password: String,
+}
+
+pub async fn accept_invite(
+    State(st): State<AppState>,
+    RequestLocale(locale): RequestLocale,
+    ClientIp(ip): ClientIp,
+    session: Session,
+    Path(token): Path<String>,
+    Form(f): Form<RegisterForm>,
+) -> AppResult<Response> {
+    let Some(ctx) = load_invite(&st, &session, &token).await? else {
+        return invalid_invite(locale, &session).await;
+    };
+    let now = st.now();
+    let ws = ctx.workspace.id;
+    let role = ctx.invitation.role();
+    let mut tx = st.db.begin().await?;
+    let user = match invite_mode(&ctx) {
+        InviteMode::Join => ctx.signed_in.clone().ok_or(AppError::Forbidden)?,
+        InviteMode::Register => {
+            let t = tr(locale);
+            let name = validate::name(&f.name, 120).map_err(|_| AppError::BadRequest(t.err_invalid_name.into()))?;
+            validate::new_password(&f.password).map_err(|_| AppError::BadRequest(t.err_password_rules.into()))?;
+            let hash = auth::hash_password(f.password).await?;
+            users::insert_user(&mut tx, &ctx.invitation.email, &name, &hash, now).await?
+        }
+        InviteMode::SignInFirst | InviteMode::WrongUser => return Err(AppError::Forbidden),
+    };
+    if !auth_tokens::accept_invitation(&mut tx, ctx.invitation.id, user.id, now).await? {
+        return invalid_invite(locale, &session).await;
+    }
+    // Accepting never lowers a role the user already has here.
+    let current = workspaces::find_membership_role(&st.db, ws, user.id).await?;
+    if current.is_none_or(|r| r < role) {
+        workspaces::upsert_membership(&mut tx, ws, user.id, role, now).await?;
+    }
+    let actor = Actor::user(user.id, &user.email);
+    let audit = NewAudit {
+        workspace: Some(ws),
+        actor: &actor,
+        action: "member.joined",
+        target_type: Some("invitation"),
+        target_id: Some(ctx.invitation.id.to_string()),
+        result: "ok",
+        details: serde_json::json!({ "role": role.as_str() }),
+        ip: Some(&ip),
+    };
+    insert_audit(&mut tx, &audit, now).await?;
+    let event = af_db::events::NewEvent {
+        workspace: ws,
+        kind: "member.joined",
+        entity_type: "user",
+        entity_id: Some(user.id.to_string()),
+        actor: &actor,
+        data: serde_json::json!({ "role": role.as_str(), "invitation_id": ctx.invitation.id }),
+    };
+    af_db::events::insert_event(&mut tx, &event, now).await?;
+    tx.commit().await?;
+    if ctx.signed_in.is_none() {
+        sign_in(&session, user.id, Some(ws)).await?;
+    } else {
+        session.insert(auth::WORKSPACE_KEY, ws).await?;
+    }
+    auth::set_flash(&session, true, tr(locale).flash_joined).await?;
+    Ok(Redirect::to("/dashboard").into_response())
+}
+
+/// `GET /`: the dashboard for the signed-in, the login page for others.
+pub async fn root(session: Session) -> AppResult<Redirect> {
+    let signed_in = session.get::<af_core::UserId>(crate::session_store::USER_KEY).await?.is_some();
+    Ok(Redirect::to(if signed_in { "/dashboard" } else { "/login" }))
+}

@@ -1,0 +1,155 @@
+//! The application shell (navigation, workspace switcher, user menu) and the
+//! pages that are only shells for now.
+
+use crate::assets::{self, AssetUrls};
+use crate::auth::{CurrentUser, Flash, csrf_token, take_flash};
+use crate::error::AppResult;
+use crate::i18n::{Tr, tr};
+use af_core::Role;
+use af_db::workspaces::{Workspace, WorkspaceWithRole};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::response::IntoResponse;
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub active: bool,
+}
+
+/// The areas of the product, in navigation order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Area {
+    Dashboard,
+    Contacts,
+    Pipelines,
+    Forms,
+    Calendars,
+    Automations,
+    Messages,
+    Reports,
+    Settings,
+}
+
+impl Area {
+    const ALL: [Area; 9] = [
+        Area::Dashboard,
+        Area::Contacts,
+        Area::Pipelines,
+        Area::Forms,
+        Area::Calendars,
+        Area::Automations,
+        Area::Messages,
+        Area::Reports,
+        Area::Settings,
+    ];
+
+    fn href(self) -> &'static str {
+        match self {
+            Area::Dashboard => "/dashboard",
+            Area::Contacts => "/contacts",
+            Area::Pipelines => "/pipelines",
+            Area::Forms => "/forms",
+            Area::Calendars => "/calendars",
+            Area::Automations => "/automations",
+            Area::Messages => "/messages",
+            Area::Reports => "/reports",
+            Area::Settings => "/settings",
+        }
+    }
+
+    pub fn label(self, t: &'static Tr) -> &'static str {
+        match self {
+            Area::Dashboard => t.nav_dashboard,
+            Area::Contacts => t.nav_contacts,
+            Area::Pipelines => t.nav_pipelines,
+            Area::Forms => t.nav_forms,
+            Area::Calendars => t.nav_calendars,
+            Area::Automations => t.nav_automations,
+            Area::Messages => t.nav_messages,
+            Area::Reports => t.nav_reports,
+            Area::Settings => t.nav_settings,
+        }
+    }
+}
+
+/// What the layout template needs on every signed-in page.
+pub struct Shell {
+    pub t: &'static Tr,
+    pub lang: &'static str,
+    pub assets: &'static AssetUrls,
+    pub csrf: String,
+    pub nav: Vec<NavItem>,
+    pub workspace: Workspace,
+    pub workspaces: Vec<WorkspaceWithRole>,
+    pub brand_color: String,
+    pub user_name: String,
+    pub user_email: String,
+    pub role_label: &'static str,
+    pub role: Role,
+    pub flash: Option<Flash>,
+}
+
+impl Shell {
+    pub async fn new(cu: &CurrentUser, active: Area) -> AppResult<Self> {
+        let locale = cu.locale();
+        let t = tr(locale);
+        let nav = Area::ALL.iter().map(|a| NavItem { href: a.href(), label: a.label(t), active: *a == active }).collect();
+        Ok(Shell {
+            t,
+            lang: locale.as_str(),
+            assets: assets::urls(),
+            csrf: csrf_token(&cu.session).await?,
+            nav,
+            brand_color: cu.workspace.brand_color.clone().unwrap_or_else(|| "#4f46e5".into()),
+            workspace: cu.workspace.clone(),
+            workspaces: cu.workspaces.clone(),
+            user_name: cu.user.name.clone(),
+            user_email: cu.user.email.clone(),
+            role_label: t.role(cu.role),
+            role: cu.role,
+            flash: take_flash(&cu.session).await?,
+        })
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "dashboard.html")]
+struct DashboardTemplate {
+    shell: Shell,
+}
+
+pub async fn dashboard(cu: CurrentUser) -> AppResult<impl IntoResponse> {
+    Ok(DashboardTemplate { shell: Shell::new(&cu, Area::Dashboard).await? })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "not_built.html")]
+struct NotBuiltTemplate {
+    shell: Shell,
+    title: &'static str,
+}
+
+async fn not_built(cu: CurrentUser, area: Area) -> AppResult<impl IntoResponse> {
+    let shell = Shell::new(&cu, area).await?;
+    Ok(NotBuiltTemplate { title: area.label(shell.t), shell })
+}
+
+pub async fn contacts(cu: CurrentUser) -> AppResult<impl IntoResponse> {
+    not_built(cu, Area::Contacts).await
+}
+pub async fn pipelines(cu: CurrentUser) -> AppResult<impl IntoResponse> {
+    not_built(cu, Area::Pipelines).await
+}
+pub async fn forms(cu: CurrentUser) -> AppResult<impl IntoResponse> {
+    not_built(cu, Area::Forms).await
+}
+pub async fn calendars(cu: CurrentUser) -> AppResult<impl IntoResponse> {
+    not_built(cu, Area::Calendars).await
+}
+pub async fn automations(cu: CurrentUser) -> AppResult<impl IntoResponse> {
+    not_built(cu, Area::Automations).await
+}
+pub async fn reports(cu: CurrentUser) -> AppResult<impl IntoResponse> {
+    not_built(cu, Area::Reports).await
+}

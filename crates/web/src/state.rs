@@ -1,0 +1,66 @@
+//! Shared application state handed to every handler.
+
+use af_core::crypto::SecretKey;
+use af_core::{Clock, Locale};
+use af_db::{Db, Ts};
+use std::sync::Arc;
+
+/// Settings the web layer needs (resolved by the binary's configuration).
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Public URL used in links (no trailing slash), e.g. `https://crm.example.com`.
+    pub base_url: String,
+    /// Mark cookies `Secure` (true when `base_url` is https).
+    pub secure_cookies: bool,
+    /// Trust `X-Forwarded-For` for the client address (only behind a proxy
+    /// you control; otherwise anyone can pick their rate-limit bucket).
+    pub trust_forwarded_for: bool,
+    /// Failed sign-ins allowed per email, and per IP, in [`Self::login_window_minutes`].
+    pub login_max_failures_per_email: i64,
+    pub login_max_failures_per_ip: i64,
+    pub login_window_minutes: i64,
+}
+
+impl WebConfig {
+    pub fn new(base_url: &str) -> Self {
+        let base_url = base_url.trim_end_matches('/').to_string();
+        Self {
+            secure_cookies: base_url.starts_with("https://"),
+            base_url,
+            trust_forwarded_for: false,
+            login_max_failures_per_email: 5,
+            login_max_failures_per_ip: 30,
+            login_window_minutes: 15,
+        }
+    }
+}
+
+/// Cheap to clone: everything inside is shared.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub config: Arc<WebConfig>,
+    pub secret: SecretKey,
+}
+
+impl AppState {
+    pub fn new(db: Db, clock: Arc<dyn Clock>, config: WebConfig, secret: SecretKey) -> Self {
+        Self { db, clock, config: Arc::new(config), secret }
+    }
+
+    /// The current instant, from the injected clock.
+    pub fn now(&self) -> Ts {
+        Ts::new(self.clock.now())
+    }
+
+    /// An absolute link to `path` on the public URL.
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{}", self.config.base_url, path)
+    }
+}
+
+/// The language a request is answered in when nobody is signed in: from
+/// `?lang=`, the `af_lang` cookie, or `Accept-Language` (Spanish by default).
+#[derive(Debug, Clone, Copy)]
+pub struct RequestLocale(pub Locale);
