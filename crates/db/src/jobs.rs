@@ -1,10 +1,39 @@
 //! The `jobs` table: a durable queue that is also an outbox. A job is
 //! enqueued inside the caller's transaction, so it exists if and only if the
 //! change that caused it committed.
+//!
+//! Waking workers: on PostgreSQL [`enqueue`] issues `pg_notify('af_jobs')` in
+//! the same transaction, so every listening worker (in any process) wakes
+//! when, and only when, the transaction commits. SQLite has no such thing and
+//! one process does the work, so callers call [`wake_workers`] after their
+//! commit; a worker's slow poll catches any caller that forgets.
 
 use crate::{Backend, DbResult, Ts, Tx, with_pool, with_tx};
 use af_core::{JobId, WorkspaceId};
+use jiff::SignedDuration;
+use std::sync::OnceLock;
+use tokio::sync::Notify;
 use uuid::Uuid;
+
+/// The PostgreSQL `LISTEN`/`NOTIFY` channel that [`enqueue`] notifies.
+pub const NOTIFY_CHANNEL: &str = "af_jobs";
+
+/// The process-global wake-up for workers in this process.
+///
+/// Workers register interest (`notified()` + `enable()`) before they look for
+/// work, so a wake-up sent between their query and their sleep is not lost.
+pub fn local_wakeup() -> &'static Notify {
+    static WAKEUP: OnceLock<Notify> = OnceLock::new();
+    WAKEUP.get_or_init(Notify::new)
+}
+
+/// Wakes the workers of this process. Call it after committing a transaction
+/// that enqueued jobs (needed on SQLite; harmless and slightly faster than the
+/// NOTIFY round trip on PostgreSQL). Never call it before the commit: a
+/// worker could look before the job is visible and go back to sleep.
+pub fn wake_workers() {
+    local_wakeup().notify_waiters();
+}
 
 /// A job to enqueue.
 #[derive(Debug, Clone)]
@@ -25,7 +54,15 @@ pub struct NewJob<'a> {
 impl<'a> NewJob<'a> {
     /// A job due at `run_at` with default priority and attempts.
     pub fn new(kind: &'a str, payload: serde_json::Value, run_at: Ts) -> Self {
-        Self { workspace: None, kind, payload, priority: 100, run_at, max_attempts: 10, dedupe_key: None }
+        Self {
+            workspace: None,
+            kind,
+            payload,
+            priority: 100,
+            run_at,
+            max_attempts: 10,
+            dedupe_key: None,
+        }
     }
 }
 
@@ -46,12 +83,15 @@ pub struct Job {
     pub locked_until: Option<Ts>,
     pub last_error: Option<String>,
     pub created_at: Ts,
+    pub updated_at: Ts,
+    /// When it succeeded or was dead-lettered.
+    pub finished_at: Option<Ts>,
 }
 
 macro_rules! job_columns {
     () => {
         "id, workspace_id, kind, payload, priority, state, run_at, attempts, max_attempts, dedupe_key, \
-         locked_by, locked_until, last_error, created_at"
+         locked_by, locked_until, last_error, created_at, updated_at, finished_at"
     };
 }
 
@@ -79,7 +119,45 @@ pub async fn enqueue(tx: &mut Tx, job: &NewJob<'_>, now: Ts) -> DbResult<Option<
         .await?
         .rows_affected()
     });
+    if inserted > 0 && tx_backend(tx) == Backend::Postgres {
+        notify_enqueued(tx).await?;
+    }
     Ok((inserted > 0).then_some(id))
+}
+
+fn tx_backend(tx: &Tx) -> Backend {
+    match tx {
+        Tx::Sqlite(_) => Backend::Sqlite,
+        Tx::Pg(_) => Backend::Postgres,
+    }
+}
+
+/// Wakes the workers of every process now, outside any transaction (after
+/// an admin retry, say): `pg_notify` on PostgreSQL, plus [`wake_workers`]
+/// for this process on both backends.
+pub async fn notify_workers(db: &crate::Db) -> DbResult<()> {
+    if let crate::Db::Pg(p) = db {
+        sqlx::query("SELECT pg_notify($1, '')")
+            .bind(NOTIFY_CHANNEL)
+            .execute(p)
+            .await?;
+    }
+    wake_workers();
+    Ok(())
+}
+
+/// PostgreSQL only (a no-op on SQLite): queues a `NOTIFY af_jobs` that the
+/// server delivers to every listening worker when `tx` commits, and drops if
+/// it rolls back. [`enqueue`] already calls it; it is public for code that
+/// makes jobs due by other means (e.g. an `UPDATE` of `run_at`).
+pub async fn notify_enqueued(tx: &mut Tx) -> DbResult<()> {
+    if let Tx::Pg(t) = tx {
+        sqlx::query("SELECT pg_notify($1, '')")
+            .bind(NOTIFY_CHANNEL)
+            .execute(&mut **t)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Claims up to `limit` due jobs for `worker`, leasing them until
@@ -161,7 +239,12 @@ pub async fn fail_job(
 }
 
 /// Extends the lease of a long job.
-pub async fn extend_lease(db: &crate::Db, id: JobId, worker: &str, lease_until: Ts) -> DbResult<bool> {
+pub async fn extend_lease(
+    db: &crate::Db,
+    id: JobId,
+    worker: &str,
+    lease_until: Ts,
+) -> DbResult<bool> {
     Ok(with_pool!(db, p => {
         sqlx::query("UPDATE jobs SET locked_until = $3 WHERE id = $1 AND state = 'running' AND locked_by = $2")
             .bind(id.0).bind(worker).bind(lease_until)
@@ -169,12 +252,16 @@ pub async fn extend_lease(db: &crate::Db, id: JobId, worker: &str, lease_until: 
     }) > 0)
 }
 
-/// Returns jobs whose lease expired (their worker died) to the queue.
+/// Returns jobs whose lease expired (their worker died or stalled) to the
+/// queue. The attempt stays counted, so a job that keeps killing its worker
+/// is dead-lettered once its attempts are used up instead of looping forever.
 pub async fn rescue_expired_leases(db: &crate::Db, now: Ts) -> DbResult<u64> {
     Ok(with_pool!(db, p => {
         sqlx::query(
-            "UPDATE jobs SET state = 'pending', locked_by = NULL, locked_until = NULL, updated_at = $1,
-                    last_error = COALESCE(last_error, 'lease expired')
+            "UPDATE jobs SET state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'pending' END,
+                    finished_at = CASE WHEN attempts >= max_attempts THEN $1 ELSE NULL END,
+                    last_error = 'lease expired: worker ' || COALESCE(locked_by, '?') || ' stopped renewing it',
+                    locked_by = NULL, locked_until = NULL, updated_at = $1
              WHERE state = 'running' AND locked_until < $1",
         )
         .bind(now)
@@ -195,6 +282,7 @@ pub async fn release_job(db: &crate::Db, id: JobId, worker: &str, now: Ts) -> Db
     }) > 0)
 }
 
+/// The job with this id, if any.
 pub async fn find_job(db: &crate::Db, id: JobId) -> DbResult<Option<Job>> {
     Ok(with_pool!(db, p => {
         sqlx::query_as::<_, Job>(concat!("SELECT ", job_columns!(), " FROM jobs WHERE id = $1"))
@@ -214,5 +302,132 @@ pub async fn next_due_at(db: &crate::Db) -> DbResult<Option<Ts>> {
 pub async fn count_jobs_by_state(db: &crate::Db) -> DbResult<Vec<(String, i64)>> {
     Ok(with_pool!(db, p => {
         sqlx::query_as("SELECT state, COUNT(*) FROM jobs GROUP BY state ORDER BY state").fetch_all(p).await?
+    }))
+}
+
+/// Job counts for one (kind, state) pair.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct KindStateCount {
+    pub kind: String,
+    pub state: String,
+    pub count: i64,
+}
+
+/// A snapshot of the queue for `jobs stats` and the admin page.
+#[derive(Debug, Clone)]
+pub struct JobStats {
+    /// Counts by kind and state, sorted by kind then state.
+    pub counts: Vec<KindStateCount>,
+    /// Pending jobs already due (the backlog).
+    pub due_pending: i64,
+    /// `run_at` of the oldest due pending job.
+    pub oldest_due_run_at: Option<Ts>,
+    /// How long the oldest due pending job has waited (`now - run_at`).
+    pub oldest_due_age: Option<SignedDuration>,
+}
+
+impl JobStats {
+    /// The total number of jobs in `state`, over all kinds.
+    pub fn total_in(&self, state: &str) -> i64 {
+        self.counts
+            .iter()
+            .filter(|c| c.state == state)
+            .map(|c| c.count)
+            .sum()
+    }
+}
+
+/// Counts by kind and state, and the backlog of due pending jobs as of `now`.
+pub async fn stats(db: &crate::Db, now: Ts) -> DbResult<JobStats> {
+    let (counts, (oldest, due)) = with_pool!(db, p => {
+        let counts: Vec<KindStateCount> = sqlx::query_as(
+            "SELECT kind, state, COUNT(*) AS count FROM jobs GROUP BY kind, state ORDER BY kind, state",
+        )
+        .fetch_all(p)
+        .await?;
+        let due: (Option<Ts>, i64) = sqlx::query_as(
+            "SELECT MIN(run_at), COUNT(*) FROM jobs WHERE state = 'pending' AND run_at <= $1",
+        )
+        .bind(now)
+        .fetch_one(p)
+        .await?;
+        (counts, due)
+    });
+    Ok(JobStats {
+        counts,
+        due_pending: due,
+        oldest_due_run_at: oldest,
+        oldest_due_age: oldest.map(|t| now.0.duration_since(t.0)),
+    })
+}
+
+/// Failures, newest first: dead-lettered jobs and pending jobs waiting to
+/// retry after an error.
+pub async fn list_failed(db: &crate::Db, limit: i64) -> DbResult<Vec<Job>> {
+    Ok(with_pool!(db, p => {
+        sqlx::query_as::<_, Job>(concat!(
+            "SELECT ", job_columns!(), " FROM jobs
+             WHERE state = 'dead' OR (state = 'pending' AND last_error IS NOT NULL)
+             ORDER BY updated_at DESC, id DESC LIMIT $1"))
+        .bind(limit)
+        .fetch_all(p).await?
+    }))
+}
+
+/// Puts a dead job back in the queue, due `now`, with its attempts reset and
+/// its error cleared. `false` when the job is not dead, or when its dedupe
+/// key is held by another pending or running job (that work is queued
+/// already).
+pub async fn retry_job(db: &crate::Db, id: JobId, now: Ts) -> DbResult<bool> {
+    Ok(with_pool!(db, p => {
+        sqlx::query(
+            "UPDATE jobs SET state = 'pending', run_at = $2, attempts = 0, last_error = NULL, updated_at = $2,
+                    finished_at = NULL
+             WHERE id = $1 AND state = 'dead'
+               AND (dedupe_key IS NULL OR NOT EXISTS (
+                    SELECT 1 FROM jobs l WHERE l.dedupe_key = jobs.dedupe_key AND l.state IN ('pending', 'running')))",
+        )
+        .bind(id.0).bind(now)
+        .execute(p).await?.rows_affected()
+    }) > 0)
+}
+
+/// [`retry_job`] for every dead job; returns how many went back to the
+/// queue. Of several dead jobs sharing a dedupe key only the newest is
+/// retried (the key is unique among live jobs).
+pub async fn retry_all_dead(db: &crate::Db, now: Ts) -> DbResult<u64> {
+    Ok(with_pool!(db, p => {
+        sqlx::query(
+            "UPDATE jobs SET state = 'pending', run_at = $1, attempts = 0, last_error = NULL, updated_at = $1,
+                    finished_at = NULL
+             WHERE state = 'dead'
+               AND (dedupe_key IS NULL OR (
+                    NOT EXISTS (SELECT 1 FROM jobs l
+                                WHERE l.dedupe_key = jobs.dedupe_key AND l.state IN ('pending', 'running'))
+                    AND id = (SELECT d.id FROM jobs d WHERE d.dedupe_key = jobs.dedupe_key AND d.state = 'dead'
+                              ORDER BY d.created_at DESC, d.id DESC LIMIT 1)))",
+        )
+        .bind(now)
+        .execute(p).await?.rows_affected()
+    }))
+}
+
+/// Deletes a dead job, or a pending one waiting to retry. A running job is
+/// never discarded (its worker holds it); `false` when nothing was deleted.
+pub async fn discard_job(db: &crate::Db, id: JobId) -> DbResult<bool> {
+    Ok(with_pool!(db, p => {
+        sqlx::query("DELETE FROM jobs WHERE id = $1 AND state IN ('dead', 'pending')")
+            .bind(id.0)
+            .execute(p).await?.rows_affected()
+    }) > 0)
+}
+
+/// Deletes succeeded jobs finished before `before` (queue housekeeping);
+/// returns how many.
+pub async fn delete_finished_jobs(db: &crate::Db, before: Ts) -> DbResult<u64> {
+    Ok(with_pool!(db, p => {
+        sqlx::query("DELETE FROM jobs WHERE state = 'succeeded' AND finished_at < $1")
+            .bind(before)
+            .execute(p).await?.rows_affected()
     }))
 }

@@ -11,6 +11,7 @@ pub mod events;
 pub mod jobs;
 pub mod login_attempts;
 pub mod messages;
+pub mod schedules;
 pub mod sessions;
 pub mod testing;
 pub mod users;

@@ -1,0 +1,235 @@
+//! What a job kind does: the [`JobHandler`] trait, the [`Registry`] the
+//! worker looks kinds up in, and the [`JobContext`] a handler runs with.
+//!
+//! Handlers return a boxed future rather than using `async fn` in the trait
+//! so the registry can hold them as `dyn JobHandler`.
+
+use crate::JobsError;
+use af_core::{Clock, JobId};
+use af_db::jobs::Job;
+use af_db::{Db, DbError, Ts};
+use futures::future::BoxFuture;
+use jiff::SignedDuration;
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+/// How a job run failed, and what to do about it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum JobError {
+    /// Try again after the worker's backoff delay (dead-lettered once the
+    /// job's attempts are used up).
+    #[error("{0}")]
+    Retry(String),
+    /// Try again after this delay (a provider's `Retry-After`), still
+    /// subject to `max_attempts`.
+    #[error("{0} (retry after {1:?})")]
+    RetryAfter(String, SignedDuration),
+    /// Never retry: dead-letter now (bad payload, the record is gone).
+    #[error("{0}")]
+    Permanent(String),
+}
+
+impl JobError {
+    /// A retryable failure from any error (its full `{:#}` chain).
+    pub fn retry(e: impl std::fmt::Display) -> Self {
+        JobError::Retry(format!("{e:#}"))
+    }
+
+    /// A permanent failure from any error.
+    pub fn permanent(e: impl std::fmt::Display) -> Self {
+        JobError::Permanent(format!("{e:#}"))
+    }
+
+    /// The message recorded as the job's `last_error`.
+    pub fn message(&self) -> &str {
+        match self {
+            JobError::Retry(m) | JobError::RetryAfter(m, _) | JobError::Permanent(m) => m,
+        }
+    }
+}
+
+/// Database trouble is usually transient: retry.
+impl From<DbError> for JobError {
+    fn from(e: DbError) -> Self {
+        JobError::retry(e)
+    }
+}
+
+/// `anyhow` errors from handler code are retried; use
+/// [`JobError::Permanent`] explicitly for the hopeless ones.
+impl From<anyhow::Error> for JobError {
+    fn from(e: anyhow::Error) -> Self {
+        JobError::retry(e)
+    }
+}
+
+/// What a handler runs with. Cheap to clone.
+#[derive(Clone)]
+pub struct JobContext {
+    /// The database, for the handler's own (short) transactions.
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    /// The worker running the job (the lease holder).
+    pub worker_id: Arc<str>,
+    /// The job being run.
+    pub job_id: JobId,
+    lease: SignedDuration,
+    shutdown: CancellationToken,
+}
+
+impl std::fmt::Debug for JobContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JobContext")
+            .field("worker_id", &self.worker_id)
+            .field("job_id", &self.job_id)
+            .field("lease", &self.lease)
+            .finish_non_exhaustive()
+    }
+}
+
+impl JobContext {
+    /// A context for running a handler directly (tests of handlers).
+    pub fn new(
+        db: Db,
+        clock: Arc<dyn Clock>,
+        worker_id: &str,
+        job_id: JobId,
+        lease: SignedDuration,
+    ) -> Self {
+        Self {
+            db,
+            clock,
+            worker_id: Arc::from(worker_id),
+            job_id,
+            lease,
+            shutdown: CancellationToken::new(),
+        }
+    }
+
+    pub(crate) fn with_shutdown(mut self, shutdown: CancellationToken) -> Self {
+        self.shutdown = shutdown;
+        self
+    }
+
+    /// The injected clock's now, as stored.
+    pub fn now(&self) -> Ts {
+        Ts::new(self.clock.now())
+    }
+
+    /// Extends the lease to now plus the worker's lease length. The worker
+    /// already heartbeats while the handler runs; call this only around a
+    /// single step longer than the heartbeat period that blocks the
+    /// runtime. `false` means the lease was lost (the job was rescued and may
+    /// run elsewhere): stop without side effects.
+    pub async fn extend_lease(&self) -> Result<bool, DbError> {
+        self.extend_lease_by(self.lease).await
+    }
+
+    /// Extends the lease to now plus `by`.
+    pub async fn extend_lease_by(&self, by: SignedDuration) -> Result<bool, DbError> {
+        let until = Ts::new(
+            self.clock
+                .now()
+                .saturating_add(by)
+                .unwrap_or_else(|_| self.clock.now()),
+        );
+        af_db::jobs::extend_lease(&self.db, self.job_id, &self.worker_id, until).await
+    }
+
+    /// Cancelled when the worker is shutting down. A long handler may watch
+    /// it and return [`JobError::Retry`] early instead of being released at
+    /// the deadline.
+    pub fn shutdown(&self) -> &CancellationToken {
+        &self.shutdown
+    }
+}
+
+/// The code for one job kind.
+pub trait JobHandler: Send + Sync + 'static {
+    /// The `jobs.kind` this handler runs (by convention `verb_noun`, e.g.
+    /// `send_email`).
+    fn kind(&self) -> &'static str;
+
+    /// Runs one job. Must be idempotent: a job can run again after a crash.
+    /// Never hold a transaction open across network calls.
+    fn run<'a>(&'a self, ctx: &'a JobContext, job: &'a Job) -> BoxFuture<'a, Result<(), JobError>>;
+}
+
+/// A [`JobHandler`] made from a closure; see [`handler_fn`].
+pub struct FnHandler<F> {
+    kind: &'static str,
+    f: F,
+}
+
+/// Wraps `f(ctx, job)` as a handler for `kind`. The closure gets owned
+/// clones, so it can return an `async move` block.
+pub fn handler_fn<F, Fut>(kind: &'static str, f: F) -> FnHandler<F>
+where
+    F: Fn(JobContext, Job) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), JobError>> + Send + 'static,
+{
+    FnHandler { kind, f }
+}
+
+impl<F, Fut> JobHandler for FnHandler<F>
+where
+    F: Fn(JobContext, Job) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), JobError>> + Send + 'static,
+{
+    fn kind(&self) -> &'static str {
+        self.kind
+    }
+
+    fn run<'a>(&'a self, ctx: &'a JobContext, job: &'a Job) -> BoxFuture<'a, Result<(), JobError>> {
+        Box::pin((self.f)(ctx.clone(), job.clone()))
+    }
+}
+
+/// The handlers a worker knows, by kind.
+#[derive(Clone, Default)]
+pub struct Registry {
+    handlers: HashMap<&'static str, Arc<dyn JobHandler>>,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.kinds()).finish()
+    }
+}
+
+impl Registry {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a handler. Two handlers for one kind is a wiring mistake,
+    /// reported rather than silently replacing the first.
+    pub fn register(&mut self, handler: impl JobHandler) -> Result<(), JobsError> {
+        let kind = handler.kind();
+        if self.handlers.contains_key(kind) {
+            return Err(JobsError::DuplicateKind(kind));
+        }
+        self.handlers.insert(kind, Arc::new(handler));
+        Ok(())
+    }
+
+    /// Builder form of [`Registry::register`].
+    pub fn with(mut self, handler: impl JobHandler) -> Result<Self, JobsError> {
+        self.register(handler)?;
+        Ok(self)
+    }
+
+    /// The handler for `kind`.
+    pub fn get(&self, kind: &str) -> Option<Arc<dyn JobHandler>> {
+        self.handlers.get(kind).cloned()
+    }
+
+    /// The registered kinds, sorted.
+    pub fn kinds(&self) -> Vec<&'static str> {
+        let mut kinds: Vec<_> = self.handlers.keys().copied().collect();
+        kinds.sort_unstable();
+        kinds
+    }
+}
