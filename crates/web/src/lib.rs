@@ -9,6 +9,7 @@ pub mod i18n;
 pub mod mail;
 pub mod middleware;
 pub mod pages;
+pub mod provision;
 pub mod session_store;
 pub mod state;
 

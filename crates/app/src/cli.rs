@@ -1,0 +1,132 @@
+//! The command line: one binary, subcommands per job.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(name = "agencyflow", version, about = "CRM, lead capture, booking and marketing automation for agencies")]
+pub struct Cli {
+    /// Database: sqlite://PATH or postgres://... [default: sqlite://./data/agencyflow.db]
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// Configuration file [default: ./agencyflow.toml when present]
+    #[arg(long, env = "AF_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the web server (and the job workers unless --no-worker).
+    Serve(ServeArgs),
+    /// Run job workers only (to scale out next to `serve --no-worker`).
+    Worker,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage workspaces.
+    #[command(subcommand)]
+    Workspace(WorkspaceCmd),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCmd),
+    /// Manage API keys.
+    #[command(subcommand)]
+    Apikey(ApiKeyCmd),
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080]
+    #[arg(long, env = "AF_BIND")]
+    pub bind: Option<String>,
+    /// Create a demo workspace on first start and print how to sign in.
+    #[arg(long)]
+    pub demo: bool,
+    /// Do not run job workers in this process.
+    #[arg(long)]
+    pub no_worker: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum WorkspaceCmd {
+    /// Create a workspace.
+    Create {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name: String,
+        /// IANA time zone [default: America/Mexico_City]
+        #[arg(long)]
+        time_zone: Option<String>,
+        /// es or en [default: es]
+        #[arg(long)]
+        locale: Option<String>,
+        /// Default country for phone numbers [default: MX]
+        #[arg(long)]
+        country: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List workspaces.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCmd {
+    /// Create a user (or take an existing account) and give them a role in a workspace.
+    Create {
+        /// Workspace slug.
+        #[arg(long)]
+        workspace: String,
+        #[arg(long)]
+        email: String,
+        /// At least 10 characters (ignored when the account already exists).
+        #[arg(long, env = "AF_USER_PASSWORD", hide_env_values = true)]
+        password: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// owner, admin or member
+        #[arg(long, default_value = "member")]
+        role: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set a user's password and sign them out everywhere.
+    SetPassword {
+        #[arg(long)]
+        email: String,
+        #[arg(long, env = "AF_USER_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ApiKeyCmd {
+    /// Create an API key; prints it once (the last word, or {"key": ...} with --json).
+    Create {
+        #[arg(long)]
+        workspace: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List a workspace's keys (never the secrets).
+    List {
+        #[arg(long)]
+        workspace: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a key by id.
+    Revoke {
+        #[arg(long)]
+        workspace: String,
+        /// The key id (from `apikey list`).
+        id: String,
+    },
+}

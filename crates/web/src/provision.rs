@@ -1,0 +1,169 @@
+//! Creating workspaces, users and API keys outside the web UI: the CLI, the
+//! demo and tests all go through here, so the rules (validation, audit) are
+//! the same as in the UI.
+
+use crate::auth::hash_password;
+use af_core::{Actor, ApiKeyId, Locale, Role, crypto, validate};
+use af_db::api_keys::{self, KeyScope};
+use af_db::audit::{NewAudit, insert_audit};
+use af_db::workspaces::{self, NewWorkspace, Workspace};
+use af_db::{Db, Ts, users};
+use anyhow::{Context, bail};
+
+/// Creates a workspace. Defaults: Spanish, Mexico City, MX.
+pub async fn create_workspace(
+    db: &Db,
+    slug: &str,
+    name: &str,
+    time_zone: Option<&str>,
+    locale: Option<&str>,
+    country: Option<&str>,
+    now: Ts,
+) -> anyhow::Result<Workspace> {
+    let new = NewWorkspace {
+        slug: validate::slug(slug).map_err(anyhow::Error::msg).context("--slug")?,
+        name: validate::name(name, 120).map_err(anyhow::Error::msg).context("--name")?,
+        time_zone: validate::time_zone(time_zone.unwrap_or("America/Mexico_City"))
+            .map_err(anyhow::Error::msg)
+            .context("--time-zone")?,
+        locale: locale.unwrap_or("es").parse::<Locale>().map_err(anyhow::Error::msg).context("--locale")?,
+        country: validate::country(country.unwrap_or("MX")).map_err(anyhow::Error::msg).context("--country")?,
+    };
+    let mut tx = db.begin().await?;
+    let ws = match workspaces::insert_workspace(&mut tx, &new, now).await {
+        Ok(ws) => ws,
+        Err(e) if e.is_unique_on("workspaces", "slug") => bail!("a workspace with slug {:?} already exists", new.slug),
+        Err(e) => return Err(e.into()),
+    };
+    let actor = Actor::system();
+    let audit = NewAudit {
+        workspace: Some(ws.id),
+        actor: &actor,
+        action: "workspace.created",
+        target_type: Some("workspace"),
+        target_id: Some(ws.id.to_string()),
+        result: "ok",
+        details: serde_json::json!({ "slug": ws.slug }),
+        ip: None,
+    };
+    insert_audit(&mut tx, &audit, now).await?;
+    tx.commit().await?;
+    Ok(ws)
+}
+
+/// Looks a workspace up by slug, with an error naming it when missing.
+pub async fn workspace_by_slug(db: &Db, slug: &str) -> anyhow::Result<Workspace> {
+    workspaces::find_workspace_by_slug(db, slug)
+        .await?
+        .with_context(|| format!("no workspace with slug {slug:?} (see `agencyflow workspace list`)"))
+}
+
+/// What [`add_user`] did.
+pub struct AddedUser {
+    pub user: users::User,
+    /// False when the email already had an account (it was only given the role).
+    pub created: bool,
+}
+
+/// Creates the user (or finds the existing account with that email) and
+/// gives them `role` in the workspace. An existing account keeps its password.
+pub async fn add_user(
+    db: &Db,
+    ws: &Workspace,
+    email: &str,
+    name: Option<&str>,
+    password: &str,
+    role: Role,
+    now: Ts,
+) -> anyhow::Result<AddedUser> {
+    let email = validate::email(email).map_err(anyhow::Error::msg).context("--email")?;
+    let existing = users::find_user_by_email(db, &email).await?;
+    let mut tx = db.begin().await?;
+    let (user, created) = match existing {
+        Some(u) => (u, false),
+        None => {
+            validate::new_password(password).map_err(anyhow::Error::msg).context("--password")?;
+            let default_name = email.split('@').next().unwrap_or("").to_string();
+            let name = validate::name(name.unwrap_or(&default_name), 120).map_err(anyhow::Error::msg).context("--name")?;
+            let hash = hash_password(password.to_string()).await?;
+            (users::insert_user(&mut tx, &email, &name, &hash, now).await?, true)
+        }
+    };
+    workspaces::upsert_membership(&mut tx, ws.id, user.id, role, now).await?;
+    let actor = Actor::system();
+    let audit = NewAudit {
+        workspace: Some(ws.id),
+        actor: &actor,
+        action: "member.added",
+        target_type: Some("user"),
+        target_id: Some(user.id.to_string()),
+        result: "ok",
+        details: serde_json::json!({ "email": user.email, "role": role.as_str(), "created": created }),
+        ip: None,
+    };
+    insert_audit(&mut tx, &audit, now).await?;
+    tx.commit().await?;
+    Ok(AddedUser { user, created })
+}
+
+/// Sets a user's password (CLI recovery) and ends their sessions.
+pub async fn set_password(db: &Db, email: &str, password: &str, now: Ts) -> anyhow::Result<()> {
+    validate::new_password(password).map_err(anyhow::Error::msg).context("--password")?;
+    let user = users::find_user_by_email(db, email).await?.with_context(|| format!("no user with email {email:?}"))?;
+    let hash = hash_password(password.to_string()).await?;
+    let mut tx = db.begin().await?;
+    users::update_password(&mut tx, user.id, &hash, now).await?;
+    tx.commit().await?;
+    af_db::sessions::delete_sessions_of_user(db, user.id).await?;
+    Ok(())
+}
+
+/// A key as created: the secret is only here.
+pub struct CreatedKey {
+    pub id: ApiKeyId,
+    pub key: String,
+    pub prefix: String,
+}
+
+pub async fn create_api_key(db: &Db, ws: &Workspace, name: &str, now: Ts) -> anyhow::Result<CreatedKey> {
+    let name = validate::name(name, 80).map_err(anyhow::Error::msg).context("--name")?;
+    let key = crypto::new_api_key();
+    let mut tx = db.begin().await?;
+    let id = api_keys::insert_api_key(&mut tx, ws.id, &name, &key.prefix, &key.hash, KeyScope::Full, None, now).await?;
+    let actor = Actor::system();
+    let audit = NewAudit {
+        workspace: Some(ws.id),
+        actor: &actor,
+        action: "api_key.created",
+        target_type: Some("api_key"),
+        target_id: Some(id.to_string()),
+        result: "ok",
+        details: serde_json::json!({ "name": name, "prefix": key.prefix }),
+        ip: None,
+    };
+    insert_audit(&mut tx, &audit, now).await?;
+    tx.commit().await?;
+    Ok(CreatedKey { id, key: key.key, prefix: key.prefix })
+}
+
+pub async fn revoke_api_key(db: &Db, ws: &Workspace, id: &str, now: Ts) -> anyhow::Result<()> {
+    let id: ApiKeyId = id.parse().map_err(|_| anyhow::anyhow!("{id:?} is not an API key id"))?;
+    let mut tx = db.begin().await?;
+    if !api_keys::revoke_api_key(&mut tx, ws.id, id, now).await? {
+        bail!("no active API key {id} in workspace {:?}", ws.slug);
+    }
+    let actor = Actor::system();
+    let audit = NewAudit {
+        workspace: Some(ws.id),
+        actor: &actor,
+        action: "api_key.revoked",
+        target_type: Some("api_key"),
+        target_id: Some(id.to_string()),
+        result: "ok",
+        details: serde_json::json!({}),
+        ip: None,
+    };
+    insert_audit(&mut tx, &audit, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
