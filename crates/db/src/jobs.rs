@@ -431,3 +431,15 @@ pub async fn delete_finished_jobs(db: &crate::Db, before: Ts) -> DbResult<u64> {
             .execute(p).await?.rows_affected()
     }))
 }
+
+/// Jobs newest first, optionally only those in `state`, for the admin page.
+pub async fn list_jobs(db: &crate::Db, state: Option<&str>, limit: i64) -> DbResult<Vec<Job>> {
+    Ok(with_pool!(db, p => {
+        sqlx::query_as::<_, Job>(concat!(
+            "SELECT ", job_columns!(), " FROM jobs WHERE ($1 IS NULL OR state = $1)
+             ORDER BY created_at DESC, id DESC LIMIT $2"))
+        .bind(state)
+        .bind(limit)
+        .fetch_all(p).await?
+    }))
+}
