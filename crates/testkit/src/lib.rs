@@ -1,1 +1,302 @@
-pub fn _x(){}
+#![doc = include_str!("../README.md")]
+
+use af_core::crypto::SecretKey;
+use af_core::{ManualClock, Role};
+use af_db::testing::{TestDb, fresh_db};
+use af_db::workspaces::Workspace;
+use af_db::{Db, Ts};
+use af_web::{AppState, WebConfig, provision};
+use std::sync::Arc;
+
+/// The instant every test starts at (a Saturday, before a DST change in
+/// several of our markets).
+pub fn start_time() -> jiff::Timestamp {
+    "2026-03-07T15:00:00Z".parse().expect("valid constant")
+}
+
+/// A running server on its own database.
+pub struct TestApp {
+    pub base_url: String,
+    pub db: Db,
+    pub clock: ManualClock,
+    pub state: AppState,
+    _db: TestDb,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Starts a server, letting the test adjust the web config first.
+    pub async fn spawn_with(adjust: impl FnOnce(&mut WebConfig)) -> TestApp {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let tdb = fresh_db().await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let base_url = format!("http://{addr}");
+        let mut config = WebConfig::new(&base_url);
+        adjust(&mut config);
+        let clock = ManualClock::new(start_time());
+        let secret = SecretKey::from_text(&"test-secret-".repeat(4)).expect("key");
+        let state = AppState::new(tdb.db.clone(), Arc::new(clock.clone()), config, secret);
+        let app = af_web::router(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let server = tokio::spawn(async move {
+            let _ = axum_serve(listener, app).await;
+        });
+        TestApp { base_url, db: tdb.db.clone(), clock, state, _db: tdb, server }
+    }
+
+    pub fn now(&self) -> Ts {
+        self.state.now()
+    }
+
+    pub fn browser(&self) -> Browser {
+        Browser::new(&self.base_url)
+    }
+
+    /// A plain client without cookies (API calls).
+    pub fn http(&self) -> reqwest::Client {
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+}
+
+async fn axum_serve(
+    listener: tokio::net::TcpListener,
+    app: axum::extract::connect_info::IntoMakeServiceWithConnectInfo<axum::Router, std::net::SocketAddr>,
+) -> std::io::Result<()> {
+    axum::serve(listener, app).await
+}
+
+/// A cookie-keeping client that posts forms with the CSRF token of the last
+/// HTML page it received, as a browser submitting that page would.
+pub struct Browser {
+    pub client: reqwest::Client,
+    base: String,
+    csrf: std::sync::Mutex<Option<String>>,
+}
+
+/// A response read whole.
+pub struct Page {
+    pub status: u16,
+    pub location: Option<String>,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    /// Whether the text appears in the body, as HTML-escaped text would be.
+    pub fn contains(&self, text: &str) -> bool {
+        self.body.contains(text)
+    }
+}
+
+/// The value of `<meta name="csrf-token" content="...">` in a page.
+pub fn csrf_from(body: &str) -> Option<String> {
+    let i = body.find("name=\"csrf-token\" content=\"")? + "name=\"csrf-token\" content=\"".len();
+    let rest = &body[i..];
+    Some(rest[..rest.find('"')?].to_string())
+}
+
+/// The first `value="..."` of the input with `data-testid="{id}"`.
+pub fn testid_value(body: &str, id: &str) -> Option<String> {
+    let marker = format!("data-testid=\"{id}\"");
+    let pos = body.find(&marker)?;
+    let start = body[..pos].rfind('<')?;
+    let tag = &body[start..pos + marker.len() + body[pos..].find('>').unwrap_or(0)];
+    let v = tag.find("value=\"")? + 7;
+    Some(tag[v..v + tag[v..].find('"')?].to_string())
+}
+
+impl Browser {
+    pub fn new(base: &str) -> Self {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Browser { client, base: base.to_string(), csrf: std::sync::Mutex::new(None) }
+    }
+
+    async fn read(&self, res: reqwest::Response) -> Page {
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let location = headers.get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let body = res.text().await.expect("body");
+        if let Some(t) = csrf_from(&body) {
+            *self.csrf.lock().expect("lock") = Some(t);
+        }
+        Page { status, location, headers, body }
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        let res = self.client.get(format!("{}{path}", self.base)).send().await.expect("GET");
+        self.read(res).await
+    }
+
+    /// Follows redirects (GET) up to 5 times.
+    pub async fn get_follow(&self, path: &str) -> Page {
+        let mut page = self.get(path).await;
+        for _ in 0..5 {
+            match (&page.location, page.status) {
+                (Some(loc), 301..=308) => page = self.get(&loc.clone()).await,
+                _ => break,
+            }
+        }
+        page
+    }
+
+    /// Posts a form with the current CSRF token added as `_csrf`.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let token = self.csrf.lock().expect("lock").clone().unwrap_or_default();
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        form.push(("_csrf", &token));
+        let res = self.client.post(format!("{}{path}", self.base)).form(&form).send().await.expect("POST");
+        self.read(res).await
+    }
+
+    /// Posts a form exactly as given (no token added).
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let res = self.client.post(format!("{}{path}", self.base)).form(fields).send().await.expect("POST");
+        self.read(res).await
+    }
+
+    /// Signs in through the login form; panics unless it redirects.
+    pub async fn login(&self, email: &str, password: &str) {
+        self.get("/login").await;
+        let page = self.post("/login", &[("email", email), ("password", password)]).await;
+        assert_eq!(page.status, 303, "login of {email} failed: {}", page.body);
+    }
+}
+
+/// A tenant with an owner, a member, a key, a message and an invitation.
+pub struct Tenant {
+    pub ws: Workspace,
+    pub owner_email: String,
+    pub member_email: String,
+    pub member_id: af_core::UserId,
+    pub password: String,
+    pub api_key: String,
+    pub api_key_id: af_core::ApiKeyId,
+    pub message_id: af_core::MessageId,
+    pub invitation_id: af_core::InvitationId,
+}
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// Creates a tenant named `slug` directly through the provisioning code.
+pub async fn tenant(app: &TestApp, slug: &str) -> Tenant {
+    let now = app.now();
+    let ws = provision::create_workspace(&app.db, slug, &format!("{slug} agency"), None, None, None, now)
+        .await
+        .expect("workspace");
+    let owner_email = format!("owner@{slug}.test");
+    let member_email = format!("member@{slug}.test");
+    let owner = provision::add_user(&app.db, &ws, &owner_email, Some("Owner"), PASSWORD, Role::Owner, now)
+        .await
+        .expect("owner");
+    let member = provision::add_user(&app.db, &ws, &member_email, Some("Member"), PASSWORD, Role::Member, now)
+        .await
+        .expect("member");
+    let key = provision::create_api_key(&app.db, &ws, "test key", now).await.expect("key");
+    let mut tx = app.db.begin().await.expect("tx");
+    let message = af_db::messages::NewMessage {
+        workspace: ws.id,
+        channel: "email",
+        provider: "outbox",
+        to: "lead@example.com",
+        from: None,
+        subject: Some("Hola"),
+        body_text: "Hola",
+        body_html: None,
+        category: "marketing",
+        status: "sent",
+    };
+    let message_id = af_db::messages::insert_message(&mut tx, &message, now).await.expect("message");
+    let expires = Ts::new(now.0 + jiff::SignedDuration::from_hours(48));
+    let invitation_id = af_db::auth_tokens::insert_invitation(
+        &mut tx,
+        ws.id,
+        "guest@example.com",
+        Role::Member,
+        &af_core::crypto::sha256_hex(&af_core::crypto::random_token(16)),
+        owner.user.id,
+        now,
+        expires,
+    )
+    .await
+    .expect("invitation");
+    tx.commit().await.expect("commit");
+    Tenant {
+        ws,
+        owner_email,
+        member_email,
+        member_id: member.user.id,
+        password: PASSWORD.into(),
+        api_key: key.key,
+        api_key_id: key.id,
+        message_id,
+        invitation_id,
+    }
+}
+
+/// Two independent tenants on one server.
+pub struct TwoTenants {
+    pub app: TestApp,
+    pub a: Tenant,
+    pub b: Tenant,
+}
+
+pub async fn two_workspaces() -> TwoTenants {
+    let app = TestApp::spawn().await;
+    let a = tenant(&app, "alpha").await;
+    let b = tenant(&app, "bravo").await;
+    TwoTenants { app, a, b }
+}
+
+/// How a route is called.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// Signed in through the browser (session cookie + CSRF token).
+    Page,
+    /// With an API key.
+    Api,
+}
+
+/// A route that takes an id.
+#[derive(Debug, Clone)]
+pub struct IdRoute {
+    pub via: Via,
+    pub method: &'static str,
+    pub path: String,
+    /// Form fields sent with a page POST (the id may be one of them).
+    pub form: Vec<(&'static str, String)>,
+}
+
+/// Every route that takes an id, filled with `other`'s ids. Every capability
+/// adds its routes here; the tenancy test requires each to answer 404 to
+/// a user or key of another workspace.
+pub fn cross_workspace_routes(other: &Tenant) -> Vec<IdRoute> {
+    let page = |method, path: String, form: Vec<(&'static str, String)>| IdRoute { via: Via::Page, method, path, form };
+    let api = |method, path: String| IdRoute { via: Via::Api, method, path, form: vec![] };
+    vec![
+        page("GET", format!("/messages/{}", other.message_id), vec![]),
+        page("POST", format!("/settings/members/{}/role", other.member_id), vec![("role", "admin".into())]),
+        page("POST", format!("/settings/members/{}/remove", other.member_id), vec![]),
+        page("POST", format!("/settings/invitations/{}/revoke", other.invitation_id), vec![]),
+        page("POST", format!("/settings/api-keys/{}/revoke", other.api_key_id), vec![]),
+        page("POST", "/workspaces/switch".into(), vec![("workspace_id", other.ws.id.to_string())]),
+        api("GET", format!("/api/v1/api-keys/{}", other.api_key_id)),
+    ]
+}

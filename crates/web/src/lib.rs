@@ -30,6 +30,8 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
+    // Install the metrics recorder before the first request is counted.
+    middleware::metrics::handle();
     let sessions = SessionManagerLayer::new(session_store::DbSessionStore::new(state.db.clone(), state.clock.clone()))
         .with_name("af_session")
         .with_http_only(true)
