@@ -138,6 +138,14 @@ impl JobContext {
         af_db::jobs::extend_lease(&self.db, self.job_id, &self.worker_id, until).await
     }
 
+    /// A key stable across every run of this job (`af-job-{id}`), for
+    /// providers that take an idempotency key, so a re-run after a crash
+    /// does not send twice. Prefer a domain key (a message id) when the
+    /// effect has one.
+    pub fn idempotency_key(&self) -> String {
+        format!("af-job-{}", self.job_id)
+    }
+
     /// Cancelled when the worker is shutting down. A long handler may watch
     /// it and return [`JobError::Retry`] early instead of being released at
     /// the deadline.

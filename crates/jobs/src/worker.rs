@@ -155,6 +155,14 @@ impl Worker {
     ) -> Self {
         config.batch_size = config.batch_size.max(1);
         config.concurrency = config.concurrency.max(1);
+        // A heartbeat slower than the lease would let running jobs be
+        // rescued: keep at least three beats per lease.
+        if let Ok(third) = Duration::try_from(config.lease / 3) {
+            config.heartbeat_every = config
+                .heartbeat_every
+                .min(third)
+                .max(Duration::from_millis(10));
+        }
         let worker_id = Arc::from(config.worker_id.as_str());
         Self {
             shared: Arc::new(Shared {
