@@ -4,7 +4,11 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(name = "agencyflow", version, about = "CRM, lead capture, booking and marketing automation for agencies")]
+#[command(
+    name = "agencyflow",
+    version,
+    about = "CRM, lead capture, booking and marketing automation for agencies"
+)]
 pub struct Cli {
     /// Database: sqlite://PATH or postgres://... [default: sqlite://./data/agencyflow.db]
     #[arg(long, env = "DATABASE_URL", global = true)]

@@ -35,7 +35,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn open(url: &str) -> anyhow::Result<Db> {
-    Db::connect(url).await.with_context(|| format!("connecting to {}", config::redact_url(url)))
+    Db::connect(url)
+        .await
+        .with_context(|| format!("connecting to {}", config::redact_url(url)))
 }
 
 /// Admin commands migrate first, so they work on a fresh database.
@@ -81,7 +83,11 @@ async fn serve(settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
     web.trust_forwarded_for = settings.trust_proxy;
     let state = AppState::new(db.clone(), clock.clone(), web, settings.secret_key.clone());
     let shutdown = shutdown_signal();
-    let tasks = if args.no_worker { vec![] } else { runtime::spawn_workers(&db, clock.clone(), shutdown.clone()).await? };
+    let tasks = if args.no_worker {
+        vec![]
+    } else {
+        runtime::spawn_workers(&db, clock.clone(), shutdown.clone()).await?
+    };
     let listener = tokio::net::TcpListener::bind(settings.bind)
         .await
         .with_context(|| format!("AF_BIND: cannot listen on {}", settings.bind))?;
@@ -105,7 +111,9 @@ async fn serve(settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
     }
     let app = af_web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let stop = shutdown.clone();
-    axum::serve(listener, app).with_graceful_shutdown(async move { stop.cancelled().await }).await?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move { stop.cancelled().await })
+        .await?;
     for t in tasks {
         let _ = t.await;
     }
@@ -128,11 +136,29 @@ async fn worker(settings: Settings) -> anyhow::Result<()> {
 
 async fn workspace(db: &Db, cmd: WorkspaceCmd) -> anyhow::Result<()> {
     match cmd {
-        WorkspaceCmd::Create { slug, name, time_zone, locale, country, json } => {
-            let ws = provision::create_workspace(db, &slug, &name, time_zone.as_deref(), locale.as_deref(), country.as_deref(), now())
-                .await?;
+        WorkspaceCmd::Create {
+            slug,
+            name,
+            time_zone,
+            locale,
+            country,
+            json,
+        } => {
+            let ws = provision::create_workspace(
+                db,
+                &slug,
+                &name,
+                time_zone.as_deref(),
+                locale.as_deref(),
+                country.as_deref(),
+                now(),
+            )
+            .await?;
             if json {
-                println!("{}", serde_json::json!({ "id": ws.id, "slug": ws.slug, "name": ws.name }));
+                println!(
+                    "{}",
+                    serde_json::json!({ "id": ws.id, "slug": ws.slug, "name": ws.name })
+                );
             } else {
                 println!("created workspace {} ({}) {}", ws.slug, ws.name, ws.id);
             }
@@ -157,10 +183,19 @@ async fn workspace(db: &Db, cmd: WorkspaceCmd) -> anyhow::Result<()> {
 
 async fn user(db: &Db, cmd: UserCmd) -> anyhow::Result<()> {
     match cmd {
-        UserCmd::Create { workspace, email, password, name, role, json } => {
+        UserCmd::Create {
+            workspace,
+            email,
+            password,
+            name,
+            role,
+            json,
+        } => {
             let role: Role = role.parse().map_err(anyhow::Error::msg).context("--role")?;
             let ws = provision::workspace_by_slug(db, &workspace).await?;
-            let added = provision::add_user(db, &ws, &email, name.as_deref(), &password, role, now()).await?;
+            let added =
+                provision::add_user(db, &ws, &email, name.as_deref(), &password, role, now())
+                    .await?;
             if json {
                 println!(
                     "{}",
@@ -169,7 +204,10 @@ async fn user(db: &Db, cmd: UserCmd) -> anyhow::Result<()> {
             } else if added.created {
                 println!("created user {} as {role} of {}", added.user.email, ws.slug);
             } else {
-                println!("existing user {} is now {role} of {} (password unchanged)", added.user.email, ws.slug);
+                println!(
+                    "existing user {} is now {role} of {} (password unchanged)",
+                    added.user.email, ws.slug
+                );
             }
         }
         UserCmd::SetPassword { email, password } => {
@@ -182,13 +220,23 @@ async fn user(db: &Db, cmd: UserCmd) -> anyhow::Result<()> {
 
 async fn apikey(db: &Db, cmd: ApiKeyCmd) -> anyhow::Result<()> {
     match cmd {
-        ApiKeyCmd::Create { workspace, name, json } => {
+        ApiKeyCmd::Create {
+            workspace,
+            name,
+            json,
+        } => {
             let ws = provision::workspace_by_slug(db, &workspace).await?;
             let created = provision::create_api_key(db, &ws, &name, now()).await?;
             if json {
-                println!("{}", serde_json::json!({ "id": created.id, "prefix": created.prefix, "key": created.key }));
+                println!(
+                    "{}",
+                    serde_json::json!({ "id": created.id, "prefix": created.prefix, "key": created.key })
+                );
             } else {
-                println!("created API key {} for {} (shown once): {}", created.id, ws.slug, created.key);
+                println!(
+                    "created API key {} for {} (shown once): {}",
+                    created.id, ws.slug, created.key
+                );
             }
         }
         ApiKeyCmd::List { workspace, json } => {
@@ -202,7 +250,11 @@ async fn apikey(db: &Db, cmd: ApiKeyCmd) -> anyhow::Result<()> {
                 println!("{}", serde_json::Value::Array(rows));
             } else {
                 for k in keys {
-                    let state = if k.revoked_at.is_some() { "revoked" } else { "active" };
+                    let state = if k.revoked_at.is_some() {
+                        "revoked"
+                    } else {
+                        "active"
+                    };
                     println!("{}\t{}\t{}…\t{state}", k.id, k.name, k.prefix);
                 }
             }

@@ -73,7 +73,8 @@ pub fn load_file(explicit: Option<&Path>) -> anyhow::Result<FileConfig> {
             p
         }
     };
-    let text = std::fs::read_to_string(&path).with_context(|| format!("AF_CONFIG: cannot read {}", path.display()))?;
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("AF_CONFIG: cannot read {}", path.display()))?;
     toml::from_str(&text).with_context(|| format!("AF_CONFIG: {} is not valid", path.display()))
 }
 
@@ -86,9 +87,15 @@ fn data_dir(file: &FileConfig, database_url: &str) -> PathBuf {
     if let Some(d) = &file.data_dir {
         return d.clone();
     }
-    if let Some(path) = database_url.strip_prefix("sqlite://").or_else(|| database_url.strip_prefix("sqlite:")) {
+    if let Some(path) = database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))
+    {
         let path = path.split('?').next().unwrap_or(path);
-        if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+        if let Some(parent) = Path::new(path)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+        {
             return parent.to_path_buf();
         }
     }
@@ -97,30 +104,50 @@ fn data_dir(file: &FileConfig, database_url: &str) -> PathBuf {
 
 pub fn validate_database_url(url: &str) -> anyhow::Result<String> {
     let url = url.trim();
-    if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-        bail!("DATABASE_URL: {:?} must start with sqlite:// or postgres://", redact_url(url));
+    if !(url.starts_with("sqlite:")
+        || url.starts_with("postgres://")
+        || url.starts_with("postgresql://"))
+    {
+        bail!(
+            "DATABASE_URL: {:?} must start with sqlite:// or postgres://",
+            redact_url(url)
+        );
     }
     Ok(url.to_string())
 }
 
 /// The database URL alone (for commands that need nothing else).
 pub fn database_url(flag: Option<&str>, file: &FileConfig) -> anyhow::Result<String> {
-    let url = flag.map(str::to_string).or_else(|| file.database_url.clone()).unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
+    let url = flag
+        .map(str::to_string)
+        .or_else(|| file.database_url.clone())
+        .unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
     validate_database_url(&url)
 }
 
 /// Everything `serve` and `worker` need.
-pub fn resolve(db_flag: Option<&str>, bind_flag: Option<&str>, file: &FileConfig) -> anyhow::Result<Settings> {
+pub fn resolve(
+    db_flag: Option<&str>,
+    bind_flag: Option<&str>,
+    file: &FileConfig,
+) -> anyhow::Result<Settings> {
     let database_url = database_url(db_flag, file)?;
-    let bind_text = bind_flag.map(str::to_string).or_else(|| file.bind.clone()).unwrap_or_else(|| DEFAULT_BIND.into());
-    let bind: SocketAddr = bind_text
-        .trim()
-        .parse()
-        .map_err(|_| anyhow::anyhow!("AF_BIND: {bind_text:?} is not an address like 127.0.0.1:8080"))?;
-    let base_url = env("AF_BASE_URL").or_else(|| file.base_url.clone()).unwrap_or_else(|| format!("http://{bind}"));
+    let bind_text = bind_flag
+        .map(str::to_string)
+        .or_else(|| file.bind.clone())
+        .unwrap_or_else(|| DEFAULT_BIND.into());
+    let bind: SocketAddr = bind_text.trim().parse().map_err(|_| {
+        anyhow::anyhow!("AF_BIND: {bind_text:?} is not an address like 127.0.0.1:8080")
+    })?;
+    let base_url = env("AF_BASE_URL")
+        .or_else(|| file.base_url.clone())
+        .unwrap_or_else(|| format!("http://{bind}"));
     let base_url = base_url.trim().trim_end_matches('/').to_string();
-    if !(base_url.starts_with("http://") || base_url.starts_with("https://")) || base_url.len() < 10 {
-        bail!("AF_BASE_URL: {base_url:?} must be an absolute http:// or https:// URL, e.g. https://crm.example.com");
+    if !(base_url.starts_with("http://") || base_url.starts_with("https://")) || base_url.len() < 10
+    {
+        bail!(
+            "AF_BASE_URL: {base_url:?} must be an absolute http:// or https:// URL, e.g. https://crm.example.com"
+        );
     }
     let trust_proxy = match env("AF_TRUST_PROXY") {
         Some(v) => match v.trim().to_ascii_lowercase().as_str() {
@@ -132,7 +159,14 @@ pub fn resolve(db_flag: Option<&str>, bind_flag: Option<&str>, file: &FileConfig
     };
     let data_dir = data_dir(file, &database_url);
     let secret_key = secret_key(file, &data_dir)?;
-    Ok(Settings { database_url, bind, base_url, secret_key, data_dir, trust_proxy })
+    Ok(Settings {
+        database_url,
+        bind,
+        base_url,
+        secret_key,
+        data_dir,
+        trust_proxy,
+    })
 }
 
 /// `AF_SECRET_KEY`, the file's `secret_key`, or one generated once into the
@@ -144,10 +178,12 @@ fn secret_key(file: &FileConfig, data_dir: &Path) -> anyhow::Result<af_core::cry
     }
     let path = data_dir.join("secret.key");
     if path.exists() {
-        let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
         return SecretKey::from_text(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()));
     }
-    std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create data folder {}", data_dir.display()))?;
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create data folder {}", data_dir.display()))?;
     let text = SecretKey::generate_text();
     write_private(&path, &text)?;
     tracing::warn!(
@@ -167,7 +203,9 @@ fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let mut f = opts.open(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let mut f = opts
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
     f.write_all(text.as_bytes())?;
     Ok(())
 }
@@ -178,23 +216,45 @@ mod tests {
 
     #[test]
     fn urls_are_checked_and_redacted() {
-        assert!(validate_database_url("mysql://x").unwrap_err().to_string().contains("DATABASE_URL"));
-        assert_eq!(redact_url("postgres://app:s3cret@db:5432/af"), "postgres://app:***@db:5432/af");
+        assert!(
+            validate_database_url("mysql://x")
+                .expect_err("must fail")
+                .to_string()
+                .contains("DATABASE_URL")
+        );
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db:5432/af"),
+            "postgres://app:***@db:5432/af"
+        );
         assert_eq!(redact_url("sqlite://./data/af.db"), "sqlite://./data/af.db");
     }
 
     #[test]
     fn data_dir_follows_the_sqlite_file() {
         let f = FileConfig::default();
-        assert_eq!(data_dir(&f, "sqlite://./data/agencyflow.db"), PathBuf::from("./data"));
-        assert_eq!(data_dir(&f, "sqlite:///var/lib/af/af.db?mode=rwc"), PathBuf::from("/var/lib/af"));
-        assert_eq!(data_dir(&f, "postgres://localhost/af"), PathBuf::from("data"));
+        assert_eq!(
+            data_dir(&f, "sqlite://./data/agencyflow.db"),
+            PathBuf::from("./data")
+        );
+        assert_eq!(
+            data_dir(&f, "sqlite:///var/lib/af/af.db?mode=rwc"),
+            PathBuf::from("/var/lib/af")
+        );
+        assert_eq!(
+            data_dir(&f, "postgres://localhost/af"),
+            PathBuf::from("data")
+        );
     }
 
     #[test]
     fn bad_bind_names_the_variable() {
-        let f = FileConfig { secret_key: Some("k".repeat(40)), ..Default::default() };
-        let err = resolve(Some("sqlite://./x.db"), Some("nope"), &f).unwrap_err().to_string();
+        let f = FileConfig {
+            secret_key: Some("k".repeat(40)),
+            ..Default::default()
+        };
+        let err = resolve(Some("sqlite://./x.db"), Some("nope"), &f)
+            .expect_err("must fail")
+            .to_string();
         assert!(err.contains("AF_BIND"), "{err}");
     }
 }

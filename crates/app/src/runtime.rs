@@ -3,7 +3,9 @@
 
 use af_core::Clock;
 use af_db::{Db, Ts};
-use af_jobs::{JobError, NewSchedule, Registry, Scheduler, SchedulerConfig, Worker, WorkerConfig, handler_fn};
+use af_jobs::{
+    JobError, NewSchedule, Registry, Scheduler, SchedulerConfig, Worker, WorkerConfig, handler_fn,
+};
 use anyhow::Context;
 use std::sync::Arc;
 use tokio::task::JoinHandle;
@@ -17,9 +19,13 @@ pub fn registry() -> anyhow::Result<Registry> {
     let mut r = Registry::new();
     r.register(handler_fn(CLEANUP_SESSIONS, |ctx, _job| async move {
         let now = ctx.now();
-        af_db::sessions::delete_expired_sessions(&ctx.db, now).await.map_err(JobError::retry)?;
+        af_db::sessions::delete_expired_sessions(&ctx.db, now)
+            .await
+            .map_err(JobError::retry)?;
         let day_ago = Ts::new(now.0 - jiff::SignedDuration::from_hours(24));
-        af_db::login_attempts::delete_login_attempts_before(&ctx.db, day_ago).await.map_err(JobError::retry)?;
+        af_db::login_attempts::delete_login_attempts_before(&ctx.db, day_ago)
+            .await
+            .map_err(JobError::retry)?;
         Ok(())
     }))?;
     Ok(r)
@@ -36,14 +42,25 @@ pub async fn register_schedules(db: &Db, now: jiff::Timestamp) -> anyhow::Result
         payload: serde_json::json!({}),
         enabled: true,
     };
-    af_jobs::register_schedule(db, &hourly, now).await.context("registering periodic jobs")?;
+    af_jobs::register_schedule(db, &hourly, now)
+        .await
+        .context("registering periodic jobs")?;
     Ok(())
 }
 
 /// Starts a worker and the scheduler; both stop when `shutdown` is cancelled.
-pub async fn spawn_workers(db: &Db, clock: Arc<dyn Clock>, shutdown: CancellationToken) -> anyhow::Result<Vec<JoinHandle<()>>> {
+pub async fn spawn_workers(
+    db: &Db,
+    clock: Arc<dyn Clock>,
+    shutdown: CancellationToken,
+) -> anyhow::Result<Vec<JoinHandle<()>>> {
     register_schedules(db, clock.now()).await?;
-    let worker = Worker::new(db.clone(), clock.clone(), registry()?, WorkerConfig::new(af_jobs::default_worker_id()));
+    let worker = Worker::new(
+        db.clone(),
+        clock.clone(),
+        registry()?,
+        WorkerConfig::new(af_jobs::default_worker_id()),
+    );
     let scheduler = Scheduler::new(db.clone(), clock, SchedulerConfig::default());
     let w_shutdown = shutdown.clone();
     let worker_task = tokio::spawn(async move {

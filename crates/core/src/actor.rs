@@ -32,14 +32,26 @@ pub struct Actor {
 
 impl Actor {
     pub fn system() -> Self {
-        Self { kind: ActorKind::System, id: None, label: "system".into() }
+        Self {
+            kind: ActorKind::System,
+            id: None,
+            label: "system".into(),
+        }
     }
 
     pub fn user(id: crate::UserId, email: &str) -> Self {
-        Self { kind: ActorKind::User, id: Some(id.0), label: email.to_string() }
+        Self {
+            kind: ActorKind::User,
+            id: Some(id.0),
+            label: email.to_string(),
+        }
     }
 
     pub fn api_key(id: crate::ApiKeyId, name: &str) -> Self {
-        Self { kind: ActorKind::ApiKey, id: Some(id.0), label: name.to_string() }
+        Self {
+            kind: ActorKind::ApiKey,
+            id: Some(id.0),
+            label: name.to_string(),
+        }
     }
 }

@@ -96,7 +96,8 @@ impl SecretKey {
     /// A subkey for one purpose, so a signature made for one use can never be
     /// replayed for another.
     fn derive(&self, purpose: &str) -> [u8; 32] {
-        let mut mac = <HmacSha256 as MacKeyInit>::new_from_slice(&self.0).expect("HMAC takes any key size");
+        let mut mac =
+            <HmacSha256 as MacKeyInit>::new_from_slice(&self.0).expect("HMAC takes any key size");
         mac.update(purpose.as_bytes());
         mac.finalize().into_bytes().into()
     }
@@ -104,16 +105,20 @@ impl SecretKey {
     /// HMAC-SHA256 of `message` under the `purpose` subkey, base64url.
     pub fn sign(&self, purpose: &str, message: &str) -> String {
         let key = self.derive(purpose);
-        let mut mac = <HmacSha256 as MacKeyInit>::new_from_slice(&key).expect("HMAC takes any key size");
+        let mut mac =
+            <HmacSha256 as MacKeyInit>::new_from_slice(&key).expect("HMAC takes any key size");
         mac.update(message.as_bytes());
         URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
     }
 
     /// Checks a signature made by [`SecretKey::sign`] in constant time.
     pub fn verify(&self, purpose: &str, message: &str, signature: &str) -> bool {
-        let Ok(sig) = URL_SAFE_NO_PAD.decode(signature) else { return false };
+        let Ok(sig) = URL_SAFE_NO_PAD.decode(signature) else {
+            return false;
+        };
         let key = self.derive(purpose);
-        let mut mac = <HmacSha256 as MacKeyInit>::new_from_slice(&key).expect("HMAC takes any key size");
+        let mut mac =
+            <HmacSha256 as MacKeyInit>::new_from_slice(&key).expect("HMAC takes any key size");
         mac.update(message.as_bytes());
         mac.verify_slice(&sig).is_ok()
     }
@@ -133,14 +138,18 @@ impl SecretKey {
 
     /// Decrypts a value made by [`SecretKey::seal`].
     pub fn open(&self, sealed: &str) -> Result<String, CryptoError> {
-        let raw = URL_SAFE_NO_PAD.decode(sealed).map_err(|_| CryptoError::Malformed)?;
+        let raw = URL_SAFE_NO_PAD
+            .decode(sealed)
+            .map_err(|_| CryptoError::Malformed)?;
         if raw.len() < 24 + 16 {
             return Err(CryptoError::Malformed);
         }
         let (nonce, ct) = raw.split_at(24);
         let nonce: [u8; 24] = nonce.try_into().map_err(|_| CryptoError::Malformed)?;
         let cipher = <XChaCha20Poly1305 as AeadKeyInit>::new(&self.derive("seal").into());
-        let pt = cipher.decrypt(&XNonce::from(nonce), ct).map_err(|_| CryptoError::WrongKey)?;
+        let pt = cipher
+            .decrypt(&XNonce::from(nonce), ct)
+            .map_err(|_| CryptoError::WrongKey)?;
         String::from_utf8(pt).map_err(|_| CryptoError::Malformed)
     }
 }
@@ -176,7 +185,10 @@ mod tests {
         let sealed = k.seal("twilio-token");
         assert_ne!(sealed, k.seal("twilio-token"), "nonces differ");
         assert_eq!(k.open(&sealed).expect("opens"), "twilio-token");
-        assert!(matches!(key(&"j".repeat(40)).open(&sealed), Err(CryptoError::WrongKey)));
+        assert!(matches!(
+            key(&"j".repeat(40)).open(&sealed),
+            Err(CryptoError::WrongKey)
+        ));
         assert!(k.open("short").is_err());
         assert!(!format!("{k:?}").contains('k'.to_string().repeat(5).as_str()));
     }

@@ -35,7 +35,9 @@ impl std::str::FromStr for Role {
             "owner" => Ok(Role::Owner),
             "admin" => Ok(Role::Admin),
             "member" => Ok(Role::Member),
-            other => Err(format!("unknown role {other:?}: expected owner, admin or member")),
+            other => Err(format!(
+                "unknown role {other:?}: expected owner, admin or member"
+            )),
         }
     }
 }
@@ -73,10 +75,16 @@ impl Locale {
             let mut pieces = part.trim().split(';');
             let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
             let q = pieces
-                .find_map(|p| p.trim().strip_prefix("q=").and_then(|v| v.parse::<f32>().ok()))
+                .find_map(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|v| v.parse::<f32>().ok())
+                })
                 .unwrap_or(1.0);
             let primary = tag.split('-').next().unwrap_or("");
-            let Ok(locale) = primary.parse::<Locale>() else { continue };
+            let Ok(locale) = primary.parse::<Locale>() else {
+                continue;
+            };
             if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
                 best = Some((q, locale));
             }
@@ -116,10 +124,19 @@ mod tests {
 
     #[test]
     fn accept_language_picks_highest_quality() {
-        assert_eq!(Locale::from_accept_language("en-US,en;q=0.9,es;q=0.8"), Some(Locale::En));
-        assert_eq!(Locale::from_accept_language("fr-FR, es-MX;q=0.7, en;q=0.5"), Some(Locale::Es));
+        assert_eq!(
+            Locale::from_accept_language("en-US,en;q=0.9,es;q=0.8"),
+            Some(Locale::En)
+        );
+        assert_eq!(
+            Locale::from_accept_language("fr-FR, es-MX;q=0.7, en;q=0.5"),
+            Some(Locale::Es)
+        );
         assert_eq!(Locale::from_accept_language("fr, de"), None);
-        assert_eq!(Locale::from_accept_language("en;q=0, es;q=0.1"), Some(Locale::Es));
+        assert_eq!(
+            Locale::from_accept_language("en;q=0, es;q=0.1"),
+            Some(Locale::Es)
+        );
         assert_eq!(Locale::from_accept_language(""), None);
     }
 }

@@ -6,7 +6,9 @@
 /// subdomains, so it is strict.
 pub fn slug(raw: &str) -> Result<String, String> {
     let s = raw.trim().to_ascii_lowercase();
-    let ok_chars = s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    let ok_chars = s
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if !(2..=40).contains(&s.len()) || !ok_chars || s.starts_with('-') || s.ends_with('-') {
         return Err(
             "slug must be 2-40 characters: lowercase letters, digits and inner hyphens".into(),
@@ -51,7 +53,9 @@ pub fn email(raw: &str) -> Result<String, String> {
         && !domain.starts_with('.')
         && !domain.ends_with('.')
         && !domain.contains("..")
-        && domain.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '.');
+        && domain
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '-' || c == '.');
     if local.is_empty() || local.len() > 64 || local.contains('@') || !domain_ok {
         return Err(err());
     }
@@ -80,7 +84,9 @@ pub fn time_zone(raw: &str) -> Result<String, String> {
     let s = raw.trim();
     match jiff::tz::TimeZone::get(s) {
         Ok(_) if !s.is_empty() => Ok(s.to_string()),
-        _ => Err(format!("{s:?} is not a known time zone (e.g. America/Mexico_City)")),
+        _ => Err(format!(
+            "{s:?} is not a known time zone (e.g. America/Mexico_City)"
+        )),
     }
 }
 
@@ -90,7 +96,9 @@ pub fn country(raw: &str) -> Result<String, String> {
     let s = raw.trim().to_ascii_uppercase();
     match s.parse::<phonenumber::country::Id>() {
         Ok(_) if s.len() == 2 => Ok(s),
-        _ => Err(format!("{s:?} is not a known country code (e.g. MX, CO, ES)")),
+        _ => Err(format!(
+            "{s:?} is not a known country code (e.g. MX, CO, ES)"
+        )),
     }
 }
 
@@ -123,7 +131,16 @@ mod tests {
     fn emails() {
         assert_eq!(email(" Ana@Example.COM "), Ok("Ana@example.com".into()));
         assert_eq!(email_key("Ana@Example.COM"), "ana@example.com");
-        for bad in ["", "ana", "ana@", "@x.com", "ana@x", "a b@x.com", "ana@x..com", "ana@.x.com"] {
+        for bad in [
+            "",
+            "ana",
+            "ana@",
+            "@x.com",
+            "ana@x",
+            "a b@x.com",
+            "ana@x..com",
+            "ana@.x.com",
+        ] {
             assert!(email(bad).is_err(), "{bad} should be rejected");
         }
     }

@@ -39,7 +39,9 @@ impl TestApp {
     pub async fn spawn_with(adjust: impl FnOnce(&mut WebConfig)) -> TestApp {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let tdb = fresh_db().await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let base_url = format!("http://{addr}");
         let mut config = WebConfig::new(&base_url);
@@ -47,11 +49,19 @@ impl TestApp {
         let clock = ManualClock::new(start_time());
         let secret = SecretKey::from_text(&"test-secret-".repeat(4)).expect("key");
         let state = AppState::new(tdb.db.clone(), Arc::new(clock.clone()), config, secret);
-        let app = af_web::router(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let app = af_web::router(state.clone())
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
         let server = tokio::spawn(async move {
             let _ = axum_serve(listener, app).await;
         });
-        TestApp { base_url, db: tdb.db.clone(), clock, state, _db: tdb, server }
+        TestApp {
+            base_url,
+            db: tdb.db.clone(),
+            clock,
+            state,
+            _db: tdb,
+            server,
+        }
     }
 
     pub fn now(&self) -> Ts {
@@ -64,7 +74,10 @@ impl TestApp {
 
     /// A plain client without cookies (API calls).
     pub fn http(&self) -> reqwest::Client {
-        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client")
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -74,7 +87,10 @@ impl TestApp {
 
 async fn axum_serve(
     listener: tokio::net::TcpListener,
-    app: axum::extract::connect_info::IntoMakeServiceWithConnectInfo<axum::Router, std::net::SocketAddr>,
+    app: axum::extract::connect_info::IntoMakeServiceWithConnectInfo<
+        axum::Router,
+        std::net::SocketAddr,
+    >,
 ) -> std::io::Result<()> {
     axum::serve(listener, app).await
 }
@@ -126,22 +142,39 @@ impl Browser {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("client");
-        Browser { client, base: base.to_string(), csrf: std::sync::Mutex::new(None) }
+        Browser {
+            client,
+            base: base.to_string(),
+            csrf: std::sync::Mutex::new(None),
+        }
     }
 
     async fn read(&self, res: reqwest::Response) -> Page {
         let status = res.status().as_u16();
         let headers = res.headers().clone();
-        let location = headers.get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let location = headers
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let body = res.text().await.expect("body");
         if let Some(t) = csrf_from(&body) {
             *self.csrf.lock().expect("lock") = Some(t);
         }
-        Page { status, location, headers, body }
+        Page {
+            status,
+            location,
+            headers,
+            body,
+        }
     }
 
     pub async fn get(&self, path: &str) -> Page {
-        let res = self.client.get(format!("{}{path}", self.base)).send().await.expect("GET");
+        let res = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("GET");
         self.read(res).await
     }
 
@@ -162,20 +195,34 @@ impl Browser {
         let token = self.csrf.lock().expect("lock").clone().unwrap_or_default();
         let mut form: Vec<(&str, &str)> = fields.to_vec();
         form.push(("_csrf", &token));
-        let res = self.client.post(format!("{}{path}", self.base)).form(&form).send().await.expect("POST");
+        let res = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .form(&form)
+            .send()
+            .await
+            .expect("POST");
         self.read(res).await
     }
 
     /// Posts a form exactly as given (no token added).
     pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Page {
-        let res = self.client.post(format!("{}{path}", self.base)).form(fields).send().await.expect("POST");
+        let res = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .form(fields)
+            .send()
+            .await
+            .expect("POST");
         self.read(res).await
     }
 
     /// Signs in through the login form; panics unless it redirects.
     pub async fn login(&self, email: &str, password: &str) {
         self.get("/login").await;
-        let page = self.post("/login", &[("email", email), ("password", password)]).await;
+        let page = self
+            .post("/login", &[("email", email), ("password", password)])
+            .await;
         assert_eq!(page.status, 303, "login of {email} failed: {}", page.body);
     }
 }
@@ -198,18 +245,44 @@ pub const PASSWORD: &str = "correct horse battery";
 /// Creates a tenant named `slug` directly through the provisioning code.
 pub async fn tenant(app: &TestApp, slug: &str) -> Tenant {
     let now = app.now();
-    let ws = provision::create_workspace(&app.db, slug, &format!("{slug} agency"), None, None, None, now)
-        .await
-        .expect("workspace");
+    let ws = provision::create_workspace(
+        &app.db,
+        slug,
+        &format!("{slug} agency"),
+        None,
+        None,
+        None,
+        now,
+    )
+    .await
+    .expect("workspace");
     let owner_email = format!("owner@{slug}.test");
     let member_email = format!("member@{slug}.test");
-    let owner = provision::add_user(&app.db, &ws, &owner_email, Some("Owner"), PASSWORD, Role::Owner, now)
+    let owner = provision::add_user(
+        &app.db,
+        &ws,
+        &owner_email,
+        Some("Owner"),
+        PASSWORD,
+        Role::Owner,
+        now,
+    )
+    .await
+    .expect("owner");
+    let member = provision::add_user(
+        &app.db,
+        &ws,
+        &member_email,
+        Some("Member"),
+        PASSWORD,
+        Role::Member,
+        now,
+    )
+    .await
+    .expect("member");
+    let key = provision::create_api_key(&app.db, &ws, "test key", now)
         .await
-        .expect("owner");
-    let member = provision::add_user(&app.db, &ws, &member_email, Some("Member"), PASSWORD, Role::Member, now)
-        .await
-        .expect("member");
-    let key = provision::create_api_key(&app.db, &ws, "test key", now).await.expect("key");
+        .expect("key");
     let mut tx = app.db.begin().await.expect("tx");
     let message = af_db::messages::NewMessage {
         workspace: ws.id,
@@ -223,7 +296,9 @@ pub async fn tenant(app: &TestApp, slug: &str) -> Tenant {
         category: "marketing",
         status: "sent",
     };
-    let message_id = af_db::messages::insert_message(&mut tx, &message, now).await.expect("message");
+    let message_id = af_db::messages::insert_message(&mut tx, &message, now)
+        .await
+        .expect("message");
     let expires = Ts::new(now.0 + jiff::SignedDuration::from_hours(48));
     let invitation_id = af_db::auth_tokens::insert_invitation(
         &mut tx,
@@ -288,15 +363,45 @@ pub struct IdRoute {
 /// adds its routes here; the tenancy test requires each to answer 404 to
 /// a user or key of another workspace.
 pub fn cross_workspace_routes(other: &Tenant) -> Vec<IdRoute> {
-    let page = |method, path: String, form: Vec<(&'static str, String)>| IdRoute { via: Via::Page, method, path, form };
-    let api = |method, path: String| IdRoute { via: Via::Api, method, path, form: vec![] };
+    let page = |method, path: String, form: Vec<(&'static str, String)>| IdRoute {
+        via: Via::Page,
+        method,
+        path,
+        form,
+    };
+    let api = |method, path: String| IdRoute {
+        via: Via::Api,
+        method,
+        path,
+        form: vec![],
+    };
     vec![
         page("GET", format!("/messages/{}", other.message_id), vec![]),
-        page("POST", format!("/settings/members/{}/role", other.member_id), vec![("role", "admin".into())]),
-        page("POST", format!("/settings/members/{}/remove", other.member_id), vec![]),
-        page("POST", format!("/settings/invitations/{}/revoke", other.invitation_id), vec![]),
-        page("POST", format!("/settings/api-keys/{}/revoke", other.api_key_id), vec![]),
-        page("POST", "/workspaces/switch".into(), vec![("workspace_id", other.ws.id.to_string())]),
+        page(
+            "POST",
+            format!("/settings/members/{}/role", other.member_id),
+            vec![("role", "admin".into())],
+        ),
+        page(
+            "POST",
+            format!("/settings/members/{}/remove", other.member_id),
+            vec![],
+        ),
+        page(
+            "POST",
+            format!("/settings/invitations/{}/revoke", other.invitation_id),
+            vec![],
+        ),
+        page(
+            "POST",
+            format!("/settings/api-keys/{}/revoke", other.api_key_id),
+            vec![],
+        ),
+        page(
+            "POST",
+            "/workspaces/switch".into(),
+            vec![("workspace_id", other.ws.id.to_string())],
+        ),
         api("GET", format!("/api/v1/api-keys/{}", other.api_key_id)),
     ]
 }

@@ -31,18 +31,34 @@ impl IntoResponse for ApiError {
             ApiError::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
                 "unauthorized",
-                "a valid API key is required: Authorization: Bearer <key> or X-Api-Key: <key>".to_string(),
+                "a valid API key is required: Authorization: Bearer <key> or X-Api-Key: <key>"
+                    .to_string(),
             ),
             ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m),
-            ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found", "no such resource in this workspace".into()),
+            ApiError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "no such resource in this workspace".into(),
+            ),
             ApiError::Internal(e) => {
                 tracing::error!(error = format!("{e:#}"), "API request failed");
-                (StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; it has been logged".into())
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "internal error; it has been logged".into(),
+                )
             }
         };
-        let mut res = (status, Json(serde_json::json!({ "error": { "code": code, "message": message } }))).into_response();
+        let mut res = (
+            status,
+            Json(serde_json::json!({ "error": { "code": code, "message": message } })),
+        )
+            .into_response();
         if status == StatusCode::UNAUTHORIZED {
-            res.headers_mut().insert("www-authenticate", axum::http::HeaderValue::from_static("Bearer"));
+            res.headers_mut().insert(
+                "www-authenticate",
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
         }
         res
     }
@@ -97,7 +113,10 @@ impl From<api_keys::ApiKey> for ApiKeyOut {
 }
 
 /// `GET /api/v1/api-keys`: the workspace's keys (never the secrets).
-pub async fn list_api_keys(State(st): State<AppState>, auth: ApiAuth) -> Result<Json<Vec<ApiKeyOut>>, ApiError> {
+pub async fn list_api_keys(
+    State(st): State<AppState>,
+    auth: ApiAuth,
+) -> Result<Json<Vec<ApiKeyOut>>, ApiError> {
     let keys = api_keys::list_api_keys(&st.db, auth.workspace.id).await?;
     Ok(Json(keys.into_iter().map(ApiKeyOut::from).collect()))
 }
@@ -110,7 +129,10 @@ pub async fn get_api_key(
 ) -> Result<Json<ApiKeyOut>, ApiError> {
     let id: ApiKeyId = id.parse().map_err(|_| ApiError::NotFound)?;
     let keys = api_keys::list_api_keys(&st.db, auth.workspace.id).await?;
-    let key = keys.into_iter().find(|k| k.id == id).ok_or(ApiError::NotFound)?;
+    let key = keys
+        .into_iter()
+        .find(|k| k.id == id)
+        .ok_or(ApiError::NotFound)?;
     Ok(Json(key.into()))
 }
 

@@ -39,7 +39,9 @@ fn table() -> &'static Table {
         let mut by_hashed = HashMap::new();
         let mut url_of = HashMap::new();
         for path in Embedded::iter() {
-            let Some(file) = Embedded::get(&path) else { continue };
+            let Some(file) = Embedded::get(&path) else {
+                continue;
+            };
             let hash = hex::encode(&Sha256::digest(&file.data)[..5]);
             let hashed = match path.rsplit_once('.') {
                 Some((stem, ext)) => format!("{stem}.{hash}.{ext}"),
@@ -48,7 +50,12 @@ fn table() -> &'static Table {
             url_of.insert(path.to_string(), format!("/assets/{hashed}"));
             by_hashed.insert(hashed, path.to_string());
         }
-        let url = |p: &str| url_of.get(p).cloned().unwrap_or_else(|| format!("/assets/missing/{p}"));
+        let url = |p: &str| {
+            url_of
+                .get(p)
+                .cloned()
+                .unwrap_or_else(|| format!("/assets/missing/{p}"))
+        };
         let urls = AssetUrls {
             css: url("dist/app.css"),
             htmx: url("vendor/htmx-2.0.11.min.js"),
@@ -81,7 +88,10 @@ pub async fn serve_asset(Path(path): Path<String>) -> Response {
     (
         [
             (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
-            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=31536000, immutable"),
+            ),
         ],
         file.data.into_owned(),
     )

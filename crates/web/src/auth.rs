@@ -47,7 +47,11 @@ pub async fn verify_password(hash: Option<String>, password: String) -> bool {
     };
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash)
-            .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
             .unwrap_or(false)
     })
     .await
@@ -59,7 +63,9 @@ async fn dummy_hash() -> String {
     if let Some(h) = DUMMY.get() {
         return h.clone();
     }
-    let h = hash_password(crypto::random_token(16)).await.unwrap_or_default();
+    let h = hash_password(crypto::random_token(16))
+        .await
+        .unwrap_or_default();
     DUMMY.get_or_init(|| h).clone()
 }
 
@@ -70,7 +76,10 @@ pub struct ClientIp(pub String);
 impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         if state.config.trust_forwarded_for
             && let Some(first) = parts
                 .headers
@@ -80,7 +89,10 @@ impl FromRequestParts<AppState> for ClientIp {
         {
             return Ok(ClientIp(first.trim().to_string()));
         }
-        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string());
         Ok(ClientIp(peer.unwrap_or_else(|| "unknown".into())))
     }
 }
@@ -98,7 +110,11 @@ pub struct CurrentUser {
 impl CurrentUser {
     /// Fails with 403 unless the user's role is at least `min`.
     pub fn require(&self, min: Role) -> Result<(), AppError> {
-        if self.role >= min { Ok(()) } else { Err(AppError::Forbidden) }
+        if self.role >= min {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
     }
 
     pub fn actor(&self) -> af_core::Actor {
@@ -106,7 +122,9 @@ impl CurrentUser {
     }
 
     pub fn locale(&self) -> af_core::Locale {
-        self.user.locale().unwrap_or_else(|| self.workspace.locale())
+        self.user
+            .locale()
+            .unwrap_or_else(|| self.workspace.locale())
     }
 }
 
@@ -116,7 +134,11 @@ fn is_htmx(headers: &HeaderMap) -> bool {
 
 /// Where an anonymous visitor is sent: the login page, coming back here after.
 fn login_redirect(parts: &Parts) -> Response {
-    let back = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let back = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
     let target = if parts.method == axum::http::Method::GET {
         format!("/login?next={}", urlencoding::encode(back))
     } else {
@@ -132,11 +154,23 @@ fn login_redirect(parts: &Parts) -> Response {
 impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let session = Session::from_request_parts(parts, state).await.map_err(|e| e.into_response())?;
-        let user_id: Option<UserId> = session.get(USER_KEY).await.map_err(|e| AppError::from(e).into_response())?;
-        let Some(user_id) = user_id else { return Err(login_redirect(parts)) };
-        let Some(user) = af_db::users::find_user(&state.db, user_id).await.map_err(|e| AppError::from(e).into_response())?
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(|e| e.into_response())?;
+        let user_id: Option<UserId> = session
+            .get(USER_KEY)
+            .await
+            .map_err(|e| AppError::from(e).into_response())?;
+        let Some(user_id) = user_id else {
+            return Err(login_redirect(parts));
+        };
+        let Some(user) = af_db::users::find_user(&state.db, user_id)
+            .await
+            .map_err(|e| AppError::from(e).into_response())?
         else {
             // The account is gone: end the session rather than loop.
             let _ = session.flush().await;
@@ -145,15 +179,21 @@ impl FromRequestParts<AppState> for CurrentUser {
         let workspaces = af_db::workspaces::list_workspaces_for_user(&state.db, user.id)
             .await
             .map_err(|e| AppError::from(e).into_response())?;
-        let wanted: Option<WorkspaceId> =
-            session.get(WORKSPACE_KEY).await.map_err(|e| AppError::from(e).into_response())?;
+        let wanted: Option<WorkspaceId> = session
+            .get(WORKSPACE_KEY)
+            .await
+            .map_err(|e| AppError::from(e).into_response())?;
         let chosen = wanted
             .and_then(|w| workspaces.iter().find(|m| m.workspace.id == w))
             .or_else(|| workspaces.first())
             .cloned();
         let Some(chosen) = chosen else {
-            return Err(AppError::BadRequest(crate::i18n::tr(user.locale().unwrap_or_default()).no_workspace.into())
-                .into_response());
+            return Err(AppError::BadRequest(
+                crate::i18n::tr(user.locale().unwrap_or_default())
+                    .no_workspace
+                    .into(),
+            )
+            .into_response());
         };
         if wanted != Some(chosen.workspace.id) {
             session
@@ -162,7 +202,13 @@ impl FromRequestParts<AppState> for CurrentUser {
                 .map_err(|e| AppError::from(e).into_response())?;
         }
         let role = chosen.role();
-        Ok(CurrentUser { user, workspace: chosen.workspace, role, workspaces, session })
+        Ok(CurrentUser {
+            user,
+            workspace: chosen.workspace,
+            role,
+            workspaces,
+            session,
+        })
     }
 }
 
@@ -181,22 +227,37 @@ impl ApiAuth {
 
 /// The key presented on a request, if any.
 pub fn presented_api_key(headers: &HeaderMap) -> Option<&str> {
-    if let Some(v) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+    if let Some(v) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
         let mut parts = v.splitn(2, ' ');
-        if parts.next().is_some_and(|s| s.eq_ignore_ascii_case("bearer")) {
+        if parts
+            .next()
+            .is_some_and(|s| s.eq_ignore_ascii_case("bearer"))
+        {
             return parts.next().map(str::trim).filter(|k| !k.is_empty());
         }
     }
-    headers.get("x-api-key").and_then(|v| v.to_str().ok()).map(str::trim).filter(|k| !k.is_empty())
+    headers
+        .get("x-api-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
 }
 
 impl FromRequestParts<AppState> for ApiAuth {
     type Rejection = crate::api::ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         use crate::api::ApiError;
         let key = presented_api_key(&parts.headers).ok_or(ApiError::Unauthorized)?;
-        let found = af_db::api_keys::find_active_api_key_by_hash(&state.db, &crypto::sha256_hex(key)).await?;
+        let found =
+            af_db::api_keys::find_active_api_key_by_hash(&state.db, &crypto::sha256_hex(key))
+                .await?;
         let key = found.ok_or(ApiError::Unauthorized)?;
         if key.scope() != KeyScope::Full {
             return Err(ApiError::Forbidden("this key may only create leads".into()));
@@ -229,7 +290,15 @@ pub struct Flash {
 const FLASH_KEY: &str = "flash";
 
 pub async fn set_flash(session: &Session, ok: bool, message: &str) -> Result<(), AppError> {
-    session.insert(FLASH_KEY, Flash { ok, message: message.to_string() }).await?;
+    session
+        .insert(
+            FLASH_KEY,
+            Flash {
+                ok,
+                message: message.to_string(),
+            },
+        )
+        .await?;
     Ok(())
 }
 
@@ -239,7 +308,11 @@ pub async fn take_flash(session: &Session) -> Result<Option<Flash>, AppError> {
 
 /// Signs `user` in on this session: a new session id (so an id planted
 /// before sign-in is useless), the user, and their working workspace.
-pub async fn sign_in(session: &Session, user: UserId, workspace: Option<WorkspaceId>) -> Result<(), AppError> {
+pub async fn sign_in(
+    session: &Session,
+    user: UserId,
+    workspace: Option<WorkspaceId>,
+) -> Result<(), AppError> {
     session.cycle_id().await?;
     session.insert(USER_KEY, user).await?;
     if let Some(w) = workspace {

@@ -11,7 +11,9 @@ pub enum AppError {
     Forbidden,
     /// A message already translated for the user.
     BadRequest(String),
-    TooManyRequests { retry_after_secs: u64 },
+    TooManyRequests {
+        retry_after_secs: u64,
+    },
     Csrf,
     Internal(anyhow::Error),
 }

@@ -15,7 +15,10 @@ pub async fn readyz(State(st): State<AppState>) -> impl IntoResponse {
     if st.db.is_ready().await {
         (StatusCode::OK, "ready")
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable or not migrated")
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database unreachable or not migrated",
+        )
     }
 }
 
@@ -24,5 +27,8 @@ pub async fn metrics(State(st): State<AppState>) -> impl IntoResponse {
     let (size, idle) = st.db.pool_stats();
     metrics::gauge!("db_pool_connections").set(f64::from(size));
     metrics::gauge!("db_pool_idle_connections").set(idle as f64);
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], crate::middleware::metrics::handle().render())
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        crate::middleware::metrics::handle().render(),
+    )
 }

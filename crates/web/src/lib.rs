@@ -32,21 +32,33 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub fn router(state: AppState) -> Router {
     // Install the metrics recorder before the first request is counted.
     middleware::metrics::handle();
-    let sessions = SessionManagerLayer::new(session_store::DbSessionStore::new(state.db.clone(), state.clock.clone()))
-        .with_name("af_session")
-        .with_http_only(true)
-        .with_same_site(SameSite::Lax)
-        .with_secure(state.config.secure_cookies)
-        .with_expiry(Expiry::OnInactivity(time::Duration::days(14)));
+    let sessions = SessionManagerLayer::new(session_store::DbSessionStore::new(
+        state.db.clone(),
+        state.clock.clone(),
+    ))
+    .with_name("af_session")
+    .with_http_only(true)
+    .with_same_site(SameSite::Lax)
+    .with_secure(state.config.secure_cookies)
+    .with_expiry(Expiry::OnInactivity(time::Duration::days(14)));
 
     // Pages used with the session cookie: CSRF-checked.
     let browser = Router::new()
         .route("/", get(public::root))
         .route("/login", get(public::login_page).post(public::login))
         .route("/logout", post(public::logout))
-        .route("/password/forgot", get(public::forgot_page).post(public::forgot))
-        .route("/password/reset/{token}", get(public::reset_page).post(public::reset))
-        .route("/invite/{token}", get(public::invite_page).post(public::accept_invite))
+        .route(
+            "/password/forgot",
+            get(public::forgot_page).post(public::forgot),
+        )
+        .route(
+            "/password/reset/{token}",
+            get(public::reset_page).post(public::reset),
+        )
+        .route(
+            "/invite/{token}",
+            get(public::invite_page).post(public::accept_invite),
+        )
         .route("/dashboard", get(shell::dashboard))
         .route("/contacts", get(shell::contacts))
         .route("/pipelines", get(shell::pipelines))
@@ -59,17 +71,41 @@ pub fn router(state: AppState) -> Router {
         .route("/workspaces/switch", post(workspaces::switch_workspace))
         .route("/workspaces/new", get(workspaces::new_workspace_page))
         .route("/workspaces", post(workspaces::create_workspace))
-        .route("/settings", get(settings::workspace_settings).post(settings::update_workspace_settings))
+        .route(
+            "/settings",
+            get(settings::workspace_settings).post(settings::update_workspace_settings),
+        )
         .route("/settings/logo", post(settings::upload_logo))
         .route("/settings/members", get(settings::list_members))
         .route("/settings/members/invite", post(settings::invite_member))
-        .route("/settings/members/{user_id}/role", post(settings::change_member_role))
-        .route("/settings/members/{user_id}/remove", post(settings::remove_member))
-        .route("/settings/invitations/{id}/revoke", post(settings::revoke_invitation))
-        .route("/settings/api-keys", get(settings::list_api_keys).post(settings::create_api_key))
-        .route("/settings/api-keys/{id}/revoke", post(settings::revoke_api_key))
-        .route("/settings/profile", get(settings::profile).post(settings::update_profile))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::csrf::verify))
+        .route(
+            "/settings/members/{user_id}/role",
+            post(settings::change_member_role),
+        )
+        .route(
+            "/settings/members/{user_id}/remove",
+            post(settings::remove_member),
+        )
+        .route(
+            "/settings/invitations/{id}/revoke",
+            post(settings::revoke_invitation),
+        )
+        .route(
+            "/settings/api-keys",
+            get(settings::list_api_keys).post(settings::create_api_key),
+        )
+        .route(
+            "/settings/api-keys/{id}/revoke",
+            post(settings::revoke_api_key),
+        )
+        .route(
+            "/settings/profile",
+            get(settings::profile).post(settings::update_profile),
+        )
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::csrf::verify,
+        ))
         .layer(sessions);
 
     // Authenticated by API key, never by cookie: no session, no CSRF.

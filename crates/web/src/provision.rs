@@ -21,18 +21,30 @@ pub async fn create_workspace(
     now: Ts,
 ) -> anyhow::Result<Workspace> {
     let new = NewWorkspace {
-        slug: validate::slug(slug).map_err(anyhow::Error::msg).context("--slug")?,
-        name: validate::name(name, 120).map_err(anyhow::Error::msg).context("--name")?,
+        slug: validate::slug(slug)
+            .map_err(anyhow::Error::msg)
+            .context("--slug")?,
+        name: validate::name(name, 120)
+            .map_err(anyhow::Error::msg)
+            .context("--name")?,
         time_zone: validate::time_zone(time_zone.unwrap_or("America/Mexico_City"))
             .map_err(anyhow::Error::msg)
             .context("--time-zone")?,
-        locale: locale.unwrap_or("es").parse::<Locale>().map_err(anyhow::Error::msg).context("--locale")?,
-        country: validate::country(country.unwrap_or("MX")).map_err(anyhow::Error::msg).context("--country")?,
+        locale: locale
+            .unwrap_or("es")
+            .parse::<Locale>()
+            .map_err(anyhow::Error::msg)
+            .context("--locale")?,
+        country: validate::country(country.unwrap_or("MX"))
+            .map_err(anyhow::Error::msg)
+            .context("--country")?,
     };
     let mut tx = db.begin().await?;
     let ws = match workspaces::insert_workspace(&mut tx, &new, now).await {
         Ok(ws) => ws,
-        Err(e) if e.is_unique_on("workspaces", "slug") => bail!("a workspace with slug {:?} already exists", new.slug),
+        Err(e) if e.is_unique_on("workspaces", "slug") => {
+            bail!("a workspace with slug {:?} already exists", new.slug)
+        }
         Err(e) => return Err(e.into()),
     };
     let actor = Actor::system();
@@ -55,7 +67,9 @@ pub async fn create_workspace(
 pub async fn workspace_by_slug(db: &Db, slug: &str) -> anyhow::Result<Workspace> {
     workspaces::find_workspace_by_slug(db, slug)
         .await?
-        .with_context(|| format!("no workspace with slug {slug:?} (see `agencyflow workspace list`)"))
+        .with_context(|| {
+            format!("no workspace with slug {slug:?} (see `agencyflow workspace list`)")
+        })
 }
 
 /// What [`add_user`] did.
@@ -76,17 +90,26 @@ pub async fn add_user(
     role: Role,
     now: Ts,
 ) -> anyhow::Result<AddedUser> {
-    let email = validate::email(email).map_err(anyhow::Error::msg).context("--email")?;
+    let email = validate::email(email)
+        .map_err(anyhow::Error::msg)
+        .context("--email")?;
     let existing = users::find_user_by_email(db, &email).await?;
     let mut tx = db.begin().await?;
     let (user, created) = match existing {
         Some(u) => (u, false),
         None => {
-            validate::new_password(password).map_err(anyhow::Error::msg).context("--password")?;
+            validate::new_password(password)
+                .map_err(anyhow::Error::msg)
+                .context("--password")?;
             let default_name = email.split('@').next().unwrap_or("").to_string();
-            let name = validate::name(name.unwrap_or(&default_name), 120).map_err(anyhow::Error::msg).context("--name")?;
+            let name = validate::name(name.unwrap_or(&default_name), 120)
+                .map_err(anyhow::Error::msg)
+                .context("--name")?;
             let hash = hash_password(password.to_string()).await?;
-            (users::insert_user(&mut tx, &email, &name, &hash, now).await?, true)
+            (
+                users::insert_user(&mut tx, &email, &name, &hash, now).await?,
+                true,
+            )
         }
     };
     workspaces::upsert_membership(&mut tx, ws.id, user.id, role, now).await?;
@@ -108,8 +131,12 @@ pub async fn add_user(
 
 /// Sets a user's password (CLI recovery) and ends their sessions.
 pub async fn set_password(db: &Db, email: &str, password: &str, now: Ts) -> anyhow::Result<()> {
-    validate::new_password(password).map_err(anyhow::Error::msg).context("--password")?;
-    let user = users::find_user_by_email(db, email).await?.with_context(|| format!("no user with email {email:?}"))?;
+    validate::new_password(password)
+        .map_err(anyhow::Error::msg)
+        .context("--password")?;
+    let user = users::find_user_by_email(db, email)
+        .await?
+        .with_context(|| format!("no user with email {email:?}"))?;
     let hash = hash_password(password.to_string()).await?;
     let mut tx = db.begin().await?;
     users::update_password(&mut tx, user.id, &hash, now).await?;
@@ -125,11 +152,28 @@ pub struct CreatedKey {
     pub prefix: String,
 }
 
-pub async fn create_api_key(db: &Db, ws: &Workspace, name: &str, now: Ts) -> anyhow::Result<CreatedKey> {
-    let name = validate::name(name, 80).map_err(anyhow::Error::msg).context("--name")?;
+pub async fn create_api_key(
+    db: &Db,
+    ws: &Workspace,
+    name: &str,
+    now: Ts,
+) -> anyhow::Result<CreatedKey> {
+    let name = validate::name(name, 80)
+        .map_err(anyhow::Error::msg)
+        .context("--name")?;
     let key = crypto::new_api_key();
     let mut tx = db.begin().await?;
-    let id = api_keys::insert_api_key(&mut tx, ws.id, &name, &key.prefix, &key.hash, KeyScope::Full, None, now).await?;
+    let id = api_keys::insert_api_key(
+        &mut tx,
+        ws.id,
+        &name,
+        &key.prefix,
+        &key.hash,
+        KeyScope::Full,
+        None,
+        now,
+    )
+    .await?;
     let actor = Actor::system();
     let audit = NewAudit {
         workspace: Some(ws.id),
@@ -143,11 +187,17 @@ pub async fn create_api_key(db: &Db, ws: &Workspace, name: &str, now: Ts) -> any
     };
     insert_audit(&mut tx, &audit, now).await?;
     tx.commit().await?;
-    Ok(CreatedKey { id, key: key.key, prefix: key.prefix })
+    Ok(CreatedKey {
+        id,
+        key: key.key,
+        prefix: key.prefix,
+    })
 }
 
 pub async fn revoke_api_key(db: &Db, ws: &Workspace, id: &str, now: Ts) -> anyhow::Result<()> {
-    let id: ApiKeyId = id.parse().map_err(|_| anyhow::anyhow!("{id:?} is not an API key id"))?;
+    let id: ApiKeyId = id
+        .parse()
+        .map_err(|_| anyhow::anyhow!("{id:?} is not an API key id"))?;
     let mut tx = db.begin().await?;
     if !api_keys::revoke_api_key(&mut tx, ws.id, id, now).await? {
         bail!("no active API key {id} in workspace {:?}", ws.slug);

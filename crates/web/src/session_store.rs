@@ -32,11 +32,16 @@ impl DbSessionStore {
 
 fn expiry(record: &Record) -> Result<Ts> {
     let nanos = record.expiry_date.unix_timestamp_nanos();
-    jiff::Timestamp::from_nanosecond(nanos).map(Ts::new).map_err(|e| Error::Encode(e.to_string()))
+    jiff::Timestamp::from_nanosecond(nanos)
+        .map(Ts::new)
+        .map_err(|e| Error::Encode(e.to_string()))
 }
 
 fn user_of(record: &Record) -> Option<UserId> {
-    record.data.get(USER_KEY).and_then(|v| serde_json::from_value(v.clone()).ok())
+    record
+        .data
+        .get(USER_KEY)
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
 }
 
 fn backend(e: af_db::DbError) -> Error {
@@ -50,9 +55,15 @@ impl tower_sessions::SessionStore for DbSessionStore {
         // A 128-bit random id colliding is near impossible; retry anyway
         // rather than overwrite someone's session.
         loop {
-            let inserted = sessions::insert_session(&self.db, &record.id.to_string(), user_of(record), &data, expiry(record)?)
-                .await
-                .map_err(backend)?;
+            let inserted = sessions::insert_session(
+                &self.db,
+                &record.id.to_string(),
+                user_of(record),
+                &data,
+                expiry(record)?,
+            )
+            .await
+            .map_err(backend)?;
             if inserted {
                 return Ok(());
             }
@@ -62,23 +73,39 @@ impl tower_sessions::SessionStore for DbSessionStore {
 
     async fn save(&self, record: &Record) -> Result<()> {
         let data = serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))?;
-        sessions::upsert_session(&self.db, &record.id.to_string(), user_of(record), &data, expiry(record)?)
-            .await
-            .map_err(backend)
+        sessions::upsert_session(
+            &self.db,
+            &record.id.to_string(),
+            user_of(record),
+            &data,
+            expiry(record)?,
+        )
+        .await
+        .map_err(backend)
     }
 
     async fn load(&self, id: &Id) -> Result<Option<Record>> {
         let now = Ts::new(self.clock.now());
-        let Some(row) = sessions::find_session(&self.db, &id.to_string(), now).await.map_err(backend)? else {
+        let Some(row) = sessions::find_session(&self.db, &id.to_string(), now)
+            .await
+            .map_err(backend)?
+        else {
             return Ok(None);
         };
         let data = serde_json::from_str(&row.data).map_err(|e| Error::Decode(e.to_string()))?;
-        let expiry_date = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(row.expires_at.0.as_nanosecond()))
-            .map_err(|e| Error::Decode(e.to_string()))?;
-        Ok(Some(Record { id: *id, data, expiry_date }))
+        let expiry_date =
+            time::OffsetDateTime::from_unix_timestamp_nanos(row.expires_at.0.as_nanosecond())
+                .map_err(|e| Error::Decode(e.to_string()))?;
+        Ok(Some(Record {
+            id: *id,
+            data,
+            expiry_date,
+        }))
     }
 
     async fn delete(&self, id: &Id) -> Result<()> {
-        sessions::delete_session(&self.db, &id.to_string()).await.map_err(backend)
+        sessions::delete_session(&self.db, &id.to_string())
+            .await
+            .map_err(backend)
     }
 }

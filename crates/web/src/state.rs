@@ -46,7 +46,12 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(db: Db, clock: Arc<dyn Clock>, config: WebConfig, secret: SecretKey) -> Self {
-        Self { db, clock, config: Arc::new(config), secret }
+        Self {
+            db,
+            clock,
+            config: Arc::new(config),
+            secret,
+        }
     }
 
     /// The current instant, from the injected clock.

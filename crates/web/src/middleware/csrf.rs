@@ -22,12 +22,17 @@ use tower_sessions::Session;
 const MAX_FORM_BYTES: usize = 1024 * 1024;
 
 fn is_safe(method: &Method) -> bool {
-    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE)
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    )
 }
 
 /// The host[:port] of an origin like `https://crm.example.com:8443`.
 fn origin_host(origin: &str) -> Option<&str> {
-    origin.split_once("://").map(|(_, rest)| rest.trim_end_matches('/'))
+    origin
+        .split_once("://")
+        .map(|(_, rest)| rest.trim_end_matches('/'))
 }
 
 fn same_origin(req: &Request, state: &AppState) -> bool {
@@ -62,7 +67,11 @@ fn url_pairs(body: &[u8]) -> impl Iterator<Item = (String, String)> + '_ {
     body.split(|b| *b == b'&').filter_map(|pair| {
         let s = std::str::from_utf8(pair).ok()?;
         let (k, v) = s.split_once('=').unwrap_or((s, ""));
-        let dec = |x: &str| urlencoding::decode(&x.replace('+', " ")).ok().map(|c| c.into_owned());
+        let dec = |x: &str| {
+            urlencoding::decode(&x.replace('+', " "))
+                .ok()
+                .map(|c| c.into_owned())
+        };
         Some((dec(k)?, dec(v)?))
     })
 }
@@ -83,7 +92,11 @@ pub async fn verify(State(state): State<AppState>, req: Request, next: Next) -> 
         Ok(None) => return AppError::Csrf.into_response(),
         Err(e) => return AppError::from(e).into_response(),
     };
-    let header_token = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let header_token = req
+        .headers()
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let mut presented = header_token.or_else(|| field_from_query(&req));
     let is_urlencoded = req
         .headers()
@@ -101,7 +114,9 @@ pub async fn verify(State(state): State<AppState>, req: Request, next: Next) -> 
         req
     };
     match presented {
-        Some(p) if af_core::crypto::constant_time_eq(p.as_bytes(), expected.as_bytes()) => next.run(req).await,
+        Some(p) if af_core::crypto::constant_time_eq(p.as_bytes(), expected.as_bytes()) => {
+            next.run(req).await
+        }
         _ => {
             tracing::warn!(path = req.uri().path(), "missing or wrong CSRF token");
             AppError::Csrf.into_response()
@@ -115,8 +130,14 @@ mod tests {
 
     #[test]
     fn finds_form_fields() {
-        assert_eq!(form_field(b"a=1&_csrf=x%2By+z&b=2", "_csrf"), Some("x+y z".into()));
+        assert_eq!(
+            form_field(b"a=1&_csrf=x%2By+z&b=2", "_csrf"),
+            Some("x+y z".into())
+        );
         assert_eq!(form_field(b"a=1", "_csrf"), None);
-        assert_eq!(origin_host("https://crm.example.com:8443/"), Some("crm.example.com:8443"));
+        assert_eq!(
+            origin_host("https://crm.example.com:8443/"),
+            Some("crm.example.com:8443")
+        );
     }
 }

@@ -16,13 +16,23 @@ use axum::response::{Html, IntoResponse, Response};
 pub const LANG_COOKIE: &str = "af_lang";
 
 fn from_query(req: &Request) -> Option<Locale> {
-    req.uri().query()?.split('&').find_map(|p| p.strip_prefix("lang=")).and_then(|v| v.parse().ok())
+    req.uri()
+        .query()?
+        .split('&')
+        .find_map(|p| p.strip_prefix("lang="))
+        .and_then(|v| v.parse().ok())
 }
 
 fn from_cookie(req: &Request) -> Option<Locale> {
-    req.headers().get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|c| {
-        c.split(';').find_map(|kv| kv.trim().strip_prefix("af_lang=")).and_then(|v| v.parse().ok())
-    })
+    req.headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| {
+            c.split(';')
+                .find_map(|kv| kv.trim().strip_prefix("af_lang="))
+                .and_then(|v| v.parse().ok())
+        })
 }
 
 pub async fn layer(mut req: Request, next: Next) -> Response {
@@ -40,7 +50,9 @@ pub async fn layer(mut req: Request, next: Next) -> Response {
     let is_api = req.uri().path().starts_with("/api/");
     let mut res = next.run(req).await;
     if let Some(lang) = chosen
-        && let Ok(v) = HeaderValue::from_str(&format!("{LANG_COOKIE}={lang}; Path=/; Max-Age=31536000; SameSite=Lax"))
+        && let Ok(v) = HeaderValue::from_str(&format!(
+            "{LANG_COOKIE}={lang}; Path=/; Max-Age=31536000; SameSite=Lax"
+        ))
     {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -60,9 +72,16 @@ fn render_error(res: Response, page: ErrorPage, locale: Locale) -> Response {
         ErrorPage::Csrf => (t.title_forbidden, t.err_csrf.to_string()),
         ErrorPage::Internal => (t.title_error, t.err_generic.to_string()),
     };
-    let tmpl = ErrorTemplate { page: PublicPage::bare(locale), title: title.to_string(), message };
+    let tmpl = ErrorTemplate {
+        page: PublicPage::bare(locale),
+        title: title.to_string(),
+        message,
+    };
     let (mut parts, _) = res.into_parts();
-    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
     parts.headers.remove(header::CONTENT_LENGTH);
     match tmpl.render() {
         Ok(html) => (parts, Html(html)).into_response(),

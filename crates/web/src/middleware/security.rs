@@ -24,7 +24,10 @@ pub async fn headers(req: Request, next: Next) -> Response {
     set("x-content-type-options", "nosniff");
     set("x-frame-options", "DENY");
     set("referrer-policy", "strict-origin-when-cross-origin");
-    set("permissions-policy", "camera=(), microphone=(), geolocation=()");
+    set(
+        "permissions-policy",
+        "camera=(), microphone=(), geolocation=()",
+    );
     set("cross-origin-opener-policy", "same-origin");
     res
 }

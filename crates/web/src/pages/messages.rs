@@ -29,7 +29,10 @@ struct MessagesTemplate {
     messages: Vec<MessageRow>,
 }
 
-pub async fn list_messages(State(st): State<AppState>, cu: CurrentUser) -> AppResult<impl IntoResponse> {
+pub async fn list_messages(
+    State(st): State<AppState>,
+    cu: CurrentUser,
+) -> AppResult<impl IntoResponse> {
     let shell = Shell::new(&cu, Area::Messages).await?;
     let tz = &cu.workspace.time_zone;
     let rows = messages::list_messages(&st.db, cu.workspace.id, 200)
@@ -44,7 +47,10 @@ pub async fn list_messages(State(st): State<AppState>, cu: CurrentUser) -> AppRe
             status: m.status,
         })
         .collect();
-    Ok(MessagesTemplate { shell, messages: rows })
+    Ok(MessagesTemplate {
+        shell,
+        messages: rows,
+    })
 }
 
 #[derive(Template, WebTemplate)]
@@ -62,10 +68,15 @@ pub async fn show_message(
     Path(id): Path<String>,
 ) -> AppResult<impl IntoResponse> {
     let id: MessageId = id.parse().map_err(|_| AppError::NotFound)?;
-    let m = messages::find_message(&st.db, cu.workspace.id, id).await?.ok_or(AppError::NotFound)?;
+    let m = messages::find_message(&st.db, cu.workspace.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let shell = Shell::new(&cu, Area::Messages).await?;
     Ok(MessageTemplate {
-        subject: m.subject.clone().unwrap_or_else(|| shell.t.no_subject.into()),
+        subject: m
+            .subject
+            .clone()
+            .unwrap_or_else(|| shell.t.no_subject.into()),
         when: fmt_time(m.created_at, &cu.workspace.time_zone),
         shell,
         m,

@@ -12,11 +12,11 @@ use af_db::audit::{NewAudit, insert_audit, insert_audit_now};
 use af_db::{Ts, auth_tokens, login_attempts, sessions, users, workspaces};
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Form;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use jiff::SignedDuration;
 use serde::Deserialize;
 use tower_sessions::Session;
@@ -24,7 +24,11 @@ use tower_sessions::Session;
 impl FromRequestParts<AppState> for RequestLocale {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
-        Ok(parts.extensions.get::<RequestLocale>().copied().unwrap_or(RequestLocale(Locale::Es)))
+        Ok(parts
+            .extensions
+            .get::<RequestLocale>()
+            .copied()
+            .unwrap_or(RequestLocale(Locale::Es)))
     }
 }
 
@@ -41,11 +45,21 @@ pub struct PublicPage {
 impl PublicPage {
     /// For pages without forms (error pages): no session needed.
     pub fn bare(locale: Locale) -> Self {
-        Self { t: tr(locale), lang: locale.as_str(), assets: assets::urls(), csrf: String::new(), error: None, notice: None }
+        Self {
+            t: tr(locale),
+            lang: locale.as_str(),
+            assets: assets::urls(),
+            csrf: String::new(),
+            error: None,
+            notice: None,
+        }
     }
 
     pub async fn new(locale: Locale, session: &Session) -> AppResult<Self> {
-        Ok(Self { csrf: csrf_token(session).await?, ..Self::bare(locale) })
+        Ok(Self {
+            csrf: csrf_token(session).await?,
+            ..Self::bare(locale)
+        })
     }
 }
 
@@ -74,7 +88,11 @@ pub struct LoginQuery {
 
 /// Only local paths are followed after sign-in (no open redirect).
 fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") { next } else { "/dashboard" }
+    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+        next
+    } else {
+        "/dashboard"
+    }
 }
 
 pub async fn login_page(
@@ -86,7 +104,11 @@ pub async fn login_page(
     if q.notice == "password_changed" {
         page.notice = Some(page.t.password_changed.into());
     }
-    Ok(LoginTemplate { page, next: q.next, email: String::new() })
+    Ok(LoginTemplate {
+        page,
+        next: q.next,
+        email: String::new(),
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -107,19 +129,37 @@ pub async fn login(
     let now = st.now();
     let email_key = validate::email_key(&f.email);
     let since = Ts::new(now.0 - SignedDuration::from_mins(st.config.login_window_minutes));
-    let (by_email, by_ip) = login_attempts::count_recent_failures(&st.db, &email_key, &ip, since).await?;
+    let (by_email, by_ip) =
+        login_attempts::count_recent_failures(&st.db, &email_key, &ip, since).await?;
     let mut page = PublicPage::new(locale, &session).await?;
-    if by_email >= st.config.login_max_failures_per_email || by_ip >= st.config.login_max_failures_per_ip {
+    if by_email >= st.config.login_max_failures_per_email
+        || by_ip >= st.config.login_max_failures_per_ip
+    {
         page.error = Some(page.t.err_too_many_attempts.into());
         let retry = (st.config.login_window_minutes * 60).to_string();
-        let body = LoginTemplate { page, next: f.next, email: f.email };
-        return Ok((StatusCode::TOO_MANY_REQUESTS, [("retry-after", retry)], body).into_response());
+        let body = LoginTemplate {
+            page,
+            next: f.next,
+            email: f.email,
+        };
+        return Ok((
+            StatusCode::TOO_MANY_REQUESTS,
+            [("retry-after", retry)],
+            body,
+        )
+            .into_response());
     }
     let user = users::find_user_by_email(&st.db, &f.email).await?;
-    let ok = auth::verify_password(user.as_ref().map(|u| u.password_hash.clone()), f.password).await;
-    login_attempts::insert_login_attempt(&st.db, &email_key, &ip, ok && user.is_some(), now).await?;
+    let ok =
+        auth::verify_password(user.as_ref().map(|u| u.password_hash.clone()), f.password).await;
+    login_attempts::insert_login_attempt(&st.db, &email_key, &ip, ok && user.is_some(), now)
+        .await?;
     let Some(user) = user.filter(|_| ok) else {
-        let actor = Actor { kind: af_core::ActorKind::System, id: None, label: email_key.clone() };
+        let actor = Actor {
+            kind: af_core::ActorKind::System,
+            id: None,
+            label: email_key.clone(),
+        };
         let audit = NewAudit {
             workspace: None,
             actor: &actor,
@@ -132,10 +172,17 @@ pub async fn login(
         };
         insert_audit_now(&st.db, &audit, now).await?;
         page.error = Some(page.t.err_invalid_credentials.into());
-        let body = LoginTemplate { page, next: f.next, email: f.email };
+        let body = LoginTemplate {
+            page,
+            next: f.next,
+            email: f.email,
+        };
         return Ok((StatusCode::UNAUTHORIZED, body).into_response());
     };
-    let first_ws = workspaces::list_workspaces_for_user(&st.db, user.id).await?.first().map(|w| w.workspace.id);
+    let first_ws = workspaces::list_workspaces_for_user(&st.db, user.id)
+        .await?
+        .first()
+        .map(|w| w.workspace.id);
     sign_in(&session, user.id, first_ws).await?;
     users::touch_last_login(&st.db, user.id, now).await?;
     let actor = Actor::user(user.id, &user.email);
@@ -164,8 +211,13 @@ struct ForgotTemplate {
     page: PublicPage,
 }
 
-pub async fn forgot_page(RequestLocale(locale): RequestLocale, session: Session) -> AppResult<impl IntoResponse> {
-    Ok(ForgotTemplate { page: PublicPage::new(locale, &session).await? })
+pub async fn forgot_page(
+    RequestLocale(locale): RequestLocale,
+    session: Session,
+) -> AppResult<impl IntoResponse> {
+    Ok(ForgotTemplate {
+        page: PublicPage::new(locale, &session).await?,
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -194,13 +246,31 @@ pub async fn forgot(
         let memberships = workspaces::list_workspaces_for_user(&st.db, user.id).await?;
         let ut = tr(user.locale().unwrap_or(locale));
         let link = st.link(&format!("/password/reset/{token}"));
-        let body = ut.reset_email_body.replace("{name}", &user.name).replace("{link}", &link);
+        let body = ut
+            .reset_email_body
+            .replace("{name}", &user.name)
+            .replace("{link}", &link);
         let mut tx = st.db.begin().await?;
-        auth_tokens::insert_password_reset(&mut tx, user.id, &crypto::sha256_hex(&token), now, expires).await?;
+        auth_tokens::insert_password_reset(
+            &mut tx,
+            user.id,
+            &crypto::sha256_hex(&token),
+            now,
+            expires,
+        )
+        .await?;
         // The built-in outbox of the user's first workspace holds the email
         // until a real email provider is configured (channels issue).
         if let Some(ws) = memberships.first() {
-            mail::record_system_email(&mut tx, ws.workspace.id, &user.email, ut.reset_email_subject, &body, now).await?;
+            mail::record_system_email(
+                &mut tx,
+                ws.workspace.id,
+                &user.email,
+                ut.reset_email_subject,
+                &body,
+                now,
+            )
+            .await?;
         }
         let actor = Actor::user(user.id, &user.email);
         let audit = NewAudit {
@@ -233,7 +303,10 @@ pub async fn reset_page(
     Path(token): Path<String>,
 ) -> AppResult<Response> {
     let mut page = PublicPage::new(locale, &session).await?;
-    let valid = auth_tokens::find_password_reset_user(&st.db, &crypto::sha256_hex(&token), st.now()).await?.is_some();
+    let valid =
+        auth_tokens::find_password_reset_user(&st.db, &crypto::sha256_hex(&token), st.now())
+            .await?
+            .is_some();
     if !valid {
         page.error = Some(page.t.err_reset_invalid.into());
         return Ok((StatusCode::NOT_FOUND, ResetTemplate { page, valid }).into_response());
@@ -258,17 +331,27 @@ pub async fn reset(
     let mut page = PublicPage::new(locale, &session).await?;
     if validate::new_password(&f.password).is_err() {
         page.error = Some(page.t.err_password_rules.into());
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, ResetTemplate { page, valid: true }).into_response());
+        return Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ResetTemplate { page, valid: true },
+        )
+            .into_response());
     }
     let hash = auth::hash_password(f.password).await?;
     let now = st.now();
     let mut tx = st.db.begin().await?;
-    let Some(user_id) = auth_tokens::consume_password_reset(&mut tx, &crypto::sha256_hex(&token), now).await? else {
+    let Some(user_id) =
+        auth_tokens::consume_password_reset(&mut tx, &crypto::sha256_hex(&token), now).await?
+    else {
         page.error = Some(page.t.err_reset_invalid.into());
         return Ok((StatusCode::NOT_FOUND, ResetTemplate { page, valid: false }).into_response());
     };
     users::update_password(&mut tx, user_id, &hash, now).await?;
-    let actor = Actor { kind: af_core::ActorKind::User, id: Some(user_id.0), label: "password reset link".into() };
+    let actor = Actor {
+        kind: af_core::ActorKind::User,
+        id: Some(user_id.0),
+        label: "password reset link".into(),
+    };
     let audit = NewAudit {
         workspace: None,
         actor: &actor,
@@ -316,8 +399,14 @@ struct InviteContext {
     existing: Option<users::User>,
 }
 
-async fn load_invite(st: &AppState, session: &Session, token: &str) -> AppResult<Option<InviteContext>> {
-    let Some(invitation) = auth_tokens::find_invitation_by_token_hash(&st.db, &crypto::sha256_hex(token)).await? else {
+async fn load_invite(
+    st: &AppState,
+    session: &Session,
+    token: &str,
+) -> AppResult<Option<InviteContext>> {
+    let Some(invitation) =
+        auth_tokens::find_invitation_by_token_hash(&st.db, &crypto::sha256_hex(token)).await?
+    else {
         return Ok(None);
     };
     if !invitation.is_usable(st.now()) {
@@ -326,12 +415,20 @@ async fn load_invite(st: &AppState, session: &Session, token: &str) -> AppResult
     let Some(workspace) = workspaces::find_workspace(&st.db, invitation.workspace_id).await? else {
         return Ok(None);
     };
-    let signed_in = match session.get::<af_core::UserId>(crate::session_store::USER_KEY).await? {
+    let signed_in = match session
+        .get::<af_core::UserId>(crate::session_store::USER_KEY)
+        .await?
+    {
         Some(id) => users::find_user(&st.db, id).await?,
         None => None,
     };
     let existing = users::find_user_by_email(&st.db, &invitation.email).await?;
-    Ok(Some(InviteContext { invitation, workspace, signed_in, existing }))
+    Ok(Some(InviteContext {
+        invitation,
+        workspace,
+        signed_in,
+        existing,
+    }))
 }
 
 fn invite_mode(ctx: &InviteContext) -> InviteMode {
@@ -406,8 +503,10 @@ pub async fn accept_invite(
         InviteMode::Join => ctx.signed_in.clone().ok_or(AppError::Forbidden)?,
         InviteMode::Register => {
             let t = tr(locale);
-            let name = validate::name(&f.name, 120).map_err(|_| AppError::BadRequest(t.err_invalid_name.into()))?;
-            validate::new_password(&f.password).map_err(|_| AppError::BadRequest(t.err_password_rules.into()))?;
+            let name = validate::name(&f.name, 120)
+                .map_err(|_| AppError::BadRequest(t.err_invalid_name.into()))?;
+            validate::new_password(&f.password)
+                .map_err(|_| AppError::BadRequest(t.err_password_rules.into()))?;
             let hash = auth::hash_password(f.password).await?;
             users::insert_user(&mut tx, &ctx.invitation.email, &name, &hash, now).await?
         }
@@ -454,6 +553,13 @@ pub async fn accept_invite(
 
 /// `GET /`: the dashboard for the signed-in, the login page for others.
 pub async fn root(session: Session) -> AppResult<Redirect> {
-    let signed_in = session.get::<af_core::UserId>(crate::session_store::USER_KEY).await?.is_some();
-    Ok(Redirect::to(if signed_in { "/dashboard" } else { "/login" }))
+    let signed_in = session
+        .get::<af_core::UserId>(crate::session_store::USER_KEY)
+        .await?
+        .is_some();
+    Ok(Redirect::to(if signed_in {
+        "/dashboard"
+    } else {
+        "/login"
+    }))
 }

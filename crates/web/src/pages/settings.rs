@@ -79,29 +79,49 @@ pub struct SettingsForm {
     sender_name: String,
 }
 
-fn fields(t: &'static Tr, f: &SettingsForm, errors: &HashMap<&'static str, &'static str>) -> Vec<Field> {
-    let field = |name: &'static str, label: &'static str, value: &str, kind: &'static str, options| Field {
-        name,
-        label,
-        value: value.to_string(),
-        kind,
-        options,
-        error: errors.get(name).map(|e| e.to_string()),
-    };
+fn fields(
+    t: &'static Tr,
+    f: &SettingsForm,
+    errors: &HashMap<&'static str, &'static str>,
+) -> Vec<Field> {
+    let field =
+        |name: &'static str, label: &'static str, value: &str, kind: &'static str, options| Field {
+            name,
+            label,
+            value: value.to_string(),
+            kind,
+            options,
+            error: errors.get(name).map(|e| e.to_string()),
+        };
     let zones: Vec<(String, String)> = {
         let mut names: Vec<String> = jiff::tz::db().available().map(|n| n.to_string()).collect();
         names.sort();
         names.into_iter().map(|n| (n.clone(), n)).collect()
     };
-    let langs = vec![("es".into(), t.lang_es.into()), ("en".into(), t.lang_en.into())];
+    let langs = vec![
+        ("es".into(), t.lang_es.into()),
+        ("en".into(), t.lang_en.into()),
+    ];
     vec![
         field("name", t.ws_name, &f.name, "text", vec![]),
         field("slug", t.ws_slug, &f.slug, "text", vec![]),
         field("time_zone", t.ws_time_zone, &f.time_zone, "select", zones),
         field("locale", t.ws_locale, &f.locale, "select", langs),
         field("country", t.ws_country, &f.country, "text", vec![]),
-        field("brand_color", t.ws_brand_color, &f.brand_color, "color", vec![]),
-        field("sender_name", t.ws_sender_name, &f.sender_name, "text", vec![]),
+        field(
+            "brand_color",
+            t.ws_brand_color,
+            &f.brand_color,
+            "color",
+            vec![],
+        ),
+        field(
+            "sender_name",
+            t.ws_sender_name,
+            &f.sender_name,
+            "text",
+            vec![],
+        ),
     ]
 }
 
@@ -120,7 +140,11 @@ pub async fn workspace_settings(cu: CurrentUser) -> AppResult<Response> {
         brand_color: w.brand_color.clone().unwrap_or_else(|| "#4f46e5".into()),
         sender_name: w.sender_name.clone().unwrap_or_default(),
     };
-    Ok(WorkspaceTemplate { fields: fields(shell.t, &form, &HashMap::new()), shell }.into_response())
+    Ok(WorkspaceTemplate {
+        fields: fields(shell.t, &form, &HashMap::new()),
+        shell,
+    }
+    .into_response())
 }
 
 fn validate_settings(
@@ -128,22 +152,53 @@ fn validate_settings(
     f: &SettingsForm,
 ) -> Result<WorkspaceSettings, HashMap<&'static str, &'static str>> {
     let mut errors = HashMap::new();
-    let name = validate::name(&f.name, 120).map_err(|_| errors.insert("name", t.err_invalid_name)).ok();
-    let slug = validate::slug(&f.slug).map_err(|_| errors.insert("slug", t.err_invalid_slug)).ok();
-    let tz = validate::time_zone(&f.time_zone).map_err(|_| errors.insert("time_zone", t.err_invalid_time_zone)).ok();
-    let locale = f.locale.parse::<Locale>().map_err(|_| errors.insert("locale", t.err_invalid_locale)).ok();
-    let country = validate::country(&f.country).map_err(|_| errors.insert("country", t.err_invalid_country)).ok();
-    let color = validate::color(&f.brand_color).map_err(|_| errors.insert("brand_color", t.err_invalid_color)).ok();
+    let name = validate::name(&f.name, 120)
+        .map_err(|_| errors.insert("name", t.err_invalid_name))
+        .ok();
+    let slug = validate::slug(&f.slug)
+        .map_err(|_| errors.insert("slug", t.err_invalid_slug))
+        .ok();
+    let tz = validate::time_zone(&f.time_zone)
+        .map_err(|_| errors.insert("time_zone", t.err_invalid_time_zone))
+        .ok();
+    let locale = f
+        .locale
+        .parse::<Locale>()
+        .map_err(|_| errors.insert("locale", t.err_invalid_locale))
+        .ok();
+    let country = validate::country(&f.country)
+        .map_err(|_| errors.insert("country", t.err_invalid_country))
+        .ok();
+    let color = validate::color(&f.brand_color)
+        .map_err(|_| errors.insert("brand_color", t.err_invalid_color))
+        .ok();
     let sender = f.sender_name.trim();
     let sender_name = if sender.is_empty() {
         Some(None)
     } else {
-        validate::name(sender, 120).map(Some).map_err(|_| errors.insert("sender_name", t.err_invalid_name)).ok()
+        validate::name(sender, 120)
+            .map(Some)
+            .map_err(|_| errors.insert("sender_name", t.err_invalid_name))
+            .ok()
     };
     match (name, slug, tz, locale, country, color, sender_name) {
-        (Some(name), Some(slug), Some(time_zone), Some(locale), Some(country), Some(color), Some(sender_name)) => {
-            Ok(WorkspaceSettings { slug, name, time_zone, locale, country, brand_color: Some(color), sender_name })
-        }
+        (
+            Some(name),
+            Some(slug),
+            Some(time_zone),
+            Some(locale),
+            Some(country),
+            Some(color),
+            Some(sender_name),
+        ) => Ok(WorkspaceSettings {
+            slug,
+            name,
+            time_zone,
+            locale,
+            country,
+            brand_color: Some(color),
+            sender_name,
+        }),
         _ => Err(errors),
     }
 }
@@ -158,7 +213,10 @@ pub async fn update_workspace_settings(
     let shell = Shell::new(&cu, Area::Settings).await?;
     let t = shell.t;
     let invalid = |shell: Shell, errors| {
-        let body = WorkspaceTemplate { fields: fields(t, &f, &errors), shell };
+        let body = WorkspaceTemplate {
+            fields: fields(t, &f, &errors),
+            shell,
+        };
         Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
     };
     let settings = match validate_settings(t, &f) {
@@ -192,7 +250,16 @@ pub async fn update_workspace_settings(
         data: changes.clone(),
     };
     insert_event(&mut tx, &event, now).await?;
-    audit(&mut tx, &cu, &ip, "workspace.updated", ("workspace", old.id.to_string()), changes, now).await?;
+    audit(
+        &mut tx,
+        &cu,
+        &ip,
+        "workspace.updated",
+        ("workspace", old.id.to_string()),
+        changes,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     set_flash(&cu.session, true, t.flash_saved).await?;
     Ok(Redirect::to("/settings").into_response())
@@ -233,24 +300,52 @@ pub async fn upload_logo(
             logo = Some(bytes);
         }
     }
-    let bytes = logo.filter(|b| !b.is_empty() && b.len() <= MAX_LOGO_BYTES).ok_or_else(bad)?;
+    let bytes = logo
+        .filter(|b| !b.is_empty() && b.len() <= MAX_LOGO_BYTES)
+        .ok_or_else(bad)?;
     let content_type = sniff_image(&bytes).ok_or_else(bad)?;
     let now = st.now();
     let mut tx = st.db.begin().await?;
-    workspaces::set_workspace_logo(&mut tx, cu.workspace.id, Some((&bytes, content_type)), now).await?;
+    workspaces::set_workspace_logo(&mut tx, cu.workspace.id, Some((&bytes, content_type)), now)
+        .await?;
     let details = serde_json::json!({ "bytes": bytes.len(), "content_type": content_type });
-    audit(&mut tx, &cu, &ip, "workspace.logo_updated", ("workspace", cu.workspace.id.to_string()), details, now).await?;
+    audit(
+        &mut tx,
+        &cu,
+        &ip,
+        "workspace.logo_updated",
+        ("workspace", cu.workspace.id.to_string()),
+        details,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     set_flash(&cu.session, true, t.flash_logo_saved).await?;
     Ok(Redirect::to("/settings").into_response())
 }
 
 /// `GET /w/{slug}/logo`: public, for public pages and emails.
-pub async fn workspace_logo(State(st): State<AppState>, Path(slug): Path<String>) -> AppResult<Response> {
-    let ws = workspaces::find_workspace_by_slug(&st.db, &slug).await?.ok_or(AppError::NotFound)?;
-    let (bytes, ct) = workspaces::find_workspace_logo(&st.db, ws.id).await?.ok_or(AppError::NotFound)?;
+pub async fn workspace_logo(
+    State(st): State<AppState>,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
+    let ws = workspaces::find_workspace_by_slug(&st.db, &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (bytes, ct) = workspaces::find_workspace_logo(&st.db, ws.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let ct = HeaderValue::from_str(&ct).map_err(|e| AppError::Internal(e.into()))?;
-    Ok(([(header::CONTENT_TYPE, ct), (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"))], bytes)
+    Ok((
+        [
+            (header::CONTENT_TYPE, ct),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=300"),
+            ),
+        ],
+        bytes,
+    )
         .into_response())
 }
 
@@ -282,19 +377,34 @@ struct MembersTemplate {
     invite_link: Option<String>,
 }
 
-async fn members_page(st: &AppState, cu: &CurrentUser, invite_link: Option<String>) -> AppResult<MembersTemplate> {
+async fn members_page(
+    st: &AppState,
+    cu: &CurrentUser,
+    invite_link: Option<String>,
+) -> AppResult<MembersTemplate> {
     let shell = Shell::new(cu, Area::Settings).await?;
     let t = shell.t;
     let tz = &cu.workspace.time_zone;
     let members = workspaces::list_members(&st.db, cu.workspace.id)
         .await?
         .into_iter()
-        .map(|m| MemberRow { role_label: t.role(m.role()), user_id: m.user_id, name: m.name, email: m.email, role: m.role })
+        .map(|m| MemberRow {
+            role_label: t.role(m.role()),
+            user_id: m.user_id,
+            name: m.name,
+            email: m.email,
+            role: m.role,
+        })
         .collect();
     let invitations = auth_tokens::list_pending_invitations(&st.db, cu.workspace.id, st.now())
         .await?
         .into_iter()
-        .map(|i| InvitationRow { role_label: t.role(i.role()), expires: fmt_time(i.expires_at, tz), id: i.id, email: i.email })
+        .map(|i| InvitationRow {
+            role_label: t.role(i.role()),
+            expires: fmt_time(i.expires_at, tz),
+            id: i.id,
+            email: i.email,
+        })
         .collect();
     // Only owners may hand out the owner role.
     let roles = Role::ALL
@@ -302,10 +412,20 @@ async fn members_page(st: &AppState, cu: &CurrentUser, invite_link: Option<Strin
         .filter(|r| cu.role == Role::Owner || **r != Role::Owner)
         .map(|r| (r.as_str().to_string(), t.role(*r).to_string()))
         .collect();
-    Ok(MembersTemplate { shell, members, invitations, roles, can_manage: cu.role.can_manage(), invite_link })
+    Ok(MembersTemplate {
+        shell,
+        members,
+        invitations,
+        roles,
+        can_manage: cu.role.can_manage(),
+        invite_link,
+    })
 }
 
-pub async fn list_members(State(st): State<AppState>, cu: CurrentUser) -> AppResult<impl IntoResponse> {
+pub async fn list_members(
+    State(st): State<AppState>,
+    cu: CurrentUser,
+) -> AppResult<impl IntoResponse> {
     members_page(&st, &cu, None).await
 }
 
@@ -329,8 +449,12 @@ pub async fn invite_member(
 ) -> AppResult<Response> {
     cu.require(Role::Admin)?;
     let t = crate::i18n::tr(cu.locale());
-    let Ok(email) = validate::email(&f.email) else { return error_flash(&cu, t.err_invalid_email, "/settings/members").await };
-    let Ok(role) = f.role.parse::<Role>() else { return error_flash(&cu, t.err_invalid_role, "/settings/members").await };
+    let Ok(email) = validate::email(&f.email) else {
+        return error_flash(&cu, t.err_invalid_email, "/settings/members").await;
+    };
+    let Ok(role) = f.role.parse::<Role>() else {
+        return error_flash(&cu, t.err_invalid_role, "/settings/members").await;
+    };
     if role == Role::Owner && cu.role != Role::Owner {
         return error_flash(&cu, t.err_owner_only, "/settings/members").await;
     }
@@ -347,8 +471,17 @@ pub async fn invite_member(
     let expires = Ts::new(now.0 + SignedDuration::from_hours(24 * 7));
     let ws = &cu.workspace;
     let mut tx = st.db.begin().await?;
-    let id = auth_tokens::insert_invitation(&mut tx, ws.id, &email, role, &crypto::sha256_hex(&token), cu.user.id, now, expires)
-        .await?;
+    let id = auth_tokens::insert_invitation(
+        &mut tx,
+        ws.id,
+        &email,
+        role,
+        &crypto::sha256_hex(&token),
+        cu.user.id,
+        now,
+        expires,
+    )
+    .await?;
     let wt = crate::i18n::tr(ws.locale());
     let subject = wt.invite_email_subject.replace("{workspace}", &ws.name);
     let body = wt
@@ -359,7 +492,16 @@ pub async fn invite_member(
         .replace("{link}", &link);
     mail::record_system_email(&mut tx, ws.id, &email, &subject, &body, now).await?;
     let details = serde_json::json!({ "email": email, "role": role.as_str() });
-    audit(&mut tx, &cu, &ip, "member.invited", ("invitation", id.to_string()), details, now).await?;
+    audit(
+        &mut tx,
+        &cu,
+        &ip,
+        "member.invited",
+        ("invitation", id.to_string()),
+        details,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(members_page(&st, &cu, Some(link)).await?.into_response())
 }
@@ -380,14 +522,21 @@ pub async fn change_member_role(
     cu.require(Role::Admin)?;
     let t = crate::i18n::tr(cu.locale());
     let user: UserId = user.parse().map_err(|_| AppError::NotFound)?;
-    let current = workspaces::find_membership_role(&st.db, cu.workspace.id, user).await?.ok_or(AppError::NotFound)?;
-    let Ok(role) = f.role.parse::<Role>() else { return error_flash(&cu, t.err_invalid_role, "/settings/members").await };
+    let current = workspaces::find_membership_role(&st.db, cu.workspace.id, user)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let Ok(role) = f.role.parse::<Role>() else {
+        return error_flash(&cu, t.err_invalid_role, "/settings/members").await;
+    };
     if (role == Role::Owner || current == Role::Owner) && cu.role != Role::Owner {
         return error_flash(&cu, t.err_owner_only, "/settings/members").await;
     }
     let now = st.now();
     let mut tx = st.db.begin().await?;
-    if current == Role::Owner && role != Role::Owner && workspaces::count_owners(&mut tx, cu.workspace.id).await? <= 1 {
+    if current == Role::Owner
+        && role != Role::Owner
+        && workspaces::count_owners(&mut tx, cu.workspace.id).await? <= 1
+    {
         return error_flash(&cu, t.err_last_owner, "/settings/members").await;
     }
     workspaces::update_membership_role(&mut tx, cu.workspace.id, user, role).await?;
@@ -402,7 +551,16 @@ pub async fn change_member_role(
         data: details.clone(),
     };
     insert_event(&mut tx, &event, now).await?;
-    audit(&mut tx, &cu, &ip, "member.role_changed", ("user", user.to_string()), details, now).await?;
+    audit(
+        &mut tx,
+        &cu,
+        &ip,
+        "member.role_changed",
+        ("user", user.to_string()),
+        details,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     set_flash(&cu.session, true, t.flash_role_changed).await?;
     Ok(Redirect::to("/settings/members").into_response())
@@ -417,7 +575,9 @@ pub async fn remove_member(
     cu.require(Role::Admin)?;
     let t = crate::i18n::tr(cu.locale());
     let user: UserId = user.parse().map_err(|_| AppError::NotFound)?;
-    let current = workspaces::find_membership_role(&st.db, cu.workspace.id, user).await?.ok_or(AppError::NotFound)?;
+    let current = workspaces::find_membership_role(&st.db, cu.workspace.id, user)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if current == Role::Owner && cu.role != Role::Owner {
         return error_flash(&cu, t.err_owner_only, "/settings/members").await;
     }
@@ -428,10 +588,24 @@ pub async fn remove_member(
     }
     workspaces::delete_membership(&mut tx, cu.workspace.id, user).await?;
     let details = serde_json::json!({ "role": current.as_str() });
-    audit(&mut tx, &cu, &ip, "member.removed", ("user", user.to_string()), details, now).await?;
+    audit(
+        &mut tx,
+        &cu,
+        &ip,
+        "member.removed",
+        ("user", user.to_string()),
+        details,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     set_flash(&cu.session, true, t.flash_member_removed).await?;
-    Ok(Redirect::to(if user == cu.user.id { "/dashboard" } else { "/settings/members" }).into_response())
+    Ok(Redirect::to(if user == cu.user.id {
+        "/dashboard"
+    } else {
+        "/settings/members"
+    })
+    .into_response())
 }
 
 pub async fn revoke_invitation(
@@ -447,10 +621,23 @@ pub async fn revoke_invitation(
     if !auth_tokens::revoke_invitation(&mut tx, cu.workspace.id, id, now).await? {
         return Err(AppError::NotFound);
     }
-    audit(&mut tx, &cu, &ip, "member.invitation_revoked", ("invitation", id.to_string()), serde_json::json!({}), now)
-        .await?;
+    audit(
+        &mut tx,
+        &cu,
+        &ip,
+        "member.invitation_revoked",
+        ("invitation", id.to_string()),
+        serde_json::json!({}),
+        now,
+    )
+    .await?;
     tx.commit().await?;
-    set_flash(&cu.session, true, crate::i18n::tr(cu.locale()).flash_invite_revoked).await?;
+    set_flash(
+        &cu.session,
+        true,
+        crate::i18n::tr(cu.locale()).flash_invite_revoked,
+    )
+    .await?;
     Ok(Redirect::to("/settings/members").into_response())
 }
 
@@ -473,7 +660,11 @@ struct ApiKeysTemplate {
     new_key: Option<String>,
 }
 
-async fn api_keys_page(st: &AppState, cu: &CurrentUser, new_key: Option<String>) -> AppResult<ApiKeysTemplate> {
+async fn api_keys_page(
+    st: &AppState,
+    cu: &CurrentUser,
+    new_key: Option<String>,
+) -> AppResult<ApiKeysTemplate> {
     let shell = Shell::new(cu, Area::Settings).await?;
     let tz = &cu.workspace.time_zone;
     let never = shell.t.never;
@@ -483,16 +674,26 @@ async fn api_keys_page(st: &AppState, cu: &CurrentUser, new_key: Option<String>)
         .map(|k| KeyRow {
             id: k.id,
             created: fmt_time(k.created_at, tz),
-            last_used: k.last_used_at.map(|t| fmt_time(t, tz)).unwrap_or_else(|| never.into()),
+            last_used: k
+                .last_used_at
+                .map(|t| fmt_time(t, tz))
+                .unwrap_or_else(|| never.into()),
             revoked: k.revoked_at.is_some(),
             name: k.name,
             prefix: k.prefix,
         })
         .collect();
-    Ok(ApiKeysTemplate { shell, keys, new_key })
+    Ok(ApiKeysTemplate {
+        shell,
+        keys,
+        new_key,
+    })
 }
 
-pub async fn list_api_keys(State(st): State<AppState>, cu: CurrentUser) -> AppResult<impl IntoResponse> {
+pub async fn list_api_keys(
+    State(st): State<AppState>,
+    cu: CurrentUser,
+) -> AppResult<impl IntoResponse> {
     cu.require(Role::Admin)?;
     api_keys_page(&st, &cu, None).await
 }
@@ -512,16 +713,38 @@ pub async fn create_api_key(
 ) -> AppResult<Response> {
     cu.require(Role::Admin)?;
     let t = crate::i18n::tr(cu.locale());
-    let Ok(name) = validate::name(&f.name, 80) else { return error_flash(&cu, t.err_invalid_name, "/settings/api-keys").await };
+    let Ok(name) = validate::name(&f.name, 80) else {
+        return error_flash(&cu, t.err_invalid_name, "/settings/api-keys").await;
+    };
     let key = crypto::new_api_key();
     let now = st.now();
     let mut tx = st.db.begin().await?;
-    let id = api_keys::insert_api_key(&mut tx, cu.workspace.id, &name, &key.prefix, &key.hash, KeyScope::Full, Some(cu.user.id), now)
-        .await?;
+    let id = api_keys::insert_api_key(
+        &mut tx,
+        cu.workspace.id,
+        &name,
+        &key.prefix,
+        &key.hash,
+        KeyScope::Full,
+        Some(cu.user.id),
+        now,
+    )
+    .await?;
     let details = serde_json::json!({ "name": name, "prefix": key.prefix });
-    audit(&mut tx, &cu, &ip, "api_key.created", ("api_key", id.to_string()), details, now).await?;
+    audit(
+        &mut tx,
+        &cu,
+        &ip,
+        "api_key.created",
+        ("api_key", id.to_string()),
+        details,
+        now,
+    )
+    .await?;
     tx.commit().await?;
-    Ok(api_keys_page(&st, &cu, Some(key.key)).await?.into_response())
+    Ok(api_keys_page(&st, &cu, Some(key.key))
+        .await?
+        .into_response())
 }
 
 pub async fn revoke_api_key(
@@ -537,9 +760,23 @@ pub async fn revoke_api_key(
     if !api_keys::revoke_api_key(&mut tx, cu.workspace.id, id, now).await? {
         return Err(AppError::NotFound);
     }
-    audit(&mut tx, &cu, &ip, "api_key.revoked", ("api_key", id.to_string()), serde_json::json!({}), now).await?;
+    audit(
+        &mut tx,
+        &cu,
+        &ip,
+        "api_key.revoked",
+        ("api_key", id.to_string()),
+        serde_json::json!({}),
+        now,
+    )
+    .await?;
     tx.commit().await?;
-    set_flash(&cu.session, true, crate::i18n::tr(cu.locale()).flash_key_revoked).await?;
+    set_flash(
+        &cu.session,
+        true,
+        crate::i18n::tr(cu.locale()).flash_key_revoked,
+    )
+    .await?;
     Ok(Redirect::to("/settings/api-keys").into_response())
 }
 
@@ -554,7 +791,10 @@ struct ProfileTemplate {
 
 pub async fn profile(cu: CurrentUser) -> AppResult<impl IntoResponse> {
     let shell = Shell::new(&cu, Area::Settings).await?;
-    Ok(ProfileTemplate { shell, user_locale: cu.user.locale.clone().unwrap_or_default() })
+    Ok(ProfileTemplate {
+        shell,
+        user_locale: cu.user.locale.clone().unwrap_or_default(),
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -564,9 +804,15 @@ pub struct ProfileForm {
     locale: String,
 }
 
-pub async fn update_profile(State(st): State<AppState>, cu: CurrentUser, Form(f): Form<ProfileForm>) -> AppResult<Response> {
+pub async fn update_profile(
+    State(st): State<AppState>,
+    cu: CurrentUser,
+    Form(f): Form<ProfileForm>,
+) -> AppResult<Response> {
     let t = crate::i18n::tr(cu.locale());
-    let Ok(name) = validate::name(&f.name, 120) else { return error_flash(&cu, t.err_invalid_name, "/settings/profile").await };
+    let Ok(name) = validate::name(&f.name, 120) else {
+        return error_flash(&cu, t.err_invalid_name, "/settings/profile").await;
+    };
     let locale = match f.locale.as_str() {
         "" => None,
         l => match l.parse::<Locale>() {
@@ -580,7 +826,9 @@ pub async fn update_profile(State(st): State<AppState>, cu: CurrentUser, Form(f)
     let mut res = Redirect::to("/settings/profile").into_response();
     // Public pages (login) follow the user's choice too.
     if let Some(l) = locale
-        && let Ok(v) = HeaderValue::from_str(&format!("af_lang={l}; Path=/; Max-Age=31536000; SameSite=Lax"))
+        && let Ok(v) = HeaderValue::from_str(&format!(
+            "af_lang={l}; Path=/; Max-Age=31536000; SameSite=Lax"
+        ))
     {
         res.headers_mut().append(header::SET_COOKIE, v);
     }

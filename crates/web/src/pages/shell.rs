@@ -94,14 +94,25 @@ impl Shell {
     pub async fn new(cu: &CurrentUser, active: Area) -> AppResult<Self> {
         let locale = cu.locale();
         let t = tr(locale);
-        let nav = Area::ALL.iter().map(|a| NavItem { href: a.href(), label: a.label(t), active: *a == active }).collect();
+        let nav = Area::ALL
+            .iter()
+            .map(|a| NavItem {
+                href: a.href(),
+                label: a.label(t),
+                active: *a == active,
+            })
+            .collect();
         Ok(Shell {
             t,
             lang: locale.as_str(),
             assets: assets::urls(),
             csrf: csrf_token(&cu.session).await?,
             nav,
-            brand_color: cu.workspace.brand_color.clone().unwrap_or_else(|| "#4f46e5".into()),
+            brand_color: cu
+                .workspace
+                .brand_color
+                .clone()
+                .unwrap_or_else(|| "#4f46e5".into()),
             workspace: cu.workspace.clone(),
             workspaces: cu.workspaces.clone(),
             user_name: cu.user.name.clone(),
@@ -120,7 +131,9 @@ struct DashboardTemplate {
 }
 
 pub async fn dashboard(cu: CurrentUser) -> AppResult<impl IntoResponse> {
-    Ok(DashboardTemplate { shell: Shell::new(&cu, Area::Dashboard).await? })
+    Ok(DashboardTemplate {
+        shell: Shell::new(&cu, Area::Dashboard).await?,
+    })
 }
 
 #[derive(Template, WebTemplate)]
@@ -132,7 +145,10 @@ struct NotBuiltTemplate {
 
 async fn not_built(cu: CurrentUser, area: Area) -> AppResult<impl IntoResponse> {
     let shell = Shell::new(&cu, area).await?;
-    Ok(NotBuiltTemplate { title: area.label(shell.t), shell })
+    Ok(NotBuiltTemplate {
+        title: area.label(shell.t),
+        shell,
+    })
 }
 
 pub async fn contacts(cu: CurrentUser) -> AppResult<impl IntoResponse> {

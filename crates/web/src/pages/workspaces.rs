@@ -9,10 +9,10 @@ use af_db::audit::{NewAudit, insert_audit};
 use af_db::workspaces::{self, NewWorkspace};
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 
 #[derive(Deserialize, Default)]
@@ -44,7 +44,12 @@ struct NewWorkspaceTemplate {
 pub async fn new_workspace_page(cu: CurrentUser) -> AppResult<impl IntoResponse> {
     cu.require(Role::Admin)?;
     let shell = Shell::new(&cu, Area::Settings).await?;
-    Ok(NewWorkspaceTemplate { shell, name: String::new(), slug: String::new(), error: None })
+    Ok(NewWorkspaceTemplate {
+        shell,
+        name: String::new(),
+        slug: String::new(),
+        error: None,
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -66,11 +71,20 @@ pub async fn create_workspace(
     let shell = Shell::new(&cu, Area::Settings).await?;
     let t = shell.t;
     let invalid = |shell, error: &str| {
-        let body = NewWorkspaceTemplate { shell, name: f.name.clone(), slug: f.slug.clone(), error: Some(error.into()) };
+        let body = NewWorkspaceTemplate {
+            shell,
+            name: f.name.clone(),
+            slug: f.slug.clone(),
+            error: Some(error.into()),
+        };
         Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
     };
-    let Ok(name) = validate::name(&f.name, 120) else { return invalid(shell, t.err_invalid_name) };
-    let Ok(slug) = validate::slug(&f.slug) else { return invalid(shell, t.err_invalid_slug) };
+    let Ok(name) = validate::name(&f.name, 120) else {
+        return invalid(shell, t.err_invalid_name);
+    };
+    let Ok(slug) = validate::slug(&f.slug) else {
+        return invalid(shell, t.err_invalid_slug);
+    };
     let new = NewWorkspace {
         slug,
         name,
