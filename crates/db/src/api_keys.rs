@@ -37,7 +37,11 @@ pub struct ApiKey {
 
 impl ApiKey {
     pub fn scope(&self) -> KeyScope {
-        if self.scope == "intake" { KeyScope::Intake } else { KeyScope::Full }
+        if self.scope == "intake" {
+            KeyScope::Intake
+        } else {
+            KeyScope::Full
+        }
     }
 }
 
@@ -90,7 +94,10 @@ pub async fn list_api_keys(db: &crate::Db, ws: WorkspaceId) -> DbResult<Vec<ApiK
 
 /// The unrevoked key with this hash, from any workspace: the key itself
 /// says which workspace a request acts for.
-pub async fn find_active_api_key_by_hash(db: &crate::Db, key_hash: &str) -> DbResult<Option<ApiKey>> {
+pub async fn find_active_api_key_by_hash(
+    db: &crate::Db,
+    key_hash: &str,
+) -> DbResult<Option<ApiKey>> {
     Ok(with_pool!(db, p => {
         sqlx::query_as::<_, ApiKey>(concat!("SELECT ", key_columns!(),
             " FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL"))

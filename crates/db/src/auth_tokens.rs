@@ -66,7 +66,10 @@ pub async fn insert_invitation(
     Ok(id)
 }
 
-pub async fn find_invitation_by_token_hash(db: &crate::Db, token_hash: &str) -> DbResult<Option<Invitation>> {
+pub async fn find_invitation_by_token_hash(
+    db: &crate::Db,
+    token_hash: &str,
+) -> DbResult<Option<Invitation>> {
     Ok(with_pool!(db, p => {
         sqlx::query_as::<_, Invitation>(concat!("SELECT ", invitation_columns!(), " FROM invitations WHERE token_hash = $1"))
             .bind(token_hash)
@@ -76,7 +79,11 @@ pub async fn find_invitation_by_token_hash(db: &crate::Db, token_hash: &str) -> 
 }
 
 /// Invitations not yet accepted, revoked or expired.
-pub async fn list_pending_invitations(db: &crate::Db, ws: WorkspaceId, now: Ts) -> DbResult<Vec<Invitation>> {
+pub async fn list_pending_invitations(
+    db: &crate::Db,
+    ws: WorkspaceId,
+    now: Ts,
+) -> DbResult<Vec<Invitation>> {
     Ok(with_pool!(db, p => {
         sqlx::query_as::<_, Invitation>(concat!("SELECT ", invitation_columns!(),
             " FROM invitations WHERE workspace_id = $1 AND accepted_at IS NULL AND revoked_at IS NULL
@@ -90,7 +97,12 @@ pub async fn list_pending_invitations(db: &crate::Db, ws: WorkspaceId, now: Ts) 
 
 /// Marks the invitation used, only if still usable (so a token works once
 /// even when two requests race). False when it was not usable.
-pub async fn accept_invitation(tx: &mut Tx, id: InvitationId, user: UserId, now: Ts) -> DbResult<bool> {
+pub async fn accept_invitation(
+    tx: &mut Tx,
+    id: InvitationId,
+    user: UserId,
+    now: Ts,
+) -> DbResult<bool> {
     Ok(with_tx!(tx, c => {
         sqlx::query(
             "UPDATE invitations SET accepted_at = $3, accepted_by = $2
@@ -105,7 +117,12 @@ pub async fn accept_invitation(tx: &mut Tx, id: InvitationId, user: UserId, now:
     }) > 0)
 }
 
-pub async fn revoke_invitation(tx: &mut Tx, ws: WorkspaceId, id: InvitationId, now: Ts) -> DbResult<bool> {
+pub async fn revoke_invitation(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    id: InvitationId,
+    now: Ts,
+) -> DbResult<bool> {
     Ok(with_tx!(tx, c => {
         sqlx::query(
             "UPDATE invitations SET revoked_at = $3
@@ -143,7 +160,11 @@ pub async fn insert_password_reset(
 }
 
 /// The user a still-valid reset token belongs to.
-pub async fn find_password_reset_user(db: &crate::Db, token_hash: &str, now: Ts) -> DbResult<Option<UserId>> {
+pub async fn find_password_reset_user(
+    db: &crate::Db,
+    token_hash: &str,
+    now: Ts,
+) -> DbResult<Option<UserId>> {
     let id: Option<Uuid> = with_pool!(db, p => {
         sqlx::query_scalar(
             "SELECT user_id FROM password_resets WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
@@ -158,7 +179,11 @@ pub async fn find_password_reset_user(db: &crate::Db, token_hash: &str, now: Ts)
 
 /// Uses up the token (and every other open token of its user); returns the
 /// user only if this token was still valid.
-pub async fn consume_password_reset(tx: &mut Tx, token_hash: &str, now: Ts) -> DbResult<Option<UserId>> {
+pub async fn consume_password_reset(
+    tx: &mut Tx,
+    token_hash: &str,
+    now: Ts,
+) -> DbResult<Option<UserId>> {
     with_tx!(tx, c => {
         let id: Option<Uuid> = sqlx::query_scalar(
             "UPDATE password_resets SET used_at = $2

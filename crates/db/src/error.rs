@@ -18,7 +18,9 @@ impl DbError {
     /// SQLite's `table.column` list), so callers can turn it into a field
     /// error instead of a 500.
     pub fn unique_violation(&self) -> Option<String> {
-        let DbError::Sqlx(sqlx::Error::Database(e)) = self else { return None };
+        let DbError::Sqlx(sqlx::Error::Database(e)) = self else {
+            return None;
+        };
         if !e.is_unique_violation() {
             return None;
         }
@@ -35,7 +37,8 @@ impl DbError {
     /// `workspaces.slug`).
     pub fn is_unique_on(&self, table: &str, column: &str) -> bool {
         self.unique_violation().is_some_and(|c| {
-            c == format!("{table}_{column}_key") || c.split(", ").any(|p| p == format!("{table}.{column}"))
+            c == format!("{table}_{column}_key")
+                || c.split(", ").any(|p| p == format!("{table}.{column}"))
         })
     }
 }

@@ -4,7 +4,13 @@
 use crate::{DbResult, Ts, with_pool};
 use uuid::Uuid;
 
-pub async fn insert_login_attempt(db: &crate::Db, email_key: &str, ip: &str, succeeded: bool, now: Ts) -> DbResult<()> {
+pub async fn insert_login_attempt(
+    db: &crate::Db,
+    email_key: &str,
+    ip: &str,
+    succeeded: bool,
+    now: Ts,
+) -> DbResult<()> {
     with_pool!(db, p => {
         sqlx::query("INSERT INTO login_attempts (id, email_key, ip, succeeded, created_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(Uuid::now_v7())
@@ -19,7 +25,12 @@ pub async fn insert_login_attempt(db: &crate::Db, email_key: &str, ip: &str, suc
 }
 
 /// Failed attempts since `since` for this email and for this IP.
-pub async fn count_recent_failures(db: &crate::Db, email_key: &str, ip: &str, since: Ts) -> DbResult<(i64, i64)> {
+pub async fn count_recent_failures(
+    db: &crate::Db,
+    email_key: &str,
+    ip: &str,
+    since: Ts,
+) -> DbResult<(i64, i64)> {
     Ok(with_pool!(db, p => {
         let by_email: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM login_attempts WHERE email_key = $1 AND created_at > $2 AND succeeded = FALSE",

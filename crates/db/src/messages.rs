@@ -80,7 +80,11 @@ pub async fn list_messages(db: &crate::Db, ws: WorkspaceId, limit: i64) -> DbRes
     }))
 }
 
-pub async fn find_message(db: &crate::Db, ws: WorkspaceId, id: MessageId) -> DbResult<Option<Message>> {
+pub async fn find_message(
+    db: &crate::Db,
+    ws: WorkspaceId,
+    id: MessageId,
+) -> DbResult<Option<Message>> {
     Ok(with_pool!(db, p => {
         sqlx::query_as::<_, Message>(concat!("SELECT ", message_columns!(),
             " FROM messages WHERE workspace_id = $1 AND id = $2"))

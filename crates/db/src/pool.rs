@@ -61,7 +61,10 @@ impl Db {
                 && !dir.as_os_str().is_empty()
             {
                 std::fs::create_dir_all(dir).map_err(|e| {
-                    DbError::Config(format!("cannot create database folder {}: {e}", dir.display()))
+                    DbError::Config(format!(
+                        "cannot create database folder {}: {e}",
+                        dir.display()
+                    ))
                 })?;
             }
             // WAL lets readers run beside the one writer; the busy timeout makes
@@ -72,7 +75,10 @@ impl Db {
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(15));
-            let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await?;
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(opts)
+                .await?;
             Ok(Db::Sqlite(pool))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let opts = PgConnectOptions::from_str(url)

@@ -27,7 +27,8 @@ pub fn test_backend() -> Backend {
 }
 
 fn pg_server_url() -> String {
-    std::env::var("AF_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("AF_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 /// A fresh migrated database on the backend chosen by `AF_TEST_BACKEND`.
@@ -47,9 +48,9 @@ pub async fn fresh_url_on(backend: Backend) -> (String, Option<tempfile::TempDir
         Backend::Postgres => {
             let server = pg_server_url();
             let name = format!("af_test_{}", uuid::Uuid::now_v7().simple());
-            let mut conn = sqlx::PgConnection::connect(&server)
-                .await
-                .expect("PostgreSQL reachable at AF_TEST_PG_URL (start it, or use AF_TEST_BACKEND=sqlite)");
+            let mut conn = sqlx::PgConnection::connect(&server).await.expect(
+                "PostgreSQL reachable at AF_TEST_PG_URL (start it, or use AF_TEST_BACKEND=sqlite)",
+            );
             sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                 .execute(&mut conn)
                 .await

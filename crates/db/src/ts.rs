@@ -102,6 +102,9 @@ mod tests {
         assert_eq!(a.to_sqlite_text(), "2026-11-21T11:22:33.000000Z");
         assert_eq!(b.to_sqlite_text(), "2026-11-21T11:22:33.500000Z");
         assert!(a.to_sqlite_text() < b.to_sqlite_text());
-        assert_eq!(b.to_sqlite_text().parse::<Timestamp>().expect("parses"), b.0);
+        assert_eq!(
+            b.to_sqlite_text().parse::<Timestamp>().expect("parses"),
+            b.0
+        );
     }
 }

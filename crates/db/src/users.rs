@@ -89,7 +89,12 @@ pub async fn find_user_by_email(db: &crate::Db, email: &str) -> DbResult<Option<
     }))
 }
 
-pub async fn update_password(tx: &mut Tx, id: UserId, password_hash: &str, now: Ts) -> DbResult<()> {
+pub async fn update_password(
+    tx: &mut Tx,
+    id: UserId,
+    password_hash: &str,
+    now: Ts,
+) -> DbResult<()> {
     with_tx!(tx, c => {
         sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
             .bind(id.0)

@@ -168,7 +168,10 @@ pub async fn set_workspace_logo(
 }
 
 /// The logo bytes and content type, if one is set.
-pub async fn find_workspace_logo(db: &crate::Db, id: WorkspaceId) -> DbResult<Option<(Vec<u8>, String)>> {
+pub async fn find_workspace_logo(
+    db: &crate::Db,
+    id: WorkspaceId,
+) -> DbResult<Option<(Vec<u8>, String)>> {
     let row: Option<(Option<Vec<u8>>, Option<String>)> = with_pool!(db, p => {
         sqlx::query_as("SELECT logo, logo_content_type FROM workspaces WHERE id = $1")
             .bind(id.0)
@@ -196,7 +199,10 @@ impl WorkspaceWithRole {
 }
 
 /// The workspaces a user belongs to, by name.
-pub async fn list_workspaces_for_user(db: &crate::Db, user: UserId) -> DbResult<Vec<WorkspaceWithRole>> {
+pub async fn list_workspaces_for_user(
+    db: &crate::Db,
+    user: UserId,
+) -> DbResult<Vec<WorkspaceWithRole>> {
     Ok(with_pool!(db, p => {
         sqlx::query_as::<_, WorkspaceWithRole>(
             "SELECT w.id, w.slug, w.name, w.time_zone, w.locale, w.country, w.brand_color, w.sender_name,
@@ -212,7 +218,13 @@ pub async fn list_workspaces_for_user(db: &crate::Db, user: UserId) -> DbResult<
 }
 
 /// Adds the user to the workspace, or changes their role if already a member.
-pub async fn upsert_membership(tx: &mut Tx, ws: WorkspaceId, user: UserId, role: Role, now: Ts) -> DbResult<()> {
+pub async fn upsert_membership(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    user: UserId,
+    role: Role,
+    now: Ts,
+) -> DbResult<()> {
     with_tx!(tx, c => {
         sqlx::query(
             "INSERT INTO memberships (workspace_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)
@@ -229,7 +241,11 @@ pub async fn upsert_membership(tx: &mut Tx, ws: WorkspaceId, user: UserId, role:
 }
 
 /// The user's role in the workspace, if a member.
-pub async fn find_membership_role(db: &crate::Db, ws: WorkspaceId, user: UserId) -> DbResult<Option<Role>> {
+pub async fn find_membership_role(
+    db: &crate::Db,
+    ws: WorkspaceId,
+    user: UserId,
+) -> DbResult<Option<Role>> {
     let role: Option<String> = with_pool!(db, p => {
         sqlx::query_scalar("SELECT role FROM memberships WHERE workspace_id = $1 AND user_id = $2")
             .bind(ws.0)
@@ -282,7 +298,12 @@ pub async fn count_owners(tx: &mut Tx, ws: WorkspaceId) -> DbResult<i64> {
 }
 
 /// Changes a member's role; false when not a member.
-pub async fn update_membership_role(tx: &mut Tx, ws: WorkspaceId, user: UserId, role: Role) -> DbResult<bool> {
+pub async fn update_membership_role(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    user: UserId,
+    role: Role,
+) -> DbResult<bool> {
     Ok(with_tx!(tx, c => {
         sqlx::query("UPDATE memberships SET role = $3 WHERE workspace_id = $1 AND user_id = $2")
             .bind(ws.0)

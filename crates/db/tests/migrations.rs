@@ -54,7 +54,10 @@ async fn both_backends_have_the_same_tables_columns_and_indexes() {
     assert!(sc.len() > 50, "schema looks empty: {sc:?}");
     let only_sqlite: Vec<_> = sc.difference(&pc).collect();
     let only_pg: Vec<_> = pc.difference(&sc).collect();
-    assert!(only_sqlite.is_empty() && only_pg.is_empty(), "only in sqlite: {only_sqlite:?}; only in postgres: {only_pg:?}");
+    assert!(
+        only_sqlite.is_empty() && only_pg.is_empty(),
+        "only in sqlite: {only_sqlite:?}; only in postgres: {only_pg:?}"
+    );
     assert_eq!(indexes(&sqlite.db).await, indexes(&pg.db).await);
 }
 
@@ -77,5 +80,8 @@ async fn migrating_twice_is_a_no_op_and_readiness_reflects_it() {
     t.db.migrate().await.expect("second migrate");
     let (url, _dir) = af_db::testing::fresh_url_on(af_db::testing::test_backend()).await;
     let unmigrated = Db::connect(&url).await.expect("connect");
-    assert!(!unmigrated.is_ready().await, "an unmigrated database is not ready");
+    assert!(
+        !unmigrated.is_ready().await,
+        "an unmigrated database is not ready"
+    );
 }
