@@ -64,3 +64,26 @@ id_type!(
     /// An audit log entry.
     AuditId,
 );
+
+id_type!(
+    /// A person or company the workspace markets to.
+    ContactId,
+    /// A tag.
+    TagId,
+    /// A custom field definition.
+    FieldId,
+    /// A pipeline.
+    PipelineId,
+    /// A stage of a pipeline.
+    StageId,
+    /// A deal ("lead" on the board).
+    DealId,
+    /// A note on a contact.
+    NoteId,
+    /// A task.
+    TaskId,
+    /// A saved contact filter.
+    SavedFilterId,
+    /// A CSV import run.
+    ImportId,
+);

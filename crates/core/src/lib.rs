@@ -2,6 +2,7 @@
 
 pub mod actor;
 pub mod clock;
+pub mod contact;
 pub mod crypto;
 pub mod ids;
 pub mod tenancy;

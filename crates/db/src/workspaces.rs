@@ -74,6 +74,8 @@ pub async fn insert_workspace(tx: &mut Tx, new: &NewWorkspace, now: Ts) -> DbRes
         .execute(&mut *c)
         .await?;
     });
+    // Every workspace starts with a sales pipeline in its language.
+    crate::pipelines::insert_default_pipeline(tx, id, new.locale, now).await?;
     get_workspace_tx(tx, id).await
 }
 

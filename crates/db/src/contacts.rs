@@ -1,0 +1,649 @@
+//! Contacts: the upsert rule (same email → same contact; else same phone →
+//! same contact; never a twin), edits with old/new values in the event
+//! outbox, tags, and the filtered list behind the contact list and the API.
+
+use crate::events::{NewEvent, insert_event};
+use crate::{DbError, DbResult, Ts, Tx, with_pool, with_tx};
+use af_core::contact::{Attribution, tag_key};
+use af_core::{Actor, ContactId, TagId, UserId, WorkspaceId};
+use serde::Serialize;
+use uuid::Uuid;
+
+/// A contact as stored.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct Contact {
+    #[sqlx(try_from = "Uuid")]
+    pub id: ContactId,
+    #[sqlx(try_from = "Uuid")]
+    #[serde(skip)]
+    pub workspace_id: WorkspaceId,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub company: Option<String>,
+    pub source: Option<String>,
+    pub owner_id: Option<Uuid>,
+    pub lifecycle: String,
+    pub score: i32,
+    pub email_unsubscribed: bool,
+    pub sms_opted_out: bool,
+    pub custom: String,
+    pub first_utm_source: Option<String>,
+    pub first_utm_medium: Option<String>,
+    pub first_utm_campaign: Option<String>,
+    pub first_utm_term: Option<String>,
+    pub first_utm_content: Option<String>,
+    pub first_referrer: Option<String>,
+    pub first_landing_page: Option<String>,
+    pub first_touch_at: Option<Ts>,
+    pub last_utm_source: Option<String>,
+    pub last_utm_medium: Option<String>,
+    pub last_utm_campaign: Option<String>,
+    pub last_utm_term: Option<String>,
+    pub last_utm_content: Option<String>,
+    pub last_referrer: Option<String>,
+    pub last_landing_page: Option<String>,
+    pub last_touch_at: Option<Ts>,
+    pub last_activity_at: Ts,
+    pub created_at: Ts,
+    pub updated_at: Ts,
+}
+
+impl Contact {
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+            .trim()
+            .to_string()
+    }
+
+    /// The custom field values as a JSON object.
+    pub fn custom_map(&self) -> serde_json::Map<String, serde_json::Value> {
+        serde_json::from_str(&self.custom).unwrap_or_default()
+    }
+
+    /// The editable fields as JSON, for old/new values in events.
+    pub fn snapshot(&self) -> serde_json::Value {
+        serde_json::json!({
+            "first_name": self.first_name, "last_name": self.last_name, "email": self.email,
+            "phone": self.phone, "company": self.company, "source": self.source,
+            "owner_id": self.owner_id, "lifecycle": self.lifecycle,
+            "email_unsubscribed": self.email_unsubscribed, "sms_opted_out": self.sms_opted_out,
+            "custom": self.custom_map(),
+        })
+    }
+}
+
+macro_rules! contact_columns {
+    () => {
+        "id, workspace_id, first_name, last_name, email, phone, company, source, owner_id, lifecycle, score, \
+         email_unsubscribed, sms_opted_out, custom, first_utm_source, first_utm_medium, first_utm_campaign, \
+         first_utm_term, first_utm_content, first_referrer, first_landing_page, first_touch_at, last_utm_source, \
+         last_utm_medium, last_utm_campaign, last_utm_term, last_utm_content, last_referrer, last_landing_page, \
+         last_touch_at, last_activity_at, created_at, updated_at"
+    };
+}
+
+/// Validated data for a contact create or upsert. `None` / empty fields
+/// never erase what an existing contact already has.
+#[derive(Debug, Clone, Default)]
+pub struct ContactInput {
+    pub first_name: String,
+    pub last_name: String,
+    /// Normalised (see `af_core::validate::email`).
+    pub email: Option<String>,
+    /// E.164 (see `af_core::contact::normalize_phone`).
+    pub phone: Option<String>,
+    pub company: Option<String>,
+    pub source: Option<String>,
+    pub owner_id: Option<UserId>,
+    pub lifecycle: Option<String>,
+    pub attribution: Attribution,
+    pub tags: Vec<String>,
+    /// Already validated against the workspace's field definitions.
+    pub custom: serde_json::Map<String, serde_json::Value>,
+}
+
+fn search_text(
+    first: &str,
+    last: &str,
+    email: Option<&str>,
+    phone: Option<&str>,
+    company: Option<&str>,
+) -> String {
+    let digits: String = phone
+        .unwrap_or("")
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    format!(
+        "{first} {last} {} {digits} {}",
+        email.unwrap_or(""),
+        company.unwrap_or("")
+    )
+    .to_lowercase()
+}
+
+async fn fetch(tx: &mut Tx, ws: WorkspaceId, id: ContactId) -> DbResult<Contact> {
+    with_tx!(tx, c => {
+        sqlx::query_as::<_, Contact>(concat!("SELECT ", contact_columns!(), " FROM contacts WHERE workspace_id = $1 AND id = $2"))
+            .bind(ws.0).bind(id.0).fetch_optional(&mut *c).await?
+    })
+    .ok_or(DbError::NotFound("contact"))
+}
+
+/// The contact in this workspace (a transaction's view).
+pub async fn get_contact_tx(tx: &mut Tx, ws: WorkspaceId, id: ContactId) -> DbResult<Contact> {
+    fetch(tx, ws, id).await
+}
+
+pub async fn find_contact(
+    db: &crate::Db,
+    ws: WorkspaceId,
+    id: ContactId,
+) -> DbResult<Option<Contact>> {
+    Ok(with_pool!(db, p => {
+        sqlx::query_as::<_, Contact>(concat!("SELECT ", contact_columns!(), " FROM contacts WHERE workspace_id = $1 AND id = $2"))
+            .bind(ws.0).bind(id.0).fetch_optional(p).await?
+    }))
+}
+
+/// The contact matching the upsert rule: by email first, then by phone.
+pub async fn find_match(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    email: Option<&str>,
+    phone: Option<&str>,
+) -> DbResult<Option<Contact>> {
+    if let Some(email) = email {
+        let key = af_core::validate::email_key(email);
+        let found = with_tx!(tx, c => {
+            sqlx::query_as::<_, Contact>(concat!("SELECT ", contact_columns!(), " FROM contacts WHERE workspace_id = $1 AND email_key = $2"))
+                .bind(ws.0).bind(key).fetch_optional(&mut *c).await?
+        });
+        if found.is_some() {
+            return Ok(found);
+        }
+    }
+    if let Some(phone) = phone {
+        return Ok(with_tx!(tx, c => {
+            sqlx::query_as::<_, Contact>(concat!("SELECT ", contact_columns!(), " FROM contacts WHERE workspace_id = $1 AND phone = $2"))
+                .bind(ws.0).bind(phone).fetch_optional(&mut *c).await?
+        }));
+    }
+    Ok(None)
+}
+
+/// What an upsert did.
+#[derive(Debug)]
+pub struct Upserted {
+    pub contact: Contact,
+    pub created: bool,
+}
+
+/// Creates the contact, or updates the one the upsert rule matches, in the
+/// caller's transaction, writing `contact.created` / `contact.updated` (old
+/// and new values) and `tag.added` events. First-touch attribution is kept,
+/// last-touch replaced.
+pub async fn upsert_contact(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    input: &ContactInput,
+    actor: &Actor,
+    now: Ts,
+) -> DbResult<Upserted> {
+    let existing = find_match(tx, ws, input.email.as_deref(), input.phone.as_deref()).await?;
+    let (contact, created) = match existing {
+        Some(old) => (update_from_input(tx, &old, input, actor, now).await?, false),
+        None => (insert_contact(tx, ws, input, actor, now).await?, true),
+    };
+    for tag in &input.tags {
+        add_tag(tx, ws, contact.id, tag, actor, now).await?;
+    }
+    Ok(Upserted { contact, created })
+}
+
+async fn insert_contact(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    i: &ContactInput,
+    actor: &Actor,
+    now: Ts,
+) -> DbResult<Contact> {
+    let id = ContactId::new();
+    let a = &i.attribution;
+    let touch = (!a.is_empty()).then_some(now);
+    let email_key = i.email.as_deref().map(af_core::validate::email_key);
+    let search = search_text(
+        &i.first_name,
+        &i.last_name,
+        i.email.as_deref(),
+        i.phone.as_deref(),
+        i.company.as_deref(),
+    );
+    with_tx!(tx, c => {
+        sqlx::query(
+            "INSERT INTO contacts (id, workspace_id, first_name, last_name, email, email_key, phone, company, source,
+                owner_id, lifecycle, score, email_unsubscribed, sms_opted_out, custom,
+                first_utm_source, first_utm_medium, first_utm_campaign, first_utm_term, first_utm_content,
+                first_referrer, first_landing_page, first_touch_at,
+                last_utm_source, last_utm_medium, last_utm_campaign, last_utm_term, last_utm_content,
+                last_referrer, last_landing_page, last_touch_at,
+                search_text, last_activity_at, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, FALSE, FALSE, $12,
+                $13, $14, $15, $16, $17, $18, $19, $20,
+                $13, $14, $15, $16, $17, $18, $19, $20,
+                $21, $22, $22, $22)",
+        )
+        .bind(id.0).bind(ws.0).bind(&i.first_name).bind(&i.last_name).bind(&i.email).bind(&email_key)
+        .bind(&i.phone).bind(&i.company).bind(&i.source).bind(i.owner_id.map(|u| u.0))
+        .bind(i.lifecycle.as_deref().unwrap_or("lead"))
+        .bind(serde_json::Value::Object(i.custom.clone()).to_string())
+        .bind(&a.utm_source).bind(&a.utm_medium).bind(&a.utm_campaign).bind(&a.utm_term).bind(&a.utm_content)
+        .bind(&a.referrer).bind(&a.landing_page).bind(touch)
+        .bind(search).bind(now)
+        .execute(&mut *c).await?;
+    });
+    let contact = fetch(tx, ws, id).await?;
+    let event = NewEvent {
+        workspace: ws,
+        kind: "contact.created",
+        entity_type: "contact",
+        entity_id: Some(id.to_string()),
+        actor,
+        data: serde_json::json!({ "contact": contact.snapshot(), "attribution": a }),
+    };
+    insert_event(tx, &event, now).await?;
+    Ok(contact)
+}
+
+/// The fields of an edit; `None` leaves a field unchanged, `Some("")` (for
+/// optional text fields) clears it.
+#[derive(Debug, Clone, Default)]
+pub struct ContactPatch {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+    pub company: Option<Option<String>>,
+    pub source: Option<Option<String>>,
+    pub owner_id: Option<Option<UserId>>,
+    pub lifecycle: Option<String>,
+    pub email_unsubscribed: Option<bool>,
+    pub sms_opted_out: Option<bool>,
+    /// Keys to set (a JSON null removes the key).
+    pub custom: serde_json::Map<String, serde_json::Value>,
+    /// Replaces last-touch attribution when not empty.
+    pub attribution: Attribution,
+}
+
+async fn update_from_input(
+    tx: &mut Tx,
+    old: &Contact,
+    i: &ContactInput,
+    actor: &Actor,
+    now: Ts,
+) -> DbResult<Contact> {
+    let keep = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty()).map(Some);
+    let patch = ContactPatch {
+        first_name: Some(i.first_name.clone()).filter(|s| !s.trim().is_empty()),
+        last_name: Some(i.last_name.clone()).filter(|s| !s.trim().is_empty()),
+        email: keep(&i.email),
+        phone: keep(&i.phone),
+        company: keep(&i.company),
+        source: if old.source.is_none() {
+            keep(&i.source)
+        } else {
+            None
+        },
+        owner_id: i.owner_id.map(Some),
+        lifecycle: i.lifecycle.clone(),
+        custom: i.custom.clone(),
+        attribution: i.attribution.clone(),
+        ..Default::default()
+    };
+    apply_patch(tx, old, &patch, actor, now).await
+}
+
+/// Applies an edit and writes `contact.updated` with the fields that
+/// changed (old and new). An edit that changes nothing writes nothing.
+pub async fn update_contact(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    id: ContactId,
+    patch: &ContactPatch,
+    actor: &Actor,
+    now: Ts,
+) -> DbResult<Contact> {
+    let old = fetch(tx, ws, id).await?;
+    apply_patch(tx, &old, patch, actor, now).await
+}
+
+async fn apply_patch(
+    tx: &mut Tx,
+    old: &Contact,
+    p: &ContactPatch,
+    actor: &Actor,
+    now: Ts,
+) -> DbResult<Contact> {
+    let mut custom = old.custom_map();
+    for (k, v) in &p.custom {
+        if v.is_null() {
+            custom.remove(k);
+        } else {
+            custom.insert(k.clone(), v.clone());
+        }
+    }
+    let first_name = p
+        .first_name
+        .clone()
+        .unwrap_or_else(|| old.first_name.clone());
+    let last_name = p.last_name.clone().unwrap_or_else(|| old.last_name.clone());
+    let email = p.email.clone().unwrap_or_else(|| old.email.clone());
+    let phone = p.phone.clone().unwrap_or_else(|| old.phone.clone());
+    let company = p.company.clone().unwrap_or_else(|| old.company.clone());
+    let source = p.source.clone().unwrap_or_else(|| old.source.clone());
+    let owner = p.owner_id.map(|o| o.map(|u| u.0)).unwrap_or(old.owner_id);
+    let lifecycle = p.lifecycle.clone().unwrap_or_else(|| old.lifecycle.clone());
+    let unsub = p.email_unsubscribed.unwrap_or(old.email_unsubscribed);
+    let opted_out = p.sms_opted_out.unwrap_or(old.sms_opted_out);
+    let a = &p.attribution;
+    let touch = !a.is_empty();
+    let search = search_text(
+        &first_name,
+        &last_name,
+        email.as_deref(),
+        phone.as_deref(),
+        company.as_deref(),
+    );
+    with_tx!(tx, c => {
+        sqlx::query(
+            "UPDATE contacts SET first_name = $3, last_name = $4, email = $5, email_key = $6, phone = $7, company = $8,
+                source = $9, owner_id = $10, lifecycle = $11, email_unsubscribed = $12, sms_opted_out = $13, custom = $14,
+                search_text = $15, updated_at = $16, last_activity_at = $16,
+                first_utm_source = CASE WHEN first_touch_at IS NULL AND $17 THEN $18 ELSE first_utm_source END,
+                first_utm_medium = CASE WHEN first_touch_at IS NULL AND $17 THEN $19 ELSE first_utm_medium END,
+                first_utm_campaign = CASE WHEN first_touch_at IS NULL AND $17 THEN $20 ELSE first_utm_campaign END,
+                first_utm_term = CASE WHEN first_touch_at IS NULL AND $17 THEN $21 ELSE first_utm_term END,
+                first_utm_content = CASE WHEN first_touch_at IS NULL AND $17 THEN $22 ELSE first_utm_content END,
+                first_referrer = CASE WHEN first_touch_at IS NULL AND $17 THEN $23 ELSE first_referrer END,
+                first_landing_page = CASE WHEN first_touch_at IS NULL AND $17 THEN $24 ELSE first_landing_page END,
+                first_touch_at = CASE WHEN first_touch_at IS NULL AND $17 THEN $16 ELSE first_touch_at END,
+                last_utm_source = CASE WHEN $17 THEN $18 ELSE last_utm_source END,
+                last_utm_medium = CASE WHEN $17 THEN $19 ELSE last_utm_medium END,
+                last_utm_campaign = CASE WHEN $17 THEN $20 ELSE last_utm_campaign END,
+                last_utm_term = CASE WHEN $17 THEN $21 ELSE last_utm_term END,
+                last_utm_content = CASE WHEN $17 THEN $22 ELSE last_utm_content END,
+                last_referrer = CASE WHEN $17 THEN $23 ELSE last_referrer END,
+                last_landing_page = CASE WHEN $17 THEN $24 ELSE last_landing_page END,
+                last_touch_at = CASE WHEN $17 THEN $16 ELSE last_touch_at END
+             WHERE workspace_id = $1 AND id = $2",
+        )
+        .bind(old.workspace_id.0).bind(old.id.0).bind(&first_name).bind(&last_name).bind(&email)
+        .bind(email.as_deref().map(af_core::validate::email_key)).bind(&phone).bind(&company).bind(&source)
+        .bind(owner).bind(&lifecycle).bind(unsub).bind(opted_out)
+        .bind(serde_json::Value::Object(custom).to_string()).bind(search).bind(now)
+        .bind(touch).bind(&a.utm_source).bind(&a.utm_medium).bind(&a.utm_campaign).bind(&a.utm_term)
+        .bind(&a.utm_content).bind(&a.referrer).bind(&a.landing_page)
+        .execute(&mut *c).await?;
+    });
+    let new = fetch(tx, old.workspace_id, old.id).await?;
+    let (before, after) = (old.snapshot(), new.snapshot());
+    let mut changed_old = serde_json::Map::new();
+    let mut changed_new = serde_json::Map::new();
+    if let (Some(b), Some(a)) = (before.as_object(), after.as_object()) {
+        for (k, v) in a {
+            if b.get(k) != Some(v) {
+                changed_old.insert(
+                    k.clone(),
+                    b.get(k).cloned().unwrap_or(serde_json::Value::Null),
+                );
+                changed_new.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    if !changed_new.is_empty() || touch {
+        let event = NewEvent {
+            workspace: old.workspace_id,
+            kind: "contact.updated",
+            entity_type: "contact",
+            entity_id: Some(old.id.to_string()),
+            actor,
+            data: serde_json::json!({ "old": changed_old, "new": changed_new, "attribution": a }),
+        };
+        insert_event(tx, &event, now).await?;
+    }
+    Ok(new)
+}
+
+/// Deletes a contact (and its deals, notes, tasks), writing `contact.deleted`.
+pub async fn delete_contact(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    id: ContactId,
+    actor: &Actor,
+    now: Ts,
+) -> DbResult<()> {
+    let old = fetch(tx, ws, id).await?;
+    with_tx!(tx, c => {
+        sqlx::query("DELETE FROM contacts WHERE workspace_id = $1 AND id = $2").bind(ws.0).bind(id.0).execute(&mut *c).await?;
+    });
+    let event = NewEvent {
+        workspace: ws,
+        kind: "contact.deleted",
+        entity_type: "contact",
+        entity_id: Some(id.to_string()),
+        actor,
+        data: serde_json::json!({ "name": old.full_name() }),
+    };
+    insert_event(tx, &event, now).await?;
+    Ok(())
+}
+
+// --------------------------------------------------------------------- tags
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct Tag {
+    #[sqlx(try_from = "Uuid")]
+    pub id: TagId,
+    pub name: String,
+    pub color: Option<String>,
+}
+
+/// The tag with this name (case-insensitive), created if missing.
+pub async fn ensure_tag(tx: &mut Tx, ws: WorkspaceId, name: &str, now: Ts) -> DbResult<Tag> {
+    let key = tag_key(name);
+    with_tx!(tx, c => {
+        sqlx::query(
+            "INSERT INTO tags (id, workspace_id, name, name_key, created_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (workspace_id, name_key) DO NOTHING",
+        )
+        .bind(Uuid::now_v7()).bind(ws.0).bind(name).bind(&key).bind(now)
+        .execute(&mut *c).await?;
+        sqlx::query_as::<_, Tag>("SELECT id, name, color FROM tags WHERE workspace_id = $1 AND name_key = $2")
+            .bind(ws.0).bind(&key).fetch_one(&mut *c).await.map_err(DbError::from)
+    })
+}
+
+/// Tags a contact; writes `tag.added` only when the tag was not there.
+pub async fn add_tag(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    contact: ContactId,
+    name: &str,
+    actor: &Actor,
+    now: Ts,
+) -> DbResult<bool> {
+    let tag = ensure_tag(tx, ws, name, now).await?;
+    let added = with_tx!(tx, c => {
+        sqlx::query(
+            "INSERT INTO contact_tags (workspace_id, contact_id, tag_id, created_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (contact_id, tag_id) DO NOTHING",
+        )
+        .bind(ws.0).bind(contact.0).bind(tag.id.0).bind(now)
+        .execute(&mut *c).await?.rows_affected()
+    }) > 0;
+    if added {
+        let event = NewEvent {
+            workspace: ws,
+            kind: "tag.added",
+            entity_type: "contact",
+            entity_id: Some(contact.to_string()),
+            actor,
+            data: serde_json::json!({ "tag": tag.name, "tag_id": tag.id }),
+        };
+        insert_event(tx, &event, now).await?;
+    }
+    Ok(added)
+}
+
+/// Untags a contact; writes `tag.removed` only when the tag was there.
+pub async fn remove_tag(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    contact: ContactId,
+    name: &str,
+    actor: &Actor,
+    now: Ts,
+) -> DbResult<bool> {
+    let key = tag_key(name);
+    let removed = with_tx!(tx, c => {
+        sqlx::query(
+            "DELETE FROM contact_tags WHERE contact_id = $2 AND workspace_id = $1
+               AND tag_id IN (SELECT id FROM tags WHERE workspace_id = $1 AND name_key = $3)",
+        )
+        .bind(ws.0).bind(contact.0).bind(&key)
+        .execute(&mut *c).await?.rows_affected()
+    }) > 0;
+    if removed {
+        let event = NewEvent {
+            workspace: ws,
+            kind: "tag.removed",
+            entity_type: "contact",
+            entity_id: Some(contact.to_string()),
+            actor,
+            data: serde_json::json!({ "tag": name }),
+        };
+        insert_event(tx, &event, now).await?;
+    }
+    Ok(removed)
+}
+
+pub async fn list_tags(db: &crate::Db, ws: WorkspaceId) -> DbResult<Vec<Tag>> {
+    Ok(with_pool!(db, p => {
+        sqlx::query_as::<_, Tag>("SELECT id, name, color FROM tags WHERE workspace_id = $1 ORDER BY name_key")
+            .bind(ws.0).fetch_all(p).await?
+    }))
+}
+
+/// Tag names per contact for a page of contacts.
+pub async fn tags_of(
+    db: &crate::Db,
+    ws: WorkspaceId,
+    contacts: &[ContactId],
+) -> DbResult<Vec<(ContactId, String)>> {
+    if contacts.is_empty() {
+        return Ok(vec![]);
+    }
+    // One query per page: fetch the workspace's tag links for these ids.
+    let ids: Vec<Uuid> = contacts.iter().map(|c| c.0).collect();
+    let mut out = Vec::new();
+    for chunk in ids.chunks(200) {
+        let rows: Vec<(Uuid, String)> = with_pool!(db, p => {
+            let mut q = String::from(
+                "SELECT ct.contact_id, t.name FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id
+                 WHERE ct.workspace_id = $1 AND ct.contact_id IN (",
+            );
+            for i in 0..chunk.len() {
+                if i > 0 { q.push_str(", "); }
+                q.push_str(&format!("${}", i + 2));
+            }
+            q.push_str(") ORDER BY t.name_key");
+            // Only placeholders are formatted into the text; values are bound.
+            let mut query = sqlx::query_as::<_, (Uuid, String)>(sqlx::AssertSqlSafe(q)).bind(ws.0);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            query.fetch_all(p).await?
+        });
+        out.extend(rows.into_iter().map(|(c, n)| (ContactId(c), n)));
+    }
+    Ok(out)
+}
+
+// --------------------------------------------------------------------- list
+
+/// Filters of the contact list and `GET /api/v1/contacts`. All optional.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ContactFilter {
+    /// Matches name, email, phone digits or company.
+    pub q: Option<String>,
+    pub tag: Option<String>,
+    pub stage_id: Option<Uuid>,
+    pub source: Option<String>,
+    pub owner_id: Option<Uuid>,
+    pub score_min: Option<i32>,
+    pub score_max: Option<i32>,
+    pub created_from: Option<Ts>,
+    pub created_to: Option<Ts>,
+}
+
+/// Keyset cursor: the (created_at, id) of the last row of the previous page.
+#[derive(Debug, Clone, Copy)]
+pub struct Cursor {
+    pub created_at: Ts,
+    pub id: Uuid,
+}
+
+/// A page of contacts, newest first. Each filter is a fixed condition that
+/// is switched off by a NULL parameter, so the SQL text is static.
+pub async fn list_contacts(
+    db: &crate::Db,
+    ws: WorkspaceId,
+    f: &ContactFilter,
+    cursor: Option<Cursor>,
+    limit: i64,
+) -> DbResult<Vec<Contact>> {
+    let like =
+        f.q.as_deref()
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+            .map(|q| {
+                let q = q
+                    .to_lowercase()
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
+                format!("%{q}%")
+            });
+    let tag = f.tag.as_deref().map(tag_key);
+    Ok(with_pool!(db, p => {
+        sqlx::query_as::<_, Contact>(concat!("SELECT ", contact_columns!(), " FROM contacts c
+             WHERE c.workspace_id = $1
+               AND ($2 IS NULL OR c.search_text LIKE $2 ESCAPE '\\')
+               AND ($3 IS NULL OR EXISTS (SELECT 1 FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id
+                                          WHERE ct.contact_id = c.id AND t.workspace_id = $1 AND t.name_key = $3))
+               AND ($4 IS NULL OR EXISTS (SELECT 1 FROM deals d WHERE d.contact_id = c.id AND d.workspace_id = $1 AND d.stage_id = $4))
+               AND ($5 IS NULL OR c.source = $5)
+               AND ($6 IS NULL OR c.owner_id = $6)
+               AND ($7 IS NULL OR c.score >= $7)
+               AND ($8 IS NULL OR c.score <= $8)
+               AND ($9 IS NULL OR c.created_at >= $9)
+               AND ($10 IS NULL OR c.created_at < $10)
+               AND ($11 IS NULL OR c.created_at < $11 OR (c.created_at = $11 AND c.id < $12))
+             ORDER BY c.created_at DESC, c.id DESC
+             LIMIT $13"))
+        .bind(ws.0).bind(&like).bind(&tag).bind(f.stage_id).bind(&f.source).bind(f.owner_id)
+        .bind(f.score_min).bind(f.score_max).bind(f.created_from).bind(f.created_to)
+        .bind(cursor.map(|c| c.created_at)).bind(cursor.map(|c| c.id)).bind(limit)
+        .fetch_all(p).await?
+    }))
+}
+
+/// Number of contacts in the workspace.
+pub async fn count_contacts(db: &crate::Db, ws: WorkspaceId) -> DbResult<i64> {
+    Ok(with_pool!(db, p => {
+        sqlx::query_scalar("SELECT COUNT(*) FROM contacts WHERE workspace_id = $1").bind(ws.0).fetch_one(p).await?
+    }))
+}

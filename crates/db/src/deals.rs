@@ -1,0 +1,302 @@
+//! Deals ("leads" on the board): a contact in a pipeline stage with a title
+//! and a value. Moving a deal to another stage writes `deal.stage_changed`
+//! with from/to; reordering within a stage writes only the new position.
+
+use crate::events::{NewEvent, insert_event};
+use crate::pipelines::{first_stage_tx, get_stage_tx};
+use crate::{DbError, DbResult, Ts, Tx, with_pool, with_tx};
+use af_core::{Actor, ContactId, DealId, PipelineId, StageId, UserId, WorkspaceId};
+use serde::Serialize;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct Deal {
+    #[sqlx(try_from = "Uuid")]
+    pub id: DealId,
+    #[sqlx(try_from = "Uuid")]
+    pub pipeline_id: PipelineId,
+    #[sqlx(try_from = "Uuid")]
+    pub stage_id: StageId,
+    #[sqlx(try_from = "Uuid")]
+    pub contact_id: ContactId,
+    pub title: String,
+    /// Integer minor units (cents).
+    pub value_minor: i64,
+    pub currency: String,
+    pub owner_id: Option<Uuid>,
+    pub position: f64,
+    pub stage_entered_at: Ts,
+    pub created_at: Ts,
+    pub updated_at: Ts,
+}
+
+macro_rules! deal_columns {
+    () => {
+        "id, pipeline_id, stage_id, contact_id, title, value_minor, currency, owner_id, position, stage_entered_at, \
+         created_at, updated_at"
+    };
+}
+
+/// A new deal. Without a stage it starts in the pipeline's first stage;
+/// without a pipeline, in the workspace's default pipeline.
+#[derive(Debug, Clone)]
+pub struct NewDeal {
+    pub contact_id: ContactId,
+    pub pipeline_id: Option<PipelineId>,
+    pub stage_id: Option<StageId>,
+    pub title: String,
+    pub value_minor: i64,
+    pub currency: String,
+    pub owner_id: Option<UserId>,
+}
+
+async fn fetch(tx: &mut Tx, ws: WorkspaceId, id: DealId) -> DbResult<Deal> {
+    with_tx!(tx, c => {
+        sqlx::query_as::<_, Deal>(concat!("SELECT ", deal_columns!(), " FROM deals WHERE workspace_id = $1 AND id = $2"))
+            .bind(ws.0).bind(id.0).fetch_optional(&mut *c).await?
+    })
+    .ok_or(DbError::NotFound("deal"))
+}
+
+pub async fn get_deal_tx(tx: &mut Tx, ws: WorkspaceId, id: DealId) -> DbResult<Deal> {
+    fetch(tx, ws, id).await
+}
+
+pub async fn find_deal(db: &crate::Db, ws: WorkspaceId, id: DealId) -> DbResult<Option<Deal>> {
+    Ok(with_pool!(db, p => {
+        sqlx::query_as::<_, Deal>(concat!("SELECT ", deal_columns!(), " FROM deals WHERE workspace_id = $1 AND id = $2"))
+            .bind(ws.0).bind(id.0).fetch_optional(p).await?
+    }))
+}
+
+async fn top_position(tx: &mut Tx, ws: WorkspaceId, stage: StageId) -> DbResult<f64> {
+    Ok(with_tx!(tx, c => {
+        let min: Option<f64> = sqlx::query_scalar("SELECT MIN(position) FROM deals WHERE workspace_id = $1 AND stage_id = $2")
+            .bind(ws.0).bind(stage.0).fetch_one(&mut *c).await?;
+        min.map(|m| m - 1.0).unwrap_or(0.0)
+    }))
+}
+
+/// Creates a deal at the top of its stage; writes `deal.created`. The
+/// contact, pipeline and stage must belong to the workspace (else NotFound).
+pub async fn insert_deal(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    d: &NewDeal,
+    actor: &Actor,
+    now: Ts,
+) -> DbResult<Deal> {
+    crate::contacts::get_contact_tx(tx, ws, d.contact_id).await?;
+    let stage = match (d.stage_id, d.pipeline_id) {
+        (Some(s), p) => {
+            let stage = get_stage_tx(tx, ws, s).await?;
+            if p.is_some_and(|p| p != stage.pipeline_id) {
+                return Err(DbError::NotFound("stage in that pipeline"));
+            }
+            stage
+        }
+        (None, Some(p)) => first_stage_tx(tx, ws, p).await?,
+        (None, None) => {
+            let p = crate::pipelines::default_pipeline_tx(tx, ws).await?;
+            first_stage_tx(tx, ws, p).await?
+        }
+    };
+    let id = DealId::new();
+    let position = top_position(tx, ws, stage.id).await?;
+    with_tx!(tx, c => {
+        sqlx::query(
+            "INSERT INTO deals (id, workspace_id, pipeline_id, stage_id, contact_id, title, value_minor, currency,
+                                owner_id, position, stage_entered_at, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11)",
+        )
+        .bind(id.0).bind(ws.0).bind(stage.pipeline_id.0).bind(stage.id.0).bind(d.contact_id.0).bind(&d.title)
+        .bind(d.value_minor).bind(&d.currency).bind(d.owner_id.map(|u| u.0)).bind(position).bind(now)
+        .execute(&mut *c).await?;
+    });
+    let deal = fetch(tx, ws, id).await?;
+    let event = NewEvent {
+        workspace: ws,
+        kind: "deal.created",
+        entity_type: "deal",
+        entity_id: Some(id.to_string()),
+        actor,
+        data: serde_json::json!({
+            "contact_id": d.contact_id, "pipeline_id": stage.pipeline_id, "stage_id": stage.id,
+            "stage": stage.name, "title": d.title, "value_minor": d.value_minor, "currency": d.currency,
+        }),
+    };
+    insert_event(tx, &event, now).await?;
+    Ok(deal)
+}
+
+/// Where a moved card lands among its new neighbours (ids of the cards
+/// just above and below it in the target column, as the board sends them).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Placement {
+    pub after: Option<DealId>,
+    pub before: Option<DealId>,
+}
+
+/// What a move did, for the live board and the API.
+#[derive(Debug, Clone, Serialize)]
+pub struct Moved {
+    pub deal: Deal,
+    pub from_stage: StageId,
+    pub stage_changed: bool,
+}
+
+/// Moves a deal to `to` (any stage of the same pipeline) at `place`;
+/// writes `deal.stage_changed` with from/to when the stage changes.
+pub async fn move_deal(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    id: DealId,
+    to: StageId,
+    place: Placement,
+    actor: &Actor,
+    now: Ts,
+) -> DbResult<Moved> {
+    let deal = fetch(tx, ws, id).await?;
+    let target = get_stage_tx(tx, ws, to).await?;
+    if target.pipeline_id != deal.pipeline_id {
+        return Err(DbError::NotFound("stage in the deal's pipeline"));
+    }
+    let above = match place.after {
+        Some(n) if n != id => fetch(tx, ws, n)
+            .await
+            .ok()
+            .filter(|d| d.stage_id == to)
+            .map(|d| d.position),
+        _ => None,
+    };
+    let below = match place.before {
+        Some(n) if n != id => fetch(tx, ws, n)
+            .await
+            .ok()
+            .filter(|d| d.stage_id == to)
+            .map(|d| d.position),
+        _ => None,
+    };
+    let position = match (above, below) {
+        (Some(a), Some(b)) => (a + b) / 2.0,
+        (Some(a), None) => a + 1.0,
+        (None, Some(b)) => b - 1.0,
+        (None, None) if deal.stage_id == to => deal.position,
+        (None, None) => top_position(tx, ws, to).await?,
+    };
+    let stage_changed = deal.stage_id != to;
+    with_tx!(tx, c => {
+        sqlx::query(
+            "UPDATE deals SET stage_id = $3, position = $4, updated_at = $5,
+                    stage_entered_at = CASE WHEN stage_id = $3 THEN stage_entered_at ELSE $5 END
+             WHERE workspace_id = $1 AND id = $2",
+        )
+        .bind(ws.0).bind(id.0).bind(to.0).bind(position).bind(now)
+        .execute(&mut *c).await?;
+    });
+    if stage_changed {
+        let from = get_stage_tx(tx, ws, deal.stage_id).await?;
+        let event = NewEvent {
+            workspace: ws,
+            kind: "deal.stage_changed",
+            entity_type: "deal",
+            entity_id: Some(id.to_string()),
+            actor,
+            data: serde_json::json!({
+                "contact_id": deal.contact_id, "pipeline_id": deal.pipeline_id,
+                "from_stage_id": from.id, "from_stage": from.name, "from_kind": from.kind,
+                "to_stage_id": target.id, "to_stage": target.name, "to_kind": target.kind,
+            }),
+        };
+        insert_event(tx, &event, now).await?;
+    }
+    Ok(Moved {
+        deal: fetch(tx, ws, id).await?,
+        from_stage: deal.stage_id,
+        stage_changed,
+    })
+}
+
+/// Filters of `GET /api/v1/deals`.
+#[derive(Debug, Clone, Default)]
+pub struct DealFilter {
+    pub pipeline_id: Option<Uuid>,
+    pub stage_id: Option<Uuid>,
+    pub contact_id: Option<Uuid>,
+}
+
+pub async fn list_deals(
+    db: &crate::Db,
+    ws: WorkspaceId,
+    f: &DealFilter,
+    limit: i64,
+) -> DbResult<Vec<Deal>> {
+    Ok(with_pool!(db, p => {
+        sqlx::query_as::<_, Deal>(concat!("SELECT ", deal_columns!(), " FROM deals
+             WHERE workspace_id = $1 AND ($2 IS NULL OR pipeline_id = $2) AND ($3 IS NULL OR stage_id = $3)
+               AND ($4 IS NULL OR contact_id = $4)
+             ORDER BY created_at DESC, id DESC LIMIT $5"))
+        .bind(ws.0).bind(f.pipeline_id).bind(f.stage_id).bind(f.contact_id).bind(limit)
+        .fetch_all(p).await?
+    }))
+}
+
+/// A card on the board: the deal with what the card shows of its contact.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct Card {
+    #[sqlx(try_from = "Uuid")]
+    pub id: DealId,
+    #[sqlx(try_from = "Uuid")]
+    pub stage_id: StageId,
+    #[sqlx(try_from = "Uuid")]
+    pub contact_id: ContactId,
+    pub title: String,
+    pub value_minor: i64,
+    pub currency: String,
+    pub position: f64,
+    pub stage_entered_at: Ts,
+    pub first_name: String,
+    pub last_name: String,
+    pub score: i32,
+}
+
+/// One page of a board column, in order, after position `after` (exclusive).
+pub async fn list_cards(
+    db: &crate::Db,
+    ws: WorkspaceId,
+    stage: StageId,
+    after: Option<(f64, Uuid)>,
+    limit: i64,
+) -> DbResult<Vec<Card>> {
+    Ok(with_pool!(db, p => {
+        sqlx::query_as::<_, Card>(
+            "SELECT d.id, d.stage_id, d.contact_id, d.title, d.value_minor, d.currency, d.position,
+                    d.stage_entered_at, c.first_name, c.last_name, c.score
+             FROM deals d JOIN contacts c ON c.id = d.contact_id
+             WHERE d.workspace_id = $1 AND d.stage_id = $2
+               AND ($3 IS NULL OR d.position > $3 OR (d.position = $3 AND d.id > $4))
+             ORDER BY d.position, d.id LIMIT $5",
+        )
+        .bind(ws.0).bind(stage.0).bind(after.map(|a| a.0)).bind(after.map(|a| a.1)).bind(limit)
+        .fetch_all(p).await?
+    }))
+}
+
+/// Count and total value (per currency) of each stage of a pipeline.
+pub async fn stage_totals(
+    db: &crate::Db,
+    ws: WorkspaceId,
+    pipeline: PipelineId,
+) -> DbResult<Vec<(StageId, String, i64, i64)>> {
+    let rows: Vec<(Uuid, String, i64, i64)> = with_pool!(db, p => {
+        sqlx::query_as(
+            "SELECT stage_id, currency, COUNT(*), CAST(COALESCE(SUM(value_minor), 0) AS BIGINT) FROM deals
+             WHERE workspace_id = $1 AND pipeline_id = $2 GROUP BY stage_id, currency",
+        )
+        .bind(ws.0).bind(pipeline.0).fetch_all(p).await?
+    });
+    Ok(rows
+        .into_iter()
+        .map(|(s, cur, n, v)| (StageId(s), cur, n, v))
+        .collect())
+}
