@@ -60,8 +60,6 @@ pub fn router(state: AppState) -> Router {
             get(public::invite_page).post(public::accept_invite),
         )
         .route("/dashboard", get(shell::dashboard))
-        .route("/contacts", get(shell::contacts))
-        .route("/pipelines", get(shell::pipelines))
         .route("/forms", get(shell::forms))
         .route("/calendars", get(shell::calendars))
         .route("/automations", get(shell::automations))
@@ -113,6 +111,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/workspace", get(api::get_workspace))
         .route("/api/v1/api-keys", get(api::list_api_keys))
         .route("/api/v1/api-keys/{id}", get(api::get_api_key))
+        .merge(api::crm::routes())
         .route("/api/{*rest}", axum::routing::any(api::api_not_found));
 
     let public_assets = Router::new()

@@ -1,6 +1,10 @@
 //! HTML pages, one module per area. Handlers are short: extract, authorize,
 //! call the database, render.
 
+pub mod board;
+pub mod contacts;
+pub mod imports;
+pub mod jobs;
 pub mod messages;
 pub mod public;
 pub mod settings;

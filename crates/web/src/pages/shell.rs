@@ -143,7 +143,7 @@ struct NotBuiltTemplate {
     title: &'static str,
 }
 
-async fn not_built(cu: CurrentUser, area: Area) -> AppResult<impl IntoResponse> {
+pub async fn not_built(cu: CurrentUser, area: Area) -> AppResult<impl IntoResponse> {
     let shell = Shell::new(&cu, area).await?;
     Ok(NotBuiltTemplate {
         title: area.label(shell.t),
@@ -151,12 +151,6 @@ async fn not_built(cu: CurrentUser, area: Area) -> AppResult<impl IntoResponse> 
     })
 }
 
-pub async fn contacts(cu: CurrentUser) -> AppResult<impl IntoResponse> {
-    not_built(cu, Area::Contacts).await
-}
-pub async fn pipelines(cu: CurrentUser) -> AppResult<impl IntoResponse> {
-    not_built(cu, Area::Pipelines).await
-}
 pub async fn forms(cu: CurrentUser) -> AppResult<impl IntoResponse> {
     not_built(cu, Area::Forms).await
 }

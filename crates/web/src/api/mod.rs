@@ -1,6 +1,8 @@
 //! The versioned JSON API (`/api/v1/...`), authenticated by API key. Errors
 //! are `{"error": {"code": "...", "message": "..."}}`.
 
+pub mod crm;
+
 use crate::auth::ApiAuth;
 use crate::state::AppState;
 use af_core::ApiKeyId;

@@ -1,23 +1,46 @@
 //! The interface's text in Spanish and English.
 //!
+//! `Tr` holds the shell's and common strings; each area has its own module
+//! with its own struct (`contacts::ContactsTr`, ...), declared with the same
+//! macro.
+//!
 //! Every string is a field of [`Tr`], filled for both languages by one
 //! macro: a string missing in either language is a compile error, and a
 //! template naming a string that does not exist is one too.
 
 use af_core::Locale;
 
+pub mod board;
+pub mod contacts;
+pub mod imports;
+pub mod jobs;
+
+/// Declares a struct of strings with its Spanish and English values.
+/// Each area of the product may declare its own (see `contacts.rs` etc.),
+/// so teams add strings without touching one shared list.
+#[macro_export]
 macro_rules! translations {
-    ($($key:ident: $es:literal, $en:literal;)*) => {
-        /// All user-visible strings of one language.
+    ($name:ident, $es_name:ident, $en_name:ident { $($key:ident: $es:literal, $en:literal;)* }) => {
+        /// User-visible strings of one language.
         #[derive(Debug)]
-        pub struct Tr {
+        pub struct $name {
             $(pub $key: &'static str,)*
         }
 
         /// Spanish (the default).
-        pub static ES: Tr = Tr { $($key: $es,)* };
+        pub static $es_name: $name = $name { $($key: $es,)* };
         /// English.
-        pub static EN: Tr = Tr { $($key: $en,)* };
+        pub static $en_name: $name = $name { $($key: $en,)* };
+
+        impl $name {
+            /// The strings of `locale`.
+            pub fn get(locale: af_core::Locale) -> &'static $name {
+                match locale {
+                    af_core::Locale::Es => &$es_name,
+                    af_core::Locale::En => &$en_name,
+                }
+            }
+        }
     };
 }
 
@@ -40,6 +63,7 @@ impl Tr {
 }
 
 translations! {
+    Tr, ES, EN {
     nav_label: "Navegación principal", "Main navigation";
     nav_dashboard: "Panel", "Dashboard";
     nav_contacts: "Contactos", "Contacts";
@@ -168,6 +192,7 @@ translations! {
     reset_email_body: "Hola {name}:\n\nAlguien (esperamos que tú) pidió restablecer la contraseña de tu cuenta de AgencyFlow. Para elegir una nueva, abre este enlace (caduca en 1 hora):\n\n{link}\n\nSi no fuiste tú, ignora este correo: tu contraseña no cambia.", "Hi {name},\n\nSomeone (hopefully you) asked to reset the password of your AgencyFlow account. To choose a new one, open this link (it expires in 1 hour):\n\n{link}\n\nIf it was not you, ignore this email: your password does not change.";
     invite_email_subject: "Te invitaron a {workspace} en AgencyFlow", "You were invited to {workspace} on AgencyFlow";
     invite_email_body: "Hola:\n\n{inviter} te invitó a unirte a {workspace} en AgencyFlow como {role}. Acepta la invitación con este enlace (caduca en 7 días):\n\n{link}", "Hi,\n\n{inviter} invited you to join {workspace} on AgencyFlow as {role}. Accept the invitation with this link (it expires in 7 days):\n\n{link}";
+    }
 }
 
 #[cfg(test)]

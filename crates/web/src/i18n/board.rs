@@ -1,0 +1,7 @@
+//! Strings of the board area.
+
+crate::translations! {
+    BoardTr, BOARD_ES, BOARD_EN {
+        title: "Embudos", "Pipelines";
+    }
+}
