@@ -37,6 +37,15 @@ pub enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Apikey(ApiKeyCmd),
+    /// Import data (CSV).
+    #[command(subcommand)]
+    Import(crate::import_export::ImportCmd),
+    /// Export data (CSV or JSON lines) to standard output.
+    #[command(subcommand)]
+    Export(crate::import_export::ExportCmd),
+    /// Inspect and retry background jobs.
+    #[command(subcommand)]
+    Jobs(crate::jobs_cmd::JobsCmd),
 }
 
 #[derive(Args, Debug)]

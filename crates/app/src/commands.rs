@@ -31,6 +31,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Workspace(cmd) => workspace(&open_migrated(db_flag, &file).await?, cmd).await,
         Command::User(cmd) => user(&open_migrated(db_flag, &file).await?, cmd).await,
         Command::Apikey(cmd) => apikey(&open_migrated(db_flag, &file).await?, cmd).await,
+        Command::Import(cmd) => {
+            crate::import_export::import(&open_migrated(db_flag, &file).await?, cmd).await
+        }
+        Command::Export(cmd) => {
+            crate::import_export::export(&open_migrated(db_flag, &file).await?, cmd).await
+        }
+        Command::Jobs(cmd) => {
+            crate::jobs_cmd::run(&open_migrated(db_flag, &file).await?, cmd).await
+        }
     }
 }
 

@@ -4,6 +4,8 @@ mod cli;
 mod commands;
 mod config;
 mod demo;
+mod import_export;
+mod jobs_cmd;
 mod runtime;
 
 use clap::Parser;

@@ -6,7 +6,10 @@ use af_db::testing::{TestDb, fresh_db};
 use af_db::workspaces::Workspace;
 use af_db::{Db, Ts};
 use af_web::{AppState, WebConfig, provision};
+use std::collections::BTreeMap;
 use std::sync::Arc;
+
+pub mod areas;
 
 /// The instant every test starts at (a Saturday, before a DST change in
 /// several of our markets).
@@ -238,6 +241,13 @@ pub struct Tenant {
     pub api_key_id: af_core::ApiKeyId,
     pub message_id: af_core::MessageId,
     pub invitation_id: af_core::InvitationId,
+    /// A contact with one deal in the default pipeline's first stage.
+    pub contact_id: af_core::ContactId,
+    pub deal_id: af_core::DealId,
+    pub pipeline_id: af_core::PipelineId,
+    pub stage_id: af_core::StageId,
+    /// Ids added by area fixtures (`areas::*::seed`), by name.
+    pub ids: BTreeMap<&'static str, String>,
 }
 
 pub const PASSWORD: &str = "correct horse battery";
@@ -312,8 +322,40 @@ pub async fn tenant(app: &TestApp, slug: &str) -> Tenant {
     )
     .await
     .expect("invitation");
+    let contact = af_db::contacts::upsert_contact(
+        &mut tx,
+        ws.id,
+        &af_db::contacts::ContactInput {
+            first_name: "Lucía".into(),
+            last_name: "Gómez".into(),
+            email: Some(format!("lucia@{slug}.test")),
+            ..Default::default()
+        },
+        &af_core::Actor::system(),
+        now,
+    )
+    .await
+    .expect("contact")
+    .contact;
+    let deal = af_db::deals::insert_deal(
+        &mut tx,
+        ws.id,
+        &af_db::deals::NewDeal {
+            contact_id: contact.id,
+            pipeline_id: None,
+            stage_id: None,
+            title: "Sitio web".into(),
+            value_minor: 1_500_000,
+            currency: "MXN".into(),
+            owner_id: None,
+        },
+        &af_core::Actor::system(),
+        now,
+    )
+    .await
+    .expect("deal");
     tx.commit().await.expect("commit");
-    Tenant {
+    let mut t = Tenant {
         ws,
         owner_email,
         member_email,
@@ -323,7 +365,14 @@ pub async fn tenant(app: &TestApp, slug: &str) -> Tenant {
         api_key_id: key.id,
         message_id,
         invitation_id,
-    }
+        contact_id: contact.id,
+        deal_id: deal.id,
+        pipeline_id: deal.pipeline_id,
+        stage_id: deal.stage_id,
+        ids: BTreeMap::new(),
+    };
+    areas::seed_all(app, &mut t).await;
+    t
 }
 
 /// Two independent tenants on one server.
@@ -403,5 +452,17 @@ pub fn cross_workspace_routes(other: &Tenant) -> Vec<IdRoute> {
             vec![("workspace_id", other.ws.id.to_string())],
         ),
         api("GET", format!("/api/v1/api-keys/{}", other.api_key_id)),
+        api("GET", format!("/api/v1/contacts/{}", other.contact_id)),
+        api("PATCH", format!("/api/v1/contacts/{}", other.contact_id)),
+        api("DELETE", format!("/api/v1/contacts/{}", other.contact_id)),
+        api(
+            "GET",
+            format!("/api/v1/contacts/{}/timeline", other.contact_id),
+        ),
+        api("GET", format!("/api/v1/deals/{}", other.deal_id)),
+        api("PATCH", format!("/api/v1/deals/{}", other.deal_id)),
     ]
+    .into_iter()
+    .chain(areas::routes_all(other))
+    .collect()
 }

@@ -1,0 +1,1 @@
+//! (saved_filters: being built.)

@@ -1,0 +1,24 @@
+//! Per-area fixtures and id routes, one file per area so each capability
+//! extends its own.
+
+pub mod board;
+pub mod contacts;
+pub mod imports;
+pub mod jobs;
+
+use crate::{IdRoute, Tenant, TestApp};
+
+pub async fn seed_all(app: &TestApp, t: &mut Tenant) {
+    contacts::seed(app, t).await;
+    board::seed(app, t).await;
+    imports::seed(app, t).await;
+    jobs::seed(app, t).await;
+}
+
+pub fn routes_all(other: &Tenant) -> Vec<IdRoute> {
+    let mut all = contacts::routes(other);
+    all.extend(board::routes(other));
+    all.extend(imports::routes(other));
+    all.extend(jobs::routes(other));
+    all
+}
