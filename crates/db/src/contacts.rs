@@ -647,3 +647,125 @@ pub async fn count_contacts(db: &crate::Db, ws: WorkspaceId) -> DbResult<i64> {
         sqlx::query_scalar("SELECT COUNT(*) FROM contacts WHERE workspace_id = $1").bind(ws.0).fetch_one(p).await?
     }))
 }
+
+// --------------------------------------------------------------------- bulk
+
+/// One change applied to many contacts by [`bulk_apply`].
+#[derive(Debug, Clone)]
+pub enum BulkAction {
+    AddTag(String),
+    RemoveTag(String),
+    /// Moves the contact's deals of the stage's pipeline into the stage; a
+    /// contact without a deal there gets a new one (value 0 in `currency`).
+    MoveToStage {
+        stage: af_core::StageId,
+        currency: String,
+    },
+    /// The caller checks the owner is a member of the workspace.
+    AssignOwner(Option<UserId>),
+    Delete,
+}
+
+/// Applies `action` to each contact through the single-contact functions,
+/// so every contact gets its own events. Every id must belong to the
+/// workspace (else NotFound, and the caller's transaction changes nothing).
+/// Returns how many contacts were changed.
+pub async fn bulk_apply(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    ids: &[ContactId],
+    action: &BulkAction,
+    actor: &Actor,
+    now: Ts,
+) -> DbResult<usize> {
+    let mut contacts = Vec::with_capacity(ids.len());
+    for id in ids {
+        contacts.push(fetch(tx, ws, *id).await?);
+    }
+    let stage = match action {
+        BulkAction::MoveToStage { stage, .. } => {
+            Some(crate::pipelines::get_stage_tx(tx, ws, *stage).await?)
+        }
+        _ => None,
+    };
+    let mut changed = 0;
+    for contact in &contacts {
+        let did = match action {
+            BulkAction::AddTag(tag) => add_tag(tx, ws, contact.id, tag, actor, now).await?,
+            BulkAction::RemoveTag(tag) => remove_tag(tx, ws, contact.id, tag, actor, now).await?,
+            BulkAction::AssignOwner(owner) => {
+                let before = contact.owner_id;
+                let patch = ContactPatch {
+                    owner_id: Some(*owner),
+                    ..Default::default()
+                };
+                apply_patch(tx, contact, &patch, actor, now).await?;
+                before != owner.map(|o| o.0)
+            }
+            BulkAction::Delete => {
+                delete_contact(tx, ws, contact.id, actor, now).await?;
+                true
+            }
+            BulkAction::MoveToStage { currency, .. } => {
+                let Some(stage) = &stage else { continue };
+                move_contact_to_stage(tx, ws, contact, stage, currency, actor, now).await?
+            }
+        };
+        changed += usize::from(did);
+    }
+    Ok(changed)
+}
+
+async fn move_contact_to_stage(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    contact: &Contact,
+    stage: &crate::pipelines::Stage,
+    currency: &str,
+    actor: &Actor,
+    now: Ts,
+) -> DbResult<bool> {
+    let deals: Vec<(Uuid, Uuid)> = with_tx!(tx, c => {
+        sqlx::query_as(
+            "SELECT id, stage_id FROM deals WHERE workspace_id = $1 AND contact_id = $2 AND pipeline_id = $3
+             ORDER BY created_at, id",
+        )
+        .bind(ws.0).bind(contact.id.0).bind(stage.pipeline_id.0)
+        .fetch_all(&mut *c).await?
+    });
+    if deals.is_empty() {
+        let title = Some(contact.full_name())
+            .filter(|n| !n.is_empty())
+            .or_else(|| contact.email.clone())
+            .or_else(|| contact.phone.clone())
+            .unwrap_or_default();
+        let deal = crate::deals::NewDeal {
+            contact_id: contact.id,
+            pipeline_id: Some(stage.pipeline_id),
+            stage_id: Some(stage.id),
+            title,
+            value_minor: 0,
+            currency: currency.to_string(),
+            owner_id: contact.owner_id.map(UserId),
+        };
+        crate::deals::insert_deal(tx, ws, &deal, actor, now).await?;
+        return Ok(true);
+    }
+    let mut moved = false;
+    for (deal, in_stage) in deals {
+        if in_stage != stage.id.0 {
+            crate::deals::move_deal(
+                tx,
+                ws,
+                af_core::DealId(deal),
+                stage.id,
+                crate::deals::Placement::default(),
+                actor,
+                now,
+            )
+            .await?;
+            moved = true;
+        }
+    }
+    Ok(moved)
+}

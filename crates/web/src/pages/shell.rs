@@ -22,6 +22,7 @@ pub struct NavItem {
 pub enum Area {
     Dashboard,
     Contacts,
+    Tasks,
     Pipelines,
     Forms,
     Calendars,
@@ -32,9 +33,10 @@ pub enum Area {
 }
 
 impl Area {
-    const ALL: [Area; 9] = [
+    const ALL: [Area; 10] = [
         Area::Dashboard,
         Area::Contacts,
+        Area::Tasks,
         Area::Pipelines,
         Area::Forms,
         Area::Calendars,
@@ -48,6 +50,7 @@ impl Area {
         match self {
             Area::Dashboard => "/dashboard",
             Area::Contacts => "/contacts",
+            Area::Tasks => "/tasks",
             Area::Pipelines => "/pipelines",
             Area::Forms => "/forms",
             Area::Calendars => "/calendars",
@@ -62,6 +65,16 @@ impl Area {
         match self {
             Area::Dashboard => t.nav_dashboard,
             Area::Contacts => t.nav_contacts,
+            // "Tasks" lives in the contacts area's strings; `t` is one of the
+            // two static `Tr`s, which tells the language.
+            Area::Tasks => {
+                let locale = if std::ptr::eq(t, &crate::i18n::EN) {
+                    af_core::Locale::En
+                } else {
+                    af_core::Locale::Es
+                };
+                crate::i18n::contacts::ContactsTr::get(locale).nav_tasks
+            }
             Area::Pipelines => t.nav_pipelines,
             Area::Forms => t.nav_forms,
             Area::Calendars => t.nav_calendars,

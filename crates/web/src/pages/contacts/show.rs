@@ -1,0 +1,931 @@
+//! The contact page: details with inline editing per field, consent,
+//! custom fields, tags, deals, notes, tasks, attribution and the timeline.
+//!
+//! Each part is its own small template rendered into the page and, alone,
+//! into htmx answers; a change answers with its part plus the timeline as an
+//! out-of-band swap, so the history is always current without a reload.
+
+use super::form::{short_text, unique_field};
+use super::{
+    contacts_js, ct, db_err, fmt_money, is_htmx, member_name, member_name_by_id, parse_id, render,
+};
+use crate::auth::CurrentUser;
+use crate::error::{AppError, AppResult};
+use crate::i18n::contacts::ContactsTr;
+use crate::pages::fmt_time;
+use crate::pages::shell::{Area, Shell};
+use crate::state::AppState;
+use af_core::contact::{LIFECYCLES, normalize_phone, tag_name};
+use af_core::{ContactId, UserId, validate};
+use af_db::contacts::{self, Contact, ContactPatch};
+use af_db::custom_fields::{self, FieldDef};
+use af_db::deals::{self, DealFilter};
+use af_db::events::{self, Event};
+use af_db::workspaces::{self, Member};
+use af_db::{Ts, notes, pipelines};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+/// What most parts of the page need besides the contact.
+pub(super) struct Ctx {
+    pub t: &'static ContactsTr,
+    pub members: Vec<Member>,
+    pub defs: Vec<FieldDef>,
+    pub time_zone: String,
+}
+
+impl Ctx {
+    pub async fn load(st: &AppState, cu: &CurrentUser) -> AppResult<Ctx> {
+        let ws = cu.workspace.id;
+        Ok(Ctx {
+            t: ct(cu),
+            members: workspaces::list_members(&st.db, ws).await?,
+            defs: custom_fields::list_fields(&st.db, ws).await?,
+            time_zone: cu.workspace.time_zone.clone(),
+        })
+    }
+
+    fn member_choices(&self) -> Vec<(String, String)> {
+        self.members
+            .iter()
+            .map(|m| (m.user_id.to_string(), member_name(m)))
+            .collect()
+    }
+}
+
+/// The contact of this workspace, or 404.
+pub(super) async fn load_contact(st: &AppState, cu: &CurrentUser, raw: &str) -> AppResult<Contact> {
+    let id: ContactId = parse_id(raw)?;
+    contacts::find_contact(&st.db, cu.workspace.id, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+fn lifecycle_label(t: &ContactsTr, v: &str) -> String {
+    match v {
+        "lead" => t.lc_lead,
+        "qualified" => t.lc_qualified,
+        "customer" => t.lc_customer,
+        "churned" => t.lc_churned,
+        "other" => t.lc_other,
+        other => other,
+    }
+    .to_string()
+}
+
+fn yes_no(t: &ContactsTr, b: bool) -> String {
+    if b { t.yes } else { t.no }.to_string()
+}
+
+// ------------------------------------------------------------------ fields
+
+/// One inline-editable field: shown as text, or as an input while editing.
+#[derive(Template)]
+#[template(path = "contacts/_field.html")]
+pub(super) struct FieldView {
+    ct: &'static ContactsTr,
+    cid: ContactId,
+    name: String,
+    label: String,
+    display: String,
+    value: String,
+    /// text, email, tel, number, date or select.
+    input: &'static str,
+    options: Vec<(String, String)>,
+    editing: bool,
+    error: Option<String>,
+}
+
+/// The standard fields shown in "Details" and "Consent", in order.
+const DETAIL_FIELDS: [&str; 8] = [
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "company",
+    "source",
+    "lifecycle",
+    "owner",
+];
+const CONSENT_FIELDS: [&str; 2] = ["email_unsubscribed", "sms_opted_out"];
+
+fn field_view(ctx: &Ctx, c: &Contact, name: &str) -> Option<FieldView> {
+    let t = ctx.t;
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    let bool_opts = || vec![("false".into(), t.no.into()), ("true".into(), t.yes.into())];
+    let (label, value, display, input, options): (
+        String,
+        String,
+        String,
+        &'static str,
+        Vec<(String, String)>,
+    ) = match name {
+        "first_name" => (
+            t.first_name.into(),
+            c.first_name.clone(),
+            c.first_name.clone(),
+            "text",
+            vec![],
+        ),
+        "last_name" => (
+            t.last_name.into(),
+            c.last_name.clone(),
+            c.last_name.clone(),
+            "text",
+            vec![],
+        ),
+        "email" => (
+            t.email.into(),
+            text(&c.email),
+            text(&c.email),
+            "email",
+            vec![],
+        ),
+        "phone" => (
+            t.phone.into(),
+            text(&c.phone),
+            text(&c.phone),
+            "tel",
+            vec![],
+        ),
+        "company" => (
+            t.company.into(),
+            text(&c.company),
+            text(&c.company),
+            "text",
+            vec![],
+        ),
+        "source" => (
+            t.source.into(),
+            text(&c.source),
+            text(&c.source),
+            "text",
+            vec![],
+        ),
+        "lifecycle" => (
+            t.lifecycle.into(),
+            c.lifecycle.clone(),
+            lifecycle_label(t, &c.lifecycle),
+            "select",
+            LIFECYCLES
+                .iter()
+                .map(|l| (l.to_string(), lifecycle_label(t, l)))
+                .collect(),
+        ),
+        "owner" => {
+            let mut options = vec![(String::new(), t.no_owner.to_string())];
+            options.extend(ctx.member_choices());
+            (
+                t.owner.into(),
+                c.owner_id.map(|o| o.to_string()).unwrap_or_default(),
+                member_name_by_id(&ctx.members, c.owner_id).unwrap_or_default(),
+                "select",
+                options,
+            )
+        }
+        "email_unsubscribed" => (
+            t.email_unsubscribed.into(),
+            c.email_unsubscribed.to_string(),
+            yes_no(t, c.email_unsubscribed),
+            "select",
+            bool_opts(),
+        ),
+        "sms_opted_out" => (
+            t.sms_opted_out.into(),
+            c.sms_opted_out.to_string(),
+            yes_no(t, c.sms_opted_out),
+            "select",
+            bool_opts(),
+        ),
+        other => {
+            let key = other.strip_prefix("cf-")?;
+            let def = ctx.defs.iter().find(|d| d.key == key)?;
+            let v = match c.custom_map().get(key) {
+                Some(Value::String(s)) => s.clone(),
+                Some(Value::Null) | None => String::new(),
+                Some(v) => v.to_string(),
+            };
+            let (input, options) = match def.kind.as_str() {
+                "number" => ("number", vec![]),
+                "date" => ("date", vec![]),
+                "select" => {
+                    let mut o = vec![(String::new(), "—".to_string())];
+                    o.extend(def.choices().into_iter().map(|c| (c.clone(), c)));
+                    ("select", o)
+                }
+                _ => ("text", vec![]),
+            };
+            (def.label.clone(), v.clone(), v, input, options)
+        }
+    };
+    Some(FieldView {
+        ct: t,
+        cid: c.id,
+        name: name.to_string(),
+        label,
+        display,
+        value,
+        input,
+        options,
+        editing: false,
+        error: None,
+    })
+}
+
+/// Reads a submitted value into a patch; `Err` is the message to show.
+fn patch_for(ctx: &Ctx, country: &str, name: &str, raw: &str) -> Result<ContactPatch, String> {
+    let t = ctx.t;
+    let mut p = ContactPatch::default();
+    let text = |raw: &str| short_text(raw).map_err(|_| t.err_too_long.to_string());
+    let flag = |raw: &str| match raw.trim() {
+        "true" | "on" | "1" => Ok(true),
+        "false" | "off" | "0" | "" => Ok(false),
+        _ => Err(t.err_bulk_action.to_string()),
+    };
+    match name {
+        "first_name" => {
+            p.first_name = Some(text(raw)?.ok_or_else(|| t.err_first_name.to_string())?)
+        }
+        "last_name" => p.last_name = Some(text(raw)?.unwrap_or_default()),
+        "company" => p.company = Some(text(raw)?),
+        "source" => p.source = Some(text(raw)?),
+        "email" => {
+            p.email = Some(match raw.trim() {
+                "" => None,
+                v => Some(validate::email(v).map_err(|_| t.err_email.to_string())?),
+            })
+        }
+        "phone" => {
+            p.phone = Some(match raw.trim() {
+                "" => None,
+                v => Some(
+                    normalize_phone(v, country)
+                        .map_err(|_| t.err_phone.replace("{country}", country))?,
+                ),
+            })
+        }
+        "lifecycle" => {
+            p.lifecycle =
+                Some(af_core::contact::lifecycle(raw).map_err(|_| t.err_bulk_action.to_string())?)
+        }
+        "owner" => {
+            p.owner_id = Some(match raw.trim() {
+                "" => None,
+                v => {
+                    let id = v.parse::<UserId>().map_err(|_| t.err_owner.to_string())?;
+                    if !ctx.members.iter().any(|m| m.user_id == id) {
+                        return Err(t.err_owner.into());
+                    }
+                    Some(id)
+                }
+            })
+        }
+        "email_unsubscribed" => p.email_unsubscribed = Some(flag(raw)?),
+        "sms_opted_out" => p.sms_opted_out = Some(flag(raw)?),
+        other => {
+            let key = other.strip_prefix("cf-").unwrap_or(other);
+            let def = ctx
+                .defs
+                .iter()
+                .find(|d| d.key == key)
+                .ok_or_else(|| t.err_bulk_action.to_string())?;
+            let value = def.check(&Value::String(raw.to_string())).map_err(|_| {
+                match def.kind.as_str() {
+                    "number" => t.err_cf_number,
+                    "date" => t.err_cf_date,
+                    "select" => t.err_cf_select,
+                    _ => t.err_cf_text,
+                }
+            })?;
+            p.custom.insert(key.to_string(), value);
+        }
+    }
+    Ok(p)
+}
+
+/// `GET /contacts/{id}/fields/{field}`: the field as text (cancel an edit).
+pub async fn show_field(
+    State(st): State<AppState>,
+    cu: CurrentUser,
+    Path((id, field)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let c = load_contact(&st, &cu, &id).await?;
+    let ctx = Ctx::load(&st, &cu).await?;
+    let view = field_view(&ctx, &c, &field).ok_or(AppError::NotFound)?;
+    Ok(Html(render(&view)?).into_response())
+}
+
+/// `GET /contacts/{id}/fields/{field}/edit`: the field as an input.
+pub async fn edit_field(
+    State(st): State<AppState>,
+    cu: CurrentUser,
+    Path((id, field)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let c = load_contact(&st, &cu, &id).await?;
+    let ctx = Ctx::load(&st, &cu).await?;
+    let mut view = field_view(&ctx, &c, &field).ok_or(AppError::NotFound)?;
+    view.editing = true;
+    Ok(Html(render(&view)?).into_response())
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct ValueForm {
+    value: String,
+}
+
+/// `POST /contacts/{id}/fields/{field}`: saves one field through
+/// `update_contact` (so the event carries old and new), answers the field
+/// as text plus the refreshed timeline, or the input with its error (422).
+pub async fn update_field(
+    State(st): State<AppState>,
+    cu: CurrentUser,
+    headers: HeaderMap,
+    Path((id, field)): Path<(String, String)>,
+    Form(form): Form<ValueForm>,
+) -> AppResult<Response> {
+    let c = load_contact(&st, &cu, &id).await?;
+    let ctx = Ctx::load(&st, &cu).await?;
+    let mut view = field_view(&ctx, &c, &field).ok_or(AppError::NotFound)?;
+    let invalid = |mut view: FieldView, message: String| -> AppResult<Response> {
+        view.editing = true;
+        view.value = form.value.clone();
+        view.error = Some(message);
+        Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(render(&view)?)).into_response())
+    };
+    let patch = match patch_for(&ctx, &cu.workspace.country, &field, &form.value) {
+        Ok(p) => p,
+        Err(message) => return invalid(view, message),
+    };
+    let mut tx = st.db.begin().await?;
+    let updated = match contacts::update_contact(
+        &mut tx,
+        cu.workspace.id,
+        c.id,
+        &patch,
+        &cu.actor(),
+        st.now(),
+    )
+    .await
+    {
+        Ok(u) => u,
+        Err(e) => {
+            drop(tx);
+            return match unique_field(&e) {
+                Some("email") => invalid(view, ctx.t.err_email_taken.into()),
+                Some(_) => invalid(view, ctx.t.err_phone_taken.into()),
+                None => Err(db_err(e)),
+            };
+        }
+    };
+    tx.commit().await?;
+    if !is_htmx(&headers) {
+        return Ok(Redirect::to(&format!("/contacts/{}", c.id)).into_response());
+    }
+    view = field_view(&ctx, &updated, &field).ok_or(AppError::NotFound)?;
+    let timeline = timeline_section(&st, &ctx, &updated, true).await?;
+    Ok(Html(render(&view)? + &render(&timeline)?).into_response())
+}
+
+// -------------------------------------------------------------------- tags
+
+#[derive(Template)]
+#[template(path = "contacts/_tags.html")]
+pub(super) struct TagsSection {
+    ct: &'static ContactsTr,
+    cid: ContactId,
+    tags: Vec<String>,
+    error: Option<String>,
+}
+
+async fn tags_section(st: &AppState, ctx: &Ctx, c: &Contact) -> AppResult<TagsSection> {
+    let tags = contacts::tags_of(&st.db, c.workspace_id, &[c.id])
+        .await?
+        .into_iter()
+        .map(|(_, name)| name)
+        .collect();
+    Ok(TagsSection {
+        ct: ctx.t,
+        cid: c.id,
+        tags,
+        error: None,
+    })
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct TagForm {
+    name: String,
+}
+
+/// The answer to a change on the page: the changed part and the timeline
+/// (htmx), or back to the page (plain form).
+async fn part_and_timeline(
+    st: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    c: &Contact,
+    part: String,
+) -> AppResult<Response> {
+    if !is_htmx(headers) {
+        return Ok(Redirect::to(&format!("/contacts/{}", c.id)).into_response());
+    }
+    let timeline = timeline_section(st, ctx, c, true).await?;
+    Ok(Html(part + &render(&timeline)?).into_response())
+}
+
+async fn change_tag(
+    st: AppState,
+    cu: CurrentUser,
+    headers: HeaderMap,
+    id: String,
+    name: String,
+    add: bool,
+) -> AppResult<Response> {
+    let c = load_contact(&st, &cu, &id).await?;
+    let ctx = Ctx::load(&st, &cu).await?;
+    let tag = match tag_name(&name) {
+        Ok(tag) => tag,
+        Err(_) => {
+            let mut section = tags_section(&st, &ctx, &c).await?;
+            section.error = Some(ctx.t.err_tag.into());
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(render(&section)?)).into_response());
+        }
+    };
+    let (now, actor) = (st.now(), cu.actor());
+    let mut tx = st.db.begin().await?;
+    if add {
+        contacts::add_tag(&mut tx, c.workspace_id, c.id, &tag, &actor, now).await?;
+    } else {
+        contacts::remove_tag(&mut tx, c.workspace_id, c.id, &tag, &actor, now).await?;
+    }
+    tx.commit().await?;
+    let section = render(&tags_section(&st, &ctx, &c).await?)?;
+    part_and_timeline(&st, &ctx, &headers, &c, section).await
+}
+
+/// `POST /contacts/{id}/tags`: adds a tag (`name`).
+pub async fn add_tag(
+    State(st): State<AppState>,
+    cu: CurrentUser,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<TagForm>,
+) -> AppResult<Response> {
+    change_tag(st, cu, headers, id, f.name, true).await
+}
+
+/// `POST /contacts/{id}/tags/remove`: removes a tag (`name`).
+pub async fn remove_tag(
+    State(st): State<AppState>,
+    cu: CurrentUser,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<TagForm>,
+) -> AppResult<Response> {
+    change_tag(st, cu, headers, id, f.name, false).await
+}
+
+// ------------------------------------------------------------------- notes
+
+pub struct NoteView {
+    pub author: String,
+    pub when: String,
+    pub body: String,
+}
+
+#[derive(Template)]
+#[template(path = "contacts/_notes.html")]
+pub(super) struct NotesSection {
+    ct: &'static ContactsTr,
+    cid: ContactId,
+    notes: Vec<NoteView>,
+    error: Option<String>,
+    draft: String,
+}
+
+async fn notes_section(st: &AppState, ctx: &Ctx, c: &Contact) -> AppResult<NotesSection> {
+    let notes = notes::list_notes(&st.db, c.workspace_id, c.id, 100)
+        .await?
+        .into_iter()
+        .map(|n| NoteView {
+            author: n.author_name.unwrap_or_default(),
+            when: fmt_time(n.created_at, &ctx.time_zone),
+            body: n.body,
+        })
+        .collect();
+    Ok(NotesSection {
+        ct: ctx.t,
+        cid: c.id,
+        notes,
+        error: None,
+        draft: String::new(),
+    })
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct NoteForm {
+    body: String,
+}
+
+/// `POST /contacts/{id}/notes`: adds a note (writes `note.added`).
+pub async fn add_note(
+    State(st): State<AppState>,
+    cu: CurrentUser,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<NoteForm>,
+) -> AppResult<Response> {
+    let c = load_contact(&st, &cu, &id).await?;
+    let ctx = Ctx::load(&st, &cu).await?;
+    let body = f.body.trim();
+    if body.is_empty() || body.chars().count() > notes::MAX_NOTE_CHARS {
+        let mut section = notes_section(&st, &ctx, &c).await?;
+        section.error = Some(ctx.t.err_note.into());
+        section.draft = f.body.chars().take(notes::MAX_NOTE_CHARS).collect();
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(render(&section)?)).into_response());
+    }
+    let mut tx = st.db.begin().await?;
+    notes::insert_note(
+        &mut tx,
+        c.workspace_id,
+        c.id,
+        Some(cu.user.id),
+        body,
+        &cu.actor(),
+        st.now(),
+    )
+    .await
+    .map_err(db_err)?;
+    tx.commit().await?;
+    let section = render(&notes_section(&st, &ctx, &c).await?)?;
+    part_and_timeline(&st, &ctx, &headers, &c, section).await
+}
+
+// ---------------------------------------------------------------- timeline
+
+pub struct TimelineItem {
+    pub when: String,
+    pub text: String,
+    pub actor: String,
+    /// A note's text, shown as a block.
+    pub body: Option<String>,
+    at: (Ts, Uuid),
+}
+
+#[derive(Template)]
+#[template(path = "contacts/_timeline.html")]
+pub(super) struct TimelineSection {
+    ct: &'static ContactsTr,
+    items: Vec<TimelineItem>,
+    /// Rendered as an htmx out-of-band swap (inside another part's answer).
+    oob: bool,
+}
+
+fn field_label(ctx: &Ctx, key: &str) -> String {
+    let t = ctx.t;
+    match key {
+        "first_name" => t.first_name,
+        "last_name" => t.last_name,
+        "email" => t.email,
+        "phone" => t.phone,
+        "company" => t.company,
+        "source" => t.source,
+        "owner_id" => t.owner,
+        "lifecycle" => t.lifecycle,
+        "email_unsubscribed" => t.email_unsubscribed,
+        "sms_opted_out" => t.sms_opted_out,
+        other => {
+            return ctx
+                .defs
+                .iter()
+                .find(|d| d.key == other)
+                .map(|d| d.label.clone())
+                .unwrap_or_else(|| other.to_string());
+        }
+    }
+    .to_string()
+}
+
+fn value_text(ctx: &Ctx, key: &str, v: Option<&Value>) -> String {
+    let t = ctx.t;
+    match v {
+        None | Some(Value::Null) => t.empty_value.to_string(),
+        Some(Value::Bool(b)) => yes_no(t, *b),
+        Some(Value::String(s)) if key == "owner_id" => s
+            .parse::<Uuid>()
+            .ok()
+            .and_then(|id| member_name_by_id(&ctx.members, Some(id)))
+            .unwrap_or_else(|| s.clone()),
+        Some(Value::String(s)) if key == "lifecycle" => lifecycle_label(t, s),
+        Some(Value::String(s)) if s.is_empty() => t.empty_value.to_string(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// "Empresa: Acme → Beta; Ciclo de vida: Lead → Cliente".
+fn changes_text(ctx: &Ctx, data: &Value) -> String {
+    let empty = serde_json::Map::new();
+    let old = data.get("old").and_then(Value::as_object).unwrap_or(&empty);
+    let new = data.get("new").and_then(Value::as_object).unwrap_or(&empty);
+    let mut parts = Vec::new();
+    for (k, v) in new {
+        if k == "custom" {
+            let old_custom = old
+                .get("custom")
+                .and_then(Value::as_object)
+                .unwrap_or(&empty);
+            let new_custom = v.as_object().unwrap_or(&empty);
+            let mut keys: Vec<&String> = old_custom.keys().chain(new_custom.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            for ck in keys {
+                let (a, b) = (old_custom.get(ck), new_custom.get(ck));
+                if a != b {
+                    parts.push(format!(
+                        "{}: {} → {}",
+                        field_label(ctx, ck),
+                        value_text(ctx, ck, a),
+                        value_text(ctx, ck, b)
+                    ));
+                }
+            }
+        } else {
+            parts.push(format!(
+                "{}: {} → {}",
+                field_label(ctx, k),
+                value_text(ctx, k, old.get(k)),
+                value_text(ctx, k, Some(v))
+            ));
+        }
+    }
+    if parts.is_empty() {
+        ctx.t.attribution.to_string()
+    } else {
+        parts.join("; ")
+    }
+}
+
+/// An event as a sentence in the user's language.
+fn event_text(ctx: &Ctx, e: &Event) -> String {
+    let t = ctx.t;
+    let data: Value = serde_json::from_str(&e.data).unwrap_or(Value::Null);
+    let s = |key: &str| {
+        data.get(key)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    match e.kind.as_str() {
+        "contact.created" => t.ev_created.to_string(),
+        "contact.updated" => t.ev_updated.replace("{changes}", &changes_text(ctx, &data)),
+        "contact.deleted" => t.ev_deleted.to_string(),
+        "tag.added" => t.ev_tag_added.replace("{tag}", &s("tag")),
+        "tag.removed" => t.ev_tag_removed.replace("{tag}", &s("tag")),
+        "deal.created" => t
+            .ev_deal_created
+            .replace("{title}", &s("title"))
+            .replace("{stage}", &s("stage")),
+        "deal.stage_changed" => t
+            .ev_stage_changed
+            .replace("{from}", &s("from_stage"))
+            .replace("{to}", &s("to_stage")),
+        "task.created" => t.ev_task_created.replace("{title}", &s("title")),
+        "task.completed" => t.ev_task_completed.replace("{title}", &s("title")),
+        other => t.ev_other.replace("{kind}", other),
+    }
+}
+
+fn actor_text(ctx: &Ctx, e: &Event) -> String {
+    match e.actor_type.as_str() {
+        "user" => member_name_by_id(&ctx.members, e.actor_id).unwrap_or_default(),
+        "api_key" => "API".into(),
+        _ => ctx.t.actor_system.into(),
+    }
+}
+
+/// Every event of the contact and its deals plus its notes, newest first.
+/// (Notes come from their table, which holds their current text.)
+pub(super) async fn timeline_section(
+    st: &AppState,
+    ctx: &Ctx,
+    c: &Contact,
+    oob: bool,
+) -> AppResult<TimelineSection> {
+    let ws = c.workspace_id;
+    let filter = DealFilter {
+        contact_id: Some(c.id.0),
+        ..Default::default()
+    };
+    let deal_ids: Vec<String> = deals::list_deals(&st.db, ws, &filter, 500)
+        .await?
+        .into_iter()
+        .map(|d| d.id.to_string())
+        .collect();
+    let events = events::list_entity_events(&st.db, ws, &c.id.to_string(), &deal_ids, 300).await?;
+    let mut items: Vec<TimelineItem> = events
+        .iter()
+        .filter(|e| e.kind != "note.added")
+        .map(|e| TimelineItem {
+            when: fmt_time(e.occurred_at, &ctx.time_zone),
+            text: event_text(ctx, e),
+            actor: actor_text(ctx, e),
+            body: None,
+            at: (e.occurred_at, e.id),
+        })
+        .collect();
+    for n in notes::list_notes(&st.db, ws, c.id, 100).await? {
+        items.push(TimelineItem {
+            when: fmt_time(n.created_at, &ctx.time_zone),
+            text: ctx.t.ev_note.to_string(),
+            actor: n.author_name.unwrap_or_default(),
+            body: Some(n.body),
+            at: (n.created_at, n.id.0),
+        });
+    }
+    items.sort_by(|a, b| b.at.cmp(&a.at));
+    Ok(TimelineSection {
+        ct: ctx.t,
+        items,
+        oob,
+    })
+}
+
+// -------------------------------------------------------------------- page
+
+pub struct DealView {
+    pub title: String,
+    pub stage: String,
+    pub pipeline: String,
+    pub pipeline_id: String,
+    pub value: String,
+}
+
+pub struct TouchView {
+    pub label: &'static str,
+    pub when: String,
+    pub rows: Vec<(String, String)>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "contacts/show.html")]
+struct ContactPage {
+    shell: Shell,
+    ct: &'static ContactsTr,
+    js: &'static str,
+    cid: ContactId,
+    name: String,
+    score: i32,
+    created: String,
+    last_activity: String,
+    details: Vec<String>,
+    consent: Vec<String>,
+    custom: Vec<String>,
+    can_manage_fields: bool,
+    tags: String,
+    deals: Vec<DealView>,
+    notes: String,
+    tasks: String,
+    touches: Vec<TouchView>,
+    timeline: String,
+}
+
+fn touch(
+    label: &'static str,
+    when: Option<Ts>,
+    tz: &str,
+    ctx: &Ctx,
+    fields: [&Option<String>; 7],
+) -> Option<TouchView> {
+    let names = [
+        "utm_source",
+        "utm_medium",
+        "utm_campaign",
+        "utm_term",
+        "utm_content",
+        ctx.t.referrer,
+        ctx.t.landing_page,
+    ];
+    let rows: Vec<(String, String)> = names
+        .iter()
+        .zip(fields)
+        .filter_map(|(n, v)| v.clone().map(|v| (n.to_string(), v)))
+        .collect();
+    if rows.is_empty() {
+        return None;
+    }
+    Some(TouchView {
+        label,
+        when: when.map(|w| fmt_time(w, tz)).unwrap_or_default(),
+        rows,
+    })
+}
+
+/// `GET /contacts/{id}`.
+pub async fn show_contact(
+    State(st): State<AppState>,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let c = load_contact(&st, &cu, &id).await?;
+    let ctx = Ctx::load(&st, &cu).await?;
+    let tz = ctx.time_zone.clone();
+    let views = |names: &mut dyn Iterator<Item = String>| -> AppResult<Vec<String>> {
+        names
+            .filter_map(|n| field_view(&ctx, &c, &n))
+            .map(|v| render(&v))
+            .collect()
+    };
+    let details = views(&mut DETAIL_FIELDS.iter().map(|s| s.to_string()))?;
+    let consent = views(&mut CONSENT_FIELDS.iter().map(|s| s.to_string()))?;
+    let custom = views(&mut ctx.defs.iter().map(|d| format!("cf-{}", d.key)))?;
+    let all_pipelines = pipelines::list_pipelines(&st.db, c.workspace_id).await?;
+    let filter = DealFilter {
+        contact_id: Some(c.id.0),
+        ..Default::default()
+    };
+    let deals = deals::list_deals(&st.db, c.workspace_id, &filter, 100)
+        .await?
+        .into_iter()
+        .map(|d| {
+            let p = all_pipelines
+                .iter()
+                .find(|p| p.pipeline.id == d.pipeline_id);
+            DealView {
+                title: d.title.clone(),
+                stage: p
+                    .and_then(|p| p.stages.iter().find(|s| s.id == d.stage_id))
+                    .map(|s| s.name.clone())
+                    .unwrap_or_default(),
+                pipeline: p.map(|p| p.pipeline.name.clone()).unwrap_or_default(),
+                pipeline_id: d.pipeline_id.to_string(),
+                value: fmt_money(d.value_minor, &d.currency),
+            }
+        })
+        .collect();
+    let touches = [
+        touch(
+            ctx.t.first_touch,
+            c.first_touch_at,
+            &tz,
+            &ctx,
+            [
+                &c.first_utm_source,
+                &c.first_utm_medium,
+                &c.first_utm_campaign,
+                &c.first_utm_term,
+                &c.first_utm_content,
+                &c.first_referrer,
+                &c.first_landing_page,
+            ],
+        ),
+        touch(
+            ctx.t.last_touch,
+            c.last_touch_at,
+            &tz,
+            &ctx,
+            [
+                &c.last_utm_source,
+                &c.last_utm_medium,
+                &c.last_utm_campaign,
+                &c.last_utm_term,
+                &c.last_utm_content,
+                &c.last_referrer,
+                &c.last_landing_page,
+            ],
+        ),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let page = ContactPage {
+        ct: ctx.t,
+        js: contacts_js(),
+        cid: c.id,
+        name: c.full_name(),
+        score: c.score,
+        created: fmt_time(c.created_at, &tz),
+        last_activity: fmt_time(c.last_activity_at, &tz),
+        details,
+        consent,
+        custom,
+        can_manage_fields: cu.role.can_manage(),
+        tags: render(&tags_section(&st, &ctx, &c).await?)?,
+        deals,
+        notes: render(&notes_section(&st, &ctx, &c).await?)?,
+        tasks: render(&super::tasks::tasks_section(&st, &ctx, &cu, &c).await?)?,
+        touches,
+        timeline: render(&timeline_section(&st, &ctx, &c, false).await?)?,
+        shell: Shell::new(&cu, Area::Contacts).await?,
+    };
+    Ok(page.into_response())
+}
