@@ -4,6 +4,7 @@ pub mod actor;
 pub mod clock;
 pub mod contact;
 pub mod crypto;
+pub mod csv_io;
 pub mod ids;
 pub mod tenancy;
 pub mod validate;

@@ -2,7 +2,7 @@
 //! same contact; never a twin), edits with old/new values in the event
 //! outbox, tags, and the filtered list behind the contact list and the API.
 
-use crate::events::{NewEvent, insert_event};
+use crate::events::NewEvent;
 use crate::{DbError, DbResult, Ts, Tx, with_pool, with_tx};
 use af_core::contact::{Attribution, tag_key};
 use af_core::{Actor, ContactId, TagId, UserId, WorkspaceId};
@@ -768,4 +768,62 @@ async fn move_contact_to_stage(
         }
     }
     Ok(moved)
+}
+
+// ------------------------------------------------------ extra event data
+
+tokio::task_local! {
+    /// Keys merged into the data of every event this module writes while
+    /// set (see [`upsert_contact_with_event_data`]).
+    static EXTRA_EVENT_DATA: serde_json::Map<String, serde_json::Value>;
+}
+
+/// Every event of this module goes through here, so extra data set by
+/// [`upsert_contact_with_event_data`] reaches all of them (created,
+/// updated, tag.added) without changing the other functions' signatures.
+async fn insert_event(tx: &mut Tx, e: &NewEvent<'_>, now: Ts) -> DbResult<af_core::EventId> {
+    let extra = EXTRA_EVENT_DATA.try_with(Clone::clone).ok();
+    match (extra, &e.data) {
+        (Some(extra), serde_json::Value::Object(data)) if !extra.is_empty() => {
+            let mut data = data.clone();
+            data.extend(extra);
+            let e = NewEvent {
+                data: serde_json::Value::Object(data),
+                ..e.clone()
+            };
+            crate::events::insert_event(tx, &e, now).await
+        }
+        _ => crate::events::insert_event(tx, e, now).await,
+    }
+}
+
+/// [`upsert_contact`], with `extra` merged into the data of every event it
+/// writes. Imports pass `{"import": true, "fire_triggers": false}` so the
+/// automation engine can tell bulk loads from new leads.
+pub async fn upsert_contact_with_event_data(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    input: &ContactInput,
+    actor: &Actor,
+    now: Ts,
+    extra: serde_json::Map<String, serde_json::Value>,
+) -> DbResult<Upserted> {
+    EXTRA_EVENT_DATA
+        .scope(extra, upsert_contact(tx, ws, input, actor, now))
+        .await
+}
+
+/// [`update_contact`], with `extra` merged into the data of its event.
+pub async fn update_contact_with_event_data(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    id: ContactId,
+    patch: &ContactPatch,
+    actor: &Actor,
+    now: Ts,
+    extra: serde_json::Map<String, serde_json::Value>,
+) -> DbResult<Contact> {
+    EXTRA_EVENT_DATA
+        .scope(extra, update_contact(tx, ws, id, patch, actor, now))
+        .await
 }
