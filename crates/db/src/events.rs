@@ -65,3 +65,38 @@ pub async fn list_events(db: &crate::Db, ws: WorkspaceId, limit: i64) -> DbResul
         .await?
     }))
 }
+
+/// Events about one entity and, optionally, related entities (a contact and
+/// its deals), newest first.
+pub async fn list_entity_events(
+    db: &crate::Db,
+    ws: WorkspaceId,
+    entity_id: &str,
+    related_ids: &[String],
+    limit: i64,
+) -> DbResult<Vec<Event>> {
+    let mut ids: Vec<&str> = vec![entity_id];
+    ids.extend(related_ids.iter().map(String::as_str).take(500));
+    let mut sql = String::from(
+        "SELECT id, workspace_id, kind, entity_type, entity_id, actor_type, actor_id, data, occurred_at
+         FROM events WHERE workspace_id = $1 AND entity_id IN (",
+    );
+    for i in 0..ids.len() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!("${}", i + 2));
+    }
+    sql.push_str(&format!(
+        ") ORDER BY occurred_at DESC, id DESC LIMIT ${}",
+        ids.len() + 2
+    ));
+    Ok(with_pool!(db, p => {
+        // Only placeholders are formatted into the text; every value is bound.
+        let mut q = sqlx::query_as::<_, Event>(sqlx::AssertSqlSafe(sql.clone())).bind(ws.0);
+        for id in &ids {
+            q = q.bind(*id);
+        }
+        q.bind(limit).fetch_all(p).await?
+    }))
+}

@@ -404,7 +404,8 @@ pub struct IdRoute {
     pub via: Via,
     pub method: &'static str,
     pub path: String,
-    /// Form fields sent with a page POST (the id may be one of them).
+    /// Form fields sent with a page POST (the id may be one of them); for
+    /// API calls, the fields of a JSON object body.
     pub form: Vec<(&'static str, String)>,
 }
 
@@ -453,14 +454,24 @@ pub fn cross_workspace_routes(other: &Tenant) -> Vec<IdRoute> {
         ),
         api("GET", format!("/api/v1/api-keys/{}", other.api_key_id)),
         api("GET", format!("/api/v1/contacts/{}", other.contact_id)),
-        api("PATCH", format!("/api/v1/contacts/{}", other.contact_id)),
+        IdRoute {
+            via: Via::Api,
+            method: "PATCH",
+            path: format!("/api/v1/contacts/{}", other.contact_id),
+            form: vec![("company", "Hacked".into())],
+        },
         api("DELETE", format!("/api/v1/contacts/{}", other.contact_id)),
         api(
             "GET",
             format!("/api/v1/contacts/{}/timeline", other.contact_id),
         ),
         api("GET", format!("/api/v1/deals/{}", other.deal_id)),
-        api("PATCH", format!("/api/v1/deals/{}", other.deal_id)),
+        IdRoute {
+            via: Via::Api,
+            method: "PATCH",
+            path: format!("/api/v1/deals/{}", other.deal_id),
+            form: vec![("stage_id", other.stage_id.to_string())],
+        },
     ]
     .into_iter()
     .chain(areas::routes_all(other))

@@ -27,6 +27,13 @@ async fn every_id_route_answers_404_to_another_workspace() {
                     t.app.url(&route.path),
                 )
                 .bearer_auth(&t.a.api_key)
+                .json(
+                    &route
+                        .form
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), serde_json::Value::String(v.clone())))
+                        .collect::<serde_json::Map<_, _>>(),
+                )
                 .send()
                 .await
                 .expect("request")
@@ -195,7 +202,13 @@ async fn api_keys_authenticate_until_revoked() {
     let created = owner
         .post("/settings/api-keys", &[("name", "Zapier")])
         .await;
-    let key = testid_value(&created.body, "new-api-key").expect("key shown");
+    assert_eq!(
+        created.location.as_deref(),
+        Some("/settings/api-keys"),
+        "post/redirect/get"
+    );
+    let shown = owner.get("/settings/api-keys").await;
+    let key = testid_value(&shown.body, "new-api-key").expect("key shown");
     assert!(key.starts_with("af_"));
     let again = owner.get("/settings/api-keys").await;
     assert!(

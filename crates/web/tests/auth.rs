@@ -212,7 +212,7 @@ async fn state_changes_without_a_valid_csrf_token_are_refused() {
         .send()
         .await
         .expect("post");
-    assert_eq!(ok.status().as_u16(), 200);
+    assert_eq!(ok.status().as_u16(), 303);
 }
 
 #[tokio::test]

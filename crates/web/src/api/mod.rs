@@ -18,7 +18,37 @@ pub enum ApiError {
     Unauthorized,
     Forbidden(String),
     NotFound,
+    /// Malformed request (bad JSON, wrong types).
+    BadRequest(String),
+    /// Well-formed but invalid: `(field, message)` pairs.
+    Invalid(Vec<(String, String)>),
     Internal(anyhow::Error),
+}
+
+impl ApiError {
+    /// One invalid field.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        ApiError::Invalid(vec![(field.to_string(), message.into())])
+    }
+}
+
+/// `Json<T>` whose rejections answer in the API's error shape instead of
+/// plain text.
+pub struct ApiJson<T>(pub T);
+
+impl<T, S> axum::extract::FromRequest<S> for ApiJson<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(e) => Err(ApiError::BadRequest(e.body_text())),
+        }
+    }
 }
 
 impl From<af_db::DbError> for ApiError {
@@ -42,6 +72,20 @@ impl IntoResponse for ApiError {
                 "not_found",
                 "no such resource in this workspace".into(),
             ),
+            ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m),
+            ApiError::Invalid(fields) => {
+                let message = fields
+                    .iter()
+                    .map(|(_, m)| m.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                let map: serde_json::Map<String, serde_json::Value> = fields
+                    .into_iter()
+                    .map(|(f, m)| (f, serde_json::Value::String(m)))
+                    .collect();
+                let body = serde_json::json!({ "error": { "code": "invalid", "message": message, "fields": map } });
+                return (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response();
+            }
             ApiError::Internal(e) => {
                 tracing::error!(error = format!("{e:#}"), "API request failed");
                 (

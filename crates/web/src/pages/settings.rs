@@ -695,8 +695,12 @@ pub async fn list_api_keys(
     cu: CurrentUser,
 ) -> AppResult<impl IntoResponse> {
     cu.require(Role::Admin)?;
-    api_keys_page(&st, &cu, None).await
+    let new_key = cu.session.remove::<String>(NEW_KEY).await?;
+    api_keys_page(&st, &cu, new_key).await
 }
+
+/// Session key holding a just-created API key until the page shows it once.
+const NEW_KEY: &str = "new_api_key";
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -704,7 +708,8 @@ pub struct KeyForm {
     name: String,
 }
 
-/// Creates a key and shows it once, in this response only.
+/// Creates a key, then redirects to the list, which shows it once (so a
+/// reload never creates a second key).
 pub async fn create_api_key(
     State(st): State<AppState>,
     cu: CurrentUser,
@@ -742,9 +747,8 @@ pub async fn create_api_key(
     )
     .await?;
     tx.commit().await?;
-    Ok(api_keys_page(&st, &cu, Some(key.key))
-        .await?
-        .into_response())
+    cu.session.insert(NEW_KEY, key.key).await?;
+    Ok(Redirect::to("/settings/api-keys").into_response())
 }
 
 pub async fn revoke_api_key(
