@@ -3,6 +3,7 @@
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod contact_input;
 pub mod error;
 pub mod health;
 pub mod i18n;
@@ -100,6 +101,11 @@ pub fn router(state: AppState) -> Router {
             "/settings/profile",
             get(settings::profile).post(settings::update_profile),
         )
+        // Each area mounts its own routes (pages/<area>.rs).
+        .merge(pages::contacts::routes())
+        .merge(pages::board::routes())
+        .merge(pages::imports::routes())
+        .merge(pages::jobs::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::csrf::verify,
