@@ -302,11 +302,30 @@ mod tests {
         let now = Ts::new("2026-11-21T10:00:00Z".parse().expect("time"));
         let password = ensure_demo(&t.db, now).await.expect("demo");
         assert!(password.is_some_and(|p| p.len() >= 12));
-        assert!(ensure_demo(&t.db, now).await.expect("again").is_none(), "created once");
-        let ws = af_db::workspaces::find_workspace_by_slug(&t.db, DEMO_SLUG).await.expect("q").expect("ws");
-        assert_eq!(af_db::contacts::count_contacts(&t.db, ws.id).await.expect("count"), LEADS.len() as i64);
-        let p = pipelines::default_pipeline(&t.db, ws.id).await.expect("q").expect("pipeline");
-        let totals = af_db::deals::stage_totals(&t.db, ws.id, p.pipeline.id).await.expect("totals");
-        assert!(totals.len() >= 5, "deals spread over the stages: {totals:?}");
+        assert!(
+            ensure_demo(&t.db, now).await.expect("again").is_none(),
+            "created once"
+        );
+        let ws = af_db::workspaces::find_workspace_by_slug(&t.db, DEMO_SLUG)
+            .await
+            .expect("q")
+            .expect("ws");
+        assert_eq!(
+            af_db::contacts::count_contacts(&t.db, ws.id)
+                .await
+                .expect("count"),
+            LEADS.len() as i64
+        );
+        let p = pipelines::default_pipeline(&t.db, ws.id)
+            .await
+            .expect("q")
+            .expect("pipeline");
+        let totals = af_db::deals::stage_totals(&t.db, ws.id, p.pipeline.id)
+            .await
+            .expect("totals");
+        assert!(
+            totals.len() >= 5,
+            "deals spread over the stages: {totals:?}"
+        );
     }
 }
