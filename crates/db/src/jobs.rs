@@ -86,12 +86,15 @@ pub struct Job {
     pub updated_at: Ts,
     /// When it succeeded or was dead-lettered.
     pub finished_at: Option<Ts>,
+    /// When its latest attempt was claimed (`started_at - run_at` is that
+    /// attempt's due → start latency).
+    pub started_at: Option<Ts>,
 }
 
 macro_rules! job_columns {
     () => {
         "id, workspace_id, kind, payload, priority, state, run_at, attempts, max_attempts, dedupe_key, \
-         locked_by, locked_until, last_error, created_at, updated_at, finished_at"
+         locked_by, locked_until, last_error, created_at, updated_at, finished_at, started_at"
     };
 }
 
@@ -178,7 +181,7 @@ pub async fn claim_due_jobs(
         Backend::Postgres => with_pool!(db, p => {
             sqlx::query_as::<_, Job>(concat!(
                 "UPDATE jobs SET state = 'running', locked_by = $1, locked_until = $3, attempts = attempts + 1,
-                        updated_at = $2
+                        updated_at = $2, started_at = $2
                  WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND run_at <= $2
                               ORDER BY priority, run_at LIMIT $4 FOR UPDATE SKIP LOCKED)
                  RETURNING ", job_columns!()))
@@ -188,7 +191,7 @@ pub async fn claim_due_jobs(
         Backend::Sqlite => with_pool!(db, p => {
             sqlx::query_as::<_, Job>(concat!(
                 "UPDATE jobs SET state = 'running', locked_by = $1, locked_until = $3, attempts = attempts + 1,
-                        updated_at = $2
+                        updated_at = $2, started_at = $2
                  WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND run_at <= $2
                               ORDER BY priority, run_at LIMIT $4)
                  RETURNING ", job_columns!()))
@@ -337,18 +340,43 @@ impl JobStats {
     }
 }
 
-/// Counts by kind and state, and the backlog of due pending jobs as of `now`.
+/// Counts by kind and state, and the backlog of due pending jobs as of `now`
+/// (every job: operators' view).
 pub async fn stats(db: &crate::Db, now: Ts) -> DbResult<JobStats> {
+    stats_scoped(db, None, now).await
+}
+
+/// [`stats`] over one workspace's jobs only (the admin page).
+pub async fn stats_for_workspace(
+    db: &crate::Db,
+    workspace: WorkspaceId,
+    now: Ts,
+) -> DbResult<JobStats> {
+    stats_scoped(db, Some(workspace), now).await
+}
+
+// `workspace` None means every job (system jobs included): the operator's
+// view. The same SQL serves both so the two views cannot drift.
+async fn stats_scoped(
+    db: &crate::Db,
+    workspace: Option<WorkspaceId>,
+    now: Ts,
+) -> DbResult<JobStats> {
+    let ws = workspace.map(|w| w.0);
     let (counts, (oldest, due)) = with_pool!(db, p => {
         let counts: Vec<KindStateCount> = sqlx::query_as(
-            "SELECT kind, state, COUNT(*) AS count FROM jobs GROUP BY kind, state ORDER BY kind, state",
+            "SELECT kind, state, COUNT(*) AS count FROM jobs WHERE ($1 IS NULL OR workspace_id = $1)
+             GROUP BY kind, state ORDER BY kind, state",
         )
+        .bind(ws)
         .fetch_all(p)
         .await?;
         let due: (Option<Ts>, i64) = sqlx::query_as(
-            "SELECT MIN(run_at), COUNT(*) FROM jobs WHERE state = 'pending' AND run_at <= $1",
+            "SELECT MIN(run_at), COUNT(*) FROM jobs
+             WHERE state = 'pending' AND run_at <= $1 AND ($2 IS NULL OR workspace_id = $2)",
         )
         .bind(now)
+        .bind(ws)
         .fetch_one(p)
         .await?;
         (counts, due)
@@ -362,15 +390,48 @@ pub async fn stats(db: &crate::Db, now: Ts) -> DbResult<JobStats> {
 }
 
 /// Failures, newest first: dead-lettered jobs and pending jobs waiting to
-/// retry after an error.
+/// retry after an error (every job: operators' view).
 pub async fn list_failed(db: &crate::Db, limit: i64) -> DbResult<Vec<Job>> {
+    list_failed_scoped(db, None, limit).await
+}
+
+/// [`list_failed`] over one workspace's jobs only.
+pub async fn list_failed_in_workspace(
+    db: &crate::Db,
+    workspace: WorkspaceId,
+    limit: i64,
+) -> DbResult<Vec<Job>> {
+    list_failed_scoped(db, Some(workspace), limit).await
+}
+
+async fn list_failed_scoped(
+    db: &crate::Db,
+    workspace: Option<WorkspaceId>,
+    limit: i64,
+) -> DbResult<Vec<Job>> {
     Ok(with_pool!(db, p => {
         sqlx::query_as::<_, Job>(concat!(
             "SELECT ", job_columns!(), " FROM jobs
-             WHERE state = 'dead' OR (state = 'pending' AND last_error IS NOT NULL)
+             WHERE (state = 'dead' OR (state = 'pending' AND last_error IS NOT NULL))
+               AND ($2 IS NULL OR workspace_id = $2)
              ORDER BY updated_at DESC, id DESC LIMIT $1"))
         .bind(limit)
+        .bind(workspace.map(|w| w.0))
         .fetch_all(p).await?
+    }))
+}
+
+/// The job with this id in `workspace`; `None` for another workspace's job
+/// or a system job.
+pub async fn find_job_in_workspace(
+    db: &crate::Db,
+    workspace: WorkspaceId,
+    id: JobId,
+) -> DbResult<Option<Job>> {
+    Ok(with_pool!(db, p => {
+        sqlx::query_as::<_, Job>(concat!(
+            "SELECT ", job_columns!(), " FROM jobs WHERE id = $1 AND workspace_id = $2"))
+            .bind(id.0).bind(workspace.0).fetch_optional(p).await?
     }))
 }
 
@@ -379,15 +440,34 @@ pub async fn list_failed(db: &crate::Db, limit: i64) -> DbResult<Vec<Job>> {
 /// key is held by another pending or running job (that work is queued
 /// already).
 pub async fn retry_job(db: &crate::Db, id: JobId, now: Ts) -> DbResult<bool> {
+    retry_job_scoped(db, None, id, now).await
+}
+
+/// [`retry_job`], only if the job belongs to `workspace`.
+pub async fn retry_job_in_workspace(
+    db: &crate::Db,
+    workspace: WorkspaceId,
+    id: JobId,
+    now: Ts,
+) -> DbResult<bool> {
+    retry_job_scoped(db, Some(workspace), id, now).await
+}
+
+async fn retry_job_scoped(
+    db: &crate::Db,
+    workspace: Option<WorkspaceId>,
+    id: JobId,
+    now: Ts,
+) -> DbResult<bool> {
     Ok(with_pool!(db, p => {
         sqlx::query(
             "UPDATE jobs SET state = 'pending', run_at = $2, attempts = 0, last_error = NULL, updated_at = $2,
                     finished_at = NULL
-             WHERE id = $1 AND state = 'dead'
+             WHERE id = $1 AND state = 'dead' AND ($3 IS NULL OR workspace_id = $3)
                AND (dedupe_key IS NULL OR NOT EXISTS (
                     SELECT 1 FROM jobs l WHERE l.dedupe_key = jobs.dedupe_key AND l.state IN ('pending', 'running')))",
         )
-        .bind(id.0).bind(now)
+        .bind(id.0).bind(now).bind(workspace.map(|w| w.0))
         .execute(p).await?.rows_affected()
     }) > 0)
 }
@@ -396,11 +476,28 @@ pub async fn retry_job(db: &crate::Db, id: JobId, now: Ts) -> DbResult<bool> {
 /// queue. Of several dead jobs sharing a dedupe key only the newest is
 /// retried (the key is unique among live jobs).
 pub async fn retry_all_dead(db: &crate::Db, now: Ts) -> DbResult<u64> {
+    retry_all_dead_scoped(db, None, now).await
+}
+
+/// [`retry_all_dead`] over one workspace's jobs only.
+pub async fn retry_all_dead_in_workspace(
+    db: &crate::Db,
+    workspace: WorkspaceId,
+    now: Ts,
+) -> DbResult<u64> {
+    retry_all_dead_scoped(db, Some(workspace), now).await
+}
+
+async fn retry_all_dead_scoped(
+    db: &crate::Db,
+    workspace: Option<WorkspaceId>,
+    now: Ts,
+) -> DbResult<u64> {
     Ok(with_pool!(db, p => {
         sqlx::query(
             "UPDATE jobs SET state = 'pending', run_at = $1, attempts = 0, last_error = NULL, updated_at = $1,
                     finished_at = NULL
-             WHERE state = 'dead'
+             WHERE state = 'dead' AND ($2 IS NULL OR workspace_id = $2)
                AND (dedupe_key IS NULL OR (
                     NOT EXISTS (SELECT 1 FROM jobs l
                                 WHERE l.dedupe_key = jobs.dedupe_key AND l.state IN ('pending', 'running'))
@@ -408,6 +505,7 @@ pub async fn retry_all_dead(db: &crate::Db, now: Ts) -> DbResult<u64> {
                               ORDER BY d.created_at DESC, d.id DESC LIMIT 1)))",
         )
         .bind(now)
+        .bind(workspace.map(|w| w.0))
         .execute(p).await?.rows_affected()
     }))
 }
@@ -415,10 +513,30 @@ pub async fn retry_all_dead(db: &crate::Db, now: Ts) -> DbResult<u64> {
 /// Deletes a dead job, or a pending one waiting to retry. A running job is
 /// never discarded (its worker holds it); `false` when nothing was deleted.
 pub async fn discard_job(db: &crate::Db, id: JobId) -> DbResult<bool> {
+    discard_job_scoped(db, None, id).await
+}
+
+/// [`discard_job`], only if the job belongs to `workspace`.
+pub async fn discard_job_in_workspace(
+    db: &crate::Db,
+    workspace: WorkspaceId,
+    id: JobId,
+) -> DbResult<bool> {
+    discard_job_scoped(db, Some(workspace), id).await
+}
+
+async fn discard_job_scoped(
+    db: &crate::Db,
+    workspace: Option<WorkspaceId>,
+    id: JobId,
+) -> DbResult<bool> {
     Ok(with_pool!(db, p => {
-        sqlx::query("DELETE FROM jobs WHERE id = $1 AND state IN ('dead', 'pending')")
-            .bind(id.0)
-            .execute(p).await?.rows_affected()
+        sqlx::query(
+            "DELETE FROM jobs WHERE id = $1 AND state IN ('dead', 'pending') AND ($2 IS NULL OR workspace_id = $2)",
+        )
+        .bind(id.0)
+        .bind(workspace.map(|w| w.0))
+        .execute(p).await?.rows_affected()
     }) > 0)
 }
 
@@ -441,5 +559,197 @@ pub async fn list_jobs(db: &crate::Db, state: Option<&str>, limit: i64) -> DbRes
         .bind(state)
         .bind(limit)
         .fetch_all(p).await?
+    }))
+}
+
+/// Most rows per multi-row `INSERT` in [`enqueue_batch`] (9 binds a row,
+/// well under SQLite's 32,766 parameters).
+const ENQUEUE_CHUNK: usize = 500;
+
+/// Enqueues many jobs in the caller's transaction with multi-row `INSERT`s
+/// (bulk work and the diagnostics; one round trip per 500 jobs instead of
+/// one per job). Jobs whose dedupe key is held are skipped, as in
+/// [`enqueue`]. Returns how many were inserted.
+pub async fn enqueue_batch(tx: &mut Tx, batch: &[NewJob<'_>], now: Ts) -> DbResult<u64> {
+    let mut inserted = 0;
+    for chunk in batch.chunks(ENQUEUE_CHUNK) {
+        inserted += with_tx!(tx, c => {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO jobs (id, workspace_id, kind, payload, priority, state, run_at, attempts,
+                                   max_attempts, dedupe_key, created_at, updated_at) ",
+            );
+            qb.push_values(chunk, |mut row, job| {
+                row.push_bind(JobId::new().0)
+                    .push_bind(job.workspace.map(|w| w.0))
+                    .push_bind(job.kind)
+                    .push_bind(job.payload.to_string())
+                    .push_bind(job.priority)
+                    .push_unseparated(", 'pending'")
+                    .push_bind(job.run_at)
+                    .push_unseparated(", 0")
+                    .push_bind(job.max_attempts)
+                    .push_bind(job.dedupe_key.clone())
+                    .push_bind(now)
+                    .push_bind(now);
+            });
+            qb.push(" ON CONFLICT (dedupe_key) WHERE state IN ('pending', 'running') DO NOTHING");
+            qb.build().execute(&mut *c).await?.rows_affected()
+        });
+    }
+    if inserted > 0 {
+        notify_enqueued(tx).await?;
+    }
+    Ok(inserted)
+}
+
+/// Most ids per statement in [`complete_jobs`].
+const COMPLETE_CHUNK: usize = 500;
+
+/// [`complete_job`] for many jobs in one statement (the worker groups the
+/// completions that pile up while the previous one is being written).
+/// Returns the ids that were still leased to `worker` and are now
+/// succeeded; the others lost their lease.
+pub async fn complete_jobs(
+    db: &crate::Db,
+    ids: &[JobId],
+    worker: &str,
+    now: Ts,
+) -> DbResult<Vec<JobId>> {
+    let mut done = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(COMPLETE_CHUNK) {
+        let rows: Vec<Uuid> = with_pool!(db, p => {
+            let mut qb = sqlx::QueryBuilder::new(
+                "UPDATE jobs SET state = 'succeeded', finished_at = ",
+            );
+            qb.push_bind(now)
+                .push(", updated_at = ")
+                .push_bind(now)
+                .push(", locked_by = NULL, locked_until = NULL WHERE state = 'running' AND locked_by = ")
+                .push_bind(worker)
+                .push(" AND id IN (");
+            let mut list = qb.separated(", ");
+            for id in chunk {
+                list.push_bind(id.0);
+            }
+            qb.push(") RETURNING id");
+            qb.build_query_scalar().fetch_all(p).await?
+        });
+        done.extend(rows.into_iter().map(JobId::from));
+    }
+    Ok(done)
+}
+
+/// Enqueues `schedule`'s job now, outside its cron slots ("run now"),
+/// recording the run without moving `next_run_at`. The dedupe key
+/// `schedule:{id}:now` makes a double click queue one job: `None` when a
+/// run-now job of this schedule is still pending or running.
+pub async fn enqueue_schedule_now(
+    db: &crate::Db,
+    schedule: &crate::schedules::Schedule,
+    payload: serde_json::Value,
+    now: Ts,
+) -> DbResult<Option<JobId>> {
+    let mut job = NewJob::new(&schedule.job_kind, payload, now);
+    job.workspace = schedule.workspace_id.map(Into::into);
+    job.dedupe_key = Some(format!("schedule:{}:now", schedule.id));
+    let mut tx = db.begin().await?;
+    let enqueued = enqueue(&mut tx, &job, now).await?;
+    crate::schedules::mark_schedule_run(&mut tx, schedule.id, now).await?;
+    tx.commit().await?;
+    wake_workers();
+    Ok(enqueued)
+}
+
+/// Due → start latencies of the jobs that succeeded and whose last attempt
+/// started at or after `since` (optionally of one kind), for `jobs latency`
+/// and the benchmarks. Unordered.
+pub async fn start_latencies(
+    db: &crate::Db,
+    kind: Option<&str>,
+    since: Ts,
+) -> DbResult<Vec<SignedDuration>> {
+    let rows: Vec<(Ts, Ts)> = with_pool!(db, p => {
+        sqlx::query_as(
+            "SELECT run_at, started_at FROM jobs
+             WHERE state = 'succeeded' AND started_at >= $1 AND ($2 IS NULL OR kind = $2)",
+        )
+        .bind(since)
+        .bind(kind)
+        .fetch_all(p)
+        .await?
+    });
+    Ok(rows
+        .into_iter()
+        .map(|(run_at, started)| run_at.0.duration_until(started.0))
+        .collect())
+}
+
+/// Records the effect of a `diag_record` job under its idempotency key:
+/// the first run inserts the row, a re-run (after a crash between the
+/// effect and the acknowledgement) only counts itself in `runs`. Returns
+/// `runs` after this call (1 for the first run).
+pub async fn record_diag_effect(
+    db: &crate::Db,
+    idempotency_key: &str,
+    job: JobId,
+    attempt: i32,
+    now: Ts,
+) -> DbResult<i32> {
+    Ok(with_pool!(db, p => {
+        sqlx::query_scalar(
+            "INSERT INTO job_diag_effects (idempotency_key, job_id, attempt, runs, created_at, updated_at)
+             VALUES ($1, $2, $3, 1, $4, $4)
+             ON CONFLICT (idempotency_key) DO UPDATE SET runs = job_diag_effects.runs + 1, updated_at = $4
+             RETURNING runs",
+        )
+        .bind(idempotency_key)
+        .bind(job.0)
+        .bind(attempt)
+        .bind(now)
+        .fetch_one(p)
+        .await?
+    }))
+}
+
+/// What the `diag_record` jobs left behind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct DiagEffects {
+    /// Rows, one per idempotency key.
+    pub effects: i64,
+    /// Distinct jobs among them (equal to `effects` unless two keys were
+    /// used for one job: a duplicate effect).
+    pub jobs: i64,
+    /// Effects that a re-run found already recorded (`runs > 1`).
+    pub rerun: i64,
+    /// Effects first performed by an attempt after the first.
+    pub late_attempt: i64,
+}
+
+/// Summarises `job_diag_effects`.
+pub async fn diag_effects(db: &crate::Db) -> DbResult<DiagEffects> {
+    let (effects, jobs, rerun, late): (i64, i64, Option<i64>, Option<i64>) = with_pool!(db, p => {
+        sqlx::query_as(
+            "SELECT COUNT(*), COUNT(DISTINCT job_id),
+                    SUM(CASE WHEN runs > 1 THEN 1 ELSE 0 END),
+                    SUM(CASE WHEN attempt > 1 THEN 1 ELSE 0 END)
+             FROM job_diag_effects",
+        )
+        .fetch_one(p)
+        .await?
+    });
+    Ok(DiagEffects {
+        effects,
+        jobs,
+        rerun: rerun.unwrap_or(0),
+        late_attempt: late.unwrap_or(0),
+    })
+}
+
+/// Deletes diagnostic effects recorded before `before`; returns how many.
+pub async fn delete_diag_effects_before(db: &crate::Db, before: Ts) -> DbResult<u64> {
+    Ok(with_pool!(db, p => {
+        sqlx::query("DELETE FROM job_diag_effects WHERE created_at < $1")
+            .bind(before)
+            .execute(p).await?.rows_affected()
     }))
 }

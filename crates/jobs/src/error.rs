@@ -24,4 +24,6 @@ pub enum JobsError {
     ScheduleNotFound(ScheduleId),
     #[error("schedule payload is not JSON: {0}")]
     InvalidPayload(String),
+    #[error("invalid job runtime configuration: {0}")]
+    Config(String),
 }

@@ -2,7 +2,9 @@
 
 pub mod admin;
 mod backoff;
+mod completer;
 pub mod cron;
+pub mod diag;
 mod error;
 mod handler;
 pub mod metrics;

@@ -125,13 +125,7 @@ pub async fn run_schedule_now(
     let Some(s) = schedules::find_schedule(db, id).await? else {
         return Err(JobsError::ScheduleNotFound(id));
     };
-    let now = Ts::new(now);
-    let job = job_for(&s, payload_of(&s)?, now, format!("schedule:{}:now", s.id));
-    let mut tx = db.begin().await?;
-    let enqueued = jobs::enqueue(&mut tx, &job, now).await?;
-    schedules::mark_schedule_run(&mut tx, s.id, now).await?;
-    tx.commit().await?;
-    jobs::wake_workers();
+    let enqueued = jobs::enqueue_schedule_now(db, &s, payload_of(&s)?, Ts::new(now)).await?;
     tracing::info!(schedule.id = %s.id, schedule.name = %s.name, job.id = ?enqueued, "schedule run now");
     Ok(enqueued)
 }

@@ -8,6 +8,7 @@
 
 use crate::JobsError;
 use crate::backoff::Backoff;
+use crate::completer::Completer;
 use crate::handler::{JobContext, JobError, Registry};
 use crate::metrics as m;
 use crate::wakeup::RemoteWakeup;
@@ -125,6 +126,7 @@ struct Shared {
     registry: Registry,
     config: WorkerConfig,
     worker_id: Arc<str>,
+    completer: Completer,
 }
 
 /// Runs jobs. Build one per process (or several, with distinct ids).
@@ -171,6 +173,7 @@ impl Worker {
                 registry,
                 config,
                 worker_id,
+                completer: Completer::default(),
             }),
         }
     }
@@ -457,7 +460,12 @@ async fn execute(s: Arc<Shared>, job: Job, shutdown: CancellationToken) -> Outco
             Outcome::Lost
         }
         Some(Ok(Ok(()))) => {
-            match jobs::complete_job(&s.db, job.id, &s.worker_id, Ts::new(finished)).await {
+            let clock = &s.clock;
+            let done = s
+                .completer
+                .complete(&s.db, &s.worker_id, job.id, || Ts::new(clock.now()))
+                .await;
+            match done {
                 Ok(true) => {
                     metrics::counter!(m::COMPLETED_TOTAL, "kind" => kind.clone()).increment(1);
                     tracing::debug!(
@@ -551,6 +559,7 @@ mod tests {
             created_at: t,
             updated_at: t,
             finished_at: None,
+            started_at: Some(t),
         }
     }
 
