@@ -77,8 +77,9 @@ async fn top_position(tx: &mut Tx, ws: WorkspaceId, stage: StageId) -> DbResult<
     }))
 }
 
-/// Creates a deal at the top of its stage; writes `deal.created`. The
-/// contact, pipeline and stage must belong to the workspace (else NotFound).
+/// Creates a deal at the top of its stage; writes `deal.created` (and, on
+/// PostgreSQL, queues the live board NOTIFY). The contact, pipeline and
+/// stage must belong to the workspace (else NotFound).
 pub async fn insert_deal(
     tx: &mut Tx,
     ws: WorkspaceId,
@@ -126,6 +127,7 @@ pub async fn insert_deal(
         }),
     };
     insert_event(tx, &event, now).await?;
+    crate::live::notify_tx(tx, &crate::live::LiveEvent::created(ws, &deal)).await?;
     Ok(deal)
 }
 
@@ -146,7 +148,15 @@ pub struct Moved {
 }
 
 /// Moves a deal to `to` (any stage of the same pipeline) at `place`;
-/// writes `deal.stage_changed` with from/to when the stage changes.
+/// writes `deal.stage_changed` with from/to when the stage changes. On
+/// PostgreSQL the live board NOTIFY is queued in this transaction (it fires
+/// at commit); on SQLite the caller hands [`crate::live::LiveEvent::moved`]
+/// to [`crate::live::publish_committed`] after committing.
+///
+/// `place.after` is the card just above the drop, `place.before` the one
+/// just below; either alone means "right next to it" (the board may not
+/// have loaded the other neighbour). Neighbours that are not in the target
+/// stage are ignored.
 pub async fn move_deal(
     tx: &mut Tx,
     ws: WorkspaceId,
@@ -161,28 +171,16 @@ pub async fn move_deal(
     if target.pipeline_id != deal.pipeline_id {
         return Err(DbError::NotFound("stage in the deal's pipeline"));
     }
-    let above = match place.after {
-        Some(n) if n != id => fetch(tx, ws, n)
-            .await
-            .ok()
-            .filter(|d| d.stage_id == to)
-            .map(|d| d.position),
-        _ => None,
-    };
-    let below = match place.before {
-        Some(n) if n != id => fetch(tx, ws, n)
-            .await
-            .ok()
-            .filter(|d| d.stage_id == to)
-            .map(|d| d.position),
-        _ => None,
-    };
-    let position = match (above, below) {
-        (Some(a), Some(b)) => (a + b) / 2.0,
-        (Some(a), None) => a + 1.0,
-        (None, Some(b)) => b - 1.0,
-        (None, None) if deal.stage_id == to => deal.position,
-        (None, None) => top_position(tx, ws, to).await?,
+    let mut placed = placed_position(tx, ws, &deal, to, place).await?;
+    if placed == Placed::NoRoom {
+        // Repeated halving ran out of precision between two neighbours:
+        // respace the column once, then place again.
+        respace_stage(tx, ws, to).await?;
+        placed = placed_position(tx, ws, &deal, to, place).await?;
+    }
+    let position = match placed {
+        Placed::At(p) => p,
+        Placed::Top | Placed::NoRoom => top_position(tx, ws, to).await?,
     };
     let stage_changed = deal.stage_id != to;
     with_tx!(tx, c => {
@@ -210,11 +208,120 @@ pub async fn move_deal(
         };
         insert_event(tx, &event, now).await?;
     }
-    Ok(Moved {
+    let moved = Moved {
         deal: fetch(tx, ws, id).await?,
         from_stage: deal.stage_id,
         stage_changed,
-    })
+    };
+    crate::live::notify_tx(tx, &crate::live::LiveEvent::moved(ws, &moved)).await?;
+    Ok(moved)
+}
+
+/// A card of `stage` (other than `skip`) by id, with its sort key; `None`
+/// when it is not in that stage of this workspace.
+async fn neighbour(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    stage: StageId,
+    id: Option<DealId>,
+    skip: DealId,
+) -> DbResult<Option<(f64, Uuid)>> {
+    let Some(id) = id.filter(|n| *n != skip) else {
+        return Ok(None);
+    };
+    Ok(with_tx!(tx, c => {
+        sqlx::query_as::<_, (f64, Uuid)>(
+            "SELECT position, id FROM deals WHERE workspace_id = $1 AND stage_id = $2 AND id = $3",
+        )
+        .bind(ws.0).bind(stage.0).bind(id.0).fetch_optional(&mut *c).await?
+    }))
+}
+
+/// The card right after (`forward`) or right before `key` in `stage`,
+/// leaving out `skip` (the card being moved).
+async fn adjacent(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    stage: StageId,
+    key: (f64, Uuid),
+    skip: DealId,
+    forward: bool,
+) -> DbResult<Option<f64>> {
+    Ok(with_tx!(tx, c => {
+        if forward {
+            sqlx::query_scalar::<_, f64>(
+                "SELECT position FROM deals WHERE workspace_id = $1 AND stage_id = $2 AND id <> $5
+                   AND (position > $3 OR (position = $3 AND id > $4))
+                 ORDER BY position, id LIMIT 1",
+            )
+            .bind(ws.0).bind(stage.0).bind(key.0).bind(key.1).bind(skip.0)
+            .fetch_optional(&mut *c).await?
+        } else {
+            sqlx::query_scalar::<_, f64>(
+                "SELECT position FROM deals WHERE workspace_id = $1 AND stage_id = $2 AND id <> $5
+                   AND (position < $3 OR (position = $3 AND id < $4))
+                 ORDER BY position DESC, id DESC LIMIT 1",
+            )
+            .bind(ws.0).bind(stage.0).bind(key.0).bind(key.1).bind(skip.0)
+            .fetch_optional(&mut *c).await?
+        }
+    }))
+}
+
+/// Where [`placed_position`] puts a card.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Placed {
+    /// Strictly between its neighbours.
+    At(f64),
+    /// Floating point has no room left between the neighbours: respace.
+    NoRoom,
+    /// Nothing places it (another stage, no neighbours): on top.
+    Top,
+}
+
+/// The position for `deal` in `to` at `place`.
+async fn placed_position(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    deal: &Deal,
+    to: StageId,
+    place: Placement,
+) -> DbResult<Placed> {
+    let after = neighbour(tx, ws, to, place.after, deal.id).await?;
+    let before = neighbour(tx, ws, to, place.before, deal.id).await?;
+    let (above, below) = match (after, before) {
+        // In order: between them. Out of order (a stale board): next to `after`.
+        (Some(a), Some(b)) if a < b => (Some(a.0), Some(b.0)),
+        (Some(a), _) => (Some(a.0), adjacent(tx, ws, to, a, deal.id, true).await?),
+        (None, Some(b)) => (adjacent(tx, ws, to, b, deal.id, false).await?, Some(b.0)),
+        (None, None) if deal.stage_id == to => return Ok(Placed::At(deal.position)),
+        (None, None) => return Ok(Placed::Top),
+    };
+    let p = match (above, below) {
+        (Some(a), Some(b)) => (a + b) / 2.0,
+        (Some(a), None) => a + 1.0,
+        (None, Some(b)) => b - 1.0,
+        (None, None) => return Ok(Placed::Top),
+    };
+    let fits = above.is_none_or(|a| a < p) && below.is_none_or(|b| p < b);
+    Ok(if fits { Placed::At(p) } else { Placed::NoRoom })
+}
+
+/// Rewrites the positions of a stage's cards to 0, 1, 2, ... in their
+/// current order. Rare (only when halving runs out of precision), so one
+/// UPDATE per card is fine.
+async fn respace_stage(tx: &mut Tx, ws: WorkspaceId, stage: StageId) -> DbResult<()> {
+    with_tx!(tx, c => {
+        let ids: Vec<Uuid> = sqlx::query_scalar(
+            "SELECT id FROM deals WHERE workspace_id = $1 AND stage_id = $2 ORDER BY position, id",
+        )
+        .bind(ws.0).bind(stage.0).fetch_all(&mut *c).await?;
+        for (i, id) in ids.iter().enumerate() {
+            sqlx::query("UPDATE deals SET position = $3 WHERE workspace_id = $1 AND id = $2")
+                .bind(ws.0).bind(*id).bind(i as f64).execute(&mut *c).await?;
+        }
+    });
+    Ok(())
 }
 
 /// Filters of `GET /api/v1/deals`.
@@ -299,4 +406,29 @@ pub async fn stage_totals(
         .into_iter()
         .map(|(s, cur, n, v)| (StageId(s), cur, n, v))
         .collect())
+}
+
+/// One card by deal id (for re-rendering a card a live event names).
+pub async fn find_card(db: &crate::Db, ws: WorkspaceId, id: DealId) -> DbResult<Option<Card>> {
+    Ok(with_pool!(db, p => {
+        sqlx::query_as::<_, Card>(
+            "SELECT d.id, d.stage_id, d.contact_id, d.title, d.value_minor, d.currency, d.position,
+                    d.stage_entered_at, c.first_name, c.last_name, c.score
+             FROM deals d JOIN contacts c ON c.id = d.contact_id
+             WHERE d.workspace_id = $1 AND d.id = $2",
+        )
+        .bind(ws.0).bind(id.0).fetch_optional(p).await?
+    }))
+}
+
+/// Number of deals per pipeline of the workspace (the pipeline list).
+pub async fn count_deals_by_pipeline(
+    db: &crate::Db,
+    ws: WorkspaceId,
+) -> DbResult<Vec<(PipelineId, i64)>> {
+    let rows: Vec<(Uuid, i64)> = with_pool!(db, p => {
+        sqlx::query_as("SELECT pipeline_id, COUNT(*) FROM deals WHERE workspace_id = $1 GROUP BY pipeline_id")
+            .bind(ws.0).fetch_all(p).await?
+    });
+    Ok(rows.into_iter().map(|(p, n)| (PipelineId(p), n)).collect())
 }

@@ -1,1 +1,278 @@
-//! (live: being built.)
+//! Live board updates: a small publish/subscribe that works across several
+//! `serve` processes, so a user sees a card another user moved within a
+//! second without reloading.
+//!
+//! - PostgreSQL: the change's transaction calls [`notify_tx`], which queues
+//!   `pg_notify('af_live', payload)`. The server delivers it to every
+//!   listening connection when, and only when, the transaction commits. Each
+//!   process runs one `LISTEN af_live` connection per database ([`Hub`]) and
+//!   rebroadcasts to its local subscribers (a tokio broadcast channel). The
+//!   process that made the change hears its own NOTIFY too, so there is one
+//!   delivery path.
+//! - SQLite: one process owns the file, so the caller calls
+//!   [`publish_committed`] after its commit and the event goes straight to
+//!   the local subscribers. (Never before the commit: a subscriber fetching
+//!   the card would still read the old row.)
+//!
+//! Payloads are ids and a position (well under PostgreSQL's 8000-byte NOTIFY
+//! limit); subscribers fetch what they show. Nothing here is state another
+//! node needs: a hub only knows who listens in this process.
+
+use crate::{Db, DbResult, Tx};
+use af_core::{DealId, PipelineId, StageId, WorkspaceId};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::{Arc, OnceLock, Weak};
+use tokio::sync::broadcast;
+
+/// The PostgreSQL `LISTEN`/`NOTIFY` channel of live board events.
+pub const CHANNEL: &str = "af_live";
+
+/// How many events a slow subscriber may fall behind before it is told to
+/// resynchronise ([`Recv::Resync`]).
+const CAPACITY: usize = 1024;
+
+/// What happened to a deal, for boards showing its pipeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LiveKind {
+    /// Moved to another stage or within its stage.
+    Moved,
+    /// Created (appears on the board).
+    Created,
+}
+
+/// One live event. Small on purpose: ids and the new position.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveEvent {
+    pub workspace_id: WorkspaceId,
+    pub pipeline_id: PipelineId,
+    pub deal_id: DealId,
+    pub kind: LiveKind,
+    /// The stage it left (`None` for a new deal).
+    pub from_stage: Option<StageId>,
+    pub to_stage: StageId,
+    /// Its fractional position in `to_stage` (cards sort by position, id).
+    pub position: f64,
+}
+
+impl LiveEvent {
+    /// The event of a committed (or about to be committed) move.
+    pub fn moved(ws: WorkspaceId, m: &crate::deals::Moved) -> Self {
+        LiveEvent {
+            workspace_id: ws,
+            pipeline_id: m.deal.pipeline_id,
+            deal_id: m.deal.id,
+            kind: LiveKind::Moved,
+            from_stage: Some(m.from_stage),
+            to_stage: m.deal.stage_id,
+            position: m.deal.position,
+        }
+    }
+
+    /// The event of a new deal.
+    pub fn created(ws: WorkspaceId, d: &crate::deals::Deal) -> Self {
+        LiveEvent {
+            workspace_id: ws,
+            pipeline_id: d.pipeline_id,
+            deal_id: d.id,
+            kind: LiveKind::Created,
+            from_stage: None,
+            to_stage: d.stage_id,
+            position: d.position,
+        }
+    }
+}
+
+/// PostgreSQL: queues the event as a NOTIFY delivered when `tx` commits
+/// (dropped if it rolls back). SQLite: does nothing; call
+/// [`publish_committed`] after the commit instead.
+pub async fn notify_tx(tx: &mut Tx, ev: &LiveEvent) -> DbResult<()> {
+    if let Tx::Pg(t) = tx {
+        let payload = serde_json::to_string(ev).unwrap_or_default();
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(payload)
+            .execute(&mut **t)
+            .await?;
+    }
+    Ok(())
+}
+
+/// SQLite: hands a committed event to this process's subscribers of `db`.
+/// PostgreSQL: does nothing (the NOTIFY queued by [`notify_tx`] reaches every
+/// process, this one included).
+pub fn publish_committed(db: &Db, ev: &LiveEvent) {
+    if let Db::Sqlite(_) = db
+        && let Some(hub) = shared_hub(&db_key(db))
+    {
+        hub.send(Msg::Event(ev.clone()));
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Msg {
+    Event(LiveEvent),
+    /// Events may have been lost (the listening connection dropped).
+    Resync,
+}
+
+/// What a subscriber receives.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Recv {
+    Event(LiveEvent),
+    /// Events may have been missed (this subscriber fell behind, or the
+    /// PostgreSQL listener reconnected): reload what is shown.
+    Resync,
+    /// The hub stopped (its database pool closed).
+    Closed,
+}
+
+/// One process's fan-out point for one database: the broadcast channel and,
+/// on PostgreSQL, the task holding the `LISTEN` connection. Stops listening
+/// when dropped.
+pub struct Hub {
+    tx: broadcast::Sender<Msg>,
+    listener: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for Hub {
+    fn drop(&mut self) {
+        if let Some(task) = self.listener.take() {
+            task.abort();
+        }
+    }
+}
+
+impl std::fmt::Debug for Hub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hub")
+            .field("subscribers", &self.tx.receiver_count())
+            .finish()
+    }
+}
+
+impl Hub {
+    /// Starts a hub of its own for `db` (on PostgreSQL: `LISTEN` is in effect
+    /// when this returns). Most code wants [`subscribe`], which shares one
+    /// hub per database in a process; a separate hub stands for a separate
+    /// node in tests.
+    pub async fn start(db: &Db) -> DbResult<Arc<Hub>> {
+        let (tx, _) = broadcast::channel(CAPACITY);
+        let listener = match db {
+            Db::Sqlite(_) => None,
+            Db::Pg(pool) => {
+                let mut l = sqlx::postgres::PgListener::connect_with(pool).await?;
+                l.listen(CHANNEL).await?;
+                Some(tokio::spawn(listen(l, tx.clone())))
+            }
+        };
+        Ok(Arc::new(Hub { tx, listener }))
+    }
+
+    fn send(&self, msg: Msg) {
+        // Err only means nobody listens right now.
+        let _ = self.tx.send(msg);
+    }
+
+    /// A new subscriber of this hub.
+    pub fn subscribe(self: &Arc<Self>) -> Subscription {
+        Subscription {
+            rx: self.tx.subscribe(),
+            _hub: self.clone(),
+        }
+    }
+}
+
+/// Reads NOTIFYs until the pool closes and rebroadcasts them.
+async fn listen(mut l: sqlx::postgres::PgListener, tx: broadcast::Sender<Msg>) {
+    loop {
+        match l.try_recv().await {
+            Ok(Some(n)) => match serde_json::from_str::<LiveEvent>(n.payload()) {
+                Ok(ev) => {
+                    let _ = tx.send(Msg::Event(ev));
+                }
+                Err(e) => tracing::warn!(error = %e, "ignoring a malformed af_live payload"),
+            },
+            // The connection dropped and was re-established: whatever was
+            // notified in between is lost, so subscribers reload.
+            Ok(None) => {
+                tracing::warn!("live listener reconnected; boards will resynchronise");
+                let _ = tx.send(Msg::Resync);
+            }
+            Err(sqlx::Error::PoolClosed) => break,
+            Err(e) => {
+                tracing::warn!(error = %e, "live listener failed; retrying");
+                let _ = tx.send(Msg::Resync);
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
+
+/// A subscriber. Keeps its hub alive; when the last one of a shared hub
+/// goes, the hub stops listening.
+pub struct Subscription {
+    rx: broadcast::Receiver<Msg>,
+    _hub: Arc<Hub>,
+}
+
+impl Subscription {
+    /// The next message.
+    pub async fn recv(&mut self) -> Recv {
+        match self.rx.recv().await {
+            Ok(Msg::Event(e)) => Recv::Event(e),
+            Ok(Msg::Resync) | Err(broadcast::error::RecvError::Lagged(_)) => Recv::Resync,
+            Err(broadcast::error::RecvError::Closed) => Recv::Closed,
+        }
+    }
+}
+
+fn registry() -> &'static Mutex<HashMap<String, Weak<Hub>>> {
+    static HUBS: OnceLock<Mutex<HashMap<String, Weak<Hub>>>> = OnceLock::new();
+    HUBS.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+fn shared_hub(key: &str) -> Option<Arc<Hub>> {
+    let hubs = registry().lock().unwrap_or_else(|p| p.into_inner());
+    hubs.get(key).and_then(Weak::upgrade)
+}
+
+/// Which database a pool talks to: one hub per database per process.
+fn db_key(db: &Db) -> String {
+    match db {
+        Db::Sqlite(p) => format!("sqlite:{}", p.connect_options().get_filename().display()),
+        Db::Pg(p) => {
+            let o = p.connect_options();
+            format!(
+                "pg:{}:{}/{}",
+                o.get_host(),
+                o.get_port(),
+                o.get_database().unwrap_or_default()
+            )
+        }
+    }
+}
+
+/// Subscribes to `db`'s live events through this process's shared hub,
+/// starting it on first use.
+pub async fn subscribe(db: &Db) -> DbResult<Subscription> {
+    let key = db_key(db);
+    if let Some(hub) = shared_hub(&key) {
+        return Ok(hub.subscribe());
+    }
+    // Started outside the lock (it awaits the LISTEN); if another task
+    // registered one meanwhile, use that one and let ours go.
+    let started = Hub::start(db).await?;
+    let mut hubs = registry().lock().unwrap_or_else(|p| p.into_inner());
+    let hub = match hubs.get(&key).and_then(Weak::upgrade) {
+        Some(existing) => existing,
+        None => {
+            hubs.retain(|_, w| w.strong_count() > 0);
+            hubs.insert(key, Arc::downgrade(&started));
+            started
+        }
+    };
+    Ok(hub.subscribe())
+}

@@ -1,7 +1,85 @@
-//! Strings of the board area.
+//! Strings of the board area (pipelines, the kanban board, its settings),
+//! in Spanish and English. Patterns with `{n}` are filled by the caller.
 
 crate::translations! {
     BoardTr, BOARD_ES, BOARD_EN {
         title: "Embudos", "Pipelines";
+        pipelines_intro: "Cada embudo es un tablero con una columna por etapa. Arrastra las tarjetas para moverlas.", "Each pipeline is a board with a column per stage. Drag cards to move them.";
+        no_pipelines: "Todavía no hay embudos.", "No pipelines yet.";
+        open_board: "Abrir tablero", "Open board";
+        stages_count: "{n} etapas", "{n} stages";
+        deals_count: "{n} negocios", "{n} deals";
+        default_badge: "Principal", "Default";
+        new_pipeline: "Nuevo embudo", "New pipeline";
+        pipeline_name: "Nombre del embudo", "Pipeline name";
+        with_default_stages: "Con las etapas predeterminadas", "With the default stages";
+        with_no_stages: "Vacío (agregaré las etapas)", "Empty (I will add the stages)";
+        create: "Crear", "Create";
+        save: "Guardar", "Save";
+        settings: "Configurar embudo", "Pipeline settings";
+        back_to_board: "Volver al tablero", "Back to the board";
+        rename: "Renombrar", "Rename";
+        stages: "Etapas", "Stages";
+        stage_name: "Nombre de la etapa", "Stage name";
+        stage_kind: "Tipo", "Kind";
+        kind_open: "Abierta", "Open";
+        kind_won: "Ganada", "Won";
+        kind_lost: "Perdida", "Lost";
+        booked: "Agendado", "Booked";
+        booked_hint: "Las reservas de citas moverán los negocios a la etapa marcada como agendado.", "Bookings will move deals to the stage marked as booked.";
+        booked_stage: "Etapa de agendado", "Booked stage";
+        no_booked_stage: "Ninguna", "None";
+        add_stage: "Agregar etapa", "Add stage";
+        move_up: "Subir", "Move up";
+        move_down: "Bajar", "Move down";
+        delete: "Eliminar", "Delete";
+        no_stages: "Este embudo no tiene etapas todavía.", "This pipeline has no stages yet.";
+        add_first_stage: "Agrega etapas en la configuración del embudo.", "Add stages in the pipeline settings.";
+        deals_in_column: "negocios", "deals";
+        empty_total: "—", "—";
+        load_more: "Cargando más…", "Loading more…";
+        score: "Puntaje", "Score";
+        in_stage_since: "En la etapa", "In stage";
+        just_now: "justo ahora", "just now";
+        ago_minutes: "hace {n} min", "{n} min";
+        ago_hour: "hace 1 hora", "1 hour";
+        ago_hours: "hace {n} horas", "{n} hours";
+        ago_day: "hace 1 día", "1 day";
+        ago_days: "hace {n} días", "{n} days";
+        new_deal: "Nuevo negocio", "New deal";
+        deal_title: "Título", "Title";
+        deal_value: "Valor", "Value";
+        deal_currency: "Moneda", "Currency";
+        deal_stage: "Etapa", "Stage";
+        contact: "Contacto", "Contact";
+        search_contact: "Buscar contacto (nombre, correo, teléfono)", "Search contact (name, email, phone)";
+        no_contacts_found: "Ningún contacto coincide.", "No contact matches.";
+        or_new_contact: "…o crea uno nuevo:", "…or create a new one:";
+        first_name: "Nombre", "First name";
+        last_name: "Apellido", "Last name";
+        email: "Correo electrónico", "Email";
+        create_deal: "Crear negocio", "Create deal";
+        deal_created: "Negocio creado.", "Deal created.";
+        pipeline_created: "Embudo creado.", "Pipeline created.";
+        saved: "Cambios guardados.", "Changes saved.";
+        stage_deleted: "Etapa eliminada.", "Stage deleted.";
+        err_name: "Escribe un nombre (máximo 80 caracteres).", "Enter a name (at most 80 characters).";
+        err_kind: "Elige un tipo de etapa válido.", "Choose a valid stage kind.";
+        err_stage_has_deals: "No se puede eliminar: la etapa tiene {n} negocios. Muévelos a otra etapa primero.", "Cannot delete: the stage has {n} deals. Move them to another stage first.";
+        err_title: "Escribe un título (máximo 200 caracteres).", "Enter a title (at most 200 characters).";
+        err_value: "Escribe el valor como un número, por ejemplo 1500 o 1500.50.", "Enter the value as a number, e.g. 1500 or 1500.50.";
+        err_currency: "Usa un código de moneda de 3 letras, por ejemplo MXN.", "Use a 3-letter currency code, e.g. MXN.";
+        err_contact: "Elige un contacto o escribe el nombre o el correo de uno nuevo.", "Pick a contact or enter the name or email of a new one.";
+        err_contact_gone: "Ese contacto ya no existe.", "That contact no longer exists.";
+        err_email: "Ese correo no parece válido.", "That email does not look valid.";
+        err_stage: "Elige una etapa de este embudo.", "Choose a stage of this pipeline.";
+        err_no_stages: "Agrega al menos una etapa antes de crear negocios.", "Add at least one stage before creating deals.";
+        err_order: "El orden de etapas no corresponde a este embudo.", "The stage order does not match this pipeline.";
+        err_contact_taken: "Ya existe otro contacto con ese correo o teléfono.", "Another contact already has that email or phone.";
+        move_failed: "No se pudo mover la tarjeta; volvió a su lugar.", "The card could not be moved; it went back to its place.";
+        live_lost: "Se perdió la conexión en vivo; reconectando…", "Live connection lost; reconnecting…";
+        resynced: "El tablero cambió mientras estabas desconectado: recarga para verlo al día.", "The board changed while you were disconnected: reload to see it up to date.";
+        reload: "Recargar", "Reload";
+        drag_hint: "Arrastra una tarjeta a otra columna para cambiarla de etapa.", "Drag a card to another column to change its stage.";
     }
 }

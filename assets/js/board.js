@@ -1,0 +1,340 @@
+// The kanban board (templates/board/board.html). Plain JS, no eval and no
+// inline scripts, so it runs under the CSP (script-src 'self'); everything it
+// needs comes from data- attributes:
+//   #board[data-board]        data-pipeline-id, data-events-url, data-summary-url,
+//                             data-msg-* (translated messages)
+//   ul[data-cards]            one per column, data-stage-id; cards are
+//                             li[data-deal-id][data-position]
+//   #more-{stage}[data-more]  the column's "load more" sentinel (htmx)
+//
+// Drag & drop (SortableJS): on drop, POST /deals/{id}/move with the target
+// stage and the ids of the cards just above (after) and below (before); the
+// server persists it in one transaction. On failure the card goes back and a
+// message shows.
+//
+// Live: an EventSource on /pipelines/{id}/events. A `deal` event names the
+// deal, its stage and position; the card is re-fetched as HTML
+// (/deals/{id}/card) and put in its place, and the column headers are
+// refreshed from /pipelines/{id}/summary.
+(function () {
+  "use strict";
+
+  var board = document.querySelector("[data-board]");
+  if (!board) {
+    return;
+  }
+
+  var pending = {}; // deal id -> true while our own move is in flight
+  var dragging = false;
+  var deferred = []; // live events that arrived during a drag
+  var liveQueue = Promise.resolve();
+  var messageTimer = null;
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
+  function showMessage(text) {
+    var box = board.querySelector("[data-board-message]");
+    if (!box || !text) {
+      return;
+    }
+    box.textContent = text;
+    box.classList.remove("hidden");
+    if (messageTimer) {
+      clearTimeout(messageTimer);
+    }
+    messageTimer = setTimeout(function () {
+      box.classList.add("hidden");
+    }, 8000);
+  }
+
+  function cardsOf(list) {
+    return Array.prototype.filter.call(list.children, function (el) {
+      return el.hasAttribute("data-deal-id");
+    });
+  }
+
+  function siblingCard(el, forward) {
+    var s = forward ? el.nextElementSibling : el.previousElementSibling;
+    while (s && !s.hasAttribute("data-deal-id")) {
+      s = forward ? s.nextElementSibling : s.previousElementSibling;
+    }
+    return s;
+  }
+
+  function findCard(id) {
+    return board.querySelector('li[data-deal-id="' + id + '"]');
+  }
+
+  function listOf(stageId) {
+    return document.getElementById("cards-" + stageId);
+  }
+
+  // Column headers -------------------------------------------------------
+
+  function applySummary(summary) {
+    if (!summary || !summary.stages) {
+      return;
+    }
+    Object.keys(summary.stages).forEach(function (stageId) {
+      var col = board.querySelector('section[data-stage-id="' + stageId + '"]');
+      if (!col) {
+        return;
+      }
+      var s = summary.stages[stageId];
+      var count = col.querySelector("[data-count]");
+      var total = col.querySelector("[data-total]");
+      if (count) {
+        count.textContent = s.count;
+      }
+      if (total) {
+        total.textContent = s.total;
+      }
+    });
+  }
+
+  var summaryTimer = null;
+  function refreshSummary() {
+    if (summaryTimer) {
+      clearTimeout(summaryTimer);
+    }
+    // Coalesce a burst of events into one request.
+    summaryTimer = setTimeout(function () {
+      summaryTimer = null;
+      fetch(board.dataset.summaryUrl, { headers: { Accept: "application/json" } })
+        .then(function (r) {
+          return r.ok ? r.json() : null;
+        })
+        .then(applySummary)
+        .catch(function () {});
+    }, 100);
+  }
+
+  // Cards as HTML ---------------------------------------------------------
+
+  function fetchCard(id) {
+    return fetch("/deals/" + encodeURIComponent(id) + "/card").then(function (r) {
+      if (r.status === 404) {
+        return null;
+      }
+      if (!r.ok) {
+        throw new Error("card " + r.status);
+      }
+      return r.text().then(function (html) {
+        var t = document.createElement("template");
+        t.innerHTML = html.trim();
+        return t.content.querySelector("li[data-deal-id]");
+      });
+    });
+  }
+
+  // True when card `el` sorts after (position, id).
+  function sortsAfter(el, position, id) {
+    var p = parseFloat(el.getAttribute("data-position"));
+    var i = el.getAttribute("data-deal-id");
+    return p > position || (p === position && i > id);
+  }
+
+  // Puts `card` in `list` at its place; false when that place is below the
+  // loaded part of a column that has more to load (it will come on scroll).
+  function placeCard(list, card, position, id) {
+    var cards = cardsOf(list);
+    for (var i = 0; i < cards.length; i++) {
+      if (cards[i] !== card && sortsAfter(cards[i], position, id)) {
+        list.insertBefore(card, cards[i]);
+        return true;
+      }
+    }
+    var more = document.getElementById("more-" + list.getAttribute("data-stage-id"));
+    if (more && more.hasAttribute("data-more")) {
+      return false;
+    }
+    list.appendChild(card);
+    return true;
+  }
+
+  function applyLive(ev) {
+    var id = ev.deal_id;
+    return fetchCard(id).then(
+      function (card) {
+        var old = findCard(id);
+        if (!card) {
+          if (old) {
+            old.remove();
+          }
+          return;
+        }
+        var list = listOf(ev.to_stage);
+        if (old) {
+          old.remove();
+        }
+        if (list) {
+          placeCard(list, card, ev.position, id);
+        }
+      },
+      function () {
+        showMessage(board.dataset.msgResynced);
+      }
+    );
+  }
+
+  function onLive(ev) {
+    if (pending[ev.deal_id]) {
+      // Our own move: the POST answer is the truth for this tab.
+      return;
+    }
+    if (dragging) {
+      deferred.push(ev);
+      return;
+    }
+    liveQueue = liveQueue.then(function () {
+      return applyLive(ev);
+    });
+    refreshSummary();
+  }
+
+  // Drag & drop -----------------------------------------------------------
+
+  function revert(item, from, oldIndex) {
+    item.remove();
+    var cards = cardsOf(from);
+    from.insertBefore(item, cards[oldIndex] || null);
+  }
+
+  function onDrop(evt) {
+    dragging = false;
+    var item = evt.item;
+    var from = evt.from;
+    var to = evt.to;
+    var flush = deferred;
+    deferred = [];
+    if (from === to && evt.oldIndex === evt.newIndex) {
+      flush.forEach(onLive);
+      return;
+    }
+    var id = item.getAttribute("data-deal-id");
+    var above = siblingCard(item, false);
+    var below = siblingCard(item, true);
+    var body = new URLSearchParams();
+    body.set("stage_id", to.getAttribute("data-stage-id"));
+    body.set("after", above ? above.getAttribute("data-deal-id") : "");
+    body.set("before", below ? below.getAttribute("data-deal-id") : "");
+    pending[id] = true;
+    item.setAttribute("aria-busy", "true");
+    fetch("/deals/" + encodeURIComponent(id) + "/move", {
+      method: "POST",
+      headers: { "X-CSRF-Token": csrfToken(), Accept: "application/json" },
+      body: body,
+    })
+      .then(function (r) {
+        if (!r.ok) {
+          throw new Error("move " + r.status);
+        }
+        return r.json();
+      })
+      .then(function (answer) {
+        item.setAttribute("data-position", String(answer.position));
+        applySummary(answer.summary);
+        if (from !== to) {
+          // Fresh "time in stage".
+          return fetchCard(id).then(function (card) {
+            if (card && item.parentNode) {
+              item.parentNode.replaceChild(card, item);
+            }
+          });
+        }
+      })
+      .catch(function () {
+        revert(item, from, evt.oldIndex);
+        showMessage(board.dataset.msgMoveFailed);
+      })
+      .then(function () {
+        var busy = findCard(id);
+        if (busy) {
+          busy.removeAttribute("aria-busy");
+        }
+        delete pending[id];
+        flush.forEach(onLive);
+      });
+  }
+
+  function makeSortable(list) {
+    if (list.getAttribute("data-sortable") === "on" || typeof Sortable === "undefined") {
+      return;
+    }
+    list.setAttribute("data-sortable", "on");
+    Sortable.create(list, {
+      group: "board",
+      draggable: "li[data-deal-id]",
+      animation: 150,
+      ghostClass: "opacity-40",
+      onStart: function () {
+        dragging = true;
+      },
+      onEnd: onDrop,
+    });
+  }
+
+  Array.prototype.forEach.call(board.querySelectorAll("ul[data-cards]"), makeSortable);
+
+  // htmx ------------------------------------------------------------------
+
+  document.addEventListener("htmx:afterSwap", function (evt) {
+    var target = evt.detail && evt.detail.target;
+    if (target && target.matches && target.matches("ul[data-cards]")) {
+      // A page can repeat a card that a move placed in the loaded part.
+      var seen = {};
+      cardsOf(target).forEach(function (el) {
+        var id = el.getAttribute("data-deal-id");
+        if (seen[id]) {
+          el.remove();
+        } else {
+          seen[id] = true;
+        }
+      });
+    }
+  });
+
+  // The new-deal form answers 422 with itself and its errors: show it.
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    if (evt.detail.xhr && evt.detail.xhr.status === 422) {
+      evt.detail.shouldSwap = true;
+      evt.detail.isError = false;
+    }
+  });
+
+  // Live updates ----------------------------------------------------------
+
+  if (typeof EventSource !== "undefined" && board.dataset.eventsUrl) {
+    var source = new EventSource(board.dataset.eventsUrl);
+    var lost = false;
+    source.addEventListener("deal", function (e) {
+      try {
+        onLive(JSON.parse(e.data));
+      } catch (err) {
+        // A malformed event changes nothing on the board.
+      }
+    });
+    source.addEventListener("resync", function () {
+      refreshSummary();
+      showMessage(board.dataset.msgResynced);
+    });
+    source.addEventListener("open", function () {
+      board.setAttribute("data-live", "on");
+      if (lost) {
+        lost = false;
+        refreshSummary();
+        showMessage(board.dataset.msgResynced);
+      }
+    });
+    source.addEventListener("error", function () {
+      board.setAttribute("data-live", "off");
+      lost = true;
+    });
+    window.addEventListener("pagehide", function () {
+      source.close();
+    });
+  }
+})();
