@@ -1,18 +1,278 @@
-//! `agencyflow import ...` and `agencyflow export ...` (being built).
+//! `agencyflow import contacts ...` and `agencyflow export contacts|deals
+//! ...`, plus the job handler that runs imports uploaded on the web.
 
-use af_db::Db;
+use af_core::csv_io::{self, Field};
+use af_core::{Actor, Clock, ImportId, SystemClock, WorkspaceId};
+use af_db::exports::{ContactExport, ContactSelection, DealExport, DealExportFilter, ExportFormat};
+use af_db::imports::{self, ImportOptions, ImportReport, Progress};
+use af_db::{Db, Ts};
+use af_jobs::{JobError, handler_fn};
+use anyhow::{Context, bail};
 use clap::Subcommand;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 
 #[derive(Subcommand, Debug)]
-pub enum ImportCmd {}
-
-#[derive(Subcommand, Debug)]
-pub enum ExportCmd {}
-
-pub async fn import(_db: &Db, cmd: ImportCmd) -> anyhow::Result<()> {
-    match cmd {}
+pub enum ImportCmd {
+    /// Import contacts from a CSV file (UTF-8; `,` or `;` separated; first
+    /// row is the header). Columns are mapped from their names (nombre,
+    /// apellido, correo, email, teléfono, empresa, fuente, etiquetas, utm_*...);
+    /// override with --map. Rows are de-duplicated by email, then phone.
+    Contacts {
+        /// Workspace slug.
+        #[arg(long)]
+        workspace: String,
+        /// The CSV file.
+        file: PathBuf,
+        /// Column mapping override, `header=field` (field: first_name,
+        /// last_name, full_name, email, phone, company, source, lifecycle,
+        /// tags, utm_source..utm_content, referrer, landing_page,
+        /// custom:<key>, ignore). Repeatable.
+        #[arg(long = "map", value_name = "HEADER=FIELD")]
+        map: Vec<String>,
+        /// Let the imported contacts start automations (off by default).
+        #[arg(long)]
+        fire_triggers: bool,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
-pub async fn export(_db: &Db, cmd: ExportCmd) -> anyhow::Result<()> {
-    match cmd {}
+#[derive(Subcommand, Debug)]
+pub enum ExportCmd {
+    /// Export the workspace's contacts to standard output.
+    Contacts {
+        #[arg(long)]
+        workspace: String,
+        /// csv (UTF-8 with BOM, formula-safe) or jsonl.
+        #[arg(long, default_value = "csv")]
+        format: String,
+    },
+    /// Export the workspace's deals to standard output.
+    Deals {
+        #[arg(long)]
+        workspace: String,
+        #[arg(long, default_value = "csv")]
+        format: String,
+    },
+}
+
+fn now() -> Ts {
+    Ts::new(SystemClock.now())
+}
+
+fn parse_format(raw: &str) -> anyhow::Result<ExportFormat> {
+    ExportFormat::parse(raw).with_context(|| format!("--format: {raw:?} is not csv or jsonl"))
+}
+
+pub async fn import(db: &Db, cmd: ImportCmd) -> anyhow::Result<()> {
+    match cmd {
+        ImportCmd::Contacts {
+            workspace,
+            file,
+            map,
+            fire_triggers,
+            json,
+        } => {
+            let ws = af_web::provision::workspace_by_slug(db, &workspace).await?;
+            let data =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let headers = imports::read_headers(&data)
+                .map_err(anyhow::Error::msg)
+                .with_context(|| format!("{}", file.display()))?;
+            let overrides = map
+                .iter()
+                .map(|m| {
+                    m.split_once('=')
+                        .map(|(h, f)| (h.to_string(), f.to_string()))
+                        .with_context(|| format!("--map {m:?}: expected header=field"))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let custom = imports::custom_keys(db, ws.id).await?;
+            let mapping = csv_io::mapping_with_overrides(&headers, &custom, &overrides)
+                .map_err(anyhow::Error::msg)
+                .context("--map")?;
+            csv_io::check_mapping(&mapping, headers.len())
+                .map_err(anyhow::Error::msg)
+                .context("column mapping (use --map header=email)")?;
+            let total = imports::count_rows(&data).map_err(anyhow::Error::msg)?;
+            let file_name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let report = ImportReport {
+                headers: headers.clone(),
+                mapping: mapping.iter().map(|f| f.name().into_owned()).collect(),
+                fire_triggers,
+                ..Default::default()
+            };
+            let mut tx = db.begin().await?;
+            let id = imports::insert_import(
+                &mut tx,
+                ws.id,
+                &file_name,
+                imports::status::RUNNING,
+                total,
+                &report,
+                None,
+                now(),
+            )
+            .await?;
+            tx.commit().await?;
+            let bar = progress_bar(total as u64);
+            if !json {
+                eprintln!("{}", describe_mapping(&headers, &mapping));
+            }
+            let opts = ImportOptions {
+                fire_triggers,
+                country: ws.country.clone(),
+                actor: Actor {
+                    label: "cli import".into(),
+                    ..Actor::system()
+                },
+            };
+            let b = bar.clone();
+            let mut on_progress = move |p: &Progress| {
+                b.set_length(p.total as u64);
+                b.set_position(p.processed as u64);
+            };
+            let done = imports::run_import(
+                db,
+                ws.id,
+                id,
+                &data,
+                &mapping,
+                &opts,
+                &SystemClock,
+                &mut on_progress,
+            )
+            .await?;
+            bar.finish_and_clear();
+            let report = done.report();
+            if let Some(err) = &report.error {
+                bail!("{}: {err}", file.display());
+            }
+            print_summary(&done, &report, json)?;
+        }
+    }
+    Ok(())
+}
+
+/// A bar on stderr when it is a terminal; hidden otherwise (CI, pipes).
+fn progress_bar(total: u64) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} rows ({per_sec}, {eta})",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn describe_mapping(headers: &[String], mapping: &[Field]) -> String {
+    let cols: Vec<String> = headers
+        .iter()
+        .zip(mapping)
+        .map(|(h, f)| format!("{h} → {}", f.name()))
+        .collect();
+    format!("columns: {}", cols.join(", "))
+}
+
+fn print_summary(done: &imports::Import, report: &ImportReport, json: bool) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        let v = serde_json::json!({
+            "import_id": done.id,
+            "total": done.processed_rows,
+            "created": done.created_rows,
+            "updated": done.updated_rows,
+            "rejected": done.rejected_rows,
+            "rejected_rows": report.rejected,
+        });
+        writeln!(out, "{v}")?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "imported {} rows: {} created, {} updated, {} rejected",
+        done.processed_rows, done.created_rows, done.updated_rows, done.rejected_rows
+    )?;
+    for r in &report.rejected {
+        let value = r
+            .value
+            .as_deref()
+            .map(|v| format!(" ({v:?})"))
+            .unwrap_or_default();
+        writeln!(out, "  row {}: {}{value}", r.row, r.message)?;
+    }
+    if usize::try_from(done.rejected_rows).unwrap_or(0) > report.rejected.len() {
+        writeln!(
+            out,
+            "  ... and {} more rejected rows",
+            usize::try_from(done.rejected_rows).unwrap_or(0) - report.rejected.len()
+        )?;
+    }
+    Ok(())
+}
+
+pub async fn export(db: &Db, cmd: ExportCmd) -> anyhow::Result<()> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match cmd {
+        ExportCmd::Contacts { workspace, format } => {
+            let format = parse_format(&format)?;
+            let ws = af_web::provision::workspace_by_slug(db, &workspace).await?;
+            let mut export = ContactExport::new(
+                db,
+                ws.id,
+                format,
+                ContactSelection::Filter(Default::default()),
+            )
+            .await?;
+            while let Some(chunk) = export.next_chunk().await? {
+                write_chunk(&mut out, &chunk)?;
+            }
+        }
+        ExportCmd::Deals { workspace, format } => {
+            let format = parse_format(&format)?;
+            let ws = af_web::provision::workspace_by_slug(db, &workspace).await?;
+            let mut export = DealExport::new(db, ws.id, format, DealExportFilter::default());
+            while let Some(chunk) = export.next_chunk().await? {
+                write_chunk(&mut out, &chunk)?;
+            }
+        }
+    }
+    match out.flush() {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("writing to standard output"),
+    }
+}
+
+/// Writes a chunk; a closed pipe (`| head`) ends the export quietly.
+fn write_chunk(out: &mut impl Write, chunk: &[u8]) -> anyhow::Result<()> {
+    match out.write_all(chunk) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("writing to standard output"),
+    }
+}
+
+/// The job that runs an import uploaded on the web
+/// ([`af_db::imports::IMPORT_JOB_KIND`]; payload `{workspace_id, import_id}`).
+pub fn import_job() -> impl af_jobs::JobHandler {
+    handler_fn(imports::IMPORT_JOB_KIND, |ctx, job| async move {
+        #[derive(serde::Deserialize)]
+        struct Payload {
+            workspace_id: WorkspaceId,
+            import_id: ImportId,
+        }
+        let p: Payload = serde_json::from_str(&job.payload).map_err(JobError::permanent)?;
+        imports::run_queued_import(&ctx.db, p.workspace_id, p.import_id, ctx.clock.as_ref())
+            .await
+            .map_err(JobError::retry)?;
+        Ok(())
+    })
 }

@@ -1,0 +1,654 @@
+//! Imports, exports and GDPR on the backend chosen by `AF_TEST_BACKEND`:
+//! CSV edge cases (BOM, `;`, quoted newlines, duplicates, bad rows, 10k
+//! rows), event flags, formula-safe exports and the export → import round
+//! trip, GDPR export content and erase.
+
+use af_core::csv_io::{self, CsvFile, Field};
+use af_core::{Actor, Clock, ImportId, Locale, ManualClock, WorkspaceId};
+use af_db::exports::{ContactExport, ContactSelection, DealExport, DealExportFilter, ExportFormat};
+use af_db::imports::{self, ImportOptions, ImportReport};
+use af_db::testing::fresh_db;
+use af_db::{Db, Ts, contacts, custom_fields, events, gdpr, workspaces};
+
+fn clock() -> ManualClock {
+    ManualClock::new("2026-11-21T10:00:00Z".parse().expect("time"))
+}
+
+fn now() -> Ts {
+    Ts::new(clock().now())
+}
+
+async fn workspace(db: &Db, slug: &str) -> WorkspaceId {
+    let mut tx = db.begin().await.expect("tx");
+    let ws = workspaces::insert_workspace(
+        &mut tx,
+        &workspaces::NewWorkspace {
+            slug: slug.into(),
+            name: slug.into(),
+            time_zone: "America/Mexico_City".into(),
+            locale: Locale::Es,
+            country: "MX".into(),
+        },
+        now(),
+    )
+    .await
+    .expect("workspace");
+    tx.commit().await.expect("commit");
+    ws.id
+}
+
+/// Imports `data` with the suggested mapping; returns the finished row.
+async fn import(db: &Db, ws: WorkspaceId, data: &[u8], fire: bool) -> imports::Import {
+    let headers = imports::read_headers(data).expect("headers");
+    let custom = imports::custom_keys(db, ws).await.expect("custom");
+    let mapping = csv_io::suggest_mapping(&headers, &custom);
+    import_mapped(db, ws, data, &mapping, fire).await
+}
+
+async fn import_mapped(
+    db: &Db,
+    ws: WorkspaceId,
+    data: &[u8],
+    mapping: &[Field],
+    fire: bool,
+) -> imports::Import {
+    let mut tx = db.begin().await.expect("tx");
+    let id = imports::insert_import(
+        &mut tx,
+        ws,
+        "test.csv",
+        imports::status::RUNNING,
+        0,
+        &ImportReport::default(),
+        None,
+        now(),
+    )
+    .await
+    .expect("import row");
+    tx.commit().await.expect("commit");
+    let opts = ImportOptions {
+        fire_triggers: fire,
+        country: "MX".into(),
+        actor: Actor::system(),
+    };
+    let mut calls = 0;
+    let done = imports::run_import(db, ws, id, data, mapping, &opts, &clock(), &mut |_| {
+        calls += 1
+    })
+    .await
+    .expect("import runs");
+    if done.status == "done" {
+        assert!(calls >= 2, "progress is reported");
+    }
+    done
+}
+
+async fn all_contacts(db: &Db, ws: WorkspaceId) -> Vec<contacts::Contact> {
+    contacts::list_contacts(db, ws, &Default::default(), None, 100_000)
+        .await
+        .expect("list")
+}
+
+#[tokio::test]
+async fn bom_semicolons_quoted_newlines_duplicates_and_bad_rows() {
+    let t = fresh_db().await;
+    let ws = workspace(&t.db, "acme").await;
+    let other = workspace(&t.db, "other").await;
+    let csv = "\u{feff}Nombre;Apellidos;Correo electrónico;Teléfono;Empresa;Etiquetas;Notas\r\n\
+        Ana;Pérez;ana@example.com;81 1234 5678;\"Acme; S.A.\";vip|web;\"dos\nlíneas\"\r\n\
+        ANA;;Ana@Example.com;;;nuevo;\r\n\
+        Luis;Gómez;no-es-correo;;;;\r\n\
+        Eva;Ruiz;;123;;;\r\n\
+        Sin;Datos;;;;;\r\n\
+        Raúl;Soto;;+52 55 1234 5678;;;\r\n";
+    let done = import(&t.db, ws, csv.as_bytes(), false).await;
+    assert_eq!(done.status, "done");
+    assert_eq!(
+        (
+            done.processed_rows,
+            done.created_rows,
+            done.updated_rows,
+            done.rejected_rows
+        ),
+        (6, 2, 1, 3)
+    );
+    let report = done.report();
+    let reasons: Vec<(usize, &str)> = report
+        .rejected
+        .iter()
+        .map(|r| (r.row, r.code.as_str()))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            (4, "invalid_email"),
+            (5, "invalid_phone"),
+            (6, "no_email_or_phone")
+        ]
+    );
+    assert_eq!(report.rejected[0].value.as_deref(), Some("no-es-correo"));
+
+    let list = all_contacts(&t.db, ws).await;
+    assert_eq!(list.len(), 2, "the duplicate row merged: never a twin");
+    let ana = list
+        .iter()
+        .find(|c| c.email.as_deref().map(str::to_lowercase).as_deref() == Some("ana@example.com"))
+        .expect("ana");
+    assert_eq!(ana.phone.as_deref(), Some("+528112345678"));
+    assert_eq!(ana.company.as_deref(), Some("Acme; S.A."));
+    assert_eq!(ana.last_name, "Pérez", "an empty cell never erases");
+    let tags: Vec<String> = contacts::tags_of(&t.db, ws, &[ana.id])
+        .await
+        .expect("tags")
+        .into_iter()
+        .map(|(_, n)| n)
+        .collect();
+    assert_eq!(tags, ["nuevo", "vip", "web"]);
+    assert!(all_contacts(&t.db, other).await.is_empty());
+
+    // Every event of the import says so, and that triggers are off.
+    let evs = events::list_events(&t.db, ws, 100).await.expect("events");
+    assert!(!evs.is_empty());
+    for e in &evs {
+        let data: serde_json::Value = serde_json::from_str(&e.data).expect("json");
+        assert_eq!(data["import"], true, "{}", e.kind);
+        assert_eq!(data["fire_triggers"], false, "{}", e.kind);
+    }
+    let fired = import(&t.db, ws, b"email\nnew@example.com\n", true).await;
+    assert_eq!(fired.created_rows, 1);
+    let evs = events::list_events(&t.db, ws, 1).await.expect("events");
+    let data: serde_json::Value = serde_json::from_str(&evs[0].data).expect("json");
+    assert_eq!(data["fire_triggers"], true);
+}
+
+#[tokio::test]
+async fn unreadable_files_fail_with_a_reason_and_change_nothing() {
+    let t = fresh_db().await;
+    let ws = workspace(&t.db, "acme").await;
+    let done = import_mapped(&t.db, ws, b"\xff\xfe\x00garbage", &[Field::Email], false).await;
+    assert_eq!(done.status, "failed");
+    assert!(done.report().error.expect("error").contains("UTF-8"));
+    let done = import_mapped(&t.db, ws, b"nombre\nAna\n", &[Field::FirstName], false).await;
+    assert_eq!(done.status, "failed", "no email or phone column");
+    assert!(all_contacts(&t.db, ws).await.is_empty());
+}
+
+#[tokio::test]
+async fn custom_fields_tags_and_conflicting_rows() {
+    let t = fresh_db().await;
+    let ws = workspace(&t.db, "acme").await;
+    let mut tx = t.db.begin().await.expect("tx");
+    custom_fields::insert_field(
+        &mut tx,
+        ws,
+        "presupuesto",
+        "Presupuesto",
+        "number",
+        &[],
+        now(),
+    )
+    .await
+    .expect("field");
+    tx.commit().await.expect("commit");
+    let csv = "email,phone,Presupuesto,tags\n\
+        a@x.com,8112345678,1500,uno\n\
+        b@x.com,8112345679,mucho,\n\
+        c@x.com,8112345678,,\n";
+    let done = import(&t.db, ws, csv.as_bytes(), false).await;
+    // Row 4: c@x.com is new, but its phone is a@x.com's, so the upsert
+    // rule merges it into a (email c replaces a's): the importer does what
+    // the API does.
+    assert_eq!(done.rejected_rows, 1, "{:?}", done.report().rejected);
+    let rej = &done.report().rejected[0];
+    assert_eq!((rej.row, rej.code.as_str()), (3, "invalid_custom"));
+    assert_eq!(rej.field.as_deref(), Some("custom:presupuesto"));
+    let list = all_contacts(&t.db, ws).await;
+    assert_eq!(list.len(), 1);
+    assert_eq!(
+        list[0].custom_map()["presupuesto"],
+        serde_json::json!(1500.0)
+    );
+
+    // An email of one contact with the phone of another cannot be both:
+    // that row alone is rejected, the rest of its batch goes in.
+    let csv =
+        "email,phone\nz@x.com,8112340000\nq@x.com,8112340001\nz@x.com,8112340001\nlast@x.com,\n";
+    let done = import(&t.db, ws, csv.as_bytes(), false).await;
+    assert_eq!((done.created_rows, done.rejected_rows), (3, 1));
+    assert_eq!(done.report().rejected[0].code, "conflict");
+    assert_eq!(done.report().rejected[0].row, 4);
+}
+
+fn big_csv(n: usize) -> String {
+    let mut s = String::from("first_name,last_name,email,phone,company,tags\n");
+    for i in 0..n {
+        s.push_str(&format!(
+            "Nombre{i},Apellido,persona{i}@example.com,81{:08},Empresa {},lead\n",
+            i,
+            i % 50
+        ));
+    }
+    s
+}
+
+#[tokio::test]
+async fn ten_thousand_rows_import_in_batches() {
+    let t = fresh_db().await;
+    let ws = workspace(&t.db, "acme").await;
+    let start = std::time::Instant::now();
+    let done = import(&t.db, ws, big_csv(10_000).as_bytes(), false).await;
+    assert_eq!((done.created_rows, done.rejected_rows), (10_000, 0));
+    assert_eq!(done.total_rows, 10_000);
+    assert_eq!(
+        contacts::count_contacts(&t.db, ws).await.expect("count"),
+        10_000
+    );
+    // Not a benchmark (see BENCHMARKS.md); catches an accidental
+    // per-row transaction or quadratic step.
+    assert!(start.elapsed().as_secs() < 120, "{:?}", start.elapsed());
+}
+
+async fn export_all(db: &Db, ws: WorkspaceId, format: ExportFormat) -> Vec<u8> {
+    let mut e = ContactExport::new(db, ws, format, ContactSelection::Filter(Default::default()))
+        .await
+        .expect("export");
+    let mut out = vec![];
+    while let Some(chunk) = e.next_chunk().await.expect("chunk") {
+        out.extend(chunk);
+    }
+    out
+}
+
+#[tokio::test]
+async fn exports_are_formula_safe_and_import_back() {
+    let t = fresh_db().await;
+    let ws = workspace(&t.db, "acme").await;
+    let csv = "nombre,apellido,email,telefono,empresa,fuente,etiquetas,utm_source\n\
+        =HYPERLINK(\"http://evil\"),@SUM(A1),eva@x.com,8112345678,\"-2+3, \"\"quoted\"\"\",+web,\"a,b\",google\n\
+        Ana,Pérez,ana@x.com,,\"line1\nline2\",,vip,\n";
+    let done = import(&t.db, ws, csv.as_bytes(), false).await;
+    assert_eq!(done.created_rows, 2, "{:?}", done.report().rejected);
+    let out = export_all(&t.db, ws, ExportFormat::Csv).await;
+    assert!(out.starts_with(csv_io::UTF8_BOM), "BOM for Excel");
+    let text = String::from_utf8(out.clone()).expect("utf8");
+    assert!(
+        text.contains("\"'=HYPERLINK(\"\"http://evil\"\")\""),
+        "{text}"
+    );
+    assert!(text.contains(",'@SUM(A1),"));
+    assert!(text.contains(",'+528112345678,"));
+    assert!(text.contains("\"'-2+3, \"\"quoted\"\"\""));
+    assert!(
+        text.contains(",line1 line2,"),
+        "names and companies are one line"
+    );
+    // No cell of any line starts with a formula character.
+    let mut f = CsvFile::open(&out).expect("reads");
+    let mut raw_cells = 0;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(csv_io::strip_bom(&out));
+    for rec in reader.records() {
+        for cell in rec.expect("record").iter() {
+            raw_cells += 1;
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{cell:?}"
+            );
+        }
+    }
+    assert!(raw_cells > 0);
+    assert!(f.next_row().is_some());
+
+    // Round trip into another workspace: the same contacts.
+    let copy = workspace(&t.db, "copy").await;
+    let again = import(&t.db, copy, &out, false).await;
+    assert_eq!(again.created_rows, 2, "{:?}", again.report().rejected);
+    let key = |c: &contacts::Contact| {
+        (
+            c.first_name.clone(),
+            c.last_name.clone(),
+            c.email.clone(),
+            c.phone.clone(),
+            c.company.clone(),
+            c.source.clone(),
+            c.first_utm_source.clone(),
+        )
+    };
+    let mut a: Vec<_> = all_contacts(&t.db, ws).await.iter().map(key).collect();
+    let mut b: Vec<_> = all_contacts(&t.db, copy).await.iter().map(key).collect();
+    a.sort();
+    b.sort();
+    assert_eq!(a, b);
+
+    let jsonl = String::from_utf8(export_all(&t.db, ws, ExportFormat::Jsonl).await).expect("utf8");
+    let lines: Vec<serde_json::Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["first_name"] == "=HYPERLINK(\"http://evil\")"),
+        "JSON is not guarded"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["tags"] == serde_json::json!(["a", "b"]))
+    );
+    assert!(lines.iter().all(|l| l.get("workspace_id").is_none()));
+}
+
+#[tokio::test]
+async fn exports_page_through_many_rows_and_deals() {
+    let t = fresh_db().await;
+    let ws = workspace(&t.db, "acme").await;
+    import(&t.db, ws, big_csv(1_234).as_bytes(), false).await;
+    let out = export_all(&t.db, ws, ExportFormat::Jsonl).await;
+    let ids: std::collections::HashSet<String> = String::from_utf8(out)
+        .expect("utf8")
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("json")["id"].to_string())
+        .collect();
+    assert_eq!(ids.len(), 1_234, "every contact exactly once across pages");
+
+    let list = all_contacts(&t.db, ws).await;
+    let mut tx = t.db.begin().await.expect("tx");
+    for c in list.iter().take(3) {
+        af_db::deals::insert_deal(
+            &mut tx,
+            ws,
+            &af_db::deals::NewDeal {
+                contact_id: c.id,
+                pipeline_id: None,
+                stage_id: None,
+                title: "=cmd|' /C calc'!A0".into(),
+                value_minor: 150_050,
+                currency: "MXN".into(),
+                owner_id: None,
+            },
+            &Actor::system(),
+            now(),
+        )
+        .await
+        .expect("deal");
+    }
+    tx.commit().await.expect("commit");
+    let mut e = DealExport::new(&t.db, ws, ExportFormat::Csv, DealExportFilter::default());
+    let mut out = vec![];
+    while let Some(c) = e.next_chunk().await.expect("chunk") {
+        out.extend(c);
+    }
+    let text = String::from_utf8(out).expect("utf8");
+    assert_eq!(text.lines().count(), 4, "{text}");
+    assert!(
+        text.contains("'=cmd|' /C calc'!A0,1500.50,150050,MXN"),
+        "{text}"
+    );
+    let other = workspace(&t.db, "other").await;
+    let mut e = DealExport::new(
+        &t.db,
+        other,
+        ExportFormat::Jsonl,
+        DealExportFilter::default(),
+    );
+    let mut n = 0;
+    while let Some(c) = e.next_chunk().await.expect("chunk") {
+        n += c.len();
+    }
+    assert_eq!(n, 0, "another workspace's deals never leak");
+}
+
+#[tokio::test]
+async fn gdpr_export_and_erase_leave_only_the_opt_out_hash() {
+    let t = fresh_db().await;
+    let ws = workspace(&t.db, "acme").await;
+    let other = workspace(&t.db, "other").await;
+    let csv = "nombre,email,telefono,etiquetas\nMaría José Pérez,maria@x.com,8112345678,vip\nOtro Señor,otro@x.com,,\n";
+    import(&t.db, ws, csv.as_bytes(), false).await;
+    import(&t.db, other, csv.as_bytes(), false).await;
+    let list = all_contacts(&t.db, ws).await;
+    let maria = list
+        .iter()
+        .find(|c| c.email.as_deref() == Some("maria@x.com"))
+        .expect("maria")
+        .clone();
+    let mut tx = t.db.begin().await.expect("tx");
+    contacts::update_contact(
+        &mut tx,
+        ws,
+        maria.id,
+        &contacts::ContactPatch {
+            email_unsubscribed: Some(true),
+            ..Default::default()
+        },
+        &Actor::system(),
+        now(),
+    )
+    .await
+    .expect("unsubscribe");
+    let deal = af_db::deals::insert_deal(
+        &mut tx,
+        ws,
+        &af_db::deals::NewDeal {
+            contact_id: maria.id,
+            pipeline_id: None,
+            stage_id: None,
+            title: "Sitio".into(),
+            value_minor: 100,
+            currency: "MXN".into(),
+            owner_id: None,
+        },
+        &Actor::system(),
+        now(),
+    )
+    .await
+    .expect("deal");
+    for to in ["MARIA@x.com", "+528112345678", "otro@x.com"] {
+        af_db::messages::insert_message(
+            &mut tx,
+            &af_db::messages::NewMessage {
+                workspace: ws,
+                channel: "email",
+                provider: "outbox",
+                to,
+                from: None,
+                subject: Some("Hola"),
+                body_text: "Hola María",
+                body_html: None,
+                category: "marketing",
+                status: "sent",
+            },
+            now(),
+        )
+        .await
+        .expect("message");
+    }
+    // An event of something else that mentions her email.
+    events::insert_event(
+        &mut tx,
+        &events::NewEvent {
+            workspace: ws,
+            kind: "form.submitted",
+            entity_type: "form",
+            entity_id: Some("f1".into()),
+            actor: &Actor::system(),
+            data: serde_json::json!({"fields": {"correo": "maria@x.com", "nombre": "María José Pérez"}}),
+        },
+        now(),
+    )
+    .await
+    .expect("event");
+    tx.commit().await.expect("commit");
+
+    let doc = gdpr::export_contact(&t.db, ws, maria.id, now())
+        .await
+        .expect("export")
+        .expect("found");
+    assert_eq!(doc["contact"]["email"], "maria@x.com");
+    assert_eq!(doc["contact"]["first_name"], "María");
+    assert_eq!(doc["tags"], serde_json::json!(["vip"]));
+    assert_eq!(doc["deals"][0]["title"], "Sitio");
+    assert_eq!(doc["messages"].as_array().expect("messages").len(), 2);
+    let kinds: Vec<&str> = doc["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    for k in [
+        "contact.created",
+        "tag.added",
+        "contact.updated",
+        "deal.created",
+        "form.submitted",
+    ] {
+        assert!(kinds.contains(&k), "{k} in {kinds:?}");
+    }
+    assert!(
+        gdpr::export_contact(&t.db, other, maria.id, now())
+            .await
+            .expect("export")
+            .is_none(),
+        "another workspace's contact is not found"
+    );
+
+    let mut tx = t.db.begin().await.expect("tx");
+    assert!(matches!(
+        gdpr::erase_contact(&mut tx, other, maria.id, &Actor::system(), now()).await,
+        Err(af_db::DbError::NotFound(_))
+    ));
+    let erased = gdpr::erase_contact(&mut tx, ws, maria.id, &Actor::system(), now())
+        .await
+        .expect("erase");
+    tx.commit().await.expect("commit");
+    assert_eq!((erased.deals, erased.messages), (1, 2));
+    assert!(
+        contacts::find_contact(&t.db, ws, maria.id)
+            .await
+            .expect("find")
+            .is_none()
+    );
+    assert!(
+        af_db::deals::find_deal(&t.db, ws, deal.id)
+            .await
+            .expect("find")
+            .is_none()
+    );
+    let msgs = af_db::messages::list_messages(&t.db, ws, 100)
+        .await
+        .expect("messages");
+    assert_eq!(msgs.len(), 1);
+    assert_eq!(msgs[0].to_address, "otro@x.com");
+    for e in events::list_events(&t.db, ws, 1000).await.expect("events") {
+        let d = e.data.to_lowercase();
+        for needle in [
+            "maria@x.com",
+            "8112345678",
+            "maría josé pérez",
+            "\"maría\"",
+            "josé pérez",
+        ] {
+            assert!(
+                !d.contains(needle),
+                "{needle} left in {} {}",
+                e.kind,
+                e.data
+            );
+        }
+    }
+    // The other workspace's María is untouched.
+    assert_eq!(all_contacts(&t.db, other).await.len(), 2);
+
+    // She comes back in an import: the opt-out holds.
+    let back = import(&t.db, ws, b"correo,telefono\nMaria@X.com,\n", false).await;
+    assert_eq!(back.created_rows, 1);
+    let again = contacts::list_contacts(
+        &t.db,
+        ws,
+        &contacts::ContactFilter {
+            q: Some("maria@x.com".into()),
+            ..Default::default()
+        },
+        None,
+        10,
+    )
+    .await
+    .expect("list");
+    assert_eq!(again.len(), 1);
+    assert!(again[0].email_unsubscribed, "opt-out honoured after erase");
+    assert!(!again[0].sms_opted_out);
+    let mut tx = t.db.begin().await.expect("tx");
+    let o = gdpr::erased_opt_outs(&mut tx, ws, None, Some("+528112345678"))
+        .await
+        .expect("opt-outs");
+    assert!(o.email_unsubscribed, "found by phone hash too");
+    let none = gdpr::erased_opt_outs(&mut tx, other, Some("maria@x.com"), None)
+        .await
+        .expect("opt-outs");
+    assert!(!none.any(), "hashes are per workspace");
+    tx.rollback().await.expect("rollback");
+}
+
+#[tokio::test]
+async fn a_stored_upload_runs_once_through_the_queue() {
+    let t = fresh_db().await;
+    let ws = workspace(&t.db, "acme").await;
+    let data = b"Nombre,Correo\nAna,ana@x.com\n";
+    let headers = imports::read_headers(data).expect("headers");
+    let mapping = csv_io::suggest_mapping(&headers, &[]);
+    let mut tx = t.db.begin().await.expect("tx");
+    let id = imports::insert_import(
+        &mut tx,
+        ws,
+        "web.csv",
+        imports::status::UPLOADED,
+        1,
+        &ImportReport::default(),
+        None,
+        now(),
+    )
+    .await
+    .expect("row");
+    imports::insert_import_file(&mut tx, ws, id, data, &mapping, now())
+        .await
+        .expect("file");
+    assert!(
+        imports::queue_import(&mut tx, ws, id, &mapping, true, now())
+            .await
+            .expect("queue")
+    );
+    assert!(
+        !imports::queue_import(&mut tx, ws, id, &mapping, true, now())
+            .await
+            .expect("again")
+    );
+    tx.commit().await.expect("commit");
+    let other = workspace(&t.db, "other").await;
+    assert!(
+        imports::run_queued_import(&t.db, other, id, &clock())
+            .await
+            .expect("run")
+            .is_none()
+    );
+    let done = imports::run_queued_import(&t.db, ws, id, &clock())
+        .await
+        .expect("run")
+        .expect("found");
+    assert_eq!((done.status.as_str(), done.created_rows), ("done", 1));
+    assert!(
+        imports::find_import_file(&t.db, ws, id)
+            .await
+            .expect("file")
+            .is_none(),
+        "upload deleted"
+    );
+    let again = imports::run_queued_import(&t.db, ws, id, &clock())
+        .await
+        .expect("run")
+        .expect("found");
+    assert_eq!(again.created_rows, 1, "a second run does nothing");
+    let _: ImportId = id;
+}
