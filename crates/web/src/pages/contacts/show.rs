@@ -752,7 +752,7 @@ pub(super) async fn timeline_section(
             at: (n.created_at, n.id.0),
         });
     }
-    items.sort_by(|a, b| b.at.cmp(&a.at));
+    items.sort_by_key(|i| std::cmp::Reverse(i.at));
     Ok(TimelineSection {
         ct: ctx.t,
         items,
