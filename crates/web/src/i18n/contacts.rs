@@ -42,7 +42,8 @@ crate::translations! {
         bulk_move_stage: "Mover a etapa", "Move to stage";
         bulk_assign_owner: "Asignar responsable", "Assign owner";
         bulk_delete: "Eliminar", "Delete";
-        bulk_export: "Exportar CSV", "Export CSV";
+        bulk_export: "Exportar selección", "Export selection";
+        export_all: "Exportar todos los resultados (CSV)", "Export all results (CSV)";
         bulk_apply: "Aplicar", "Apply";
         bulk_tag_placeholder: "Etiqueta", "Tag";
         no_owner: "Sin responsable", "No owner";

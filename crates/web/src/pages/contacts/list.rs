@@ -276,7 +276,13 @@ pub async fn list_contacts(
     let res = results(&st, &cu, &f, &members).await?;
     let target = headers.get("hx-target").and_then(|v| v.to_str().ok());
     if is_htmx(&headers) && target == Some("contact-results") {
-        return Ok(Html(render(&res)?).into_response());
+        // The address bar shows the tidy query, not every empty form field.
+        let mut url = format!("/contacts?{}", res.query);
+        if !f.cursor.trim().is_empty() {
+            url.push_str(&format!("&cursor={}", urlencoding::encode(f.cursor.trim())));
+        }
+        let url = url.replace("?&", "?").trim_end_matches('?').to_string();
+        return Ok(([("hx-push-url", url)], Html(render(&res)?)).into_response());
     }
     let tags = contacts::list_tags(&st.db, ws)
         .await?
