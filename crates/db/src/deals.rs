@@ -432,3 +432,44 @@ pub async fn count_deals_by_pipeline(
     });
     Ok(rows.into_iter().map(|(p, n)| (PipelineId(p), n)).collect())
 }
+
+/// The tag names of the cards' contacts, for the board.
+///
+/// Written for the board's plan: `CROSS JOIN` makes SQLite start from the
+/// contact ids (the `contact_tags` primary key) instead of scanning every
+/// tag link of the workspace, which it otherwise prefers for
+/// `workspace_id = $1`; PostgreSQL reads it as a plain join. The workspace
+/// scope is on the tag.
+pub async fn card_tags(
+    db: &crate::Db,
+    ws: WorkspaceId,
+    contacts: &[ContactId],
+) -> DbResult<Vec<(ContactId, String)>> {
+    let mut ids: Vec<Uuid> = contacts.iter().map(|c| c.0).collect();
+    ids.sort();
+    ids.dedup();
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        let mut q = String::from(
+            "SELECT ct.contact_id, t.name FROM contact_tags ct CROSS JOIN tags t
+             WHERE t.id = ct.tag_id AND t.workspace_id = $1 AND ct.contact_id IN (",
+        );
+        for i in 0..chunk.len() {
+            if i > 0 {
+                q.push_str(", ");
+            }
+            q.push_str(&format!("${}", i + 2));
+        }
+        q.push_str(") ORDER BY t.name_key");
+        let rows: Vec<(Uuid, String)> = with_pool!(db, p => {
+            // Only placeholders are formatted into the text; values are bound.
+            let mut query = sqlx::query_as::<_, (Uuid, String)>(sqlx::AssertSqlSafe(q.clone())).bind(ws.0);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            query.fetch_all(p).await?
+        });
+        out.extend(rows.into_iter().map(|(c, n)| (ContactId(c), n)));
+    }
+    Ok(out)
+}

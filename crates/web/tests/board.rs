@@ -107,6 +107,11 @@ async fn the_board_shows_columns_with_counts_totals_and_cards() {
     let now = app.now();
     add_deal(&app.db, t.ws.id, t.stage_id, "Ana", 250_050, "MXN", now).await;
     add_deal(&app.db, t.ws.id, t.stage_id, "Beto", 10_000, "USD", now).await;
+    let mut tx = app.db.begin().await.expect("tx");
+    af_db::contacts::add_tag(&mut tx, t.ws.id, t.contact_id, "VIP", &Actor::system(), now)
+        .await
+        .expect("tag");
+    tx.commit().await.expect("commit");
     let b = signed_in(&app, &t.owner_email).await;
 
     let list = b.get("/pipelines").await;
@@ -130,6 +135,10 @@ async fn the_board_shows_columns_with_counts_totals_and_cards() {
     );
     assert!(page.contains("Lucía Gómez"));
     assert!(page.contains("Sitio web"));
+    assert!(
+        page.contains(">VIP</li>"),
+        "the card shows the contact's tags"
+    );
     assert!(page.contains("hace 3 días"));
     // Script wiring: SortableJS and board.js from our origin, nothing inline.
     assert!(page.contains("/assets/vendor/sortable-1.15.7."));

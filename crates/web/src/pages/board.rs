@@ -313,7 +313,7 @@ async fn card_views(st: &AppState, cu: &CurrentUser, cards: &[Card]) -> AppResul
     let ws = &cu.workspace;
     let ids: Vec<ContactId> = cards.iter().map(|c| c.contact_id).collect();
     let mut tags: HashMap<ContactId, Vec<String>> = HashMap::new();
-    for (c, t) in af_db::contacts::tags_of(&st.db, ws.id, &ids).await? {
+    for (c, t) in deals::card_tags(&st.db, ws.id, &ids).await? {
         tags.entry(c).or_default().push(t);
     }
     let now = st.now();
@@ -390,13 +390,13 @@ fn more_url(pipeline: PipelineId, stage: StageId, last: &Card) -> String {
 }
 
 /// One page of a column plus the URL of the next one (when there is more).
-async fn column_page(
+async fn column_cards(
     st: &AppState,
     cu: &CurrentUser,
     pipeline: PipelineId,
     stage: StageId,
     after: Option<(f64, Uuid)>,
-) -> AppResult<(Vec<CardView>, Option<String>)> {
+) -> AppResult<(Vec<Card>, Option<String>)> {
     let mut cards = deals::list_cards(&st.db, cu.workspace.id, stage, after, PAGE + 1).await?;
     let more = cards.len() as i64 > PAGE;
     cards.truncate(PAGE as usize);
@@ -405,7 +405,7 @@ async fn column_page(
     } else {
         None
     };
-    Ok((card_views(st, cu, &cards).await?, next))
+    Ok((cards, next))
 }
 
 fn kind_label(bt: &BoardTr, kind: &str) -> &'static str {
@@ -645,9 +645,16 @@ async fn board_page(
         })
         .collect();
     let mut sums = summaries(st, cu, p).await?;
-    let mut columns = Vec::with_capacity(p.stages.len());
+    // Every column's first page, then one query for all their tags.
+    let mut pages = Vec::with_capacity(p.stages.len());
     for s in &p.stages {
-        let (cards, more) = column_page(st, cu, p.pipeline.id, s.id, None).await?;
+        pages.push(column_cards(st, cu, p.pipeline.id, s.id, None).await?);
+    }
+    let all: Vec<Card> = pages.iter().flat_map(|(c, _)| c.iter().cloned()).collect();
+    let mut views = card_views(st, cu, &all).await?.into_iter();
+    let mut columns = Vec::with_capacity(p.stages.len());
+    for (s, (cards, more)) in p.stages.iter().zip(pages) {
+        let cards: Vec<CardView> = views.by_ref().take(cards.len()).collect();
         columns.push(Column {
             id: s.id.to_string(),
             name: s.name.clone(),
@@ -718,11 +725,11 @@ async fn list_stage_cards(
         }
         _ => return Err(bad()),
     };
-    let (cards, more) = column_page(&st, &cu, p.pipeline.id, stage, after).await?;
+    let (cards, more) = column_cards(&st, &cu, p.pipeline.id, stage, after).await?;
     Ok(CardsTemplate {
         bt: bt(&cu),
         stage_id: stage.to_string(),
-        cards,
+        cards: card_views(&st, &cu, &cards).await?,
         more,
     })
 }
