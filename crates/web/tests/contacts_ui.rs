@@ -164,6 +164,11 @@ async fn list_searches_filters_and_pages() {
     .await;
     assert_eq!(r.status, 200);
     assert!(!r.contains("<html"), "a fragment, not a page");
+    assert_eq!(
+        r.headers.get("hx-push-url").and_then(|v| v.to_str().ok()),
+        Some("/contacts?q=acme"),
+        "the address bar gets the tidy query"
+    );
     assert_eq!(names(&r), ["Ana Prueba"]);
     assert_eq!(
         names(&b.get("/contacts?q=BETO%40cliente").await),
@@ -747,6 +752,31 @@ async fn inline_edits_write_events_with_old_and_new_values() {
     assert_eq!(now.lifecycle, "customer");
     assert!(now.email_unsubscribed);
     assert!(now.owner_id.is_none());
+    // A name change also refreshes the page heading; an empty first name is refused.
+    let path = format!("/contacts/{c}/fields/first_name");
+    let r = hx(
+        &b,
+        app,
+        "POST",
+        &path,
+        &token,
+        "field-first_name",
+        &[("value", "Lucy")],
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert!(r.contains("id=\"contact-name\"") && r.contains("Lucy Gómez"));
+    let r = hx(
+        &b,
+        app,
+        "POST",
+        &path,
+        &token,
+        "field-first_name",
+        &[("value", " ")],
+    )
+    .await;
+    assert_eq!(r.status, 422);
     // Without htmx a save goes back to the page.
     let r = b
         .post(

@@ -391,7 +391,25 @@ pub async fn update_field(
     }
     view = field_view(&ctx, &updated, &field).ok_or(AppError::NotFound)?;
     let timeline = timeline_section(&st, &ctx, &updated, true).await?;
-    Ok(Html(render(&view)? + &render(&timeline)?).into_response())
+    let mut html = render(&view)? + &render(&timeline)?;
+    if field == "first_name" || field == "last_name" {
+        html += &render(&Heading {
+            name: updated.full_name(),
+            oob: true,
+        })?;
+    }
+    Ok(Html(html).into_response())
+}
+
+/// The page's heading (the contact's name), refreshed when a name changes.
+#[derive(Template)]
+#[template(
+    source = r#"<h1 id="contact-name" class="text-2xl font-semibold" data-testid="contact-name"{% if oob %} hx-swap-oob="true"{% endif %}>{% if name.is_empty() %}—{% else %}{{ name }}{% endif %}</h1>"#,
+    ext = "html"
+)]
+struct Heading {
+    name: String,
+    oob: bool,
 }
 
 // -------------------------------------------------------------------- tags
@@ -784,6 +802,7 @@ struct ContactPage {
     js: &'static str,
     cid: ContactId,
     name: String,
+    heading: String,
     score: i32,
     created: String,
     last_activity: String,
@@ -912,6 +931,10 @@ pub async fn show_contact(
         js: contacts_js(),
         cid: c.id,
         name: c.full_name(),
+        heading: render(&Heading {
+            name: c.full_name(),
+            oob: false,
+        })?,
         score: c.score,
         created: fmt_time(c.created_at, &tz),
         last_activity: fmt_time(c.last_activity_at, &tz),
