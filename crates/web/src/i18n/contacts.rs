@@ -147,7 +147,10 @@ crate::translations! {
         click_to_edit: "Clic para editar", "Click to edit";
         by: "por", "by";
         ev_created: "Contacto creado", "Contact created";
+        ev_imported: "Contacto creado por una importación", "Contact created by an import";
         ev_updated: "Datos cambiados: {changes}", "Details changed: {changes}";
+        ev_erased: "Datos personales borrados (GDPR)", "Personal data erased (GDPR)";
+        ev_gdpr_exported: "Datos exportados (GDPR)", "Data exported (GDPR)";
         ev_deleted: "Contacto eliminado", "Contact deleted";
         ev_tag_added: "Etiqueta añadida: {tag}", "Tag added: {tag}";
         ev_tag_removed: "Etiqueta quitada: {tag}", "Tag removed: {tag}";

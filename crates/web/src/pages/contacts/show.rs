@@ -704,7 +704,12 @@ fn event_text(ctx: &Ctx, e: &Event) -> String {
             .to_string()
     };
     match e.kind.as_str() {
+        "contact.created" if data.get("import") == Some(&Value::Bool(true)) => {
+            t.ev_imported.to_string()
+        }
         "contact.created" => t.ev_created.to_string(),
+        "contact.erased" => t.ev_erased.to_string(),
+        "contact.gdpr_exported" => t.ev_gdpr_exported.to_string(),
         "contact.updated" => t.ev_updated.replace("{changes}", &changes_text(ctx, &data)),
         "contact.deleted" => t.ev_deleted.to_string(),
         "tag.added" => t.ev_tag_added.replace("{tag}", &s("tag")),
@@ -951,4 +956,69 @@ pub async fn show_contact(
         shell: Shell::new(&cu, Area::Contacts).await?,
     };
     Ok(page.into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use af_core::Locale;
+
+    fn ctx(locale: Locale) -> Ctx {
+        Ctx {
+            t: ContactsTr::get(locale),
+            members: vec![],
+            defs: vec![],
+            time_zone: "UTC".into(),
+        }
+    }
+
+    fn event(kind: &str, data: Value) -> Event {
+        Event {
+            id: Uuid::nil(),
+            workspace_id: Uuid::nil(),
+            kind: kind.into(),
+            entity_type: "contact".into(),
+            entity_id: None,
+            actor_type: "system".into(),
+            actor_id: None,
+            data: data.to_string(),
+            occurred_at: Ts::new(jiff::Timestamp::UNIX_EPOCH),
+        }
+    }
+
+    #[test]
+    fn events_read_as_sentences_in_both_languages() {
+        let moved = event(
+            "deal.stage_changed",
+            serde_json::json!({"from_stage": "Contacto inicial", "to_stage": "Agendado"}),
+        );
+        assert_eq!(
+            event_text(&ctx(Locale::Es), &moved),
+            "Etapa cambiada: Contacto inicial → Agendado"
+        );
+        assert_eq!(
+            event_text(&ctx(Locale::En), &moved),
+            "Stage changed: Contacto inicial → Agendado"
+        );
+        let edit = event(
+            "contact.updated",
+            serde_json::json!({
+                "old": {"company": null, "sms_opted_out": false, "custom": {}},
+                "new": {"company": "Acme", "sms_opted_out": true, "custom": {"plan": "Pro"}},
+            }),
+        );
+        assert_eq!(
+            event_text(&ctx(Locale::En), &edit),
+            "Details changed: Company: (empty) → Acme; plan: (empty) → Pro; Opted out of SMS: No → Yes"
+        );
+        let imported = event("contact.created", serde_json::json!({"import": true}));
+        assert_eq!(
+            event_text(&ctx(Locale::Es), &imported),
+            "Contacto creado por una importación"
+        );
+        assert_eq!(
+            event_text(&ctx(Locale::En), &event("x.y", serde_json::json!({}))),
+            "Event: x.y"
+        );
+    }
 }
