@@ -39,7 +39,7 @@ pub enum JobsCmd {
     /// with its attempts reset.
     Retry {
         /// The job id (from `jobs failed`).
-        #[arg(required_unless_present = "all_failed", conflicts_with = "all_failed")]
+        #[arg(conflicts_with = "all_failed")]
         id: Option<String>,
         /// Retry every dead-lettered job.
         #[arg(long)]
@@ -139,7 +139,7 @@ pub async fn run(db: &Db, cmd: JobsCmd) -> anyhow::Result<()> {
         } => match (id, all_failed) {
             (_, true) => retry_all(db, json).await,
             (Some(id), false) => retry(db, &id, json).await,
-            (None, false) => bail!("give a job ID or --all-failed"),
+            (None, false) => bail!("give a job ID (see `agencyflow jobs failed`) or --all-failed"),
         },
         JobsCmd::Discard { id, json } => discard(db, &id, json).await,
         JobsCmd::Schedules { json } => schedules(db, json).await,
