@@ -553,6 +553,8 @@ async fn create_deal(
         Err(e) => return Err(e.into()),
     };
     tx.commit().await?;
+    // Open boards see the new card (PostgreSQL already notified at commit).
+    af_db::live::publish_committed(&st.db, &af_db::live::LiveEvent::created(ws.id, &deal));
     Ok((StatusCode::CREATED, Json(deal_json(&deal))).into_response())
 }
 
@@ -619,5 +621,6 @@ async fn patch_deal(
         Err(e) => return Err(e.into()),
     };
     tx.commit().await?;
+    af_db::live::publish_committed(&st.db, &af_db::live::LiveEvent::moved(ws, &moved));
     Ok(Json(deal_json(&moved.deal)))
 }
