@@ -183,11 +183,14 @@ pub async fn run(db: &Db, cmd: JobsCmd) -> anyhow::Result<()> {
                 println!("{}", serde_json::to_value(e)?);
             } else {
                 println!(
-                    "{} effects recorded by {} jobs; {} found already recorded by a re-run; {} first done by a retry",
-                    e.effects, e.jobs, e.rerun, e.late_attempt
+                    "{} effects recorded by {} jobs; {} found already recorded by a re-run; {} first done by a retry; {} jobs ran more than once",
+                    e.effects, e.jobs, e.rerun, e.late_attempt, e.retried_jobs
                 );
                 if e.effects != e.jobs {
                     println!("WARNING: some job recorded its effect under two keys");
+                }
+                if e.missing > 0 {
+                    println!("WARNING: {} succeeded jobs recorded no effect", e.missing);
                 }
             }
             Ok(())

@@ -711,7 +711,8 @@ pub async fn record_diag_effect(
     }))
 }
 
-/// What the `diag_record` jobs left behind.
+/// What the `diag_record` jobs left behind, for `jobs diag-effects` and the
+/// crash test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub struct DiagEffects {
     /// Rows, one per idempotency key.
@@ -723,9 +724,21 @@ pub struct DiagEffects {
     pub rerun: i64,
     /// Effects first performed by an attempt after the first.
     pub late_attempt: i64,
+    /// Succeeded `diag_record` jobs with no recorded effect (must be 0).
+    pub missing: i64,
+    /// `diag_record` jobs running now whose effect is already recorded
+    /// (a crash now makes them re-run).
+    pub running_after_effect: i64,
+    /// `diag_record` jobs claimed more than once.
+    pub retried_jobs: i64,
+    /// Effects reached by more runs than the job had attempts (two runs in
+    /// one claim: must be 0 unless jobs were released at a graceful
+    /// shutdown, which gives the attempt back).
+    pub runs_beyond_attempts: i64,
 }
 
-/// Summarises `job_diag_effects`.
+/// Summarises `job_diag_effects` against the `diag_record` jobs still in
+/// the queue.
 pub async fn diag_effects(db: &crate::Db) -> DbResult<DiagEffects> {
     let (effects, jobs, rerun, late): (i64, i64, Option<i64>, Option<i64>) = with_pool!(db, p => {
         sqlx::query_as(
@@ -737,11 +750,27 @@ pub async fn diag_effects(db: &crate::Db) -> DbResult<DiagEffects> {
         .fetch_one(p)
         .await?
     });
+    let (missing, running, retried, beyond): (Option<i64>, Option<i64>, Option<i64>, i64) = with_pool!(db, p => {
+        sqlx::query_as(
+            "SELECT SUM(CASE WHEN j.state = 'succeeded' AND e.job_id IS NULL THEN 1 ELSE 0 END),
+                    SUM(CASE WHEN j.state = 'running' AND e.job_id IS NOT NULL THEN 1 ELSE 0 END),
+                    SUM(CASE WHEN j.attempts > 1 THEN 1 ELSE 0 END),
+                    COUNT(CASE WHEN e.attempt + e.runs - 1 > j.attempts THEN 1 END)
+             FROM jobs j LEFT JOIN job_diag_effects e ON e.job_id = j.id
+             WHERE j.kind = 'diag_record'",
+        )
+        .fetch_one(p)
+        .await?
+    });
     Ok(DiagEffects {
         effects,
         jobs,
         rerun: rerun.unwrap_or(0),
         late_attempt: late.unwrap_or(0),
+        missing: missing.unwrap_or(0),
+        running_after_effect: running.unwrap_or(0),
+        retried_jobs: retried.unwrap_or(0),
+        runs_beyond_attempts: beyond,
     })
 }
 
