@@ -174,7 +174,14 @@ impl<'a> CsvFile<'a> {
 pub fn clean_cell(raw: &str) -> &str {
     let t = raw.trim_matches(|c: char| c == ' ' || c == '\u{a0}');
     match t.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
+        Some(rest)
+            if rest.starts_with(FORMULA_STARTS)
+                || rest
+                    .strip_prefix('\'')
+                    .is_some_and(|r| r.starts_with(FORMULA_STARTS)) =>
+        {
+            rest
+        }
         _ => t.trim(),
     }
 }
@@ -186,7 +193,12 @@ const FORMULA_STARTS: &[char] = &['=', '+', '-', '@', '\t', '\r'];
 /// injection" advice). Phone numbers like `+52...` are guarded too; our
 /// importer strips the guard again (see [`clean_cell`]).
 pub fn safe_cell(value: &str) -> Cow<'_, str> {
-    if value.starts_with(FORMULA_STARTS) {
+    // A value that already looks guarded gets a second quote, so the
+    // importer's unguarding gives it back unchanged.
+    let looks_guarded = value
+        .strip_prefix('\'')
+        .is_some_and(|rest| rest.starts_with(FORMULA_STARTS));
+    if value.starts_with(FORMULA_STARTS) || looks_guarded {
         Cow::Owned(format!("'{value}"))
     } else {
         Cow::Borrowed(value)
@@ -702,6 +714,7 @@ mod tests {
         }
         assert_eq!(safe_cell("Ana"), "Ana");
         assert_eq!(clean_cell("'quoted"), "'quoted");
+        assert_eq!(clean_cell(&safe_cell("'=x")), "'=x");
         let line =
             String::from_utf8(csv_line(&["a,b", "say \"hi\"", "x\ny", "=cmd"])).expect("utf8");
         assert_eq!(line, "\"a,b\",\"say \"\"hi\"\"\",\"x\ny\",'=cmd\r\n");

@@ -652,3 +652,50 @@ async fn a_stored_upload_runs_once_through_the_queue() {
     assert_eq!(again.created_rows, 1, "a second run does nothing");
     let _: ImportId = id;
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(12))]
+
+    /// Any contacts exported as CSV import back as the same contacts.
+    #[test]
+    fn export_then_import_gives_the_same_contacts(
+        people in proptest::collection::vec(
+            (
+                "[A-Za-zÁéñü=+@'\",;|-]{1,10}( [A-Za-z'=]{1,6})?",
+                "[A-Za-zñ=@\"-]{0,10}",
+                proptest::option::of("[A-Za-z0-9 ,;\"=+.-]{1,20}"),
+                proptest::option::of(0u32..99_999_999),
+            ),
+            1..8,
+        )
+    ) {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
+        rt.block_on(async {
+            let t = fresh_db().await;
+            let ws = workspace(&t.db, "from").await;
+            let mut tx = t.db.begin().await.expect("tx");
+            for (i, (first, last, company, phone)) in people.iter().enumerate() {
+                let company = company.as_deref().map(|c| c.split_whitespace().collect::<Vec<_>>().join(" ")).filter(|c| !c.is_empty());
+                contacts::upsert_contact(&mut tx, ws, &contacts::ContactInput {
+                    first_name: first.clone(),
+                    last_name: last.clone(),
+                    email: Some(format!("p{i}@example.com")),
+                    phone: phone.map(|p| format!("+5281{p:08}")),
+                    company,
+                    ..Default::default()
+                }, &Actor::system(), now()).await.expect("upsert");
+            }
+            tx.commit().await.expect("commit");
+            let out = export_all(&t.db, ws, ExportFormat::Csv).await;
+            let copy = workspace(&t.db, "to").await;
+            let done = import(&t.db, copy, &out, false).await;
+            assert_eq!(done.rejected_rows, 0, "{:?}", done.report().rejected);
+            let key = |c: &contacts::Contact| (c.email.clone(), c.first_name.clone(), c.last_name.clone(), c.phone.clone(), c.company.clone());
+            let mut a: Vec<_> = all_contacts(&t.db, ws).await.iter().map(key).collect();
+            let mut b: Vec<_> = all_contacts(&t.db, copy).await.iter().map(key).collect();
+            a.sort();
+            b.sort();
+            assert_eq!(a, b);
+        });
+    }
+}
