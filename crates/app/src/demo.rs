@@ -11,173 +11,44 @@ use af_web::provision;
 pub const DEMO_SLUG: &str = "demo";
 pub const DEMO_EMAIL: &str = "demo@agencyflow.local";
 
-/// (first, last, company, source, utm campaign, deal title, value in pesos, stage index, tags)
-const LEADS: &[(&str, &str, &str, &str, &str, &str, i64, usize, &str)] = &[
-    (
-        "Mariana",
-        "López",
-        "Clínica Dental Sonrisa",
-        "facebook",
-        "implantes-2026",
-        "Campaña de implantes",
-        45_000,
-        0,
-        "salud",
-    ),
-    (
-        "Jorge",
-        "Hernández",
-        "Taquería El Güero",
-        "google",
-        "local-seo",
-        "SEO local",
-        12_000,
-        0,
-        "restaurante",
-    ),
-    (
-        "Sofía",
-        "Ramírez",
-        "Inmobiliaria Cumbres",
-        "instagram",
-        "preventa-torre",
-        "Lanzamiento preventa",
-        120_000,
-        1,
-        "inmobiliaria,vip",
-    ),
-    (
-        "Luis",
-        "García",
-        "Gimnasio FitZone",
-        "referido",
-        "",
-        "Membresías online",
-        30_000,
-        1,
-        "fitness",
-    ),
-    (
-        "Valeria",
-        "Martínez",
-        "Boutique Luna",
-        "facebook",
-        "temporada-verano",
-        "Tienda en línea",
-        55_000,
-        2,
-        "retail",
-    ),
-    (
-        "Carlos",
-        "Sánchez",
-        "Despacho Sánchez & Asoc.",
-        "google",
-        "abogados-cdmx",
-        "Generación de leads",
-        38_000,
-        2,
-        "servicios",
-    ),
-    (
-        "Daniela",
-        "Torres",
-        "Escuela Montessori Arcoíris",
-        "landing",
-        "inscripciones",
-        "Inscripciones 2027",
-        42_000,
-        3,
-        "educacion,vip",
-    ),
-    (
-        "Miguel",
-        "Flores",
-        "Autos Seminuevos Flores",
-        "facebook",
-        "financiamiento",
-        "Anuncios de inventario",
-        60_000,
-        3,
-        "automotriz",
-    ),
-    (
-        "Fernanda",
-        "Rivera",
-        "Spa Serena",
-        "instagram",
-        "dia-de-las-madres",
-        "Paquetes de temporada",
-        25_000,
-        4,
-        "belleza",
-    ),
-    (
-        "Ricardo",
-        "Gómez",
-        "Constructora Norte",
-        "referido",
-        "",
-        "Sitio corporativo",
-        85_000,
-        4,
-        "construccion",
-    ),
-    (
-        "Paola",
-        "Díaz",
-        "Veterinaria Patitas",
-        "google",
-        "vacunas",
-        "Campaña de vacunación",
-        18_000,
-        5,
-        "salud",
-    ),
-    (
-        "Andrés",
-        "Morales",
-        "Café Altura",
-        "landing",
-        "franquicias",
-        "Franquicias",
-        70_000,
-        0,
-        "restaurante,vip",
-    ),
-    (
-        "Gabriela",
-        "Cruz",
-        "Óptica Visión Clara",
-        "facebook",
-        "examen-gratis",
-        "Citas de examen visual",
-        22_000,
-        1,
-        "salud",
-    ),
-    (
-        "Héctor",
-        "Reyes",
-        "Hotel Boutique Casa Azul",
-        "google",
-        "reservas-directas",
-        "Reservas directas",
-        95_000,
-        2,
-        "turismo",
-    ),
-    (
-        "Camila",
-        "Ortiz",
-        "Pastelería Dulce Hogar",
-        "instagram",
-        "pedidos-online",
-        "Pedidos a domicilio",
-        15_000,
-        0,
-        "restaurante",
-    ),
+/// One demo lead: a contact and its deal.
+struct DemoLead {
+    first: &'static str,
+    last: &'static str,
+    company: &'static str,
+    source: &'static str,
+    campaign: &'static str,
+    deal: &'static str,
+    pesos: i64,
+    /// Index of the stage the deal sits in.
+    stage: usize,
+    /// Comma-separated.
+    tags: &'static str,
+}
+
+macro_rules! leads {
+    ($(($first:literal, $last:literal, $company:literal, $source:literal, $campaign:literal, $deal:literal, $pesos:literal, $stage:literal, $tags:literal)),* $(,)?) => {
+        &[$(DemoLead { first: $first, last: $last, company: $company, source: $source, campaign: $campaign, deal: $deal, pesos: $pesos, stage: $stage, tags: $tags }),*]
+    };
+}
+
+#[rustfmt::skip]
+const LEADS: &[DemoLead] = leads![
+    ("Mariana", "López", "Clínica Dental Sonrisa", "facebook", "implantes-2026", "Campaña de implantes", 45_000, 0, "salud"),
+    ("Jorge", "Hernández", "Taquería El Güero", "google", "local-seo", "SEO local", 12_000, 0, "restaurante"),
+    ("Sofía", "Ramírez", "Inmobiliaria Cumbres", "instagram", "preventa-torre", "Lanzamiento preventa", 120_000, 1, "inmobiliaria,vip"),
+    ("Luis", "García", "Gimnasio FitZone", "referido", "", "Membresías online", 30_000, 1, "fitness"),
+    ("Valeria", "Martínez", "Boutique Luna", "facebook", "temporada-verano", "Tienda en línea", 55_000, 2, "retail"),
+    ("Carlos", "Sánchez", "Despacho Sánchez & Asoc.", "google", "abogados-cdmx", "Generación de leads", 38_000, 2, "servicios"),
+    ("Daniela", "Torres", "Escuela Montessori Arcoíris", "landing", "inscripciones", "Inscripciones 2027", 42_000, 3, "educacion,vip"),
+    ("Miguel", "Flores", "Autos Seminuevos Flores", "facebook", "financiamiento", "Anuncios de inventario", 60_000, 3, "automotriz"),
+    ("Fernanda", "Rivera", "Spa Serena", "instagram", "dia-de-las-madres", "Paquetes de temporada", 25_000, 4, "belleza"),
+    ("Ricardo", "Gómez", "Constructora Norte", "referido", "", "Sitio corporativo", 85_000, 4, "construccion"),
+    ("Paola", "Díaz", "Veterinaria Patitas", "google", "vacunas", "Campaña de vacunación", 18_000, 5, "salud"),
+    ("Andrés", "Morales", "Café Altura", "landing", "franquicias", "Franquicias", 70_000, 0, "restaurante,vip"),
+    ("Gabriela", "Cruz", "Óptica Visión Clara", "facebook", "examen-gratis", "Citas de examen visual", 22_000, 1, "salud"),
+    ("Héctor", "Reyes", "Hotel Boutique Casa Azul", "google", "reservas-directas", "Reservas directas", 95_000, 2, "turismo"),
+    ("Camila", "Ortiz", "Pastelería Dulce Hogar", "instagram", "pedidos-online", "Pedidos a domicilio", 15_000, 0, "restaurante"),
 ];
 
 /// Creates the demo workspace and owner if missing; returns the password
@@ -214,9 +85,18 @@ async fn fill_crm(db: &Db, ws: af_core::WorkspaceId, now: Ts) -> anyhow::Result<
         .ok_or_else(|| anyhow::anyhow!("no default pipeline"))?;
     let actor = Actor::system();
     let mut tx = db.begin().await?;
-    for (i, (first, last, company, source, campaign, title, pesos, stage, tags)) in
-        LEADS.iter().enumerate()
-    {
+    for (i, l) in LEADS.iter().enumerate() {
+        let DemoLead {
+            first,
+            last,
+            company,
+            source,
+            campaign,
+            deal: title,
+            pesos,
+            stage,
+            tags,
+        } = l;
         let email = format!(
             "{}.{}@ejemplo.mx",
             first.to_lowercase(),
