@@ -368,6 +368,10 @@ pub struct Card {
 }
 
 /// One page of a board column, in order, after position `after` (exclusive).
+///
+/// The page of deals is cut in a subquery before the join, so only its
+/// `limit` rows meet `contacts` whatever plan the statistics (or their
+/// absence after a bulk load) suggest.
 pub async fn list_cards(
     db: &crate::Db,
     ws: WorkspaceId,
@@ -379,10 +383,13 @@ pub async fn list_cards(
         sqlx::query_as::<_, Card>(
             "SELECT d.id, d.stage_id, d.contact_id, d.title, d.value_minor, d.currency, d.position,
                     d.stage_entered_at, c.first_name, c.last_name, c.score
-             FROM deals d JOIN contacts c ON c.id = d.contact_id
-             WHERE d.workspace_id = $1 AND d.stage_id = $2
-               AND ($3 IS NULL OR d.position > $3 OR (d.position = $3 AND d.id > $4))
-             ORDER BY d.position, d.id LIMIT $5",
+             FROM (SELECT id, stage_id, contact_id, title, value_minor, currency, position, stage_entered_at
+                   FROM deals
+                   WHERE workspace_id = $1 AND stage_id = $2
+                     AND ($3 IS NULL OR position > $3 OR (position = $3 AND id > $4))
+                   ORDER BY position, id LIMIT $5) d
+             JOIN contacts c ON c.id = d.contact_id AND c.workspace_id = $1
+             ORDER BY d.position, d.id",
         )
         .bind(ws.0).bind(stage.0).bind(after.map(|a| a.0)).bind(after.map(|a| a.1)).bind(limit)
         .fetch_all(p).await?
