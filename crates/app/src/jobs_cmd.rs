@@ -613,9 +613,9 @@ async fn enqueue_diag(db: &Db, o: DiagOpts, json: bool) -> anyhow::Result<()> {
     };
     let start = Instant::now();
     let mut total = 0;
-    // At a rate, batches of a tenth of a second's worth each.
+    // At a rate, batches of a fiftieth of a second's worth each.
     let per_batch = match o.rate {
-        Some(r) if r > 0 => ((r as usize) / 10).clamp(1, o.batch),
+        Some(r) if r > 0 => ((r as usize) / 50).clamp(1, o.batch),
         Some(_) => bail!("--rate must be at least 1"),
         None => o.batch,
     };
@@ -706,8 +706,9 @@ async fn latency(db: &Db, kind: Option<&str>, since_secs: i64, json: bool) -> an
         println!("no jobs succeeded in the last {since_secs}s");
     } else {
         println!(
-            "due → start latency of {} jobs in the last {since_secs}s: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-            s.count, s.p50_ms, s.p99_ms, s.max_ms
+            "due → start latency of {} jobs in the last {since_secs}s: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; \
+             they ran in {:.2}s ({:.0} jobs/s)",
+            s.count, s.p50_ms, s.p99_ms, s.max_ms, s.span_secs, s.jobs_per_sec
         );
     }
     Ok(())

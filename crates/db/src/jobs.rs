@@ -660,28 +660,39 @@ pub async fn enqueue_schedule_now(
     Ok(enqueued)
 }
 
-/// Due → start latencies of the jobs that succeeded and whose last attempt
-/// started at or after `since` (optionally of one kind), for `jobs latency`
-/// and the benchmarks. Unordered.
+/// One succeeded job's timing, for [`start_latencies`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct JobTiming {
+    pub run_at: Ts,
+    pub started_at: Ts,
+    pub finished_at: Ts,
+}
+
+impl JobTiming {
+    /// Due → start of its last attempt.
+    pub fn latency(&self) -> SignedDuration {
+        self.run_at.0.duration_until(self.started_at.0)
+    }
+}
+
+/// Timings of the jobs that succeeded and whose last attempt started at or
+/// after `since` (optionally of one kind), for `jobs latency` and the
+/// benchmarks. Unordered.
 pub async fn start_latencies(
     db: &crate::Db,
     kind: Option<&str>,
     since: Ts,
-) -> DbResult<Vec<SignedDuration>> {
-    let rows: Vec<(Ts, Ts)> = with_pool!(db, p => {
-        sqlx::query_as(
-            "SELECT run_at, started_at FROM jobs
+) -> DbResult<Vec<JobTiming>> {
+    Ok(with_pool!(db, p => {
+        sqlx::query_as::<_, JobTiming>(
+            "SELECT run_at, started_at, finished_at FROM jobs
              WHERE state = 'succeeded' AND started_at >= $1 AND ($2 IS NULL OR kind = $2)",
         )
         .bind(since)
         .bind(kind)
         .fetch_all(p)
         .await?
-    });
-    Ok(rows
-        .into_iter()
-        .map(|(run_at, started)| run_at.0.duration_until(started.0))
-        .collect())
+    }))
 }
 
 /// Records the effect of a `diag_record` job under its idempotency key:

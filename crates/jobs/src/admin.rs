@@ -5,7 +5,7 @@
 use crate::JobsError;
 use crate::metrics as m;
 use af_core::{JobId, WorkspaceId};
-use af_db::jobs::{self, Job, JobStats};
+use af_db::jobs::{self, Job, JobStats, JobTiming};
 use af_db::schedules::{self, Schedule};
 use af_db::{Db, Ts};
 
@@ -52,7 +52,8 @@ pub async fn find_job(db: &Db, id: JobId) -> Result<Option<Job>, JobsError> {
     Ok(jobs::find_job(db, id).await?)
 }
 
-/// Due → start latency of recent jobs (see [`start_latency`]).
+/// Due → start latency of recent jobs, and the throughput of the window
+/// they ran in (see [`start_latency`]).
 #[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
 pub struct LatencySummary {
     /// Jobs measured.
@@ -60,6 +61,10 @@ pub struct LatencySummary {
     pub p50_ms: f64,
     pub p99_ms: f64,
     pub max_ms: f64,
+    /// From the first start to the last finish among them.
+    pub span_secs: f64,
+    /// `count / span_secs`.
+    pub jobs_per_sec: f64,
 }
 
 /// The p-th percentile (nearest rank) of sorted milliseconds.
@@ -71,19 +76,31 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
-/// Summarises latencies (negative ones, a job started before it was due
-/// by clock skew between nodes, count as zero).
-pub fn summarize(latencies: &[jiff::SignedDuration]) -> LatencySummary {
-    let mut ms: Vec<f64> = latencies
+/// Summarises job timings (negative latencies, a job started before it
+/// was due by clock skew between nodes, count as zero).
+pub fn summarize(timings: &[JobTiming]) -> LatencySummary {
+    let mut ms: Vec<f64> = timings
         .iter()
-        .map(|d| (d.as_secs_f64() * 1000.0).max(0.0))
+        .map(|t| (t.latency().as_secs_f64() * 1000.0).max(0.0))
         .collect();
     ms.sort_by(f64::total_cmp);
+    let first = timings.iter().map(|t| t.started_at).min();
+    let last = timings.iter().map(|t| t.finished_at).max();
+    let span_secs = match (first, last) {
+        (Some(a), Some(b)) => a.0.duration_until(b.0).as_secs_f64().max(0.0),
+        _ => 0.0,
+    };
     LatencySummary {
         count: ms.len(),
         p50_ms: percentile(&ms, 50.0),
         p99_ms: percentile(&ms, 99.0),
         max_ms: ms.last().copied().unwrap_or(0.0),
+        span_secs,
+        jobs_per_sec: if span_secs > 0.0 {
+            ms.len() as f64 / span_secs
+        } else {
+            0.0
+        },
     }
 }
 
@@ -118,14 +135,29 @@ mod tests {
 
     #[test]
     fn percentiles_use_the_nearest_rank() {
-        let ms: Vec<SignedDuration> = (1..=100).map(SignedDuration::from_millis).collect();
-        let s = summarize(&ms);
+        let t0: jiff::Timestamp = "2026-01-01T00:00:00Z".parse().expect("ts");
+        let at = |ms: i64| Ts::new(t0 + SignedDuration::from_millis(ms));
+        let timings: Vec<JobTiming> = (1..=100)
+            .map(|i| JobTiming {
+                run_at: at(0),
+                started_at: at(i),
+                finished_at: at(i + 1),
+            })
+            .collect();
+        let s = summarize(&timings);
         assert_eq!(s.count, 100);
         assert_eq!(s.p50_ms, 50.0);
         assert_eq!(s.p99_ms, 99.0);
         assert_eq!(s.max_ms, 100.0);
+        assert!((s.span_secs - 0.100).abs() < 1e-9, "1 ms → 101 ms");
+        assert!((s.jobs_per_sec - 1000.0).abs() < 1e-6);
         assert_eq!(summarize(&[]), LatencySummary::default());
-        let one = summarize(&[SignedDuration::from_millis(-5)]);
+        let skewed = JobTiming {
+            run_at: at(5),
+            started_at: at(0),
+            finished_at: at(1),
+        };
+        let one = summarize(&[skewed]);
         assert_eq!((one.p50_ms, one.p99_ms), (0.0, 0.0), "skew counts as zero");
     }
 }

@@ -21,9 +21,15 @@ use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::pin::pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
+
+/// The longest a worker with free slots waits for more of them before it
+/// claims (see the claim in [`Worker::run`]).
+const CLAIM_PATIENCE: Duration = Duration::from_millis(20);
 
 /// How a worker behaves.
 #[derive(Debug, Clone)]
@@ -127,6 +133,30 @@ struct Shared {
     config: WorkerConfig,
     worker_id: Arc<str>,
     completer: Completer,
+    /// Handlers running now. A job's slot is free once its handler returns,
+    /// while its completion is still being written, so the next claim
+    /// overlaps the previous batch's completion write.
+    busy: AtomicUsize,
+    /// Signalled when a handler returns.
+    slot_freed: Notify,
+}
+
+/// One counted slot of [`Shared::busy`], released when dropped (also when
+/// the job's task is aborted at shutdown).
+struct Slot(Arc<Shared>);
+
+impl Slot {
+    fn take(s: &Arc<Shared>) -> Slot {
+        s.busy.fetch_add(1, Ordering::SeqCst);
+        Slot(s.clone())
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.busy.fetch_sub(1, Ordering::SeqCst);
+        self.0.slot_freed.notify_one();
+    }
 }
 
 /// Runs jobs. Build one per process (or several, with distinct ids).
@@ -174,6 +204,8 @@ impl Worker {
                 config,
                 worker_id,
                 completer: Completer::default(),
+                busy: AtomicUsize::new(0),
+                slot_freed: Notify::new(),
             }),
         }
     }
@@ -194,7 +226,8 @@ impl Worker {
         let mut set = JoinSet::new();
         let never = CancellationToken::new();
         for job in jobs {
-            set.spawn(execute(self.shared.clone(), job, never.clone()));
+            let slot = Slot::take(&self.shared);
+            set.spawn(execute(self.shared.clone(), job, never.clone(), slot));
         }
         while let Some(res) = set.join_next().await {
             match res {
@@ -279,6 +312,8 @@ impl Worker {
         let mut running: JoinSet<Outcome> = JoinSet::new();
         let mut running_ids: HashMap<tokio::task::Id, JobId> = HashMap::new();
         let mut next_maintenance = Instant::now();
+        let min_claim = (cfg.batch_size.min(cfg.concurrency) / 4).max(1);
+        let mut last_claim = Instant::now();
 
         while !shutdown.is_cancelled() {
             // Registered before looking for work, so a wake-up sent while we
@@ -294,20 +329,40 @@ impl Worker {
                 reap(res, &mut running_ids);
             }
 
-            let free = cfg.concurrency.saturating_sub(running.len());
+            // Handlers running hold slots; finished jobs waiting for their
+            // completion write do not, but at most one more round of them
+            // is kept in hand.
+            let busy = self.shared.busy.load(Ordering::SeqCst);
+            let free = cfg
+                .concurrency
+                .saturating_sub(busy)
+                .min((2 * cfg.concurrency).saturating_sub(running.len()));
             let mut sleep_for = cfg.poll_interval;
-            if free > 0 {
+            // Under load, jobs finish one by one; claiming for every freed
+            // slot would turn the queue into one claim (and one commit) per
+            // job. Right after a claim, wait (briefly) until a quarter of a
+            // batch is free.
+            let since_claim = last_claim.elapsed();
+            let patient = busy > 0 && free < min_claim && since_claim < CLAIM_PATIENCE;
+            if patient {
+                sleep_for = CLAIM_PATIENCE - since_claim;
+            } else if free > 0 {
                 let want = free.min(cfg.batch_size);
+                last_claim = Instant::now();
                 match self.claim(want).await {
                     Ok(claimed) => {
                         let full = claimed.len() == want;
                         for job in claimed {
                             let id = job.id;
-                            let handle =
-                                running.spawn(execute(self.shared.clone(), job, shutdown.clone()));
+                            let handle = running.spawn(execute(
+                                self.shared.clone(),
+                                job,
+                                shutdown.clone(),
+                                Slot::take(&self.shared),
+                            ));
                             running_ids.insert(handle.id(), id);
                         }
-                        if full && running.len() < cfg.concurrency {
+                        if full && self.shared.busy.load(Ordering::SeqCst) < cfg.concurrency {
                             tokio::task::yield_now().await;
                             continue; // more may be due right now
                         }
@@ -327,6 +382,7 @@ impl Worker {
                 _ = shutdown.cancelled() => break,
                 _ = &mut local => {}
                 _ = remote.wait() => {}
+                _ = self.shared.slot_freed.notified() => {}
                 Some(res) = running.join_next_with_id(), if !running.is_empty() => reap(res, &mut running_ids),
                 _ = tokio::time::sleep(sleep_for) => {}
             }
@@ -404,7 +460,7 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 }
 
 /// Runs one claimed job and records its outcome.
-async fn execute(s: Arc<Shared>, job: Job, shutdown: CancellationToken) -> Outcome {
+async fn execute(s: Arc<Shared>, job: Job, shutdown: CancellationToken, slot: Slot) -> Outcome {
     let started = s.clock.now();
     let kind = job.kind.clone();
     metrics::histogram!(m::LATENCY_SECONDS, "kind" => kind.clone())
@@ -450,6 +506,7 @@ async fn execute(s: Arc<Shared>, job: Job, shutdown: CancellationToken) -> Outco
             }
         }
     };
+    drop(slot);
     let finished = s.clock.now();
     metrics::histogram!(m::RUN_SECONDS, "kind" => kind.clone())
         .record(m::seconds(finished.duration_since(started)));
