@@ -95,6 +95,12 @@ pub enum JobsCmd {
         /// Enqueue as this workspace's jobs (slug) instead of system jobs.
         #[arg(long)]
         workspace: Option<String>,
+        /// Also run a worker in this process until the queue is empty (as a
+        /// single-node SQLite install does: SQLite has no cross-process
+        /// wake-up, so a producer in another process is only seen by the
+        /// workers' slow poll).
+        #[arg(long)]
+        work: bool,
         #[arg(long)]
         json: bool,
     },
@@ -157,6 +163,7 @@ pub async fn run(db: &Db, cmd: JobsCmd) -> anyhow::Result<()> {
             sleep_ms,
             hold_ms,
             workspace,
+            work,
             json,
         } => {
             let opts = DiagOpts {
@@ -169,7 +176,19 @@ pub async fn run(db: &Db, cmd: JobsCmd) -> anyhow::Result<()> {
                 hold_ms,
                 workspace,
             };
-            enqueue_diag(db, opts, json).await
+            if !work {
+                return enqueue_diag(db, opts, json).await;
+            }
+            let stop = tokio_util::sync::CancellationToken::new();
+            let workers =
+                crate::runtime::spawn_workers(db, Arc::new(SystemClock), stop.clone()).await?;
+            let enqueued = enqueue_diag(db, opts, json).await;
+            let drained = wait_empty(db).await;
+            stop.cancel();
+            for w in workers {
+                let _ = w.await;
+            }
+            enqueued.and(drained)
         }
         JobsCmd::Drain { timeout_secs, json } => drain(db, timeout_secs, json).await,
         JobsCmd::Latency {
@@ -647,6 +666,21 @@ async fn enqueue_diag(db: &Db, o: DiagOpts, json: bool) -> anyhow::Result<()> {
         println!("enqueued {total} {kind} jobs in {secs:.2}s");
     }
     Ok(())
+}
+
+/// Waits (up to 10 minutes) until no job is pending or running.
+async fn wait_empty(db: &Db) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        let st = admin::stats(db, now()).await?;
+        if st.total_in("pending") + st.total_in("running") == 0 {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            bail!("--work: jobs still queued after 10 minutes");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 async fn drain(db: &Db, timeout_secs: u64, json: bool) -> anyhow::Result<()> {

@@ -45,6 +45,7 @@ fn cli(url: &str, args: &[&str]) -> String {
 }
 
 fn start_worker(url: &str, log: &std::path::Path) -> Worker {
+    let data_dir = log.parent().expect("log folder");
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -59,6 +60,8 @@ fn start_worker(url: &str, log: &std::path::Path) -> Worker {
         .env("AF_JOB_BATCH", "64")
         .env("AF_JOB_POLL_MS", "200")
         .env("AF_JOB_SHUTDOWN_SECS", "5")
+        // The generated secret key goes there, not into the source tree.
+        .env("AF_DATA_DIR", data_dir)
         .env_remove("AF_CONFIG")
         .stdout(Stdio::null())
         .stderr(log)
