@@ -41,7 +41,7 @@ test('a wrong password is refused in Spanish and keeps the visitor on the login 
   }
 });
 
-test('the owner signs in, sees the workspace and the navigation, opens Contactos and signs out', async () => {
+test('the owner signs in, sees the workspace and the navigation, opens Contactos and an unbuilt area, and signs out', async () => {
   const { context, page } = await newPage(browser);
   try {
     await page.goto('/login');
@@ -66,9 +66,15 @@ test('the owner signs in, sees the workspace and the navigation, opens Contactos
 
     await navLink(page, 'Contactos').click();
     await page.waitForURL(urlPath('/contacts'));
-    await seen(page.locator('[data-testid="not-built"]'), 'the "not built yet" notice');
     await seen(page.getByRole('heading', { name: 'Contactos' }), 'the heading "Contactos"');
+    await seen(page.locator('input#q[type="search"]'), 'the contact search box');
     assert.equal(await navLink(page, 'Contactos').getAttribute('aria-current'), 'page');
+
+    // An area that is not built yet says so plainly.
+    await navLink(page, 'Formularios').click();
+    await page.waitForURL(urlPath('/forms'));
+    await seen(page.locator('[data-testid="not-built"]'), 'the "not built yet" notice');
+    await seen(page.getByRole('heading', { name: 'Formularios' }), 'the heading "Formularios"');
 
     await page.locator('[data-testid="logout"]').click();
     await page.waitForURL(urlPath('/login'));
