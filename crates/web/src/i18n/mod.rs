@@ -113,6 +113,7 @@ translations! {
     tab_workspace: "Espacio de trabajo", "Workspace";
     tab_members: "Miembros", "Members";
     tab_api_keys: "Claves API", "API keys";
+    tab_jobs: "Trabajos", "Jobs";
     save: "Guardar", "Save";
     create: "Crear", "Create";
     logo: "Logotipo", "Logo";
