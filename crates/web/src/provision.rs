@@ -10,6 +10,29 @@ use af_db::workspaces::{self, NewWorkspace, Workspace};
 use af_db::{Db, Ts, users};
 use anyhow::{Context, bail};
 
+/// Records an action the system did (CLI, demo) in the workspace's audit log.
+async fn audit_system(
+    tx: &mut af_db::Tx,
+    ws: af_core::WorkspaceId,
+    action: &str,
+    target: (&str, String),
+    details: serde_json::Value,
+    now: Ts,
+) -> af_db::DbResult<()> {
+    let actor = Actor::system();
+    let entry = NewAudit {
+        workspace: Some(ws),
+        actor: &actor,
+        action,
+        target_type: Some(target.0),
+        target_id: Some(target.1),
+        result: "ok",
+        details,
+        ip: None,
+    };
+    insert_audit(tx, &entry, now).await
+}
+
 /// Creates a workspace. Defaults: Spanish, Mexico City, MX.
 pub async fn create_workspace(
     db: &Db,
@@ -47,18 +70,15 @@ pub async fn create_workspace(
         }
         Err(e) => return Err(e.into()),
     };
-    let actor = Actor::system();
-    let audit = NewAudit {
-        workspace: Some(ws.id),
-        actor: &actor,
-        action: "workspace.created",
-        target_type: Some("workspace"),
-        target_id: Some(ws.id.to_string()),
-        result: "ok",
-        details: serde_json::json!({ "slug": ws.slug }),
-        ip: None,
-    };
-    insert_audit(&mut tx, &audit, now).await?;
+    audit_system(
+        &mut tx,
+        ws.id,
+        "workspace.created",
+        ("workspace", ws.id.to_string()),
+        serde_json::json!({ "slug": ws.slug }),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(ws)
 }
@@ -113,18 +133,15 @@ pub async fn add_user(
         }
     };
     workspaces::upsert_membership(&mut tx, ws.id, user.id, role, now).await?;
-    let actor = Actor::system();
-    let audit = NewAudit {
-        workspace: Some(ws.id),
-        actor: &actor,
-        action: "member.added",
-        target_type: Some("user"),
-        target_id: Some(user.id.to_string()),
-        result: "ok",
-        details: serde_json::json!({ "email": user.email, "role": role.as_str(), "created": created }),
-        ip: None,
-    };
-    insert_audit(&mut tx, &audit, now).await?;
+    audit_system(
+        &mut tx,
+        ws.id,
+        "member.added",
+        ("user", user.id.to_string()),
+        serde_json::json!({ "email": user.email, "role": role.as_str(), "created": created }),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(AddedUser { user, created })
 }
@@ -174,18 +191,15 @@ pub async fn create_api_key(
         now,
     )
     .await?;
-    let actor = Actor::system();
-    let audit = NewAudit {
-        workspace: Some(ws.id),
-        actor: &actor,
-        action: "api_key.created",
-        target_type: Some("api_key"),
-        target_id: Some(id.to_string()),
-        result: "ok",
-        details: serde_json::json!({ "name": name, "prefix": key.prefix }),
-        ip: None,
-    };
-    insert_audit(&mut tx, &audit, now).await?;
+    audit_system(
+        &mut tx,
+        ws.id,
+        "api_key.created",
+        ("api_key", id.to_string()),
+        serde_json::json!({ "name": name, "prefix": key.prefix }),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(CreatedKey {
         id,
@@ -202,18 +216,15 @@ pub async fn revoke_api_key(db: &Db, ws: &Workspace, id: &str, now: Ts) -> anyho
     if !api_keys::revoke_api_key(&mut tx, ws.id, id, now).await? {
         bail!("no active API key {id} in workspace {:?}", ws.slug);
     }
-    let actor = Actor::system();
-    let audit = NewAudit {
-        workspace: Some(ws.id),
-        actor: &actor,
-        action: "api_key.revoked",
-        target_type: Some("api_key"),
-        target_id: Some(id.to_string()),
-        result: "ok",
-        details: serde_json::json!({}),
-        ip: None,
-    };
-    insert_audit(&mut tx, &audit, now).await?;
+    audit_system(
+        &mut tx,
+        ws.id,
+        "api_key.revoked",
+        ("api_key", id.to_string()),
+        serde_json::json!({}),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
