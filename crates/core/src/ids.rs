@@ -87,3 +87,16 @@ id_type!(
     /// A CSV import run.
     ImportId,
 );
+
+id_type!(
+    /// An automation workflow.
+    WorkflowId,
+    /// One contact's run through a workflow.
+    EnrollmentId,
+    /// One execution of one workflow step for an enrolment.
+    StepRunId,
+    /// An in-app alert about a failing or stuck workflow.
+    AlertId,
+    /// A reusable message template.
+    TemplateId,
+);

@@ -6,8 +6,10 @@ pub mod contact;
 pub mod crypto;
 pub mod csv_io;
 pub mod ids;
+pub mod templating;
 pub mod tenancy;
 pub mod validate;
+pub mod workflow;
 
 pub use actor::{Actor, ActorKind};
 pub use clock::{Clock, ManualClock, SystemClock};

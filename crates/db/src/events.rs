@@ -50,6 +50,7 @@ pub async fn insert_event(tx: &mut Tx, e: &NewEvent<'_>, now: Ts) -> DbResult<Ev
         .execute(&mut *c)
         .await?;
     });
+    crate::automations::route_if_listened(tx, e.workspace, e.kind, id, &e.data, now).await?;
     Ok(id)
 }
 

@@ -7,6 +7,7 @@ mod ts;
 pub mod api_keys;
 pub mod audit;
 pub mod auth_tokens;
+pub mod automations;
 pub mod contacts;
 pub mod custom_fields;
 pub mod deals;

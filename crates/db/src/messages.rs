@@ -1,11 +1,12 @@
-//! Messages recorded by channels. For now only the built-in outbox provider
-//! exists: it records the message and shows it like a mail catcher.
+//! Messages recorded by channels: every send, real or not, with its status.
+//! Automation steps insert them `queued` (with an idempotency key per step
+//! run, so a re-run never sends twice) and the send job moves them on.
 
 use crate::{DbResult, Ts, Tx, with_pool, with_tx};
 use af_core::{MessageId, WorkspaceId};
 use uuid::Uuid;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct NewMessage<'a> {
     pub workspace: WorkspaceId,
     pub channel: &'a str,
@@ -18,6 +19,11 @@ pub struct NewMessage<'a> {
     /// "system" (password reset, invitation) or "marketing" / "transactional".
     pub category: &'a str,
     pub status: &'a str,
+    pub contact_id: Option<af_core::ContactId>,
+    pub enrollment_id: Option<af_core::EnrollmentId>,
+    pub step_id: Option<&'a str>,
+    /// Unique per workspace: a second insert with the same key is a no-op.
+    pub idempotency_key: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -35,21 +41,41 @@ pub struct Message {
     pub status: String,
     pub error: Option<String>,
     pub created_at: Ts,
+    pub contact_id: Option<Uuid>,
+    pub enrollment_id: Option<Uuid>,
+    pub provider_id: Option<String>,
+    pub skip_reason: Option<String>,
+    pub attempts: i32,
 }
 
 macro_rules! message_columns {
     () => {
-        "id, channel, provider, to_address, from_address, subject, body_text, body_html, category, status, error, created_at"
+        "id, channel, provider, to_address, from_address, subject, body_text, body_html, category, status, error, created_at, \
+         contact_id, enrollment_id, provider_id, skip_reason, attempts"
     };
 }
 
 pub async fn insert_message(tx: &mut Tx, m: &NewMessage<'_>, now: Ts) -> DbResult<MessageId> {
+    Ok(insert_message_once(tx, m, now)
+        .await?
+        .unwrap_or_else(MessageId::new))
+}
+
+/// Inserts unless a message with the same idempotency key exists; `None`
+/// then (the step that sends it already ran).
+pub async fn insert_message_once(
+    tx: &mut Tx,
+    m: &NewMessage<'_>,
+    now: Ts,
+) -> DbResult<Option<MessageId>> {
     let id = MessageId::new();
-    with_tx!(tx, c => {
+    let n = with_tx!(tx, c => {
         sqlx::query(
             "INSERT INTO messages (id, workspace_id, channel, provider, to_address, from_address, subject, body_text,
-                                   body_html, category, status, attempts, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $12)",
+                                   body_html, category, status, attempts, created_at, updated_at, contact_id,
+                                   enrollment_id, step_id, idempotency_key)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $12, $13, $14, $15, $16)
+             ON CONFLICT DO NOTHING",
         )
         .bind(id.0)
         .bind(m.workspace.0)
@@ -63,10 +89,81 @@ pub async fn insert_message(tx: &mut Tx, m: &NewMessage<'_>, now: Ts) -> DbResul
         .bind(m.category)
         .bind(m.status)
         .bind(now)
+        .bind(m.contact_id.map(|c| c.0))
+        .bind(m.enrollment_id.map(|e| e.0))
+        .bind(m.step_id)
+        .bind(m.idempotency_key)
         .execute(&mut *c)
-        .await?;
+        .await?
+        .rows_affected()
     });
-    Ok(id)
+    Ok((n > 0).then_some(id))
+}
+
+/// A message's new delivery state, after a send attempt or a callback.
+#[derive(Debug, Clone, Default)]
+pub struct StatusUpdate<'a> {
+    pub status: &'a str,
+    pub provider: Option<&'a str>,
+    pub provider_id: Option<&'a str>,
+    pub error: Option<&'a str>,
+    pub skip_reason: Option<&'a str>,
+    /// Count this as one more send attempt.
+    pub attempted: bool,
+}
+
+pub async fn update_status(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    id: MessageId,
+    u: &StatusUpdate<'_>,
+    now: Ts,
+) -> DbResult<()> {
+    with_tx!(tx, c => {
+        sqlx::query(
+            "UPDATE messages SET status = $3, provider = COALESCE($4, provider), provider_id = COALESCE($5, provider_id),
+                    error = $6, skip_reason = $7, attempts = attempts + $8, updated_at = $9
+             WHERE workspace_id = $1 AND id = $2",
+        )
+        .bind(ws.0).bind(id.0).bind(u.status).bind(u.provider).bind(u.provider_id).bind(u.error).bind(u.skip_reason)
+        .bind(i32::from(u.attempted)).bind(now)
+        .execute(&mut *c).await?;
+    });
+    Ok(())
+}
+
+pub async fn find_message_tx(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    id: MessageId,
+) -> DbResult<Option<Message>> {
+    Ok(with_tx!(tx, c => {
+        sqlx::query_as::<_, Message>(concat!("SELECT ", message_columns!(),
+            " FROM messages WHERE workspace_id = $1 AND id = $2"))
+            .bind(ws.0).bind(id.0).fetch_optional(&mut *c).await?
+    }))
+}
+
+/// Messages filtered by contact and channel, newest first, after the
+/// keyset cursor `(created_at, id)` of the last row seen.
+pub async fn search_messages(
+    db: &crate::Db,
+    ws: WorkspaceId,
+    contact: Option<af_core::ContactId>,
+    channel: Option<&str>,
+    before: Option<(Ts, Uuid)>,
+    limit: i64,
+) -> DbResult<Vec<Message>> {
+    let (bt, bid) = before.unzip();
+    Ok(with_pool!(db, p => {
+        sqlx::query_as::<_, Message>(concat!("SELECT ", message_columns!(),
+            " FROM messages WHERE workspace_id = $1 AND ($2 IS NULL OR contact_id = $2) AND ($3 IS NULL OR channel = $3)
+               AND ($4 IS NULL OR created_at < $4 OR (created_at = $4 AND id < $5))
+             ORDER BY created_at DESC, id DESC LIMIT $6"))
+            .bind(ws.0).bind(contact.map(|c| c.0)).bind(channel).bind(bt).bind(bid).bind(limit)
+            .fetch_all(p)
+            .await?
+    }))
 }
 
 pub async fn list_messages(db: &crate::Db, ws: WorkspaceId, limit: i64) -> DbResult<Vec<Message>> {

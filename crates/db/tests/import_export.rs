@@ -460,6 +460,7 @@ async fn gdpr_export_and_erase_leave_only_the_opt_out_hash() {
                 body_html: None,
                 category: "marketing",
                 status: "sent",
+                ..Default::default()
             },
             now(),
         )

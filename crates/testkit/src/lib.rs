@@ -305,6 +305,7 @@ pub async fn tenant(app: &TestApp, slug: &str) -> Tenant {
         body_html: None,
         category: "marketing",
         status: "sent",
+        ..Default::default()
     };
     let message_id = af_db::messages::insert_message(&mut tx, &message, now)
         .await

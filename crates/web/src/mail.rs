@@ -25,6 +25,7 @@ pub async fn record_system_email(
         body_html: None,
         category: "system",
         status: "sent",
+        ..Default::default()
     };
     insert_message(tx, &message, now).await?;
     Ok(())

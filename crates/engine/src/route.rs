@@ -1,0 +1,337 @@
+//! Routing one domain event: exit goals first (so a lead that books stops
+//! its follow-up before anything else happens), then waits that this event
+//! ends, then new enrolments. One transaction per event; re-running the job
+//! after a crash changes nothing twice (an event enrols a contact at most
+//! once per workflow, by a unique index).
+
+use crate::{EngineConfig, EngineResult, job_workspace, payload_uuid};
+use af_core::workflow::{Definition, Facts, Reentry, TriggerKind};
+use af_core::{ContactId, WorkflowId, WorkspaceId};
+use af_db::automations::{self as store, Enrollment, NewEnrollment};
+use af_db::events::Event;
+use af_db::{Ts, Tx};
+use af_jobs::{Job, JobContext, JobError};
+use jiff::SignedDuration;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+pub(crate) async fn route_job(
+    ctx: &JobContext,
+    _cfg: &EngineConfig,
+    job: &Job,
+) -> Result<(), JobError> {
+    let ws = job_workspace(job)?;
+    let event_id = payload_uuid(job, "event_id")?;
+    route_event(&ctx.db, ws, event_id, ctx.now())
+        .await
+        .map_err(JobError::retry)
+}
+
+/// The contact an event is about: its entity, or `data.contact_id`.
+pub fn contact_of(e: &Event, data: &serde_json::Value) -> Option<ContactId> {
+    if e.entity_type == "contact" {
+        return e.entity_id.as_deref().and_then(|s| s.parse().ok());
+    }
+    data.get("contact_id")
+        .and_then(|v| v.as_str())
+        .and_then(|s| s.parse().ok())
+}
+
+pub async fn route_event(
+    db: &af_db::Db,
+    ws: WorkspaceId,
+    event_id: uuid::Uuid,
+    now: Ts,
+) -> EngineResult<()> {
+    let mut tx = db.begin().await?;
+    let Some(event) = store::find_event_tx(&mut tx, ws, event_id).await? else {
+        return Ok(());
+    };
+    let data: serde_json::Value = serde_json::from_str(&event.data).unwrap_or_default();
+    let Some(contact) = contact_of(&event, &data) else {
+        return Ok(());
+    };
+    if store::find_contact_tx(&mut tx, ws, contact)
+        .await?
+        .is_none()
+    {
+        return Ok(());
+    }
+    let mut roles: BTreeMap<WorkflowId, BTreeSet<String>> = BTreeMap::new();
+    for l in store::listeners_of(&mut tx, ws, &event.kind).await? {
+        roles.entry(l.workflow_id).or_default().insert(l.role);
+    }
+    let mut started = 0;
+    for (wf, roles) in roles {
+        if roles.contains("exit") || roles.contains("wait") {
+            if let Some(e) = store::live_enrollment(&mut tx, ws, wf, contact).await? {
+                let def = definition_of(&mut tx, &e).await?;
+                if roles.contains("exit") && exits_on(&def, &event.kind, &data) {
+                    exit(&mut tx, e, &format!("goal: {}", event.kind), now).await?;
+                    continue;
+                }
+                if roles.contains("wait") && e.status == "waiting" {
+                    resume_if_matches(&mut tx, e, &def, &event.kind, &data, now).await?;
+                }
+            }
+        }
+        if roles.contains("trigger")
+            && enrol_from_event(&mut tx, ws, wf, contact, &event, &data, now).await?
+        {
+            started += 1;
+        }
+    }
+    tx.commit().await?;
+    if started > 0 {
+        tracing::debug!(workspace.id = %ws, started, kind = %event.kind, "enrolled from event");
+    }
+    af_db::jobs::wake_workers();
+    Ok(())
+}
+
+pub(crate) async fn definition_of(tx: &mut Tx, e: &Enrollment) -> EngineResult<Definition> {
+    let text = store::version_definition(tx, e.workspace_id, e.workflow_id, e.version).await?;
+    parse_stored(&text)
+}
+
+/// A stored definition (validated when it was saved).
+pub(crate) fn parse_stored(text: &str) -> EngineResult<Definition> {
+    serde_json::from_str(text)
+        .map_err(|err| crate::EngineError::Invalid(vec![format!("stored workflow: {err}")]))
+}
+
+pub(crate) fn exits_on(def: &Definition, kind: &str, data: &serde_json::Value) -> bool {
+    def.exit_kinds().iter().any(|k| k.matches(kind, data))
+}
+
+/// Ends an enrolment because of a goal or a user; stale step jobs see the
+/// bumped seq and do nothing.
+pub(crate) async fn exit(
+    tx: &mut Tx,
+    mut e: Enrollment,
+    reason: &str,
+    now: Ts,
+) -> EngineResult<()> {
+    let step = e.current_step.clone().unwrap_or_default();
+    e.status = "exited".into();
+    e.seq += 1;
+    e.exit_reason = Some(reason.to_string());
+    e.finished_at = Some(now);
+    e.next_run_at = None;
+    e.wait_kind = None;
+    e.wait_match = None;
+    store::save_enrollment(tx, &e, now).await?;
+    store::insert_step_run(
+        tx,
+        &store::NewStepRun {
+            enrollment: &e,
+            step_id: &step,
+            step_type: "exit",
+            attempt: 1,
+            status: "exited",
+            outcome: None,
+            detail: Some(reason),
+            error: None,
+        },
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// What a waiting enrolment waits for (stored in `wait_match`).
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub(crate) struct WaitMatch {
+    pub trigger: TriggerKind,
+    /// Only this message's call outcome (voice steps).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+}
+
+async fn resume_if_matches(
+    tx: &mut Tx,
+    mut e: Enrollment,
+    def: &Definition,
+    kind: &str,
+    data: &serde_json::Value,
+    now: Ts,
+) -> EngineResult<()> {
+    let Some(m) = e
+        .wait_match
+        .as_deref()
+        .and_then(|t| serde_json::from_str::<WaitMatch>(t).ok())
+    else {
+        return Ok(());
+    };
+    if !m.trigger.matches(kind, data) {
+        return Ok(());
+    }
+    if let Some(id) = &m.message_id
+        && data.get("message_id").and_then(|v| v.as_str()) != Some(id)
+    {
+        return Ok(());
+    }
+    let Some(step_id) = e.current_step.clone() else {
+        return Ok(());
+    };
+    let Some(step) = def.step(&step_id) else {
+        return Ok(());
+    };
+    let (next, outcome) = match &step.action {
+        af_core::workflow::Action::WaitForEvent { on_event, .. } => {
+            (def.branch_entry(&step_id, on_event), "event".to_string())
+        }
+        _ => (
+            def.next_after(&step_id),
+            data.get("outcome")
+                .and_then(|v| v.as_str())
+                .unwrap_or("answered")
+                .to_string(),
+        ),
+    };
+    e.seq += 1;
+    e.wait_kind = None;
+    e.wait_match = None;
+    e.last_outcome = Some(outcome.clone());
+    store::insert_step_run(
+        tx,
+        &store::NewStepRun {
+            enrollment: &e,
+            step_id: &step_id,
+            step_type: step.action.type_name(),
+            attempt: 1,
+            status: "done",
+            outcome: Some(&outcome),
+            detail: Some(kind),
+            error: None,
+        },
+        now,
+    )
+    .await?;
+    crate::run::advance(tx, &mut e, next, now, now).await
+}
+
+/// Starts an enrolment when the trigger's parameters, filter and re-entry
+/// rule allow it.
+async fn enrol_from_event(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    wf: WorkflowId,
+    contact: ContactId,
+    event: &Event,
+    data: &serde_json::Value,
+    now: Ts,
+) -> EngineResult<bool> {
+    let Some(w) = store::find_workflow_tx(tx, ws, wf).await? else {
+        return Ok(false);
+    };
+    if w.status != "active" {
+        return Ok(false);
+    }
+    let def = parse_stored(&w.definition)?;
+    if !def.trigger.kind.matches(&event.kind, data) {
+        return Ok(false);
+    }
+    let run_at = match &def.trigger.kind {
+        TriggerKind::AppointmentRelative { offset_minutes } => {
+            let Some(start) = data
+                .get("start")
+                .and_then(|v| v.as_str())
+                .and_then(|s| s.parse::<jiff::Timestamp>().ok())
+            else {
+                return Ok(false);
+            };
+            let at = start
+                .checked_add(SignedDuration::from_mins(*offset_minutes))
+                .unwrap_or(start);
+            if at < now.0 {
+                // The moment already passed (booked less than the offset ahead).
+                return Ok(false);
+            }
+            Ts::new(at)
+        }
+        _ => now,
+    };
+    let context = serde_json::json!({ "event": data, "event_kind": event.kind });
+    enrol(
+        tx,
+        ws,
+        &w,
+        &def,
+        contact,
+        Some(event.id),
+        &context,
+        false,
+        run_at,
+        now,
+    )
+    .await
+}
+
+/// Enrols a contact in a workflow's current version if its filter and
+/// re-entry rule allow (shared by triggers, the `enroll_in` step, the sweep
+/// and test mode). `false` when not enrolled.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call site per door, all named"
+)]
+pub(crate) async fn enrol(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    w: &store::Workflow,
+    def: &Definition,
+    contact: ContactId,
+    trigger_event: Option<uuid::Uuid>,
+    context: &serde_json::Value,
+    test_mode: bool,
+    run_at: Ts,
+    now: Ts,
+) -> EngineResult<bool> {
+    if let Some(filter) = &def.trigger.filter
+        && !test_mode
+    {
+        let c = af_db::contacts::get_contact_tx(tx, ws, contact).await?;
+        let tags: HashSet<String> = store::contact_tag_keys(tx, ws, contact)
+            .await?
+            .into_iter()
+            .collect();
+        let facts_data = serde_json::json!({
+            "contact": crate::context::contact_json(&c),
+            "event": context.get("event").cloned().unwrap_or_default(),
+        });
+        let facts = Facts {
+            data: &facts_data,
+            tags: &tags,
+            score: i64::from(c.score),
+            last_outcome: None,
+        };
+        if !filter.eval(&facts) {
+            return Ok(false);
+        }
+    }
+    let (total, live) = store::prior_enrollments(tx, ws, w.id, contact).await?;
+    let allowed = live == 0
+        && match def.reentry {
+            Reentry::Never => total == 0 || test_mode,
+            Reentry::AfterExit | Reentry::Always => true,
+        };
+    if !allowed {
+        return Ok(false);
+    }
+    let id = store::insert_enrollment(
+        tx,
+        &NewEnrollment {
+            workspace: ws,
+            workflow: w.id,
+            version: w.current_version,
+            contact,
+            first_step: def.first_step(),
+            trigger_event,
+            context,
+            test_mode,
+            run_at,
+        },
+        now,
+    )
+    .await?;
+    Ok(id.is_some())
+}
