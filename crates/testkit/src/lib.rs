@@ -71,6 +71,26 @@ impl TestApp {
         self.state.now()
     }
 
+    /// A job worker with the automation engine's handlers, on the test
+    /// clock: tests run due jobs with [`TestApp::run_jobs`].
+    pub fn engine_worker(&self) -> af_jobs::Worker {
+        let mut r = af_jobs::Registry::new();
+        af_engine::register(&mut r, self.state.engine_config()).expect("register engine");
+        let mut c = af_jobs::WorkerConfig::new("test-worker");
+        c.batch_size = 50;
+        af_jobs::Worker::new(self.db.clone(), Arc::new(self.clock.clone()), r, c)
+    }
+
+    /// Runs due jobs with `worker` until none is left.
+    pub async fn run_jobs(&self, worker: &af_jobs::Worker) {
+        for _ in 0..500 {
+            if worker.run_once().await.expect("run jobs").claimed == 0 {
+                return;
+            }
+        }
+        panic!("jobs kept coming");
+    }
+
     pub fn browser(&self) -> Browser {
         Browser::new(&self.base_url)
     }

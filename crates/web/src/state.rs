@@ -19,6 +19,9 @@ pub struct WebConfig {
     pub login_max_failures_per_email: i64,
     pub login_max_failures_per_ip: i64,
     pub login_window_minutes: i64,
+    /// `BOOKING_URL`: the link merged as `{{ booking_url }}` in messages
+    /// (default: the workspace's booking page).
+    pub booking_url: Option<String>,
 }
 
 impl WebConfig {
@@ -31,6 +34,7 @@ impl WebConfig {
             login_max_failures_per_email: 5,
             login_max_failures_per_ip: 30,
             login_window_minutes: 15,
+            booking_url: None,
         }
     }
 }
@@ -57,6 +61,15 @@ impl AppState {
     /// The current instant, from the injected clock.
     pub fn now(&self) -> Ts {
         Ts::new(self.clock.now())
+    }
+
+    /// What the automation engine needs from this server's configuration.
+    pub fn engine_config(&self) -> af_engine::EngineConfig {
+        af_engine::EngineConfig {
+            base_url: self.config.base_url.clone(),
+            booking_url: self.config.booking_url.clone(),
+            secret: self.secret.clone(),
+        }
     }
 
     /// An absolute link to `path` on the public URL.
