@@ -38,7 +38,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::import_export::export(&open_migrated(db_flag, &file).await?, cmd).await
         }
         Command::Jobs(cmd) => {
-            crate::jobs_cmd::run(&open_migrated(db_flag, &file).await?, cmd).await
+            let engine = config::resolve(db_flag, None, &file)?.engine();
+            crate::jobs_cmd::run(&open_migrated(db_flag, &file).await?, cmd, &engine).await
         }
     }
 }
@@ -90,12 +91,13 @@ async fn serve(settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let mut web = WebConfig::new(&settings.base_url);
     web.trust_forwarded_for = settings.trust_proxy;
+    web.booking_url = settings.booking_url.clone();
     let state = AppState::new(db.clone(), clock.clone(), web, settings.secret_key.clone());
     let shutdown = shutdown_signal();
     let tasks = if args.no_worker {
         vec![]
     } else {
-        runtime::spawn_workers(&db, clock.clone(), shutdown.clone()).await?
+        runtime::spawn_workers(&db, clock.clone(), &settings.engine(), shutdown.clone()).await?
     };
     let listener = tokio::net::TcpListener::bind(settings.bind)
         .await
@@ -135,7 +137,7 @@ async fn worker(settings: Settings) -> anyhow::Result<()> {
     db.migrate().await.context("applying migrations")?;
     let shutdown = shutdown_signal();
     tracing::info!(database = %config::redact_url(&settings.database_url), "AgencyFlow worker started");
-    let tasks = runtime::spawn_workers(&db, Arc::new(SystemClock), shutdown).await?;
+    let tasks = runtime::spawn_workers(&db, Arc::new(SystemClock), &settings.engine(), shutdown).await?;
     for t in tasks {
         let _ = t.await;
     }

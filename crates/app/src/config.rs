@@ -27,6 +27,19 @@ pub struct Settings {
     pub secret_key: af_core::crypto::SecretKey,
     pub data_dir: PathBuf,
     pub trust_proxy: bool,
+    /// `BOOKING_URL`: the booking link merged into messages.
+    pub booking_url: Option<String>,
+}
+
+impl Settings {
+    /// What the automation engine needs.
+    pub fn engine(&self) -> af_engine::EngineConfig {
+        af_engine::EngineConfig {
+            base_url: self.base_url.clone(),
+            booking_url: self.booking_url.clone(),
+            secret: self.secret_key.clone(),
+        }
+    }
 }
 
 impl std::fmt::Debug for Settings {
@@ -157,6 +170,13 @@ pub fn resolve(
         },
         None => file.trust_proxy.unwrap_or(false),
     };
+    let booking_url = match env("BOOKING_URL").filter(|v| !v.trim().is_empty()) {
+        Some(v) if v.trim().starts_with("https://") || v.trim().starts_with("http://") => {
+            Some(v.trim().to_string())
+        }
+        Some(v) => bail!("BOOKING_URL: {v:?} must be an http:// or https:// URL"),
+        None => None,
+    };
     let data_dir = data_dir(file, &database_url);
     let secret_key = secret_key(file, &data_dir)?;
     Ok(Settings {
@@ -166,6 +186,7 @@ pub fn resolve(
         secret_key,
         data_dir,
         trust_proxy,
+        booking_url,
     })
 }
 

@@ -1,6 +1,7 @@
 //! `serve --demo`: a workspace to try the product in, created on first start
 //! with realistic contacts and a sales pipeline full of deals.
 
+use anyhow::Context as _;
 use af_core::contact::Attribution;
 use af_core::{Actor, Role};
 use af_db::contacts::{ContactInput, upsert_contact};
@@ -74,6 +75,13 @@ pub async fn ensure_demo(db: &Db, now: Ts) -> anyhow::Result<Option<String>> {
     )
     .await?;
     fill_crm(db, ws.id, now).await?;
+    // The shipped workflows, ready to look at (active: new demo leads run
+    // through them into the outbox).
+    for t in af_engine::library::TEMPLATES {
+        af_engine::library::install(db, ws.id, t.key, true, now)
+            .await
+            .with_context(|| format!("installing the {} workflow template", t.key))?;
+    }
     Ok(Some(password))
 }
 

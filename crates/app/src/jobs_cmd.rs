@@ -134,7 +134,7 @@ fn now() -> Ts {
     Ts::new(Timestamp::now())
 }
 
-pub async fn run(db: &Db, cmd: JobsCmd) -> anyhow::Result<()> {
+pub async fn run(db: &Db, cmd: JobsCmd, engine: &af_engine::EngineConfig) -> anyhow::Result<()> {
     match cmd {
         JobsCmd::Stats { json } => stats(db, json).await,
         JobsCmd::Failed { limit, json } => failed(db, limit, json).await,
@@ -181,7 +181,7 @@ pub async fn run(db: &Db, cmd: JobsCmd) -> anyhow::Result<()> {
             }
             let stop = tokio_util::sync::CancellationToken::new();
             let workers =
-                crate::runtime::spawn_workers(db, Arc::new(SystemClock), stop.clone()).await?;
+                crate::runtime::spawn_workers(db, Arc::new(SystemClock), engine, stop.clone()).await?;
             let enqueued = enqueue_diag(db, opts, json).await;
             let drained = wait_empty(db).await;
             stop.cancel();
@@ -190,7 +190,7 @@ pub async fn run(db: &Db, cmd: JobsCmd) -> anyhow::Result<()> {
             }
             enqueued.and(drained)
         }
-        JobsCmd::Drain { timeout_secs, json } => drain(db, timeout_secs, json).await,
+        JobsCmd::Drain { timeout_secs, json } => drain(db, timeout_secs, json, engine).await,
         JobsCmd::Latency {
             kind,
             since_secs,
@@ -683,12 +683,17 @@ async fn wait_empty(db: &Db) -> anyhow::Result<()> {
     }
 }
 
-async fn drain(db: &Db, timeout_secs: u64, json: bool) -> anyhow::Result<()> {
+async fn drain(
+    db: &Db,
+    timeout_secs: u64,
+    json: bool,
+    engine: &af_engine::EngineConfig,
+) -> anyhow::Result<()> {
     let (config, diag) = crate::runtime::config_from_env()?;
     let worker = af_jobs::Worker::new(
         db.clone(),
         Arc::new(SystemClock),
-        crate::runtime::registry(diag)?,
+        crate::runtime::registry(diag, engine)?,
         config,
     );
     let deadline = Instant::now() + Duration::from_secs(timeout_secs);

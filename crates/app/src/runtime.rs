@@ -42,7 +42,7 @@ pub const PRUNE_JOBS: &str = "prune_jobs";
 pub const FINISHED_JOBS_KEPT_DAYS: i64 = 7;
 
 /// Every job handler of this build. Later capabilities add theirs here.
-pub fn registry(diag: DiagConfig) -> anyhow::Result<Registry> {
+pub fn registry(diag: DiagConfig, engine: &af_engine::EngineConfig) -> anyhow::Result<Registry> {
     let mut r = Registry::new();
     r.register(handler_fn(CLEANUP_SESSIONS, |ctx, _job| async move {
         let now = ctx.now();
@@ -65,6 +65,7 @@ pub fn registry(diag: DiagConfig) -> anyhow::Result<Registry> {
     }))?;
     af_jobs::diag::register(&mut r, diag)?;
     r.register(crate::import_export::import_job())?;
+    af_engine::register(&mut r, engine.clone())?;
     Ok(r)
 }
 
@@ -82,6 +83,7 @@ pub async fn register_schedules(db: &Db, now: jiff::Timestamp) -> anyhow::Result
     for s in [
         system(CLEANUP_SESSIONS, "17 * * * *"),
         system(PRUNE_JOBS, "47 3 * * *"),
+        af_engine::sweep_schedule(),
     ] {
         af_jobs::register_schedule(db, &s, now)
             .await
@@ -156,6 +158,7 @@ pub fn config_from_env() -> anyhow::Result<(WorkerConfig, DiagConfig)> {
 pub async fn spawn_workers(
     db: &Db,
     clock: Arc<dyn Clock>,
+    engine: &af_engine::EngineConfig,
     shutdown: CancellationToken,
 ) -> anyhow::Result<Vec<JoinHandle<()>>> {
     let (config, diag) = config_from_env()?;
@@ -166,7 +169,7 @@ pub async fn spawn_workers(
         lease_secs = config.lease.as_secs(),
         "job worker configured"
     );
-    let worker = Worker::new(db.clone(), clock.clone(), registry(diag)?, config);
+    let worker = Worker::new(db.clone(), clock.clone(), registry(diag, engine)?, config);
     let scheduler = Scheduler::new(db.clone(), clock, SchedulerConfig::default());
     let w_shutdown = shutdown.clone();
     let worker_task = tokio::spawn(async move {

@@ -118,6 +118,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/api-keys", get(api::list_api_keys))
         .route("/api/v1/api-keys/{id}", get(api::get_api_key))
         .merge(api::crm::routes())
+        .merge(api::automations::routes())
         .route("/api/{*rest}", axum::routing::any(api::api_not_found));
 
     let public_assets = Router::new()
@@ -132,6 +133,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .merge(public_assets)
         .fallback(|| async { error::AppError::NotFound })
+        .layer(axum::middleware::from_fn(middleware::wake::after_writes))
         .layer(axum::middleware::from_fn(middleware::locale::layer))
         .layer(axum::middleware::from_fn(middleware::metrics::track))
         .layer(axum::middleware::from_fn(middleware::security::headers))

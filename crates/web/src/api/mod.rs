@@ -1,6 +1,7 @@
 //! The versioned JSON API (`/api/v1/...`), authenticated by API key. Errors
 //! are `{"error": {"code": "...", "message": "..."}}`.
 
+pub mod automations;
 pub mod crm;
 
 use crate::auth::ApiAuth;
@@ -18,6 +19,8 @@ pub enum ApiError {
     Unauthorized,
     Forbidden(String),
     NotFound,
+    /// The request does not apply to the record's current state.
+    Conflict(String),
     /// Malformed request (bad JSON, wrong types).
     BadRequest(String),
     /// Well-formed but invalid: `(field, message)` pairs.
@@ -73,6 +76,7 @@ impl IntoResponse for ApiError {
                 "no such resource in this workspace".into(),
             ),
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m),
+            ApiError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m),
             ApiError::Invalid(fields) => {
                 let message = fields
                     .iter()

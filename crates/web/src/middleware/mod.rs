@@ -5,3 +5,4 @@ pub mod csrf;
 pub mod locale;
 pub mod metrics;
 pub mod security;
+pub mod wake;
