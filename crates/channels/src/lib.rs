@@ -4,7 +4,9 @@ pub mod brevo;
 pub mod config;
 pub mod email;
 pub mod keywords;
+pub mod kommo;
 pub mod message;
+pub mod providers;
 pub mod quiet_hours;
 pub mod sanitize;
 pub mod sendgrid;
@@ -20,3 +22,4 @@ pub use config::{ProviderConfig, Secret, WorkspaceCredentials};
 pub use message::{
     Category, Channel, DeliveryStatus, OutgoingMessage, SendError, SendOutcome, VoiceSpec,
 };
+pub use providers::{EmailProvider, Providers, ProvidersOptions};
