@@ -95,6 +95,8 @@ pub fn vendor_http_client(timeout: Duration) -> Result<reqwest::Client, ConfigEr
 
 impl Providers {
     /// Picks the providers for `cfg` (see the module docs for the order).
+    /// Call it inside a Tokio runtime: the SMTP transport's connection pool
+    /// needs one.
     pub fn new(cfg: &ProviderConfig, opts: &ProvidersOptions) -> Result<Self, ConfigError> {
         let http = vendor_http_client(opts.timeout)?;
         let email = if let Some(url) = &cfg.smtp_url {

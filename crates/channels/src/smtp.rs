@@ -108,7 +108,8 @@ pub fn build_message(email: &PreparedEmail) -> Result<Message, SendError> {
 
 impl Smtp {
     /// A transport for `SMTP_URL`, giving up on a connection or command
-    /// after `timeout`.
+    /// after `timeout`. Must be called (and dropped) inside a Tokio runtime:
+    /// lettre's connection pool runs on it.
     pub fn from_url(url: &Secret, timeout: Duration) -> Result<Self, ConfigError> {
         let builder =
             AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose()).map_err(|e| {
