@@ -244,3 +244,203 @@ fn mark_opt_out(err: SendError) -> SendError {
         other => other,
     }
 }
+
+/// What a finished call means for the voice step that placed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallOutcome {
+    /// A person answered.
+    Answered,
+    /// An answering machine (or fax) answered.
+    Machine,
+    /// Nobody answered.
+    NoAnswer,
+    /// The line was busy.
+    Busy,
+    /// The call failed or was canceled.
+    Failed,
+}
+
+/// A status callback (message or call), read from its form parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusCallback {
+    /// `MessageSid` or `CallSid`: matches [`SendOutcome::provider_id`].
+    pub sid: String,
+    /// `MessageStatus` / `CallStatus` as sent.
+    pub raw_status: String,
+    /// The mapped status (`None` for values Twilio may add later).
+    pub status: Option<DeliveryStatus>,
+    /// `ErrorCode` of failed / undelivered messages (e.g. 30003, 21610).
+    pub error_code: Option<String>,
+    /// `AnsweredBy` of calls with machine detection (`human`,
+    /// `machine_start`, `machine_end_beep`, `fax`, `unknown`, ...).
+    pub answered_by: Option<String>,
+}
+
+fn param<'a, K: AsRef<str>, V: AsRef<str>>(params: &'a [(K, V)], name: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .find(|(k, _)| k.as_ref() == name)
+        .map(|(_, v)| v.as_ref())
+        .filter(|v| !v.is_empty())
+}
+
+impl StatusCallback {
+    /// Reads a callback's decoded form body (validate the signature first).
+    /// `None` when it carries neither a message nor a call sid.
+    pub fn from_params<K: AsRef<str>, V: AsRef<str>>(params: &[(K, V)]) -> Option<Self> {
+        let (sid, raw) = match param(params, "CallSid") {
+            Some(call) if param(params, "MessageSid").is_none() => {
+                (call, param(params, "CallStatus"))
+            }
+            _ => (
+                param(params, "MessageSid").or_else(|| param(params, "SmsSid"))?,
+                param(params, "MessageStatus").or_else(|| param(params, "SmsStatus")),
+            ),
+        };
+        let raw = raw.unwrap_or_default().to_owned();
+        Some(Self {
+            sid: sid.to_owned(),
+            status: DeliveryStatus::from_twilio(&raw),
+            raw_status: raw,
+            error_code: param(params, "ErrorCode").map(str::to_owned),
+            answered_by: param(params, "AnsweredBy").map(str::to_owned),
+        })
+    }
+
+    /// Whether the error code marks the recipient as opted out.
+    pub fn is_opt_out(&self) -> bool {
+        self.error_code
+            .as_deref()
+            .and_then(|c| c.parse::<i64>().ok())
+            .is_some_and(|c| OPT_OUT_CODES.contains(&c))
+    }
+
+    /// For a finished call, what happened; `None` while it is in progress.
+    pub fn call_outcome(&self) -> Option<CallOutcome> {
+        Some(match self.raw_status.as_str() {
+            "completed" | "in-progress" | "answered" => match self.answered_by.as_deref() {
+                Some(a) if a.starts_with("machine") || a == "fax" => CallOutcome::Machine,
+                _ if self.raw_status == "completed" || self.answered_by.is_some() => {
+                    CallOutcome::Answered
+                }
+                _ => return None,
+            },
+            "no-answer" => CallOutcome::NoAnswer,
+            "busy" => CallOutcome::Busy,
+            "failed" | "canceled" => CallOutcome::Failed,
+            _ => return None,
+        })
+    }
+}
+
+/// An inbound SMS or WhatsApp message, read from Twilio's webhook form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboundMessage {
+    /// `MessageSid`, for de-duplication.
+    pub sid: String,
+    /// SMS or WhatsApp (from the `whatsapp:` prefix).
+    pub channel: Channel,
+    /// Sender number, E.164 without prefix.
+    pub from: String,
+    /// Our number, E.164 without prefix.
+    pub to: String,
+    /// Text.
+    pub body: String,
+    /// STOP / START / HELP when the whole body is one.
+    pub keyword: Option<crate::keywords::Keyword>,
+}
+
+impl InboundMessage {
+    /// Reads an inbound message's decoded form body (validate the signature
+    /// first). `None` without `MessageSid` or `From`.
+    pub fn from_params<K: AsRef<str>, V: AsRef<str>>(params: &[(K, V)]) -> Option<Self> {
+        let sid = param(params, "MessageSid").or_else(|| param(params, "SmsSid"))?;
+        let from = param(params, "From")?;
+        let to = param(params, "To").unwrap_or_default();
+        let channel = if from.starts_with("whatsapp:") {
+            Channel::WhatsApp
+        } else {
+            Channel::Sms
+        };
+        let strip = |s: &str| s.strip_prefix("whatsapp:").unwrap_or(s).to_owned();
+        let body = param(params, "Body").unwrap_or_default().to_owned();
+        Some(Self {
+            sid: sid.to_owned(),
+            channel,
+            from: strip(from),
+            to: strip(to),
+            keyword: crate::keywords::classify(&body),
+            body,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_status_callbacks() {
+        let cb = StatusCallback::from_params(&[
+            ("MessageSid", "SM1"),
+            ("MessageStatus", "undelivered"),
+            ("ErrorCode", "21610"),
+        ])
+        .expect("callback");
+        assert_eq!(cb.sid, "SM1");
+        assert_eq!(cb.status, Some(DeliveryStatus::Undelivered));
+        assert!(cb.is_opt_out());
+        assert_eq!(cb.call_outcome(), None);
+        assert!(StatusCallback::from_params(&[("Foo", "bar")]).is_none());
+    }
+
+    #[test]
+    fn call_outcomes() {
+        let call = |status: &str, by: Option<&str>| {
+            let mut p = vec![("CallSid", "CA1"), ("CallStatus", status)];
+            if let Some(b) = by {
+                p.push(("AnsweredBy", b));
+            }
+            StatusCallback::from_params(&p)
+                .expect("callback")
+                .call_outcome()
+        };
+        assert_eq!(
+            call("completed", Some("human")),
+            Some(CallOutcome::Answered)
+        );
+        assert_eq!(call("completed", None), Some(CallOutcome::Answered));
+        assert_eq!(
+            call("completed", Some("machine_end_beep")),
+            Some(CallOutcome::Machine)
+        );
+        assert_eq!(call("in-progress", Some("fax")), Some(CallOutcome::Machine));
+        assert_eq!(call("no-answer", None), Some(CallOutcome::NoAnswer));
+        assert_eq!(call("busy", None), Some(CallOutcome::Busy));
+        assert_eq!(call("failed", None), Some(CallOutcome::Failed));
+        assert_eq!(call("ringing", None), None);
+        assert_eq!(call("in-progress", None), None);
+    }
+
+    #[test]
+    fn inbound_messages() {
+        let m = InboundMessage::from_params(&[
+            ("MessageSid", "SM9"),
+            ("From", "whatsapp:+525512345678"),
+            ("To", "whatsapp:+15550002222"),
+            ("Body", " Stop "),
+        ])
+        .expect("inbound");
+        assert_eq!(m.channel, Channel::WhatsApp);
+        assert_eq!(m.from, "+525512345678");
+        assert_eq!(m.to, "+15550002222");
+        assert_eq!(m.keyword, Some(crate::keywords::Keyword::OptOut));
+        let m = InboundMessage::from_params(&[
+            ("MessageSid", "SM8"),
+            ("From", "+525512345678"),
+            ("Body", "STOP PLEASE"),
+        ])
+        .expect("inbound");
+        assert_eq!((m.channel, m.keyword), (Channel::Sms, None));
+    }
+}

@@ -1,7 +1,10 @@
 //! Fake vendor servers for the integration tests: a local axum server on
 //! 127.0.0.1:0 that records every request and answers with a responder, and
 //! a tiny fake SMTP server.
-#![allow(dead_code)]
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different part of the fakes"
+)]
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
