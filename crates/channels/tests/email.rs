@@ -327,3 +327,25 @@ async fn smtp_replies_classify() {
 
     assert!(Smtp::from_url(&Secret::new("http://x"), Duration::from_secs(1)).is_err());
 }
+
+#[tokio::test]
+async fn smtp_url_forms() {
+    for ok in [
+        "smtp://relay.test",
+        "smtp://user:p%40ss@relay.test:587?tls=required",
+        "smtp://user:pass@relay.test:587?tls=opportunistic",
+        "smtps://user:pass@relay.test:465",
+    ] {
+        assert!(
+            Smtp::from_url(&Secret::new(ok), Duration::from_secs(1)).is_ok(),
+            "{ok}"
+        );
+    }
+    let e = Smtp::from_url(
+        &Secret::new("smtp://user:topsecret@"),
+        Duration::from_secs(1),
+    )
+    .expect_err("no host");
+    assert_eq!(e.var, "SMTP_URL");
+    assert!(!e.to_string().contains("topsecret"), "{e}");
+}
