@@ -109,8 +109,7 @@ impl WebhookSecret {
             .trim()
             .parse()
             .map_err(|_| WebhookError::BadHeader("webhook-timestamp"))?;
-        let tol = i64::try_from(tolerance.as_secs()).unwrap_or(i64::MAX);
-        if now.saturating_sub(ts).abs() > tol {
+        if now.abs_diff(ts) > tolerance.as_secs() {
             return Err(WebhookError::Expired);
         }
         let expected = STANDARD.encode(self.raw_signature(msg_id, ts, body));
@@ -264,5 +263,22 @@ mod tests {
         let text = WebhookSecret::generate_text();
         let s = WebhookSecret::parse(&text).expect("generated secret parses");
         assert_eq!(format!("{s:?}"), "WebhookSecret(<redacted>)");
+    }
+
+    #[test]
+    fn extreme_timestamps_do_not_overflow() {
+        let s = WebhookSecret::parse(&WebhookSecret::generate_text()).expect("secret");
+        let sig = s.sign("m", i64::MAX, b"");
+        assert_eq!(
+            s.verify(
+                "m",
+                &i64::MAX.to_string(),
+                &sig,
+                b"",
+                i64::MIN,
+                DEFAULT_TOLERANCE
+            ),
+            Err(WebhookError::Expired)
+        );
     }
 }
