@@ -73,6 +73,7 @@ async fn sendgrid_sends_the_documented_request() {
             .is_some_and(|c| c.starts_with("application/json"))
     );
     let b = r.json();
+    common::schema::assert_json(&b, "sendgrid_mail_send");
     // Required by the schema: personalizations[].to[].email and from.email.
     assert_eq!(
         b["personalizations"][0]["to"][0]["email"],
@@ -114,6 +115,7 @@ async fn transactional_email_has_no_unsubscribe_headers() {
         .await
         .expect("sent");
     let b = fake.only_request().json();
+    common::schema::assert_json(&b, "sendgrid_mail_send");
     assert!(b.get("headers").is_none());
     assert_eq!(b["content"].as_array().map(Vec::len), Some(1));
 }
@@ -213,6 +215,7 @@ async fn brevo_sends_the_documented_request() {
             .is_some_and(|c| c.starts_with("application/json"))
     );
     let b = r.json();
+    common::schema::assert_json(&b, "brevo_send_smtp_email");
     assert_eq!(b["sender"]["email"], "hola@acme.test");
     assert_eq!(b["sender"]["name"], "Acme Bcc: spy2@evil.test");
     assert_eq!(b["to"][0]["email"], "ana@cliente.test");
@@ -348,4 +351,45 @@ async fn smtp_url_forms() {
     .expect_err("no host");
     assert_eq!(e.var, "SMTP_URL");
     assert!(!e.to_string().contains("topsecret"), "{e}");
+}
+
+#[test]
+fn the_schema_checker_catches_mistakes() {
+    let errs = common::schema::json_errors(
+        &serde_json::json!({
+            "personalizations": [{ "too": [] }],
+            "from": { "name": "x" },
+            "contents": [],
+        }),
+        "sendgrid_mail_send",
+    );
+    assert!(
+        errs.iter().any(|e| e.contains("missing required to")),
+        "{errs:?}"
+    );
+    assert!(
+        errs.iter().any(|e| e.contains("missing required email")),
+        "{errs:?}"
+    );
+    assert!(
+        errs.iter().any(|e| e.contains("unknown property contents")),
+        "{errs:?}"
+    );
+    let errs = common::schema::form_errors(
+        &[
+            ("Body".into(), "x".into()),
+            ("Body".into(), "y".into()),
+            ("Bogus".into(), "1".into()),
+        ],
+        "twilio_create_message",
+    );
+    assert!(
+        errs.iter().any(|e| e.contains("missing required To")),
+        "{errs:?}"
+    );
+    assert!(errs.iter().any(|e| e.contains("Body repeated")), "{errs:?}");
+    assert!(
+        errs.iter().any(|e| e.contains("unknown field Bogus")),
+        "{errs:?}"
+    );
 }

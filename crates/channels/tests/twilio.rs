@@ -58,6 +58,7 @@ async fn sms_posts_the_documented_form() {
         r.header("content-type"),
         Some("application/x-www-form-urlencoded")
     );
+    common::schema::assert_form(&r.form(), "twilio_create_message");
     assert_eq!(r.form_value("To").as_deref(), Some("+525512345678"));
     assert_eq!(r.form_value("From").as_deref(), Some("+15550001111"));
     assert_eq!(r.form_value("Body").as_deref(), Some("Hola & adiós"));
@@ -73,6 +74,7 @@ async fn whatsapp_uses_prefixed_addresses() {
     let m = OutgoingMessage::whatsapp("whatsapp:+525512345678", "Hola", "k1");
     twilio(&fake.base, 5_000).send(&m).await.expect("sent");
     let r = fake.only_request();
+    common::schema::assert_form(&r.form(), "twilio_create_message");
     assert_eq!(
         r.form_value("To").as_deref(),
         Some("whatsapp:+525512345678")
@@ -102,6 +104,11 @@ async fn calls_send_twiml_callbacks_and_machine_detection() {
 
     let r = fake.only_request();
     assert_eq!(r.path, format!("/2010-04-01/Accounts/{SID}/Calls.json"));
+    assert_eq!(
+        r.header("content-type"),
+        Some("application/x-www-form-urlencoded")
+    );
+    common::schema::assert_form(&r.form(), "twilio_create_call");
     assert_eq!(r.header("authorization"), Some(expected_basic().as_str()));
     assert_eq!(r.form_value("To").as_deref(), Some("+525512345678"));
     assert_eq!(r.form_value("From").as_deref(), Some("+15550003333"));

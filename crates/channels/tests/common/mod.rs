@@ -6,6 +6,8 @@
     reason = "each test binary uses a different part of the fakes"
 )]
 
+pub mod schema;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
