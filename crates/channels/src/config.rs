@@ -73,6 +73,11 @@ pub struct ProviderConfig {
     pub email_from_name: Option<String>,
     /// `SMTP_URL`: `smtp://` / `smtps://` with optional `user:pass@` (a secret).
     pub smtp_url: Option<Secret>,
+    /// The SMTP URL came from a workspace's credentials, not the server's
+    /// environment: its host is then checked by the SSRF guard before each
+    /// send (an operator's `SMTP_URL` may be a relay on localhost; a
+    /// workspace's may not point inside the network).
+    pub smtp_url_from_workspace: bool,
     /// `SENDGRID_API_KEY`.
     pub sendgrid_api_key: Option<Secret>,
     /// `SENDGRID_API_BASE`.
@@ -137,6 +142,7 @@ impl Default for ProviderConfig {
             email_from: None,
             email_from_name: None,
             smtp_url: None,
+            smtp_url_from_workspace: false,
             sendgrid_api_key: None,
             sendgrid_api_base: SENDGRID_DEFAULT_BASE.to_owned(),
             brevo_api_key: None,
@@ -281,6 +287,7 @@ impl ProviderConfig {
             email_from,
             email_from_name: s("AF_EMAIL_FROM_NAME").or(from_name),
             smtp_url: smtp_url.map(Secret::new),
+            smtp_url_from_workspace: false,
             sendgrid_api_key: s("SENDGRID_API_KEY").map(Secret::new),
             sendgrid_api_base: url("SENDGRID_API_BASE", SENDGRID_DEFAULT_BASE)?,
             brevo_api_key: s("BREVO_API_KEY")
@@ -335,6 +342,7 @@ impl ProviderConfig {
             ws.smtp_url.is_some() || ws.sendgrid_api_key.is_some() || ws.brevo_api_key.is_some();
         if ws_has_email {
             c.smtp_url = ws.smtp_url.clone();
+            c.smtp_url_from_workspace = ws.smtp_url.is_some();
             c.sendgrid_api_key = ws.sendgrid_api_key.clone();
             c.brevo_api_key = ws.brevo_api_key.clone();
         }

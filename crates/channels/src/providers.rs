@@ -25,7 +25,8 @@ use crate::twilio::{Twilio, TwilioConfig};
 pub struct ProvidersOptions {
     /// Timeout of one vendor call (connect + answer).
     pub timeout: Duration,
-    /// SSRF policy for URLs a workspace may set (Kommo base URL).
+    /// SSRF policy for addresses a workspace may set (Kommo base URL, its
+    /// own SMTP relay).
     pub ssrf: SsrfPolicy,
     /// Kommo limiters, one per account, shared.
     pub kommo_limiters: KommoLimiters,
@@ -100,7 +101,12 @@ impl Providers {
     pub fn new(cfg: &ProviderConfig, opts: &ProvidersOptions) -> Result<Self, ConfigError> {
         let http = vendor_http_client(opts.timeout)?;
         let email = if let Some(url) = &cfg.smtp_url {
-            EmailProvider::Smtp(Smtp::from_url(url, opts.timeout)?)
+            let smtp = Smtp::from_url(url, opts.timeout)?;
+            EmailProvider::Smtp(if cfg.smtp_url_from_workspace {
+                smtp.with_ssrf_guard(opts.ssrf)
+            } else {
+                smtp
+            })
         } else if let Some(key) = &cfg.sendgrid_api_key {
             EmailProvider::SendGrid(SendGrid::new(
                 http.clone(),

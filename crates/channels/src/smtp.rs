@@ -15,11 +15,14 @@ use sha2::{Digest, Sha256};
 use crate::config::{ConfigError, Secret};
 use crate::email::PreparedEmail;
 use crate::message::{DeliveryStatus, SendError, SendOutcome};
+use crate::ssrf::{self, SsrfPolicy};
 
 /// An SMTP relay.
 #[derive(Clone)]
 pub struct Smtp {
     transport: AsyncSmtpTransport<Tokio1Executor>,
+    host: String,
+    guard: Option<SsrfPolicy>,
 }
 
 impl std::fmt::Debug for Smtp {
@@ -118,15 +121,50 @@ impl Smtp {
                     reason: format!("cannot be used: {e}"),
                 }
             })?;
+        let host = url::Url::parse(url.expose())
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_default();
         Ok(Self {
             transport: builder.timeout(Some(timeout)).build(),
+            host,
+            guard: None,
         })
+    }
+
+    /// Checks the relay's host with the SSRF guard before every send (for
+    /// SMTP URLs a workspace configured). The check resolves the name
+    /// itself; lettre resolves again when connecting, so this refuses
+    /// internal relays but cannot pin the address as the HTTP guard does.
+    pub fn with_ssrf_guard(mut self, policy: SsrfPolicy) -> Self {
+        self.guard = Some(policy);
+        self
+    }
+
+    async fn check_host(&self) -> Result<(), SendError> {
+        let Some(policy) = self.guard else {
+            return Ok(());
+        };
+        // Re-parsed as an http URL so every numeric spelling of an address
+        // is normalised the way the HTTP guard sees it.
+        match ssrf::resolve(&format!("http://{}/", self.host), policy).await {
+            Ok(_) => Ok(()),
+            Err(ssrf::SsrfError::Resolve(h)) => {
+                Err(SendError::retryable(format!("could not resolve {h}")))
+            }
+            Err(e) => Err(SendError::Permanent {
+                message: format!("SMTP relay refused: {e}"),
+                code: Some("ssrf_refused".to_owned()),
+                opted_out: false,
+            }),
+        }
     }
 
     /// Sends one email. SMTP 5xx replies are permanent, 4xx and connection
     /// or TLS failures retry.
     pub async fn send(&self, email: &PreparedEmail) -> Result<SendOutcome, SendError> {
         let message = build_message(email)?;
+        self.check_host().await?;
         match self.transport.send(message).await {
             Ok(_) => Ok(SendOutcome {
                 provider: "smtp",

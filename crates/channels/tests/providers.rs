@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use af_channels::providers::{Providers, ProvidersOptions};
+use af_channels::ssrf::SsrfPolicy;
 use af_channels::{
     Category, DeliveryStatus, OutgoingMessage, ProviderConfig, VoiceSpec, WorkspaceCredentials,
 };
@@ -118,8 +119,35 @@ async fn workspace_credentials_route_to_their_own_account() {
         "email_from": "hola@cliente.test",
     }))
     .expect("creds");
-    let p = providers(&c.with_workspace(&ws));
-    assert_eq!(p.email().name(), "smtp");
+    let merged = c.with_workspace(&ws);
+
+    // A workspace's relay may not point inside the network ...
+    let strict = providers(&merged);
+    assert_eq!(strict.email().name(), "smtp");
+    let e = strict
+        .send(&OutgoingMessage::email("ana@x.test", "Hola", "texto", "k0"))
+        .await
+        .expect_err("refused");
+    assert!(
+        !e.is_retryable() && e.to_string().contains("refused"),
+        "{e}"
+    );
+    assert!(
+        cap.lock().expect("lock").mail_from.is_empty(),
+        "nothing reached the relay"
+    );
+
+    // ... unless the server allows private targets.
+    let p = Providers::new(
+        &merged,
+        &ProvidersOptions {
+            ssrf: SsrfPolicy {
+                allow_private: true,
+            },
+            ..ProvidersOptions::default()
+        },
+    )
+    .expect("providers");
     p.send(&OutgoingMessage::email("ana@x.test", "Hola", "texto", "k1"))
         .await
         .expect("sent");
@@ -148,4 +176,20 @@ async fn dispatches_sms_to_twilio() {
         fake.only_request().path,
         "/2010-04-01/Accounts/AC1/Messages.json"
     );
+}
+
+#[tokio::test]
+async fn the_operators_own_smtp_relay_may_be_local() {
+    // SMTP_URL from the server environment is trusted: a relay on
+    // localhost is normal for self-hosting.
+    let (addr, cap) = start_smtp("250 OK\r\n").await;
+    let c = cfg(&[
+        ("SMTP_URL", &format!("smtp://{addr}")),
+        ("AF_EMAIL_FROM", "hola@agencia.test"),
+    ]);
+    providers(&c)
+        .send(&OutgoingMessage::email("ana@x.test", "Hola", "texto", "k1"))
+        .await
+        .expect("sent");
+    assert_eq!(cap.lock().expect("lock").data.len(), 1);
 }
