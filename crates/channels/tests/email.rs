@@ -255,6 +255,22 @@ async fn brevo_errors_keep_the_vendor_code() {
         }
         other => panic!("{other:?}"),
     }
+    for (status, retry) in [(500, true), (503, true), (401, false), (400, false)] {
+        let fake = start(move |_| Reply::new(status, r#"{"code":"x","message":"m"}"#)).await;
+        let e = brevo(&fake.base)
+            .send(&prepared(&marketing()))
+            .await
+            .expect_err("fails");
+        assert_eq!(e.is_retryable(), retry, "{status}: {e:?}");
+    }
+    // Retry-After as an HTTP-date (in the past: retry at once).
+    let fake =
+        start(|_| Reply::new(429, "").header("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT")).await;
+    let e = brevo(&fake.base)
+        .send(&prepared(&marketing()))
+        .await
+        .expect_err("429");
+    assert_eq!(e.retry_after(), Some(Duration::ZERO));
     let fake = start(|_| Reply::new(429, "").header("Retry-After", "3")).await;
     let e = brevo(&fake.base)
         .send(&prepared(&marketing()))

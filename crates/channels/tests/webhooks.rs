@@ -126,7 +126,7 @@ fn opts(allow_private: bool) -> DeliveryOptions {
     install_crypto();
     DeliveryOptions {
         policy: SsrfPolicy { allow_private },
-        timeout: Duration::from_millis(2_000),
+        timeout: Duration::from_secs(5),
     }
 }
 
@@ -239,7 +239,17 @@ async fn retry_policy_per_status() {
             .await
             .is_retryable()
     );
-    let e = delivery_error(Reply::hang()).await;
+    // An endpoint that never answers, with a short timeout.
+    let fake = start(|_| Reply::hang()).await;
+    let secret = WebhookSecret::parse(&WebhookSecret::generate_text()).expect("secret");
+    let url = format!("{}/h", fake.base);
+    let short = DeliveryOptions {
+        timeout: Duration::from_millis(300),
+        ..opts(true)
+    };
+    let e = deliver(&delivery(&url, &secret, b"{}"), &short)
+        .await
+        .expect_err("timeout");
     assert!(e.is_retryable(), "timeout: {e:?}");
 }
 
