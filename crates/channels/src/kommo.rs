@@ -396,18 +396,35 @@ impl KommoClient {
         Err(error_from_response(resp, kommo_message).await)
     }
 
-    /// Creates leads with their contacts, in calls of at most 50, paced under
-    /// the account's rate limit. Answers in input order. A failed call stops
-    /// the run: earlier batches were created (their ids are lost to the
-    /// caller only if it does not retry with the same `request_id`s).
+    /// Creates up to 50 leads with their contacts in one call, paced under
+    /// the account's rate limit. Answers in input order. Jobs that batch
+    /// should record each batch's ids before sending the next, so a retry
+    /// never creates a batch twice.
+    pub async fn create_batch(&self, batch: &[LeadInput]) -> Result<Vec<CreatedLead>, SendError> {
+        if batch.len() > MAX_BATCH {
+            return Err(SendError::permanent(format!(
+                "at most {MAX_BATCH} leads per Kommo call, got {}",
+                batch.len()
+            )));
+        }
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        let body = complex_body(batch, &self.cfg);
+        let text = self
+            .request(reqwest::Method::POST, "/api/v4/leads/complex", &body)
+            .await?;
+        parse_complex_response(&text)
+    }
+
+    /// Creates any number of leads in calls of at most 50 (see
+    /// [`KommoClient::create_batch`]). A failed call stops the run and the
+    /// leads of earlier calls stay created: prefer `create_batch` when a
+    /// retry must not duplicate them.
     pub async fn create_leads(&self, leads: &[LeadInput]) -> Result<Vec<CreatedLead>, SendError> {
         let mut out = Vec::with_capacity(leads.len());
         for batch in batches(leads) {
-            let body = complex_body(batch, &self.cfg);
-            let text = self
-                .request(reqwest::Method::POST, "/api/v4/leads/complex", &body)
-                .await?;
-            out.extend(parse_complex_response(&text)?);
+            out.extend(self.create_batch(batch).await?);
         }
         Ok(out)
     }

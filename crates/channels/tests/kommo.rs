@@ -316,3 +316,19 @@ async fn errors_classify_and_private_bases_are_refused() {
     assert!(!e.is_retryable());
     assert!(fake.requests().is_empty());
 }
+
+#[tokio::test]
+async fn one_batch_is_at_most_fifty() {
+    let fake = start(complex_answer).await;
+    let c = client(&fake.base, FakePace::new(), INTRANET);
+    let leads: Vec<LeadInput> = (0..51).map(lead).collect();
+    assert!(
+        !c.create_batch(&leads)
+            .await
+            .expect_err("too many")
+            .is_retryable()
+    );
+    assert!(c.create_batch(&[]).await.expect("empty").is_empty());
+    assert!(fake.requests().is_empty());
+    assert_eq!(c.create_batch(&leads[..50]).await.expect("50").len(), 50);
+}
