@@ -63,10 +63,11 @@ impl WebhookSecret {
 
     /// A new random secret as text (`whsec_` + 32 random bytes).
     pub fn generate_text() -> String {
-        let raw = uuid::Uuid::new_v4().into_bytes();
-        let raw2 = uuid::Uuid::new_v4().into_bytes();
-        let mut key = raw.to_vec();
-        key.extend_from_slice(&raw2);
+        // af-core's generator gives base64url; the scheme wants standard base64.
+        let token = af_core::crypto::random_token(32);
+        let key = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(token)
+            .unwrap_or_default();
         format!("whsec_{}", STANDARD.encode(key))
     }
 
@@ -262,6 +263,8 @@ mod tests {
         assert!(WebhookSecret::parse("whsec_").is_err());
         let text = WebhookSecret::generate_text();
         let s = WebhookSecret::parse(&text).expect("generated secret parses");
+        assert_eq!(s.0.len(), 32);
+        assert_ne!(text, WebhookSecret::generate_text());
         assert_eq!(format!("{s:?}"), "WebhookSecret(<redacted>)");
     }
 
