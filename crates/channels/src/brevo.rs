@@ -1,0 +1,93 @@
+//! Brevo (formerly Sendinblue) transactional email: `POST {base}/v3/smtp/email`
+//! with the `api-key` header. 201 returns `{"messageId": "<…>"}`; errors are
+//! `{"code","message"}`. Brevo de-duplicates on the `idempotencyKey` entry of
+//! `headers`, as its API reference documents.
+
+use serde_json::{Value, json};
+
+use crate::config::Secret;
+use crate::email::PreparedEmail;
+use crate::message::{
+    DeliveryStatus, SendError, SendOutcome, classify_reqwest, error_from_response,
+};
+
+/// A Brevo account.
+#[derive(Debug, Clone)]
+pub struct Brevo {
+    client: reqwest::Client,
+    base: String,
+    api_key: Secret,
+}
+
+/// The JSON body (`sendSmtpEmail` schema) for one email.
+pub fn request_body(email: &PreparedEmail) -> Value {
+    let mut sender = json!({ "email": email.from.email });
+    if let Some(name) = &email.from.name {
+        sender["name"] = json!(name);
+    }
+    let mut headers = serde_json::Map::new();
+    headers.insert("idempotencyKey".to_owned(), json!(email.idempotency_key));
+    for (k, v) in email.extra_headers() {
+        headers.insert(k.to_owned(), Value::String(v));
+    }
+    let mut body = json!({
+        "sender": sender,
+        "to": [{ "email": email.to }],
+        "subject": email.subject,
+        "headers": headers,
+    });
+    if let Some(text) = &email.text {
+        body["textContent"] = json!(text);
+    }
+    if let Some(html) = &email.html {
+        body["htmlContent"] = json!(html);
+    }
+    if let Some(r) = &email.reply_to {
+        body["replyTo"] = json!({ "email": r });
+    }
+    body
+}
+
+fn vendor_message(body: &str) -> Option<(String, Option<String>)> {
+    let v: Value = serde_json::from_str(body).ok()?;
+    let message = v.get("message")?.as_str()?.to_owned();
+    let code = v.get("code").and_then(Value::as_str).map(str::to_owned);
+    Some((message, code))
+}
+
+impl Brevo {
+    /// A client for `base` (e.g. `https://api.brevo.com`).
+    pub fn new(client: reqwest::Client, base: &str, api_key: Secret) -> Self {
+        Self {
+            client,
+            base: base.trim_end_matches('/').to_owned(),
+            api_key,
+        }
+    }
+
+    /// Sends one email.
+    pub async fn send(&self, email: &PreparedEmail) -> Result<SendOutcome, SendError> {
+        let resp = self
+            .client
+            .post(format!("{}/v3/smtp/email", self.base))
+            .header("api-key", self.api_key.expose())
+            .header(reqwest::header::ACCEPT, "application/json")
+            .json(&request_body(email))
+            .send()
+            .await
+            .map_err(|e| classify_reqwest(&e))?;
+        if resp.status().is_success() {
+            let body: Value = resp.json().await.unwrap_or(Value::Null);
+            let id = body
+                .get("messageId")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            return Ok(SendOutcome {
+                provider: "brevo",
+                provider_id: id,
+                status: DeliveryStatus::Sent,
+            });
+        }
+        Err(error_from_response(resp, vendor_message).await)
+    }
+}

@@ -1,0 +1,26 @@
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
+
+pub mod brevo;
+pub mod config;
+pub mod email;
+pub mod keywords;
+pub mod kommo;
+pub mod message;
+pub mod providers;
+pub mod quiet_hours;
+pub mod sanitize;
+pub mod sendgrid;
+pub mod smtp;
+pub mod ssrf;
+pub mod twilio;
+pub mod twilio_signature;
+pub mod twiml;
+pub mod unsubscribe;
+pub mod webhooks;
+
+pub use config::{ProviderConfig, Secret, WorkspaceCredentials};
+pub use message::{
+    Category, Channel, DeliveryStatus, OutgoingMessage, SendError, SendOutcome, VoiceSpec,
+};
+pub use providers::{EmailProvider, Providers, ProvidersOptions};
