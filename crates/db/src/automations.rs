@@ -271,12 +271,12 @@ pub async fn workflows_mentioning(
     ws: WorkspaceId,
     needle: &str,
 ) -> DbResult<Vec<(WorkflowId, String)>> {
-    let pattern = format!("%{}%", needle.replace(['%', '_'], ""));
+    let pattern = like_pattern(needle);
     let rows: Vec<(Uuid, String)> = with_pool!(db, p => {
         sqlx::query_as(concat!(
             "SELECT w.id, w.name FROM workflows w JOIN workflow_versions v
                ON v.workflow_id = w.id AND v.version = w.current_version
-             WHERE w.workspace_id = $1 AND w.status = 'active' AND v.definition LIKE $2 ORDER BY w.name"))
+             WHERE w.workspace_id = $1 AND w.status = 'active' AND v.definition LIKE $2 ESCAPE '\\' ORDER BY w.name"))
             .bind(ws.0).bind(pattern).fetch_all(p).await?
     });
     Ok(rows
@@ -1057,4 +1057,36 @@ pub async fn set_enrollment_version(
             .bind(ws.0).bind(id.0).bind(version).bind(now).execute(&mut *c).await?;
     });
     Ok(())
+}
+
+/// The name of an active workflow whose current definition mentions
+/// `needle` (a stage id, `custom.<key>`), if any: such records cannot be
+/// deleted while the workflow is active.
+pub async fn active_workflow_mentioning(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    needle: &str,
+) -> DbResult<Option<String>> {
+    let pattern = like_pattern(needle);
+    Ok(with_tx!(tx, c => {
+        sqlx::query_scalar(
+            "SELECT w.name FROM workflows w JOIN workflow_versions v
+               ON v.workflow_id = w.id AND v.version = w.current_version
+             WHERE w.workspace_id = $1 AND w.status = 'active' AND v.definition LIKE $2 ESCAPE '\\' ORDER BY w.name LIMIT 1",
+        )
+        .bind(ws.0).bind(pattern).fetch_optional(&mut *c).await?
+    }))
+}
+
+/// `%needle%` with LIKE's wildcards escaped (`ESCAPE '\\'`).
+fn like_pattern(needle: &str) -> String {
+    let mut p = String::from("%");
+    for ch in needle.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(ch);
+    }
+    p.push('%');
+    p
 }

@@ -406,11 +406,13 @@ pub async fn reorder_stages(
 }
 
 /// What [`delete_stage`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StageDeletion {
     Deleted,
     /// Refused: this many deals are still in the stage.
     HasDeals(i64),
+    /// Refused: this active workflow uses the stage.
+    UsedByWorkflow(String),
 }
 
 /// Deletes an empty stage (writes `stage.deleted`); refuses while deals are
@@ -429,6 +431,11 @@ pub async fn delete_stage(
     });
     if deals > 0 {
         return Ok(StageDeletion::HasDeals(deals));
+    }
+    if let Some(name) =
+        crate::automations::active_workflow_mentioning(tx, ws, &id.to_string()).await?
+    {
+        return Ok(StageDeletion::UsedByWorkflow(name));
     }
     with_tx!(tx, c => {
         sqlx::query("DELETE FROM stages WHERE workspace_id = $1 AND id = $2")

@@ -452,12 +452,29 @@ async fn a_failing_step_fails_the_enrolment_raises_an_alert_and_can_be_retried()
         {"type": "move_to_stage", "stage_id": other.to_string()}]}),
         )
         .await;
-    // The stage disappears behind the workflow's back (a raw delete).
+    // A stage used by an active workflow cannot be deleted...
     let mut tx = env.db.begin().await.expect("tx");
-    af_db::pipelines::delete_stage(&mut tx, env.ws, doomed, &Actor::system(), env.now())
+    let refused =
+        af_db::pipelines::delete_stage(&mut tx, env.ws, doomed, &Actor::system(), env.now())
+            .await
+            .expect("delete");
+    assert!(
+        matches!(refused, af_db::pipelines::StageDeletion::UsedByWorkflow(ref n) if n == "mover")
+    );
+    drop(tx);
+    // ...but it can while the workflow is paused; activated again, it fails.
+    ops::set_active(&env.db, env.ws, wf, false, env.now())
+        .await
+        .expect("pause");
+    let mut tx = env.db.begin().await.expect("tx");
+    let done = af_db::pipelines::delete_stage(&mut tx, env.ws, doomed, &Actor::system(), env.now())
         .await
         .expect("delete");
+    assert!(matches!(done, af_db::pipelines::StageDeletion::Deleted));
     tx.commit().await.expect("commit");
+    ops::set_active(&env.db, env.ws, wf, true, env.now())
+        .await
+        .expect("activate");
     env.lead("Ana", "ana@example.com", None).await;
     env.drain(&worker(&env)).await;
     let e = env.enrollments(wf).await.remove(0);
@@ -687,5 +704,49 @@ async fn every_shipped_template_installs() {
             .expect("list")
             .len(),
         7
+    );
+}
+
+#[tokio::test]
+async fn records_used_by_an_active_workflow_are_found_by_their_mention() {
+    let env = Env::new().await;
+    let mut tx = env.db.begin().await.expect("tx");
+    af_db::custom_fields::insert_field(
+        &mut tx,
+        env.ws,
+        "plan_tier",
+        "Plan",
+        "text",
+        &[],
+        env.now(),
+    )
+    .await
+    .expect("field");
+    tx.commit().await.expect("commit");
+    let wf = env
+        .workflow(json!({"name": "planes", "trigger": {"type": "lead_created"}, "active": true, "steps": [
+            {"type": "if_else", "condition": {"type": "field", "field": "contact.custom.plan_tier", "op": "not_empty"},
+             "then": [{"type": "set_field", "field": "custom.plan_tier", "value": "gold"}]}]}))
+        .await;
+    let mut tx = env.db.begin().await.expect("tx");
+    let used = store::active_workflow_mentioning(&mut tx, env.ws, "custom.plan_tier\"")
+        .await
+        .expect("q");
+    assert_eq!(used.as_deref(), Some("planes"));
+    // `_` is not a wildcard: another key does not match.
+    let other = store::active_workflow_mentioning(&mut tx, env.ws, "custom.planXtier\"")
+        .await
+        .expect("q");
+    assert_eq!(other, None);
+    drop(tx);
+    ops::set_active(&env.db, env.ws, wf, false, env.now())
+        .await
+        .expect("pause");
+    let mut tx = env.db.begin().await.expect("tx");
+    assert_eq!(
+        store::active_workflow_mentioning(&mut tx, env.ws, "custom.plan_tier\"")
+            .await
+            .expect("q"),
+        None
     );
 }

@@ -65,6 +65,7 @@ crate::translations! {
         stage_deleted: "Etapa eliminada.", "Stage deleted.";
         err_name: "Escribe un nombre (máximo 80 caracteres).", "Enter a name (at most 80 characters).";
         err_kind: "Elige un tipo de etapa válido.", "Choose a valid stage kind.";
+        err_stage_in_workflow: "No se puede eliminar: el flujo activo «{name}» usa esta etapa. Cámbialo o páusalo primero.", "Cannot delete: the active workflow \"{name}\" uses this stage. Change or pause it first.";
         err_stage_has_deals: "No se puede eliminar: la etapa tiene {n} negocios. Muévelos a otra etapa primero.", "Cannot delete: the stage has {n} deals. Move them to another stage first.";
         err_title: "Escribe un título (máximo 200 caracteres).", "Enter a title (at most 200 characters).";
         err_value: "Escribe el valor como un número, por ejemplo 1500 o 1500.50.", "Enter the value as a number, e.g. 1500 or 1500.50.";

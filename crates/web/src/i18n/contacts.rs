@@ -175,6 +175,7 @@ crate::translations! {
         add_field: "Añadir campo", "Add field";
         field_added: "Campo añadido.", "Field added.";
         field_deleted: "Campo eliminado.", "Field deleted.";
+        field_in_workflow: "No se puede eliminar: el flujo activo «{name}» usa este campo. Cámbialo o páusalo primero.", "Cannot delete: the active workflow \"{name}\" uses this field. Change or pause it first.";
         no_fields: "Todavía no hay campos.", "No fields yet.";
         delete_field_confirm: "¿Eliminar el campo? Los valores guardados dejan de mostrarse.", "Delete the field? Stored values stop being shown.";
         err_field_key: "Usa de 1 a 40 letras minúsculas, números o guiones bajos, empezando por una letra.", "Use 1 to 40 lowercase letters, digits or underscores, starting with a letter.";

@@ -1459,6 +1459,11 @@ async fn delete_stage(
                 .replace("{n}", &format_count(n, &cu.workspace.country));
             settings_error(&st, &cu, &p, msg).await
         }
+        StageDeletion::UsedByWorkflow(name) => {
+            tx.rollback().await?;
+            let msg = bt.err_stage_in_workflow.replace("{name}", &name);
+            settings_error(&st, &cu, &p, msg).await
+        }
     }
 }
 

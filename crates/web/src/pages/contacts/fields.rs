@@ -209,7 +209,23 @@ pub async fn delete_field(
 ) -> AppResult<Response> {
     let id: FieldId = parse_id(&id)?;
     cu.require(Role::Admin)?;
+    let key = custom_fields::list_fields(&st.db, cu.workspace.id)
+        .await?
+        .into_iter()
+        .find(|f| f.id == id)
+        .map(|f| f.key)
+        .ok_or(AppError::NotFound)?;
     let mut tx = st.db.begin().await?;
+    // Matches `"field": "custom.key"` and conditions on `contact.custom.key`.
+    let needle = format!("custom.{key}\"");
+    if let Some(name) =
+        af_db::automations::active_workflow_mentioning(&mut tx, cu.workspace.id, &needle).await?
+    {
+        tx.rollback().await?;
+        let msg = ct(&cu).field_in_workflow.replace("{name}", &name);
+        set_flash(&cu.session, false, &msg).await?;
+        return Ok(Redirect::to("/contacts/fields").into_response());
+    }
     if !custom_fields::delete_field(&mut tx, cu.workspace.id, id).await? {
         return Err(AppError::NotFound);
     }
