@@ -17,6 +17,7 @@ pub struct FileConfig {
     pub secret_key: Option<String>,
     pub data_dir: Option<PathBuf>,
     pub trust_proxy: Option<bool>,
+    pub calcom_webhook_secret: Option<String>,
 }
 
 /// Resolved settings.
@@ -27,6 +28,8 @@ pub struct Settings {
     pub secret_key: af_core::crypto::SecretKey,
     pub data_dir: PathBuf,
     pub trust_proxy: bool,
+    /// Default Cal.com webhook secret (`CALCOM_WEBHOOK_SECRET`).
+    pub calcom_webhook_secret: Option<String>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -37,6 +40,10 @@ impl std::fmt::Debug for Settings {
             .field("base_url", &self.base_url)
             .field("secret_key", &self.secret_key)
             .field("data_dir", &self.data_dir)
+            .field(
+                "calcom_webhook_secret",
+                &self.calcom_webhook_secret.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }
@@ -159,6 +166,10 @@ pub fn resolve(
     };
     let data_dir = data_dir(file, &database_url);
     let secret_key = secret_key(file, &data_dir)?;
+    let calcom_webhook_secret = env("CALCOM_WEBHOOK_SECRET")
+        .or_else(|| file.calcom_webhook_secret.clone())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
     Ok(Settings {
         database_url,
         bind,
@@ -166,6 +177,7 @@ pub fn resolve(
         secret_key,
         data_dir,
         trust_proxy,
+        calcom_webhook_secret,
     })
 }
 

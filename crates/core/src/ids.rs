@@ -87,3 +87,14 @@ id_type!(
     /// A CSV import run.
     ImportId,
 );
+
+id_type!(
+    /// A lead-capture form.
+    FormId,
+    /// An accepted lead: a form submission or a PAUTA `/api/lead` call.
+    SubmissionId,
+    /// An appointment (booked through Cal.com or a calendar).
+    AppointmentId,
+    /// A stored inbound webhook delivery.
+    InboundWebhookId,
+);

@@ -2,6 +2,8 @@
 //! are `{"error": {"code": "...", "message": "..."}}`.
 
 pub mod crm;
+pub mod forms;
+pub mod intake;
 
 use crate::auth::ApiAuth;
 use crate::state::AppState;

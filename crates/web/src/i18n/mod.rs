@@ -12,6 +12,7 @@ use af_core::Locale;
 
 pub mod board;
 pub mod contacts;
+pub mod forms;
 pub mod imports;
 pub mod jobs;
 

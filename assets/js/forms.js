@@ -1,0 +1,1 @@
+// Form builder (filled in below).
