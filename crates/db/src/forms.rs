@@ -124,7 +124,13 @@ pub async fn insert_form(
         .execute(&mut *c).await?;
     });
     let form = get_form_tx(tx, ws, id).await?;
-    let e = form_event(ws, "form.created", id, actor, serde_json::json!({ "name": f.name }));
+    let e = form_event(
+        ws,
+        "form.created",
+        id,
+        actor,
+        serde_json::json!({ "name": f.name }),
+    );
     insert_event(tx, &e, now).await?;
     Ok(form)
 }
@@ -152,7 +158,13 @@ pub async fn update_form(
         .execute(&mut *c).await?;
     });
     let form = get_form_tx(tx, ws, id).await?;
-    let e = form_event(ws, "form.updated", id, actor, serde_json::json!({ "name": f.name }));
+    let e = form_event(
+        ws,
+        "form.updated",
+        id,
+        actor,
+        serde_json::json!({ "name": f.name }),
+    );
     insert_event(tx, &e, now).await?;
     Ok(form)
 }
@@ -171,7 +183,13 @@ pub async fn delete_form(
         sqlx::query("DELETE FROM forms WHERE workspace_id = $1 AND id = $2")
             .bind(ws.0).bind(id.0).execute(&mut *c).await?;
     });
-    let e = form_event(ws, "form.deleted", id, actor, serde_json::json!({ "name": old.name }));
+    let e = form_event(
+        ws,
+        "form.deleted",
+        id,
+        actor,
+        serde_json::json!({ "name": old.name }),
+    );
     insert_event(tx, &e, now).await?;
     Ok(())
 }

@@ -168,7 +168,10 @@ impl Styling {
                 "styling.radius must be between 0 and 24".into(),
             ));
         }
-        for b in [&self.button_text, &self.button_text_en].into_iter().flatten() {
+        for b in [&self.button_text, &self.button_text_en]
+            .into_iter()
+            .flatten()
+        {
             if b.chars().count() > 60 {
                 errors.push((
                     "styling.button_text".into(),
@@ -311,7 +314,10 @@ pub fn validate_form(raw: &RawForm) -> Result<FormInput, Vec<(String, String)>> 
         ));
     }
     let consent_text = opt_text(&raw.consent_text);
-    if consent_text.as_ref().is_some_and(|m| m.chars().count() > 1000) {
+    if consent_text
+        .as_ref()
+        .is_some_and(|m| m.chars().count() > 1000)
+    {
         errors.push((
             "consent_text".into(),
             "consent_text must have at most 1000 characters".into(),
@@ -384,9 +390,7 @@ pub fn embed_snippet(base_url: &str, id: FormId) -> String {
 /// Submitted values as text: urlencoded bodies are text already; JSON
 /// values are turned into text (true/false for checkboxes), and nested
 /// values are refused.
-pub fn values_from_json(
-    v: serde_json::Value,
-) -> Result<Vec<(String, String)>, &'static str> {
+pub fn values_from_json(v: serde_json::Value) -> Result<Vec<(String, String)>, &'static str> {
     let serde_json::Value::Object(map) = v else {
         return Err("the body must be a JSON object");
     };
@@ -450,12 +454,7 @@ pub fn validate_submission(
     values: &[(String, String)],
     texts: &SubmitTexts,
 ) -> Result<ValidSubmission, Vec<(String, String)>> {
-    let get = |k: &str| {
-        values
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.as_str())
-    };
+    let get = |k: &str| values.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let specs = fields_of(form);
     let mut errors = Vec::new();
     let mut data = serde_json::Map::new();
@@ -494,7 +493,7 @@ pub fn validate_submission(
                 errors.push((f.name.clone(), texts.invalid_phone.to_string()));
                 continue;
             }
-            "select" if !f.options.iter().any(|o| *o == v) => {
+            "select" if !f.options.contains(&v) => {
                 errors.push((f.name.clone(), texts.invalid_choice.to_string()));
                 continue;
             }

@@ -104,6 +104,7 @@ pub fn router(state: AppState) -> Router {
         // Each area mounts its own routes (pages/<area>.rs).
         .merge(pages::contacts::routes())
         .merge(pages::forms::routes())
+        .merge(pages::forms::settings_routes())
         .merge(pages::board::routes())
         .merge(pages::imports::routes())
         .merge(pages::jobs::routes())

@@ -7,9 +7,9 @@ use crate::auth::ApiAuth;
 use crate::intake::{RawForm, form_json, validate_form};
 use crate::state::AppState;
 use af_core::{AppointmentId, ContactId, FormId};
+use af_db::DbError;
 use af_db::appointments::{self, Appointment};
 use af_db::forms::{self, Submission};
-use af_db::DbError;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -41,7 +41,11 @@ fn not_found_or(e: DbError) -> ApiError {
     match e {
         DbError::NotFound("form") => ApiError::NotFound,
         DbError::NotFound(what) => ApiError::field(
-            if what.starts_with("stage") { "stage_id" } else { "pipeline_id" },
+            if what.starts_with("stage") {
+                "stage_id"
+            } else {
+                "pipeline_id"
+            },
             format!("no such {what} in this workspace"),
         ),
         e => e.into(),
@@ -74,7 +78,11 @@ async fn create_form(
         .await
         .map_err(not_found_or)?;
     tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(form_json(&form, &st.config.base_url))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(form_json(&form, &st.config.base_url)),
+    )
+        .into_response())
 }
 
 /// `GET /api/v1/forms/{id}`
@@ -103,9 +111,16 @@ async fn update_form(
         .ok_or(ApiError::NotFound)?;
     let input = validate_form(&raw).map_err(ApiError::Invalid)?;
     let mut tx = st.db.begin().await?;
-    let form = forms::update_form(&mut tx, auth.workspace.id, id, &input, &auth.actor(), st.now())
-        .await
-        .map_err(not_found_or)?;
+    let form = forms::update_form(
+        &mut tx,
+        auth.workspace.id,
+        id,
+        &input,
+        &auth.actor(),
+        st.now(),
+    )
+    .await
+    .map_err(not_found_or)?;
     tx.commit().await?;
     Ok(Json(form_json(&form, &st.config.base_url)))
 }
@@ -182,10 +197,16 @@ async fn list_appointments(
     auth: ApiAuth,
     Query(q): Query<LimitQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let contact = match q.contact_id.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-        Some(c) => Some(c.parse::<ContactId>().map_err(|_| {
-            ApiError::field("contact_id", "contact_id must be a contact id")
-        })?),
+    let contact = match q
+        .contact_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        Some(c) => Some(
+            c.parse::<ContactId>()
+                .map_err(|_| ApiError::field("contact_id", "contact_id must be a contact id"))?,
+        ),
         None => None,
     };
     let rows =

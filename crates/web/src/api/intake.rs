@@ -103,18 +103,18 @@ pub async fn preflight() -> Response {
 }
 
 /// The key presented in `Authorization: Bearer`, `X-Api-Key` or `?key=`.
-fn presented_key<'a>(headers: &'a HeaderMap, query: &'a HashMap<String, String>) -> Option<&'a str> {
-    crate::auth::presented_api_key(headers).or_else(|| {
-        query
-            .get("key")
-            .map(|k| k.trim())
-            .filter(|k| !k.is_empty())
-    })
+fn presented_key<'a>(
+    headers: &'a HeaderMap,
+    query: &'a HashMap<String, String>,
+) -> Option<&'a str> {
+    crate::auth::presented_api_key(headers)
+        .or_else(|| query.get("key").map(|k| k.trim()).filter(|k| !k.is_empty()))
 }
 
 /// The active key (full or intake scope) and its workspace.
 async fn key_workspace(st: &AppState, key: &str) -> Result<Option<(ApiKey, Workspace)>, DbError> {
-    let Some(k) = af_db::api_keys::find_active_api_key_by_hash(&st.db, &crypto::sha256_hex(key)).await?
+    let Some(k) =
+        af_db::api_keys::find_active_api_key_by_hash(&st.db, &crypto::sha256_hex(key)).await?
     else {
         return Ok(None);
     };
@@ -129,16 +129,19 @@ async fn key_workspace(st: &AppState, key: &str) -> Result<Option<(ApiKey, Works
 
 /// A PAUTA field as text: strings as given, numbers (a phone sent as a
 /// number) as their digits; anything else is refused.
-fn pauta_text(body: &serde_json::Map<String, Value>, key: &str) -> Result<Option<String>, Response> {
+fn pauta_text(
+    body: &serde_json::Map<String, Value>,
+    key: &str,
+) -> Result<Option<String>, Box<Response>> {
     match body.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
         Some(Value::Number(n)) => Ok(Some(n.to_string())),
-        Some(_) => Err(fail_field(
+        Some(_) => Err(Box::new(fail_field(
             StatusCode::UNPROCESSABLE_ENTITY,
             key,
             "must be text",
-        )),
+        ))),
     }
 }
 
@@ -205,7 +208,7 @@ async fn create_lead(
     ] {
         match pauta_text(&obj, k) {
             Ok(v) => *slot = v.map(|s| s.chars().take(2000).collect()),
-            Err(res) => return res,
+            Err(res) => return *res,
         }
     }
     let mut defs = match custom_fields::list_fields(&st.db, ws.id).await {
@@ -219,9 +222,14 @@ async fn create_lead(
         if !defs.iter().any(|d| d.key == "servicio") {
             let made = async {
                 let mut tx = st.db.begin().await?;
-                let def =
-                    custom_fields::ensure_text_field(&mut tx, ws.id, "servicio", "Servicio", st.now())
-                        .await?;
+                let def = custom_fields::ensure_text_field(
+                    &mut tx,
+                    ws.id,
+                    "servicio",
+                    "Servicio",
+                    st.now(),
+                )
+                .await?;
                 tx.commit().await?;
                 Ok::<_, DbError>(def)
             };
@@ -230,7 +238,8 @@ async fn create_lead(
                 Err(e) => return internal(e),
             }
         }
-        raw.custom.insert("servicio".into(), Value::String(s.clone()));
+        raw.custom
+            .insert("servicio".into(), Value::String(s.clone()));
     }
     let input = match validate_contact(&ws, &defs, &raw) {
         Ok(i) => i,
@@ -253,11 +262,13 @@ async fn create_lead(
             return fail_field(StatusCode::UNPROCESSABLE_ENTITY, &field, &msg);
         }
     };
-    let data: serde_json::Map<String, Value> = ["nombre", "email", "telefono", "empresa", "servicio", "fuente"]
-        .iter()
-        .filter_map(|k| obj.get(*k).map(|v| (k.to_string(), v.clone())))
-        .filter(|(_, v)| v.is_string() || v.is_number())
-        .collect();
+    let data: serde_json::Map<String, Value> = [
+        "nombre", "email", "telefono", "empresa", "servicio", "fuente",
+    ]
+    .iter()
+    .filter_map(|k| obj.get(*k).map(|v| (k.to_string(), v.clone())))
+    .filter(|(_, v)| v.is_string() || v.is_number())
+    .collect();
     let lead = Lead {
         form: None,
         channel: "api_lead",
@@ -314,33 +325,33 @@ fn presented_signature(headers: &HeaderMap) -> Option<&str> {
 
 /// The secret a workspace's deliveries are checked with: its own, else the
 /// server default, else none (unsigned deliveries accepted).
-async fn workspace_secret(st: &AppState, ws: &Workspace) -> Result<Option<String>, Response> {
+async fn workspace_secret(st: &AppState, ws: &Workspace) -> Result<Option<String>, Box<Response>> {
     match inbound_webhooks::find_calcom_secret(&st.db, ws.id).await {
         Ok(Some(sealed)) => match st.secret.open(&sealed) {
             Ok(s) => Ok(Some(s)),
-            Err(e) => Err(internal(e)),
+            Err(e) => Err(Box::new(internal(e))),
         },
         Ok(None) => Ok(st.config.calcom_webhook_secret.clone()),
-        Err(e) => Err(internal(e)),
+        Err(e) => Err(Box::new(internal(e))),
     }
 }
 
 /// Checks the signature when the workspace has a secret: `Ok(signed)`, or
 /// the 401 to answer (and nothing is stored).
-fn verify(secret: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Result<bool, Response> {
+fn verify(secret: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Result<bool, Box<Response>> {
     let Some(secret) = secret else {
         return Ok(false);
     };
     match presented_signature(headers) {
         Some(sig) if signature_matches(secret, body, sig) => Ok(true),
-        Some(_) => Err(fail(
+        Some(_) => Err(Box::new(fail(
             StatusCode::UNAUTHORIZED,
             "X-Cal-Signature-256: signature does not match",
-        )),
-        None => Err(fail(
+        ))),
+        None => Err(Box::new(fail(
             StatusCode::UNAUTHORIZED,
             "X-Cal-Signature-256: missing (set the webhook secret in Cal.com)",
-        )),
+        ))),
     }
 }
 
@@ -361,11 +372,11 @@ async fn calcom_workspace_webhook(
     };
     let secret = match workspace_secret(&st, &ws).await {
         Ok(s) => s,
-        Err(res) => return res,
+        Err(res) => return *res,
     };
     let signed = match verify(secret.as_deref(), &headers, &bytes) {
         Ok(s) => s,
-        Err(res) => return res,
+        Err(res) => return *res,
     };
     handle_calcom(&st, &ws, &bytes, signed).await
 }
@@ -389,11 +400,11 @@ async fn calcom_webhook(
         };
         let secret = match workspace_secret(&st, &ws).await {
             Ok(s) => s,
-            Err(res) => return res,
+            Err(res) => return *res,
         };
         let signed = match verify(secret.as_deref(), &headers, &bytes) {
             Ok(s) => s,
-            Err(res) => return res,
+            Err(res) => return *res,
         };
         return handle_calcom(&st, &ws, &bytes, signed).await;
     }
@@ -414,7 +425,10 @@ async fn calcom_webhook(
         if signature_matches(&secret, &bytes, sig) {
             return match af_db::workspaces::find_workspace(&st.db, ws_id).await {
                 Ok(Some(ws)) => handle_calcom(&st, &ws, &bytes, true).await,
-                Ok(None) => fail(StatusCode::UNAUTHORIZED, "X-Cal-Signature-256: no workspace"),
+                Ok(None) => fail(
+                    StatusCode::UNAUTHORIZED,
+                    "X-Cal-Signature-256: no workspace",
+                ),
                 Err(e) => internal(e),
             };
         }
@@ -522,13 +536,22 @@ pub async fn process_calcom(
         },
     };
     let Some((status, kind)) = trigger_effect(d.event) else {
-        inbound_webhooks::finish_delivery(&mut tx, ws.id, id, "ignored", Some("trigger not handled"), now).await?;
+        inbound_webhooks::finish_delivery(
+            &mut tx,
+            ws.id,
+            id,
+            "ignored",
+            Some("trigger not handled"),
+            now,
+        )
+        .await?;
         tx.commit().await?;
         return Ok(json!({ "ok": true, "result": "ignored", "trigger": d.event }));
     };
     let payload = body.get("payload").cloned().unwrap_or(Value::Null);
     let actor = intake::public_actor("calcom");
-    let Some(contact) = find_or_create_contact(&mut tx, st, ws, body, &payload, &actor).await? else {
+    let Some(contact) = find_or_create_contact(&mut tx, st, ws, body, &payload, &actor).await?
+    else {
         inbound_webhooks::finish_delivery(
             &mut tx,
             ws.id,
@@ -563,7 +586,9 @@ pub async fn process_calcom(
         let detail = format!("appointment already {}", a.status);
         inbound_webhooks::finish_delivery(&mut tx, ws.id, id, "stale", Some(&detail), now).await?;
         tx.commit().await?;
-        return Ok(json!({ "ok": true, "result": "stale", "appointment_id": a.id, "status": a.status }));
+        return Ok(
+            json!({ "ok": true, "result": "stale", "appointment_id": a.id, "status": a.status }),
+        );
     }
     let moved = if matches!(status, "booked" | "rescheduled") {
         move_to_booked(&mut tx, ws, contact, &actor, now).await?
@@ -703,8 +728,20 @@ async fn move_to_booked(
         if booked.id == deal.stage_id {
             return Ok(Some((deal.id, None)));
         }
-        let moved = deals::move_deal(tx, ws.id, deal.id, booked.id, Default::default(), actor, now).await?;
-        return Ok(Some((deal.id, Some(af_db::live::LiveEvent::moved(ws.id, &moved)))));
+        let moved = deals::move_deal(
+            tx,
+            ws.id,
+            deal.id,
+            booked.id,
+            Default::default(),
+            actor,
+            now,
+        )
+        .await?;
+        return Ok(Some((
+            deal.id,
+            Some(af_db::live::LiveEvent::moved(ws.id, &moved)),
+        )));
     }
     let pipeline = pipelines::default_pipeline_tx(tx, ws.id).await?;
     let booked = pipelines::booked_stage_tx(tx, ws.id, pipeline).await?;
@@ -729,5 +766,8 @@ async fn move_to_booked(
         now,
     )
     .await?;
-    Ok(Some((deal.id, Some(af_db::live::LiveEvent::created(ws.id, &deal)))))
+    Ok(Some((
+        deal.id,
+        Some(af_db::live::LiveEvent::created(ws.id, &deal)),
+    )))
 }

@@ -11,8 +11,8 @@ use crate::auth::{ClientIp, CurrentUser, set_flash};
 use crate::error::{AppError, AppResult};
 use crate::i18n::forms::FormsTr;
 use crate::intake::{
-    self, CONSENT, FieldSpec, HONEYPOT, Lead, MAX_PUBLIC_BODY, RawForm, Styling, TOKEN,
-    SubmitTexts, ValidSubmission,
+    self, CONSENT, FieldSpec, HONEYPOT, Lead, MAX_PUBLIC_BODY, RawForm, Styling, SubmitTexts,
+    TOKEN, ValidSubmission,
 };
 use crate::state::{AppState, RequestLocale};
 use af_core::{FormId, Locale, Role};
@@ -108,7 +108,10 @@ async fn embed_js() -> Response {
 // ------------------------------------------------------------ public form
 
 /// An active form and its workspace, from the public id.
-async fn public_form(st: &AppState, raw: &str) -> Result<Option<(Form, Workspace)>, af_db::DbError> {
+async fn public_form(
+    st: &AppState,
+    raw: &str,
+) -> Result<Option<(Form, Workspace)>, af_db::DbError> {
     let Ok(id) = raw.parse::<Uuid>() else {
         return Ok(None);
     };
@@ -258,7 +261,10 @@ async fn form_schema(
     };
     let t = FormsTr::get(locale);
     let Some((form, ws)) = found else {
-        return fail(StatusCode::NOT_FOUND, format!("form: {}", t.form_unavailable));
+        return fail(
+            StatusCode::NOT_FOUND,
+            format!("form: {}", t.form_unavailable),
+        );
     };
     let styling = intake::styling_of(&form);
     let fields: Vec<serde_json::Value> = intake::fields_of(&form)
@@ -351,14 +357,22 @@ async fn submit_form(
     let internal = |e: af_db::DbError| {
         tracing::error!(error = %e, "form submission failed");
         if json {
-            fail(StatusCode::INTERNAL_SERVER_ERROR, "internal error; it has been logged")
+            fail(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error; it has been logged",
+            )
         } else {
             AppError::Internal(e.into()).into_response()
         }
     };
     let (form, ws) = match public_form(&st, &id).await {
         Ok(Some(found)) => found,
-        Ok(None) if json => return fail(StatusCode::NOT_FOUND, format!("form: {}", t.form_unavailable)),
+        Ok(None) if json => {
+            return fail(
+                StatusCode::NOT_FOUND,
+                format!("form: {}", t.form_unavailable),
+            );
+        }
         Ok(None) => return AppError::NotFound.into_response(),
         Err(e) => return internal(e),
     };
@@ -370,7 +384,10 @@ async fn submit_form(
     match intake::rate_limit(&st, &buckets).await {
         Ok(Ok(())) => {}
         Ok(Err(retry)) if json => {
-            let mut res = fail(StatusCode::TOO_MANY_REQUESTS, "too many submissions; try again later");
+            let mut res = fail(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too many submissions; try again later",
+            );
             if let Ok(v) = HeaderValue::from_str(&retry.to_string()) {
                 res.headers_mut().insert(header::RETRY_AFTER, v);
             }
@@ -385,12 +402,10 @@ async fn submit_form(
         Err(e) => return internal(e),
     }
     let Some(bytes) = intake::read_body(body, MAX_PUBLIC_BODY).await else {
-        return cors(
-            fail(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("body: larger than {MAX_PUBLIC_BODY} bytes"),
-            ),
-        );
+        return cors(fail(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("body: larger than {MAX_PUBLIC_BODY} bytes"),
+        ));
     };
     let is_json_body = headers
         .get(header::CONTENT_TYPE)
@@ -399,8 +414,9 @@ async fn submit_form(
     let values: Vec<(String, String)> = if is_json_body {
         match serde_json::from_slice::<serde_json::Value>(&bytes)
             .map_err(|_| "body: not valid JSON")
-            .and_then(|v| intake::values_from_json(v).map_err(|_| "body: must be an object of text values"))
-        {
+            .and_then(|v| {
+                intake::values_from_json(v).map_err(|_| "body: must be an object of text values")
+            }) {
             Ok(v) => v,
             Err(m) => return fail(StatusCode::BAD_REQUEST, m),
         }
@@ -429,7 +445,13 @@ async fn submit_form(
     };
     if !trusted
         && !get(TOKEN).is_some_and(|tok| {
-            intake::fill_token_ok(&st.secret, form.id, tok, st.now(), st.config.form_min_fill_secs)
+            intake::fill_token_ok(
+                &st.secret,
+                form.id,
+                tok,
+                st.now(),
+                st.config.form_min_fill_secs,
+            )
         })
     {
         tracing::info!(form.id = %form.id, "fill-time token missing, bad or too fresh; submission dropped");
@@ -516,7 +538,10 @@ struct ListTemplate {
 }
 
 /// `GET /forms`
-async fn list_forms_page(State(st): State<AppState>, cu: CurrentUser) -> AppResult<impl IntoResponse> {
+async fn list_forms_page(
+    State(st): State<AppState>,
+    cu: CurrentUser,
+) -> AppResult<impl IntoResponse> {
     let rows = forms::list_forms(&st.db, cu.workspace.id)
         .await?
         .into_iter()
@@ -567,7 +592,11 @@ struct EditTemplate {
     js: String,
 }
 
-async fn stage_choices(st: &AppState, cu: &CurrentUser, selected: Option<Uuid>) -> AppResult<Vec<StageChoice>> {
+async fn stage_choices(
+    st: &AppState,
+    cu: &CurrentUser,
+    selected: Option<Uuid>,
+) -> AppResult<Vec<StageChoice>> {
     let pipelines = af_db::pipelines::list_pipelines(&st.db, cu.workspace.id).await?;
     let mut out = Vec::new();
     for p in pipelines {
@@ -660,7 +689,10 @@ async fn edit_page(
 }
 
 /// `GET /forms/new`
-async fn new_form_page(State(st): State<AppState>, cu: CurrentUser) -> AppResult<impl IntoResponse> {
+async fn new_form_page(
+    State(st): State<AppState>,
+    cu: CurrentUser,
+) -> AppResult<impl IntoResponse> {
     cu.require(Role::Admin)?;
     edit_page(&st, &cu, None, None, vec![]).await
 }
@@ -690,7 +722,9 @@ fn raw_from_post(post: &[(String, String)]) -> Result<RawForm, String> {
             text_color: get("text_color").unwrap_or_default(),
             background_color: get("background_color").unwrap_or_default(),
             font: get("font").unwrap_or_default(),
-            radius: get("radius").and_then(|r| r.trim().parse().ok()).unwrap_or(255),
+            radius: get("radius")
+                .and_then(|r| r.trim().parse().ok())
+                .unwrap_or(255),
             button_text: opt("button_text"),
             button_text_en: opt("button_text_en"),
         }),
@@ -719,7 +753,9 @@ async fn save(
     let raw = match raw_from_post(&post) {
         Ok(r) => r,
         Err(m) => {
-            let mut res = edit_page(st, cu, existing.as_ref(), None, vec![m]).await?.into_response();
+            let mut res = edit_page(st, cu, existing.as_ref(), None, vec![m])
+                .await?
+                .into_response();
             *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             return Ok(res);
         }
@@ -737,7 +773,17 @@ async fn save(
     };
     let mut tx = st.db.begin().await?;
     let saved = match &existing {
-        Some(f) => forms::update_form(&mut tx, cu.workspace.id, f.id, &input, &cu.actor(), st.now()).await,
+        Some(f) => {
+            forms::update_form(
+                &mut tx,
+                cu.workspace.id,
+                f.id,
+                &input,
+                &cu.actor(),
+                st.now(),
+            )
+            .await
+        }
         None => forms::insert_form(&mut tx, cu.workspace.id, &input, &cu.actor(), st.now()).await,
     };
     let form = match saved {
@@ -851,4 +897,241 @@ async fn submissions_page(
         name: form.name,
         shell: Shell::new(&cu, Area::Forms).await?,
     })
+}
+
+// ------------------------------------------------------- Settings → Intake
+
+/// The Settings tab of lead intake: intake keys, the ready-to-paste
+/// snippets (embed, lead API cURL, Cal.com URL), the workspace's Cal.com
+/// secret and the received deliveries (failed or unmatched ones can be
+/// replayed).
+pub fn settings_routes() -> Router<AppState> {
+    Router::new()
+        .route("/settings/intake", get(intake_settings))
+        .route("/settings/intake/keys", post(create_intake_key))
+        .route("/settings/intake/calcom-secret", post(set_calcom_secret))
+        .route(
+            "/settings/intake/deliveries/{id}/replay",
+            post(replay_delivery),
+        )
+}
+
+pub struct IntakeKeyRow {
+    pub id: String,
+    pub name: String,
+    pub prefix: String,
+    pub created: String,
+    pub revoked: bool,
+}
+
+pub struct DeliveryRow {
+    pub id: String,
+    pub received: String,
+    pub event: String,
+    pub result: String,
+    pub detail: String,
+    pub signed: bool,
+    pub replayable: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "settings/intake.html")]
+struct IntakeTemplate {
+    shell: Shell,
+    ft: &'static FormsTr,
+    keys: Vec<IntakeKeyRow>,
+    new_key: Option<String>,
+    embed: String,
+    curl: String,
+    calcom_url: String,
+    calcom_shared_url: String,
+    has_secret: bool,
+    deliveries: Vec<DeliveryRow>,
+}
+
+const NEW_INTAKE_KEY: &str = "new_intake_key";
+
+/// `GET /settings/intake` (admins).
+async fn intake_settings(
+    State(st): State<AppState>,
+    cu: CurrentUser,
+) -> AppResult<impl IntoResponse> {
+    cu.require(Role::Admin)?;
+    let tz = &cu.workspace.time_zone;
+    let new_key = cu.session.remove::<String>(NEW_INTAKE_KEY).await?;
+    let keys = af_db::api_keys::list_api_keys(&st.db, cu.workspace.id)
+        .await?
+        .into_iter()
+        .filter(|k| k.scope() == af_db::api_keys::KeyScope::Intake)
+        .map(|k| IntakeKeyRow {
+            id: k.id.to_string(),
+            created: super::fmt_time(k.created_at, tz),
+            revoked: k.revoked_at.is_some(),
+            name: k.name,
+            prefix: k.prefix,
+        })
+        .collect();
+    let first_form = forms::list_forms(&st.db, cu.workspace.id)
+        .await?
+        .into_iter()
+        .next()
+        .map(|(f, _)| f.id.to_string())
+        .unwrap_or_else(|| "FORM_ID".into());
+    let shown_key = new_key.clone().unwrap_or_else(|| "INTAKE_KEY".into());
+    let curl = format!(
+        "curl -X POST {}/api/lead \\\n  -H \"Content-Type: application/json\" \\\n  -H \"X-Api-Key: {shown_key}\" \\\n  -d '{{\"nombre\": \"Ana Test\", \"email\": \"ana.test@example.com\", \"telefono\": \"8112345678\", \"empresa\": \"Demo SA\", \"servicio\": \"Consultoría IA\", \"fuente\": \"Landing 1\"}}'",
+        st.config.base_url
+    );
+    let deliveries = af_db::inbound_webhooks::list_deliveries(&st.db, cu.workspace.id, 50)
+        .await?
+        .into_iter()
+        .map(|d| DeliveryRow {
+            id: d.id.to_string(),
+            received: super::fmt_time(d.received_at, tz),
+            replayable: matches!(d.result.as_str(), "failed" | "unmatched"),
+            event: d.event,
+            result: d.result,
+            detail: d.detail.unwrap_or_default(),
+            signed: d.signature_ok,
+        })
+        .collect();
+    Ok(IntakeTemplate {
+        ft: FormsTr::get(cu.locale()),
+        keys,
+        new_key,
+        embed: format!(
+            "<script src=\"{}/embed.js\" async></script>\n<div data-af-form=\"{first_form}\"></div>",
+            st.config.base_url
+        ),
+        curl,
+        calcom_url: st.link(&format!("/webhooks/calcom/{}", cu.workspace.slug)),
+        calcom_shared_url: st.link("/api/calcom?key=INTAKE_KEY"),
+        has_secret: af_db::inbound_webhooks::find_calcom_secret(&st.db, cu.workspace.id)
+            .await?
+            .is_some(),
+        deliveries,
+        shell: Shell::new(&cu, Area::Settings).await?,
+    })
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct NameForm {
+    name: String,
+}
+
+/// `POST /settings/intake/keys`: an intake key, shown once.
+async fn create_intake_key(
+    State(st): State<AppState>,
+    cu: CurrentUser,
+    ClientIp(ip): ClientIp,
+    axum::Form(f): axum::Form<NameForm>,
+) -> AppResult<Response> {
+    cu.require(Role::Admin)?;
+    let name = af_core::validate::name(&f.name, 80).unwrap_or_else(|_| "landing".into());
+    let key = af_core::crypto::new_api_key();
+    let now = st.now();
+    let mut tx = st.db.begin().await?;
+    let id = af_db::api_keys::insert_api_key(
+        &mut tx,
+        cu.workspace.id,
+        &name,
+        &key.prefix,
+        &key.hash,
+        af_db::api_keys::KeyScope::Intake,
+        Some(cu.user.id),
+        now,
+    )
+    .await?;
+    super::settings::audit(
+        &mut tx,
+        &cu,
+        &ip,
+        "api_key.created",
+        ("api_key", id.to_string()),
+        serde_json::json!({ "name": name, "prefix": key.prefix, "scope": "intake" }),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    cu.session.insert(NEW_INTAKE_KEY, key.key).await?;
+    Ok(Redirect::to("/settings/intake").into_response())
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct SecretForm {
+    secret: String,
+}
+
+/// `POST /settings/intake/calcom-secret`: sets (sealed) or clears the
+/// workspace's Cal.com secret.
+async fn set_calcom_secret(
+    State(st): State<AppState>,
+    cu: CurrentUser,
+    ClientIp(ip): ClientIp,
+    axum::Form(f): axum::Form<SecretForm>,
+) -> AppResult<Response> {
+    cu.require(Role::Admin)?;
+    let secret = f.secret.trim();
+    if secret.len() > 500 {
+        return Err(AppError::BadRequest("secret: too long".into()));
+    }
+    let sealed = (!secret.is_empty()).then(|| st.secret.seal(secret));
+    let now = st.now();
+    let mut tx = st.db.begin().await?;
+    af_db::inbound_webhooks::set_calcom_secret(&mut tx, cu.workspace.id, sealed.as_deref(), now)
+        .await?;
+    super::settings::audit(
+        &mut tx,
+        &cu,
+        &ip,
+        "calcom_secret.updated",
+        ("workspace", cu.workspace.id.to_string()),
+        serde_json::json!({ "set": sealed.is_some() }),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    set_flash(
+        &cu.session,
+        true,
+        FormsTr::get(cu.locale()).calcom_secret_saved,
+    )
+    .await?;
+    Ok(Redirect::to("/settings/intake").into_response())
+}
+
+/// `POST /settings/intake/deliveries/{id}/replay`: runs a failed or
+/// unmatched delivery again (the lead may exist by now).
+async fn replay_delivery(
+    State(st): State<AppState>,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    cu.require(Role::Admin)?;
+    let id: af_core::InboundWebhookId = id
+        .parse::<Uuid>()
+        .map(af_core::InboundWebhookId)
+        .map_err(|_| AppError::NotFound)?;
+    let d = af_db::inbound_webhooks::find_delivery(&st.db, cu.workspace.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !matches!(d.result.as_str(), "failed" | "unmatched") {
+        return Err(AppError::BadRequest(
+            "only failed or unmatched deliveries are replayed".into(),
+        ));
+    }
+    let body: serde_json::Value = serde_json::from_str(&d.body).unwrap_or_default();
+    let delivery = af_db::inbound_webhooks::NewDelivery {
+        source: &d.source,
+        event: &d.event,
+        external_id: d.external_id.as_deref(),
+        dedupe_key: &d.dedupe_key,
+        body: &d.body,
+        signature_ok: d.signature_ok,
+    };
+    crate::api::intake::process_calcom(&st, &cu.workspace, &delivery, &body, Some(d.id)).await?;
+    set_flash(&cu.session, true, FormsTr::get(cu.locale()).replayed).await?;
+    Ok(Redirect::to("/settings/intake").into_response())
 }
