@@ -1580,3 +1580,57 @@ async fn settings_show_snippets_manage_keys_and_secret_and_replay_unmatched_deli
     );
     assert_eq!(events(&app, &a, "appointment.booked").await.len(), 1);
 }
+
+#[tokio::test]
+async fn redirect_urls_and_concurrent_leads_get_distinct_numbers() {
+    let app = TestApp::spawn().await;
+    let a = tenant(&app, "alpha").await;
+    let mut def = contract_form(&a.stage_id.to_string());
+    def["redirect_url"] = json!("https://example.com/gracias?x=1");
+    let form = create_form(&app, &a, def).await;
+    let id = form["id"].as_str().expect("id").to_string();
+    let token = fresh_token(&app, &id).await;
+    let (s, body) = post_form(
+        &app,
+        &id,
+        &[
+            ("_t", &token),
+            ("name", "Redirigida"),
+            ("email", "redir@example.com"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+    assert!(
+        body.contains("http-equiv=\"refresh\" content=\"0;url=https://example.com/gracias?x=1\""),
+        "{body}"
+    );
+    let token = fresh_token(&app, &id).await;
+    let (s, v) = post_json(
+        &app,
+        &format!("/f/{id}"),
+        None,
+        &json!({"_t": token, "name": "Json", "email": "redir2@example.com"}).to_string(),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["redirect_url"], "https://example.com/gracias?x=1");
+
+    let results = futures::future::join_all((0..6).map(|i| {
+        let body = format!(r#"{{"nombre": "Lead {i}", "email": "conc{i}@example.com"}}"#);
+        let app = &app;
+        let key = a.api_key.clone();
+        async move { post_json(app, "/api/lead", Some(&key), &body).await }
+    }))
+    .await;
+    let mut numbers: Vec<i64> = results
+        .iter()
+        .map(|(s, v)| {
+            assert_eq!(*s, 201, "{v}");
+            v["lead_id"].as_i64().expect("number")
+        })
+        .collect();
+    numbers.sort_unstable();
+    numbers.dedup();
+    assert_eq!(numbers.len(), 6, "{numbers:?}");
+}

@@ -187,6 +187,10 @@ struct HostedTemplate {
     attribution: Vec<(String, String)>,
     errors: Vec<String>,
     done: Option<String>,
+    /// After a success with a redirect URL: where the page sends the
+    /// visitor (a meta refresh, since the page's CSP `form-action 'self'`
+    /// would block a redirect answer to a form post).
+    redirect: Option<String>,
 }
 
 fn hosted(
@@ -222,6 +226,7 @@ fn hosted(
         attribution,
         errors: errors.values().cloned().collect(),
         done: None,
+        redirect: None,
     }
 }
 
@@ -332,11 +337,9 @@ fn success(st: &AppState, form: &Form, locale: Locale, json: bool) -> Response {
             serde_json::json!({ "ok": true, "message": message, "redirect_url": form.redirect_url }),
         );
     }
-    if let Some(url) = &form.redirect_url {
-        return Redirect::to(url).into_response();
-    }
     let mut page = hosted(st, form, locale, &HashMap::new(), &HashMap::new());
     page.done = Some(message);
+    page.redirect = form.redirect_url.clone();
     page.into_response()
 }
 
