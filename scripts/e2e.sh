@@ -8,13 +8,14 @@
 # SQLite file in a temporary folder. Set AF_E2E_DATABASE_URL to run against
 # another database instead, e.g. an EMPTY PostgreSQL database:
 #   AF_E2E_DATABASE_URL=postgres://postgres@127.0.0.1/af_e2e scripts/e2e.sh
+# AF_E2E_BIN picks another binary (e.g. target/debug/agencyflow).
 # The dashboard screenshot lands in e2e/artifacts/.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-BIN="$ROOT/target/release/agencyflow"
+BIN="${AF_E2E_BIN:-$ROOT/target/release/agencyflow}"
 CHROMIUM=/usr/bin/chromium
 READY_TIMEOUT_S="${AF_E2E_READY_TIMEOUT:-60}"
 

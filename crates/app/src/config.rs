@@ -17,6 +17,7 @@ pub struct FileConfig {
     pub secret_key: Option<String>,
     pub data_dir: Option<PathBuf>,
     pub trust_proxy: Option<bool>,
+    pub calcom_webhook_secret: Option<String>,
 }
 
 /// Resolved settings.
@@ -29,6 +30,8 @@ pub struct Settings {
     pub trust_proxy: bool,
     /// `BOOKING_URL`: the booking link merged into messages.
     pub booking_url: Option<String>,
+    /// Default Cal.com webhook secret (`CALCOM_WEBHOOK_SECRET`).
+    pub calcom_webhook_secret: Option<String>,
 }
 
 impl Settings {
@@ -50,6 +53,10 @@ impl std::fmt::Debug for Settings {
             .field("base_url", &self.base_url)
             .field("secret_key", &self.secret_key)
             .field("data_dir", &self.data_dir)
+            .field(
+                "calcom_webhook_secret",
+                &self.calcom_webhook_secret.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }
@@ -179,6 +186,10 @@ pub fn resolve(
     };
     let data_dir = data_dir(file, &database_url);
     let secret_key = secret_key(file, &data_dir)?;
+    let calcom_webhook_secret = env("CALCOM_WEBHOOK_SECRET")
+        .or_else(|| file.calcom_webhook_secret.clone())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
     Ok(Settings {
         database_url,
         bind,
@@ -187,6 +198,7 @@ pub fn resolve(
         data_dir,
         trust_proxy,
         booking_url,
+        calcom_webhook_secret,
     })
 }
 

@@ -99,4 +99,12 @@ id_type!(
     AlertId,
     /// A reusable message template.
     TemplateId,
+    /// A lead-capture form.
+    FormId,
+    /// An accepted lead: a form submission or a PAUTA `/api/lead` call.
+    SubmissionId,
+    /// An appointment (booked through Cal.com or a calendar).
+    AppointmentId,
+    /// A stored inbound webhook delivery.
+    InboundWebhookId,
 );

@@ -137,6 +137,33 @@ pub async fn insert_field(
     Ok(id)
 }
 
+/// The text field `key`, created (labelled `label`) when the workspace has
+/// none: intake channels that carry a known extra value (the PAUTA
+/// `servicio`) keep it in a real field. Safe against a concurrent creation.
+pub async fn ensure_text_field(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    key: &str,
+    label: &str,
+    now: Ts,
+) -> DbResult<FieldDef> {
+    with_tx!(tx, c => {
+        let position: i32 = sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM custom_fields WHERE workspace_id = $1")
+            .bind(ws.0).fetch_one(&mut *c).await?;
+        sqlx::query(
+            "INSERT INTO custom_fields (id, workspace_id, key, label, kind, options, position, created_at)
+             VALUES ($1, $2, $3, $4, 'text', '[]', $5, $6)
+             ON CONFLICT (workspace_id, key) DO NOTHING",
+        )
+        .bind(Uuid::now_v7()).bind(ws.0).bind(key).bind(label).bind(position).bind(now)
+        .execute(&mut *c).await?;
+        sqlx::query_as::<_, FieldDef>(
+            "SELECT id, key, label, kind, options, position FROM custom_fields WHERE workspace_id = $1 AND key = $2",
+        )
+        .bind(ws.0).bind(key).fetch_one(&mut *c).await.map_err(crate::DbError::from)
+    })
+}
+
 /// Deletes a definition of this workspace; false when there is none.
 pub async fn delete_field(tx: &mut Tx, ws: WorkspaceId, id: FieldId) -> DbResult<bool> {
     Ok(with_tx!(tx, c => {

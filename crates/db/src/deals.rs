@@ -480,3 +480,25 @@ pub async fn card_tags(
     }
     Ok(out)
 }
+
+/// The contact's most recently updated deal in an open stage, optionally
+/// only in `pipeline` (intake reuses it instead of adding a twin deal).
+pub async fn find_open_deal_tx(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    contact: ContactId,
+    pipeline: Option<PipelineId>,
+) -> DbResult<Option<Deal>> {
+    Ok(with_tx!(tx, c => {
+        sqlx::query_as::<_, Deal>(
+            "SELECT d.id, d.pipeline_id, d.stage_id, d.contact_id, d.title, d.value_minor, d.currency, d.owner_id,
+                    d.position, d.stage_entered_at, d.created_at, d.updated_at
+             FROM deals d JOIN stages s ON s.id = d.stage_id
+             WHERE d.workspace_id = $1 AND d.contact_id = $2 AND s.kind = 'open'
+               AND ($3 IS NULL OR d.pipeline_id = $3)
+             ORDER BY d.updated_at DESC, d.id DESC LIMIT 1",
+        )
+        .bind(ws.0).bind(contact.0).bind(pipeline.map(|p| p.0))
+        .fetch_optional(&mut *c).await?
+    }))
+}

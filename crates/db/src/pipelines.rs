@@ -177,6 +177,21 @@ pub async fn first_stage_tx(tx: &mut Tx, ws: WorkspaceId, pipeline: PipelineId) 
     .ok_or(DbError::NotFound("stage"))
 }
 
+/// The pipeline's "booked" stage, if it has one (bookings move deals there).
+pub async fn booked_stage_tx(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    pipeline: PipelineId,
+) -> DbResult<Option<Stage>> {
+    Ok(with_tx!(tx, c => {
+        sqlx::query_as::<_, Stage>(
+            "SELECT id, pipeline_id, name, position, kind, is_booked FROM stages
+             WHERE workspace_id = $1 AND pipeline_id = $2 AND is_booked",
+        )
+        .bind(ws.0).bind(pipeline.0).fetch_optional(&mut *c).await?
+    }))
+}
+
 /// The workspace's default pipeline id (in a transaction).
 pub async fn default_pipeline_tx(tx: &mut Tx, ws: WorkspaceId) -> DbResult<PipelineId> {
     let id: Option<Uuid> = with_tx!(tx, c => {

@@ -30,6 +30,8 @@ pub struct AssetUrls {
 struct Table {
     /// hashed name (as requested) → embedded path
     by_hashed: HashMap<String, String>,
+    /// embedded path → hashed URL
+    url_of: HashMap<String, String>,
     urls: AssetUrls,
 }
 
@@ -63,13 +65,27 @@ fn table() -> &'static Table {
             sortable: url("vendor/sortable-1.15.7.min.js"),
             app: url("js/app.js"),
         };
-        Table { by_hashed, urls }
+        Table {
+            by_hashed,
+            url_of,
+            urls,
+        }
     })
 }
 
 /// URLs for templates.
 pub fn urls() -> &'static AssetUrls {
     &table().urls
+}
+
+/// The hashed URL of any embedded asset, e.g. an area's script
+/// (`"js/forms.js"`).
+pub fn url_of(path: &str) -> String {
+    table()
+        .url_of
+        .get(path)
+        .cloned()
+        .unwrap_or_else(|| format!("/assets/missing/{path}"))
 }
 
 /// `GET /assets/{*path}`: only hashed names are served.

@@ -7,6 +7,7 @@ pub mod contact_input;
 pub mod error;
 pub mod health;
 pub mod i18n;
+pub mod intake;
 pub mod mail;
 pub mod middleware;
 pub mod pages;
@@ -61,7 +62,6 @@ pub fn router(state: AppState) -> Router {
             get(public::invite_page).post(public::accept_invite),
         )
         .route("/dashboard", get(shell::dashboard))
-        .route("/forms", get(shell::forms))
         .route("/calendars", get(shell::calendars))
         .route("/automations", get(shell::automations))
         .route("/reports", get(shell::reports))
@@ -103,6 +103,8 @@ pub fn router(state: AppState) -> Router {
         )
         // Each area mounts its own routes (pages/<area>.rs).
         .merge(pages::contacts::routes())
+        .merge(pages::forms::routes())
+        .merge(pages::forms::settings_routes())
         .merge(pages::board::routes())
         .merge(pages::imports::routes())
         .merge(pages::jobs::routes())
@@ -119,7 +121,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/api-keys/{id}", get(api::get_api_key))
         .merge(api::crm::routes())
         .merge(api::automations::routes())
+        .merge(api::forms::routes())
         .route("/api/{*rest}", axum::routing::any(api::api_not_found));
+
+    // Strangers' browsers and other systems: no session, no CSRF, every
+    // byte hostile (size-capped, rate-limited, answered in fixed shapes).
+    let intake = Router::new()
+        .merge(api::intake::routes())
+        .merge(pages::forms::public_routes());
 
     let public_assets = Router::new()
         .route("/healthz", get(health::healthz))
@@ -130,6 +139,7 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .merge(browser)
+        .merge(intake)
         .merge(api)
         .merge(public_assets)
         .fallback(|| async { error::AppError::NotFound })

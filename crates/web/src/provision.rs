@@ -175,6 +175,18 @@ pub async fn create_api_key(
     name: &str,
     now: Ts,
 ) -> anyhow::Result<CreatedKey> {
+    create_scoped_api_key(db, ws, name, KeyScope::Full, now).await
+}
+
+/// Creates a key of `scope`: `Full` for the API, `Intake` for a key that may
+/// only create leads (safe to place in a landing page).
+pub async fn create_scoped_api_key(
+    db: &Db,
+    ws: &Workspace,
+    name: &str,
+    scope: KeyScope,
+    now: Ts,
+) -> anyhow::Result<CreatedKey> {
     let name = validate::name(name, 80)
         .map_err(anyhow::Error::msg)
         .context("--name")?;
@@ -186,7 +198,7 @@ pub async fn create_api_key(
         &name,
         &key.prefix,
         &key.hash,
-        KeyScope::Full,
+        scope,
         None,
         now,
     )
@@ -196,7 +208,7 @@ pub async fn create_api_key(
         ws.id,
         "api_key.created",
         ("api_key", id.to_string()),
-        serde_json::json!({ "name": name, "prefix": key.prefix }),
+        serde_json::json!({ "name": name, "prefix": key.prefix, "scope": scope.as_str() }),
         now,
     )
     .await?;

@@ -22,6 +22,18 @@ pub struct WebConfig {
     /// `BOOKING_URL`: the link merged as `{{ booking_url }}` in messages
     /// (default: the workspace's booking page).
     pub booking_url: Option<String>,
+    /// The server's default Cal.com webhook secret (`CALCOM_WEBHOOK_SECRET`),
+    /// used for workspaces without their own. With neither, deliveries are
+    /// accepted unsigned.
+    pub calcom_webhook_secret: Option<String>,
+    /// Public intake (forms, `/api/lead` with an intake key): submissions
+    /// allowed per client IP, and per form or intake key, in each window of
+    /// [`Self::intake_window_secs`].
+    pub intake_max_per_ip: i64,
+    pub intake_max_per_form: i64,
+    pub intake_window_secs: i64,
+    /// A form submitted sooner than this after it was shown is a bot's.
+    pub form_min_fill_secs: i64,
 }
 
 impl WebConfig {
@@ -35,6 +47,11 @@ impl WebConfig {
             login_max_failures_per_ip: 30,
             login_window_minutes: 15,
             booking_url: None,
+            calcom_webhook_secret: None,
+            intake_max_per_ip: 20,
+            intake_max_per_form: 600,
+            intake_window_secs: 600,
+            form_min_fill_secs: 3,
         }
     }
 }

@@ -3,6 +3,8 @@
 
 pub mod automations;
 pub mod crm;
+pub mod forms;
+pub mod intake;
 
 use crate::auth::ApiAuth;
 use crate::state::AppState;

@@ -12,6 +12,7 @@ use af_core::Locale;
 
 pub mod board;
 pub mod contacts;
+pub mod forms;
 pub mod imports;
 pub mod jobs;
 
@@ -114,6 +115,7 @@ translations! {
     tab_members: "Miembros", "Members";
     tab_api_keys: "Claves API", "API keys";
     tab_jobs: "Trabajos", "Jobs";
+    tab_intake: "Captación", "Lead intake";
     save: "Guardar", "Save";
     create: "Crear", "Create";
     logo: "Logotipo", "Logo";

@@ -3,6 +3,7 @@
 
 pub mod board;
 pub mod contacts;
+pub mod forms;
 pub mod imports;
 pub mod jobs;
 pub mod messages;

@@ -25,7 +25,7 @@ use serde::Deserialize;
 use std::collections::HashMap;
 
 /// Records an audited action by the current user in this workspace.
-async fn audit(
+pub(crate) async fn audit(
     tx: &mut Tx,
     cu: &CurrentUser,
     ip: &str,

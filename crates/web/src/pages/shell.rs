@@ -164,9 +164,6 @@ pub async fn not_built(cu: CurrentUser, area: Area) -> AppResult<impl IntoRespon
     })
 }
 
-pub async fn forms(cu: CurrentUser) -> AppResult<impl IntoResponse> {
-    not_built(cu, Area::Forms).await
-}
 pub async fn calendars(cu: CurrentUser) -> AppResult<impl IntoResponse> {
     not_built(cu, Area::Calendars).await
 }

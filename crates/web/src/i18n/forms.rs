@@ -1,0 +1,104 @@
+//! Strings of the forms area: the form builder, submissions, the hosted
+//! form page and embed (as visitors see them), and the intake settings.
+
+crate::translations! {
+    FormsTr, FORMS_ES, FORMS_EN {
+        title: "Formularios", "Forms";
+        new_form: "Nuevo formulario", "New form";
+        no_forms: "Aún no hay formularios. Crea uno para captar leads desde tu sitio.", "No forms yet. Create one to capture leads from your site.";
+        name: "Nombre", "Name";
+        submissions: "Envíos", "Submissions";
+        status: "Estado", "Status";
+        active: "Activo", "Active";
+        inactive: "Inactivo", "Inactive";
+        edit: "Editar", "Edit";
+        view: "Ver", "View";
+        open_hosted: "Abrir página", "Open page";
+        delete: "Eliminar", "Delete";
+        delete_confirm: "¿Eliminar este formulario y sus envíos?", "Delete this form and its submissions?";
+        save: "Guardar", "Save";
+        saved: "Formulario guardado.", "Form saved.";
+        deleted: "Formulario eliminado.", "Form deleted.";
+        fields: "Campos", "Fields";
+        add_field: "Agregar campo", "Add field";
+        remove: "Quitar", "Remove";
+        move_up: "Subir", "Move up";
+        move_down: "Bajar", "Move down";
+        field_name: "Nombre interno", "Internal name";
+        field_type: "Tipo", "Type";
+        field_label: "Etiqueta (es)", "Label (es)";
+        field_label_en: "Etiqueta (en)", "Label (en)";
+        field_placeholder: "Texto de ayuda (es)", "Placeholder (es)";
+        field_placeholder_en: "Texto de ayuda (en)", "Placeholder (en)";
+        field_required: "Obligatorio", "Required";
+        field_options: "Opciones (una por línea)", "Choices (one per line)";
+        field_value: "Valor fijo (oculto)", "Fixed value (hidden)";
+        type_text: "Texto", "Text";
+        type_email: "Correo", "Email";
+        type_phone: "Teléfono", "Phone";
+        type_select: "Lista", "Select";
+        type_textarea: "Texto largo", "Long text";
+        type_checkbox: "Casilla", "Checkbox";
+        type_hidden: "Oculto", "Hidden";
+        after_submit: "Después de enviar", "After submitting";
+        success_message: "Mensaje de éxito", "Success message";
+        redirect_url: "O redirigir a (URL)", "Or redirect to (URL)";
+        target: "Destino de los leads", "Where leads go";
+        stage: "Etapa", "Stage";
+        default_stage: "Primera etapa del pipeline principal", "First stage of the main pipeline";
+        tags: "Etiquetas (separadas por coma)", "Tags (comma separated)";
+        consent_text: "Texto de consentimiento (vacío: sin casilla)", "Consent text (empty: no checkbox)";
+        styling: "Estilo", "Styling";
+        primary_color: "Color principal", "Primary colour";
+        text_color: "Color del texto", "Text colour";
+        background_color: "Color de fondo", "Background colour";
+        font: "Tipografía", "Font";
+        radius: "Redondeo (px)", "Corner radius (px)";
+        button_text: "Texto del botón (es)", "Button text (es)";
+        button_text_en: "Texto del botón (en)", "Button text (en)";
+        preview: "Vista previa", "Preview";
+        embed: "Insertar en tu sitio", "Embed on your site";
+        embed_hint: "Pega este código donde quieras mostrar el formulario. Captura los UTM, el referente y la página de llegada.", "Paste this code where the form should appear. It captures UTM parameters, the referrer and the landing page.";
+        hosted_link: "Página del formulario", "Form page";
+        no_submissions: "Aún no hay envíos.", "No submissions yet.";
+        date: "Fecha", "Date";
+        data: "Datos", "Data";
+        attribution: "Atribución", "Attribution";
+        contact: "Contacto", "Contact";
+        errors_title: "Revisa el formulario:", "Please check the form:";
+        // As visitors see them (hosted page and embed).
+        submit: "Enviar", "Send";
+        thanks: "¡Gracias! Recibimos tus datos.", "Thank you! We received your details.";
+        required: "Este campo es obligatorio.", "This field is required.";
+        too_long: "El texto es demasiado largo.", "The text is too long.";
+        invalid_email: "Escribe un correo válido.", "Enter a valid email address.";
+        invalid_phone: "Escribe un teléfono válido.", "Enter a valid phone number.";
+        invalid_choice: "Elige una opción de la lista.", "Choose one of the options.";
+        consent_required: "Debes aceptar para continuar.", "You must accept to continue.";
+        need_contact: "Escribe tu nombre, correo o teléfono.", "Enter your name, email or phone.";
+        form_unavailable: "Este formulario no está disponible.", "This form is not available.";
+        sending: "Enviando…", "Sending…";
+        failed: "No pudimos enviar el formulario. Inténtalo de nuevo.", "We could not send the form. Please try again.";
+        // Settings → Intake.
+        intake_tab: "Captación", "Lead intake";
+        intake_keys: "Claves de captación", "Intake keys";
+        intake_keys_hint: "Una clave de captación solo puede crear leads: puedes ponerla en una landing page. Las claves completas están en «Claves API».", "An intake key can only create leads, so it is safe in a landing page. Full keys are under \"API keys\".";
+        create_intake_key: "Crear clave de captación", "Create intake key";
+        key_created: "Copia la clave ahora; no la volverás a ver:", "Copy the key now; you will not see it again:";
+        revoke: "Revocar", "Revoke";
+        revoked: "Revocada", "Revoked";
+        lead_api: "API de leads (compatible con PAUTA)", "Lead API (PAUTA compatible)";
+        calcom: "Cal.com", "Cal.com";
+        calcom_url: "URL del webhook para Cal.com (Configuración → Desarrollador → Webhooks):", "Webhook URL for Cal.com (Settings → Developer → Webhooks):";
+        calcom_secret: "Secreto del webhook", "Webhook secret";
+        calcom_secret_hint: "El mismo secreto que pones en Cal.com. Vacío: se usa el del servidor (CALCOM_WEBHOOK_SECRET), si lo hay.", "The same secret you enter in Cal.com. Empty: the server's (CALCOM_WEBHOOK_SECRET) applies, if any.";
+        calcom_secret_set: "Secreto propio configurado.", "Own secret configured.";
+        calcom_secret_saved: "Secreto guardado.", "Secret saved.";
+        deliveries: "Entregas recibidas", "Received deliveries";
+        no_deliveries: "Aún no llegan entregas.", "No deliveries yet.";
+        event: "Evento", "Event";
+        result: "Resultado", "Result";
+        replay: "Reprocesar", "Replay";
+        replayed: "Entrega reprocesada.", "Delivery replayed.";
+    }
+}
