@@ -170,9 +170,6 @@ pub async fn forms(cu: CurrentUser) -> AppResult<impl IntoResponse> {
 pub async fn calendars(cu: CurrentUser) -> AppResult<impl IntoResponse> {
     not_built(cu, Area::Calendars).await
 }
-pub async fn automations(cu: CurrentUser) -> AppResult<impl IntoResponse> {
-    not_built(cu, Area::Automations).await
-}
 pub async fn reports(cu: CurrentUser) -> AppResult<impl IntoResponse> {
     not_built(cu, Area::Reports).await
 }
