@@ -694,7 +694,10 @@ pub async fn save_settings(
             exits.push(Value::String(e.to_string()));
         }
         def["exit_on"] = Value::Array(exits);
-        def["reentry"] = Value::String(form.text("reentry"));
+        let reentry = form.text("reentry");
+        if !reentry.is_empty() {
+            def["reentry"] = Value::String(reentry);
+        }
         def["active"] = Value::Bool(form.checked("active"));
         def
     });
