@@ -191,3 +191,32 @@ pub async fn find_message(
             .await?
     }))
 }
+
+/// Filters of the outbox page; each `None` is "any".
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OutboxFilter<'a> {
+    pub contact: Option<af_core::ContactId>,
+    pub channel: Option<&'a str>,
+    pub status: Option<&'a str>,
+}
+
+/// Like [`search_messages`], with a status filter too (the outbox page).
+pub async fn search_outbox(
+    db: &crate::Db,
+    ws: WorkspaceId,
+    f: &OutboxFilter<'_>,
+    before: Option<(Ts, Uuid)>,
+    limit: i64,
+) -> DbResult<Vec<Message>> {
+    let (bt, bid) = before.unzip();
+    Ok(with_pool!(db, p => {
+        sqlx::query_as::<_, Message>(concat!("SELECT ", message_columns!(),
+            " FROM messages WHERE workspace_id = $1 AND ($2 IS NULL OR contact_id = $2) AND ($3 IS NULL OR channel = $3)
+               AND ($4 IS NULL OR status = $4)
+               AND ($5 IS NULL OR created_at < $5 OR (created_at = $5 AND id < $6))
+             ORDER BY created_at DESC, id DESC LIMIT $7"))
+            .bind(ws.0).bind(f.contact.map(|c| c.0)).bind(f.channel).bind(f.status).bind(bt).bind(bid).bind(limit)
+            .fetch_all(p)
+            .await?
+    }))
+}

@@ -63,7 +63,6 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/dashboard", get(shell::dashboard))
         .route("/calendars", get(shell::calendars))
-        .route("/automations", get(shell::automations))
         .route("/reports", get(shell::reports))
         .route("/messages", get(messages::list_messages))
         .route("/messages/{id}", get(messages::show_message))
@@ -108,6 +107,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::board::routes())
         .merge(pages::imports::routes())
         .merge(pages::jobs::routes())
+        .merge(pages::automations::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::csrf::verify,

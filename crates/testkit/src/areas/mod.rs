@@ -1,6 +1,7 @@
 //! Per-area fixtures and id routes, one file per area so each capability
 //! extends its own.
 
+pub mod automations;
 pub mod board;
 pub mod contacts;
 pub mod forms;
@@ -15,6 +16,7 @@ pub async fn seed_all(app: &TestApp, t: &mut Tenant) {
     imports::seed(app, t).await;
     jobs::seed(app, t).await;
     forms::seed(app, t).await;
+    automations::seed(app, t).await;
 }
 
 pub fn routes_all(other: &Tenant) -> Vec<IdRoute> {
@@ -23,5 +25,6 @@ pub fn routes_all(other: &Tenant) -> Vec<IdRoute> {
     all.extend(imports::routes(other));
     all.extend(jobs::routes(other));
     all.extend(forms::routes(other));
+    all.extend(automations::routes(other));
     all
 }

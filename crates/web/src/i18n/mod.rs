@@ -10,6 +10,7 @@
 
 use af_core::Locale;
 
+pub mod automations;
 pub mod board;
 pub mod contacts;
 pub mod forms;

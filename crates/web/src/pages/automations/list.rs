@@ -1,0 +1,294 @@
+//! `/automations`: the workflow list with enrolment counts, open alerts,
+//! the shipped templates (one click installs), pause / activate, delete,
+//! and the new-workflow form.
+
+use super::{at, can_edit, engine_err, event_label, parse_id, status_label};
+use crate::auth::{CurrentUser, set_flash};
+use crate::error::{AppError, AppResult};
+use crate::i18n::automations::AutoTr;
+use crate::pages::fmt_time;
+use crate::pages::shell::{Area, Shell};
+use crate::state::AppState;
+use af_core::{AlertId, Locale, Role, WorkflowId};
+use af_db::automations as store;
+use af_engine::{EngineError, library, ops};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+pub struct WorkflowRow {
+    pub id: WorkflowId,
+    pub name: String,
+    pub trigger: &'static str,
+    pub active: bool,
+    pub status: &'static str,
+    pub version: i32,
+    pub running: i64,
+    pub completed: i64,
+    pub failed: i64,
+}
+
+pub struct AlertRow {
+    pub id: AlertId,
+    pub when: String,
+    pub message: String,
+    pub enrollment_id: Option<String>,
+}
+
+pub struct LibraryRow {
+    pub key: &'static str,
+    pub name: &'static str,
+    pub description: &'static str,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "automations/list.html")]
+struct ListPage {
+    shell: Shell,
+    t: &'static AutoTr,
+    can_edit: bool,
+    workflows: Vec<WorkflowRow>,
+    alerts: Vec<AlertRow>,
+    library: Vec<LibraryRow>,
+}
+
+/// GET /automations
+pub async fn list_workflows(State(st): State<AppState>, cu: CurrentUser) -> AppResult<Response> {
+    let t = at(&cu);
+    let ws = cu.workspace.id;
+    let counts = store::enrollment_counts(&st.db, ws).await?;
+    let workflows = store::list_workflows(&st.db, ws)
+        .await?
+        .into_iter()
+        .map(|w| {
+            let n = |statuses: &[&str]| -> i64 {
+                counts
+                    .iter()
+                    .filter(|c| c.workflow_id == w.id && statuses.contains(&c.status.as_str()))
+                    .map(|c| c.n)
+                    .sum()
+            };
+            WorkflowRow {
+                id: w.id,
+                trigger: event_label(t, &w.trigger_type),
+                active: w.status == "active",
+                status: status_label(t, &w.status),
+                version: w.current_version,
+                running: n(&["active", "waiting", "paused"]),
+                completed: n(&["completed"]),
+                failed: n(&["failed"]),
+                name: w.name,
+            }
+        })
+        .collect();
+    let tz = &cu.workspace.time_zone;
+    let alerts = store::list_open_alerts(&st.db, ws, 50)
+        .await?
+        .into_iter()
+        .map(|a| AlertRow {
+            id: a.id,
+            when: fmt_time(a.created_at, tz),
+            message: a.message,
+            enrollment_id: a.enrollment_id.map(|e| e.to_string()),
+        })
+        .collect();
+    let en = cu.locale() == Locale::En;
+    let library = library::TEMPLATES
+        .iter()
+        .map(|l| LibraryRow {
+            key: l.key,
+            name: if en { l.name_en } else { l.name_es },
+            description: if en {
+                l.description_en
+            } else {
+                l.description_es
+            },
+        })
+        .collect();
+    Ok(ListPage {
+        shell: Shell::new(&cu, Area::Automations).await?,
+        t,
+        can_edit: can_edit(&cu),
+        workflows,
+        alerts,
+        library,
+    }
+    .into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "automations/new.html")]
+struct NewPage {
+    shell: Shell,
+    t: &'static AutoTr,
+    name: String,
+    trigger_types: Vec<(&'static str, &'static str, bool)>,
+    errors: Vec<String>,
+}
+
+fn trigger_options(t: &'static AutoTr, selected: &str) -> Vec<(&'static str, &'static str, bool)> {
+    super::steps::TRIGGER_TYPES
+        .iter()
+        .map(|ty| (*ty, event_label(t, ty), *ty == selected))
+        .collect()
+}
+
+/// GET /automations/new
+pub async fn new_workflow_page(cu: CurrentUser) -> AppResult<Response> {
+    cu.require(Role::Admin)?;
+    let t = at(&cu);
+    Ok(NewPage {
+        shell: Shell::new(&cu, Area::Automations).await?,
+        t,
+        name: String::new(),
+        trigger_types: trigger_options(t, "lead_created"),
+        errors: vec![],
+    }
+    .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct NewForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    trigger_type: String,
+}
+
+/// POST /automations: a new, paused workflow without steps; then the builder.
+pub async fn create_workflow(
+    State(st): State<AppState>,
+    cu: CurrentUser,
+    Form(f): Form<NewForm>,
+) -> AppResult<Response> {
+    cu.require(Role::Admin)?;
+    let t = at(&cu);
+    // Parameters the trigger needs get a usable default; the builder edits them.
+    let mut trigger = serde_json::json!({ "type": f.trigger_type });
+    match f.trigger_type.as_str() {
+        "score_reached" => trigger["threshold"] = 70.into(),
+        "contact_inactive" | "subscription_expiring" => trigger["days"] = 30.into(),
+        "appointment_relative" => trigger["offset_minutes"] = (-1440).into(),
+        _ => {}
+    }
+    let def = serde_json::json!({
+        "name": f.name.trim(), "trigger": trigger, "steps": [], "active": false,
+    });
+    match ops::save_workflow(&st.db, cu.workspace.id, None, &def, None, st.now()).await {
+        Ok(saved) => Ok(Redirect::to(&format!("/automations/{}", saved.id)).into_response()),
+        Err(EngineError::Invalid(errors)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            NewPage {
+                shell: Shell::new(&cu, Area::Automations).await?,
+                t,
+                name: f.name,
+                trigger_types: trigger_options(t, &f.trigger_type),
+                errors,
+            },
+        )
+            .into_response()),
+        Err(e) => Err(engine_err(e)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct InstallForm {
+    key: String,
+}
+
+/// POST /automations/install: installs a shipped template (active).
+pub async fn install_template(
+    State(st): State<AppState>,
+    cu: CurrentUser,
+    Form(f): Form<InstallForm>,
+) -> AppResult<Response> {
+    cu.require(Role::Admin)?;
+    let t = at(&cu);
+    let Some(tpl) = library::TEMPLATES.iter().find(|x| x.key == f.key) else {
+        return Err(AppError::NotFound);
+    };
+    match library::install(&st.db, cu.workspace.id, tpl.key, true, st.now()).await {
+        Ok(saved) => {
+            let name = if cu.locale() == Locale::En {
+                tpl.name_en
+            } else {
+                tpl.name_es
+            };
+            set_flash(&cu.session, true, &format!("{} {name}", t.installed)).await?;
+            let to = match saved.as_slice() {
+                [one] => format!("/automations/{}", one.id),
+                _ => "/automations".into(),
+            };
+            Ok(Redirect::to(&to).into_response())
+        }
+        Err(EngineError::Invalid(errors)) => {
+            set_flash(
+                &cu.session,
+                false,
+                &format!("{} {}", t.not_saved, errors.join("; ")),
+            )
+            .await?;
+            Ok(Redirect::to("/automations").into_response())
+        }
+        Err(e) => Err(engine_err(e)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ActiveForm {
+    active: String,
+}
+
+/// POST /automations/{id}/active: pause (`active=false`) or activate.
+pub async fn set_active(
+    State(st): State<AppState>,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+    Form(f): Form<ActiveForm>,
+) -> AppResult<Response> {
+    cu.require(Role::Admin)?;
+    let id: WorkflowId = parse_id(&id)?;
+    let active = f.active == "true";
+    ops::set_active(&st.db, cu.workspace.id, id, active, st.now())
+        .await
+        .map_err(engine_err)?;
+    set_flash(&cu.session, true, at(&cu).done).await?;
+    Ok(Redirect::to("/automations").into_response())
+}
+
+/// POST /automations/{id}/delete
+pub async fn delete_workflow(
+    State(st): State<AppState>,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    cu.require(Role::Admin)?;
+    let id: WorkflowId = parse_id(&id)?;
+    ops::delete_workflow(&st.db, cu.workspace.id, id)
+        .await
+        .map_err(engine_err)?;
+    set_flash(&cu.session, true, at(&cu).deleted).await?;
+    Ok(Redirect::to("/automations").into_response())
+}
+
+/// POST /automations/alerts/{id}/resolve
+pub async fn resolve_alert(
+    State(st): State<AppState>,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    cu.require(Role::Admin)?;
+    let id: AlertId = parse_id(&id)?;
+    let mut tx = st.db.begin().await?;
+    let n = store::resolve_alerts(&mut tx, cu.workspace.id, None, Some(id), st.now()).await?;
+    tx.commit().await?;
+    if n == 0 {
+        return Err(AppError::NotFound);
+    }
+    set_flash(&cu.session, true, at(&cu).resolved).await?;
+    Ok(Redirect::to("/automations").into_response())
+}
