@@ -4,8 +4,12 @@
 //! message the send job delivers to the outbox (7 jobs per lead). The real
 //! job worker (`Worker::run`, default tuning) runs on the real database.
 //!
-//!   cargo run --release -p af-engine --example flow_bench -- sqlite 2000
-//!   cargo run --release -p af-engine --example flow_bench -- postgres 2000
+//!   cargo run --release -p af-engine --example flow_bench -- sqlite 2000 [RATE]
+//!   cargo run --release -p af-engine --example flow_bench -- postgres 2000 [RATE]
+//!
+//! RATE (leads per second, default 0 = as fast as the producer can commit)
+//! paces the leads evenly: latency is meaningful below the throughput, where
+//! no backlog builds up.
 //!
 //! PostgreSQL: `AF_BENCH_PG_URL` (default postgres://postgres@127.0.0.1:5432/postgres)
 //! is the admin URL; a fresh database is created and dropped.
@@ -31,15 +35,16 @@ async fn main() -> anyhow::Result<()> {
         _ => Backend::Sqlite,
     };
     let leads: usize = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(2000);
+    let rate: f64 = args.get(3).and_then(|n| n.parse().ok()).unwrap_or(0.0);
     if backend == Backend::Postgres {
         let url = std::env::var("AF_BENCH_PG_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        return run_with_pg_url(&url, backend, leads).await;
+        return run_with_pg_url(&url, backend, leads, rate).await;
     }
-    run(backend, leads).await
+    run(backend, leads, rate).await
 }
 
-async fn run_with_pg_url(url: &str, backend: Backend, leads: usize) -> anyhow::Result<()> {
+async fn run_with_pg_url(url: &str, backend: Backend, leads: usize, rate: f64) -> anyhow::Result<()> {
     let name = format!("af_bench_{}", std::process::id());
     let admin = Db::connect(url).await?;
     with_pool!(&admin, p => {
@@ -47,7 +52,7 @@ async fn run_with_pg_url(url: &str, backend: Backend, leads: usize) -> anyhow::R
     });
     let db_url = format!("{}/{name}", url.rsplit_once('/').map(|(b, _)| b).unwrap_or(url));
     let db = Db::connect(&db_url).await?;
-    let result = bench(db.clone(), backend, leads).await;
+    let result = bench(db.clone(), backend, leads, rate).await;
     db.close().await;
     with_pool!(&admin, p => {
         sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}"))).execute(p).await?;
@@ -55,14 +60,14 @@ async fn run_with_pg_url(url: &str, backend: Backend, leads: usize) -> anyhow::R
     result
 }
 
-async fn run(backend: Backend, leads: usize) -> anyhow::Result<()> {
+async fn run(backend: Backend, leads: usize, rate: f64) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let url = format!("sqlite://{}", dir.path().join("bench.db").display());
     let db = Db::connect(&url).await?;
-    bench(db, backend, leads).await
+    bench(db, backend, leads, rate).await
 }
 
-async fn bench(db: Db, backend: Backend, leads: usize) -> anyhow::Result<()> {
+async fn bench(db: Db, backend: Backend, leads: usize, rate: f64) -> anyhow::Result<()> {
     db.migrate().await?;
     let now = || Ts::new(jiff::Timestamp::now());
     let mut tx = db.begin().await?;
@@ -101,10 +106,25 @@ async fn bench(db: Db, backend: Backend, leads: usize) -> anyhow::Result<()> {
     let w = tokio::spawn(worker.run(stop.clone()));
 
     let started = Instant::now();
-    let producer = {
+    // Producers commit leads concurrently (AF_BENCH_PRODUCERS, default 8),
+    // each taking every n-th lead, paced to RATE in total.
+    let producers: usize = std::env::var("AF_BENCH_PRODUCERS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(8)
+        .max(1);
+    let mut tasks = Vec::new();
+    for p in 0..producers {
         let db = db.clone();
-        tokio::spawn(async move {
-            for i in 0..leads {
+        tasks.push(tokio::spawn(async move {
+            let t0 = Instant::now();
+            for i in (p..leads).step_by(producers) {
+                if rate > 0.0 {
+                    let due = Duration::from_secs_f64(i as f64 / rate);
+                    if let Some(wait) = due.checked_sub(t0.elapsed()) {
+                        tokio::time::sleep(wait).await;
+                    }
+                }
                 let input = ContactInput {
                     first_name: format!("Lead{i}"),
                     last_name: "Bench".into(),
@@ -124,9 +144,11 @@ async fn bench(db: Db, backend: Backend, leads: usize) -> anyhow::Result<()> {
                 af_db::jobs::wake_workers();
             }
             anyhow::Ok(())
-        })
-    };
-    producer.await??;
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
     let inserted = started.elapsed();
     let want = (leads * 3) as i64;
     loop {
@@ -162,7 +184,7 @@ async fn bench(db: Db, backend: Backend, leads: usize) -> anyhow::Result<()> {
     lat.sort_by(f64::total_cmp);
     let pct = |q: f64| lat.get(((lat.len() as f64 - 1.0) * q).round() as usize).copied().unwrap_or(f64::NAN);
     println!(
-        "backend={backend:?} leads={leads} enrolments={} inserted_in={:.2}s total={:.2}s leads_per_s={:.0} \
+        "backend={backend:?} leads={leads} rate={rate} producers={producers} enrolments={} inserted_in={:.2}s total={:.2}s leads_per_s={:.0} \
          first_step_ms_p50={:.1} p99={:.1} max={:.1}",
         lat.len(),
         inserted.as_secs_f64(),
