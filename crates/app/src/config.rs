@@ -29,6 +29,9 @@ pub struct Settings {
     pub trust_proxy: bool,
     /// `BOOKING_URL`: the booking link merged into messages.
     pub booking_url: Option<String>,
+    /// Channel providers from the environment (PAUTA names, SENDGRID_*,
+    /// SMTP_URL, TWILIO_*, KOMMO_*), AF_QUIET_HOURS, AF_WEBHOOK_ALLOW_PRIVATE.
+    pub channels: std::sync::Arc<af_engine::channels::ChannelsConfig>,
 }
 
 impl Settings {
@@ -38,6 +41,7 @@ impl Settings {
             base_url: self.base_url.clone(),
             booking_url: self.booking_url.clone(),
             secret: self.secret_key.clone(),
+            channels: self.channels.clone(),
         }
     }
 }
@@ -179,6 +183,8 @@ pub fn resolve(
     };
     let data_dir = data_dir(file, &database_url);
     let secret_key = secret_key(file, &data_dir)?;
+    let channels = af_engine::channels::ChannelsConfig::from_lookup(&env)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(Settings {
         database_url,
         bind,
@@ -187,6 +193,7 @@ pub fn resolve(
         data_dir,
         trust_proxy,
         booking_url,
+        channels: std::sync::Arc::new(channels),
     })
 }
 

@@ -8,6 +8,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod auth_tokens;
 pub mod automations;
+pub mod channels;
 pub mod contacts;
 pub mod custom_fields;
 pub mod deals;

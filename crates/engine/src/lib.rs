@@ -1,9 +1,11 @@
 #![doc = include_str!("../README.md")]
 
 mod actions;
+pub mod channels;
 pub mod context;
 pub mod library;
 pub mod ops;
+pub mod outbound;
 pub mod route;
 pub mod run;
 pub mod send;
@@ -26,8 +28,11 @@ pub struct EngineConfig {
     /// `BOOKING_URL`: the booking link merged as `{{ booking_url }}`
     /// (default: the workspace's public booking page).
     pub booking_url: Option<String>,
-    /// Signs unsubscribe links.
+    /// Signs unsubscribe links; seals workspace channel credentials.
     pub secret: SecretKey,
+    /// Channel providers and their server defaults (the outbox when none is
+    /// configured).
+    pub channels: Arc<channels::ChannelsConfig>,
 }
 
 impl std::fmt::Debug for EngineConfig {
@@ -72,8 +77,10 @@ pub fn register(r: &mut Registry, config: EngineConfig) -> Result<(), JobsError>
         let c = c.clone();
         async move { run::step_job(&ctx, &c, &job).await }
     }))?;
-    r.register(handler_fn(SEND_JOB, |ctx, job| async move {
-        send::send_job(&ctx, &job).await
+    let c = config.clone();
+    r.register(handler_fn(SEND_JOB, move |ctx, job| {
+        let c = c.clone();
+        async move { send::send_job(&ctx, &c, &job).await }
     }))?;
     r.register(handler_fn(SWEEP_JOB, |ctx, _job| async move {
         sweep::sweep(&ctx.db, ctx.now())

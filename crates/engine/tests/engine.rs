@@ -26,6 +26,7 @@ fn config() -> EngineConfig {
         base_url: "http://crm.test".into(),
         booking_url: Some("https://cal.test/pauta".into()),
         secret: SecretKey::from_text(&"engine-test-".repeat(4)).expect("key"),
+        channels: Default::default(),
     }
 }
 

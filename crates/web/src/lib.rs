@@ -128,10 +128,17 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/{*path}", get(assets::serve_asset))
         .route("/w/{slug}/logo", get(settings::workspace_logo));
 
+    // Called by vendors and mail clients: their own authentication (Twilio
+    // signature, signed unsubscribe token), never a session or CSRF token.
+    let public_callbacks = Router::new()
+        .merge(api::twilio::routes())
+        .merge(pages::unsubscribe::routes());
+
     Router::new()
         .merge(browser)
         .merge(api)
         .merge(public_assets)
+        .merge(public_callbacks)
         .fallback(|| async { error::AppError::NotFound })
         .layer(axum::middleware::from_fn(middleware::wake::after_writes))
         .layer(axum::middleware::from_fn(middleware::locale::layer))

@@ -22,6 +22,9 @@ pub struct WebConfig {
     /// `BOOKING_URL`: the link merged as `{{ booking_url }}` in messages
     /// (default: the workspace's booking page).
     pub booking_url: Option<String>,
+    /// Channel providers: server defaults from the environment (the outbox
+    /// when nothing is configured), quiet hours, webhook SSRF policy.
+    pub channels: Arc<af_engine::channels::ChannelsConfig>,
 }
 
 impl WebConfig {
@@ -35,6 +38,7 @@ impl WebConfig {
             login_max_failures_per_ip: 30,
             login_window_minutes: 15,
             booking_url: None,
+            channels: Default::default(),
         }
     }
 }
@@ -69,6 +73,7 @@ impl AppState {
             base_url: self.config.base_url.clone(),
             booking_url: self.config.booking_url.clone(),
             secret: self.secret.clone(),
+            channels: self.config.channels.clone(),
         }
     }
 

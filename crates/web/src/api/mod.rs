@@ -3,6 +3,7 @@
 
 pub mod automations;
 pub mod crm;
+pub mod twilio;
 
 use crate::auth::ApiAuth;
 use crate::state::AppState;

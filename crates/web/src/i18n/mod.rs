@@ -11,6 +11,7 @@
 use af_core::Locale;
 
 pub mod board;
+pub mod channels;
 pub mod contacts;
 pub mod imports;
 pub mod jobs;

@@ -9,6 +9,7 @@ pub mod messages;
 pub mod public;
 pub mod settings;
 pub mod shell;
+pub mod unsubscribe;
 pub mod workspaces;
 
 /// Formats an instant in a workspace's time zone for display.

@@ -1,0 +1,260 @@
+//! The public channel endpoints on a real server: Twilio webhooks (signature
+//! checked, 403 and nothing changed otherwise; status callbacks, inbound
+//! STOP / START / HELP, call outcomes) and one-click unsubscribe links.
+
+use af_core::{Actor, ContactId, MessageId};
+use af_engine::channels::ChannelsConfig;
+use af_testkit::{TestApp, Tenant, tenant};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+const TOKEN: &str = "twilio-auth-token";
+
+async fn app() -> TestApp {
+    TestApp::spawn_with(|c| {
+        let vars: HashMap<&str, &str> = [
+            ("TWILIO_ACCOUNT_SID", "AC123"),
+            ("TWILIO_AUTH_TOKEN", TOKEN),
+            ("TWILIO_SMS_SENDER", "+15550001111"),
+        ]
+        .into_iter()
+        .collect();
+        c.channels = Arc::new(
+            ChannelsConfig::from_lookup(&|k| vars.get(k).map(|v| v.to_string())).expect("config"),
+        );
+    })
+    .await
+}
+
+async fn contact_with_phone(app: &TestApp, t: &Tenant, phone: &str) -> ContactId {
+    let mut tx = app.db.begin().await.expect("tx");
+    let input = af_db::contacts::ContactInput {
+        first_name: "Luis".into(),
+        last_name: "Gómez".into(),
+        email: Some("luis@example.com".into()),
+        phone: Some(phone.into()),
+        company: None,
+        source: None,
+        owner_id: None,
+        lifecycle: None,
+        attribution: Default::default(),
+        tags: vec![],
+        custom: Default::default(),
+    };
+    let c = af_db::contacts::upsert_contact(&mut tx, t.ws.id, &input, &Actor::system(), app.now())
+        .await
+        .expect("contact");
+    tx.commit().await.expect("commit");
+    c.contact.id
+}
+
+/// An outbound message Twilio knows as `sid`.
+async fn sent_message(app: &TestApp, t: &Tenant, channel: &str, contact: ContactId, sid: &str) -> MessageId {
+    let mut tx = app.db.begin().await.expect("tx");
+    let m = af_db::messages::NewMessage {
+        workspace: t.ws.id,
+        channel,
+        provider: "twilio",
+        to: "+525512345678",
+        body_text: "hola",
+        category: "marketing",
+        status: "queued",
+        contact_id: Some(contact),
+        ..Default::default()
+    };
+    let id = af_db::messages::insert_message(&mut tx, &m, app.now()).await.expect("insert");
+    let u = af_db::messages::StatusUpdate {
+        status: "sent",
+        provider: Some("twilio"),
+        provider_id: Some(sid),
+        attempted: true,
+        ..Default::default()
+    };
+    af_db::messages::update_status(&mut tx, t.ws.id, id, &u, app.now()).await.expect("status");
+    tx.commit().await.expect("commit");
+    id
+}
+
+/// Posts a Twilio webhook, signed with `token` for the public URL.
+async fn twilio_post(app: &TestApp, path: &str, params: &[(&str, &str)], token: &str) -> reqwest::Response {
+    let url = app.url(path);
+    let sig = af_channels::twilio_signature::signature(token, &url, params);
+    app.http()
+        .post(&url)
+        .header("X-Twilio-Signature", sig)
+        .form(params)
+        .send()
+        .await
+        .expect("request")
+}
+
+async fn message(app: &TestApp, t: &Tenant, id: MessageId) -> af_db::messages::Message {
+    af_db::messages::find_message(&app.db, t.ws.id, id).await.expect("find").expect("message")
+}
+
+async fn contact(app: &TestApp, t: &Tenant, id: ContactId) -> af_db::contacts::Contact {
+    af_db::contacts::find_contact(&app.db, t.ws.id, id).await.expect("find").expect("contact")
+}
+
+async fn events(app: &TestApp, t: &Tenant, kind: &str) -> Vec<serde_json::Value> {
+    af_db::events::list_events(&app.db, t.ws.id, 200)
+        .await
+        .expect("events")
+        .into_iter()
+        .filter(|e| e.kind == kind)
+        .map(|e| serde_json::from_str(&e.data).expect("json"))
+        .collect()
+}
+
+#[tokio::test]
+async fn status_callbacks_need_a_valid_signature() {
+    let app = app().await;
+    let t = tenant(&app, "acme").await;
+    let c = contact_with_phone(&app, &t, "+525512345678").await;
+    let id = sent_message(&app, &t, "sms", c, "SM42").await;
+    let path = "/webhooks/twilio/acme/status";
+    let params = [("MessageSid", "SM42"), ("MessageStatus", "undelivered"), ("ErrorCode", "21610")];
+
+    // Tampered: signed for other values, wrong token, or no signature at all.
+    let mut tampered = params;
+    tampered[1] = ("MessageStatus", "delivered");
+    let url = app.url(path);
+    let sig = af_channels::twilio_signature::signature(TOKEN, &url, &tampered);
+    let r = app.http().post(&url).header("X-Twilio-Signature", sig).form(&params).send().await.expect("req");
+    assert_eq!(r.status().as_u16(), 403);
+    assert_eq!(twilio_post(&app, path, &params, "wrong-token").await.status().as_u16(), 403);
+    let r = app.http().post(&url).form(&params).send().await.expect("req");
+    assert_eq!(r.status().as_u16(), 403);
+    // Signed for the https variant of the URL: not what the server is.
+    let https = url.replace("http://", "https://");
+    let sig = af_channels::twilio_signature::signature(TOKEN, &https, &params);
+    let r = app.http().post(&url).header("X-Twilio-Signature", sig).form(&params).send().await.expect("req");
+    assert_eq!(r.status().as_u16(), 403);
+    assert_eq!(message(&app, &t, id).await.status, "sent", "nothing changed");
+    assert!(!contact(&app, &t, c).await.sms_opted_out);
+
+    // Unknown workspace.
+    assert_eq!(twilio_post(&app, "/webhooks/twilio/nope/status", &params, TOKEN).await.status().as_u16(), 404);
+
+    // Valid: undelivered with the opt-out code.
+    let r = twilio_post(&app, path, &params, TOKEN).await;
+    assert!(r.status().is_success(), "{}", r.status());
+    let m = message(&app, &t, id).await;
+    assert_eq!((m.status.as_str(), m.error.as_deref()), ("undelivered", Some("21610")));
+    assert!(contact(&app, &t, c).await.sms_opted_out, "21610 opts the contact out");
+
+    let id2 = sent_message(&app, &t, "whatsapp", c, "SM43").await;
+    twilio_post(&app, path, &[("MessageSid", "SM43"), ("MessageStatus", "sending")], TOKEN).await;
+    assert_eq!(message(&app, &t, id2).await.status, "sent", "in-flight states keep what we had");
+    twilio_post(&app, path, &[("MessageSid", "SM43"), ("MessageStatus", "delivered")], TOKEN).await;
+    assert_eq!(message(&app, &t, id2).await.status, "delivered");
+}
+
+#[tokio::test]
+async fn inbound_keywords_opt_out_opt_in_and_help() {
+    let app = app().await;
+    let t = tenant(&app, "acme").await;
+    let c = contact_with_phone(&app, &t, "+525512345678").await;
+    let path = "/webhooks/twilio/acme/inbound";
+    let inbound = |sid: &'static str, body: &'static str| {
+        [("MessageSid", sid), ("From", "+525512345678"), ("To", "+15550001111"), ("Body", body)]
+    };
+
+    let r = twilio_post(&app, path, &inbound("SM1", " Stop "), TOKEN).await;
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(contact(&app, &t, c).await.sms_opted_out, "' Stop ' opts out");
+
+    let r = twilio_post(&app, path, &inbound("SM2", "START"), TOKEN).await;
+    assert!(r.text().await.expect("body").contains("<Response/>"));
+    assert!(!contact(&app, &t, c).await.sms_opted_out, "START opts back in");
+
+    twilio_post(&app, path, &inbound("SM3", "STOP PLEASE"), TOKEN).await;
+    assert!(!contact(&app, &t, c).await.sms_opted_out, "a sentence is not a keyword");
+
+    let r = twilio_post(&app, path, &inbound("SM4", "help"), TOKEN).await;
+    assert!(
+        r.headers()["content-type"].to_str().expect("ct").starts_with("text/xml"),
+        "TwiML"
+    );
+    let body = r.text().await.expect("body");
+    assert!(body.contains("<Message>") && body.contains("STOP"), "{body}");
+
+    // A retried webhook is stored once.
+    twilio_post(&app, path, &inbound("SM4", "help"), TOKEN).await;
+
+    let msgs = af_db::messages::search_messages(&app.db, t.ws.id, Some(c), None, None, 50)
+        .await
+        .expect("messages");
+    assert_eq!(msgs.len(), 4, "four inbound messages on the contact");
+    assert!(msgs.iter().all(|m| m.status == "received" && m.channel == "sms"));
+    let ev = events(&app, &t, "message.inbound").await;
+    assert_eq!(ev.len(), 4);
+    assert!(ev.iter().all(|e| e["contact_id"] == serde_json::json!(c)));
+
+    // Tampered inbound changes nothing.
+    let r = twilio_post(&app, path, &inbound("SM5", "STOP"), "forged").await;
+    assert_eq!(r.status().as_u16(), 403);
+    assert!(!contact(&app, &t, c).await.sms_opted_out);
+}
+
+#[tokio::test]
+async fn call_status_becomes_the_voice_steps_outcome_once() {
+    let app = app().await;
+    let t = tenant(&app, "acme").await;
+    let c = contact_with_phone(&app, &t, "+525512345678").await;
+    let id = sent_message(&app, &t, "voice", c, "CA9").await;
+    let path = "/webhooks/twilio/acme/voice";
+    twilio_post(&app, path, &[("CallSid", "CA9"), ("CallStatus", "ringing")], TOKEN).await;
+    assert!(events(&app, &t, "call.completed").await.is_empty());
+    let r = twilio_post(&app, path, &[("CallSid", "CA9"), ("CallStatus", "busy")], TOKEN).await;
+    assert!(r.status().is_success());
+    twilio_post(&app, path, &[("CallSid", "CA9"), ("CallStatus", "completed")], TOKEN).await;
+    let ev = events(&app, &t, "call.completed").await;
+    assert_eq!(ev.len(), 1, "{ev:?}");
+    assert_eq!(ev[0]["outcome"], "busy");
+    assert_eq!(ev[0]["message_id"], serde_json::json!(id));
+    assert_eq!(message(&app, &t, id).await.status, "failed");
+}
+
+#[tokio::test]
+async fn unsubscribe_get_confirms_post_unsubscribes_without_cookies_forged_is_404() {
+    let app = app().await;
+    let t = tenant(&app, "acme").await;
+    let c = t.contact_id;
+    let token = af_channels::unsubscribe::token(&app.state.secret, t.ws.id, c);
+    let http = app.http();
+
+    let r = http.get(app.url(&format!("/u/{token}"))).send().await.expect("get");
+    assert_eq!(r.status().as_u16(), 200);
+    let body = r.text().await.expect("body");
+    assert!(body.contains(&format!("action=\"/u/{token}\"")), "{body}");
+    assert!(!contact(&app, &t, c).await.email_unsubscribed, "GET does not unsubscribe");
+
+    // RFC 8058: the mail client posts `List-Unsubscribe=One-Click`, no cookie,
+    // no CSRF token, possibly from another origin.
+    let r = http
+        .post(app.url(&format!("/u/{token}")))
+        .header("Origin", "https://mail.example.com")
+        .form(&[("List-Unsubscribe", "One-Click")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(contact(&app, &t, c).await.email_unsubscribed);
+    // On the timeline as a contact change.
+    let ev = af_db::events::list_events(&app.db, t.ws.id, 200).await.expect("events");
+    assert!(ev.iter().any(|e| e.kind == "contact.updated" && e.data.contains("email_unsubscribed")));
+
+    // Forged: another key, or a token moved to another contact.
+    let forged = af_channels::unsubscribe::token(
+        &af_core::crypto::SecretKey::from_text(&"other-secret".repeat(4)).expect("key"),
+        t.ws.id,
+        c,
+    );
+    for bad in [forged.as_str(), "abc.def", "nope"] {
+        let r = http.post(app.url(&format!("/u/{bad}"))).send().await.expect("post");
+        assert_eq!(r.status().as_u16(), 404, "{bad}");
+        let r = http.get(app.url(&format!("/u/{bad}"))).send().await.expect("get");
+        assert_eq!(r.status().as_u16(), 404, "{bad}");
+    }
+}
