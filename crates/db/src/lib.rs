@@ -28,6 +28,7 @@ pub mod sessions;
 pub mod tasks;
 pub mod testing;
 pub mod users;
+pub mod webhooks;
 pub mod workspaces;
 
 pub use error::DbError;

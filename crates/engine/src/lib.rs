@@ -10,6 +10,7 @@ pub mod route;
 pub mod run;
 pub mod send;
 pub mod sweep;
+pub mod webhooks;
 
 use af_core::crypto::SecretKey;
 use af_jobs::{JobError, JobsError, Registry, handler_fn};
@@ -81,6 +82,11 @@ pub fn register(r: &mut Registry, config: EngineConfig) -> Result<(), JobsError>
     r.register(handler_fn(SEND_JOB, move |ctx, job| {
         let c = c.clone();
         async move { send::send_job(&ctx, &c, &job).await }
+    }))?;
+    let c = config.clone();
+    r.register(handler_fn(af_db::webhooks::DELIVER_JOB, move |ctx, job| {
+        let c = c.clone();
+        async move { webhooks::deliver_job(&ctx, &c, &job).await }
     }))?;
     r.register(handler_fn(SWEEP_JOB, |ctx, _job| async move {
         sweep::sweep(&ctx.db, ctx.now())

@@ -119,6 +119,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/api-keys/{id}", get(api::get_api_key))
         .merge(api::crm::routes())
         .merge(api::automations::routes())
+        .merge(api::webhooks::routes())
         .route("/api/{*rest}", axum::routing::any(api::api_not_found));
 
     let public_assets = Router::new()

@@ -258,3 +258,142 @@ async fn unsubscribe_get_confirms_post_unsubscribes_without_cookies_forged_is_40
         assert_eq!(r.status().as_u16(), 404, "{bad}");
     }
 }
+
+/// A fake webhook receiver answering `status` (changeable) and recording
+/// every request.
+#[derive(Clone)]
+struct Receiver {
+    url: String,
+    seen: Arc<std::sync::Mutex<Vec<(axum::http::HeaderMap, String)>>>,
+    status: Arc<std::sync::atomic::AtomicU16>,
+}
+
+impl Receiver {
+    async fn start(status: u16) -> Receiver {
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let code = Arc::new(std::sync::atomic::AtomicU16::new(status));
+        let (s2, c2) = (seen.clone(), code.clone());
+        let app = axum::Router::new().fallback(move |headers: axum::http::HeaderMap, body: String| {
+            let (seen, code) = (s2.clone(), c2.clone());
+            async move {
+                seen.lock().expect("lock").push((headers, body));
+                axum::http::StatusCode::from_u16(code.load(std::sync::atomic::Ordering::SeqCst)).expect("status")
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
+        Receiver { url: format!("http://{addr}/hook"), seen, status: code }
+    }
+    fn count(&self) -> usize {
+        self.seen.lock().expect("lock").len()
+    }
+}
+
+async fn app_with(vars: &'static [(&'static str, &'static str)]) -> TestApp {
+    TestApp::spawn_with(|c| {
+        let map: HashMap<&str, &str> = vars.iter().copied().collect();
+        c.channels = Arc::new(
+            ChannelsConfig::from_lookup(&|k| map.get(k).map(|v| v.to_string())).expect("config"),
+        );
+    })
+    .await
+}
+
+async fn api_post(app: &TestApp, t: &Tenant, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+    let r = app
+        .http()
+        .post(app.url(path))
+        .bearer_auth(&t.api_key)
+        .json(&body)
+        .send()
+        .await
+        .expect("post");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+async fn api_get(app: &TestApp, t: &Tenant, path: &str) -> serde_json::Value {
+    app.http().get(app.url(path)).bearer_auth(&t.api_key).send().await.expect("get").json().await.expect("json")
+}
+
+#[tokio::test]
+async fn webhook_urls_into_the_network_are_refused_at_create() {
+    let app = app_with(&[]).await;
+    let t = tenant(&app, "acme").await;
+    for url in [
+        "http://127.0.0.1/x", "http://localhost/x", "http://[::1]/x", "http://169.254.169.254/latest",
+        "http://10.0.0.8/x", "http://100.64.1.1/x", "http://0x7f000001/x", "http://2130706433/x",
+        "http://[::ffff:127.0.0.1]/x", "file:///etc/passwd",
+    ] {
+        let (status, body) =
+            api_post(&app, &t, "/api/v1/webhooks", serde_json::json!({"url": url, "event_types": ["contact.created"]})).await;
+        assert_eq!(status, 422, "{url}: {body}");
+        assert_eq!(body["error"]["code"], "invalid");
+    }
+    assert_eq!(api_get(&app, &t, "/api/v1/webhooks").await["data"], serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn deliveries_are_signed_retried_on_500_not_on_400_and_replayable() {
+    let app = app_with(&[("AF_WEBHOOK_ALLOW_PRIVATE", "true")]).await;
+    let t = tenant(&app, "acme").await;
+    let rx = Receiver::start(500).await;
+    let (status, created) = api_post(&app, &t, "/api/v1/webhooks",
+        serde_json::json!({"url": rx.url, "event_types": ["contact.created"]})).await;
+    assert_eq!(status, 201, "{created}");
+    let secret = created["data"]["secret"].as_str().expect("secret shown once").to_string();
+    let id = created["data"]["id"].as_str().expect("id").to_string();
+    let listed = api_get(&app, &t, "/api/v1/webhooks").await;
+    assert!(listed["data"][0].get("secret").is_none(), "never shown again");
+
+    let w = app.engine_worker();
+    contact_with_phone(&app, &t, "+525512345670").await;
+    app.run_jobs(&w).await;
+    assert_eq!(rx.count(), 1);
+    let deliveries = api_get(&app, &t, &format!("/api/v1/webhooks/{id}/deliveries")).await;
+    let d = &deliveries["data"][0];
+    assert_eq!((d["status"].as_str(), d["attempts"].as_i64(), d["response_code"].as_i64()), (Some("pending"), Some(1), Some(500)));
+
+    // The retry succeeds; the signature verifies with the secret shown.
+    rx.status.store(200, std::sync::atomic::Ordering::SeqCst);
+    app.clock.advance(jiff::SignedDuration::from_mins(30));
+    app.run_jobs(&w).await;
+    assert_eq!(rx.count(), 2);
+    let (headers, body) = rx.seen.lock().expect("lock")[1].clone();
+    let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).expect(n).to_string();
+    let key = af_channels::webhooks::WebhookSecret::parse(&secret).expect("secret");
+    let ts: i64 = h("webhook-timestamp").parse().expect("ts");
+    assert!(key.sign(&h("webhook-id"), ts, body.as_bytes()) == h("webhook-signature"));
+    let payload: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(payload["type"], "contact.created");
+    let deliveries = api_get(&app, &t, &format!("/api/v1/webhooks/{id}/deliveries")).await;
+    assert_eq!(deliveries["data"][0]["status"], "delivered");
+
+    // A 400 is not retried.
+    rx.status.store(400, std::sync::atomic::Ordering::SeqCst);
+    contact_with_phone(&app, &t, "+525512345671").await;
+    app.run_jobs(&w).await;
+    app.clock.advance(jiff::SignedDuration::from_hours(3));
+    app.run_jobs(&w).await;
+    assert_eq!(rx.count(), 3);
+    let deliveries = api_get(&app, &t, &format!("/api/v1/webhooks/{id}/deliveries")).await;
+    let d = &deliveries["data"][0];
+    assert_eq!((d["status"].as_str(), d["response_code"].as_i64()), (Some("failed"), Some(400)));
+
+    // Replay after the receiver is fixed.
+    rx.status.store(204, std::sync::atomic::Ordering::SeqCst);
+    let did = d["id"].as_str().expect("id");
+    let (status, _) = api_post(&app, &t, &format!("/api/v1/webhooks/{id}/deliveries/{did}/replay"), serde_json::json!({})).await;
+    assert_eq!(status, 202);
+    app.run_jobs(&w).await;
+    assert_eq!(rx.count(), 4);
+    let deliveries = api_get(&app, &t, &format!("/api/v1/webhooks/{id}/deliveries")).await;
+    assert_eq!(deliveries["data"][0]["status"], "delivered");
+
+    // Another workspace sees none of it.
+    let other = tenant(&app, "other").await;
+    let r = app.http().get(app.url(&format!("/api/v1/webhooks/{id}/deliveries"))).bearer_auth(&other.api_key)
+        .send().await.expect("get");
+    assert_eq!(r.status().as_u16(), 404);
+}

@@ -2,6 +2,7 @@
 //! extends its own.
 
 pub mod board;
+pub mod channels;
 pub mod contacts;
 pub mod imports;
 pub mod jobs;
@@ -13,6 +14,7 @@ pub async fn seed_all(app: &TestApp, t: &mut Tenant) {
     board::seed(app, t).await;
     imports::seed(app, t).await;
     jobs::seed(app, t).await;
+    channels::seed(app, t).await;
 }
 
 pub fn routes_all(other: &Tenant) -> Vec<IdRoute> {
@@ -20,5 +22,6 @@ pub fn routes_all(other: &Tenant) -> Vec<IdRoute> {
     all.extend(board::routes(other));
     all.extend(imports::routes(other));
     all.extend(jobs::routes(other));
+    all.extend(channels::routes(other));
     all
 }

@@ -4,6 +4,7 @@
 pub mod automations;
 pub mod crm;
 pub mod twilio;
+pub mod webhooks;
 
 use crate::auth::ApiAuth;
 use crate::state::AppState;
