@@ -138,7 +138,8 @@ async fn worker(settings: Settings) -> anyhow::Result<()> {
     db.migrate().await.context("applying migrations")?;
     let shutdown = shutdown_signal();
     tracing::info!(database = %config::redact_url(&settings.database_url), "AgencyFlow worker started");
-    let tasks = runtime::spawn_workers(&db, Arc::new(SystemClock), &settings.engine(), shutdown).await?;
+    let tasks =
+        runtime::spawn_workers(&db, Arc::new(SystemClock), &settings.engine(), shutdown).await?;
     for t in tasks {
         let _ = t.await;
     }

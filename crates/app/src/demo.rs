@@ -1,13 +1,13 @@
 //! `serve --demo`: a workspace to try the product in, created on first start
 //! with realistic contacts and a sales pipeline full of deals.
 
-use anyhow::Context as _;
 use af_core::contact::Attribution;
 use af_core::{Actor, Role};
 use af_db::contacts::{ContactInput, upsert_contact};
 use af_db::deals::{NewDeal, Placement, insert_deal, move_deal};
 use af_db::{Db, Ts, pipelines};
 use af_web::provision;
+use anyhow::Context as _;
 
 pub const DEMO_SLUG: &str = "demo";
 pub const DEMO_EMAIL: &str = "demo@agencyflow.local";

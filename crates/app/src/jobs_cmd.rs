@@ -181,7 +181,8 @@ pub async fn run(db: &Db, cmd: JobsCmd, engine: &af_engine::EngineConfig) -> any
             }
             let stop = tokio_util::sync::CancellationToken::new();
             let workers =
-                crate::runtime::spawn_workers(db, Arc::new(SystemClock), engine, stop.clone()).await?;
+                crate::runtime::spawn_workers(db, Arc::new(SystemClock), engine, stop.clone())
+                    .await?;
             let enqueued = enqueue_diag(db, opts, json).await;
             let drained = wait_empty(db).await;
             stop.cancel();

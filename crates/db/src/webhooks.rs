@@ -96,7 +96,11 @@ pub async fn list_endpoints(db: &crate::Db, ws: WorkspaceId) -> DbResult<Vec<End
     }))
 }
 
-pub async fn find_endpoint_tx(tx: &mut Tx, ws: WorkspaceId, id: Uuid) -> DbResult<Option<Endpoint>> {
+pub async fn find_endpoint_tx(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    id: Uuid,
+) -> DbResult<Option<Endpoint>> {
     Ok(with_tx!(tx, c => {
         sqlx::query_as::<_, Endpoint>(concat!("SELECT ", endpoint_columns!(),
             " FROM webhook_endpoints WHERE workspace_id = $1 AND id = $2"))
@@ -104,7 +108,11 @@ pub async fn find_endpoint_tx(tx: &mut Tx, ws: WorkspaceId, id: Uuid) -> DbResul
     }))
 }
 
-pub async fn find_endpoint(db: &crate::Db, ws: WorkspaceId, id: Uuid) -> DbResult<Option<Endpoint>> {
+pub async fn find_endpoint(
+    db: &crate::Db,
+    ws: WorkspaceId,
+    id: Uuid,
+) -> DbResult<Option<Endpoint>> {
     Ok(with_pool!(db, p => {
         sqlx::query_as::<_, Endpoint>(concat!("SELECT ", endpoint_columns!(),
             " FROM webhook_endpoints WHERE workspace_id = $1 AND id = $2"))
@@ -166,8 +174,17 @@ pub async fn insert_delivery(
 }
 
 /// Enqueues the job that sends a delivery (also for a replay).
-pub async fn enqueue_delivery(tx: &mut Tx, ws: WorkspaceId, delivery: Uuid, now: Ts) -> DbResult<()> {
-    let mut job = NewJob::new(DELIVER_JOB, serde_json::json!({ "delivery_id": delivery }), now);
+pub async fn enqueue_delivery(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    delivery: Uuid,
+    now: Ts,
+) -> DbResult<()> {
+    let mut job = NewJob::new(
+        DELIVER_JOB,
+        serde_json::json!({ "delivery_id": delivery }),
+        now,
+    );
     job.workspace = Some(ws);
     job.priority = 80;
     job.max_attempts = 8;
@@ -175,7 +192,11 @@ pub async fn enqueue_delivery(tx: &mut Tx, ws: WorkspaceId, delivery: Uuid, now:
     Ok(())
 }
 
-pub async fn find_delivery(db: &crate::Db, ws: WorkspaceId, id: Uuid) -> DbResult<Option<Delivery>> {
+pub async fn find_delivery(
+    db: &crate::Db,
+    ws: WorkspaceId,
+    id: Uuid,
+) -> DbResult<Option<Delivery>> {
     Ok(with_pool!(db, p => {
         sqlx::query_as::<_, Delivery>(concat!("SELECT ", delivery_columns!(),
             " FROM webhook_deliveries WHERE workspace_id = $1 AND id = $2"))

@@ -60,16 +60,15 @@ pub(crate) async fn send_job(
     if m.channel == "webhook" {
         return crate::outbound::deliver_step_webhook(ctx, cfg, job, &m, ws, now).await;
     }
-    let ch = match crate::channels::workspace_channels(&ctx.db, &cfg.secret, &cfg.channels, ws)
-        .await
-    {
-        Ok(ch) => ch,
-        Err(e @ (ChannelSetupError::Sealed(_) | ChannelSetupError::Config(_))) => {
-            fail(&ctx.db, ws, id, "channel_config", &e.to_string(), now).await?;
-            return Ok(());
-        }
-        Err(ChannelSetupError::Db(e)) => return Err(e.into()),
-    };
+    let ch =
+        match crate::channels::workspace_channels(&ctx.db, &cfg.secret, &cfg.channels, ws).await {
+            Ok(ch) => ch,
+            Err(e @ (ChannelSetupError::Sealed(_) | ChannelSetupError::Config(_))) => {
+                fail(&ctx.db, ws, id, "channel_config", &e.to_string(), now).await?;
+                return Ok(());
+            }
+            Err(ChannelSetupError::Db(e)) => return Err(e.into()),
+        };
     if m.channel == "kommo" {
         return crate::outbound::sync_kommo(ctx, job, &ch, &m, ws, now).await;
     }
@@ -361,7 +360,12 @@ async fn record(
 }
 
 /// WhatsApp failed for good and the step allows it: the same text by SMS.
-async fn queue_sms_copy(tx: &mut Tx, ws: WorkspaceId, m: &Message, now: Ts) -> Result<(), JobError> {
+async fn queue_sms_copy(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    m: &Message,
+    now: Ts,
+) -> Result<(), JobError> {
     let key = format!("fallback:{}", m.id);
     let new = messages::NewMessage {
         workspace: ws,

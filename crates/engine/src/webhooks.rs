@@ -100,8 +100,16 @@ pub(crate) async fn deliver_job(
                     endpoint.url,
                     store::DISABLE_AFTER
                 );
-                af_db::automations::insert_alert(&mut tx, ws, None, None, "webhook_disabled", &msg, now)
-                    .await?;
+                af_db::automations::insert_alert(
+                    &mut tx,
+                    ws,
+                    None,
+                    None,
+                    "webhook_disabled",
+                    &msg,
+                    now,
+                )
+                .await?;
                 tracing::warn!(workspace.id = %ws, endpoint.id = %endpoint.id, "webhook endpoint disabled");
             }
             match (retry, wait) {

@@ -67,11 +67,18 @@ impl Fake {
                 });
                 let (status, body) = {
                     let mut r = replies.lock().expect("lock");
-                    if r.len() > 1 { r.remove(0) } else { r[0].clone() }
+                    if r.len() > 1 {
+                        r.remove(0)
+                    } else {
+                        r[0].clone()
+                    }
                 };
                 (
                     StatusCode::from_u16(status).expect("status"),
-                    [("content-type", "application/json"), ("x-message-id", "sg-123")],
+                    [
+                        ("content-type", "application/json"),
+                        ("x-message-id", "sg-123"),
+                    ],
                     body,
                 )
                     .into_response()
@@ -159,9 +166,14 @@ impl Env {
         )
         .await
         .expect("workspace");
-        af_db::pipelines::insert_default_pipeline(&mut tx, ws.id, Locale::Es, Ts::new(af_core::Clock::now(&clock)))
-            .await
-            .expect("pipeline");
+        af_db::pipelines::insert_default_pipeline(
+            &mut tx,
+            ws.id,
+            Locale::Es,
+            Ts::new(af_core::Clock::now(&clock)),
+        )
+        .await
+        .expect("pipeline");
         tx.commit().await.expect("commit");
         Env {
             db: tdb.db.clone(),
@@ -215,9 +227,10 @@ impl Env {
             tags: vec![],
             custom: Default::default(),
         };
-        let c = af_db::contacts::upsert_contact(&mut tx, self.ws, &input, &Actor::system(), self.now())
-            .await
-            .expect("upsert");
+        let c =
+            af_db::contacts::upsert_contact(&mut tx, self.ws, &input, &Actor::system(), self.now())
+                .await
+                .expect("upsert");
         tx.commit().await.expect("commit");
         c.contact.id
     }
@@ -240,28 +253,42 @@ impl Env {
 
 #[tokio::test]
 async fn marketing_email_goes_through_sendgrid_with_one_click_unsubscribe() {
-    let (twilio, sendgrid) = (Fake::start(vec![(201, TWILIO_OK)]).await, Fake::start(vec![(202, "")]).await);
+    let (twilio, sendgrid) = (
+        Fake::start(vec![(201, TWILIO_OK)]).await,
+        Fake::start(vec![(202, "")]).await,
+    );
     let env = Env::new(vendors(&twilio, &sendgrid)).await;
-    env.workflow(json!([{"type": "send_email", "subject": "Hola {{ contact.first_name }}",
-                         "body": "Baja: {{ unsubscribe_url }}"}]))
-        .await;
+    env.workflow(
+        json!([{"type": "send_email", "subject": "Hola {{ contact.first_name }}",
+                         "body": "Baja: {{ unsubscribe_url }}"}]),
+    )
+    .await;
     let c = env.lead("ana@example.com", None).await;
     env.drain(&env.worker()).await;
 
     let m = &env.messages().await[0];
-    assert_eq!((m.status.as_str(), m.provider.as_str()), ("sent", "sendgrid"));
+    assert_eq!(
+        (m.status.as_str(), m.provider.as_str()),
+        ("sent", "sendgrid")
+    );
     assert_eq!(m.provider_id.as_deref(), Some("sg-123"));
     let reqs = sendgrid.seen();
     assert_eq!(reqs.len(), 1);
     assert_eq!(reqs[0].path, "/v3/mail/send");
     assert_eq!(
-        reqs[0].headers.get("authorization").and_then(|v| v.to_str().ok()),
+        reqs[0]
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok()),
         Some("Bearer SG.key")
     );
     let body = reqs[0].json();
     let token = af_channels::unsubscribe::token(&env.cfg.secret, env.ws, c);
     let url = format!("http://crm.test/u/{token}");
-    assert_eq!(body["headers"]["List-Unsubscribe"], json!(format!("<{url}>")));
+    assert_eq!(
+        body["headers"]["List-Unsubscribe"],
+        json!(format!("<{url}>"))
+    );
     assert_eq!(
         body["headers"]["List-Unsubscribe-Post"],
         json!("List-Unsubscribe=One-Click")
@@ -277,9 +304,13 @@ async fn marketing_email_goes_through_sendgrid_with_one_click_unsubscribe() {
 
 #[tokio::test]
 async fn sms_goes_through_twilio_with_a_status_callback() {
-    let (twilio, sendgrid) = (Fake::start(vec![(201, TWILIO_OK)]).await, Fake::start(vec![(202, "")]).await);
+    let (twilio, sendgrid) = (
+        Fake::start(vec![(201, TWILIO_OK)]).await,
+        Fake::start(vec![(202, "")]).await,
+    );
     let env = Env::new(vendors(&twilio, &sendgrid)).await;
-    env.workflow(json!([{"type": "send_sms", "body": "Hola {{ contact.first_name }}"}])).await;
+    env.workflow(json!([{"type": "send_sms", "body": "Hola {{ contact.first_name }}"}]))
+        .await;
     env.lead("ana@example.com", Some("+525512345678")).await;
     env.drain(&env.worker()).await;
 
@@ -289,7 +320,11 @@ async fn sms_goes_through_twilio_with_a_status_callback() {
     let reqs = twilio.seen();
     assert_eq!(reqs.len(), 1);
     assert_eq!(reqs[0].path, "/2010-04-01/Accounts/AC123/Messages.json");
-    let auth = reqs[0].headers.get("authorization").and_then(|v| v.to_str().ok()).expect("auth");
+    let auth = reqs[0]
+        .headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .expect("auth");
     assert!(auth.starts_with("Basic "), "{auth}");
     assert_eq!(reqs[0].form("To").as_deref(), Some("+525512345678"));
     assert_eq!(reqs[0].form("From").as_deref(), Some("+15550001111"));
@@ -307,7 +342,8 @@ async fn vendor_5xx_retries_and_4xx_fails_for_good() {
         Fake::start(vec![(202, "")]).await,
     );
     let env = Env::new(vendors(&twilio, &sendgrid)).await;
-    env.workflow(json!([{"type": "send_sms", "body": "hola"}])).await;
+    env.workflow(json!([{"type": "send_sms", "body": "hola"}]))
+        .await;
     env.lead("ana@example.com", Some("+525512345678")).await;
     let w = env.worker();
     env.drain(&w).await;
@@ -323,39 +359,66 @@ async fn vendor_5xx_retries_and_4xx_fails_for_good() {
     assert_eq!((m.status.as_str(), m.attempts), ("sent", 2));
 
     // A 400 is permanent: failed with Twilio's code, never retried.
-    twilio.reply(400, r#"{"code": 21211, "message": "Invalid 'To' Phone Number"}"#);
+    twilio.reply(
+        400,
+        r#"{"code": 21211, "message": "Invalid 'To' Phone Number"}"#,
+    );
     env.lead("bea@example.com", Some("+525512345679")).await;
     env.drain(&w).await;
     env.clock.advance(SignedDuration::from_hours(2));
     env.drain(&w).await;
     let m = &env.messages().await[1];
     assert_eq!(m.status, "failed");
-    assert!(m.error.as_deref().unwrap_or_default().starts_with("21211"), "{:?}", m.error);
+    assert!(
+        m.error.as_deref().unwrap_or_default().starts_with("21211"),
+        "{:?}",
+        m.error
+    );
     assert_eq!(twilio.seen().len(), 3, "no retry after a 400");
 }
 
 #[tokio::test]
 async fn twilio_21610_opts_the_contact_out() {
     let (twilio, sendgrid) = (
-        Fake::start(vec![(400, r#"{"code": 21610, "message": "Attempt to send to unsubscribed recipient"}"#)]).await,
+        Fake::start(vec![(
+            400,
+            r#"{"code": 21610, "message": "Attempt to send to unsubscribed recipient"}"#,
+        )])
+        .await,
         Fake::start(vec![(202, "")]).await,
     );
     let env = Env::new(vendors(&twilio, &sendgrid)).await;
-    env.workflow(json!([{"type": "send_sms", "body": "hola"}, {"type": "send_sms", "body": "otra vez"}])).await;
+    env.workflow(
+        json!([{"type": "send_sms", "body": "hola"}, {"type": "send_sms", "body": "otra vez"}]),
+    )
+    .await;
     let c = env.lead("ana@example.com", Some("+525512345678")).await;
     env.drain(&env.worker()).await;
     let ms = env.messages().await;
     assert_eq!(ms[0].status, "failed");
-    assert!(ms[0].error.as_deref().unwrap_or_default().starts_with("21610"));
+    assert!(
+        ms[0]
+            .error
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("21610")
+    );
     assert!(env.contact(c).await.sms_opted_out, "marked opted out");
     // The next step sees the opt-out and never calls Twilio again.
-    assert!(ms.get(1).is_none_or(|m| m.status == "skipped"), "{:?}", ms.get(1).map(|m| &m.status));
+    assert!(
+        ms.get(1).is_none_or(|m| m.status == "skipped"),
+        "{:?}",
+        ms.get(1).map(|m| &m.status)
+    );
     assert_eq!(twilio.seen().len(), 1);
 }
 
 #[tokio::test]
 async fn opted_out_and_unsubscribed_contacts_are_skipped_before_any_vendor_call() {
-    let (twilio, sendgrid) = (Fake::start(vec![(201, TWILIO_OK)]).await, Fake::start(vec![(202, "")]).await);
+    let (twilio, sendgrid) = (
+        Fake::start(vec![(201, TWILIO_OK)]).await,
+        Fake::start(vec![(202, "")]).await,
+    );
     let env = Env::new(vendors(&twilio, &sendgrid)).await;
     env.workflow(json!([{"type": "wait", "hours": 1},
                         {"type": "send_email", "subject": "promo", "body": "x"},
@@ -381,7 +444,11 @@ async fn opted_out_and_unsubscribed_contacts_are_skipped_before_any_vendor_call(
     let ms = env.messages().await;
     // Marketing is skipped (by the step or the send job), the transactional
     // receipt still goes out.
-    let sent: Vec<_> = ms.iter().filter(|m| m.status == "sent").map(|m| m.subject.clone()).collect();
+    let sent: Vec<_> = ms
+        .iter()
+        .filter(|m| m.status == "sent")
+        .map(|m| m.subject.clone())
+        .collect();
     assert_eq!(sent, vec![Some("recibo".to_string())]);
     assert!(twilio.seen().is_empty());
     assert_eq!(sendgrid.seen().len(), 1);
@@ -389,16 +456,23 @@ async fn opted_out_and_unsubscribed_contacts_are_skipped_before_any_vendor_call(
 
 #[tokio::test]
 async fn sms_outside_quiet_hours_waits_for_the_window_in_the_contacts_zone() {
-    let (twilio, sendgrid) = (Fake::start(vec![(201, TWILIO_OK)]).await, Fake::start(vec![(202, "")]).await);
+    let (twilio, sendgrid) = (
+        Fake::start(vec![(201, TWILIO_OK)]).await,
+        Fake::start(vec![(202, "")]).await,
+    );
     let env = Env::new(vendors(&twilio, &sendgrid)).await;
     // 09:00 in Mexico City is 07:00 in Los Angeles: before the window.
-    env.workflow(json!([{"type": "send_sms", "body": "hola"}])).await;
+    env.workflow(json!([{"type": "send_sms", "body": "hola"}]))
+        .await;
     let c = env.lead("ana@example.com", Some("+525512345678")).await;
     let mut tx = env.db.begin().await.expect("tx");
     af_db::channels::save_channel_settings(
         &mut tx,
         env.ws,
-        &af_db::channels::ChannelSettings { credentials_sealed: None, quiet_hours: Some("08:00-21:00".into()) },
+        &af_db::channels::ChannelSettings {
+            credentials_sealed: None,
+            quiet_hours: Some("08:00-21:00".into()),
+        },
         env.now(),
     )
     .await
@@ -429,7 +503,10 @@ async fn set_time_zone(env: &Env, c: ContactId, zone: &str) {
 
 #[tokio::test]
 async fn workspace_credentials_override_the_server_and_kommo_is_skipped_when_unset() {
-    let (twilio, sendgrid) = (Fake::start(vec![(201, TWILIO_OK)]).await, Fake::start(vec![(202, "")]).await);
+    let (twilio, sendgrid) = (
+        Fake::start(vec![(201, TWILIO_OK)]).await,
+        Fake::start(vec![(202, "")]).await,
+    );
     // The server has no vendor at all: only the workspace's own Twilio.
     let env = Env::new(config(&[("TWILIO_API_BASE", &twilio.base)])).await;
     let creds = af_channels::WorkspaceCredentials {
@@ -444,21 +521,42 @@ async fn workspace_credentials_override_the_server_and_kommo_is_skipped_when_uns
     af_db::channels::save_channel_settings(
         &mut tx,
         env.ws,
-        &af_db::channels::ChannelSettings { credentials_sealed: Some(sealed), quiet_hours: None },
+        &af_db::channels::ChannelSettings {
+            credentials_sealed: Some(sealed),
+            quiet_hours: None,
+        },
         env.now(),
     )
     .await
     .expect("settings");
     tx.commit().await.expect("commit");
-    env.workflow(json!([{"type": "send_sms", "body": "hola"}, {"type": "kommo_sync"},
-                        {"type": "send_email", "subject": "s", "body": "b"}]))
-        .await;
+    env.workflow(
+        json!([{"type": "send_sms", "body": "hola"}, {"type": "kommo_sync"},
+                        {"type": "send_email", "subject": "s", "body": "b"}]),
+    )
+    .await;
     env.lead("ana@example.com", Some("+525512345678")).await;
     env.drain(&env.worker()).await;
     let ms = env.messages().await;
-    let got: Vec<_> = ms.iter().map(|m| (m.channel.as_str(), m.status.as_str(), m.provider.as_str())).collect();
-    assert_eq!(got, [("sms", "sent", "twilio"), ("kommo", "skipped", "outbox"), ("email", "sent", "outbox")]);
-    assert_eq!(ms[1].skip_reason.as_deref(), Some("Kommo is not configured"));
-    assert_eq!(twilio.seen()[0].path, "/2010-04-01/Accounts/ACws/Messages.json");
+    let got: Vec<_> = ms
+        .iter()
+        .map(|m| (m.channel.as_str(), m.status.as_str(), m.provider.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("sms", "sent", "twilio"),
+            ("kommo", "skipped", "outbox"),
+            ("email", "sent", "outbox")
+        ]
+    );
+    assert_eq!(
+        ms[1].skip_reason.as_deref(),
+        Some("Kommo is not configured")
+    );
+    assert_eq!(
+        twilio.seen()[0].path,
+        "/2010-04-01/Accounts/ACws/Messages.json"
+    );
     assert!(sendgrid.seen().is_empty());
 }

@@ -4,7 +4,7 @@
 
 use af_core::{Actor, ContactId, MessageId};
 use af_engine::channels::ChannelsConfig;
-use af_testkit::{TestApp, Tenant, tenant};
+use af_testkit::{Tenant, TestApp, tenant};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -31,7 +31,7 @@ async fn contact_with_phone(app: &TestApp, t: &Tenant, phone: &str) -> ContactId
     let input = af_db::contacts::ContactInput {
         first_name: "Luis".into(),
         last_name: "Gómez".into(),
-        email: Some("luis@example.com".into()),
+        email: Some(format!("luis{}@example.com", phone.trim_start_matches('+'))),
         phone: Some(phone.into()),
         company: None,
         source: None,
@@ -49,7 +49,13 @@ async fn contact_with_phone(app: &TestApp, t: &Tenant, phone: &str) -> ContactId
 }
 
 /// An outbound message Twilio knows as `sid`.
-async fn sent_message(app: &TestApp, t: &Tenant, channel: &str, contact: ContactId, sid: &str) -> MessageId {
+async fn sent_message(
+    app: &TestApp,
+    t: &Tenant,
+    channel: &str,
+    contact: ContactId,
+    sid: &str,
+) -> MessageId {
     let mut tx = app.db.begin().await.expect("tx");
     let m = af_db::messages::NewMessage {
         workspace: t.ws.id,
@@ -62,7 +68,9 @@ async fn sent_message(app: &TestApp, t: &Tenant, channel: &str, contact: Contact
         contact_id: Some(contact),
         ..Default::default()
     };
-    let id = af_db::messages::insert_message(&mut tx, &m, app.now()).await.expect("insert");
+    let id = af_db::messages::insert_message(&mut tx, &m, app.now())
+        .await
+        .expect("insert");
     let u = af_db::messages::StatusUpdate {
         status: "sent",
         provider: Some("twilio"),
@@ -70,13 +78,20 @@ async fn sent_message(app: &TestApp, t: &Tenant, channel: &str, contact: Contact
         attempted: true,
         ..Default::default()
     };
-    af_db::messages::update_status(&mut tx, t.ws.id, id, &u, app.now()).await.expect("status");
+    af_db::messages::update_status(&mut tx, t.ws.id, id, &u, app.now())
+        .await
+        .expect("status");
     tx.commit().await.expect("commit");
     id
 }
 
 /// Posts a Twilio webhook, signed with `token` for the public URL.
-async fn twilio_post(app: &TestApp, path: &str, params: &[(&str, &str)], token: &str) -> reqwest::Response {
+async fn twilio_post(
+    app: &TestApp,
+    path: &str,
+    params: &[(&str, &str)],
+    token: &str,
+) -> reqwest::Response {
     let url = app.url(path);
     let sig = af_channels::twilio_signature::signature(token, &url, params);
     app.http()
@@ -89,11 +104,17 @@ async fn twilio_post(app: &TestApp, path: &str, params: &[(&str, &str)], token: 
 }
 
 async fn message(app: &TestApp, t: &Tenant, id: MessageId) -> af_db::messages::Message {
-    af_db::messages::find_message(&app.db, t.ws.id, id).await.expect("find").expect("message")
+    af_db::messages::find_message(&app.db, t.ws.id, id)
+        .await
+        .expect("find")
+        .expect("message")
 }
 
 async fn contact(app: &TestApp, t: &Tenant, id: ContactId) -> af_db::contacts::Contact {
-    af_db::contacts::find_contact(&app.db, t.ws.id, id).await.expect("find").expect("contact")
+    af_db::contacts::find_contact(&app.db, t.ws.id, id)
+        .await
+        .expect("find")
+        .expect("contact")
 }
 
 async fn events(app: &TestApp, t: &Tenant, kind: &str) -> Vec<serde_json::Value> {
@@ -113,40 +134,102 @@ async fn status_callbacks_need_a_valid_signature() {
     let c = contact_with_phone(&app, &t, "+525512345678").await;
     let id = sent_message(&app, &t, "sms", c, "SM42").await;
     let path = "/webhooks/twilio/acme/status";
-    let params = [("MessageSid", "SM42"), ("MessageStatus", "undelivered"), ("ErrorCode", "21610")];
+    let params = [
+        ("MessageSid", "SM42"),
+        ("MessageStatus", "undelivered"),
+        ("ErrorCode", "21610"),
+    ];
 
     // Tampered: signed for other values, wrong token, or no signature at all.
     let mut tampered = params;
     tampered[1] = ("MessageStatus", "delivered");
     let url = app.url(path);
     let sig = af_channels::twilio_signature::signature(TOKEN, &url, &tampered);
-    let r = app.http().post(&url).header("X-Twilio-Signature", sig).form(&params).send().await.expect("req");
+    let r = app
+        .http()
+        .post(&url)
+        .header("X-Twilio-Signature", sig)
+        .form(&params)
+        .send()
+        .await
+        .expect("req");
     assert_eq!(r.status().as_u16(), 403);
-    assert_eq!(twilio_post(&app, path, &params, "wrong-token").await.status().as_u16(), 403);
-    let r = app.http().post(&url).form(&params).send().await.expect("req");
+    assert_eq!(
+        twilio_post(&app, path, &params, "wrong-token")
+            .await
+            .status()
+            .as_u16(),
+        403
+    );
+    let r = app
+        .http()
+        .post(&url)
+        .form(&params)
+        .send()
+        .await
+        .expect("req");
     assert_eq!(r.status().as_u16(), 403);
     // Signed for the https variant of the URL: not what the server is.
     let https = url.replace("http://", "https://");
     let sig = af_channels::twilio_signature::signature(TOKEN, &https, &params);
-    let r = app.http().post(&url).header("X-Twilio-Signature", sig).form(&params).send().await.expect("req");
+    let r = app
+        .http()
+        .post(&url)
+        .header("X-Twilio-Signature", sig)
+        .form(&params)
+        .send()
+        .await
+        .expect("req");
     assert_eq!(r.status().as_u16(), 403);
-    assert_eq!(message(&app, &t, id).await.status, "sent", "nothing changed");
+    assert_eq!(
+        message(&app, &t, id).await.status,
+        "sent",
+        "nothing changed"
+    );
     assert!(!contact(&app, &t, c).await.sms_opted_out);
 
     // Unknown workspace.
-    assert_eq!(twilio_post(&app, "/webhooks/twilio/nope/status", &params, TOKEN).await.status().as_u16(), 404);
+    assert_eq!(
+        twilio_post(&app, "/webhooks/twilio/nope/status", &params, TOKEN)
+            .await
+            .status()
+            .as_u16(),
+        404
+    );
 
     // Valid: undelivered with the opt-out code.
     let r = twilio_post(&app, path, &params, TOKEN).await;
     assert!(r.status().is_success(), "{}", r.status());
     let m = message(&app, &t, id).await;
-    assert_eq!((m.status.as_str(), m.error.as_deref()), ("undelivered", Some("21610")));
-    assert!(contact(&app, &t, c).await.sms_opted_out, "21610 opts the contact out");
+    assert_eq!(
+        (m.status.as_str(), m.error.as_deref()),
+        ("undelivered", Some("21610"))
+    );
+    assert!(
+        contact(&app, &t, c).await.sms_opted_out,
+        "21610 opts the contact out"
+    );
 
     let id2 = sent_message(&app, &t, "whatsapp", c, "SM43").await;
-    twilio_post(&app, path, &[("MessageSid", "SM43"), ("MessageStatus", "sending")], TOKEN).await;
-    assert_eq!(message(&app, &t, id2).await.status, "sent", "in-flight states keep what we had");
-    twilio_post(&app, path, &[("MessageSid", "SM43"), ("MessageStatus", "delivered")], TOKEN).await;
+    twilio_post(
+        &app,
+        path,
+        &[("MessageSid", "SM43"), ("MessageStatus", "sending")],
+        TOKEN,
+    )
+    .await;
+    assert_eq!(
+        message(&app, &t, id2).await.status,
+        "sent",
+        "in-flight states keep what we had"
+    );
+    twilio_post(
+        &app,
+        path,
+        &[("MessageSid", "SM43"), ("MessageStatus", "delivered")],
+        TOKEN,
+    )
+    .await;
     assert_eq!(message(&app, &t, id2).await.status, "delivered");
 }
 
@@ -157,27 +240,47 @@ async fn inbound_keywords_opt_out_opt_in_and_help() {
     let c = contact_with_phone(&app, &t, "+525512345678").await;
     let path = "/webhooks/twilio/acme/inbound";
     let inbound = |sid: &'static str, body: &'static str| {
-        [("MessageSid", sid), ("From", "+525512345678"), ("To", "+15550001111"), ("Body", body)]
+        [
+            ("MessageSid", sid),
+            ("From", "+525512345678"),
+            ("To", "+15550001111"),
+            ("Body", body),
+        ]
     };
 
     let r = twilio_post(&app, path, &inbound("SM1", " Stop "), TOKEN).await;
     assert_eq!(r.status().as_u16(), 200);
-    assert!(contact(&app, &t, c).await.sms_opted_out, "' Stop ' opts out");
+    assert!(
+        contact(&app, &t, c).await.sms_opted_out,
+        "' Stop ' opts out"
+    );
 
     let r = twilio_post(&app, path, &inbound("SM2", "START"), TOKEN).await;
     assert!(r.text().await.expect("body").contains("<Response/>"));
-    assert!(!contact(&app, &t, c).await.sms_opted_out, "START opts back in");
+    assert!(
+        !contact(&app, &t, c).await.sms_opted_out,
+        "START opts back in"
+    );
 
     twilio_post(&app, path, &inbound("SM3", "STOP PLEASE"), TOKEN).await;
-    assert!(!contact(&app, &t, c).await.sms_opted_out, "a sentence is not a keyword");
+    assert!(
+        !contact(&app, &t, c).await.sms_opted_out,
+        "a sentence is not a keyword"
+    );
 
     let r = twilio_post(&app, path, &inbound("SM4", "help"), TOKEN).await;
     assert!(
-        r.headers()["content-type"].to_str().expect("ct").starts_with("text/xml"),
+        r.headers()["content-type"]
+            .to_str()
+            .expect("ct")
+            .starts_with("text/xml"),
         "TwiML"
     );
     let body = r.text().await.expect("body");
-    assert!(body.contains("<Message>") && body.contains("STOP"), "{body}");
+    assert!(
+        body.contains("<Message>") && body.contains("STOP"),
+        "{body}"
+    );
 
     // A retried webhook is stored once.
     twilio_post(&app, path, &inbound("SM4", "help"), TOKEN).await;
@@ -186,7 +289,10 @@ async fn inbound_keywords_opt_out_opt_in_and_help() {
         .await
         .expect("messages");
     assert_eq!(msgs.len(), 4, "four inbound messages on the contact");
-    assert!(msgs.iter().all(|m| m.status == "received" && m.channel == "sms"));
+    assert!(
+        msgs.iter()
+            .all(|m| m.status == "received" && m.channel == "sms")
+    );
     let ev = events(&app, &t, "message.inbound").await;
     assert_eq!(ev.len(), 4);
     assert!(ev.iter().all(|e| e["contact_id"] == serde_json::json!(c)));
@@ -204,11 +310,29 @@ async fn call_status_becomes_the_voice_steps_outcome_once() {
     let c = contact_with_phone(&app, &t, "+525512345678").await;
     let id = sent_message(&app, &t, "voice", c, "CA9").await;
     let path = "/webhooks/twilio/acme/voice";
-    twilio_post(&app, path, &[("CallSid", "CA9"), ("CallStatus", "ringing")], TOKEN).await;
+    twilio_post(
+        &app,
+        path,
+        &[("CallSid", "CA9"), ("CallStatus", "ringing")],
+        TOKEN,
+    )
+    .await;
     assert!(events(&app, &t, "call.completed").await.is_empty());
-    let r = twilio_post(&app, path, &[("CallSid", "CA9"), ("CallStatus", "busy")], TOKEN).await;
+    let r = twilio_post(
+        &app,
+        path,
+        &[("CallSid", "CA9"), ("CallStatus", "busy")],
+        TOKEN,
+    )
+    .await;
     assert!(r.status().is_success());
-    twilio_post(&app, path, &[("CallSid", "CA9"), ("CallStatus", "completed")], TOKEN).await;
+    twilio_post(
+        &app,
+        path,
+        &[("CallSid", "CA9"), ("CallStatus", "completed")],
+        TOKEN,
+    )
+    .await;
     let ev = events(&app, &t, "call.completed").await;
     assert_eq!(ev.len(), 1, "{ev:?}");
     assert_eq!(ev[0]["outcome"], "busy");
@@ -224,11 +348,18 @@ async fn unsubscribe_get_confirms_post_unsubscribes_without_cookies_forged_is_40
     let token = af_channels::unsubscribe::token(&app.state.secret, t.ws.id, c);
     let http = app.http();
 
-    let r = http.get(app.url(&format!("/u/{token}"))).send().await.expect("get");
+    let r = http
+        .get(app.url(&format!("/u/{token}")))
+        .send()
+        .await
+        .expect("get");
     assert_eq!(r.status().as_u16(), 200);
     let body = r.text().await.expect("body");
     assert!(body.contains(&format!("action=\"/u/{token}\"")), "{body}");
-    assert!(!contact(&app, &t, c).await.email_unsubscribed, "GET does not unsubscribe");
+    assert!(
+        !contact(&app, &t, c).await.email_unsubscribed,
+        "GET does not unsubscribe"
+    );
 
     // RFC 8058: the mail client posts `List-Unsubscribe=One-Click`, no cookie,
     // no CSRF token, possibly from another origin.
@@ -242,8 +373,13 @@ async fn unsubscribe_get_confirms_post_unsubscribes_without_cookies_forged_is_40
     assert_eq!(r.status().as_u16(), 200);
     assert!(contact(&app, &t, c).await.email_unsubscribed);
     // On the timeline as a contact change.
-    let ev = af_db::events::list_events(&app.db, t.ws.id, 200).await.expect("events");
-    assert!(ev.iter().any(|e| e.kind == "contact.updated" && e.data.contains("email_unsubscribed")));
+    let ev = af_db::events::list_events(&app.db, t.ws.id, 200)
+        .await
+        .expect("events");
+    assert!(
+        ev.iter()
+            .any(|e| e.kind == "contact.updated" && e.data.contains("email_unsubscribed"))
+    );
 
     // Forged: another key, or a token moved to another contact.
     let forged = af_channels::unsubscribe::token(
@@ -252,9 +388,17 @@ async fn unsubscribe_get_confirms_post_unsubscribes_without_cookies_forged_is_40
         c,
     );
     for bad in [forged.as_str(), "abc.def", "nope"] {
-        let r = http.post(app.url(&format!("/u/{bad}"))).send().await.expect("post");
+        let r = http
+            .post(app.url(&format!("/u/{bad}")))
+            .send()
+            .await
+            .expect("post");
         assert_eq!(r.status().as_u16(), 404, "{bad}");
-        let r = http.get(app.url(&format!("/u/{bad}"))).send().await.expect("get");
+        let r = http
+            .get(app.url(&format!("/u/{bad}")))
+            .send()
+            .await
+            .expect("get");
         assert_eq!(r.status().as_u16(), 404, "{bad}");
     }
 }
@@ -273,17 +417,25 @@ impl Receiver {
         let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
         let code = Arc::new(std::sync::atomic::AtomicU16::new(status));
         let (s2, c2) = (seen.clone(), code.clone());
-        let app = axum::Router::new().fallback(move |headers: axum::http::HeaderMap, body: String| {
-            let (seen, code) = (s2.clone(), c2.clone());
-            async move {
-                seen.lock().expect("lock").push((headers, body));
-                axum::http::StatusCode::from_u16(code.load(std::sync::atomic::Ordering::SeqCst)).expect("status")
-            }
-        });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let app =
+            axum::Router::new().fallback(move |headers: axum::http::HeaderMap, body: String| {
+                let (seen, code) = (s2.clone(), c2.clone());
+                async move {
+                    seen.lock().expect("lock").push((headers, body));
+                    axum::http::StatusCode::from_u16(code.load(std::sync::atomic::Ordering::SeqCst))
+                        .expect("status")
+                }
+            });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
-        Receiver { url: format!("http://{addr}/hook"), seen, status: code }
+        Receiver {
+            url: format!("http://{addr}/hook"),
+            seen,
+            status: code,
+        }
     }
     fn count(&self) -> usize {
         self.seen.lock().expect("lock").len()
@@ -300,7 +452,12 @@ async fn app_with(vars: &'static [(&'static str, &'static str)]) -> TestApp {
     .await
 }
 
-async fn api_post(app: &TestApp, t: &Tenant, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+async fn api_post(
+    app: &TestApp,
+    t: &Tenant,
+    path: &str,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
     let r = app
         .http()
         .post(app.url(path))
@@ -314,7 +471,15 @@ async fn api_post(app: &TestApp, t: &Tenant, path: &str, body: serde_json::Value
 }
 
 async fn api_get(app: &TestApp, t: &Tenant, path: &str) -> serde_json::Value {
-    app.http().get(app.url(path)).bearer_auth(&t.api_key).send().await.expect("get").json().await.expect("json")
+    app.http()
+        .get(app.url(path))
+        .bearer_auth(&t.api_key)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json")
 }
 
 #[tokio::test]
@@ -322,16 +487,39 @@ async fn webhook_urls_into_the_network_are_refused_at_create() {
     let app = app_with(&[]).await;
     let t = tenant(&app, "acme").await;
     for url in [
-        "http://127.0.0.1/x", "http://localhost/x", "http://[::1]/x", "http://169.254.169.254/latest",
-        "http://10.0.0.8/x", "http://100.64.1.1/x", "http://0x7f000001/x", "http://2130706433/x",
-        "http://[::ffff:127.0.0.1]/x", "file:///etc/passwd",
+        "http://127.0.0.1/x",
+        "http://localhost/x",
+        "http://[::1]/x",
+        "http://169.254.169.254/latest",
+        "http://10.0.0.8/x",
+        "http://100.64.1.1/x",
+        "http://0x7f000001/x",
+        "http://2130706433/x",
+        "http://[::ffff:127.0.0.1]/x",
+        "file:///etc/passwd",
     ] {
-        let (status, body) =
-            api_post(&app, &t, "/api/v1/webhooks", serde_json::json!({"url": url, "event_types": ["contact.created"]})).await;
+        let (status, body) = api_post(
+            &app,
+            &t,
+            "/api/v1/webhooks",
+            serde_json::json!({"url": url, "event_types": ["contact.created"]}),
+        )
+        .await;
         assert_eq!(status, 422, "{url}: {body}");
         assert_eq!(body["error"]["code"], "invalid");
     }
-    assert_eq!(api_get(&app, &t, "/api/v1/webhooks").await["data"], serde_json::json!([]));
+    let listed = api_get(&app, &t, "/api/v1/webhooks").await;
+    let urls: Vec<_> = listed["data"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|e| e["url"].clone())
+        .collect();
+    assert_eq!(
+        urls,
+        [serde_json::json!("https://hooks.example.com/af")],
+        "only the fixture's endpoint"
+    );
 }
 
 #[tokio::test]
@@ -339,13 +527,24 @@ async fn deliveries_are_signed_retried_on_500_not_on_400_and_replayable() {
     let app = app_with(&[("AF_WEBHOOK_ALLOW_PRIVATE", "true")]).await;
     let t = tenant(&app, "acme").await;
     let rx = Receiver::start(500).await;
-    let (status, created) = api_post(&app, &t, "/api/v1/webhooks",
-        serde_json::json!({"url": rx.url, "event_types": ["contact.created"]})).await;
+    let (status, created) = api_post(
+        &app,
+        &t,
+        "/api/v1/webhooks",
+        serde_json::json!({"url": rx.url, "event_types": ["contact.created"]}),
+    )
+    .await;
     assert_eq!(status, 201, "{created}");
-    let secret = created["data"]["secret"].as_str().expect("secret shown once").to_string();
+    let secret = created["data"]["secret"]
+        .as_str()
+        .expect("secret shown once")
+        .to_string();
     let id = created["data"]["id"].as_str().expect("id").to_string();
     let listed = api_get(&app, &t, "/api/v1/webhooks").await;
-    assert!(listed["data"][0].get("secret").is_none(), "never shown again");
+    assert!(
+        listed["data"][0].get("secret").is_none(),
+        "never shown again"
+    );
 
     let w = app.engine_worker();
     contact_with_phone(&app, &t, "+525512345670").await;
@@ -353,7 +552,14 @@ async fn deliveries_are_signed_retried_on_500_not_on_400_and_replayable() {
     assert_eq!(rx.count(), 1);
     let deliveries = api_get(&app, &t, &format!("/api/v1/webhooks/{id}/deliveries")).await;
     let d = &deliveries["data"][0];
-    assert_eq!((d["status"].as_str(), d["attempts"].as_i64(), d["response_code"].as_i64()), (Some("pending"), Some(1), Some(500)));
+    assert_eq!(
+        (
+            d["status"].as_str(),
+            d["attempts"].as_i64(),
+            d["response_code"].as_i64()
+        ),
+        (Some("pending"), Some(1), Some(500))
+    );
 
     // The retry succeeds; the signature verifies with the secret shown.
     rx.status.store(200, std::sync::atomic::Ordering::SeqCst);
@@ -361,7 +567,13 @@ async fn deliveries_are_signed_retried_on_500_not_on_400_and_replayable() {
     app.run_jobs(&w).await;
     assert_eq!(rx.count(), 2);
     let (headers, body) = rx.seen.lock().expect("lock")[1].clone();
-    let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).expect(n).to_string();
+    let h = |n: &str| {
+        headers
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .expect(n)
+            .to_string()
+    };
     let key = af_channels::webhooks::WebhookSecret::parse(&secret).expect("secret");
     let ts: i64 = h("webhook-timestamp").parse().expect("ts");
     assert!(key.sign(&h("webhook-id"), ts, body.as_bytes()) == h("webhook-signature"));
@@ -379,12 +591,21 @@ async fn deliveries_are_signed_retried_on_500_not_on_400_and_replayable() {
     assert_eq!(rx.count(), 3);
     let deliveries = api_get(&app, &t, &format!("/api/v1/webhooks/{id}/deliveries")).await;
     let d = &deliveries["data"][0];
-    assert_eq!((d["status"].as_str(), d["response_code"].as_i64()), (Some("failed"), Some(400)));
+    assert_eq!(
+        (d["status"].as_str(), d["response_code"].as_i64()),
+        (Some("failed"), Some(400))
+    );
 
     // Replay after the receiver is fixed.
     rx.status.store(204, std::sync::atomic::Ordering::SeqCst);
     let did = d["id"].as_str().expect("id");
-    let (status, _) = api_post(&app, &t, &format!("/api/v1/webhooks/{id}/deliveries/{did}/replay"), serde_json::json!({})).await;
+    let (status, _) = api_post(
+        &app,
+        &t,
+        &format!("/api/v1/webhooks/{id}/deliveries/{did}/replay"),
+        serde_json::json!({}),
+    )
+    .await;
     assert_eq!(status, 202);
     app.run_jobs(&w).await;
     assert_eq!(rx.count(), 4);
@@ -393,7 +614,12 @@ async fn deliveries_are_signed_retried_on_500_not_on_400_and_replayable() {
 
     // Another workspace sees none of it.
     let other = tenant(&app, "other").await;
-    let r = app.http().get(app.url(&format!("/api/v1/webhooks/{id}/deliveries"))).bearer_auth(&other.api_key)
-        .send().await.expect("get");
+    let r = app
+        .http()
+        .get(app.url(&format!("/api/v1/webhooks/{id}/deliveries")))
+        .bearer_auth(&other.api_key)
+        .send()
+        .await
+        .expect("get");
     assert_eq!(r.status().as_u16(), 404);
 }

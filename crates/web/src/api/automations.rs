@@ -7,9 +7,9 @@ use super::{ApiError, ApiJson};
 use crate::auth::ApiAuth;
 use crate::state::AppState;
 use af_core::{ContactId, EnrollmentId, TemplateId, WorkflowId};
+use af_db::Ts;
 use af_db::automations::{self as store, Enrollment, Workflow};
 use af_db::messages::{self, Message};
-use af_db::Ts;
 use af_engine::{EngineError, library, ops};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -24,10 +24,15 @@ use uuid::Uuid;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/workflows", get(list_workflows).post(create_workflow))
+        .route(
+            "/api/v1/workflows",
+            get(list_workflows).post(create_workflow),
+        )
         .route(
             "/api/v1/workflows/{id}",
-            get(get_workflow).put(update_workflow).delete(delete_workflow),
+            get(get_workflow)
+                .put(update_workflow)
+                .delete(delete_workflow),
         )
         .route("/api/v1/workflows/{id}/status", post(set_status))
         .route(
@@ -80,11 +85,14 @@ fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Resul
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
-    serde_json::from_slice(body).map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))
 }
 
 fn parse_id<T: From<Uuid>>(raw: &str) -> Result<T, ApiError> {
-    Uuid::parse_str(raw).map(T::from).map_err(|_| ApiError::NotFound)
+    Uuid::parse_str(raw)
+        .map(T::from)
+        .map_err(|_| ApiError::NotFound)
 }
 
 fn workflow_json(w: &Workflow, counts: &[store::StatusCount]) -> Value {
@@ -111,7 +119,10 @@ fn enrollment_json(e: &Enrollment) -> Value {
 }
 
 /// `GET /api/v1/workflows`
-async fn list_workflows(State(st): State<AppState>, auth: ApiAuth) -> Result<Json<Value>, ApiError> {
+async fn list_workflows(
+    State(st): State<AppState>,
+    auth: ApiAuth,
+) -> Result<Json<Value>, ApiError> {
     let ws = auth.workspace.id;
     let counts = store::enrollment_counts(&st.db, ws).await?;
     let data: Vec<Value> = store::list_workflows(&st.db, ws)
@@ -131,7 +142,11 @@ async fn create_workflow(
     let saved = ops::save_workflow(&st.db, auth.workspace.id, None, &def, None, st.now())
         .await
         .map_err(engine_error)?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": saved.id, "version": saved.version }))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "id": saved.id, "version": saved.version })),
+    )
+        .into_response())
 }
 
 async fn get_workflow(
@@ -140,7 +155,9 @@ async fn get_workflow(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let ws = auth.workspace.id;
-    let w = store::find_workflow(&st.db, ws, parse_id(&id)?).await?.ok_or(ApiError::NotFound)?;
+    let w = store::find_workflow(&st.db, ws, parse_id(&id)?)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     let counts = store::enrollment_counts(&st.db, ws).await?;
     Ok(Json(workflow_json(&w, &counts)))
 }
@@ -182,9 +199,15 @@ async fn set_status(
     Path(id): Path<String>,
     ApiJson(b): ApiJson<StatusBody>,
 ) -> Result<StatusCode, ApiError> {
-    ops::set_active(&st.db, auth.workspace.id, parse_id(&id)?, b.active, st.now())
-        .await
-        .map_err(engine_error)?;
+    ops::set_active(
+        &st.db,
+        auth.workspace.id,
+        parse_id(&id)?,
+        b.active,
+        st.now(),
+    )
+    .await
+    .map_err(engine_error)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -201,10 +224,19 @@ fn encode_cursor(at: Ts, id: Uuid) -> String {
 }
 
 fn decode_cursor(raw: &str) -> Result<(Ts, Uuid), ApiError> {
-    let bad = || ApiError::field("cursor", "invalid cursor: pass next_cursor from the previous page");
-    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?).map_err(|_| bad())?;
+    let bad = || {
+        ApiError::field(
+            "cursor",
+            "invalid cursor: pass next_cursor from the previous page",
+        )
+    };
+    let text =
+        String::from_utf8(URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?).map_err(|_| bad())?;
     let (ts, id) = text.split_once('~').ok_or_else(bad)?;
-    Ok((Ts::new(ts.parse().map_err(|_| bad())?), Uuid::parse_str(id).map_err(|_| bad())?))
+    Ok((
+        Ts::new(ts.parse().map_err(|_| bad())?),
+        Uuid::parse_str(id).map_err(|_| bad())?,
+    ))
 }
 
 fn page_limit(limit: Option<i64>) -> Result<i64, ApiError> {
@@ -224,7 +256,9 @@ async fn list_enrollments(
 ) -> Result<Json<Value>, ApiError> {
     let ws = auth.workspace.id;
     let wf: WorkflowId = parse_id(&id)?;
-    store::find_workflow(&st.db, ws, wf).await?.ok_or(ApiError::NotFound)?;
+    store::find_workflow(&st.db, ws, wf)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     let limit = page_limit(q.limit)?;
     let cursor = q.cursor.as_deref().map(decode_cursor).transpose()?;
     let status = q.status.as_deref().filter(|s| !s.is_empty());
@@ -232,7 +266,8 @@ async fn list_enrollments(
     let more = rows.len() as i64 > limit;
     let rows: Vec<_> = rows.into_iter().take(limit as usize).collect();
     let next = if more {
-        rows.last().map(|r| encode_cursor(r.enrollment.started_at, r.enrollment.id.0))
+        rows.last()
+            .map(|r| encode_cursor(r.enrollment.started_at, r.enrollment.id.0))
     } else {
         None
     };
@@ -266,9 +301,16 @@ async fn enroll_contact(
     let contact: ContactId = Uuid::parse_str(&b.contact_id)
         .map(ContactId)
         .map_err(|_| ApiError::field("contact_id", "not a contact id"))?;
-    let id = ops::enroll_test(&st.db, auth.workspace.id, parse_id(&id)?, contact, b.skip_waits, st.now())
-        .await
-        .map_err(engine_error)?;
+    let id = ops::enroll_test(
+        &st.db,
+        auth.workspace.id,
+        parse_id(&id)?,
+        contact,
+        b.skip_waits,
+        st.now(),
+    )
+    .await
+    .map_err(engine_error)?;
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
 }
 
@@ -287,7 +329,9 @@ async fn retry_failed(
     let from_start = optional_json::<RetryBody>(&body)?.from_start;
     let ws = auth.workspace.id;
     let wf: WorkflowId = parse_id(&id)?;
-    store::find_workflow(&st.db, ws, wf).await?.ok_or(ApiError::NotFound)?;
+    store::find_workflow(&st.db, ws, wf)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     let n = ops::retry_all_failed(&st.db, ws, wf, from_start, st.now())
         .await
         .map_err(engine_error)?;
@@ -299,9 +343,10 @@ async fn migrate(
     auth: ApiAuth,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let (moved, kept) = ops::migrate_enrollments(&st.db, auth.workspace.id, parse_id(&id)?, st.now())
-        .await
-        .map_err(engine_error)?;
+    let (moved, kept) =
+        ops::migrate_enrollments(&st.db, auth.workspace.id, parse_id(&id)?, st.now())
+            .await
+            .map_err(engine_error)?;
     Ok(Json(json!({ "migrated": moved, "kept": kept })))
 }
 
@@ -313,7 +358,9 @@ async fn get_enrollment(
 ) -> Result<Json<Value>, ApiError> {
     let ws = auth.workspace.id;
     let id: EnrollmentId = parse_id(&id)?;
-    let e = store::find_enrollment(&st.db, ws, id).await?.ok_or(ApiError::NotFound)?;
+    let e = store::find_enrollment(&st.db, ws, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     let runs = store::list_step_runs(&st.db, ws, id).await?;
     let mut v = enrollment_json(&e);
     v["steps"] = json!(runs);
@@ -339,9 +386,15 @@ async fn retry(
     body: axum::body::Bytes,
 ) -> Result<StatusCode, ApiError> {
     let from_start = optional_json::<RetryBody>(&body)?.from_start;
-    ops::retry(&st.db, auth.workspace.id, parse_id(&id)?, from_start, st.now())
-        .await
-        .map_err(engine_error)?;
+    ops::retry(
+        &st.db,
+        auth.workspace.id,
+        parse_id(&id)?,
+        from_start,
+        st.now(),
+    )
+    .await
+    .map_err(engine_error)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -350,9 +403,15 @@ async fn exit(
     auth: ApiAuth,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    ops::exit_enrollment(&st.db, auth.workspace.id, parse_id(&id)?, &auth.actor(), st.now())
-        .await
-        .map_err(engine_error)?;
+    ops::exit_enrollment(
+        &st.db,
+        auth.workspace.id,
+        parse_id(&id)?,
+        &auth.actor(),
+        st.now(),
+    )
+    .await
+    .map_err(engine_error)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -380,13 +439,23 @@ async fn post_event(
     if b.data.to_string().len() > 16 * 1024 {
         return Err(ApiError::field("data", "data is larger than 16 KiB"));
     }
-    let id = ops::post_custom_event(&st.db, auth.workspace.id, contact, &b.name, &b.data, &auth.actor(), st.now())
-        .await
-        .map_err(|e| match e {
-            EngineError::Invalid(m) => ApiError::field("name", m.join("; ")),
-            EngineError::NotFound(_) => ApiError::field("contact_id", "no such contact in this workspace"),
-            other => engine_error(other),
-        })?;
+    let id = ops::post_custom_event(
+        &st.db,
+        auth.workspace.id,
+        contact,
+        &b.name,
+        &b.data,
+        &auth.actor(),
+        st.now(),
+    )
+    .await
+    .map_err(|e| match e {
+        EngineError::Invalid(m) => ApiError::field("name", m.join("; ")),
+        EngineError::NotFound(_) => {
+            ApiError::field("contact_id", "no such contact in this workspace")
+        }
+        other => engine_error(other),
+    })?;
     Ok((StatusCode::ACCEPTED, Json(json!({ "id": id }))).into_response())
 }
 
@@ -424,7 +493,10 @@ async fn install_library(
     Ok((StatusCode::CREATED, Json(json!({ "workflows": saved }))).into_response())
 }
 
-async fn list_templates(State(st): State<AppState>, auth: ApiAuth) -> Result<Json<Value>, ApiError> {
+async fn list_templates(
+    State(st): State<AppState>,
+    auth: ApiAuth,
+) -> Result<Json<Value>, ApiError> {
     let data = store::list_templates(&st.db, auth.workspace.id).await?;
     Ok(Json(json!({ "data": data })))
 }
@@ -450,7 +522,10 @@ async fn create_template(
     if !matches!(b.channel.as_str(), "email" | "sms" | "whatsapp") {
         errors.push(("channel".into(), "channel: email, sms or whatsapp".into()));
     }
-    for (field, text) in [("subject", b.subject.as_deref().unwrap_or("")), ("body", b.body.as_str())] {
+    for (field, text) in [
+        ("subject", b.subject.as_deref().unwrap_or("")),
+        ("body", b.body.as_str()),
+    ] {
         if let Err(e) = af_core::templating::check(text) {
             errors.push((field.into(), format!("{field}: {e}")));
         }
@@ -485,7 +560,9 @@ async fn delete_template(
     let id: TemplateId = parse_id(&id)?;
     let users = store::workflows_mentioning(&st.db, ws, &id.to_string()).await?;
     if let Some((_, name)) = users.first() {
-        return Err(ApiError::Conflict(format!("the active workflow \"{name}\" uses this template")));
+        return Err(ApiError::Conflict(format!(
+            "the active workflow \"{name}\" uses this template"
+        )));
     }
     let mut tx = st.db.begin().await?;
     if !store::delete_template(&mut tx, ws, id).await? {
@@ -531,7 +608,15 @@ async fn list_messages(
     };
     let cursor = q.cursor.as_deref().map(decode_cursor).transpose()?;
     let channel = q.channel.as_deref().filter(|s| !s.is_empty());
-    let rows = messages::search_messages(&st.db, auth.workspace.id, contact, channel, cursor, limit + 1).await?;
+    let rows = messages::search_messages(
+        &st.db,
+        auth.workspace.id,
+        contact,
+        channel,
+        cursor,
+        limit + 1,
+    )
+    .await?;
     let more = rows.len() as i64 > limit;
     let rows: Vec<_> = rows.into_iter().take(limit as usize).collect();
     let next = if more {

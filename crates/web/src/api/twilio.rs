@@ -44,10 +44,9 @@ async fn verified(
     let ws = af_db::workspaces::find_workspace_by_slug(&st.db, slug)
         .await?
         .ok_or(AppError::NotFound)?;
-    let (creds, _) =
-        af_engine::channels::workspace_credentials(&st.db, &st.secret, ws.id)
-            .await
-            .map_err(|e| AppError::Internal(e.into()))?;
+    let (creds, _) = af_engine::channels::workspace_credentials(&st.db, &st.secret, ws.id)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
     let cfg = st.config.channels.providers.with_workspace(&creds);
     let Some(token) = cfg.twilio_auth_token else {
         return Err(AppError::Forbidden);
@@ -145,7 +144,8 @@ pub async fn inbound_message(
     };
     let now = st.now();
     let mut tx = st.db.begin().await?;
-    let contact = af_db::contacts::find_match(&mut tx, ws.id, None, Some(&msg.from)).await?;
+    let contact =
+        af_db::contacts::find_match(&mut tx, ws.id, None, Some(msg.from.as_str())).await?;
     let new = af_db::channels::InboundMessage {
         workspace: ws.id,
         channel: msg.channel.as_str(),

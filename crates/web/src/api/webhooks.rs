@@ -63,12 +63,18 @@ async fn create_webhook(
         .filter(|t| !t.is_empty())
         .collect();
     if types.is_empty() {
-        return Err(ApiError::field("event_types", "name at least one event type (or \"*\")"));
+        return Err(ApiError::field(
+            "event_types",
+            "name at least one event type (or \"*\")",
+        ));
     }
     let policy = st.config.channels.ssrf();
     let url = body.url.trim().to_string();
     if let Err(e) = ssrf::resolve(&url, policy).await {
-        return Err(ApiError::field("url", format!("this URL cannot receive webhooks: {e}")));
+        return Err(ApiError::field(
+            "url",
+            format!("this URL cannot receive webhooks: {e}"),
+        ));
     }
     let secret = WebhookSecret::generate_text();
     let sealed = st.secret.seal(&secret);
@@ -76,7 +82,9 @@ async fn create_webhook(
     let mut tx = st.db.begin().await?;
     let id = store::insert_endpoint(&mut tx, ws, &url, &sealed, &types, now).await?;
     tx.commit().await?;
-    let e = store::find_endpoint(&st.db, ws, id).await?.ok_or(ApiError::NotFound)?;
+    let e = store::find_endpoint(&st.db, ws, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     let mut out = endpoint_json(&e);
     // Shown once: only its sealed form is stored.
     out["secret"] = json!(secret);
@@ -85,7 +93,9 @@ async fn create_webhook(
 
 async fn list_webhooks(State(st): State<AppState>, auth: ApiAuth) -> Result<Json<Value>, ApiError> {
     let all = store::list_endpoints(&st.db, auth.workspace.id).await?;
-    Ok(Json(json!({ "data": all.iter().map(endpoint_json).collect::<Vec<_>>() })))
+    Ok(Json(
+        json!({ "data": all.iter().map(endpoint_json).collect::<Vec<_>>() }),
+    ))
 }
 
 async fn get_webhook(
@@ -141,5 +151,9 @@ async fn replay_delivery(
     store::reset_delivery(&mut tx, ws, d.id, now).await?;
     store::enqueue_delivery(&mut tx, ws, d.id, now).await?;
     tx.commit().await?;
-    Ok((StatusCode::ACCEPTED, Json(json!({ "data": { "id": d.id, "status": "pending" } }))).into_response())
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "data": { "id": d.id, "status": "pending" } })),
+    )
+        .into_response())
 }

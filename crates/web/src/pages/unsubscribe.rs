@@ -22,7 +22,7 @@ pub fn routes() -> Router<AppState> {
 
 #[derive(Template, WebTemplate)]
 #[template(path = "public/unsubscribe.html")]
-struct UnsubscribeTemplate {
+pub struct UnsubscribeTemplate {
     page: PublicPage,
     c: &'static ChannelsTr,
     token: String,
