@@ -106,6 +106,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::board::routes())
         .merge(pages::imports::routes())
         .merge(pages::jobs::routes())
+        .merge(pages::channels::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::csrf::verify,

@@ -623,3 +623,75 @@ async fn deliveries_are_signed_retried_on_500_not_on_400_and_replayable() {
         .expect("get");
     assert_eq!(r.status().as_u16(), 404);
 }
+
+#[tokio::test]
+async fn channel_settings_are_sealed_and_never_shown_back_in_full() {
+    let app = app_with(&[]).await;
+    let t = tenant(&app, "acme").await;
+    let b = app.browser();
+    b.login(&t.owner_email, af_testkit::PASSWORD).await;
+    let page = b.get("/settings/channels").await;
+    assert_eq!(page.status, 200);
+    let r = b
+        .post(
+            "/settings/channels",
+            &[
+                ("twilio_account_sid", "AC0123456789"),
+                ("twilio_auth_token", "super-secret-token-9876"),
+                ("twilio_sms_sender", "+15550001111"),
+                ("quiet_hours", "09:00-20:00"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = b.get("/settings/channels").await;
+    assert!(page.contains("AC0123456789"));
+    assert!(page.contains("…9876"), "last four shown");
+    assert!(!page.contains("super-secret-token"), "never in full");
+    let stored = af_db::channels::find_channel_settings(&app.db, t.ws.id)
+        .await
+        .expect("find")
+        .expect("settings");
+    assert!(
+        !stored
+            .credentials_sealed
+            .as_deref()
+            .unwrap_or_default()
+            .contains("super-secret")
+    );
+    assert_eq!(stored.quiet_hours.as_deref(), Some("09:00-20:00"));
+
+    // Empty keeps the secret; the test button queues a message for the job.
+    b.post("/settings/channels", &[("twilio_auth_token", "")])
+        .await;
+    let (creds, _) =
+        af_engine::channels::workspace_credentials(&app.db, &app.state.secret, t.ws.id)
+            .await
+            .expect("creds");
+    assert_eq!(
+        creds
+            .twilio_auth_token
+            .map(|s| s.expose().to_string())
+            .as_deref(),
+        Some("super-secret-token-9876")
+    );
+    let r = b
+        .post(
+            "/settings/channels/test",
+            &[("channel", "email"), ("to", "me@example.com")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let msgs = af_db::messages::list_messages(&app.db, t.ws.id, 10)
+        .await
+        .expect("messages");
+    assert!(
+        msgs.iter()
+            .any(|m| m.to_address == "me@example.com" && m.status == "queued")
+    );
+
+    // Members may not see it.
+    let m = app.browser();
+    m.login(&t.member_email, af_testkit::PASSWORD).await;
+    assert_eq!(m.get("/settings/channels").await.status, 403);
+}

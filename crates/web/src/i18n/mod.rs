@@ -115,6 +115,7 @@ translations! {
     tab_members: "Miembros", "Members";
     tab_api_keys: "Claves API", "API keys";
     tab_jobs: "Trabajos", "Jobs";
+    tab_channels: "Canales", "Channels";
     save: "Guardar", "Save";
     create: "Crear", "Create";
     logo: "Logotipo", "Logo";

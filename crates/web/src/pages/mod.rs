@@ -2,6 +2,7 @@
 //! call the database, render.
 
 pub mod board;
+pub mod channels;
 pub mod contacts;
 pub mod imports;
 pub mod jobs;
