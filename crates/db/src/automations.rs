@@ -273,10 +273,10 @@ pub async fn workflows_mentioning(
 ) -> DbResult<Vec<(WorkflowId, String)>> {
     let pattern = format!("%{}%", needle.replace(['%', '_'], ""));
     let rows: Vec<(Uuid, String)> = with_pool!(db, p => {
-        sqlx::query_as(concat!(
+        sqlx::query_as(
             "SELECT w.id, w.name FROM workflows w JOIN workflow_versions v
                ON v.workflow_id = w.id AND v.version = w.current_version
-             WHERE w.workspace_id = $1 AND w.status = 'active' AND v.definition LIKE $2 ORDER BY w.name"))
+             WHERE w.workspace_id = $1 AND w.status = 'active' AND v.definition LIKE $2 ORDER BY w.name")
             .bind(ws.0).bind(pattern).fetch_all(p).await?
     });
     Ok(rows

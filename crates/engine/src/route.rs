@@ -62,16 +62,16 @@ pub async fn route_event(
     }
     let mut started = 0;
     for (wf, roles) in roles {
-        if roles.contains("exit") || roles.contains("wait") {
-            if let Some(e) = store::live_enrollment(&mut tx, ws, wf, contact).await? {
-                let def = definition_of(&mut tx, &e).await?;
-                if roles.contains("exit") && exits_on(&def, &event.kind, &data) {
-                    exit(&mut tx, e, &format!("goal: {}", event.kind), now).await?;
-                    continue;
-                }
-                if roles.contains("wait") && e.status == "waiting" {
-                    resume_if_matches(&mut tx, e, &def, &event.kind, &data, now).await?;
-                }
+        if (roles.contains("exit") || roles.contains("wait"))
+            && let Some(e) = store::live_enrollment(&mut tx, ws, wf, contact).await?
+        {
+            let def = definition_of(&mut tx, &e).await?;
+            if roles.contains("exit") && exits_on(&def, &event.kind, &data) {
+                exit(&mut tx, e, &format!("goal: {}", event.kind), now).await?;
+                continue;
+            }
+            if roles.contains("wait") && e.status == "waiting" {
+                resume_if_matches(&mut tx, e, &def, &event.kind, &data, now).await?;
             }
         }
         if roles.contains("trigger")
