@@ -93,6 +93,7 @@ async fn serve(settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
     web.trust_forwarded_for = settings.trust_proxy;
     web.booking_url = settings.booking_url.clone();
     web.calcom_webhook_secret = settings.calcom_webhook_secret.clone();
+    web.channels = settings.channels.clone();
     let state = AppState::new(db.clone(), clock.clone(), web, settings.secret_key.clone());
     let shutdown = shutdown_signal();
     let tasks = if args.no_worker {

@@ -32,6 +32,9 @@ pub struct Settings {
     pub booking_url: Option<String>,
     /// Default Cal.com webhook secret (`CALCOM_WEBHOOK_SECRET`).
     pub calcom_webhook_secret: Option<String>,
+    /// Channel providers from the environment (PAUTA names, SENDGRID_*,
+    /// SMTP_URL, TWILIO_*, KOMMO_*), AF_QUIET_HOURS, AF_WEBHOOK_ALLOW_PRIVATE.
+    pub channels: std::sync::Arc<af_engine::channels::ChannelsConfig>,
 }
 
 impl Settings {
@@ -41,6 +44,7 @@ impl Settings {
             base_url: self.base_url.clone(),
             booking_url: self.booking_url.clone(),
             secret: self.secret_key.clone(),
+            channels: self.channels.clone(),
         }
     }
 }
@@ -190,6 +194,8 @@ pub fn resolve(
         .or_else(|| file.calcom_webhook_secret.clone())
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty());
+    let channels = af_engine::channels::ChannelsConfig::from_lookup(&env)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(Settings {
         database_url,
         bind,
@@ -199,6 +205,7 @@ pub fn resolve(
         trust_proxy,
         booking_url,
         calcom_webhook_secret,
+        channels: std::sync::Arc::new(channels),
     })
 }
 

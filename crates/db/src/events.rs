@@ -51,6 +51,7 @@ pub async fn insert_event(tx: &mut Tx, e: &NewEvent<'_>, now: Ts) -> DbResult<Ev
         .await?;
     });
     crate::automations::route_if_listened(tx, e.workspace, e.kind, id, &e.data, now).await?;
+    crate::webhooks::fan_out(tx, e.workspace, e.kind, id, &e.data, now).await?;
     Ok(id)
 }
 

@@ -9,6 +9,7 @@ pub mod appointments;
 pub mod audit;
 pub mod auth_tokens;
 pub mod automations;
+pub mod channels;
 pub mod contacts;
 pub mod custom_fields;
 pub mod deals;
@@ -31,6 +32,7 @@ pub mod sessions;
 pub mod tasks;
 pub mod testing;
 pub mod users;
+pub mod webhooks;
 pub mod workspaces;
 
 pub use error::DbError;

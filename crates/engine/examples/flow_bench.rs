@@ -44,13 +44,21 @@ async fn main() -> anyhow::Result<()> {
     run(backend, leads, rate).await
 }
 
-async fn run_with_pg_url(url: &str, backend: Backend, leads: usize, rate: f64) -> anyhow::Result<()> {
+async fn run_with_pg_url(
+    url: &str,
+    backend: Backend,
+    leads: usize,
+    rate: f64,
+) -> anyhow::Result<()> {
     let name = format!("af_bench_{}", std::process::id());
     let admin = Db::connect(url).await?;
     with_pool!(&admin, p => {
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(p).await?;
     });
-    let db_url = format!("{}/{name}", url.rsplit_once('/').map(|(b, _)| b).unwrap_or(url));
+    let db_url = format!(
+        "{}/{name}",
+        url.rsplit_once('/').map(|(b, _)| b).unwrap_or(url)
+    );
     let db = Db::connect(&db_url).await?;
     let result = bench(db.clone(), backend, leads, rate).await;
     db.close().await;
@@ -99,9 +107,15 @@ async fn bench(db: Db, backend: Backend, leads: usize, rate: f64) -> anyhow::Res
             booking_url: None,
             secret: af_core::crypto::SecretKey::from_text(&"bench-secret-".repeat(4))
                 .map_err(anyhow::Error::msg)?,
+            channels: Default::default(),
         },
     )?;
-    let worker = Worker::new(db.clone(), Arc::new(SystemClock), registry, WorkerConfig::new("bench"));
+    let worker = Worker::new(
+        db.clone(),
+        Arc::new(SystemClock),
+        registry,
+        WorkerConfig::new("bench"),
+    );
     let stop = CancellationToken::new();
     let w = tokio::spawn(worker.run(stop.clone()));
 
@@ -139,7 +153,8 @@ async fn bench(db: Db, backend: Backend, leads: usize, rate: f64) -> anyhow::Res
                     custom: Default::default(),
                 };
                 let mut tx = db.begin().await?;
-                af_db::contacts::upsert_contact(&mut tx, ws.id, &input, &Actor::system(), now()).await?;
+                af_db::contacts::upsert_contact(&mut tx, ws.id, &input, &Actor::system(), now())
+                    .await?;
                 tx.commit().await?;
                 af_db::jobs::wake_workers();
             }
@@ -158,7 +173,10 @@ async fn bench(db: Db, backend: Backend, leads: usize, rate: f64) -> anyhow::Res
         if sent >= want {
             break;
         }
-        anyhow::ensure!(started.elapsed() < Duration::from_secs(1800), "only {sent} of {want} messages after 30 min");
+        anyhow::ensure!(
+            started.elapsed() < Duration::from_secs(1800),
+            "only {sent} of {want} messages after 30 min"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let total = started.elapsed();
@@ -182,7 +200,11 @@ async fn bench(db: Db, backend: Backend, leads: usize, rate: f64) -> anyhow::Res
         .map(|(a, b)| b.0.duration_since(a.0).as_secs_f64() * 1000.0)
         .collect();
     lat.sort_by(f64::total_cmp);
-    let pct = |q: f64| lat.get(((lat.len() as f64 - 1.0) * q).round() as usize).copied().unwrap_or(f64::NAN);
+    let pct = |q: f64| {
+        lat.get(((lat.len() as f64 - 1.0) * q).round() as usize)
+            .copied()
+            .unwrap_or(f64::NAN)
+    };
     println!(
         "backend={backend:?} leads={leads} rate={rate} producers={producers} enrolments={} inserted_in={:.2}s total={:.2}s leads_per_s={:.0} \
          first_step_ms_p50={:.1} p99={:.1} max={:.1}",

@@ -6,14 +6,12 @@ use af_core::templating::without_blanks;
 use af_db::contacts::Contact;
 use af_db::workspaces::Workspace;
 
-/// The signed one-click unsubscribe link of a contact.
+/// The signed one-click unsubscribe link of a contact: the same token in
+/// the `{{ unsubscribe_url }}` merge field and the `List-Unsubscribe`
+/// header (see `af_channels::unsubscribe`).
 pub fn unsubscribe_url(cfg: &EngineConfig, contact: &Contact) -> String {
-    let msg = format!("{}:{}", contact.workspace_id, contact.id);
-    let sig = cfg.secret.sign("unsubscribe", &msg);
-    format!(
-        "{}/u/{}/{}/{}",
-        cfg.base_url, contact.workspace_id, contact.id, sig
-    )
+    let token = af_channels::unsubscribe::token(&cfg.secret, contact.workspace_id, contact.id);
+    af_channels::unsubscribe::url(&cfg.base_url, &token)
 }
 
 /// The booking link: `BOOKING_URL`, else the workspace's booking page.

@@ -1,13 +1,16 @@
 #![doc = include_str!("../README.md")]
 
 mod actions;
+pub mod channels;
 pub mod context;
 pub mod library;
 pub mod ops;
+pub mod outbound;
 pub mod route;
 pub mod run;
 pub mod send;
 pub mod sweep;
+pub mod webhooks;
 
 use af_core::crypto::SecretKey;
 use af_jobs::{JobError, JobsError, Registry, handler_fn};
@@ -26,8 +29,11 @@ pub struct EngineConfig {
     /// `BOOKING_URL`: the booking link merged as `{{ booking_url }}`
     /// (default: the workspace's public booking page).
     pub booking_url: Option<String>,
-    /// Signs unsubscribe links.
+    /// Signs unsubscribe links; seals workspace channel credentials.
     pub secret: SecretKey,
+    /// Channel providers and their server defaults (the outbox when none is
+    /// configured).
+    pub channels: Arc<channels::ChannelsConfig>,
 }
 
 impl std::fmt::Debug for EngineConfig {
@@ -72,8 +78,15 @@ pub fn register(r: &mut Registry, config: EngineConfig) -> Result<(), JobsError>
         let c = c.clone();
         async move { run::step_job(&ctx, &c, &job).await }
     }))?;
-    r.register(handler_fn(SEND_JOB, |ctx, job| async move {
-        send::send_job(&ctx, &job).await
+    let c = config.clone();
+    r.register(handler_fn(SEND_JOB, move |ctx, job| {
+        let c = c.clone();
+        async move { send::send_job(&ctx, &c, &job).await }
+    }))?;
+    let c = config.clone();
+    r.register(handler_fn(af_db::webhooks::DELIVER_JOB, move |ctx, job| {
+        let c = c.clone();
+        async move { webhooks::deliver_job(&ctx, &c, &job).await }
     }))?;
     r.register(handler_fn(SWEEP_JOB, |ctx, _job| async move {
         sweep::sweep(&ctx.db, ctx.now())

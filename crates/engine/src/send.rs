@@ -1,16 +1,33 @@
 //! Delivering a queued message. Consent is checked again at send time (the
-//! contact may have opted out since the step ran) before any provider is
-//! called. The only provider so far is the built-in outbox, which records
-//! the message as sent and shows it like a mail catcher; a voice call
-//! through the outbox reaches nobody, so it reports `no_answer` and the
-//! workflow takes its no-answer path, as it would for a real unanswered call.
+//! contact may have opted out since the step ran) and SMS, WhatsApp and
+//! calls wait for the workspace's quiet hours to end, all before any
+//! provider is called. The providers are the server's defaults overlaid
+//! with the workspace's own credentials; with none configured the built-in
+//! outbox records the message as sent. A voice call through the outbox
+//! reaches nobody, so it reports `no_answer` and the workflow takes its
+//! no-answer path; a real call's outcome arrives by Twilio's webhook.
+//!
+//! The job reads in one short transaction, calls the vendor with no
+//! transaction open, and records the result in a second one (skipping it
+//! when another run already did).
 
-use crate::{job_workspace, payload_uuid};
-use af_core::{Actor, MessageId};
-use af_db::messages::{self, StatusUpdate};
+use crate::channels::{ChannelSetupError, WorkspaceChannels, twilio_webhook_url, voice_language};
+use crate::{EngineConfig, SEND_JOB, job_workspace, payload_uuid};
+use af_channels::quiet_hours::{Decision, decide_in_zone};
+use af_channels::{Category, OutgoingMessage, SendError, SendOutcome, VoiceSpec};
+use af_core::workflow::Action;
+use af_core::{Actor, ContactId, MessageId, WorkspaceId};
+use af_db::contacts::Contact;
+use af_db::messages::{self, Message, StatusUpdate};
+use af_db::{Ts, Tx};
 use af_jobs::{Job, JobContext, JobError};
+use jiff::SignedDuration;
 
-pub(crate) async fn send_job(ctx: &JobContext, job: &Job) -> Result<(), JobError> {
+pub(crate) async fn send_job(
+    ctx: &JobContext,
+    cfg: &EngineConfig,
+    job: &Job,
+) -> Result<(), JobError> {
     let ws = job_workspace(job)?;
     let id = MessageId(payload_uuid(job, "message_id")?);
     let now = ctx.now();
@@ -22,47 +39,379 @@ pub(crate) async fn send_job(ctx: &JobContext, job: &Job) -> Result<(), JobError
         return Ok(()); // already handled (a re-run after a crash)
     }
     let contact = match m.contact_id {
-        Some(c) => af_db::automations::find_contact_tx(&mut tx, ws, af_core::ContactId(c)).await?,
+        Some(c) => af_db::automations::find_contact_tx(&mut tx, ws, ContactId(c)).await?,
         None => None,
     };
-    let blocked = contact.as_ref().and_then(|c| match m.channel.as_str() {
+    if let Some(reason) = contact.as_ref().and_then(|c| blocked(&m, c)) {
+        skip(&mut tx, ws, id, reason, now).await?;
+        tx.commit().await?;
+        return Ok(());
+    }
+    let zone = match m.contact_id {
+        Some(c) => af_db::automations::contact_time_zone(&mut tx, ws, ContactId(c)).await?,
+        None => None,
+    };
+    tx.commit().await?;
+    let step = step_action(&ctx.db, ws, id).await?;
+
+    let Some(workspace) = af_db::workspaces::find_workspace(&ctx.db, ws).await? else {
+        return Ok(());
+    };
+    if m.channel == "webhook" {
+        return crate::outbound::deliver_step_webhook(ctx, cfg, job, &m, ws, now).await;
+    }
+    let ch =
+        match crate::channels::workspace_channels(&ctx.db, &cfg.secret, &cfg.channels, ws).await {
+            Ok(ch) => ch,
+            Err(e @ (ChannelSetupError::Sealed(_) | ChannelSetupError::Config(_))) => {
+                fail(&ctx.db, ws, id, "channel_config", &e.to_string(), now).await?;
+                return Ok(());
+            }
+            Err(ChannelSetupError::Db(e)) => return Err(e.into()),
+        };
+    if m.channel == "kommo" {
+        return crate::outbound::sync_kommo(ctx, job, &ch, &m, ws, now).await;
+    }
+
+    if matches!(m.channel.as_str(), "sms" | "whatsapp" | "voice") {
+        let zone = zone.unwrap_or_else(|| workspace.time_zone.clone());
+        if let Decision::WaitUntil(at) = decide_in_zone(&ch.window, now.0, &zone) {
+            reschedule(&ctx.db, ws, id, Ts::new(at), now).await?;
+            return Ok(());
+        }
+    }
+
+    let msg = match outgoing(cfg, &workspace, &m, contact.as_ref(), step.as_ref()) {
+        Ok(msg) => msg,
+        Err(reason) => {
+            fail(&ctx.db, ws, id, "invalid", &reason, now).await?;
+            return Ok(());
+        }
+    };
+    let res = ch.providers.send(&msg).await;
+    record(ctx, job, &ch, &m, step.as_ref(), res, now).await
+}
+
+/// Why the contact must not get this message now, if so.
+fn blocked(m: &Message, c: &Contact) -> Option<&'static str> {
+    match m.channel.as_str() {
         "email" if m.category == "marketing" && c.email_unsubscribed => {
             Some("the contact unsubscribed from marketing email")
         }
         "sms" | "whatsapp" | "voice" if c.sms_opted_out => Some("the contact opted out"),
         _ => None,
-    });
-    if let Some(reason) = blocked {
-        let u = StatusUpdate {
-            status: "skipped",
-            skip_reason: Some(reason),
-            ..Default::default()
-        };
-        messages::update_status(&mut tx, ws, id, &u, now).await?;
-        tx.commit().await?;
-        return Ok(());
     }
+}
+
+async fn skip(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    id: MessageId,
+    reason: &str,
+    now: Ts,
+) -> Result<(), JobError> {
     let u = StatusUpdate {
-        status: "sent",
-        provider: Some("outbox"),
-        attempted: true,
+        status: "skipped",
+        skip_reason: Some(reason),
+        ..Default::default()
+    };
+    messages::update_status(tx, ws, id, &u, now).await?;
+    Ok(())
+}
+
+/// Marks a message failed for good without a vendor call.
+pub(crate) async fn fail(
+    db: &af_db::Db,
+    ws: WorkspaceId,
+    id: MessageId,
+    code: &str,
+    reason: &str,
+    now: Ts,
+) -> Result<(), JobError> {
+    let mut tx = db.begin().await?;
+    let error = format!("{code}: {reason}");
+    let u = StatusUpdate {
+        status: "failed",
+        error: Some(&error),
         ..Default::default()
     };
     messages::update_status(&mut tx, ws, id, &u, now).await?;
-    if m.channel == "voice" {
-        let event = af_db::events::NewEvent {
-            workspace: ws,
-            kind: "call.completed",
-            entity_type: "contact",
-            entity_id: m.contact_id.map(|c| c.to_string()),
-            actor: &Actor::system(),
-            data: serde_json::json!({
-                "contact_id": m.contact_id, "message_id": id, "outcome": "no_answer", "provider": "outbox",
-            }),
-        };
-        af_db::events::insert_event(&mut tx, &event, now).await?;
-    }
     tx.commit().await?;
-    af_db::jobs::wake_workers();
+    Ok(())
+}
+
+/// Quiet hours: a new send job for the window's opening (the message stays
+/// queued; this attempt is not a failure).
+async fn reschedule(
+    db: &af_db::Db,
+    ws: WorkspaceId,
+    id: MessageId,
+    at: Ts,
+    now: Ts,
+) -> Result<(), JobError> {
+    let mut tx = db.begin().await?;
+    let mut job = af_db::jobs::NewJob::new(SEND_JOB, serde_json::json!({ "message_id": id }), at);
+    job.workspace = Some(ws);
+    job.priority = 70;
+    af_db::jobs::enqueue(&mut tx, &job, now).await?;
+    tx.commit().await?;
+    tracing::info!(workspace.id = %ws, message.id = %id, until = %at, "quiet hours: message waits");
+    Ok(())
+}
+
+/// The action of the workflow step that queued the message, for the
+/// options the message row does not carry (WhatsApp fallback, what a call
+/// plays, machine detection).
+async fn step_action(
+    db: &af_db::Db,
+    ws: WorkspaceId,
+    id: MessageId,
+) -> Result<Option<Action>, JobError> {
+    let Some((Some(enrollment), Some(step_id))) =
+        af_db::channels::message_origin(db, ws, id).await?
+    else {
+        return Ok(None);
+    };
+    let Some(e) =
+        af_db::automations::find_enrollment(db, ws, af_core::EnrollmentId(enrollment)).await?
+    else {
+        return Ok(None);
+    };
+    let mut tx = db.begin().await?;
+    // A definition that no longer parses only loses the step's options.
+    let def = crate::route::definition_of(&mut tx, &e).await.ok();
+    tx.commit().await?;
+    Ok(def.and_then(|d| d.step(&step_id).map(|s| s.action.clone())))
+}
+
+/// The message as the provider gets it.
+fn outgoing(
+    cfg: &EngineConfig,
+    ws: &af_db::workspaces::Workspace,
+    m: &Message,
+    contact: Option<&Contact>,
+    step: Option<&Action>,
+) -> Result<OutgoingMessage, String> {
+    let key = m.id.to_string();
+    let mut msg = match m.channel.as_str() {
+        "email" => {
+            let mut e = OutgoingMessage::email(
+                &m.to_address,
+                m.subject.as_deref().unwrap_or_default(),
+                &m.body_text,
+                &key,
+            );
+            e.html = m.body_html.clone();
+            e.from = m.from_address.clone();
+            e.from_name = Some(ws.sender_name.clone().unwrap_or_else(|| ws.name.clone()));
+            e.category = match m.category.as_str() {
+                "marketing" => Category::Marketing,
+                "system" => Category::System,
+                _ => Category::Transactional,
+            };
+            if e.category == Category::Marketing {
+                let c = contact.ok_or("marketing email without a contact")?;
+                e.unsubscribe_url = Some(crate::context::unsubscribe_url(cfg, c));
+            }
+            e
+        }
+        "sms" => OutgoingMessage::sms(&m.to_address, &m.body_text, &key),
+        "whatsapp" => OutgoingMessage::whatsapp(&m.to_address, &m.body_text, &key),
+        "voice" => {
+            let (play_url, machine_detection) = match step {
+                Some(Action::VoiceCall {
+                    play_url,
+                    machine_detection,
+                    say,
+                    ..
+                }) if say.is_none() => (play_url.clone(), *machine_detection),
+                Some(Action::VoiceCall {
+                    machine_detection, ..
+                }) => (None, *machine_detection),
+                _ => (None, false),
+            };
+            let spec = VoiceSpec {
+                say_text: play_url.is_none().then(|| m.body_text.clone()),
+                language: Some(voice_language(&ws.locale, &ws.country)),
+                play_url,
+                machine_detection,
+            };
+            OutgoingMessage::voice(&m.to_address, spec, &key)
+        }
+        other => return Err(format!("unknown channel {other}")),
+    };
+    if matches!(m.channel.as_str(), "sms" | "whatsapp") {
+        msg.status_callback_url = Some(twilio_webhook_url(&cfg.base_url, &ws.slug, "status"));
+    } else if m.channel == "voice" {
+        msg.status_callback_url = Some(twilio_webhook_url(&cfg.base_url, &ws.slug, "voice"));
+    }
+    Ok(msg)
+}
+
+/// Stores the outcome of a send attempt.
+async fn record(
+    ctx: &JobContext,
+    job: &Job,
+    ch: &WorkspaceChannels,
+    m: &Message,
+    step: Option<&Action>,
+    res: Result<SendOutcome, SendError>,
+    now: Ts,
+) -> Result<(), JobError> {
+    let ws = job_workspace(job)?;
+    let id = m.id;
+    let mut tx = ctx.db.begin().await?;
+    match messages::find_message_tx(&mut tx, ws, id).await? {
+        Some(cur) if cur.status == "queued" => {}
+        _ => return Ok(()),
+    }
+    match res {
+        Ok(o) => {
+            let u = StatusUpdate {
+                // "queued" at the vendor is "sent" here: ours means "not yet
+                // handed to anyone", and a re-run must not send again.
+                status: match o.status {
+                    af_channels::DeliveryStatus::Queued => "sent",
+                    s => s.as_str(),
+                },
+                provider: Some(o.provider),
+                provider_id: o.provider_id.as_deref(),
+                attempted: true,
+                ..Default::default()
+            };
+            messages::update_status(&mut tx, ws, id, &u, now).await?;
+            if m.channel == "voice" && o.provider == "outbox" {
+                call_completed(&mut tx, ws, m, "no_answer", "outbox", now).await?;
+            }
+            tx.commit().await?;
+            af_db::jobs::wake_workers();
+            Ok(())
+        }
+        Err(e @ SendError::Retryable { .. }) if job.attempts < job.max_attempts => {
+            let text = e.to_string();
+            let u = StatusUpdate {
+                status: "queued",
+                error: Some(&text),
+                attempted: true,
+                ..Default::default()
+            };
+            messages::update_status(&mut tx, ws, id, &u, now).await?;
+            tx.commit().await?;
+            Err(match e.retry_after() {
+                Some(d) => JobError::RetryAfter(
+                    text,
+                    SignedDuration::try_from(d).unwrap_or(SignedDuration::from_mins(1)),
+                ),
+                None => JobError::Retry(text),
+            })
+        }
+        Err(e) => {
+            let (code, opted_out) = match &e {
+                SendError::Permanent {
+                    code, opted_out, ..
+                } => (code.clone(), *opted_out),
+                SendError::Retryable { .. } => (Some("retries_exhausted".into()), false),
+            };
+            let text = match &code {
+                Some(c) => format!("{c}: {e}"),
+                None => e.to_string(),
+            };
+            let u = StatusUpdate {
+                status: "failed",
+                error: Some(&text),
+                attempted: true,
+                ..Default::default()
+            };
+            messages::update_status(&mut tx, ws, id, &u, now).await?;
+            if opted_out && let Some(c) = m.contact_id {
+                let patch = af_db::contacts::ContactPatch {
+                    sms_opted_out: Some(true),
+                    ..Default::default()
+                };
+                af_db::contacts::update_contact(
+                    &mut tx,
+                    ws,
+                    ContactId(c),
+                    &patch,
+                    &Actor::system(),
+                    now,
+                )
+                .await?;
+            }
+            let fallback = matches!(
+                step,
+                Some(Action::SendWhatsapp {
+                    fallback_sms: true,
+                    ..
+                })
+            );
+            if m.channel == "whatsapp" && fallback && !opted_out {
+                queue_sms_copy(&mut tx, ws, m, now).await?;
+            }
+            if m.channel == "voice" {
+                call_completed(&mut tx, ws, m, "failed", ch.providers.phone_provider(), now)
+                    .await?;
+            }
+            tx.commit().await?;
+            af_db::jobs::wake_workers();
+            Ok(())
+        }
+    }
+}
+
+/// WhatsApp failed for good and the step allows it: the same text by SMS.
+async fn queue_sms_copy(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    m: &Message,
+    now: Ts,
+) -> Result<(), JobError> {
+    let key = format!("fallback:{}", m.id);
+    let new = messages::NewMessage {
+        workspace: ws,
+        channel: "sms",
+        provider: "outbox",
+        to: &m.to_address,
+        from: None,
+        subject: None,
+        body_text: &m.body_text,
+        body_html: None,
+        category: &m.category,
+        status: "queued",
+        contact_id: m.contact_id.map(ContactId),
+        enrollment_id: m.enrollment_id.map(af_core::EnrollmentId),
+        step_id: None,
+        idempotency_key: Some(&key),
+    };
+    if let Some(sms) = messages::insert_message_once(tx, &new, now).await? {
+        let mut job =
+            af_db::jobs::NewJob::new(SEND_JOB, serde_json::json!({ "message_id": sms }), now);
+        job.workspace = Some(ws);
+        job.priority = 70;
+        af_db::jobs::enqueue(tx, &job, now).await?;
+    }
+    Ok(())
+}
+
+/// `call.completed`: resumes the voice step waiting for this message.
+pub(crate) async fn call_completed(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    m: &Message,
+    outcome: &str,
+    provider: &str,
+    now: Ts,
+) -> Result<(), JobError> {
+    let event = af_db::events::NewEvent {
+        workspace: ws,
+        kind: "call.completed",
+        entity_type: "contact",
+        entity_id: m.contact_id.map(|c| c.to_string()),
+        actor: &Actor::system(),
+        data: serde_json::json!({
+            "contact_id": m.contact_id, "message_id": m.id, "outcome": outcome, "provider": provider,
+        }),
+    };
+    af_db::events::insert_event(tx, &event, now).await?;
     Ok(())
 }

@@ -26,6 +26,7 @@ fn config() -> EngineConfig {
         base_url: "http://crm.test".into(),
         booking_url: Some("https://cal.test/pauta".into()),
         secret: SecretKey::from_text(&"engine-test-".repeat(4)).expect("key"),
+        channels: Default::default(),
     }
 }
 
@@ -39,6 +40,8 @@ fn worker(env: &Env) -> Worker {
 
 impl Env {
     async fn new() -> Env {
+        // The send job builds vendor HTTP clients (rustls), as the binary does.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let tdb = fresh_db().await;
         let clock = ManualClock::new("2026-03-02T15:00:00Z".parse().expect("ts")); // Monday 09:00 in CDMX
         let now = Ts::new(clock_now(&clock));

@@ -108,6 +108,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::imports::routes())
         .merge(pages::jobs::routes())
         .merge(pages::automations::routes())
+        .merge(pages::channels::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::csrf::verify,
@@ -122,6 +123,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::crm::routes())
         .merge(api::automations::routes())
         .merge(api::forms::routes())
+        .merge(api::webhooks::routes())
         .route("/api/{*rest}", axum::routing::any(api::api_not_found));
 
     // Strangers' browsers and other systems: no session, no CSRF, every
@@ -137,11 +139,18 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/{*path}", get(assets::serve_asset))
         .route("/w/{slug}/logo", get(settings::workspace_logo));
 
+    // Called by vendors and mail clients: their own authentication (Twilio
+    // signature, signed unsubscribe token), never a session or CSRF token.
+    let public_callbacks = Router::new()
+        .merge(api::twilio::routes())
+        .merge(pages::unsubscribe::routes());
+
     Router::new()
         .merge(browser)
         .merge(intake)
         .merge(api)
         .merge(public_assets)
+        .merge(public_callbacks)
         .fallback(|| async { error::AppError::NotFound })
         .layer(axum::middleware::from_fn(middleware::wake::after_writes))
         .layer(axum::middleware::from_fn(middleware::locale::layer))

@@ -34,6 +34,9 @@ pub struct WebConfig {
     pub intake_window_secs: i64,
     /// A form submitted sooner than this after it was shown is a bot's.
     pub form_min_fill_secs: i64,
+    /// Channel providers: server defaults from the environment (the outbox
+    /// when nothing is configured), quiet hours, webhook SSRF policy.
+    pub channels: Arc<af_engine::channels::ChannelsConfig>,
 }
 
 impl WebConfig {
@@ -52,6 +55,7 @@ impl WebConfig {
             intake_max_per_form: 600,
             intake_window_secs: 600,
             form_min_fill_secs: 3,
+            channels: Default::default(),
         }
     }
 }
@@ -86,6 +90,7 @@ impl AppState {
             base_url: self.config.base_url.clone(),
             booking_url: self.config.booking_url.clone(),
             secret: self.secret.clone(),
+            channels: self.config.channels.clone(),
         }
     }
 

@@ -3,6 +3,7 @@
 
 pub mod automations;
 pub mod board;
+pub mod channels;
 pub mod contacts;
 pub mod forms;
 pub mod imports;
@@ -17,6 +18,7 @@ pub async fn seed_all(app: &TestApp, t: &mut Tenant) {
     jobs::seed(app, t).await;
     forms::seed(app, t).await;
     automations::seed(app, t).await;
+    channels::seed(app, t).await;
 }
 
 pub fn routes_all(other: &Tenant) -> Vec<IdRoute> {
@@ -26,5 +28,6 @@ pub fn routes_all(other: &Tenant) -> Vec<IdRoute> {
     all.extend(jobs::routes(other));
     all.extend(forms::routes(other));
     all.extend(automations::routes(other));
+    all.extend(channels::routes(other));
     all
 }

@@ -5,6 +5,8 @@ pub mod automations;
 pub mod crm;
 pub mod forms;
 pub mod intake;
+pub mod twilio;
+pub mod webhooks;
 
 use crate::auth::ApiAuth;
 use crate::state::AppState;

@@ -12,6 +12,7 @@ use af_core::Locale;
 
 pub mod automations;
 pub mod board;
+pub mod channels;
 pub mod contacts;
 pub mod forms;
 pub mod imports;
@@ -117,6 +118,7 @@ translations! {
     tab_api_keys: "Claves API", "API keys";
     tab_jobs: "Trabajos", "Jobs";
     tab_intake: "Captación", "Lead intake";
+    tab_channels: "Canales", "Channels";
     save: "Guardar", "Save";
     create: "Crear", "Create";
     logo: "Logotipo", "Logo";

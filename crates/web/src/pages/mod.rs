@@ -3,6 +3,7 @@
 
 pub mod automations;
 pub mod board;
+pub mod channels;
 pub mod contacts;
 pub mod forms;
 pub mod imports;
@@ -11,6 +12,7 @@ pub mod messages;
 pub mod public;
 pub mod settings;
 pub mod shell;
+pub mod unsubscribe;
 pub mod workspaces;
 
 /// Formats an instant in a workspace's time zone for display.

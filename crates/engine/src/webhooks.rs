@@ -1,0 +1,124 @@
+//! The `deliver_webhook` job: one signed POST (Standard Webhooks) of one
+//! event to one endpoint, through the SSRF guard (resolved once, pinned, no
+//! redirects). 5xx, 429 and timeouts retry with the queue's backoff; other
+//! 4xx fail for good; after `DISABLE_AFTER` consecutive failed attempts the
+//! endpoint is disabled and an alert raised.
+
+use crate::{EngineConfig, job_workspace, payload_uuid};
+use af_channels::SendError;
+use af_channels::webhooks::{Delivery, DeliveryOptions, WebhookSecret};
+use af_db::webhooks::{self as store, Attempt};
+use af_jobs::{Job, JobContext, JobError};
+use jiff::SignedDuration;
+
+pub(crate) async fn deliver_job(
+    ctx: &JobContext,
+    cfg: &EngineConfig,
+    job: &Job,
+) -> Result<(), JobError> {
+    let ws = job_workspace(job)?;
+    let id = payload_uuid(job, "delivery_id")?;
+    let now = ctx.now();
+    let Some(d) = store::find_delivery(&ctx.db, ws, id).await? else {
+        return Ok(());
+    };
+    if d.status != "pending" {
+        return Ok(());
+    }
+    let Some(endpoint) = store::find_endpoint(&ctx.db, ws, d.endpoint_id).await? else {
+        return Ok(());
+    };
+    if !endpoint.active {
+        let mut tx = ctx.db.begin().await?;
+        let a = Attempt {
+            status: "failed",
+            response_code: None,
+            error: Some("endpoint disabled"),
+            next_retry_at: None,
+            failed: false,
+        };
+        store::record_attempt(&mut tx, ws, &d, &a, now).await?;
+        tx.commit().await?;
+        return Ok(());
+    }
+    let secret = cfg
+        .secret
+        .open(&endpoint.secret_sealed)
+        .map_err(JobError::permanent)
+        .and_then(|s| WebhookSecret::parse(&s).map_err(JobError::permanent))?;
+    let msg_id = format!("msg_{}", d.id);
+    let delivery = Delivery {
+        url: &endpoint.url,
+        secret: &secret,
+        msg_id: &msg_id,
+        timestamp: now.0.as_second(),
+        body: d.payload.as_bytes(),
+    };
+    let opts = DeliveryOptions {
+        policy: cfg.channels.ssrf(),
+        ..Default::default()
+    };
+    let res = af_channels::webhooks::deliver(&delivery, &opts).await;
+    let code = |e: &SendError| match e {
+        SendError::Permanent { code: Some(c), .. } => c.parse::<i32>().ok(),
+        SendError::Retryable { message, .. } => message
+            .strip_prefix("HTTP ")
+            .and_then(|r| r.get(..3))
+            .and_then(|c| c.parse().ok()),
+        _ => None,
+    };
+    let mut tx = ctx.db.begin().await?;
+    let out = match &res {
+        Ok(r) => {
+            let a = Attempt {
+                status: "delivered",
+                response_code: Some(i32::from(r.status)),
+                error: None,
+                next_retry_at: None,
+                failed: false,
+            };
+            store::record_attempt(&mut tx, ws, &d, &a, now).await?;
+            Ok(())
+        }
+        Err(e) => {
+            let retry = e.is_retryable() && job.attempts < job.max_attempts;
+            let text = e.to_string();
+            let wait = e
+                .retry_after()
+                .and_then(|d| SignedDuration::try_from(d).ok());
+            let a = Attempt {
+                status: if retry { "pending" } else { "failed" },
+                response_code: code(e),
+                error: Some(&text),
+                next_retry_at: None,
+                failed: true,
+            };
+            let disabled = store::record_attempt(&mut tx, ws, &d, &a, now).await?;
+            if disabled {
+                let msg = format!(
+                    "webhook endpoint {} disabled after {} consecutive failed deliveries",
+                    endpoint.url,
+                    store::DISABLE_AFTER
+                );
+                af_db::automations::insert_alert(
+                    &mut tx,
+                    ws,
+                    None,
+                    None,
+                    "webhook_disabled",
+                    &msg,
+                    now,
+                )
+                .await?;
+                tracing::warn!(workspace.id = %ws, endpoint.id = %endpoint.id, "webhook endpoint disabled");
+            }
+            match (retry, wait) {
+                (true, Some(w)) => Err(JobError::RetryAfter(text, w)),
+                (true, None) => Err(JobError::Retry(text)),
+                _ => Ok(()),
+            }
+        }
+    };
+    tx.commit().await?;
+    out
+}

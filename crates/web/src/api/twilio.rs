@@ -1,0 +1,265 @@
+//! Twilio's webhooks, one set per workspace:
+//! `/webhooks/twilio/{workspace_slug}/status` (message status callbacks),
+//! `/inbound` (SMS / WhatsApp received) and `/voice` (call status).
+//!
+//! Every request is checked with `X-Twilio-Signature` against the public URL
+//! (`AF_BASE_URL` + path) and the workspace's auth token (its own, else the
+//! server's); anything else answers 403 and changes nothing. No session, no
+//! CSRF: Twilio is the caller.
+
+use crate::error::{AppError, AppResult};
+use crate::i18n::channels::ChannelsTr;
+use crate::state::AppState;
+use af_channels::keywords::Keyword;
+use af_channels::twilio::{CallOutcome, InboundMessage, StatusCallback};
+use af_channels::{DeliveryStatus, twiml};
+use af_core::{Actor, ContactId, Locale, MessageId, WorkspaceId};
+use af_db::messages::StatusUpdate;
+use af_db::workspaces::Workspace;
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Form, Router};
+
+/// Mounted outside the session / CSRF router (see `lib.rs`).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/webhooks/twilio/{slug}/status", post(message_status))
+        .route("/webhooks/twilio/{slug}/inbound", post(inbound_message))
+        .route("/webhooks/twilio/{slug}/voice", post(call_status))
+}
+
+type Params = Vec<(String, String)>;
+
+/// The workspace of a request whose signature is valid; 404 for an unknown
+/// workspace, 403 for a missing or wrong signature (or no Twilio account).
+async fn verified(
+    st: &AppState,
+    slug: &str,
+    uri: &axum::http::Uri,
+    headers: &HeaderMap,
+    params: &Params,
+) -> AppResult<Workspace> {
+    let ws = af_db::workspaces::find_workspace_by_slug(&st.db, slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (creds, _) = af_engine::channels::workspace_credentials(&st.db, &st.secret, ws.id)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let cfg = st.config.channels.providers.with_workspace(&creds);
+    let Some(token) = cfg.twilio_auth_token else {
+        return Err(AppError::Forbidden);
+    };
+    let signature = headers
+        .get("x-twilio-signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let path = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
+    let url = format!("{}{}", st.config.base_url, path);
+    if !af_channels::twilio_signature::validate(token.expose(), &url, params, signature) {
+        tracing::warn!(workspace.id = %ws.id, "Twilio webhook with an invalid signature");
+        return Err(AppError::Forbidden);
+    }
+    Ok(ws)
+}
+
+fn xml(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response()
+}
+
+/// Message status callback: the message found by Twilio's SID moves on
+/// (delivered / undelivered / failed with Twilio's error code); an opt-out
+/// error code marks the contact opted out.
+pub async fn message_status(
+    State(st): State<AppState>,
+    Path(slug): Path<String>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    Form(params): Form<Params>,
+) -> AppResult<Response> {
+    let ws = verified(&st, &slug, &uri, &headers, &params).await?;
+    let Some(cb) = StatusCallback::from_params(&params) else {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    };
+    let now = st.now();
+    let mut tx = st.db.begin().await?;
+    let Some(m) = af_db::channels::find_message_by_provider_id(&mut tx, ws.id, &cb.sid).await?
+    else {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    };
+    match cb.status {
+        // Still on its way, or a state we do not know: keep what we have.
+        None | Some(DeliveryStatus::Queued) => {}
+        Some(status) => {
+            let error = cb.error_code.clone();
+            let u = StatusUpdate {
+                status: status.as_str(),
+                provider: Some("twilio"),
+                error: error.as_deref(),
+                ..Default::default()
+            };
+            af_db::messages::update_status(&mut tx, ws.id, m.id, &u, now).await?;
+            if cb.is_opt_out()
+                && let Some(c) = m.contact_id
+            {
+                set_sms_opt_out(&mut tx, ws.id, ContactId(c), true, now).await?;
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn set_sms_opt_out(
+    tx: &mut af_db::Tx,
+    ws: WorkspaceId,
+    contact: ContactId,
+    opted_out: bool,
+    now: af_db::Ts,
+) -> AppResult<()> {
+    let patch = af_db::contacts::ContactPatch {
+        sms_opted_out: Some(opted_out),
+        ..Default::default()
+    };
+    let mut actor = Actor::system();
+    actor.label = "Twilio".into();
+    af_db::contacts::update_contact(tx, ws, contact, &patch, &actor, now).await?;
+    Ok(())
+}
+
+/// An inbound SMS / WhatsApp message: stored on the contact found by phone
+/// (timeline + `message.inbound` event), STOP / START opt the contact out
+/// and back in, HELP is answered with TwiML.
+pub async fn inbound_message(
+    State(st): State<AppState>,
+    Path(slug): Path<String>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    Form(params): Form<Params>,
+) -> AppResult<Response> {
+    let ws = verified(&st, &slug, &uri, &headers, &params).await?;
+    let Some(msg) = InboundMessage::from_params(&params) else {
+        return Ok(xml(twiml::message_reply("")));
+    };
+    let now = st.now();
+    let mut tx = st.db.begin().await?;
+    let contact =
+        af_db::contacts::find_match(&mut tx, ws.id, None, Some(msg.from.as_str())).await?;
+    let new = af_db::channels::InboundMessage {
+        workspace: ws.id,
+        channel: msg.channel.as_str(),
+        from: &msg.from,
+        to: &msg.to,
+        body: &msg.body,
+        contact_id: contact.as_ref().map(|c| c.id),
+        provider_id: &msg.sid,
+    };
+    let Some(id) = af_db::channels::insert_inbound_message(&mut tx, &new, now).await? else {
+        // Twilio retried a webhook we already handled.
+        tx.commit().await?;
+        return Ok(xml(twiml::message_reply("")));
+    };
+    if let Some(c) = &contact {
+        match msg.keyword {
+            Some(Keyword::OptOut) if !c.sms_opted_out => {
+                set_sms_opt_out(&mut tx, ws.id, c.id, true, now).await?
+            }
+            Some(Keyword::OptIn) if c.sms_opted_out => {
+                set_sms_opt_out(&mut tx, ws.id, c.id, false, now).await?
+            }
+            _ => {}
+        }
+    }
+    let event = af_db::events::NewEvent {
+        workspace: ws.id,
+        kind: "message.inbound",
+        entity_type: "contact",
+        entity_id: contact.as_ref().map(|c| c.id.to_string()),
+        actor: &Actor::system(),
+        data: serde_json::json!({
+            "contact_id": contact.as_ref().map(|c| c.id), "message_id": id,
+            "channel": msg.channel.as_str(), "from": msg.from, "body": msg.body,
+            "keyword": msg.keyword.map(|k| format!("{k:?}").to_lowercase()),
+        }),
+    };
+    af_db::events::insert_event(&mut tx, &event, now).await?;
+    tx.commit().await?;
+    af_db::jobs::wake_workers();
+    let reply = match msg.keyword {
+        Some(Keyword::Help) => {
+            let locale = ws.locale.parse::<Locale>().unwrap_or(Locale::Es);
+            format!("{}: {}", ws.name, ChannelsTr::get(locale).sms_help)
+        }
+        _ => String::new(),
+    };
+    Ok(xml(twiml::message_reply(&reply)))
+}
+
+/// Call status: once the call has an outcome, the message is updated and
+/// `call.completed` resumes the voice step waiting for it (once: later
+/// callbacks of the same call change nothing).
+pub async fn call_status(
+    State(st): State<AppState>,
+    Path(slug): Path<String>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    Form(params): Form<Params>,
+) -> AppResult<Response> {
+    let ws = verified(&st, &slug, &uri, &headers, &params).await?;
+    let Some(cb) = StatusCallback::from_params(&params) else {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    };
+    let Some(outcome) = cb.call_outcome() else {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    };
+    let now = st.now();
+    let mut tx = st.db.begin().await?;
+    let Some(m) = af_db::channels::find_message_by_provider_id(&mut tx, ws.id, &cb.sid).await?
+    else {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    };
+    if m.status != "sent" && m.status != "queued" {
+        return Ok(StatusCode::NO_CONTENT.into_response()); // outcome already recorded
+    }
+    let (status, name) = match outcome {
+        CallOutcome::Answered => ("delivered", "answered"),
+        CallOutcome::Machine => ("delivered", "voicemail"),
+        CallOutcome::NoAnswer => ("failed", "no_answer"),
+        CallOutcome::Busy => ("failed", "busy"),
+        CallOutcome::Failed => ("failed", "failed"),
+    };
+    let u = StatusUpdate {
+        status,
+        provider: Some("twilio"),
+        error: (status == "failed").then_some(name),
+        ..Default::default()
+    };
+    af_db::messages::update_status(&mut tx, ws.id, m.id, &u, now).await?;
+    call_completed(&mut tx, ws.id, m.contact_id, m.id, name, now).await?;
+    tx.commit().await?;
+    af_db::jobs::wake_workers();
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn call_completed(
+    tx: &mut af_db::Tx,
+    ws: WorkspaceId,
+    contact: Option<uuid::Uuid>,
+    message: MessageId,
+    outcome: &str,
+    now: af_db::Ts,
+) -> AppResult<()> {
+    let event = af_db::events::NewEvent {
+        workspace: ws,
+        kind: "call.completed",
+        entity_type: "contact",
+        entity_id: contact.map(|c| c.to_string()),
+        actor: &Actor::system(),
+        data: serde_json::json!({
+            "contact_id": contact, "message_id": message, "outcome": outcome, "provider": "twilio",
+        }),
+    };
+    af_db::events::insert_event(tx, &event, now).await?;
+    Ok(())
+}
