@@ -141,8 +141,16 @@ async fn check_references(
         }
     }
     for f in &r.form_ids {
-        if uuid::Uuid::parse_str(f).is_err() {
-            errors.push(format!("form {f} is not a form id"));
+        let found = match f.parse::<af_core::FormId>() {
+            Ok(id) => match af_db::forms::get_form_tx(tx, ws, id).await {
+                Ok(_) => true,
+                Err(af_db::DbError::NotFound(_)) => false,
+                Err(e) => return Err(e.into()),
+            },
+            Err(_) => false,
+        };
+        if !found {
+            errors.push(format!("form {f} does not exist in this workspace"));
         }
     }
     Ok(errors)

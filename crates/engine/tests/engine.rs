@@ -423,6 +423,14 @@ async fn saving_checks_references_and_writes_nothing_when_invalid() {
         {"type": "move_to_stage", "stage_id": uuid::Uuid::now_v7().to_string()},
         {"type": "set_field", "field": "custom.plan", "value": "gold"},
         {"type": "send_email", "subject": "x", "body": "x", "template_id": uuid::Uuid::now_v7().to_string()}]});
+    let bad_form = json!({"name": "f", "trigger": {"type": "form_submitted", "form_id": uuid::Uuid::now_v7().to_string()},
+        "steps": [{"type": "add_tag", "tag": "x"}]});
+    let Err(EngineError::Invalid(e)) =
+        ops::save_workflow(&env.db, env.ws, None, &bad_form, None, env.now()).await
+    else {
+        panic!("an unknown form must be refused")
+    };
+    assert!(e.join(" ").contains("form"), "{e:?}");
     let Err(EngineError::Invalid(errors)) =
         ops::save_workflow(&env.db, env.ws, None, &bad, None, env.now()).await
     else {
