@@ -18,9 +18,16 @@ test('install the welcome sequence, add a step, move it', async () => {
     await signIn(page, OWNER);
     await page.goto('/automations');
     await page.locator('[data-testid="install-welcome_sequence"]').click();
-    const link = page.locator('[data-testid="workflows"] a', { hasText: 'Bienvenida nuevos leads' }).first();
-    await seen(link, 'the installed workflow in the list');
-    await link.click();
+    // One workflow installed: its builder opens.
+    await seen(page.locator('[data-testid="builder"]'), 'the builder of the installed workflow');
+    assert.match(await page.locator('[data-testid="workflow-title"]').innerText(), /Bienvenida nuevos leads/);
+    const builderUrl = page.url();
+    await page.goto('/automations');
+    await seen(
+      page.locator('[data-testid="workflows"] a', { hasText: 'Bienvenida nuevos leads' }).first(),
+      'the installed workflow in the list',
+    );
+    await page.goto(builderUrl);
     await seen(page.locator('[data-testid="builder"]'), 'the builder');
     const steps = page.locator('[data-testid="step-tree"] li[data-step]');
     assert.equal(await steps.count(), 5, 'three emails and two waits');
