@@ -264,27 +264,6 @@ pub async fn enrollment_counts(db: &crate::Db, ws: WorkspaceId) -> DbResult<Vec<
     }))
 }
 
-/// Active workflows whose definitions mention a record, for "cannot delete
-/// while in use" checks: a plain text search over current definitions.
-pub async fn workflows_mentioning(
-    db: &crate::Db,
-    ws: WorkspaceId,
-    needle: &str,
-) -> DbResult<Vec<(WorkflowId, String)>> {
-    let pattern = like_pattern(needle);
-    let rows: Vec<(Uuid, String)> = with_pool!(db, p => {
-        sqlx::query_as(
-            "SELECT w.id, w.name FROM workflows w JOIN workflow_versions v
-               ON v.workflow_id = w.id AND v.version = w.current_version
-             WHERE w.workspace_id = $1 AND w.status = 'active' AND v.definition LIKE $2 ESCAPE '\\' ORDER BY w.name")
-            .bind(ws.0).bind(pattern).fetch_all(p).await?
-    });
-    Ok(rows
-        .into_iter()
-        .map(|(id, name)| (WorkflowId(id), name))
-        .collect())
-}
-
 // -------------------------------------------------------------- enrollments
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
@@ -562,20 +541,6 @@ pub async fn list_enrollments(
         )
         .bind(ws.0).bind(wf.0).bind(status).bind(bt).bind(bid).bind(limit)
         .fetch_all(p).await?
-    }))
-}
-
-/// Live enrolments of a workflow that are due to continue (for pausing
-/// and resuming), oldest first.
-pub async fn list_contact_enrollments(
-    db: &crate::Db,
-    ws: WorkspaceId,
-    contact: ContactId,
-) -> DbResult<Vec<Enrollment>> {
-    Ok(with_pool!(db, p => {
-        sqlx::query_as::<_, Enrollment>(concat!("SELECT ", enrollment_columns!(),
-            " FROM enrollments WHERE workspace_id = $1 AND contact_id = $2 ORDER BY started_at DESC, id DESC LIMIT 100"))
-            .bind(ws.0).bind(contact.0).fetch_all(p).await?
     }))
 }
 
@@ -895,12 +860,34 @@ pub async fn list_templates(db: &crate::Db, ws: WorkspaceId) -> DbResult<Vec<Mes
     }))
 }
 
-pub async fn delete_template(tx: &mut Tx, ws: WorkspaceId, id: TemplateId) -> DbResult<bool> {
+/// What deleting a message template did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TemplateDeletion {
+    Deleted,
+    NotFound,
+    /// Refused: this active workflow sends it.
+    UsedByWorkflow(String),
+}
+
+/// Deletes a template unless an active workflow uses it (its next send
+/// would fail).
+pub async fn delete_template(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    id: TemplateId,
+) -> DbResult<TemplateDeletion> {
+    if let Some(name) = active_workflow_mentioning(tx, ws, &id.to_string()).await? {
+        return Ok(TemplateDeletion::UsedByWorkflow(name));
+    }
     let n = with_tx!(tx, c => {
         sqlx::query("DELETE FROM message_templates WHERE workspace_id = $1 AND id = $2")
             .bind(ws.0).bind(id.0).execute(&mut *c).await?.rows_affected()
     });
-    Ok(n > 0)
+    Ok(if n > 0 {
+        TemplateDeletion::Deleted
+    } else {
+        TemplateDeletion::NotFound
+    })
 }
 
 // ------------------------------------------------------------ contact score
@@ -1033,15 +1020,6 @@ pub async fn custom_field_defs_tx(
         )
         .bind(ws.0).fetch_all(&mut *c).await?
     }))
-}
-
-/// Whether `user` belongs to the workspace (task assignees must).
-pub async fn is_member_tx(tx: &mut Tx, ws: WorkspaceId, user: uuid::Uuid) -> DbResult<bool> {
-    let n: i64 = with_tx!(tx, c => {
-        sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE workspace_id = $1 AND user_id = $2")
-            .bind(ws.0).bind(user).fetch_one(&mut *c).await?
-    });
-    Ok(n > 0)
 }
 
 /// Moves an enrolment to another version of its workflow.

@@ -59,7 +59,7 @@ pub struct NewTask {
 }
 
 /// Whether `user` is a member of the workspace (an assignee must be).
-async fn is_member(tx: &mut Tx, ws: WorkspaceId, user: UserId) -> DbResult<bool> {
+pub async fn is_member(tx: &mut Tx, ws: WorkspaceId, user: UserId) -> DbResult<bool> {
     let n: i64 = with_tx!(tx, c => {
         sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE workspace_id = $1 AND user_id = $2")
             .bind(ws.0).bind(user.0).fetch_one(&mut *c).await?

@@ -133,7 +133,7 @@ async fn check_references(
     }
     for u in &r.user_ids {
         let member = match u.parse::<uuid::Uuid>() {
-            Ok(id) => store::is_member_tx(tx, ws, id).await?,
+            Ok(id) => af_db::tasks::is_member(tx, ws, af_core::UserId(id)).await?,
             Err(_) => false,
         };
         if !member {

@@ -558,18 +558,17 @@ async fn delete_template(
 ) -> Result<StatusCode, ApiError> {
     let ws = auth.workspace.id;
     let id: TemplateId = parse_id(&id)?;
-    let users = store::workflows_mentioning(&st.db, ws, &id.to_string()).await?;
-    if let Some((_, name)) = users.first() {
-        return Err(ApiError::Conflict(format!(
-            "the active workflow \"{name}\" uses this template"
-        )));
-    }
     let mut tx = st.db.begin().await?;
-    if !store::delete_template(&mut tx, ws, id).await? {
-        return Err(ApiError::NotFound);
+    match store::delete_template(&mut tx, ws, id).await? {
+        store::TemplateDeletion::Deleted => {
+            tx.commit().await?;
+            Ok(StatusCode::NO_CONTENT)
+        }
+        store::TemplateDeletion::NotFound => Err(ApiError::NotFound),
+        store::TemplateDeletion::UsedByWorkflow(name) => Err(ApiError::Conflict(format!(
+            "the active workflow \"{name}\" uses this template"
+        ))),
     }
-    tx.commit().await?;
-    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize, Default)]

@@ -156,32 +156,20 @@ pub async fn delete_template(
     let t = at(&cu);
     let id: TemplateId = parse_id(&id)?;
     let ws = cu.workspace.id;
-    let exists = store::list_templates(&st.db, ws)
-        .await?
-        .iter()
-        .any(|x| x.id == id);
-    if !exists {
-        return Err(AppError::NotFound);
-    }
-    // An active workflow that sends it would fail at its next send.
-    if let Some((_, name)) = store::workflows_mentioning(&st.db, ws, &id.to_string())
-        .await?
-        .into_iter()
-        .next()
-    {
-        set_flash(
-            &cu.session,
-            false,
-            &format!("{} «{name}».", t.template_in_use),
-        )
-        .await?;
-        return Ok(Redirect::to("/automations/templates").into_response());
-    }
     let mut tx = st.db.begin().await?;
-    let deleted = store::delete_template(&mut tx, ws, id).await?;
-    tx.commit().await?;
-    if !deleted {
-        return Err(AppError::NotFound);
+    match store::delete_template(&mut tx, ws, id).await? {
+        store::TemplateDeletion::Deleted => tx.commit().await?,
+        store::TemplateDeletion::NotFound => return Err(AppError::NotFound),
+        // An active workflow that sends it would fail at its next send.
+        store::TemplateDeletion::UsedByWorkflow(name) => {
+            set_flash(
+                &cu.session,
+                false,
+                &format!("{} «{name}».", t.template_in_use),
+            )
+            .await?;
+            return Ok(Redirect::to("/automations/templates").into_response());
+        }
     }
     set_flash(&cu.session, true, t.deleted).await?;
     Ok(Redirect::to("/automations/templates").into_response())
