@@ -5,8 +5,9 @@
 //! Kommo allows 7 requests per second per account; [`RateLimiter`] keeps
 //! below that. It is a pure struct (give it `now`, it answers how long to
 //! wait), shared per account through [`KommoLimiters`], and the client waits
-//! through an injectable [`Pace`] so tests never sleep. The limiter is per
-//! process: with several worker processes, lower the rate accordingly.
+//! through an injectable [`Pace`] so tests never sleep. That limiter is per
+//! process; the engine, which may run on several nodes, paces through the
+//! database instead and builds its clients with [`KommoPacing::External`].
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -108,6 +109,9 @@ pub struct LeadInput {
     pub contact: ContactInput,
     /// Echoed back by Kommo to match answers to inputs (our idempotency key).
     pub request_id: Option<String>,
+    /// Status to create the lead in instead of the initial one (the booked
+    /// status when the person already has an appointment).
+    pub status_id: Option<i64>,
 }
 
 /// One created lead, as Kommo answers.
@@ -196,7 +200,7 @@ fn lead_json(lead: &LeadInput, cfg: &KommoConfig) -> Value {
     let mut out = json!({
         "name": lead.name,
         "pipeline_id": cfg.pipeline_id,
-        "status_id": cfg.status_id_inicial,
+        "status_id": lead.status_id.unwrap_or(cfg.status_id_inicial),
         "_embedded": embedded,
     });
     if !fields.is_empty() {
@@ -284,6 +288,22 @@ impl KommoLimiters {
     }
 }
 
+/// Who keeps a client under the account's rate limit.
+#[derive(Debug, Clone)]
+pub enum KommoPacing {
+    /// The client waits through these process-wide limiters.
+    InProcess(KommoLimiters, Arc<dyn Pace>),
+    /// The caller paces every request (shared across nodes); the client
+    /// sends at once.
+    External,
+}
+
+impl Default for KommoPacing {
+    fn default() -> Self {
+        KommoPacing::InProcess(KommoLimiters::default(), Arc::new(TokioPace))
+    }
+}
+
 /// A boxed future, for the object-safe [`Pace`] trait.
 pub type PaceFuture<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
 
@@ -315,8 +335,7 @@ pub struct KommoClient {
     cfg: KommoConfig,
     timeout: Duration,
     policy: SsrfPolicy,
-    limiters: KommoLimiters,
-    pace: Arc<dyn Pace>,
+    pacing: KommoPacing,
 }
 
 fn kommo_message(body: &str) -> Option<(String, Option<String>)> {
@@ -340,8 +359,7 @@ impl KommoClient {
         cfg: KommoConfig,
         timeout: Duration,
         policy: SsrfPolicy,
-        limiters: KommoLimiters,
-        pace: Arc<dyn Pace>,
+        pacing: KommoPacing,
     ) -> Self {
         let mut cfg = cfg;
         cfg.base_url = cfg.base_url.trim_end_matches('/').to_owned();
@@ -349,9 +367,13 @@ impl KommoClient {
             cfg,
             timeout,
             policy,
-            limiters,
-            pace,
+            pacing,
         }
+    }
+
+    /// The key an external pacer counts this account's requests under.
+    pub fn pacing_key(&self) -> String {
+        format!("kommo:{}", self.cfg.base_url)
     }
 
     /// The settings in use.
@@ -376,9 +398,11 @@ impl KommoClient {
         let client = target
             .client(self.timeout)
             .map_err(|e| SendError::permanent(e.to_string()))?;
-        let wait = self.limiters.reserve(&self.cfg.base_url, self.pace.now());
-        if !wait.is_zero() {
-            self.pace.sleep(wait).await;
+        if let KommoPacing::InProcess(limiters, pace) = &self.pacing {
+            let wait = limiters.reserve(&self.cfg.base_url, pace.now());
+            if !wait.is_zero() {
+                pace.sleep(wait).await;
+            }
         }
         let resp = client
             .request(method, target.url.clone())

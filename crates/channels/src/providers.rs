@@ -6,13 +6,12 @@
 //! call. SMS, WhatsApp and voice go through Twilio when its account SID and
 //! auth token are set, else to the outbox as well.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use crate::brevo::Brevo;
 use crate::config::{ConfigError, ProviderConfig};
 use crate::email::{PreparedEmail, Sender};
-use crate::kommo::{KommoClient, KommoLimiters, Pace, TokioPace};
+use crate::kommo::{KommoClient, KommoPacing};
 use crate::message::{Channel, DeliveryStatus, OutgoingMessage, SendError, SendOutcome};
 use crate::sendgrid::SendGrid;
 use crate::smtp::Smtp;
@@ -28,10 +27,8 @@ pub struct ProvidersOptions {
     /// SSRF policy for addresses a workspace may set (Kommo base URL, its
     /// own SMTP relay).
     pub ssrf: SsrfPolicy,
-    /// Kommo limiters, one per account, shared.
-    pub kommo_limiters: KommoLimiters,
-    /// Clock and sleep for pacing.
-    pub pace: Arc<dyn Pace>,
+    /// How Kommo requests are paced (process-wide limiters by default).
+    pub kommo_pacing: KommoPacing,
 }
 
 impl Default for ProvidersOptions {
@@ -39,8 +36,7 @@ impl Default for ProvidersOptions {
         Self {
             timeout: Duration::from_secs(30),
             ssrf: SsrfPolicy::default(),
-            kommo_limiters: KommoLimiters::default(),
-            pace: Arc::new(TokioPace),
+            kommo_pacing: KommoPacing::default(),
         }
     }
 }
@@ -136,15 +132,9 @@ impl Providers {
             )),
             _ => None,
         };
-        let kommo = cfg.kommo().map(|k| {
-            KommoClient::new(
-                k,
-                opts.timeout,
-                opts.ssrf,
-                opts.kommo_limiters.clone(),
-                opts.pace.clone(),
-            )
-        });
+        let kommo = cfg
+            .kommo()
+            .map(|k| KommoClient::new(k, opts.timeout, opts.ssrf, opts.kommo_pacing.clone()));
         Ok(Self {
             email,
             default_from,

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use af_channels::config::{Secret, UtmFieldIds};
 use af_channels::kommo::{
-    ContactInput, KommoClient, KommoConfig, KommoLimiters, LeadInput, Pace, PaceFuture, Utm,
+    ContactInput, KommoClient, KommoConfig, KommoLimiters, KommoPacing, LeadInput, Pace,
+    PaceFuture, Utm,
 };
 use af_channels::ssrf::SsrfPolicy;
 use common::{Recorded, Reply, install_crypto, start};
@@ -72,8 +73,7 @@ fn client(base: &str, pace: Arc<FakePace>, policy: SsrfPolicy) -> KommoClient {
         config(base),
         Duration::from_secs(5),
         policy,
-        KommoLimiters::default(),
-        pace,
+        KommoPacing::InProcess(KommoLimiters::default(), pace),
     )
 }
 
@@ -98,6 +98,7 @@ fn lead(i: usize) -> LeadInput {
             phone: Some("+525512345678".into()),
         },
         request_id: Some(format!("r{i}")),
+        status_id: None,
     }
 }
 
@@ -230,15 +231,13 @@ async fn the_limiter_is_shared_per_account() {
         config(&fake.base),
         Duration::from_secs(5),
         INTRANET,
-        limiters.clone(),
-        pace.clone(),
+        KommoPacing::InProcess(limiters.clone(), pace.clone()),
     );
     let b = KommoClient::new(
         config(&fake.base),
         Duration::from_secs(5),
         INTRANET,
-        limiters,
-        pace.clone(),
+        KommoPacing::InProcess(limiters, pace.clone()),
     );
     a.create_leads(&[lead(1)]).await.expect("a");
     b.create_leads(&[lead(2)]).await.expect("b");

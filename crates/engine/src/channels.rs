@@ -16,7 +16,7 @@ pub struct ChannelsConfig {
     /// Provider defaults from the environment (PAUTA names). With nothing
     /// configured every channel goes to the built-in outbox.
     pub providers: ProviderConfig,
-    /// Timeouts, SSRF policy and the shared Kommo limiters.
+    /// Timeouts, SSRF policy and how Kommo is paced.
     pub options: ProvidersOptions,
     /// `AF_QUIET_HOURS`: the default send window for SMS, WhatsApp and calls.
     pub quiet_hours: SendWindow,
@@ -48,7 +48,12 @@ impl ChannelsConfig {
                 });
             }
         };
-        let mut options = ProvidersOptions::default();
+        let mut options = ProvidersOptions {
+            // Every node shares one pace per Kommo account, kept in the
+            // database (`outbound::sync_kommo`).
+            kommo_pacing: af_channels::kommo::KommoPacing::External,
+            ..ProvidersOptions::default()
+        };
         options.ssrf.allow_private = webhook_allow_private;
         Ok(Self {
             providers,

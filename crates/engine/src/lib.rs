@@ -3,6 +3,7 @@
 mod actions;
 pub mod channels;
 pub mod context;
+pub mod kommo;
 pub mod library;
 pub mod ops;
 pub mod outbound;

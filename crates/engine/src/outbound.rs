@@ -1,12 +1,10 @@
-//! The two non-message channels a workflow step can queue: a webhook POST
-//! to a URL the step names (signed per Standard Webhooks with a
-//! per-workspace key derived from the server secret, through the SSRF
-//! guard), and a Kommo lead (contact + lead in one `leads/complex` call).
+//! The workflow `webhook` step's delivery: a POST to the URL the step
+//! names, signed per Standard Webhooks with a per-workspace key derived
+//! from the server secret, through the SSRF guard. (Kommo syncs, the other
+//! non-message channel, are in `kommo`.)
 
-use crate::channels::WorkspaceChannels;
 use crate::{EngineConfig, job_workspace};
 use af_channels::SendError;
-use af_channels::kommo::{ContactInput, LeadInput, Utm};
 use af_channels::webhooks::{Delivery, DeliveryOptions, WebhookSecret};
 use af_core::{MessageId, WorkspaceId};
 use af_db::Ts;
@@ -53,75 +51,8 @@ pub(crate) async fn deliver_step_webhook(
     finish(ctx, job, m.id, "webhook", res, now).await
 }
 
-pub(crate) async fn sync_kommo(
-    ctx: &JobContext,
-    job: &Job,
-    ch: &WorkspaceChannels,
-    m: &Message,
-    ws: WorkspaceId,
-    now: Ts,
-) -> Result<(), JobError> {
-    let Some(kommo) = ch.providers.kommo() else {
-        let mut tx = ctx.db.begin().await?;
-        let u = StatusUpdate {
-            status: "skipped",
-            skip_reason: Some("Kommo is not configured"),
-            ..Default::default()
-        };
-        messages::update_status(&mut tx, ws, m.id, &u, now).await?;
-        tx.commit().await?;
-        return Ok(());
-    };
-    let v: serde_json::Value = serde_json::from_str(&m.body_text).unwrap_or_default();
-    let c = &v["contact"];
-    let s = |x: &serde_json::Value| x.as_str().map(str::to_owned).filter(|t| !t.is_empty());
-    let custom = &c["custom"];
-    let lead = LeadInput {
-        name: s(&c["full_name"]).unwrap_or_else(|| "Lead".into()),
-        company: s(&c["company"]),
-        service: s(&custom["service"]).or_else(|| s(&custom["servicio"])),
-        source: s(&c["source"]),
-        utm: Utm {
-            source: s(&c["utm_source"]),
-            campaign: s(&c["utm_campaign"]),
-            ..Default::default()
-        },
-        contact: ContactInput {
-            name: s(&c["full_name"]).unwrap_or_default(),
-            email: s(&c["email"]),
-            phone: s(&c["phone"]),
-        },
-        request_id: Some(m.id.to_string()),
-    };
-    match kommo.create_batch(std::slice::from_ref(&lead)).await {
-        Ok(created) => {
-            let first = created.first();
-            let ids = serde_json::json!({
-                "lead_id": first.map(|l| l.id),
-                "contact_id": first.and_then(|l| l.contact_id),
-                "company_id": first.and_then(|l| l.company_id),
-            });
-            let merged = first.is_some_and(|l| l.merged);
-            let mut tx = ctx.db.begin().await?;
-            af_db::channels::set_external_ids(&mut tx, ws, m.id, &ids, merged, now).await?;
-            let provider_id = first.map(|l| l.id.to_string());
-            let u = StatusUpdate {
-                status: "sent",
-                provider: Some("kommo"),
-                provider_id: provider_id.as_deref(),
-                attempted: true,
-                ..Default::default()
-            };
-            messages::update_status(&mut tx, ws, m.id, &u, now).await?;
-            tx.commit().await?;
-            Ok(())
-        }
-        Err(e) => finish(ctx, job, m.id, "kommo", Err(e), now).await,
-    }
-}
-
-/// Records a webhook or Kommo attempt: sent, queued for a retry (the job
-/// backs off), or failed for good.
+/// Records a webhook attempt: sent, queued for a retry (the job backs
+/// off), or failed for good.
 async fn finish(
     ctx: &JobContext,
     job: &Job,

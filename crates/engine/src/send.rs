@@ -35,8 +35,10 @@ pub(crate) async fn send_job(
     let Some(m) = messages::find_message_tx(&mut tx, ws, id).await? else {
         return Ok(());
     };
-    if m.status != "queued" {
-        return Ok(()); // already handled (a re-run after a crash)
+    // Already handled (a re-run after a crash), except a Kommo batch its
+    // leader's job claimed and must send again.
+    if m.status != "queued" && !(m.channel == "kommo" && m.status == "sending") {
+        return Ok(());
     }
     let contact = match m.contact_id {
         Some(c) => af_db::automations::find_contact_tx(&mut tx, ws, ContactId(c)).await?,
@@ -70,7 +72,7 @@ pub(crate) async fn send_job(
             Err(ChannelSetupError::Db(e)) => return Err(e.into()),
         };
     if m.channel == "kommo" {
-        return crate::outbound::sync_kommo(ctx, job, &ch, &m, ws, now).await;
+        return crate::kommo::sync(ctx, job, &ch, &m, ws, now).await;
     }
 
     if matches!(m.channel.as_str(), "sms" | "whatsapp" | "voice") {
@@ -140,9 +142,9 @@ pub(crate) async fn fail(
     Ok(())
 }
 
-/// Quiet hours: a new send job for the window's opening (the message stays
+/// Quiet hours or pacing: a new send job for `at` (the message stays
 /// queued; this attempt is not a failure).
-async fn reschedule(
+pub(crate) async fn reschedule(
     db: &af_db::Db,
     ws: WorkspaceId,
     id: MessageId,
@@ -155,7 +157,7 @@ async fn reschedule(
     job.priority = 70;
     af_db::jobs::enqueue(&mut tx, &job, now).await?;
     tx.commit().await?;
-    tracing::info!(workspace.id = %ws, message.id = %id, until = %at, "quiet hours: message waits");
+    tracing::debug!(workspace.id = %ws, message.id = %id, until = %at, "message waits");
     Ok(())
 }
 

@@ -1,0 +1,203 @@
+//! Kommo sync bookkeeping. A sync is a `kommo` message: `to_address`
+//! `kommo` creates the contact's lead, `kommo:booked` moves it to the
+//! booked status. Under load the send job of one queued lead claims up to a
+//! batch of the others (they become `sending`, led by it) so one
+//! `leads/complex` call carries them all; a re-run of the leader's job
+//! re-sends exactly the batch it claimed, and the followers' own jobs find
+//! their message taken and do nothing.
+
+use crate::messages::{Message, NewMessage};
+use crate::{DbResult, Ts, Tx, with_tx};
+use af_core::{ContactId, MessageId, WorkspaceId};
+
+/// `to_address` of a lead-creating sync message.
+pub const CREATE: &str = "kommo";
+/// `to_address` of a move-to-booked message.
+pub const BOOKED: &str = "kommo:booked";
+
+macro_rules! columns {
+    () => {
+        "id, channel, provider, to_address, from_address, subject, body_text, body_html, category, status, error, created_at, \
+         contact_id, enrollment_id, provider_id, skip_reason, attempts"
+    };
+}
+
+/// Claims the batch `leader` leads: the leader itself when queued, plus up
+/// to `max - 1` other queued, never-attempted lead syncs of the workspace,
+/// oldest first. A leader that was already attempted goes alone (a batch
+/// Kommo refused is split so one bad lead cannot sink the others). When the
+/// leader is already `sending` under its own lead (a re-run), answers the
+/// batch claimed then. Empty when another job owns the leader.
+pub async fn claim_batch(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    leader: MessageId,
+    max: i64,
+    now: Ts,
+) -> DbResult<Vec<Message>> {
+    let claimed = with_tx!(&mut *tx, c => {
+        sqlx::query(
+            "UPDATE messages SET status = 'sending', batch_leader = $2, updated_at = $3
+             WHERE workspace_id = $1 AND id = $2 AND status = 'queued'")
+            .bind(ws.0).bind(leader.0).bind(now).execute(&mut *c).await?.rows_affected()
+    });
+    let fresh: Option<i32> = with_tx!(&mut *tx, c => {
+        sqlx::query_scalar("SELECT attempts FROM messages WHERE workspace_id = $1 AND id = $2")
+            .bind(ws.0).bind(leader.0).fetch_optional(&mut *c).await?
+    });
+    if claimed > 0 && fresh == Some(0) && max > 1 {
+        claim_followers(tx, ws, leader, max - 1, now).await?;
+    }
+    // The leader first, then the others in the order they were queued.
+    Ok(with_tx!(tx, c => {
+        sqlx::query_as::<_, Message>(concat!("SELECT ", columns!(),
+            " FROM messages WHERE workspace_id = $1 AND batch_leader = $2 AND status = 'sending'
+              ORDER BY CASE WHEN id = $2 THEN 0 ELSE 1 END, created_at, id"))
+            .bind(ws.0).bind(leader.0).fetch_all(&mut *c).await?
+    }))
+}
+
+/// Backend-specific on purpose, like the job queue's claim: PostgreSQL
+/// takes the followers `FOR UPDATE SKIP LOCKED`, so leaders claiming at once
+/// on several workers never wait on each other's rows (which deadlocks) nor
+/// take the same row; SQLite has one writer at a time.
+async fn claim_followers(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    leader: MessageId,
+    limit: i64,
+    now: Ts,
+) -> DbResult<()> {
+    match tx {
+        // The pick is a CTE so it runs once: as `id IN (subquery)`, a
+        // re-check under concurrent updates re-runs the subquery, and with
+        // SKIP LOCKED each run picks other rows, claiming past the limit.
+        Tx::Pg(t) => {
+            sqlx::query(
+                "WITH picked AS MATERIALIZED (
+                     SELECT id FROM messages
+                     WHERE workspace_id = $1 AND channel = 'kommo' AND to_address = $4 AND status = 'queued'
+                       AND direction = 'outbound' AND attempts = 0
+                     ORDER BY created_at, id LIMIT $5 FOR UPDATE SKIP LOCKED)
+                 UPDATE messages SET status = 'sending', batch_leader = $2, updated_at = $3
+                 FROM picked WHERE messages.id = picked.id AND messages.status = 'queued'")
+                .bind(ws.0).bind(leader.0).bind(now).bind(CREATE).bind(limit)
+                .execute(&mut **t).await?;
+        }
+        Tx::Sqlite(t) => {
+            sqlx::query(
+                "UPDATE messages SET status = 'sending', batch_leader = $2, updated_at = $3
+                 WHERE workspace_id = $1 AND status = 'queued' AND id IN (
+                     SELECT id FROM messages
+                     WHERE workspace_id = $1 AND channel = 'kommo' AND to_address = $4 AND status = 'queued'
+                       AND direction = 'outbound' AND attempts = 0
+                     ORDER BY created_at, id LIMIT $5)")
+                .bind(ws.0).bind(leader.0).bind(now).bind(CREATE).bind(limit)
+                .execute(&mut **t).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Puts a refused batch back in the queue, each message counted as
+/// attempted (so each now goes alone); answers their ids for new send jobs.
+pub async fn release_batch(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    leader: MessageId,
+    error: &str,
+    now: Ts,
+) -> DbResult<Vec<MessageId>> {
+    let ids: Vec<uuid::Uuid> = with_tx!(tx, c => {
+        sqlx::query_scalar(
+            "UPDATE messages SET status = 'queued', batch_leader = NULL, attempts = attempts + 1, error = $3,
+                    updated_at = $4
+             WHERE workspace_id = $1 AND batch_leader = $2 AND status = 'sending' RETURNING id")
+            .bind(ws.0).bind(leader.0).bind(error).bind(now).fetch_all(&mut *c).await?
+    });
+    Ok(ids.into_iter().map(MessageId).collect())
+}
+
+/// Whether the contact has an appointment that stands (booked or
+/// rescheduled): its lead is created straight in the booked status.
+pub async fn has_standing_appointment(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    contact: ContactId,
+) -> DbResult<bool> {
+    let n: i64 = with_tx!(tx, c => {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM appointments
+             WHERE workspace_id = $1 AND contact_id = $2 AND status IN ('booked', 'rescheduled')")
+            .bind(ws.0).bind(contact.0).fetch_one(&mut *c).await?
+    });
+    Ok(n > 0)
+}
+
+/// The contact's latest lead sync: its status and the ids Kommo returned.
+pub async fn latest_lead_sync(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    contact: ContactId,
+) -> DbResult<Option<(String, Option<String>)>> {
+    Ok(with_tx!(tx, c => {
+        sqlx::query_as::<_, (String, Option<String>)>(
+            "SELECT status, external_ids FROM messages
+             WHERE workspace_id = $1 AND contact_id = $2 AND channel = 'kommo' AND to_address = $3
+             ORDER BY created_at DESC, id DESC LIMIT 1")
+            .bind(ws.0).bind(contact.0).bind(CREATE).fetch_optional(&mut *c).await?
+    }))
+}
+
+/// On `appointment.booked` (called by `events::insert_event`, in the
+/// event's transaction): when the contact's lead was synced or is being
+/// synced, queue the move to the booked status (once per appointment).
+pub(crate) async fn on_event(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    kind: &str,
+    data: &serde_json::Value,
+    now: Ts,
+) -> DbResult<()> {
+    if kind != "appointment.booked" {
+        return Ok(());
+    }
+    let Some(contact) = data["contact_id"]
+        .as_str()
+        .and_then(|s| uuid::Uuid::parse_str(s).ok())
+        .map(ContactId)
+    else {
+        return Ok(());
+    };
+    match latest_lead_sync(tx, ws, contact).await? {
+        Some((status, _)) if status != "failed" && status != "skipped" => {}
+        _ => return Ok(()),
+    }
+    let appointment = data["appointment_id"].as_str().unwrap_or_default();
+    let key = format!("kommo-booked:{appointment}");
+    let body = serde_json::json!({ "op": "mark_booked", "contact_id": contact, "appointment_id": appointment })
+        .to_string();
+    let m = NewMessage {
+        workspace: ws,
+        channel: "kommo",
+        provider: "kommo",
+        to: BOOKED,
+        body_text: &body,
+        category: "system",
+        status: "queued",
+        contact_id: Some(contact),
+        idempotency_key: Some(&key),
+        ..Default::default()
+    };
+    if let Some(id) = crate::messages::insert_message_once(tx, &m, now).await? {
+        let mut job =
+            crate::jobs::NewJob::new(SEND_JOB, serde_json::json!({ "message_id": id }), now);
+        job.workspace = Some(ws);
+        job.priority = 70;
+        crate::jobs::enqueue(tx, &job, now).await?;
+    }
+    Ok(())
+}
+
+/// The engine's send job (`af_engine::SEND_JOB`).
+const SEND_JOB: &str = "send_message";
