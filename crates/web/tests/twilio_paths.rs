@@ -207,31 +207,61 @@ fn placed_call(s: &Setup, phone: &str) -> TwilioRequest {
     call
 }
 
+/// One call outcome of the PAUTA flow.
+struct Case {
+    /// The voice step's outcome.
+    outcome: &'static str,
+    /// Twilio's final `CallStatus`, with the callback's other fields.
+    call_status: &'static str,
+    extra: &'static [(&'static str, &'static str)],
+    /// Whether the WhatsApp follow-up goes out.
+    follow_up: bool,
+    /// The call message's status after the callback.
+    message_status: &'static str,
+}
+
 #[tokio::test]
 async fn each_call_outcome_takes_its_branch_of_the_pauta_flow() {
     let s = setup(true).await;
     let wf = s.workflow(af_engine::library::pauta_speed_to_lead()).await;
-    // (outcome, final callback, WhatsApp follow-up?, the call message's status)
-    let cases: [(&str, &str, &[(&str, &str)], bool, &str); 4] = [
-        (
-            "answered",
-            "completed",
-            &[("AnsweredBy", "human"), ("CallDuration", "42")],
-            false,
-            "delivered",
-        ),
-        ("no_answer", "no-answer", &[], true, "failed"),
-        ("busy", "busy", &[], true, "failed"),
-        (
-            "voicemail",
-            "completed",
-            &[("AnsweredBy", "machine_start"), ("CallDuration", "9")],
-            true,
-            "delivered",
-        ),
+    let cases = [
+        Case {
+            outcome: "answered",
+            call_status: "completed",
+            extra: &[("AnsweredBy", "human"), ("CallDuration", "42")],
+            follow_up: false,
+            message_status: "delivered",
+        },
+        Case {
+            outcome: "no_answer",
+            call_status: "no-answer",
+            extra: &[],
+            follow_up: true,
+            message_status: "failed",
+        },
+        Case {
+            outcome: "busy",
+            call_status: "busy",
+            extra: &[],
+            follow_up: true,
+            message_status: "failed",
+        },
+        Case {
+            outcome: "voicemail",
+            call_status: "completed",
+            extra: &[("AnsweredBy", "machine_start"), ("CallDuration", "9")],
+            follow_up: true,
+            message_status: "delivered",
+        },
     ];
-    for (i, (outcome, final_status, extra, follow_up, msg_status)) in cases.into_iter().enumerate()
-    {
+    for (i, case) in cases.into_iter().enumerate() {
+        let Case {
+            outcome,
+            call_status: final_status,
+            extra,
+            follow_up,
+            message_status: msg_status,
+        } = case;
         let phone = format!("+52551234567{i}");
         let name = ["Ana", "Bea", "Cris", "Dani"][i];
         let c = s.lead(name, &phone).await;
