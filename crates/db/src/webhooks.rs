@@ -268,6 +268,24 @@ pub async fn record_attempt(
     Ok(n == Some(DISABLE_AFTER))
 }
 
+/// Ends a pending delivery without sending it (its endpoint was disabled
+/// meanwhile): its attempt count and last answer stay those of the real
+/// attempts, and the endpoint's failure count is untouched.
+pub async fn drop_delivery(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    id: Uuid,
+    reason: &str,
+    now: Ts,
+) -> DbResult<()> {
+    with_tx!(tx, c => {
+        sqlx::query("UPDATE webhook_deliveries SET status = 'failed', error = $3, next_retry_at = NULL, updated_at = $4
+                     WHERE workspace_id = $1 AND id = $2")
+            .bind(ws.0).bind(id).bind(reason).bind(now).execute(&mut *c).await?;
+    });
+    Ok(())
+}
+
 /// Sets a delivery back to pending (replay).
 pub async fn reset_delivery(tx: &mut Tx, ws: WorkspaceId, id: Uuid, now: Ts) -> DbResult<bool> {
     let n = with_tx!(tx, c => {

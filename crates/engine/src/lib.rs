@@ -3,6 +3,7 @@
 mod actions;
 pub mod channels;
 pub mod context;
+pub mod fallback;
 pub mod kommo;
 pub mod library;
 pub mod ops;
@@ -88,6 +89,9 @@ pub fn register(r: &mut Registry, config: EngineConfig) -> Result<(), JobsError>
     r.register(handler_fn(af_db::webhooks::DELIVER_JOB, move |ctx, job| {
         let c = c.clone();
         async move { webhooks::deliver_job(&ctx, &c, &job).await }
+    }))?;
+    r.register(handler_fn(fallback::FALLBACK_JOB, |ctx, job| async move {
+        fallback::fallback_job(&ctx, &job).await
     }))?;
     r.register(handler_fn(SWEEP_JOB, |ctx, _job| async move {
         sweep::sweep(&ctx.db, ctx.now())

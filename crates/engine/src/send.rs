@@ -164,7 +164,7 @@ pub(crate) async fn reschedule(
 /// The action of the workflow step that queued the message, for the
 /// options the message row does not carry (WhatsApp fallback, what a call
 /// plays, machine detection).
-async fn step_action(
+pub(crate) async fn step_action(
     db: &af_db::Db,
     ws: WorkspaceId,
     id: MessageId,
@@ -362,7 +362,7 @@ async fn record(
 }
 
 /// WhatsApp failed for good and the step allows it: the same text by SMS.
-async fn queue_sms_copy(
+pub(crate) async fn queue_sms_copy(
     tx: &mut Tx,
     ws: WorkspaceId,
     m: &Message,

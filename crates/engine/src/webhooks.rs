@@ -29,15 +29,10 @@ pub(crate) async fn deliver_job(
         return Ok(());
     };
     if !endpoint.active {
+        // Not an attempt: recording one would count it and, as a non-failure,
+        // reset the failure count of the endpoint it just disabled.
         let mut tx = ctx.db.begin().await?;
-        let a = Attempt {
-            status: "failed",
-            response_code: None,
-            error: Some("endpoint disabled"),
-            next_retry_at: None,
-            failed: false,
-        };
-        store::record_attempt(&mut tx, ws, &d, &a, now).await?;
+        store::drop_delivery(&mut tx, ws, d.id, "endpoint disabled", now).await?;
         tx.commit().await?;
         return Ok(());
     }

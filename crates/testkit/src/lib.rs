@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 pub mod areas;
+pub mod fakes;
 
 /// The instant every test starts at (a Saturday, before a DST change in
 /// several of our markets).

@@ -70,7 +70,8 @@ fn xml(body: String) -> Response {
 
 /// Message status callback: the message found by Twilio's SID moves on
 /// (delivered / undelivered / failed with Twilio's error code); an opt-out
-/// error code marks the contact opted out.
+/// error code marks the contact opted out; any other undelivered or failed
+/// WhatsApp message gets its step's SMS fallback (a job).
 pub async fn message_status(
     State(st): State<AppState>,
     Path(slug): Path<String>,
@@ -100,14 +101,22 @@ pub async fn message_status(
                 ..Default::default()
             };
             af_db::messages::update_status(&mut tx, ws.id, m.id, &u, now).await?;
-            if cb.is_opt_out()
-                && let Some(c) = m.contact_id
-            {
+            let opted_out = cb.is_opt_out();
+            if opted_out && let Some(c) = m.contact_id {
                 set_sms_opt_out(&mut tx, ws.id, ContactId(c), true, now).await?;
+            }
+            // WhatsApp mostly fails here, after Twilio accepted the message:
+            // the step's SMS fallback applies as to a refusal at send time.
+            if !opted_out
+                && m.channel == "whatsapp"
+                && matches!(status, DeliveryStatus::Undelivered | DeliveryStatus::Failed)
+            {
+                af_engine::fallback::enqueue(&mut tx, ws.id, m.id, now).await?;
             }
         }
     }
     tx.commit().await?;
+    af_db::jobs::wake_workers();
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
