@@ -2,7 +2,8 @@
 # Real-browser end-to-end tests: Playwright (playwright-core) driving Debian's
 # Chromium against a freshly seeded `agencyflow serve`.
 #
-#   scripts/e2e.sh
+#   scripts/e2e.sh                              every e2e/tests/*.test.js
+#   scripts/e2e.sh e2e/tests/webhooks.test.js   only the files named
 #
 # Uses target/release/agencyflow (built with cargo when missing) and a fresh
 # SQLite file in a temporary folder. Set AF_E2E_DATABASE_URL to run against
@@ -106,7 +107,12 @@ rm -rf e2e/artifacts
 
 export E2E_BASE_URL="$BASE_URL"
 status=0
-node --test --test-reporter=spec e2e/tests/*.test.js || status=$?
+if [[ $# -gt 0 ]]; then
+  tests=("$@")
+else
+  tests=(e2e/tests/*.test.js)
+fi
+node --test --test-reporter=spec "${tests[@]}" || status=$?
 if [[ $status -ne 0 ]]; then
   log "tests failed; the server's log:"
   tail -n 200 "$TMP/server.log" >&2

@@ -128,6 +128,19 @@ pub async fn delete_endpoint(tx: &mut Tx, ws: WorkspaceId, id: Uuid) -> DbResult
     Ok(n > 0)
 }
 
+/// Turns an endpoint back on (after it was disabled for failing): active,
+/// no consecutive failures, no `disabled_at`. `false` when `id` is not one
+/// of the workspace's endpoints.
+pub async fn enable_endpoint(tx: &mut Tx, ws: WorkspaceId, id: Uuid, now: Ts) -> DbResult<bool> {
+    let n = with_tx!(tx, c => {
+        sqlx::query("UPDATE webhook_endpoints SET active = $3, consecutive_failures = 0, disabled_at = NULL,
+                            updated_at = $4
+                     WHERE workspace_id = $1 AND id = $2")
+            .bind(ws.0).bind(id).bind(true).bind(now).execute(&mut *c).await?.rows_affected()
+    });
+    Ok(n > 0)
+}
+
 /// For every active endpoint of the workspace subscribed to `kind`: a
 /// pending delivery of the event and its job, in the event's transaction.
 pub async fn fan_out(
@@ -204,17 +217,30 @@ pub async fn find_delivery(
     }))
 }
 
+/// The newest `limit` deliveries of an endpoint.
 pub async fn list_deliveries(
     db: &crate::Db,
     ws: WorkspaceId,
     endpoint: Uuid,
     limit: i64,
 ) -> DbResult<Vec<Delivery>> {
+    list_deliveries_page(db, ws, endpoint, limit, 0).await
+}
+
+/// Deliveries of an endpoint, newest first, skipping the first `offset`
+/// (the settings page's delivery log pages through them).
+pub async fn list_deliveries_page(
+    db: &crate::Db,
+    ws: WorkspaceId,
+    endpoint: Uuid,
+    limit: i64,
+    offset: i64,
+) -> DbResult<Vec<Delivery>> {
     Ok(with_pool!(db, p => {
         sqlx::query_as::<_, Delivery>(concat!("SELECT ", delivery_columns!(),
             " FROM webhook_deliveries WHERE workspace_id = $1 AND endpoint_id = $2
-              ORDER BY created_at DESC, id DESC LIMIT $3"))
-            .bind(ws.0).bind(endpoint).bind(limit).fetch_all(p).await?
+              ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4"))
+            .bind(ws.0).bind(endpoint).bind(limit).bind(offset).fetch_all(p).await?
     }))
 }
 

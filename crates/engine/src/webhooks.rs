@@ -7,8 +7,9 @@
 use crate::{EngineConfig, job_workspace, payload_uuid};
 use af_channels::SendError;
 use af_channels::webhooks::{Delivery, DeliveryOptions, WebhookSecret};
+use af_db::Ts;
 use af_db::webhooks::{self as store, Attempt};
-use af_jobs::{Job, JobContext, JobError};
+use af_jobs::{Backoff, Job, JobContext, JobError};
 use jiff::SignedDuration;
 
 pub(crate) async fn deliver_job(
@@ -78,14 +79,18 @@ pub(crate) async fn deliver_job(
         Err(e) => {
             let retry = e.is_retryable() && job.attempts < job.max_attempts;
             let text = e.to_string();
+            // The wait is chosen here rather than by the worker so the
+            // delivery log can say when the next attempt is: the receiver's
+            // Retry-After, else the queue's usual backoff.
             let wait = e
                 .retry_after()
-                .and_then(|d| SignedDuration::try_from(d).ok());
+                .and_then(|d| SignedDuration::try_from(d).ok())
+                .unwrap_or_else(|| Backoff::default().delay_random(job.attempts));
             let a = Attempt {
                 status: if retry { "pending" } else { "failed" },
                 response_code: code(e),
                 error: Some(&text),
-                next_retry_at: None,
+                next_retry_at: retry.then(|| Ts::new(now.0.saturating_add(wait).unwrap_or(now.0))),
                 failed: true,
             };
             let disabled = store::record_attempt(&mut tx, ws, &d, &a, now).await?;
@@ -107,10 +112,10 @@ pub(crate) async fn deliver_job(
                 .await?;
                 tracing::warn!(workspace.id = %ws, endpoint.id = %endpoint.id, "webhook endpoint disabled");
             }
-            match (retry, wait) {
-                (true, Some(w)) => Err(JobError::RetryAfter(text, w)),
-                (true, None) => Err(JobError::Retry(text)),
-                _ => Ok(()),
+            if retry {
+                Err(JobError::RetryAfter(text, wait))
+            } else {
+                Ok(())
             }
         }
     };

@@ -14,6 +14,7 @@ pub mod pages;
 pub mod provision;
 pub mod session_store;
 pub mod state;
+pub mod webhook_endpoints;
 
 pub use state::{AppState, WebConfig};
 
@@ -109,6 +110,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::jobs::routes())
         .merge(pages::automations::routes())
         .merge(pages::channels::routes())
+        .merge(pages::webhooks::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::csrf::verify,

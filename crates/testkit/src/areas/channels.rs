@@ -41,15 +41,29 @@ pub fn routes(other: &Tenant) -> Vec<IdRoute> {
         path,
         form: vec![],
     };
+    let page = |method: &'static str, path: String| IdRoute {
+        via: Via::Page,
+        method,
+        path,
+        form: vec![],
+    };
     let mut routes = vec![];
     if let Some(w) = other.ids.get(WEBHOOK) {
         routes.push(api("GET", format!("/api/v1/webhooks/{w}")));
+        routes.push(api("POST", format!("/api/v1/webhooks/{w}/enable")));
         routes.push(api("DELETE", format!("/api/v1/webhooks/{w}")));
         routes.push(api("GET", format!("/api/v1/webhooks/{w}/deliveries")));
+        routes.push(page("GET", format!("/settings/webhooks/{w}")));
+        routes.push(page("POST", format!("/settings/webhooks/{w}/enable")));
+        routes.push(page("POST", format!("/settings/webhooks/{w}/delete")));
         if let Some(d) = other.ids.get(DELIVERY) {
             routes.push(api(
                 "POST",
                 format!("/api/v1/webhooks/{w}/deliveries/{d}/replay"),
+            ));
+            routes.push(page(
+                "POST",
+                format!("/settings/webhooks/{w}/deliveries/{d}/replay"),
             ));
         }
     }

@@ -1,13 +1,14 @@
 //! Outbound webhook endpoints (`/api/v1/webhooks`): create (the signing
-//! secret is shown once), list, delete, the delivery log and replay. URLs
-//! go through the SSRF guard at create (syntax + DNS) and again at every
-//! send (in the delivery job).
+//! secret is shown once), list, delete, re-enable, the delivery log and
+//! replay. The rules live in `crate::webhook_endpoints`, shared with
+//! Settings → Webhooks: URLs go through the SSRF guard at create (syntax +
+//! DNS) and again at every send (in the delivery job); event types are
+//! known kinds, `custom.<name>` or `"*"`.
 
 use super::{ApiError, ApiJson};
-use crate::auth::ApiAuth;
+use crate::auth::{ApiAuth, ClientIp};
 use crate::state::AppState;
-use af_channels::ssrf;
-use af_channels::webhooks::WebhookSecret;
+use crate::webhook_endpoints::{self as endpoints, By, CreateError};
 use af_db::webhooks as store;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -25,6 +26,7 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/webhooks/{id}",
             get(get_webhook).delete(delete_webhook),
         )
+        .route("/api/v1/webhooks/{id}/enable", post(enable_webhook))
         .route("/api/v1/webhooks/{id}/deliveries", get(list_deliveries))
         .route(
             "/api/v1/webhooks/{id}/deliveries/{delivery_id}/replay",
@@ -53,41 +55,36 @@ struct NewWebhook {
 async fn create_webhook(
     State(st): State<AppState>,
     auth: ApiAuth,
+    ip: ClientIp,
     ApiJson(body): ApiJson<NewWebhook>,
 ) -> Result<Response, ApiError> {
-    let ws = auth.workspace.id;
-    let types: Vec<String> = body
-        .event_types
-        .iter()
-        .map(|t| t.trim().to_string())
-        .filter(|t| !t.is_empty())
-        .collect();
-    if types.is_empty() {
-        return Err(ApiError::field(
-            "event_types",
-            "name at least one event type (or \"*\")",
-        ));
-    }
-    let policy = st.config.channels.ssrf();
-    let url = body.url.trim().to_string();
-    if let Err(e) = ssrf::resolve(&url, policy).await {
-        return Err(ApiError::field(
-            "url",
-            format!("this URL cannot receive webhooks: {e}"),
-        ));
-    }
-    let secret = WebhookSecret::generate_text();
-    let sealed = st.secret.seal(&secret);
-    let now = st.now();
-    let mut tx = st.db.begin().await?;
-    let id = store::insert_endpoint(&mut tx, ws, &url, &sealed, &types, now).await?;
-    tx.commit().await?;
-    let e = store::find_endpoint(&st.db, ws, id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let mut out = endpoint_json(&e);
+    let actor = auth.actor();
+    let created = match endpoints::create_endpoint(
+        &st,
+        auth.workspace.id,
+        &By::new(&actor, &ip),
+        &body.url,
+        &body.event_types,
+    )
+    .await
+    {
+        Ok(c) => c,
+        Err(CreateError::Db(e)) => return Err(e.into()),
+        Err(CreateError::Invalid(p)) => {
+            let mut fields = vec![];
+            if let Some(e) = p.event_types {
+                fields.push(("event_types".to_string(), e.to_string()));
+            }
+            if let Some(e) = p.url {
+                let m = format!("this URL cannot receive webhooks: {e}");
+                fields.push(("url".to_string(), m));
+            }
+            return Err(ApiError::Invalid(fields));
+        }
+    };
+    let mut out = endpoint_json(&created.endpoint);
     // Shown once: only its sealed form is stored.
-    out["secret"] = json!(secret);
+    out["secret"] = json!(created.secret);
     Ok((StatusCode::CREATED, Json(json!({ "data": out }))).into_response())
 }
 
@@ -112,14 +109,30 @@ async fn get_webhook(
 async fn delete_webhook(
     State(st): State<AppState>,
     auth: ApiAuth,
+    ip: ClientIp,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let mut tx = st.db.begin().await?;
-    if !store::delete_endpoint(&mut tx, auth.workspace.id, parse_id(&id)?).await? {
+    let actor = auth.actor();
+    let id = parse_id(&id)?;
+    if !endpoints::delete_endpoint(&st, auth.workspace.id, &By::new(&actor, &ip), id).await? {
         return Err(ApiError::NotFound);
     }
-    tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Turns a (disabled) endpoint back on with its failure count reset.
+async fn enable_webhook(
+    State(st): State<AppState>,
+    auth: ApiAuth,
+    ip: ClientIp,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let actor = auth.actor();
+    let id = parse_id(&id)?;
+    let e = endpoints::enable_endpoint(&st, auth.workspace.id, &By::new(&actor, &ip), id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(Json(json!({ "data": endpoint_json(&e) })))
 }
 
 async fn list_deliveries(
@@ -138,22 +151,23 @@ async fn list_deliveries(
 async fn replay_delivery(
     State(st): State<AppState>,
     auth: ApiAuth,
+    ip: ClientIp,
     Path((id, delivery_id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let ws = auth.workspace.id;
-    let endpoint = parse_id(&id)?;
-    let d = store::find_delivery(&st.db, ws, parse_id(&delivery_id)?)
-        .await?
-        .filter(|d| d.endpoint_id == endpoint)
-        .ok_or(ApiError::NotFound)?;
-    let now = st.now();
-    let mut tx = st.db.begin().await?;
-    store::reset_delivery(&mut tx, ws, d.id, now).await?;
-    store::enqueue_delivery(&mut tx, ws, d.id, now).await?;
-    tx.commit().await?;
+    let actor = auth.actor();
+    let (endpoint, delivery) = (parse_id(&id)?, parse_id(&delivery_id)?);
+    let d = endpoints::replay_delivery(
+        &st,
+        auth.workspace.id,
+        &By::new(&actor, &ip),
+        endpoint,
+        delivery,
+    )
+    .await?
+    .ok_or(ApiError::NotFound)?;
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({ "data": { "id": d.id, "status": "pending" } })),
+        Json(json!({ "data": { "id": d.id, "status": d.status } })),
     )
         .into_response())
 }

@@ -17,6 +17,7 @@ pub mod contacts;
 pub mod forms;
 pub mod imports;
 pub mod jobs;
+pub mod webhooks;
 
 /// Declares a struct of strings with its Spanish and English values.
 /// Each area of the product may declare its own (see `contacts.rs` etc.),
@@ -119,6 +120,7 @@ translations! {
     tab_jobs: "Trabajos", "Jobs";
     tab_intake: "Captación", "Lead intake";
     tab_channels: "Canales", "Channels";
+    tab_webhooks: "Webhooks", "Webhooks";
     save: "Guardar", "Save";
     create: "Crear", "Create";
     logo: "Logotipo", "Logo";

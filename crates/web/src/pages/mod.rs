@@ -13,6 +13,7 @@ pub mod public;
 pub mod settings;
 pub mod shell;
 pub mod unsubscribe;
+pub mod webhooks;
 pub mod workspaces;
 
 /// Formats an instant in a workspace's time zone for display.
