@@ -183,6 +183,28 @@ impl DeliveryStatus {
         }
     }
 
+    /// How far along a message is. Vendors may report out of order
+    /// (Twilio documents that status callbacks can arrive in any order), so
+    /// a report only applies when it moves a message further: a late
+    /// `sent` never undoes `delivered`, and the first final outcome stands.
+    pub fn rank(status: &str) -> u8 {
+        match status {
+            "queued" | "sending" => 0,
+            "sent" => 1,
+            "delivered" | "undelivered" | "failed" => 2,
+            "opened" => 3,
+            "clicked" => 4,
+            "replied" => 5,
+            // skipped and anything unknown: final, nothing moves it
+            _ => 6,
+        }
+    }
+
+    /// Whether a report of `self` moves a message now at `current` on.
+    pub fn advances(self, current: &str) -> bool {
+        Self::rank(self.as_str()) > Self::rank(current)
+    }
+
     /// Maps a Twilio message or call status (`MessageStatus` / `CallStatus`
     /// of status callbacks, `status` of API answers). Unknown values are
     /// `None` so the caller keeps what it had.
@@ -378,6 +400,18 @@ pub(crate) async fn error_from_response(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statuses_only_move_forward() {
+        assert!(DeliveryStatus::Delivered.advances("sent"));
+        assert!(!DeliveryStatus::Sent.advances("delivered"));
+        assert!(
+            !DeliveryStatus::Failed.advances("delivered"),
+            "first outcome stands"
+        );
+        assert!(DeliveryStatus::Opened.advances("delivered"));
+        assert!(!DeliveryStatus::Delivered.advances("skipped"));
+    }
 
     #[test]
     fn statuses_classify() {

@@ -231,6 +231,26 @@ async fn status_callbacks_need_a_valid_signature() {
     )
     .await;
     assert_eq!(message(&app, &t, id2).await.status, "delivered");
+    // Twilio may report out of order: a late "sent" or "failed" after
+    // "delivered" changes nothing; "read" (WhatsApp) still moves it on.
+    for late in ["sent", "failed"] {
+        twilio_post(
+            &app,
+            path,
+            &[("MessageSid", "SM43"), ("MessageStatus", late)],
+            TOKEN,
+        )
+        .await;
+        assert_eq!(message(&app, &t, id2).await.status, "delivered", "{late}");
+    }
+    twilio_post(
+        &app,
+        path,
+        &[("MessageSid", "SM43"), ("MessageStatus", "read")],
+        TOKEN,
+    )
+    .await;
+    assert_eq!(message(&app, &t, id2).await.status, "opened");
 }
 
 #[tokio::test]

@@ -92,6 +92,8 @@ pub async fn message_status(
     match cb.status {
         // Still on its way, or a state we do not know: keep what we have.
         None | Some(DeliveryStatus::Queued) => {}
+        // Out of order (a late `sent` after `delivered`): nothing changes.
+        Some(status) if !status.advances(&m.status) => {}
         Some(status) => {
             let error = cb.error_code.clone();
             let u = StatusUpdate {
