@@ -16,13 +16,13 @@ pub struct ChannelsConfig {
     /// Provider defaults from the environment (PAUTA names). With nothing
     /// configured every channel goes to the built-in outbox.
     pub providers: ProviderConfig,
-    /// Timeouts, SSRF policy and how Kommo is paced.
+    /// Timeouts, how Kommo is paced, and the one SSRF policy for every URL
+    /// a workspace supplies (webhooks, its Kommo account, its SMTP relay):
+    /// `AF_WEBHOOK_ALLOW_PRIVATE` lets them target private and loopback
+    /// addresses (self-hosted on an intranet).
     pub options: ProvidersOptions,
     /// `AF_QUIET_HOURS`: the default send window for SMS, WhatsApp and calls.
     pub quiet_hours: SendWindow,
-    /// `AF_WEBHOOK_ALLOW_PRIVATE`: outbound webhooks may target private and
-    /// loopback addresses (self-hosted on an intranet).
-    pub webhook_allow_private: bool,
 }
 
 impl ChannelsConfig {
@@ -50,7 +50,7 @@ impl ChannelsConfig {
         };
         let mut options = ProvidersOptions {
             // Every node shares one pace per Kommo account, kept in the
-            // database (`outbound::sync_kommo`).
+            // database (`kommo::sync`).
             kommo_pacing: af_channels::kommo::KommoPacing::External,
             ..ProvidersOptions::default()
         };
@@ -59,7 +59,6 @@ impl ChannelsConfig {
             providers,
             options,
             quiet_hours,
-            webhook_allow_private,
         })
     }
 
@@ -68,11 +67,9 @@ impl ChannelsConfig {
         Self::from_lookup(&|k| std::env::var(k).ok())
     }
 
-    /// The SSRF policy for user-supplied URLs (outbound webhooks).
+    /// The SSRF policy for user-supplied URLs.
     pub fn ssrf(&self) -> af_channels::ssrf::SsrfPolicy {
-        af_channels::ssrf::SsrfPolicy {
-            allow_private: self.webhook_allow_private,
-        }
+        self.options.ssrf
     }
 }
 

@@ -122,7 +122,6 @@ fn config(vars: &[(&str, &str)]) -> EngineConfig {
         .collect();
     let mut channels = ChannelsConfig::from_lookup(&|k| map.get(k).cloned()).expect("config");
     channels.options.ssrf.allow_private = true; // the fakes listen on loopback
-    channels.webhook_allow_private = true;
     channels.options.timeout = std::time::Duration::from_secs(5);
     EngineConfig {
         base_url: "http://crm.test".into(),
