@@ -345,6 +345,11 @@ fn local_targets(rx: &Receiver) -> Vec<String> {
         format!("http://localhost:{}/hook", rx.port),
         "http://169.254.169.254/latest/meta-data/".to_string(),
         format!("http://[::ffff:127.0.0.1]:{}/hook", rx.port),
+        format!("http://[::1]:{}/hook", rx.port),
+        format!("http://0x7f000001:{}/hook", rx.port),
+        format!("http://2130706433:{}/hook", rx.port),
+        "http://10.0.0.8/hook".to_string(),
+        "http://100.64.1.1/hook".to_string(),
     ]
 }
 
@@ -580,7 +585,8 @@ async fn retries_pending_when_an_endpoint_is_disabled_are_dropped_without_a_requ
 async fn endpoints_into_the_local_network_are_refused_at_send_time() {
     let s = setup(false).await;
     let rx = Receiver::start(200).await;
-    let targets = local_targets(&rx);
+    let mut targets = local_targets(&rx);
+    targets.push("file:///etc/passwd".to_string());
     let mut ids = vec![];
     for url in &targets {
         ids.push(s.stored_endpoint(url).await);
@@ -600,7 +606,7 @@ async fn endpoints_into_the_local_network_are_refused_at_send_time() {
         );
         assert!(d["response_code"].is_null(), "{url}: no answer, no request");
         let error = d["error"].as_str().unwrap_or_default();
-        assert!(error.contains("not allowed"), "{url}: {error}");
+        assert!(error.contains("allowed"), "{url}: {error}");
         let e = s.endpoint_state(id).await;
         assert_eq!(e["consecutive_failures"], 1, "{url}: counts as a failure");
     }
