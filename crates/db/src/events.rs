@@ -51,7 +51,7 @@ pub async fn insert_event(tx: &mut Tx, e: &NewEvent<'_>, now: Ts) -> DbResult<Ev
         .await?;
     });
     crate::automations::route_if_listened(tx, e.workspace, e.kind, id, &e.data, now).await?;
-    crate::webhooks::fan_out(tx, e.workspace, e.kind, id, &e.data, now).await?;
+    crate::webhooks::fan_out(tx, e, id, now).await?;
     crate::kommo::on_event(tx, e.workspace, e.kind, &e.data, now).await?;
     Ok(id)
 }

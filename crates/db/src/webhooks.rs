@@ -145,20 +145,23 @@ pub async fn enable_endpoint(tx: &mut Tx, ws: WorkspaceId, id: Uuid, now: Ts) ->
 /// pending delivery of the event and its job, in the event's transaction.
 pub async fn fan_out(
     tx: &mut Tx,
-    ws: WorkspaceId,
-    kind: &str,
+    event: &crate::events::NewEvent<'_>,
     event_id: af_core::EventId,
-    data: &serde_json::Value,
     now: Ts,
 ) -> DbResult<()> {
+    let (ws, kind) = (event.workspace, event.kind);
     let endpoints: Vec<Endpoint> = with_tx!(tx, c => {
         sqlx::query_as::<_, Endpoint>(concat!("SELECT ", endpoint_columns!(),
             " FROM webhook_endpoints WHERE workspace_id = $1 AND active = $2"))
             .bind(ws.0).bind(true).fetch_all(&mut *c).await?
     });
     for e in endpoints.iter().filter(|e| e.subscribes(kind)) {
+        // The entity tells receivers which record the event is about even
+        // when the event's data does not repeat its id.
         let payload = serde_json::json!({
-            "type": kind, "timestamp": now.to_string(), "event_id": event_id, "data": data,
+            "type": kind, "timestamp": now.to_string(), "event_id": event_id,
+            "entity": { "type": event.entity_type, "id": event.entity_id },
+            "data": event.data,
         });
         let id = insert_delivery(tx, ws, e.id, kind, &payload.to_string(), now).await?;
         enqueue_delivery(tx, ws, id, now).await?;

@@ -469,10 +469,18 @@ async fn an_endpoint_is_disabled_after_20_consecutive_failures_with_an_alert() {
         v
     };
 
+    let mut ids = Vec::new();
     for email in leads(19) {
-        s.lead(&email).await;
+        ids.push(json!(s.lead(&email).await.to_string()));
     }
     s.run().await;
+    // Each delivery names the record it is about.
+    for r in rx.received() {
+        let body: Value = serde_json::from_str(&r.body).expect("json");
+        assert_eq!(body["type"], "contact.created");
+        assert_eq!(body["entity"]["type"], "contact");
+        assert!(ids.contains(&body["entity"]["id"]), "{body}");
+    }
     let e = s.endpoint_state(&id).await;
     assert_eq!(
         (e["active"].as_bool(), e["consecutive_failures"].as_i64()),
