@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: the Rust suites on SQLite and on PostgreSQL, a smoke test
-# of the release binary on both backends, and the browser tests.
+# of the binary on both backends, and the browser tests.
 # Needs: the Rust toolchain, PostgreSQL (started here if down), Node + npm
 # (browser tests; Chromium is installed by scripts/e2e.sh when missing).
 set -euo pipefail
@@ -17,8 +17,12 @@ AF_TEST_BACKEND=sqlite cargo test --workspace --locked
 echo "== tests on PostgreSQL"
 AF_TEST_BACKEND=postgres cargo test --workspace --locked
 
-echo "== release binary smoke tests"
-cargo build --release --locked -p agencyflow
+# The smoke and browser tests use the binary `cargo test` just built (the
+# same code as the release build, without a second full compile of every
+# dependency at opt-level 3, which would double CI's build time).
+echo "== binary smoke tests"
+cargo build --locked -p agencyflow
+export AF_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/agencyflow"
 scripts/smoke.sh "sqlite://$(mktemp -d)/smoke.db"
 pg_db="af_smoke_$$"
 psql -q "$AF_TEST_PG_URL" -c "CREATE DATABASE $pg_db"
@@ -26,4 +30,4 @@ trap 'psql -q "$AF_TEST_PG_URL" -c "DROP DATABASE IF EXISTS $pg_db" >/dev/null 2
 scripts/smoke.sh "${AF_TEST_PG_URL%/*}/$pg_db"
 
 echo "== browser tests"
-scripts/e2e.sh
+AF_E2E_BIN="$AF_BIN" scripts/e2e.sh
