@@ -6,7 +6,7 @@
 //! re-sends exactly the batch it claimed, and the followers' own jobs find
 //! their message taken and do nothing.
 
-use crate::messages::{Message, NewMessage};
+use crate::messages::{Message, NewMessage, message_columns};
 use crate::{DbResult, Ts, Tx, with_tx};
 use af_core::{ContactId, MessageId, WorkspaceId};
 
@@ -14,13 +14,6 @@ use af_core::{ContactId, MessageId, WorkspaceId};
 pub const CREATE: &str = "kommo";
 /// `to_address` of a move-to-booked message.
 pub const BOOKED: &str = "kommo:booked";
-
-macro_rules! columns {
-    () => {
-        "id, channel, provider, to_address, from_address, subject, body_text, body_html, category, status, error, created_at, \
-         contact_id, enrollment_id, provider_id, skip_reason, attempts"
-    };
-}
 
 /// Claims the batch `leader` leads: the leader itself when queued, plus up
 /// to `max - 1` other queued, never-attempted lead syncs of the workspace,
@@ -50,7 +43,7 @@ pub async fn claim_batch(
     }
     // The leader first, then the others in the order they were queued.
     Ok(with_tx!(tx, c => {
-        sqlx::query_as::<_, Message>(concat!("SELECT ", columns!(),
+        sqlx::query_as::<_, Message>(concat!("SELECT ", message_columns!(),
             " FROM messages WHERE workspace_id = $1 AND batch_leader = $2 AND status = 'sending'
               ORDER BY CASE WHEN id = $2 THEN 0 ELSE 1 END, created_at, id"))
             .bind(ws.0).bind(leader.0).fetch_all(&mut *c).await?

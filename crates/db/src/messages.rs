@@ -54,6 +54,7 @@ macro_rules! message_columns {
          contact_id, enrollment_id, provider_id, skip_reason, attempts"
     };
 }
+pub(crate) use message_columns;
 
 pub async fn insert_message(tx: &mut Tx, m: &NewMessage<'_>, now: Ts) -> DbResult<MessageId> {
     Ok(insert_message_once(tx, m, now)

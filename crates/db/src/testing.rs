@@ -69,3 +69,50 @@ pub async fn fresh_db_on(backend: Backend) -> TestDb {
     db.migrate().await.expect("migrate test database");
     TestDb { db, url, _dir: dir }
 }
+
+/// The engine suites' workspace: PAUTA (`pauta`), Spanish, Mexico City, with
+/// the default pipeline.
+pub async fn pauta_workspace(db: &Db, now: crate::Ts) -> crate::workspaces::Workspace {
+    let locale = af_core::Locale::Es;
+    let mut tx = db.begin().await.expect("tx");
+    let ws = crate::workspaces::insert_workspace(
+        &mut tx,
+        &crate::workspaces::NewWorkspace {
+            slug: "pauta".into(),
+            name: "PAUTA".into(),
+            time_zone: "America/Mexico_City".into(),
+            locale,
+            country: "MX".into(),
+        },
+        now,
+    )
+    .await
+    .expect("workspace");
+    crate::pipelines::insert_default_pipeline(&mut tx, ws.id, locale, now)
+        .await
+        .expect("pipeline");
+    tx.commit().await.expect("commit");
+    ws
+}
+
+/// A contact as a form would send it (company Acme, nothing else set).
+pub fn lead_input(
+    first: &str,
+    last: &str,
+    email: Option<&str>,
+    phone: Option<&str>,
+) -> crate::contacts::ContactInput {
+    crate::contacts::ContactInput {
+        first_name: first.into(),
+        last_name: last.into(),
+        email: email.map(str::to_string),
+        phone: phone.map(str::to_string),
+        company: Some("Acme".into()),
+        source: None,
+        owner_id: None,
+        lifecycle: None,
+        attribution: Default::default(),
+        tags: vec![],
+        custom: Default::default(),
+    }
+}

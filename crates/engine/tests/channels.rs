@@ -4,8 +4,7 @@
 //! failures, Twilio's opt-out code, quiet hours, Kommo not configured.
 
 use af_core::crypto::SecretKey;
-use af_core::{Actor, ContactId, Locale, ManualClock, WorkspaceId};
-use af_db::contacts::ContactInput;
+use af_core::{Actor, ContactId, ManualClock, WorkspaceId};
 use af_db::testing::{TestDb, fresh_db};
 use af_db::{Db, Ts};
 use af_engine::channels::ChannelsConfig;
@@ -151,29 +150,8 @@ impl Env {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let tdb = fresh_db().await;
         let clock = ManualClock::new("2026-03-02T15:00:00Z".parse().expect("ts"));
-        let mut tx = tdb.db.begin().await.expect("tx");
-        let ws = af_db::workspaces::insert_workspace(
-            &mut tx,
-            &af_db::workspaces::NewWorkspace {
-                slug: "pauta".into(),
-                name: "PAUTA".into(),
-                time_zone: "America/Mexico_City".into(),
-                locale: Locale::Es,
-                country: "MX".into(),
-            },
-            Ts::new(af_core::Clock::now(&clock)),
-        )
-        .await
-        .expect("workspace");
-        af_db::pipelines::insert_default_pipeline(
-            &mut tx,
-            ws.id,
-            Locale::Es,
-            Ts::new(af_core::Clock::now(&clock)),
-        )
-        .await
-        .expect("pipeline");
-        tx.commit().await.expect("commit");
+        let ws =
+            af_db::testing::pauta_workspace(&tdb.db, Ts::new(af_core::Clock::now(&clock))).await;
         Env {
             db: tdb.db.clone(),
             clock,
@@ -213,19 +191,7 @@ impl Env {
 
     async fn lead(&self, email: &str, phone: Option<&str>) -> ContactId {
         let mut tx = self.db.begin().await.expect("tx");
-        let input = ContactInput {
-            first_name: "Ana".into(),
-            last_name: "Pérez".into(),
-            email: Some(email.into()),
-            phone: phone.map(str::to_string),
-            company: Some("Acme".into()),
-            source: None,
-            owner_id: None,
-            lifecycle: None,
-            attribution: Default::default(),
-            tags: vec![],
-            custom: Default::default(),
-        };
+        let input = af_db::testing::lead_input("Ana", "Pérez", Some(email), phone);
         let c =
             af_db::contacts::upsert_contact(&mut tx, self.ws, &input, &Actor::system(), self.now())
                 .await

@@ -3,9 +3,8 @@
 //! worker runs the steps, a manual clock moves through waits.
 
 use af_core::crypto::SecretKey;
-use af_core::{Actor, ContactId, Locale, ManualClock, WorkflowId, WorkspaceId};
+use af_core::{Actor, ContactId, ManualClock, WorkflowId, WorkspaceId};
 use af_db::automations as store;
-use af_db::contacts::ContactInput;
 use af_db::testing::{TestDb, fresh_db};
 use af_db::{Db, Ts};
 use af_engine::{EngineConfig, EngineError, ops};
@@ -45,24 +44,7 @@ impl Env {
         let tdb = fresh_db().await;
         let clock = ManualClock::new("2026-03-02T15:00:00Z".parse().expect("ts")); // Monday 09:00 in CDMX
         let now = Ts::new(clock_now(&clock));
-        let mut tx = tdb.db.begin().await.expect("tx");
-        let ws = af_db::workspaces::insert_workspace(
-            &mut tx,
-            &af_db::workspaces::NewWorkspace {
-                slug: "pauta".into(),
-                name: "PAUTA".into(),
-                time_zone: "America/Mexico_City".into(),
-                locale: Locale::Es,
-                country: "MX".into(),
-            },
-            now,
-        )
-        .await
-        .expect("workspace");
-        af_db::pipelines::insert_default_pipeline(&mut tx, ws.id, Locale::Es, now)
-            .await
-            .expect("pipeline");
-        tx.commit().await.expect("commit");
+        let ws = af_db::testing::pauta_workspace(&tdb.db, now).await;
         Env {
             db: tdb.db.clone(),
             clock,
@@ -98,19 +80,7 @@ impl Env {
 
     async fn lead(&self, first: &str, email: &str, phone: Option<&str>) -> ContactId {
         let mut tx = self.db.begin().await.expect("tx");
-        let input = ContactInput {
-            first_name: first.into(),
-            last_name: "Pérez".into(),
-            email: Some(email.into()),
-            phone: phone.map(str::to_string),
-            company: Some("Acme".into()),
-            source: None,
-            owner_id: None,
-            lifecycle: None,
-            attribution: Default::default(),
-            tags: vec![],
-            custom: Default::default(),
-        };
+        let input = af_db::testing::lead_input(first, "Pérez", Some(email), phone);
         let c =
             af_db::contacts::upsert_contact(&mut tx, self.ws, &input, &Actor::system(), self.now())
                 .await

@@ -6,8 +6,7 @@
 //! into single leads, retries, and the move to the booked status.
 
 use af_core::crypto::SecretKey;
-use af_core::{Actor, ContactId, Locale, ManualClock, WorkspaceId};
-use af_db::contacts::ContactInput;
+use af_core::{Actor, ContactId, ManualClock, WorkspaceId};
 use af_db::testing::{TestDb, fresh_db};
 use af_db::{Db, Ts};
 use af_engine::channels::ChannelsConfig;
@@ -199,24 +198,7 @@ impl Env {
             channels: Arc::new(channels),
         };
         let now = Ts::new(af_core::Clock::now(&clock));
-        let mut tx = tdb.db.begin().await.expect("tx");
-        let ws = af_db::workspaces::insert_workspace(
-            &mut tx,
-            &af_db::workspaces::NewWorkspace {
-                slug: "pauta".into(),
-                name: "PAUTA".into(),
-                time_zone: "America/Mexico_City".into(),
-                locale: Locale::Es,
-                country: "MX".into(),
-            },
-            now,
-        )
-        .await
-        .expect("workspace");
-        af_db::pipelines::insert_default_pipeline(&mut tx, ws.id, Locale::Es, now)
-            .await
-            .expect("pipeline");
-        tx.commit().await.expect("commit");
+        let ws = af_db::testing::pauta_workspace(&tdb.db, now).await;
         let def = json!({"name": "sync", "trigger": {"type": "lead_created"}, "active": true,
                          "steps": [{"type": "kommo_sync"}]});
         ops::save_workflow(&tdb.db, ws.id, None, &def, None, now)
@@ -277,22 +259,8 @@ impl Env {
     async fn lead(&self, name: &str) -> ContactId {
         let mut tx = self.db.begin().await.expect("tx");
         let (first, last) = name.split_once(' ').unwrap_or((name, ""));
-        let input = ContactInput {
-            first_name: first.into(),
-            last_name: last.into(),
-            email: Some(format!(
-                "{}@example.com",
-                name.replace(' ', ".").to_lowercase()
-            )),
-            phone: None,
-            company: Some("Acme".into()),
-            source: None,
-            owner_id: None,
-            lifecycle: None,
-            attribution: Default::default(),
-            tags: vec![],
-            custom: Default::default(),
-        };
+        let email = format!("{}@example.com", name.replace(' ', ".").to_lowercase());
+        let input = af_db::testing::lead_input(first, last, Some(&email), None);
         let c =
             af_db::contacts::upsert_contact(&mut tx, self.ws, &input, &Actor::system(), self.now())
                 .await
