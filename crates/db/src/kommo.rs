@@ -111,6 +111,28 @@ pub async fn release_batch(
     Ok(ids.into_iter().map(MessageId).collect())
 }
 
+/// Batches still `sending` with no change since `before`: their leader's
+/// job is gone (a crash on its last attempt). Puts them back in the queue
+/// and answers them for new send jobs. `before` must lie well past the
+/// longest retry backoff, or a batch between two attempts would be taken.
+pub async fn release_abandoned(
+    tx: &mut Tx,
+    before: Ts,
+    now: Ts,
+) -> DbResult<Vec<(WorkspaceId, MessageId)>> {
+    let rows: Vec<(uuid::Uuid, uuid::Uuid)> = with_tx!(tx, c => {
+        sqlx::query_as(
+            "UPDATE messages SET status = 'queued', batch_leader = NULL, updated_at = $2
+             WHERE channel = 'kommo' AND status = 'sending' AND updated_at < $1
+             RETURNING workspace_id, id")
+            .bind(before).bind(now).fetch_all(&mut *c).await?
+    });
+    Ok(rows
+        .into_iter()
+        .map(|(ws, id)| (WorkspaceId(ws), MessageId(id)))
+        .collect())
+}
+
 /// Whether the contact has an appointment that stands (booked or
 /// rescheduled): its lead is created straight in the booked status.
 pub async fn has_standing_appointment(

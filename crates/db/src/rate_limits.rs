@@ -19,3 +19,12 @@ pub async fn hit(db: &crate::Db, bucket: &str, window_start: Ts) -> DbResult<i64
         .bind(bucket).bind(window_start).fetch_one(p).await?
     }))
 }
+
+/// Drops the windows that started before `before` (buckets whose last hit
+/// is long past would otherwise keep their row for ever); answers how many.
+pub async fn prune(db: &crate::Db, before: Ts) -> DbResult<u64> {
+    Ok(with_pool!(db, p => {
+        sqlx::query("DELETE FROM rate_limit_hits WHERE window_start < $1")
+            .bind(before).execute(p).await?.rows_affected()
+    }))
+}

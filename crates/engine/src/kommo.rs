@@ -309,12 +309,36 @@ async fn set_status(
     Ok(())
 }
 
+/// A batch untouched this long lost its leader's job: the job queue's
+/// longest backoff is 1 h and its lease 5 min, so a batch between two
+/// attempts is never this old.
+const ABANDONED_AFTER: SignedDuration = SignedDuration::from_hours(2);
+
+/// For the periodic sweep: batches whose leader's job is gone go back to
+/// the queue with a send job each, so no sync stays `sending` for ever.
+pub async fn release_abandoned(db: &af_db::Db, now: Ts) -> Result<usize, af_db::DbError> {
+    let mut tx = db.begin().await?;
+    let before = Ts::new(now.0 - ABANDONED_AFTER);
+    let released = store::release_abandoned(&mut tx, before, now).await?;
+    for (ws, id) in &released {
+        enqueue_send(&mut tx, *ws, *id, now).await?;
+    }
+    tx.commit().await?;
+    if !released.is_empty() {
+        tracing::warn!(
+            messages = released.len(),
+            "Kommo syncs whose job was lost go again"
+        );
+    }
+    Ok(released.len())
+}
+
 async fn enqueue_send(
     tx: &mut Tx,
     ws: WorkspaceId,
     id: MessageId,
     now: Ts,
-) -> Result<(), JobError> {
+) -> Result<(), af_db::DbError> {
     let mut job = af_db::jobs::NewJob::new(SEND_JOB, json!({ "message_id": id }), now);
     job.workspace = Some(ws);
     job.priority = 70;

@@ -1,6 +1,8 @@
 //! The periodic sweep: enrols contacts that match time-based triggers
 //! (inactive for N days) with one set-based query per workflow, and raises
-//! an alert for enrolments whose next step is long overdue (a stuck queue).
+//! an alert for enrolments whose next step is long overdue (a stuck queue),
+//! puts back Kommo batches whose job was lost, and drops old rate-limit
+//! windows.
 
 use crate::EngineResult;
 use af_core::workflow::{Reentry, TriggerKind};
@@ -12,6 +14,8 @@ use jiff::SignedDuration;
 const BATCH: i64 = 500;
 /// How late a step may be before it counts as stuck.
 const STUCK_AFTER: SignedDuration = SignedDuration::from_mins(30);
+/// Public-endpoint rate windows are minutes long; a day is plenty.
+const RATE_WINDOWS_KEPT: SignedDuration = SignedDuration::from_hours(24);
 
 pub async fn sweep(db: &Db, now: Ts) -> EngineResult<()> {
     for (ws, wf) in store::workflows_with_trigger(db, "contact_inactive").await? {
@@ -49,6 +53,8 @@ pub async fn sweep(db: &Db, now: Ts) -> EngineResult<()> {
         .await?;
         tx.commit().await?;
     }
+    crate::kommo::release_abandoned(db, now).await?;
+    af_db::rate_limits::prune(db, Ts::new(now.0 - RATE_WINDOWS_KEPT)).await?;
     af_db::jobs::wake_workers();
     Ok(())
 }

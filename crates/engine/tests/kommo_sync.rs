@@ -269,6 +269,38 @@ impl Env {
         c.contact.id
     }
 
+    /// Queues lead syncs the way the `kommo_sync` step does (a message and
+    /// its send job each), all before any worker runs.
+    async fn queue_syncs(&self, names: &[&str]) {
+        let mut tx = self.db.begin().await.expect("tx");
+        for name in names {
+            let body = json!({"contact": {"full_name": name}}).to_string();
+            let new = af_db::messages::NewMessage {
+                workspace: self.ws,
+                channel: "kommo",
+                provider: "outbox",
+                to: "kommo",
+                body_text: &body,
+                category: "system",
+                status: "queued",
+                ..Default::default()
+            };
+            let id = af_db::messages::insert_message(&mut tx, &new, self.now())
+                .await
+                .expect("message");
+            let mut job = af_db::jobs::NewJob::new(
+                af_engine::SEND_JOB,
+                json!({ "message_id": id }),
+                self.now(),
+            );
+            job.workspace = Some(self.ws);
+            af_db::jobs::enqueue(&mut tx, &job, self.now())
+                .await
+                .expect("job");
+        }
+        tx.commit().await.expect("commit");
+    }
+
     async fn book(&self, contact: ContactId) {
         let mut tx = self.db.begin().await.expect("tx");
         let a = af_db::appointments::insert_appointment(
@@ -484,9 +516,8 @@ async fn the_pace_is_shared_by_every_node() {
 #[tokio::test]
 async fn a_refused_batch_is_split_so_one_bad_lead_does_not_sink_the_others() {
     let env = Env::new().await;
-    for name in ["Ana Good", "Refused Lead", "Bea Good", "Cruz Good"] {
-        env.lead(name).await;
-    }
+    env.queue_syncs(&["Ana Good", "Refused Lead", "Bea Good", "Cruz Good"])
+        .await;
     let w = env.worker();
     env.drain_over_time(&w, SignedDuration::from_millis(200))
         .await;
@@ -583,4 +614,57 @@ async fn booking_moves_the_synced_lead_and_a_lead_booked_first_starts_booked() {
     assert_eq!(lead_names(&calls[before]), ["Bea Dos"]);
     assert_eq!(calls[before].body[0]["status_id"], 200);
     assert_eq!(env.messages().await.len(), 3);
+}
+
+#[tokio::test]
+async fn a_batch_whose_job_was_lost_goes_again_after_two_hours() {
+    let env = Env::new().await;
+    let ana = env.lead("Ana Uno").await;
+    let w = env.worker();
+    env.drain_over_time(&w, SignedDuration::from_millis(200))
+        .await;
+    assert_eq!(env.kommo.calls().len(), 1);
+    // A batch claimed by a job that then died on its last attempt: the
+    // message is `sending` and no job will ever send it.
+    let body = json!({"contact": {"full_name": "Ana Dos"}}).to_string();
+    let mut tx = env.db.begin().await.expect("tx");
+    let new = af_db::messages::NewMessage {
+        workspace: env.ws,
+        channel: "kommo",
+        provider: "outbox",
+        to: "kommo",
+        body_text: &body,
+        category: "system",
+        status: "queued",
+        contact_id: Some(ana),
+        ..Default::default()
+    };
+    let id = af_db::messages::insert_message(&mut tx, &new, env.now())
+        .await
+        .expect("message");
+    let claimed = af_db::kommo::claim_batch(&mut tx, env.ws, id, 1, env.now())
+        .await
+        .expect("claim");
+    assert_eq!(claimed.len(), 1);
+    tx.commit().await.expect("commit");
+
+    env.clock.advance(SignedDuration::from_mins(119));
+    af_engine::sweep::sweep(&env.db, env.now())
+        .await
+        .expect("sweep");
+    env.drain(&w).await;
+    assert_eq!(
+        env.kommo.calls().len(),
+        1,
+        "not yet: it may still be retrying"
+    );
+    env.clock.advance(SignedDuration::from_mins(2));
+    af_engine::sweep::sweep(&env.db, env.now())
+        .await
+        .expect("sweep");
+    env.drain(&w).await;
+    let calls = env.kommo.calls();
+    assert_eq!(calls.len(), 2);
+    assert_eq!(lead_names(&calls[1]), ["Ana Dos"]);
+    assert!(env.messages().await.iter().all(|m| m.status == "sent"));
 }
