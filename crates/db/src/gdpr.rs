@@ -184,6 +184,8 @@ type MessageRow = (
 /// id, title, value_minor, currency, pipeline, stage, created_at, updated_at.
 type DealRow = (Uuid, String, i64, String, String, String, Ts, Ts);
 /// id, title, due_at, done_at, created_at.
+type SubmissionRow = (Uuid, i64, String, String, String, Option<String>, Ts);
+type AppointmentRow = (Uuid, String, Option<Ts>, Option<Ts>, String, String, Ts);
 type TaskRow = (Uuid, String, Option<Ts>, Option<Ts>, Ts);
 
 async fn deal_ids(tx: &mut Tx, ws: WorkspaceId, id: ContactId) -> DbResult<Vec<Uuid>> {
@@ -256,10 +258,11 @@ async fn contact_messages(tx: &mut Tx, ws: WorkspaceId, contact: &Contact) -> Db
         sqlx::query_as(
             "SELECT id, channel, provider, to_address, from_address, subject, body_text, status, created_at
              FROM messages WHERE workspace_id = $1
-               AND (($2 IS NOT NULL AND LOWER(to_address) = $2) OR ($3 IS NOT NULL AND (to_address = $3 OR to_address = $4)))
+               AND (($2 IS NOT NULL AND LOWER(to_address) = $2) OR ($3 IS NOT NULL AND (to_address = $3 OR to_address = $4))
+                    OR contact_id = $5)
              ORDER BY created_at, id",
         )
-        .bind(ws.0).bind(&email_key).bind(&phone).bind(&wa)
+        .bind(ws.0).bind(&email_key).bind(&phone).bind(&wa).bind(contact.id.0)
         .fetch_all(&mut *c).await?
     });
     Ok(rows
@@ -346,6 +349,37 @@ pub async fn export_contact(
         })
         .collect();
     let messages = contact_messages(&mut tx, ws, &contact).await?;
+    let submissions: Vec<Value> = {
+        let rows: Vec<SubmissionRow> = with_tx!(&mut tx, c => {
+            sqlx::query_as(
+                "SELECT id, lead_number, channel, data, attribution, consent_text, created_at FROM form_submissions
+                 WHERE workspace_id = $1 AND contact_id = $2 ORDER BY created_at, id",
+            )
+            .bind(ws.0).bind(id.0).fetch_all(&mut *c).await?
+        });
+        rows.into_iter()
+            .map(|(id, n, channel, data, attribution, consent, at)| {
+                let parse = |t: String| serde_json::from_str(&t).unwrap_or(Value::String(t));
+                json!({ "id": id, "lead_number": n, "channel": channel, "data": parse(data),
+                        "attribution": parse(attribution), "consent_text": consent, "created_at": at })
+            })
+            .collect()
+    };
+    let appointments: Vec<Value> = {
+        let rows: Vec<AppointmentRow> = with_tx!(&mut tx, c => {
+            sqlx::query_as(
+                "SELECT id, title, starts_at, ends_at, status, source, created_at FROM appointments
+                 WHERE workspace_id = $1 AND contact_id = $2 ORDER BY created_at, id",
+            )
+            .bind(ws.0).bind(id.0).fetch_all(&mut *c).await?
+        });
+        rows.into_iter()
+            .map(|(id, title, starts, ends, status, source, at)| {
+                json!({ "id": id, "title": title, "starts_at": starts, "ends_at": ends,
+                        "status": status, "source": source, "created_at": at })
+            })
+            .collect()
+    };
     tx.rollback().await?;
     Ok(Some(json!({
         "format": "agencyflow.gdpr_export.v1",
@@ -358,6 +392,8 @@ pub async fn export_contact(
         "tasks": tasks,
         "events": events,
         "messages": messages,
+        "form_submissions": submissions,
+        "appointments": appointments,
     })))
 }
 
@@ -504,12 +540,27 @@ pub async fn erase_contact(
     let email_key = contact.email.as_deref().map(af_core::validate::email_key);
     let wa = contact.phone.as_ref().map(|p| format!("whatsapp:{p}"));
     let messages = with_tx!(tx, c => {
+        // By address, and by contact: Kommo syncs and webhook-step posts
+        // carry her details in their bodies, not in `to_address`.
         sqlx::query(
             "DELETE FROM messages WHERE workspace_id = $1
-               AND (($2 IS NOT NULL AND LOWER(to_address) = $2) OR ($3 IS NOT NULL AND (to_address = $3 OR to_address = $4)))",
+               AND (($2 IS NOT NULL AND LOWER(to_address) = $2) OR ($3 IS NOT NULL AND (to_address = $3 OR to_address = $4))
+                    OR contact_id = $5)",
         )
-        .bind(ws.0).bind(&email_key).bind(&contact.phone).bind(&wa)
+        .bind(ws.0).bind(&email_key).bind(&contact.phone).bind(&wa).bind(id.0)
         .execute(&mut *c).await?.rows_affected()
+    });
+    // The raw Cal.com deliveries of her bookings hold her name and email;
+    // the record of each delivery stays (deduplication), its body goes.
+    with_tx!(tx, c => {
+        sqlx::query(
+            "UPDATE inbound_webhooks SET body = $3
+             WHERE workspace_id = $1 AND external_id IN (
+                 SELECT external_uid FROM appointments
+                 WHERE workspace_id = $1 AND contact_id = $2 AND external_uid IS NOT NULL)",
+        )
+        .bind(ws.0).bind(id.0).bind(r#"{"erased":true}"#)
+        .execute(&mut *c).await?;
     });
     let opt_outs = OptOuts {
         email_unsubscribed: contact.email_unsubscribed,

@@ -467,6 +467,56 @@ async fn gdpr_export_and_erase_leave_only_the_opt_out_hash() {
         .await
         .expect("message");
     }
+    // A Kommo sync of hers (her details in the body, not the address).
+    af_db::messages::insert_message(
+        &mut tx,
+        &af_db::messages::NewMessage {
+            workspace: ws,
+            channel: "kommo",
+            provider: "kommo",
+            to: "kommo",
+            body_text: r#"{"contact":{"email":"maria@x.com"}}"#,
+            category: "system",
+            status: "sent",
+            contact_id: Some(maria.id),
+            ..Default::default()
+        },
+        now(),
+    )
+    .await
+    .expect("kommo message");
+    // Her Cal.com booking: the appointment and the raw delivery.
+    af_db::appointments::insert_appointment(
+        &mut tx,
+        ws,
+        &af_db::appointments::AppointmentInput {
+            contact_id: maria.id,
+            deal_id: None,
+            title: "Demo".into(),
+            starts_at: None,
+            ends_at: None,
+            time_zone: None,
+            organizer_time_zone: None,
+            status: "booked",
+            source: "calcom",
+            external_uid: Some("uid-maria".into()),
+            metadata: serde_json::json!({}),
+        },
+        now(),
+    )
+    .await
+    .expect("appointment");
+    let delivery = af_db::inbound_webhooks::NewDelivery {
+        source: "calcom",
+        event: "BOOKING_CREATED",
+        external_id: Some("uid-maria"),
+        dedupe_key: "BOOKING_CREATED:uid-maria",
+        body: r#"{"payload":{"attendees":[{"email":"maria@x.com"}]}}"#,
+        signature_ok: true,
+    };
+    af_db::inbound_webhooks::claim_delivery(&mut tx, ws, &delivery, now())
+        .await
+        .expect("delivery");
     // An event of something else that mentions her email.
     events::insert_event(
         &mut tx,
@@ -492,7 +542,9 @@ async fn gdpr_export_and_erase_leave_only_the_opt_out_hash() {
     assert_eq!(doc["contact"]["first_name"], "María");
     assert_eq!(doc["tags"], serde_json::json!(["vip"]));
     assert_eq!(doc["deals"][0]["title"], "Sitio");
-    assert_eq!(doc["messages"].as_array().expect("messages").len(), 2);
+    assert_eq!(doc["messages"].as_array().expect("messages").len(), 3);
+    assert_eq!(doc["appointments"][0]["title"], "Demo");
+    assert!(doc["form_submissions"].is_array());
     let kinds: Vec<&str> = doc["events"]
         .as_array()
         .expect("events")
@@ -525,7 +577,12 @@ async fn gdpr_export_and_erase_leave_only_the_opt_out_hash() {
         .await
         .expect("erase");
     tx.commit().await.expect("commit");
-    assert_eq!((erased.deals, erased.messages), (1, 2));
+    assert_eq!((erased.deals, erased.messages), (1, 3));
+    let raw = af_db::inbound_webhooks::list_deliveries(&t.db, ws, 10)
+        .await
+        .expect("deliveries");
+    assert_eq!(raw.len(), 1, "the delivery's record stays");
+    assert!(!raw[0].body.contains("maria@x.com"), "{}", raw[0].body);
     assert!(
         contacts::find_contact(&t.db, ws, maria.id)
             .await
