@@ -116,3 +116,19 @@ pub fn lead_input(
         custom: Default::default(),
     }
 }
+
+/// Upserts `input` as the system, in its own transaction (what a form or
+/// the lead API does): the contact's id.
+pub async fn insert_lead(
+    db: &Db,
+    ws: af_core::WorkspaceId,
+    input: &crate::contacts::ContactInput,
+    now: crate::Ts,
+) -> af_core::ContactId {
+    let mut tx = db.begin().await.expect("tx");
+    let c = crate::contacts::upsert_contact(&mut tx, ws, input, &af_core::Actor::system(), now)
+        .await
+        .expect("lead");
+    tx.commit().await.expect("commit");
+    c.contact.id
+}

@@ -190,14 +190,8 @@ impl Env {
     }
 
     async fn lead(&self, email: &str, phone: Option<&str>) -> ContactId {
-        let mut tx = self.db.begin().await.expect("tx");
         let input = af_db::testing::lead_input("Ana", "Pérez", Some(email), phone);
-        let c =
-            af_db::contacts::upsert_contact(&mut tx, self.ws, &input, &Actor::system(), self.now())
-                .await
-                .expect("upsert");
-        tx.commit().await.expect("commit");
-        c.contact.id
+        af_db::testing::insert_lead(&self.db, self.ws, &input, self.now()).await
     }
 
     async fn messages(&self) -> Vec<af_db::messages::Message> {

@@ -79,15 +79,10 @@ impl Env {
     }
 
     async fn lead(&self, first: &str, email: &str, phone: Option<&str>) -> ContactId {
-        let mut tx = self.db.begin().await.expect("tx");
         let input = af_db::testing::lead_input(first, "Pérez", Some(email), phone);
-        let c =
-            af_db::contacts::upsert_contact(&mut tx, self.ws, &input, &Actor::system(), self.now())
-                .await
-                .expect("upsert");
-        tx.commit().await.expect("commit");
+        let c = af_db::testing::insert_lead(&self.db, self.ws, &input, self.now()).await;
         af_db::jobs::wake_workers();
-        c.contact.id
+        c
     }
 
     async fn event(&self, contact: ContactId, kind: &str, data: Value) {

@@ -257,16 +257,10 @@ impl Env {
     }
 
     async fn lead(&self, name: &str) -> ContactId {
-        let mut tx = self.db.begin().await.expect("tx");
         let (first, last) = name.split_once(' ').unwrap_or((name, ""));
         let email = format!("{}@example.com", name.replace(' ', ".").to_lowercase());
         let input = af_db::testing::lead_input(first, last, Some(&email), None);
-        let c =
-            af_db::contacts::upsert_contact(&mut tx, self.ws, &input, &Actor::system(), self.now())
-                .await
-                .expect("upsert");
-        tx.commit().await.expect("commit");
-        c.contact.id
+        af_db::testing::insert_lead(&self.db, self.ws, &input, self.now()).await
     }
 
     /// Queues lead syncs the way the `kommo_sync` step does (a message and

@@ -11,7 +11,7 @@
 //! `AF_WEBHOOK_ALLOW_PRIVATE` on; the refusal tests leave it off.
 
 use af_channels::webhooks::{DEFAULT_TOLERANCE, WebhookError, WebhookSecret};
-use af_core::{Actor, ContactId, WorkflowId};
+use af_core::{ContactId, WorkflowId};
 use af_engine::channels::ChannelsConfig;
 use af_testkit::fakes::{Receiver, Reply};
 use af_testkit::{Tenant, TestApp, tenant};
@@ -68,24 +68,13 @@ impl Setup {
     }
 
     async fn lead(&self, email: &str) -> ContactId {
-        let mut tx = self.app.db.begin().await.expect("tx");
         let input = af_db::contacts::ContactInput {
             first_name: "Ana".into(),
             last_name: "Pérez".into(),
             email: Some(email.into()),
             ..Default::default()
         };
-        let c = af_db::contacts::upsert_contact(
-            &mut tx,
-            self.t.ws.id,
-            &input,
-            &Actor::system(),
-            self.app.now(),
-        )
-        .await
-        .expect("lead");
-        tx.commit().await.expect("commit");
-        c.contact.id
+        af_db::testing::insert_lead(&self.app.db, self.t.ws.id, &input, self.app.now()).await
     }
 
     /// The lead's webhook-step messages, oldest first.

@@ -6,7 +6,7 @@
 //! forged callbacks answer 403 and change nothing; and the WhatsApp → SMS
 //! fallback, with the cases where it must not happen.
 
-use af_core::{Actor, ContactId, WorkflowId};
+use af_core::{ContactId, WorkflowId};
 use af_db::automations::{self as store, Enrollment};
 use af_engine::channels::ChannelsConfig;
 use af_testkit::fakes::{FakeTwilio, TwilioKind, TwilioRequest, twilio_signature};
@@ -62,7 +62,6 @@ impl Setup {
     }
 
     async fn lead(&self, first: &str, phone: &str) -> ContactId {
-        let mut tx = self.app.db.begin().await.expect("tx");
         let input = af_db::contacts::ContactInput {
             first_name: first.into(),
             last_name: "Pérez".into(),
@@ -70,17 +69,7 @@ impl Setup {
             phone: Some(phone.into()),
             ..Default::default()
         };
-        let c = af_db::contacts::upsert_contact(
-            &mut tx,
-            self.t.ws.id,
-            &input,
-            &Actor::system(),
-            self.app.now(),
-        )
-        .await
-        .expect("lead");
-        tx.commit().await.expect("commit");
-        c.contact.id
+        af_db::testing::insert_lead(&self.app.db, self.t.ws.id, &input, self.app.now()).await
     }
 
     async fn run(&self) {
