@@ -37,6 +37,12 @@ pub enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Apikey(ApiKeyCmd),
+    /// Invitation links (when no email provider is configured).
+    #[command(subcommand)]
+    Invite(InviteCmd),
+    /// Intake keys: restricted keys that may only create leads (safe on a landing page).
+    #[command(subcommand, name = "intake-key")]
+    IntakeKey(IntakeKeyCmd),
     /// Import data (CSV).
     #[command(subcommand)]
     Import(crate::import_export::ImportCmd),
@@ -108,6 +114,12 @@ pub enum UserCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Print a fresh password-reset link for an account (for operators
+    /// without an email provider); earlier links stop working.
+    ResetLink {
+        /// The account's email.
+        email: String,
+    },
     /// Set a user's password and sign them out everywhere.
     SetPassword {
         #[arg(long)]
@@ -141,5 +153,33 @@ pub enum ApiKeyCmd {
         workspace: String,
         /// The key id (from `apikey list`).
         id: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum InviteCmd {
+    /// Invite an email to a workspace and print the invitation link (a
+    /// pending invitation of the same email is replaced).
+    Link {
+        #[arg(long)]
+        workspace: String,
+        #[arg(long)]
+        email: String,
+        /// owner, admin or member
+        #[arg(long, default_value = "member")]
+        role: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum IntakeKeyCmd {
+    /// Create an intake key; prints it once (the last word, or {"key": ...} with --json).
+    Create {
+        #[arg(long)]
+        workspace: String,
+        #[arg(long, default_value = "landing")]
+        name: String,
+        #[arg(long)]
+        json: bool,
     },
 }

@@ -1,6 +1,8 @@
 //! One function per subcommand.
 
-use crate::cli::{ApiKeyCmd, Cli, Command, ServeArgs, UserCmd, WorkspaceCmd};
+use crate::cli::{
+    ApiKeyCmd, Cli, Command, IntakeKeyCmd, InviteCmd, ServeArgs, UserCmd, WorkspaceCmd,
+};
 use crate::config::{self, Settings};
 use crate::{demo, runtime};
 use af_core::{Clock, Role, SystemClock};
@@ -29,7 +31,52 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Workspace(cmd) => workspace(&open_migrated(db_flag, &file).await?, cmd).await,
-        Command::User(cmd) => user(&open_migrated(db_flag, &file).await?, cmd).await,
+        Command::User(cmd) => {
+            let base_url = config::resolve(db_flag, None, &file)?.base_url;
+            user(&open_migrated(db_flag, &file).await?, cmd, &base_url).await
+        }
+        Command::Invite(InviteCmd::Link {
+            workspace,
+            email,
+            role,
+        }) => {
+            let base_url = config::resolve(db_flag, None, &file)?.base_url;
+            let db = open_migrated(db_flag, &file).await?;
+            let role: Role = role.parse().map_err(anyhow::Error::msg).context("--role")?;
+            let ws = provision::workspace_by_slug(&db, &workspace).await?;
+            let link =
+                provision::invitation_link_for(&db, &ws, &email, role, &base_url, now()).await?;
+            println!("{link}");
+            Ok(())
+        }
+        Command::IntakeKey(IntakeKeyCmd::Create {
+            workspace,
+            name,
+            json,
+        }) => {
+            let db = open_migrated(db_flag, &file).await?;
+            let ws = provision::workspace_by_slug(&db, &workspace).await?;
+            let created = provision::create_scoped_api_key(
+                &db,
+                &ws,
+                &name,
+                af_db::api_keys::KeyScope::Intake,
+                now(),
+            )
+            .await?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "id": created.id, "prefix": created.prefix, "key": created.key })
+                );
+            } else {
+                println!(
+                    "created intake key {} ({}); it is shown only now:\n{}",
+                    created.id, created.prefix, created.key
+                );
+            }
+            Ok(())
+        }
         Command::Apikey(cmd) => apikey(&open_migrated(db_flag, &file).await?, cmd).await,
         Command::Import(cmd) => {
             crate::import_export::import(&open_migrated(db_flag, &file).await?, cmd).await
@@ -195,8 +242,14 @@ async fn workspace(db: &Db, cmd: WorkspaceCmd) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn user(db: &Db, cmd: UserCmd) -> anyhow::Result<()> {
+async fn user(db: &Db, cmd: UserCmd, base_url: &str) -> anyhow::Result<()> {
     match cmd {
+        UserCmd::ResetLink { email } => {
+            println!(
+                "{}",
+                provision::reset_link_for(db, &email, base_url, now()).await?
+            );
+        }
         UserCmd::Create {
             workspace,
             email,

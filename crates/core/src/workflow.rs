@@ -634,6 +634,12 @@ pub enum Op {
     Lte,
 }
 
+/// The largest score and score threshold a definition may name.
+pub const MAX_SCORE: i64 = 1_000_000_000;
+
+/// Ten years in minutes: the longest any wait or timeout may be.
+const MAX_MINUTES: i64 = 5_256_000;
+
 /// What a condition is evaluated against.
 pub struct Facts<'a> {
     /// `{"contact": {...}, "event": {...}}`: looked up by dotted path.
@@ -818,10 +824,17 @@ impl Definition {
             {
                 errors.push("trigger.days: between 1 and 3650".into())
             }
+            TriggerKind::ScoreReached { threshold }
+                if threshold.unsigned_abs() > MAX_SCORE as u64 =>
+            {
+                errors.push(format!(
+                    "trigger.threshold: between -{MAX_SCORE} and {MAX_SCORE}"
+                ))
+            }
             TriggerKind::CustomEvent { name } if !valid_event_name(name) => errors
                 .push("trigger.name: letters, digits, '_', '-' and '.' only (at most 100)".into()),
             TriggerKind::AppointmentRelative { offset_minutes }
-                if offset_minutes.abs() > 60 * 24 * 365 =>
+                if offset_minutes.unsigned_abs() > 60 * 24 * 365 =>
             {
                 errors.push("trigger.offset_minutes: at most one year".into())
             }
@@ -1125,7 +1138,7 @@ fn check_steps(
                 }
             }
             Action::ChangeScore { delta } => {
-                if *delta == 0 || delta.abs() > 1000 {
+                if *delta == 0 || delta.unsigned_abs() > 1000 {
                     errors.push(format!("{p}.delta: between -1000 and 1000, not 0"));
                 }
             }
@@ -1182,8 +1195,14 @@ fn check_steps(
                 if let Err(e) = event.to_kind() {
                     errors.push(format!("{p}.event: {e}"));
                 }
-                let total = timeout_minutes + timeout_hours * 60 + timeout_days * 1440;
-                if total <= 0 || *timeout_minutes < 0 || *timeout_hours < 0 || *timeout_days < 0 {
+                if *timeout_minutes < 0 || *timeout_hours < 0 || *timeout_days < 0 {
+                    errors.push(format!("{p}: a wait for an event needs a positive timeout"));
+                } else if *timeout_days > 3650
+                    || *timeout_hours > 87600
+                    || *timeout_minutes > 5_256_000
+                {
+                    errors.push(format!("{p}: a wait for an event of at most ten years"));
+                } else if timeout_minutes + timeout_hours * 60 + timeout_days * 1440 <= 0 {
                     errors.push(format!("{p}: a wait for an event needs a positive timeout"));
                 }
                 check_steps(on_event, &format!("{p}.on_event"), seen, count, errors);
@@ -1203,11 +1222,18 @@ impl Action {
                 timeout_days,
                 ..
             } => Some(SignedDuration::from_mins(
-                timeout_minutes + timeout_hours * 60 + timeout_days * 1440,
+                // Saturating: a stored definition is checked before it runs,
+                // but arithmetic on it must never be what fails.
+                timeout_minutes
+                    .saturating_add(timeout_hours.saturating_mul(60))
+                    .saturating_add(timeout_days.saturating_mul(1440))
+                    .clamp(0, MAX_MINUTES),
             )),
             Action::VoiceCall {
                 timeout_minutes, ..
-            } => Some(SignedDuration::from_mins(*timeout_minutes)),
+            } => Some(SignedDuration::from_mins(
+                (*timeout_minutes).clamp(0, MAX_MINUTES),
+            )),
             _ => None,
         }
     }

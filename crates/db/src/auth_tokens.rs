@@ -42,12 +42,23 @@ pub async fn insert_invitation(
     email: &str,
     role: Role,
     token_hash: &str,
-    invited_by: UserId,
+    invited_by: Option<UserId>,
     now: Ts,
     expires_at: Ts,
 ) -> DbResult<InvitationId> {
     let id = InvitationId::new();
     with_tx!(tx, c => {
+        // A new invitation replaces any pending one for the same person in
+        // this workspace: only the newest link works.
+        sqlx::query(
+            "UPDATE invitations SET revoked_at = $3
+             WHERE workspace_id = $1 AND lower(email) = lower($2) AND accepted_at IS NULL AND revoked_at IS NULL",
+        )
+        .bind(ws.0)
+        .bind(email)
+        .bind(now)
+        .execute(&mut *c)
+        .await?;
         sqlx::query(
             "INSERT INTO invitations (id, workspace_id, email, role, token_hash, invited_by, created_at, expires_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -57,7 +68,7 @@ pub async fn insert_invitation(
         .bind(email)
         .bind(role.as_str())
         .bind(token_hash)
-        .bind(invited_by.0)
+        .bind(invited_by.map(|u| u.0))
         .bind(now)
         .bind(expires_at)
         .execute(&mut *c)
@@ -145,6 +156,12 @@ pub async fn insert_password_reset(
     expires_at: Ts,
 ) -> DbResult<()> {
     with_tx!(tx, c => {
+        // Only the newest link works: asking again voids the earlier ones.
+        sqlx::query("UPDATE password_resets SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL")
+            .bind(user.0)
+            .bind(now)
+            .execute(&mut *c)
+            .await?;
         sqlx::query(
             "INSERT INTO password_resets (id, user_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
         )

@@ -751,6 +751,22 @@ pub async fn insert_alert(
     Ok(id)
 }
 
+/// Whether the workflow already has an unresolved alert of `kind`.
+pub async fn has_open_alert(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    wf: WorkflowId,
+    kind: &str,
+) -> DbResult<bool> {
+    Ok(with_tx!(tx, c => {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM automation_alerts
+             WHERE workspace_id = $1 AND workflow_id = $2 AND kind = $3 AND resolved_at IS NULL",
+        )
+        .bind(ws.0).bind(wf.0).bind(kind).fetch_one(&mut *c).await?
+    }) > 0)
+}
+
 pub async fn list_open_alerts(db: &crate::Db, ws: WorkspaceId, limit: i64) -> DbResult<Vec<Alert>> {
     Ok(with_pool!(db, p => {
         sqlx::query_as::<_, Alert>(

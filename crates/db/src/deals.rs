@@ -396,22 +396,28 @@ pub async fn list_cards(
     }))
 }
 
-/// Count and total value (per currency) of each stage of a pipeline.
+/// Count and total value (per currency) of each stage of a pipeline. The
+/// total is summed in two parts that cannot overflow and joined in `i128`
+/// (see [`af_core::money::total_from_parts`]), so no set of stored values
+/// can make the board fail.
 pub async fn stage_totals(
     db: &crate::Db,
     ws: WorkspaceId,
     pipeline: PipelineId,
-) -> DbResult<Vec<(StageId, String, i64, i64)>> {
-    let rows: Vec<(Uuid, String, i64, i64)> = with_pool!(db, p => {
+) -> DbResult<Vec<(StageId, String, i64, i128)>> {
+    let rows: Vec<(Uuid, String, i64, i64, i64)> = with_pool!(db, p => {
         sqlx::query_as(
-            "SELECT stage_id, currency, COUNT(*), CAST(COALESCE(SUM(value_minor), 0) AS BIGINT) FROM deals
+            "SELECT stage_id, currency, COUNT(*),
+                    CAST(COALESCE(SUM(value_minor / 1000000000), 0) AS BIGINT),
+                    CAST(COALESCE(SUM(value_minor % 1000000000), 0) AS BIGINT)
+             FROM deals
              WHERE workspace_id = $1 AND pipeline_id = $2 GROUP BY stage_id, currency",
         )
         .bind(ws.0).bind(pipeline.0).fetch_all(p).await?
     });
     Ok(rows
         .into_iter()
-        .map(|(s, cur, n, v)| (StageId(s), cur, n, v))
+        .map(|(s, cur, n, hi, lo)| (StageId(s), cur, n, af_core::money::total_from_parts(hi, lo)))
         .collect())
 }
 

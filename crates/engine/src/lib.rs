@@ -12,6 +12,7 @@ pub mod route;
 pub mod run;
 pub mod send;
 pub mod sweep;
+pub mod system_mail;
 pub mod webhooks;
 
 use af_core::crypto::SecretKey;
@@ -89,6 +90,11 @@ pub fn register(r: &mut Registry, config: EngineConfig) -> Result<(), JobsError>
     r.register(handler_fn(af_db::webhooks::DELIVER_JOB, move |ctx, job| {
         let c = c.clone();
         async move { webhooks::deliver_job(&ctx, &c, &job).await }
+    }))?;
+    let c = config.clone();
+    r.register(handler_fn(system_mail::SYSTEM_MAIL_JOB, move |ctx, job| {
+        let c = c.clone();
+        async move { system_mail::system_mail_job(&ctx, &c, &job).await }
     }))?;
     r.register(handler_fn(fallback::FALLBACK_JOB, |ctx, job| async move {
         fallback::fallback_job(&ctx, &job).await

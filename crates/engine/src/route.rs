@@ -11,8 +11,10 @@ use af_db::automations::{self as store, Enrollment, NewEnrollment};
 use af_db::events::Event;
 use af_db::{Ts, Tx};
 use af_jobs::{Job, JobContext, JobError};
+use futures::FutureExt;
 use jiff::SignedDuration;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::panic::AssertUnwindSafe;
 
 pub(crate) async fn route_job(
     ctx: &JobContext,
@@ -42,49 +44,142 @@ pub async fn route_event(
     event_id: uuid::Uuid,
     now: Ts,
 ) -> EngineResult<()> {
-    let mut tx = db.begin().await?;
-    let Some(event) = store::find_event_tx(&mut tx, ws, event_id).await? else {
-        return Ok(());
+    // Workflows that failed on this event (invalid stored definition, or a
+    // panic): routing starts over without them — their partial writes
+    // rolled back with the transaction — so one bad workflow never stops
+    // the others. Each is reported as an alert of its own.
+    let mut poisoned: BTreeMap<WorkflowId, String> = BTreeMap::new();
+    loop {
+        let mut tx = db.begin().await?;
+        match route_in(&mut tx, ws, event_id, now, &poisoned).await? {
+            Routed::Done(started, kind) => {
+                for (wf, why) in &poisoned {
+                    alert_poisoned(&mut tx, ws, *wf, why, now).await?;
+                }
+                tx.commit().await?;
+                if started > 0 {
+                    tracing::debug!(workspace.id = %ws, started, kind = %kind, "enrolled from event");
+                }
+                af_db::jobs::wake_workers();
+                return Ok(());
+            }
+            Routed::Poisoned(wf, why) => {
+                drop(tx);
+                tracing::warn!(workspace.id = %ws, workflow.id = %wf, error = %why, "workflow skipped while routing an event");
+                poisoned.insert(wf, why);
+            }
+        }
+    }
+}
+
+enum Routed {
+    /// (enrolments started, event kind)
+    Done(usize, String),
+    /// This workflow failed; start over without it.
+    Poisoned(WorkflowId, String),
+}
+
+async fn route_in(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    event_id: uuid::Uuid,
+    now: Ts,
+    skip: &BTreeMap<WorkflowId, String>,
+) -> EngineResult<Routed> {
+    let Some(event) = store::find_event_tx(tx, ws, event_id).await? else {
+        return Ok(Routed::Done(0, String::new()));
     };
     let data: serde_json::Value = serde_json::from_str(&event.data).unwrap_or_default();
     let Some(contact) = contact_of(&event, &data) else {
-        return Ok(());
+        return Ok(Routed::Done(0, event.kind));
     };
-    if store::find_contact_tx(&mut tx, ws, contact)
-        .await?
-        .is_none()
-    {
-        return Ok(());
+    if store::find_contact_tx(tx, ws, contact).await?.is_none() {
+        return Ok(Routed::Done(0, event.kind));
     }
     let mut roles: BTreeMap<WorkflowId, BTreeSet<String>> = BTreeMap::new();
-    for l in store::listeners_of(&mut tx, ws, &event.kind).await? {
-        roles.entry(l.workflow_id).or_default().insert(l.role);
+    for l in store::listeners_of(tx, ws, &event.kind).await? {
+        if !skip.contains_key(&l.workflow_id) {
+            roles.entry(l.workflow_id).or_default().insert(l.role);
+        }
     }
     let mut started = 0;
     for (wf, roles) in roles {
-        if (roles.contains("exit") || roles.contains("wait"))
-            && let Some(e) = store::live_enrollment(&mut tx, ws, wf, contact).await?
-        {
-            let def = definition_of(&mut tx, &e).await?;
-            if roles.contains("exit") && exits_on(&def, &event.kind, &data) {
-                exit(&mut tx, e, &format!("goal: {}", event.kind), now).await?;
-                continue;
-            }
-            if roles.contains("wait") && e.status == "waiting" {
-                resume_if_matches(&mut tx, e, &def, &event.kind, &data, now).await?;
+        let one = AssertUnwindSafe(route_to_workflow(
+            &mut *tx, ws, wf, &roles, contact, &event, &data, now,
+        ))
+        .catch_unwind()
+        .await;
+        match one {
+            Ok(Ok(true)) => started += 1,
+            Ok(Ok(false)) => {}
+            Ok(Err(crate::EngineError::Db(e))) => return Err(e.into()),
+            Ok(Err(e)) => return Ok(Routed::Poisoned(wf, e.to_string())),
+            Err(panic) => {
+                let why = format!("panicked: {}", crate::run::panic_text(&panic));
+                return Ok(Routed::Poisoned(wf, why));
             }
         }
-        if roles.contains("trigger")
-            && enrol_from_event(&mut tx, ws, wf, contact, &event, &data, now).await?
-        {
-            started += 1;
+    }
+    Ok(Routed::Done(started, event.kind))
+}
+
+/// What one workflow does with the event: exit, resume a wait, enrol.
+/// `Ok(true)` when it enrolled the contact.
+#[allow(clippy::too_many_arguments)]
+async fn route_to_workflow(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    wf: WorkflowId,
+    roles: &BTreeSet<String>,
+    contact: ContactId,
+    event: &Event,
+    data: &serde_json::Value,
+    now: Ts,
+) -> EngineResult<bool> {
+    if (roles.contains("exit") || roles.contains("wait"))
+        && let Some(e) = store::live_enrollment(tx, ws, wf, contact).await?
+    {
+        let def = definition_of(tx, &e).await?;
+        if roles.contains("exit") && exits_on(&def, &event.kind, data) {
+            exit(tx, e, &format!("goal: {}", event.kind), now).await?;
+            return Ok(false);
+        }
+        if roles.contains("wait") && e.status == "waiting" {
+            resume_if_matches(tx, e, &def, &event.kind, data, now).await?;
         }
     }
-    tx.commit().await?;
-    if started > 0 {
-        tracing::debug!(workspace.id = %ws, started, kind = %event.kind, "enrolled from event");
+    Ok(
+        roles.contains("trigger")
+            && enrol_from_event(tx, ws, wf, contact, event, data, now).await?,
+    )
+}
+
+/// Raises one open alert per broken workflow (not one per event).
+async fn alert_poisoned(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    wf: WorkflowId,
+    why: &str,
+    now: Ts,
+) -> EngineResult<()> {
+    const KIND: &str = "workflow_invalid";
+    if store::has_open_alert(tx, ws, wf, KIND).await? {
+        return Ok(());
     }
-    af_db::jobs::wake_workers();
+    let name = store::find_workflow_tx(tx, ws, wf)
+        .await?
+        .map(|w| w.name)
+        .unwrap_or_default();
+    store::insert_alert(
+        tx,
+        ws,
+        Some(wf),
+        None,
+        KIND,
+        &format!("{name}: could not run on an event and was skipped: {why}"),
+        now,
+    )
+    .await?;
     Ok(())
 }
 
@@ -93,10 +188,20 @@ pub(crate) async fn definition_of(tx: &mut Tx, e: &Enrollment) -> EngineResult<D
     parse_stored(&text)
 }
 
-/// A stored definition (validated when it was saved).
+/// A stored definition, checked again before it runs: one saved by an
+/// older version with looser rules (or edited in the database) fails its
+/// own workflow, never the code that runs it.
 pub(crate) fn parse_stored(text: &str) -> EngineResult<Definition> {
-    serde_json::from_str(text)
-        .map_err(|err| crate::EngineError::Invalid(vec![format!("stored workflow: {err}")]))
+    let def: Definition = serde_json::from_str(text)
+        .map_err(|err| crate::EngineError::Invalid(vec![format!("stored workflow: {err}")]))?;
+    def.check().map_err(|errs| {
+        crate::EngineError::Invalid(
+            errs.into_iter()
+                .map(|e| format!("stored workflow: {e}"))
+                .collect(),
+        )
+    })?;
+    Ok(def)
 }
 
 pub(crate) fn exits_on(def: &Definition, kind: &str, data: &serde_json::Value) -> bool {
@@ -240,9 +345,12 @@ async fn enrol_from_event(
             else {
                 return Ok(false);
             };
-            let at = start
-                .checked_add(SignedDuration::from_mins(*offset_minutes))
-                .unwrap_or(start);
+            let Some(at) = offset_minutes
+                .checked_mul(60)
+                .and_then(|secs| start.checked_add(SignedDuration::from_secs(secs)).ok())
+            else {
+                return Ok(false);
+            };
             if at < now.0 {
                 // The moment already passed (booked less than the offset ahead).
                 return Ok(false);

@@ -10,6 +10,8 @@ use af_core::{EnrollmentId, WorkspaceId};
 use af_db::automations::{self as store, Enrollment, NewStepRun};
 use af_db::{Ts, Tx};
 use af_jobs::{Job, JobContext, JobError};
+use futures::FutureExt;
+use std::panic::AssertUnwindSafe;
 
 pub(crate) async fn step_job(
     ctx: &JobContext,
@@ -24,7 +26,20 @@ pub(crate) async fn step_job(
         .ok_or_else(|| JobError::Permanent("payload without seq".into()))? as i32;
     let attempt = job.attempts.max(1);
     let last_attempt = job.attempts >= job.max_attempts;
-    match run_step(&ctx.db, cfg, ws, id, seq, attempt, ctx.now()).await {
+    // A panic in a step (a definition the checks let through, a bug) is a
+    // failure of this enrolment's step like any other: retried, then the
+    // enrolment fails with an alert. It never takes the worker or other
+    // workflows down.
+    let run = AssertUnwindSafe(run_step(&ctx.db, cfg, ws, id, seq, attempt, ctx.now()))
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|panic| {
+            Err(StepFailure::Retry(format!(
+                "panicked: {}",
+                panic_text(&panic)
+            )))
+        });
+    match run {
         Ok(()) => Ok(()),
         Err(StepFailure::Retry(msg)) if !last_attempt => Err(JobError::Retry(msg)),
         Err(StepFailure::Retry(msg)) | Err(StepFailure::Fatal(msg)) => {
@@ -33,6 +48,17 @@ pub(crate) async fn step_job(
                 .map_err(JobError::retry)?;
             Ok(())
         }
+    }
+}
+
+/// The message of a caught panic.
+pub(crate) fn panic_text(payload: &Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic".into()
     }
 }
 

@@ -338,7 +338,7 @@ pub async fn tenant(app: &TestApp, slug: &str) -> Tenant {
         "guest@example.com",
         Role::Member,
         &af_core::crypto::sha256_hex(&af_core::crypto::random_token(16)),
-        owner.user.id,
+        Some(owner.user.id),
         now,
         expires,
     )

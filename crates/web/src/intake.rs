@@ -736,7 +736,17 @@ pub fn ip_hash(secret: &SecretKey, ip: &str) -> String {
 /// Counts one hit in each `(bucket, limit)`; `Err(retry_after_secs)` when
 /// any is over its limit in the current window.
 pub async fn rate_limit(st: &AppState, buckets: &[(String, i64)]) -> DbResult<Result<(), u64>> {
-    let window = st.config.intake_window_secs.max(1);
+    rate_limit_in(st, st.config.intake_window_secs, buckets).await
+}
+
+/// [`rate_limit`] with fixed windows of `window_secs` (shared with other
+/// public doors: password-reset requests, sign-in).
+pub async fn rate_limit_in(
+    st: &AppState,
+    window_secs: i64,
+    buckets: &[(String, i64)],
+) -> DbResult<Result<(), u64>> {
+    let window = window_secs.max(1);
     let now = st.now().0.as_second();
     let start = now - now.rem_euclid(window);
     let start_ts = Ts::new(jiff::Timestamp::from_second(start).unwrap_or(st.now().0));

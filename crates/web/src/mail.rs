@@ -1,32 +1,31 @@
-//! System emails (password reset, invitations). Until the channels issue
-//! brings real providers, they go to the built-in outbox, which records the
-//! message and shows it on the Messages page like a mail catcher.
+//! System emails (password resets, invitations) carry secret links, so they
+//! never go to a workspace outbox where members and API keys could read
+//! them. With a server email provider they are queued, sealed, for the
+//! `system_mail` job; without one the link reaches only the operator, in the
+//! server log at warn level (and through `agencyflow user reset-link` /
+//! `agencyflow invite link`).
 
-use af_core::WorkspaceId;
-use af_db::messages::{NewMessage, insert_message};
+use crate::AppState;
 use af_db::{DbResult, Ts, Tx};
+use af_engine::system_mail::{SystemMail, enqueue_system_mail, server_can_send_email};
 
-pub async fn record_system_email(
+/// Sends a system email in the caller's transaction, or hands its link to
+/// the operator's log when the server has no email provider.
+pub async fn send_system_email(
+    st: &AppState,
     tx: &mut Tx,
-    workspace: WorkspaceId,
-    to: &str,
-    subject: &str,
-    body: &str,
+    mail: SystemMail,
+    link: &str,
     now: Ts,
 ) -> DbResult<()> {
-    let message = NewMessage {
-        workspace,
-        channel: "email",
-        provider: "outbox",
-        to,
-        from: None,
-        subject: Some(subject),
-        body_text: body,
-        body_html: None,
-        category: "system",
-        status: "sent",
-        ..Default::default()
-    };
-    insert_message(tx, &message, now).await?;
+    if server_can_send_email(&st.config.channels) {
+        return enqueue_system_mail(tx, &st.secret, &mail, now).await;
+    }
+    tracing::warn!(
+        to = %mail.to,
+        subject = %mail.subject,
+        link = %link,
+        "no email provider is configured: give this link to its owner yourself"
+    );
     Ok(())
 }

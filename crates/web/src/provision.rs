@@ -240,3 +240,109 @@ pub async fn revoke_api_key(db: &Db, ws: &Workspace, id: &str, now: Ts) -> anyho
     tx.commit().await?;
     Ok(())
 }
+
+/// How long a password-reset link works.
+pub const RESET_LINK_HOURS: i64 = 1;
+/// How long an invitation link works.
+pub const INVITE_LINK_DAYS: i64 = 7;
+
+/// Issues a password-reset token for `user` and answers its link. Only the
+/// token's hash is stored, and any earlier open link of the user stops
+/// working. The caller delivers the link (system mail, operator).
+pub async fn issue_reset_link(
+    tx: &mut af_db::Tx,
+    user: af_core::UserId,
+    base_url: &str,
+    now: Ts,
+) -> af_db::DbResult<String> {
+    let token = crypto::random_token(32);
+    let expires = Ts::new(now.0 + jiff::SignedDuration::from_hours(RESET_LINK_HOURS));
+    af_db::auth_tokens::insert_password_reset(tx, user, &crypto::sha256_hex(&token), now, expires)
+        .await?;
+    Ok(format!("{base_url}/password/reset/{token}"))
+}
+
+/// Issues an invitation to `email` with `role` and answers its id and link;
+/// a pending invitation of the same person to the workspace is replaced.
+#[allow(clippy::too_many_arguments)]
+pub async fn issue_invitation(
+    tx: &mut af_db::Tx,
+    ws: af_core::WorkspaceId,
+    email: &str,
+    role: Role,
+    invited_by: Option<af_core::UserId>,
+    base_url: &str,
+    now: Ts,
+) -> af_db::DbResult<(af_core::InvitationId, String)> {
+    let token = crypto::random_token(32);
+    let expires = Ts::new(now.0 + jiff::SignedDuration::from_hours(24 * INVITE_LINK_DAYS));
+    let id = af_db::auth_tokens::insert_invitation(
+        tx,
+        ws,
+        email,
+        role,
+        &crypto::sha256_hex(&token),
+        invited_by,
+        now,
+        expires,
+    )
+    .await?;
+    Ok((id, format!("{base_url}/invite/{token}")))
+}
+
+/// The operator's way to a reset link when no email provider is configured
+/// (`agencyflow user reset-link`): a fresh link for the account.
+pub async fn reset_link_for(
+    db: &Db,
+    email: &str,
+    base_url: &str,
+    now: Ts,
+) -> anyhow::Result<String> {
+    let user = users::find_user_by_email(db, email)
+        .await?
+        .with_context(|| format!("no user with email {email:?}"))?;
+    let mut tx = db.begin().await?;
+    let link = issue_reset_link(&mut tx, user.id, base_url, now).await?;
+    let actor = Actor::system();
+    let entry = NewAudit {
+        workspace: None,
+        actor: &actor,
+        action: "auth.password_reset_requested",
+        target_type: Some("user"),
+        target_id: Some(user.id.to_string()),
+        result: "ok",
+        details: serde_json::json!({ "by": "cli" }),
+        ip: None,
+    };
+    insert_audit(&mut tx, &entry, now).await?;
+    tx.commit().await?;
+    Ok(link)
+}
+
+/// The operator's way to an invitation link (`agencyflow invite link`): a
+/// new invitation (replacing a pending one for the same email).
+pub async fn invitation_link_for(
+    db: &Db,
+    ws: &Workspace,
+    email: &str,
+    role: Role,
+    base_url: &str,
+    now: Ts,
+) -> anyhow::Result<String> {
+    let email = validate::email(email)
+        .map_err(anyhow::Error::msg)
+        .context("--email")?;
+    let mut tx = db.begin().await?;
+    let (id, link) = issue_invitation(&mut tx, ws.id, &email, role, None, base_url, now).await?;
+    audit_system(
+        &mut tx,
+        ws.id,
+        "member.invited",
+        ("invitation", id.to_string()),
+        serde_json::json!({ "email": email, "role": role.as_str(), "by": "cli" }),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(link)
+}

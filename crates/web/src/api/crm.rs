@@ -522,6 +522,8 @@ async fn create_deal(
             "value".into(),
             "value must be zero or more (integer minor units)".into(),
         ));
+    } else if let Err(m) = af_core::money::check_minor(raw.value) {
+        errors.push(("value".into(), format!("value {m}")));
     }
     let currency = match raw.currency.as_deref() {
         Some(c) => af_core::contact::currency(c)

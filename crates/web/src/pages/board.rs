@@ -191,14 +191,15 @@ pub fn format_count(n: i64, country: &str) -> String {
 
 /// Integer minor units as the workspace's country writes money:
 /// `$15,000.00 MXN`, `$1.500.000,00 COP`, `1.234,50 €`.
-pub fn format_money(minor: i64, currency: &str, country: &str) -> String {
+pub fn format_money(minor: impl Into<i128>, currency: &str, country: &str) -> String {
+    let minor: i128 = minor.into();
     let digits = minor_digits(currency);
     let (thousands, decimal) = if comma_decimal(country) {
         ('.', ',')
     } else {
         (',', '.')
     };
-    let abs = u128::from(minor.unsigned_abs());
+    let abs = minor.unsigned_abs();
     let scale = 10u128.pow(digits);
     let mut number = group(abs / scale, thousands);
     if digits > 0 {
@@ -277,6 +278,7 @@ pub fn parse_money(raw: &str, currency: &str) -> Option<i64> {
     whole
         .checked_mul(10i64.pow(digits as u32))?
         .checked_add(frac)
+        .and_then(|v| af_core::money::check_minor(v).ok())
 }
 
 /// "hace 3 días" / "3 days": how long a card has been in its stage.
@@ -349,7 +351,7 @@ async fn summaries(
     p: &PipelineWithStages,
 ) -> AppResult<HashMap<StageId, ColumnSummary>> {
     let country = &cu.workspace.country;
-    let mut by_stage: HashMap<StageId, (i64, BTreeMap<String, i64>)> = HashMap::new();
+    let mut by_stage: HashMap<StageId, (i64, BTreeMap<String, i128>)> = HashMap::new();
     for (stage, currency, n, v) in
         deals::stage_totals(&st.db, cu.workspace.id, p.pipeline.id).await?
     {

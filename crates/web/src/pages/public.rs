@@ -5,11 +5,12 @@ use crate::assets::{self, AssetUrls};
 use crate::auth::{self, ClientIp, csrf_token, sign_in};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Tr, tr};
-use crate::mail;
 use crate::state::{AppState, RequestLocale};
+use crate::{mail, provision};
 use af_core::{Actor, Locale, crypto, validate};
 use af_db::audit::{NewAudit, insert_audit, insert_audit_now};
 use af_db::{Ts, auth_tokens, login_attempts, sessions, users, workspaces};
+use af_engine::system_mail::SystemMail;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -226,6 +227,12 @@ pub struct EmailForm {
     email: String,
 }
 
+/// Reset requests allowed per client address, and per email address, in
+/// each window: enough for a person who mistyped, too few to flood an inbox.
+const RESET_REQUESTS_PER_IP: i64 = 20;
+const RESET_REQUESTS_PER_EMAIL: i64 = 3;
+const RESET_WINDOW_SECS: i64 = 3600;
+
 /// Always answers the same, whether or not the account exists, so the form
 /// cannot be used to find out who has an account.
 pub async fn forgot(
@@ -236,42 +243,42 @@ pub async fn forgot(
     Form(f): Form<EmailForm>,
 ) -> AppResult<impl IntoResponse> {
     let mut page = PublicPage::new(locale, &session).await?;
+    // Counted for every address, known or not, so the limit says nothing
+    // about who has an account.
+    let buckets = [
+        (format!("forgot:ip:{ip}"), RESET_REQUESTS_PER_IP),
+        (
+            format!("forgot:email:{}", validate::email_key(&f.email)),
+            RESET_REQUESTS_PER_EMAIL,
+        ),
+    ];
+    if let Err(retry) = crate::intake::rate_limit_in(&st, RESET_WINDOW_SECS, &buckets).await? {
+        page.error = Some(page.t.err_too_many_attempts.into());
+        return Ok((
+            StatusCode::TOO_MANY_REQUESTS,
+            [("retry-after", retry.to_string())],
+            ForgotTemplate { page },
+        )
+            .into_response());
+    }
     page.notice = Some(page.t.reset_sent.into());
     if let Ok(email) = validate::email(&f.email)
         && let Some(user) = users::find_user_by_email(&st.db, &email).await?
     {
         let now = st.now();
-        let token = crypto::random_token(32);
-        let expires = Ts::new(now.0 + SignedDuration::from_hours(1));
-        let memberships = workspaces::list_workspaces_for_user(&st.db, user.id).await?;
         let ut = tr(user.locale().unwrap_or(locale));
-        let link = st.link(&format!("/password/reset/{token}"));
+        let mut tx = st.db.begin().await?;
+        let link = provision::issue_reset_link(&mut tx, user.id, &st.config.base_url, now).await?;
         let body = ut
             .reset_email_body
             .replace("{name}", &user.name)
             .replace("{link}", &link);
-        let mut tx = st.db.begin().await?;
-        auth_tokens::insert_password_reset(
-            &mut tx,
-            user.id,
-            &crypto::sha256_hex(&token),
-            now,
-            expires,
-        )
-        .await?;
-        // The built-in outbox of the user's first workspace holds the email
-        // until a real email provider is configured (channels issue).
-        if let Some(ws) = memberships.first() {
-            mail::record_system_email(
-                &mut tx,
-                ws.workspace.id,
-                &user.email,
-                ut.reset_email_subject,
-                &body,
-                now,
-            )
-            .await?;
-        }
+        let mail = SystemMail {
+            to: user.email.clone(),
+            subject: ut.reset_email_subject.to_owned(),
+            body,
+        };
+        mail::send_system_email(&st, &mut tx, mail, &link, now).await?;
         let actor = Actor::user(user.id, &user.email);
         let audit = NewAudit {
             workspace: None,
@@ -286,7 +293,7 @@ pub async fn forgot(
         insert_audit(&mut tx, &audit, now).await?;
         tx.commit().await?;
     }
-    Ok(ForgotTemplate { page })
+    Ok(ForgotTemplate { page }.into_response())
 }
 
 #[derive(Template, WebTemplate)]

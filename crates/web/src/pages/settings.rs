@@ -20,7 +20,6 @@ use axum::Form;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use jiff::SignedDuration;
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -466,20 +465,16 @@ pub async fn invite_member(
         return error_flash(&cu, t.err_already_member, "/settings/members").await;
     }
     let now = st.now();
-    let token = crypto::random_token(32);
-    let link = st.link(&format!("/invite/{token}"));
-    let expires = Ts::new(now.0 + SignedDuration::from_hours(24 * 7));
     let ws = &cu.workspace;
     let mut tx = st.db.begin().await?;
-    let id = auth_tokens::insert_invitation(
+    let (id, link) = crate::provision::issue_invitation(
         &mut tx,
         ws.id,
         &email,
         role,
-        &crypto::sha256_hex(&token),
-        cu.user.id,
+        Some(cu.user.id),
+        &st.config.base_url,
         now,
-        expires,
     )
     .await?;
     let wt = crate::i18n::tr(ws.locale());
@@ -490,7 +485,12 @@ pub async fn invite_member(
         .replace("{workspace}", &ws.name)
         .replace("{role}", wt.role(role))
         .replace("{link}", &link);
-    mail::record_system_email(&mut tx, ws.id, &email, &subject, &body, now).await?;
+    let mail = af_engine::system_mail::SystemMail {
+        to: email.clone(),
+        subject,
+        body,
+    };
+    mail::send_system_email(&st, &mut tx, mail, &link, now).await?;
     let details = serde_json::json!({ "email": email, "role": role.as_str() });
     audit(
         &mut tx,
