@@ -140,6 +140,18 @@ async fn serve(settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
     web.trust_forwarded_for = settings.trust_proxy;
     web.booking_url = settings.booking_url.clone();
     web.calcom_webhook_secret = settings.calcom_webhook_secret.clone();
+    web.pauta_workspace = settings.pauta_workspace.clone();
+    if let Some(slug) = &settings.pauta_workspace
+        && af_db::workspaces::find_workspace_by_slug(&db, slug)
+            .await?
+            .is_none()
+    {
+        // Not fatal: `serve --demo` may be about to create it.
+        tracing::warn!(
+            slug,
+            "AF_PAUTA_WORKSPACE names no workspace yet: keyless PAUTA calls are refused until it exists"
+        );
+    }
     web.channels = settings.channels.clone();
     let state = AppState::new(db.clone(), clock.clone(), web, settings.secret_key.clone());
     let shutdown = shutdown_signal();

@@ -18,6 +18,7 @@ pub struct FileConfig {
     pub data_dir: Option<PathBuf>,
     pub trust_proxy: Option<bool>,
     pub calcom_webhook_secret: Option<String>,
+    pub pauta_workspace: Option<String>,
 }
 
 /// Resolved settings.
@@ -32,6 +33,9 @@ pub struct Settings {
     pub booking_url: Option<String>,
     /// Default Cal.com webhook secret (`CALCOM_WEBHOOK_SECRET`).
     pub calcom_webhook_secret: Option<String>,
+    /// `AF_PAUTA_WORKSPACE`: the workspace (slug) that takes PAUTA's keyless
+    /// lead and Cal.com calls.
+    pub pauta_workspace: Option<String>,
     /// Channel providers from the environment (PAUTA names, SENDGRID_*,
     /// SMTP_URL, TWILIO_*, KOMMO_*), AF_QUIET_HOURS, AF_WEBHOOK_ALLOW_PRIVATE.
     pub channels: std::sync::Arc<af_engine::channels::ChannelsConfig>,
@@ -194,6 +198,10 @@ pub fn resolve(
         .or_else(|| file.calcom_webhook_secret.clone())
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty());
+    let pauta_workspace = env("AF_PAUTA_WORKSPACE")
+        .or_else(|| file.pauta_workspace.clone())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
     let channels = af_engine::channels::ChannelsConfig::from_lookup(&env)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(Settings {
@@ -205,6 +213,7 @@ pub fn resolve(
         trust_proxy,
         booking_url,
         calcom_webhook_secret,
+        pauta_workspace,
         channels: std::sync::Arc::new(channels),
     })
 }

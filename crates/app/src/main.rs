@@ -15,7 +15,15 @@ async fn main() -> std::process::ExitCode {
     // One TLS crypto provider for sqlx, lettre and reqwest; without this the
     // first TLS handshake panics when more than one is compiled in.
     let _ = rustls::crypto::ring::default_provider().install_default();
+    // A `.env` in the working folder fills variables the environment does
+    // not set, so a PAUTA install's `.env` works unchanged.
+    let dotenv = dotenvy::dotenv();
     init_tracing();
+    if let Err(e) = &dotenv
+        && !e.not_found()
+    {
+        tracing::warn!(error = %e, "could not read .env");
+    }
     let cli = cli::Cli::parse();
     match commands::run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,

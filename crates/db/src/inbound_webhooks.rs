@@ -156,6 +156,33 @@ pub async fn find_calcom_secret(db: &crate::Db, ws: WorkspaceId) -> DbResult<Opt
     Ok(v.flatten())
 }
 
+/// Whether the workspace accepts unsigned Cal.com deliveries (an explicit
+/// opt-in for testing; off by default).
+pub async fn calcom_allows_unsigned(db: &crate::Db, ws: WorkspaceId) -> DbResult<bool> {
+    let v: Option<bool> = with_pool!(db, p => {
+        sqlx::query_scalar("SELECT calcom_allow_unsigned FROM intake_settings WHERE workspace_id = $1")
+            .bind(ws.0).fetch_optional(p).await?
+    });
+    Ok(v.unwrap_or(false))
+}
+
+/// Sets whether the workspace accepts unsigned Cal.com deliveries.
+pub async fn set_calcom_allow_unsigned(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    allow: bool,
+    now: Ts,
+) -> DbResult<()> {
+    with_tx!(tx, c => {
+        sqlx::query(
+            "INSERT INTO intake_settings (workspace_id, calcom_allow_unsigned, updated_at) VALUES ($1, $2, $3)
+             ON CONFLICT (workspace_id) DO UPDATE SET calcom_allow_unsigned = $2, updated_at = $3",
+        )
+        .bind(ws.0).bind(allow).bind(now).execute(&mut *c).await?;
+    });
+    Ok(())
+}
+
 /// Every workspace with its own sealed Cal.com secret (to find the
 /// workspace of a signed delivery to the shared `/api/calcom`).
 pub async fn list_calcom_secrets(db: &crate::Db) -> DbResult<Vec<(WorkspaceId, String)>> {

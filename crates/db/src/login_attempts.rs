@@ -24,29 +24,48 @@ pub async fn insert_login_attempt(
     Ok(())
 }
 
-/// Failed attempts since `since` for this email and for this IP.
-pub async fn count_recent_failures(
+/// Failed sign-ins since a moment, as the throttle needs them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RecentFailures {
+    /// For this email from this address.
+    pub pair: i64,
+    /// When the last of those was.
+    pub pair_last: Option<Ts>,
+    /// From this address, whatever the email.
+    pub ip: i64,
+}
+
+/// Failed attempts since `since` for this email from this IP, and for this IP.
+/// Failures for the email from other addresses are deliberately not
+/// counted: they must not lock its owner out.
+pub async fn recent_failures(
     db: &crate::Db,
     email_key: &str,
     ip: &str,
     since: Ts,
-) -> DbResult<(i64, i64)> {
+) -> DbResult<RecentFailures> {
     Ok(with_pool!(db, p => {
-        let by_email: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM login_attempts WHERE email_key = $1 AND created_at > $2 AND succeeded = FALSE",
+        let pair: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM login_attempts WHERE email_key = $1 AND ip = $2 AND created_at > $3 AND succeeded = FALSE",
         )
-        .bind(email_key)
-        .bind(since)
-        .fetch_one(p)
-        .await?;
-        let by_ip: i64 = sqlx::query_scalar(
+        .bind(email_key).bind(ip).bind(since)
+        .fetch_one(p).await?;
+        let pair_last: Option<Ts> = if pair > 0 {
+            sqlx::query_scalar(
+                "SELECT created_at FROM login_attempts WHERE email_key = $1 AND ip = $2 AND created_at > $3 AND succeeded = FALSE
+                 ORDER BY created_at DESC LIMIT 1",
+            )
+            .bind(email_key).bind(ip).bind(since)
+            .fetch_optional(p).await?
+        } else {
+            None
+        };
+        let ip: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM login_attempts WHERE ip = $1 AND created_at > $2 AND succeeded = FALSE",
         )
-        .bind(ip)
-        .bind(since)
-        .fetch_one(p)
-        .await?;
-        (by_email, by_ip)
+        .bind(ip).bind(since)
+        .fetch_one(p).await?;
+        RecentFailures { pair, pair_last, ip }
     }))
 }
 

@@ -15,17 +15,24 @@ pub struct WebConfig {
     /// Trust `X-Forwarded-For` for the client address (only behind a proxy
     /// you control; otherwise anyone can pick their rate-limit bucket).
     pub trust_forwarded_for: bool,
-    /// Failed sign-ins allowed per email, and per IP, in [`Self::login_window_minutes`].
+    /// Failed sign-ins allowed for one email from one address, and from
+    /// one address in all, in [`Self::login_window_minutes`]. Failures from
+    /// other addresses never count against an email, so guessing its
+    /// password cannot lock its owner out.
     pub login_max_failures_per_email: i64,
     pub login_max_failures_per_ip: i64,
     pub login_window_minutes: i64,
     /// `BOOKING_URL`: the link merged as `{{ booking_url }}` in messages
     /// (default: the workspace's booking page).
     pub booking_url: Option<String>,
-    /// The server's default Cal.com webhook secret (`CALCOM_WEBHOOK_SECRET`),
-    /// used for workspaces without their own. With neither, deliveries are
-    /// accepted unsigned.
+    /// The server's Cal.com webhook secret (`CALCOM_WEBHOOK_SECRET`):
+    /// deliveries signed with it are accepted for any workspace's URL, and
+    /// keyless ones to `/api/calcom` go to the PAUTA workspace. Unsigned
+    /// deliveries are refused unless a workspace explicitly allows them.
     pub calcom_webhook_secret: Option<String>,
+    /// `AF_PAUTA_WORKSPACE`: the slug of the workspace that takes PAUTA's
+    /// keyless `POST /api/lead` and `POST /api/calcom` (off when unset).
+    pub pauta_workspace: Option<String>,
     /// Public intake (forms, `/api/lead` with an intake key): submissions
     /// allowed per client IP, and per form or intake key, in each window of
     /// [`Self::intake_window_secs`].
@@ -51,6 +58,7 @@ impl WebConfig {
             login_window_minutes: 15,
             booking_url: None,
             calcom_webhook_secret: None,
+            pauta_workspace: None,
             intake_max_per_ip: 20,
             intake_max_per_form: 600,
             intake_window_secs: 600,

@@ -155,22 +155,43 @@ async fn create_lead(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let Some(key) = presented_key(&headers, &query) else {
-        return fail(
-            StatusCode::UNAUTHORIZED,
-            "key: an API key or intake key is required (Authorization: Bearer, X-Api-Key or ?key=)",
-        );
-    };
-    let (key, ws) = match key_workspace(&st, key).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return fail(StatusCode::UNAUTHORIZED, "key: unknown or revoked key"),
-        Err(e) => return internal(e),
-    };
     let ip_hash = intake::ip_hash(&st.secret, &ip);
-    if key.scope() == KeyScope::Intake {
+    let (ws, actor, bucket) = match presented_key(&headers, &query) {
+        Some(key) => {
+            let (key, ws) = match key_workspace(&st, key).await {
+                Ok(Some(found)) => found,
+                Ok(None) => return fail(StatusCode::UNAUTHORIZED, "key: unknown or revoked key"),
+                Err(e) => return internal(e),
+            };
+            // Full keys are the operator's own servers: no public limits.
+            let bucket = (key.scope() == KeyScope::Intake).then(|| format!("key:{}", key.id));
+            (ws, Actor::api_key(key.id, &key.name), bucket)
+        }
+        // PAUTA's landing pages send no key: with AF_PAUTA_WORKSPACE set
+        // they land there, behind the same public-door limits as a form.
+        None => match pauta_workspace(&st).await {
+            Ok(Some(ws)) => {
+                let bucket = Some(format!("pauta:{}", ws.id));
+                let actor = Actor {
+                    kind: af_core::ActorKind::System,
+                    id: None,
+                    label: "PAUTA landing page".into(),
+                };
+                (ws, actor, bucket)
+            }
+            Ok(None) => {
+                return fail(
+                    StatusCode::UNAUTHORIZED,
+                    "key: an API key or intake key is required (Authorization: Bearer, X-Api-Key or ?key=)",
+                );
+            }
+            Err(e) => return internal(e),
+        },
+    };
+    if let Some(bucket) = bucket {
         let buckets = [
             (format!("ip:{ip_hash}"), st.config.intake_max_per_ip),
-            (format!("key:{}", key.id), st.config.intake_max_per_form),
+            (bucket, st.config.intake_max_per_form),
         ];
         match intake::rate_limit(&st, &buckets).await {
             Ok(Ok(())) => {}
@@ -277,7 +298,7 @@ async fn create_lead(
         data: Value::Object(data),
         consent_text: None,
         ip_hash: Some(ip_hash),
-        actor: Actor::api_key(key.id, &key.name),
+        actor,
     };
     match intake::accept_lead(&st, &ws, lead).await {
         Ok(a) => ok_json(
@@ -323,35 +344,67 @@ fn presented_signature(headers: &HeaderMap) -> Option<&str> {
         .filter(|s| !s.is_empty() && *s != "no-secret-provided")
 }
 
-/// The secret a workspace's deliveries are checked with: its own, else the
-/// server default, else none (unsigned deliveries accepted).
-async fn workspace_secret(st: &AppState, ws: &Workspace) -> Result<Option<String>, Box<Response>> {
-    match inbound_webhooks::find_calcom_secret(&st.db, ws.id).await {
-        Ok(Some(sealed)) => match st.secret.open(&sealed) {
-            Ok(s) => Ok(Some(s)),
-            Err(e) => Err(Box::new(internal(e))),
-        },
-        Ok(None) => Ok(st.config.calcom_webhook_secret.clone()),
-        Err(e) => Err(Box::new(internal(e))),
-    }
+/// What a workspace's deliveries are checked against: the secrets they may
+/// be signed with (its own, generated on the intake settings page, and the
+/// server's `CALCOM_WEBHOOK_SECRET`), and whether it explicitly accepts
+/// unsigned ones (testing only; off by default).
+struct CalcomTrust {
+    secrets: Vec<String>,
+    allow_unsigned: bool,
 }
 
-/// Checks the signature when the workspace has a secret: `Ok(signed)`, or
-/// the 401 to answer (and nothing is stored).
-fn verify(secret: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Result<bool, Box<Response>> {
-    let Some(secret) = secret else {
-        return Ok(false);
+async fn calcom_trust(st: &AppState, ws: &Workspace) -> Result<CalcomTrust, Box<Response>> {
+    let mut secrets = Vec::new();
+    match inbound_webhooks::find_calcom_secret(&st.db, ws.id).await {
+        Ok(Some(sealed)) => match st.secret.open(&sealed) {
+            Ok(s) => secrets.push(s),
+            Err(e) => return Err(Box::new(internal(e))),
+        },
+        Ok(None) => {}
+        Err(e) => return Err(Box::new(internal(e))),
+    }
+    secrets.extend(st.config.calcom_webhook_secret.clone());
+    let allow_unsigned = match inbound_webhooks::calcom_allows_unsigned(&st.db, ws.id).await {
+        Ok(a) => a,
+        Err(e) => return Err(Box::new(internal(e))),
     };
+    Ok(CalcomTrust {
+        secrets,
+        allow_unsigned,
+    })
+}
+
+/// Checks a delivery's signature: `Ok(signed)`, or the 401 to answer (and
+/// nothing is stored). Unsigned deliveries pass only where the workspace
+/// explicitly allows them.
+fn verify(trust: &CalcomTrust, headers: &HeaderMap, body: &[u8]) -> Result<bool, Box<Response>> {
     match presented_signature(headers) {
-        Some(sig) if signature_matches(secret, body, sig) => Ok(true),
+        Some(sig)
+            if trust
+                .secrets
+                .iter()
+                .any(|s| signature_matches(s, body, sig)) =>
+        {
+            Ok(true)
+        }
+        _ if trust.allow_unsigned => Ok(false),
         Some(_) => Err(Box::new(fail(
             StatusCode::UNAUTHORIZED,
             "X-Cal-Signature-256: signature does not match",
         ))),
         None => Err(Box::new(fail(
             StatusCode::UNAUTHORIZED,
-            "X-Cal-Signature-256: missing (set the webhook secret in Cal.com)",
+            "X-Cal-Signature-256: missing (enter the webhook secret from Settings → Lead intake in Cal.com)",
         ))),
+    }
+}
+
+/// The workspace named by `AF_PAUTA_WORKSPACE`, which takes PAUTA's keyless
+/// `/api/lead` and `/api/calcom` calls (off when unset).
+async fn pauta_workspace(st: &AppState) -> Result<Option<Workspace>, DbError> {
+    match &st.config.pauta_workspace {
+        Some(slug) => af_db::workspaces::find_workspace_by_slug(&st.db, slug).await,
+        None => Ok(None),
     }
 }
 
@@ -370,11 +423,11 @@ async fn calcom_workspace_webhook(
     let Some(bytes) = intake::read_body(body, MAX_PUBLIC_BODY * 4).await else {
         return fail(StatusCode::PAYLOAD_TOO_LARGE, "body: too large");
     };
-    let secret = match workspace_secret(&st, &ws).await {
-        Ok(s) => s,
+    let trust = match calcom_trust(&st, &ws).await {
+        Ok(t) => t,
         Err(res) => return *res,
     };
-    let signed = match verify(secret.as_deref(), &headers, &bytes) {
+    let signed = match verify(&trust, &headers, &bytes) {
         Ok(s) => s,
         Err(res) => return *res,
     };
@@ -382,7 +435,9 @@ async fn calcom_workspace_webhook(
 }
 
 /// `POST /api/calcom`: the workspace comes from the key (`?key=` or a
-/// header), or from whose own secret signed the body.
+/// header); without one, a delivery signed with the server's
+/// `CALCOM_WEBHOOK_SECRET` goes to the PAUTA workspace (`AF_PAUTA_WORKSPACE`),
+/// and one signed with a workspace's own secret to that workspace.
 async fn calcom_webhook(
     State(st): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
@@ -398,22 +453,40 @@ async fn calcom_webhook(
             Ok(None) => return fail(StatusCode::UNAUTHORIZED, "key: unknown or revoked key"),
             Err(e) => return internal(e),
         };
-        let secret = match workspace_secret(&st, &ws).await {
-            Ok(s) => s,
+        let trust = match calcom_trust(&st, &ws).await {
+            Ok(t) => t,
             Err(res) => return *res,
         };
-        let signed = match verify(secret.as_deref(), &headers, &bytes) {
+        let signed = match verify(&trust, &headers, &bytes) {
             Ok(s) => s,
             Err(res) => return *res,
         };
         return handle_calcom(&st, &ws, &bytes, signed).await;
     }
+    let pauta = match pauta_workspace(&st).await {
+        Ok(p) => p,
+        Err(e) => return internal(e),
+    };
     let Some(sig) = presented_signature(&headers) else {
+        // PAUTA's own cURL example is unsigned: it lands only where the
+        // PAUTA workspace explicitly accepts unsigned deliveries.
+        if let Some(ws) = pauta {
+            match inbound_webhooks::calcom_allows_unsigned(&st.db, ws.id).await {
+                Ok(true) => return handle_calcom(&st, &ws, &bytes, false).await,
+                Ok(false) => {}
+                Err(e) => return internal(e),
+            }
+        }
         return fail(
             StatusCode::UNAUTHORIZED,
             "key: pass the workspace's intake key (?key=) or sign with its webhook secret",
         );
     };
+    if let (Some(ws), Some(server)) = (&pauta, &st.config.calcom_webhook_secret)
+        && signature_matches(server, &bytes, sig)
+    {
+        return handle_calcom(&st, ws, &bytes, true).await;
+    }
     let secrets = match inbound_webhooks::list_calcom_secrets(&st.db).await {
         Ok(s) => s,
         Err(e) => return internal(e),
@@ -429,13 +502,18 @@ async fn calcom_webhook(
                     StatusCode::UNAUTHORIZED,
                     "X-Cal-Signature-256: no workspace",
                 ),
-                Err(e) => internal(e),
+                Err(e) => return internal(e),
             };
         }
     }
+    let hint = if pauta.is_none() && st.config.calcom_webhook_secret.is_some() {
+        " (to send deliveries signed with CALCOM_WEBHOOK_SECRET to one workspace, set AF_PAUTA_WORKSPACE)"
+    } else {
+        ""
+    };
     fail(
         StatusCode::UNAUTHORIZED,
-        "X-Cal-Signature-256: no workspace has a secret matching this signature",
+        format!("X-Cal-Signature-256: no workspace has a secret matching this signature{hint}"),
     )
 }
 

@@ -91,8 +91,11 @@ crate::translations! {
         calcom: "Cal.com", "Cal.com";
         calcom_url: "URL del webhook para Cal.com (Configuración → Desarrollador → Webhooks):", "Webhook URL for Cal.com (Settings → Developer → Webhooks):";
         calcom_secret: "Secreto del webhook", "Webhook secret";
-        calcom_secret_hint: "El mismo secreto que pones en Cal.com. Vacío: se usa el del servidor (CALCOM_WEBHOOK_SECRET), si lo hay.", "The same secret you enter in Cal.com. Empty: the server's (CALCOM_WEBHOOK_SECRET) applies, if any.";
-        calcom_secret_set: "Secreto propio configurado.", "Own secret configured.";
+        calcom_secret_hint: "Copia este secreto en el campo «Secret» del webhook en Cal.com: cada entrega viene firmada y las que no coinciden se rechazan. También se aceptan las firmadas con el secreto del servidor (CALCOM_WEBHOOK_SECRET).", "Paste this secret into the webhook's \"Secret\" field in Cal.com: every delivery comes signed, and those that do not match are refused. Deliveries signed with the server's secret (CALCOM_WEBHOOK_SECRET) are accepted too.";
+        calcom_secret_replace: "Reemplazar por (vacío: generar uno nuevo)", "Replace with (empty: generate a new one)";
+        calcom_unsigned: "Aceptar entregas sin firma (solo para pruebas)", "Accept unsigned deliveries (for testing only)";
+        calcom_unsigned_warning: "Cuidado: con esto, cualquiera que conozca esta URL puede crear citas y mover leads a «Agendado».", "Careful: with this on, anyone who knows this URL can create appointments and move leads to the booked stage.";
+        calcom_unsigned_saved: "Preferencia de firma guardada.", "Signature preference saved.";
         calcom_secret_saved: "Secreto guardado.", "Secret saved.";
         deliveries: "Entregas recibidas", "Received deliveries";
         no_deliveries: "Aún no llegan entregas.", "No deliveries yet.";

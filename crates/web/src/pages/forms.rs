@@ -439,10 +439,13 @@ async fn submit_form(
         tracing::info!(form.id = %form.id, "honeypot filled; submission dropped");
         return success(&st, &form, locale, json);
     }
+    // Only a full API key (the workspace's own server) skips the fill-time
+    // check; an intake key is public on landing pages by design, so it
+    // proves nothing about who is posting.
     let trusted = match crate::auth::presented_api_key(&headers) {
         Some(key) => matches!(
             af_db::api_keys::find_active_api_key_by_hash(&st.db, &af_core::crypto::sha256_hex(key)).await,
-            Ok(Some(k)) if k.workspace_id == ws.id
+            Ok(Some(k)) if k.workspace_id == ws.id && k.scope() == af_db::api_keys::KeyScope::Full
         ),
         None => false,
     };
@@ -914,6 +917,10 @@ pub fn settings_routes() -> Router<AppState> {
         .route("/settings/intake/keys", post(create_intake_key))
         .route("/settings/intake/calcom-secret", post(set_calcom_secret))
         .route(
+            "/settings/intake/calcom-unsigned",
+            post(set_calcom_unsigned),
+        )
+        .route(
             "/settings/intake/deliveries/{id}/replay",
             post(replay_delivery),
         )
@@ -948,7 +955,8 @@ struct IntakeTemplate {
     curl: String,
     calcom_url: String,
     calcom_shared_url: String,
-    has_secret: bool,
+    calcom_secret: String,
+    allow_unsigned: bool,
     deliveries: Vec<DeliveryRow>,
 }
 
@@ -1009,12 +1017,34 @@ async fn intake_settings(
         curl,
         calcom_url: st.link(&format!("/webhooks/calcom/{}", cu.workspace.slug)),
         calcom_shared_url: st.link("/api/calcom?key=INTAKE_KEY"),
-        has_secret: af_db::inbound_webhooks::find_calcom_secret(&st.db, cu.workspace.id)
-            .await?
-            .is_some(),
+        calcom_secret: calcom_secret(&st, cu.workspace.id).await?,
+        allow_unsigned: af_db::inbound_webhooks::calcom_allows_unsigned(&st.db, cu.workspace.id)
+            .await?,
         deliveries,
         shell: Shell::new(&cu, Area::Settings).await?,
     })
+}
+
+/// The workspace's Cal.com secret, generated the first time it is asked
+/// for: Cal.com deliveries are signed by default.
+async fn calcom_secret(st: &AppState, ws: af_core::WorkspaceId) -> AppResult<String> {
+    if let Some(sealed) = af_db::inbound_webhooks::find_calcom_secret(&st.db, ws).await? {
+        return st
+            .secret
+            .open(&sealed)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("sealed Cal.com secret: {e}")));
+    }
+    let secret = af_core::crypto::random_token(24);
+    let mut tx = st.db.begin().await?;
+    af_db::inbound_webhooks::set_calcom_secret(
+        &mut tx,
+        ws,
+        Some(&st.secret.seal(&secret)),
+        st.now(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(secret)
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -1067,8 +1097,8 @@ struct SecretForm {
     secret: String,
 }
 
-/// `POST /settings/intake/calcom-secret`: sets (sealed) or clears the
-/// workspace's Cal.com secret.
+/// `POST /settings/intake/calcom-secret`: sets the workspace's Cal.com
+/// secret (sealed), or a newly generated one when left empty.
 async fn set_calcom_secret(
     State(st): State<AppState>,
     cu: CurrentUser,
@@ -1080,10 +1110,16 @@ async fn set_calcom_secret(
     if secret.len() > 500 {
         return Err(AppError::BadRequest("secret: too long".into()));
     }
-    let sealed = (!secret.is_empty()).then(|| st.secret.seal(secret));
+    let generated = secret.is_empty();
+    let secret = if generated {
+        af_core::crypto::random_token(24)
+    } else {
+        secret.to_string()
+    };
+    let sealed = st.secret.seal(&secret);
     let now = st.now();
     let mut tx = st.db.begin().await?;
-    af_db::inbound_webhooks::set_calcom_secret(&mut tx, cu.workspace.id, sealed.as_deref(), now)
+    af_db::inbound_webhooks::set_calcom_secret(&mut tx, cu.workspace.id, Some(&sealed), now)
         .await?;
     super::settings::audit(
         &mut tx,
@@ -1091,7 +1127,7 @@ async fn set_calcom_secret(
         &ip,
         "calcom_secret.updated",
         ("workspace", cu.workspace.id.to_string()),
-        serde_json::json!({ "set": sealed.is_some() }),
+        serde_json::json!({ "set": true, "generated": generated }),
         now,
     )
     .await?;
@@ -1100,6 +1136,45 @@ async fn set_calcom_secret(
         &cu.session,
         true,
         FormsTr::get(cu.locale()).calcom_secret_saved,
+    )
+    .await?;
+    Ok(Redirect::to("/settings/intake").into_response())
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct UnsignedForm {
+    allow: bool,
+}
+
+/// `POST /settings/intake/calcom-unsigned`: whether unsigned Cal.com
+/// deliveries are accepted (testing only).
+async fn set_calcom_unsigned(
+    State(st): State<AppState>,
+    cu: CurrentUser,
+    ClientIp(ip): ClientIp,
+    axum::Form(f): axum::Form<UnsignedForm>,
+) -> AppResult<Response> {
+    cu.require(Role::Admin)?;
+    let now = st.now();
+    let mut tx = st.db.begin().await?;
+    af_db::inbound_webhooks::set_calcom_allow_unsigned(&mut tx, cu.workspace.id, f.allow, now)
+        .await?;
+    super::settings::audit(
+        &mut tx,
+        &cu,
+        &ip,
+        "calcom_unsigned.updated",
+        ("workspace", cu.workspace.id.to_string()),
+        serde_json::json!({ "allow": f.allow }),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    set_flash(
+        &cu.session,
+        true,
+        FormsTr::get(cu.locale()).calcom_unsigned_saved,
     )
     .await?;
     Ok(Redirect::to("/settings/intake").into_response())

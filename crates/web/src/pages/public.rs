@@ -88,12 +88,20 @@ pub struct LoginQuery {
 }
 
 /// Only local paths are followed after sign-in (no open redirect).
+/// Where to go after signing in: a path on this site, or the dashboard.
+/// Only visible ASCII is accepted (no control characters, spaces or
+/// backslashes, which browsers may strip or turn into `/` and so reach
+/// another origin), it must start with one `/`, and it must parse as a
+/// path — so it is always a valid `Location` and never leaves the origin.
 fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
-        next
-    } else {
-        "/dashboard"
-    }
+    let same_origin_path = next.len() <= 2000
+        && next.starts_with('/')
+        && !next.starts_with("//")
+        && next.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
+        && next
+            .parse::<axum::http::uri::PathAndQuery>()
+            .is_ok_and(|p| p.path().starts_with('/') && !p.path().starts_with("//"));
+    if same_origin_path { next } else { "/dashboard" }
 }
 
 pub async fn login_page(
@@ -120,6 +128,31 @@ pub struct LoginForm {
     next: String,
 }
 
+/// How long this address must wait before trying this email again, if at
+/// all: a delay that doubles with each failure (1 s after the second, 2 s
+/// after the third, …), then the rest of the window once the per-email
+/// or per-address cap is reached.
+fn login_wait(
+    cfg: &crate::WebConfig,
+    recent: login_attempts::RecentFailures,
+    now: Ts,
+) -> Option<i64> {
+    let window_secs = cfg.login_window_minutes * 60;
+    if recent.pair >= cfg.login_max_failures_per_email || recent.ip >= cfg.login_max_failures_per_ip
+    {
+        return Some(window_secs);
+    }
+    let last = recent.pair_last?;
+    let delay = if recent.pair >= 2 {
+        1i64 << (recent.pair - 2).min(20)
+    } else {
+        0
+    };
+    let ready_at = last.0.as_second().saturating_add(delay);
+    let wait = ready_at - now.0.as_second();
+    (wait > 0).then_some(wait)
+}
+
 pub async fn login(
     State(st): State<AppState>,
     RequestLocale(locale): RequestLocale,
@@ -130,14 +163,10 @@ pub async fn login(
     let now = st.now();
     let email_key = validate::email_key(&f.email);
     let since = Ts::new(now.0 - SignedDuration::from_mins(st.config.login_window_minutes));
-    let (by_email, by_ip) =
-        login_attempts::count_recent_failures(&st.db, &email_key, &ip, since).await?;
+    let recent = login_attempts::recent_failures(&st.db, &email_key, &ip, since).await?;
     let mut page = PublicPage::new(locale, &session).await?;
-    if by_email >= st.config.login_max_failures_per_email
-        || by_ip >= st.config.login_max_failures_per_ip
-    {
+    if let Some(wait_secs) = login_wait(&st.config, recent, now) {
         page.error = Some(page.t.err_too_many_attempts.into());
-        let retry = (st.config.login_window_minutes * 60).to_string();
         let body = LoginTemplate {
             page,
             next: f.next,
@@ -145,7 +174,7 @@ pub async fn login(
         };
         return Ok((
             StatusCode::TOO_MANY_REQUESTS,
-            [("retry-after", retry)],
+            [("retry-after", wait_secs.to_string())],
             body,
         )
             .into_response());
