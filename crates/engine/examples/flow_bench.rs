@@ -97,7 +97,16 @@ async fn bench(db: Db, backend: Backend, leads: usize, rate: f64) -> anyhow::Res
         {"type": "send_email", "subject": "Hola {{ contact.first_name }}", "body": "Bienvenido a {{ workspace.name }}"},
         {"type": "send_sms", "body": "Hola {{ contact.first_name }}, ¿hablamos?"},
         {"type": "send_email", "subject": "Agenda", "body": "{{ booking_url }}"}]});
-    af_engine::ops::save_workflow(&db, ws.id, None, &def, None, now()).await?;
+    af_engine::ops::save_workflow(
+        &db,
+        ws.id,
+        None,
+        &def,
+        None,
+        af_channels::ssrf::SsrfPolicy::default(),
+        now(),
+    )
+    .await?;
 
     let mut registry = Registry::new();
     af_engine::register(

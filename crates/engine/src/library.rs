@@ -184,7 +184,18 @@ pub async fn install(
         if let Some(o) = d.as_object_mut() {
             o.insert("active".into(), Value::Bool(active));
         }
-        out.push(save_workflow(db, ws, None, &d, Some(key), now).await?);
+        out.push(
+            save_workflow(
+                db,
+                ws,
+                None,
+                &d,
+                Some(key),
+                af_channels::ssrf::SsrfPolicy::default(),
+                now,
+            )
+            .await?,
+        );
     }
     Ok(out)
 }

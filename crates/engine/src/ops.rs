@@ -24,9 +24,14 @@ pub async fn save_workflow(
     id: Option<WorkflowId>,
     json: &serde_json::Value,
     template_key: Option<&str>,
+    ssrf: af_channels::ssrf::SsrfPolicy,
     now: Ts,
 ) -> EngineResult<Saved> {
     let def = Definition::parse(json).map_err(EngineError::Invalid)?;
+    let unsafe_urls = webhook_url_problems(&def, ssrf);
+    if !unsafe_urls.is_empty() {
+        return Err(EngineError::Invalid(unsafe_urls));
+    }
     let mut tx = db.begin().await?;
     let errors = check_references(&mut tx, ws, id, &def.references()).await?;
     if !errors.is_empty() {
@@ -62,6 +67,21 @@ pub async fn save_workflow(
     tx.commit().await?;
     af_db::jobs::wake_workers();
     Ok(saved)
+}
+
+/// Webhook steps' URLs pass the same SSRF check as webhook endpoints when
+/// saved: no private, loopback, link-local or metadata address in any
+/// spelling (names are resolved and checked again at send time).
+fn webhook_url_problems(def: &Definition, policy: af_channels::ssrf::SsrfPolicy) -> Vec<String> {
+    let mut problems = Vec::new();
+    for step in def.all_steps() {
+        if let af_core::workflow::Action::Webhook { url } = &step.action
+            && let Err(e) = af_channels::ssrf::check_url_syntax(url, policy)
+        {
+            problems.push(format!("steps.{}.url: {e}", step.id));
+        }
+    }
+    problems
 }
 
 /// Every reference must point at a record of this workspace.

@@ -184,9 +184,17 @@ impl Env {
 
     async fn workflow(&self, steps: Value) {
         let def = json!({"name": "w", "trigger": {"type": "lead_created"}, "active": true, "steps": steps});
-        ops::save_workflow(&self.db, self.ws, None, &def, None, self.now())
-            .await
-            .expect("saved");
+        ops::save_workflow(
+            &self.db,
+            self.ws,
+            None,
+            &def,
+            None,
+            af_channels::ssrf::SsrfPolicy::default(),
+            self.now(),
+        )
+        .await
+        .expect("saved");
     }
 
     async fn lead(&self, email: &str, phone: Option<&str>) -> ContactId {

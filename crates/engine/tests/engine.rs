@@ -72,10 +72,18 @@ impl Env {
     }
 
     async fn workflow(&self, def: Value) -> WorkflowId {
-        ops::save_workflow(&self.db, self.ws, None, &def, None, self.now())
-            .await
-            .expect("saved")
-            .id
+        ops::save_workflow(
+            &self.db,
+            self.ws,
+            None,
+            &def,
+            None,
+            af_channels::ssrf::SsrfPolicy::default(),
+            self.now(),
+        )
+        .await
+        .expect("saved")
+        .id
     }
 
     async fn lead(&self, first: &str, email: &str, phone: Option<&str>) -> ContactId {
@@ -358,9 +366,17 @@ async fn a_running_enrolment_keeps_its_version_until_migrated() {
     env.drain(&w).await;
     let mut v2 = three_steps();
     v2["steps"][2]["body"] = json!("versión 2");
-    let saved = ops::save_workflow(&env.db, env.ws, Some(wf), &v2, None, env.now())
-        .await
-        .expect("v2");
+    let saved = ops::save_workflow(
+        &env.db,
+        env.ws,
+        Some(wf),
+        &v2,
+        None,
+        af_channels::ssrf::SsrfPolicy::default(),
+        env.now(),
+    )
+    .await
+    .expect("v2");
     assert_eq!(saved.version, 2);
     assert_eq!(env.enrollments(wf).await[0].version, 1);
     env.advance(SignedDuration::from_hours(24 * 2));
@@ -390,14 +406,30 @@ async fn saving_checks_references_and_writes_nothing_when_invalid() {
         {"type": "send_email", "subject": "x", "body": "x", "template_id": uuid::Uuid::now_v7().to_string()}]});
     let bad_form = json!({"name": "f", "trigger": {"type": "form_submitted", "form_id": uuid::Uuid::now_v7().to_string()},
         "steps": [{"type": "add_tag", "tag": "x"}]});
-    let Err(EngineError::Invalid(e)) =
-        ops::save_workflow(&env.db, env.ws, None, &bad_form, None, env.now()).await
+    let Err(EngineError::Invalid(e)) = ops::save_workflow(
+        &env.db,
+        env.ws,
+        None,
+        &bad_form,
+        None,
+        af_channels::ssrf::SsrfPolicy::default(),
+        env.now(),
+    )
+    .await
     else {
         panic!("an unknown form must be refused")
     };
     assert!(e.join(" ").contains("form"), "{e:?}");
-    let Err(EngineError::Invalid(errors)) =
-        ops::save_workflow(&env.db, env.ws, None, &bad, None, env.now()).await
+    let Err(EngineError::Invalid(errors)) = ops::save_workflow(
+        &env.db,
+        env.ws,
+        None,
+        &bad,
+        None,
+        af_channels::ssrf::SsrfPolicy::default(),
+        env.now(),
+    )
+    .await
     else {
         panic!("must be invalid")
     };
@@ -469,9 +501,17 @@ async fn a_failing_step_fails_the_enrolment_raises_an_alert_and_can_be_retried()
     let fixed = json!({"name": "mover", "trigger": {"type": "lead_created"}, "active": true, "steps": [
         {"id": "s1", "type": "add_tag", "tag": "retried"},
         {"id": "s2", "type": "move_to_stage", "stage_id": other.to_string()}]});
-    ops::save_workflow(&env.db, env.ws, Some(wf), &fixed, None, env.now())
-        .await
-        .expect("fix");
+    ops::save_workflow(
+        &env.db,
+        env.ws,
+        Some(wf),
+        &fixed,
+        None,
+        af_channels::ssrf::SsrfPolicy::default(),
+        env.now(),
+    )
+    .await
+    .expect("fix");
     let mut tx = env.db.begin().await.expect("tx");
     store::set_enrollment_version(&mut tx, env.ws, e.id, 2, env.now())
         .await

@@ -201,9 +201,17 @@ impl Env {
         let ws = af_db::testing::pauta_workspace(&tdb.db, now).await;
         let def = json!({"name": "sync", "trigger": {"type": "lead_created"}, "active": true,
                          "steps": [{"type": "kommo_sync"}]});
-        ops::save_workflow(&tdb.db, ws.id, None, &def, None, now)
-            .await
-            .expect("saved");
+        ops::save_workflow(
+            &tdb.db,
+            ws.id,
+            None,
+            &def,
+            None,
+            af_channels::ssrf::SsrfPolicy::default(),
+            now,
+        )
+        .await
+        .expect("saved");
         Env {
             db: tdb.db.clone(),
             clock,

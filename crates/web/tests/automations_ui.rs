@@ -429,6 +429,7 @@ async fn test_mode_enrols_a_contact_and_skip_wait_runs_the_rest() {
         Some(wf.parse().expect("id")),
         &def,
         None,
+        t.app.state.config.channels.ssrf(),
         t.app.now(),
     )
     .await
@@ -493,10 +494,18 @@ async fn failed_enrolments_are_retried_in_bulk_from_the_log() {
     let doomed = pipelines[0].stages[1].id;
     let def = json!({"name": "Mover", "trigger": {"type": "lead_created"}, "steps": [
         {"id": "s1", "type": "move_to_stage", "stage_id": doomed.to_string()}]});
-    let wf: WorkflowId = ops::save_workflow(&t.app.db, ws, None, &def, None, t.app.now())
-        .await
-        .expect("save")
-        .id;
+    let wf: WorkflowId = ops::save_workflow(
+        &t.app.db,
+        ws,
+        None,
+        &def,
+        None,
+        t.app.state.config.channels.ssrf(),
+        t.app.now(),
+    )
+    .await
+    .expect("save")
+    .id;
     let mut tx = t.app.db.begin().await.expect("tx");
     af_db::pipelines::delete_stage(&mut tx, ws, doomed, &Actor::system(), t.app.now())
         .await
@@ -525,9 +534,17 @@ async fn failed_enrolments_are_retried_in_bulk_from_the_log() {
     // Fix the workflow and move the enrolment to the fixed version.
     let fixed = json!({"name": "Mover", "trigger": {"type": "lead_created"}, "steps": [
         {"id": "s1", "type": "add_tag", "tag": "reintentado"}]});
-    ops::save_workflow(&t.app.db, ws, Some(wf), &fixed, None, t.app.now())
-        .await
-        .expect("fix");
+    ops::save_workflow(
+        &t.app.db,
+        ws,
+        Some(wf),
+        &fixed,
+        None,
+        t.app.state.config.channels.ssrf(),
+        t.app.now(),
+    )
+    .await
+    .expect("fix");
     ops::migrate_enrollments(&t.app.db, ws, wf, t.app.now())
         .await
         .expect("migrate");
@@ -791,10 +808,18 @@ async fn workflow_and_contact_names_are_escaped() {
     let ws = t.a.ws.id;
     let def = json!({"name": "<script>alert(1)</script>", "trigger": {"type": "lead_created"},
         "steps": [{"id": "w", "type": "wait", "days": 3}]});
-    let wf = ops::save_workflow(&t.app.db, ws, None, &def, None, t.app.now())
-        .await
-        .expect("save")
-        .id;
+    let wf = ops::save_workflow(
+        &t.app.db,
+        ws,
+        None,
+        &def,
+        None,
+        t.app.state.config.channels.ssrf(),
+        t.app.now(),
+    )
+    .await
+    .expect("save")
+    .id;
     let c = contact(&t, "<img src=x onerror=alert(2)>", "xss@example.com").await;
     let e = ops::enroll_test(&t.app.db, ws, wf, c, false, t.app.now())
         .await

@@ -61,10 +61,18 @@ impl Setup {
     async fn workflow(&self, steps: Value) -> WorkflowId {
         let def = json!({"name": "Hooks", "trigger": {"type": "lead_created"}, "active": true,
                          "steps": steps});
-        af_engine::ops::save_workflow(&self.app.db, self.t.ws.id, None, &def, None, self.app.now())
-            .await
-            .expect("workflow saved")
-            .id
+        af_engine::ops::save_workflow(
+            &self.app.db,
+            self.t.ws.id,
+            None,
+            &def,
+            None,
+            self.app.state.config.channels.ssrf(),
+            self.app.now(),
+        )
+        .await
+        .expect("workflow saved")
+        .id
     }
 
     async fn lead(&self, email: &str) -> ContactId {

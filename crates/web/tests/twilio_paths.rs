@@ -55,10 +55,18 @@ async fn setup(with_whatsapp: bool) -> Setup {
 
 impl Setup {
     async fn workflow(&self, def: Value) -> WorkflowId {
-        af_engine::ops::save_workflow(&self.app.db, self.t.ws.id, None, &def, None, self.app.now())
-            .await
-            .expect("workflow saved")
-            .id
+        af_engine::ops::save_workflow(
+            &self.app.db,
+            self.t.ws.id,
+            None,
+            &def,
+            None,
+            self.app.state.config.channels.ssrf(),
+            self.app.now(),
+        )
+        .await
+        .expect("workflow saved")
+        .id
     }
 
     async fn lead(&self, first: &str, phone: &str) -> ContactId {

@@ -26,9 +26,17 @@ pub async fn seed(app: &TestApp, t: &mut Tenant) {
         "name": WORKFLOW_NAME, "trigger": {"type": "lead_created"}, "active": false,
         "steps": [{"id": STEP_ID, "type": "wait", "days": 1}],
     });
-    let saved = af_engine::ops::save_workflow(&app.db, t.ws.id, None, &def, None, now)
-        .await
-        .expect("seed workflow");
+    let saved = af_engine::ops::save_workflow(
+        &app.db,
+        t.ws.id,
+        None,
+        &def,
+        None,
+        app.state.config.channels.ssrf(),
+        now,
+    )
+    .await
+    .expect("seed workflow");
     let mut tx = app.db.begin().await.expect("tx");
     // No first step: the enrolment is already completed and enqueues nothing.
     let enrollment = store::insert_enrollment(

@@ -139,9 +139,17 @@ async fn create_workflow(
     auth: ApiAuth,
     ApiJson(def): ApiJson<Value>,
 ) -> Result<Response, ApiError> {
-    let saved = ops::save_workflow(&st.db, auth.workspace.id, None, &def, None, st.now())
-        .await
-        .map_err(engine_error)?;
+    let saved = ops::save_workflow(
+        &st.db,
+        auth.workspace.id,
+        None,
+        &def,
+        None,
+        st.config.channels.ssrf(),
+        st.now(),
+    )
+    .await
+    .map_err(engine_error)?;
     Ok((
         StatusCode::CREATED,
         Json(json!({ "id": saved.id, "version": saved.version })),
@@ -170,9 +178,17 @@ async fn update_workflow(
     ApiJson(def): ApiJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
     let id: WorkflowId = parse_id(&id)?;
-    let saved = ops::save_workflow(&st.db, auth.workspace.id, Some(id), &def, None, st.now())
-        .await
-        .map_err(engine_error)?;
+    let saved = ops::save_workflow(
+        &st.db,
+        auth.workspace.id,
+        Some(id),
+        &def,
+        None,
+        st.config.channels.ssrf(),
+        st.now(),
+    )
+    .await
+    .map_err(engine_error)?;
     Ok(Json(json!({ "id": saved.id, "version": saved.version })))
 }
 

@@ -26,6 +26,8 @@ crate::translations! {
         save: "Guardar", "Save";
         saved: "Canales guardados.", "Channels saved.";
         bad_quiet_hours: "El horario debe verse como 08:00-21:00.", "Hours must look like 08:00-21:00.";
+        bad_kommo_url: "La URL de Kommo debe ser pública, como https://tuempresa.kommo.com (no se permiten direcciones internas).", "The Kommo URL must be public, like https://yourcompany.kommo.com (internal addresses are not allowed).";
+        bad_smtp_url: "El servidor SMTP debe ser una dirección pública (smtp:// o smtps://); no se permiten direcciones internas.", "The SMTP server must be a public address (smtp:// or smtps://); internal addresses are not allowed.";
         bad_number: "El identificador de embudo de Kommo debe ser un número.", "The Kommo pipeline id must be a number.";
         send_test: "Enviar prueba", "Send test";
         test_to: "Destinatario", "Recipient";

@@ -166,6 +166,21 @@ pub async fn save_channels(
     set_plain(&mut creds.twilio_caller_id, &form, "twilio_caller_id");
     set_plain(&mut creds.kommo_base_url, &form, "kommo_base_url");
     set_secret(&mut creds.kommo_access_token, &form, "kommo_access_token");
+    // Addresses a workspace supplies pass the SSRF check when saved (the
+    // send path resolves and checks them again).
+    let policy = st.config.channels.ssrf();
+    if let Some(url) = &creds.kommo_base_url
+        && af_channels::ssrf::check_url_syntax(url, policy).is_err()
+    {
+        set_flash(&cu.session, false, c.bad_kommo_url).await?;
+        return Ok(Redirect::to("/settings/channels").into_response());
+    }
+    if let Some(url) = &creds.smtp_url
+        && !smtp_host_allowed(url.expose(), policy)
+    {
+        set_flash(&cu.session, false, c.bad_smtp_url).await?;
+        return Ok(Redirect::to("/settings/channels").into_response());
+    }
     if let Some(v) = form.get("kommo_pipeline_id").map(|v| v.trim()) {
         creds.kommo_pipeline_id = match v {
             "" => None,
@@ -194,6 +209,22 @@ pub async fn save_channels(
     tx.commit().await?;
     set_flash(&cu.session, true, c.saved).await?;
     Ok(Redirect::to("/settings/channels").into_response())
+}
+
+/// Whether a workspace's SMTP URL names a relay it may use: `smtp://` or
+/// `smtps://` with a host the SSRF policy allows (checked as the HTTP
+/// guard would see the same host).
+fn smtp_host_allowed(url: &str, policy: af_channels::ssrf::SsrfPolicy) -> bool {
+    let Ok(parsed) = url::Url::parse(url.trim()) else {
+        return false;
+    };
+    if !matches!(parsed.scheme(), "smtp" | "smtps") {
+        return false;
+    }
+    let Some(host) = parsed.host_str() else {
+        return false;
+    };
+    af_channels::ssrf::check_url_syntax(&format!("http://{host}/"), policy).is_ok()
 }
 
 #[derive(serde::Deserialize, Default)]

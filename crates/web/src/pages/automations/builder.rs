@@ -631,7 +631,16 @@ async fn save_and_respond(
     let t = at(cu);
     let result = match def {
         Ok(def) => {
-            ops::save_workflow(&st.db, cu.workspace.id, Some(w.id), &def, None, st.now()).await
+            ops::save_workflow(
+                &st.db,
+                cu.workspace.id,
+                Some(w.id),
+                &def,
+                None,
+                st.config.channels.ssrf(),
+                st.now(),
+            )
+            .await
         }
         Err(errors) => Err(EngineError::Invalid(errors)),
     };

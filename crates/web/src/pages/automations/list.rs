@@ -178,7 +178,17 @@ pub async fn create_workflow(
     let def = serde_json::json!({
         "name": f.name.trim(), "trigger": trigger, "steps": [], "active": false,
     });
-    match ops::save_workflow(&st.db, cu.workspace.id, None, &def, None, st.now()).await {
+    match ops::save_workflow(
+        &st.db,
+        cu.workspace.id,
+        None,
+        &def,
+        None,
+        st.config.channels.ssrf(),
+        st.now(),
+    )
+    .await
+    {
         Ok(saved) => Ok(Redirect::to(&format!("/automations/{}", saved.id)).into_response()),
         Err(EngineError::Invalid(errors)) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
