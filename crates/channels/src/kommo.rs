@@ -255,10 +255,10 @@ impl RateLimiter {
         }
     }
 
-    /// Kommo: 6 requests per second, no burst, so no one-second window ever
-    /// holds 7.
+    /// Kommo: 4 requests per second, no burst: Kommo allows 7, and the
+    /// margin absorbs scheduling and network jitter.
     pub fn kommo() -> Self {
-        Self::new(6, 1)
+        Self::new(4, 1)
     }
 
     /// Reserves the next slot; returns how long to wait from `now`.

@@ -267,6 +267,13 @@ async fn record(
         Some(cur) if cur.status == "queued" => {}
         _ => return Ok(()),
     }
+    // The provider this attempt went to, kept on failures too: a message a
+    // vendor refused must say which vendor.
+    let tried = if m.channel == "email" {
+        ch.providers.email().name()
+    } else {
+        ch.providers.phone_provider()
+    };
     match res {
         Ok(o) => {
             let u = StatusUpdate {
@@ -293,6 +300,7 @@ async fn record(
             let text = e.to_string();
             let u = StatusUpdate {
                 status: "queued",
+                provider: Some(tried),
                 error: Some(&text),
                 attempted: true,
                 ..Default::default()
@@ -320,6 +328,7 @@ async fn record(
             };
             let u = StatusUpdate {
                 status: "failed",
+                provider: Some(tried),
                 error: Some(&text),
                 attempted: true,
                 ..Default::default()

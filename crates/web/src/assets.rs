@@ -114,6 +114,42 @@ pub async fn serve_asset(Path(path): Path<String>) -> Response {
         .into_response()
 }
 
+/// The stylesheet that gives a workspace its brand colour:
+/// `/brand/{hex}.css` answers `:root { --brand: #hex }`. A stylesheet from
+/// our own origin, not a `style` attribute, so the CSP needs no
+/// `'unsafe-inline'` for styles. Only 3 or 6 hex digits are accepted.
+pub async fn serve_brand(Path(file): Path<String>) -> Response {
+    let hex = file.strip_suffix(".css").unwrap_or("");
+    if !matches!(hex.len(), 3 | 6) || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/css; charset=utf-8"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=31536000, immutable"),
+            ),
+        ],
+        format!(":root{{--brand:#{}}}", hex.to_ascii_lowercase()),
+    )
+        .into_response()
+}
+
+/// The brand stylesheet's path for a colour as stored (`#0f766e`); the
+/// default colour when it is not plain hex.
+pub fn brand_css_path(color: &str) -> String {
+    let hex = color.trim().trim_start_matches('#');
+    if matches!(hex.len(), 3 | 6) && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        format!("/brand/{}.css", hex.to_ascii_lowercase())
+    } else {
+        "/brand/4f46e5.css".into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

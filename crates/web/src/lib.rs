@@ -139,6 +139,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .route("/assets/{*path}", get(assets::serve_asset))
+        .route("/brand/{file}", get(assets::serve_brand))
         .route("/w/{slug}/logo", get(settings::workspace_logo));
 
     // Called by vendors and mail clients: their own authentication (Twilio

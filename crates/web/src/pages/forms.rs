@@ -39,6 +39,7 @@ pub fn public_routes() -> Router<AppState> {
             get(hosted_form).post(submit_form).options(preflight),
         )
         .route("/f/{id}/schema", get(form_schema))
+        .route("/f/{id}/style.css", get(hosted_style))
 }
 
 /// The builder's routes (signed in, CSRF-checked).
@@ -177,8 +178,6 @@ struct HostedTemplate {
     form_id: String,
     name: String,
     fields: Vec<FieldView>,
-    styling: Styling,
-    font: &'static str,
     button: String,
     consent_text: Option<String>,
     consent_error: Option<String>,
@@ -187,6 +186,8 @@ struct HostedTemplate {
     attribution: Vec<(String, String)>,
     errors: Vec<String>,
     done: Option<String>,
+    /// Changes when the form's styling changes (cache key of its stylesheet).
+    style_version: String,
     /// After a success with a redirect URL: where the page sends the
     /// visitor (a meta refresh, since the page's CSP `form-action 'self'`
     /// would block a redirect answer to a form post).
@@ -216,9 +217,7 @@ fn hosted(
         form_id: form.id.to_string(),
         name: form.name.clone(),
         fields: field_views(&intake::fields_of(form), locale, values, errors),
-        font: styling.font_stack(),
         button: styling.button_in(locale, t.submit),
-        styling,
         consent_text: form.consent_text.clone(),
         consent_error: errors.get(CONSENT).cloned(),
         consent_checked: values.get(CONSENT).is_some(),
@@ -227,7 +226,50 @@ fn hosted(
         errors: errors.values().cloned().collect(),
         done: None,
         redirect: None,
+        style_version: form.updated_at.0.as_second().to_string(),
     }
+}
+
+#[derive(Template)]
+#[template(path = "forms/hosted.css", escape = "none")]
+struct HostedCss {
+    font: &'static str,
+    styling: Styling,
+}
+
+/// A colour as CSS may receive it: `#` and 3–8 hex digits, else `fallback`
+/// (the stylesheet never carries anything but a colour there).
+fn css_color(value: &str, fallback: &str) -> String {
+    let hex = value.trim().strip_prefix('#').unwrap_or("");
+    if (3..=8).contains(&hex.len()) && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        format!("#{hex}")
+    } else {
+        fallback.to_string()
+    }
+}
+
+/// `GET /f/{id}/style.css`: the hosted form's stylesheet.
+async fn hosted_style(State(st): State<AppState>, Path(id): Path<String>) -> AppResult<Response> {
+    let (form, _) = public_form(&st, &id).await?.ok_or(AppError::NotFound)?;
+    let mut styling = intake::styling_of(&form);
+    let d = Styling::default();
+    styling.primary_color = css_color(&styling.primary_color, &d.primary_color);
+    styling.text_color = css_color(&styling.text_color, &d.text_color);
+    styling.background_color = css_color(&styling.background_color, &d.background_color);
+    let css = HostedCss {
+        font: styling.font_stack(),
+        styling,
+    }
+    .render()
+    .map_err(|e| AppError::Internal(e.into()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        css,
+    )
+        .into_response())
 }
 
 /// `GET /f/{id}`: the hosted form. UTM parameters of the link are carried

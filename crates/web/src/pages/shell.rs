@@ -95,7 +95,8 @@ pub struct Shell {
     pub nav: Vec<NavItem>,
     pub workspace: Workspace,
     pub workspaces: Vec<WorkspaceWithRole>,
-    pub brand_color: String,
+    /// The workspace's brand stylesheet (`/brand/{hex}.css`).
+    pub brand_css: String,
     pub user_name: String,
     pub user_email: String,
     pub role_label: &'static str,
@@ -121,11 +122,9 @@ impl Shell {
             assets: assets::urls(),
             csrf: csrf_token(&cu.session).await?,
             nav,
-            brand_color: cu
-                .workspace
-                .brand_color
-                .clone()
-                .unwrap_or_else(|| "#4f46e5".into()),
+            brand_css: assets::brand_css_path(
+                cu.workspace.brand_color.as_deref().unwrap_or("#4f46e5"),
+            ),
             workspace: cu.workspace.clone(),
             workspaces: cu.workspaces.clone(),
             user_name: cu.user.name.clone(),

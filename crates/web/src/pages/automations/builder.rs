@@ -62,8 +62,8 @@ struct FieldsFrag<'a> {
 /// A row of the step tree: a step, or the header of a branch.
 pub struct StepRow {
     pub id: String,
-    /// `margin-left` of the row, from its depth.
-    pub indent: String,
+    /// Nesting level, drawn as an indent by the stylesheet (`data-depth`).
+    pub depth: usize,
     /// A branch header's label (`None` for a step row).
     pub header: Option<&'static str>,
     /// For headers: where "add a step here" appends.
@@ -469,14 +469,13 @@ fn summary(s: &Value) -> String {
 }
 
 fn tree_rows(t: &'static AutoTr, steps: &[Value], depth: usize, out: &mut Vec<StepRow>) {
-    let indent = |d: usize| format!("margin-left: {}rem", d as f32 * 1.75);
     let n = steps.len();
     for (i, s) in steps.iter().enumerate() {
         let id = json_text(s.get("id"));
         let ty = json_text(s.get("type"));
         out.push(StepRow {
             id: id.clone(),
-            indent: indent(depth),
+            depth,
             header: None,
             parent: String::new(),
             branch: String::new(),
@@ -496,7 +495,7 @@ fn tree_rows(t: &'static AutoTr, steps: &[Value], depth: usize, out: &mut Vec<St
         for (key, label) in branches {
             out.push(StepRow {
                 id: format!("{id}-{key}"),
-                indent: indent(depth + 1),
+                depth: depth + 1,
                 header: Some(label),
                 parent: id.clone(),
                 branch: key.to_string(),
