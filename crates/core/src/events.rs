@@ -12,9 +12,10 @@ pub const ALL: &str = "*";
 /// what they are about. A capability that writes a new kind adds it here so
 /// webhooks can subscribe to it (custom events, `custom.<name>`, need no
 /// entry).
-pub const KINDS: [&str; 32] = [
+pub const KINDS: [&str; 33] = [
     "contact.created",
     "contact.updated",
+    "contact.email_added",
     "contact.deleted",
     "contact.erased",
     "contact.score_changed",

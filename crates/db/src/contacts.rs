@@ -164,6 +164,17 @@ pub async fn find_match(
         if found.is_some() {
             return Ok(found);
         }
+        // An address kept as another email of a contact finds it too.
+        let found = with_tx!(tx, c => {
+            sqlx::query_as::<_, Contact>(concat!("SELECT ", contact_columns!(),
+                " FROM contacts WHERE workspace_id = $1 AND id =
+                    (SELECT contact_id FROM contact_emails WHERE workspace_id = $1 AND email_key = $2
+                     ORDER BY created_at LIMIT 1)"))
+                .bind(ws.0).bind(af_core::validate::email_key(email)).fetch_optional(&mut *c).await?
+        });
+        if found.is_some() {
+            return Ok(found);
+        }
     }
     if let Some(phone) = phone {
         return Ok(with_tx!(tx, c => {
@@ -277,6 +288,11 @@ pub struct ContactPatch {
     pub attribution: Attribution,
 }
 
+/// Merges a new lead's details into the contact it matched. Nothing the
+/// contact already has is lost: a different email (the lead matched by
+/// phone) is kept as an additional address, with `contact.email_added` in
+/// the timeline; names only fill blanks. Other fields take the newer value,
+/// recorded old and new in `contact.updated`.
 async fn update_from_input(
     tx: &mut Tx,
     old: &Contact,
@@ -285,10 +301,21 @@ async fn update_from_input(
     now: Ts,
 ) -> DbResult<Contact> {
     let keep = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty()).map(Some);
+    let fill_blank = |current: &str, new: &str| {
+        (current.trim().is_empty() && !new.trim().is_empty()).then(|| new.to_string())
+    };
+    let (email, other_email) = match (&old.email, keep(&i.email)) {
+        (Some(cur), Some(Some(new)))
+            if af_core::validate::email_key(cur) != af_core::validate::email_key(&new) =>
+        {
+            (None, Some(new))
+        }
+        (_, e) => (e, None),
+    };
     let patch = ContactPatch {
-        first_name: Some(i.first_name.clone()).filter(|s| !s.trim().is_empty()),
-        last_name: Some(i.last_name.clone()).filter(|s| !s.trim().is_empty()),
-        email: keep(&i.email),
+        first_name: fill_blank(&old.first_name, &i.first_name),
+        last_name: fill_blank(&old.last_name, &i.last_name),
+        email,
         phone: keep(&i.phone),
         company: keep(&i.company),
         source: if old.source.is_none() {
@@ -302,7 +329,53 @@ async fn update_from_input(
         attribution: i.attribution.clone(),
         ..Default::default()
     };
-    apply_patch(tx, old, &patch, actor, now).await
+    let contact = apply_patch(tx, old, &patch, actor, now).await?;
+    if let Some(address) = other_email {
+        add_other_email(tx, &contact, &address, actor, now).await?;
+    }
+    Ok(contact)
+}
+
+/// Keeps `address` as another email of the contact (once), writing
+/// `contact.email_added`.
+pub async fn add_other_email(
+    tx: &mut Tx,
+    contact: &Contact,
+    address: &str,
+    actor: &Actor,
+    now: Ts,
+) -> DbResult<()> {
+    let key = af_core::validate::email_key(address);
+    let added = with_tx!(tx, c => {
+        sqlx::query(
+            "INSERT INTO contact_emails (workspace_id, contact_id, email, email_key, created_at)
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (contact_id, email_key) DO NOTHING",
+        )
+        .bind(contact.workspace_id.0).bind(contact.id.0).bind(address).bind(&key).bind(now)
+        .execute(&mut *c).await?.rows_affected()
+    }) > 0;
+    if added {
+        let event = NewEvent {
+            workspace: contact.workspace_id,
+            kind: "contact.email_added",
+            entity_type: "contact",
+            entity_id: Some(contact.id.to_string()),
+            actor,
+            data: serde_json::json!({ "email": address, "primary": contact.email }),
+        };
+        insert_event(tx, &event, now).await?;
+    }
+    Ok(())
+}
+
+/// The contact's additional emails, oldest first.
+pub async fn other_emails(db: &crate::Db, ws: WorkspaceId, id: ContactId) -> DbResult<Vec<String>> {
+    Ok(with_pool!(db, p => {
+        sqlx::query_scalar(
+            "SELECT email FROM contact_emails WHERE workspace_id = $1 AND contact_id = $2 ORDER BY created_at, email_key",
+        )
+        .bind(ws.0).bind(id.0).fetch_all(p).await?
+    }))
 }
 
 /// Applies an edit and writes `contact.updated` with the fields that

@@ -380,11 +380,18 @@ pub async fn export_contact(
             })
             .collect()
     };
+    let other_emails: Vec<String> = with_tx!(&mut tx, c => {
+        sqlx::query_scalar(
+            "SELECT email FROM contact_emails WHERE workspace_id = $1 AND contact_id = $2 ORDER BY created_at, email_key",
+        )
+        .bind(ws.0).bind(contact.id.0).fetch_all(&mut *c).await?
+    });
     tx.rollback().await?;
     Ok(Some(json!({
         "format": "agencyflow.gdpr_export.v1",
         "exported_at": now,
         "contact": contact,
+        "other_emails": other_emails,
         "custom": contact.custom_map(),
         "tags": tags,
         "deals": deals,

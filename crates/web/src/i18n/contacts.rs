@@ -149,6 +149,7 @@ crate::translations! {
         ev_created: "Contacto creado", "Contact created";
         ev_imported: "Contacto creado por una importación", "Contact created by an import";
         ev_updated: "Datos cambiados: {changes}", "Details changed: {changes}";
+        ev_email_added: "Llegó con otro correo, {email}: se guardó como correo adicional (el principal no cambió)", "Came in with another email, {email}: kept as an additional email (the main one did not change)";
         ev_erased: "Datos personales borrados (GDPR)", "Personal data erased (GDPR)";
         ev_gdpr_exported: "Datos exportados (GDPR)", "Data exported (GDPR)";
         ev_deleted: "Contacto eliminado", "Contact deleted";

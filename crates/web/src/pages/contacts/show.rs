@@ -712,6 +712,7 @@ fn event_text(ctx: &Ctx, e: &Event) -> String {
         "contact.gdpr_exported" => t.ev_gdpr_exported.to_string(),
         "contact.updated" => t.ev_updated.replace("{changes}", &changes_text(ctx, &data)),
         "contact.deleted" => t.ev_deleted.to_string(),
+        "contact.email_added" => t.ev_email_added.replace("{email}", &s("email")),
         "tag.added" => t.ev_tag_added.replace("{tag}", &s("tag")),
         "tag.removed" => t.ev_tag_removed.replace("{tag}", &s("tag")),
         "deal.created" => t
