@@ -32,7 +32,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Workspace(cmd) => workspace(&open_migrated(db_flag, &file).await?, cmd).await,
         Command::User(cmd) => {
-            let base_url = config::resolve(db_flag, None, &file)?.base_url;
+            let base_url = config::cli_base_url(&file)?;
             user(&open_migrated(db_flag, &file).await?, cmd, &base_url).await
         }
         Command::Invite(InviteCmd::Link {
@@ -40,7 +40,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             email,
             role,
         }) => {
-            let base_url = config::resolve(db_flag, None, &file)?.base_url;
+            let base_url = config::cli_base_url(&file)?;
             let db = open_migrated(db_flag, &file).await?;
             let role: Role = role.parse().map_err(anyhow::Error::msg).context("--role")?;
             let ws = provision::workspace_by_slug(&db, &workspace).await?;

@@ -153,6 +153,30 @@ pub fn database_url(flag: Option<&str>, file: &FileConfig) -> anyhow::Result<Str
     validate_database_url(&url)
 }
 
+/// The public URL links are built on (`AF_BASE_URL`, else `http://{bind}`).
+pub fn base_url(bind: SocketAddr, file: &FileConfig) -> anyhow::Result<String> {
+    let base_url = env("AF_BASE_URL")
+        .or_else(|| file.base_url.clone())
+        .unwrap_or_else(|| format!("http://{bind}"));
+    let base_url = base_url.trim().trim_end_matches('/').to_string();
+    if !(base_url.starts_with("http://") || base_url.starts_with("https://")) || base_url.len() < 10
+    {
+        bail!(
+            "AF_BASE_URL: {base_url:?} must be an absolute http:// or https:// URL, e.g. https://crm.example.com"
+        );
+    }
+    Ok(base_url)
+}
+
+/// [`base_url`] for commands that do not bind (the CLI's printed links).
+pub fn cli_base_url(file: &FileConfig) -> anyhow::Result<String> {
+    let bind_text = file.bind.clone().unwrap_or_else(|| DEFAULT_BIND.into());
+    let bind: SocketAddr = bind_text.trim().parse().map_err(|_| {
+        anyhow::anyhow!("AF_BIND: {bind_text:?} is not an address like 127.0.0.1:8080")
+    })?;
+    base_url(bind, file)
+}
+
 /// Everything `serve` and `worker` need.
 pub fn resolve(
     db_flag: Option<&str>,
@@ -167,16 +191,7 @@ pub fn resolve(
     let bind: SocketAddr = bind_text.trim().parse().map_err(|_| {
         anyhow::anyhow!("AF_BIND: {bind_text:?} is not an address like 127.0.0.1:8080")
     })?;
-    let base_url = env("AF_BASE_URL")
-        .or_else(|| file.base_url.clone())
-        .unwrap_or_else(|| format!("http://{bind}"));
-    let base_url = base_url.trim().trim_end_matches('/').to_string();
-    if !(base_url.starts_with("http://") || base_url.starts_with("https://")) || base_url.len() < 10
-    {
-        bail!(
-            "AF_BASE_URL: {base_url:?} must be an absolute http:// or https:// URL, e.g. https://crm.example.com"
-        );
-    }
+    let base_url = base_url(bind, file)?;
     let trust_proxy = match env("AF_TRUST_PROXY") {
         Some(v) => match v.trim().to_ascii_lowercase().as_str() {
             "1" | "true" | "yes" => true,

@@ -176,3 +176,106 @@ fn bad_configuration_names_the_variable() {
         .expect("run");
     assert!(String::from_utf8_lossy(&out.stderr).contains("AF_SECRET_KEY"));
 }
+
+/// Operators without an email provider hand out reset and invitation
+/// links from the command line; intake keys are made there too.
+#[tokio::test]
+async fn reset_link_invite_link_and_intake_key_commands() {
+    let (url, _dir) = af_db::testing::fresh_url_on(af_db::testing::test_backend()).await;
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_agencyflow"))
+            .args(args)
+            .env("DATABASE_URL", &url)
+            .env("AF_LOG", "warn")
+            .env("AF_BASE_URL", "https://crm.example.com")
+            .env_remove("AF_CONFIG")
+            .output()
+            .expect("run agencyflow");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, _, err) = run(&["workspace", "create", "--slug", "acme", "--name", "Acme"]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = run(&[
+        "user",
+        "create",
+        "--workspace",
+        "acme",
+        "--email",
+        "ana@acme.mx",
+        "--password",
+        "a long password",
+        "--role",
+        "owner",
+    ]);
+    assert!(ok, "{err}");
+
+    let (ok, first, err) = run(&["user", "reset-link", "ana@acme.mx"]);
+    assert!(ok, "{err}");
+    assert!(
+        first
+            .trim()
+            .starts_with("https://crm.example.com/password/reset/"),
+        "{first}"
+    );
+    let (ok, second, _) = run(&["user", "reset-link", "ANA@acme.mx"]);
+    assert!(ok);
+    assert_ne!(first, second, "a fresh link each time");
+    let (ok, _, err) = run(&["user", "reset-link", "nobody@acme.mx"]);
+    assert!(!ok && err.contains("nobody@acme.mx"), "{err}");
+
+    let (ok, link, err) = run(&[
+        "invite",
+        "link",
+        "--workspace",
+        "acme",
+        "--email",
+        "luis@acme.mx",
+        "--role",
+        "admin",
+    ]);
+    assert!(ok, "{err}");
+    assert!(
+        link.trim().starts_with("https://crm.example.com/invite/"),
+        "{link}"
+    );
+    let (ok, _, err) = run(&[
+        "invite",
+        "link",
+        "--workspace",
+        "acme",
+        "--email",
+        "not an email",
+    ]);
+    assert!(!ok && err.contains("--email"), "{err}");
+
+    let (ok, out, err) = run(&["intake-key", "create", "--workspace", "acme", "--json"]);
+    assert!(ok, "{err}");
+    let key: serde_json::Value = serde_json::from_str(out.trim()).expect("json");
+    assert!(
+        key["key"].as_str().is_some_and(|k| k.starts_with("af_")),
+        "{key}"
+    );
+
+    // Only hashes are stored: neither link's token nor the key is in the database.
+    let db = af_db::Db::connect(&url).await.expect("db");
+    let token = first.trim().rsplit('/').next().expect("token").to_string();
+    let hashes: Vec<String> = match &db {
+        af_db::Db::Sqlite(p) => {
+            sqlx::query_scalar("SELECT token_hash FROM password_resets")
+                .fetch_all(p)
+                .await
+        }
+        af_db::Db::Pg(p) => {
+            sqlx::query_scalar("SELECT token_hash FROM password_resets")
+                .fetch_all(p)
+                .await
+        }
+    }
+    .expect("resets");
+    assert!(hashes.iter().all(|h| h != &token));
+    assert!(hashes.contains(&af_core::crypto::sha256_hex(&token)));
+}

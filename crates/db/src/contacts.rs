@@ -291,8 +291,8 @@ pub struct ContactPatch {
 /// Merges a new lead's details into the contact it matched. Nothing the
 /// contact already has is lost: a different email (the lead matched by
 /// phone) is kept as an additional address, with `contact.email_added` in
-/// the timeline; names only fill blanks. Other fields take the newer value,
-/// recorded old and new in `contact.updated`.
+/// the timeline, and names then only fill blanks. Other fields take the
+/// newer value, recorded old and new in `contact.updated`.
 async fn update_from_input(
     tx: &mut Tx,
     old: &Contact,
@@ -312,9 +312,19 @@ async fn update_from_input(
         }
         (_, e) => (e, None),
     };
+    // A different email on the same phone may be another person (a shared
+    // office or family line): names only fill blanks then. Matched by email,
+    // a new name is the same person's correction, recorded old and new.
+    let names = |current: &str, new: &str| {
+        if other_email.is_some() {
+            fill_blank(current, new)
+        } else {
+            Some(new.to_string()).filter(|s| !s.trim().is_empty())
+        }
+    };
     let patch = ContactPatch {
-        first_name: fill_blank(&old.first_name, &i.first_name),
-        last_name: fill_blank(&old.last_name, &i.last_name),
+        first_name: names(&old.first_name, &i.first_name),
+        last_name: names(&old.last_name, &i.last_name),
         email,
         phone: keep(&i.phone),
         company: keep(&i.company),

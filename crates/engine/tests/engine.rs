@@ -766,3 +766,167 @@ async fn records_used_by_an_active_workflow_are_found_by_their_mention() {
         None
     );
 }
+
+#[tokio::test]
+async fn out_of_range_numbers_are_refused_and_a_poisoned_workflow_does_not_stop_the_others() {
+    let env = Env::new().await;
+    // Saving refuses what would overflow later (i64::MIN has no absolute value).
+    for bad in [
+        json!({"name": "p", "trigger": {"type": "appointment_relative", "offset_minutes": i64::MIN}, "steps": []}),
+        json!({"name": "p", "trigger": {"type": "appointment_relative", "offset_minutes": i64::MAX}, "steps": []}),
+        json!({"name": "p", "trigger": {"type": "score_reached", "threshold": i64::MIN}, "steps": []}),
+        json!({"name": "p", "trigger": {"type": "lead_created"}, "steps": [{"type": "change_score", "delta": i64::MIN}]}),
+        json!({"name": "p", "trigger": {"type": "lead_created"}, "steps": [{"type": "wait_for_event",
+            "event": {"type": "appointment_booked"}, "timeout_days": i64::MAX, "timeout_hours": i64::MAX}]}),
+    ] {
+        let res = ops::save_workflow(
+            &env.db,
+            env.ws,
+            None,
+            &bad,
+            None,
+            af_channels::ssrf::SsrfPolicy::default(),
+            env.now(),
+        )
+        .await;
+        assert!(
+            matches!(res, Err(EngineError::Invalid(_))),
+            "{bad}: {res:?}"
+        );
+    }
+
+    // A definition stored by an older version's looser rules (written
+    // straight to the database) next to a healthy workflow on the same event.
+    let good = env
+        .workflow(
+            json!({"name": "good", "trigger": {"type": "appointment_booked"},
+            "active": true, "steps": [{"type": "send_email", "subject": "gracias", "body": "b"}]}),
+        )
+        .await;
+    let poisoned = env
+        .workflow(json!({"name": "poisoned", "trigger": {"type": "appointment_relative", "offset_minutes": -60},
+            "active": true, "steps": [{"type": "send_email", "subject": "nunca", "body": "b"}]}))
+        .await;
+    let bad_def = json!({"name": "poisoned", "trigger": {"type": "appointment_relative", "offset_minutes": i64::MIN},
+        "active": true, "steps": [{"id": "s1", "type": "send_email", "subject": "nunca", "body": "b"}]});
+    match &env.db {
+        Db::Sqlite(p) => {
+            sqlx::query("UPDATE workflow_versions SET definition = $1 WHERE workflow_id = $2")
+                .bind(bad_def.to_string())
+                .bind(poisoned.0)
+                .execute(p)
+                .await
+                .map(|_| ())
+        }
+        Db::Pg(p) => {
+            sqlx::query("UPDATE workflow_versions SET definition = $1 WHERE workflow_id = $2")
+                .bind(bad_def.to_string())
+                .bind(poisoned.0)
+                .execute(p)
+                .await
+                .map(|_| ())
+        }
+    }
+    .expect("poison");
+    let w = worker(&env);
+    let c = env.lead("Ana", "ana@example.com", None).await;
+    let start = env.now().0 + SignedDuration::from_hours(72);
+    env.event(
+        c,
+        "appointment.booked",
+        json!({"contact_id": c, "start": start.to_string()}),
+    )
+    .await;
+    env.drain(&w).await;
+    assert_eq!(
+        env.enrollments(good).await.len(),
+        1,
+        "the healthy workflow ran"
+    );
+    assert!(env.enrollments(poisoned).await.is_empty());
+    assert!(
+        env.outbox().await.iter().any(|m| m.2 == "gracias"),
+        "{:?}",
+        env.outbox().await
+    );
+    let alerts = store::list_open_alerts(&env.db, env.ws, 50)
+        .await
+        .expect("alerts");
+    assert_eq!(
+        alerts
+            .iter()
+            .filter(|a| a.kind == "workflow_invalid" && a.workflow_id == Some(poisoned.0))
+            .count(),
+        1,
+        "{alerts:?}"
+    );
+    // No routing job is left failing.
+    let dead = af_db::jobs::list_failed(&env.db, 50).await.expect("failed");
+    assert!(dead.is_empty(), "{dead:?}");
+    // A second event raises no second alert.
+    env.event(
+        c,
+        "appointment.booked",
+        json!({"contact_id": c, "start": start.to_string()}),
+    )
+    .await;
+    env.drain(&w).await;
+    let again = store::list_open_alerts(&env.db, env.ws, 50)
+        .await
+        .expect("alerts");
+    assert_eq!(
+        again
+            .iter()
+            .filter(|a| a.kind == "workflow_invalid")
+            .count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn webhook_steps_to_private_or_metadata_addresses_are_refused_when_saved() {
+    let env = Env::new().await;
+    for url in [
+        "http://127.0.0.1/hook",
+        "http://2130706433/hook",
+        "http://0x7f000001/hook",
+        "http://[::ffff:127.0.0.1]/hook",
+        "http://[::1]/hook",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.5/hook",
+        "http://localhost:8080/hook",
+        "file:///etc/passwd",
+    ] {
+        let def = json!({"name": "hook", "trigger": {"type": "lead_created"},
+            "steps": [{"id": "h", "type": "webhook", "url": url}]});
+        let res = ops::save_workflow(
+            &env.db,
+            env.ws,
+            None,
+            &def,
+            None,
+            af_channels::ssrf::SsrfPolicy::default(),
+            env.now(),
+        )
+        .await;
+        assert!(
+            matches!(res, Err(EngineError::Invalid(_))),
+            "{url}: {res:?}"
+        );
+    }
+    let ok = json!({"name": "hook", "trigger": {"type": "lead_created"},
+        "steps": [{"id": "h", "type": "webhook", "url": "https://hooks.example.com/in"}]});
+    assert!(
+        ops::save_workflow(
+            &env.db,
+            env.ws,
+            None,
+            &ok,
+            None,
+            af_channels::ssrf::SsrfPolicy::default(),
+            env.now()
+        )
+        .await
+        .is_ok()
+    );
+}

@@ -275,3 +275,84 @@ async fn pipelines_and_deals_with_stage_moves() {
         .await;
     assert_eq!(status, 422);
 }
+
+#[tokio::test]
+async fn deal_values_are_bounded_and_no_sum_breaks_the_board() {
+    let t = two_workspaces().await;
+    let api = Api {
+        http: t.app.http(),
+        base: t.app.base_url.clone(),
+        key: t.a.api_key.clone(),
+    };
+    let contact = t.a.contact_id.to_string();
+    for value in [
+        json!(i64::MAX),
+        json!(1_000_000_000_000_000i64),
+        json!(1e20),
+        json!(-1),
+    ] {
+        let (status, body) = api
+            .call(
+                "POST",
+                "/api/v1/deals",
+                Some(json!({"contact_id": contact, "title": "huge", "value": value})),
+            )
+            .await;
+        assert_eq!(status, 422, "value {value}: {body}");
+    }
+    let (status, body) = api
+        .call(
+            "POST",
+            "/api/v1/deals",
+            Some(json!({"contact_id": contact, "title": "max", "value": af_core::money::MAX_ABS_MINOR})),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+
+    // Values already stored past any sane range (written by an older
+    // version) still add up: the board and its summary answer.
+    for _ in 0..3 {
+        match &t.app.db {
+            af_db::Db::Sqlite(p) => sqlx::query(
+                "UPDATE deals SET value_minor = 9223372036854775807 WHERE id = (SELECT id FROM deals WHERE value_minor < 9223372036854775807 LIMIT 1)",
+            )
+            .execute(p)
+            .await
+            .map(|_| ()),
+            af_db::Db::Pg(p) => sqlx::query(
+                "UPDATE deals SET value_minor = 9223372036854775807 WHERE id = (SELECT id FROM deals WHERE value_minor < 9223372036854775807 LIMIT 1)",
+            )
+            .execute(p)
+            .await
+            .map(|_| ()),
+        }
+        .expect("overflowing value");
+        api.call(
+            "POST",
+            "/api/v1/deals",
+            Some(json!({"contact_id": contact, "title": "more", "value": 1})),
+        )
+        .await;
+    }
+    let totals = af_db::deals::stage_totals(&t.app.db, t.a.ws.id, t.a.pipeline_id)
+        .await
+        .expect("totals never overflow");
+    assert!(
+        totals.iter().any(|(_, _, _, v)| *v > i128::from(i64::MAX)),
+        "{totals:?}"
+    );
+    let b = t.app.browser();
+    b.login(&t.a.member_email, af_testkit::PASSWORD).await;
+    assert_eq!(
+        b.get(&format!("/pipelines/{}", t.a.pipeline_id))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        b.get(&format!("/pipelines/{}/summary", t.a.pipeline_id))
+            .await
+            .status,
+        200
+    );
+}

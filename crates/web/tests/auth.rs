@@ -1,7 +1,8 @@
 //! Signing in and out, password reset, invitations, CSRF and the login rate
 //! limit, through real HTTP against a real database.
 
-use af_testkit::{PASSWORD, TestApp, tenant, testid_value, two_workspaces};
+use af_testkit::fakes::Receiver;
+use af_testkit::{PASSWORD, Tenant, TestApp, tenant, testid_value, two_workspaces};
 use jiff::SignedDuration;
 
 #[tokio::test]
@@ -215,18 +216,84 @@ async fn state_changes_without_a_valid_csrf_token_are_refused() {
     assert_eq!(ok.status().as_u16(), 303);
 }
 
+/// A server whose system mail goes through a fake SendGrid (the server's
+/// provider), with two tenants on it.
+async fn mail_server() -> (TestApp, Tenant, Tenant, Receiver) {
+    let sendgrid = Receiver::start(202).await;
+    let app = TestApp::spawn_with(|c| {
+        let mut ch = af_engine::channels::ChannelsConfig::default();
+        ch.providers.sendgrid_api_key = Some(af_channels::Secret::new("SG.test-key"));
+        ch.providers.sendgrid_api_base = format!("http://127.0.0.1:{}", sendgrid.port);
+        ch.providers.email_from = Some("no-reply@agencyflow.test".into());
+        c.channels = std::sync::Arc::new(ch);
+    })
+    .await;
+    let a = tenant(&app, "alpha").await;
+    let b = tenant(&app, "bravo").await;
+    (app, a, b, sendgrid)
+}
+
+/// The links in the system mail SendGrid received for `to`, oldest first.
+fn mailed_links(sendgrid: &Receiver, to: &str, marker: &str) -> Vec<String> {
+    sendgrid
+        .received()
+        .iter()
+        .filter(|r| r.path == "/v3/mail/send")
+        .filter_map(|r| serde_json::from_str::<serde_json::Value>(&r.body).ok())
+        .filter(|v| v["personalizations"][0]["to"][0]["email"] == to)
+        .filter_map(|v| {
+            let text = v["content"][0]["value"].as_str()?.to_string();
+            text.split_whitespace()
+                .find(|w| w.contains(marker))
+                .map(str::to_string)
+        })
+        .collect()
+}
+
+/// Nothing a member or an API key can read carries a secret link.
+async fn assert_no_link_readable_by_members(app: &TestApp, t: &Tenant, marker: &str) {
+    let member = app.browser();
+    member.login(&t.member_email, PASSWORD).await;
+    let page = member.get("/messages").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        !page.body.contains(marker),
+        "the Messages page shows no {marker} link"
+    );
+    let api = app
+        .http()
+        .get(app.url("/api/v1/messages?limit=100"))
+        .bearer_auth(&t.api_key)
+        .send()
+        .await
+        .expect("api");
+    let body = api.text().await.expect("body");
+    assert!(
+        !body.contains(marker),
+        "the messages API shows no {marker} link"
+    );
+    let mails = af_db::messages::list_messages(&app.db, t.ws.id, 500)
+        .await
+        .expect("messages");
+    assert!(
+        mails.iter().all(|m| !m.body_text.contains(marker)),
+        "no workspace outbox holds a {marker} link"
+    );
+}
+
 #[tokio::test]
 async fn password_reset_by_emailed_link_works_once_and_ends_old_sessions() {
-    let t = two_workspaces().await;
-    let old = t.app.browser();
-    old.login(&t.a.member_email, PASSWORD).await;
+    let (app, a, _b, sendgrid) = mail_server().await;
+    let worker = app.engine_worker();
+    let old = app.browser();
+    old.login(&a.member_email, PASSWORD).await;
 
-    let b = t.app.browser();
+    let b = app.browser();
     b.get("/password/forgot").await;
     let res = b
         .post(
             "/password/forgot",
-            &[("email", &t.a.member_email.to_uppercase())],
+            &[("email", &a.member_email.to_uppercase())],
         )
         .await;
     assert_eq!(res.status, 200);
@@ -239,25 +306,31 @@ async fn password_reset_by_emailed_link_works_once_and_ends_old_sessions() {
         "an unknown email gets exactly the same answer"
     );
 
-    // The email is in the workspace's built-in outbox.
-    let mails = af_db::messages::list_messages(&t.app.db, t.a.ws.id, 10)
-        .await
-        .expect("messages");
-    let mail = mails
-        .iter()
-        .find(|m| m.to_address == t.a.member_email)
-        .expect("reset email in outbox");
-    let link = mail
-        .body_text
-        .lines()
-        .find(|l| l.contains("/password/reset/"))
-        .expect("link")
-        .trim()
-        .to_string();
-    let path = link
-        .strip_prefix(&t.app.base_url)
+    // The link travels sealed in the queue, then by the server's provider.
+    let queued: Vec<String> = match &app.db {
+        af_db::Db::Sqlite(p) => {
+            sqlx::query_scalar("SELECT payload FROM jobs WHERE kind = 'system_mail'")
+                .fetch_all(p)
+                .await
+                .expect("jobs")
+        }
+        af_db::Db::Pg(p) => {
+            sqlx::query_scalar("SELECT payload FROM jobs WHERE kind = 'system_mail'")
+                .fetch_all(p)
+                .await
+                .expect("jobs")
+        }
+    };
+    assert_eq!(queued.len(), 1, "one mail, for the account that exists");
+    assert!(!queued[0].contains("/password/reset/"), "sealed at rest");
+    app.run_jobs(&worker).await;
+    let links = mailed_links(&sendgrid, &a.member_email, "/password/reset/");
+    assert_eq!(links.len(), 1, "{:?}", sendgrid.received());
+    let path = links[0]
+        .strip_prefix(&app.base_url)
         .expect("absolute link on the base URL")
         .to_string();
+    assert_no_link_readable_by_members(&app, &a, "/password/reset/").await;
 
     assert_eq!(b.get(&path).await.status, 200);
     let short = b.post(&path, &[("password", "short")]).await;
@@ -274,46 +347,118 @@ async fn password_reset_by_emailed_link_works_once_and_ends_old_sessions() {
         404,
         "single use"
     );
-
     assert_eq!(
         old.get("/dashboard").await.status,
         303,
         "the old session was ended"
     );
-    b.login(&t.a.member_email, "a brand new password").await;
+    b.login(&a.member_email, "a brand new password").await;
 
-    // Expired links do not work.
+    // A newer link voids the older one; expired links do not work.
     b.get("/password/forgot").await;
-    b.post("/password/forgot", &[("email", &t.a.owner_email)])
+    b.post("/password/forgot", &[("email", &a.owner_email)])
         .await;
-    let mails = af_db::messages::list_messages(&t.app.db, t.a.ws.id, 10)
-        .await
-        .expect("messages");
-    let mail = mails
-        .iter()
-        .find(|m| m.to_address == t.a.owner_email)
-        .expect("second email");
-    let link = mail
-        .body_text
-        .lines()
-        .find(|l| l.contains("/password/reset/"))
-        .expect("link")
-        .trim()
+    b.post("/password/forgot", &[("email", &a.owner_email)])
+        .await;
+    app.run_jobs(&worker).await;
+    let links = mailed_links(&sendgrid, &a.owner_email, "/password/reset/");
+    assert_eq!(links.len(), 2);
+    let first = links[0]
+        .strip_prefix(&app.base_url)
+        .expect("base")
         .to_string();
-    t.app.clock.advance(SignedDuration::from_mins(61));
+    let second = links[1]
+        .strip_prefix(&app.base_url)
+        .expect("base")
+        .to_string();
+    assert_eq!(b.get(&first).await.status, 404, "voided by the newer link");
+    assert_eq!(b.get(&second).await.status, 200);
+    app.clock.advance(SignedDuration::from_mins(61));
+    assert_eq!(b.get(&second).await.status, 404, "expired");
+}
+
+#[tokio::test]
+async fn without_an_email_provider_reset_links_reach_no_workspace() {
+    let t = two_workspaces().await;
+    // The member of a client workspace asks for the owner's reset link.
+    let b = t.app.browser();
+    b.get("/password/forgot").await;
+    let res = b
+        .post("/password/forgot", &[("email", &t.a.owner_email)])
+        .await;
+    assert_eq!(res.status, 200);
+    assert_no_link_readable_by_members(&t.app, &t.a, "/password/reset/").await;
+    // The operator can still hand one out (and it works).
+    let link = af_web::provision::reset_link_for(
+        &t.app.db,
+        &t.a.owner_email,
+        &t.app.base_url,
+        t.app.now(),
+    )
+    .await
+    .expect("link");
+    let path = link
+        .strip_prefix(&t.app.base_url)
+        .expect("base")
+        .to_string();
+    assert_eq!(b.get(&path).await.status, 200);
+}
+
+#[tokio::test]
+async fn reset_requests_are_rate_limited_per_email_and_per_address() {
+    let t = two_workspaces().await;
+    let b = t.app.browser();
+    b.get("/password/forgot").await;
+    for _ in 0..3 {
+        let r = b
+            .post("/password/forgot", &[("email", &t.a.owner_email)])
+            .await;
+        assert_eq!(r.status, 200);
+    }
+    let limited = b
+        .post("/password/forgot", &[("email", &t.a.owner_email)])
+        .await;
+    assert_eq!(limited.status, 429);
+    assert!(limited.headers.get("retry-after").is_some());
+    // Unknown addresses are counted the same way (no account oracle).
+    for _ in 0..3 {
+        b.post("/password/forgot", &[("email", "ghost@example.com")])
+            .await;
+    }
     assert_eq!(
-        b.get(link.strip_prefix(&t.app.base_url).expect("base"))
+        b.post("/password/forgot", &[("email", "ghost@example.com")])
             .await
             .status,
-        404
+        429
+    );
+    // Per address: many emails from one address hit the cap too.
+    let mut last = 0;
+    for i in 0..20 {
+        last = b
+            .post(
+                "/password/forgot",
+                &[("email", &format!("x{i}@example.com"))],
+            )
+            .await
+            .status;
+    }
+    assert_eq!(last, 429);
+    t.app.clock.advance(SignedDuration::from_mins(61));
+    assert_eq!(
+        b.post("/password/forgot", &[("email", &t.a.owner_email)])
+            .await
+            .status,
+        200,
+        "the window passes"
     );
 }
 
 #[tokio::test]
 async fn invitation_link_lets_a_new_person_join_with_the_invited_role() {
-    let t = two_workspaces().await;
-    let admin = t.app.browser();
-    admin.login(&t.a.owner_email, PASSWORD).await;
+    let (app, a, other_tenant, sendgrid) = mail_server().await;
+    let worker = app.engine_worker();
+    let admin = app.browser();
+    admin.login(&a.owner_email, PASSWORD).await;
     admin.get("/settings/members").await;
     let res = admin
         .post(
@@ -322,21 +467,20 @@ async fn invitation_link_lets_a_new_person_join_with_the_invited_role() {
         )
         .await;
     assert_eq!(res.status, 200);
-    let link = testid_value(&res.body, "invite-link").expect("invite link shown");
+    let link = testid_value(&res.body, "invite-link").expect("invite link shown to the inviter");
     let path = link
-        .strip_prefix(&t.app.base_url)
+        .strip_prefix(&app.base_url)
         .expect("absolute")
         .to_string();
-    let mails = af_db::messages::list_messages(&t.app.db, t.a.ws.id, 10)
-        .await
-        .expect("messages");
-    assert!(
-        mails
-            .iter()
-            .any(|m| m.to_address == "Nueva@example.com" && m.body_text.contains(&link))
+    app.run_jobs(&worker).await;
+    assert_eq!(
+        mailed_links(&sendgrid, "Nueva@example.com", "/invite/"),
+        vec![link.clone()],
+        "mailed by the server's provider"
     );
+    assert_no_link_readable_by_members(&app, &a, "/invite/").await;
 
-    let guest = t.app.browser();
+    let guest = app.browser();
     let page = guest.get(&path).await;
     assert!(
         page.contains("alpha agency") && page.contains("Administrador"),
@@ -357,7 +501,7 @@ async fn invitation_link_lets_a_new_person_join_with_the_invited_role() {
     assert!(dash.contains("Nueva Persona") && dash.contains("Administrador"));
 
     assert_eq!(
-        t.app.browser().get(&path).await.status,
+        app.browser().get(&path).await.status,
         404,
         "an accepted invitation cannot be reused"
     );
@@ -367,20 +511,32 @@ async fn invitation_link_lets_a_new_person_join_with_the_invited_role() {
     let res = admin
         .post(
             "/settings/members/invite",
-            &[("email", &t.b.owner_email), ("role", "member")],
+            &[("email", &other_tenant.owner_email), ("role", "member")],
+        )
+        .await;
+    let first = testid_value(&res.body, "invite-link")
+        .expect("link")
+        .replace(&app.base_url, "");
+    // Inviting again replaces the pending invitation: only the new link works.
+    admin.get("/settings/members").await;
+    let res = admin
+        .post(
+            "/settings/members/invite",
+            &[("email", &other_tenant.owner_email), ("role", "member")],
         )
         .await;
     let path = testid_value(&res.body, "invite-link")
         .expect("link")
-        .replace(&t.app.base_url, "");
-    let other = t.app.browser();
+        .replace(&app.base_url, "");
+    assert_eq!(app.browser().get(&first).await.status, 404, "replaced");
+    let other = app.browser();
     assert!(other.get(&path).await.contains("Inicia sesión con ella"));
-    other.login(&t.b.owner_email, PASSWORD).await;
+    other.login(&other_tenant.owner_email, PASSWORD).await;
     other.get(&path).await;
     let r = other.post(&path, &[]).await;
     assert_eq!(r.status, 303);
-    let role = af_db::workspaces::find_membership_role(&t.app.db, t.a.ws.id, {
-        af_db::users::find_user_by_email(&t.app.db, &t.b.owner_email)
+    let role = af_db::workspaces::find_membership_role(&app.db, a.ws.id, {
+        af_db::users::find_user_by_email(&app.db, &other_tenant.owner_email)
             .await
             .expect("q")
             .expect("user")
@@ -389,6 +545,135 @@ async fn invitation_link_lets_a_new_person_join_with_the_invited_role() {
     .await
     .expect("role");
     assert_eq!(role, Some(af_core::Role::Member));
+}
+
+/// Posts the sign-in form from the client address `ip` (the server trusts
+/// `X-Forwarded-For` in this test); answers the status.
+async fn login_from(
+    app: &TestApp,
+    b: &af_testkit::Browser,
+    email: &str,
+    password: &str,
+    ip: &str,
+) -> u16 {
+    let token = af_testkit::csrf_from(&b.get("/login").await.body).unwrap_or_default();
+    b.client
+        .post(app.url("/login"))
+        .header("x-forwarded-for", ip)
+        .header("origin", app.base_url.as_str())
+        .form(&[
+            ("email", email),
+            ("password", password),
+            ("_csrf", token.as_str()),
+        ])
+        .send()
+        .await
+        .expect("post")
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn the_owner_signs_in_during_a_password_guessing_attack() {
+    let app = TestApp::spawn_with(|c| c.trust_forwarded_for = true).await;
+    let a = tenant(&app, "alpha").await;
+    let attacker = app.browser();
+    let mut statuses = Vec::new();
+    for _ in 0..40 {
+        statuses.push(
+            login_from(
+                &app,
+                &attacker,
+                &a.owner_email,
+                "wrong password!",
+                "203.0.113.9",
+            )
+            .await,
+        );
+        app.clock.advance(SignedDuration::from_secs(1));
+    }
+    assert!(
+        statuses.contains(&429),
+        "the attacker is throttled: {statuses:?}"
+    );
+    assert!(!statuses.contains(&500));
+    assert_eq!(
+        login_from(&app, &attacker, &a.owner_email, PASSWORD, "203.0.113.9").await,
+        429,
+        "the right password does not help the guessing address"
+    );
+    // The owner, from her own address, signs in with the right password.
+    let owner = app.browser();
+    assert_eq!(
+        login_from(&app, &owner, &a.owner_email, PASSWORD, "198.51.100.7").await,
+        303,
+        "not locked out"
+    );
+}
+
+#[tokio::test]
+async fn next_never_leaves_the_origin_nor_fails() {
+    let t = two_workspaces().await;
+    let hostile = [
+        "/\t/evil.example",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "//evil.example",
+        "/%0d%0aSet-Cookie:x=1",
+        "/a\nb",
+        "/a\r\nLocation: //evil.example",
+        "/a\0b",
+        "/a\x0bb",
+        "/a\x7fb",
+        "/ /evil.example",
+        "https://evil.example",
+        "javascript:alert(1)",
+        "/\u{202e}evil",
+        "",
+    ];
+    for next in hostile {
+        let b = t.app.browser();
+        b.get("/login").await;
+        let res = b
+            .post(
+                "/login",
+                &[
+                    ("email", &t.a.owner_email),
+                    ("password", PASSWORD),
+                    ("next", next),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, 303, "next={next:?}: {}", res.body);
+        let to = res.location.clone().unwrap_or_default();
+        assert!(
+            to.starts_with('/')
+                && !to.starts_with("//")
+                && to.bytes().all(|c| c.is_ascii_graphic()),
+            "next={next:?} went to {to:?}"
+        );
+        assert!(
+            to == "/dashboard" || to == next,
+            "next={next:?} went to {to:?}"
+        );
+    }
+    let b = t.app.browser();
+    b.get("/login").await;
+    let res = b
+        .post(
+            "/login",
+            &[
+                ("email", &t.a.owner_email),
+                ("password", PASSWORD),
+                ("next", "/contacts?q=ana"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        res.location.as_deref(),
+        Some("/contacts?q=ana"),
+        "a real path is kept"
+    );
 }
 
 #[tokio::test]

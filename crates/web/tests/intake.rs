@@ -1321,12 +1321,25 @@ async fn calcom_server_default_secret_and_intake_key_on_the_shared_url() {
     .await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(appts(&app, &a).await.len(), 1);
-    // Without any secret, unsigned deliveries are accepted (and marked so).
+    // Without any secret, unsigned deliveries are refused unless the
+    // workspace explicitly accepts them (and then marked unsigned).
     let app2 = TestApp::spawn().await;
     let b = tenant(&app2, "bravo").await;
     let (s, v) = calcom(&app2, "/webhooks/calcom/bravo", FIXTURE.as_bytes(), None).await;
+    assert_eq!(s, 401, "{v}");
+    assert!(deliveries(&app2, &b).await.is_empty());
+    allow_unsigned(&app2, &b).await;
+    let (s, v) = calcom(&app2, "/webhooks/calcom/bravo", FIXTURE.as_bytes(), None).await;
     assert_eq!(s, 200, "{v}");
     assert!(!deliveries(&app2, &b).await[0].signature_ok);
+}
+
+async fn allow_unsigned(app: &TestApp, t: &Tenant) {
+    let mut tx = app.db.begin().await.expect("tx");
+    af_db::inbound_webhooks::set_calcom_allow_unsigned(&mut tx, t.ws.id, true, app.now())
+        .await
+        .expect("allow");
+    tx.commit().await.expect("commit");
 }
 
 #[tokio::test]
@@ -1633,4 +1646,249 @@ async fn redirect_urls_and_concurrent_leads_get_distinct_numbers() {
     numbers.sort_unstable();
     numbers.dedup();
     assert_eq!(numbers.len(), 6, "{numbers:?}");
+}
+
+// ------------------------------------------------- hardening (issue 12)
+
+/// The booking body of PAUTA's own cURL example, verbatim.
+const PAUTA_CALCOM_SEED: &str = r#"{
+    "event": "BOOKING_CREATED",
+    "payload": {
+      "metadata": {
+        "lead_id": 1
+      }
+    }
+  }"#;
+
+#[tokio::test]
+async fn unsigned_calcom_is_refused_by_default_and_the_settings_page_hands_out_a_secret() {
+    let t = two_workspaces().await;
+    let (app, a) = (&t.app, &t.a);
+    // An anonymous delivery naming a guessable lead number changes nothing.
+    let (s, v) = calcom(
+        app,
+        &format!("/webhooks/calcom/{}", a.ws.slug),
+        PAUTA_CALCOM_SEED.as_bytes(),
+        None,
+    )
+    .await;
+    assert_eq!(s, 401, "{v}");
+    assert!(deliveries(app, a).await.is_empty(), "nothing stored");
+    assert!(appts(app, a).await.is_empty(), "no appointment");
+    assert!(events(app, a, "appointment.booked").await.is_empty());
+
+    // The intake settings page shows a generated secret, and a delivery
+    // signed with it is accepted.
+    let admin = app.browser();
+    admin.login(&a.owner_email, af_testkit::PASSWORD).await;
+    let page = admin.get("/settings/intake").await;
+    assert_eq!(page.status, 200);
+    let secret =
+        af_testkit::testid_value(&page.body, "settings-calcom-secret").expect("secret shown");
+    assert!(secret.len() >= 24, "a generated secret: {secret:?}");
+    assert_eq!(
+        af_testkit::testid_value(
+            &admin.get("/settings/intake").await.body,
+            "settings-calcom-secret"
+        ),
+        Some(secret.clone()),
+        "the same secret on every visit"
+    );
+    let (s, v) = calcom(
+        app,
+        &format!("/webhooks/calcom/{}", a.ws.slug),
+        FIXTURE.as_bytes(),
+        Some(&sign(&secret, FIXTURE.as_bytes())),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert!(deliveries(app, a).await[0].signature_ok);
+
+    // Ticking "accept unsigned" (testing) lets unsigned ones in; unticking
+    // closes the door again.
+    let on = admin
+        .post("/settings/intake/calcom-unsigned", &[("allow", "true")])
+        .await;
+    assert_eq!(on.status, 303);
+    let unsigned = with_trigger("BOOKING_CREATED", "unsigned-1");
+    let (s, v) = calcom(
+        app,
+        &format!("/webhooks/calcom/{}", a.ws.slug),
+        unsigned.as_bytes(),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    admin.get("/settings/intake").await;
+    admin.post("/settings/intake/calcom-unsigned", &[]).await;
+    let again = with_trigger("BOOKING_CREATED", "unsigned-2");
+    let (s, _) = calcom(
+        app,
+        &format!("/webhooks/calcom/{}", a.ws.slug),
+        again.as_bytes(),
+        None,
+    )
+    .await;
+    assert_eq!(s, 401);
+}
+
+#[tokio::test]
+async fn pauta_drop_in_takes_the_seed_curls_only_with_af_pauta_workspace() {
+    // Without the setting, the seed's cURL verbatim is refused.
+    let plain = TestApp::spawn().await;
+    tenant(&plain, "pauta").await;
+    let (s, v) = post_json(&plain, "/api/lead", None, PAUTA_SEED).await;
+    assert_eq!(s, 401, "{v}");
+    assert_eq!(v["ok"], false);
+
+    // With AF_PAUTA_WORKSPACE the same bytes land in that workspace, in the
+    // seed's answer shape.
+    let app = TestApp::spawn_with(|c| {
+        c.pauta_workspace = Some("pauta".into());
+        c.calcom_webhook_secret = Some("pauta-calcom-secret".into());
+        c.intake_max_per_ip = 3;
+    })
+    .await;
+    let p = tenant(&app, "pauta").await;
+    let other = tenant(&app, "other").await;
+    let (s, v) = post_json(&app, "/api/lead", None, PAUTA_SEED).await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(v["ok"], true);
+    let lead_id = v["lead_id"].as_i64().expect("lead_id");
+    let contact_id = v["contact_id"].as_str().expect("contact").to_string();
+    let (s, c) = api_get(&app, &p.api_key, &format!("/api/v1/contacts/{contact_id}")).await;
+    assert_eq!(
+        (s, c["email"].as_str()),
+        (200, Some("ana.test@example.com"))
+    );
+    let (s, _) = api_get(
+        &app,
+        &other.api_key,
+        &format!("/api/v1/contacts/{contact_id}"),
+    )
+    .await;
+    assert_eq!(s, 404, "only the PAUTA workspace got it");
+
+    // PAUTA's Cal.com URL, signed with the server's secret and no key,
+    // books that lead in the PAUTA workspace.
+    let body = PAUTA_CALCOM_SEED.replace("\"lead_id\": 1", &format!("\"lead_id\": {lead_id}"));
+    let (s, v) = calcom(
+        &app,
+        "/api/calcom",
+        body.as_bytes(),
+        Some(&sign("pauta-calcom-secret", body.as_bytes())),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(deliveries(&app, &p).await.len(), 1);
+    assert_eq!(events(&app, &p, "appointment.booked").await.len(), 1);
+    // Unsigned, it is refused (the PAUTA workspace did not opt in).
+    let (s, _) = calcom(&app, "/api/calcom", body.as_bytes(), None).await;
+    assert_eq!(s, 401);
+
+    // The public door's limits hold for keyless calls.
+    let mut last = 0;
+    for i in 0..4 {
+        let body = PAUTA_SEED.replace("ana.test@", &format!("ana{i}@"));
+        last = post_json(&app, "/api/lead", None, &body).await.0;
+    }
+    assert_eq!(last, 429, "per-IP limit");
+}
+
+#[tokio::test]
+async fn an_intake_key_does_not_skip_the_forms_fill_time_check() {
+    let t = two_workspaces().await;
+    let (app, a) = (&t.app, &t.a);
+    let form = create_form(app, a, contract_form("")).await;
+    let form_id = form["id"].as_str().expect("id").to_string();
+    let key = intake_key(app, a).await;
+    let before = af_db::contacts::count_contacts(&app.db, a.ws.id)
+        .await
+        .expect("count");
+    let (s, _, _) = send(
+        app,
+        "POST",
+        &format!("/f/{form_id}"),
+        &[
+            ("content-type", "application/json"),
+            ("accept", "application/json"),
+            ("x-api-key", key.as_str()),
+        ],
+        Some(br#"{"name":"Bot Bot","email":"bot@example.com","phone":"5512345678"}"#.to_vec()),
+    )
+    .await;
+    assert!(s < 300, "the same success a person gets");
+    assert_eq!(
+        af_db::contacts::count_contacts(&app.db, a.ws.id)
+            .await
+            .expect("count"),
+        before,
+        "nothing stored"
+    );
+    // A full API key (the workspace's own server) still may.
+    let (s, _, body) = send(
+        app,
+        "POST",
+        &format!("/f/{form_id}"),
+        &[
+            ("content-type", "application/json"),
+            ("accept", "application/json"),
+            ("x-api-key", a.api_key.as_str()),
+        ],
+        Some(
+            br#"{"name":"Server Side","email":"server@example.com","phone":"5512345679"}"#.to_vec(),
+        ),
+    )
+    .await;
+    assert!(s < 300, "{body}");
+    assert_eq!(
+        af_db::contacts::count_contacts(&app.db, a.ws.id)
+            .await
+            .expect("count"),
+        before + 1
+    );
+}
+
+#[tokio::test]
+async fn a_phone_match_keeps_the_first_email_and_adds_the_second() {
+    let t = two_workspaces().await;
+    let (app, a) = (&t.app, &t.a);
+    let first = r#"{"nombre": "Ana Pérez", "email": "ana@uno.mx", "telefono": "8112345678"}"#;
+    let second = r#"{"nombre": "Beatriz Ruiz", "email": "bea@dos.mx", "telefono": "8112345678"}"#;
+    let (_, v1) = post_json(app, "/api/lead", Some(&a.api_key), first).await;
+    let (_, v2) = post_json(app, "/api/lead", Some(&a.api_key), second).await;
+    let id = v1["contact_id"].as_str().expect("id").to_string();
+    assert_eq!(
+        v2["contact_id"].as_str(),
+        Some(id.as_str()),
+        "same phone, same contact"
+    );
+    let (_, c) = api_get(app, &a.api_key, &format!("/api/v1/contacts/{id}")).await;
+    assert_eq!(
+        c["email"], "ana@uno.mx",
+        "the first address is not overwritten"
+    );
+    assert_eq!(c["first_name"], "Ana", "names only fill blanks");
+    let contact: af_core::ContactId = id.parse().expect("uuid");
+    assert_eq!(
+        af_db::contacts::other_emails(&app.db, a.ws.id, contact)
+            .await
+            .expect("emails"),
+        vec!["bea@dos.mx".to_string()]
+    );
+    let added = events(app, a, "contact.email_added").await;
+    assert_eq!(added.len(), 1);
+    assert_eq!(added[0]["email"], "bea@dos.mx");
+    // A later lead with only the second address finds the same contact.
+    let third = r#"{"nombre": "Bea", "email": "BEA@dos.mx"}"#;
+    let (_, v3) = post_json(app, "/api/lead", Some(&a.api_key), third).await;
+    assert_eq!(v3["contact_id"].as_str(), Some(id.as_str()));
+    // The contact page says so in the timeline.
+    let b = app.browser();
+    b.login(&a.owner_email, af_testkit::PASSWORD).await;
+    let page = b.get(&format!("/contacts/{id}")).await;
+    assert!(
+        page.contains("bea@dos.mx"),
+        "timeline names the added address"
+    );
 }

@@ -74,6 +74,28 @@ async fn pages_carry_security_headers_and_hashed_assets() {
         csp.contains("script-src 'self'") && !csp.contains("http"),
         "no third-party origins: {csp}"
     );
+    assert!(
+        csp.contains("style-src 'self'") && !csp.contains("unsafe-inline"),
+        "no inline styles or scripts: {csp}"
+    );
+    // The brand colour comes as a stylesheet of our own; anything but hex
+    // is not one.
+    let brand = app
+        .http()
+        .get(app.url("/brand/0f766e.css"))
+        .send()
+        .await
+        .expect("brand");
+    assert_eq!(brand.status().as_u16(), 200);
+    assert_eq!(brand.text().await.expect("css"), ":root{--brand:#0f766e}");
+    for bad in [
+        "/brand/0f766e;}body{x.css",
+        "/brand/zzzzzz.css",
+        "/brand/0f766e",
+    ] {
+        let res = app.http().get(app.url(bad)).send().await.expect("brand");
+        assert_eq!(res.status().as_u16(), 404, "{bad}");
+    }
     assert_eq!(
         page.headers
             .get("x-frame-options")
