@@ -93,17 +93,14 @@ impl RootCertificates {
             var: "SMTP_CA_FILE",
             reason,
         };
-        let pem = std::fs::read(path)
-            .map_err(|e| err(format!("cannot read {}: {e}", path.display())))?;
+        let pem =
+            std::fs::read(path).map_err(|e| err(format!("cannot read {}: {e}", path.display())))?;
         let der = CertificateDer::pem_slice_iter(&pem)
             .map(|c| c.map(|c| c.as_ref().to_vec()))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| err(format!("{} is not a PEM file: {e}", path.display())))?;
         if der.is_empty() {
-            return Err(err(format!(
-                "{} holds no PEM certificate",
-                path.display()
-            )));
+            return Err(err(format!("{} holds no PEM certificate", path.display())));
         }
         Ok(Self {
             path: path.to_owned(),
@@ -581,5 +578,28 @@ mod tests {
         assert_eq!(c.kommo_pipeline_id, Some(5));
         let back = serde_json::to_string(&ws).expect("json");
         assert!(back.contains("xkeysib-ws"), "serialises for sealing");
+    }
+
+    #[test]
+    fn a_workspace_sender_address_brings_its_own_name() {
+        let server =
+            ProviderConfig::from_map(&map(&[("AF_EMAIL_FROM", "Agencia Acme <hola@acme.mx>")]))
+                .expect("config");
+        let only_name = WorkspaceCredentials {
+            email_from_name: Some("Clínica Sol".into()),
+            ..Default::default()
+        };
+        let c = server.with_workspace(&only_name);
+        assert_eq!(c.email_from.as_deref(), Some("hola@acme.mx"));
+        assert_eq!(c.email_from_name.as_deref(), Some("Clínica Sol"));
+        let own_address = WorkspaceCredentials {
+            email_from: Some("hola@clinica.test".into()),
+            ..Default::default()
+        };
+        let c = server.with_workspace(&own_address);
+        assert_eq!(c.email_from.as_deref(), Some("hola@clinica.test"));
+        assert_eq!(c.email_from_name, None, "not the agency's name");
+        let nothing = server.with_workspace(&WorkspaceCredentials::default());
+        assert_eq!(nothing.email_from_name.as_deref(), Some("Agencia Acme"));
     }
 }

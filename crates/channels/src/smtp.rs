@@ -194,8 +194,11 @@ impl SmtpEndpoint {
     /// Reads an `SMTP_URL` (see the module docs). Errors name `SMTP_URL` and
     /// never repeat the URL (it may hold a password).
     pub fn parse(url: &str) -> Result<Self, ConfigError> {
-        let u = url::Url::parse(url)
-            .map_err(|e| url_error(format!("cannot be used: {e} (smtp://user:pass@host:587 or smtps://user:pass@host:465)")))?;
+        let u = url::Url::parse(url).map_err(|e| {
+            url_error(format!(
+                "cannot be used: {e} (smtp://user:pass@host:587 or smtps://user:pass@host:465)"
+            ))
+        })?;
         let (host, url_host) = match u.host() {
             Some(url::Host::Domain(d)) if !d.is_empty() => (d.to_owned(), d.to_owned()),
             Some(url::Host::Ipv4(a)) => (a.to_string(), a.to_string()),
@@ -216,7 +219,10 @@ impl SmtpEndpoint {
                 .ok_or_else(|| url_error(format!("{what} is not valid percent-encoded UTF-8")))
         };
         let credentials = match u.password() {
-            Some(p) => Some((decode(u.username(), "user name")?, Secret::new(decode(p, "password")?))),
+            Some(p) => Some((
+                decode(u.username(), "user name")?,
+                Secret::new(decode(p, "password")?),
+            )),
             None if !u.username().is_empty() => {
                 return Err(url_error(
                     "has a user name but no password (smtp://user:pass@host:587)",
@@ -426,6 +432,83 @@ fn classify_smtp(e: &lettre::transport::smtp::Error) -> SendError {
         SendError::Retryable {
             message: format!("SMTP: {e}"),
             retry_after: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(url: &str) -> SmtpEndpoint {
+        SmtpEndpoint::parse(url).unwrap_or_else(|e| panic!("{url}: {e}"))
+    }
+
+    #[test]
+    fn tls_mode_and_port_follow_the_url() {
+        for (url, tls, port) in [
+            ("smtp://relay.test", SmtpTls::StartTlsOpportunistic, 25),
+            ("smtp://u:p@relay.test", SmtpTls::StartTlsRequired, 25),
+            ("smtp://u:p@relay.test:587", SmtpTls::StartTlsRequired, 587),
+            (
+                "smtp://relay.test?tls=required",
+                SmtpTls::StartTlsRequired,
+                587,
+            ),
+            (
+                "smtp://relay.test?tls=opportunistic",
+                SmtpTls::StartTlsOpportunistic,
+                587,
+            ),
+            (
+                "smtp://u:p@relay.test?tls=opportunistic",
+                SmtpTls::StartTlsRequired,
+                587,
+            ),
+            ("smtp://relay.test?tls=none", SmtpTls::None, 25),
+            ("smtp://relay.test:2525?tls=none", SmtpTls::None, 2525),
+            ("smtp://u:p@relay.test?tls=wrapper", SmtpTls::Implicit, 465),
+            ("smtps://u:p@relay.test", SmtpTls::Implicit, 465),
+            (
+                "smtps://relay.test:2465?tls=required",
+                SmtpTls::Implicit,
+                2465,
+            ),
+        ] {
+            let ep = parse(url);
+            assert_eq!((ep.tls, ep.port), (tls, port), "{url}");
+        }
+    }
+
+    #[test]
+    fn credentials_hosts_and_names_are_decoded() {
+        let ep = parse("smtp://us%40er:p%40ss%2Fw@[::1]:2525/mail.acme.test");
+        let (user, pass) = ep.credentials.clone().expect("credentials");
+        assert_eq!((user.as_str(), pass.expose()), ("us@er", "p@ss/w"));
+        assert_eq!(ep.host, "::1");
+        assert_eq!(ep.url_host, "[::1]");
+        assert_eq!(ep.hello_name.as_deref(), Some("mail.acme.test"));
+        let dbg = format!("{ep:?}");
+        assert!(!dbg.contains("p@ss"), "{dbg}");
+        assert_eq!(parse("smtp://127.0.0.1:25?tls=none").host, "127.0.0.1");
+    }
+
+    #[test]
+    fn refusals_name_smtp_url_and_keep_the_password() {
+        for url in [
+            "smtp://u:secretpw@relay.test?tls=none",
+            "smtp://u:secretpw@relay.test?tls=maybe",
+            "smtp://u:secretpw@relay.test?tls=none&tls=required",
+            "smtps://u:secretpw@relay.test?tls=none",
+            "smtps://u:secretpw@relay.test?tls=opportunistic",
+            "smtp://u:secretpw@",
+            "http://u:secretpw@relay.test",
+            "smtp://user@relay.test",
+            "not a url",
+        ] {
+            let e = SmtpEndpoint::parse(url).expect_err(url);
+            assert_eq!(e.var, "SMTP_URL", "{url}");
+            assert!(!e.to_string().contains("secretpw"), "{e}");
         }
     }
 }
