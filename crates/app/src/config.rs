@@ -37,7 +37,8 @@ pub struct Settings {
     /// lead and Cal.com calls.
     pub pauta_workspace: Option<String>,
     /// Channel providers from the environment (PAUTA names, SENDGRID_*,
-    /// SMTP_URL, TWILIO_*, KOMMO_*), AF_QUIET_HOURS, AF_WEBHOOK_ALLOW_PRIVATE.
+    /// SMTP_URL, SMTP_CA_FILE, TWILIO_*, KOMMO_*), AF_QUIET_HOURS,
+    /// AF_WEBHOOK_ALLOW_PRIVATE.
     pub channels: std::sync::Arc<af_engine::channels::ChannelsConfig>,
 }
 

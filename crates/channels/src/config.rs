@@ -4,9 +4,11 @@
 //!
 //! API base URLs (`SENDGRID_API_BASE`, `BREVO_API_BASE`, `TWILIO_API_BASE`)
 //! are server-only: a workspace cannot point the server's HTTP client at an
-//! address of its choosing.
+//! address of its choosing. So is `SMTP_CA_FILE`: which certificate
+//! authorities the server trusts is the operator's choice.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -62,6 +64,61 @@ pub struct ConfigError {
     pub reason: String,
 }
 
+/// Extra root certificates to trust for SMTP relays (`SMTP_CA_FILE`), read
+/// once when the configuration is. `Debug` shows the file and the count.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RootCertificates {
+    path: PathBuf,
+    der: Vec<Vec<u8>>,
+}
+
+impl std::fmt::Debug for RootCertificates {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "RootCertificates({}, {} certificate(s))",
+            self.path.display(),
+            self.der.len()
+        )
+    }
+}
+
+impl RootCertificates {
+    /// Reads every `CERTIFICATE` block of a PEM file; a file that cannot be
+    /// read, or holds none, is an error naming `SMTP_CA_FILE`.
+    pub fn from_pem_file(path: &Path) -> Result<Self, ConfigError> {
+        use rustls::pki_types::CertificateDer;
+        use rustls::pki_types::pem::PemObject;
+        let err = |reason: String| ConfigError {
+            var: "SMTP_CA_FILE",
+            reason,
+        };
+        let pem =
+            std::fs::read(path).map_err(|e| err(format!("cannot read {}: {e}", path.display())))?;
+        let der = CertificateDer::pem_slice_iter(&pem)
+            .map(|c| c.map(|c| c.as_ref().to_vec()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| err(format!("{} is not a PEM file: {e}", path.display())))?;
+        if der.is_empty() {
+            return Err(err(format!("{} holds no PEM certificate", path.display())));
+        }
+        Ok(Self {
+            path: path.to_owned(),
+            der,
+        })
+    }
+
+    /// The file read.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The certificates, DER-encoded.
+    pub fn der(&self) -> &[Vec<u8>] {
+        &self.der
+    }
+}
+
 /// Every provider setting. Server defaults come from [`ProviderConfig::from_lookup`];
 /// [`ProviderConfig::with_workspace`] layers a workspace's own credentials on
 /// top.
@@ -71,8 +128,12 @@ pub struct ProviderConfig {
     pub email_from: Option<String>,
     /// Default sender name (from `AF_EMAIL_FROM="Name <addr>"` or `AF_EMAIL_FROM_NAME`).
     pub email_from_name: Option<String>,
-    /// `SMTP_URL`: `smtp://` / `smtps://` with optional `user:pass@` (a secret).
+    /// `SMTP_URL`: `smtp://` / `smtps://` with optional `user:pass@` (a
+    /// secret); credentials only ever travel over TLS (see [`crate::smtp`]).
     pub smtp_url: Option<Secret>,
+    /// `SMTP_CA_FILE`: extra root certificates for SMTP relays (a private
+    /// CA). Server-only: workspace credentials have no such field.
+    pub smtp_ca_file: Option<RootCertificates>,
     /// The SMTP URL came from a workspace's credentials, not the server's
     /// environment: its host is then checked by the SSRF guard before each
     /// send (an operator's `SMTP_URL` may be a relay on localhost; a
@@ -142,6 +203,7 @@ impl Default for ProviderConfig {
             email_from: None,
             email_from_name: None,
             smtp_url: None,
+            smtp_ca_file: None,
             smtp_url_from_workspace: false,
             sendgrid_api_key: None,
             sendgrid_api_base: SENDGRID_DEFAULT_BASE.to_owned(),
@@ -274,19 +336,17 @@ impl ProviderConfig {
         }
         let smtp_url = s("SMTP_URL");
         if let Some(u) = &smtp_url {
-            let ok = url::Url::parse(u).is_ok_and(|p| matches!(p.scheme(), "smtp" | "smtps"));
-            if !ok {
-                return Err(ConfigError {
-                    var: "SMTP_URL",
-                    reason: "must look like smtp://user:pass@host:587 or smtps://host:465"
-                        .to_owned(),
-                });
-            }
+            crate::smtp::SmtpEndpoint::parse(u)?;
         }
+        let smtp_ca_file = match s("SMTP_CA_FILE") {
+            Some(p) => Some(RootCertificates::from_pem_file(Path::new(&p))?),
+            None => None,
+        };
         Ok(Self {
             email_from,
             email_from_name: s("AF_EMAIL_FROM_NAME").or(from_name),
             smtp_url: smtp_url.map(Secret::new),
+            smtp_ca_file,
             smtp_url_from_workspace: false,
             sendgrid_api_key: s("SENDGRID_API_KEY").map(Secret::new),
             sendgrid_api_base: url("SENDGRID_API_BASE", SENDGRID_DEFAULT_BASE)?,
@@ -335,7 +395,9 @@ impl ProviderConfig {
     /// These defaults with a workspace's credentials laid over them, field by
     /// field. When a workspace brings its own email credentials of any kind,
     /// the server's other email credentials are dropped, so its mail never
-    /// goes out through the agency's account by accident.
+    /// goes out through the agency's account by accident. A workspace's own
+    /// sender address brings its own name (or none): the server's display
+    /// name belongs to the server's address.
     pub fn with_workspace(&self, ws: &WorkspaceCredentials) -> Self {
         let mut c = self.clone();
         let ws_has_email =
@@ -351,8 +413,12 @@ impl ProviderConfig {
                 dst.clone_from(src);
             }
         }
-        over(&mut c.email_from, &ws.email_from);
-        over(&mut c.email_from_name, &ws.email_from_name);
+        if ws.email_from.is_some() {
+            c.email_from.clone_from(&ws.email_from);
+            c.email_from_name.clone_from(&ws.email_from_name);
+        } else {
+            over(&mut c.email_from_name, &ws.email_from_name);
+        }
         over(&mut c.twilio_account_sid, &ws.twilio_account_sid);
         over(&mut c.twilio_auth_token, &ws.twilio_auth_token);
         over(&mut c.twilio_caller_id, &ws.twilio_caller_id);
@@ -512,5 +578,28 @@ mod tests {
         assert_eq!(c.kommo_pipeline_id, Some(5));
         let back = serde_json::to_string(&ws).expect("json");
         assert!(back.contains("xkeysib-ws"), "serialises for sealing");
+    }
+
+    #[test]
+    fn a_workspace_sender_address_brings_its_own_name() {
+        let server =
+            ProviderConfig::from_map(&map(&[("AF_EMAIL_FROM", "Agencia Acme <hola@acme.mx>")]))
+                .expect("config");
+        let only_name = WorkspaceCredentials {
+            email_from_name: Some("Clínica Sol".into()),
+            ..Default::default()
+        };
+        let c = server.with_workspace(&only_name);
+        assert_eq!(c.email_from.as_deref(), Some("hola@acme.mx"));
+        assert_eq!(c.email_from_name.as_deref(), Some("Clínica Sol"));
+        let own_address = WorkspaceCredentials {
+            email_from: Some("hola@clinica.test".into()),
+            ..Default::default()
+        };
+        let c = server.with_workspace(&own_address);
+        assert_eq!(c.email_from.as_deref(), Some("hola@clinica.test"));
+        assert_eq!(c.email_from_name, None, "not the agency's name");
+        let nothing = server.with_workspace(&WorkspaceCredentials::default());
+        assert_eq!(nothing.email_from_name.as_deref(), Some("Agencia Acme"));
     }
 }

@@ -97,7 +97,7 @@ impl Providers {
     pub fn new(cfg: &ProviderConfig, opts: &ProvidersOptions) -> Result<Self, ConfigError> {
         let http = vendor_http_client(opts.timeout)?;
         let email = if let Some(url) = &cfg.smtp_url {
-            let smtp = Smtp::from_url(url, opts.timeout)?;
+            let smtp = Smtp::from_url(url, opts.timeout, cfg.smtp_ca_file.as_ref())?;
             EmailProvider::Smtp(if cfg.smtp_url_from_workspace {
                 smtp.with_ssrf_guard(opts.ssrf)
             } else {

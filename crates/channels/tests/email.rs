@@ -283,8 +283,9 @@ async fn brevo_errors_keep_the_vendor_code() {
 async fn smtp_sends_multipart_with_unsubscribe_and_no_injected_bcc() {
     let (addr, cap) = start_smtp("250 OK\r\n").await;
     let smtp = Smtp::from_url(
-        &Secret::new(format!("smtp://{addr}")),
+        &Secret::new(format!("smtp://{addr}?tls=none")),
         Duration::from_secs(5),
+        None,
     )
     .expect("smtp");
     let email = prepared(&marketing());
@@ -328,8 +329,9 @@ async fn smtp_sends_multipart_with_unsubscribe_and_no_injected_bcc() {
 async fn smtp_replies_classify() {
     let (addr, _) = start_smtp("550 5.1.1 no such user\r\n").await;
     let smtp = Smtp::from_url(
-        &Secret::new(format!("smtp://{addr}")),
+        &Secret::new(format!("smtp://{addr}?tls=none")),
         Duration::from_secs(5),
+        None,
     )
     .expect("smtp");
     let e = smtp.send(&prepared(&marketing())).await.expect_err("550");
@@ -337,36 +339,46 @@ async fn smtp_replies_classify() {
 
     let (addr, _) = start_smtp("451 4.7.1 try later\r\n").await;
     let smtp = Smtp::from_url(
-        &Secret::new(format!("smtp://{addr}")),
+        &Secret::new(format!("smtp://{addr}?tls=none")),
         Duration::from_secs(5),
+        None,
     )
     .expect("smtp");
     let e = smtp.send(&prepared(&marketing())).await.expect_err("451");
     assert!(e.is_retryable(), "{e:?}");
 
-    assert!(Smtp::from_url(&Secret::new("http://x"), Duration::from_secs(1)).is_err());
+    assert!(Smtp::from_url(&Secret::new("http://x"), Duration::from_secs(1), None).is_err());
 }
 
 #[tokio::test]
 async fn smtp_url_forms() {
+    install_crypto();
     for ok in [
         "smtp://relay.test",
+        "smtp://relay.test:25?tls=none",
+        "smtp://user:p%40ss@relay.test:587",
         "smtp://user:p%40ss@relay.test:587?tls=required",
         "smtp://user:pass@relay.test:587?tls=opportunistic",
+        "smtp://user:pass@relay.test?tls=wrapper",
         "smtps://user:pass@relay.test:465",
+        "smtps://user:pass@relay.test?tls=wrapper",
     ] {
         assert!(
-            Smtp::from_url(&Secret::new(ok), Duration::from_secs(1)).is_ok(),
+            Smtp::from_url(&Secret::new(ok), Duration::from_secs(1), None).is_ok(),
             "{ok}"
         );
     }
-    let e = Smtp::from_url(
-        &Secret::new("smtp://user:topsecret@"),
-        Duration::from_secs(1),
-    )
-    .expect_err("no host");
-    assert_eq!(e.var, "SMTP_URL");
-    assert!(!e.to_string().contains("topsecret"), "{e}");
+    for bad in [
+        "smtp://user:topsecret@",
+        "smtp://user:topsecret@relay.test?tls=none",
+        "smtp://user:topsecret@relay.test?tls=sometimes",
+        "smtps://user:topsecret@relay.test?tls=none",
+        "smtp://user@relay.test",
+    ] {
+        let e = Smtp::from_url(&Secret::new(bad), Duration::from_secs(1), None).expect_err(bad);
+        assert_eq!(e.var, "SMTP_URL");
+        assert!(!e.to_string().contains("topsecret"), "{e}");
+    }
 }
 
 #[test]

@@ -54,7 +54,7 @@ async fn nothing_configured_means_outbox_for_every_channel() {
 #[tokio::test]
 async fn email_provider_order_is_smtp_then_sendgrid_then_brevo() {
     let all = [
-        ("SMTP_URL", "smtp://127.0.0.1:2525"),
+        ("SMTP_URL", "smtp://127.0.0.1:2525?tls=none"),
         ("SENDGRID_API_KEY", "SG.x"),
         ("SENDINBLUE_API_KEY", "xkeysib"),
     ];
@@ -115,7 +115,7 @@ async fn workspace_credentials_route_to_their_own_account() {
         ("AF_EMAIL_FROM", "hola@agencia.test"),
     ]);
     let ws: WorkspaceCredentials = serde_json::from_value(serde_json::json!({
-        "smtp_url": format!("smtp://{smtp_addr}"),
+        "smtp_url": format!("smtp://{smtp_addr}?tls=none"),
         "email_from": "hola@cliente.test",
     }))
     .expect("creds");
@@ -184,7 +184,7 @@ async fn the_operators_own_smtp_relay_may_be_local() {
     // localhost is normal for self-hosting.
     let (addr, cap) = start_smtp("250 OK\r\n").await;
     let c = cfg(&[
-        ("SMTP_URL", &format!("smtp://{addr}")),
+        ("SMTP_URL", &format!("smtp://{addr}?tls=none")),
         ("AF_EMAIL_FROM", "hola@agencia.test"),
     ]);
     providers(&c)

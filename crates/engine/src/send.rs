@@ -83,7 +83,14 @@ pub(crate) async fn send_job(
         }
     }
 
-    let msg = match outgoing(cfg, &workspace, &m, contact.as_ref(), step.as_ref()) {
+    let msg = match outgoing(
+        cfg,
+        &workspace,
+        &ch.config,
+        &m,
+        contact.as_ref(),
+        step.as_ref(),
+    ) {
         Ok(msg) => msg,
         Err(reason) => {
             fail(&ctx.db, ws, id, "invalid", &reason, now).await?;
@@ -186,10 +193,31 @@ pub(crate) async fn step_action(
     Ok(def.and_then(|d| d.step(&step_id).map(|s| s.action.clone())))
 }
 
+/// The display name of a workspace's email: its own sender name
+/// (Settings), else the configured one (its channel credentials' name, else
+/// the server's `AF_EMAIL_FROM="Name <addr>"` / `AF_EMAIL_FROM_NAME`), else
+/// the workspace's name.
+pub(crate) fn email_sender_name(
+    ws: &af_db::workspaces::Workspace,
+    providers: &af_channels::ProviderConfig,
+) -> String {
+    [
+        ws.sender_name.as_deref(),
+        providers.email_from_name.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(str::trim)
+    .find(|n| !n.is_empty())
+    .unwrap_or(&ws.name)
+    .to_owned()
+}
+
 /// The message as the provider gets it.
 fn outgoing(
     cfg: &EngineConfig,
     ws: &af_db::workspaces::Workspace,
+    providers: &af_channels::ProviderConfig,
     m: &Message,
     contact: Option<&Contact>,
     step: Option<&Action>,
@@ -205,7 +233,7 @@ fn outgoing(
             );
             e.html = m.body_html.clone();
             e.from = m.from_address.clone();
-            e.from_name = Some(ws.sender_name.clone().unwrap_or_else(|| ws.name.clone()));
+            e.from_name = Some(email_sender_name(ws, providers));
             e.category = match m.category.as_str() {
                 "marketing" => Category::Marketing,
                 "system" => Category::System,

@@ -527,3 +527,107 @@ async fn workspace_credentials_override_the_server_and_kommo_is_skipped_when_uns
     );
     assert!(sendgrid.seen().is_empty());
 }
+
+async fn save_credentials(env: &Env, creds: &af_channels::WorkspaceCredentials) {
+    let sealed = af_engine::channels::seal_credentials(&env.cfg.secret, creds);
+    let mut tx = env.db.begin().await.expect("tx");
+    af_db::channels::save_channel_settings(
+        &mut tx,
+        env.ws,
+        &af_db::channels::ChannelSettings {
+            credentials_sealed: Some(sealed),
+            quiet_hours: None,
+        },
+        env.now(),
+    )
+    .await
+    .expect("settings");
+    tx.commit().await.expect("commit");
+}
+
+#[tokio::test]
+async fn the_configured_sender_name_wins_over_the_workspace_name() {
+    let sendgrid = Fake::start(vec![(202, "")]).await;
+    let env = Env::new(config(&[
+        ("SENDGRID_API_KEY", "SG.key"),
+        ("SENDGRID_API_BASE", &sendgrid.base),
+        ("AF_EMAIL_FROM", "Agencia Acme <hola@acme.mx>"),
+    ]))
+    .await;
+    env.workflow(json!([{"type": "send_email", "subject": "s", "body": "b"}]))
+        .await;
+    let from_of_next_lead = |n: usize| {
+        let (env, sendgrid) = (&env, &sendgrid);
+        async move {
+            env.lead(&format!("lead{n}@example.com"), None).await;
+            env.drain(&env.worker()).await;
+            let seen = sendgrid.seen();
+            assert_eq!(seen.len(), n, "one email per lead");
+            seen[n - 1].json()["from"].clone()
+        }
+    };
+
+    // The server's display name, not the workspace's name ("PAUTA").
+    assert_eq!(
+        from_of_next_lead(1).await,
+        json!({"email": "hola@acme.mx", "name": "Agencia Acme"})
+    );
+
+    // A workspace's own name in its channel credentials overrides it.
+    save_credentials(
+        &env,
+        &af_channels::WorkspaceCredentials {
+            email_from_name: Some("Clínica Sol".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(
+        from_of_next_lead(2).await,
+        json!({"email": "hola@acme.mx", "name": "Clínica Sol"})
+    );
+
+    // Its own address without a name: not the agency's name, the
+    // workspace's.
+    save_credentials(
+        &env,
+        &af_channels::WorkspaceCredentials {
+            email_from: Some("hola@clinica.test".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(
+        from_of_next_lead(3).await,
+        json!({"email": "hola@clinica.test", "name": "PAUTA"})
+    );
+
+    // The sender name of the workspace's settings beats every default.
+    let ws = af_db::workspaces::find_workspace(&env.db, env.ws)
+        .await
+        .expect("find")
+        .expect("workspace");
+    let mut tx = env.db.begin().await.expect("tx");
+    af_db::workspaces::update_workspace_settings(
+        &mut tx,
+        env.ws,
+        &af_db::workspaces::WorkspaceSettings {
+            slug: ws.slug.clone(),
+            name: ws.name.clone(),
+            time_zone: ws.time_zone.clone(),
+            locale: ws.locale(),
+            country: ws.country.clone(),
+            brand_color: ws.brand_color.clone(),
+            sender_name: Some("Equipo Pauta".into()),
+        },
+        env.now(),
+    )
+    .await
+    .expect("settings");
+    tx.commit().await.expect("commit");
+    save_credentials(&env, &af_channels::WorkspaceCredentials::default()).await;
+    assert_eq!(
+        from_of_next_lead(4).await,
+        json!({"email": "hola@acme.mx", "name": "Equipo Pauta"})
+    );
+}

@@ -251,3 +251,266 @@ pub async fn start_smtp(rcpt_reply: &'static str) -> (SocketAddr, Arc<Mutex<Smtp
     });
     (addr, cap)
 }
+
+/// A certificate authority made for one test, and a server certificate it
+/// signed for `127.0.0.1` and `localhost`.
+pub struct TestCa {
+    /// The CA certificate, PEM (what `SMTP_CA_FILE` points at).
+    pub ca_pem: String,
+    /// A TLS server configuration presenting the signed certificate.
+    pub server: Arc<rustls::ServerConfig>,
+}
+
+impl TestCa {
+    pub fn new() -> Self {
+        use rcgen::{
+            BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
+            KeyPair, KeyUsagePurpose,
+        };
+        let ca_key = KeyPair::generate().expect("ca key");
+        let mut ca = CertificateParams::new(Vec::<String>::new()).expect("ca params");
+        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca.distinguished_name
+            .push(DnType::CommonName, "AgencyFlow test CA");
+        ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let ca_cert = ca.self_signed(&ca_key).expect("ca cert");
+        let issuer = Issuer::new(ca, ca_key);
+
+        let leaf_key = KeyPair::generate().expect("leaf key");
+        let mut leaf = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+            .expect("leaf params");
+        leaf.distinguished_name
+            .push(DnType::CommonName, "fake.test");
+        leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        let leaf_cert = leaf.signed_by(&leaf_key, &issuer).expect("leaf cert");
+
+        let key = rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into());
+        let server = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_no_client_auth()
+        .with_single_cert(vec![leaf_cert.der().clone()], key)
+        .expect("server config");
+        Self {
+            ca_pem: ca_cert.pem(),
+            server: Arc::new(server),
+        }
+    }
+
+    /// The CA written to a PEM file (deleted when the handle drops).
+    pub fn ca_file(&self) -> tempfile::NamedTempFile {
+        use std::io::Write;
+        let mut f = tempfile::NamedTempFile::new().expect("temp file");
+        f.write_all(self.ca_pem.as_bytes()).expect("write CA");
+        f.flush().expect("flush");
+        f
+    }
+
+    /// The CA as the SMTP transport takes it.
+    pub fn roots(&self) -> af_channels::config::RootCertificates {
+        af_channels::config::RootCertificates::from_pem_file(self.ca_file().path())
+            .expect("CA file")
+    }
+}
+
+/// How the fake relay protects its connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    /// Plain text, no STARTTLS in the EHLO reply.
+    Plain,
+    /// Plain text first, STARTTLS offered.
+    StartTls,
+    /// TLS from the first byte (`smtps://`).
+    Implicit,
+}
+
+/// One line the client sent, and whether it came inside TLS.
+#[derive(Debug, Clone)]
+pub struct SmtpLine {
+    pub tls: bool,
+    pub line: String,
+}
+
+/// Everything the TLS-capable fake relay saw.
+#[derive(Debug, Clone, Default)]
+pub struct SmtpConversation {
+    /// Every command line in order, over all connections.
+    pub lines: Vec<SmtpLine>,
+    /// Each `AUTH PLAIN` payload, decoded (`\0user\0password`).
+    pub auth: Vec<String>,
+    /// Each message's DATA.
+    pub data: Vec<String>,
+    /// TLS handshakes the server saw fail.
+    pub tls_errors: Vec<String>,
+}
+
+impl SmtpConversation {
+    /// Position of the first line starting with `verb` (case-insensitive).
+    pub fn position(&self, verb: &str) -> Option<usize> {
+        self.lines
+            .iter()
+            .position(|l| l.line.to_ascii_uppercase().starts_with(verb))
+    }
+
+    /// Lines starting with `verb`.
+    pub fn with_verb(&self, verb: &str) -> Vec<SmtpLine> {
+        self.lines
+            .iter()
+            .filter(|l| l.line.to_ascii_uppercase().starts_with(verb))
+            .cloned()
+            .collect()
+    }
+}
+
+/// A fake relay speaking STARTTLS / implicit TLS with `AUTH PLAIN`.
+pub struct TlsSmtp {
+    pub addr: SocketAddr,
+    conv: Arc<Mutex<SmtpConversation>>,
+    closed: tokio::sync::watch::Receiver<usize>,
+}
+
+impl TlsSmtp {
+    pub fn conversation(&self) -> SmtpConversation {
+        self.conv.lock().expect("lock").clone()
+    }
+
+    /// Waits until `n` connections have ended (so every line the client
+    /// sent on them has been read).
+    pub async fn wait_closed(&self, n: usize) {
+        let mut rx = self.closed.clone();
+        tokio::time::timeout(std::time::Duration::from_secs(10), rx.wait_for(|c| *c >= n))
+            .await
+            .expect("connections closed in time")
+            .expect("server alive");
+    }
+}
+
+/// Starts a fake relay on 127.0.0.1 that records the conversation,
+/// presenting `ca`'s server certificate when it speaks TLS.
+pub async fn start_tls_smtp(security: SmtpSecurity, ca: &TestCa) -> TlsSmtp {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let conv = Arc::new(Mutex::new(SmtpConversation::default()));
+    let (closed_tx, closed) = tokio::sync::watch::channel(0usize);
+    let closed_tx = Arc::new(closed_tx);
+    let acceptor = tokio_rustls::TlsAcceptor::from(ca.server.clone());
+    let conv2 = conv.clone();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let (conv, acceptor, closed_tx) = (conv2.clone(), acceptor.clone(), closed_tx.clone());
+            tokio::spawn(async move {
+                let tls_error = |e: std::io::Error| {
+                    conv.lock().expect("lock").tls_errors.push(e.to_string());
+                };
+                match security {
+                    SmtpSecurity::Plain => {
+                        smtp_session(tcp, false, false, true, &conv).await;
+                    }
+                    SmtpSecurity::StartTls => {
+                        if let Some(tcp) = smtp_session(tcp, false, true, true, &conv).await {
+                            match acceptor.accept(tcp).await {
+                                Ok(tls) => {
+                                    smtp_session(tls, true, false, false, &conv).await;
+                                }
+                                Err(e) => tls_error(e),
+                            }
+                        }
+                    }
+                    SmtpSecurity::Implicit => match acceptor.accept(tcp).await {
+                        Ok(tls) => {
+                            smtp_session(tls, true, false, true, &conv).await;
+                        }
+                        Err(e) => tls_error(e),
+                    },
+                }
+                closed_tx.send_modify(|n| *n += 1);
+            });
+        }
+    });
+    TlsSmtp { addr, conv, closed }
+}
+
+/// Serves one connection (or its part before / after STARTTLS). Returns
+/// the stream when the client asked for STARTTLS and was told to go ahead.
+async fn smtp_session<S>(
+    stream: S,
+    tls: bool,
+    offer_starttls: bool,
+    greet: bool,
+    conv: &Mutex<SmtpConversation>,
+) -> Option<S>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    use base64::Engine as _;
+    let mut s = BufReader::new(stream);
+    if greet {
+        s.write_all(b"220 fake.test ESMTP\r\n").await.ok()?;
+        s.flush().await.ok()?;
+    }
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if s.read_line(&mut line).await.unwrap_or(0) == 0 {
+            return None;
+        }
+        let text = line.trim_end().to_owned();
+        conv.lock().expect("lock").lines.push(SmtpLine {
+            tls,
+            line: text.clone(),
+        });
+        let upper = text.to_ascii_uppercase();
+        let reply: String = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+            let starttls = if offer_starttls && !tls {
+                "250-STARTTLS\r\n"
+            } else {
+                ""
+            };
+            format!("250-fake.test\r\n250-8BITMIME\r\n{starttls}250 AUTH PLAIN\r\n")
+        } else if upper == "STARTTLS" {
+            if offer_starttls && !tls {
+                s.write_all(b"220 2.0.0 ready to start TLS\r\n")
+                    .await
+                    .ok()?;
+                s.flush().await.ok()?;
+                return Some(s.into_inner());
+            }
+            "502 5.5.1 STARTTLS not offered\r\n".to_owned()
+        } else if upper.starts_with("AUTH PLAIN ") {
+            let payload = base64::engine::general_purpose::STANDARD
+                .decode(text["AUTH PLAIN ".len()..].trim())
+                .unwrap_or_default();
+            conv.lock()
+                .expect("lock")
+                .auth
+                .push(String::from_utf8_lossy(&payload).into_owned());
+            "235 2.7.0 authenticated\r\n".to_owned()
+        } else if upper.starts_with("DATA") {
+            s.write_all(b"354 go ahead\r\n").await.ok()?;
+            s.flush().await.ok()?;
+            let mut data = String::new();
+            loop {
+                let mut l = String::new();
+                if s.read_line(&mut l).await.unwrap_or(0) == 0 {
+                    return None;
+                }
+                if l == ".\r\n" {
+                    break;
+                }
+                data.push_str(&l);
+            }
+            conv.lock().expect("lock").data.push(data);
+            "250 queued as 42\r\n".to_owned()
+        } else if upper.starts_with("QUIT") {
+            let _ = s.write_all(b"221 bye\r\n").await;
+            let _ = s.flush().await;
+            return None;
+        } else {
+            "250 OK\r\n".to_owned()
+        };
+        s.write_all(reply.as_bytes()).await.ok()?;
+        s.flush().await.ok()?;
+    }
+}
