@@ -317,7 +317,7 @@ mod tests {
     fn a_short_lease_rescues_fast() {
         let (c, _) = cfg(&[("AF_JOB_LEASE_SECS", "1"), ("AF_JOB_CONCURRENCY", "8")]).expect("ok");
         assert_eq!(c.lease, SignedDuration::from_secs(1));
-        assert_eq!(c.heartbeat_every, Duration::from_millis(333));
+        assert_eq!(c.heartbeat_every, Duration::from_secs(1) / 3);
         assert_eq!(c.rescue_every, Duration::from_millis(500));
         assert_eq!(c.concurrency, 8);
     }
@@ -343,12 +343,13 @@ mod tests {
         jobs[0].id
     }
 
-    async fn state(db: &Db, id: af_core::JobId) -> (String, i32) {
+    /// (state, holder)
+    async fn state(db: &Db, id: af_core::JobId) -> (String, Option<String>) {
         let j = af_db::jobs::find_job(db, id)
             .await
             .expect("find")
             .expect("exists");
-        (j.state, j.attempts)
+        (j.state, j.locked_by)
     }
 
     #[tokio::test]
@@ -360,7 +361,18 @@ mod tests {
         // Alone: the dead process's claim goes back to the queue at once,
         // its attempt still counted.
         let first = prepare_claims(&t.db, now).await.expect("first");
-        assert_eq!(state(&t.db, dead).await, ("pending".into(), 1));
+        assert_eq!(state(&t.db, dead).await, ("pending".into(), None));
+        let j = af_db::jobs::find_job(&t.db, dead)
+            .await
+            .expect("find")
+            .expect("exists");
+        assert_eq!(j.attempts, 1, "the interrupted attempt counts");
+        assert!(
+            j.last_error
+                .as_deref()
+                .is_some_and(|e| e.contains("released at start-up") && e.contains("dead-process")),
+            "{j:?}"
+        );
 
         // A second claimer while the first lives (another pool, as another
         // process would have; flock locks are per open file, so this
@@ -368,12 +380,15 @@ mod tests {
         let live = claimed_job(&t.db, "first-process").await;
         let other = Db::connect(&t.url).await.expect("second pool");
         let second = prepare_claims(&other, now).await.expect("second");
-        assert_eq!(state(&t.db, live).await, ("running".into(), 1));
+        assert_eq!(
+            state(&t.db, live).await,
+            ("running".into(), Some("first-process".into()))
+        );
 
         // Both gone (as after a crash of both): the next one releases.
         drop((first, second));
         let _third = prepare_claims(&other, now).await.expect("third");
-        assert_eq!(state(&t.db, live).await, ("pending".into(), 1));
+        assert_eq!(state(&t.db, live).await, ("pending".into(), None));
         other.close().await;
     }
 
@@ -389,7 +404,7 @@ mod tests {
             .expect("prepare");
         assert_eq!(
             state(&t.db, other_node).await,
-            ("running".into(), 1),
+            ("running".into(), Some("other-node".into())),
             "another node's live claim is left to its lease"
         );
         assert_eq!(
@@ -398,7 +413,10 @@ mod tests {
                 .expect("no-op"),
             0
         );
-        assert_eq!(state(&t.db, other_node).await, ("running".into(), 1));
+        assert_eq!(
+            state(&t.db, other_node).await,
+            ("running".into(), Some("other-node".into()))
+        );
     }
 
     #[test]
