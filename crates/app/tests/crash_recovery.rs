@@ -185,12 +185,16 @@ async fn start_server(url: &str, data: &std::path::Path, relay: &Relay) -> Serve
         base: format!("http://{bind}"),
     };
     let http = reqwest::Client::new();
-    wait_until("the server to be ready", Duration::from_secs(60), || async {
-        http.get(format!("{}/readyz", s.base))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-    })
+    wait_until(
+        "the server to be ready",
+        Duration::from_secs(60),
+        || async {
+            http.get(format!("{}/readyz", s.base))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+        },
+    )
     .await;
     s
 }
@@ -202,7 +206,10 @@ where
 {
     let start = Instant::now();
     while !ok().await {
-        assert!(start.elapsed() < limit, "timed out after {limit:?} waiting for {what}");
+        assert!(
+            start.elapsed() < limit,
+            "timed out after {limit:?} waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -329,9 +336,11 @@ async fn leads_acknowledged_before_a_kill_get_their_first_message_soon_after_the
                 if !res.status().is_success() {
                     continue;
                 }
-                let id = res.json::<Value>().await.ok().and_then(|v| {
-                    v["id"].as_str().and_then(|s| s.parse::<uuid::Uuid>().ok())
-                });
+                let id = res
+                    .json::<Value>()
+                    .await
+                    .ok()
+                    .and_then(|v| v["id"].as_str().and_then(|s| s.parse::<uuid::Uuid>().ok()));
                 if let Some(id) = id {
                     acked
                         .lock()
@@ -393,7 +402,11 @@ async fn leads_acknowledged_before_a_kill_get_their_first_message_soon_after_the
     let still_held: Vec<_> = running_jobs(&db)
         .await
         .into_iter()
-        .filter(|j| j.locked_by.as_ref().is_some_and(|w| dead_workers.contains(w)))
+        .filter(|j| {
+            j.locked_by
+                .as_ref()
+                .is_some_and(|w| dead_workers.contains(w))
+        })
         .collect();
     match backend {
         af_db::Backend::Sqlite => assert!(

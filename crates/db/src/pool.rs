@@ -148,9 +148,7 @@ impl Db {
             sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
                 .fetch_optional(p)
                 .await?;
-        Ok(file
-            .filter(|f| !f.is_empty())
-            .map(std::path::PathBuf::from))
+        Ok(file.filter(|f| !f.is_empty()).map(std::path::PathBuf::from))
     }
 
     /// (connections open, of which idle) for metrics.

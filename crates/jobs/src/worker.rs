@@ -23,8 +23,8 @@ use jiff::{SignedDuration, Timestamp};
 use std::collections::{HashMap, HashSet};
 use std::panic::AssertUnwindSafe;
 use std::pin::pin;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
@@ -242,7 +242,10 @@ struct Hold {
 impl Drop for Hold {
     fn drop(&mut self) {
         let mut held = self.shared.held();
-        if held.get(&self.id).is_some_and(|h| h.attempt == self.attempt) {
+        if held
+            .get(&self.id)
+            .is_some_and(|h| h.attempt == self.attempt)
+        {
             held.remove(&self.id);
         }
     }
@@ -360,13 +363,7 @@ impl Worker {
         let holds = self.shared.hold(&jobs);
         for (job, hold) in jobs.into_iter().zip(holds) {
             let slot = Slot::take(&self.shared);
-            set.spawn(execute(
-                self.shared.clone(),
-                job,
-                never.clone(),
-                slot,
-                hold,
-            ));
+            set.spawn(execute(self.shared.clone(), job, never.clone(), slot, hold));
         }
         while let Some(res) = set.join_next().await {
             match res {

@@ -325,9 +325,7 @@ async fn the_heartbeat_keeps_a_long_job_leased() {
 
 /// A handler that signals its start, then waits for `finish`; several jobs
 /// of it can run at once.
-fn waiting_registry(
-    kind: &'static str,
-) -> (Registry, mpsc::UnboundedReceiver<()>, Arc<Notify>) {
+fn waiting_registry(kind: &'static str) -> (Registry, mpsc::UnboundedReceiver<()>, Arc<Notify>) {
     let (started_tx, started) = mpsc::unbounded_channel();
     let finish = Arc::new(Notify::new());
     let f = finish.clone();

@@ -137,7 +137,10 @@ async fn concurrent_claims_never_exceed_their_limit_nor_share_a_job() {
             .expect("task");
         claims += sizes.len();
         let over: Vec<_> = sizes.iter().filter(|&&s| s as i64 > LIMIT).collect();
-        assert!(over.is_empty(), "claims over the limit of {LIMIT}: {over:?}");
+        assert!(
+            over.is_empty(),
+            "claims over the limit of {LIMIT}: {over:?}"
+        );
         for id in ids {
             *seen.entry(id).or_default() += 1;
         }
