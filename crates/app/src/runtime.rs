@@ -24,6 +24,11 @@
 //! queue at once (see [`prepare_claims`]). A shorter lease
 //! (`AF_JOB_LEASE_SECS=1`, the crash test's) only matters on PostgreSQL and
 //! costs one heartbeat write per worker every third of it.
+//!
+//! Leases are written and compared in each node's own clock, so PostgreSQL
+//! nodes need synchronised clocks (NTP): a node running more than about
+//! 20 s (lease minus heartbeat) ahead of another would rescue that node's
+//! live jobs. Lengthen the lease if clocks cannot be trusted that far.
 
 use af_core::Clock;
 use af_db::{Db, Ts};
