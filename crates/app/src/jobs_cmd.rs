@@ -699,6 +699,9 @@ async fn drain(
     );
     let deadline = Instant::now() + Duration::from_secs(timeout_secs);
     let mut total = af_jobs::RunReport::default();
+    // Claims jobs like `worker` does, so it takes part in the SQLite claim
+    // lock (and releases a dead process's claims if it is alone).
+    let _claim_lock = crate::runtime::prepare_claims(db, now()).await?;
     worker.rescue_once().await?;
     loop {
         let r = worker.run_once().await?;

@@ -9,15 +9,26 @@
 //! |---|---|---|
 //! | `AF_JOB_CONCURRENCY` | 32 | jobs running at once in this process |
 //! | `AF_JOB_BATCH` | 32 | most jobs claimed by one query |
-//! | `AF_JOB_LEASE_SECS` | 300 | how long a claim holds a job before another node may rescue it (heartbeats renew it every third of it) |
-//! | `AF_JOB_RESCUE_SECS` | 15, at most half the lease | how often expired leases are returned to the queue |
+//! | `AF_JOB_LEASE_SECS` | 30 | how long a claim holds a job without renewal: after a crash, the longest its jobs stay locked (on PostgreSQL; see below for SQLite). A live worker renews the leases of all its jobs every 10 s (every third of the lease if shorter), so a long job keeps its lease for as long as its process lives |
+//! | `AF_JOB_RESCUE_SECS` | 5, at most half the lease | how often expired leases are returned to the queue |
 //! | `AF_JOB_POLL_MS` | 5000 | the slow poll when no wake-up arrives |
 //! | `AF_JOB_SHUTDOWN_SECS` | 25 | on SIGTERM, how long running jobs may finish before they are released |
 //! | `AF_DIAG_HTTP_ALLOW` | (none) | comma-separated origins `diag_http` may call besides loopback |
 //!
-//! A short lease (`AF_JOB_LEASE_SECS=1`) makes a killed worker's jobs run
-//! again within seconds: the crash test uses it. Production keeps the
-//! default, so a slow job is not rescued while its node is merely busy.
+//! Recovery after a crash (`kill -9`, power loss, OOM): on PostgreSQL the
+//! dead process's jobs go back to the queue when their lease expires, 20 to
+//! 35 s after the crash with the defaults (last renewal + lease + one rescue
+//! period), whichever node rescues them. On SQLite, where one process owns
+//! the database file, a starting `serve`, `worker` or `jobs drain` that
+//! finds no other process claiming from the file returns every claim to the
+//! queue at once (see [`prepare_claims`]). A shorter lease
+//! (`AF_JOB_LEASE_SECS=1`, the crash test's) only matters on PostgreSQL and
+//! costs one heartbeat write per worker every third of it.
+//!
+//! Leases are written and compared in each node's own clock, so PostgreSQL
+//! nodes need synchronised clocks (NTP): a node running more than about
+//! 20 s (lease minus heartbeat) ahead of another would rescue that node's
+//! live jobs. Lengthen the lease if clocks cannot be trusted that far.
 
 use af_core::Clock;
 use af_db::{Db, Ts};
@@ -27,6 +38,8 @@ use af_jobs::{
 };
 use anyhow::{Context, bail};
 use jiff::SignedDuration;
+use std::fs::{File, TryLockError};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinHandle;
@@ -121,6 +134,11 @@ pub fn config_from(
     if let Some(v) = num("AF_JOB_LEASE_SECS", 1, 86_400)? {
         c.lease = SignedDuration::from_secs(v as i64);
     }
+    // At least three beats per lease (the worker enforces it too; done here
+    // so the start-up log shows the real period).
+    if let Ok(third) = Duration::try_from(c.lease / 3) {
+        c.heartbeat_every = c.heartbeat_every.min(third);
+    }
     // Expired leases are looked for at least twice per lease, so a short
     // lease means fast rescue without a second setting.
     let half_lease = Duration::from_millis((c.lease.as_millis() / 2).max(100) as u64);
@@ -154,6 +172,84 @@ pub fn config_from_env() -> anyhow::Result<(WorkerConfig, DiagConfig)> {
     config_from(|n| std::env::var(n).ok(), af_jobs::default_worker_id())
 }
 
+/// Kept by a process for as long as it may claim jobs from a SQLite file
+/// (a shared lock on `<database>-jobs.lock`); empty on PostgreSQL.
+#[derive(Debug)]
+pub struct ClaimLock {
+    _file: Option<File>,
+}
+
+/// The lock file beside a SQLite database: `agencyflow.db-jobs.lock`.
+fn claim_lock_path(db_file: &std::path::Path) -> PathBuf {
+    let mut name = db_file.as_os_str().to_os_string();
+    name.push("-jobs.lock");
+    PathBuf::from(name)
+}
+
+/// Call before a process starts claiming jobs; keep the answer while it
+/// does.
+///
+/// On SQLite, every process that claims jobs from a file holds a shared
+/// lock on `<file>-jobs.lock` (the kernel drops it when the process dies,
+/// `kill -9` included). A process that can take that lock exclusively knows
+/// no other claimer is alive, so every `running` job is a dead process's
+/// claim: it returns them all to the queue at once
+/// ([`af_db::jobs::release_all_claims_at_startup`]: the attempt stays
+/// counted, as when a lease expires) instead of leaving them locked for a
+/// lease. If another process holds the lock (a `jobs drain` beside `serve`,
+/// say), nothing is released: those claims may be live, and leases decide.
+///
+/// On PostgreSQL it does nothing: other nodes' claims are live, and a dead
+/// node's are rescued when their lease expires.
+pub async fn prepare_claims(db: &Db, now: Ts) -> anyhow::Result<ClaimLock> {
+    let Some(db_file) = db.sqlite_file().await.context("locating the SQLite file")? else {
+        // PostgreSQL, or an in-memory SQLite that only this process sees.
+        return Ok(ClaimLock { _file: None });
+    };
+    let path = claim_lock_path(&db_file);
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .with_context(|| format!("opening the job lock file {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => {
+            let n = af_db::jobs::release_all_claims_at_startup(db, now)
+                .await
+                .context("releasing the jobs of a process that stopped")?;
+            if n > 0 {
+                tracing::warn!(
+                    count = n,
+                    "released jobs left running by a process that stopped; they run again now"
+                );
+            }
+            // Down to the shared lock every claimer holds. Not converted in
+            // place: the standard library leaves that unspecified.
+            file.unlock()
+                .with_context(|| format!("unlocking {}", path.display()))?;
+        }
+        Err(TryLockError::WouldBlock) => tracing::info!(
+            lock = %path.display(),
+            "another process claims jobs from this database: running jobs are left to their leases"
+        ),
+        Err(TryLockError::Error(e)) => {
+            // A file system without locks: release nothing (it could be a
+            // live process's claim); leases still recover a crash.
+            tracing::warn!(lock = %path.display(), error = %e, "cannot lock the job lock file; running jobs are left to their leases");
+            return Ok(ClaimLock { _file: None });
+        }
+    }
+    // Blocks only while another process starting up holds the lock
+    // exclusively for its own release (one UPDATE).
+    let file = tokio::task::spawn_blocking(move || file.lock_shared().map(|()| file))
+        .await
+        .context("waiting for the job lock file")?
+        .with_context(|| format!("locking {}", path.display()))?;
+    Ok(ClaimLock { _file: Some(file) })
+}
+
 /// Starts a worker and the scheduler; both stop when `shutdown` is cancelled.
 pub async fn spawn_workers(
     db: &Db,
@@ -163,10 +259,16 @@ pub async fn spawn_workers(
 ) -> anyhow::Result<Vec<JoinHandle<()>>> {
     let (config, diag) = config_from_env()?;
     register_schedules(db, clock.now()).await?;
+    // Before the worker's first claim, so the release cannot touch it; and
+    // before `serve` listens, so a ready server has released the dead
+    // process's jobs.
+    let claim_lock = prepare_claims(db, Ts::new(clock.now())).await?;
     tracing::info!(
         concurrency = config.concurrency,
         batch = config.batch_size,
         lease_secs = config.lease.as_secs(),
+        heartbeat_ms = config.heartbeat_every.as_millis() as u64,
+        rescue_ms = config.rescue_every.as_millis() as u64,
         "job worker configured"
     );
     let worker = Worker::new(db.clone(), clock.clone(), registry(diag, engine)?, config);
@@ -176,6 +278,8 @@ pub async fn spawn_workers(
         if let Err(e) = worker.run(w_shutdown).await {
             tracing::error!(error = %e, "job worker stopped with an error");
         }
+        // Held until the worker has released or finished its jobs.
+        drop(claim_lock);
     });
     let scheduler_task = tokio::spawn(scheduler.run(shutdown));
     Ok(vec![worker_task, scheduler_task])
@@ -205,11 +309,119 @@ mod tests {
     }
 
     #[test]
+    fn the_default_lease_is_short_and_heartbeated() {
+        // A crashed node's jobs come back within about 30 s; a live node
+        // renews them twice before a lease could lapse.
+        let (c, _) = cfg(&[]).expect("defaults");
+        assert_eq!(c.lease, SignedDuration::from_secs(30));
+        assert_eq!(c.heartbeat_every, Duration::from_secs(10));
+        assert_eq!(c.rescue_every, Duration::from_secs(5));
+    }
+
+    #[test]
     fn a_short_lease_rescues_fast() {
         let (c, _) = cfg(&[("AF_JOB_LEASE_SECS", "1"), ("AF_JOB_CONCURRENCY", "8")]).expect("ok");
         assert_eq!(c.lease, SignedDuration::from_secs(1));
+        assert_eq!(c.heartbeat_every, Duration::from_secs(1) / 3);
         assert_eq!(c.rescue_every, Duration::from_millis(500));
         assert_eq!(c.concurrency, 8);
+    }
+
+    /// A job claimed by `worker`, as a dead process would have left it.
+    async fn claimed_job(db: &Db, worker: &str) -> af_core::JobId {
+        let now = Ts::new(jiff::Timestamp::now());
+        let mut tx = db.begin().await.expect("begin");
+        af_db::jobs::enqueue(
+            &mut tx,
+            &af_db::jobs::NewJob::new("noop", serde_json::json!({}), now),
+            now,
+        )
+        .await
+        .expect("enqueue")
+        .expect("not deduped");
+        tx.commit().await.expect("commit");
+        let lease = Ts::new(now.0 + SignedDuration::from_secs(30));
+        let jobs = af_db::jobs::claim_due_jobs(db, worker, 1, now, lease)
+            .await
+            .expect("claim");
+        assert_eq!(jobs.len(), 1);
+        jobs[0].id
+    }
+
+    /// (state, holder)
+    async fn state(db: &Db, id: af_core::JobId) -> (String, Option<String>) {
+        let j = af_db::jobs::find_job(db, id)
+            .await
+            .expect("find")
+            .expect("exists");
+        (j.state, j.locked_by)
+    }
+
+    #[tokio::test]
+    async fn a_lone_sqlite_process_releases_dead_claims_at_start_but_not_beside_a_live_one() {
+        let t = af_db::testing::fresh_db_on(af_db::Backend::Sqlite).await;
+        let dead = claimed_job(&t.db, "dead-process").await;
+        let now = Ts::new(jiff::Timestamp::now());
+
+        // Alone: the dead process's claim goes back to the queue at once,
+        // its attempt still counted.
+        let first = prepare_claims(&t.db, now).await.expect("first");
+        assert_eq!(state(&t.db, dead).await, ("pending".into(), None));
+        let j = af_db::jobs::find_job(&t.db, dead)
+            .await
+            .expect("find")
+            .expect("exists");
+        assert_eq!(j.attempts, 1, "the interrupted attempt counts");
+        assert!(
+            j.last_error
+                .as_deref()
+                .is_some_and(|e| e.contains("released at start-up") && e.contains("dead-process")),
+            "{j:?}"
+        );
+
+        // A second claimer while the first lives (another pool, as another
+        // process would have; flock locks are per open file, so this
+        // stands for a process): the first's claims are left alone.
+        let live = claimed_job(&t.db, "first-process").await;
+        let other = Db::connect(&t.url).await.expect("second pool");
+        let second = prepare_claims(&other, now).await.expect("second");
+        assert_eq!(
+            state(&t.db, live).await,
+            ("running".into(), Some("first-process".into()))
+        );
+
+        // Both gone (as after a crash of both): the next one releases.
+        drop((first, second));
+        let _third = prepare_claims(&other, now).await.expect("third");
+        assert_eq!(state(&t.db, live).await, ("pending".into(), None));
+        other.close().await;
+    }
+
+    #[tokio::test]
+    async fn postgres_claims_are_never_released_at_start() {
+        if af_db::testing::test_backend() != af_db::Backend::Postgres {
+            return; // needs the server: AF_TEST_BACKEND=postgres
+        }
+        let t = af_db::testing::fresh_db_on(af_db::Backend::Postgres).await;
+        let other_node = claimed_job(&t.db, "other-node").await;
+        let _lock = prepare_claims(&t.db, Ts::new(jiff::Timestamp::now()))
+            .await
+            .expect("prepare");
+        assert_eq!(
+            state(&t.db, other_node).await,
+            ("running".into(), Some("other-node".into())),
+            "another node's live claim is left to its lease"
+        );
+        assert_eq!(
+            af_db::jobs::release_all_claims_at_startup(&t.db, Ts::new(jiff::Timestamp::now()))
+                .await
+                .expect("no-op"),
+            0
+        );
+        assert_eq!(
+            state(&t.db, other_node).await,
+            ("running".into(), Some("other-node".into()))
+        );
     }
 
     #[test]

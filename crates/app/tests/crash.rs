@@ -7,9 +7,11 @@
 //! attempts > 1 and as re-runs that found their effect already recorded —
 //! never as a second effect.
 //!
-//! A one-second lease (`AF_JOB_LEASE_SECS=1`) makes the killed worker's jobs
-//! come back within about a second and a half. Every wait is on a condition
-//! with a time limit.
+//! On SQLite the restarted worker returns the killed one's jobs to the queue
+//! as it starts (it is the file's only claimer); on PostgreSQL a one-second
+//! lease (`AF_JOB_LEASE_SECS=1`) makes them come back within about a second
+//! and a half. `crash_recovery.rs` covers the default lease. Every wait is
+//! on a condition with a time limit.
 
 use af_db::jobs::DiagEffects;
 use af_db::{Db, Ts};

@@ -170,6 +170,14 @@ pub async fn notify_enqueued(tx: &mut Tx) -> DbResult<()> {
 /// concurrent workers on several nodes never claim the same row nor wait on
 /// each other; SQLite has one writer at a time, so the plain
 /// `UPDATE … RETURNING` is already atomic.
+///
+/// On PostgreSQL the rows are picked in a `MATERIALIZED` CTE that the
+/// `UPDATE` joins, not in a `WHERE id IN (subquery)`: a subquery in the
+/// `UPDATE`'s own condition may be evaluated again when a row it touches
+/// was changed concurrently (the READ COMMITTED re-check), and a second
+/// evaluation under `SKIP LOCKED` picks other rows — more than `limit` in
+/// all. The materialized CTE is evaluated exactly once, so a claim never
+/// returns more than `limit` jobs.
 pub async fn claim_due_jobs(
     db: &crate::Db,
     worker: &str,
@@ -178,12 +186,16 @@ pub async fn claim_due_jobs(
     lease_until: Ts,
 ) -> DbResult<Vec<Job>> {
     let jobs = match db.backend() {
+        // `picked_id`, not `id`: the RETURNING list names `jobs`' columns
+        // unqualified and must not be ambiguous.
         Backend::Postgres => with_pool!(db, p => {
             sqlx::query_as::<_, Job>(concat!(
-                "UPDATE jobs SET state = 'running', locked_by = $1, locked_until = $3, attempts = attempts + 1,
+                "WITH picked AS MATERIALIZED (
+                     SELECT id AS picked_id FROM jobs WHERE state = 'pending' AND run_at <= $2
+                     ORDER BY priority, run_at LIMIT $4 FOR UPDATE SKIP LOCKED)
+                 UPDATE jobs SET state = 'running', locked_by = $1, locked_until = $3, attempts = attempts + 1,
                         updated_at = $2, started_at = $2
-                 WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND run_at <= $2
-                              ORDER BY priority, run_at LIMIT $4 FOR UPDATE SKIP LOCKED)
+                 FROM picked WHERE jobs.id = picked.picked_id
                  RETURNING ", job_columns!()))
             .bind(worker).bind(now).bind(lease_until).bind(limit)
             .fetch_all(p).await?
@@ -255,6 +267,45 @@ pub async fn extend_lease(
     }) > 0)
 }
 
+/// Most ids per statement in [`extend_leases`].
+const EXTEND_CHUNK: usize = 500;
+
+/// The worker's heartbeat: extends to `lease_until` the lease of each of
+/// `ids` that is still running and leased to `worker`, in one statement per
+/// 500 ids. Returns the ids it extended; the others are no longer this
+/// worker's (finished, or rescued after the lease lapsed and possibly
+/// running elsewhere).
+///
+/// It names the jobs rather than extending everything `locked_by = worker`:
+/// a job whose task ended without recording its outcome (a failed write)
+/// must be left to expire and be rescued, not be renewed for as long as
+/// the process lives.
+pub async fn extend_leases(
+    db: &crate::Db,
+    ids: &[JobId],
+    worker: &str,
+    lease_until: Ts,
+) -> DbResult<Vec<JobId>> {
+    let mut extended = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(EXTEND_CHUNK) {
+        let rows: Vec<Uuid> = with_pool!(db, p => {
+            let mut qb = sqlx::QueryBuilder::new("UPDATE jobs SET locked_until = ");
+            qb.push_bind(lease_until)
+                .push(" WHERE state = 'running' AND locked_by = ")
+                .push_bind(worker)
+                .push(" AND id IN (");
+            let mut list = qb.separated(", ");
+            for id in chunk {
+                list.push_bind(id.0);
+            }
+            qb.push(") RETURNING id");
+            qb.build_query_scalar().fetch_all(p).await?
+        });
+        extended.extend(rows.into_iter().map(JobId::from));
+    }
+    Ok(extended)
+}
+
 /// Returns jobs whose lease expired (their worker died or stalled) to the
 /// queue. The attempt stays counted, so a job that keeps killing its worker
 /// is dead-lettered once its attempts are used up instead of looping forever.
@@ -270,6 +321,38 @@ pub async fn rescue_expired_leases(db: &crate::Db, now: Ts) -> DbResult<u64> {
         .bind(now)
         .execute(p).await?.rows_affected()
     }))
+}
+
+/// SQLite only: returns every running job to the queue at once, whatever
+/// its lease, and returns how many. For a process starting on a SQLite
+/// file that no other process is claiming from (the caller makes sure, see
+/// `agencyflow`'s runtime): every `running` row is then a claim of a
+/// process that died, and waiting for its lease to expire would only delay
+/// the work.
+///
+/// Like [`rescue_expired_leases`], the interrupted attempt stays counted (a
+/// job at its last attempt is dead-lettered): the run may have had its
+/// effect before the crash, and a job that crashes its process must not
+/// get its attempt back on every restart and loop forever.
+///
+/// On PostgreSQL it changes nothing and returns 0: several nodes share the
+/// database, and a `running` row there is usually another node's live
+/// claim. Those are rescued when their lease expires.
+pub async fn release_all_claims_at_startup(db: &crate::Db, now: Ts) -> DbResult<u64> {
+    let crate::Db::Sqlite(p) = db else {
+        return Ok(0);
+    };
+    Ok(sqlx::query(
+        "UPDATE jobs SET state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'pending' END,
+                finished_at = CASE WHEN attempts >= max_attempts THEN $1 ELSE NULL END,
+                last_error = 'released at start-up: worker ' || COALESCE(locked_by, '?') || ' stopped without finishing it',
+                locked_by = NULL, locked_until = NULL, updated_at = $1
+         WHERE state = 'running'",
+    )
+    .bind(now)
+    .execute(p)
+    .await?
+    .rows_affected())
 }
 
 /// Releases a claimed job unrun (graceful shutdown), without counting the attempt.

@@ -137,6 +137,20 @@ impl Db {
         })
     }
 
+    /// The file of a SQLite database, as SQLite itself reports it; `None`
+    /// on PostgreSQL and for an in-memory SQLite database (which no other
+    /// process can open).
+    pub async fn sqlite_file(&self) -> DbResult<Option<std::path::PathBuf>> {
+        let Db::Sqlite(p) = self else {
+            return Ok(None);
+        };
+        let file: Option<String> =
+            sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
+                .fetch_optional(p)
+                .await?;
+        Ok(file.filter(|f| !f.is_empty()).map(std::path::PathBuf::from))
+    }
+
     /// (connections open, of which idle) for metrics.
     pub fn pool_stats(&self) -> (u32, usize) {
         with_pool!(self, p => (p.size(), p.num_idle()))

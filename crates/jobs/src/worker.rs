@@ -1,10 +1,13 @@
 //! The worker: claims due jobs with a lease, runs each in its own task with
-//! panics caught and the lease heartbeated, then records the outcome.
+//! panics caught, then records the outcome. One heartbeat task per worker
+//! renews the lease of every job the worker holds, from its claim until its
+//! outcome is written.
 //!
 //! No transaction is held while a handler runs: claiming, heartbeating and
 //! completing are each one short statement. Delivery is at least once — a
-//! worker that dies leaves its lease to expire, and the rescuer (any
-//! worker's) returns the job to the queue.
+//! worker that dies leaves its leases to expire (30 s by default, renewed
+//! every 10 s while it lives), and the rescuer (any worker's) returns the
+//! jobs to the queue.
 
 use crate::JobsError;
 use crate::backoff::Backoff;
@@ -17,11 +20,11 @@ use af_db::jobs::{self, Job};
 use af_db::{Db, Ts};
 use futures::FutureExt;
 use jiff::{SignedDuration, Timestamp};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::panic::AssertUnwindSafe;
 use std::pin::pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
@@ -41,10 +44,13 @@ pub struct WorkerConfig {
     pub batch_size: usize,
     /// Most jobs running at once.
     pub concurrency: usize,
-    /// How long a claim (and each heartbeat) holds a job, in clock time.
+    /// How long a claim (and each heartbeat) holds a job, in clock time:
+    /// after a crash, the longest its jobs stay locked. Short, because the
+    /// heartbeat keeps the jobs of a live worker however long they run.
     pub lease: SignedDuration,
-    /// How often a running job's lease is extended (real time; well under
-    /// `lease`).
+    /// How often the leases of the jobs this worker holds are extended
+    /// (real time; at most a third of `lease`, so two beats in a row may
+    /// fail before a job is at risk).
     pub heartbeat_every: Duration,
     /// The slow poll: the longest an idle worker sleeps without a
     /// notification.
@@ -58,18 +64,22 @@ pub struct WorkerConfig {
 }
 
 impl WorkerConfig {
-    /// Defaults: 32 per claim and at once, a 5 min lease heartbeated every
-    /// 30 s, 5 s poll, rescue every 15 s, 25 s to finish on shutdown (under
+    /// Defaults: 32 per claim and at once, a 30 s lease heartbeated every
+    /// 10 s, 5 s poll, rescue every 5 s, 25 s to finish on shutdown (under
     /// the usual 30 s SIGTERM grace), 10 s → 1 h backoff.
+    ///
+    /// So a dead worker's jobs are back in the queue 20–35 s after it died
+    /// (its last renewal plus the lease, plus up to one rescue period), and
+    /// a handler may run for hours while its process lives.
     pub fn new(worker_id: impl Into<String>) -> Self {
         Self {
             worker_id: worker_id.into(),
             batch_size: 32,
             concurrency: 32,
-            lease: SignedDuration::from_mins(5),
-            heartbeat_every: Duration::from_secs(30),
+            lease: SignedDuration::from_secs(30),
+            heartbeat_every: Duration::from_secs(10),
             poll_interval: Duration::from_secs(5),
-            rescue_every: Duration::from_secs(15),
+            rescue_every: Duration::from_secs(5),
             shutdown_deadline: Duration::from_secs(25),
             backoff: Backoff::default(),
         }
@@ -139,6 +149,129 @@ struct Shared {
     busy: AtomicUsize,
     /// Signalled when a handler returns.
     slot_freed: Notify,
+    /// The jobs this worker holds a claim on, from the claim until their
+    /// outcome is written (or they are released): what the heartbeat
+    /// renews.
+    held: Mutex<HashMap<JobId, HeldJob>>,
+}
+
+/// One claim in [`Shared::held`].
+struct HeldJob {
+    /// The claim's attempt number: the same worker may claim a job again
+    /// after its own rescuer returned it (a heartbeat that could not reach
+    /// the database for a whole lease), and the older task must not then
+    /// pass for the newer one.
+    attempt: i32,
+    /// Cancelled when the heartbeat finds the claim gone: the job was
+    /// rescued and may be running elsewhere, so its handler stops.
+    lost: CancellationToken,
+}
+
+impl Shared {
+    fn held(&self) -> MutexGuard<'_, HashMap<JobId, HeldJob>> {
+        // Never held across an await or user code; a poisoned lock still
+        // holds consistent data.
+        self.held.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Registers claimed jobs for the heartbeat, right after the claim.
+    fn hold(self: &Arc<Self>, jobs: &[Job]) -> Vec<Hold> {
+        let mut held = self.held();
+        jobs.iter()
+            .map(|job| {
+                let lost = CancellationToken::new();
+                let old = held.insert(
+                    job.id,
+                    HeldJob {
+                        attempt: job.attempts,
+                        lost: lost.clone(),
+                    },
+                );
+                if let Some(old) = old {
+                    // A newer claim of the same job: the older run is stale.
+                    old.lost.cancel();
+                }
+                Hold {
+                    shared: self.clone(),
+                    id: job.id,
+                    attempt: job.attempts,
+                    lost,
+                }
+            })
+            .collect()
+    }
+
+    /// One heartbeat: extends the lease of every job held now, and flags
+    /// those whose claim is gone.
+    async fn beat(&self) {
+        let ids: Vec<JobId> = self.held().keys().copied().collect();
+        if ids.is_empty() {
+            return;
+        }
+        let until = add(self.clock.now(), self.config.lease);
+        match jobs::extend_leases(&self.db, &ids, &self.worker_id, until).await {
+            Ok(extended) => {
+                let extended: HashSet<JobId> = extended.into_iter().collect();
+                let held = self.held();
+                for id in ids.iter().filter(|id| !extended.contains(id)) {
+                    // Still held after the write means the claim is really
+                    // gone; a job finished meanwhile has left `held` (or
+                    // is past its handler, where `lost` is not watched).
+                    if let Some(h) = held.get(id) {
+                        h.lost.cancel();
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::warn!(worker.id = %self.worker_id, jobs = ids.len(), error = %e, "lease heartbeat failed; retrying at the next beat")
+            }
+        }
+    }
+}
+
+/// A job's place in [`Shared::held`], removed when dropped: once its
+/// outcome is written, or when its task is aborted at shutdown (it is then
+/// released at once).
+struct Hold {
+    shared: Arc<Shared>,
+    id: JobId,
+    attempt: i32,
+    lost: CancellationToken,
+}
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        let mut held = self.shared.held();
+        if held
+            .get(&self.id)
+            .is_some_and(|h| h.attempt == self.attempt)
+        {
+            held.remove(&self.id);
+        }
+    }
+}
+
+/// Renews the leases of the worker's jobs every `heartbeat_every` until
+/// `stop` is cancelled. Its own task, apart from the claim loop and the
+/// handlers: a handler that blocks its thread, or a loop waiting on the
+/// database, does not delay the beats of the other jobs.
+async fn heartbeat(s: Arc<Shared>, stop: CancellationToken) {
+    let every = s.config.heartbeat_every;
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tick.tick() => s.beat().await,
+        }
+    }
+}
+
+/// Starts [`heartbeat`]; it stops when the returned guard is dropped.
+fn start_heartbeat(s: &Arc<Shared>) -> tokio_util::sync::DropGuard {
+    let stop = CancellationToken::new();
+    tokio::spawn(heartbeat(s.clone(), stop.clone()));
+    stop.drop_guard()
 }
 
 /// One counted slot of [`Shared::busy`], released when dropped (also when
@@ -206,6 +339,7 @@ impl Worker {
                 completer: Completer::default(),
                 busy: AtomicUsize::new(0),
                 slot_freed: Notify::new(),
+                held: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -218,6 +352,7 @@ impl Worker {
     /// Claims up to `batch_size` due jobs and runs them (concurrently) to
     /// the end. For tests and the CLI; [`Worker::run`] is the service loop.
     pub async fn run_once(&self) -> Result<RunReport, JobsError> {
+        let _heartbeat = start_heartbeat(&self.shared);
         let jobs = self.claim(self.shared.config.batch_size).await?;
         let mut report = RunReport {
             claimed: jobs.len(),
@@ -225,9 +360,10 @@ impl Worker {
         };
         let mut set = JoinSet::new();
         let never = CancellationToken::new();
-        for job in jobs {
+        let holds = self.shared.hold(&jobs);
+        for (job, hold) in jobs.into_iter().zip(holds) {
             let slot = Slot::take(&self.shared);
-            set.spawn(execute(self.shared.clone(), job, never.clone(), slot));
+            set.spawn(execute(self.shared.clone(), job, never.clone(), slot, hold));
         }
         while let Some(res) = set.join_next().await {
             match res {
@@ -309,6 +445,8 @@ impl Worker {
         let cfg = self.shared.config.clone();
         tracing::info!(worker.id = %self.id(), kinds = ?self.shared.registry.kinds(), "job worker started");
         let mut remote = RemoteWakeup::connect(&self.shared.db).await;
+        // Stopped when `run` returns, after the unfinished jobs are released.
+        let _heartbeat = start_heartbeat(&self.shared);
         let mut running: JoinSet<Outcome> = JoinSet::new();
         let mut running_ids: HashMap<tokio::task::Id, JobId> = HashMap::new();
         let mut next_maintenance = Instant::now();
@@ -352,13 +490,17 @@ impl Worker {
                 match self.claim(want).await {
                     Ok(claimed) => {
                         let full = claimed.len() == want;
-                        for job in claimed {
+                        // Held before anything else can wait: from here on
+                        // the heartbeat renews them.
+                        let holds = self.shared.hold(&claimed);
+                        for (job, hold) in claimed.into_iter().zip(holds) {
                             let id = job.id;
                             let handle = running.spawn(execute(
                                 self.shared.clone(),
                                 job,
                                 shutdown.clone(),
                                 Slot::take(&self.shared),
+                                hold,
                             ));
                             running_ids.insert(handle.id(), id);
                         }
@@ -459,8 +601,15 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
-/// Runs one claimed job and records its outcome.
-async fn execute(s: Arc<Shared>, job: Job, shutdown: CancellationToken, slot: Slot) -> Outcome {
+/// Runs one claimed job and records its outcome. `hold` keeps the job in
+/// the heartbeat's set until this returns (or the task is aborted).
+async fn execute(
+    s: Arc<Shared>,
+    job: Job,
+    shutdown: CancellationToken,
+    slot: Slot,
+    hold: Hold,
+) -> Outcome {
     let started = s.clock.now();
     let kind = job.kind.clone();
     metrics::histogram!(m::LATENCY_SECONDS, "kind" => kind.clone())
@@ -485,26 +634,13 @@ async fn execute(s: Arc<Shared>, job: Job, shutdown: CancellationToken, slot: Sl
     )
     .with_shutdown(shutdown);
     let run = AssertUnwindSafe(handler.run(&ctx, &job)).catch_unwind();
-    let result = {
-        let mut run = pin!(run);
-        let every = s.config.heartbeat_every.max(Duration::from_millis(10));
-        let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-        heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                r = &mut run => break Some(r),
-                _ = heartbeat.tick() => {
-                    let until = add(s.clock.now(), s.config.lease);
-                    match jobs::extend_lease(&s.db, job.id, &s.worker_id, until).await {
-                        Ok(true) => {}
-                        // Rescued elsewhere: stop here so the effects happen
-                        // (at most) once more, not twice at the same time.
-                        Ok(false) => break None,
-                        Err(e) => tracing::warn!(job.id = %job.id, error = %e, "lease heartbeat failed"),
-                    }
-                }
-            }
-        }
+    let result = tokio::select! {
+        biased;
+        r = run => Some(r),
+        // The heartbeat found the claim gone (rescued, maybe running
+        // elsewhere): stop here so the effects happen (at most) once more,
+        // not twice at the same time.
+        _ = hold.lost.cancelled() => None,
     };
     drop(slot);
     let finished = s.clock.now();

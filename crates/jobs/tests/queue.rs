@@ -323,6 +323,178 @@ async fn the_heartbeat_keeps_a_long_job_leased() {
     assert_eq!(job(&t.db, id).await.attempts, 1);
 }
 
+/// A handler that signals its start, then waits for `finish`; several jobs
+/// of it can run at once.
+fn waiting_registry(kind: &'static str) -> (Registry, mpsc::UnboundedReceiver<()>, Arc<Notify>) {
+    let (started_tx, started) = mpsc::unbounded_channel();
+    let finish = Arc::new(Notify::new());
+    let f = finish.clone();
+    let registry = Registry::new()
+        .with(handler_fn(kind, move |_, _| {
+            let (started_tx, f) = (started_tx.clone(), f.clone());
+            async move {
+                let _ = started_tx.send(());
+                f.notified().await;
+                Ok(())
+            }
+        }))
+        .expect("register");
+    (registry, started, finish)
+}
+
+#[tokio::test]
+async fn one_heartbeat_renews_every_job_the_worker_holds() {
+    let (t, clock) = setup().await;
+    let now = clock.now();
+    let ids = [
+        enqueue(&t.db, "long", now, now).await,
+        enqueue(&t.db, "long", now, now).await,
+        enqueue(&t.db, "long", now, now).await,
+    ];
+    let (registry, mut started, finish) = waiting_registry("long");
+    let mut cfg = config("w1");
+    cfg.heartbeat_every = Duration::from_millis(20);
+    let w = af_jobs::Worker::new(t.db.clone(), Arc::new(clock.clone()), registry, cfg);
+    let run = tokio::spawn({
+        let w = w.clone();
+        async move { w.run_once().await }
+    });
+    for _ in ids {
+        tokio::time::timeout(Duration::from_secs(10), started.recv())
+            .await
+            .expect("handler started");
+    }
+    let first_lease = Ts::new(now + secs(30));
+    clock.advance(secs(25));
+    for id in ids {
+        wait_until("every lease renewed", Duration::from_secs(10), || async {
+            job(&t.db, id)
+                .await
+                .locked_until
+                .is_some_and(|l| l > first_lease)
+        })
+        .await;
+    }
+    clock.advance(secs(20));
+    let rescuer = worker(&t.db, &clock, ok_registry(&[]), "rescuer");
+    assert_eq!(rescuer.rescue_once().await.expect("rescue"), 0);
+    finish.notify_waiters();
+    let r = tokio::time::timeout(Duration::from_secs(10), run)
+        .await
+        .expect("finishes")
+        .expect("task")
+        .expect("run");
+    assert_eq!(r.succeeded, 3, "{r:?}");
+}
+
+/// A handler that blocks its thread (synchronous work, a blocking call)
+/// cannot starve the heartbeat: it runs in a task of its own, on another
+/// thread of the runtime.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handler_blocking_its_thread_keeps_its_lease() {
+    let (t, clock) = setup().await;
+    let now = clock.now();
+    let id = enqueue(&t.db, "blocking", now, now).await;
+    let (started_tx, mut started) = mpsc::unbounded_channel();
+    let release = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let r2 = release.clone();
+    let registry = Registry::new()
+        .with(handler_fn("blocking", move |_, _| {
+            let (started_tx, release) = (started_tx.clone(), r2.clone());
+            async move {
+                let _ = started_tx.send(());
+                // Deliberately blocking: no await until released.
+                let start = std::time::Instant::now();
+                while !release.load(std::sync::atomic::Ordering::SeqCst)
+                    && start.elapsed() < Duration::from_secs(20)
+                {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Ok(())
+            }
+        }))
+        .expect("register");
+    let mut cfg = config("w1");
+    cfg.heartbeat_every = Duration::from_millis(20);
+    let w = af_jobs::Worker::new(t.db.clone(), Arc::new(clock.clone()), registry, cfg);
+    let run = tokio::spawn({
+        let w = w.clone();
+        async move { w.run_once().await }
+    });
+    tokio::time::timeout(Duration::from_secs(10), started.recv())
+        .await
+        .expect("handler started");
+    let first_lease = Ts::new(now + secs(30));
+    clock.advance(secs(25));
+    wait_until(
+        "the lease renewed while the handler blocks",
+        Duration::from_secs(10),
+        || async {
+            job(&t.db, id)
+                .await
+                .locked_until
+                .is_some_and(|l| l > first_lease)
+        },
+    )
+    .await;
+    release.store(true, std::sync::atomic::Ordering::SeqCst);
+    let r = tokio::time::timeout(Duration::from_secs(30), run)
+        .await
+        .expect("finishes")
+        .expect("task")
+        .expect("run");
+    assert_eq!(r.succeeded, 1, "{r:?}");
+}
+
+#[tokio::test]
+async fn a_handler_whose_claim_was_taken_over_is_stopped() {
+    let (t, clock) = setup().await;
+    let now = clock.now();
+    let id = enqueue(&t.db, "long", now, now).await;
+    let (registry, mut started, _finish) = waiting_registry("long");
+    let mut cfg = config("w1");
+    cfg.heartbeat_every = Duration::from_millis(20);
+    let w = af_jobs::Worker::new(t.db.clone(), Arc::new(clock.clone()), registry, cfg);
+    let run = tokio::spawn({
+        let w = w.clone();
+        async move { w.run_once().await }
+    });
+    tokio::time::timeout(Duration::from_secs(10), started.recv())
+        .await
+        .expect("handler started");
+    // As if its lease had lapsed and another node had rescued and claimed
+    // it: w1's next beat finds the claim gone and stops the handler, which
+    // would otherwise run beside the new claim.
+    assert!(
+        jobs::release_job(&t.db, id, "w1", Ts::new(now))
+            .await
+            .expect("release")
+    );
+    let taken = jobs::claim_due_jobs(&t.db, "w2", 1, Ts::new(now), Ts::new(now + secs(30)))
+        .await
+        .expect("claim");
+    assert_eq!(taken.len(), 1);
+    let r = tokio::time::timeout(Duration::from_secs(10), run)
+        .await
+        .expect("stopped without finishing its handler")
+        .expect("task")
+        .expect("run");
+    assert_eq!(
+        r,
+        RunReport {
+            claimed: 1,
+            lost: 1,
+            ..RunReport::default()
+        }
+    );
+    let j = job(&t.db, id).await;
+    assert_eq!(
+        (j.state.as_str(), j.locked_by.as_deref()),
+        ("running", Some("w2")),
+        "the new claim is untouched"
+    );
+}
+
 #[tokio::test]
 async fn a_panicking_handler_fails_its_job_and_the_worker_keeps_going() {
     let (t, clock) = setup().await;

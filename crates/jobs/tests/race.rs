@@ -83,3 +83,70 @@ async fn two_workers_over_500_jobs_run_each_exactly_once() {
     let by_w1 = runs.values().filter(|w| w[0] == "w1").count();
     eprintln!("w1 ran {by_w1}, w2 ran {}", JOBS - by_w1);
 }
+
+/// Claimers on several pools (as several nodes) hammering one queue: no
+/// claim returns more than its limit, and no job is claimed twice. On
+/// PostgreSQL this is the `FOR UPDATE SKIP LOCKED` claim's contract (rows
+/// picked once, in a materialized CTE, then updated); on SQLite the single
+/// writer serializes the claims.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_claims_never_exceed_their_limit_nor_share_a_job() {
+    const TOTAL: usize = 1500;
+    const LIMIT: i64 = 7;
+    let t = af_db::testing::fresh_db().await;
+    let now = Ts::new(jiff::Timestamp::now());
+    let mut tx = t.db.begin().await.expect("begin");
+    let batch: Vec<NewJob<'_>> = (0..TOTAL)
+        .map(|n| NewJob::new("count", serde_json::json!({ "n": n }), now))
+        .collect();
+    jobs::enqueue_batch(&mut tx, &batch, now)
+        .await
+        .expect("enqueue");
+    tx.commit().await.expect("commit");
+
+    let lease = Ts::new(now.0 + jiff::SignedDuration::from_secs(60));
+    let mut claimers = Vec::new();
+    for node in 0..4 {
+        let db = Db::connect(&t.url).await.expect("node pool");
+        for n in 0..3 {
+            let db = db.clone();
+            let name = format!("node{node}-{n}");
+            claimers.push(tokio::spawn(async move {
+                let mut sizes = Vec::new();
+                let mut ids = Vec::new();
+                loop {
+                    let got = jobs::claim_due_jobs(&db, &name, LIMIT, now, lease)
+                        .await
+                        .expect("claim");
+                    if got.is_empty() {
+                        break;
+                    }
+                    sizes.push(got.len());
+                    ids.extend(got.into_iter().map(|j| j.id));
+                }
+                (sizes, ids)
+            }));
+        }
+    }
+    let mut seen: HashMap<JobId, usize> = HashMap::new();
+    let mut claims = 0;
+    for c in claimers {
+        let (sizes, ids) = tokio::time::timeout(Duration::from_secs(120), c)
+            .await
+            .expect("claimers finish")
+            .expect("task");
+        claims += sizes.len();
+        let over: Vec<_> = sizes.iter().filter(|&&s| s as i64 > LIMIT).collect();
+        assert!(
+            over.is_empty(),
+            "claims over the limit of {LIMIT}: {over:?}"
+        );
+        for id in ids {
+            *seen.entry(id).or_default() += 1;
+        }
+    }
+    let twice = seen.values().filter(|&&n| n > 1).count();
+    assert_eq!(twice, 0, "jobs claimed more than once");
+    assert_eq!(seen.len(), TOTAL, "every job claimed");
+    eprintln!("{TOTAL} jobs in {claims} claims by 12 claimers on 4 pools");
+}
