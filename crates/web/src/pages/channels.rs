@@ -224,6 +224,11 @@ fn smtp_host_allowed(url: &str, policy: af_channels::ssrf::SsrfPolicy) -> bool {
     let Some(host) = parsed.host_str() else {
         return false;
     };
+    // Credentials never go in clear: `?tls=none` is for relays without them.
+    let plain = parsed.query_pairs().any(|(k, v)| k == "tls" && v == "none");
+    if plain && !parsed.username().is_empty() {
+        return false;
+    }
     af_channels::ssrf::check_url_syntax(&format!("http://{host}/"), policy).is_ok()
 }
 
