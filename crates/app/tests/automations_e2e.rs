@@ -97,6 +97,7 @@ impl Server {
             .env("AF_LOG", "warn")
             .env("AF_JOB_POLL_MS", "200")
             .env("BOOKING_URL", "https://cal.example/pauta")
+            .env("CALCOM_WEBHOOK_SECRET", CALCOM_SECRET)
             // Real time here: without this the SMS, WhatsApp and call would
             // wait for 08:00 in Mexico City when the test runs at night.
             .env("AF_QUIET_HOURS", "00:00-00:00")
@@ -304,9 +305,12 @@ async fn pauta_speed_to_lead_through_the_real_binary() {
     assert_eq!(full["exit_reason"], "goal: appointment.booked");
 }
 
-/// Books through the Cal.com webhook (no secret configured: unsigned
-/// deliveries are accepted), the way PAUTA's booking page does; the lead is
-/// found by the attendee's email.
+/// The server's Cal.com signing secret (`CALCOM_WEBHOOK_SECRET`).
+const CALCOM_SECRET: &str = "e2e-calcom-secret";
+
+/// Books through the Cal.com webhook, signed with the server's secret the
+/// way Cal.com signs it (`X-Cal-Signature-256`), as PAUTA's booking page
+/// does; the lead is found by the attendee's email.
 async fn book(s: &Server, _contact_id: &str) {
     let body = json!({
         "triggerEvent": "BOOKING_CREATED",
@@ -322,7 +326,12 @@ async fn book(s: &Server, _contact_id: &str) {
     let res = s
         .http
         .post(format!("{}/webhooks/calcom/pauta", s.base))
-        .json(&body)
+        .header("content-type", "application/json")
+        .header(
+            "x-cal-signature-256",
+            af_web::api::intake::calcom_signature(CALCOM_SECRET, body.to_string().as_bytes()),
+        )
+        .body(body.to_string())
         .send()
         .await
         .expect("calcom");

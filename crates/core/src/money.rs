@@ -18,6 +18,19 @@ pub fn check_minor(value: i64) -> Result<i64, String> {
     }
 }
 
+/// An amount sent as a JSON number: only whole numbers within
+/// [`MAX_ABS_MINOR`] are money. A float (`12.5`, `1e20`) or a number past
+/// `i64` is refused with a message a client can act on, not a parser error.
+pub fn minor_from_json(value: &serde_json::Value) -> Result<i64, String> {
+    match value.as_i64() {
+        Some(v) => check_minor(v),
+        None if value.is_number() => Err(format!(
+            "must be a whole number of minor units (cents) between -{MAX_ABS_MINOR} and {MAX_ABS_MINOR}"
+        )),
+        None => Err("must be a number (integer minor units)".into()),
+    }
+}
+
 /// A total rebuilt from the two partial sums SQL computes without overflow
 /// (`SUM(v / 10^9)` and `SUM(v % 10^9)`, both truncating toward zero on
 /// SQLite and PostgreSQL, so `v = (v / 10^9) * 10^9 + v % 10^9` exactly).
@@ -36,6 +49,21 @@ mod tests {
         assert!(check_minor(MAX_ABS_MINOR + 1).is_err());
         assert!(check_minor(i64::MAX).is_err());
         assert!(check_minor(i64::MIN).is_err());
+    }
+
+    #[test]
+    fn json_amounts_must_be_whole_and_bounded() {
+        use serde_json::json;
+        assert_eq!(minor_from_json(&json!(1250)), Ok(1250));
+        for bad in [
+            json!(12.5),
+            json!(1e20),
+            json!(u64::MAX),
+            json!("12"),
+            json!(null),
+        ] {
+            assert!(minor_from_json(&bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

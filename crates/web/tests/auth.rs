@@ -104,12 +104,17 @@ async fn wrong_password_is_refused_and_audited_then_rate_limited() {
     );
     assert!(unknown.contains("Correo o contraseña incorrectos"));
 
+    // Each guess waits out the doubling delay (injected clock), so every
+    // one is checked and audited until the per-address cap is reached.
     for _ in 0..4 {
-        b.post(
-            "/login",
-            &[("email", &t.a.owner_email), ("password", "wrong password!")],
-        )
-        .await;
+        t.app.clock.advance(SignedDuration::from_mins(1));
+        let res = b
+            .post(
+                "/login",
+                &[("email", &t.a.owner_email), ("password", "wrong password!")],
+            )
+            .await;
+        assert_eq!(res.status, 401);
     }
     let limited = b
         .post(

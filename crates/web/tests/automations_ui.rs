@@ -269,9 +269,7 @@ async fn the_builder_adds_edits_moves_and_deletes_steps_through_htmx_posts() {
     let nested_id = nested["id"].as_str().expect("id").to_string();
     // Shown nested: the branch header and the step indented under it.
     assert!(res.contains(&format!("data-branch=\"{branch}:then\"")));
-    assert!(res.contains(&format!(
-        "style=\"margin-left: 3.5rem\" data-step=\"{nested_id}\""
-    )));
+    assert!(res.contains(&format!("data-depth=\"2\" data-step=\"{nested_id}\"")));
 
     // Delete (plain form post: redirect back).
     let res = b

@@ -1346,6 +1346,8 @@ async fn allow_unsigned(app: &TestApp, t: &Tenant) {
 async fn calcom_repeated_and_concurrent_deliveries_count_once() {
     let app = TestApp::spawn().await;
     let a = tenant(&app, "alpha").await;
+    // Unsigned on purpose: this test is about processing, not signatures.
+    allow_unsigned(&app, &a).await;
     for _ in 0..3 {
         let (s, _) = calcom(&app, "/webhooks/calcom/alpha", FIXTURE.as_bytes(), None).await;
         assert_eq!(s, 200);
@@ -1382,6 +1384,8 @@ fn with_trigger(trigger: &str, uid: &str) -> String {
 async fn calcom_cancel_before_create_is_not_undone_and_lifecycle_events_fire() {
     let app = TestApp::spawn().await;
     let a = tenant(&app, "alpha").await;
+    // Unsigned on purpose: this test is about processing, not signatures.
+    allow_unsigned(&app, &a).await;
     let path = "/webhooks/calcom/alpha";
     let (s, v) = calcom(
         &app,
@@ -1448,6 +1452,8 @@ async fn calcom_cancel_before_create_is_not_undone_and_lifecycle_events_fire() {
 async fn calcom_finds_the_lead_by_metadata_root_or_email_and_ignores_other_triggers() {
     let app = TestApp::spawn().await;
     let a = tenant(&app, "alpha").await;
+    // Unsigned on purpose: this test is about processing, not signatures.
+    allow_unsigned(&app, &a).await;
     let path = "/webhooks/calcom/alpha";
     let (_, lead) = post_json(&app, "/api/lead", Some(&a.api_key), PAUTA_SEED).await;
     let lead_id = lead["lead_id"].as_i64().expect("lead");
@@ -1799,7 +1805,7 @@ async fn pauta_drop_in_takes_the_seed_curls_only_with_af_pauta_workspace() {
 async fn an_intake_key_does_not_skip_the_forms_fill_time_check() {
     let t = two_workspaces().await;
     let (app, a) = (&t.app, &t.a);
-    let form = create_form(app, a, contract_form("")).await;
+    let form = create_form(app, a, contract_form(&a.stage_id.to_string())).await;
     let form_id = form["id"].as_str().expect("id").to_string();
     let key = intake_key(app, a).await;
     let before = af_db::contacts::count_contacts(&app.db, a.ws.id)

@@ -75,6 +75,31 @@ impl Setup {
         .id
     }
 
+    /// A workflow whose webhook URLs an older version accepted at save time
+    /// (before the save-time SSRF check): written straight to the store, so
+    /// the send-time guard is what is tested.
+    async fn workflow_saved_before_the_check(&self, steps: Value) -> WorkflowId {
+        let def = json!({"name": "Hooks", "trigger": {"type": "lead_created"}, "active": true,
+                         "steps": steps});
+        let parsed = af_core::workflow::Definition::parse(&def).expect("valid definition");
+        let stored = serde_json::to_value(&parsed).expect("json");
+        let listens = parsed.listened_kinds();
+        let write = af_db::automations::WorkflowWrite {
+            name: "Hooks",
+            trigger_type: parsed.trigger.kind.type_name(),
+            status: "active",
+            definition: &stored,
+            listens: &listens,
+            template_key: None,
+        };
+        let mut tx = self.app.db.begin().await.expect("tx");
+        let id = af_db::automations::insert_workflow(&mut tx, self.t.ws.id, &write, self.app.now())
+            .await
+            .expect("stored");
+        tx.commit().await.expect("commit");
+        id
+    }
+
     async fn lead(&self, email: &str) -> ContactId {
         let input = af_db::contacts::ContactInput {
             first_name: "Ana".into(),
@@ -359,7 +384,7 @@ async fn webhook_steps_into_the_local_network_are_refused_at_send_time() {
         .iter()
         .map(|u| json!({"type": "webhook", "url": u}))
         .collect();
-    let wf = s.workflow(Value::Array(steps)).await;
+    let wf = s.workflow_saved_before_the_check(Value::Array(steps)).await;
     let c = s.lead("ana@example.com").await;
     s.run().await;
     s.advance(SignedDuration::from_hours(2));
@@ -395,7 +420,7 @@ async fn webhook_steps_into_the_local_network_are_refused_at_send_time() {
 async fn metadata_stays_refused_when_private_targets_are_allowed() {
     let s = setup(true).await;
     let rx = Receiver::start(200).await;
-    s.workflow(json!([
+    s.workflow_saved_before_the_check(json!([
         {"type": "webhook", "url": "http://169.254.169.254/latest/meta-data/"},
         {"type": "webhook", "url": "http://[::ffff:169.254.169.254]/latest/meta-data/"},
         {"type": "webhook", "url": format!("http://[::ffff:127.0.0.1]:{}/hook", rx.port)},

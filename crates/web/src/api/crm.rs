@@ -483,9 +483,10 @@ struct RawDeal {
     pipeline_id: Option<Uuid>,
     stage_id: Option<Uuid>,
     title: String,
-    /// Integer minor units (cents).
+    /// Integer minor units (cents); kept as JSON so a float or an
+    /// out-of-range number is a field error, not a parser message.
     #[serde(default)]
-    value: i64,
+    value: Option<serde_json::Value>,
     #[serde(default)]
     currency: Option<String>,
 }
@@ -517,14 +518,23 @@ async fn create_deal(
             "title is required (at most 200 characters)".to_string(),
         ));
     }
-    if raw.value < 0 {
-        errors.push((
-            "value".into(),
-            "value must be zero or more (integer minor units)".into(),
-        ));
-    } else if let Err(m) = af_core::money::check_minor(raw.value) {
-        errors.push(("value".into(), format!("value {m}")));
-    }
+    let value = match raw.value.as_ref() {
+        None => 0,
+        Some(v) => match af_core::money::minor_from_json(v) {
+            Ok(v) if v < 0 => {
+                errors.push((
+                    "value".into(),
+                    "value must be zero or more (integer minor units)".into(),
+                ));
+                0
+            }
+            Ok(v) => v,
+            Err(m) => {
+                errors.push(("value".into(), format!("value {m}")));
+                0
+            }
+        },
+    };
     let currency = match raw.currency.as_deref() {
         Some(c) => af_core::contact::currency(c)
             .map_err(|m| errors.push(("currency".into(), m)))
@@ -539,7 +549,7 @@ async fn create_deal(
         pipeline_id: raw.pipeline_id.map(PipelineId),
         stage_id: raw.stage_id.map(StageId),
         title,
-        value_minor: raw.value,
+        value_minor: value,
         currency: currency.unwrap_or_default(),
         owner_id: None,
     };
