@@ -127,3 +127,47 @@ test('a card dragged to another column moves live on a second page and stays aft
     await second.context.close();
   }
 });
+
+test('a deal created by an automation step appears on an open board without a reload', async () => {
+  const { page, context } = await newPage(browser);
+  try {
+    await signIn(page, OWNER);
+    const key = await createApiKey(page);
+    const pipelines = await api(key, 'GET', '/api/v1/pipelines');
+    const list = Array.isArray(pipelines) ? pipelines : pipelines.data;
+    const pipeline = list.find((p) => p.is_default) || list[0];
+    const stages = [...pipeline.stages].sort((a, b) => a.position - b.position);
+    const target = stages[1];
+    const tag = `vivo-${unique()}`.toLowerCase();
+
+    // A workflow whose only step puts the contact on the board: with no
+    // open deal in that pipeline, `move_to_stage` creates one.
+    await api(key, 'POST', '/api/v1/workflows', {
+      name: `Al tablero ${tag}`,
+      trigger: { type: 'tag_added', tag },
+      steps: [{ type: 'move_to_stage', stage_id: target.id }],
+      active: true,
+    });
+    const contact = await api(key, 'POST', '/api/v1/contacts', {
+      first_name: 'Automática',
+      last_name: tag,
+      email: `${tag}@example.com`,
+    });
+
+    await page.goto(`/pipelines/${pipeline.id}`);
+    await page.locator('#board[data-live="on"]').waitFor({ state: 'attached', timeout: TIMEOUT });
+    let reloaded = false;
+    page.on('framenavigated', (frame) => {
+      if (frame === page.mainFrame()) reloaded = true;
+    });
+
+    // Tagging the contact routes the event to the workflow, whose step
+    // (run by the server's worker) creates the deal.
+    await api(key, 'PATCH', `/api/v1/contacts/${contact.id}`, { add_tags: [tag] });
+    const card = columnOf(page, target.id).locator('li[data-deal-id]', { hasText: `Automática ${tag}` });
+    await seen(card, 'the deal created by the automation, live on the open board');
+    assert.equal(reloaded, false, 'the board did not reload');
+  } finally {
+    await context.close();
+  }
+});

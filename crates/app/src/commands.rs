@@ -153,8 +153,9 @@ async fn serve(settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     web.channels = settings.channels.clone();
-    let state = AppState::new(db.clone(), clock.clone(), web, settings.secret_key.clone());
     let shutdown = shutdown_signal();
+    let state = AppState::new(db.clone(), clock.clone(), web, settings.secret_key.clone())
+        .with_shutdown(shutdown.clone());
     let tasks = if args.no_worker {
         vec![]
     } else {

@@ -117,6 +117,54 @@ pub fn parse_subscription<S: AsRef<str>>(raw: &[S]) -> Result<Vec<String>, Subsc
     }
 }
 
+/// Who reacts to domain events, besides the timeline (which reads them
+/// all). Each keeps its rows of the `event_subscriptions` index in step
+/// with its own configuration; what each does with an event is decided in
+/// one place, the engine's `dispatch` module.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Subscriber {
+    /// Workflows whose trigger, exit goal or wait names the event.
+    Automations,
+    /// Outbound webhook endpoints subscribed to the event type.
+    Webhooks,
+    /// The Kommo lead sync (a booking moves the synced lead).
+    Kommo,
+}
+
+impl Subscriber {
+    pub const ALL: [Subscriber; 3] = [
+        Subscriber::Automations,
+        Subscriber::Webhooks,
+        Subscriber::Kommo,
+    ];
+
+    /// The name stored in `event_subscriptions.subscriber`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Subscriber::Automations => "automations",
+            Subscriber::Webhooks => "webhooks",
+            Subscriber::Kommo => "kommo",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Subscriber> {
+        Subscriber::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// Whether it also reacts to events written with `fire_triggers:
+    /// false` (a quiet import): the outside world still hears about the
+    /// change, workflows do not start.
+    pub fn hears_quiet_events(self) -> bool {
+        !matches!(self, Subscriber::Automations)
+    }
+}
+
+/// Whether an event's data asks that no workflow react to it (a quiet
+/// import writes `"fire_triggers": false`).
+pub fn is_quiet(data: &serde_json::Value) -> bool {
+    data.get("fire_triggers") == Some(&serde_json::Value::Bool(false))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

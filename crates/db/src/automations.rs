@@ -9,41 +9,13 @@ use af_core::{AlertId, ContactId, EnrollmentId, StepRunId, TemplateId, WorkflowI
 use serde::Serialize;
 use uuid::Uuid;
 
-/// The job that routes one domain event to the workflows listening to it.
+/// The job that routed one domain event before dispatch existed: jobs of
+/// this kind queued by an earlier version still run.
 pub const ROUTE_JOB: &str = "automation_route";
 /// The job that runs one step of one enrolment.
 pub const STEP_JOB: &str = "automation_step";
 
-// ------------------------------------------------------------------ routing
-
-/// Called by [`crate::events::insert_event`] in the event's transaction:
-/// when a workflow of the workspace listens to `kind`, enqueue its routing
-/// (so the enrolment starts if and only if the change committed). Events
-/// written with `"fire_triggers": false` (quiet imports) are not routed.
-pub(crate) async fn route_if_listened(
-    tx: &mut Tx,
-    ws: WorkspaceId,
-    kind: &str,
-    event_id: af_core::EventId,
-    data: &serde_json::Value,
-    now: Ts,
-) -> DbResult<()> {
-    if data.get("fire_triggers") == Some(&serde_json::Value::Bool(false)) {
-        return Ok(());
-    }
-    let listened: Option<i32> = with_tx!(tx, c => {
-        sqlx::query_scalar("SELECT 1 FROM automation_listeners WHERE workspace_id = $1 AND event_kind = $2 LIMIT 1")
-            .bind(ws.0).bind(kind).fetch_optional(&mut *c).await?
-    });
-    if listened.is_none() {
-        return Ok(());
-    }
-    let mut job = NewJob::new(ROUTE_JOB, serde_json::json!({ "event_id": event_id }), now);
-    job.workspace = Some(ws);
-    job.priority = 50;
-    enqueue(tx, &job, now).await?;
-    Ok(())
-}
+// ------------------------------------------------------------------ listeners
 
 /// A workflow that listens to an event kind, and why.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -80,7 +52,18 @@ async fn replace_listeners(
             .bind(ws.0).bind(kind).bind(wf.0).bind(*role).execute(&mut *c).await?;
         }
     });
-    Ok(())
+    refresh_subscriptions(tx, ws).await
+}
+
+/// Rewrites the workspace's automation rows of `event_subscriptions`: the
+/// kinds some workflow listens to.
+async fn refresh_subscriptions(tx: &mut Tx, ws: WorkspaceId) -> DbResult<()> {
+    let kinds: Vec<String> = with_tx!(tx, c => {
+        sqlx::query_scalar(
+            "SELECT DISTINCT event_kind FROM automation_listeners WHERE workspace_id = $1 ORDER BY event_kind")
+            .bind(ws.0).fetch_all(&mut *c).await?
+    });
+    crate::subscriptions::replace(tx, ws, af_core::events::Subscriber::Automations, &kinds).await
 }
 
 // ---------------------------------------------------------------- workflows
@@ -197,6 +180,8 @@ pub async fn delete_workflow(tx: &mut Tx, ws: WorkspaceId, id: WorkflowId) -> Db
         sqlx::query("DELETE FROM workflows WHERE workspace_id = $1 AND id = $2")
             .bind(ws.0).bind(id.0).execute(&mut *c).await?.rows_affected()
     });
+    // Its listeners went with it (ON DELETE CASCADE).
+    refresh_subscriptions(tx, ws).await?;
     Ok(n > 0)
 }
 

@@ -148,10 +148,8 @@ pub struct Moved {
 }
 
 /// Moves a deal to `to` (any stage of the same pipeline) at `place`;
-/// writes `deal.stage_changed` with from/to when the stage changes. On
-/// PostgreSQL the live board NOTIFY is queued in this transaction (it fires
-/// at commit); on SQLite the caller hands [`crate::live::LiveEvent::moved`]
-/// to [`crate::live::publish_committed`] after committing.
+/// writes `deal.stage_changed` with from/to when the stage changes. The
+/// live board event goes out when the transaction commits.
 ///
 /// `place.after` is the card just above the drop, `place.before` the one
 /// just below; either alone means "right next to it" (the board may not

@@ -1,6 +1,8 @@
 //! Domain events: the outbox every capability writes to, in the same
-//! transaction as the change it describes. The automation engine and the
-//! contact timeline read from here.
+//! transaction as the change it describes. The contact timeline reads from
+//! here; everything that reacts to an event (automations, webhooks, Kommo,
+//! and what comes next) does so through one `dispatch` job, whose handler
+//! in the engine decides who reacts.
 
 use crate::{DbResult, Ts, Tx, with_pool, with_tx};
 use af_core::{Actor, EventId, WorkspaceId};
@@ -31,6 +33,12 @@ pub struct Event {
     pub occurred_at: Ts,
 }
 
+/// The job that hands one event to its subscribers (`{"event_id": ...}`).
+pub const DISPATCH_JOB: &str = "dispatch_event";
+
+/// Writes the event and, when some subscriber of the workspace may react to
+/// its kind ([`crate::subscriptions`]), one dispatch job, in the caller's
+/// transaction. One indexed lookup whether or not anyone listens.
 pub async fn insert_event(tx: &mut Tx, e: &NewEvent<'_>, now: Ts) -> DbResult<EventId> {
     let id = EventId::new();
     with_tx!(tx, c => {
@@ -50,9 +58,15 @@ pub async fn insert_event(tx: &mut Tx, e: &NewEvent<'_>, now: Ts) -> DbResult<Ev
         .execute(&mut *c)
         .await?;
     });
-    crate::automations::route_if_listened(tx, e.workspace, e.kind, id, &e.data, now).await?;
-    crate::webhooks::fan_out(tx, e, id, now).await?;
-    crate::kommo::on_event(tx, e.workspace, e.kind, &e.data, now).await?;
+    let quiet = af_core::events::is_quiet(&e.data);
+    if crate::subscriptions::anyone_listens(tx, e.workspace, e.kind, quiet).await? {
+        let mut job =
+            crate::jobs::NewJob::new(DISPATCH_JOB, serde_json::json!({ "event_id": id }), now);
+        job.workspace = Some(e.workspace);
+        // Ahead of sends and deliveries: routing decides what they are.
+        job.priority = 50;
+        crate::jobs::enqueue(tx, &job, now).await?;
+    }
     Ok(id)
 }
 
@@ -101,5 +115,19 @@ pub async fn list_entity_events(
             q = q.bind(*id);
         }
         q.bind(limit).fetch_all(p).await?
+    }))
+}
+
+/// One event of the workspace (for its dispatch).
+pub async fn find_event(db: &crate::Db, ws: WorkspaceId, id: EventId) -> DbResult<Option<Event>> {
+    Ok(with_pool!(db, p => {
+        sqlx::query_as::<_, Event>(
+            "SELECT id, workspace_id, kind, entity_type, entity_id, actor_type, actor_id, data, occurred_at
+             FROM events WHERE workspace_id = $1 AND id = $2",
+        )
+        .bind(ws.0)
+        .bind(id.0)
+        .fetch_optional(p)
+        .await?
     }))
 }

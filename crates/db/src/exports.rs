@@ -357,13 +357,6 @@ const DEAL_COLUMNS: &[&str] = &[
     "stage_id",
 ];
 
-/// `1234567` minor units → `12345.67` (two decimals, the common case).
-fn major_units(minor: i64) -> String {
-    let sign = if minor < 0 { "-" } else { "" };
-    let m = minor.unsigned_abs();
-    format!("{sign}{}.{:02}", m / 100, m % 100)
-}
-
 /// A deals export in progress, oldest first.
 pub struct DealExport {
     db: crate::Db,
@@ -444,7 +437,7 @@ impl DealExport {
                     out.extend(csv_line(&[
                         d.id.to_string(),
                         d.title.clone(),
-                        major_units(d.value_minor),
+                        af_core::money::major_units(d.value_minor, &d.currency),
                         d.value_minor.to_string(),
                         d.currency.clone(),
                         d.pipeline.clone(),
@@ -477,9 +470,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn money_and_formats() {
-        assert_eq!(major_units(1_500_000), "15000.00");
-        assert_eq!(major_units(-5), "-0.05");
+    fn formats() {
         assert_eq!(ExportFormat::parse("CSV"), Some(ExportFormat::Csv));
         assert_eq!(ExportFormat::parse("jsonl"), Some(ExportFormat::Jsonl));
         assert_eq!(ExportFormat::parse("xlsx"), None);

@@ -2,11 +2,11 @@
 //! enqueued inside the caller's transaction, so it exists if and only if the
 //! change that caused it committed.
 //!
-//! Waking workers: on PostgreSQL [`enqueue`] issues `pg_notify('af_jobs')` in
-//! the same transaction, so every listening worker (in any process) wakes
-//! when, and only when, the transaction commits. SQLite has no such thing and
-//! one process does the work, so callers call [`wake_workers`] after their
-//! commit; a worker's slow poll catches any caller that forgets.
+//! Waking workers: [`enqueue`] records in the transaction that workers are
+//! to be woken, and [`Tx::commit`] wakes this process's workers once the
+//! job is visible. On PostgreSQL it also queues `pg_notify('af_jobs')`, so
+//! every listening worker of every node wakes when, and only when, the
+//! transaction commits. Callers do nothing after their commit.
 
 use crate::{Backend, DbResult, Ts, Tx, with_pool, with_tx};
 use af_core::{JobId, WorkspaceId};
@@ -27,10 +27,10 @@ pub fn local_wakeup() -> &'static Notify {
     WAKEUP.get_or_init(Notify::new)
 }
 
-/// Wakes the workers of this process. Call it after committing a transaction
-/// that enqueued jobs (needed on SQLite; harmless and slightly faster than the
-/// NOTIFY round trip on PostgreSQL). Never call it before the commit: a
-/// worker could look before the job is visible and go back to sleep.
+/// Wakes the workers of this process. [`Tx::commit`] calls it for every
+/// transaction that enqueued a job; call it directly only after making jobs
+/// due outside a transaction. Never before a commit: a worker could look
+/// before the job is visible and go back to sleep.
 pub fn wake_workers() {
     local_wakeup().notify_waiters();
 }
@@ -122,17 +122,10 @@ pub async fn enqueue(tx: &mut Tx, job: &NewJob<'_>, now: Ts) -> DbResult<Option<
         .await?
         .rows_affected()
     });
-    if inserted > 0 && tx_backend(tx) == Backend::Postgres {
+    if inserted > 0 {
         notify_enqueued(tx).await?;
     }
     Ok((inserted > 0).then_some(id))
-}
-
-fn tx_backend(tx: &Tx) -> Backend {
-    match tx {
-        Tx::Sqlite(_) => Backend::Sqlite,
-        Tx::Pg(_) => Backend::Postgres,
-    }
 }
 
 /// Wakes the workers of every process now, outside any transaction (after
@@ -149,12 +142,14 @@ pub async fn notify_workers(db: &crate::Db) -> DbResult<()> {
     Ok(())
 }
 
-/// PostgreSQL only (a no-op on SQLite): queues a `NOTIFY af_jobs` that the
-/// server delivers to every listening worker when `tx` commits, and drops if
-/// it rolls back. [`enqueue`] already calls it; it is public for code that
+/// Wakes workers when `tx` commits, and not at all if it rolls back: this
+/// process's workers through [`Tx::commit`], and on PostgreSQL every
+/// listening worker of every node through a `NOTIFY af_jobs` queued in the
+/// transaction. [`enqueue`] already calls it; it is public for code that
 /// makes jobs due by other means (e.g. an `UPDATE` of `run_at`).
 pub async fn notify_enqueued(tx: &mut Tx) -> DbResult<()> {
-    if let Tx::Pg(t) = tx {
+    tx.wake_workers_after_commit();
+    if let crate::TxConn::Pg(t) = &mut tx.conn {
         sqlx::query("SELECT pg_notify($1, '')")
             .bind(NOTIFY_CHANNEL)
             .execute(&mut **t)
@@ -739,7 +734,6 @@ pub async fn enqueue_schedule_now(
     let enqueued = enqueue(&mut tx, &job, now).await?;
     crate::schedules::mark_schedule_run(&mut tx, schedule.id, now).await?;
     tx.commit().await?;
-    wake_workers();
     Ok(enqueued)
 }
 

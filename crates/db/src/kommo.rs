@@ -6,8 +6,8 @@
 //! re-sends exactly the batch it claimed, and the followers' own jobs find
 //! their message taken and do nothing.
 
-use crate::messages::{Message, NewMessage, message_columns};
-use crate::{DbResult, Ts, Tx, with_tx};
+use crate::messages::{Message, message_columns};
+use crate::{DbResult, Ts, Tx, TxConn, with_tx};
 use af_core::{ContactId, MessageId, WorkspaceId};
 
 /// `to_address` of a lead-creating sync message.
@@ -61,11 +61,11 @@ async fn claim_followers(
     limit: i64,
     now: Ts,
 ) -> DbResult<()> {
-    match tx {
+    match &mut tx.conn {
         // The pick is a CTE so it runs once: as `id IN (subquery)`, a
         // re-check under concurrent updates re-runs the subquery, and with
         // SKIP LOCKED each run picks other rows, claiming past the limit.
-        Tx::Pg(t) => {
+        TxConn::Pg(t) => {
             sqlx::query(
                 "WITH picked AS MATERIALIZED (
                      SELECT id FROM messages
@@ -77,7 +77,7 @@ async fn claim_followers(
                 .bind(ws.0).bind(leader.0).bind(now).bind(CREATE).bind(limit)
                 .execute(&mut **t).await?;
         }
-        Tx::Sqlite(t) => {
+        TxConn::Sqlite(t) => {
             sqlx::query(
                 "UPDATE messages SET status = 'sending', batch_leader = $2, updated_at = $3
                  WHERE workspace_id = $1 AND status = 'queued' AND id IN (
@@ -164,55 +164,14 @@ pub async fn latest_lead_sync(
     }))
 }
 
-/// On `appointment.booked` (called by `events::insert_event`, in the
-/// event's transaction): when the contact's lead was synced or is being
-/// synced, queue the move to the booked status (once per appointment).
-pub(crate) async fn on_event(
-    tx: &mut Tx,
-    ws: WorkspaceId,
-    kind: &str,
-    data: &serde_json::Value,
-    now: Ts,
-) -> DbResult<()> {
-    if kind != "appointment.booked" {
-        return Ok(());
-    }
-    let Some(contact) = data["contact_id"]
-        .as_str()
-        .and_then(|s| uuid::Uuid::parse_str(s).ok())
-        .map(ContactId)
-    else {
-        return Ok(());
-    };
-    match latest_lead_sync(tx, ws, contact).await? {
-        Some((status, _)) if status != "failed" && status != "skipped" => {}
-        _ => return Ok(()),
-    }
-    let appointment = data["appointment_id"].as_str().unwrap_or_default();
-    let key = format!("kommo-booked:{appointment}");
-    let body = serde_json::json!({ "op": "mark_booked", "contact_id": contact, "appointment_id": appointment })
-        .to_string();
-    let m = NewMessage {
-        workspace: ws,
-        channel: "kommo",
-        provider: "kommo",
-        to: BOOKED,
-        body_text: &body,
-        category: "system",
-        status: "queued",
-        contact_id: Some(contact),
-        idempotency_key: Some(&key),
-        ..Default::default()
-    };
-    if let Some(id) = crate::messages::insert_message_once(tx, &m, now).await? {
-        let mut job =
-            crate::jobs::NewJob::new(SEND_JOB, serde_json::json!({ "message_id": id }), now);
-        job.workspace = Some(ws);
-        job.priority = 70;
-        crate::jobs::enqueue(tx, &job, now).await?;
-    }
-    Ok(())
+/// Records that the workspace syncs leads to Kommo: from now on its
+/// bookings are dispatched to the Kommo subscriber.
+pub async fn note_lead_sync(tx: &mut Tx, ws: WorkspaceId) -> DbResult<()> {
+    crate::subscriptions::add(
+        tx,
+        ws,
+        af_core::events::Subscriber::Kommo,
+        "appointment.booked",
+    )
+    .await
 }
-
-/// The engine's send job (`af_engine::SEND_JOB`).
-const SEND_JOB: &str = "send_message";

@@ -31,6 +31,7 @@ pub mod rate_slots;
 pub mod saved_filters;
 pub mod schedules;
 pub mod sessions;
+pub mod subscriptions;
 pub mod tasks;
 pub mod testing;
 pub mod users;
@@ -38,7 +39,7 @@ pub mod webhooks;
 pub mod workspaces;
 
 pub use error::DbError;
-pub use pool::{Backend, Db, Tx};
+pub use pool::{Backend, Db, Tx, TxConn};
 pub use ts::Ts;
 
 /// Result of a database operation.
@@ -63,12 +64,12 @@ macro_rules! with_pool {
 #[macro_export]
 macro_rules! with_tx {
     ($tx:expr, $c:ident => $body:expr) => {
-        match $tx {
-            $crate::Tx::Sqlite(t) => {
+        match &mut ($tx).conn {
+            $crate::TxConn::Sqlite(t) => {
                 let $c = &mut **t;
                 $body
             }
-            $crate::Tx::Pg(t) => {
+            $crate::TxConn::Pg(t) => {
                 let $c = &mut **t;
                 $body
             }

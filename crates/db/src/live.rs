@@ -9,10 +9,13 @@
 //!   rebroadcasts to its local subscribers (a tokio broadcast channel). The
 //!   process that made the change hears its own NOTIFY too, so there is one
 //!   delivery path.
-//! - SQLite: one process owns the file, so the caller calls
-//!   [`publish_committed`] after its commit and the event goes straight to
-//!   the local subscribers. (Never before the commit: a subscriber fetching
-//!   the card would still read the old row.)
+//! - SQLite: one process owns the file, so [`notify_tx`] records the event
+//!   in the transaction and [`Tx::commit`] hands it to the local
+//!   subscribers after the commit. (Never before the commit: a subscriber
+//!   fetching the card would still read the old row.)
+//!
+//! Either way the caller's whole duty is [`notify_tx`] inside its
+//! transaction.
 //!
 //! Payloads are ids and a position (well under PostgreSQL's 8000-byte NOTIFY
 //! limit); subscribers fetch what they show. Nothing here is state another
@@ -85,29 +88,35 @@ impl LiveEvent {
     }
 }
 
-/// PostgreSQL: queues the event as a NOTIFY delivered when `tx` commits
-/// (dropped if it rolls back). SQLite: does nothing; call
-/// [`publish_committed`] after the commit instead.
+/// Publishes `ev` when `tx` commits (dropped if it rolls back). PostgreSQL:
+/// queues a NOTIFY that reaches every process. SQLite: [`Tx::commit`] hands
+/// it to this process's subscribers.
 pub async fn notify_tx(tx: &mut Tx, ev: &LiveEvent) -> DbResult<()> {
-    if let Tx::Pg(t) = tx {
-        let payload = serde_json::to_string(ev).unwrap_or_default();
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(CHANNEL)
-            .bind(payload)
-            .execute(&mut **t)
-            .await?;
+    match &mut tx.conn {
+        crate::TxConn::Pg(t) => {
+            let payload = serde_json::to_string(ev).unwrap_or_default();
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(CHANNEL)
+                .bind(payload)
+                .execute(&mut **t)
+                .await?;
+        }
+        crate::TxConn::Sqlite(_) => tx.publish_after_commit(ev.clone()),
     }
     Ok(())
 }
 
-/// SQLite: hands a committed event to this process's subscribers of `db`.
-/// PostgreSQL: does nothing (the NOTIFY queued by [`notify_tx`] reaches every
-/// process, this one included).
-pub fn publish_committed(db: &Db, ev: &LiveEvent) {
-    if let Db::Sqlite(_) = db
-        && let Some(hub) = shared_hub(&db_key(db))
-    {
-        hub.send(Msg::Event(ev.clone()));
+/// SQLite: hands committed events to this process's subscribers of `db`
+/// ([`Tx::commit`] calls it). PostgreSQL: nothing to do, the NOTIFYs queued
+/// by [`notify_tx`] reach every process, this one included.
+pub(crate) fn publish_local(db: &Db, events: Vec<LiveEvent>) {
+    if events.is_empty() || !matches!(db, Db::Sqlite(_)) {
+        return;
+    }
+    if let Some(hub) = shared_hub(&db_key(db)) {
+        for ev in events {
+            hub.send(Msg::Event(ev));
+        }
     }
 }
 

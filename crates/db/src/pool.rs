@@ -25,26 +25,80 @@ pub enum Db {
     Pg(PgPool),
 }
 
-/// An open transaction on either backend. Dropped without
-/// [`Tx::commit`], it rolls back.
-pub enum Tx {
+/// An open transaction on either backend, with the effects that must
+/// happen only once it has committed. Dropped without [`Tx::commit`], it
+/// rolls back and its effects are forgotten.
+///
+/// Callers only *record* effects inside the transaction (a job enqueued, a
+/// live board event); [`Tx::commit`] carries them out after the commit, on
+/// both backends, so no caller has to remember a wake-up or a publish.
+pub struct Tx {
+    /// The connection. Public for the `with_tx!` macro; use that.
+    #[doc(hidden)]
+    pub conn: TxConn,
+    db: Db,
+    after: AfterCommit,
+}
+
+/// The backend transaction inside a [`Tx`].
+#[doc(hidden)]
+pub enum TxConn {
     Sqlite(Transaction<'static, Sqlite>),
     Pg(Transaction<'static, Postgres>),
 }
 
+/// What a committed transaction still has to do in this process.
+#[derive(Default)]
+struct AfterCommit {
+    /// Some job became due: wake this process's workers (on PostgreSQL the
+    /// `NOTIFY af_jobs` queued in the transaction wakes the other nodes).
+    wake_workers: bool,
+    /// Live board events for this process's subscribers (SQLite only; on
+    /// PostgreSQL the `NOTIFY af_live` queued in the transaction reaches
+    /// every process, this one included).
+    live: Vec<crate::live::LiveEvent>,
+}
+
 impl Tx {
-    pub async fn commit(self) -> DbResult<()> {
-        match self {
-            Tx::Sqlite(t) => t.commit().await?,
-            Tx::Pg(t) => t.commit().await?,
+    /// Which backend this transaction runs on.
+    pub fn backend(&self) -> Backend {
+        match self.conn {
+            TxConn::Sqlite(_) => Backend::Sqlite,
+            TxConn::Pg(_) => Backend::Postgres,
         }
+    }
+
+    /// Records that a job was enqueued or made due: workers of this process
+    /// are woken once the transaction commits.
+    pub fn wake_workers_after_commit(&mut self) {
+        self.after.wake_workers = true;
+    }
+
+    /// Records a live board event for this process's subscribers, published
+    /// once the transaction commits (never before: a subscriber fetching the
+    /// card would still read the old row).
+    pub(crate) fn publish_after_commit(&mut self, ev: crate::live::LiveEvent) {
+        self.after.live.push(ev);
+    }
+
+    /// Commits, then carries out the recorded effects.
+    pub async fn commit(self) -> DbResult<()> {
+        let Tx { conn, db, after } = self;
+        match conn {
+            TxConn::Sqlite(t) => t.commit().await?,
+            TxConn::Pg(t) => t.commit().await?,
+        }
+        if after.wake_workers {
+            crate::jobs::wake_workers();
+        }
+        crate::live::publish_local(&db, after.live);
         Ok(())
     }
 
     pub async fn rollback(self) -> DbResult<()> {
-        match self {
-            Tx::Sqlite(t) => t.rollback().await?,
-            Tx::Pg(t) => t.rollback().await?,
+        match self.conn {
+            TxConn::Sqlite(t) => t.rollback().await?,
+            TxConn::Pg(t) => t.rollback().await?,
         }
         Ok(())
     }
@@ -131,9 +185,14 @@ impl Db {
     /// the write lock up front means a busy database makes us wait (busy
     /// timeout) rather than fail when a read lock would have to be upgraded.
     pub async fn begin(&self) -> DbResult<Tx> {
-        Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
-            Db::Pg(p) => Tx::Pg(p.begin().await?),
+        let conn = match self {
+            Db::Sqlite(p) => TxConn::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Pg(p) => TxConn::Pg(p.begin().await?),
+        };
+        Ok(Tx {
+            conn,
+            db: self.clone(),
+            after: AfterCommit::default(),
         })
     }
 

@@ -1,7 +1,8 @@
 //! Outbound webhook endpoints of a workspace (URL, sealed signing secret,
-//! subscribed event types) and their delivery log. A delivery row and its
-//! `deliver_webhook` job are written in the transaction of the event that
-//! causes them ([`fan_out`], called by `events::insert_event`).
+//! subscribed event types) and their delivery log. Every write that changes
+//! which endpoints are active or what they subscribe to keeps the
+//! workspace's `event_subscriptions` rows in step ([`refresh_subscriptions`]);
+//! the engine's dispatch writes the deliveries.
 
 use crate::jobs::{NewJob, enqueue};
 use crate::{DbResult, Ts, Tx, with_pool, with_tx};
@@ -34,7 +35,7 @@ impl Endpoint {
         serde_json::from_str(&self.event_types).unwrap_or_default()
     }
 
-    fn subscribes(&self, kind: &str) -> bool {
+    pub fn subscribes(&self, kind: &str) -> bool {
         self.event_list().iter().any(|k| k == "*" || k == kind)
     }
 }
@@ -85,7 +86,30 @@ pub async fn insert_endpoint(
             .bind(id).bind(ws.0).bind(url).bind(secret_sealed).bind(types).bind(true).bind(now)
             .execute(&mut *c).await?;
     });
+    refresh_subscriptions(tx, ws).await?;
     Ok(id)
+}
+
+/// The active endpoints of the workspace.
+pub async fn active_endpoints_tx(tx: &mut Tx, ws: WorkspaceId) -> DbResult<Vec<Endpoint>> {
+    Ok(with_tx!(tx, c => {
+        sqlx::query_as::<_, Endpoint>(concat!("SELECT ", endpoint_columns!(),
+            " FROM webhook_endpoints WHERE workspace_id = $1 AND active = $2"))
+            .bind(ws.0).bind(true).fetch_all(&mut *c).await?
+    }))
+}
+
+/// Rewrites the workspace's webhook rows of `event_subscriptions` from its
+/// active endpoints.
+async fn refresh_subscriptions(tx: &mut Tx, ws: WorkspaceId) -> DbResult<()> {
+    let mut kinds: Vec<String> = active_endpoints_tx(tx, ws)
+        .await?
+        .iter()
+        .flat_map(Endpoint::event_list)
+        .collect();
+    kinds.sort();
+    kinds.dedup();
+    crate::subscriptions::replace(tx, ws, af_core::events::Subscriber::Webhooks, &kinds).await
 }
 
 pub async fn list_endpoints(db: &crate::Db, ws: WorkspaceId) -> DbResult<Vec<Endpoint>> {
@@ -125,6 +149,7 @@ pub async fn delete_endpoint(tx: &mut Tx, ws: WorkspaceId, id: Uuid) -> DbResult
         sqlx::query("DELETE FROM webhook_endpoints WHERE workspace_id = $1 AND id = $2")
             .bind(ws.0).bind(id).execute(&mut *c).await?.rows_affected()
     });
+    refresh_subscriptions(tx, ws).await?;
     Ok(n > 0)
 }
 
@@ -138,35 +163,8 @@ pub async fn enable_endpoint(tx: &mut Tx, ws: WorkspaceId, id: Uuid, now: Ts) ->
                      WHERE workspace_id = $1 AND id = $2")
             .bind(ws.0).bind(id).bind(true).bind(now).execute(&mut *c).await?.rows_affected()
     });
+    refresh_subscriptions(tx, ws).await?;
     Ok(n > 0)
-}
-
-/// For every active endpoint of the workspace subscribed to `kind`: a
-/// pending delivery of the event and its job, in the event's transaction.
-pub async fn fan_out(
-    tx: &mut Tx,
-    event: &crate::events::NewEvent<'_>,
-    event_id: af_core::EventId,
-    now: Ts,
-) -> DbResult<()> {
-    let (ws, kind) = (event.workspace, event.kind);
-    let endpoints: Vec<Endpoint> = with_tx!(tx, c => {
-        sqlx::query_as::<_, Endpoint>(concat!("SELECT ", endpoint_columns!(),
-            " FROM webhook_endpoints WHERE workspace_id = $1 AND active = $2"))
-            .bind(ws.0).bind(true).fetch_all(&mut *c).await?
-    });
-    for e in endpoints.iter().filter(|e| e.subscribes(kind)) {
-        // The entity tells receivers which record the event is about even
-        // when the event's data does not repeat its id.
-        let payload = serde_json::json!({
-            "type": kind, "timestamp": now.to_string(), "event_id": event_id,
-            "entity": { "type": event.entity_type, "id": event.entity_id },
-            "data": event.data,
-        });
-        let id = insert_delivery(tx, ws, e.id, kind, &payload.to_string(), now).await?;
-        enqueue_delivery(tx, ws, id, now).await?;
-    }
-    Ok(())
 }
 
 pub async fn insert_delivery(
@@ -294,6 +292,9 @@ pub async fn record_attempt(
             .bind(ws.0).bind(delivery.endpoint_id).bind(now).bind(DISABLE_AFTER).bind(false)
             .fetch_optional(&mut *c).await?
     });
+    if n == Some(DISABLE_AFTER) {
+        refresh_subscriptions(tx, ws).await?;
+    }
     Ok(n == Some(DISABLE_AFTER))
 }
 

@@ -253,7 +253,7 @@ pub(crate) async fn execute(
                         stage_id: Some(stage.id),
                         title: contact.full_name(),
                         value_minor: 0,
-                        currency: default_currency(ws),
+                        currency: af_core::money::currency_for_country(&ws.country).to_string(),
                         owner_id: None,
                     };
                     af_db::deals::insert_deal(tx, wsid, &new, &actor, now).await?;
@@ -360,6 +360,8 @@ pub(crate) async fn execute(
                 category: "system",
             };
             queue(tx, e, &step.id, &m, now).await?;
+            // Its bookings now concern Kommo too (the lead moves to booked).
+            af_db::kommo::note_lead_sync(tx, wsid).await?;
             Ok(Outcome::Next {
                 outcome: Some("queued".into()),
                 detail: Some("Kommo sync queued".into()),
@@ -492,18 +494,6 @@ fn skip(reason: &str) -> StepResult {
 
 fn later(now: Ts, by: SignedDuration) -> Ts {
     Ts::new(now.0.checked_add(by).unwrap_or(now.0))
-}
-
-fn default_currency(ws: &Workspace) -> String {
-    match ws.country.as_str() {
-        "MX" => "MXN",
-        "CO" => "COP",
-        "CL" => "CLP",
-        "AR" => "ARS",
-        "ES" => "EUR",
-        _ => "USD",
-    }
-    .into()
 }
 
 /// The contact's zone (falling back to the workspace's) or the workspace's.

@@ -53,7 +53,6 @@ pub(crate) async fn fallback_job(ctx: &JobContext, job: &Job) -> Result<(), JobE
     }
     crate::send::queue_sms_copy(&mut tx, ws, &m, now).await?;
     tx.commit().await?;
-    af_db::jobs::wake_workers();
     tracing::info!(workspace.id = %ws, message.id = %id, "WhatsApp undelivered: SMS copy queued");
     Ok(())
 }

@@ -33,6 +33,49 @@ pub const KOMMO_INTERVAL: SignedDuration = SignedDuration::from_millis(250);
 /// How long a move to booked waits for the lead it moves to be created.
 const LEAD_PENDING_RECHECK: SignedDuration = SignedDuration::from_secs(30);
 
+/// On a booking: when the contact's lead was synced or is being synced,
+/// queue the move of that lead to the booked status (once per
+/// appointment). Called by the dispatch of `appointment.booked`, in its
+/// transaction.
+pub(crate) async fn queue_booked_move(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    data: &Value,
+    now: Ts,
+) -> Result<(), af_db::DbError> {
+    let Some(contact) = data["contact_id"]
+        .as_str()
+        .and_then(|s| uuid::Uuid::parse_str(s).ok())
+        .map(ContactId)
+    else {
+        return Ok(());
+    };
+    match store::latest_lead_sync(tx, ws, contact).await? {
+        Some((status, _)) if status != "failed" && status != "skipped" => {}
+        _ => return Ok(()),
+    }
+    let appointment = data["appointment_id"].as_str().unwrap_or_default();
+    let key = format!("kommo-booked:{appointment}");
+    let body = json!({ "op": "mark_booked", "contact_id": contact, "appointment_id": appointment })
+        .to_string();
+    let m = messages::NewMessage {
+        workspace: ws,
+        channel: "kommo",
+        provider: "kommo",
+        to: store::BOOKED,
+        body_text: &body,
+        category: "system",
+        status: "queued",
+        contact_id: Some(contact),
+        idempotency_key: Some(&key),
+        ..Default::default()
+    };
+    if let Some(id) = messages::insert_message_once(tx, &m, now).await? {
+        enqueue_send(tx, ws, id, now).await?;
+    }
+    Ok(())
+}
+
 pub(crate) async fn sync(
     ctx: &JobContext,
     job: &Job,
@@ -122,9 +165,6 @@ pub(crate) async fn sync(
         Err(e) => failed_attempt(&mut tx, job, &batch, e, now).await,
     };
     tx.commit().await?;
-    if out.is_ok() {
-        af_db::jobs::wake_workers();
-    }
     out
 }
 

@@ -3,6 +3,7 @@
 mod actions;
 pub mod channels;
 pub mod context;
+pub mod dispatch;
 pub mod fallback;
 pub mod kommo;
 pub mod library;
@@ -68,6 +69,12 @@ pub type EngineResult<T> = Result<T, EngineError>;
 /// Registers the engine's job handlers.
 pub fn register(r: &mut Registry, config: EngineConfig) -> Result<(), JobsError> {
     let config = Arc::new(config);
+    let c = config.clone();
+    r.register(handler_fn(af_db::events::DISPATCH_JOB, move |ctx, job| {
+        let c = c.clone();
+        async move { dispatch::dispatch_job(&ctx, &c, &job).await }
+    }))?;
+    // Routing jobs queued by a version before dispatch existed.
     let c = config.clone();
     r.register(handler_fn(
         af_db::automations::ROUTE_JOB,

@@ -65,7 +65,6 @@ pub async fn save_workflow(
         }
     };
     tx.commit().await?;
-    af_db::jobs::wake_workers();
     Ok(saved)
 }
 
@@ -194,7 +193,6 @@ pub async fn set_active(
         resume_paused(&mut tx, ws, id, now).await?;
     }
     tx.commit().await?;
-    af_db::jobs::wake_workers();
     Ok(())
 }
 
@@ -261,7 +259,6 @@ pub async fn enroll_test(
     }
     let e = store::live_enrollment(&mut tx, ws, id, contact).await?;
     tx.commit().await?;
-    af_db::jobs::wake_workers();
     // A workflow without steps completes at once and has no live enrolment.
     match e {
         Some(e) => Ok(e.id),
@@ -303,7 +300,6 @@ pub async fn skip_wait(
     store::save_enrollment(&mut tx, &e, now).await?;
     store::enqueue_step(&mut tx, ws, e.id, e.seq, now, now).await?;
     tx.commit().await?;
-    af_db::jobs::wake_workers();
     Ok(e)
 }
 
@@ -318,7 +314,6 @@ pub async fn retry(
     let mut tx = db.begin().await?;
     retry_in(&mut tx, ws, id, from_start, now).await?;
     tx.commit().await?;
-    af_db::jobs::wake_workers();
     Ok(())
 }
 
@@ -376,7 +371,6 @@ pub async fn retry_all_failed(
         }
     }
     tx.commit().await?;
-    af_db::jobs::wake_workers();
     Ok(n)
 }
 
@@ -476,6 +470,5 @@ pub async fn post_custom_event(
     };
     let id = af_db::events::insert_event(&mut tx, &event, now).await?;
     tx.commit().await?;
-    af_db::jobs::wake_workers();
     Ok(id)
 }

@@ -60,7 +60,6 @@ pub async fn route_event(
                 if started > 0 {
                     tracing::debug!(workspace.id = %ws, started, kind = %kind, "enrolled from event");
                 }
-                af_db::jobs::wake_workers();
                 return Ok(());
             }
             Routed::Poisoned(wf, why) => {

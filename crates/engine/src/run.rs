@@ -166,7 +166,6 @@ async fn run_step(
         .await?;
         advance(&mut tx, &mut e, next, now, now).await?;
         tx.commit().await?;
-        af_db::jobs::wake_workers();
         return Ok(());
     }
 
@@ -268,7 +267,6 @@ async fn run_step(
         }
     }
     tx.commit().await?;
-    af_db::jobs::wake_workers();
     Ok(())
 }
 

@@ -321,7 +321,6 @@ async fn record(
                 call_completed(&mut tx, ws, m, "no_answer", "outbox", now).await?;
             }
             tx.commit().await?;
-            af_db::jobs::wake_workers();
             Ok(())
         }
         Err(e @ SendError::Retryable { .. }) if job.attempts < job.max_attempts => {
@@ -392,7 +391,6 @@ async fn record(
                     .await?;
             }
             tx.commit().await?;
-            af_db::jobs::wake_workers();
             Ok(())
         }
     }

@@ -55,6 +55,5 @@ pub async fn sweep(db: &Db, now: Ts) -> EngineResult<()> {
     }
     crate::kommo::release_abandoned(db, now).await?;
     af_db::rate_limits::prune(db, Ts::new(now.0 - RATE_WINDOWS_KEPT)).await?;
-    af_db::jobs::wake_workers();
     Ok(())
 }

@@ -1,3 +1,7 @@
+//! Outbound webhooks. [`fan_out`] (called by the dispatch of every event
+//! some endpoint subscribes to) writes one pending delivery per subscribed
+//! active endpoint with its `deliver_webhook` job, in one transaction.
+//!
 //! The `deliver_webhook` job: one signed POST (Standard Webhooks) of one
 //! event to one endpoint, through the SSRF guard (resolved once, pinned, no
 //! redirects). 5xx, 429 and timeouts retry with the queue's backoff; other
@@ -11,6 +15,36 @@ use af_db::Ts;
 use af_db::webhooks::{self as store, Attempt};
 use af_jobs::{Backoff, Job, JobContext, JobError};
 use jiff::SignedDuration;
+
+/// For every active endpoint of the workspace subscribed to the event's
+/// kind: a pending delivery of the event and its job. The payload is the
+/// public contract of webhooks (`type`, `timestamp`, `event_id`, `entity`,
+/// `data`).
+pub(crate) async fn fan_out(
+    tx: &mut af_db::Tx,
+    event: &af_db::events::Event,
+    data: &serde_json::Value,
+) -> Result<(), af_db::DbError> {
+    let ws = af_core::WorkspaceId(event.workspace_id);
+    let now = event.occurred_at;
+    for e in store::active_endpoints_tx(tx, ws)
+        .await?
+        .iter()
+        .filter(|e| e.subscribes(&event.kind))
+    {
+        // The entity tells receivers which record the event is about even
+        // when the event's data does not repeat its id.
+        let payload = serde_json::json!({
+            "type": event.kind, "timestamp": now.to_string(), "event_id": event.id,
+            "entity": { "type": event.entity_type, "id": event.entity_id },
+            "data": data,
+        });
+        let id =
+            store::insert_delivery(tx, ws, e.id, &event.kind, &payload.to_string(), now).await?;
+        store::enqueue_delivery(tx, ws, id, now).await?;
+    }
+    Ok(())
+}
 
 pub(crate) async fn deliver_job(
     ctx: &JobContext,

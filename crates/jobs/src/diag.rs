@@ -228,7 +228,6 @@ pub async fn enqueue(db: &Db, batch: &DiagBatch, now: Ts) -> Result<u64, JobsErr
         let mut tx = db.begin().await?;
         total += jobs::enqueue_batch(&mut tx, &jobs, now).await?;
         tx.commit().await?;
-        jobs::wake_workers();
         left -= n;
     }
     Ok(total)

@@ -157,9 +157,6 @@ impl Scheduler {
                 }
             }
         }
-        if fired > 0 {
-            jobs::wake_workers();
-        }
         Ok(fired)
     }
 

@@ -632,7 +632,6 @@ pub async fn accept_lead(st: &AppState, ws: &Workspace, lead: Lead<'_>) -> DbRes
         (None, Some(p)) => p,
         (None, None) => pipelines::default_pipeline_tx(&mut tx, ws.id).await?,
     };
-    let mut live = None;
     let deal = match deals::find_open_deal_tx(&mut tx, ws.id, up.contact.id, Some(pipeline)).await?
     {
         Some(d) => d,
@@ -643,7 +642,7 @@ pub async fn accept_lead(st: &AppState, ws: &Workspace, lead: Lead<'_>) -> DbRes
                 .or_else(|| c.email.clone())
                 .or_else(|| c.phone.clone())
                 .unwrap_or_else(|| "Lead".into());
-            let d = deals::insert_deal(
+            deals::insert_deal(
                 &mut tx,
                 ws.id,
                 &NewDeal {
@@ -652,15 +651,13 @@ pub async fn accept_lead(st: &AppState, ws: &Workspace, lead: Lead<'_>) -> DbRes
                     stage_id: stage.as_ref().map(|s| s.id),
                     title,
                     value_minor: 0,
-                    currency: crate::api::crm::default_currency(&ws.country).to_string(),
+                    currency: af_core::money::currency_for_country(&ws.country).to_string(),
                     owner_id: None,
                 },
                 &lead.actor,
                 now,
             )
-            .await?;
-            live = Some(af_db::live::LiveEvent::created(ws.id, &d));
-            d
+            .await?
         }
     };
     let submission = forms::insert_submission(
@@ -681,9 +678,6 @@ pub async fn accept_lead(st: &AppState, ws: &Workspace, lead: Lead<'_>) -> DbRes
     )
     .await?;
     tx.commit().await?;
-    if let Some(ev) = live {
-        af_db::live::publish_committed(&st.db, &ev);
-    }
     Ok(Accepted {
         submission,
         contact_id: up.contact.id,

@@ -155,7 +155,6 @@ pub fn router(state: AppState) -> Router {
         .merge(public_assets)
         .merge(public_callbacks)
         .fallback(|| async { error::AppError::NotFound })
-        .layer(axum::middleware::from_fn(middleware::wake::after_writes))
         .layer(axum::middleware::from_fn(middleware::locale::layer))
         .layer(axum::middleware::from_fn(middleware::metrics::track))
         .layer(axum::middleware::from_fn(middleware::security::headers))

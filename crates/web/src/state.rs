@@ -4,6 +4,7 @@ use af_core::crypto::SecretKey;
 use af_core::{Clock, Locale};
 use af_db::{Db, Ts};
 use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
 
 /// Settings the web layer needs (resolved by the binary's configuration).
 #[derive(Debug, Clone)]
@@ -75,6 +76,9 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub config: Arc<WebConfig>,
     pub secret: SecretKey,
+    /// Cancelled when the process shuts down: long-lived responses (board
+    /// event streams) end, so graceful shutdown does not wait on them.
+    pub shutdown: CancellationToken,
 }
 
 impl AppState {
@@ -84,7 +88,14 @@ impl AppState {
             clock,
             config: Arc::new(config),
             secret,
+            shutdown: CancellationToken::new(),
         }
+    }
+
+    /// Ties this state to the process's shutdown signal.
+    pub fn with_shutdown(mut self, shutdown: CancellationToken) -> Self {
+        self.shutdown = shutdown;
+        self
     }
 
     /// The current instant, from the injected clock.

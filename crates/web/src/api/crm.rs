@@ -491,19 +491,6 @@ struct RawDeal {
     currency: Option<String>,
 }
 
-/// Default currency for a workspace's country.
-pub fn default_currency(country: &str) -> &'static str {
-    match country {
-        "MX" => "MXN",
-        "CO" => "COP",
-        "CL" => "CLP",
-        "AR" => "ARS",
-        "PE" => "PEN",
-        "ES" | "FR" | "DE" | "IT" | "PT" => "EUR",
-        _ => "USD",
-    }
-}
-
 async fn create_deal(
     State(st): State<AppState>,
     auth: ApiAuth,
@@ -539,7 +526,7 @@ async fn create_deal(
         Some(c) => af_core::contact::currency(c)
             .map_err(|m| errors.push(("currency".into(), m)))
             .ok(),
-        None => Some(default_currency(&ws.country).to_string()),
+        None => Some(af_core::money::currency_for_country(&ws.country).to_string()),
     };
     if !errors.is_empty() {
         return Err(ApiError::Invalid(errors));
@@ -565,8 +552,6 @@ async fn create_deal(
         Err(e) => return Err(e.into()),
     };
     tx.commit().await?;
-    // Open boards see the new card (PostgreSQL already notified at commit).
-    af_db::live::publish_committed(&st.db, &af_db::live::LiveEvent::created(ws.id, &deal));
     Ok((StatusCode::CREATED, Json(deal_json(&deal))).into_response())
 }
 
@@ -633,6 +618,5 @@ async fn patch_deal(
         Err(e) => return Err(e.into()),
     };
     tx.commit().await?;
-    af_db::live::publish_committed(&st.db, &af_db::live::LiveEvent::moved(ws, &moved));
     Ok(Json(deal_json(&moved.deal)))
 }

@@ -676,7 +676,7 @@ pub async fn process_calcom(
     let attendee = payload.get("attendees").and_then(|a| a.get(0));
     let input = AppointmentInput {
         contact_id: contact,
-        deal_id: moved.as_ref().map(|m| m.0),
+        deal_id: moved,
         title: str_at(&payload, &["title"])
             .or_else(|| str_at(&payload, &["eventTitle"]))
             .unwrap_or("Cal.com")
@@ -710,9 +710,6 @@ pub async fn process_calcom(
     appointments::write_event(&mut tx, ws.id, kind, &appt, &actor, now).await?;
     inbound_webhooks::finish_delivery(&mut tx, ws.id, id, "processed", None, now).await?;
     tx.commit().await?;
-    if let Some((_, Some(ev))) = &moved {
-        af_db::live::publish_committed(&st.db, ev);
-    }
     Ok(json!({
         "ok": true, "result": "processed", "appointment_id": appt.id, "contact_id": appt.contact_id,
         "status": appt.status, "deal_id": appt.deal_id,
@@ -790,23 +787,22 @@ async fn find_or_create_contact(
 }
 
 /// Moves the contact's open deal to its pipeline's booked stage, or puts a
-/// new deal on the default pipeline's booked stage. Returns the deal and,
-/// for SQLite, the live-board event to publish after commit.
+/// new deal on the default pipeline's booked stage. Returns the deal.
 async fn move_to_booked(
     tx: &mut Tx,
     ws: &Workspace,
     contact: ContactId,
     actor: &Actor,
     now: Ts,
-) -> Result<Option<(DealId, Option<af_db::live::LiveEvent>)>, DbError> {
+) -> Result<Option<DealId>, DbError> {
     if let Some(deal) = deals::find_open_deal_tx(tx, ws.id, contact, None).await? {
         let Some(booked) = pipelines::booked_stage_tx(tx, ws.id, deal.pipeline_id).await? else {
-            return Ok(Some((deal.id, None)));
+            return Ok(Some(deal.id));
         };
         if booked.id == deal.stage_id {
-            return Ok(Some((deal.id, None)));
+            return Ok(Some(deal.id));
         }
-        let moved = deals::move_deal(
+        deals::move_deal(
             tx,
             ws.id,
             deal.id,
@@ -816,10 +812,7 @@ async fn move_to_booked(
             now,
         )
         .await?;
-        return Ok(Some((
-            deal.id,
-            Some(af_db::live::LiveEvent::moved(ws.id, &moved)),
-        )));
+        return Ok(Some(deal.id));
     }
     let pipeline = pipelines::default_pipeline_tx(tx, ws.id).await?;
     let booked = pipelines::booked_stage_tx(tx, ws.id, pipeline).await?;
@@ -837,15 +830,12 @@ async fn move_to_booked(
             stage_id: booked.map(|s| s.id),
             title,
             value_minor: 0,
-            currency: crate::api::crm::default_currency(&ws.country).to_string(),
+            currency: af_core::money::currency_for_country(&ws.country).to_string(),
             owner_id: None,
         },
         actor,
         now,
     )
     .await?;
-    Ok(Some((
-        deal.id,
-        Some(af_db::live::LiveEvent::created(ws.id, &deal)),
-    )))
+    Ok(Some(deal.id))
 }

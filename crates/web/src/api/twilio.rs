@@ -118,7 +118,6 @@ pub async fn message_status(
         }
     }
     tx.commit().await?;
-    af_db::jobs::wake_workers();
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -196,7 +195,6 @@ pub async fn inbound_message(
     };
     af_db::events::insert_event(&mut tx, &event, now).await?;
     tx.commit().await?;
-    af_db::jobs::wake_workers();
     let reply = match msg.keyword {
         Some(Keyword::Help) => {
             let locale = ws.locale.parse::<Locale>().unwrap_or(Locale::Es);
@@ -249,7 +247,6 @@ pub async fn call_status(
     af_db::messages::update_status(&mut tx, ws.id, m.id, &u, now).await?;
     call_completed(&mut tx, ws.id, m.contact_id, m.id, name, now).await?;
     tx.commit().await?;
-    af_db::jobs::wake_workers();
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -5,4 +5,3 @@ pub mod csrf;
 pub mod locale;
 pub mod metrics;
 pub mod security;
-pub mod wake;

@@ -14,9 +14,10 @@ use crate::auth::{CurrentUser, set_flash};
 use crate::error::{AppError, AppResult};
 use crate::i18n::board::BoardTr;
 use crate::state::AppState;
+use af_core::money;
 use af_core::{ContactId, DealId, PipelineId, Role, StageId, WorkspaceId};
 use af_db::deals::{self, Card, NewDeal, Placement};
-use af_db::live::{self, LiveEvent, Recv};
+use af_db::live::{self, Recv};
 use af_db::pipelines::{self, PipelineWithStages, StageDeletion};
 use af_db::{DbError, Ts};
 use askama::Template;
@@ -123,28 +124,6 @@ fn board_js_url() -> &'static str {
 
 // ---------------------------------------------------------------- money
 
-/// Digits after the decimal point of a currency's minor unit (ISO 4217).
-pub fn minor_digits(currency: &str) -> u32 {
-    match currency {
-        "CLP" | "JPY" | "KRW" | "PYG" | "VND" | "ISK" | "UGX" | "XAF" | "XOF" => 0,
-        "BHD" | "KWD" | "OMR" | "JOD" | "TND" | "IQD" | "LYD" => 3,
-        _ => 2,
-    }
-}
-
-/// The currency a new deal gets in a workspace of `country`.
-pub fn default_currency(country: &str) -> &'static str {
-    match country {
-        "MX" => "MXN",
-        "CO" => "COP",
-        "CL" => "CLP",
-        "AR" => "ARS",
-        "ES" => "EUR",
-        "US" => "USD",
-        _ => "USD",
-    }
-}
-
 /// Countries that write `1.234,56` (the rest of ours write `1,234.56`).
 fn comma_decimal(country: &str) -> bool {
     matches!(
@@ -167,118 +146,11 @@ fn comma_decimal(country: &str) -> bool {
     )
 }
 
-fn group(mut n: u128, sep: char) -> String {
-    let mut parts = Vec::new();
-    loop {
-        let chunk = n % 1000;
-        n /= 1000;
-        if n == 0 {
-            parts.push(chunk.to_string());
-            break;
-        }
-        parts.push(format!("{chunk:03}"));
-    }
-    parts.reverse();
-    parts.join(&sep.to_string())
-}
-
 /// A whole number with the country's thousands separator.
 pub fn format_count(n: i64, country: &str) -> String {
     let sep = if comma_decimal(country) { '.' } else { ',' };
-    let s = group(u128::from(n.unsigned_abs()), sep);
+    let s = af_core::money::group_digits(u128::from(n.unsigned_abs()), sep);
     if n < 0 { format!("-{s}") } else { s }
-}
-
-/// Integer minor units as the workspace's country writes money:
-/// `$15,000.00 MXN`, `$1.500.000,00 COP`, `1.234,50 €`.
-pub fn format_money(minor: impl Into<i128>, currency: &str, country: &str) -> String {
-    let minor: i128 = minor.into();
-    let digits = minor_digits(currency);
-    let (thousands, decimal) = if comma_decimal(country) {
-        ('.', ',')
-    } else {
-        (',', '.')
-    };
-    let abs = minor.unsigned_abs();
-    let scale = 10u128.pow(digits);
-    let mut number = group(abs / scale, thousands);
-    if digits > 0 {
-        number.push(decimal);
-        number.push_str(&format!("{:0w$}", abs % scale, w = digits as usize));
-    }
-    let sign = if minor < 0 { "-" } else { "" };
-    match currency {
-        "USD" | "MXN" | "COP" | "CLP" | "ARS" => format!("{sign}${number} {currency}"),
-        "EUR" => format!("{sign}{number} €"),
-        _ => format!("{sign}{currency} {number}"),
-    }
-}
-
-/// A typed amount (`1500`, `1500.50`, `1,500.50`, `1.500,50`) in minor
-/// units of `currency`. `None` when it is not a non-negative amount with at
-/// most the currency's decimals.
-pub fn parse_money(raw: &str, currency: &str) -> Option<i64> {
-    let s: String = raw
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '$' && *c != '€')
-        .collect();
-    if s.is_empty() {
-        return Some(0);
-    }
-    if !s
-        .chars()
-        .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
-    {
-        return None;
-    }
-    let digits = minor_digits(currency) as usize;
-    let last_sep = s.rfind(['.', ',']);
-    let (int_part, frac_part) = match last_sep {
-        None => (s.clone(), String::new()),
-        Some(i) => {
-            let sep = s[i..].chars().next()?;
-            let other = if sep == '.' { ',' } else { '.' };
-            let tail = &s[i + 1..];
-            let head = &s[..i];
-            let decimal = if s.contains(other) {
-                true
-            } else if s.matches(sep).count() > 1 {
-                false
-            } else {
-                !tail.is_empty() && tail.len() <= digits
-            };
-            if decimal {
-                if head.contains(sep) {
-                    return None;
-                }
-                (head.replace(other, ""), tail.to_string())
-            } else {
-                // Thousands separators only: groups of exactly three.
-                let groups: Vec<&str> = s.split(sep).collect();
-                if groups[1..].iter().any(|g| g.len() != 3) || groups[0].is_empty() {
-                    return None;
-                }
-                (s.replace(sep, ""), String::new())
-            }
-        }
-    };
-    if int_part.is_empty() && frac_part.is_empty() || frac_part.len() > digits {
-        return None;
-    }
-    let whole: i64 = if int_part.is_empty() {
-        0
-    } else {
-        int_part.parse().ok()?
-    };
-    let frac: i64 = if frac_part.is_empty() {
-        0
-    } else {
-        format!("{frac_part:0<digits$}").parse().ok()?
-    };
-    whole
-        .checked_mul(10i64.pow(digits as u32))?
-        .checked_add(frac)
-        .and_then(|v| af_core::money::check_minor(v).ok())
 }
 
 /// "hace 3 días" / "3 days": how long a card has been in its stage.
@@ -329,7 +201,7 @@ async fn card_views(st: &AppState, cu: &CurrentUser, cards: &[Card]) -> AppResul
             name: format!("{} {}", c.first_name, c.last_name)
                 .trim()
                 .to_string(),
-            value: format_money(c.value_minor, &c.currency, &ws.country),
+            value: money::format(c.value_minor, &c.currency),
             tags: tags.get(&c.contact_id).cloned().unwrap_or_default(),
             score: c.score,
             age: time_in_stage(bt, c.stage_entered_at, now),
@@ -369,7 +241,7 @@ async fn summaries(
             } else {
                 totals
                     .iter()
-                    .map(|(cur, v)| format_money(*v, cur, country))
+                    .map(|(cur, v)| money::format(*v, cur))
                     .collect::<Vec<_>>()
                     .join(" · ")
             };
@@ -505,7 +377,7 @@ struct CardTemplate {
 fn new_deal_form(p: &PipelineWithStages, country: &str, values: Option<DealForm>) -> NewDealForm {
     let mut values = values.unwrap_or_default();
     if values.currency.is_empty() {
-        values.currency = default_currency(country).to_string();
+        values.currency = money::currency_for_country(country).to_string();
     }
     NewDealForm {
         pipeline_id: p.pipeline.id.to_string(),
@@ -807,7 +679,6 @@ async fn move_deal(
         .await
         .map_err(not_found_or)?;
     tx.commit().await?;
-    live::publish_committed(&st.db, &LiveEvent::moved(ws, &moved));
     tracing::info!(workspace.id = %ws, deal.id = %id, stage_changed = moved.stage_changed, "deal moved");
     let p = pipelines::find_pipeline(&st.db, ws, moved.deal.pipeline_id)
         .await?
@@ -823,41 +694,6 @@ async fn move_deal(
 
 // ---------------------------------------------------------------- live
 
-/// Flipped when the process shuts down, so open event streams end and the
-/// server's graceful shutdown does not wait on them forever.
-fn closing() -> tokio::sync::watch::Receiver<bool> {
-    static CLOSING: OnceLock<tokio::sync::watch::Sender<bool>> = OnceLock::new();
-    CLOSING
-        .get_or_init(|| {
-            let (tx, _) = tokio::sync::watch::channel(false);
-            let signal = tx.clone();
-            tokio::spawn(async move {
-                shutdown_requested().await;
-                let _ = signal.send(true);
-            });
-            tx
-        })
-        .subscribe()
-}
-
-async fn shutdown_requested() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
-}
-
 /// `GET /pipelines/{id}/events`: server-sent events of this pipeline's
 /// deals (`deal` with the live payload; `resync` when some may have been
 /// missed). Only the user's own workspace and this pipeline pass.
@@ -870,30 +706,27 @@ async fn board_events(
     let sub = live::subscribe(&st.db).await?;
     let ws = cu.workspace.id;
     let pipeline = p.pipeline.id;
-    let stream =
-        futures::stream::unfold((sub, closing()), move |(mut sub, mut closing)| async move {
-            loop {
-                if *closing.borrow() {
-                    return None;
+    let closing = st.shutdown.clone();
+    let stream = futures::stream::unfold((sub, closing), move |(mut sub, closing)| async move {
+        loop {
+            let msg = tokio::select! {
+                _ = closing.cancelled() => return None,
+                msg = sub.recv() => msg,
+            };
+            let event = match msg {
+                Recv::Event(ev) if ev.workspace_id == ws && ev.pipeline_id == pipeline => {
+                    Event::default()
+                        .event("deal")
+                        .json_data(&ev)
+                        .unwrap_or_else(|_| Event::default().event("resync").data("{}"))
                 }
-                let msg = tokio::select! {
-                    _ = closing.changed() => return None,
-                    msg = sub.recv() => msg,
-                };
-                let event = match msg {
-                    Recv::Event(ev) if ev.workspace_id == ws && ev.pipeline_id == pipeline => {
-                        Event::default()
-                            .event("deal")
-                            .json_data(&ev)
-                            .unwrap_or_else(|_| Event::default().event("resync").data("{}"))
-                    }
-                    Recv::Event(_) => continue,
-                    Recv::Resync => Event::default().event("resync").data("{}"),
-                    Recv::Closed => return None,
-                };
-                return Some((Ok(event), (sub, closing)));
-            }
-        });
+                Recv::Event(_) => continue,
+                Recv::Resync => Event::default().event("resync").data("{}"),
+                Recv::Closed => return None,
+            };
+            return Some((Ok(event), (sub, closing)));
+        }
+    });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
@@ -991,7 +824,7 @@ fn validate_deal(
     if currency.is_none() {
         errors.push(bt.err_currency.to_string());
     }
-    let value = currency.as_deref().and_then(|c| parse_money(&f.value, c));
+    let value = currency.as_deref().and_then(|c| money::parse(&f.value, c));
     if currency.is_some() && value.is_none() {
         errors.push(bt.err_value.to_string());
     }
@@ -1111,7 +944,6 @@ async fn create_deal(
         Err(e) => return Err(e.into()),
     };
     tx.commit().await?;
-    live::publish_committed(&st.db, &LiveEvent::created(ws, &deal));
     tracing::info!(workspace.id = %ws, deal.id = %deal.id, "deal created from the board");
     if htmx {
         let mut form = new_deal_form(&p, &cu.workspace.country, None);
@@ -1474,33 +1306,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn money_is_formatted_per_country() {
-        assert_eq!(format_money(1_500_000, "MXN", "MX"), "$15,000.00 MXN");
-        assert_eq!(format_money(150_000_000, "COP", "CO"), "$1.500.000,00 COP");
-        assert_eq!(format_money(123_450, "EUR", "ES"), "1.234,50 €");
-        assert_eq!(format_money(990_000, "CLP", "CL"), "$990.000 CLP");
-        assert_eq!(format_money(5, "USD", "US"), "$0.05 USD");
-        assert_eq!(format_money(100, "GBP", "US"), "GBP 1.00");
+    fn counts_use_the_countrys_separator() {
         assert_eq!(format_count(10_000, "MX"), "10,000");
-    }
-
-    #[test]
-    fn money_is_parsed_in_either_convention() {
-        assert_eq!(parse_money("1500", "MXN"), Some(150_000));
-        assert_eq!(parse_money("1500.5", "MXN"), Some(150_050));
-        assert_eq!(parse_money("1,500.50", "MXN"), Some(150_050));
-        assert_eq!(parse_money("1.500,50", "EUR"), Some(150_050));
-        assert_eq!(parse_money("1500,50", "EUR"), Some(150_050));
-        assert_eq!(parse_money("1.500", "EUR"), Some(150_000));
-        assert_eq!(parse_money("1.500.000", "COP"), Some(150_000_000));
-        assert_eq!(parse_money("990.000", "CLP"), Some(990_000));
-        assert_eq!(parse_money("$ 20", "USD"), Some(2_000));
-        assert_eq!(parse_money("", "USD"), Some(0));
-        assert_eq!(parse_money("-5", "USD"), None);
-        assert_eq!(parse_money("1.2.3", "USD"), None);
-        assert_eq!(parse_money("abc", "USD"), None);
-        assert_eq!(parse_money("1.234", "USD"), Some(123_400));
-        assert_eq!(parse_money("99999999999999999999", "USD"), None);
+        assert_eq!(format_count(10_000, "CO"), "10.000");
     }
 
     #[test]

@@ -112,37 +112,6 @@ fn contacts_js() -> &'static str {
     })
 }
 
-/// The currency new deals get in a workspace of this country.
-fn currency_for_country(country: &str) -> &'static str {
-    match country {
-        "MX" => "MXN",
-        "CO" => "COP",
-        "AR" => "ARS",
-        "CL" => "CLP",
-        "PE" => "PEN",
-        "UY" => "UYU",
-        "BR" => "BRL",
-        "GT" => "GTQ",
-        "ES" | "DE" | "FR" | "IT" | "PT" => "EUR",
-        _ => "USD",
-    }
-}
-
-/// Integer minor units as `15,000.00 MXN`.
-fn fmt_money(minor: i64, currency: &str) -> String {
-    let sign = if minor < 0 { "-" } else { "" };
-    let abs = minor.unsigned_abs();
-    let units = (abs / 100).to_string();
-    let mut grouped = String::new();
-    for (i, ch) in units.chars().enumerate() {
-        if i > 0 && (units.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(ch);
-    }
-    format!("{sign}{grouped}.{:02} {currency}", abs % 100)
-}
-
 /// Parses a date (`2026-03-31`) or date and time (`2026-03-31T10:00`) typed
 /// in the workspace's time zone. A bare date means the end of that day.
 fn parse_local(raw: &str, time_zone: &str, end_of_day: bool) -> Option<af_db::Ts> {
@@ -165,13 +134,6 @@ fn parse_local(raw: &str, time_zone: &str, end_of_day: bool) -> Option<af_db::Ts
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn money_is_grouped() {
-        assert_eq!(fmt_money(1_500_000, "MXN"), "15,000.00 MXN");
-        assert_eq!(fmt_money(5, "USD"), "0.05 USD");
-        assert_eq!(fmt_money(-123_456, "EUR"), "-1,234.56 EUR");
-    }
 
     #[test]
     fn local_dates_use_the_time_zone() {

@@ -453,7 +453,6 @@ pub async fn start_import(
     )
     .await?;
     tx.commit().await?;
-    af_db::jobs::wake_workers();
     Ok(Redirect::to(&format!("/contacts/import/{}", import.id)).into_response())
 }
 

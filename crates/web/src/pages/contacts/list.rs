@@ -2,7 +2,7 @@
 //! bulk actions. The results table is one section rendered both inside the
 //! page and alone for htmx (search as you type), so they cannot drift.
 
-use super::{contacts_js, ct, currency_for_country, db_err, is_htmx, member_name, render};
+use super::{contacts_js, ct, db_err, is_htmx, member_name, render};
 use crate::auth::{CurrentUser, set_flash};
 use crate::error::{AppError, AppResult};
 use crate::i18n::contacts::ContactsTr;
@@ -371,7 +371,7 @@ fn bulk_action(
                 .trim()
                 .parse::<StageId>()
                 .map_err(|_| bad(t.err_stage))?,
-            currency: currency_for_country(country).to_string(),
+            currency: af_core::money::currency_for_country(country).to_string(),
         },
         "assign_owner" => match form.owner_id.trim() {
             "" => BulkAction::AssignOwner(None),

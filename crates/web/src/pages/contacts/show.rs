@@ -6,9 +6,7 @@
 //! out-of-band swap, so the history is always current without a reload.
 
 use super::form::{short_text, unique_field};
-use super::{
-    contacts_js, ct, db_err, fmt_money, is_htmx, member_name, member_name_by_id, parse_id, render,
-};
+use super::{contacts_js, ct, db_err, is_htmx, member_name, member_name_by_id, parse_id, render};
 use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::i18n::contacts::ContactsTr;
@@ -893,7 +891,7 @@ pub async fn show_contact(
                     .unwrap_or_default(),
                 pipeline: p.map(|p| p.pipeline.name.clone()).unwrap_or_default(),
                 pipeline_id: d.pipeline_id.to_string(),
-                value: fmt_money(d.value_minor, &d.currency),
+                value: af_core::money::format(d.value_minor, &d.currency),
             }
         })
         .collect();
