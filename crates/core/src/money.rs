@@ -180,7 +180,8 @@ pub fn parse(raw: &str, currency: &str) -> Option<i64> {
         .trim_matches(|c: char| c.is_ascii_alphabetic() || c == '/')
         .to_string();
     if s.is_empty() {
-        return Some(0);
+        // A blank field means no value; text without a number is an error.
+        return raw.trim().is_empty().then_some(0);
     }
     if !s
         .chars()
@@ -277,7 +278,10 @@ mod tests {
         assert_eq!(format(5, "USD"), "$0.05 USD");
         assert_eq!(format(-123_456, "USD"), "-$1,234.56 USD");
         assert_eq!(format(100, "GBP"), "GBP 1.00");
-        assert_eq!(format(i128::from(i64::MAX) * 4, "USD").len(), 37);
+        assert_eq!(
+            format(i128::from(i64::MAX) * 4, "USD"),
+            "$368,934,881,474,191,032.28 USD"
+        );
     }
 
     #[test]
