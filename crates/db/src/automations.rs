@@ -939,21 +939,6 @@ pub async fn contact_time_zone(
     .flatten())
 }
 
-/// One event by id (the routing job's input).
-pub async fn find_event_tx(
-    tx: &mut Tx,
-    ws: WorkspaceId,
-    id: Uuid,
-) -> DbResult<Option<crate::events::Event>> {
-    Ok(with_tx!(tx, c => {
-        sqlx::query_as::<_, crate::events::Event>(
-            "SELECT id, workspace_id, kind, entity_type, entity_id, actor_type, actor_id, data, occurred_at
-             FROM events WHERE workspace_id = $1 AND id = $2",
-        )
-        .bind(ws.0).bind(id).fetch_optional(&mut *c).await?
-    }))
-}
-
 /// The contact's newest deal in an open stage of `pipeline`.
 pub async fn open_deal_in_pipeline(
     tx: &mut Tx,

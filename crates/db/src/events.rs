@@ -39,6 +39,13 @@ pub const DISPATCH_JOB: &str = "dispatch_event";
 /// Writes the event and, when some subscriber of the workspace may react to
 /// its kind ([`crate::subscriptions`]), one dispatch job, in the caller's
 /// transaction. One indexed lookup whether or not anyone listens.
+/// The columns of [`Event`], for every query that reads events.
+macro_rules! event_select {
+    () => {
+        "SELECT id, workspace_id, kind, entity_type, entity_id, actor_type, actor_id, data, occurred_at FROM events "
+    };
+}
+
 pub async fn insert_event(tx: &mut Tx, e: &NewEvent<'_>, now: Ts) -> DbResult<EventId> {
     let id = EventId::new();
     with_tx!(tx, c => {
@@ -73,8 +80,7 @@ pub async fn insert_event(tx: &mut Tx, e: &NewEvent<'_>, now: Ts) -> DbResult<Ev
 pub async fn list_events(db: &crate::Db, ws: WorkspaceId, limit: i64) -> DbResult<Vec<Event>> {
     Ok(with_pool!(db, p => {
         sqlx::query_as::<_, Event>(
-            "SELECT id, workspace_id, kind, entity_type, entity_id, actor_type, actor_id, data, occurred_at
-             FROM events WHERE workspace_id = $1 ORDER BY occurred_at DESC, id DESC LIMIT $2",
+            concat!(event_select!(), "WHERE workspace_id = $1 ORDER BY occurred_at DESC, id DESC LIMIT $2"),
         )
         .bind(ws.0)
         .bind(limit)
@@ -94,10 +100,10 @@ pub async fn list_entity_events(
 ) -> DbResult<Vec<Event>> {
     let mut ids: Vec<&str> = vec![entity_id];
     ids.extend(related_ids.iter().map(String::as_str).take(500));
-    let mut sql = String::from(
-        "SELECT id, workspace_id, kind, entity_type, entity_id, actor_type, actor_id, data, occurred_at
-         FROM events WHERE workspace_id = $1 AND entity_id IN (",
-    );
+    let mut sql = String::from(concat!(
+        event_select!(),
+        "WHERE workspace_id = $1 AND entity_id IN ("
+    ));
     for i in 0..ids.len() {
         if i > 0 {
             sql.push_str(", ");
@@ -121,13 +127,15 @@ pub async fn list_entity_events(
 /// One event of the workspace (for its dispatch).
 pub async fn find_event(db: &crate::Db, ws: WorkspaceId, id: EventId) -> DbResult<Option<Event>> {
     Ok(with_pool!(db, p => {
-        sqlx::query_as::<_, Event>(
-            "SELECT id, workspace_id, kind, entity_type, entity_id, actor_type, actor_id, data, occurred_at
-             FROM events WHERE workspace_id = $1 AND id = $2",
-        )
-        .bind(ws.0)
-        .bind(id.0)
-        .fetch_optional(p)
-        .await?
+        sqlx::query_as::<_, Event>(concat!(event_select!(), "WHERE workspace_id = $1 AND id = $2"))
+            .bind(ws.0).bind(id.0).fetch_optional(p).await?
+    }))
+}
+
+/// One event of the workspace, in a transaction (for its routing).
+pub async fn find_event_tx(tx: &mut Tx, ws: WorkspaceId, id: Uuid) -> DbResult<Option<Event>> {
+    Ok(with_tx!(tx, c => {
+        sqlx::query_as::<_, Event>(concat!(event_select!(), "WHERE workspace_id = $1 AND id = $2"))
+            .bind(ws.0).bind(id).fetch_optional(&mut *c).await?
     }))
 }

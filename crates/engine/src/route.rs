@@ -85,7 +85,7 @@ async fn route_in(
     now: Ts,
     skip: &BTreeMap<WorkflowId, String>,
 ) -> EngineResult<Routed> {
-    let Some(event) = store::find_event_tx(tx, ws, event_id).await? else {
+    let Some(event) = af_db::events::find_event_tx(tx, ws, event_id).await? else {
         return Ok(Routed::Done(0, String::new()));
     };
     let data: serde_json::Value = serde_json::from_str(&event.data).unwrap_or_default();

@@ -558,8 +558,11 @@ async fn a_refused_batch_is_split_so_one_bad_lead_does_not_sink_the_others() {
 async fn a_server_error_retries_without_creating_a_lead_twice() {
     let env = Env::new().await;
     env.kommo.force(&[503, 429]);
-    env.lead("Ana Uno").await;
-    env.lead("Bea Dos").await;
+    // Both syncs are queued before any worker runs, so they travel in one
+    // batch: each is refused twice and then created exactly once. (Leads
+    // reach the queue through separate dispatch jobs, which may form two
+    // batches, and then only the first would see the refusals.)
+    env.queue_syncs(&["Ana Uno", "Bea Dos"]).await;
     let w = env.worker();
     env.drain_over_time(&w, SignedDuration::from_secs(30)).await;
     let calls = env.kommo.calls();
