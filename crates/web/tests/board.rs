@@ -900,3 +900,78 @@ async fn live_events_cross_separate_pools_and_only_after_commit() {
     let ev = next_event_of(&mut on1, deal).await;
     assert_eq!(ev.to_stage, s1);
 }
+
+/// One amount per currency, read back from every surface that shows it:
+/// the board card, the contact page, the JSON API (integer minor units) and
+/// the CSV export (major units). Zero-decimal CLP and two-decimal COP follow
+/// ISO 4217; each currency is written in its home style.
+#[tokio::test]
+async fn a_deal_amount_reads_the_same_on_every_surface() {
+    let app = TestApp::spawn().await;
+    let t = tenant(&app, "money").await;
+    let cases = [
+        ("CLP", 15_000_i64, "$15.000 CLP", "15000"),
+        ("COP", 150_000_000, "$1.500.000,00 COP", "1500000.00"),
+        ("PEN", 123_450, "S/ 1,234.50 PEN", "1234.50"),
+        ("MXN", 123_450, "$1,234.50 MXN", "1234.50"),
+        ("USD", 5, "$0.05 USD", "0.05"),
+    ];
+    let http = app.http();
+    let b = signed_in(&app, &t.owner_email).await;
+    for (currency, minor, shown, csv) in cases {
+        let title = format!("Deal in {currency}");
+        let res = http
+            .post(app.url("/api/v1/deals"))
+            .bearer_auth(&t.api_key)
+            .json(&serde_json::json!({
+                "contact_id": t.contact_id.to_string(),
+                "title": title,
+                "value": minor,
+                "currency": currency,
+            }))
+            .send()
+            .await
+            .expect("create");
+        assert_eq!(res.status().as_u16(), 201, "{currency}");
+        let created: serde_json::Value = res.json().await.expect("json");
+        let id = created["id"].as_str().expect("id").to_string();
+
+        let api: serde_json::Value = http
+            .get(app.url(&format!("/api/v1/deals/{id}")))
+            .bearer_auth(&t.api_key)
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(
+            (api["value"].as_i64(), api["currency"].as_str()),
+            (Some(minor), Some(currency)),
+            "API"
+        );
+
+        let board = b.get(&format!("/pipelines/{}", t.pipeline_id)).await;
+        assert_eq!(board.status, 200);
+        assert!(
+            board.contains(&title) && html_has(&board.body, shown),
+            "board shows {shown}"
+        );
+        let contact = b.get(&format!("/contacts/{}", t.contact_id)).await;
+        assert!(html_has(&contact.body, shown), "contact page shows {shown}");
+
+        let export = b.get("/deals/export?format=csv").await;
+        assert_eq!(export.status, 200);
+        assert!(
+            export.contains(&format!("{title},{csv},{minor},{currency}")),
+            "CSV export: {}",
+            export.body
+        );
+    }
+}
+
+/// Whether rendered HTML shows `text` (askama escapes `/` in some
+/// versions, so `S/` may arrive as `S&#x2f;`).
+fn html_has(html: &str, text: &str) -> bool {
+    html.contains(text) || html.contains(&text.replace('/', "&#x2f;"))
+}
