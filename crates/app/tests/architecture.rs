@@ -1,0 +1,119 @@
+//! The crate table in `docs/ARCHITECTURE.md` is the rule: every crate under
+//! `crates/` has a row, and its `[dependencies]` on our own crates are among
+//! those the row's "may depend on" column allows. A crate that grows a
+//! forbidden dependency (the SQL layer importing the engine, the engine
+//! importing the web layer) fails here, and the document cannot drift from
+//! the code because the test reads it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("workspace root")
+        .to_path_buf()
+}
+
+/// Allowed dependencies by package name, from the "## Crates" table.
+/// `None` means "all".
+fn documented_rules(doc: &str) -> BTreeMap<String, Option<BTreeSet<String>>> {
+    let table = doc
+        .split("## Crates")
+        .nth(1)
+        .expect("a \"## Crates\" section")
+        .lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .skip(2); // header and separator
+    let mut rules = BTreeMap::new();
+    for row in table {
+        let cells: Vec<&str> = row.trim_matches('|').split('|').map(str::trim).collect();
+        let [name, _job, deps] = cells[..] else {
+            panic!("a crate row has three cells: {row}");
+        };
+        let package = name.split('`').nth(1).expect("crate name in backticks");
+        let allowed = match deps {
+            "all" => None,
+            "—" | "-" | "" => Some(BTreeSet::new()),
+            list => Some(
+                list.split(',')
+                    .map(|d| format!("af-{}", d.trim()))
+                    .collect(),
+            ),
+        };
+        rules.insert(package.to_string(), allowed);
+    }
+    rules
+}
+
+/// Package name and its `af-*` normal dependencies.
+fn manifest(path: &Path) -> (String, BTreeSet<String>) {
+    let text = std::fs::read_to_string(path).expect("Cargo.toml");
+    let value: toml::Table = text.parse().expect("valid Cargo.toml");
+    let name = value["package"]["name"]
+        .as_str()
+        .expect("package name")
+        .to_string();
+    let deps = value
+        .get("dependencies")
+        .and_then(|d| d.as_table())
+        .map(|t| {
+            t.keys()
+                .filter(|k| k.starts_with("af-") || *k == "agencyflow")
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    (name, deps)
+}
+
+#[test]
+fn every_crate_depends_only_on_what_the_architecture_allows() {
+    let root = workspace_root();
+    let doc = std::fs::read_to_string(root.join("docs/ARCHITECTURE.md")).expect("ARCHITECTURE.md");
+    let rules = documented_rules(&doc);
+    let mut seen = 0;
+    let mut entries: Vec<_> = std::fs::read_dir(root.join("crates"))
+        .expect("crates/")
+        .map(|e| e.expect("entry").path().join("Cargo.toml"))
+        .filter(|p| p.exists())
+        .collect();
+    entries.sort();
+    let mut wrong = Vec::new();
+    for path in entries {
+        let (name, deps) = manifest(&path);
+        seen += 1;
+        let Some(allowed) = rules.get(&name) else {
+            wrong.push(format!(
+                "{name} has no row in the ARCHITECTURE.md crate table"
+            ));
+            continue;
+        };
+        if let Some(allowed) = allowed {
+            for dep in deps.difference(allowed) {
+                wrong.push(format!(
+                    "{name} depends on {dep}, which its row does not allow"
+                ));
+            }
+        }
+    }
+    assert!(seen >= 8, "found only {seen} crates");
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn the_table_is_read_as_written() {
+    let rules = documented_rules(
+        "## Crates\n\n| crate | job | may depend on |\n|---|---|---|\n\
+         | `af-core` | types | — |\n| `af-db` | SQL | core |\n\
+         | `agencyflow` (`crates/app`) | binary | all |\n\n## Next\n",
+    );
+    assert_eq!(rules["af-core"], Some(BTreeSet::new()));
+    assert_eq!(
+        rules["af-db"],
+        Some(BTreeSet::from(["af-core".to_string()]))
+    );
+    assert_eq!(rules["agencyflow"], None);
+}
