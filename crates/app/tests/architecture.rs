@@ -117,3 +117,114 @@ fn the_table_is_read_as_written() {
     );
     assert_eq!(rules["agencyflow"], None);
 }
+
+/// Module → modules of the same crate it names (`crate::m`, `super::m` or
+/// inside `use crate::{…}`), for the flat crates whose modules are files.
+fn module_graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
+    let files: BTreeMap<String, String> = std::fs::read_dir(src)
+        .expect("src/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "rs"))
+        .map(|p| {
+            let stem = p.file_stem().expect("stem").to_string_lossy().to_string();
+            (stem, std::fs::read_to_string(&p).expect("source"))
+        })
+        .collect();
+    let mut graph = BTreeMap::new();
+    for (module, text) in &files {
+        let mut names = BTreeSet::new();
+        for prefix in ["crate::", "super::"] {
+            for (i, _) in text.match_indices(prefix) {
+                let rest = &text[i + prefix.len()..];
+                if let Some(group) = rest.strip_prefix('{') {
+                    // `use crate::{a, b::c, D}`: the first segment of each item.
+                    let inner = group.split('}').next().unwrap_or_default();
+                    names.extend(inner.split(',').map(|item| first_ident(item.trim())));
+                } else {
+                    names.insert(first_ident(rest));
+                }
+            }
+        }
+        let deps = names
+            .into_iter()
+            .filter(|n| n != module && n != "lib" && files.contains_key(n))
+            .collect();
+        graph.insert(module.clone(), deps);
+    }
+    graph
+}
+
+fn first_ident(s: &str) -> String {
+    s.chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect()
+}
+
+/// A cycle in `graph`, as the path that closes it, if there is one.
+fn find_cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
+    fn visit(
+        node: &str,
+        graph: &BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(at) = path.iter().position(|p| p == node) {
+            let mut cycle = path[at..].to_vec();
+            cycle.push(node.to_string());
+            return Some(cycle);
+        }
+        if done.contains(node) {
+            return None;
+        }
+        path.push(node.to_string());
+        for next in graph.get(node).into_iter().flatten() {
+            if let Some(c) = visit(next, graph, path, done) {
+                return Some(c);
+            }
+        }
+        path.pop();
+        done.insert(node.to_string());
+        None
+    }
+    let mut done = BTreeSet::new();
+    graph
+        .keys()
+        .find_map(|n| visit(n, graph, &mut Vec::new(), &mut done))
+}
+
+/// The SQL layer and the engine import their own modules in one direction
+/// only: a circle (events → automations → contacts → deals → events …) is
+/// how a business rule creeps into the wrong module.
+#[test]
+fn the_sql_layer_and_the_engine_have_no_module_cycles() {
+    let root = workspace_root();
+    for krate in ["db", "engine"] {
+        let graph = module_graph(&root.join("crates").join(krate).join("src"));
+        assert!(graph.len() > 5, "{krate}: read {} modules", graph.len());
+        assert_eq!(
+            find_cycle(&graph),
+            None,
+            "crates/{krate}/src has a module cycle"
+        );
+    }
+}
+
+#[test]
+fn a_cycle_is_found() {
+    let g: BTreeMap<String, BTreeSet<String>> = [
+        ("a", vec!["b"]),
+        ("b", vec!["c"]),
+        ("c", vec!["a"]),
+        ("d", vec![]),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.into_iter().map(String::from).collect()))
+    .collect();
+    assert_eq!(
+        find_cycle(&g),
+        Some(vec!["a".into(), "b".into(), "c".into(), "a".into()])
+    );
+    let mut acyclic = g.clone();
+    acyclic.insert("c".into(), BTreeSet::new());
+    assert_eq!(find_cycle(&acyclic), None);
+}

@@ -87,7 +87,15 @@ pub async fn insert_deal(
     actor: &Actor,
     now: Ts,
 ) -> DbResult<Deal> {
-    crate::contacts::get_contact_tx(tx, ws, d.contact_id).await?;
+    // The contact must be this workspace's (a tenancy check, not a rule of
+    // the contacts module, so this module does not import it).
+    let contact: i64 = with_tx!(tx, c => {
+        sqlx::query_scalar("SELECT COUNT(*) FROM contacts WHERE workspace_id = $1 AND id = $2")
+            .bind(ws.0).bind(d.contact_id.0).fetch_one(&mut *c).await?
+    });
+    if contact == 0 {
+        return Err(DbError::NotFound("contact"));
+    }
     let stage = match (d.stage_id, d.pipeline_id) {
         (Some(s), p) => {
             let stage = get_stage_tx(tx, ws, s).await?;
@@ -127,7 +135,7 @@ pub async fn insert_deal(
         }),
     };
     insert_event(tx, &event, now).await?;
-    crate::live::notify_tx(tx, &crate::live::LiveEvent::created(ws, &deal)).await?;
+    crate::live::notify_tx(tx, &live_created(ws, &deal)).await?;
     Ok(deal)
 }
 
@@ -211,7 +219,7 @@ pub async fn move_deal(
         from_stage: deal.stage_id,
         stage_changed,
     };
-    crate::live::notify_tx(tx, &crate::live::LiveEvent::moved(ws, &moved)).await?;
+    crate::live::notify_tx(tx, &live_moved(ws, &moved)).await?;
     Ok(moved)
 }
 
@@ -505,4 +513,31 @@ pub async fn find_open_deal_tx(
         .bind(ws.0).bind(contact.0).bind(pipeline.map(|p| p.0))
         .fetch_optional(&mut *c).await?
     }))
+}
+
+/// The live board event of a committed (or about to be committed) move.
+/// Built here so the pub/sub module knows nothing of deals.
+fn live_moved(ws: WorkspaceId, m: &Moved) -> crate::live::LiveEvent {
+    crate::live::LiveEvent {
+        workspace_id: ws,
+        pipeline_id: m.deal.pipeline_id,
+        deal_id: m.deal.id,
+        kind: crate::live::LiveKind::Moved,
+        from_stage: Some(m.from_stage),
+        to_stage: m.deal.stage_id,
+        position: m.deal.position,
+    }
+}
+
+/// The live board event of a new deal.
+fn live_created(ws: WorkspaceId, d: &Deal) -> crate::live::LiveEvent {
+    crate::live::LiveEvent {
+        workspace_id: ws,
+        pipeline_id: d.pipeline_id,
+        deal_id: d.id,
+        kind: crate::live::LiveKind::Created,
+        from_stage: None,
+        to_stage: d.stage_id,
+        position: d.position,
+    }
 }

@@ -60,34 +60,6 @@ pub struct LiveEvent {
     pub position: f64,
 }
 
-impl LiveEvent {
-    /// The event of a committed (or about to be committed) move.
-    pub fn moved(ws: WorkspaceId, m: &crate::deals::Moved) -> Self {
-        LiveEvent {
-            workspace_id: ws,
-            pipeline_id: m.deal.pipeline_id,
-            deal_id: m.deal.id,
-            kind: LiveKind::Moved,
-            from_stage: Some(m.from_stage),
-            to_stage: m.deal.stage_id,
-            position: m.deal.position,
-        }
-    }
-
-    /// The event of a new deal.
-    pub fn created(ws: WorkspaceId, d: &crate::deals::Deal) -> Self {
-        LiveEvent {
-            workspace_id: ws,
-            pipeline_id: d.pipeline_id,
-            deal_id: d.id,
-            kind: LiveKind::Created,
-            from_stage: None,
-            to_stage: d.stage_id,
-            position: d.position,
-        }
-    }
-}
-
 /// Publishes `ev` when `tx` commits (dropped if it rolls back). PostgreSQL:
 /// queues a NOTIFY that reaches every process. SQLite: [`Tx::commit`] hands
 /// it to this process's subscribers.

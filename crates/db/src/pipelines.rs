@@ -426,12 +426,15 @@ pub enum StageDeletion {
     Deleted,
     /// Refused: this many deals are still in the stage.
     HasDeals(i64),
-    /// Refused: this active workflow uses the stage.
+    /// Refused: this active workflow uses the stage (decided by
+    /// `af_engine::ops::delete_stage`, which owns that rule).
     UsedByWorkflow(String),
 }
 
 /// Deletes an empty stage (writes `stage.deleted`); refuses while deals are
-/// in it, so no deal is lost or moved behind the user's back.
+/// in it, so no deal is lost or moved behind the user's back. Callers go
+/// through `af_engine::ops::delete_stage`, which first refuses a stage an
+/// active workflow uses.
 pub async fn delete_stage(
     tx: &mut Tx,
     ws: WorkspaceId,
@@ -446,11 +449,6 @@ pub async fn delete_stage(
     });
     if deals > 0 {
         return Ok(StageDeletion::HasDeals(deals));
-    }
-    if let Some(name) =
-        crate::automations::active_workflow_mentioning(tx, ws, &id.to_string()).await?
-    {
-        return Ok(StageDeletion::UsedByWorkflow(name));
     }
     with_tx!(tx, c => {
         sqlx::query("DELETE FROM stages WHERE workspace_id = $1 AND id = $2")

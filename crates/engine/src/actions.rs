@@ -2,7 +2,7 @@
 //! rendered here and inserted `queued` with an idempotency key per step run
 //! (`{enrolment}:{seq}`), and a send job delivers them after the commit.
 
-use crate::route::WaitMatch;
+use crate::enrolment::WaitMatch;
 use crate::{EngineConfig, SEND_JOB};
 use af_core::templating::{render_html, render_text};
 use af_core::workflow::{Action, BusinessHours, Definition, Facts, Step, WaitZone};
@@ -385,10 +385,10 @@ pub(crate) async fn execute(
             let w = store::find_workflow_tx(tx, wsid, wf)
                 .await?
                 .ok_or(StepError::Fatal("workflow not found".into()))?;
-            let target = crate::route::parse_stored(&w.definition)?;
+            let target = crate::enrolment::parse_stored(&w.definition)?;
             let context = serde_json::json!({ "event": event, "from_workflow": e.workflow_id });
             let ok = w.status == "active"
-                && crate::route::enrol(
+                && crate::enrolment::enrol(
                     tx, wsid, &w, &target, contact.id, None, &context, false, now, now,
                 )
                 .await?;
@@ -410,7 +410,7 @@ pub(crate) async fn execute(
                 .map_err(|_| StepError::Fatal("bad workflow id".into()))?;
             let detail = match store::live_enrollment(tx, wsid, wf, contact.id).await? {
                 Some(other) if other.id != e.id => {
-                    crate::route::exit(tx, other, "removed by another workflow", now).await?;
+                    crate::enrolment::exit(tx, other, "removed by another workflow", now).await?;
                     "removed from the workflow"
                 }
                 _ => "was not in the workflow",

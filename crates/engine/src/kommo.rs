@@ -11,8 +11,7 @@
 //! others. Retryable failures retry the same batch.
 
 use crate::channels::WorkspaceChannels;
-use crate::send::reschedule;
-use crate::{SEND_JOB, job_workspace};
+use crate::{SEND_JOB, job_workspace, reschedule};
 use af_channels::SendError;
 use af_channels::kommo::{ContactInput, CreatedLead, KommoClient, LeadInput, MAX_BATCH, Utm};
 use af_core::{ContactId, MessageId, WorkspaceId};

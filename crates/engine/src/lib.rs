@@ -4,6 +4,7 @@ mod actions;
 pub mod channels;
 pub mod context;
 pub mod dispatch;
+mod enrolment;
 pub mod fallback;
 pub mod kommo;
 pub mod library;
@@ -139,4 +140,25 @@ pub(crate) fn job_workspace(job: &af_jobs::Job) -> Result<af_core::WorkspaceId, 
     job.workspace_id
         .map(af_core::WorkspaceId)
         .ok_or_else(|| JobError::Permanent("job without workspace".into()))
+}
+
+/// Quiet hours or pacing: a new send job for `at` (the message stays
+/// queued; this attempt is not a failure). Here at the root because both
+/// the send handler and the Kommo sync (which `send` hands Kommo messages
+/// to) use it.
+pub(crate) async fn reschedule(
+    db: &af_db::Db,
+    ws: af_core::WorkspaceId,
+    id: af_core::MessageId,
+    at: af_db::Ts,
+    now: af_db::Ts,
+) -> Result<(), af_jobs::JobError> {
+    let mut tx = db.begin().await?;
+    let mut job = af_db::jobs::NewJob::new(SEND_JOB, serde_json::json!({ "message_id": id }), at);
+    job.workspace = Some(ws);
+    job.priority = 70;
+    af_db::jobs::enqueue(&mut tx, &job, now).await?;
+    tx.commit().await?;
+    tracing::debug!(workspace.id = %ws, message.id = %id, until = %at, "message waits");
+    Ok(())
 }

@@ -246,9 +246,9 @@ pub async fn enroll_test(
             live.id
         )));
     }
-    let def = crate::route::parse_stored(&w.definition)?;
+    let def = crate::enrolment::parse_stored(&w.definition)?;
     let context = serde_json::json!({ "event": {}, "fast_forward": fast_forward });
-    if !crate::route::enrol(
+    if !crate::enrolment::enrol(
         &mut tx, ws, &w, &def, contact, None, &context, true, now, now,
     )
     .await?
@@ -338,7 +338,7 @@ async fn retry_in(
         )));
     }
     if from_start {
-        let def = crate::route::definition_of(tx, &e).await?;
+        let def = crate::enrolment::definition_of(tx, &e).await?;
         e.current_step = def.first_step().map(str::to_string);
         e.last_outcome = None;
     }
@@ -390,7 +390,7 @@ pub async fn exit_enrollment(
             e.status
         )));
     }
-    crate::route::exit(&mut tx, e, &format!("ended by {}", actor.label), now).await?;
+    crate::enrolment::exit(&mut tx, e, &format!("ended by {}", actor.label), now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -407,7 +407,7 @@ pub async fn migrate_enrollments(
     let w = store::find_workflow_tx(&mut tx, ws, wf)
         .await?
         .ok_or(EngineError::NotFound("workflow"))?;
-    let def = crate::route::parse_stored(&w.definition)?;
+    let def = crate::enrolment::parse_stored(&w.definition)?;
     let (mut moved, mut kept) = (0, 0);
     for status in ["active", "waiting", "paused"] {
         for id in store::enrollment_ids_with_status(&mut tx, ws, wf, status, 100_000).await? {
@@ -471,4 +471,23 @@ pub async fn post_custom_event(
     let id = af_db::events::insert_event(&mut tx, &event, now).await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// Deletes a stage unless an active workflow uses it (its steps or
+/// conditions name the stage: deleting it would break the workflow
+/// silently) or deals are still in it. A paused workflow does not hold the
+/// stage; activating it again revalidates its references.
+pub async fn delete_stage(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    stage: af_core::StageId,
+    actor: &Actor,
+    now: Ts,
+) -> af_db::DbResult<af_db::pipelines::StageDeletion> {
+    // Not found first, so a foreign stage id is a 404 and not a refusal.
+    af_db::pipelines::get_stage_tx(tx, ws, stage).await?;
+    if let Some(name) = store::active_workflow_mentioning(tx, ws, &stage.to_string()).await? {
+        return Ok(af_db::pipelines::StageDeletion::UsedByWorkflow(name));
+    }
+    af_db::pipelines::delete_stage(tx, ws, stage, actor, now).await
 }

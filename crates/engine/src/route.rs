@@ -4,16 +4,17 @@
 //! after a crash changes nothing twice (an event enrols a contact at most
 //! once per workflow, by a unique index).
 
+use crate::enrolment::{WaitMatch, definition_of, enrol, exit, exits_on, parse_stored};
 use crate::{EngineConfig, EngineResult, job_workspace, payload_uuid};
-use af_core::workflow::{Definition, Facts, Reentry, TriggerKind};
+use af_core::workflow::{Definition, TriggerKind};
 use af_core::{ContactId, WorkflowId, WorkspaceId};
-use af_db::automations::{self as store, Enrollment, NewEnrollment};
+use af_db::automations::{self as store, Enrollment};
 use af_db::events::Event;
 use af_db::{Ts, Tx};
 use af_jobs::{Job, JobContext, JobError};
 use futures::FutureExt;
 use jiff::SignedDuration;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::panic::AssertUnwindSafe;
 
 pub(crate) async fn route_job(
@@ -182,75 +183,6 @@ async fn alert_poisoned(
     Ok(())
 }
 
-pub(crate) async fn definition_of(tx: &mut Tx, e: &Enrollment) -> EngineResult<Definition> {
-    let text = store::version_definition(tx, e.workspace_id, e.workflow_id, e.version).await?;
-    parse_stored(&text)
-}
-
-/// A stored definition, checked again before it runs: one saved by an
-/// older version with looser rules (or edited in the database) fails its
-/// own workflow, never the code that runs it.
-pub(crate) fn parse_stored(text: &str) -> EngineResult<Definition> {
-    let def: Definition = serde_json::from_str(text)
-        .map_err(|err| crate::EngineError::Invalid(vec![format!("stored workflow: {err}")]))?;
-    def.check().map_err(|errs| {
-        crate::EngineError::Invalid(
-            errs.into_iter()
-                .map(|e| format!("stored workflow: {e}"))
-                .collect(),
-        )
-    })?;
-    Ok(def)
-}
-
-pub(crate) fn exits_on(def: &Definition, kind: &str, data: &serde_json::Value) -> bool {
-    def.exit_kinds().iter().any(|k| k.matches(kind, data))
-}
-
-/// Ends an enrolment because of a goal or a user; stale step jobs see the
-/// bumped seq and do nothing.
-pub(crate) async fn exit(
-    tx: &mut Tx,
-    mut e: Enrollment,
-    reason: &str,
-    now: Ts,
-) -> EngineResult<()> {
-    let step = e.current_step.clone().unwrap_or_default();
-    e.status = "exited".into();
-    e.seq += 1;
-    e.exit_reason = Some(reason.to_string());
-    e.finished_at = Some(now);
-    e.next_run_at = None;
-    e.wait_kind = None;
-    e.wait_match = None;
-    store::save_enrollment(tx, &e, now).await?;
-    store::insert_step_run(
-        tx,
-        &store::NewStepRun {
-            enrollment: &e,
-            step_id: &step,
-            step_type: "exit",
-            attempt: 1,
-            status: "exited",
-            outcome: None,
-            detail: Some(reason),
-            error: None,
-        },
-        now,
-    )
-    .await?;
-    Ok(())
-}
-
-/// What a waiting enrolment waits for (stored in `wait_match`).
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
-pub(crate) struct WaitMatch {
-    pub trigger: TriggerKind,
-    /// Only this message's call outcome (voice steps).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message_id: Option<String>,
-}
-
 async fn resume_if_matches(
     tx: &mut Tx,
     mut e: Enrollment,
@@ -372,73 +304,4 @@ async fn enrol_from_event(
         now,
     )
     .await
-}
-
-/// Enrols a contact in a workflow's current version if its filter and
-/// re-entry rule allow (shared by triggers, the `enroll_in` step, the sweep
-/// and test mode). `false` when not enrolled.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "one call site per door, all named"
-)]
-pub(crate) async fn enrol(
-    tx: &mut Tx,
-    ws: WorkspaceId,
-    w: &store::Workflow,
-    def: &Definition,
-    contact: ContactId,
-    trigger_event: Option<uuid::Uuid>,
-    context: &serde_json::Value,
-    test_mode: bool,
-    run_at: Ts,
-    now: Ts,
-) -> EngineResult<bool> {
-    if let Some(filter) = &def.trigger.filter
-        && !test_mode
-    {
-        let c = af_db::contacts::get_contact_tx(tx, ws, contact).await?;
-        let tags: HashSet<String> = store::contact_tag_keys(tx, ws, contact)
-            .await?
-            .into_iter()
-            .collect();
-        let facts_data = serde_json::json!({
-            "contact": crate::context::contact_json(&c),
-            "event": context.get("event").cloned().unwrap_or_default(),
-        });
-        let facts = Facts {
-            data: &facts_data,
-            tags: &tags,
-            score: i64::from(c.score),
-            last_outcome: None,
-        };
-        if !filter.eval(&facts) {
-            return Ok(false);
-        }
-    }
-    let (total, live) = store::prior_enrollments(tx, ws, w.id, contact).await?;
-    let allowed = live == 0
-        && match def.reentry {
-            Reentry::Never => total == 0 || test_mode,
-            Reentry::AfterExit | Reentry::Always => true,
-        };
-    if !allowed {
-        return Ok(false);
-    }
-    let id = store::insert_enrollment(
-        tx,
-        &NewEnrollment {
-            workspace: ws,
-            workflow: w.id,
-            version: w.current_version,
-            contact,
-            first_step: def.first_step(),
-            trigger_event,
-            context,
-            test_mode,
-            run_at,
-        },
-        now,
-    )
-    .await?;
-    Ok(id.is_some())
 }

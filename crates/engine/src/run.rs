@@ -3,7 +3,7 @@
 //! is stale (the enrolment moved on: skip-wait, exit, retry) does nothing.
 
 use crate::actions::{self, Outcome, StepError};
-use crate::route::{definition_of, exit, exits_on};
+use crate::enrolment::{definition_of, exit, exits_on};
 use crate::{EngineConfig, EngineResult, job_workspace, payload_uuid};
 use af_core::workflow::Action;
 use af_core::{EnrollmentId, WorkspaceId};

@@ -12,7 +12,7 @@
 //! when another run already did).
 
 use crate::channels::{ChannelSetupError, WorkspaceChannels, twilio_webhook_url, voice_language};
-use crate::{EngineConfig, SEND_JOB, job_workspace, payload_uuid};
+use crate::{EngineConfig, SEND_JOB, job_workspace, payload_uuid, reschedule};
 use af_channels::quiet_hours::{Decision, decide_in_zone};
 use af_channels::{Category, OutgoingMessage, SendError, SendOutcome, VoiceSpec};
 use af_core::workflow::Action;
@@ -149,25 +149,6 @@ pub(crate) async fn fail(
     Ok(())
 }
 
-/// Quiet hours or pacing: a new send job for `at` (the message stays
-/// queued; this attempt is not a failure).
-pub(crate) async fn reschedule(
-    db: &af_db::Db,
-    ws: WorkspaceId,
-    id: MessageId,
-    at: Ts,
-    now: Ts,
-) -> Result<(), JobError> {
-    let mut tx = db.begin().await?;
-    let mut job = af_db::jobs::NewJob::new(SEND_JOB, serde_json::json!({ "message_id": id }), at);
-    job.workspace = Some(ws);
-    job.priority = 70;
-    af_db::jobs::enqueue(&mut tx, &job, now).await?;
-    tx.commit().await?;
-    tracing::debug!(workspace.id = %ws, message.id = %id, until = %at, "message waits");
-    Ok(())
-}
-
 /// The action of the workflow step that queued the message, for the
 /// options the message row does not carry (WhatsApp fallback, what a call
 /// plays, machine detection).
@@ -188,7 +169,7 @@ pub(crate) async fn step_action(
     };
     let mut tx = db.begin().await?;
     // A definition that no longer parses only loses the step's options.
-    let def = crate::route::definition_of(&mut tx, &e).await.ok();
+    let def = crate::enrolment::definition_of(&mut tx, &e).await.ok();
     tx.commit().await?;
     Ok(def.and_then(|d| d.step(&step_id).map(|s| s.action.clone())))
 }

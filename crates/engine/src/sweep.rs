@@ -23,7 +23,7 @@ pub async fn sweep(db: &Db, now: Ts) -> EngineResult<()> {
         let Some(w) = store::find_workflow_tx(&mut tx, ws, wf).await? else {
             continue;
         };
-        let def = crate::route::parse_stored(&w.definition)?;
+        let def = crate::enrolment::parse_stored(&w.definition)?;
         let TriggerKind::ContactInactive { days } = def.trigger.kind else {
             continue;
         };
@@ -31,7 +31,7 @@ pub async fn sweep(db: &Db, now: Ts) -> EngineResult<()> {
         let reenter = def.reentry != Reentry::Never;
         let context = serde_json::json!({ "event": { "inactive_days": days } });
         for contact in store::inactive_contacts(&mut tx, ws, wf, before, reenter, BATCH).await? {
-            crate::route::enrol(
+            crate::enrolment::enrol(
                 &mut tx, ws, &w, &def, contact, None, &context, false, now, now,
             )
             .await?;

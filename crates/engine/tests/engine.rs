@@ -462,10 +462,9 @@ async fn a_failing_step_fails_the_enrolment_raises_an_alert_and_can_be_retried()
         .await;
     // A stage used by an active workflow cannot be deleted...
     let mut tx = env.db.begin().await.expect("tx");
-    let refused =
-        af_db::pipelines::delete_stage(&mut tx, env.ws, doomed, &Actor::system(), env.now())
-            .await
-            .expect("delete");
+    let refused = ops::delete_stage(&mut tx, env.ws, doomed, &Actor::system(), env.now())
+        .await
+        .expect("delete");
     assert!(
         matches!(refused, af_db::pipelines::StageDeletion::UsedByWorkflow(ref n) if n == "mover")
     );
@@ -475,7 +474,7 @@ async fn a_failing_step_fails_the_enrolment_raises_an_alert_and_can_be_retried()
         .await
         .expect("pause");
     let mut tx = env.db.begin().await.expect("tx");
-    let done = af_db::pipelines::delete_stage(&mut tx, env.ws, doomed, &Actor::system(), env.now())
+    let done = ops::delete_stage(&mut tx, env.ws, doomed, &Actor::system(), env.now())
         .await
         .expect("delete");
     assert!(matches!(done, af_db::pipelines::StageDeletion::Deleted));

@@ -505,7 +505,7 @@ async fn failed_enrolments_are_retried_in_bulk_from_the_log() {
     .expect("save")
     .id;
     let mut tx = t.app.db.begin().await.expect("tx");
-    af_db::pipelines::delete_stage(&mut tx, ws, doomed, &Actor::system(), t.app.now())
+    ops::delete_stage(&mut tx, ws, doomed, &Actor::system(), t.app.now())
         .await
         .expect("delete");
     tx.commit().await.expect("commit");

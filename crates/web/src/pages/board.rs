@@ -1278,7 +1278,7 @@ async fn delete_stage(
     let stage = stage_of(&p, &stage_id)?;
     let bt = bt(&cu);
     let mut tx = st.db.begin().await?;
-    let done = pipelines::delete_stage(&mut tx, cu.workspace.id, stage, &cu.actor(), st.now())
+    let done = af_engine::ops::delete_stage(&mut tx, cu.workspace.id, stage, &cu.actor(), st.now())
         .await
         .map_err(not_found_or)?;
     match done {
