@@ -1,0 +1,191 @@
+//! What starts an enrolment, ends one (exit goals) or ends a wait for an
+//! event: the event types with their parameters, and matching an event.
+
+use super::*;
+use serde::{Deserialize, Serialize};
+
+/// What starts an enrolment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Trigger {
+    #[serde(flatten)]
+    pub kind: TriggerKind,
+    /// Only enrol when this holds for the contact / event data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<Condition>,
+}
+
+/// The event types a trigger (or an exit goal, or a wait-for-event) can
+/// listen to, with their parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum TriggerKind {
+    LeadCreated,
+    StageChanged {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pipeline_id: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from_stage_id: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to_stage_id: Option<String>,
+    },
+    FormSubmitted {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        form_id: Option<String>,
+    },
+    AppointmentBooked,
+    AppointmentCancelled,
+    TagAdded {
+        tag: String,
+    },
+    TagRemoved {
+        tag: String,
+    },
+    /// The score crossed `threshold` upwards (old < threshold ≤ new).
+    ScoreReached {
+        threshold: i64,
+    },
+    /// No activity on the contact for `days` (checked by the periodic sweep).
+    ContactInactive {
+        days: i64,
+    },
+    SubscriptionCreated,
+    /// A subscription ends in `days` (checked by the periodic sweep).
+    SubscriptionExpiring {
+        days: i64,
+    },
+    TrialStarted,
+    FirstVisit,
+    InboundMessage {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        channel: Option<String>,
+    },
+    CallOutcome {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        outcome: Option<String>,
+    },
+    /// A custom event posted through the API (`POST /api/v1/events`).
+    CustomEvent {
+        name: String,
+    },
+    /// A time relative to a booked appointment's start: negative minutes
+    /// before (`-1440` = 24 h before), positive after (a survey).
+    AppointmentRelative {
+        offset_minutes: i64,
+    },
+}
+
+impl TriggerKind {
+    /// The trigger's name as written in JSON (`lead_created`, ...).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            TriggerKind::LeadCreated => "lead_created",
+            TriggerKind::StageChanged { .. } => "stage_changed",
+            TriggerKind::FormSubmitted { .. } => "form_submitted",
+            TriggerKind::AppointmentBooked => "appointment_booked",
+            TriggerKind::AppointmentCancelled => "appointment_cancelled",
+            TriggerKind::TagAdded { .. } => "tag_added",
+            TriggerKind::TagRemoved { .. } => "tag_removed",
+            TriggerKind::ScoreReached { .. } => "score_reached",
+            TriggerKind::ContactInactive { .. } => "contact_inactive",
+            TriggerKind::SubscriptionCreated => "subscription_created",
+            TriggerKind::SubscriptionExpiring { .. } => "subscription_expiring",
+            TriggerKind::TrialStarted => "trial_started",
+            TriggerKind::FirstVisit => "first_visit",
+            TriggerKind::InboundMessage { .. } => "inbound_message",
+            TriggerKind::CallOutcome { .. } => "call_outcome",
+            TriggerKind::CustomEvent { .. } => "custom_event",
+            TriggerKind::AppointmentRelative { .. } => "appointment_relative",
+        }
+    }
+
+    /// The domain event kind (the `events.kind` column) this trigger reacts
+    /// to, or `None` for the time-based ones found by the sweep.
+    pub fn event_kind(&self) -> Option<String> {
+        Some(
+            match self {
+                TriggerKind::LeadCreated => "contact.created",
+                TriggerKind::StageChanged { .. } => "deal.stage_changed",
+                TriggerKind::FormSubmitted { .. } => "form.submitted",
+                TriggerKind::AppointmentBooked | TriggerKind::AppointmentRelative { .. } => {
+                    "appointment.booked"
+                }
+                TriggerKind::AppointmentCancelled => "appointment.cancelled",
+                TriggerKind::TagAdded { .. } => "tag.added",
+                TriggerKind::TagRemoved { .. } => "tag.removed",
+                TriggerKind::ScoreReached { .. } => "contact.score_changed",
+                TriggerKind::SubscriptionCreated => "subscription.created",
+                TriggerKind::TrialStarted => "trial.started",
+                TriggerKind::FirstVisit => "contact.first_visit",
+                TriggerKind::InboundMessage { .. } => "message.inbound",
+                TriggerKind::CallOutcome { .. } => "call.completed",
+                TriggerKind::CustomEvent { name } => return Some(format!("custom.{name}")),
+                TriggerKind::ContactInactive { .. } | TriggerKind::SubscriptionExpiring { .. } => {
+                    return None;
+                }
+            }
+            .to_string(),
+        )
+    }
+
+    /// Whether an event of the right kind also matches this trigger's
+    /// parameters (`data` is the event's JSON data).
+    pub fn matches(&self, kind: &str, data: &serde_json::Value) -> bool {
+        if self.event_kind().as_deref() != Some(kind) {
+            return false;
+        }
+        let s = |k: &str| data.get(k).and_then(json_text);
+        let same = |want: &Option<String>, k: &str| {
+            want.as_ref()
+                .is_none_or(|w| s(k).is_some_and(|v| v.eq_ignore_ascii_case(w)))
+        };
+        match self {
+            TriggerKind::StageChanged {
+                pipeline_id,
+                from_stage_id,
+                to_stage_id,
+            } => {
+                same(pipeline_id, "pipeline_id")
+                    && same(from_stage_id, "from_stage_id")
+                    && same(to_stage_id, "to_stage_id")
+            }
+            TriggerKind::FormSubmitted { form_id } => same(form_id, "form_id"),
+            TriggerKind::TagAdded { tag } | TriggerKind::TagRemoved { tag } => s("tag")
+                .is_some_and(|t| crate::contact::tag_key(&t) == crate::contact::tag_key(tag)),
+            TriggerKind::ScoreReached { threshold } => {
+                let n = |k: &str| data.get(k).and_then(serde_json::Value::as_i64);
+                matches!((n("old"), n("new")), (Some(o), Some(n)) if o < *threshold && n >= *threshold)
+            }
+            TriggerKind::InboundMessage { channel } => same(channel, "channel"),
+            TriggerKind::CallOutcome { outcome } => same(outcome, "outcome"),
+            _ => true,
+        }
+    }
+}
+
+pub(super) fn json_text(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Null => None,
+        other => Some(other.to_string()),
+    }
+}
+
+/// An event pattern for exit goals and wait-for-event: either a bare type
+/// name (`"appointment_booked"`) or an object with the trigger's fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum EventMatch {
+    Name(String),
+    Spec(TriggerKind),
+}
+
+impl EventMatch {
+    /// The pattern as a trigger kind (bare names take no parameters).
+    pub fn to_kind(&self) -> Result<TriggerKind, String> {
+        match self {
+            EventMatch::Spec(k) => Ok(k.clone()),
+            EventMatch::Name(n) => serde_json::from_value(serde_json::json!({ "type": n }))
+                .map_err(|_| format!("unknown event type \"{n}\"")),
+        }
+    }
+}
