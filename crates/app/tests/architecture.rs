@@ -119,15 +119,29 @@ fn the_table_is_read_as_written() {
 }
 
 /// Module → modules of the same crate it names (`crate::m`, `super::m` or
-/// inside `use crate::{…}`), for the flat crates whose modules are files.
+/// inside `use crate::{…}`), for a crate's top-level modules (a folder
+/// module counts as one, its files' references together).
 fn module_graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
+    // A module is a file `m.rs` or a folder `m/` (all its files together).
     let files: BTreeMap<String, String> = std::fs::read_dir(src)
         .expect("src/")
         .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "rs"))
-        .map(|p| {
-            let stem = p.file_stem().expect("stem").to_string_lossy().to_string();
-            (stem, std::fs::read_to_string(&p).expect("source"))
+        .filter_map(|p| {
+            let stem = p.file_stem()?.to_string_lossy().to_string();
+            if p.is_dir() {
+                let mut text = String::new();
+                for f in std::fs::read_dir(&p).expect("module folder") {
+                    let f = f.expect("entry").path();
+                    if f.extension().is_some_and(|x| x == "rs") {
+                        text.push_str(&std::fs::read_to_string(&f).expect("source"));
+                    }
+                }
+                Some((stem, text))
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                Some((stem, std::fs::read_to_string(&p).expect("source")))
+            } else {
+                None
+            }
         })
         .collect();
     let mut graph = BTreeMap::new();

@@ -1,0 +1,30 @@
+//! Automation storage: workflows and their immutable versions, the event
+//! kinds each workflow listens to, enrolments, the step-run log, alerts and
+//! message templates. The engine (af-engine) owns the rules; this module
+//! only reads and writes rows, always scoped to a workspace.
+//!
+//! Split by record: [`listeners`], [`workflows`], [`enrollments`],
+//! [`step_runs`], [`alerts`], [`templates`], and the contact [`facts`]
+//! steps read; everything is re-exported here.
+
+mod alerts;
+mod enrollments;
+mod facts;
+mod listeners;
+mod step_runs;
+mod templates;
+mod workflows;
+
+pub use alerts::*;
+pub use enrollments::*;
+pub use facts::*;
+pub use listeners::*;
+pub use step_runs::*;
+pub use templates::*;
+pub use workflows::*;
+
+/// The job that routed one domain event before dispatch existed: jobs of
+/// this kind queued by an earlier version still run.
+pub const ROUTE_JOB: &str = "automation_route";
+/// The job that runs one step of one enrolment.
+pub const STEP_JOB: &str = "automation_step";
