@@ -29,3 +29,44 @@
     }
   });
 })();
+
+// The navigation drawer below 1024 px: the menu button opens it, the close
+// button, the backdrop or Escape close it, and focus goes to the drawer and
+// back to the button so keyboard users are never left behind it. (Above
+// 1024 px the navigation is always shown and these controls are hidden.)
+(function () {
+  "use strict";
+  function parts() {
+    return {
+      nav: document.getElementById("app-nav"),
+      button: document.querySelector("[data-nav-open]"),
+      backdrop: document.querySelector("[data-nav-backdrop]"),
+    };
+  }
+  function setOpen(open) {
+    var p = parts();
+    if (!p.nav || !p.button || !p.backdrop) return;
+    if (open) {
+      p.nav.setAttribute("data-open", "");
+      p.backdrop.classList.remove("hidden");
+      p.button.setAttribute("aria-expanded", "true");
+      var close = p.nav.querySelector("[data-nav-close]");
+      if (close) close.focus();
+    } else {
+      p.nav.removeAttribute("data-open");
+      p.backdrop.classList.add("hidden");
+      p.button.setAttribute("aria-expanded", "false");
+      p.button.focus();
+    }
+  }
+  document.addEventListener("click", function (event) {
+    var el = event.target && event.target.closest
+      ? event.target.closest("[data-nav-open], [data-nav-close], [data-nav-backdrop]")
+      : null;
+    if (el) setOpen(el.hasAttribute("data-nav-open"));
+  });
+  document.addEventListener("keydown", function (event) {
+    var nav = document.getElementById("app-nav");
+    if (event.key === "Escape" && nav && nav.hasAttribute("data-open")) setOpen(false);
+  });
+})();

@@ -114,6 +114,26 @@ pub async fn serve_asset(Path(path): Path<String>) -> Response {
         .into_response()
 }
 
+/// The product's icon (an SVG, which every current browser takes as a
+/// favicon): `GET /favicon.svg`, and `/favicon.ico` for browsers and tools
+/// that ask for that name without reading the page.
+pub async fn serve_favicon() -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("image/svg+xml"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=86400"),
+            ),
+        ],
+        include_str!("../../../assets/brand/favicon.svg"),
+    )
+        .into_response()
+}
+
 /// The stylesheet that gives a workspace its brand colour:
 /// `/brand/{hex}.css` answers `:root { --brand: #hex }`. A stylesheet from
 /// our own origin, not a `style` attribute, so the CSP needs no

@@ -7,6 +7,7 @@ pub mod contact_input;
 pub mod error;
 pub mod health;
 pub mod i18n;
+pub mod icons;
 pub mod intake;
 pub mod mail;
 pub mod middleware;
@@ -140,6 +141,8 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(health::metrics))
         .route("/assets/{*path}", get(assets::serve_asset))
         .route("/brand/{file}", get(assets::serve_brand))
+        .route("/favicon.svg", get(assets::serve_favicon))
+        .route("/favicon.ico", get(assets::serve_favicon))
         .route("/w/{slug}/logo", get(settings::workspace_logo));
 
     // Called by vendors and mail clients: their own authentication (Twilio

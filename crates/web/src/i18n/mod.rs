@@ -69,6 +69,9 @@ impl Tr {
 translations! {
     Tr, ES, EN {
     nav_label: "Navegación principal", "Main navigation";
+    skip_to_content: "Saltar al contenido", "Skip to content";
+    menu_open: "Abrir el menú", "Open the menu";
+    menu_close: "Cerrar el menú", "Close the menu";
     nav_dashboard: "Panel", "Dashboard";
     nav_contacts: "Contactos", "Contacts";
     nav_pipelines: "Embudos", "Pipelines";

@@ -14,6 +14,8 @@ use axum::response::IntoResponse;
 pub struct NavItem {
     pub href: &'static str,
     pub label: &'static str,
+    /// Inline SVG (see `crate::icons`).
+    pub icon: &'static str,
     pub active: bool,
 }
 
@@ -61,6 +63,22 @@ impl Area {
         }
     }
 
+    fn icon(self) -> &'static str {
+        use crate::icons;
+        match self {
+            Area::Dashboard => icons::HOME,
+            Area::Contacts => icons::USERS,
+            Area::Tasks => icons::TASKS,
+            Area::Pipelines => icons::COLUMNS,
+            Area::Forms => icons::DOCUMENT,
+            Area::Calendars => icons::CALENDAR,
+            Area::Automations => icons::BOLT,
+            Area::Messages => icons::CHAT,
+            Area::Reports => icons::CHART,
+            Area::Settings => icons::COG,
+        }
+    }
+
     pub fn label(self, t: &'static Tr) -> &'static str {
         match self {
             Area::Dashboard => t.nav_dashboard,
@@ -88,6 +106,8 @@ impl Area {
 
 /// What the layout template needs on every signed-in page.
 pub struct Shell {
+    /// The icons the shell itself draws (menu, close).
+    pub icons: ShellIcons,
     pub t: &'static Tr,
     pub lang: &'static str,
     pub assets: &'static AssetUrls,
@@ -113,10 +133,15 @@ impl Shell {
             .map(|a| NavItem {
                 href: a.href(),
                 label: a.label(t),
+                icon: a.icon(),
                 active: *a == active,
             })
             .collect();
         Ok(Shell {
+            icons: ShellIcons {
+                menu: crate::icons::MENU,
+                close: crate::icons::CLOSE,
+            },
             t,
             lang: locale.as_str(),
             assets: assets::urls(),
@@ -134,6 +159,12 @@ impl Shell {
             flash: take_flash(&cu.session).await?,
         })
     }
+}
+
+/// Icons of the shell's own controls.
+pub struct ShellIcons {
+    pub menu: &'static str,
+    pub close: &'static str,
 }
 
 #[derive(Template, WebTemplate)]
