@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   launchBrowser, newPage, signIn, urlPath, seen, seeText, navLink,
-  createInvitation, acceptInvitation, OWNER,
+  createInvitation, acceptInvitation, OWNER, PASSWORD,
 } from '../lib/harness.js';
 
 let browser;
@@ -41,6 +41,57 @@ test('a user who picks English at /settings/profile gets an English navigation',
     await navLink(page, 'Dashboard').click();
     await page.waitForURL(urlPath('/dashboard'));
     await seeText(page.locator('main'), 'Hello, Lena Lang');
+  } finally {
+    await user?.context.close();
+    await owner.context.close().catch(() => {});
+  }
+});
+
+test('the language switch in the shell changes the language and stays on the page', async () => {
+  const owner = await newPage(browser);
+  let user;
+  try {
+    await signIn(owner.page, OWNER);
+    const link = await createInvitation(owner.page, 'switch@acme.test', 'Miembro');
+    await owner.context.close();
+    user = await acceptInvitation(browser, link, { name: 'Sam Switch' });
+    const { page } = user;
+    await navLink(page, 'Contactos').click();
+    await page.waitForURL(urlPath('/contacts'));
+
+    await page.getByTestId('language-switch').click();
+    await page.waitForURL(urlPath('/contacts'));
+    await seen(navLink(page, 'Contacts'), 'the English nav');
+    assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+
+    await page.getByTestId('language-switch').click();
+    await page.waitForURL(urlPath('/contacts'));
+    await seen(navLink(page, 'Contactos'), 'the Spanish nav again');
+  } finally {
+    await user?.context.close();
+    await owner.context.close().catch(() => {});
+  }
+});
+
+test('English picked on the login page carries into the session', async () => {
+  const owner = await newPage(browser);
+  let user;
+  try {
+    await signIn(owner.page, OWNER);
+    const link = await createInvitation(owner.page, 'carry@acme.test', 'Miembro');
+    await owner.context.close();
+    user = await acceptInvitation(browser, link, { name: 'Cora Carry' });
+    await user.context.close();
+
+    const { context, page } = await newPage(browser);
+    user = { context };
+    await page.goto('/login?lang=en');
+    await page.locator('input[name="email"]').fill('carry@acme.test');
+    await page.locator('input[name="password"]').fill(PASSWORD);
+    await page.locator('main form button').click();
+    await page.waitForURL(urlPath('/dashboard'));
+    await seen(navLink(page, 'Contacts'), 'the English nav after signing in');
+    assert.equal(await page.locator('html').getAttribute('lang'), 'en');
   } finally {
     await user?.context.close();
     await owner.context.close().catch(() => {});

@@ -106,6 +106,24 @@ pub async fn update_password(
     Ok(())
 }
 
+/// Sets only the user's interface language (`None`: follow the workspace).
+pub async fn set_user_locale(
+    db: &crate::Db,
+    id: UserId,
+    locale: Option<Locale>,
+    now: Ts,
+) -> DbResult<()> {
+    with_pool!(db, p => {
+        sqlx::query("UPDATE users SET locale = $2, updated_at = $3 WHERE id = $1")
+            .bind(id.0)
+            .bind(locale.map(|l| l.as_str()))
+            .bind(now)
+            .execute(p)
+            .await?;
+    });
+    Ok(())
+}
+
 pub async fn update_user_profile(
     db: &crate::Db,
     id: UserId,

@@ -102,6 +102,7 @@ pub fn router(state: AppState) -> Router {
             "/settings/profile",
             get(settings::profile).post(settings::update_profile),
         )
+        .route("/language", post(settings::switch_language))
         // Each area mounts its own routes (pages/<area>.rs).
         .merge(pages::contacts::routes())
         .merge(pages::forms::routes())

@@ -72,6 +72,9 @@ translations! {
     skip_to_content: "Saltar al contenido", "Skip to content";
     menu_open: "Abrir el menú", "Open the menu";
     menu_close: "Cerrar el menú", "Close the menu";
+    other_language_code: "en", "es";
+    other_language_name: "English", "Español";
+    switch_language: "Cambiar el idioma", "Change the language";
     nav_dashboard: "Panel", "Dashboard";
     nav_contacts: "Contactos", "Contacts";
     nav_pipelines: "Embudos", "Pipelines";

@@ -24,7 +24,13 @@ fn from_query(req: &Request) -> Option<Locale> {
 }
 
 fn from_cookie(req: &Request) -> Option<Locale> {
-    req.headers()
+    chosen_language(req.headers())
+}
+
+/// The language a visitor picked explicitly (the `af_lang` cookie set by
+/// `?lang=` or by the language switch), if any.
+pub fn chosen_language(headers: &axum::http::HeaderMap) -> Option<Locale> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())

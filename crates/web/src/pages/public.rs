@@ -93,7 +93,7 @@ pub struct LoginQuery {
 /// backslashes, which browsers may strip or turn into `/` and so reach
 /// another origin), it must start with one `/`, and it must parse as a
 /// path — so it is always a valid `Location` and never leaves the origin.
-fn safe_next(next: &str) -> &str {
+pub(crate) fn safe_next(next: &str) -> &str {
     let same_origin_path = next.len() <= 2000
         && next.starts_with('/')
         && !next.starts_with("//")
@@ -158,6 +158,7 @@ pub async fn login(
     RequestLocale(locale): RequestLocale,
     ClientIp(ip): ClientIp,
     session: Session,
+    headers: axum::http::HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> AppResult<Response> {
     let now = st.now();
@@ -215,6 +216,13 @@ pub async fn login(
         .map(|w| w.workspace.id);
     sign_in(&session, user.id, first_ws).await?;
     users::touch_last_login(&st.db, user.id, now).await?;
+    // A language picked on the login page (`?lang=`, remembered in the
+    // `af_lang` cookie) is the person's choice: it carries into the session.
+    if let Some(chosen) = crate::middleware::locale::chosen_language(&headers)
+        && user.locale.as_deref() != Some(chosen.as_str())
+    {
+        users::set_user_locale(&st.db, user.id, Some(chosen), now).await?;
+    }
     let actor = Actor::user(user.id, &user.email);
     let audit = NewAudit {
         workspace: None,

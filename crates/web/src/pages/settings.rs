@@ -838,3 +838,41 @@ pub async fn update_profile(
     }
     Ok(res)
 }
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LanguageForm {
+    lang: String,
+}
+
+/// `POST /language`: the language switch in the shell. Saves the choice as
+/// the person's language (as the profile page does) and comes back to the
+/// page they were on (the path of the `Referer`, which our
+/// `strict-origin-when-cross-origin` policy sends in full on our own
+/// pages; only its path is used, so the redirect never leaves the site).
+pub async fn switch_language(
+    State(st): State<AppState>,
+    cu: CurrentUser,
+    headers: axum::http::HeaderMap,
+    Form(f): Form<LanguageForm>,
+) -> AppResult<Response> {
+    let Ok(locale) = f.lang.parse::<Locale>() else {
+        let t = crate::i18n::tr(cu.locale());
+        return error_flash(&cu, t.err_invalid_locale, "/settings/profile").await;
+    };
+    users::set_user_locale(&st.db, cu.user.id, Some(locale), st.now()).await?;
+    let referer_path = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.parse::<axum::http::Uri>().ok())
+        .and_then(|u| u.path_and_query().map(|p| p.as_str().to_string()))
+        .unwrap_or_default();
+    let back = crate::pages::public::safe_next(&referer_path);
+    let mut res = Redirect::to(back).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "af_lang={locale}; Path=/; Max-Age=31536000; SameSite=Lax"
+    )) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(res)
+}

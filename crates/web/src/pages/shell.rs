@@ -141,6 +141,7 @@ impl Shell {
             icons: ShellIcons {
                 menu: crate::icons::MENU,
                 close: crate::icons::CLOSE,
+                language: crate::icons::LANGUAGE,
             },
             t,
             lang: locale.as_str(),
@@ -165,6 +166,7 @@ impl Shell {
 pub struct ShellIcons {
     pub menu: &'static str,
     pub close: &'static str,
+    pub language: &'static str,
 }
 
 #[derive(Template, WebTemplate)]
