@@ -5,6 +5,7 @@ pub mod clock;
 pub mod contact;
 pub mod crypto;
 pub mod csv_io;
+pub mod datetime;
 pub mod events;
 pub mod ids;
 pub mod money;
