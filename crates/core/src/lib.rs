@@ -9,6 +9,7 @@ pub mod datetime;
 pub mod events;
 pub mod ids;
 pub mod money;
+pub mod phone;
 pub mod templating;
 pub mod tenancy;
 pub mod validate;
