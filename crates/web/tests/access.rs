@@ -322,8 +322,16 @@ async fn switching_workspaces_and_settings_validation() {
         "and no longer A's"
     );
 
+    // The country is picked from a list of names, the workspace's selected.
+    let settings = b.get("/settings").await;
+    assert!(
+        settings.contains(r#"<option value="MX" selected>México</option>"#)
+            && settings.contains(r#"<option value="CO">Colombia</option>"#),
+        "{}",
+        settings.body
+    );
+
     // Invalid settings: 422 with the field named, nothing saved.
-    b.get("/settings").await;
     let bad = b
         .post(
             "/settings",

@@ -80,6 +80,7 @@ pub struct SettingsForm {
 
 fn fields(
     t: &'static Tr,
+    locale: Locale,
     f: &SettingsForm,
     errors: &HashMap<&'static str, &'static str>,
 ) -> Vec<Field> {
@@ -97,6 +98,12 @@ fn fields(
         names.sort();
         names.into_iter().map(|n| (n.clone(), n)).collect()
     };
+    // Picked from a list, never typed: the country decides the currency
+    // and how phone numbers without `+` are read.
+    let countries = af_core::countries::all(locale)
+        .into_iter()
+        .map(|(code, name)| (code.to_string(), name.to_string()))
+        .collect();
     let langs = vec![
         ("es".into(), t.lang_es.into()),
         ("en".into(), t.lang_en.into()),
@@ -106,7 +113,7 @@ fn fields(
         field("slug", t.ws_slug, &f.slug, "text", vec![]),
         field("time_zone", t.ws_time_zone, &f.time_zone, "select", zones),
         field("locale", t.ws_locale, &f.locale, "select", langs),
-        field("country", t.ws_country, &f.country, "text", vec![]),
+        field("country", t.ws_country, &f.country, "select", countries),
         field(
             "brand_color",
             t.ws_brand_color,
@@ -140,7 +147,7 @@ pub async fn workspace_settings(cu: CurrentUser) -> AppResult<Response> {
         sender_name: w.sender_name.clone().unwrap_or_default(),
     };
     Ok(WorkspaceTemplate {
-        fields: fields(shell.t, &form, &HashMap::new()),
+        fields: fields(shell.t, cu.locale(), &form, &HashMap::new()),
         shell,
     }
     .into_response())
@@ -213,7 +220,7 @@ pub async fn update_workspace_settings(
     let t = shell.t;
     let invalid = |shell: Shell, errors| {
         let body = WorkspaceTemplate {
-            fields: fields(t, &f, &errors),
+            fields: fields(t, cu.locale(), &f, &errors),
             shell,
         };
         Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
