@@ -75,14 +75,45 @@ pub async fn ensure_demo(db: &Db, now: Ts) -> anyhow::Result<Option<String>> {
     )
     .await?;
     fill_crm(db, ws.id, now).await?;
-    // The shipped workflows, ready to look at (active: new demo leads run
-    // through them into the outbox).
-    for t in af_engine::library::TEMPLATES {
-        af_engine::library::install(db, ws.id, t.key, true, now)
-            .await
-            .with_context(|| format!("installing the {} workflow template", t.key))?;
-    }
+    install_workflows(db, ws.id, now).await?;
     Ok(Some(password))
+}
+
+/// The shipped workflows in the order the demo prefers them active: the
+/// PAUTA speed-to-lead sequence shows every channel, so it wins over the
+/// plain welcome emails.
+const WORKFLOW_PREFERENCE: [&str; 5] = [
+    "pauta_speed_to_lead",
+    "pauta_booking",
+    "hot_lead",
+    "membership_follow_up",
+    "welcome_sequence",
+];
+
+/// Installs every shipped workflow (ready to look at) and activates, in
+/// [`WORKFLOW_PREFERENCE`] order, each one that does not message a lead on
+/// a channel another active one already uses for the same trigger — one
+/// coherent set, so a new demo lead gets each message once.
+async fn install_workflows(db: &Db, ws: af_core::WorkspaceId, now: Ts) -> anyhow::Result<()> {
+    let mut active: Vec<af_db::automations::Workflow> = Vec::new();
+    for key in WORKFLOW_PREFERENCE {
+        let saved = af_engine::library::install(db, ws, key, false, now)
+            .await
+            .with_context(|| format!("installing the {key} workflow template"))?;
+        for s in saved {
+            let Some(mut w) = af_db::automations::find_workflow(db, ws, s.id).await? else {
+                continue;
+            };
+            w.status = "active".into();
+            let mut trial = active.clone();
+            trial.push(w.clone());
+            if af_engine::overlaps::find(&trial).is_empty() {
+                af_engine::ops::set_active(db, ws, s.id, true, now).await?;
+                active.push(w);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Contacts with attribution and tags, and one deal each spread over the
@@ -215,5 +246,43 @@ mod tests {
             totals.len() >= 5,
             "deals spread over the stages: {totals:?}"
         );
+
+        // Every shipped workflow is there; the active ones never message a
+        // lead twice, and the speed-to-lead sequence is among them.
+        let workflows = af_db::automations::list_workflows(&t.db, ws.id)
+            .await
+            .expect("workflows");
+        for tpl in af_engine::library::TEMPLATES {
+            assert!(
+                workflows
+                    .iter()
+                    .any(|w| w.template_key.as_deref() == Some(tpl.key)),
+                "{} installed",
+                tpl.key
+            );
+        }
+        assert_eq!(af_engine::overlaps::find(&workflows), vec![]);
+        let active = |key: &str| {
+            workflows
+                .iter()
+                .any(|w| w.template_key.as_deref() == Some(key) && w.status == "active")
+        };
+        assert!(active("pauta_speed_to_lead") && active("hot_lead"));
+        assert!(
+            !active("welcome_sequence"),
+            "it would email new leads twice"
+        );
+    }
+
+    #[test]
+    fn the_preference_names_every_shipped_workflow_once() {
+        let mut listed = WORKFLOW_PREFERENCE.to_vec();
+        listed.sort_unstable();
+        let mut shipped: Vec<_> = af_engine::library::TEMPLATES
+            .iter()
+            .map(|t| t.key)
+            .collect();
+        shipped.sort_unstable();
+        assert_eq!(listed, shipped);
     }
 }

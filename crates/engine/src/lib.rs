@@ -10,6 +10,7 @@ pub mod kommo;
 pub mod library;
 pub mod ops;
 pub mod outbound;
+pub mod overlaps;
 pub mod route;
 pub mod run;
 pub mod send;

@@ -151,6 +151,83 @@ async fn installing_a_template_takes_one_click_and_opens_the_builder() {
 }
 
 #[tokio::test]
+async fn a_template_installs_paused_and_installing_it_again_asks_first() {
+    let t = two_workspaces().await;
+    let (b, _) = signed_in(&t, &t.a.owner_email).await;
+    let count = |key: &'static str| {
+        let db = t.app.db.clone();
+        let ws = t.a.ws.id;
+        async move {
+            store::list_workflows(&db, ws)
+                .await
+                .expect("list")
+                .into_iter()
+                .filter(|w| w.template_key.as_deref() == Some(key))
+                .collect::<Vec<_>>()
+        }
+    };
+    let res = b
+        .post("/automations/install", &[("key", "welcome_sequence")])
+        .await;
+    assert_eq!(res.status, 303);
+    let installed = count("welcome_sequence").await;
+    assert_eq!(installed.len(), 1);
+    assert_eq!(
+        installed[0].status, "paused",
+        "nothing is sent before review"
+    );
+    let list = b.get("/automations").await;
+    assert!(list.contains("data-testid=\"installed-welcome_sequence\""));
+    assert!(list.contains("Instalada ✓"));
+    assert!(list.contains("data-testid=\"again-welcome_sequence\""));
+
+    // A second click without the confirmation installs nothing.
+    let res = b
+        .post("/automations/install", &[("key", "welcome_sequence")])
+        .await;
+    assert_eq!(res.status, 303);
+    assert_eq!(res.location.as_deref(), Some("/automations"));
+    assert!(b.get("/automations").await.contains("ya está instalada"));
+    assert_eq!(count("welcome_sequence").await.len(), 1);
+
+    // Confirmed: a second, paused copy.
+    let res = b
+        .post(
+            "/automations/install",
+            &[("key", "welcome_sequence"), ("again", "yes")],
+        )
+        .await;
+    assert_eq!(res.status, 303);
+    let copies = count("welcome_sequence").await;
+    assert_eq!(copies.len(), 2);
+    assert!(copies.iter().all(|w| w.status == "paused"));
+
+    // Both active: the list warns that a lead would get both emails.
+    assert!(
+        !b.get("/automations")
+            .await
+            .contains("data-testid=\"overlaps\"")
+    );
+    for w in &copies {
+        let res = b
+            .post(
+                &format!("/automations/{}/active", w.id),
+                &[("active", "true")],
+            )
+            .await;
+        assert_eq!(res.status, 303);
+    }
+    let list = b.get("/automations").await;
+    assert!(list.contains("data-testid=\"overlaps\""), "{}", list.body);
+    assert!(list.contains("empiezan con «Se crea un lead» y escriben por correo"));
+    let builder = b.get(&format!("/automations/{}", copies[0].id)).await;
+    assert!(
+        builder.contains("data-testid=\"overlaps\""),
+        "the builder warns too"
+    );
+}
+
+#[tokio::test]
 async fn the_builder_adds_edits_moves_and_deletes_steps_through_htmx_posts() {
     let t = two_workspaces().await;
     let (b, token) = signed_in(&t, &t.a.owner_email).await;

@@ -265,6 +265,25 @@ impl Definition {
         c
     }
 
+    /// The channels on which the steps write to the contact themselves
+    /// (not to the team, not to other systems), in a fixed order: what a
+    /// lead would receive twice if two workflows did it for one event.
+    pub fn contact_channels(&self) -> Vec<&'static str> {
+        let mut used = [false; 4];
+        visit(&self.steps, &mut |s| match &s.action {
+            Action::SendEmail { .. } => used[0] = true,
+            Action::SendSms { .. } => used[1] = true,
+            Action::SendWhatsapp { .. } => used[2] = true,
+            Action::VoiceCall { .. } => used[3] = true,
+            _ => {}
+        });
+        ["email", "sms", "whatsapp", "voice"]
+            .into_iter()
+            .zip(used)
+            .filter_map(|(c, u)| u.then_some(c))
+            .collect()
+    }
+
     /// Every step in document order (for lists and counts).
     pub fn all_steps(&self) -> Vec<&Step> {
         let mut out = Vec::new();

@@ -23,6 +23,18 @@ crate::translations! {
         library: "Plantillas listas para usar", "Ready-made templates";
         install: "Instalar", "Install";
         installed: "Plantilla instalada:", "Template installed:";
+        installed_paused: "Quedó en pausa: revísala y actívala cuando esté lista.", "It is paused: review it and activate it when it is ready.";
+        installed_badge: "Instalada ✓", "Installed ✓";
+        install_again: "Instalar otra copia", "Install another copy";
+        install_again_confirm: "Sí, quiero otra copia (quedará en pausa)", "Yes, I want another copy (it will be paused)";
+        install_again_needed: "Esta plantilla ya está instalada. Marca «Sí, quiero otra copia» para instalarla de nuevo.", "This template is already installed. Tick “Yes, I want another copy” to install it again.";
+        overlaps_title: "Mensajes duplicados", "Duplicate messages";
+        overlap_line: "empiezan con «{trigger}» y escriben por {channel}: un mismo contacto recibirá todos esos mensajes.", "start on “{trigger}” and write by {channel}: one contact will get all of those messages.";
+        overlap_hint: "Pausa los que sobren o dales filtros distintos.", "Pause the extra ones or give them different filters.";
+        ch_email: "correo", "email";
+        ch_sms: "SMS", "SMS";
+        ch_whatsapp: "WhatsApp", "WhatsApp";
+        ch_voice: "llamada", "call";
         alerts: "Alertas abiertas", "Open alerts";
         resolve: "Marcar como resuelta", "Mark as resolved";
         resolved: "Alerta resuelta.", "Alert resolved.";

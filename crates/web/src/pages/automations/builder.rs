@@ -122,6 +122,9 @@ struct BuilderPage {
     js: &'static str,
     q: String,
     contacts_html: String,
+    /// Overlaps this workflow is part of (it and another active one would
+    /// message one contact twice).
+    overlaps: Vec<super::list::OverlapRow>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -588,8 +591,14 @@ async fn page(st: &AppState, cu: &CurrentUser, p: Panel, q: &str) -> AppResult<B
     } else {
         super::runs::contact_options(st, cu, q).await?
     };
+    let all = store::list_workflows(&st.db, cu.workspace.id).await?;
+    let overlaps = super::list::overlap_rows(p.t, &all)
+        .into_iter()
+        .filter(|o| o.ids.contains(&p.id))
+        .collect();
     Ok(BuilderPage {
         shell: Shell::new(cu, Area::Automations).await?,
+        overlaps,
         p,
         js: automations_js(),
         q: q.to_string(),

@@ -43,6 +43,40 @@ pub struct LibraryRow {
     pub key: &'static str,
     pub name: &'static str,
     pub description: &'static str,
+    /// How many workflows were installed from it.
+    pub installed: usize,
+}
+
+/// One warning line: these workflows would each message one contact.
+pub struct OverlapRow {
+    pub ids: Vec<WorkflowId>,
+    pub names: Vec<String>,
+    pub text: String,
+}
+
+/// The channel's name in a sentence.
+pub(super) fn channel_word(t: &'static AutoTr, channel: &str) -> &'static str {
+    match channel {
+        "sms" => t.ch_sms,
+        "whatsapp" => t.ch_whatsapp,
+        "voice" => t.ch_voice,
+        _ => t.ch_email,
+    }
+}
+
+/// The overlaps among `all`, as sentences.
+pub(super) fn overlap_rows(t: &'static AutoTr, all: &[store::Workflow]) -> Vec<OverlapRow> {
+    af_engine::overlaps::find(all)
+        .into_iter()
+        .map(|o| OverlapRow {
+            ids: o.workflows.iter().map(|(id, _)| *id).collect(),
+            names: o.workflows.into_iter().map(|(_, n)| n).collect(),
+            text: t
+                .overlap_line
+                .replace("{trigger}", event_label(t, &o.trigger_type))
+                .replace("{channel}", channel_word(t, o.channel)),
+        })
+        .collect()
 }
 
 #[derive(Template, WebTemplate)]
@@ -54,6 +88,7 @@ struct ListPage {
     workflows: Vec<WorkflowRow>,
     alerts: Vec<AlertRow>,
     library: Vec<LibraryRow>,
+    overlaps: Vec<OverlapRow>,
 }
 
 /// GET /automations
@@ -61,8 +96,31 @@ pub async fn list_workflows(State(st): State<AppState>, cu: CurrentUser) -> AppR
     let t = at(&cu);
     let ws = cu.workspace.id;
     let counts = store::enrollment_counts(&st.db, ws).await?;
-    let workflows = store::list_workflows(&st.db, ws)
-        .await?
+    let all = store::list_workflows(&st.db, ws).await?;
+    let overlaps = overlap_rows(t, &all);
+    let installed = |key: &str| {
+        all.iter()
+            .filter(|w| w.template_key.as_deref() == Some(key))
+            .count()
+    };
+    let library = library::TEMPLATES
+        .iter()
+        .map(|l| LibraryRow {
+            key: l.key,
+            name: if cu.locale() == Locale::En {
+                l.name_en
+            } else {
+                l.name_es
+            },
+            description: if cu.locale() == Locale::En {
+                l.description_en
+            } else {
+                l.description_es
+            },
+            installed: installed(l.key),
+        })
+        .collect();
+    let workflows = all
         .into_iter()
         .map(|w| {
             let n = |statuses: &[&str]| -> i64 {
@@ -96,19 +154,6 @@ pub async fn list_workflows(State(st): State<AppState>, cu: CurrentUser) -> AppR
             enrollment_id: a.enrollment_id.map(|e| e.to_string()),
         })
         .collect();
-    let en = cu.locale() == Locale::En;
-    let library = library::TEMPLATES
-        .iter()
-        .map(|l| LibraryRow {
-            key: l.key,
-            name: if en { l.name_en } else { l.name_es },
-            description: if en {
-                l.description_en
-            } else {
-                l.description_es
-            },
-        })
-        .collect();
     Ok(ListPage {
         shell: Shell::new(&cu, Area::Automations).await?,
         t,
@@ -116,6 +161,7 @@ pub async fn list_workflows(State(st): State<AppState>, cu: CurrentUser) -> AppR
         workflows,
         alerts,
         library,
+        overlaps,
     }
     .into_response())
 }
@@ -208,9 +254,15 @@ pub async fn create_workflow(
 #[derive(Deserialize)]
 pub struct InstallForm {
     key: String,
+    /// `yes` to install a template that is already installed.
+    #[serde(default)]
+    again: String,
 }
 
-/// POST /automations/install: installs a shipped template (active).
+/// POST /automations/install: installs a shipped template, paused, so
+/// nothing is sent before the user has looked at it. A template already
+/// installed is installed again only with `again=yes` (the card asks), so a
+/// second click never doubles the messages a lead gets.
 pub async fn install_template(
     State(st): State<AppState>,
     cu: CurrentUser,
@@ -221,14 +273,27 @@ pub async fn install_template(
     let Some(tpl) = library::TEMPLATES.iter().find(|x| x.key == f.key) else {
         return Err(AppError::NotFound);
     };
-    match library::install(&st.db, cu.workspace.id, tpl.key, true, st.now()).await {
+    let already = store::list_workflows(&st.db, cu.workspace.id)
+        .await?
+        .iter()
+        .any(|w| w.template_key.as_deref() == Some(tpl.key));
+    if already && f.again != "yes" {
+        set_flash(&cu.session, false, t.install_again_needed).await?;
+        return Ok(Redirect::to("/automations").into_response());
+    }
+    match library::install(&st.db, cu.workspace.id, tpl.key, false, st.now()).await {
         Ok(saved) => {
             let name = if cu.locale() == Locale::En {
                 tpl.name_en
             } else {
                 tpl.name_es
             };
-            set_flash(&cu.session, true, &format!("{} {name}", t.installed)).await?;
+            set_flash(
+                &cu.session,
+                true,
+                &format!("{} {name}. {}", t.installed, t.installed_paused),
+            )
+            .await?;
             let to = match saved.as_slice() {
                 [one] => format!("/automations/{}", one.id),
                 _ => "/automations".into(),
