@@ -26,8 +26,9 @@ pub struct Overlap {
 /// trigger filter may still keep them apart, so this is a warning, not a
 /// refusal.
 pub fn find(workflows: &[Workflow]) -> Vec<Overlap> {
-    let mut by_key: BTreeMap<(String, &'static str), (String, Vec<(WorkflowId, String)>)> =
-        BTreeMap::new();
+    // (trigger JSON, channel) → (trigger type, workflows).
+    type Group = (String, Vec<(WorkflowId, String)>);
+    let mut by_key: BTreeMap<(String, &'static str), Group> = BTreeMap::new();
     for w in workflows.iter().filter(|w| w.status == "active") {
         let Ok(def) = serde_json::from_str::<Definition>(&w.definition) else {
             continue;
