@@ -70,3 +70,27 @@
     if (event.key === "Escape" && nav && nav.hasAttribute("data-open")) setOpen(false);
   });
 })();
+
+// "/" focuses the search box (the header's, or the one on /search), unless
+// the person is typing somewhere already. On a phone, where the header box
+// is hidden, it opens /search.
+(function () {
+  "use strict";
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+    var t = event.target;
+    if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+    var boxes = document.querySelectorAll("[data-global-search]");
+    for (var i = 0; i < boxes.length; i++) {
+      if (boxes[i].offsetParent !== null) {
+        event.preventDefault();
+        boxes[i].focus();
+        return;
+      }
+    }
+    if (document.getElementById("app-nav")) {
+      event.preventDefault();
+      window.location.assign("/search");
+    }
+  });
+})();

@@ -86,3 +86,19 @@ test('the first Tab reaches a skip link that jumps to the content', async () => 
     await context.close();
   }
 });
+
+test('"/" jumps to the header search and Enter shows the results page', async () => {
+  const { context, page } = await newPage(browser, { viewport: LAPTOP });
+  try {
+    await signIn(page, OWNER);
+    await page.keyboard.press('/');
+    const box = page.getByRole('searchbox', { name: 'Buscar contactos, negocios, formularios…' }).first();
+    assert.equal(await box.evaluate((el) => el === document.activeElement), true, '"/" focuses the search box');
+    await page.keyboard.type('Olga');
+    await page.keyboard.press('Enter');
+    await page.waitForURL((url) => url.pathname === '/search');
+    await seen(page.getByTestId('search-none').or(page.getByTestId('search-results')), 'the results');
+  } finally {
+    await context.close();
+  }
+});

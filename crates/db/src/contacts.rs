@@ -104,6 +104,28 @@ pub struct ContactInput {
     pub custom: serde_json::Map<String, serde_json::Value>,
 }
 
+/// The `LIKE` pattern for a contact search over `search_text`. A query that
+/// looks like a phone number (digits with spaces, dashes, dots, brackets or
+/// a leading `+`) matches by its digits, as the stored text holds the
+/// number's digits: "55 8765", "+52 55-8765-4321" and "5587654321" all find
+/// +52 55 8765 4321. `None` for an empty query.
+pub fn search_pattern(q: &str) -> Option<String> {
+    let q = q.trim();
+    if q.is_empty() {
+        return None;
+    }
+    let digits = af_core::phone::digits(q);
+    let phone_like = digits.len() >= 3
+        && q.chars()
+            .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    let text = if phone_like { digits } else { q.to_lowercase() };
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    Some(format!("%{escaped}%"))
+}
+
 fn search_text(
     first: &str,
     last: &str,
@@ -688,18 +710,7 @@ pub async fn list_contacts(
     cursor: Option<Cursor>,
     limit: i64,
 ) -> DbResult<Vec<Contact>> {
-    let like =
-        f.q.as_deref()
-            .map(str::trim)
-            .filter(|q| !q.is_empty())
-            .map(|q| {
-                let q = q
-                    .to_lowercase()
-                    .replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_");
-                format!("%{q}%")
-            });
+    let like = f.q.as_deref().and_then(search_pattern);
     let tag = f.tag.as_deref().map(tag_key);
     Ok(with_pool!(db, p => {
         sqlx::query_as::<_, Contact>(concat!("SELECT ", contact_columns!(), " FROM contacts c

@@ -30,6 +30,7 @@ pub mod rate_limits;
 pub mod rate_slots;
 pub mod saved_filters;
 pub mod schedules;
+pub mod search;
 pub mod sessions;
 pub mod subscriptions;
 pub mod tasks;

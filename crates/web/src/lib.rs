@@ -103,6 +103,7 @@ pub fn router(state: AppState) -> Router {
             get(settings::profile).post(settings::update_profile),
         )
         .route("/language", post(settings::switch_language))
+        .route("/search", get(pages::search::search))
         // Each area mounts its own routes (pages/<area>.rs).
         .merge(pages::contacts::routes())
         .merge(pages::forms::routes())

@@ -1145,3 +1145,68 @@ async fn custom_fields_are_defined_by_admins_and_validated() {
             .contains("data-field-def=\"plan\"")
     );
 }
+
+/// A phone is found however it is typed, and the header search finds
+/// contacts, deals, forms and workflows of this workspace only.
+#[tokio::test]
+async fn phone_search_ignores_punctuation_and_the_header_search_finds_everything() {
+    let t = two_workspaces().await;
+    let app = &t.app;
+    let rosa = contact(
+        app,
+        t.a.ws.id,
+        ContactInput {
+            first_name: "Rosa".into(),
+            last_name: "Teléfono".into(),
+            phone: Some("+525587654321".into()),
+            company: Some("Florería Norte".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    contact(
+        app,
+        t.b.ws.id,
+        ContactInput {
+            first_name: "Rosa".into(),
+            last_name: "Ajena".into(),
+            phone: Some("+525587654321".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let (b, _) = sign_in(app, &t.a.owner_email).await;
+    for typed in [
+        "55 8765",
+        "+52 55-8765-4321",
+        "5587654321",
+        "(55) 8765 4321",
+    ] {
+        let q = typed.replace('+', "%2B").replace(' ', "+");
+        let list = b.get(&format!("/contacts?q={q}")).await;
+        assert!(
+            list.contains(&format!("/contacts/{rosa}")),
+            "{typed:?} finds Rosa on the list"
+        );
+        let found = b.get(&format!("/search?q={q}")).await;
+        assert_eq!(found.status, 200);
+        assert!(found.contains(&format!("/contacts/{rosa}")), "{typed:?}");
+        assert!(
+            !found.contains("Ajena"),
+            "never another workspace's contact"
+        );
+        assert!(found.contains("55 8765 4321"), "the phone shown national");
+    }
+    let by_company = b.get("/search?q=florer%C3%ADa").await;
+    assert!(by_company.contains(&format!("/contacts/{rosa}")));
+    // The tenant fixture's deal ("Sitio web") and its pipeline.
+    let deal = b.get("/search?q=sitio").await;
+    assert!(deal.contains("data-testid=\"search-deals\""));
+    assert!(deal.contains(&format!("/pipelines/{}", t.a.pipeline_id)));
+    assert!(deal.contains("$15,000.00 MXN"));
+    let none = b.get("/search?q=zzz-nada").await;
+    assert!(none.contains("data-testid=\"search-none\""));
+    let empty = b.get("/search").await;
+    assert_eq!(empty.status, 200);
+    assert!(!empty.contains("data-testid=\"search-none\""));
+}

@@ -72,6 +72,13 @@ translations! {
     skip_to_content: "Saltar al contenido", "Skip to content";
     menu_open: "Abrir el menú", "Open the menu";
     menu_close: "Cerrar el menú", "Close the menu";
+    search: "Buscar", "Search";
+    search_placeholder: "Buscar contactos, negocios, formularios…", "Search contacts, deals, forms…";
+    search_shortcut: "Atajo: /", "Shortcut: /";
+    search_deals: "Negocios", "Deals";
+    search_workflows: "Automatizaciones", "Automations";
+    search_none: "Nada coincide con «{q}».", "Nothing matches “{q}”.";
+    search_hint: "Busca por nombre, correo, empresa o teléfono (con o sin espacios ni +52).", "Search by name, email, company or phone (with or without spaces or the country code).";
     other_language_code: "en", "es";
     other_language_name: "English", "Español";
     switch_language: "Cambiar el idioma", "Change the language";

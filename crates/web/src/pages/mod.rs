@@ -10,6 +10,7 @@ pub mod imports;
 pub mod jobs;
 pub mod messages;
 pub mod public;
+pub mod search;
 pub mod settings;
 pub mod shell;
 pub mod unsubscribe;

@@ -142,6 +142,7 @@ impl Shell {
                 menu: crate::icons::MENU,
                 close: crate::icons::CLOSE,
                 language: crate::icons::LANGUAGE,
+                search: crate::icons::SEARCH,
             },
             t,
             lang: locale.as_str(),
@@ -167,6 +168,7 @@ pub struct ShellIcons {
     pub menu: &'static str,
     pub close: &'static str,
     pub language: &'static str,
+    pub search: &'static str,
 }
 
 #[derive(Template, WebTemplate)]
