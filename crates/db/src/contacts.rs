@@ -701,8 +701,26 @@ pub struct Cursor {
     pub id: Uuid,
 }
 
-/// A page of contacts, newest first. Each filter is a fixed condition that
-/// is switched off by a NULL parameter, so the SQL text is static.
+/// The WHERE clause of [`ContactFilter`] over `contacts c`: `$1` the
+/// workspace, `$2..$10` the filters (each switched off by a NULL, so the SQL
+/// text is static). Shared by the page and its count so they never disagree.
+macro_rules! contact_filter_where {
+    () => {
+        "c.workspace_id = $1
+               AND ($2 IS NULL OR c.search_text LIKE $2 ESCAPE '\\')
+               AND ($3 IS NULL OR EXISTS (SELECT 1 FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id
+                                          WHERE ct.contact_id = c.id AND t.workspace_id = $1 AND t.name_key = $3))
+               AND ($4 IS NULL OR EXISTS (SELECT 1 FROM deals d WHERE d.contact_id = c.id AND d.workspace_id = $1 AND d.stage_id = $4))
+               AND ($5 IS NULL OR c.source = $5)
+               AND ($6 IS NULL OR c.owner_id = $6)
+               AND ($7 IS NULL OR c.score >= $7)
+               AND ($8 IS NULL OR c.score <= $8)
+               AND ($9 IS NULL OR c.created_at >= $9)
+               AND ($10 IS NULL OR c.created_at < $10)"
+    };
+}
+
+/// A page of contacts, newest first.
 pub async fn list_contacts(
     db: &crate::Db,
     ws: WorkspaceId,
@@ -714,17 +732,7 @@ pub async fn list_contacts(
     let tag = f.tag.as_deref().map(tag_key);
     Ok(with_pool!(db, p => {
         sqlx::query_as::<_, Contact>(concat!("SELECT ", contact_columns!(), " FROM contacts c
-             WHERE c.workspace_id = $1
-               AND ($2 IS NULL OR c.search_text LIKE $2 ESCAPE '\\')
-               AND ($3 IS NULL OR EXISTS (SELECT 1 FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id
-                                          WHERE ct.contact_id = c.id AND t.workspace_id = $1 AND t.name_key = $3))
-               AND ($4 IS NULL OR EXISTS (SELECT 1 FROM deals d WHERE d.contact_id = c.id AND d.workspace_id = $1 AND d.stage_id = $4))
-               AND ($5 IS NULL OR c.source = $5)
-               AND ($6 IS NULL OR c.owner_id = $6)
-               AND ($7 IS NULL OR c.score >= $7)
-               AND ($8 IS NULL OR c.score <= $8)
-               AND ($9 IS NULL OR c.created_at >= $9)
-               AND ($10 IS NULL OR c.created_at < $10)
+             WHERE ", contact_filter_where!(), "
                AND ($11 IS NULL OR c.created_at < $11 OR (c.created_at = $11 AND c.id < $12))
              ORDER BY c.created_at DESC, c.id DESC
              LIMIT $13"))
@@ -732,6 +740,18 @@ pub async fn list_contacts(
         .bind(f.score_min).bind(f.score_max).bind(f.created_from).bind(f.created_to)
         .bind(cursor.map(|c| c.created_at)).bind(cursor.map(|c| c.id)).bind(limit)
         .fetch_all(p).await?
+    }))
+}
+
+/// How many contacts match `f` (all pages).
+pub async fn count_matching(db: &crate::Db, ws: WorkspaceId, f: &ContactFilter) -> DbResult<i64> {
+    let like = f.q.as_deref().and_then(search_pattern);
+    let tag = f.tag.as_deref().map(tag_key);
+    Ok(with_pool!(db, p => {
+        sqlx::query_scalar(concat!("SELECT COUNT(*) FROM contacts c WHERE ", contact_filter_where!()))
+        .bind(ws.0).bind(&like).bind(&tag).bind(f.stage_id).bind(&f.source).bind(f.owner_id)
+        .bind(f.score_min).bind(f.score_max).bind(f.created_from).bind(f.created_to)
+        .fetch_one(p).await?
     }))
 }
 

@@ -1197,6 +1197,18 @@ async fn phone_search_ignores_punctuation_and_the_header_search_finds_everything
         );
         assert!(found.contains("55 8765 4321"), "the phone shown national");
     }
+    // The list says how many match, over every page.
+    let one = b.get("/contacts?q=55+8765").await;
+    assert!(one.contains("data-testid=\"contacts-total\" aria-live=\"polite\">1 contacto<"));
+    let total = af_db::contacts::count_contacts(&app.db, t.a.ws.id)
+        .await
+        .expect("count");
+    let all = b.get("/contacts").await;
+    assert!(
+        all.contains(&format!(">{total} contactos<")),
+        "{}",
+        all.body
+    );
     let by_company = b.get("/search?q=florer%C3%ADa").await;
     assert!(by_company.contains(&format!("/contacts/{rosa}")));
     // The tenant fixture's deal ("Sitio web") and its pipeline.

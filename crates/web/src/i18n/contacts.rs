@@ -5,6 +5,8 @@
 crate::translations! {
     ContactsTr, CONTACTS_ES, CONTACTS_EN {
         title: "Contactos", "Contacts";
+        total_one: "1 contacto", "1 contact";
+        total_many: "{n} contactos", "{n} contacts";
         nav_tasks: "Tareas", "Tasks";
         new_contact: "Nuevo contacto", "New contact";
         search_label: "Buscar", "Search";

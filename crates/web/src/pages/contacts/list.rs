@@ -168,6 +168,8 @@ struct Results {
     is_later_page: bool,
     query: String,
     has_filters: bool,
+    /// "3,017 contactos" (every page of the filter, not this one).
+    total: String,
 }
 
 pub struct Choice {
@@ -221,6 +223,15 @@ async fn results(
         raw => Some(decode_cursor(raw).ok_or_else(|| AppError::BadRequest(t.err_cursor.into()))?),
     };
     let mut found = contacts::list_contacts(&st.db, ws.id, &filter, cursor, PAGE_SIZE + 1).await?;
+    let count = contacts::count_matching(&st.db, ws.id, &filter).await?;
+    let total = if count == 1 {
+        t.total_one.to_string()
+    } else {
+        t.total_many.replace(
+            "{n}",
+            &crate::pages::board::format_count(count, &ws.country),
+        )
+    };
     let more = found.len() as i64 > PAGE_SIZE;
     found.truncate(PAGE_SIZE as usize);
     let ids: Vec<ContactId> = found.iter().map(|c| c.id).collect();
@@ -260,6 +271,7 @@ async fn results(
         next,
         is_later_page: cursor.is_some(),
         has_filters: f.has_filters(),
+        total,
         query,
     })
 }
