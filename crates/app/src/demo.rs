@@ -25,31 +25,35 @@ struct DemoLead {
     stage: usize,
     /// Comma-separated.
     tags: &'static str,
+    /// A mobile number (E.164), so WhatsApp, SMS and calls can be tried.
+    phone: &'static str,
+    /// Lead score, as if earned from visits, forms and replies.
+    score: i64,
 }
 
 macro_rules! leads {
-    ($(($first:literal, $last:literal, $company:literal, $source:literal, $campaign:literal, $deal:literal, $pesos:literal, $stage:literal, $tags:literal)),* $(,)?) => {
-        &[$(DemoLead { first: $first, last: $last, company: $company, source: $source, campaign: $campaign, deal: $deal, pesos: $pesos, stage: $stage, tags: $tags }),*]
+    ($(($first:literal, $last:literal, $company:literal, $source:literal, $campaign:literal, $deal:literal, $pesos:literal, $stage:literal, $tags:literal, $phone:literal, $score:literal)),* $(,)?) => {
+        &[$(DemoLead { first: $first, last: $last, company: $company, source: $source, campaign: $campaign, deal: $deal, pesos: $pesos, stage: $stage, tags: $tags, phone: $phone, score: $score }),*]
     };
 }
 
 #[rustfmt::skip]
 const LEADS: &[DemoLead] = leads![
-    ("Mariana", "López", "Clínica Dental Sonrisa", "facebook", "implantes-2026", "Campaña de implantes", 45_000, 0, "salud"),
-    ("Jorge", "Hernández", "Taquería El Güero", "google", "local-seo", "SEO local", 12_000, 0, "restaurante"),
-    ("Sofía", "Ramírez", "Inmobiliaria Cumbres", "instagram", "preventa-torre", "Lanzamiento preventa", 120_000, 1, "inmobiliaria,vip"),
-    ("Luis", "García", "Gimnasio FitZone", "referido", "", "Membresías online", 30_000, 1, "fitness"),
-    ("Valeria", "Martínez", "Boutique Luna", "facebook", "temporada-verano", "Tienda en línea", 55_000, 2, "retail"),
-    ("Carlos", "Sánchez", "Despacho Sánchez & Asoc.", "google", "abogados-cdmx", "Generación de leads", 38_000, 2, "servicios"),
-    ("Daniela", "Torres", "Escuela Montessori Arcoíris", "landing", "inscripciones", "Inscripciones 2027", 42_000, 3, "educacion,vip"),
-    ("Miguel", "Flores", "Autos Seminuevos Flores", "facebook", "financiamiento", "Anuncios de inventario", 60_000, 3, "automotriz"),
-    ("Fernanda", "Rivera", "Spa Serena", "instagram", "dia-de-las-madres", "Paquetes de temporada", 25_000, 4, "belleza"),
-    ("Ricardo", "Gómez", "Constructora Norte", "referido", "", "Sitio corporativo", 85_000, 4, "construccion"),
-    ("Paola", "Díaz", "Veterinaria Patitas", "google", "vacunas", "Campaña de vacunación", 18_000, 5, "salud"),
-    ("Andrés", "Morales", "Café Altura", "landing", "franquicias", "Franquicias", 70_000, 0, "restaurante,vip"),
-    ("Gabriela", "Cruz", "Óptica Visión Clara", "facebook", "examen-gratis", "Citas de examen visual", 22_000, 1, "salud"),
-    ("Héctor", "Reyes", "Hotel Boutique Casa Azul", "google", "reservas-directas", "Reservas directas", 95_000, 2, "turismo"),
-    ("Camila", "Ortiz", "Pastelería Dulce Hogar", "instagram", "pedidos-online", "Pedidos a domicilio", 15_000, 0, "restaurante"),
+    ("Mariana", "López", "Clínica Dental Sonrisa", "facebook", "implantes-2026", "Campaña de implantes", 45_000, 0, "salud", "+525512345601", 35),
+    ("Jorge", "Hernández", "Taquería El Güero", "google", "local-seo", "SEO local", 12_000, 0, "restaurante", "+528112345602", 10),
+    ("Sofía", "Ramírez", "Inmobiliaria Cumbres", "instagram", "preventa-torre", "Lanzamiento preventa", 120_000, 1, "inmobiliaria,vip", "+523312345603", 80),
+    ("Luis", "García", "Gimnasio FitZone", "referido", "", "Membresías online", 30_000, 1, "fitness", "+525512345604", 25),
+    ("Valeria", "Martínez", "Boutique Luna", "facebook", "temporada-verano", "Tienda en línea", 55_000, 2, "retail", "+573001234505", 45),
+    ("Carlos", "Sánchez", "Despacho Sánchez & Asoc.", "google", "abogados-cdmx", "Generación de leads", 38_000, 2, "servicios", "+525512345606", 40),
+    ("Daniela", "Torres", "Escuela Montessori Arcoíris", "landing", "inscripciones", "Inscripciones 2027", 42_000, 3, "educacion,vip", "+56961234507", 75),
+    ("Miguel", "Flores", "Autos Seminuevos Flores", "facebook", "financiamiento", "Anuncios de inventario", 60_000, 3, "automotriz", "+528112345608", 55),
+    ("Fernanda", "Rivera", "Spa Serena", "instagram", "dia-de-las-madres", "Paquetes de temporada", 25_000, 4, "belleza", "+525512345609", 30),
+    ("Ricardo", "Gómez", "Constructora Norte", "referido", "", "Sitio corporativo", 85_000, 4, "construccion", "+573101234510", 60),
+    ("Paola", "Díaz", "Veterinaria Patitas", "google", "vacunas", "Campaña de vacunación", 18_000, 5, "salud", "+525512345611", 15),
+    ("Andrés", "Morales", "Café Altura", "landing", "franquicias", "Franquicias", 70_000, 0, "restaurante,vip", "+56961234512", 70),
+    ("Gabriela", "Cruz", "Óptica Visión Clara", "facebook", "examen-gratis", "Citas de examen visual", 22_000, 1, "salud", "+525512345613", 20),
+    ("Héctor", "Reyes", "Hotel Boutique Casa Azul", "google", "reservas-directas", "Reservas directas", 95_000, 2, "turismo", "+573151234514", 65),
+    ("Camila", "Ortiz", "Pastelería Dulce Hogar", "instagram", "pedidos-online", "Pedidos a domicilio", 15_000, 0, "restaurante", "+525512345615", 5),
 ];
 
 /// Creates the demo workspace and owner if missing; returns the password
@@ -64,7 +68,7 @@ pub async fn ensure_demo(db: &Db, now: Ts) -> anyhow::Result<Option<String>> {
     let ws =
         provision::create_workspace(db, DEMO_SLUG, "Agencia Demo", None, None, None, now).await?;
     let password = af_core::crypto::random_token(12);
-    provision::add_user(
+    let owner = provision::add_user(
         db,
         &ws,
         DEMO_EMAIL,
@@ -74,7 +78,7 @@ pub async fn ensure_demo(db: &Db, now: Ts) -> anyhow::Result<Option<String>> {
         now,
     )
     .await?;
-    fill_crm(db, ws.id, now).await?;
+    fill_crm(db, ws.id, owner.user.id, now).await?;
     install_workflows(db, ws.id, now).await?;
     Ok(Some(password))
 }
@@ -118,13 +122,18 @@ async fn install_workflows(db: &Db, ws: af_core::WorkspaceId, now: Ts) -> anyhow
 
 /// Contacts with attribution and tags, and one deal each spread over the
 /// default pipeline's stages.
-async fn fill_crm(db: &Db, ws: af_core::WorkspaceId, now: Ts) -> anyhow::Result<()> {
+async fn fill_crm(
+    db: &Db,
+    ws: af_core::WorkspaceId,
+    owner: af_core::UserId,
+    now: Ts,
+) -> anyhow::Result<()> {
     let pipeline = pipelines::default_pipeline(db, ws)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no default pipeline"))?;
     let actor = Actor::system();
     let mut tx = db.begin().await?;
-    for (i, l) in LEADS.iter().enumerate() {
+    for l in LEADS {
         let DemoLead {
             first,
             last,
@@ -135,6 +144,8 @@ async fn fill_crm(db: &Db, ws: af_core::WorkspaceId, now: Ts) -> anyhow::Result<
             pesos,
             stage,
             tags,
+            phone,
+            score,
         } = l;
         let email = format!(
             "{}.{}@ejemplo.mx",
@@ -151,8 +162,8 @@ async fn fill_crm(db: &Db, ws: af_core::WorkspaceId, now: Ts) -> anyhow::Result<
             first_name: first.to_string(),
             last_name: last.to_string(),
             email: Some(email),
-            phone: Some(format!("+52155{:08}", 10_000_000 + i * 7_919))
-                .and_then(|p| af_core::contact::normalize_phone(&p, "MX").ok()),
+            phone: Some(phone.to_string()),
+            owner_id: Some(owner),
             company: Some(company.to_string()),
             source: Some(source.to_string()),
             attribution: Attribution {
@@ -178,6 +189,8 @@ async fn fill_crm(db: &Db, ws: af_core::WorkspaceId, now: Ts) -> anyhow::Result<
         let contact = upsert_contact(&mut tx, ws, &input, &actor, now)
             .await?
             .contact;
+        af_db::automations::change_score(&mut tx, ws, contact.id, *score, "demo", &actor, now)
+            .await?;
         let deal = insert_deal(
             &mut tx,
             ws,
@@ -188,7 +201,7 @@ async fn fill_crm(db: &Db, ws: af_core::WorkspaceId, now: Ts) -> anyhow::Result<
                 title: title.to_string(),
                 value_minor: pesos * 100,
                 currency: "MXN".into(),
-                owner_id: None,
+                owner_id: Some(owner),
             },
             &actor,
             now,
@@ -243,9 +256,41 @@ mod tests {
             .await
             .expect("totals");
         assert!(
-            totals.len() >= 5,
-            "deals spread over the stages: {totals:?}"
+            totals.len() >= p.stages.len(),
+            "deals in every stage: {totals:?}"
         );
+        // Every contact can be tried on every channel, is owned and scored.
+        let all = af_db::contacts::list_contacts(
+            &t.db,
+            ws.id,
+            &af_db::contacts::ContactFilter::default(),
+            None,
+            100,
+        )
+        .await
+        .expect("contacts");
+        for c in &all {
+            let phone = c.phone.as_deref().expect("a phone");
+            let country = if phone.starts_with("+57") {
+                "CO"
+            } else if phone.starts_with("+56") {
+                "CL"
+            } else {
+                "MX"
+            };
+            assert_eq!(
+                af_core::contact::normalize_phone(phone, country).as_deref(),
+                Ok(phone),
+                "{phone} is a valid mobile"
+            );
+            assert!(c.owner_id.is_some() && c.score > 0, "{}", c.first_name);
+        }
+        for prefix in ["+52", "+57", "+56"] {
+            assert!(
+                all.iter()
+                    .any(|c| c.phone.as_deref().is_some_and(|p| p.starts_with(prefix)))
+            );
+        }
 
         // Every shipped workflow is there; the active ones never message a
         // lead twice, and the speed-to-lead sequence is among them.

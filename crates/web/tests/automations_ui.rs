@@ -228,6 +228,26 @@ async fn a_template_installs_paused_and_installing_it_again_asks_first() {
 }
 
 #[tokio::test]
+async fn the_builder_warns_when_a_step_merges_a_booking_link_that_is_not_configured() {
+    let t = two_workspaces().await;
+    let (b, _) = signed_in(&t, &t.a.owner_email).await;
+    // PAUTA's speed-to-lead emails "agenda tu reunión aquí: {{ booking_url }}".
+    let res = b
+        .post("/automations/install", &[("key", "pauta_speed_to_lead")])
+        .await;
+    let to = res.location.expect("builder");
+    let builder = b.get(&to).await;
+    assert!(
+        builder.contains("data-testid=\"booking-missing\""),
+        "no BOOKING_URL in the test server"
+    );
+    // A workflow without the field has no warning.
+    let wf = id(&t.a, WORKFLOW);
+    let other = b.get(&format!("/automations/{wf}")).await;
+    assert!(!other.contains("data-testid=\"booking-missing\""));
+}
+
+#[tokio::test]
 async fn the_builder_adds_edits_moves_and_deletes_steps_through_htmx_posts() {
     let t = two_workspaces().await;
     let (b, token) = signed_in(&t, &t.a.owner_email).await;

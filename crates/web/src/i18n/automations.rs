@@ -29,6 +29,7 @@ crate::translations! {
         install_again_confirm: "Sí, quiero otra copia (quedará en pausa)", "Yes, I want another copy (it will be paused)";
         install_again_needed: "Esta plantilla ya está instalada. Marca «Sí, quiero otra copia» para instalarla de nuevo.", "This template is already installed. Tick “Yes, I want another copy” to install it again.";
         overlaps_title: "Mensajes duplicados", "Duplicate messages";
+        booking_missing: "Este flujo incluye el enlace de reservas, pero no hay ninguno configurado (BOOKING_URL): los mensajes saldrían sin enlace. Configúralo o quita el campo antes de activarlo.", "This workflow includes the booking link, but none is configured (BOOKING_URL): messages would go out without a link. Set it or remove the field before activating.";
         overlap_line: "empiezan con «{trigger}» y escriben por {channel}: un mismo contacto recibirá todos esos mensajes.", "start on “{trigger}” and write by {channel}: one contact will get all of those messages.";
         overlap_hint: "Pausa los que sobren o dales filtros distintos.", "Pause the extra ones or give them different filters.";
         ch_email: "correo", "email";
