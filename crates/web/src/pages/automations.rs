@@ -11,6 +11,7 @@
 //! version, or a 422 with the reasons and nothing saved).
 
 mod builder;
+mod describe;
 mod list;
 mod runs;
 pub mod steps;

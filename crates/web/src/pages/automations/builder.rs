@@ -7,8 +7,8 @@
 
 use super::steps::{self, FormData, Kind};
 use super::{
-    at, automations_js, can_edit, engine_err, event_label, excerpt, field_label, is_htmx, parse_id,
-    render, status_label, step_label,
+    at, automations_js, can_edit, engine_err, event_label, field_label, is_htmx, parse_id, render,
+    status_label, step_label,
 };
 use crate::auth::{CurrentUser, set_flash};
 use crate::error::{AppError, AppResult};
@@ -70,7 +70,8 @@ pub struct StepRow {
     pub parent: String,
     pub branch: String,
     pub label: &'static str,
-    pub summary: String,
+    /// What the step does, as a sentence with merge fields as chips.
+    pub summary: Vec<super::describe::Seg>,
     pub first: bool,
     pub last: bool,
 }
@@ -426,54 +427,13 @@ fn editor(
     })
 }
 
-/// One line saying what a step does.
-fn summary(s: &Value) -> String {
-    let g = |k: &str| json_text(s.get(k));
-    let ty = g("type");
-    let text = match ty.as_str() {
-        "send_email" => {
-            if s.get("template_id").is_some() {
-                format!("template {}", g("template_id"))
-            } else {
-                g("subject")
-            }
-        }
-        "send_sms" | "send_whatsapp" => g("body"),
-        "voice_call" => g("say"),
-        "add_tag" | "remove_tag" => g("tag"),
-        "move_to_stage" => g("stage_id"),
-        "create_task" => g("title"),
-        "notify_team" => g("message"),
-        "webhook" => g("url"),
-        "change_score" => g("delta"),
-        "set_field" => format!("{} = {}", g("field"), g("value")),
-        "enroll_in" | "remove_from" => g("workflow_id"),
-        "wait" => {
-            let mut parts = Vec::new();
-            for (k, u) in [("days", "d"), ("hours", "h"), ("minutes", "min")] {
-                if let Some(n) = s.get(k).and_then(Value::as_i64).filter(|n| *n > 0) {
-                    parts.push(format!("{n} {u}"));
-                }
-            }
-            if let Some(t) = s.get("until_time").and_then(Value::as_str) {
-                parts.push(format!("→ {t}"));
-            }
-            if s.get("business_hours").and_then(Value::as_bool) == Some(true) {
-                parts.push("(business hours)".into());
-            }
-            parts.join(" ")
-        }
-        "if_else" => s
-            .get("condition")
-            .map(|c| c.to_string())
-            .unwrap_or_default(),
-        "wait_for_event" => json_text(s.get("event")),
-        _ => String::new(),
-    };
-    excerpt(&text, 90)
-}
-
-fn tree_rows(t: &'static AutoTr, steps: &[Value], depth: usize, out: &mut Vec<StepRow>) {
+fn tree_rows(
+    t: &'static AutoTr,
+    names: &super::describe::Names,
+    steps: &[Value],
+    depth: usize,
+    out: &mut Vec<StepRow>,
+) {
     let n = steps.len();
     for (i, s) in steps.iter().enumerate() {
         let id = json_text(s.get("id"));
@@ -485,7 +445,7 @@ fn tree_rows(t: &'static AutoTr, steps: &[Value], depth: usize, out: &mut Vec<St
             parent: String::new(),
             branch: String::new(),
             label: step_label(t, &ty),
-            summary: summary(s),
+            summary: super::describe::step(t, names, s),
             first: i == 0,
             last: i + 1 == n,
         });
@@ -505,12 +465,12 @@ fn tree_rows(t: &'static AutoTr, steps: &[Value], depth: usize, out: &mut Vec<St
                 parent: id.clone(),
                 branch: key.to_string(),
                 label: "",
-                summary: String::new(),
+                summary: Vec::new(),
                 first: false,
                 last: false,
             });
             if let Some(b) = s.get(*key).and_then(Value::as_array) {
-                tree_rows(t, b, depth + 2, out);
+                tree_rows(t, names, b, depth + 2, out);
             }
         }
     }
@@ -558,7 +518,12 @@ async fn panel(
     .collect();
     let mut rows = Vec::new();
     if let Some(s) = def.get("steps").and_then(Value::as_array) {
-        tree_rows(t, s, 0, &mut rows);
+        let names = super::describe::Names {
+            stages: &lk.stages,
+            templates: &lk.templates,
+            workflows: &lk.workflows,
+        };
+        tree_rows(t, &names, s, 0, &mut rows);
     }
     let step_types = steps::STEP_TYPES
         .iter()
