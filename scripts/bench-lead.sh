@@ -6,6 +6,7 @@
 #
 #   scripts/bench-lead.sh                 # SQLite, then PostgreSQL
 #   BACKENDS=sqlite SECS=20 scripts/bench-lead.sh
+#   AF_BENCH_BIN=/tmp/agencyflow-c94e469 scripts/bench-lead.sh   # another build
 #
 # Per backend: a sustained run (CONNS connections, as fast as they go), then
 # a paced run at about half the sustained rate for its p50/p99.
@@ -15,8 +16,12 @@ BACKENDS="${BACKENDS:-sqlite postgres}"
 SECS="${SECS:-20}"
 CONNS="${CONNS:-16}"
 PG_ADMIN="${AF_BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
-BIN=target/release/agencyflow
-[[ -x "$BIN" && -n "${AF_BENCH_NO_BUILD:-}" ]] || cargo build --release --locked -p agencyflow
+# AF_BENCH_BIN measures another build (e.g. an older commit's binary, for a
+# before/after comparison in one session); it is never rebuilt.
+BIN="${AF_BENCH_BIN:-target/release/agencyflow}"
+if [[ -z "${AF_BENCH_BIN:-}" ]]; then
+  [[ -x "$BIN" && -n "${AF_BENCH_NO_BUILD:-}" ]] || cargo build --release --locked -p agencyflow
+fi
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 
 for backend in $BACKENDS; do
