@@ -7,6 +7,7 @@ pub mod crypto;
 pub mod csv_io;
 pub mod events;
 pub mod ids;
+pub mod jobs;
 pub mod money;
 pub mod templating;
 pub mod tenancy;

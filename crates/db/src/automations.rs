@@ -3,17 +3,11 @@
 //! message templates. The engine (af-engine) owns the rules; this module
 //! only reads and writes rows, always scoped to a workspace.
 
-use crate::jobs::{NewJob, enqueue};
+use crate::jobs::enqueue_job;
 use crate::{DbResult, Ts, Tx, with_pool, with_tx};
 use af_core::{AlertId, ContactId, EnrollmentId, StepRunId, TemplateId, WorkflowId, WorkspaceId};
 use serde::Serialize;
 use uuid::Uuid;
-
-/// The job that routed one domain event before dispatch existed: jobs of
-/// this kind queued by an earlier version still run.
-pub const ROUTE_JOB: &str = "automation_route";
-/// The job that runs one step of one enrolment.
-pub const STEP_JOB: &str = "automation_step";
 
 // ------------------------------------------------------------------ listeners
 
@@ -352,16 +346,11 @@ pub async fn enqueue_step(
     run_at: Ts,
     now: Ts,
 ) -> DbResult<()> {
-    let mut job = NewJob::new(
-        STEP_JOB,
-        serde_json::json!({ "enrollment_id": id, "seq": seq }),
-        run_at,
-    );
-    job.workspace = Some(ws);
-    job.priority = 60;
-    job.max_attempts = 5;
-    job.dedupe_key = Some(format!("step:{id}:{seq}"));
-    enqueue(tx, &job, now).await?;
+    let job = af_core::jobs::AutomationStep {
+        enrollment_id: id,
+        seq,
+    };
+    enqueue_job(tx, Some(ws), &job, run_at, now).await?;
     Ok(())
 }
 

@@ -4,7 +4,8 @@
 //! after a crash changes nothing twice (an event enrols a contact at most
 //! once per workflow, by a unique index).
 
-use crate::{EngineConfig, EngineResult, job_workspace, payload_uuid};
+use crate::{EngineConfig, EngineResult, job_workspace};
+use af_core::jobs::AutomationRoute;
 use af_core::workflow::{Definition, Facts, Reentry, TriggerKind};
 use af_core::{ContactId, WorkflowId, WorkspaceId};
 use af_db::automations::{self as store, Enrollment, NewEnrollment};
@@ -16,14 +17,15 @@ use jiff::SignedDuration;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::panic::AssertUnwindSafe;
 
+/// The `automation_route` job (queued by older versions only).
 pub(crate) async fn route_job(
     ctx: &JobContext,
     _cfg: &EngineConfig,
     job: &Job,
+    p: AutomationRoute,
 ) -> Result<(), JobError> {
     let ws = job_workspace(job)?;
-    let event_id = payload_uuid(job, "event_id")?;
-    route_event(&ctx.db, ws, event_id, ctx.now())
+    route_event(&ctx.db, ws, p.event_id.0, ctx.now())
         .await
         .map_err(JobError::retry)
 }
