@@ -318,18 +318,33 @@ mod tests {
         assert_eq!(c.concurrency, 8);
     }
 
+    /// The catalogue (`af_core::jobs`) and the handlers of this build name
+    /// the same kinds: a kind without a handler would be dead-lettered, a
+    /// handler without a catalogue entry has no declared payload.
+    #[test]
+    fn every_catalogued_kind_has_exactly_one_handler() {
+        // The diagnostic HTTP client needs a TLS provider, as in main.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let engine = af_engine::EngineConfig {
+            base_url: "http://crm.test".into(),
+            booking_url: None,
+            secret: af_core::crypto::SecretKey::from_text(&"runtime-test-".repeat(4)).expect("key"),
+            channels: Default::default(),
+        };
+        let r = registry(DiagConfig::default(), &engine).expect("registry");
+        let mut catalogue = af_core::jobs::KINDS.to_vec();
+        catalogue.sort_unstable();
+        assert_eq!(r.kinds(), catalogue);
+    }
+
     /// A job claimed by `worker`, as a dead process would have left it.
     async fn claimed_job(db: &Db, worker: &str) -> af_core::JobId {
         let now = Ts::new(jiff::Timestamp::now());
         let mut tx = db.begin().await.expect("begin");
-        af_db::jobs::enqueue(
-            &mut tx,
-            &af_db::jobs::NewJob::new("noop", serde_json::json!({}), now),
-            now,
-        )
-        .await
-        .expect("enqueue")
-        .expect("not deduped");
+        af_db::jobs::enqueue_job(&mut tx, None, &af_core::jobs::DiagNoop {}, now, now)
+            .await
+            .expect("enqueue")
+            .expect("not deduped");
         tx.commit().await.expect("commit");
         let lease = Ts::new(now.0 + SignedDuration::from_secs(30));
         let jobs = af_db::jobs::claim_due_jobs(db, worker, 1, now, lease)

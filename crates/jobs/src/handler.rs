@@ -297,3 +297,78 @@ impl Registry {
         kinds
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use af_core::jobs::{AutomationStep, SendMessage};
+    use af_core::{EnrollmentId, MessageId};
+    use jiff::Timestamp;
+
+    fn job(kind: &str, payload: &str) -> Job {
+        let t = Ts::new(Timestamp::UNIX_EPOCH);
+        Job {
+            id: JobId::new(),
+            workspace_id: None,
+            kind: kind.into(),
+            payload: payload.into(),
+            priority: 100,
+            state: "running".into(),
+            run_at: t,
+            attempts: 1,
+            max_attempts: 10,
+            dedupe_key: None,
+            locked_by: None,
+            locked_until: None,
+            last_error: None,
+            created_at: t,
+            updated_at: t,
+            finished_at: None,
+            started_at: Some(t),
+        }
+    }
+
+    #[test]
+    fn a_stored_payload_parses_into_its_type() {
+        let id = EnrollmentId::new();
+        let p: AutomationStep = parse_payload(&job(
+            AutomationStep::KIND,
+            &format!(r#"{{"enrollment_id":"{id}","seq":4}}"#),
+        ))
+        .expect("parses");
+        assert_eq!(
+            p,
+            AutomationStep {
+                enrollment_id: id,
+                seq: 4
+            }
+        );
+    }
+
+    #[test]
+    fn a_bad_payload_is_a_permanent_failure_naming_the_kind() {
+        for bad in [
+            "{}",
+            r#"{"message_id": 7}"#,
+            r#"{"message_id": "not-a-uuid"}"#,
+            "not json",
+        ] {
+            let e =
+                parse_payload::<SendMessage>(&job(SendMessage::KIND, bad)).expect_err("refused");
+            match e {
+                JobError::Permanent(m) => {
+                    assert!(m.starts_with("invalid send_message payload: "), "{m}")
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+        let fine = format!(r#"{{"message_id":"{}"}}"#, MessageId::new());
+        assert!(parse_payload::<SendMessage>(&job(SendMessage::KIND, &fine)).is_ok());
+    }
+
+    #[test]
+    fn a_typed_handler_runs_the_kind_of_its_payload() {
+        let h = typed_handler(|_, _, _: SendMessage| async { Ok(()) });
+        assert_eq!(h.kind(), "send_message");
+    }
+}
