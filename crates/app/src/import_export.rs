@@ -2,11 +2,12 @@
 //! ...`, plus the job handler that runs imports uploaded on the web.
 
 use af_core::csv_io::{self, Field};
-use af_core::{Actor, Clock, ImportId, SystemClock, WorkspaceId};
+use af_core::jobs::ImportContacts;
+use af_core::{Actor, Clock, SystemClock};
 use af_db::exports::{ContactExport, ContactSelection, DealExport, DealExportFilter, ExportFormat};
 use af_db::imports::{self, ImportOptions, ImportReport, Progress};
 use af_db::{Db, Ts};
-use af_jobs::{JobError, handler_fn};
+use af_jobs::{JobError, typed_handler};
 use anyhow::{Context, bail};
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -261,15 +262,9 @@ fn write_chunk(out: &mut impl Write, chunk: &[u8]) -> anyhow::Result<()> {
 }
 
 /// The job that runs an import uploaded on the web
-/// ([`af_db::imports::IMPORT_JOB_KIND`]; payload `{workspace_id, import_id}`).
+/// ([`af_core::jobs::ImportContacts`]).
 pub fn import_job() -> impl af_jobs::JobHandler {
-    handler_fn(imports::IMPORT_JOB_KIND, |ctx, job| async move {
-        #[derive(serde::Deserialize)]
-        struct Payload {
-            workspace_id: WorkspaceId,
-            import_id: ImportId,
-        }
-        let p: Payload = serde_json::from_str(&job.payload).map_err(JobError::permanent)?;
+    typed_handler(|ctx, _job, p: ImportContacts| async move {
         imports::run_queued_import(&ctx.db, p.workspace_id, p.import_id, ctx.clock.as_ref())
             .await
             .map_err(JobError::retry)?;

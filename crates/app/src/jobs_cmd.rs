@@ -6,6 +6,7 @@
 //! page shows a workspace's admins only their own. Every command takes
 //! `--json` and then prints one JSON value on standard output.
 
+use af_core::jobs::{DiagFail, DiagHttp, DiagNoop, DiagRecord, JobPayload};
 use af_core::{JobId, SystemClock, WorkspaceId};
 use af_db::jobs::Job;
 use af_db::{Db, Ts};
@@ -610,23 +611,23 @@ async fn enqueue_diag(db: &Db, o: DiagOpts, json: bool) -> anyhow::Result<()> {
     if o.batch == 0 {
         bail!("--batch must be at least 1");
     }
-    let mut payload = serde_json::Map::new();
-    match (kind, &o.url) {
-        (diag::DIAG_HTTP, Some(url)) => {
+    // The payload of the chosen kind (`--sleep-ms` and `--hold-ms` are
+    // read by diag_record only; the other kinds ignore them).
+    let payload = match (kind, &o.url) {
+        (DiagHttp::KIND, Some(url)) => {
             let (_, cfg) = crate::runtime::config_from_env()?;
             diag::check_url(url, &cfg.http_allow).context("--url")?;
-            payload.insert("url".into(), json!(url));
+            serde_json::to_value(DiagHttp { url: url.clone() })?
         }
-        (diag::DIAG_HTTP, None) => bail!("--url is required with --kind diag_http"),
+        (DiagHttp::KIND, None) => bail!("--url is required with --kind diag_http"),
         (_, Some(_)) => bail!("--url only applies to --kind diag_http"),
-        _ => {}
-    }
-    if let Some(ms) = o.sleep_ms {
-        payload.insert("sleep_ms".into(), json!(ms));
-    }
-    if let Some(ms) = o.hold_ms {
-        payload.insert("hold_ms".into(), json!(ms));
-    }
+        (DiagRecord::KIND, None) => serde_json::to_value(DiagRecord {
+            sleep_ms: o.sleep_ms,
+            hold_ms: o.hold_ms,
+        })?,
+        (DiagFail::KIND, None) => serde_json::to_value(DiagFail::default())?,
+        (_, None) => serde_json::to_value(DiagNoop {})?,
+    };
     let workspace = match &o.workspace {
         Some(slug) => Some(workspace_id(db, slug).await?),
         None => None,
@@ -646,7 +647,7 @@ async fn enqueue_diag(db: &Db, o: DiagOpts, json: bool) -> anyhow::Result<()> {
             kind,
             count: n,
             batch_size: n,
-            payload: Value::Object(payload.clone()),
+            payload: payload.clone(),
             workspace,
         };
         total += diag::enqueue(db, &batch, now()).await?;

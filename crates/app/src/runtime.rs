@@ -31,10 +31,12 @@
 //! live jobs. Lengthen the lease if clocks cannot be trusted that far.
 
 use af_core::Clock;
+use af_core::jobs::{CleanupSessions, PruneJobs};
 use af_db::{Db, Ts};
 use af_jobs::diag::DiagConfig;
 use af_jobs::{
-    JobError, NewSchedule, Registry, Scheduler, SchedulerConfig, Worker, WorkerConfig, handler_fn,
+    JobError, NewSchedule, Registry, Scheduler, SchedulerConfig, Worker, WorkerConfig,
+    typed_handler,
 };
 use anyhow::{Context, bail};
 use jiff::SignedDuration;
@@ -45,11 +47,6 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-/// Job kind: delete expired sessions and sign-in attempts older than a day.
-pub const CLEANUP_SESSIONS: &str = "cleanup_sessions";
-/// Job kind: delete succeeded jobs and diagnostic effects older than
-/// [`FINISHED_JOBS_KEPT_DAYS`].
-pub const PRUNE_JOBS: &str = "prune_jobs";
 /// How long succeeded jobs stay visible (dead ones stay until retried or
 /// discarded).
 pub const FINISHED_JOBS_KEPT_DAYS: i64 = 7;
@@ -57,7 +54,8 @@ pub const FINISHED_JOBS_KEPT_DAYS: i64 = 7;
 /// Every job handler of this build. Later capabilities add theirs here.
 pub fn registry(diag: DiagConfig, engine: &af_engine::EngineConfig) -> anyhow::Result<Registry> {
     let mut r = Registry::new();
-    r.register(handler_fn(CLEANUP_SESSIONS, |ctx, _job| async move {
+    // Deletes expired sessions and sign-in attempts older than a day.
+    r.register(typed_handler(|ctx, _job, _: CleanupSessions| async move {
         let now = ctx.now();
         af_db::sessions::delete_expired_sessions(&ctx.db, now)
             .await
@@ -68,7 +66,9 @@ pub fn registry(diag: DiagConfig, engine: &af_engine::EngineConfig) -> anyhow::R
             .map_err(JobError::retry)?;
         Ok(())
     }))?;
-    r.register(handler_fn(PRUNE_JOBS, |ctx, _job| async move {
+    // Deletes succeeded jobs and diagnostic effects older than
+    // FINISHED_JOBS_KEPT_DAYS.
+    r.register(typed_handler(|ctx, _job, _: PruneJobs| async move {
         let now = ctx.now();
         let before = Ts::new(now.0 - SignedDuration::from_hours(24 * FINISHED_JOBS_KEPT_DAYS));
         let jobs = af_db::jobs::delete_finished_jobs(&ctx.db, before).await?;
@@ -84,19 +84,10 @@ pub fn registry(diag: DiagConfig, engine: &af_engine::EngineConfig) -> anyhow::R
 
 /// Registers (idempotently, by name) the periodic jobs of this build.
 pub async fn register_schedules(db: &Db, now: jiff::Timestamp) -> anyhow::Result<()> {
-    let system = |name: &str, cron: &str| NewSchedule {
-        workspace: None,
-        name: name.into(),
-        cron: cron.into(),
-        time_zone: "UTC".into(),
-        job_kind: name.into(),
-        payload: serde_json::json!({}),
-        enabled: true,
-    };
     for s in [
-        system(CLEANUP_SESSIONS, "17 * * * *"),
-        system(PRUNE_JOBS, "47 3 * * *"),
-        af_engine::sweep_schedule(),
+        NewSchedule::system("17 * * * *", &CleanupSessions {})?,
+        NewSchedule::system("47 3 * * *", &PruneJobs {})?,
+        af_engine::sweep_schedule()?,
     ] {
         af_jobs::register_schedule(db, &s, now)
             .await
@@ -327,18 +318,33 @@ mod tests {
         assert_eq!(c.concurrency, 8);
     }
 
+    /// The catalogue (`af_core::jobs`) and the handlers of this build name
+    /// the same kinds: a kind without a handler would be dead-lettered, a
+    /// handler without a catalogue entry has no declared payload.
+    #[test]
+    fn every_catalogued_kind_has_exactly_one_handler() {
+        // The diagnostic HTTP client needs a TLS provider, as in main.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let engine = af_engine::EngineConfig {
+            base_url: "http://crm.test".into(),
+            booking_url: None,
+            secret: af_core::crypto::SecretKey::from_text(&"runtime-test-".repeat(4)).expect("key"),
+            channels: Default::default(),
+        };
+        let r = registry(DiagConfig::default(), &engine).expect("registry");
+        let mut catalogue = af_core::jobs::KINDS.to_vec();
+        catalogue.sort_unstable();
+        assert_eq!(r.kinds(), catalogue);
+    }
+
     /// A job claimed by `worker`, as a dead process would have left it.
     async fn claimed_job(db: &Db, worker: &str) -> af_core::JobId {
         let now = Ts::new(jiff::Timestamp::now());
         let mut tx = db.begin().await.expect("begin");
-        af_db::jobs::enqueue(
-            &mut tx,
-            &af_db::jobs::NewJob::new("noop", serde_json::json!({}), now),
-            now,
-        )
-        .await
-        .expect("enqueue")
-        .expect("not deduped");
+        af_db::jobs::enqueue_job(&mut tx, None, &af_core::jobs::DiagNoop {}, now, now)
+            .await
+            .expect("enqueue")
+            .expect("not deduped");
         tx.commit().await.expect("commit");
         let lease = Ts::new(now.0 + SignedDuration::from_secs(30));
         let jobs = af_db::jobs::claim_due_jobs(db, worker, 1, now, lease)

@@ -9,6 +9,7 @@ pub mod csv_io;
 pub mod datetime;
 pub mod events;
 pub mod ids;
+pub mod jobs;
 pub mod money;
 pub mod phone;
 pub mod templating;

@@ -42,3 +42,11 @@ impl DbError {
         })
     }
 }
+
+/// `payload` as stored JSON. Cannot fail for the catalogue's plain
+/// structs; reported as the encoding error it would be, never unwrapped.
+pub(crate) fn payload_json<P: af_core::jobs::JobPayload>(
+    payload: &P,
+) -> Result<serde_json::Value, DbError> {
+    serde_json::to_value(payload).map_err(|e| DbError::Sqlx(sqlx::Error::Encode(Box::new(e))))
+}

@@ -33,9 +33,6 @@ pub struct Event {
     pub occurred_at: Ts,
 }
 
-/// The job that hands one event to its subscribers (`{"event_id": ...}`).
-pub const DISPATCH_JOB: &str = "dispatch_event";
-
 /// Writes the event and, when some subscriber of the workspace may react to
 /// its kind ([`crate::subscriptions`]), one dispatch job, in the caller's
 /// transaction. One indexed lookup whether or not anyone listens.
@@ -67,12 +64,8 @@ pub async fn insert_event(tx: &mut Tx, e: &NewEvent<'_>, now: Ts) -> DbResult<Ev
     });
     let quiet = af_core::events::is_quiet(&e.data);
     if crate::subscriptions::anyone_listens(tx, e.workspace, e.kind, quiet).await? {
-        let mut job =
-            crate::jobs::NewJob::new(DISPATCH_JOB, serde_json::json!({ "event_id": id }), now);
-        job.workspace = Some(e.workspace);
-        // Ahead of sends and deliveries: routing decides what they are.
-        job.priority = 50;
-        crate::jobs::enqueue(tx, &job, now).await?;
+        let job = af_core::jobs::DispatchEvent { event_id: id };
+        crate::jobs::enqueue_job(tx, Some(e.workspace), &job, now, now).await?;
     }
     Ok(id)
 }

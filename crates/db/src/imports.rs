@@ -3,7 +3,8 @@
 //! duplicates within the file merge too) in transactions of
 //! [`BATCH_ROWS`] rows, with progress and the rejected rows in the `imports`
 //! table. The CLI runs an import in process; the web stores the file
-//! (`import_files`) and a background job ([`IMPORT_JOB_KIND`]) runs it.
+//! (`import_files`) and an `import_contacts` job
+//! ([`af_core::jobs::ImportContacts`]) runs it.
 //!
 //! Imports do not look like new leads to automations: every event they
 //! write carries `"import": true, "fire_triggers": <bool>` in its data.
@@ -24,9 +25,6 @@ pub const BATCH_ROWS: usize = 500;
 
 /// Rejected rows kept in the report (the counts are always complete).
 pub const MAX_REPORTED_REJECTS: usize = 1000;
-
-/// The job kind that runs a stored import.
-pub const IMPORT_JOB_KIND: &str = "import_contacts";
 
 /// Status of an import.
 pub mod status {
@@ -279,14 +277,11 @@ pub async fn queue_import(
             .bind(ws.0).bind(id.0).bind(mapping_json(mapping)).bind(fire_triggers)
             .execute(&mut *c).await?;
     });
-    let mut job = crate::jobs::NewJob::new(
-        IMPORT_JOB_KIND,
-        serde_json::json!({ "workspace_id": ws, "import_id": id }),
-        now,
-    );
-    job.workspace = Some(ws);
-    job.dedupe_key = Some(format!("import:{id}"));
-    crate::jobs::enqueue(tx, &job, now).await?;
+    let job = af_core::jobs::ImportContacts {
+        workspace_id: ws,
+        import_id: id,
+    };
+    crate::jobs::enqueue_job(tx, Some(ws), &job, now, now).await?;
     Ok(true)
 }
 

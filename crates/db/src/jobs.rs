@@ -9,6 +9,7 @@
 //! transaction commits. Callers do nothing after their commit.
 
 use crate::{Backend, DbResult, Ts, Tx, with_pool, with_tx};
+use af_core::jobs::JobPayload;
 use af_core::{JobId, WorkspaceId};
 use jiff::SignedDuration;
 use std::sync::OnceLock;
@@ -52,7 +53,10 @@ pub struct NewJob<'a> {
 }
 
 impl<'a> NewJob<'a> {
-    /// A job due at `run_at` with default priority and attempts.
+    /// A job due at `run_at` with default priority and attempts. For the
+    /// queue's own plumbing (schedules, diagnostics, tests), which moves
+    /// kinds it does not know; everything else enqueues a typed payload
+    /// with [`enqueue_job`].
     pub fn new(kind: &'a str, payload: serde_json::Value, run_at: Ts) -> Self {
         Self {
             workspace: None,
@@ -63,6 +67,27 @@ impl<'a> NewJob<'a> {
             max_attempts: 10,
             dedupe_key: None,
         }
+    }
+}
+
+impl NewJob<'static> {
+    /// The job for `payload`, queued the way its kind declares (priority,
+    /// attempts, dedupe key), due at `run_at`. Change a field only where
+    /// one call site genuinely differs from its kind, and say why there.
+    pub fn typed<P: JobPayload>(
+        workspace: Option<WorkspaceId>,
+        payload: &P,
+        run_at: Ts,
+    ) -> DbResult<Self> {
+        Ok(Self {
+            workspace,
+            kind: P::KIND,
+            payload: crate::error::payload_json(payload)?,
+            priority: P::PRIORITY,
+            run_at,
+            max_attempts: P::MAX_ATTEMPTS,
+            dedupe_key: payload.dedupe_key(),
+        })
     }
 }
 
@@ -126,6 +151,20 @@ pub async fn enqueue(tx: &mut Tx, job: &NewJob<'_>, now: Ts) -> DbResult<Option<
         notify_enqueued(tx).await?;
     }
     Ok((inserted > 0).then_some(id))
+}
+
+/// Enqueues `payload` in the caller's transaction, due at `run_at`, with
+/// its kind's declared priority, attempts and dedupe key. `workspace` is
+/// `None` only for system jobs. Returns `None` when a pending or running
+/// job already holds the dedupe key.
+pub async fn enqueue_job<P: JobPayload>(
+    tx: &mut Tx,
+    workspace: Option<WorkspaceId>,
+    payload: &P,
+    run_at: Ts,
+    now: Ts,
+) -> DbResult<Option<JobId>> {
+    enqueue(tx, &NewJob::typed(workspace, payload, run_at)?, now).await
 }
 
 /// Wakes the workers of every process now, outside any transaction (after
@@ -845,8 +884,9 @@ pub async fn diag_effects(db: &crate::Db) -> DbResult<DiagEffects> {
                     SUM(CASE WHEN j.attempts > 1 THEN 1 ELSE 0 END),
                     COUNT(CASE WHEN e.attempt + e.runs - 1 > j.attempts THEN 1 END)
              FROM jobs j LEFT JOIN job_diag_effects e ON e.job_id = j.id
-             WHERE j.kind = 'diag_record'",
+             WHERE j.kind = $1",
         )
+        .bind(af_core::jobs::DiagRecord::KIND)
         .fetch_one(p)
         .await?
     });

@@ -9,6 +9,7 @@
 
 use crate::{DbResult, Ts, Tx, with_pool, with_tx};
 use af_core::WorkspaceId;
+use af_core::jobs::JobPayload;
 use uuid::Uuid;
 
 /// A schedule's id (UUIDv7).
@@ -63,6 +64,22 @@ pub struct NewSchedule {
     /// Only used when the schedule is created: an administrator's later
     /// enable/disable is not undone by registering again at start-up.
     pub enabled: bool,
+}
+
+impl NewSchedule {
+    /// A system-wide schedule (UTC, enabled) of `payload`'s kind, named
+    /// after the kind.
+    pub fn system<P: JobPayload>(cron: &str, payload: &P) -> DbResult<Self> {
+        Ok(Self {
+            workspace: None,
+            name: P::KIND.into(),
+            cron: cron.into(),
+            time_zone: "UTC".into(),
+            job_kind: P::KIND.into(),
+            payload: crate::error::payload_json(payload)?,
+            enabled: true,
+        })
+    }
 }
 
 /// A stored schedule.

@@ -4,14 +4,12 @@
 //! workspace's `event_subscriptions` rows in step ([`refresh_subscriptions`]);
 //! the engine's dispatch writes the deliveries.
 
-use crate::jobs::{NewJob, enqueue};
+use crate::jobs::enqueue_job;
 use crate::{DbResult, Ts, Tx, with_pool, with_tx};
 use af_core::WorkspaceId;
 use serde::Serialize;
 use uuid::Uuid;
 
-/// The job that sends one delivery.
-pub const DELIVER_JOB: &str = "deliver_webhook";
 /// Consecutive failed attempts after which an endpoint is disabled.
 pub const DISABLE_AFTER: i32 = 20;
 
@@ -194,15 +192,10 @@ pub async fn enqueue_delivery(
     delivery: Uuid,
     now: Ts,
 ) -> DbResult<()> {
-    let mut job = NewJob::new(
-        DELIVER_JOB,
-        serde_json::json!({ "delivery_id": delivery }),
-        now,
-    );
-    job.workspace = Some(ws);
-    job.priority = 80;
-    job.max_attempts = 8;
-    enqueue(tx, &job, now).await?;
+    let job = af_core::jobs::DeliverWebhook {
+        delivery_id: delivery,
+    };
+    enqueue_job(tx, Some(ws), &job, now, now).await?;
     Ok(())
 }
 

@@ -2,8 +2,8 @@
 //! rendered here and inserted `queued` with an idempotency key per step run
 //! (`{enrolment}:{seq}`), and a send job delivers them after the commit.
 
+use crate::EngineConfig;
 use crate::enrolment::WaitMatch;
-use crate::{EngineConfig, SEND_JOB};
 use af_core::templating::{render_html, render_text};
 use af_core::workflow::{Action, BusinessHours, Definition, Facts, Step, WaitZone};
 use af_core::{Actor, ContactId, MessageId, StageId, TemplateId, UserId, WorkflowId};
@@ -646,11 +646,8 @@ async fn queue_keyed(
     };
     let id = af_db::messages::insert_message_once(tx, &new, now).await?;
     if let Some(id) = id {
-        let mut job =
-            af_db::jobs::NewJob::new(SEND_JOB, serde_json::json!({ "message_id": id }), now);
-        job.workspace = Some(e.workspace_id);
-        job.priority = 70;
-        af_db::jobs::enqueue(tx, &job, now).await?;
+        let job = af_core::jobs::SendMessage { message_id: id };
+        af_db::jobs::enqueue_job(tx, Some(e.workspace_id), &job, now, now).await?;
     }
     Ok(id)
 }

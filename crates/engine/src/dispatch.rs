@@ -22,21 +22,22 @@
 //! idempotent, so they are written last, in one transaction that commits
 //! once: a failure before it retries the whole job harmlessly.
 
-use crate::{EngineConfig, EngineResult, job_workspace, payload_uuid};
+use crate::{EngineConfig, EngineResult, job_workspace};
 use af_core::EventId;
 use af_core::events::{Subscriber, is_quiet};
+use af_core::jobs::DispatchEvent;
 use af_db::{Db, Ts};
 use af_jobs::{Job, JobContext, JobError};
 
-/// The `dispatch_event` job (`{"event_id": ...}`).
+/// The `dispatch_event` job.
 pub(crate) async fn dispatch_job(
     ctx: &JobContext,
     _cfg: &EngineConfig,
     job: &Job,
+    p: DispatchEvent,
 ) -> Result<(), JobError> {
     let ws = job_workspace(job)?;
-    let event_id = EventId(payload_uuid(job, "event_id")?);
-    dispatch(&ctx.db, ws, event_id, ctx.now())
+    dispatch(&ctx.db, ws, p.event_id, ctx.now())
         .await
         .map_err(JobError::retry)
 }

@@ -11,9 +11,10 @@
 //! others. Retryable failures retry the same batch.
 
 use crate::channels::WorkspaceChannels;
-use crate::{SEND_JOB, job_workspace, reschedule};
+use crate::{job_workspace, reschedule};
 use af_channels::SendError;
 use af_channels::kommo::{ContactInput, CreatedLead, KommoClient, LeadInput, MAX_BATCH, Utm};
+use af_core::jobs::SendMessage;
 use af_core::{ContactId, MessageId, WorkspaceId};
 use af_db::kommo as store;
 use af_db::messages::{self, Message, StatusUpdate};
@@ -70,7 +71,8 @@ pub(crate) async fn queue_booked_move(
         ..Default::default()
     };
     if let Some(id) = messages::insert_message_once(tx, &m, now).await? {
-        enqueue_send(tx, ws, id, now).await?;
+        let job = SendMessage { message_id: id };
+        af_db::jobs::enqueue_job(tx, Some(ws), &job, now, now).await?;
     }
     Ok(())
 }
@@ -155,7 +157,8 @@ pub(crate) async fn sync(
             let text = error_text(&e);
             let released = store::release_batch(&mut tx, ws, m.id, &text, now).await?;
             for id in &released {
-                enqueue_send(&mut tx, ws, *id, now).await?;
+                let job = SendMessage { message_id: *id };
+                af_db::jobs::enqueue_job(&mut tx, Some(ws), &job, now, now).await?;
             }
             tracing::warn!(workspace.id = %ws, leads = released.len(), error = %text,
                 "Kommo refused a batch: its leads go again one by one");
@@ -363,7 +366,8 @@ pub async fn release_abandoned(db: &af_db::Db, now: Ts) -> Result<usize, af_db::
     let before = Ts::new(now.0 - ABANDONED_AFTER);
     let released = store::release_abandoned(&mut tx, before, now).await?;
     for (ws, id) in &released {
-        enqueue_send(&mut tx, *ws, *id, now).await?;
+        let job = SendMessage { message_id: *id };
+        af_db::jobs::enqueue_job(&mut tx, Some(*ws), &job, now, now).await?;
     }
     tx.commit().await?;
     if !released.is_empty() {
@@ -373,17 +377,4 @@ pub async fn release_abandoned(db: &af_db::Db, now: Ts) -> Result<usize, af_db::
         );
     }
     Ok(released.len())
-}
-
-async fn enqueue_send(
-    tx: &mut Tx,
-    ws: WorkspaceId,
-    id: MessageId,
-    now: Ts,
-) -> Result<(), af_db::DbError> {
-    let mut job = af_db::jobs::NewJob::new(SEND_JOB, json!({ "message_id": id }), now);
-    job.workspace = Some(ws);
-    job.priority = 70;
-    af_db::jobs::enqueue(tx, &job, now).await?;
-    Ok(())
 }

@@ -19,13 +19,12 @@ pub mod system_mail;
 pub mod webhooks;
 
 use af_core::crypto::SecretKey;
-use af_jobs::{JobError, JobsError, Registry, handler_fn};
+use af_core::jobs::{
+    AutomationRoute, AutomationStep, AutomationSweep, DeliverWebhook, DispatchEvent, SendMessage,
+    SystemMail, WhatsappFallback,
+};
+use af_jobs::{JobError, JobsError, Registry, typed_handler};
 use std::sync::Arc;
-
-/// The job that delivers one queued message.
-pub const SEND_JOB: &str = "send_message";
-/// The periodic sweep for time-based triggers and stuck enrolments.
-pub const SWEEP_JOB: &str = "automation_sweep";
 
 /// What the engine needs from the server's configuration.
 #[derive(Clone)]
@@ -68,47 +67,45 @@ pub enum EngineError {
 
 pub type EngineResult<T> = Result<T, EngineError>;
 
-/// Registers the engine's job handlers.
+/// Registers the engine's job handlers (their payloads are in
+/// [`af_core::jobs`]).
 pub fn register(r: &mut Registry, config: EngineConfig) -> Result<(), JobsError> {
     let config = Arc::new(config);
     let c = config.clone();
-    r.register(handler_fn(af_db::events::DISPATCH_JOB, move |ctx, job| {
+    r.register(typed_handler(move |ctx, job, p: DispatchEvent| {
         let c = c.clone();
-        async move { dispatch::dispatch_job(&ctx, &c, &job).await }
+        async move { dispatch::dispatch_job(&ctx, &c, &job, p).await }
     }))?;
     // Routing jobs queued by a version before dispatch existed.
     let c = config.clone();
-    r.register(handler_fn(
-        af_db::automations::ROUTE_JOB,
-        move |ctx, job| {
-            let c = c.clone();
-            async move { route::route_job(&ctx, &c, &job).await }
-        },
-    ))?;
-    let c = config.clone();
-    r.register(handler_fn(af_db::automations::STEP_JOB, move |ctx, job| {
+    r.register(typed_handler(move |ctx, job, p: AutomationRoute| {
         let c = c.clone();
-        async move { run::step_job(&ctx, &c, &job).await }
+        async move { route::route_job(&ctx, &c, &job, p).await }
     }))?;
     let c = config.clone();
-    r.register(handler_fn(SEND_JOB, move |ctx, job| {
+    r.register(typed_handler(move |ctx, job, p: AutomationStep| {
         let c = c.clone();
-        async move { send::send_job(&ctx, &c, &job).await }
+        async move { run::step_job(&ctx, &c, &job, p).await }
     }))?;
     let c = config.clone();
-    r.register(handler_fn(af_db::webhooks::DELIVER_JOB, move |ctx, job| {
+    r.register(typed_handler(move |ctx, job, p: SendMessage| {
         let c = c.clone();
-        async move { webhooks::deliver_job(&ctx, &c, &job).await }
+        async move { send::send_job(&ctx, &c, &job, p).await }
     }))?;
     let c = config.clone();
-    r.register(handler_fn(system_mail::SYSTEM_MAIL_JOB, move |ctx, job| {
+    r.register(typed_handler(move |ctx, job, p: DeliverWebhook| {
         let c = c.clone();
-        async move { system_mail::system_mail_job(&ctx, &c, &job).await }
+        async move { webhooks::deliver_job(&ctx, &c, &job, p).await }
     }))?;
-    r.register(handler_fn(fallback::FALLBACK_JOB, |ctx, job| async move {
-        fallback::fallback_job(&ctx, &job).await
+    let c = config.clone();
+    r.register(typed_handler(move |ctx, _job, p: SystemMail| {
+        let c = c.clone();
+        async move { system_mail::system_mail_job(&ctx, &c, p).await }
     }))?;
-    r.register(handler_fn(SWEEP_JOB, |ctx, _job| async move {
+    r.register(typed_handler(|ctx, job, p: WhatsappFallback| async move {
+        fallback::fallback_job(&ctx, &job, p).await
+    }))?;
+    r.register(typed_handler(|ctx, _job, _: AutomationSweep| async move {
         sweep::sweep(&ctx.db, ctx.now())
             .await
             .map_err(JobError::retry)
@@ -117,26 +114,11 @@ pub fn register(r: &mut Registry, config: EngineConfig) -> Result<(), JobsError>
 }
 
 /// The schedule of the periodic sweep (every five minutes, system-wide).
-pub fn sweep_schedule() -> af_jobs::NewSchedule {
-    af_jobs::NewSchedule {
-        workspace: None,
-        name: SWEEP_JOB.into(),
-        cron: "*/5 * * * *".into(),
-        time_zone: "UTC".into(),
-        job_kind: SWEEP_JOB.into(),
-        payload: serde_json::json!({}),
-        enabled: true,
-    }
+pub fn sweep_schedule() -> Result<af_jobs::NewSchedule, af_db::DbError> {
+    af_jobs::NewSchedule::system("*/5 * * * *", &AutomationSweep {})
 }
 
-pub(crate) fn payload_uuid(job: &af_jobs::Job, key: &str) -> Result<uuid::Uuid, JobError> {
-    let v: serde_json::Value = serde_json::from_str(&job.payload).map_err(JobError::permanent)?;
-    v.get(key)
-        .and_then(|x| x.as_str())
-        .and_then(|s| uuid::Uuid::parse_str(s).ok())
-        .ok_or_else(|| JobError::Permanent(format!("payload without {key}")))
-}
-
+/// The job's workspace: every engine job belongs to one.
 pub(crate) fn job_workspace(job: &af_jobs::Job) -> Result<af_core::WorkspaceId, JobError> {
     job.workspace_id
         .map(af_core::WorkspaceId)
@@ -155,10 +137,8 @@ pub(crate) async fn reschedule(
     now: af_db::Ts,
 ) -> Result<(), af_jobs::JobError> {
     let mut tx = db.begin().await?;
-    let mut job = af_db::jobs::NewJob::new(SEND_JOB, serde_json::json!({ "message_id": id }), at);
-    job.workspace = Some(ws);
-    job.priority = 70;
-    af_db::jobs::enqueue(&mut tx, &job, now).await?;
+    let job = af_core::jobs::SendMessage { message_id: id };
+    af_db::jobs::enqueue_job(&mut tx, Some(ws), &job, at, now).await?;
     tx.commit().await?;
     tracing::debug!(workspace.id = %ws, message.id = %id, until = %at, "message waits");
     Ok(())

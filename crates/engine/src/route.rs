@@ -5,7 +5,8 @@
 //! once per workflow, by a unique index).
 
 use crate::enrolment::{WaitMatch, definition_of, enrol, exit, exits_on, parse_stored};
-use crate::{EngineConfig, EngineResult, job_workspace, payload_uuid};
+use crate::{EngineConfig, EngineResult, job_workspace};
+use af_core::jobs::AutomationRoute;
 use af_core::workflow::{Definition, TriggerKind};
 use af_core::{ContactId, WorkflowId, WorkspaceId};
 use af_db::automations::{self as store, Enrollment};
@@ -17,14 +18,15 @@ use jiff::SignedDuration;
 use std::collections::{BTreeMap, BTreeSet};
 use std::panic::AssertUnwindSafe;
 
+/// The `automation_route` job (queued by older versions only).
 pub(crate) async fn route_job(
     ctx: &JobContext,
     _cfg: &EngineConfig,
     job: &Job,
+    p: AutomationRoute,
 ) -> Result<(), JobError> {
     let ws = job_workspace(job)?;
-    let event_id = payload_uuid(job, "event_id")?;
-    route_event(&ctx.db, ws, event_id, ctx.now())
+    route_event(&ctx.db, ws, p.event_id.0, ctx.now())
         .await
         .map_err(JobError::retry)
 }

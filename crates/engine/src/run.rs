@@ -4,7 +4,8 @@
 
 use crate::actions::{self, Outcome, StepError};
 use crate::enrolment::{definition_of, exit, exits_on};
-use crate::{EngineConfig, EngineResult, job_workspace, payload_uuid};
+use crate::{EngineConfig, EngineResult, job_workspace};
+use af_core::jobs::AutomationStep;
 use af_core::workflow::Action;
 use af_core::{EnrollmentId, WorkspaceId};
 use af_db::automations::{self as store, Enrollment, NewStepRun};
@@ -13,17 +14,18 @@ use af_jobs::{Job, JobContext, JobError};
 use futures::FutureExt;
 use std::panic::AssertUnwindSafe;
 
+/// The `automation_step` job.
 pub(crate) async fn step_job(
     ctx: &JobContext,
     cfg: &EngineConfig,
     job: &Job,
+    p: AutomationStep,
 ) -> Result<(), JobError> {
     let ws = job_workspace(job)?;
-    let id = EnrollmentId(payload_uuid(job, "enrollment_id")?);
-    let seq = serde_json::from_str::<serde_json::Value>(&job.payload)
-        .ok()
-        .and_then(|v| v.get("seq").and_then(|s| s.as_i64()))
-        .ok_or_else(|| JobError::Permanent("payload without seq".into()))? as i32;
+    let AutomationStep {
+        enrollment_id: id,
+        seq,
+    } = p;
     let attempt = job.attempts.max(1);
     let last_attempt = job.attempts >= job.max_attempts;
     // A panic in a step (a definition the checks let through, a bug) is a

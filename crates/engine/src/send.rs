@@ -12,9 +12,10 @@
 //! when another run already did).
 
 use crate::channels::{ChannelSetupError, WorkspaceChannels, twilio_webhook_url, voice_language};
-use crate::{EngineConfig, SEND_JOB, job_workspace, payload_uuid, reschedule};
+use crate::{EngineConfig, job_workspace, reschedule};
 use af_channels::quiet_hours::{Decision, decide_in_zone};
 use af_channels::{Category, OutgoingMessage, SendError, SendOutcome, VoiceSpec};
+use af_core::jobs::SendMessage;
 use af_core::workflow::Action;
 use af_core::{Actor, ContactId, MessageId, WorkspaceId};
 use af_db::contacts::Contact;
@@ -23,13 +24,15 @@ use af_db::{Ts, Tx};
 use af_jobs::{Job, JobContext, JobError};
 use jiff::SignedDuration;
 
+/// The `send_message` job.
 pub(crate) async fn send_job(
     ctx: &JobContext,
     cfg: &EngineConfig,
     job: &Job,
+    p: SendMessage,
 ) -> Result<(), JobError> {
     let ws = job_workspace(job)?;
-    let id = MessageId(payload_uuid(job, "message_id")?);
+    let id = p.message_id;
     let now = ctx.now();
     let mut tx = ctx.db.begin().await?;
     let Some(m) = messages::find_message_tx(&mut tx, ws, id).await? else {
@@ -402,11 +405,8 @@ pub(crate) async fn queue_sms_copy(
         idempotency_key: Some(&key),
     };
     if let Some(sms) = messages::insert_message_once(tx, &new, now).await? {
-        let mut job =
-            af_db::jobs::NewJob::new(SEND_JOB, serde_json::json!({ "message_id": sms }), now);
-        job.workspace = Some(ws);
-        job.priority = 70;
-        af_db::jobs::enqueue(tx, &job, now).await?;
+        let job = SendMessage { message_id: sms };
+        af_db::jobs::enqueue_job(tx, Some(ws), &job, now, now).await?;
     }
     Ok(())
 }

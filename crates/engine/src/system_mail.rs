@@ -10,15 +10,13 @@
 use crate::EngineConfig;
 use af_channels::{Category, OutgoingMessage, Providers};
 use af_core::crypto::SecretKey;
-use af_db::jobs::{NewJob, enqueue};
+use af_core::jobs;
+use af_db::jobs::enqueue_job;
 use af_db::{DbResult, Ts, Tx};
-use af_jobs::{Job, JobContext, JobError};
+use af_jobs::{JobContext, JobError};
 use serde::{Deserialize, Serialize};
 
-/// The job that sends one system email.
-pub const SYSTEM_MAIL_JOB: &str = "system_mail";
-
-/// One system email, as sealed into its job.
+/// One system email, as sealed into its job ([`jobs::SystemMail`]).
 #[derive(Serialize, Deserialize)]
 pub struct SystemMail {
     pub to: String,
@@ -35,7 +33,7 @@ pub fn server_can_send_email(channels: &crate::channels::ChannelsConfig) -> bool
 
 /// Queues `mail` in the caller's transaction, sealed. Resets and
 /// invitations are urgent for the person waiting on them: high priority,
-/// and a few attempts only (an old link is worth less than a new request).
+/// and a few attempts only (declared by [`jobs::SystemMail`]).
 pub async fn enqueue_system_mail(
     tx: &mut Tx,
     secret: &SecretKey,
@@ -43,28 +41,17 @@ pub async fn enqueue_system_mail(
     now: Ts,
 ) -> DbResult<()> {
     let sealed = secret.seal(&serde_json::to_string(mail).unwrap_or_default());
-    let mut job = NewJob::new(
-        SYSTEM_MAIL_JOB,
-        serde_json::json!({ "sealed": sealed }),
-        now,
-    );
-    job.priority = 0;
-    job.max_attempts = 6;
-    enqueue(tx, &job, now).await?;
+    enqueue_job(tx, None, &jobs::SystemMail { sealed }, now, now).await?;
     Ok(())
 }
 
-/// Sends a queued system email through the server's provider.
+/// Sends a queued system email through the server's provider (the
+/// `system_mail` job).
 pub(crate) async fn system_mail_job(
     ctx: &JobContext,
     cfg: &EngineConfig,
-    job: &Job,
+    payload: jobs::SystemMail,
 ) -> Result<(), JobError> {
-    #[derive(Deserialize)]
-    struct Payload {
-        sealed: String,
-    }
-    let payload: Payload = serde_json::from_str(&job.payload).map_err(JobError::permanent)?;
     let text = cfg
         .secret
         .open(&payload.sealed)

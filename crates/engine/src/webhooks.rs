@@ -8,9 +8,10 @@
 //! 4xx fail for good; after `DISABLE_AFTER` consecutive failed attempts the
 //! endpoint is disabled and an alert raised.
 
-use crate::{EngineConfig, job_workspace, payload_uuid};
+use crate::{EngineConfig, job_workspace};
 use af_channels::SendError;
 use af_channels::webhooks::{Delivery, DeliveryOptions, WebhookSecret};
+use af_core::jobs::DeliverWebhook;
 use af_db::Ts;
 use af_db::webhooks::{self as store, Attempt};
 use af_jobs::{Backoff, Job, JobContext, JobError};
@@ -46,13 +47,15 @@ pub(crate) async fn fan_out(
     Ok(())
 }
 
+/// The `deliver_webhook` job.
 pub(crate) async fn deliver_job(
     ctx: &JobContext,
     cfg: &EngineConfig,
     job: &Job,
+    p: DeliverWebhook,
 ) -> Result<(), JobError> {
     let ws = job_workspace(job)?;
-    let id = payload_uuid(job, "delivery_id")?;
+    let id = p.delivery_id;
     let now = ctx.now();
     let Some(d) = store::find_delivery(&ctx.db, ws, id).await? else {
         return Ok(());

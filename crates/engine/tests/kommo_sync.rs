@@ -290,13 +290,8 @@ impl Env {
             let id = af_db::messages::insert_message(&mut tx, &new, self.now())
                 .await
                 .expect("message");
-            let mut job = af_db::jobs::NewJob::new(
-                af_engine::SEND_JOB,
-                json!({ "message_id": id }),
-                self.now(),
-            );
-            job.workspace = Some(self.ws);
-            af_db::jobs::enqueue(&mut tx, &job, self.now())
+            let job = af_core::jobs::SendMessage { message_id: id };
+            af_db::jobs::enqueue_job(&mut tx, Some(self.ws), &job, self.now(), self.now())
                 .await
                 .expect("job");
         }

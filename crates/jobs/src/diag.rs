@@ -15,24 +15,22 @@
 //! - `diag_fail`: fails permanently (dead-lettered at once), to try the
 //!   failure views, retry and discard.
 
-use crate::{JobContext, JobError, JobsError, Registry, handler_fn};
+use crate::{JobContext, JobError, JobsError, Registry, typed_handler};
 use af_core::WorkspaceId;
+use af_core::jobs::{DiagFail, DiagHttp, DiagNoop, DiagRecord, JobPayload};
 use af_db::jobs::{self, NewJob};
 use af_db::{Db, Ts};
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Does nothing.
-pub const DIAG_NOOP: &str = "diag_noop";
-/// `GET {"url": ...}` (loopback or allowed origins only).
-pub const DIAG_HTTP: &str = "diag_http";
-/// Records its effect once per idempotency key.
-pub const DIAG_RECORD: &str = "diag_record";
-/// Always fails permanently.
-pub const DIAG_FAIL: &str = "diag_fail";
-/// Every diagnostic kind.
-pub const KINDS: [&str; 4] = [DIAG_NOOP, DIAG_HTTP, DIAG_RECORD, DIAG_FAIL];
+/// Every diagnostic kind (their payloads are in [`af_core::jobs`]).
+pub const KINDS: [&str; 4] = [
+    DiagNoop::KIND,
+    DiagHttp::KIND,
+    DiagRecord::KIND,
+    DiagFail::KIND,
+];
 
 /// How the diagnostic jobs behave on this node.
 #[derive(Debug, Clone)]
@@ -106,13 +104,9 @@ pub fn check_url(url: &str, allow: &[String]) -> Result<reqwest::Url, UrlRefused
     }
 }
 
-fn payload(job: &af_db::jobs::Job) -> Result<serde_json::Value, JobError> {
-    serde_json::from_str(&job.payload)
-        .map_err(|e| JobError::Permanent(format!("payload is not JSON: {e}")))
-}
-
-fn millis(p: &serde_json::Value, key: &str) -> Duration {
-    Duration::from_millis(p.get(key).and_then(|v| v.as_u64()).unwrap_or(0).min(60_000))
+/// A pause of `ms` milliseconds, at most a minute.
+fn millis(ms: Option<u64>) -> Duration {
+    Duration::from_millis(ms.unwrap_or(0).min(60_000))
 }
 
 async fn pause(ctx: &JobContext, d: Duration) -> Result<(), JobError> {
@@ -127,20 +121,17 @@ async fn pause(ctx: &JobContext, d: Duration) -> Result<(), JobError> {
 
 /// Registers the diagnostic kinds.
 pub fn register(registry: &mut Registry, config: DiagConfig) -> Result<(), JobsError> {
-    registry.register(handler_fn(DIAG_NOOP, |_, _| async { Ok(()) }))?;
+    registry.register(typed_handler(|_, _, _: DiagNoop| async { Ok(()) }))?;
 
-    registry.register(handler_fn(DIAG_FAIL, |_, job| async move {
-        let p = payload(&job)?;
+    registry.register(typed_handler(|_, _, p: DiagFail| async move {
         let msg = p
-            .get("message")
-            .and_then(|m| m.as_str())
-            .unwrap_or("diagnostic failure (diag_fail always fails)");
-        Err(JobError::Permanent(msg.to_string()))
+            .message
+            .unwrap_or_else(|| "diagnostic failure (diag_fail always fails)".into());
+        Err(JobError::Permanent(msg))
     }))?;
 
-    registry.register(handler_fn(DIAG_RECORD, |ctx, job| async move {
-        let p = payload(&job)?;
-        pause(&ctx, millis(&p, "sleep_ms")).await?;
+    registry.register(typed_handler(|ctx, job, p: DiagRecord| async move {
+        pause(&ctx, millis(p.sleep_ms)).await?;
         let runs = jobs::record_diag_effect(
             &ctx.db,
             &ctx.idempotency_key(),
@@ -153,7 +144,7 @@ pub fn register(registry: &mut Registry, config: DiagConfig) -> Result<(), JobsE
             tracing::info!(job.id = %job.id, attempt = job.attempts, runs,
                 "diag_record: effect already recorded by an earlier run; not repeated");
         }
-        pause(&ctx, millis(&p, "hold_ms")).await
+        pause(&ctx, millis(p.hold_ms)).await
     }))?;
 
     let client = reqwest::Client::builder()
@@ -162,16 +153,11 @@ pub fn register(registry: &mut Registry, config: DiagConfig) -> Result<(), JobsE
         .build()
         .map_err(|e| JobsError::Config(format!("diag_http client: {e}")))?;
     let allow = Arc::new(config.http_allow);
-    registry.register(handler_fn(DIAG_HTTP, move |_, job| {
+    registry.register(typed_handler(move |_, _, p: DiagHttp| {
         let client = client.clone();
         let allow = allow.clone();
         async move {
-            let p = payload(&job)?;
-            let url = p
-                .get("url")
-                .and_then(|u| u.as_str())
-                .ok_or_else(|| JobError::Permanent("payload has no \"url\"".into()))?;
-            let url = check_url(url, &allow).map_err(JobError::permanent)?;
+            let url = check_url(&p.url, &allow).map_err(JobError::permanent)?;
             let res = client
                 .get(url)
                 .send()

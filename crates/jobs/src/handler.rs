@@ -5,6 +5,7 @@
 //! so the registry can hold them as `dyn JobHandler`.
 
 use crate::JobsError;
+use af_core::jobs::JobPayload;
 use af_core::{Clock, JobId};
 use af_db::jobs::Job;
 use af_db::{Db, DbError, Ts};
@@ -12,6 +13,7 @@ use futures::future::BoxFuture;
 use jiff::SignedDuration;
 use std::collections::HashMap;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
@@ -165,14 +167,17 @@ pub trait JobHandler: Send + Sync + 'static {
     fn run<'a>(&'a self, ctx: &'a JobContext, job: &'a Job) -> BoxFuture<'a, Result<(), JobError>>;
 }
 
-/// A [`JobHandler`] made from a closure; see [`handler_fn`].
+/// A [`JobHandler`] made from a closure over the raw row; see
+/// [`handler_fn`].
 pub struct FnHandler<F> {
     kind: &'static str,
     f: F,
 }
 
 /// Wraps `f(ctx, job)` as a handler for `kind`. The closure gets owned
-/// clones, so it can return an `async move` block.
+/// clones, so it can return an `async move` block. For kinds of the
+/// catalogue (`af_core::jobs`) use [`typed_handler`], which parses the
+/// payload; this is for kinds only tests know.
 pub fn handler_fn<F, Fut>(kind: &'static str, f: F) -> FnHandler<F>
 where
     F: Fn(JobContext, Job) -> Fut + Send + Sync + 'static,
@@ -192,6 +197,57 @@ where
 
     fn run<'a>(&'a self, ctx: &'a JobContext, job: &'a Job) -> BoxFuture<'a, Result<(), JobError>> {
         Box::pin((self.f)(ctx.clone(), job.clone()))
+    }
+}
+
+/// A [`JobHandler`] for the payload type `P`; see [`typed_handler`].
+pub struct TypedHandler<P, F> {
+    f: F,
+    // `fn() -> P`: the handler makes `P`s, it does not own one, so it is
+    // `Send + Sync` whatever `P` is.
+    payload: PhantomData<fn() -> P>,
+}
+
+/// Wraps `f(ctx, job, payload)` as the handler of `P::KIND`: the job's
+/// payload is parsed into `P` before `f` runs, and one that does not parse
+/// is dead-lettered at once ([`JobError::Permanent`]) — no run would ever
+/// parse it. `job` is the row, for what the payload does not carry (the
+/// workspace, attempts).
+pub fn typed_handler<P, F, Fut>(f: F) -> TypedHandler<P, F>
+where
+    P: JobPayload,
+    F: Fn(JobContext, Job, P) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), JobError>> + Send + 'static,
+{
+    TypedHandler {
+        f,
+        payload: PhantomData,
+    }
+}
+
+/// The payload of `job` as `P`, or the permanent failure of a payload no
+/// run will ever parse. The message names the kind and what is wrong, not
+/// the payload (it may carry personal data).
+pub fn parse_payload<P: JobPayload>(job: &Job) -> Result<P, JobError> {
+    serde_json::from_str(&job.payload)
+        .map_err(|e| JobError::Permanent(format!("invalid {} payload: {e}", P::KIND)))
+}
+
+impl<P, F, Fut> JobHandler for TypedHandler<P, F>
+where
+    P: JobPayload,
+    F: Fn(JobContext, Job, P) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), JobError>> + Send + 'static,
+{
+    fn kind(&self) -> &'static str {
+        P::KIND
+    }
+
+    fn run<'a>(&'a self, ctx: &'a JobContext, job: &'a Job) -> BoxFuture<'a, Result<(), JobError>> {
+        match parse_payload::<P>(job) {
+            Ok(payload) => Box::pin((self.f)(ctx.clone(), job.clone(), payload)),
+            Err(e) => Box::pin(std::future::ready(Err(e))),
+        }
     }
 }
 
@@ -239,5 +295,80 @@ impl Registry {
         let mut kinds: Vec<_> = self.handlers.keys().copied().collect();
         kinds.sort_unstable();
         kinds
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use af_core::jobs::{AutomationStep, SendMessage};
+    use af_core::{EnrollmentId, MessageId};
+    use jiff::Timestamp;
+
+    fn job(kind: &str, payload: &str) -> Job {
+        let t = Ts::new(Timestamp::UNIX_EPOCH);
+        Job {
+            id: JobId::new(),
+            workspace_id: None,
+            kind: kind.into(),
+            payload: payload.into(),
+            priority: 100,
+            state: "running".into(),
+            run_at: t,
+            attempts: 1,
+            max_attempts: 10,
+            dedupe_key: None,
+            locked_by: None,
+            locked_until: None,
+            last_error: None,
+            created_at: t,
+            updated_at: t,
+            finished_at: None,
+            started_at: Some(t),
+        }
+    }
+
+    #[test]
+    fn a_stored_payload_parses_into_its_type() {
+        let id = EnrollmentId::new();
+        let p: AutomationStep = parse_payload(&job(
+            AutomationStep::KIND,
+            &format!(r#"{{"enrollment_id":"{id}","seq":4}}"#),
+        ))
+        .expect("parses");
+        assert_eq!(
+            p,
+            AutomationStep {
+                enrollment_id: id,
+                seq: 4
+            }
+        );
+    }
+
+    #[test]
+    fn a_bad_payload_is_a_permanent_failure_naming_the_kind() {
+        for bad in [
+            "{}",
+            r#"{"message_id": 7}"#,
+            r#"{"message_id": "not-a-uuid"}"#,
+            "not json",
+        ] {
+            let e =
+                parse_payload::<SendMessage>(&job(SendMessage::KIND, bad)).expect_err("refused");
+            match e {
+                JobError::Permanent(m) => {
+                    assert!(m.starts_with("invalid send_message payload: "), "{m}")
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+        let fine = format!(r#"{{"message_id":"{}"}}"#, MessageId::new());
+        assert!(parse_payload::<SendMessage>(&job(SendMessage::KIND, &fine)).is_ok());
+    }
+
+    #[test]
+    fn a_typed_handler_runs_the_kind_of_its_payload() {
+        let h = typed_handler(|_, _, _: SendMessage| async { Ok(()) });
+        assert_eq!(h.kind(), "send_message");
     }
 }

@@ -14,7 +14,10 @@ mod worker;
 
 pub use backoff::Backoff;
 pub use error::JobsError;
-pub use handler::{FnHandler, JobContext, JobError, JobHandler, Registry, handler_fn};
+pub use handler::{
+    FnHandler, JobContext, JobError, JobHandler, Registry, TypedHandler, handler_fn, parse_payload,
+    typed_handler,
+};
 pub use scheduler::{
     Scheduler, SchedulerConfig, register_schedule, run_schedule_now, set_schedule_enabled,
 };

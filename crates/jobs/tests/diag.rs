@@ -5,6 +5,7 @@
 
 mod common;
 
+use af_core::jobs::{DiagFail, DiagHttp, DiagRecord, JobPayload};
 use af_core::{Clock, Locale, WorkspaceId};
 use af_db::jobs::{self, NewJob};
 use af_db::{Ts, workspaces};
@@ -116,7 +117,7 @@ async fn workspace_scoped_queries_see_and_touch_only_that_workspace() {
     let registry = diag_registry();
     for ws in [Some(a), Some(b), None] {
         let batch = DiagBatch {
-            kind: diag::DIAG_FAIL,
+            kind: DiagFail::KIND,
             count: 2,
             batch_size: 10,
             payload: serde_json::json!({}),
@@ -188,9 +189,9 @@ async fn workspace_scoped_queries_see_and_touch_only_that_workspace() {
 async fn a_rerun_of_diag_record_repeats_no_effect() {
     let (t, clock) = setup().await;
     let now = Ts::new(clock.now());
-    let id = enqueue(&t.db, diag::DIAG_RECORD, clock.now(), clock.now()).await;
+    let id = enqueue(&t.db, DiagRecord::KIND, clock.now(), clock.now()).await;
     let registry = diag_registry();
-    let handler = registry.get(diag::DIAG_RECORD).expect("registered");
+    let handler = registry.get(DiagRecord::KIND).expect("registered");
     let mut j = job(&t.db, id).await;
     j.attempts = 1;
     let ctx = JobContext::new(
@@ -252,7 +253,7 @@ async fn diag_http_calls_loopback_and_refuses_other_hosts() {
     let now = Ts::new(clock.now());
     for (path, n) in [("ok", 2), ("down", 1)] {
         let batch = DiagBatch {
-            kind: diag::DIAG_HTTP,
+            kind: DiagHttp::KIND,
             count: n,
             batch_size: 10,
             payload: serde_json::json!({ "url": format!("http://{addr}/{path}") }),
@@ -261,7 +262,7 @@ async fn diag_http_calls_loopback_and_refuses_other_hosts() {
         diag::enqueue(&t.db, &batch, now).await.expect("enqueue");
     }
     let batch = DiagBatch {
-        kind: diag::DIAG_HTTP,
+        kind: DiagHttp::KIND,
         count: 1,
         batch_size: 1,
         payload: serde_json::json!({ "url": "http://169.254.169.254/latest/meta-data" }),

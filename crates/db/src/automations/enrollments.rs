@@ -1,8 +1,7 @@
 //! Enrolments: a contact inside one version of a workflow, and the step
 //! job that moves it on.
 
-use super::*;
-use crate::jobs::{NewJob, enqueue};
+use crate::jobs::enqueue_job;
 use crate::{DbResult, Ts, Tx, with_pool, with_tx};
 use af_core::{ContactId, EnrollmentId, WorkflowId, WorkspaceId};
 use serde::Serialize;
@@ -111,16 +110,11 @@ pub async fn enqueue_step(
     run_at: Ts,
     now: Ts,
 ) -> DbResult<()> {
-    let mut job = NewJob::new(
-        STEP_JOB,
-        serde_json::json!({ "enrollment_id": id, "seq": seq }),
-        run_at,
-    );
-    job.workspace = Some(ws);
-    job.priority = 60;
-    job.max_attempts = 5;
-    job.dedupe_key = Some(format!("step:{id}:{seq}"));
-    enqueue(tx, &job, now).await?;
+    let job = af_core::jobs::AutomationStep {
+        enrollment_id: id,
+        seq,
+    };
+    enqueue_job(tx, Some(ws), &job, run_at, now).await?;
     Ok(())
 }
 

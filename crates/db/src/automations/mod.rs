@@ -22,9 +22,3 @@ pub use listeners::*;
 pub use step_runs::*;
 pub use templates::*;
 pub use workflows::*;
-
-/// The job that routed one domain event before dispatch existed: jobs of
-/// this kind queued by an earlier version still run.
-pub const ROUTE_JOB: &str = "automation_route";
-/// The job that runs one step of one enrolment.
-pub const STEP_JOB: &str = "automation_step";

@@ -270,12 +270,11 @@ pub async fn send_test(
         ..Default::default()
     };
     let id = af_db::messages::insert_message(&mut tx, &m, now).await?;
-    let mut job = af_db::jobs::NewJob::new(
-        af_engine::SEND_JOB,
-        serde_json::json!({ "message_id": id }),
-        now,
-    );
-    job.workspace = Some(cu.workspace.id);
+    let payload = af_core::jobs::SendMessage { message_id: id };
+    let mut job = af_db::jobs::NewJob::typed(Some(cu.workspace.id), &payload, now)?;
+    // The test send has always queued at the default priority, behind
+    // automation sends (70); kept so a test cannot delay real messages.
+    job.priority = 100;
     af_db::jobs::enqueue(&mut tx, &job, now).await?;
     tx.commit().await?;
     set_flash(&cu.session, true, c.test_queued).await?;
