@@ -84,25 +84,9 @@ macro_rules! contact_columns {
     };
 }
 
-/// Validated data for a contact create or upsert. `None` / empty fields
-/// never erase what an existing contact already has.
-#[derive(Debug, Clone, Default)]
-pub struct ContactInput {
-    pub first_name: String,
-    pub last_name: String,
-    /// Normalised (see `af_core::validate::email`).
-    pub email: Option<String>,
-    /// E.164 (see `af_core::contact::normalize_phone`).
-    pub phone: Option<String>,
-    pub company: Option<String>,
-    pub source: Option<String>,
-    pub owner_id: Option<UserId>,
-    pub lifecycle: Option<String>,
-    pub attribution: Attribution,
-    pub tags: Vec<String>,
-    /// Already validated against the workspace's field definitions.
-    pub custom: serde_json::Map<String, serde_json::Value>,
-}
+/// Validated contact data: the one validator (`af_core::contact_input`)
+/// makes it from what any door received.
+pub use af_core::contact_input::ContactInput;
 
 fn search_text(
     first: &str,

@@ -1,0 +1,9 @@
+#![doc = include_str!("../README.md")]
+
+pub mod bookings;
+pub mod deals;
+pub mod forms;
+pub mod intake;
+pub mod passwords;
+pub mod provision;
+pub mod webhook_endpoints;
