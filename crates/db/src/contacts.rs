@@ -57,6 +57,16 @@ impl Contact {
             .to_string()
     }
 
+    /// The title of a deal made for this contact without one: the name,
+    /// else the email, else the phone, else `fallback`.
+    pub fn deal_title(&self, fallback: &str) -> String {
+        Some(self.full_name())
+            .filter(|n| !n.is_empty())
+            .or_else(|| self.email.clone())
+            .or_else(|| self.phone.clone())
+            .unwrap_or_else(|| fallback.to_string())
+    }
+
     /// The custom field values as a JSON object.
     pub fn custom_map(&self) -> serde_json::Map<String, serde_json::Value> {
         serde_json::from_str(&self.custom).unwrap_or_default()
@@ -801,16 +811,11 @@ async fn move_contact_to_stage(
         .fetch_all(&mut *c).await?
     });
     if deals.is_empty() {
-        let title = Some(contact.full_name())
-            .filter(|n| !n.is_empty())
-            .or_else(|| contact.email.clone())
-            .or_else(|| contact.phone.clone())
-            .unwrap_or_default();
         let deal = crate::deals::NewDeal {
             contact_id: contact.id,
             pipeline_id: Some(stage.pipeline_id),
             stage_id: Some(stage.id),
-            title,
+            title: contact.deal_title(""),
             value_minor: 0,
             currency: currency.to_string(),
             owner_id: contact.owner_id.map(UserId),

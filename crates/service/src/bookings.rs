@@ -384,7 +384,7 @@ async fn move_to_booked(
         contact_id: contact,
         pipeline_id: Some(pipeline),
         stage_id: booked.map(|s| s.id),
-        title: deals::title_for(&c, "Cal.com"),
+        title: c.deal_title("Cal.com"),
         value_minor: 0,
         currency: af_core::money::currency_for_country(&ws.country).to_string(),
         owner_id: None,

@@ -192,18 +192,8 @@ pub async fn create_deal_in(
     deals::insert_deal(tx, ws.id, new, actor, now).await
 }
 
-/// The title of a deal made for `contact` without one: the name, else the
-/// email, else the phone, else `fallback`.
-pub fn title_for(contact: &Contact, fallback: &str) -> String {
-    Some(contact.full_name())
-        .filter(|n| !n.is_empty())
-        .or_else(|| contact.email.clone())
-        .or_else(|| contact.phone.clone())
-        .unwrap_or_else(|| fallback.to_string())
-}
-
 /// The contact's open deal in `pipeline`, or a new one there (on `stage`,
-/// else the pipeline's first stage) titled by [`title_for`], in the
+/// else the pipeline's first stage) titled by `Contact::deal_title`, in the
 /// workspace's currency. For doors that turn a lead into a deal inside
 /// their own transaction.
 #[expect(clippy::too_many_arguments, reason = "one transaction's context")]
@@ -224,7 +214,7 @@ pub async fn open_or_create_deal(
         contact_id: contact.id,
         pipeline_id: Some(pipeline),
         stage_id: stage,
-        title: title_for(contact, fallback_title),
+        title: contact.deal_title(fallback_title),
         value_minor: 0,
         currency: money::currency_for_country(&ws.country).to_string(),
         owner_id: None,

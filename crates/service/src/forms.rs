@@ -556,3 +556,172 @@ fn submit_error(
         problem,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use af_core::contact_input::NO_CUSTOM_FIELDS;
+    use af_db::Ts;
+    use serde_json::json;
+
+    fn form(fields: serde_json::Value, consent: Option<&str>) -> Form {
+        let raw: RawForm = serde_json::from_value(json!({
+            "name": "Landing primavera",
+            "fields": fields,
+            "tags": ["web"],
+            "consent_text": consent,
+        }))
+        .expect("a raw form");
+        let input = validate_form(&raw).expect("a valid form");
+        let now = Ts::new(jiff::Timestamp::UNIX_EPOCH);
+        Form {
+            id: af_core::FormId::new(),
+            workspace_id: af_core::WorkspaceId::new(),
+            name: input.name,
+            fields: input.fields.to_string(),
+            styling: input.styling.to_string(),
+            success_message: None,
+            redirect_url: None,
+            pipeline_id: None,
+            stage_id: None,
+            tags: serde_json::to_string(&input.tags).expect("json"),
+            consent_text: input.consent_text,
+            active: true,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    fn contract() -> Form {
+        form(
+            json!([
+                {"name": "nombre", "type": "text", "label": "Nombre", "required": true},
+                {"name": "correo", "type": "email", "label": "Correo", "required": false},
+                {"name": "whatsapp", "type": "phone", "label": "WhatsApp", "required": false},
+                {"name": "servicio", "type": "select", "label": "Servicio", "options": ["SEO", "Ads"]},
+                {"name": "mensaje", "type": "textarea", "label": "Mensaje"},
+                {"name": "campana", "type": "hidden", "value": "primavera"}
+            ]),
+            Some("Acepto"),
+        )
+    }
+
+    fn values(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn problems(form: &Form, pairs: &[(&str, &str)]) -> Vec<(String, SubmitProblem)> {
+        validate_submission("MX", &NO_CUSTOM_FIELDS, form, &values(pairs))
+            .expect_err("refused")
+            .into_iter()
+            .map(|e| (e.field, e.problem))
+            .collect()
+    }
+
+    #[test]
+    fn form_definitions_are_checked() {
+        let bad: RawForm = serde_json::from_value(json!({
+            "name": " ",
+            "fields": [{"name": "Bad Name", "type": "file"}],
+            "styling": {"primary_color": "red;}</style>"},
+            "redirect_url": "javascript:alert(1)"
+        }))
+        .expect("parses");
+        let fields: Vec<String> = validate_form(&bad)
+            .expect_err("invalid")
+            .into_iter()
+            .map(|(f, _)| f)
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "name",
+                "fields[0].name",
+                "fields[0].type",
+                "styling.primary_color",
+                "redirect_url"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_submission_becomes_the_one_contact_input() {
+        let v = validate_submission(
+            "MX",
+            &NO_CUSTOM_FIELDS,
+            &contract(),
+            &values(&[
+                ("nombre", " María  López "),
+                ("correo", "Maria@Example.com"),
+                ("whatsapp", "81 1234 5678"),
+                ("servicio", "SEO"),
+                ("mensaje", "hola\nqué tal\u{0}"),
+                ("_consent", "on"),
+                ("utm_source", "google"),
+            ]),
+        )
+        .expect("valid");
+        assert_eq!(
+            (v.input.first_name.as_str(), v.input.last_name.as_str()),
+            ("María", "López")
+        );
+        assert_eq!(v.input.email.as_deref(), Some("Maria@example.com"));
+        assert_eq!(v.input.phone.as_deref(), Some("+528112345678"));
+        assert_eq!(v.input.source.as_deref(), Some("Landing primavera"));
+        assert_eq!(v.input.tags, ["web"]);
+        assert_eq!(v.data["mensaje"], "hola\nqué tal", "textareas keep lines");
+        assert_eq!(
+            v.data["campana"], "primavera",
+            "hidden fields keep their value"
+        );
+        assert_eq!(v.attribution["utm_source"], "google");
+        assert!(v.consented);
+    }
+
+    #[test]
+    fn refusals_name_the_forms_own_fields() {
+        let f = contract();
+        assert_eq!(
+            problems(
+                &f,
+                &[
+                    ("nombre", ""),
+                    ("correo", "nope"),
+                    ("servicio", "Otro"),
+                    ("mensaje", &"x".repeat(MAX_TEXTAREA + 1)),
+                ]
+            ),
+            [
+                ("nombre".to_string(), SubmitProblem::Required),
+                ("correo".to_string(), SubmitProblem::InvalidEmail),
+                ("servicio".to_string(), SubmitProblem::InvalidChoice),
+                ("mensaje".to_string(), SubmitProblem::TooLong),
+                (CONSENT.to_string(), SubmitProblem::ConsentRequired),
+            ]
+        );
+        // The contact validator's refusals land on the field that fed it.
+        assert_eq!(
+            problems(&f, &[("nombre", &"a".repeat(MAX_TEXT)), ("_consent", "on")]),
+            [("nombre".to_string(), SubmitProblem::TooLong)]
+        );
+        assert_eq!(
+            problems(&f, &[("nombre", "Eve \u{202e}evE"), ("_consent", "on")])[0].0,
+            "nombre"
+        );
+        // No name, email or phone: said on the email field.
+        let optional = form(
+            json!([
+                {"name": "nombre", "type": "text"},
+                {"name": "correo", "type": "email"}
+            ]),
+            None,
+        );
+        assert_eq!(
+            problems(&optional, &[]),
+            [("correo".to_string(), SubmitProblem::NeedContact)]
+        );
+    }
+}

@@ -65,10 +65,16 @@ async fn api_get(app: &TestApp, key: &str, path: &str) -> (u16, Value) {
 }
 
 async fn intake_key(app: &TestApp, t: &Tenant) -> String {
-    af_service::provision::create_scoped_api_key(&app.db, &t.ws, "landing", KeyScope::Intake, app.now())
-        .await
-        .expect("intake key")
-        .key
+    af_service::provision::create_scoped_api_key(
+        &app.db,
+        &t.ws,
+        "landing",
+        KeyScope::Intake,
+        app.now(),
+    )
+    .await
+    .expect("intake key")
+    .key
 }
 
 async fn events(app: &TestApp, t: &Tenant, kind: &str) -> Vec<Value> {
