@@ -6,4 +6,5 @@ pub mod forms;
 pub mod intake;
 pub mod passwords;
 pub mod provision;
+pub mod submissions;
 pub mod webhook_endpoints;

@@ -16,11 +16,9 @@ use af_core::{FormId, Locale, Role};
 use af_db::custom_fields;
 use af_db::forms::{self, Form, Submission};
 use af_db::workspaces::Workspace;
-use af_service::forms::{
-    self as form_defs, CONSENT, FieldSpec, RawForm, Styling, SubmitError, SubmitProblem,
-    ValidSubmission,
-};
+use af_service::forms::{self as form_defs, CONSENT, FieldSpec, RawForm, Styling};
 use af_service::intake::{self, HONEYPOT, Lead, TOKEN};
+use af_service::submissions::{self, SubmitError, SubmitProblem, ValidSubmission};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
@@ -57,7 +55,7 @@ pub fn routes() -> Router<AppState> {
 /// Submitted values as text: urlencoded bodies are text already; JSON
 /// values are turned into text (true/false for checkboxes), and nested
 /// values are refused.
-pub fn values_from_json(v: serde_json::Value) -> Result<Vec<(String, String)>, &'static str> {
+fn values_from_json(v: serde_json::Value) -> Result<Vec<(String, String)>, &'static str> {
     let serde_json::Value::Object(map) = v else {
         return Err("the body must be a JSON object");
     };
@@ -535,7 +533,7 @@ async fn submit_form(
         Err(e) => return internal(e),
     };
     let valid: ValidSubmission =
-        match form_defs::validate_submission(&ws.country, &defs, &form, &values) {
+        match submissions::validate_submission(&ws.country, &defs, &form, &values) {
             Ok(v) => v,
             Err(errors) => {
                 let errors: Vec<(String, String)> =
