@@ -96,19 +96,6 @@ impl RawContact {
             landing_page: self.landing_page.clone(),
         }
     }
-
-    /// Sets the attribution fields from `a`.
-    pub fn set_attribution(&mut self, a: Attribution) {
-        self.utm = RawUtm {
-            source: a.utm_source,
-            medium: a.utm_medium,
-            campaign: a.utm_campaign,
-            term: a.utm_term,
-            content: a.utm_content,
-        };
-        self.referrer = a.referrer;
-        self.landing_page = a.landing_page;
-    }
 }
 
 /// Validated data for a contact create or upsert. `None` / empty fields
