@@ -7,10 +7,22 @@ use crate::config::{self, Settings};
 use crate::{demo, runtime};
 use af_core::{Clock, Role, SystemClock};
 use af_db::{Db, Ts};
-use af_web::{AppState, WebConfig, provision};
+use af_service::provision::{self, ProvisionError};
+use af_web::{AppState, WebConfig};
 use anyhow::Context;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
+
+/// A provisioning error as the CLI words it: a refused value names its
+/// flag (`--time-zone: ...`).
+pub(crate) fn cli_error(e: ProvisionError) -> anyhow::Error {
+    match e {
+        ProvisionError::Invalid { field, message } => {
+            anyhow::anyhow!("--{}: {message}", field.replace('_', "-"))
+        }
+        e => e.into(),
+    }
+}
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let file = config::load_file(cli.config.as_deref())?;
@@ -44,8 +56,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = open_migrated(db_flag, &file).await?;
             let role: Role = role.parse().map_err(anyhow::Error::msg).context("--role")?;
             let ws = provision::workspace_by_slug(&db, &workspace).await?;
-            let link =
-                provision::invitation_link_for(&db, &ws, &email, role, &base_url, now()).await?;
+            let link = provision::invitation_link_for(&db, &ws, &email, role, &base_url, now())
+                .await
+                .map_err(cli_error)?;
             println!("{link}");
             Ok(())
         }
@@ -63,7 +76,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 af_db::api_keys::KeyScope::Intake,
                 now(),
             )
-            .await?;
+            .await
+            .map_err(cli_error)?;
             if json {
                 println!(
                     "{}",
@@ -227,7 +241,8 @@ async fn workspace(db: &Db, cmd: WorkspaceCmd) -> anyhow::Result<()> {
                 country.as_deref(),
                 now(),
             )
-            .await?;
+            .await
+            .map_err(cli_error)?;
             if json {
                 println!(
                     "{}",
@@ -275,7 +290,8 @@ async fn user(db: &Db, cmd: UserCmd, base_url: &str) -> anyhow::Result<()> {
             let ws = provision::workspace_by_slug(db, &workspace).await?;
             let added =
                 provision::add_user(db, &ws, &email, name.as_deref(), &password, role, now())
-                    .await?;
+                    .await
+                    .map_err(cli_error)?;
             if json {
                 println!(
                     "{}",
@@ -291,7 +307,9 @@ async fn user(db: &Db, cmd: UserCmd, base_url: &str) -> anyhow::Result<()> {
             }
         }
         UserCmd::SetPassword { email, password } => {
-            provision::set_password(db, &email, &password, now()).await?;
+            provision::set_password(db, &email, &password, now())
+                .await
+                .map_err(cli_error)?;
             println!("password updated for {email}; their sessions were ended");
         }
     }
@@ -306,7 +324,9 @@ async fn apikey(db: &Db, cmd: ApiKeyCmd) -> anyhow::Result<()> {
             json,
         } => {
             let ws = provision::workspace_by_slug(db, &workspace).await?;
-            let created = provision::create_api_key(db, &ws, &name, now()).await?;
+            let created = provision::create_api_key(db, &ws, &name, now())
+                .await
+                .map_err(cli_error)?;
             if json {
                 println!(
                     "{}",

@@ -6,7 +6,7 @@ use af_core::{Actor, Role};
 use af_db::contacts::{ContactInput, upsert_contact};
 use af_db::deals::{NewDeal, Placement, insert_deal, move_deal};
 use af_db::{Db, Ts, pipelines};
-use af_web::provision;
+use af_service::provision;
 use anyhow::Context as _;
 
 pub const DEMO_SLUG: &str = "demo";

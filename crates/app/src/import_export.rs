@@ -8,6 +8,7 @@ use af_db::exports::{ContactExport, ContactSelection, DealExport, DealExportFilt
 use af_db::imports::{self, ImportOptions, ImportReport, Progress};
 use af_db::{Db, Ts};
 use af_jobs::{JobError, typed_handler};
+use af_service::provision;
 use anyhow::{Context, bail};
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -77,7 +78,7 @@ pub async fn import(db: &Db, cmd: ImportCmd) -> anyhow::Result<()> {
             fire_triggers,
             json,
         } => {
-            let ws = af_web::provision::workspace_by_slug(db, &workspace).await?;
+            let ws = provision::workspace_by_slug(db, &workspace).await?;
             let data =
                 std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let headers = imports::read_headers(&data)
@@ -226,7 +227,7 @@ pub async fn export(db: &Db, cmd: ExportCmd) -> anyhow::Result<()> {
     match cmd {
         ExportCmd::Contacts { workspace, format } => {
             let format = parse_format(&format)?;
-            let ws = af_web::provision::workspace_by_slug(db, &workspace).await?;
+            let ws = provision::workspace_by_slug(db, &workspace).await?;
             let mut export = ContactExport::new(
                 db,
                 ws.id,
@@ -240,7 +241,7 @@ pub async fn export(db: &Db, cmd: ExportCmd) -> anyhow::Result<()> {
         }
         ExportCmd::Deals { workspace, format } => {
             let format = parse_format(&format)?;
-            let ws = af_web::provision::workspace_by_slug(db, &workspace).await?;
+            let ws = provision::workspace_by_slug(db, &workspace).await?;
             let mut export = DealExport::new(db, ws.id, format, DealExportFilter::default());
             while let Some(chunk) = export.next_chunk().await? {
                 write_chunk(&mut out, &chunk)?;

@@ -304,7 +304,7 @@ fn parse_id(id: &str) -> anyhow::Result<JobId> {
 }
 
 async fn workspace_id(db: &Db, slug: &str) -> anyhow::Result<WorkspaceId> {
-    Ok(af_web::provision::workspace_by_slug(db, slug)
+    Ok(af_service::provision::workspace_by_slug(db, slug)
         .await
         .context("--workspace")?
         .id)

@@ -6,7 +6,7 @@
 //! Imported files are hostile: nothing here panics on any input, and every
 //! row's problems come back as values.
 
-use crate::contact::Attribution;
+use crate::contact_input::RawContact;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
@@ -504,22 +504,6 @@ pub fn check_mapping(mapping: &[Field], width: usize) -> Result<(), String> {
     Ok(())
 }
 
-/// A data row as the mapping reads it, before validation.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RawContact {
-    pub first_name: String,
-    pub last_name: String,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub company: Option<String>,
-    pub source: Option<String>,
-    pub lifecycle: Option<String>,
-    pub tags: Vec<String>,
-    pub attribution: Attribution,
-    /// Custom field values as text, by key.
-    pub custom: Vec<(String, String)>,
-}
-
 fn non_empty(s: &str) -> Option<String> {
     let t = s.trim();
     (!t.is_empty()).then(|| t.to_string())
@@ -534,23 +518,24 @@ pub fn split_tags(cell: &str) -> Vec<String> {
         .collect()
 }
 
-/// Applies a mapping to a row's cells.
+/// Applies a mapping to a row's cells: the row as the one contact input,
+/// validated like every other door's (`contact_input::validate_contact`).
 pub fn map_row(mapping: &[Field], cells: &[String]) -> RawContact {
     let mut r = RawContact::default();
     for (field, cell) in mapping.iter().zip(cells) {
         let v = non_empty(cell);
         match field {
             Field::Ignore => {}
-            Field::FirstName => r.first_name = v.unwrap_or_default(),
-            Field::LastName => r.last_name = v.unwrap_or_default(),
+            Field::FirstName => r.first_name = v,
+            Field::LastName => r.last_name = v,
             Field::FullName => {
                 if let Some(v) = v {
                     let (first, last) = crate::contact::split_name(&v);
-                    if r.first_name.is_empty() {
-                        r.first_name = first;
+                    if r.first_name.is_none() {
+                        r.first_name = Some(first).filter(|s| !s.is_empty());
                     }
-                    if r.last_name.is_empty() {
-                        r.last_name = last;
+                    if r.last_name.is_none() {
+                        r.last_name = Some(last).filter(|s| !s.is_empty());
                     }
                 }
             }
@@ -560,33 +545,21 @@ pub fn map_row(mapping: &[Field], cells: &[String]) -> RawContact {
             Field::Source => r.source = v,
             Field::Lifecycle => r.lifecycle = v,
             Field::Tags => r.tags = split_tags(cell),
-            Field::UtmSource => r.attribution.utm_source = v,
-            Field::UtmMedium => r.attribution.utm_medium = v,
-            Field::UtmCampaign => r.attribution.utm_campaign = v,
-            Field::UtmTerm => r.attribution.utm_term = v,
-            Field::UtmContent => r.attribution.utm_content = v,
-            Field::Referrer => r.attribution.referrer = v,
-            Field::LandingPage => r.attribution.landing_page = v,
+            Field::UtmSource => r.utm.source = v,
+            Field::UtmMedium => r.utm.medium = v,
+            Field::UtmCampaign => r.utm.campaign = v,
+            Field::UtmTerm => r.utm.term = v,
+            Field::UtmContent => r.utm.content = v,
+            Field::Referrer => r.referrer = v,
+            Field::LandingPage => r.landing_page = v,
             Field::Custom(k) => {
                 if let Some(v) = v {
-                    r.custom.push((k.clone(), v));
+                    r.custom.insert(k.clone(), serde_json::Value::String(v));
                 }
             }
         }
     }
     r
-}
-
-/// A bounded, control-character-free text value (names, company, source).
-pub fn plain_text(field: &str, raw: &str, max: usize) -> Result<String, String> {
-    let s: String = raw.split_whitespace().collect::<Vec<_>>().join(" ");
-    if s.chars().count() > max {
-        return Err(format!("{field} is longer than {max} characters"));
-    }
-    if s.chars().any(char::is_control) {
-        return Err(format!("{field} contains control characters"));
-    }
-    Ok(s)
 }
 
 #[cfg(test)]
@@ -700,10 +673,13 @@ mod tests {
                 "1".into(),
             ],
         );
-        assert_eq!(r.first_name, "María");
-        assert_eq!(r.last_name, "José Pérez");
+        assert_eq!(r.first_name.as_deref(), Some("María"));
+        assert_eq!(r.last_name.as_deref(), Some("José Pérez"));
         assert_eq!(r.tags, ["vip", "hot", "x"]);
-        assert_eq!(r.custom, [("k".to_string(), "1".to_string())]);
+        assert_eq!(
+            r.custom.into_iter().collect::<Vec<_>>(),
+            [("k".to_string(), serde_json::Value::from("1"))]
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 pub mod actor;
 pub mod clock;
 pub mod contact;
+pub mod contact_input;
 pub mod countries;
 pub mod crypto;
 pub mod csv_io;

@@ -57,6 +57,16 @@ impl Contact {
             .to_string()
     }
 
+    /// The title of a deal made for this contact without one: the name,
+    /// else the email, else the phone, else `fallback`.
+    pub fn deal_title(&self, fallback: &str) -> String {
+        Some(self.full_name())
+            .filter(|n| !n.is_empty())
+            .or_else(|| self.email.clone())
+            .or_else(|| self.phone.clone())
+            .unwrap_or_else(|| fallback.to_string())
+    }
+
     /// The custom field values as a JSON object.
     pub fn custom_map(&self) -> serde_json::Map<String, serde_json::Value> {
         serde_json::from_str(&self.custom).unwrap_or_default()
@@ -84,25 +94,9 @@ macro_rules! contact_columns {
     };
 }
 
-/// Validated data for a contact create or upsert. `None` / empty fields
-/// never erase what an existing contact already has.
-#[derive(Debug, Clone, Default)]
-pub struct ContactInput {
-    pub first_name: String,
-    pub last_name: String,
-    /// Normalised (see `af_core::validate::email`).
-    pub email: Option<String>,
-    /// E.164 (see `af_core::contact::normalize_phone`).
-    pub phone: Option<String>,
-    pub company: Option<String>,
-    pub source: Option<String>,
-    pub owner_id: Option<UserId>,
-    pub lifecycle: Option<String>,
-    pub attribution: Attribution,
-    pub tags: Vec<String>,
-    /// Already validated against the workspace's field definitions.
-    pub custom: serde_json::Map<String, serde_json::Value>,
-}
+/// Validated contact data: the one validator (`af_core::contact_input`)
+/// makes it from what any door received.
+pub use af_core::contact_input::ContactInput;
 
 /// The `LIKE` pattern for a contact search over `search_text`. A query that
 /// looks like a phone number (digits with spaces, dashes, dots, brackets or
@@ -848,16 +842,11 @@ async fn move_contact_to_stage(
         .fetch_all(&mut *c).await?
     });
     if deals.is_empty() {
-        let title = Some(contact.full_name())
-            .filter(|n| !n.is_empty())
-            .or_else(|| contact.email.clone())
-            .or_else(|| contact.phone.clone())
-            .unwrap_or_default();
         let deal = crate::deals::NewDeal {
             contact_id: contact.id,
             pipeline_id: Some(stage.pipeline_id),
             stage_id: Some(stage.id),
-            title,
+            title: contact.deal_title(""),
             value_minor: 0,
             currency: currency.to_string(),
             owner_id: contact.owner_id.map(UserId),

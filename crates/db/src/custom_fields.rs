@@ -2,6 +2,7 @@
 //! the validation of values against them.
 
 use crate::{DbResult, Ts, Tx, with_pool, with_tx};
+use af_core::contact_input::{self, CustomFieldDef};
 use af_core::{FieldId, WorkspaceId};
 use serde::Serialize;
 use uuid::Uuid;
@@ -26,51 +27,24 @@ impl FieldDef {
     }
 
     /// Checks and normalises one value; `Err` is a message naming the field.
-    /// JSON null (and an empty string) clears the field.
+    /// JSON null (and an empty string) clears the field. The rule is the
+    /// contact validator's ([`af_core::contact_input::check_custom_value`]).
     pub fn check(&self, value: &serde_json::Value) -> Result<serde_json::Value, String> {
-        use serde_json::Value;
-        if value.is_null() || value.as_str().is_some_and(|s| s.trim().is_empty()) {
-            return Ok(Value::Null);
-        }
-        let bad = || format!("{}: invalid {} value", self.key, self.kind);
-        match self.kind.as_str() {
-            "text" => match value {
-                Value::String(s) if s.chars().count() <= 2000 => {
-                    Ok(Value::String(s.trim().to_string()))
-                }
-                Value::Number(n) => Ok(Value::String(n.to_string())),
-                _ => Err(bad()),
-            },
-            "number" => {
-                let n = match value {
-                    Value::Number(n) => n.as_f64(),
-                    Value::String(s) => s.trim().replace(',', ".").parse::<f64>().ok(),
-                    _ => None,
-                };
-                n.filter(|n| n.is_finite())
-                    .and_then(serde_json::Number::from_f64)
-                    .map(Value::Number)
-                    .ok_or_else(bad)
-            }
-            "date" => value
-                .as_str()
-                .and_then(|s| s.trim().parse::<jiff::civil::Date>().ok())
-                .map(|d| Value::String(d.to_string()))
-                .ok_or_else(|| format!("{}: expected a date like 2026-03-31", self.key)),
-            "select" => value
-                .as_str()
-                .map(str::trim)
-                .and_then(|s| self.choices().into_iter().find(|c| c == s))
-                .map(Value::String)
-                .ok_or_else(|| {
-                    format!(
-                        "{}: expected one of {}",
-                        self.key,
-                        self.choices().join(", ")
-                    )
-                }),
-            _ => Err(bad()),
-        }
+        contact_input::check_custom_value(self, value)
+    }
+}
+
+impl CustomFieldDef for FieldDef {
+    fn key(&self) -> &str {
+        &self.key
+    }
+
+    fn kind(&self) -> &str {
+        &self.kind
+    }
+
+    fn choices(&self) -> Vec<String> {
+        FieldDef::choices(self)
     }
 }
 
@@ -80,24 +54,7 @@ pub fn validate_values(
     defs: &[FieldDef],
     values: &serde_json::Map<String, serde_json::Value>,
 ) -> Result<serde_json::Map<String, serde_json::Value>, Vec<(String, String)>> {
-    let mut out = serde_json::Map::new();
-    let mut errors = Vec::new();
-    for (k, v) in values {
-        match defs.iter().find(|d| &d.key == k) {
-            None => errors.push((k.clone(), format!("{k}: no such custom field"))),
-            Some(d) => match d.check(v) {
-                Ok(v) => {
-                    out.insert(k.clone(), v);
-                }
-                Err(e) => errors.push((k.clone(), e)),
-            },
-        }
-    }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
-    }
+    contact_input::check_custom_values(defs, values)
 }
 
 pub async fn list_fields(db: &crate::Db, ws: WorkspaceId) -> DbResult<Vec<FieldDef>> {

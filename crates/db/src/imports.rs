@@ -14,7 +14,8 @@ use crate::contacts::{self, ContactInput};
 use crate::custom_fields::{self, FieldDef};
 use crate::gdpr::{self, ErasedSet};
 use crate::{DbError, DbResult, Ts, Tx, with_pool, with_tx};
-use af_core::csv_io::{self, CsvFile, Field, RawContact};
+use af_core::contact_input::{ContactField, Problem, RawContact, validate_contact};
+use af_core::csv_io::{self, CsvFile, Field};
 use af_core::{Actor, Clock, ImportId, WorkspaceId};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -310,100 +311,48 @@ async fn save_progress(
 
 // ------------------------------------------------------------- validation
 
-/// Checks and normalises one mapped row. `Err` says why it is rejected.
+/// Checks and normalises one mapped row with the contact validator every
+/// door uses; `Err` says why it is rejected (its first problem, as a
+/// stable code). A row also needs an email or a phone even when it has a
+/// name: those are the keys the upsert rule merges by, so without one every
+/// re-import of the same file would add the person again.
 pub fn validate_row(
     raw: RawContact,
     country: &str,
     defs: &[FieldDef],
 ) -> Result<ContactInput, Rejected> {
-    let text = |field: &str, v: &str, max: usize| {
-        csv_io::plain_text(field, v, max)
-            .map_err(|m| Rejected::new("invalid_field", Some(field), Some(v), m))
-    };
-    let first_name = text("first_name", &raw.first_name, 100)?;
-    let last_name = text("last_name", &raw.last_name, 100)?;
-    let email = match raw.email.as_deref() {
-        Some(e) => Some(
-            af_core::validate::email(e)
-                .map_err(|m| Rejected::new("invalid_email", Some("email"), Some(e), m))?,
-        ),
-        None => None,
-    };
-    let phone = match raw.phone.as_deref() {
-        Some(p) => Some(
-            af_core::contact::normalize_phone(p, country)
-                .map_err(|m| Rejected::new("invalid_phone", Some("phone"), Some(p), m))?,
-        ),
-        None => None,
-    };
-    if email.is_none() && phone.is_none() {
-        return Err(Rejected::new(
+    let no_key = || {
+        Rejected::new(
             "no_email_or_phone",
             None,
             None,
             "the row has neither an email nor a phone".into(),
-        ));
-    }
-    let opt = |field: &str, v: &Option<String>, max: usize| -> Result<Option<String>, Rejected> {
-        match v {
-            Some(v) => Ok(Some(text(field, v, max)?).filter(|s| !s.is_empty())),
-            None => Ok(None),
-        }
-    };
-    let company = opt("company", &raw.company, 200)?;
-    let source = opt("source", &raw.source, 200)?;
-    let lifecycle = match raw.lifecycle.as_deref() {
-        Some(l) => Some(
-            af_core::contact::lifecycle(l)
-                .map_err(|m| Rejected::new("invalid_lifecycle", Some("lifecycle"), Some(l), m))?,
-        ),
-        None => None,
-    };
-    if raw.tags.len() > 50 {
-        return Err(Rejected::new(
-            "invalid_tag",
-            Some("tags"),
-            None,
-            "more than 50 tags".into(),
-        ));
-    }
-    let mut tags = Vec::with_capacity(raw.tags.len());
-    for t in &raw.tags {
-        tags.push(
-            af_core::contact::tag_name(t)
-                .map_err(|m| Rejected::new("invalid_tag", Some("tags"), Some(t), m))?,
-        );
-    }
-    let mut custom_in = serde_json::Map::new();
-    for (k, v) in raw.custom {
-        custom_in.insert(k, serde_json::Value::String(v));
-    }
-    let custom = custom_fields::validate_values(defs, &custom_in).map_err(|errors| {
-        let (k, m) = errors.into_iter().next().unwrap_or_default();
-        let value = custom_in
-            .get(&k)
-            .and_then(|v| v.as_str())
-            .map(str::to_string);
-        Rejected::new(
-            "invalid_custom",
-            Some(&format!("custom:{k}")),
-            value.as_deref(),
-            m,
         )
+    };
+    let input = validate_contact(&raw, country, defs).map_err(|errors| {
+        let Some(e) = errors.into_iter().next() else {
+            return no_key();
+        };
+        let code = match e.problem {
+            Problem::NoContactPoint => return no_key(),
+            Problem::TooLong | Problem::ControlCharacters => "invalid_field",
+            Problem::Email => "invalid_email",
+            Problem::Phone => "invalid_phone",
+            Problem::Lifecycle => "invalid_lifecycle",
+            Problem::Tag => "invalid_tag",
+            Problem::Custom => "invalid_custom",
+        };
+        // Reports name custom columns `custom:<key>` (the mapping's names).
+        let field = match &e.field {
+            ContactField::Custom(k) => format!("custom:{k}"),
+            f => f.as_str().into_owned(),
+        };
+        Rejected::new(code, Some(&field), e.value.as_deref(), e.message)
     })?;
-    Ok(ContactInput {
-        first_name,
-        last_name,
-        email,
-        phone,
-        company,
-        source,
-        owner_id: None,
-        lifecycle,
-        attribution: raw.attribution.cleaned(),
-        tags,
-        custom,
-    })
+    if input.email.is_none() && input.phone.is_none() {
+        return Err(no_key());
+    }
+    Ok(input)
 }
 
 // ------------------------------------------------------------------ running

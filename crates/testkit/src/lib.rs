@@ -5,7 +5,8 @@ use af_core::{ManualClock, Role};
 use af_db::testing::{TestDb, fresh_db};
 use af_db::workspaces::Workspace;
 use af_db::{Db, Ts};
-use af_web::{AppState, WebConfig, provision};
+use af_service::provision;
+use af_web::{AppState, WebConfig};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 

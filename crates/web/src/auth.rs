@@ -1,5 +1,5 @@
-//! Who is asking: password hashing, the signed-in user extractor, the API
-//! key extractor, and the client address.
+//! Who is asking: the signed-in user extractor, the API key extractor, and
+//! the client address. (Password hashing is `af_service::passwords`.)
 
 use crate::error::AppError;
 use crate::session_store::USER_KEY;
@@ -9,65 +9,17 @@ use af_core::{Role, UserId, WorkspaceId};
 use af_db::api_keys::{ApiKey, KeyScope};
 use af_db::users::User;
 use af_db::workspaces::{Workspace, WorkspaceWithRole};
-use argon2::Argon2;
-use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use std::net::SocketAddr;
-use std::sync::OnceLock;
 use tower_sessions::Session;
 
 /// Session key of the workspace the user is working in.
 pub const WORKSPACE_KEY: &str = "workspace_id";
 /// Session key of the CSRF token.
 pub const CSRF_KEY: &str = "csrf";
-
-/// Hashes a password with argon2id on the blocking pool (it is deliberately
-/// slow; on the async runtime it would stall every other request).
-pub async fn hash_password(password: String) -> anyhow::Result<String> {
-    tokio::task::spawn_blocking(move || {
-        Argon2::default()
-            .hash_password(password.as_bytes())
-            .map(|h| h.to_string())
-            .map_err(|e| anyhow::anyhow!("argon2: {e}"))
-    })
-    .await?
-}
-
-/// Checks a password against a stored hash on the blocking pool. With no
-/// hash (unknown email) it still does the work, so response time does not
-/// reveal which emails have accounts.
-pub async fn verify_password(hash: Option<String>, password: String) -> bool {
-    let hash = match hash {
-        Some(h) => h,
-        None => dummy_hash().await,
-    };
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash)
-            .map(|parsed| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok()
-            })
-            .unwrap_or(false)
-    })
-    .await
-    .unwrap_or(false)
-}
-
-async fn dummy_hash() -> String {
-    static DUMMY: OnceLock<String> = OnceLock::new();
-    if let Some(h) = DUMMY.get() {
-        return h.clone();
-    }
-    let h = hash_password(crypto::random_token(16))
-        .await
-        .unwrap_or_default();
-    DUMMY.get_or_init(|| h).clone()
-}
 
 /// The client's address: the socket peer, or the first `X-Forwarded-For`
 /// hop when the server is configured to trust its proxy.

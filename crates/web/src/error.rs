@@ -35,6 +35,22 @@ impl From<af_db::DbError> for AppError {
     }
 }
 
+impl From<af_service::passwords::PasswordError> for AppError {
+    fn from(e: af_service::passwords::PasswordError) -> Self {
+        AppError::Internal(e.into())
+    }
+}
+
+impl From<af_service::bookings::BookingError> for AppError {
+    fn from(e: af_service::bookings::BookingError) -> Self {
+        use af_service::bookings::BookingError;
+        match e {
+            BookingError::NotReplayable => AppError::BadRequest(e.to_string()),
+            BookingError::Db(e) => e.into(),
+        }
+    }
+}
+
 impl From<anyhow::Error> for AppError {
     fn from(e: anyhow::Error) -> Self {
         AppError::Internal(e)

@@ -3,7 +3,6 @@
 pub mod api;
 pub mod assets;
 pub mod auth;
-pub mod contact_input;
 pub mod error;
 pub mod health;
 pub mod i18n;
@@ -12,10 +11,8 @@ pub mod intake;
 pub mod mail;
 pub mod middleware;
 pub mod pages;
-pub mod provision;
 pub mod session_store;
 pub mod state;
-pub mod webhook_endpoints;
 
 pub use state::{AppState, WebConfig};
 

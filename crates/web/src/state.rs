@@ -113,6 +113,16 @@ impl AppState {
         }
     }
 
+    /// What the webhook endpoint use cases need, as of now.
+    pub fn webhook_env(&self) -> af_service::webhook_endpoints::Env<'_> {
+        af_service::webhook_endpoints::Env {
+            db: &self.db,
+            secret: &self.secret,
+            ssrf: self.config.channels.ssrf(),
+            now: self.now(),
+        }
+    }
+
     /// An absolute link to `path` on the public URL.
     pub fn link(&self, path: &str) -> String {
         format!("{}{}", self.config.base_url, path)

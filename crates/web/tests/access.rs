@@ -288,7 +288,7 @@ async fn switching_workspaces_and_settings_validation() {
     let t = two_workspaces().await;
     // Make A's owner a member of B too.
     let now = t.app.now();
-    af_web::provision::add_user(
+    af_service::provision::add_user(
         &t.app.db,
         &t.b.ws,
         &t.a.owner_email,

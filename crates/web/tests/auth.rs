@@ -394,7 +394,7 @@ async fn without_an_email_provider_reset_links_reach_no_workspace() {
     assert_eq!(res.status, 200);
     assert_no_link_readable_by_members(&t.app, &t.a, "/password/reset/").await;
     // The operator can still hand one out (and it works).
-    let link = af_web::provision::reset_link_for(
+    let link = af_service::provision::reset_link_for(
         &t.app.db,
         &t.a.owner_email,
         &t.app.base_url,

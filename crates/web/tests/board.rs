@@ -827,7 +827,7 @@ async fn pipeline(
 
 /// A workspace with one deal on its own fresh database (no web server).
 async fn fixture(db: &Db, now: Ts) -> (WorkspaceId, DealId, StageId, StageId) {
-    let ws = af_web::provision::create_workspace(db, "vivo", "Vivo", None, None, None, now)
+    let ws = af_service::provision::create_workspace(db, "vivo", "Vivo", None, None, None, now)
         .await
         .expect("workspace");
     let p = af_db::pipelines::default_pipeline(db, ws.id)

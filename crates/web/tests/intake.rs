@@ -65,10 +65,16 @@ async fn api_get(app: &TestApp, key: &str, path: &str) -> (u16, Value) {
 }
 
 async fn intake_key(app: &TestApp, t: &Tenant) -> String {
-    af_web::provision::create_scoped_api_key(&app.db, &t.ws, "landing", KeyScope::Intake, app.now())
-        .await
-        .expect("intake key")
-        .key
+    af_service::provision::create_scoped_api_key(
+        &app.db,
+        &t.ws,
+        "landing",
+        KeyScope::Intake,
+        app.now(),
+    )
+    .await
+    .expect("intake key")
+    .key
 }
 
 async fn events(app: &TestApp, t: &Tenant, kind: &str) -> Vec<Value> {
@@ -750,7 +756,7 @@ async fn honeypot_and_fast_missing_or_forged_tokens_get_the_same_success_and_sto
     let (_, _, html) = send(&app, "GET", &format!("/f/{id}"), &[], None).await;
     let fresh = token_of(&html);
     let other_secret = SecretKey::from_text(&"another-secret-".repeat(4)).expect("key");
-    let forged = af_web::intake::fill_token(&other_secret, form_id, app.now());
+    let forged = af_service::intake::fill_token(&other_secret, form_id, app.now());
     // Filled at once: too fast.
     let (s1, b1) = post_form(
         &app,

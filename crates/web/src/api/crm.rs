@@ -4,12 +4,14 @@
 
 use super::{ApiError, ApiJson};
 use crate::auth::ApiAuth;
-use crate::contact_input::{RawContact, validate_contact};
 use crate::state::AppState;
+use af_core::contact_input::{ContactError, RawContact};
 use af_core::{ContactId, DealId, PipelineId, StageId, UserId};
 use af_db::contacts::{self, Contact, ContactFilter, ContactPatch, Cursor};
-use af_db::deals::{self, Deal, DealFilter, NewDeal, Placement};
+use af_db::deals::{self, Deal, DealFilter, Placement};
 use af_db::{DbError, Ts, custom_fields, events, pipelines};
+use af_service::deals::{DealContact, DealError, DealProblem, NewDealRequest};
+use af_service::intake::IntakeError;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -101,17 +103,27 @@ async fn create_contact(
 ) -> Result<Response, ApiError> {
     let ws = &auth.workspace;
     let defs = custom_fields::list_fields(&st.db, ws.id).await?;
-    let input = validate_contact(ws, &defs, &raw).map_err(ApiError::Invalid)?;
-    let now = st.now();
-    let mut tx = st.db.begin().await?;
-    let out = contacts::upsert_contact(&mut tx, ws.id, &input, &auth.actor(), now).await?;
-    tx.commit().await?;
+    let out = af_service::intake::create_contact(&st.db, ws, &defs, &raw, &auth.actor(), st.now())
+        .await
+        .map_err(|e| match e {
+            IntakeError::Invalid(errors) => ApiError::Invalid(contact_fields(&errors)),
+            e @ IntakeError::Taken(_) => ApiError::field("email", e.to_string()),
+            IntakeError::Db(e) => e.into(),
+        })?;
     let status = if out.created {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
     Ok((status, Json(contact_json(&st, ws.id, &out.contact).await?)).into_response())
+}
+
+/// Contact errors as API field errors.
+fn contact_fields(errors: &[ContactError]) -> Vec<(String, String)> {
+    errors
+        .iter()
+        .map(|e| (e.field.as_str().into_owned(), e.message.clone()))
+        .collect()
 }
 
 #[derive(Deserialize, Default)]
@@ -497,62 +509,54 @@ async fn create_deal(
     ApiJson(raw): ApiJson<RawDeal>,
 ) -> Result<Response, ApiError> {
     let ws = &auth.workspace;
-    let mut errors = Vec::new();
-    let title = raw.title.trim().to_string();
-    if title.is_empty() || title.chars().count() > 200 {
-        errors.push((
-            "title".to_string(),
-            "title is required (at most 200 characters)".to_string(),
-        ));
-    }
-    let value = match raw.value.as_ref() {
-        None => 0,
+    // The amount's JSON form is this door's; the rest are the deal's rules.
+    let (value, value_error) = match raw.value.as_ref() {
+        None => (0, None),
         Some(v) => match af_core::money::minor_from_json(v) {
-            Ok(v) if v < 0 => {
-                errors.push((
-                    "value".into(),
-                    "value must be zero or more (integer minor units)".into(),
-                ));
-                0
-            }
-            Ok(v) => v,
-            Err(m) => {
-                errors.push(("value".into(), format!("value {m}")));
-                0
-            }
+            Ok(v) => (v, None),
+            Err(m) => (0, Some(("value".to_string(), format!("value {m}")))),
         },
     };
-    let currency = match raw.currency.as_deref() {
-        Some(c) => af_core::contact::currency(c)
-            .map_err(|m| errors.push(("currency".into(), m)))
-            .ok(),
-        None => Some(af_core::money::currency_for_country(&ws.country).to_string()),
-    };
-    if !errors.is_empty() {
-        return Err(ApiError::Invalid(errors));
-    }
-    let new = NewDeal {
-        contact_id: ContactId(raw.contact_id),
+    let req = NewDealRequest {
+        contact: DealContact::Existing(ContactId(raw.contact_id)),
         pipeline_id: raw.pipeline_id.map(PipelineId),
         stage_id: raw.stage_id.map(StageId),
-        title,
+        title: raw.title,
         value_minor: value,
-        currency: currency.unwrap_or_default(),
+        currency: raw.currency,
         owner_id: None,
     };
-    let mut tx = st.db.begin().await?;
-    let deal = match deals::insert_deal(&mut tx, ws.id, &new, &auth.actor(), st.now()).await {
-        Ok(d) => d,
-        Err(DbError::NotFound(what)) => {
-            return Err(ApiError::field(
-                field_of(what),
-                format!("no such {what} in this workspace"),
-            ));
-        }
-        Err(e) => return Err(e.into()),
-    };
-    tx.commit().await?;
+    let mut errors: Vec<(String, String)> = value_error.into_iter().collect();
+    if let Err(problems) = af_service::deals::check(&req, ws) {
+        errors.extend(problems.into_iter().flat_map(deal_fields));
+    }
+    if !errors.is_empty() {
+        errors.sort_by_key(|(f, _)| ["title", "value", "currency"].iter().position(|k| k == f));
+        return Err(ApiError::Invalid(errors));
+    }
+    let deal = af_service::deals::create_deal(&st.db, ws, &req, &auth.actor(), st.now())
+        .await
+        .map_err(|e| match e {
+            DealError::Invalid(problems) => {
+                ApiError::Invalid(problems.into_iter().flat_map(deal_fields).collect())
+            }
+            DealError::NotFound(what) => {
+                ApiError::field(field_of(what), format!("no such {what} in this workspace"))
+            }
+            e @ DealError::ContactTaken => ApiError::field("contact", e.to_string()),
+            DealError::Db(e) => e.into(),
+        })?;
     Ok((StatusCode::CREATED, Json(deal_json(&deal))).into_response())
+}
+
+/// A refused part of a deal as API field errors.
+fn deal_fields(p: DealProblem) -> Vec<(String, String)> {
+    match p {
+        DealProblem::Title(m) => vec![("title".into(), m)],
+        DealProblem::Value(m) => vec![("value".into(), m)],
+        DealProblem::Currency(m) => vec![("currency".into(), m)],
+        DealProblem::Contact(errors) => contact_fields(&errors),
+    }
 }
 
 fn field_of(what: &str) -> &'static str {

@@ -4,12 +4,12 @@
 
 use super::{ApiError, ApiJson};
 use crate::auth::ApiAuth;
-use crate::intake::{RawForm, form_json, validate_form};
 use crate::state::AppState;
 use af_core::{AppointmentId, ContactId, FormId};
 use af_db::DbError;
 use af_db::appointments::{self, Appointment};
-use af_db::forms::{self, Submission};
+use af_db::forms::{self, Form, Submission};
+use af_service::forms::{RawForm, fields_of, styling_of, validate_form};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -29,6 +29,34 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/forms/{id}/submissions", get(list_submissions))
         .route("/api/v1/appointments", get(list_appointments))
         .route("/api/v1/appointments/{id}", get(get_appointment))
+}
+
+/// A form in the API's shape.
+pub fn form_json(form: &Form, base_url: &str) -> serde_json::Value {
+    serde_json::json!({
+        "id": form.id,
+        "name": form.name,
+        "fields": fields_of(form),
+        "styling": styling_of(form),
+        "success_message": form.success_message,
+        "redirect_url": form.redirect_url,
+        "pipeline_id": form.pipeline_id,
+        "stage_id": form.stage_id,
+        "tags": form.tag_list(),
+        "consent_text": form.consent_text,
+        "active": form.active,
+        "url": format!("{base_url}/f/{}", form.id),
+        "embed": embed_snippet(base_url, form.id),
+        "created_at": form.created_at,
+        "updated_at": form.updated_at,
+    })
+}
+
+/// The ready-to-paste embed code of a form.
+pub fn embed_snippet(base_url: &str, id: FormId) -> String {
+    format!(
+        "<script src=\"{base_url}/embed.js\" async></script>\n<div data-af-form=\"{id}\"></div>"
+    )
 }
 
 fn parse_id<T: From<Uuid>>(raw: &str) -> Result<T, ApiError> {

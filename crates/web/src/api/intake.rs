@@ -4,19 +4,21 @@
 //!
 //! These keep PAUTA's response shape, `{"ok": true, ...}` or
 //! `{"ok": false, "error": "..."}` naming the field, and never answer 500
-//! to bad input: every body is size-capped and parsed defensively.
+//! to bad input: every body is size-capped and parsed defensively. Here
+//! are keys, signatures, bodies and answers; what happens to the lead and
+//! the booking is `af_service::intake` and `af_service::bookings`.
 
 use crate::auth::ClientIp;
-use crate::contact_input::{RawContact, validate_contact};
-use crate::intake::{self, Lead, MAX_PUBLIC_BODY};
+use crate::intake::{self, MAX_PUBLIC_BODY};
 use crate::state::AppState;
+use af_core::Actor;
 use af_core::crypto;
-use af_core::{Actor, ContactId, DealId};
+use af_db::DbError;
 use af_db::api_keys::{ApiKey, KeyScope};
-use af_db::appointments::{self, Appointment, AppointmentInput};
-use af_db::inbound_webhooks::{self, NewDelivery};
+use af_db::inbound_webhooks;
 use af_db::workspaces::Workspace;
-use af_db::{DbError, Ts, Tx, contacts, custom_fields, deals, forms, pipelines};
+use af_service::bookings::{self, CalcomOutcome};
+use af_service::intake::{IntakeError, PautaLead, pauta_field};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
@@ -155,7 +157,7 @@ async fn create_lead(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let ip_hash = intake::ip_hash(&st.secret, &ip);
+    let ip_hash = af_service::intake::ip_hash(&st.secret, &ip);
     let (ws, actor, bucket) = match presented_key(&headers, &query) {
         Some(key) => {
             let (key, ws) = match key_workspace(&st, key).await {
@@ -217,72 +219,20 @@ async fn create_lead(
     let Value::Object(obj) = parsed else {
         return fail(StatusCode::BAD_REQUEST, "body: must be a JSON object");
     };
-    let mut raw = RawContact::default();
-    let mut servicio = None;
+    let mut lead = PautaLead::default();
     for (k, slot) in [
-        ("nombre", &mut raw.name),
-        ("email", &mut raw.email),
-        ("telefono", &mut raw.phone),
-        ("empresa", &mut raw.company),
-        ("fuente", &mut raw.source),
-        ("servicio", &mut servicio),
+        ("nombre", &mut lead.nombre),
+        ("email", &mut lead.email),
+        ("telefono", &mut lead.telefono),
+        ("empresa", &mut lead.empresa),
+        ("fuente", &mut lead.fuente),
+        ("servicio", &mut lead.servicio),
     ] {
         match pauta_text(&obj, k) {
             Ok(v) => *slot = v.map(|s| s.chars().take(2000).collect()),
             Err(res) => return *res,
         }
     }
-    let mut defs = match custom_fields::list_fields(&st.db, ws.id).await {
-        Ok(d) => d,
-        Err(e) => return internal(e),
-    };
-    let servicio = servicio
-        .map(|s| s.trim().chars().take(intake::MAX_TEXT).collect::<String>())
-        .filter(|s| !s.is_empty());
-    if let Some(s) = &servicio {
-        if !defs.iter().any(|d| d.key == "servicio") {
-            let made = async {
-                let mut tx = st.db.begin().await?;
-                let def = custom_fields::ensure_text_field(
-                    &mut tx,
-                    ws.id,
-                    "servicio",
-                    "Servicio",
-                    st.now(),
-                )
-                .await?;
-                tx.commit().await?;
-                Ok::<_, DbError>(def)
-            };
-            match made.await {
-                Ok(def) => defs.push(def),
-                Err(e) => return internal(e),
-            }
-        }
-        raw.custom
-            .insert("servicio".into(), Value::String(s.clone()));
-    }
-    let input = match validate_contact(&ws, &defs, &raw) {
-        Ok(i) => i,
-        Err(errs) => {
-            let (field, msg) = errs.into_iter().next().unwrap_or_default();
-            let field = match field.as_str() {
-                "phone" => "telefono",
-                "email" if msg.contains("needs a name") => "nombre",
-                "email" => "email",
-                f if f.starts_with("custom.") => "servicio",
-                f => f,
-            }
-            .to_string();
-            let msg = if field == "nombre" {
-                "se necesita nombre, email o telefono (a lead needs a name, an email or a phone)"
-                    .to_string()
-            } else {
-                msg
-            };
-            return fail_field(StatusCode::UNPROCESSABLE_ENTITY, &field, &msg);
-        }
-    };
     let data: serde_json::Map<String, Value> = [
         "nombre", "email", "telefono", "empresa", "servicio", "fuente",
     ]
@@ -290,17 +240,17 @@ async fn create_lead(
     .filter_map(|k| obj.get(*k).map(|v| (k.to_string(), v.clone())))
     .filter(|(_, v)| v.is_string() || v.is_number())
     .collect();
-    let lead = Lead {
-        form: None,
-        channel: "api_lead",
-        attribution: serde_json::to_value(&input.attribution).unwrap_or_default(),
-        input,
-        data: Value::Object(data),
-        consent_text: None,
-        ip_hash: Some(ip_hash),
+    let accepted = af_service::intake::accept_pauta_lead(
+        &st.db,
+        &ws,
+        lead,
+        Value::Object(data),
+        Some(ip_hash),
         actor,
-    };
-    match intake::accept_lead(&st, &ws, lead).await {
+        st.now(),
+    )
+    .await;
+    match accepted {
         Ok(a) => ok_json(
             if a.created {
                 StatusCode::CREATED
@@ -312,13 +262,28 @@ async fn create_lead(
                 "deal_id": a.deal_id, "created": a.created,
             }),
         ),
-        Err(e) => internal(e),
+        Err(IntakeError::Invalid(errs)) => {
+            let Some(e) = errs.first() else {
+                return internal("a refused lead without a reason");
+            };
+            let field = pauta_field(e);
+            let msg = if field == "nombre"
+                && e.problem == af_core::contact_input::Problem::NoContactPoint
+            {
+                "se necesita nombre, email o telefono (a lead needs a name, an email or a phone)"
+            } else {
+                e.message.as_str()
+            };
+            fail_field(StatusCode::UNPROCESSABLE_ENTITY, field, msg)
+        }
+        Err(e @ IntakeError::Taken(_)) => {
+            fail_field(StatusCode::UNPROCESSABLE_ENTITY, "email", &e.to_string())
+        }
+        Err(IntakeError::Db(e)) => internal(e),
     }
 }
 
 // ---------------------------------------------------------------- Cal.com
-
-const CALCOM: &str = "calcom";
 
 /// Lowercase hex HMAC-SHA256 of the raw body, as Cal.com signs it.
 pub fn calcom_signature(secret: &str, body: &[u8]) -> String {
@@ -517,32 +482,8 @@ async fn calcom_webhook(
     )
 }
 
-fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
-    let mut cur = v;
-    for p in path {
-        cur = cur.get(p)?;
-    }
-    cur.as_str().map(str::trim).filter(|s| !s.is_empty())
-}
-
-fn ts_at(v: &Value, key: &str) -> Option<Ts> {
-    str_at(v, &[key])
-        .and_then(|s| s.parse::<jiff::Timestamp>().ok())
-        .map(Ts::new)
-}
-
-/// What a trigger does: (status, event kind), or None when ignored.
-fn trigger_effect(trigger: &str) -> Option<(&'static str, &'static str)> {
-    match trigger {
-        "BOOKING_CREATED" => Some(("booked", "appointment.booked")),
-        "BOOKING_REQUESTED" => Some(("pending", "appointment.requested")),
-        "BOOKING_RESCHEDULED" => Some(("rescheduled", "appointment.rescheduled")),
-        "BOOKING_CANCELLED" => Some(("cancelled", "appointment.cancelled")),
-        _ => None,
-    }
-}
-
-/// Verified delivery → stored, deduplicated, processed, in one transaction.
+/// Verified delivery → stored, deduplicated, processed (see
+/// `af_service::bookings`).
 async fn handle_calcom(st: &AppState, ws: &Workspace, bytes: &[u8], signed: bool) -> Response {
     let Ok(text) = std::str::from_utf8(bytes) else {
         return fail(StatusCode::BAD_REQUEST, "body: not UTF-8");
@@ -553,289 +494,34 @@ async fn handle_calcom(st: &AppState, ws: &Workspace, bytes: &[u8], signed: bool
     if !body.is_object() {
         return fail(StatusCode::BAD_REQUEST, "body: must be a JSON object");
     }
-    let trigger = str_at(&body, &["triggerEvent"])
-        .or_else(|| str_at(&body, &["event"]))
-        .unwrap_or("UNKNOWN")
-        .chars()
-        .take(80)
-        .collect::<String>();
-    let payload = body.get("payload").cloned().unwrap_or(Value::Null);
-    let uid = str_at(&payload, &["uid"]).map(|u| u.chars().take(200).collect::<String>());
-    let dedupe = match &uid {
-        Some(u) => format!("{trigger}:{u}"),
-        None => format!("{trigger}:sha256:{}", crypto::sha256_hex(text)),
-    };
-    let delivery = NewDelivery {
-        source: CALCOM,
-        event: &trigger,
-        external_id: uid.as_deref(),
-        dedupe_key: &dedupe,
-        body: text,
-        signature_ok: signed,
-    };
-    match process_calcom(st, ws, &delivery, &body, None).await {
-        Ok(out) => ok_json(StatusCode::OK, out),
-        Err(e) => {
-            if let Err(e2) = inbound_webhooks::record_failed_delivery(
-                &st.db,
-                ws.id,
-                &delivery,
-                &format!("{e}"),
-                st.now(),
-            )
-            .await
-            {
-                tracing::error!(error = %e2, "could not record the failed delivery");
-            }
-            internal(e)
-        }
+    match bookings::receive_calcom(&st.db, ws, text, &body, signed, st.now()).await {
+        Ok(out) => ok_json(StatusCode::OK, calcom_json(&out)),
+        Err(e) => internal(e),
     }
 }
 
-/// Processes one delivery. With `replay` (a stored delivery's id) the
-/// claim step is skipped and that record is updated instead.
-pub async fn process_calcom(
-    st: &AppState,
-    ws: &Workspace,
-    d: &NewDelivery<'_>,
-    body: &Value,
-    replay: Option<af_core::InboundWebhookId>,
-) -> Result<Value, DbError> {
-    let now = st.now();
-    let mut tx = st.db.begin().await?;
-    let id = match replay {
-        Some(id) => id,
-        None => match inbound_webhooks::claim_delivery(&mut tx, ws.id, d, now).await? {
-            Some(id) => id,
-            None => {
-                tx.rollback().await?;
-                return Ok(json!({ "ok": true, "result": "duplicate" }));
-            }
-        },
-    };
-    let Some((status, kind)) = trigger_effect(d.event) else {
-        inbound_webhooks::finish_delivery(
-            &mut tx,
-            ws.id,
-            id,
-            "ignored",
-            Some("trigger not handled"),
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-        return Ok(json!({ "ok": true, "result": "ignored", "trigger": d.event }));
-    };
-    let payload = body.get("payload").cloned().unwrap_or(Value::Null);
-    let actor = intake::public_actor("calcom");
-    let Some(contact) = find_or_create_contact(&mut tx, st, ws, body, &payload, &actor).await?
-    else {
-        inbound_webhooks::finish_delivery(
-            &mut tx,
-            ws.id,
-            id,
-            "unmatched",
-            Some("no lead_id of this workspace and no attendee email"),
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-        return Ok(json!({ "ok": true, "result": "unmatched" }));
-    };
-    let uid = d.external_id.map(str::to_string);
-    let mut existing = match &uid {
-        Some(u) => appointments::find_by_external_uid_tx(&mut tx, ws.id, CALCOM, u).await?,
-        None => None,
-    };
-    if existing.is_none() && d.event == "BOOKING_RESCHEDULED" {
-        let from = str_at(&payload, &["rescheduleUid"])
-            .or_else(|| str_at(&payload, &["fromReschedule"]))
-            .or_else(|| str_at(&payload, &["originalRescheduledBooking", "uid"]));
-        if let Some(from) = from {
-            existing = appointments::find_by_external_uid_tx(&mut tx, ws.id, CALCOM, from).await?;
+/// A delivery's outcome in the answer's shape.
+fn calcom_json(out: &CalcomOutcome) -> Value {
+    match out {
+        CalcomOutcome::Duplicate => json!({ "ok": true, "result": "duplicate" }),
+        CalcomOutcome::Ignored { trigger } => {
+            json!({ "ok": true, "result": "ignored", "trigger": trigger })
         }
-    }
-    // A late creation (or request) never undoes a cancellation, and a late
-    // request never demotes a confirmed booking.
-    if let Some(a) = &existing
-        && ((a.status == "cancelled" && d.event != "BOOKING_CANCELLED")
-            || (d.event == "BOOKING_REQUESTED" && a.status != "pending"))
-    {
-        let detail = format!("appointment already {}", a.status);
-        inbound_webhooks::finish_delivery(&mut tx, ws.id, id, "stale", Some(&detail), now).await?;
-        tx.commit().await?;
-        return Ok(
-            json!({ "ok": true, "result": "stale", "appointment_id": a.id, "status": a.status }),
-        );
-    }
-    let moved = if matches!(status, "booked" | "rescheduled") {
-        move_to_booked(&mut tx, ws, contact, &actor, now).await?
-    } else {
-        None
-    };
-    let attendee = payload.get("attendees").and_then(|a| a.get(0));
-    let input = AppointmentInput {
-        contact_id: contact,
-        deal_id: moved,
-        title: str_at(&payload, &["title"])
-            .or_else(|| str_at(&payload, &["eventTitle"]))
-            .unwrap_or("Cal.com")
-            .chars()
-            .take(300)
-            .collect(),
-        starts_at: ts_at(&payload, "startTime"),
-        ends_at: ts_at(&payload, "endTime"),
-        time_zone: attendee
-            .and_then(|a| str_at(a, &["timeZone"]))
-            .map(str::to_string),
-        organizer_time_zone: str_at(&payload, &["organizer", "timeZone"]).map(str::to_string),
-        status,
-        source: CALCOM,
-        external_uid: uid.clone(),
-        metadata: json!({
-            "trigger": d.event,
-            "booking_id": payload.get("bookingId"),
-            "event_type_id": payload.get("eventTypeId"),
-            "location": payload.get("location"),
-            "organizer": payload.get("organizer"),
-            "metadata": payload.get("metadata"),
-            "cancellation_reason": payload.get("cancellationReason"),
-            "previous_uid": existing.as_ref().and_then(|a| a.external_uid.clone()),
+        CalcomOutcome::Unmatched => json!({ "ok": true, "result": "unmatched" }),
+        CalcomOutcome::Stale {
+            appointment_id,
+            status,
+        } => {
+            json!({ "ok": true, "result": "stale", "appointment_id": appointment_id, "status": status })
+        }
+        CalcomOutcome::Processed {
+            appointment_id,
+            contact_id,
+            status,
+            deal_id,
+        } => json!({
+            "ok": true, "result": "processed", "appointment_id": appointment_id, "contact_id": contact_id,
+            "status": status, "deal_id": deal_id,
         }),
-    };
-    let appt: Appointment = match &existing {
-        Some(a) => appointments::update_appointment(&mut tx, ws.id, a.id, &input, now).await?,
-        None => appointments::insert_appointment(&mut tx, ws.id, &input, now).await?,
-    };
-    appointments::write_event(&mut tx, ws.id, kind, &appt, &actor, now).await?;
-    inbound_webhooks::finish_delivery(&mut tx, ws.id, id, "processed", None, now).await?;
-    tx.commit().await?;
-    Ok(json!({
-        "ok": true, "result": "processed", "appointment_id": appt.id, "contact_id": appt.contact_id,
-        "status": appt.status, "deal_id": appt.deal_id,
-    }))
-}
-
-/// The lead: `payload.metadata.lead_id`, then the body's `lead_id` (a PAUTA
-/// lead number or a contact id of this workspace), then the attendee's or
-/// `responses.email.value` email (a contact created when none matches).
-async fn find_or_create_contact(
-    tx: &mut Tx,
-    st: &AppState,
-    ws: &Workspace,
-    body: &Value,
-    payload: &Value,
-    actor: &Actor,
-) -> Result<Option<ContactId>, DbError> {
-    for lead in [
-        payload.get("metadata").and_then(|m| m.get("lead_id")),
-        body.get("lead_id"),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        let text = match lead {
-            Value::Number(n) => n.to_string(),
-            Value::String(s) => s.trim().to_string(),
-            _ => continue,
-        };
-        if let Ok(n) = text.parse::<i64>()
-            && let Some(c) = forms::find_contact_by_lead_number(tx, ws.id, n).await?
-        {
-            return Ok(Some(c));
-        }
-        if let Ok(id) = text.parse::<ContactId>() {
-            match contacts::get_contact_tx(tx, ws.id, id).await {
-                Ok(c) => return Ok(Some(c.id)),
-                Err(DbError::NotFound(_)) => {}
-                Err(e) => return Err(e),
-            }
-        }
     }
-    let attendee = payload.get("attendees").and_then(|a| a.get(0));
-    let email = attendee
-        .and_then(|a| str_at(a, &["email"]))
-        .or_else(|| str_at(payload, &["responses", "email", "value"]));
-    let Some(email) = email else {
-        return Ok(None);
-    };
-    let name = attendee
-        .and_then(|a| str_at(a, &["name"]))
-        .or_else(|| str_at(payload, &["responses", "name", "value"]));
-    let raw = RawContact {
-        name: name.map(str::to_string),
-        email: Some(email.to_string()),
-        source: Some("Cal.com".into()),
-        ..Default::default()
-    };
-    let Ok(input) = validate_contact(ws, &[], &raw) else {
-        return Ok(None);
-    };
-    if let Some(found) = contacts::find_match(tx, ws.id, input.email.as_deref(), None).await? {
-        return Ok(Some(found.id));
-    }
-    let up = contacts::upsert_contact_with_event_data(
-        tx,
-        ws.id,
-        &input,
-        actor,
-        st.now(),
-        serde_json::Map::from_iter([("via".to_string(), json!(CALCOM))]),
-    )
-    .await?;
-    Ok(Some(up.contact.id))
-}
-
-/// Moves the contact's open deal to its pipeline's booked stage, or puts a
-/// new deal on the default pipeline's booked stage. Returns the deal.
-async fn move_to_booked(
-    tx: &mut Tx,
-    ws: &Workspace,
-    contact: ContactId,
-    actor: &Actor,
-    now: Ts,
-) -> Result<Option<DealId>, DbError> {
-    if let Some(deal) = deals::find_open_deal_tx(tx, ws.id, contact, None).await? {
-        let Some(booked) = pipelines::booked_stage_tx(tx, ws.id, deal.pipeline_id).await? else {
-            return Ok(Some(deal.id));
-        };
-        if booked.id == deal.stage_id {
-            return Ok(Some(deal.id));
-        }
-        deals::move_deal(
-            tx,
-            ws.id,
-            deal.id,
-            booked.id,
-            Default::default(),
-            actor,
-            now,
-        )
-        .await?;
-        return Ok(Some(deal.id));
-    }
-    let pipeline = pipelines::default_pipeline_tx(tx, ws.id).await?;
-    let booked = pipelines::booked_stage_tx(tx, ws.id, pipeline).await?;
-    let c = contacts::get_contact_tx(tx, ws.id, contact).await?;
-    let title = Some(c.full_name())
-        .filter(|n| !n.is_empty())
-        .or_else(|| c.email.clone())
-        .unwrap_or_else(|| "Cal.com".into());
-    let deal = deals::insert_deal(
-        tx,
-        ws.id,
-        &deals::NewDeal {
-            contact_id: contact,
-            pipeline_id: Some(pipeline),
-            stage_id: booked.map(|s| s.id),
-            title,
-            value_minor: 0,
-            currency: af_core::money::currency_for_country(&ws.country).to_string(),
-            owner_id: None,
-        },
-        actor,
-        now,
-    )
-    .await?;
-    Ok(Some(deal.id))
 }

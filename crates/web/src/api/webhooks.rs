@@ -8,8 +8,8 @@
 use super::{ApiError, ApiJson};
 use crate::auth::{ApiAuth, ClientIp};
 use crate::state::AppState;
-use crate::webhook_endpoints::{self as endpoints, By, CreateError};
 use af_db::webhooks as store;
+use af_service::webhook_endpoints::{self as endpoints, By, CreateError};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -60,9 +60,12 @@ async fn create_webhook(
 ) -> Result<Response, ApiError> {
     let actor = auth.actor();
     let created = match endpoints::create_endpoint(
-        &st,
+        &st.webhook_env(),
         auth.workspace.id,
-        &By::new(&actor, &ip),
+        &By {
+            actor: &actor,
+            ip: Some(&ip.0),
+        },
         &body.url,
         &body.event_types,
     )
@@ -114,7 +117,17 @@ async fn delete_webhook(
 ) -> Result<StatusCode, ApiError> {
     let actor = auth.actor();
     let id = parse_id(&id)?;
-    if !endpoints::delete_endpoint(&st, auth.workspace.id, &By::new(&actor, &ip), id).await? {
+    if !endpoints::delete_endpoint(
+        &st.webhook_env(),
+        auth.workspace.id,
+        &By {
+            actor: &actor,
+            ip: Some(&ip.0),
+        },
+        id,
+    )
+    .await?
+    {
         return Err(ApiError::NotFound);
     }
     Ok(StatusCode::NO_CONTENT)
@@ -129,9 +142,17 @@ async fn enable_webhook(
 ) -> Result<Json<Value>, ApiError> {
     let actor = auth.actor();
     let id = parse_id(&id)?;
-    let e = endpoints::enable_endpoint(&st, auth.workspace.id, &By::new(&actor, &ip), id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let e = endpoints::enable_endpoint(
+        &st.webhook_env(),
+        auth.workspace.id,
+        &By {
+            actor: &actor,
+            ip: Some(&ip.0),
+        },
+        id,
+    )
+    .await?
+    .ok_or(ApiError::NotFound)?;
     Ok(Json(json!({ "data": endpoint_json(&e) })))
 }
 
@@ -157,9 +178,12 @@ async fn replay_delivery(
     let actor = auth.actor();
     let (endpoint, delivery) = (parse_id(&id)?, parse_id(&delivery_id)?);
     let d = endpoints::replay_delivery(
-        &st,
+        &st.webhook_env(),
         auth.workspace.id,
-        &By::new(&actor, &ip),
+        &By {
+            actor: &actor,
+            ip: Some(&ip.0),
+        },
         endpoint,
         delivery,
     )

@@ -14,12 +14,14 @@ use crate::auth::{CurrentUser, set_flash};
 use crate::error::{AppError, AppResult};
 use crate::i18n::board::BoardTr;
 use crate::state::AppState;
+use af_core::contact_input::{Problem, RawContact};
 use af_core::money;
 use af_core::{ContactId, DealId, PipelineId, Role, StageId, WorkspaceId};
-use af_db::deals::{self, Card, NewDeal, Placement};
+use af_db::deals::{self, Card, Placement};
 use af_db::live::{self, Recv};
 use af_db::pipelines::{self, PipelineWithStages, StageDeletion};
 use af_db::{DbError, Ts};
+use af_service::deals::{DealContact, DealError, DealProblem, NewDealRequest};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
@@ -786,20 +788,16 @@ async fn search_contacts(
     })
 }
 
-/// What a valid new-deal form asks for.
-struct ValidDeal {
-    contact: Result<ContactId, af_db::contacts::ContactInput>,
-    title: String,
-    value_minor: i64,
-    currency: String,
-    stage: StageId,
-}
-
-fn validate_deal(
+/// The new-deal form as a request for the one create-deal path
+/// (`af_service::deals`), with every problem worded for the user: this
+/// form's own (a stage of this board, an amount typed in the currency)
+/// and the deal's rules.
+fn deal_request(
     bt: &BoardTr,
+    cu: &CurrentUser,
     p: &PipelineWithStages,
     f: &DealForm,
-) -> Result<ValidDeal, Vec<String>> {
+) -> Result<NewDealRequest, Vec<String>> {
     let mut errors = Vec::new();
     let stage = if p.stages.is_empty() {
         errors.push(bt.err_no_stages.to_string());
@@ -816,8 +814,7 @@ fn validate_deal(
         }
         found
     };
-    let title = f.title.trim().to_string();
-    if title.is_empty() || title.chars().count() > 200 || title.chars().any(char::is_control) {
+    if af_service::deals::title(&f.title).is_err() {
         errors.push(bt.err_title.to_string());
     }
     let currency = af_core::contact::currency(&f.currency).ok();
@@ -830,53 +827,60 @@ fn validate_deal(
     }
     let contact = if !f.contact_id.trim().is_empty() {
         match Uuid::parse_str(f.contact_id.trim()) {
-            Ok(u) => Some(Ok(ContactId(u))),
+            Ok(u) => DealContact::Existing(ContactId(u)),
             Err(_) => {
                 errors.push(bt.err_contact_gone.to_string());
-                None
+                return Err(errors);
             }
         }
     } else {
-        let email = f.email.trim();
-        let email = if email.is_empty() {
-            None
-        } else {
-            match af_core::validate::email(email) {
-                Ok(e) => Some(e),
-                Err(_) => {
-                    errors.push(bt.err_email.to_string());
-                    None
-                }
-            }
-        };
-        let first = f.first_name.trim();
-        let last = f.last_name.trim();
-        let too_long = first.chars().count() > 100 || last.chars().count() > 100;
-        if (first.is_empty() && last.is_empty() && email.is_none() && f.email.trim().is_empty())
-            || too_long
-        {
-            errors.push(bt.err_contact.to_string());
-            None
-        } else {
-            Some(Err(af_db::contacts::ContactInput {
-                first_name: first.to_string(),
-                last_name: last.to_string(),
-                email,
-                source: Some("board".into()),
-                ..Default::default()
-            }))
-        }
+        DealContact::New(Box::new(RawContact {
+            first_name: Some(f.first_name.clone()),
+            last_name: Some(f.last_name.clone()),
+            email: Some(f.email.clone()),
+            source: Some("board".into()),
+            ..Default::default()
+        }))
     };
-    match (errors.is_empty(), contact, stage, value, currency) {
-        (true, Some(contact), Some(stage), Some(value_minor), Some(currency)) => Ok(ValidDeal {
-            contact,
-            title,
-            value_minor,
-            currency,
-            stage,
-        }),
-        _ => Err(errors),
+    let req = NewDealRequest {
+        contact,
+        pipeline_id: Some(p.pipeline.id),
+        stage_id: stage,
+        title: f.title.clone(),
+        value_minor: value.unwrap_or(0),
+        currency,
+        owner_id: Some(cu.user.id),
+    };
+    if let Err(problems) = af_service::deals::check(&req, &cu.workspace) {
+        // Title and currency were reported above, in this form's terms.
+        let rest = problems
+            .iter()
+            .filter(|p| !matches!(p, DealProblem::Title(_) | DealProblem::Currency(_)));
+        for m in rest.map(|p| deal_problem(bt, p)) {
+            if !errors.contains(&m) {
+                errors.push(m);
+            }
+        }
     }
+    if errors.is_empty() {
+        Ok(req)
+    } else {
+        Err(errors)
+    }
+}
+
+/// A deal rule's problem in the user's words.
+fn deal_problem(bt: &BoardTr, p: &DealProblem) -> String {
+    match p {
+        DealProblem::Title(_) => bt.err_title,
+        DealProblem::Currency(_) => bt.err_currency,
+        DealProblem::Value(_) => bt.err_value,
+        DealProblem::Contact(errors) if errors.iter().any(|e| e.problem == Problem::Email) => {
+            bt.err_email
+        }
+        DealProblem::Contact(_) => bt.err_contact,
+    }
+    .to_string()
 }
 
 /// `POST /pipelines/{id}/deals`: a new deal from the board, for a picked
@@ -909,41 +913,23 @@ async fn create_deal(
             Err(AppError::BadRequest(errors.join(" ")))
         }
     };
-    let valid = match validate_deal(bt, &p, &f) {
-        Ok(v) => v,
+    let req = match deal_request(bt, &cu, &p, &f) {
+        Ok(r) => r,
         Err(errors) => return invalid(errors),
     };
     let ws = cu.workspace.id;
-    let actor = cu.actor();
-    let now = st.now();
-    let mut tx = st.db.begin().await?;
-    let contact_id = match &valid.contact {
-        Ok(id) => *id,
-        Err(input) => {
-            match af_db::contacts::upsert_contact(&mut tx, ws, input, &actor, now).await {
-                Ok(u) => u.contact.id,
-                Err(e) if e.unique_violation().is_some() => {
-                    return invalid(vec![bt.err_contact_taken.to_string()]);
-                }
-                Err(e) => return Err(e.into()),
+    let deal =
+        match af_service::deals::create_deal(&st.db, &cu.workspace, &req, &cu.actor(), st.now())
+            .await
+        {
+            Ok(d) => d,
+            Err(DealError::ContactTaken) => return invalid(vec![bt.err_contact_taken.to_string()]),
+            Err(DealError::NotFound(_)) => return invalid(vec![bt.err_contact_gone.to_string()]),
+            Err(DealError::Invalid(problems)) => {
+                return invalid(problems.iter().map(|p| deal_problem(bt, p)).collect());
             }
-        }
-    };
-    let new = NewDeal {
-        contact_id,
-        pipeline_id: Some(p.pipeline.id),
-        stage_id: Some(valid.stage),
-        title: valid.title,
-        value_minor: valid.value_minor,
-        currency: valid.currency,
-        owner_id: Some(cu.user.id),
-    };
-    let deal = match deals::insert_deal(&mut tx, ws, &new, &actor, now).await {
-        Ok(d) => d,
-        Err(DbError::NotFound(_)) => return invalid(vec![bt.err_contact_gone.to_string()]),
-        Err(e) => return Err(e.into()),
-    };
-    tx.commit().await?;
+            Err(DealError::Db(e)) => return Err(e.into()),
+        };
     tracing::info!(workspace.id = %ws, deal.id = %deal.id, "deal created from the board");
     if htmx {
         let mut form = new_deal_form(&p, &cu.workspace.country, None);

@@ -10,15 +10,15 @@ use crate::api::intake::{fail, ok_json, preflight};
 use crate::auth::{ClientIp, CurrentUser, set_flash};
 use crate::error::{AppError, AppResult};
 use crate::i18n::forms::FormsTr;
-use crate::intake::{
-    self, CONSENT, FieldSpec, HONEYPOT, Lead, MAX_PUBLIC_BODY, RawForm, Styling, SubmitTexts,
-    TOKEN, ValidSubmission,
-};
+use crate::intake::{self as door, MAX_PUBLIC_BODY};
 use crate::state::{AppState, RequestLocale};
 use af_core::{FormId, Locale, Role};
 use af_db::custom_fields;
 use af_db::forms::{self, Form, Submission};
 use af_db::workspaces::Workspace;
+use af_service::forms::{self as form_defs, CONSENT, FieldSpec, RawForm, Styling};
+use af_service::intake::{self, HONEYPOT, Lead, TOKEN};
+use af_service::submissions::{self, SubmitError, SubmitProblem, ValidSubmission};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
@@ -52,16 +52,40 @@ pub fn routes() -> Router<AppState> {
         .route("/forms/{id}/submissions", get(submissions_page))
 }
 
-fn texts(t: &'static FormsTr) -> SubmitTexts {
-    SubmitTexts {
-        required: t.required,
-        too_long: t.too_long,
-        invalid_email: t.invalid_email,
-        invalid_phone: t.invalid_phone,
-        invalid_choice: t.invalid_choice,
-        consent_required: t.consent_required,
-        need_contact: t.need_contact,
+/// Submitted values as text: urlencoded bodies are text already; JSON
+/// values are turned into text (true/false for checkboxes), and nested
+/// values are refused.
+fn values_from_json(v: serde_json::Value) -> Result<Vec<(String, String)>, &'static str> {
+    let serde_json::Value::Object(map) = v else {
+        return Err("the body must be a JSON object");
+    };
+    let mut out = Vec::with_capacity(map.len());
+    for (k, v) in map {
+        let text = match v {
+            serde_json::Value::String(s) => s,
+            serde_json::Value::Bool(b) => if b { "true" } else { "" }.to_string(),
+            serde_json::Value::Number(n) => n.to_string(),
+            serde_json::Value::Null => String::new(),
+            _ => return Err("field values must be text"),
+        };
+        out.push((k, text));
     }
+    Ok(out)
+}
+
+/// A refused field and its message in the visitor's language.
+fn submit_error(t: &'static FormsTr, e: SubmitError) -> (String, String) {
+    let message = match e.problem {
+        SubmitProblem::Required => t.required.to_string(),
+        SubmitProblem::TooLong => t.too_long.to_string(),
+        SubmitProblem::InvalidEmail => t.invalid_email.to_string(),
+        SubmitProblem::InvalidPhone => t.invalid_phone.to_string(),
+        SubmitProblem::InvalidChoice => t.invalid_choice.to_string(),
+        SubmitProblem::ConsentRequired => t.consent_required.to_string(),
+        SubmitProblem::NeedContact => t.need_contact.to_string(),
+        SubmitProblem::Other(m) => m,
+    };
+    (e.field, message)
 }
 
 fn cors(mut res: Response) -> Response {
@@ -202,13 +226,13 @@ fn hosted(
     errors: &HashMap<String, String>,
 ) -> HostedTemplate {
     let t = FormsTr::get(locale);
-    let styling = intake::styling_of(form);
-    let attribution = intake::ATTRIBUTION_KEYS
+    let styling = form_defs::styling_of(form);
+    let attribution = form_defs::ATTRIBUTION_KEYS
         .iter()
         .filter_map(|k| {
             values
                 .get(*k)
-                .map(|v| (k.to_string(), v.chars().take(intake::MAX_TEXT).collect()))
+                .map(|v| (k.to_string(), v.chars().take(form_defs::MAX_TEXT).collect()))
         })
         .collect();
     HostedTemplate {
@@ -216,7 +240,7 @@ fn hosted(
         lang: locale.as_str(),
         form_id: form.id.to_string(),
         name: form.name.clone(),
-        fields: field_views(&intake::fields_of(form), locale, values, errors),
+        fields: field_views(&form_defs::fields_of(form), locale, values, errors),
         button: styling.button_in(locale, t.submit),
         consent_text: form.consent_text.clone(),
         consent_error: errors.get(CONSENT).cloned(),
@@ -251,7 +275,7 @@ fn css_color(value: &str, fallback: &str) -> String {
 /// `GET /f/{id}/style.css`: the hosted form's stylesheet.
 async fn hosted_style(State(st): State<AppState>, Path(id): Path<String>) -> AppResult<Response> {
     let (form, _) = public_form(&st, &id).await?.ok_or(AppError::NotFound)?;
-    let mut styling = intake::styling_of(&form);
+    let mut styling = form_defs::styling_of(&form);
     let d = Styling::default();
     styling.primary_color = css_color(&styling.primary_color, &d.primary_color);
     styling.text_color = css_color(&styling.text_color, &d.text_color);
@@ -313,8 +337,8 @@ async fn form_schema(
             format!("form: {}", t.form_unavailable),
         );
     };
-    let styling = intake::styling_of(&form);
-    let fields: Vec<serde_json::Value> = intake::fields_of(&form)
+    let styling = form_defs::styling_of(&form);
+    let fields: Vec<serde_json::Value> = form_defs::fields_of(&form)
         .iter()
         .map(|f| {
             serde_json::json!({
@@ -426,7 +450,7 @@ async fn submit_form(
         (format!("ip:{ip_hash}"), st.config.intake_max_per_ip),
         (format!("form:{}", form.id), st.config.intake_max_per_form),
     ];
-    match intake::rate_limit(&st, &buckets).await {
+    match door::rate_limit(&st, &buckets).await {
         Ok(Ok(())) => {}
         Ok(Err(retry)) if json => {
             let mut res = fail(
@@ -446,7 +470,7 @@ async fn submit_form(
         }
         Err(e) => return internal(e),
     }
-    let Some(bytes) = intake::read_body(body, MAX_PUBLIC_BODY).await else {
+    let Some(bytes) = door::read_body(body, MAX_PUBLIC_BODY).await else {
         return cors(fail(
             StatusCode::PAYLOAD_TOO_LARGE,
             format!("body: larger than {MAX_PUBLIC_BODY} bytes"),
@@ -459,9 +483,8 @@ async fn submit_form(
     let values: Vec<(String, String)> = if is_json_body {
         match serde_json::from_slice::<serde_json::Value>(&bytes)
             .map_err(|_| "body: not valid JSON")
-            .and_then(|v| {
-                intake::values_from_json(v).map_err(|_| "body: must be an object of text values")
-            }) {
+            .and_then(|v| values_from_json(v).map_err(|_| "body: must be an object of text values"))
+        {
             Ok(v) => v,
             Err(m) => return fail(StatusCode::BAD_REQUEST, m),
         }
@@ -510,9 +533,11 @@ async fn submit_form(
         Err(e) => return internal(e),
     };
     let valid: ValidSubmission =
-        match intake::validate_submission(&ws, &defs, &form, &values, &texts(t)) {
+        match submissions::validate_submission(&ws.country, &defs, &form, &values) {
             Ok(v) => v,
             Err(errors) => {
+                let errors: Vec<(String, String)> =
+                    errors.into_iter().map(|e| submit_error(t, e)).collect();
                 if json {
                     let first = errors
                         .first()
@@ -548,7 +573,7 @@ async fn submit_form(
         ip_hash: Some(ip_hash),
         actor: intake::public_actor(&format!("form {}", form.id)),
     };
-    match intake::accept_lead(&st, &ws, lead).await {
+    match intake::accept_lead(&st.db, &ws, lead, st.now()).await {
         Ok(_) => success(&st, &form, locale, json),
         Err(e) => internal(e),
     }
@@ -692,8 +717,8 @@ async fn edit_page(
         ),
         (None, Some(f)) => (
             f.name.clone(),
-            serde_json::to_string(&intake::fields_of(f)).unwrap_or_else(|_| "[]".into()),
-            intake::styling_of(f),
+            serde_json::to_string(&form_defs::fields_of(f)).unwrap_or_else(|_| "[]".into()),
+            form_defs::styling_of(f),
             f.success_message.clone().unwrap_or_default(),
             f.redirect_url.clone().unwrap_or_default(),
             f.tag_list().join(", "),
@@ -715,7 +740,7 @@ async fn edit_page(
         ft,
         id: form.map(|f| f.id.to_string()),
         embed: form
-            .map(|f| intake::embed_snippet(&st.config.base_url, f.id))
+            .map(|f| crate::api::forms::embed_snippet(&st.config.base_url, f.id))
             .unwrap_or_default(),
         hosted_url: form
             .map(|f| st.link(&format!("/f/{}", f.id)))
@@ -730,7 +755,7 @@ async fn edit_page(
         active,
         stages: stage_choices(st, cu, stage).await?,
         errors,
-        fonts: intake::FONTS,
+        fonts: form_defs::FONTS,
         js: crate::assets::url_of("js/forms.js"),
         shell: Shell::new(cu, Area::Forms).await?,
     })
@@ -808,7 +833,7 @@ async fn save(
             return Ok(res);
         }
     };
-    let input = match intake::validate_form(&raw) {
+    let input = match form_defs::validate_form(&raw) {
         Ok(i) => i,
         Err(errs) => {
             let msgs = errs.into_iter().map(|(_, m)| m).collect();
@@ -1237,21 +1262,7 @@ async fn replay_delivery(
     let d = af_db::inbound_webhooks::find_delivery(&st.db, cu.workspace.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !matches!(d.result.as_str(), "failed" | "unmatched") {
-        return Err(AppError::BadRequest(
-            "only failed or unmatched deliveries are replayed".into(),
-        ));
-    }
-    let body: serde_json::Value = serde_json::from_str(&d.body).unwrap_or_default();
-    let delivery = af_db::inbound_webhooks::NewDelivery {
-        source: &d.source,
-        event: &d.event,
-        external_id: d.external_id.as_deref(),
-        dedupe_key: &d.dedupe_key,
-        body: &d.body,
-        signature_ok: d.signature_ok,
-    };
-    crate::api::intake::process_calcom(&st, &cu.workspace, &delivery, &body, Some(d.id)).await?;
+    af_service::bookings::replay_calcom(&st.db, &cu.workspace, &d, st.now()).await?;
     set_flash(&cu.session, true, FormsTr::get(cu.locale()).replayed).await?;
     Ok(Redirect::to("/settings/intake").into_response())
 }

@@ -5,12 +5,14 @@ use crate::assets::{self, AssetUrls};
 use crate::auth::{self, ClientIp, csrf_token, sign_in};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Tr, tr};
+use crate::mail;
 use crate::state::{AppState, RequestLocale};
-use crate::{mail, provision};
 use af_core::{Actor, Locale, crypto, validate};
 use af_db::audit::{NewAudit, insert_audit, insert_audit_now};
 use af_db::{Ts, auth_tokens, login_attempts, sessions, users, workspaces};
 use af_engine::system_mail::SystemMail;
+use af_service::passwords::{hash_password, verify_password};
+use af_service::provision;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -181,8 +183,7 @@ pub async fn login(
             .into_response());
     }
     let user = users::find_user_by_email(&st.db, &f.email).await?;
-    let ok =
-        auth::verify_password(user.as_ref().map(|u| u.password_hash.clone()), f.password).await;
+    let ok = verify_password(user.as_ref().map(|u| u.password_hash.clone()), f.password).await;
     login_attempts::insert_login_attempt(&st.db, &email_key, &ip, ok && user.is_some(), now)
         .await?;
     let Some(user) = user.filter(|_| ok) else {
@@ -381,7 +382,7 @@ pub async fn reset(
         )
             .into_response());
     }
-    let hash = auth::hash_password(f.password).await?;
+    let hash = hash_password(f.password).await?;
     let now = st.now();
     let mut tx = st.db.begin().await?;
     let Some(user_id) =
@@ -551,7 +552,7 @@ pub async fn accept_invite(
                 .map_err(|_| AppError::BadRequest(t.err_invalid_name.into()))?;
             validate::new_password(&f.password)
                 .map_err(|_| AppError::BadRequest(t.err_password_rules.into()))?;
-            let hash = auth::hash_password(f.password).await?;
+            let hash = hash_password(f.password).await?;
             users::insert_user(&mut tx, &ctx.invitation.email, &name, &hash, now).await?
         }
         InviteMode::SignInFirst | InviteMode::WrongUser => return Err(AppError::Forbidden),

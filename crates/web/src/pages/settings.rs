@@ -474,7 +474,7 @@ pub async fn invite_member(
     let now = st.now();
     let ws = &cu.workspace;
     let mut tx = st.db.begin().await?;
-    let (id, link) = crate::provision::issue_invitation(
+    let (id, link) = af_service::provision::issue_invitation(
         &mut tx,
         ws.id,
         &email,

@@ -14,11 +14,11 @@ use crate::auth::{ClientIp, CurrentUser, set_flash};
 use crate::error::{AppError, AppResult};
 use crate::i18n::webhooks::WebhooksTr;
 use crate::state::AppState;
-use crate::webhook_endpoints::{self as endpoints, By, CreateError, Problems};
 use af_channels::ssrf::SsrfError;
 use af_core::Role;
 use af_core::events::{self, SubscriptionError};
 use af_db::webhooks::{self as store, Delivery, Endpoint};
+use af_service::webhook_endpoints::{self as endpoints, By, CreateError, Problems};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
@@ -225,8 +225,17 @@ pub async fn create_webhook(
         .map(|(_, v)| v.clone())
         .collect();
     let actor = cu.actor();
-    match endpoints::create_endpoint(&st, cu.workspace.id, &By::new(&actor, &ip), url, &chosen)
-        .await
+    match endpoints::create_endpoint(
+        &st.webhook_env(),
+        cu.workspace.id,
+        &By {
+            actor: &actor,
+            ip: Some(&ip.0),
+        },
+        url,
+        &chosen,
+    )
+    .await
     {
         Ok(created) => {
             let shown = NewSecret {
@@ -287,7 +296,17 @@ pub async fn delete_webhook(
     cu.require(Role::Admin)?;
     let id = parse_id(&id)?;
     let actor = cu.actor();
-    if !endpoints::delete_endpoint(&st, cu.workspace.id, &By::new(&actor, &ip), id).await? {
+    if !endpoints::delete_endpoint(
+        &st.webhook_env(),
+        cu.workspace.id,
+        &By {
+            actor: &actor,
+            ip: Some(&ip.0),
+        },
+        id,
+    )
+    .await?
+    {
         return Err(AppError::NotFound);
     }
     let t = WebhooksTr::get(cu.locale());
@@ -305,9 +324,17 @@ pub async fn enable_webhook(
     cu.require(Role::Admin)?;
     let id = parse_id(&id)?;
     let actor = cu.actor();
-    endpoints::enable_endpoint(&st, cu.workspace.id, &By::new(&actor, &ip), id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    endpoints::enable_endpoint(
+        &st.webhook_env(),
+        cu.workspace.id,
+        &By {
+            actor: &actor,
+            ip: Some(&ip.0),
+        },
+        id,
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
     let t = WebhooksTr::get(cu.locale());
     respond_list(&st, &cu, &headers, t.msg_enabled).await
 }
@@ -466,9 +493,12 @@ pub async fn replay_delivery(
     let (endpoint, delivery) = (parse_id(&id)?, parse_id(&delivery_id)?);
     let actor = cu.actor();
     endpoints::replay_delivery(
-        &st,
+        &st.webhook_env(),
         cu.workspace.id,
-        &By::new(&actor, &ip),
+        &By {
+            actor: &actor,
+            ip: Some(&ip.0),
+        },
         endpoint,
         delivery,
     )

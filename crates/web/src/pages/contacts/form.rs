@@ -4,14 +4,14 @@
 
 use super::{contacts_js, ct};
 use crate::auth::{CurrentUser, set_flash};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::i18n::contacts::ContactsTr;
 use crate::pages::shell::{Area, Shell};
 use crate::state::AppState;
-use af_core::contact::{normalize_phone, tag_name};
-use af_core::validate;
+use af_core::contact_input::{ContactError, ContactField, Problem, RawContact};
 use af_db::DbError;
-use af_db::contacts::{self, ContactInput};
+use af_db::custom_fields::FieldDef;
+use af_service::intake::IntakeError;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -97,63 +97,42 @@ pub(super) fn short_text(raw: &str) -> Result<Option<String>, ()> {
     Ok(Some(s.to_string()).filter(|s| !s.is_empty()))
 }
 
-fn validate_form(
-    t: &'static ContactsTr,
-    f: &NewContactForm,
-    country: &str,
-) -> Result<ContactInput, Errors> {
-    let mut errors = Errors::new();
-    let mut text = |name: &'static str, raw: &str| {
-        short_text(raw)
-            .map_err(|_| errors.insert(name, t.err_too_long.into()))
-            .ok()
-            .flatten()
-    };
-    let first_name = text("first_name", &f.first_name);
-    let last_name = text("last_name", &f.last_name);
-    let company = text("company", &f.company);
-    let source = text("source", &f.source);
-    let email = match f.email.trim() {
-        "" => None,
-        raw => validate::email(raw)
-            .map_err(|_| errors.insert("email", t.err_email.into()))
-            .ok(),
-    };
-    let phone = match f.phone.trim() {
-        "" => None,
-        raw => normalize_phone(raw, country)
-            .map_err(|_| errors.insert("phone", t.err_phone.replace("{country}", country)))
-            .ok(),
-    };
-    let mut tags = Vec::new();
-    for raw in f.tags.split(',').filter(|s| !s.trim().is_empty()) {
-        match tag_name(raw) {
-            Ok(tag) => tags.push(tag),
-            Err(_) => {
-                errors.insert("tags", t.err_tag.into());
-            }
-        }
-    }
-    if first_name.is_none()
-        && last_name.is_none()
-        && f.email.trim().is_empty()
-        && f.phone.trim().is_empty()
-    {
-        errors.insert("first_name", t.err_name_or_contact.into());
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    Ok(ContactInput {
-        first_name: first_name.unwrap_or_default(),
-        last_name: last_name.unwrap_or_default(),
-        email,
-        phone,
-        company,
-        source,
-        tags,
+/// The form as the one contact input (`af_core::contact_input`).
+fn raw_contact(f: &NewContactForm) -> RawContact {
+    RawContact {
+        first_name: Some(f.first_name.clone()),
+        last_name: Some(f.last_name.clone()),
+        email: Some(f.email.clone()),
+        phone: Some(f.phone.clone()),
+        company: Some(f.company.clone()),
+        source: Some(f.source.clone()),
+        tags: f
+            .tags
+            .split(',')
+            .filter(|s| !s.trim().is_empty())
+            .map(str::to_string)
+            .collect(),
         ..Default::default()
-    })
+    }
+}
+
+/// The validator's errors in the user's words, on this form's inputs.
+fn form_errors(t: &'static ContactsTr, errors: &[ContactError], country: &str) -> Errors {
+    let mut out = Errors::new();
+    for e in errors {
+        let (field, message) = match (&e.field, e.problem) {
+            (_, Problem::NoContactPoint) => ("first_name", t.err_name_or_contact.to_string()),
+            (_, Problem::Email) => ("email", t.err_email.to_string()),
+            (_, Problem::Phone) => ("phone", t.err_phone.replace("{country}", country)),
+            (_, Problem::Tag) => ("tags", t.err_tag.to_string()),
+            (ContactField::LastName, _) => ("last_name", t.err_too_long.to_string()),
+            (ContactField::Company, _) => ("company", t.err_too_long.to_string()),
+            (ContactField::Source, _) => ("source", t.err_too_long.to_string()),
+            _ => ("first_name", t.err_too_long.to_string()),
+        };
+        out.entry(field).or_insert(message);
+    }
+    out
 }
 
 /// Field errors for a unique index hit: the email or phone belongs to
@@ -204,31 +183,36 @@ pub async fn create_contact(
         };
         Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
     };
-    let input = match validate_form(t, &f, &country) {
-        Ok(i) => i,
-        Err(errors) => return invalid(Shell::new(&cu, Area::Contacts).await?, errors),
-    };
-    let mut tx = st.db.begin().await?;
-    let up = match contacts::upsert_contact(&mut tx, cu.workspace.id, &input, &cu.actor(), st.now())
-        .await
+    let defs: [FieldDef; 0] = [];
+    let up = match af_service::intake::create_contact(
+        &st.db,
+        &cu.workspace,
+        &defs,
+        &raw_contact(&f),
+        &cu.actor(),
+        st.now(),
+    )
+    .await
     {
         Ok(up) => up,
-        Err(e) => {
-            drop(tx);
-            return match unique_field(&e) {
-                Some("email") => invalid(
-                    Shell::new(&cu, Area::Contacts).await?,
-                    Errors::from([("email", t.err_email_taken.into())]),
-                ),
-                Some(_) => invalid(
-                    Shell::new(&cu, Area::Contacts).await?,
-                    Errors::from([("phone", t.err_phone_taken.into())]),
-                ),
-                None => Err(AppError::from(e)),
-            };
+        Err(IntakeError::Invalid(errors)) => {
+            let errors = form_errors(t, &errors, &country);
+            return invalid(Shell::new(&cu, Area::Contacts).await?, errors);
         }
+        Err(IntakeError::Taken(ContactField::Email)) => {
+            return invalid(
+                Shell::new(&cu, Area::Contacts).await?,
+                Errors::from([("email", t.err_email_taken.into())]),
+            );
+        }
+        Err(IntakeError::Taken(_)) => {
+            return invalid(
+                Shell::new(&cu, Area::Contacts).await?,
+                Errors::from([("phone", t.err_phone_taken.into())]),
+            );
+        }
+        Err(IntakeError::Db(e)) => return Err(e.into()),
     };
-    tx.commit().await?;
     let message = if up.created {
         t.contact_created
     } else {

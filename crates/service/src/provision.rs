@@ -1,14 +1,45 @@
-//! Creating workspaces, users and API keys outside the web UI: the CLI, the
-//! demo and tests all go through here, so the rules (validation, audit) are
-//! the same as in the UI.
+//! Creating workspaces, users and API keys outside the web UI, and the
+//! reset and invitation links: the CLI, the demo, the pages that send those
+//! links and tests all go through here, so the rules (validation, audit)
+//! are the same everywhere.
 
-use crate::auth::hash_password;
+use crate::passwords::{PasswordError, hash_password};
 use af_core::{Actor, ApiKeyId, Locale, Role, crypto, validate};
 use af_db::api_keys::{self, KeyScope};
 use af_db::audit::{NewAudit, insert_audit};
 use af_db::workspaces::{self, NewWorkspace, Workspace};
-use af_db::{Db, Ts, users};
-use anyhow::{Context, bail};
+use af_db::{Db, DbError, Ts, users};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProvisionError {
+    /// A value was refused; `field` names it (`slug`, `name`, `time_zone`,
+    /// `locale`, `country`, `email`, `password`) so each front end can say
+    /// where (the CLI as its flag).
+    #[error("{field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    #[error("a workspace with slug {0:?} already exists")]
+    SlugTaken(String),
+    #[error("no workspace with slug {0:?} (see `agencyflow workspace list`)")]
+    NoSuchWorkspace(String),
+    #[error("no user with email {0:?}")]
+    NoSuchUser(String),
+    #[error("{0:?} is not an API key id")]
+    BadApiKeyId(String),
+    #[error("no active API key {id} in workspace {slug:?}")]
+    NoSuchApiKey { id: ApiKeyId, slug: String },
+    #[error(transparent)]
+    Password(#[from] PasswordError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// A `validate::*` result with the field it is about.
+fn field<T>(field: &'static str, r: Result<T, String>) -> Result<T, ProvisionError> {
+    r.map_err(|message| ProvisionError::Invalid { field, message })
+}
 
 /// Records an action the system did (CLI, demo) in the workspace's audit log.
 async fn audit_system(
@@ -42,31 +73,28 @@ pub async fn create_workspace(
     locale: Option<&str>,
     country: Option<&str>,
     now: Ts,
-) -> anyhow::Result<Workspace> {
+) -> Result<Workspace, ProvisionError> {
     let new = NewWorkspace {
-        slug: validate::slug(slug)
-            .map_err(anyhow::Error::msg)
-            .context("--slug")?,
-        name: validate::name(name, 120)
-            .map_err(anyhow::Error::msg)
-            .context("--name")?,
-        time_zone: validate::time_zone(time_zone.unwrap_or("America/Mexico_City"))
-            .map_err(anyhow::Error::msg)
-            .context("--time-zone")?,
-        locale: locale
-            .unwrap_or("es")
-            .parse::<Locale>()
-            .map_err(anyhow::Error::msg)
-            .context("--locale")?,
-        country: validate::country(country.unwrap_or("MX"))
-            .map_err(anyhow::Error::msg)
-            .context("--country")?,
+        slug: field("slug", validate::slug(slug))?,
+        name: field("name", validate::name(name, 120))?,
+        time_zone: field(
+            "time_zone",
+            validate::time_zone(time_zone.unwrap_or("America/Mexico_City")),
+        )?,
+        locale: field(
+            "locale",
+            locale
+                .unwrap_or("es")
+                .parse::<Locale>()
+                .map_err(|e| e.to_string()),
+        )?,
+        country: field("country", validate::country(country.unwrap_or("MX")))?,
     };
     let mut tx = db.begin().await?;
     let ws = match workspaces::insert_workspace(&mut tx, &new, now).await {
         Ok(ws) => ws,
         Err(e) if e.is_unique_on("workspaces", "slug") => {
-            bail!("a workspace with slug {:?} already exists", new.slug)
+            return Err(ProvisionError::SlugTaken(new.slug));
         }
         Err(e) => return Err(e.into()),
     };
@@ -84,12 +112,10 @@ pub async fn create_workspace(
 }
 
 /// Looks a workspace up by slug, with an error naming it when missing.
-pub async fn workspace_by_slug(db: &Db, slug: &str) -> anyhow::Result<Workspace> {
+pub async fn workspace_by_slug(db: &Db, slug: &str) -> Result<Workspace, ProvisionError> {
     workspaces::find_workspace_by_slug(db, slug)
         .await?
-        .with_context(|| {
-            format!("no workspace with slug {slug:?} (see `agencyflow workspace list`)")
-        })
+        .ok_or_else(|| ProvisionError::NoSuchWorkspace(slug.to_string()))
 }
 
 /// What [`add_user`] did.
@@ -109,22 +135,16 @@ pub async fn add_user(
     password: &str,
     role: Role,
     now: Ts,
-) -> anyhow::Result<AddedUser> {
-    let email = validate::email(email)
-        .map_err(anyhow::Error::msg)
-        .context("--email")?;
+) -> Result<AddedUser, ProvisionError> {
+    let email = field("email", validate::email(email))?;
     let existing = users::find_user_by_email(db, &email).await?;
     let mut tx = db.begin().await?;
     let (user, created) = match existing {
         Some(u) => (u, false),
         None => {
-            validate::new_password(password)
-                .map_err(anyhow::Error::msg)
-                .context("--password")?;
+            field("password", validate::new_password(password))?;
             let default_name = email.split('@').next().unwrap_or("").to_string();
-            let name = validate::name(name.unwrap_or(&default_name), 120)
-                .map_err(anyhow::Error::msg)
-                .context("--name")?;
+            let name = field("name", validate::name(name.unwrap_or(&default_name), 120))?;
             let hash = hash_password(password.to_string()).await?;
             (
                 users::insert_user(&mut tx, &email, &name, &hash, now).await?,
@@ -147,13 +167,16 @@ pub async fn add_user(
 }
 
 /// Sets a user's password (CLI recovery) and ends their sessions.
-pub async fn set_password(db: &Db, email: &str, password: &str, now: Ts) -> anyhow::Result<()> {
-    validate::new_password(password)
-        .map_err(anyhow::Error::msg)
-        .context("--password")?;
+pub async fn set_password(
+    db: &Db,
+    email: &str,
+    password: &str,
+    now: Ts,
+) -> Result<(), ProvisionError> {
+    field("password", validate::new_password(password))?;
     let user = users::find_user_by_email(db, email)
         .await?
-        .with_context(|| format!("no user with email {email:?}"))?;
+        .ok_or_else(|| ProvisionError::NoSuchUser(email.to_string()))?;
     let hash = hash_password(password.to_string()).await?;
     let mut tx = db.begin().await?;
     users::update_password(&mut tx, user.id, &hash, now).await?;
@@ -174,7 +197,7 @@ pub async fn create_api_key(
     ws: &Workspace,
     name: &str,
     now: Ts,
-) -> anyhow::Result<CreatedKey> {
+) -> Result<CreatedKey, ProvisionError> {
     create_scoped_api_key(db, ws, name, KeyScope::Full, now).await
 }
 
@@ -186,10 +209,8 @@ pub async fn create_scoped_api_key(
     name: &str,
     scope: KeyScope,
     now: Ts,
-) -> anyhow::Result<CreatedKey> {
-    let name = validate::name(name, 80)
-        .map_err(anyhow::Error::msg)
-        .context("--name")?;
+) -> Result<CreatedKey, ProvisionError> {
+    let name = field("name", validate::name(name, 80))?;
     let key = crypto::new_api_key();
     let mut tx = db.begin().await?;
     let id = api_keys::insert_api_key(
@@ -220,13 +241,21 @@ pub async fn create_scoped_api_key(
     })
 }
 
-pub async fn revoke_api_key(db: &Db, ws: &Workspace, id: &str, now: Ts) -> anyhow::Result<()> {
+pub async fn revoke_api_key(
+    db: &Db,
+    ws: &Workspace,
+    id: &str,
+    now: Ts,
+) -> Result<(), ProvisionError> {
     let id: ApiKeyId = id
         .parse()
-        .map_err(|_| anyhow::anyhow!("{id:?} is not an API key id"))?;
+        .map_err(|_| ProvisionError::BadApiKeyId(id.to_string()))?;
     let mut tx = db.begin().await?;
     if !api_keys::revoke_api_key(&mut tx, ws.id, id, now).await? {
-        bail!("no active API key {id} in workspace {:?}", ws.slug);
+        return Err(ProvisionError::NoSuchApiKey {
+            id,
+            slug: ws.slug.clone(),
+        });
     }
     audit_system(
         &mut tx,
@@ -264,7 +293,6 @@ pub async fn issue_reset_link(
 
 /// Issues an invitation to `email` with `role` and answers its id and link;
 /// a pending invitation of the same person to the workspace is replaced.
-#[allow(clippy::too_many_arguments)]
 pub async fn issue_invitation(
     tx: &mut af_db::Tx,
     ws: af_core::WorkspaceId,
@@ -297,10 +325,10 @@ pub async fn reset_link_for(
     email: &str,
     base_url: &str,
     now: Ts,
-) -> anyhow::Result<String> {
+) -> Result<String, ProvisionError> {
     let user = users::find_user_by_email(db, email)
         .await?
-        .with_context(|| format!("no user with email {email:?}"))?;
+        .ok_or_else(|| ProvisionError::NoSuchUser(email.to_string()))?;
     let mut tx = db.begin().await?;
     let link = issue_reset_link(&mut tx, user.id, base_url, now).await?;
     let actor = Actor::system();
@@ -328,10 +356,8 @@ pub async fn invitation_link_for(
     role: Role,
     base_url: &str,
     now: Ts,
-) -> anyhow::Result<String> {
-    let email = validate::email(email)
-        .map_err(anyhow::Error::msg)
-        .context("--email")?;
+) -> Result<String, ProvisionError> {
+    let email = field("email", validate::email(email))?;
     let mut tx = db.begin().await?;
     let (id, link) = issue_invitation(&mut tx, ws.id, &email, role, None, base_url, now).await?;
     audit_system(

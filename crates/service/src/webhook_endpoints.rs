@@ -7,15 +7,14 @@
 //! count; a replay puts the delivery back to pending and queues its job in
 //! one transaction. Every change writes its audit entry in that transaction.
 
-use crate::auth::ClientIp;
-use crate::state::AppState;
-use af_channels::ssrf::{self, SsrfError};
+use af_channels::ssrf::{self, SsrfError, SsrfPolicy};
 use af_channels::webhooks::WebhookSecret;
+use af_core::crypto::SecretKey;
 use af_core::events::{SubscriptionError, parse_subscription};
 use af_core::{Actor, WorkspaceId};
 use af_db::audit::{NewAudit, insert_audit};
 use af_db::webhooks::{self as store, Delivery, Endpoint};
-use af_db::{DbError, DbResult, Ts, Tx};
+use af_db::{Db, DbError, DbResult, Ts, Tx};
 use uuid::Uuid;
 
 /// Longest URL accepted.
@@ -30,17 +29,13 @@ pub struct Problems {
     pub event_types: Option<SubscriptionError>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum CreateError {
     /// Nothing was stored.
+    #[error("invalid webhook endpoint")]
     Invalid(Problems),
-    Db(DbError),
-}
-
-impl From<DbError> for CreateError {
-    fn from(e: DbError) -> Self {
-        CreateError::Db(e)
-    }
+    #[error(transparent)]
+    Db(#[from] DbError),
 }
 
 /// A new endpoint and its signing secret, which is never shown again.
@@ -52,22 +47,24 @@ pub struct Created {
 /// Who acts, for the audit log.
 pub struct By<'a> {
     pub actor: &'a Actor,
+    /// The client address, when a request made the change.
     pub ip: Option<&'a str>,
 }
 
-impl<'a> By<'a> {
-    pub fn new(actor: &'a Actor, ip: &'a ClientIp) -> Self {
-        By {
-            actor,
-            ip: Some(ip.0.as_str()),
-        }
-    }
+/// What managing endpoints needs from the running server: the database,
+/// the key signing secrets are sealed with, the SSRF policy for
+/// user-supplied URLs, and the current instant.
+pub struct Env<'a> {
+    pub db: &'a Db,
+    pub secret: &'a SecretKey,
+    pub ssrf: SsrfPolicy,
+    pub now: Ts,
 }
 
 /// Checks a URL and event types as a new endpoint would have them; returns
 /// the trimmed URL and the normalised event types.
 pub async fn check_new_endpoint(
-    st: &AppState,
+    ssrf_policy: SsrfPolicy,
     url: &str,
     event_types: &[String],
 ) -> Result<(String, Vec<String>), Problems> {
@@ -75,9 +72,7 @@ pub async fn check_new_endpoint(
     let url_check = if url.len() > MAX_URL_LEN {
         Err(SsrfError::InvalidUrl)
     } else {
-        ssrf::resolve(url, st.config.channels.ssrf())
-            .await
-            .map(|_| ())
+        ssrf::resolve(url, ssrf_policy).await.map(|_| ())
     };
     match (url_check, parse_subscription(event_types)) {
         (Ok(()), Ok(types)) => Ok((url.to_string(), types)),
@@ -113,19 +108,19 @@ async fn audit(
 /// Creates an endpoint after [`check_new_endpoint`]; nothing is stored
 /// when it is refused.
 pub async fn create_endpoint(
-    st: &AppState,
+    env: &Env<'_>,
     ws: WorkspaceId,
     by: &By<'_>,
     url: &str,
     event_types: &[String],
 ) -> Result<Created, CreateError> {
-    let (url, types) = check_new_endpoint(st, url, event_types)
+    let (url, types) = check_new_endpoint(env.ssrf, url, event_types)
         .await
         .map_err(CreateError::Invalid)?;
     let secret = WebhookSecret::generate_text();
-    let sealed = st.secret.seal(&secret);
-    let now = st.now();
-    let mut tx = st.db.begin().await?;
+    let sealed = env.secret.seal(&secret);
+    let now = env.now;
+    let mut tx = env.db.begin().await?;
     let id = store::insert_endpoint(&mut tx, ws, &url, &sealed, &types, now).await?;
     let details = serde_json::json!({ "url": url, "event_types": types });
     audit(&mut tx, ws, by, "webhook.created", id, details, now).await?;
@@ -139,13 +134,13 @@ pub async fn create_endpoint(
 /// Deletes an endpoint and its delivery log; `false` when `id` is not one
 /// of the workspace's endpoints.
 pub async fn delete_endpoint(
-    st: &AppState,
+    env: &Env<'_>,
     ws: WorkspaceId,
     by: &By<'_>,
     id: Uuid,
 ) -> DbResult<bool> {
-    let now = st.now();
-    let mut tx = st.db.begin().await?;
+    let now = env.now;
+    let mut tx = env.db.begin().await?;
     let Some(e) = store::find_endpoint_tx(&mut tx, ws, id).await? else {
         return Ok(false);
     };
@@ -161,13 +156,13 @@ pub async fn delete_endpoint(
 /// Turns an endpoint back on with its failure count reset; `None` when
 /// `id` is not one of the workspace's endpoints.
 pub async fn enable_endpoint(
-    st: &AppState,
+    env: &Env<'_>,
     ws: WorkspaceId,
     by: &By<'_>,
     id: Uuid,
 ) -> DbResult<Option<Endpoint>> {
-    let now = st.now();
-    let mut tx = st.db.begin().await?;
+    let now = env.now;
+    let mut tx = env.db.begin().await?;
     let Some(before) = store::find_endpoint_tx(&mut tx, ws, id).await? else {
         return Ok(None);
     };
@@ -185,20 +180,20 @@ pub async fn enable_endpoint(
 /// transaction. Returns the delivery as queued; `None` when it is not one
 /// of this endpoint's in this workspace.
 pub async fn replay_delivery(
-    st: &AppState,
+    env: &Env<'_>,
     ws: WorkspaceId,
     by: &By<'_>,
     endpoint: Uuid,
     delivery: Uuid,
 ) -> DbResult<Option<Delivery>> {
-    let Some(mut d) = store::find_delivery(&st.db, ws, delivery)
+    let Some(mut d) = store::find_delivery(env.db, ws, delivery)
         .await?
         .filter(|d| d.endpoint_id == endpoint)
     else {
         return Ok(None);
     };
-    let now = st.now();
-    let mut tx = st.db.begin().await?;
+    let now = env.now;
+    let mut tx = env.db.begin().await?;
     if !store::reset_delivery(&mut tx, ws, d.id, now).await? {
         // Deleted (with its endpoint) since it was read.
         return Ok(None);

@@ -1,0 +1,10 @@
+#![doc = include_str!("../README.md")]
+
+pub mod bookings;
+pub mod deals;
+pub mod forms;
+pub mod intake;
+pub mod passwords;
+pub mod provision;
+pub mod submissions;
+pub mod webhook_endpoints;

@@ -1,0 +1,368 @@
+//! What a form submission must satisfy (the same rules embed.js applies
+//! as the visitor types), and its mapping onto the one contact input and
+//! its validator. Pure: no database, no HTTP.
+//!
+//! Everything here treats its input as hostile: lengths are capped, values
+//! are checked against the form, and nothing is echoed unescaped.
+
+use crate::forms::{CONSENT, FieldSpec, MAX_TEXT, fields_of};
+use af_core::contact::normalize_phone;
+use af_core::contact_input::{
+    ContactError, ContactField, ContactInput, CustomFieldDef, Problem, RawContact, RawUtm,
+    validate_contact,
+};
+use af_core::validate;
+use af_db::forms::Form;
+
+fn checked(v: &str) -> bool {
+    matches!(
+        v.trim().to_ascii_lowercase().as_str(),
+        "on" | "true" | "1" | "yes" | "si" | "sí"
+    )
+}
+
+fn clean(v: &str, keep_newlines: bool, max: usize) -> String {
+    v.trim()
+        .chars()
+        .filter(|c| !c.is_control() || (keep_newlines && (*c == '\n')))
+        .take(max + 1)
+        .collect()
+}
+
+/// Why a submitted field was refused; each door words it in the visitor's
+/// language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubmitProblem {
+    Required,
+    TooLong,
+    InvalidEmail,
+    InvalidPhone,
+    InvalidChoice,
+    ConsentRequired,
+    /// Neither a name, an email nor a phone.
+    NeedContact,
+    /// Anything else the contact validator refused (English).
+    Other(String),
+}
+
+/// A refused field of a submission, named as the form names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubmitError {
+    pub field: String,
+    pub problem: SubmitProblem,
+}
+
+impl SubmitError {
+    fn new(field: &str, problem: SubmitProblem) -> Self {
+        SubmitError {
+            field: field.to_string(),
+            problem,
+        }
+    }
+}
+
+/// A submission that passed validation.
+#[derive(Debug, Clone)]
+pub struct ValidSubmission {
+    pub input: ContactInput,
+    /// The form's fields and their values, for the submission and event.
+    pub data: serde_json::Map<String, serde_json::Value>,
+    pub attribution: serde_json::Value,
+    pub consented: bool,
+}
+
+/// Checks a submission against its form (the same rules embed.js applies
+/// in the browser) and maps it onto a contact through the one contact
+/// validator; phones are read in `country` (the workspace's).
+pub fn validate_submission<D: CustomFieldDef>(
+    country: &str,
+    defs: &[D],
+    form: &Form,
+    values: &[(String, String)],
+) -> Result<ValidSubmission, Vec<SubmitError>> {
+    let get = |k: &str| values.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let specs = fields_of(form);
+    let mut errors = Vec::new();
+    let mut data = serde_json::Map::new();
+    let mut raw = RawContact::default();
+    // Which form field filled each contact field, to name it in errors.
+    let mut origin: Vec<(ContactField, String)> = Vec::new();
+    for f in &specs {
+        let given = get(&f.name).or(if f.kind == "hidden" {
+            f.value.as_deref()
+        } else {
+            None
+        });
+        let v = clean(given.unwrap_or(""), f.kind == "textarea", f.max_len());
+        if f.kind == "checkbox" {
+            let on = checked(&v);
+            if f.required && !on {
+                errors.push(SubmitError::new(&f.name, SubmitProblem::Required));
+            }
+            data.insert(f.name.clone(), serde_json::Value::Bool(on));
+            continue;
+        }
+        if v.chars().count() > f.max_len() {
+            errors.push(SubmitError::new(&f.name, SubmitProblem::TooLong));
+            continue;
+        }
+        if v.is_empty() {
+            if f.required {
+                errors.push(SubmitError::new(&f.name, SubmitProblem::Required));
+            }
+            continue;
+        }
+        match f.kind.as_str() {
+            "email" if validate::email(&v).is_err() => {
+                errors.push(SubmitError::new(&f.name, SubmitProblem::InvalidEmail));
+                continue;
+            }
+            "phone" if normalize_phone(&v, country).is_err() => {
+                errors.push(SubmitError::new(&f.name, SubmitProblem::InvalidPhone));
+                continue;
+            }
+            "select" if !f.options.contains(&v) => {
+                errors.push(SubmitError::new(&f.name, SubmitProblem::InvalidChoice));
+                continue;
+            }
+            _ => {}
+        }
+        data.insert(f.name.clone(), serde_json::Value::String(v.clone()));
+        let (field, slot) = match (f.name.as_str(), f.kind.as_str()) {
+            ("first_name" | "nombre_pila", _) => (ContactField::FirstName, &mut raw.first_name),
+            ("last_name" | "apellido" | "apellidos", _) => {
+                (ContactField::LastName, &mut raw.last_name)
+            }
+            ("name" | "nombre" | "full_name", _) => (ContactField::Name, &mut raw.name),
+            (_, "email") | ("email" | "correo", _) => (ContactField::Email, &mut raw.email),
+            (_, "phone") | ("phone" | "telefono" | "whatsapp", _) => {
+                (ContactField::Phone, &mut raw.phone)
+            }
+            ("company" | "empresa", _) => (ContactField::Company, &mut raw.company),
+            (key, _) if defs.iter().any(|d| d.key() == key) => {
+                raw.custom
+                    .insert(key.to_string(), serde_json::Value::String(v));
+                continue;
+            }
+            _ => continue,
+        };
+        if slot.is_none() {
+            *slot = Some(v);
+            origin.push((field, f.name.clone()));
+        }
+    }
+    let consented = form.consent_text.is_some() && get(CONSENT).is_some_and(checked);
+    if form.consent_text.is_some() && !consented {
+        errors.push(SubmitError::new(CONSENT, SubmitProblem::ConsentRequired));
+    }
+    let attr = |k: &str| {
+        get(k)
+            .map(|v| clean(v, false, MAX_TEXT))
+            .filter(|v| !v.is_empty())
+    };
+    raw.utm = RawUtm {
+        source: attr("utm_source"),
+        medium: attr("utm_medium"),
+        campaign: attr("utm_campaign"),
+        term: attr("utm_term"),
+        content: attr("utm_content"),
+    };
+    raw.referrer = attr("referrer");
+    raw.landing_page = attr("landing_page");
+    // The form's name is the workspace's own text, not the visitor's: a
+    // stray control character in it must not refuse every submission.
+    raw.source = Some(clean(&form.name, false, af_core::contact_input::MAX_SOURCE));
+    raw.tags = form.tag_list();
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let input = validate_contact(&raw, country, defs).map_err(|errs| {
+        errs.into_iter()
+            .map(|e| submit_error(&specs, &origin, e))
+            .collect::<Vec<_>>()
+    })?;
+    let attribution = serde_json::to_value(&input.attribution).unwrap_or_default();
+    Ok(ValidSubmission {
+        input,
+        data,
+        attribution,
+        consented,
+    })
+}
+
+/// A contact error as the form shows it: on the form's own field where
+/// there is one.
+fn submit_error(
+    specs: &[FieldSpec],
+    origin: &[(ContactField, String)],
+    e: ContactError,
+) -> SubmitError {
+    let email_field = || {
+        specs
+            .iter()
+            .find(|f| f.kind == "email" || f.name == "email")
+            .map(|f| f.name.clone())
+    };
+    let field = match &e.field {
+        ContactField::Custom(k) => Some(k.clone()),
+        f => origin
+            .iter()
+            .find(|(c, _)| c == f)
+            .map(|(_, name)| name.clone()),
+    };
+    let (field, problem) = match e.problem {
+        Problem::NoContactPoint => (email_field(), SubmitProblem::NeedContact),
+        Problem::TooLong => (field, SubmitProblem::TooLong),
+        Problem::Email => (field, SubmitProblem::InvalidEmail),
+        Problem::Phone => (field, SubmitProblem::InvalidPhone),
+        _ => (field, SubmitProblem::Other(e.message)),
+    };
+    SubmitError {
+        field: field.unwrap_or_else(|| e.field.as_str().into_owned()),
+        problem,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::forms::{MAX_TEXTAREA, RawForm, validate_form};
+    use af_core::contact_input::NO_CUSTOM_FIELDS;
+    use af_db::Ts;
+    use serde_json::json;
+
+    fn form(fields: serde_json::Value, consent: Option<&str>) -> Form {
+        let raw: RawForm = serde_json::from_value(json!({
+            "name": "Landing primavera",
+            "fields": fields,
+            "tags": ["web"],
+            "consent_text": consent,
+        }))
+        .expect("a raw form");
+        let input = validate_form(&raw).expect("a valid form");
+        let now = Ts::new(jiff::Timestamp::UNIX_EPOCH);
+        Form {
+            id: af_core::FormId::new(),
+            workspace_id: af_core::WorkspaceId::new(),
+            name: input.name,
+            fields: input.fields.to_string(),
+            styling: input.styling.to_string(),
+            success_message: None,
+            redirect_url: None,
+            pipeline_id: None,
+            stage_id: None,
+            tags: serde_json::to_string(&input.tags).expect("json"),
+            consent_text: input.consent_text,
+            active: true,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    fn contract() -> Form {
+        form(
+            json!([
+                {"name": "nombre", "type": "text", "label": "Nombre", "required": true},
+                {"name": "correo", "type": "email", "label": "Correo", "required": false},
+                {"name": "whatsapp", "type": "phone", "label": "WhatsApp", "required": false},
+                {"name": "servicio", "type": "select", "label": "Servicio", "options": ["SEO", "Ads"]},
+                {"name": "mensaje", "type": "textarea", "label": "Mensaje"},
+                {"name": "campana", "type": "hidden", "value": "primavera"}
+            ]),
+            Some("Acepto"),
+        )
+    }
+
+    fn values(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn problems(form: &Form, pairs: &[(&str, &str)]) -> Vec<(String, SubmitProblem)> {
+        validate_submission("MX", &NO_CUSTOM_FIELDS, form, &values(pairs))
+            .expect_err("refused")
+            .into_iter()
+            .map(|e| (e.field, e.problem))
+            .collect()
+    }
+
+    #[test]
+    fn a_submission_becomes_the_one_contact_input() {
+        let v = validate_submission(
+            "MX",
+            &NO_CUSTOM_FIELDS,
+            &contract(),
+            &values(&[
+                ("nombre", " María  López "),
+                ("correo", "Maria@Example.com"),
+                ("whatsapp", "81 1234 5678"),
+                ("servicio", "SEO"),
+                ("mensaje", "hola\nqué tal\u{0}"),
+                ("_consent", "on"),
+                ("utm_source", "google"),
+            ]),
+        )
+        .expect("valid");
+        assert_eq!(
+            (v.input.first_name.as_str(), v.input.last_name.as_str()),
+            ("María", "López")
+        );
+        assert_eq!(v.input.email.as_deref(), Some("Maria@example.com"));
+        assert_eq!(v.input.phone.as_deref(), Some("+528112345678"));
+        assert_eq!(v.input.source.as_deref(), Some("Landing primavera"));
+        assert_eq!(v.input.tags, ["web"]);
+        assert_eq!(v.data["mensaje"], "hola\nqué tal", "textareas keep lines");
+        assert_eq!(
+            v.data["campana"], "primavera",
+            "hidden fields keep their value"
+        );
+        assert_eq!(v.attribution["utm_source"], "google");
+        assert!(v.consented);
+    }
+
+    #[test]
+    fn refusals_name_the_forms_own_fields() {
+        let f = contract();
+        assert_eq!(
+            problems(
+                &f,
+                &[
+                    ("nombre", ""),
+                    ("correo", "nope"),
+                    ("servicio", "Otro"),
+                    ("mensaje", &"x".repeat(MAX_TEXTAREA + 1)),
+                ]
+            ),
+            [
+                ("nombre".to_string(), SubmitProblem::Required),
+                ("correo".to_string(), SubmitProblem::InvalidEmail),
+                ("servicio".to_string(), SubmitProblem::InvalidChoice),
+                ("mensaje".to_string(), SubmitProblem::TooLong),
+                (CONSENT.to_string(), SubmitProblem::ConsentRequired),
+            ]
+        );
+        // The contact validator's refusals land on the field that fed it.
+        assert_eq!(
+            problems(&f, &[("nombre", &"a".repeat(MAX_TEXT)), ("_consent", "on")]),
+            [("nombre".to_string(), SubmitProblem::TooLong)]
+        );
+        assert_eq!(
+            problems(&f, &[("nombre", "Eve \u{202e}evE"), ("_consent", "on")])[0].0,
+            "nombre"
+        );
+        // No name, email or phone: said on the email field.
+        let optional = form(
+            json!([
+                {"name": "nombre", "type": "text"},
+                {"name": "correo", "type": "email"}
+            ]),
+            None,
+        );
+        assert_eq!(
+            problems(&optional, &[]),
+            [("correo".to_string(), SubmitProblem::NeedContact)]
+        );
+    }
+}

@@ -1,0 +1,300 @@
+//! The use cases against a real database (the backend `AF_TEST_BACKEND`
+//! picks): the one create-deal path, contacts created through the
+//! validator, a lead accepted with its deal, and a Cal.com delivery moving
+//! that deal to the booked stage once.
+
+use af_core::Actor;
+use af_core::contact_input::{ContactField, Problem, RawContact};
+use af_db::testing::{fresh_db, insert_lead, lead_input, pauta_workspace};
+use af_db::{Ts, deals, pipelines};
+use af_service::bookings::{self, CalcomOutcome};
+use af_service::deals::{DealContact, DealError, DealProblem, NewDealRequest, create_deal};
+use af_service::intake::{self, IntakeError, PautaLead};
+use serde_json::json;
+
+fn now() -> Ts {
+    Ts::new("2026-03-02T15:00:00Z".parse().expect("instant"))
+}
+
+fn request(contact: DealContact) -> NewDealRequest {
+    NewDealRequest {
+        contact,
+        pipeline_id: None,
+        stage_id: None,
+        title: "Rediseño".into(),
+        value_minor: 1_250_050,
+        currency: None,
+        owner_id: None,
+    }
+}
+
+#[tokio::test]
+async fn every_door_creates_deals_the_same_way() {
+    let t = fresh_db().await;
+    let ws = pauta_workspace(&t.db, now()).await;
+    let actor = Actor::system();
+    let ana = insert_lead(
+        &t.db,
+        ws.id,
+        &lead_input("Ana", "", Some("ana@x.mx"), Some("+528112345678")),
+        now(),
+    )
+    .await;
+    let deal = create_deal(
+        &t.db,
+        &ws,
+        &request(DealContact::Existing(ana)),
+        &actor,
+        now(),
+    )
+    .await
+    .expect("created");
+    assert_eq!(
+        (deal.currency.as_str(), deal.value_minor),
+        ("MXN", 1_250_050)
+    );
+    let default = pipelines::default_pipeline(&t.db, ws.id)
+        .await
+        .expect("pipeline")
+        .expect("a default pipeline");
+    assert_eq!(deal.pipeline_id, default.pipeline.id);
+    assert_eq!(
+        deal.stage_id, default.stages[0].id,
+        "the default pipeline's first stage"
+    );
+
+    // A new contact goes through the contact validator and the upsert rule.
+    let nora = RawContact {
+        first_name: Some("Nora".into()),
+        email: Some("Nora@Example.com".into()),
+        ..Default::default()
+    };
+    let d2 = create_deal(
+        &t.db,
+        &ws,
+        &request(DealContact::New(Box::new(nora))),
+        &actor,
+        now(),
+    )
+    .await
+    .expect("created with its contact");
+    assert_ne!(d2.contact_id, deal.contact_id);
+
+    // Refusals store nothing.
+    let before = deals::list_deals(&t.db, ws.id, &Default::default(), 100)
+        .await
+        .expect("deals")
+        .len();
+    let bad = NewDealRequest {
+        title: " ".into(),
+        value_minor: -1,
+        ..request(DealContact::New(Box::default()))
+    };
+    match create_deal(&t.db, &ws, &bad, &actor, now()).await {
+        Err(DealError::Invalid(p)) => {
+            assert!(matches!(p[0], DealProblem::Title(_)));
+            assert!(matches!(p[1], DealProblem::Value(_)));
+            assert!(
+                matches!(&p[2], DealProblem::Contact(e) if e[0].problem == Problem::NoContactPoint)
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let other = pauta_workspace_named(&t.db, "otra").await;
+    let foreign = create_deal(
+        &t.db,
+        &other,
+        &request(DealContact::Existing(ana)),
+        &actor,
+        now(),
+    )
+    .await;
+    assert!(
+        matches!(foreign, Err(DealError::NotFound(w)) if w.starts_with("contact")),
+        "{foreign:?}"
+    );
+    // The email of one contact with the phone of another.
+    let clash = RawContact {
+        email: Some("nora@example.com".into()),
+        phone: Some("8112345678".into()),
+        ..Default::default()
+    };
+    let taken = create_deal(
+        &t.db,
+        &ws,
+        &request(DealContact::New(Box::new(clash))),
+        &actor,
+        now(),
+    )
+    .await;
+    assert!(matches!(taken, Err(DealError::ContactTaken)), "{taken:?}");
+    let after = deals::list_deals(&t.db, ws.id, &Default::default(), 100)
+        .await
+        .expect("deals")
+        .len();
+    assert_eq!(before, after);
+}
+
+async fn pauta_workspace_named(db: &af_db::Db, slug: &str) -> af_db::workspaces::Workspace {
+    let mut tx = db.begin().await.expect("tx");
+    let ws = af_db::workspaces::insert_workspace(
+        &mut tx,
+        &af_db::workspaces::NewWorkspace {
+            slug: slug.into(),
+            name: slug.into(),
+            time_zone: "America/Bogota".into(),
+            locale: af_core::Locale::Es,
+            country: "CO".into(),
+        },
+        now(),
+    )
+    .await
+    .expect("workspace");
+    pipelines::insert_default_pipeline(&mut tx, ws.id, af_core::Locale::Es, now())
+        .await
+        .expect("pipeline");
+    tx.commit().await.expect("commit");
+    ws
+}
+
+#[tokio::test]
+async fn contacts_and_pauta_leads_go_through_the_one_validator() {
+    let t = fresh_db().await;
+    let ws = pauta_workspace(&t.db, now()).await;
+    let actor = Actor::system();
+    let raw = RawContact {
+        name: Some("  María  José Pérez ".into()),
+        phone: Some("81 1234 5678".into()),
+        ..Default::default()
+    };
+    let up = intake::create_contact(&t.db, &ws, &[], &raw, &actor, now())
+        .await
+        .expect("created");
+    assert!(up.created);
+    assert_eq!(up.contact.last_name, "José Pérez");
+    let hostile = RawContact {
+        first_name: Some("Ana\u{0}".into()),
+        ..Default::default()
+    };
+    match intake::create_contact(&t.db, &ws, &[], &hostile, &actor, now()).await {
+        Err(IntakeError::Invalid(e)) => {
+            assert_eq!(
+                (e[0].field.clone(), e[0].problem),
+                (ContactField::FirstName, Problem::ControlCharacters)
+            )
+        }
+        other => panic!("{:?}", other.map(|u| u.contact.id)),
+    }
+
+    let lead = PautaLead {
+        nombre: Some("Luis Gómez".into()),
+        email: Some("luis@x.mx".into()),
+        servicio: Some(" SEO ".into()),
+        ..Default::default()
+    };
+    let a = intake::accept_pauta_lead(
+        &t.db,
+        &ws,
+        lead,
+        json!({}),
+        None,
+        intake::public_actor("test"),
+        now(),
+    )
+    .await
+    .expect("accepted");
+    assert!(a.created);
+    let c = af_db::contacts::find_contact(&t.db, ws.id, a.contact_id)
+        .await
+        .expect("find")
+        .expect("contact");
+    assert_eq!(c.custom_map()["servicio"], "SEO", "kept in its own field");
+    let deal = deals::find_deal(&t.db, ws.id, a.deal_id)
+        .await
+        .expect("find")
+        .expect("deal");
+    assert_eq!(deal.title, "Luis Gómez");
+
+    // A second lead of the same person keeps the open deal.
+    let again = intake::accept_pauta_lead(
+        &t.db,
+        &ws,
+        PautaLead {
+            email: Some("LUIS@x.mx".into()),
+            ..Default::default()
+        },
+        json!({}),
+        None,
+        intake::public_actor("test"),
+        now(),
+    )
+    .await
+    .expect("accepted");
+    assert_eq!((again.contact_id, again.deal_id), (a.contact_id, a.deal_id));
+
+    // Nothing to reach the person by: refused, on PAUTA's `nombre`.
+    let empty = PautaLead {
+        empresa: Some("Solo empresa".into()),
+        ..Default::default()
+    };
+    match intake::accept_pauta_lead(
+        &t.db,
+        &ws,
+        empty,
+        json!({}),
+        None,
+        intake::public_actor("test"),
+        now(),
+    )
+    .await
+    {
+        Err(IntakeError::Invalid(e)) => assert_eq!(intake::pauta_field(&e[0]), "nombre"),
+        other => panic!("{:?}", other.map(|a| a.contact_id)),
+    }
+
+    // Cal.com: the lead books; its deal moves to the booked stage, once.
+    let body = json!({
+        "triggerEvent": "BOOKING_CREATED",
+        "payload": {
+            "uid": "bk-1",
+            "title": "Llamada",
+            "startTime": "2026-03-03T16:00:00Z",
+            "endTime": "2026-03-03T16:30:00Z",
+            "attendees": [{"email": "luis@x.mx", "name": "Luis", "timeZone": "America/Mexico_City"}]
+        }
+    });
+    let text = body.to_string();
+    let out = bookings::receive_calcom(&t.db, &ws, &text, &body, true, now())
+        .await
+        .expect("processed");
+    let CalcomOutcome::Processed {
+        contact_id,
+        deal_id,
+        status,
+        ..
+    } = out
+    else {
+        panic!("{out:?}");
+    };
+    assert_eq!(
+        (contact_id, deal_id, status.as_str()),
+        (a.contact_id, Some(a.deal_id), "booked")
+    );
+    let mut tx = t.db.begin().await.expect("tx");
+    let booked = pipelines::booked_stage_tx(&mut tx, ws.id, deal.pipeline_id)
+        .await
+        .expect("stage")
+        .expect("a booked stage");
+    tx.rollback().await.expect("rollback");
+    let moved = deals::find_deal(&t.db, ws.id, a.deal_id)
+        .await
+        .expect("find")
+        .expect("deal");
+    assert_eq!(moved.stage_id, booked.id);
+    assert_eq!(
+        bookings::receive_calcom(&t.db, &ws, &text, &body, true, now())
+            .await
+            .expect("repeat"),
+        CalcomOutcome::Duplicate
+    );
+}
