@@ -3,10 +3,10 @@
 //! `failed` status callback (63003 not a WhatsApp number, 63016 outside the
 //! 24-hour session window, ...), not as an error of the send call. The
 //! status webhook enqueues a `whatsapp_fallback` job ([`WhatsappFallback`])
-//! in the transaction that records
-//! the status; the job queues the same SMS copy as a refusal at send time
-//! does (in the send job), when the message's step allows it. The copy's
-//! idempotency key makes a repeated callback send it once.
+//! in the transaction that records the status; the job queues the same SMS
+//! copy as a refusal at send time does (in the send job), when the
+//! message's step allows it. The copy's idempotency key makes a repeated
+//! callback send it once.
 
 use crate::job_workspace;
 use af_core::jobs::WhatsappFallback;

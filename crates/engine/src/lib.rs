@@ -118,7 +118,8 @@ pub fn sweep_schedule() -> Result<af_jobs::NewSchedule, af_db::DbError> {
     af_jobs::NewSchedule::system("*/5 * * * *", &AutomationSweep {})
 }
 
-/// The job's workspace: every engine job belongs to one.
+/// The job's workspace, for the engine's workspace jobs (all but system
+/// mail): one without is a bug no retry fixes.
 pub(crate) fn job_workspace(job: &af_jobs::Job) -> Result<af_core::WorkspaceId, JobError> {
     job.workspace_id
         .map(af_core::WorkspaceId)
