@@ -168,20 +168,14 @@ impl<'a> CsvFile<'a> {
     }
 }
 
-/// Trims a cell and undoes the formula guard of our own exports: a `'`
-/// in front of `= + - @` (or tab / CR) was added by [`safe_cell`], so an
-/// export imports back unchanged.
+/// Trims a cell and undoes the formula guard of our own exports: one `'`
+/// in front of quotes that lead to `= + - @` (or tab / CR) was added by
+/// [`safe_cell`], so an export imports back unchanged, however many quotes
+/// the value itself started with.
 pub fn clean_cell(raw: &str) -> &str {
     let t = raw.trim_matches(|c: char| c == ' ' || c == '\u{a0}');
     match t.strip_prefix('\'') {
-        Some(rest)
-            if rest.starts_with(FORMULA_STARTS)
-                || rest
-                    .strip_prefix('\'')
-                    .is_some_and(|r| r.starts_with(FORMULA_STARTS)) =>
-        {
-            rest
-        }
+        Some(rest) if rest.trim_start_matches('\'').starts_with(FORMULA_STARTS) => rest,
         _ => t.trim(),
     }
 }
@@ -193,11 +187,11 @@ const FORMULA_STARTS: &[char] = &['=', '+', '-', '@', '\t', '\r'];
 /// injection" advice). Phone numbers like `+52...` are guarded too; our
 /// importer strips the guard again (see [`clean_cell`]).
 pub fn safe_cell(value: &str) -> Cow<'_, str> {
-    // A value that already looks guarded gets a second quote, so the
-    // importer's unguarding gives it back unchanged.
-    let looks_guarded = value
-        .strip_prefix('\'')
-        .is_some_and(|rest| rest.starts_with(FORMULA_STARTS));
+    // A value that already looks guarded (quotes, then a formula start)
+    // gets one more quote, so the importer's unguarding gives it back
+    // unchanged.
+    let looks_guarded =
+        value.starts_with('\'') && value.trim_start_matches('\'').starts_with(FORMULA_STARTS);
     if value.starts_with(FORMULA_STARTS) || looks_guarded {
         Cow::Owned(format!("'{value}"))
     } else {
@@ -721,6 +715,20 @@ mod tests {
                     proptest::prop_assert_eq!(got, want);
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod guard_round_trip {
+    use super::{clean_cell, safe_cell};
+
+    #[test]
+    fn any_number_of_leading_quotes_survives_export_and_import() {
+        for v in [
+            "=1", "'=1", "''=o|=wc", "'''+52", "'abc", "''", "plain", "-5",
+        ] {
+            assert_eq!(clean_cell(&safe_cell(v)), v, "{v:?}");
         }
     }
 }
