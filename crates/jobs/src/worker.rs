@@ -349,8 +349,8 @@ impl Worker {
         &self.shared.worker_id
     }
 
-    /// Claims up to `batch_size` due jobs and runs them (concurrently) to
-    /// the end. For tests and the CLI; [`Worker::run`] is the service loop.
+    /// Claims up to `batch_size` due jobs and runs them, `concurrency` at
+    /// a time, to the end. For tests and the CLI; [`Worker::run`] is the service loop.
     pub async fn run_once(&self) -> Result<RunReport, JobsError> {
         let _heartbeat = start_heartbeat(&self.shared);
         let jobs = self.claim(self.shared.config.batch_size).await?;
@@ -361,9 +361,16 @@ impl Worker {
         let mut set = JoinSet::new();
         let never = CancellationToken::new();
         let holds = self.shared.hold(&jobs);
+        // At most `concurrency` at once, as in `run`: the rest wait their
+        // turn (their leases kept by the heartbeat).
+        let permits = Arc::new(tokio::sync::Semaphore::new(self.shared.config.concurrency));
         for (job, hold) in jobs.into_iter().zip(holds) {
-            let slot = Slot::take(&self.shared);
-            set.spawn(execute(self.shared.clone(), job, never.clone(), slot, hold));
+            let (shared, never, permits) = (self.shared.clone(), never.clone(), permits.clone());
+            set.spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                let slot = Slot::take(&shared);
+                execute(shared, job, never, slot, hold).await
+            });
         }
         while let Some(res) = set.join_next().await {
             match res {

@@ -374,7 +374,7 @@ async fn the_builder_adds_edits_moves_and_deletes_steps_through_htmx_posts() {
         .await;
     assert_eq!(res.status, 303);
     let (v, def) = definition(&t, t.a.ws.id, &wf).await;
-    assert_eq!(v, 7);
+    assert_eq!(v, 7, "one version per edit; now: {def}");
     assert_eq!(def["steps"].as_array().expect("steps").len(), 2);
     assert!(
         !b.get(&format!("/automations/{wf}"))
