@@ -214,6 +214,28 @@ where
     }
 }
 
+const FIRST_SERVER: &str = "af_crash_first";
+
+fn with_application_name(url: &str, name: &str) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}application_name={name}")
+}
+
+/// PostgreSQL sessions opened under `name`, the dead server's included
+/// until the database notices they are gone.
+async fn sessions_named(url: &str, name: &str) -> i64 {
+    use sqlx::Connection;
+    let mut c = sqlx::PgConnection::connect(url).await.expect("connect");
+    let n: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1")
+            .bind(name)
+            .fetch_one(&mut c)
+            .await
+            .expect("pg_stat_activity");
+    let _ = c.close().await;
+    n
+}
+
 async fn running_jobs(db: &Db) -> Vec<af_db::jobs::Job> {
     af_db::jobs::list_jobs(db, Some("running"), 10_000)
         .await
@@ -289,7 +311,13 @@ async fn leads_acknowledged_before_a_kill_get_their_first_message_soon_after_the
     let db = Db::connect(&url).await.expect("connect");
 
     let relay = start_relay().await;
-    let mut first = start_server(&url, data.path(), &relay).await;
+    // On PostgreSQL the first server's sessions carry a name, so the test
+    // can wait for the database to finish with them after the kill.
+    let first_url = match backend {
+        af_db::Backend::Postgres => with_application_name(&url, FIRST_SERVER),
+        af_db::Backend::Sqlite => url.clone(),
+    };
+    let mut first = start_server(&first_url, data.path(), &relay).await;
     let http = reqwest::Client::new();
     let res = http
         .post(format!("{}/api/v1/workflows", first.base))
@@ -374,6 +402,17 @@ async fn leads_acknowledged_before_a_kill_get_their_first_message_soon_after_the
     }
     drop(first);
 
+    // A statement the dead server sent just before the kill (say, the
+    // commit of a finished job) still completes in its PostgreSQL session:
+    // its claims are frozen only once those sessions are gone.
+    if backend == af_db::Backend::Postgres {
+        wait_until(
+            "the dead server's database sessions to end",
+            Duration::from_secs(30),
+            || async { sessions_named(&url, FIRST_SERVER).await == 0 },
+        )
+        .await;
+    }
     // What the dead server held: its claims, frozen at the kill.
     let held = running_jobs(&db).await;
     assert!(!held.is_empty(), "jobs were running at the kill");
