@@ -227,10 +227,8 @@ async fn results(
     let total = if count == 1 {
         t.total_one.to_string()
     } else {
-        t.total_many.replace(
-            "{n}",
-            &crate::pages::board::format_count(count, &ws.country),
-        )
+        t.total_many
+            .replace("{n}", &af_core::numbers::format_count(count, &ws.country))
     };
     let more = found.len() as i64 > PAGE_SIZE;
     found.truncate(PAGE_SIZE as usize);
