@@ -12,6 +12,7 @@ pub mod events;
 pub mod ids;
 pub mod jobs;
 pub mod money;
+pub mod numbers;
 pub mod phone;
 pub mod templating;
 pub mod tenancy;

@@ -80,10 +80,6 @@ impl CurrentUser {
     }
 }
 
-fn is_htmx(headers: &HeaderMap) -> bool {
-    headers.get("hx-request").is_some()
-}
-
 /// Where an anonymous visitor is sent: the login page, coming back here after.
 fn login_redirect(parts: &Parts) -> Response {
     let back = parts
@@ -96,7 +92,7 @@ fn login_redirect(parts: &Parts) -> Response {
     } else {
         "/login".to_string()
     };
-    if is_htmx(&parts.headers) {
+    if crate::extract::HxRequest::from_headers(&parts.headers).0 {
         (StatusCode::OK, [("hx-redirect", target)]).into_response()
     } else {
         Redirect::to(&target).into_response()

@@ -3,7 +3,7 @@
 //! test-mode actions (skip a wait), retries, custom events, the shipped
 //! templates, message templates and the outbox (`/api/v1/messages`).
 
-use super::{ApiError, ApiJson};
+use super::{ApiError, ApiIdPath, ApiJson};
 use crate::auth::ApiAuth;
 use crate::state::AppState;
 use af_core::{ContactId, EnrollmentId, TemplateId, WorkflowId};
@@ -89,12 +89,6 @@ fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Resul
         .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))
 }
 
-fn parse_id<T: From<Uuid>>(raw: &str) -> Result<T, ApiError> {
-    Uuid::parse_str(raw)
-        .map(T::from)
-        .map_err(|_| ApiError::NotFound)
-}
-
 fn workflow_json(w: &Workflow, counts: &[store::StatusCount]) -> Value {
     let definition: Value = serde_json::from_str(&w.definition).unwrap_or(Value::Null);
     let mut by_status = serde_json::Map::new();
@@ -160,10 +154,10 @@ async fn create_workflow(
 async fn get_workflow(
     State(st): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<String>,
+    ApiIdPath(id): ApiIdPath<WorkflowId>,
 ) -> Result<Json<Value>, ApiError> {
     let ws = auth.workspace.id;
-    let w = store::find_workflow(&st.db, ws, parse_id(&id)?)
+    let w = store::find_workflow(&st.db, ws, id)
         .await?
         .ok_or(ApiError::NotFound)?;
     let counts = store::enrollment_counts(&st.db, ws).await?;
@@ -174,10 +168,9 @@ async fn get_workflow(
 async fn update_workflow(
     State(st): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<String>,
+    ApiIdPath(id): ApiIdPath<WorkflowId>,
     ApiJson(def): ApiJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
-    let id: WorkflowId = parse_id(&id)?;
     let saved = ops::save_workflow(
         &st.db,
         auth.workspace.id,
@@ -195,9 +188,9 @@ async fn update_workflow(
 async fn delete_workflow(
     State(st): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<String>,
+    ApiIdPath(id): ApiIdPath<WorkflowId>,
 ) -> Result<StatusCode, ApiError> {
-    ops::delete_workflow(&st.db, auth.workspace.id, parse_id(&id)?)
+    ops::delete_workflow(&st.db, auth.workspace.id, id)
         .await
         .map_err(engine_error)?;
     Ok(StatusCode::NO_CONTENT)
@@ -212,18 +205,12 @@ struct StatusBody {
 async fn set_status(
     State(st): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<String>,
+    ApiIdPath(id): ApiIdPath<WorkflowId>,
     ApiJson(b): ApiJson<StatusBody>,
 ) -> Result<StatusCode, ApiError> {
-    ops::set_active(
-        &st.db,
-        auth.workspace.id,
-        parse_id(&id)?,
-        b.active,
-        st.now(),
-    )
-    .await
-    .map_err(engine_error)?;
+    ops::set_active(&st.db, auth.workspace.id, id, b.active, st.now())
+        .await
+        .map_err(engine_error)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -267,11 +254,10 @@ fn page_limit(limit: Option<i64>) -> Result<i64, ApiError> {
 async fn list_enrollments(
     State(st): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<String>,
+    ApiIdPath(wf): ApiIdPath<WorkflowId>,
     Query(q): Query<PageQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let ws = auth.workspace.id;
-    let wf: WorkflowId = parse_id(&id)?;
     store::find_workflow(&st.db, ws, wf)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -311,7 +297,7 @@ struct EnrollBody {
 async fn enroll_contact(
     State(st): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<String>,
+    ApiIdPath(id): ApiIdPath<WorkflowId>,
     ApiJson(b): ApiJson<EnrollBody>,
 ) -> Result<Response, ApiError> {
     let contact: ContactId = Uuid::parse_str(&b.contact_id)
@@ -320,7 +306,7 @@ async fn enroll_contact(
     let id = ops::enroll_test(
         &st.db,
         auth.workspace.id,
-        parse_id(&id)?,
+        id,
         contact,
         b.skip_waits,
         st.now(),
@@ -339,12 +325,11 @@ struct RetryBody {
 async fn retry_failed(
     State(st): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<String>,
+    ApiIdPath(wf): ApiIdPath<WorkflowId>,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let from_start = optional_json::<RetryBody>(&body)?.from_start;
     let ws = auth.workspace.id;
-    let wf: WorkflowId = parse_id(&id)?;
     store::find_workflow(&st.db, ws, wf)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -357,12 +342,11 @@ async fn retry_failed(
 async fn migrate(
     State(st): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<String>,
+    ApiIdPath(id): ApiIdPath<WorkflowId>,
 ) -> Result<Json<Value>, ApiError> {
-    let (moved, kept) =
-        ops::migrate_enrollments(&st.db, auth.workspace.id, parse_id(&id)?, st.now())
-            .await
-            .map_err(engine_error)?;
+    let (moved, kept) = ops::migrate_enrollments(&st.db, auth.workspace.id, id, st.now())
+        .await
+        .map_err(engine_error)?;
     Ok(Json(json!({ "migrated": moved, "kept": kept })))
 }
 
@@ -370,10 +354,9 @@ async fn migrate(
 async fn get_enrollment(
     State(st): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<String>,
+    ApiIdPath(id): ApiIdPath<EnrollmentId>,
 ) -> Result<Json<Value>, ApiError> {
     let ws = auth.workspace.id;
-    let id: EnrollmentId = parse_id(&id)?;
     let e = store::find_enrollment(&st.db, ws, id)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -387,9 +370,9 @@ async fn get_enrollment(
 async fn skip_wait(
     State(st): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<String>,
+    ApiIdPath(id): ApiIdPath<EnrollmentId>,
 ) -> Result<Json<Value>, ApiError> {
-    let e = ops::skip_wait(&st.db, auth.workspace.id, parse_id(&id)?, st.now())
+    let e = ops::skip_wait(&st.db, auth.workspace.id, id, st.now())
         .await
         .map_err(engine_error)?;
     Ok(Json(enrollment_json(&e)))
@@ -398,36 +381,24 @@ async fn skip_wait(
 async fn retry(
     State(st): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<String>,
+    ApiIdPath(id): ApiIdPath<EnrollmentId>,
     body: axum::body::Bytes,
 ) -> Result<StatusCode, ApiError> {
     let from_start = optional_json::<RetryBody>(&body)?.from_start;
-    ops::retry(
-        &st.db,
-        auth.workspace.id,
-        parse_id(&id)?,
-        from_start,
-        st.now(),
-    )
-    .await
-    .map_err(engine_error)?;
+    ops::retry(&st.db, auth.workspace.id, id, from_start, st.now())
+        .await
+        .map_err(engine_error)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 async fn exit(
     State(st): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<String>,
+    ApiIdPath(id): ApiIdPath<EnrollmentId>,
 ) -> Result<StatusCode, ApiError> {
-    ops::exit_enrollment(
-        &st.db,
-        auth.workspace.id,
-        parse_id(&id)?,
-        &auth.actor(),
-        st.now(),
-    )
-    .await
-    .map_err(engine_error)?;
+    ops::exit_enrollment(&st.db, auth.workspace.id, id, &auth.actor(), st.now())
+        .await
+        .map_err(engine_error)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -570,10 +541,9 @@ async fn create_template(
 async fn delete_template(
     State(st): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<String>,
+    ApiIdPath(id): ApiIdPath<TemplateId>,
 ) -> Result<StatusCode, ApiError> {
     let ws = auth.workspace.id;
-    let id: TemplateId = parse_id(&id)?;
     let mut tx = st.db.begin().await?;
     match store::delete_template(&mut tx, ws, id).await? {
         store::TemplateDeletion::Deleted => {

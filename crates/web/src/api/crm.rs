@@ -2,7 +2,7 @@
 //! issue 3 and the OpenAPI document; errors are
 //! `{"error": {"code", "message", "fields"?}}`, another workspace's id is 404.
 
-use super::{ApiError, ApiJson};
+use super::{ApiError, ApiIdPath, ApiJson};
 use crate::auth::ApiAuth;
 use crate::state::AppState;
 use af_core::contact_input::{ContactError, RawContact};
@@ -12,7 +12,7 @@ use af_db::deals::{self, Deal, DealFilter, Placement};
 use af_db::{DbError, Ts, custom_fields, events, pipelines};
 use af_service::deals::{DealContact, DealError, DealProblem, NewDealRequest};
 use af_service::intake::IntakeError;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -40,12 +40,6 @@ fn not_found_or(e: DbError) -> ApiError {
         DbError::NotFound(_) => ApiError::NotFound,
         e => e.into(),
     }
-}
-
-fn parse_id<T: From<Uuid>>(raw: &str) -> Result<T, ApiError> {
-    Uuid::parse_str(raw)
-        .map(T::from)
-        .map_err(|_| ApiError::NotFound)
 }
 
 /// The contact as the API shows it: fields, tags and attribution.
@@ -209,9 +203,8 @@ async fn list_contacts(
 async fn get_contact(
     State(st): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<String>,
+    ApiIdPath(id): ApiIdPath<ContactId>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let id: ContactId = parse_id(&id)?;
     let c = contacts::find_contact(&st.db, auth.workspace.id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -256,10 +249,9 @@ mod double_option {
 async fn patch_contact(
     State(st): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<String>,
+    ApiIdPath(id): ApiIdPath<ContactId>,
     ApiJson(raw): ApiJson<RawPatch>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let id: ContactId = parse_id(&id)?;
     let ws = &auth.workspace;
     contacts::find_contact(&st.db, ws.id, id)
         .await?
@@ -389,9 +381,8 @@ async fn patch_contact(
 async fn delete_contact(
     State(st): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<String>,
+    ApiIdPath(id): ApiIdPath<ContactId>,
 ) -> Result<StatusCode, ApiError> {
-    let id: ContactId = parse_id(&id)?;
     let mut tx = st.db.begin().await?;
     contacts::delete_contact(&mut tx, auth.workspace.id, id, &auth.actor(), st.now())
         .await
@@ -405,9 +396,8 @@ async fn delete_contact(
 async fn contact_timeline(
     State(st): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<String>,
+    ApiIdPath(id): ApiIdPath<ContactId>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let id: ContactId = parse_id(&id)?;
     let ws = auth.workspace.id;
     contacts::find_contact(&st.db, ws, id)
         .await?
@@ -572,9 +562,8 @@ fn field_of(what: &str) -> &'static str {
 async fn get_deal(
     State(st): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<String>,
+    ApiIdPath(id): ApiIdPath<DealId>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let id: DealId = parse_id(&id)?;
     let d = deals::find_deal(&st.db, auth.workspace.id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -592,10 +581,9 @@ struct RawDealPatch {
 async fn patch_deal(
     State(st): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<String>,
+    ApiIdPath(id): ApiIdPath<DealId>,
     ApiJson(raw): ApiJson<RawDealPatch>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let id: DealId = parse_id(&id)?;
     let ws = auth.workspace.id;
     deals::find_deal(&st.db, ws, id)
         .await?

@@ -2,7 +2,7 @@
 //! (`/api/v1/forms`, `/api/v1/appointments`). Full-scope keys only; another
 //! workspace's id is 404.
 
-use super::{ApiError, ApiJson};
+use super::{ApiError, ApiIdPath, ApiJson};
 use crate::auth::ApiAuth;
 use crate::state::AppState;
 use af_core::{AppointmentId, ContactId, FormId};
@@ -10,14 +10,13 @@ use af_db::DbError;
 use af_db::appointments::{self, Appointment};
 use af_db::forms::{self, Form, Submission};
 use af_service::forms::{RawForm, fields_of, styling_of, validate_form};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use uuid::Uuid;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -57,12 +56,6 @@ pub fn embed_snippet(base_url: &str, id: FormId) -> String {
     format!(
         "<script src=\"{base_url}/embed.js\" async></script>\n<div data-af-form=\"{id}\"></div>"
     )
-}
-
-fn parse_id<T: From<Uuid>>(raw: &str) -> Result<T, ApiError> {
-    Uuid::parse_str(raw)
-        .map(T::from)
-        .map_err(|_| ApiError::NotFound)
 }
 
 fn not_found_or(e: DbError) -> ApiError {
@@ -117,9 +110,8 @@ async fn create_form(
 async fn get_form(
     State(st): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<String>,
+    ApiIdPath(id): ApiIdPath<FormId>,
 ) -> Result<Json<Value>, ApiError> {
-    let id: FormId = parse_id(&id)?;
     let form = forms::find_form(&st.db, auth.workspace.id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -130,10 +122,9 @@ async fn get_form(
 async fn update_form(
     State(st): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<String>,
+    ApiIdPath(id): ApiIdPath<FormId>,
     ApiJson(raw): ApiJson<RawForm>,
 ) -> Result<Json<Value>, ApiError> {
-    let id: FormId = parse_id(&id)?;
     forms::find_form(&st.db, auth.workspace.id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -157,9 +148,8 @@ async fn update_form(
 async fn delete_form(
     State(st): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<String>,
+    ApiIdPath(id): ApiIdPath<FormId>,
 ) -> Result<StatusCode, ApiError> {
-    let id: FormId = parse_id(&id)?;
     let mut tx = st.db.begin().await?;
     forms::delete_form(&mut tx, auth.workspace.id, id, &auth.actor(), st.now())
         .await
@@ -197,10 +187,9 @@ fn limit_of(q: &LimitQuery) -> Result<i64, ApiError> {
 async fn list_submissions(
     State(st): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<String>,
+    ApiIdPath(id): ApiIdPath<FormId>,
     Query(q): Query<LimitQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let id: FormId = parse_id(&id)?;
     forms::find_form(&st.db, auth.workspace.id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -248,9 +237,8 @@ async fn list_appointments(
 async fn get_appointment(
     State(st): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<String>,
+    ApiIdPath(id): ApiIdPath<AppointmentId>,
 ) -> Result<Json<Value>, ApiError> {
-    let id: AppointmentId = parse_id(&id)?;
     let a = appointments::find_appointment(&st.db, auth.workspace.id, id)
         .await?
         .ok_or(ApiError::NotFound)?;

@@ -3,12 +3,14 @@
 //! (`POST /api/calcom`, `POST /webhooks/calcom/{workspace_slug}`).
 //!
 //! These keep PAUTA's response shape, `{"ok": true, ...}` or
-//! `{"ok": false, "error": "..."}` naming the field, and never answer 500
-//! to bad input: every body is size-capped and parsed defensively. Here
-//! are keys, signatures, bodies and answers; what happens to the lead and
-//! the booking is `af_service::intake` and `af_service::bookings`.
+//! `{"ok": false, "error": "..."}` naming the field ([`PautaError`]), and
+//! never answer 500 to bad input: every body is size-capped and parsed
+//! defensively. Here are keys, signatures, bodies and answers; what happens
+//! to the lead and the booking is `af_service::intake` and
+//! `af_service::bookings`.
 
 use crate::auth::ClientIp;
+use crate::error::{PautaError, pauta_json};
 use crate::intake::{self, MAX_PUBLIC_BODY};
 use crate::state::AppState;
 use af_core::Actor;
@@ -18,7 +20,7 @@ use af_db::api_keys::{ApiKey, KeyScope};
 use af_db::inbound_webhooks;
 use af_db::workspaces::Workspace;
 use af_service::bookings::{self, CalcomOutcome};
-use af_service::intake::{IntakeError, PautaLead, pauta_field};
+use af_service::intake::PautaLead;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
@@ -40,46 +42,8 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-/// A PAUTA-shaped answer.
-pub fn ok_json(status: StatusCode, body: Value) -> Response {
-    let mut res = (status, axum::Json(body)).into_response();
-    res.headers_mut().insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
-    res
-}
-
-/// `{"ok": false, "error": ...}` with `status`.
-pub fn fail(status: StatusCode, error: impl Into<String>) -> Response {
-    ok_json(status, json!({ "ok": false, "error": error.into() }))
-}
-
-fn fail_field(status: StatusCode, field: &str, error: &str) -> Response {
-    ok_json(
-        status,
-        json!({ "ok": false, "error": format!("{field}: {error}"), "field": field }),
-    )
-}
-
-fn internal(e: impl std::fmt::Display) -> Response {
-    tracing::error!(error = %e, "intake request failed");
-    fail(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "internal error; it has been logged",
-    )
-}
-
-fn too_many(retry_after: u64) -> Response {
-    let mut res = fail(
-        StatusCode::TOO_MANY_REQUESTS,
-        "too many submissions; try again later",
-    );
-    if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
-        res.headers_mut().insert(header::RETRY_AFTER, v);
-    }
-    res
-}
+/// What the doors answer: a PAUTA-shaped success or a [`PautaError`].
+type PautaResult = Result<Response, PautaError>;
 
 /// `OPTIONS` for cross-origin callers (a landing page posting with fetch).
 pub async fn preflight() -> Response {
@@ -134,16 +98,12 @@ async fn key_workspace(st: &AppState, key: &str) -> Result<Option<(ApiKey, Works
 fn pauta_text(
     body: &serde_json::Map<String, Value>,
     key: &str,
-) -> Result<Option<String>, Box<Response>> {
+) -> Result<Option<String>, PautaError> {
     match body.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
         Some(Value::Number(n)) => Ok(Some(n.to_string())),
-        Some(_) => Err(Box::new(fail_field(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            key,
-            "must be text",
-        ))),
+        Some(_) => Err(PautaError::field(key, "must be text")),
     }
 }
 
@@ -156,68 +116,53 @@ async fn create_lead(
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
     body: Body,
-) -> Response {
+) -> PautaResult {
     let ip_hash = af_service::intake::ip_hash(&st.secret, &ip);
     let (ws, actor, bucket) = match presented_key(&headers, &query) {
         Some(key) => {
-            let (key, ws) = match key_workspace(&st, key).await {
-                Ok(Some(found)) => found,
-                Ok(None) => return fail(StatusCode::UNAUTHORIZED, "key: unknown or revoked key"),
-                Err(e) => return internal(e),
-            };
+            let (key, ws) = key_workspace(&st, key)
+                .await?
+                .ok_or_else(|| PautaError::unauthorized("key: unknown or revoked key"))?;
             // Full keys are the operator's own servers: no public limits.
             let bucket = (key.scope() == KeyScope::Intake).then(|| format!("key:{}", key.id));
             (ws, Actor::api_key(key.id, &key.name), bucket)
         }
         // PAUTA's landing pages send no key: with AF_PAUTA_WORKSPACE set
         // they land there, behind the same public-door limits as a form.
-        None => match pauta_workspace(&st).await {
-            Ok(Some(ws)) => {
-                let bucket = Some(format!("pauta:{}", ws.id));
-                let actor = Actor {
-                    kind: af_core::ActorKind::System,
-                    id: None,
-                    label: "PAUTA landing page".into(),
-                };
-                (ws, actor, bucket)
-            }
-            Ok(None) => {
-                return fail(
-                    StatusCode::UNAUTHORIZED,
+        None => {
+            let ws = pauta_workspace(&st).await?.ok_or_else(|| {
+                PautaError::unauthorized(
                     "key: an API key or intake key is required (Authorization: Bearer, X-Api-Key or ?key=)",
-                );
-            }
-            Err(e) => return internal(e),
-        },
+                )
+            })?;
+            let bucket = Some(format!("pauta:{}", ws.id));
+            let actor = Actor {
+                kind: af_core::ActorKind::System,
+                id: None,
+                label: "PAUTA landing page".into(),
+            };
+            (ws, actor, bucket)
+        }
     };
     if let Some(bucket) = bucket {
         let buckets = [
             (format!("ip:{ip_hash}"), st.config.intake_max_per_ip),
             (bucket, st.config.intake_max_per_form),
         ];
-        match intake::rate_limit(&st, &buckets).await {
-            Ok(Ok(())) => {}
-            Ok(Err(retry)) => return too_many(retry),
-            Err(e) => return internal(e),
+        if let Err(retry_after_secs) = intake::rate_limit(&st, &buckets).await? {
+            return Err(PautaError::TooManyRequests { retry_after_secs });
         }
     }
-    let Some(bytes) = intake::read_body(body, MAX_PUBLIC_BODY).await else {
-        return fail(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("body: larger than {MAX_PUBLIC_BODY} bytes"),
-        );
-    };
-    let parsed: Value = match serde_json::from_slice(&bytes) {
-        Ok(v) => v,
-        Err(_) => {
-            return fail(
-                StatusCode::BAD_REQUEST,
-                "body: not valid JSON (send Content-Type: application/json)",
-            );
-        }
-    };
+    let bytes = intake::read_body(body, MAX_PUBLIC_BODY)
+        .await
+        .ok_or_else(|| {
+            PautaError::too_large(format!("body: larger than {MAX_PUBLIC_BODY} bytes"))
+        })?;
+    let parsed: Value = serde_json::from_slice(&bytes).map_err(|_| {
+        PautaError::bad_request("body: not valid JSON (send Content-Type: application/json)")
+    })?;
     let Value::Object(obj) = parsed else {
-        return fail(StatusCode::BAD_REQUEST, "body: must be a JSON object");
+        return Err(PautaError::bad_request("body: must be a JSON object"));
     };
     let mut lead = PautaLead::default();
     for (k, slot) in [
@@ -228,10 +173,7 @@ async fn create_lead(
         ("fuente", &mut lead.fuente),
         ("servicio", &mut lead.servicio),
     ] {
-        match pauta_text(&obj, k) {
-            Ok(v) => *slot = v.map(|s| s.chars().take(2000).collect()),
-            Err(res) => return *res,
-        }
+        *slot = pauta_text(&obj, k)?.map(|s| s.chars().take(2000).collect());
     }
     let data: serde_json::Map<String, Value> = [
         "nombre", "email", "telefono", "empresa", "servicio", "fuente",
@@ -240,7 +182,8 @@ async fn create_lead(
     .filter_map(|k| obj.get(*k).map(|v| (k.to_string(), v.clone())))
     .filter(|(_, v)| v.is_string() || v.is_number())
     .collect();
-    let accepted = af_service::intake::accept_pauta_lead(
+    // A refused lead names its PAUTA field (`From<IntakeError>`).
+    let a = af_service::intake::accept_pauta_lead(
         &st.db,
         &ws,
         lead,
@@ -249,38 +192,18 @@ async fn create_lead(
         actor,
         st.now(),
     )
-    .await;
-    match accepted {
-        Ok(a) => ok_json(
-            if a.created {
-                StatusCode::CREATED
-            } else {
-                StatusCode::OK
-            },
-            json!({
-                "ok": true, "lead_id": a.submission.lead_number, "contact_id": a.contact_id,
-                "deal_id": a.deal_id, "created": a.created,
-            }),
-        ),
-        Err(IntakeError::Invalid(errs)) => {
-            let Some(e) = errs.first() else {
-                return internal("a refused lead without a reason");
-            };
-            let field = pauta_field(e);
-            let msg = if field == "nombre"
-                && e.problem == af_core::contact_input::Problem::NoContactPoint
-            {
-                "se necesita nombre, email o telefono (a lead needs a name, an email or a phone)"
-            } else {
-                e.message.as_str()
-            };
-            fail_field(StatusCode::UNPROCESSABLE_ENTITY, field, msg)
-        }
-        Err(e @ IntakeError::Taken(_)) => {
-            fail_field(StatusCode::UNPROCESSABLE_ENTITY, "email", &e.to_string())
-        }
-        Err(IntakeError::Db(e)) => internal(e),
-    }
+    .await?;
+    Ok(pauta_json(
+        if a.created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
+        json!({
+            "ok": true, "lead_id": a.submission.lead_number, "contact_id": a.contact_id,
+            "deal_id": a.deal_id, "created": a.created,
+        }),
+    ))
 }
 
 // ---------------------------------------------------------------- Cal.com
@@ -318,21 +241,17 @@ struct CalcomTrust {
     allow_unsigned: bool,
 }
 
-async fn calcom_trust(st: &AppState, ws: &Workspace) -> Result<CalcomTrust, Box<Response>> {
+async fn calcom_trust(st: &AppState, ws: &Workspace) -> Result<CalcomTrust, PautaError> {
     let mut secrets = Vec::new();
-    match inbound_webhooks::find_calcom_secret(&st.db, ws.id).await {
-        Ok(Some(sealed)) => match st.secret.open(&sealed) {
-            Ok(s) => secrets.push(s),
-            Err(e) => return Err(Box::new(internal(e))),
-        },
-        Ok(None) => {}
-        Err(e) => return Err(Box::new(internal(e))),
+    if let Some(sealed) = inbound_webhooks::find_calcom_secret(&st.db, ws.id).await? {
+        let secret = st
+            .secret
+            .open(&sealed)
+            .map_err(|e| PautaError::Internal(anyhow::anyhow!("sealed Cal.com secret: {e}")))?;
+        secrets.push(secret);
     }
     secrets.extend(st.config.calcom_webhook_secret.clone());
-    let allow_unsigned = match inbound_webhooks::calcom_allows_unsigned(&st.db, ws.id).await {
-        Ok(a) => a,
-        Err(e) => return Err(Box::new(internal(e))),
-    };
+    let allow_unsigned = inbound_webhooks::calcom_allows_unsigned(&st.db, ws.id).await?;
     Ok(CalcomTrust {
         secrets,
         allow_unsigned,
@@ -342,7 +261,7 @@ async fn calcom_trust(st: &AppState, ws: &Workspace) -> Result<CalcomTrust, Box<
 /// Checks a delivery's signature: `Ok(signed)`, or the 401 to answer (and
 /// nothing is stored). Unsigned deliveries pass only where the workspace
 /// explicitly allows them.
-fn verify(trust: &CalcomTrust, headers: &HeaderMap, body: &[u8]) -> Result<bool, Box<Response>> {
+fn verify(trust: &CalcomTrust, headers: &HeaderMap, body: &[u8]) -> Result<bool, PautaError> {
     match presented_signature(headers) {
         Some(sig)
             if trust
@@ -353,14 +272,12 @@ fn verify(trust: &CalcomTrust, headers: &HeaderMap, body: &[u8]) -> Result<bool,
             Ok(true)
         }
         _ if trust.allow_unsigned => Ok(false),
-        Some(_) => Err(Box::new(fail(
-            StatusCode::UNAUTHORIZED,
+        Some(_) => Err(PautaError::unauthorized(
             "X-Cal-Signature-256: signature does not match",
-        ))),
-        None => Err(Box::new(fail(
-            StatusCode::UNAUTHORIZED,
+        )),
+        None => Err(PautaError::unauthorized(
             "X-Cal-Signature-256: missing (enter the webhook secret from Settings → Lead intake in Cal.com)",
-        ))),
+        )),
     }
 }
 
@@ -379,24 +296,21 @@ async fn calcom_workspace_webhook(
     Path(slug): Path<String>,
     headers: HeaderMap,
     body: Body,
-) -> Response {
-    let ws = match af_db::workspaces::find_workspace_by_slug(&st.db, &slug).await {
-        Ok(Some(ws)) => ws,
-        Ok(None) => return fail(StatusCode::NOT_FOUND, "workspace: no such workspace"),
-        Err(e) => return internal(e),
-    };
-    let Some(bytes) = intake::read_body(body, MAX_PUBLIC_BODY * 4).await else {
-        return fail(StatusCode::PAYLOAD_TOO_LARGE, "body: too large");
-    };
-    let trust = match calcom_trust(&st, &ws).await {
-        Ok(t) => t,
-        Err(res) => return *res,
-    };
-    let signed = match verify(&trust, &headers, &bytes) {
-        Ok(s) => s,
-        Err(res) => return *res,
-    };
+) -> PautaResult {
+    let ws = af_db::workspaces::find_workspace_by_slug(&st.db, &slug)
+        .await?
+        .ok_or_else(|| PautaError::not_found("workspace: no such workspace"))?;
+    let bytes = read_calcom_body(body).await?;
+    let trust = calcom_trust(&st, &ws).await?;
+    let signed = verify(&trust, &headers, &bytes)?;
     handle_calcom(&st, &ws, &bytes, signed).await
+}
+
+/// A Cal.com delivery's body (bookings carry more than a lead: 4× the cap).
+async fn read_calcom_body(body: Body) -> Result<axum::body::Bytes, PautaError> {
+    intake::read_body(body, MAX_PUBLIC_BODY * 4)
+        .await
+        .ok_or_else(|| PautaError::too_large("body: too large"))
 }
 
 /// `POST /api/calcom`: the workspace comes from the key (`?key=` or a
@@ -408,67 +322,43 @@ async fn calcom_webhook(
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
     body: Body,
-) -> Response {
-    let Some(bytes) = intake::read_body(body, MAX_PUBLIC_BODY * 4).await else {
-        return fail(StatusCode::PAYLOAD_TOO_LARGE, "body: too large");
-    };
+) -> PautaResult {
+    let bytes = read_calcom_body(body).await?;
     if let Some(key) = presented_key(&headers, &query) {
-        let ws = match key_workspace(&st, key).await {
-            Ok(Some((_, ws))) => ws,
-            Ok(None) => return fail(StatusCode::UNAUTHORIZED, "key: unknown or revoked key"),
-            Err(e) => return internal(e),
-        };
-        let trust = match calcom_trust(&st, &ws).await {
-            Ok(t) => t,
-            Err(res) => return *res,
-        };
-        let signed = match verify(&trust, &headers, &bytes) {
-            Ok(s) => s,
-            Err(res) => return *res,
-        };
+        let (_, ws) = key_workspace(&st, key)
+            .await?
+            .ok_or_else(|| PautaError::unauthorized("key: unknown or revoked key"))?;
+        let trust = calcom_trust(&st, &ws).await?;
+        let signed = verify(&trust, &headers, &bytes)?;
         return handle_calcom(&st, &ws, &bytes, signed).await;
     }
-    let pauta = match pauta_workspace(&st).await {
-        Ok(p) => p,
-        Err(e) => return internal(e),
-    };
+    let pauta = pauta_workspace(&st).await?;
     let Some(sig) = presented_signature(&headers) else {
         // PAUTA's own cURL example is unsigned: it lands only where the
         // PAUTA workspace explicitly accepts unsigned deliveries.
-        if let Some(ws) = pauta {
-            match inbound_webhooks::calcom_allows_unsigned(&st.db, ws.id).await {
-                Ok(true) => return handle_calcom(&st, &ws, &bytes, false).await,
-                Ok(false) => {}
-                Err(e) => return internal(e),
-            }
+        if let Some(ws) = pauta
+            && inbound_webhooks::calcom_allows_unsigned(&st.db, ws.id).await?
+        {
+            return handle_calcom(&st, &ws, &bytes, false).await;
         }
-        return fail(
-            StatusCode::UNAUTHORIZED,
+        return Err(PautaError::unauthorized(
             "key: pass the workspace's intake key (?key=) or sign with its webhook secret",
-        );
+        ));
     };
     if let (Some(ws), Some(server)) = (&pauta, &st.config.calcom_webhook_secret)
         && signature_matches(server, &bytes, sig)
     {
         return handle_calcom(&st, ws, &bytes, true).await;
     }
-    let secrets = match inbound_webhooks::list_calcom_secrets(&st.db).await {
-        Ok(s) => s,
-        Err(e) => return internal(e),
-    };
-    for (ws_id, sealed) in secrets {
+    for (ws_id, sealed) in inbound_webhooks::list_calcom_secrets(&st.db).await? {
         let Ok(secret) = st.secret.open(&sealed) else {
             continue;
         };
         if signature_matches(&secret, &bytes, sig) {
-            return match af_db::workspaces::find_workspace(&st.db, ws_id).await {
-                Ok(Some(ws)) => handle_calcom(&st, &ws, &bytes, true).await,
-                Ok(None) => fail(
-                    StatusCode::UNAUTHORIZED,
-                    "X-Cal-Signature-256: no workspace",
-                ),
-                Err(e) => return internal(e),
-            };
+            let ws = af_db::workspaces::find_workspace(&st.db, ws_id)
+                .await?
+                .ok_or_else(|| PautaError::unauthorized("X-Cal-Signature-256: no workspace"))?;
+            return handle_calcom(&st, &ws, &bytes, true).await;
         }
     }
     let hint = if pauta.is_none() && st.config.calcom_webhook_secret.is_some() {
@@ -476,28 +366,23 @@ async fn calcom_webhook(
     } else {
         ""
     };
-    fail(
-        StatusCode::UNAUTHORIZED,
-        format!("X-Cal-Signature-256: no workspace has a secret matching this signature{hint}"),
-    )
+    Err(PautaError::unauthorized(format!(
+        "X-Cal-Signature-256: no workspace has a secret matching this signature{hint}"
+    )))
 }
 
 /// Verified delivery → stored, deduplicated, processed (see
 /// `af_service::bookings`).
-async fn handle_calcom(st: &AppState, ws: &Workspace, bytes: &[u8], signed: bool) -> Response {
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        return fail(StatusCode::BAD_REQUEST, "body: not UTF-8");
-    };
-    let Ok(body) = serde_json::from_str::<Value>(text) else {
-        return fail(StatusCode::BAD_REQUEST, "body: not valid JSON");
-    };
+async fn handle_calcom(st: &AppState, ws: &Workspace, bytes: &[u8], signed: bool) -> PautaResult {
+    let text =
+        std::str::from_utf8(bytes).map_err(|_| PautaError::bad_request("body: not UTF-8"))?;
+    let body = serde_json::from_str::<Value>(text)
+        .map_err(|_| PautaError::bad_request("body: not valid JSON"))?;
     if !body.is_object() {
-        return fail(StatusCode::BAD_REQUEST, "body: must be a JSON object");
+        return Err(PautaError::bad_request("body: must be a JSON object"));
     }
-    match bookings::receive_calcom(&st.db, ws, text, &body, signed, st.now()).await {
-        Ok(out) => ok_json(StatusCode::OK, calcom_json(&out)),
-        Err(e) => internal(e),
-    }
+    let out = bookings::receive_calcom(&st.db, ws, text, &body, signed, st.now()).await?;
+    Ok(pauta_json(StatusCode::OK, calcom_json(&out)))
 }
 
 /// A delivery's outcome in the answer's shape.

@@ -8,115 +8,16 @@ pub mod intake;
 pub mod twilio;
 pub mod webhooks;
 
+pub use crate::error::ApiError;
+pub use crate::extract::{ApiIdPath, ApiJson};
+
 use crate::auth::ApiAuth;
 use crate::state::AppState;
 use af_core::ApiKeyId;
 use af_db::api_keys;
 use axum::Json;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::extract::State;
 use serde::Serialize;
-
-#[derive(Debug)]
-pub enum ApiError {
-    Unauthorized,
-    Forbidden(String),
-    NotFound,
-    /// The request does not apply to the record's current state.
-    Conflict(String),
-    /// Malformed request (bad JSON, wrong types).
-    BadRequest(String),
-    /// Well-formed but invalid: `(field, message)` pairs.
-    Invalid(Vec<(String, String)>),
-    Internal(anyhow::Error),
-}
-
-impl ApiError {
-    /// One invalid field.
-    pub fn field(field: &str, message: impl Into<String>) -> Self {
-        ApiError::Invalid(vec![(field.to_string(), message.into())])
-    }
-}
-
-/// `Json<T>` whose rejections answer in the API's error shape instead of
-/// plain text.
-pub struct ApiJson<T>(pub T);
-
-impl<T, S> axum::extract::FromRequest<S> for ApiJson<T>
-where
-    T: serde::de::DeserializeOwned,
-    S: Send + Sync,
-{
-    type Rejection = ApiError;
-
-    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(e) => Err(ApiError::BadRequest(e.body_text())),
-        }
-    }
-}
-
-impl From<af_db::DbError> for ApiError {
-    fn from(e: af_db::DbError) -> Self {
-        ApiError::Internal(e.into())
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let (status, code, message) = match self {
-            ApiError::Unauthorized => (
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "a valid API key is required: Authorization: Bearer <key> or X-Api-Key: <key>"
-                    .to_string(),
-            ),
-            ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m),
-            ApiError::NotFound => (
-                StatusCode::NOT_FOUND,
-                "not_found",
-                "no such resource in this workspace".into(),
-            ),
-            ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m),
-            ApiError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m),
-            ApiError::Invalid(fields) => {
-                let message = fields
-                    .iter()
-                    .map(|(_, m)| m.as_str())
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                let map: serde_json::Map<String, serde_json::Value> = fields
-                    .into_iter()
-                    .map(|(f, m)| (f, serde_json::Value::String(m)))
-                    .collect();
-                let body = serde_json::json!({ "error": { "code": "invalid", "message": message, "fields": map } });
-                return (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response();
-            }
-            ApiError::Internal(e) => {
-                tracing::error!(error = format!("{e:#}"), "API request failed");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "internal error; it has been logged".into(),
-                )
-            }
-        };
-        let mut res = (
-            status,
-            Json(serde_json::json!({ "error": { "code": code, "message": message } })),
-        )
-            .into_response();
-        if status == StatusCode::UNAUTHORIZED {
-            res.headers_mut().insert(
-                "www-authenticate",
-                axum::http::HeaderValue::from_static("Bearer"),
-            );
-        }
-        res
-    }
-}
 
 #[derive(Serialize)]
 pub struct WorkspaceOut {
@@ -179,9 +80,8 @@ pub async fn list_api_keys(
 pub async fn get_api_key(
     State(st): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<String>,
+    ApiIdPath(id): ApiIdPath<ApiKeyId>,
 ) -> Result<Json<ApiKeyOut>, ApiError> {
-    let id: ApiKeyId = id.parse().map_err(|_| ApiError::NotFound)?;
     let keys = api_keys::list_api_keys(&st.db, auth.workspace.id).await?;
     let key = keys
         .into_iter()

@@ -5,12 +5,12 @@
 //! DNS) and again at every send (in the delivery job); event types are
 //! known kinds, `custom.<name>` or `"*"`.
 
-use super::{ApiError, ApiJson};
+use super::{ApiError, ApiIdPath, ApiJson};
 use crate::auth::{ApiAuth, ClientIp};
 use crate::state::AppState;
 use af_db::webhooks as store;
 use af_service::webhook_endpoints::{self as endpoints, By, CreateError};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -32,10 +32,6 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/webhooks/{id}/deliveries/{delivery_id}/replay",
             post(replay_delivery),
         )
-}
-
-fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(raw).map_err(|_| ApiError::NotFound)
 }
 
 fn endpoint_json(e: &store::Endpoint) -> Value {
@@ -101,9 +97,9 @@ async fn list_webhooks(State(st): State<AppState>, auth: ApiAuth) -> Result<Json
 async fn get_webhook(
     State(st): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<String>,
+    ApiIdPath(id): ApiIdPath<Uuid>,
 ) -> Result<Json<Value>, ApiError> {
-    let e = store::find_endpoint(&st.db, auth.workspace.id, parse_id(&id)?)
+    let e = store::find_endpoint(&st.db, auth.workspace.id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
     Ok(Json(json!({ "data": endpoint_json(&e) })))
@@ -113,10 +109,9 @@ async fn delete_webhook(
     State(st): State<AppState>,
     auth: ApiAuth,
     ip: ClientIp,
-    Path(id): Path<String>,
+    ApiIdPath(id): ApiIdPath<Uuid>,
 ) -> Result<StatusCode, ApiError> {
     let actor = auth.actor();
-    let id = parse_id(&id)?;
     if !endpoints::delete_endpoint(
         &st.webhook_env(),
         auth.workspace.id,
@@ -138,10 +133,9 @@ async fn enable_webhook(
     State(st): State<AppState>,
     auth: ApiAuth,
     ip: ClientIp,
-    Path(id): Path<String>,
+    ApiIdPath(id): ApiIdPath<Uuid>,
 ) -> Result<Json<Value>, ApiError> {
     let actor = auth.actor();
-    let id = parse_id(&id)?;
     let e = endpoints::enable_endpoint(
         &st.webhook_env(),
         auth.workspace.id,
@@ -159,10 +153,10 @@ async fn enable_webhook(
 async fn list_deliveries(
     State(st): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<String>,
+    ApiIdPath(id): ApiIdPath<Uuid>,
 ) -> Result<Json<Value>, ApiError> {
     let ws = auth.workspace.id;
-    let e = store::find_endpoint(&st.db, ws, parse_id(&id)?)
+    let e = store::find_endpoint(&st.db, ws, id)
         .await?
         .ok_or(ApiError::NotFound)?;
     let data = store::list_deliveries(&st.db, ws, e.id, 200).await?;
@@ -173,10 +167,9 @@ async fn replay_delivery(
     State(st): State<AppState>,
     auth: ApiAuth,
     ip: ClientIp,
-    Path((id, delivery_id)): Path<(String, String)>,
+    ApiIdPath((endpoint, delivery)): ApiIdPath<(Uuid, Uuid)>,
 ) -> Result<Response, ApiError> {
     let actor = auth.actor();
-    let (endpoint, delivery) = (parse_id(&id)?, parse_id(&delivery_id)?);
     let d = endpoints::replay_delivery(
         &st.webhook_env(),
         auth.workspace.id,

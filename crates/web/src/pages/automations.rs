@@ -117,11 +117,8 @@ fn is_htmx(headers: &HeaderMap) -> bool {
     headers.get("hx-request").is_some()
 }
 
-/// Renders a template to a string (fragments composed into pages).
-fn render(t: &impl askama::Template) -> Result<String, AppError> {
-    t.render()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("template: {e}")))
-}
+/// Sections are rendered to text and composed into pages and htmx answers.
+use crate::extract::render_fragment as render;
 
 /// An engine error as a page error; validation and state conflicts are
 /// shown to the user by the callers that expect them.
@@ -134,11 +131,6 @@ fn engine_err(e: EngineError) -> AppError {
         EngineError::Invalid(m) => AppError::BadRequest(m.join("; ")),
         EngineError::Conflict(m) => AppError::BadRequest(m),
     }
-}
-
-/// A path id, or 404 when malformed.
-fn parse_id<T: std::str::FromStr>(raw: &str) -> Result<T, AppError> {
-    raw.parse().map_err(|_| AppError::NotFound)
 }
 
 /// The step type's label.

@@ -60,11 +60,6 @@ fn ct(cu: &CurrentUser) -> &'static ContactsTr {
     ContactsTr::get(cu.locale())
 }
 
-/// An id from the path: a malformed one is as unknown as a foreign one.
-fn parse_id<T: std::str::FromStr>(raw: &str) -> Result<T, AppError> {
-    raw.parse().map_err(|_| AppError::NotFound)
-}
-
 /// Repository "not found" (an id of another workspace) becomes a 404; any
 /// other database error stays internal.
 fn db_err(e: DbError) -> AppError {
@@ -74,12 +69,8 @@ fn db_err(e: DbError) -> AppError {
     }
 }
 
-/// Renders a section template to a string (sections are composed into
-/// pages and into htmx responses).
-fn render(t: &impl askama::Template) -> Result<String, AppError> {
-    t.render()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("template: {e}")))
-}
+/// Sections are rendered to text and composed into pages and htmx answers.
+use crate::extract::render_fragment as render;
 
 fn is_htmx(headers: &HeaderMap) -> bool {
     headers.get("hx-request").is_some()

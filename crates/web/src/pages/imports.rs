@@ -9,6 +9,7 @@
 use super::shell::{Area, Shell};
 use crate::auth::{ClientIp, CurrentUser, set_flash};
 use crate::error::{AppError, AppResult};
+use crate::extract::IdPath;
 use crate::i18n::imports::ImportsTr;
 use crate::state::AppState;
 use af_core::csv_io::{self, CsvError, Field};
@@ -23,7 +24,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -53,14 +54,7 @@ fn tr(cu: &CurrentUser) -> &'static ImportsTr {
     ImportsTr::get(cu.locale())
 }
 
-fn parse_id<T: From<Uuid>>(raw: &str) -> AppResult<T> {
-    raw.parse::<Uuid>()
-        .map(T::from)
-        .map_err(|_| AppError::NotFound)
-}
-
-async fn load_import(st: &AppState, cu: &CurrentUser, raw: &str) -> AppResult<Import> {
-    let id: ImportId = parse_id(raw)?;
+async fn load_import(st: &AppState, cu: &CurrentUser, id: ImportId) -> AppResult<Import> {
     imports::find_import(&st.db, cu.workspace.id, id)
         .await?
         .ok_or(AppError::NotFound)
@@ -353,10 +347,10 @@ async fn render_mapping(
 pub async fn show_import(
     State(st): State<AppState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ImportId>,
 ) -> AppResult<Response> {
     cu.require(Role::Admin)?;
-    let import = load_import(&st, &cu, &id).await?;
+    let import = load_import(&st, &cu, id).await?;
     if import.status == imports::status::UPLOADED {
         return render_mapping(&st, &cu, &import, None, None).await;
     }
@@ -374,10 +368,10 @@ pub async fn show_import(
 pub async fn import_progress(
     State(st): State<AppState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ImportId>,
 ) -> AppResult<Response> {
     cu.require(Role::Admin)?;
-    let import = load_import(&st, &cu, &id).await?;
+    let import = load_import(&st, &cu, id).await?;
     let t = tr(&cu);
     Ok(ProgressTemplate {
         it: t,
@@ -392,12 +386,12 @@ pub async fn start_import(
     State(st): State<AppState>,
     cu: CurrentUser,
     ClientIp(ip): ClientIp,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ImportId>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     cu.require(Role::Admin)?;
     let t = tr(&cu);
-    let import = load_import(&st, &cu, &id).await?;
+    let import = load_import(&st, &cu, id).await?;
     if import.status != imports::status::UPLOADED {
         return Err(AppError::BadRequest(t.err_not_waiting.into()));
     }
@@ -711,9 +705,8 @@ pub async fn gdpr_export(
     State(st): State<AppState>,
     cu: CurrentUser,
     ClientIp(ip): ClientIp,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ContactId>,
 ) -> AppResult<Response> {
-    let id: ContactId = parse_id(&id)?;
     cu.require(Role::Admin)?;
     let now = st.now();
     let doc = af_db::gdpr::export_contact(&st.db, cu.workspace.id, id, now)
@@ -758,9 +751,8 @@ pub async fn erase_contact(
     State(st): State<AppState>,
     cu: CurrentUser,
     ClientIp(ip): ClientIp,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ContactId>,
 ) -> AppResult<Response> {
-    let id: ContactId = parse_id(&id)?;
     cu.require(Role::Admin)?;
     let t = tr(&cu);
     let now = st.now();

@@ -12,6 +12,7 @@ use super::fmt_time;
 use super::shell::{Area, Shell};
 use crate::auth::{ClientIp, CurrentUser, set_flash};
 use crate::error::{AppError, AppResult};
+use crate::extract::IdPath;
 use crate::i18n::jobs::JobsTr;
 use crate::state::AppState;
 use af_core::{JobId, Role, WorkspaceId};
@@ -22,7 +23,7 @@ use af_db::{Db, Ts};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -230,7 +231,7 @@ async fn respond(
     ok: bool,
     text: String,
 ) -> AppResult<Response> {
-    if headers.get("hx-request").is_some() {
+    if crate::extract::HxRequest::from_headers(headers).0 {
         let p = panel(st, cu, Some(Notice { ok, text })).await?;
         return Ok(JobsPanel { p }.into_response());
     }
@@ -270,8 +271,7 @@ async fn audit(
 
 /// The job `raw` names in `ws`, or 404 (malformed, unknown, another
 /// workspace's, or a system job).
-async fn own_job(db: &Db, ws: WorkspaceId, raw: &str) -> AppResult<af_db::jobs::Job> {
-    let id: JobId = raw.parse().map_err(|_| AppError::NotFound)?;
+async fn own_job(db: &Db, ws: WorkspaceId, id: JobId) -> AppResult<af_db::jobs::Job> {
     jobs::find_job_in_workspace(db, ws, id)
         .await?
         .ok_or(AppError::NotFound)
@@ -283,11 +283,11 @@ pub async fn retry_job(
     cu: CurrentUser,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<JobId>,
 ) -> AppResult<Response> {
     cu.require(Role::Admin)?;
     let t = JobsTr::get(cu.locale());
-    let job = own_job(&st.db, cu.workspace.id, &id).await?;
+    let job = own_job(&st.db, cu.workspace.id, id).await?;
     let now = st.now();
     let retried = jobs::retry_job_in_workspace(&st.db, cu.workspace.id, job.id, now).await?;
     if retried {
@@ -307,11 +307,11 @@ pub async fn discard_job(
     cu: CurrentUser,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<JobId>,
 ) -> AppResult<Response> {
     cu.require(Role::Admin)?;
     let t = JobsTr::get(cu.locale());
-    let job = own_job(&st.db, cu.workspace.id, &id).await?;
+    let job = own_job(&st.db, cu.workspace.id, id).await?;
     let discarded = jobs::discard_job_in_workspace(&st.db, cu.workspace.id, job.id).await?;
     if discarded {
         let details = serde_json::json!({ "kind": job.kind, "state": job.state, "last_error": job.last_error });
@@ -355,11 +355,12 @@ pub async fn run_schedule(
     cu: CurrentUser,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<uuid::Uuid>,
 ) -> AppResult<Response> {
     cu.require(Role::Admin)?;
     let t = JobsTr::get(cu.locale());
-    let id: ScheduleId = id.parse().map_err(|_| AppError::NotFound)?;
+    // `ScheduleId` (af_db) has no serde; the path reads the bare UUID.
+    let id = ScheduleId(id);
     // Only this workspace's schedules are candidates: global ones and other
     // workspaces' answer 404.
     let schedule = schedules::list_workspace_schedules(&st.db, cu.workspace.id)

@@ -7,12 +7,13 @@ use super::fmt_time;
 use super::shell::{Area, Shell};
 use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
+use crate::extract::IdPath;
 use crate::i18n::automations::AutoTr;
 use af_core::{ContactId, MessageId};
 use af_db::messages::{self, Message, OutboxFilter};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::IntoResponse;
 use serde::Deserialize;
 
@@ -149,9 +150,8 @@ struct MessageTemplate {
 pub async fn show_message(
     State(st): State<AppState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<MessageId>,
 ) -> AppResult<impl IntoResponse> {
-    let id: MessageId = id.parse().map_err(|_| AppError::NotFound)?;
     let m = messages::find_message(&st.db, cu.workspace.id, id)
         .await?
         .ok_or(AppError::NotFound)?;

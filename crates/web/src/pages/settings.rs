@@ -5,6 +5,7 @@ use super::fmt_time;
 use super::shell::{Area, Shell};
 use crate::auth::{ClientIp, CurrentUser, set_flash};
 use crate::error::{AppError, AppResult};
+use crate::extract::IdPath;
 use crate::i18n::Tr;
 use crate::mail;
 use crate::state::AppState;
@@ -523,12 +524,11 @@ pub async fn change_member_role(
     State(st): State<AppState>,
     cu: CurrentUser,
     ClientIp(ip): ClientIp,
-    Path(user): Path<String>,
+    IdPath(user): IdPath<UserId>,
     Form(f): Form<RoleForm>,
 ) -> AppResult<Response> {
     cu.require(Role::Admin)?;
     let t = crate::i18n::tr(cu.locale());
-    let user: UserId = user.parse().map_err(|_| AppError::NotFound)?;
     let current = workspaces::find_membership_role(&st.db, cu.workspace.id, user)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -577,11 +577,10 @@ pub async fn remove_member(
     State(st): State<AppState>,
     cu: CurrentUser,
     ClientIp(ip): ClientIp,
-    Path(user): Path<String>,
+    IdPath(user): IdPath<UserId>,
 ) -> AppResult<Response> {
     cu.require(Role::Admin)?;
     let t = crate::i18n::tr(cu.locale());
-    let user: UserId = user.parse().map_err(|_| AppError::NotFound)?;
     let current = workspaces::find_membership_role(&st.db, cu.workspace.id, user)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -619,10 +618,9 @@ pub async fn revoke_invitation(
     State(st): State<AppState>,
     cu: CurrentUser,
     ClientIp(ip): ClientIp,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<InvitationId>,
 ) -> AppResult<Response> {
     cu.require(Role::Admin)?;
-    let id: InvitationId = id.parse().map_err(|_| AppError::NotFound)?;
     let now = st.now();
     let mut tx = st.db.begin().await?;
     if !auth_tokens::revoke_invitation(&mut tx, cu.workspace.id, id, now).await? {
@@ -762,10 +760,9 @@ pub async fn revoke_api_key(
     State(st): State<AppState>,
     cu: CurrentUser,
     ClientIp(ip): ClientIp,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ApiKeyId>,
 ) -> AppResult<Response> {
     cu.require(Role::Admin)?;
-    let id: ApiKeyId = id.parse().map_err(|_| AppError::NotFound)?;
     let now = st.now();
     let mut tx = st.db.begin().await?;
     if !api_keys::revoke_api_key(&mut tx, cu.workspace.id, id, now).await? {

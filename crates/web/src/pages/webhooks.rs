@@ -12,6 +12,7 @@ use super::fmt_time;
 use super::shell::{Area, Shell};
 use crate::auth::{ClientIp, CurrentUser, set_flash};
 use crate::error::{AppError, AppResult};
+use crate::extract::IdPath;
 use crate::i18n::webhooks::WebhooksTr;
 use crate::state::AppState;
 use af_channels::ssrf::SsrfError;
@@ -22,7 +23,7 @@ use af_service::webhook_endpoints::{self as endpoints, By, CreateError, Problems
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -182,10 +183,6 @@ async fn list_panel(
     })
 }
 
-fn parse_id(raw: &str) -> AppResult<Uuid> {
-    Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
-}
-
 fn is_htmx(headers: &HeaderMap) -> bool {
     headers.get("hx-request").is_some()
 }
@@ -291,10 +288,9 @@ pub async fn delete_webhook(
     cu: CurrentUser,
     ip: ClientIp,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<Uuid>,
 ) -> AppResult<Response> {
     cu.require(Role::Admin)?;
-    let id = parse_id(&id)?;
     let actor = cu.actor();
     if !endpoints::delete_endpoint(
         &st.webhook_env(),
@@ -319,10 +315,9 @@ pub async fn enable_webhook(
     cu: CurrentUser,
     ip: ClientIp,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<Uuid>,
 ) -> AppResult<Response> {
     cu.require(Role::Admin)?;
-    let id = parse_id(&id)?;
     let actor = cu.actor();
     endpoints::enable_endpoint(
         &st.webhook_env(),
@@ -455,8 +450,8 @@ impl PageQuery {
     }
 }
 
-async fn own_endpoint(st: &AppState, cu: &CurrentUser, raw: &str) -> AppResult<Endpoint> {
-    store::find_endpoint(&st.db, cu.workspace.id, parse_id(raw)?)
+async fn own_endpoint(st: &AppState, cu: &CurrentUser, id: Uuid) -> AppResult<Endpoint> {
+    store::find_endpoint(&st.db, cu.workspace.id, id)
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -465,11 +460,11 @@ async fn own_endpoint(st: &AppState, cu: &CurrentUser, raw: &str) -> AppResult<E
 pub async fn show_deliveries(
     State(st): State<AppState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<Uuid>,
     Query(q): Query<PageQuery>,
 ) -> AppResult<Response> {
     cu.require(Role::Admin)?;
-    let e = own_endpoint(&st, &cu, &id).await?;
+    let e = own_endpoint(&st, &cu, id).await?;
     let p = log_panel(&st, &cu, e.id, q.number(), None).await?;
     Ok(DeliveriesPage {
         e: endpoint_row(&e, &cu.workspace.time_zone),
@@ -486,11 +481,10 @@ pub async fn replay_delivery(
     cu: CurrentUser,
     ip: ClientIp,
     headers: HeaderMap,
-    Path((id, delivery_id)): Path<(String, String)>,
+    IdPath((endpoint, delivery)): IdPath<(Uuid, Uuid)>,
     axum::Form(q): axum::Form<PageQuery>,
 ) -> AppResult<Response> {
     cu.require(Role::Admin)?;
-    let (endpoint, delivery) = (parse_id(&id)?, parse_id(&delivery_id)?);
     let actor = cu.actor();
     endpoints::replay_delivery(
         &st.webhook_env(),

@@ -7,11 +7,12 @@
 
 use super::steps::{self, FormData, Kind};
 use super::{
-    at, automations_js, can_edit, engine_err, event_label, field_label, is_htmx, parse_id, render,
+    at, automations_js, can_edit, engine_err, event_label, field_label, is_htmx, render,
     status_label, step_label,
 };
 use crate::auth::{CurrentUser, set_flash};
 use crate::error::{AppError, AppResult};
+use crate::extract::IdPath;
 use crate::i18n::automations::AutoTr;
 use crate::pages::shell::{Area, Shell};
 use crate::state::AppState;
@@ -21,7 +22,7 @@ use af_engine::{EngineError, ops};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -173,8 +174,7 @@ async fn lookups(st: &AppState, cu: &CurrentUser, me: WorkflowId) -> AppResult<L
 }
 
 /// The workflow and its current definition, or 404.
-async fn load(st: &AppState, cu: &CurrentUser, raw: &str) -> AppResult<(Workflow, Value)> {
-    let id: WorkflowId = parse_id(raw)?;
+async fn load(st: &AppState, cu: &CurrentUser, id: WorkflowId) -> AppResult<(Workflow, Value)> {
     let w = store::find_workflow(&st.db, cu.workspace.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -588,10 +588,10 @@ pub struct BuilderQuery {
 pub async fn show_builder(
     State(st): State<AppState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<WorkflowId>,
     Query(bq): Query<BuilderQuery>,
 ) -> AppResult<Response> {
-    let (w, def) = load(&st, &cu, &id).await?;
+    let (w, def) = load(&st, &cu, id).await?;
     let p = panel(&st, &cu, &w, &def, None, vec![], None).await?;
     Ok(page(&st, &cu, p, &bq.q).await?.into_response())
 }
@@ -628,7 +628,7 @@ async fn save_and_respond(
         Ok(saved) => {
             let notice = format!("{} {}", t.saved, saved.version);
             if is_htmx(headers) {
-                let (w, def) = load(st, cu, &w.id.to_string()).await?;
+                let (w, def) = load(st, cu, w.id).await?;
                 let p = panel(st, cu, &w, &def, None, vec![], Some(notice)).await?;
                 return Ok(BuilderPanel { p }.into_response());
             }
@@ -654,11 +654,11 @@ pub async fn save_settings(
     State(st): State<AppState>,
     cu: CurrentUser,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<WorkflowId>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     cu.require(Role::Admin)?;
-    let (w, stored) = load(&st, &cu, &id).await?;
+    let (w, stored) = load(&st, &cu, id).await?;
     let form = FormData(form);
     let mut def = stored.clone();
     let result = steps::trigger_from_form(def.get("trigger"), &form).map(|trigger| {
@@ -704,10 +704,10 @@ pub struct TriggerQuery {
 pub async fn trigger_fields(
     State(st): State<AppState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<WorkflowId>,
     Query(q): Query<TriggerQuery>,
 ) -> AppResult<Response> {
-    let (w, def) = load(&st, &cu, &id).await?;
+    let (w, def) = load(&st, &cu, id).await?;
     let t = at(&cu);
     let lk = lookups(&st, &cu, w.id).await?;
     let trigger = def.get("trigger").cloned().unwrap_or(json!({}));
@@ -728,12 +728,12 @@ pub async fn save_json(
     State(st): State<AppState>,
     cu: CurrentUser,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<WorkflowId>,
     Form(f): Form<JsonForm>,
 ) -> AppResult<Response> {
     cu.require(Role::Admin)?;
     let t = at(&cu);
-    let (w, stored) = load(&st, &cu, &id).await?;
+    let (w, stored) = load(&st, &cu, id).await?;
     let def = serde_json::from_str::<Value>(&f.definition)
         .map_err(|e| vec![format!("{} {e}", t.json_invalid)]);
     save_and_respond(&st, &cu, &headers, &w, &stored, def, None).await
@@ -755,11 +755,11 @@ pub async fn new_step_form(
     State(st): State<AppState>,
     cu: CurrentUser,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<WorkflowId>,
     Query(q): Query<NewStepQuery>,
 ) -> AppResult<Response> {
     cu.require(Role::Admin)?;
-    let (w, def) = load(&st, &cu, &id).await?;
+    let (w, def) = load(&st, &cu, id).await?;
     let t = at(&cu);
     let lk = lookups(&st, &cu, w.id).await?;
     let csrf = crate::auth::csrf_token(&cu.session).await?;
@@ -798,10 +798,10 @@ pub async fn edit_step_form(
     State(st): State<AppState>,
     cu: CurrentUser,
     headers: HeaderMap,
-    Path((id, step)): Path<(String, String)>,
+    IdPath((id, step)): IdPath<(WorkflowId, String)>,
 ) -> AppResult<Response> {
     cu.require(Role::Admin)?;
-    let (w, def) = load(&st, &cu, &id).await?;
+    let (w, def) = load(&st, &cu, id).await?;
     let s = steps::find_step(&def, &step)
         .ok_or(AppError::NotFound)?
         .clone();
@@ -818,11 +818,11 @@ pub async fn add_step(
     State(st): State<AppState>,
     cu: CurrentUser,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<WorkflowId>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     cu.require(Role::Admin)?;
-    let (w, stored) = load(&st, &cu, &id).await?;
+    let (w, stored) = load(&st, &cu, id).await?;
     let form = FormData(form);
     let ty = form.text("step_type");
     let parent = form.text("parent");
@@ -849,11 +849,11 @@ pub async fn update_step(
     State(st): State<AppState>,
     cu: CurrentUser,
     headers: HeaderMap,
-    Path((id, step)): Path<(String, String)>,
+    IdPath((id, step)): IdPath<(WorkflowId, String)>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     cu.require(Role::Admin)?;
-    let (w, stored) = load(&st, &cu, &id).await?;
+    let (w, stored) = load(&st, &cu, id).await?;
     let existing = steps::find_step(&stored, &step)
         .ok_or(AppError::NotFound)?
         .clone();
@@ -877,10 +877,10 @@ pub async fn delete_step(
     State(st): State<AppState>,
     cu: CurrentUser,
     headers: HeaderMap,
-    Path((id, step)): Path<(String, String)>,
+    IdPath((id, step)): IdPath<(WorkflowId, String)>,
 ) -> AppResult<Response> {
     cu.require(Role::Admin)?;
-    let (w, stored) = load(&st, &cu, &id).await?;
+    let (w, stored) = load(&st, &cu, id).await?;
     let mut def = stored.clone();
     if !steps::delete_step(&mut def, &step) {
         return Err(AppError::NotFound);
@@ -898,11 +898,11 @@ pub async fn move_step(
     State(st): State<AppState>,
     cu: CurrentUser,
     headers: HeaderMap,
-    Path((id, step)): Path<(String, String)>,
+    IdPath((id, step)): IdPath<(WorkflowId, String)>,
     Form(f): Form<MoveForm>,
 ) -> AppResult<Response> {
     cu.require(Role::Admin)?;
-    let (w, stored) = load(&st, &cu, &id).await?;
+    let (w, stored) = load(&st, &cu, id).await?;
     if steps::find_step(&stored, &step).is_none() {
         return Err(AppError::NotFound);
     }
@@ -925,11 +925,11 @@ pub async fn reorder_steps(
     State(st): State<AppState>,
     cu: CurrentUser,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<WorkflowId>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     cu.require(Role::Admin)?;
-    let (w, stored) = load(&st, &cu, &id).await?;
+    let (w, stored) = load(&st, &cu, id).await?;
     let form = FormData(form);
     let mut def = stored.clone();
     let order = form.all("order");

@@ -2,9 +2,10 @@
 //! the shipped templates (one click installs), pause / activate, delete,
 //! and the new-workflow form.
 
-use super::{at, can_edit, engine_err, event_label, parse_id, status_label};
+use super::{at, can_edit, engine_err, event_label, status_label};
 use crate::auth::{CurrentUser, set_flash};
 use crate::error::{AppError, AppResult};
+use crate::extract::IdPath;
 use crate::i18n::automations::AutoTr;
 use crate::pages::fmt_time;
 use crate::pages::shell::{Area, Shell};
@@ -15,7 +16,7 @@ use af_engine::{EngineError, library, ops};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -322,11 +323,10 @@ pub struct ActiveForm {
 pub async fn set_active(
     State(st): State<AppState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<WorkflowId>,
     Form(f): Form<ActiveForm>,
 ) -> AppResult<Response> {
     cu.require(Role::Admin)?;
-    let id: WorkflowId = parse_id(&id)?;
     let active = f.active == "true";
     ops::set_active(&st.db, cu.workspace.id, id, active, st.now())
         .await
@@ -339,10 +339,9 @@ pub async fn set_active(
 pub async fn delete_workflow(
     State(st): State<AppState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<WorkflowId>,
 ) -> AppResult<Response> {
     cu.require(Role::Admin)?;
-    let id: WorkflowId = parse_id(&id)?;
     ops::delete_workflow(&st.db, cu.workspace.id, id)
         .await
         .map_err(engine_err)?;
@@ -354,10 +353,9 @@ pub async fn delete_workflow(
 pub async fn resolve_alert(
     State(st): State<AppState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<AlertId>,
 ) -> AppResult<Response> {
     cu.require(Role::Admin)?;
-    let id: AlertId = parse_id(&id)?;
     let mut tx = st.db.begin().await?;
     let n = store::resolve_alerts(&mut tx, cu.workspace.id, None, Some(id), st.now()).await?;
     tx.commit().await?;

@@ -5,11 +5,12 @@
 //! skip wait / retry / end.
 
 use super::{
-    at, can_edit, decode_cursor, encode_cursor, engine_err, excerpt, parse_id, render,
-    status_label, step_label,
+    at, can_edit, decode_cursor, encode_cursor, engine_err, excerpt, render, status_label,
+    step_label,
 };
 use crate::auth::{CurrentUser, set_flash};
 use crate::error::{AppError, AppResult};
+use crate::extract::IdPath;
 use crate::i18n::automations::AutoTr;
 use crate::pages::fmt_time;
 use crate::pages::shell::{Area, Shell};
@@ -21,7 +22,7 @@ use af_engine::{EngineError, ops};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -72,10 +73,9 @@ pub struct SearchQuery {
 pub async fn search_contacts(
     State(st): State<AppState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<WorkflowId>,
     Query(q): Query<SearchQuery>,
 ) -> AppResult<Response> {
-    let id: WorkflowId = parse_id(&id)?;
     store::find_workflow(&st.db, cu.workspace.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -95,12 +95,11 @@ pub struct TestForm {
 pub async fn enroll_test(
     State(st): State<AppState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<WorkflowId>,
     Form(f): Form<TestForm>,
 ) -> AppResult<Response> {
     cu.require(Role::Admin)?;
     let t = at(&cu);
-    let id: WorkflowId = parse_id(&id)?;
     let back = format!("/automations/{id}");
     let Ok(contact) = f.contact_id.parse::<ContactId>() else {
         store::find_workflow(&st.db, cu.workspace.id, id)
@@ -180,12 +179,11 @@ const STATUSES: [&str; 6] = [
 pub async fn show_log(
     State(st): State<AppState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<WorkflowId>,
     Query(q): Query<LogQuery>,
 ) -> AppResult<Response> {
     let t = at(&cu);
     let ws = cu.workspace.id;
-    let id: WorkflowId = parse_id(&id)?;
     let w = store::find_workflow(&st.db, ws, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -266,11 +264,10 @@ pub struct RetryForm {
 pub async fn retry_all_failed(
     State(st): State<AppState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<WorkflowId>,
     Form(f): Form<RetryForm>,
 ) -> AppResult<Response> {
     cu.require(Role::Admin)?;
-    let id: WorkflowId = parse_id(&id)?;
     store::find_workflow(&st.db, cu.workspace.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -310,8 +307,11 @@ struct EnrollmentPage {
     messages: Vec<MessageLine>,
 }
 
-async fn own_enrollment(st: &AppState, cu: &CurrentUser, raw: &str) -> AppResult<Enrollment> {
-    let id: EnrollmentId = parse_id(raw)?;
+async fn own_enrollment(
+    st: &AppState,
+    cu: &CurrentUser,
+    id: EnrollmentId,
+) -> AppResult<Enrollment> {
     store::find_enrollment(&st.db, cu.workspace.id, id)
         .await?
         .ok_or(AppError::NotFound)
@@ -321,11 +321,11 @@ async fn own_enrollment(st: &AppState, cu: &CurrentUser, raw: &str) -> AppResult
 pub async fn show_enrollment(
     State(st): State<AppState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<EnrollmentId>,
 ) -> AppResult<Response> {
     let t = at(&cu);
     let ws = cu.workspace.id;
-    let e = own_enrollment(&st, &cu, &id).await?;
+    let e = own_enrollment(&st, &cu, id).await?;
     let tz = &cu.workspace.time_zone;
     let w = store::find_workflow(&st.db, ws, e.workflow_id).await?;
     let contact = af_db::contacts::find_contact(&st.db, ws, e.contact_id).await?;
@@ -400,10 +400,10 @@ async fn act(
 pub async fn skip_wait(
     State(st): State<AppState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<EnrollmentId>,
 ) -> AppResult<Response> {
     cu.require(Role::Admin)?;
-    let e = own_enrollment(&st, &cu, &id).await?;
+    let e = own_enrollment(&st, &cu, id).await?;
     let r = ops::skip_wait(&st.db, cu.workspace.id, e.id, st.now())
         .await
         .map(|_| ());
@@ -414,11 +414,11 @@ pub async fn skip_wait(
 pub async fn retry(
     State(st): State<AppState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<EnrollmentId>,
     Form(f): Form<RetryForm>,
 ) -> AppResult<Response> {
     cu.require(Role::Admin)?;
-    let e = own_enrollment(&st, &cu, &id).await?;
+    let e = own_enrollment(&st, &cu, id).await?;
     let from_start = matches!(f.from_start.as_deref(), Some("on" | "true" | "1"));
     let r = ops::retry(&st.db, cu.workspace.id, e.id, from_start, st.now()).await;
     act(&cu, e.id, r).await
@@ -428,10 +428,10 @@ pub async fn retry(
 pub async fn exit_enrollment(
     State(st): State<AppState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<EnrollmentId>,
 ) -> AppResult<Response> {
     cu.require(Role::Admin)?;
-    let e = own_enrollment(&st, &cu, &id).await?;
+    let e = own_enrollment(&st, &cu, id).await?;
     let r = ops::exit_enrollment(&st.db, cu.workspace.id, e.id, &cu.actor(), st.now()).await;
     act(&cu, e.id, r).await
 }

@@ -2,9 +2,10 @@
 //! while an active workflow uses one), and a preview against a chosen
 //! contact with the same merge fields the engine uses.
 
-use super::{at, can_edit, parse_id};
+use super::{at, can_edit};
 use crate::auth::{CurrentUser, set_flash};
 use crate::error::{AppError, AppResult};
+use crate::extract::IdPath;
 use crate::i18n::automations::AutoTr;
 use crate::pages::shell::{Area, Shell};
 use crate::state::AppState;
@@ -15,7 +16,7 @@ use af_db::contacts::{ContactFilter, list_contacts};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -150,11 +151,10 @@ pub async fn create_template(
 pub async fn delete_template(
     State(st): State<AppState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<TemplateId>,
 ) -> AppResult<Response> {
     cu.require(Role::Admin)?;
     let t = at(&cu);
-    let id: TemplateId = parse_id(&id)?;
     let ws = cu.workspace.id;
     let mut tx = st.db.begin().await?;
     match store::delete_template(&mut tx, ws, id).await? {
@@ -185,11 +185,10 @@ pub struct PreviewQuery {
 pub async fn preview_template(
     State(st): State<AppState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<TemplateId>,
     Query(q): Query<PreviewQuery>,
 ) -> AppResult<Response> {
     let ws = cu.workspace.id;
-    let id: TemplateId = parse_id(&id)?;
     let tpl = store::list_templates(&st.db, ws)
         .await?
         .into_iter()

@@ -2,9 +2,10 @@
 //! list, add (key, label, kind, options for choice lists) and delete.
 //! Values on contacts are validated against these in `af_db::custom_fields`.
 
-use super::{contacts_js, ct, parse_id};
+use super::{contacts_js, ct};
 use crate::auth::{CurrentUser, set_flash};
 use crate::error::{AppError, AppResult};
+use crate::extract::IdPath;
 use crate::i18n::contacts::ContactsTr;
 use crate::pages::shell::{Area, Shell};
 use crate::state::AppState;
@@ -13,7 +14,7 @@ use af_db::custom_fields::{self, FieldDef};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -205,9 +206,8 @@ pub async fn create_field(
 pub async fn delete_field(
     State(st): State<AppState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<FieldId>,
 ) -> AppResult<Response> {
-    let id: FieldId = parse_id(&id)?;
     cu.require(Role::Admin)?;
     let key = custom_fields::list_fields(&st.db, cu.workspace.id)
         .await?

@@ -5,6 +5,7 @@
 use super::{contacts_js, ct, db_err, is_htmx, member_name, render};
 use crate::auth::{CurrentUser, set_flash};
 use crate::error::{AppError, AppResult};
+use crate::extract::IdPath;
 use crate::i18n::contacts::ContactsTr;
 use crate::pages::fmt_time;
 use crate::pages::shell::{Area, Shell};
@@ -16,7 +17,7 @@ use af_db::workspaces::Member;
 use af_db::{Ts, pipelines, workspaces};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -227,10 +228,8 @@ async fn results(
     let total = if count == 1 {
         t.total_one.to_string()
     } else {
-        t.total_many.replace(
-            "{n}",
-            &crate::pages::board::format_count(count, &ws.country),
-        )
+        t.total_many
+            .replace("{n}", &af_core::numbers::format_count(count, &ws.country))
     };
     let more = found.len() as i64 > PAGE_SIZE;
     found.truncate(PAGE_SIZE as usize);
@@ -530,9 +529,8 @@ pub async fn save_filter(
 pub async fn delete_filter(
     State(st): State<AppState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<SavedFilterId>,
 ) -> AppResult<Response> {
-    let id: SavedFilterId = super::parse_id(&id)?;
     let mut tx = st.db.begin().await?;
     if !saved_filters::delete_saved_filter(&mut tx, cu.workspace.id, cu.user.id, id).await? {
         return Err(AppError::NotFound);

@@ -6,9 +6,10 @@
 //! out-of-band swap, so the history is always current without a reload.
 
 use super::form::{short_text, unique_field};
-use super::{contacts_js, ct, db_err, is_htmx, member_name, member_name_by_id, parse_id, render};
+use super::{contacts_js, ct, db_err, is_htmx, member_name, member_name_by_id, render};
 use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
+use crate::extract::IdPath;
 use crate::i18n::contacts::ContactsTr;
 use crate::pages::fmt_time;
 use crate::pages::shell::{Area, Shell};
@@ -24,7 +25,7 @@ use af_db::{Ts, notes, pipelines};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -59,8 +60,11 @@ impl Ctx {
 }
 
 /// The contact of this workspace, or 404.
-pub(super) async fn load_contact(st: &AppState, cu: &CurrentUser, raw: &str) -> AppResult<Contact> {
-    let id: ContactId = parse_id(raw)?;
+pub(super) async fn load_contact(
+    st: &AppState,
+    cu: &CurrentUser,
+    id: ContactId,
+) -> AppResult<Contact> {
     contacts::find_contact(&st.db, cu.workspace.id, id)
         .await?
         .ok_or(AppError::NotFound)
@@ -312,9 +316,9 @@ fn patch_for(ctx: &Ctx, country: &str, name: &str, raw: &str) -> Result<ContactP
 pub async fn show_field(
     State(st): State<AppState>,
     cu: CurrentUser,
-    Path((id, field)): Path<(String, String)>,
+    IdPath((id, field)): IdPath<(ContactId, String)>,
 ) -> AppResult<Response> {
-    let c = load_contact(&st, &cu, &id).await?;
+    let c = load_contact(&st, &cu, id).await?;
     let ctx = Ctx::load(&st, &cu).await?;
     let view = field_view(&ctx, &c, &field).ok_or(AppError::NotFound)?;
     Ok(Html(render(&view)?).into_response())
@@ -324,9 +328,9 @@ pub async fn show_field(
 pub async fn edit_field(
     State(st): State<AppState>,
     cu: CurrentUser,
-    Path((id, field)): Path<(String, String)>,
+    IdPath((id, field)): IdPath<(ContactId, String)>,
 ) -> AppResult<Response> {
-    let c = load_contact(&st, &cu, &id).await?;
+    let c = load_contact(&st, &cu, id).await?;
     let ctx = Ctx::load(&st, &cu).await?;
     let mut view = field_view(&ctx, &c, &field).ok_or(AppError::NotFound)?;
     view.editing = true;
@@ -346,10 +350,10 @@ pub async fn update_field(
     State(st): State<AppState>,
     cu: CurrentUser,
     headers: HeaderMap,
-    Path((id, field)): Path<(String, String)>,
+    IdPath((id, field)): IdPath<(ContactId, String)>,
     Form(form): Form<ValueForm>,
 ) -> AppResult<Response> {
-    let c = load_contact(&st, &cu, &id).await?;
+    let c = load_contact(&st, &cu, id).await?;
     let ctx = Ctx::load(&st, &cu).await?;
     let mut view = field_view(&ctx, &c, &field).ok_or(AppError::NotFound)?;
     let invalid = |mut view: FieldView, message: String| -> AppResult<Response> {
@@ -461,11 +465,11 @@ async fn change_tag(
     st: AppState,
     cu: CurrentUser,
     headers: HeaderMap,
-    id: String,
+    id: ContactId,
     name: String,
     add: bool,
 ) -> AppResult<Response> {
-    let c = load_contact(&st, &cu, &id).await?;
+    let c = load_contact(&st, &cu, id).await?;
     let ctx = Ctx::load(&st, &cu).await?;
     let tag = match tag_name(&name) {
         Ok(tag) => tag,
@@ -492,7 +496,7 @@ pub async fn add_tag(
     State(st): State<AppState>,
     cu: CurrentUser,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ContactId>,
     Form(f): Form<TagForm>,
 ) -> AppResult<Response> {
     change_tag(st, cu, headers, id, f.name, true).await
@@ -503,7 +507,7 @@ pub async fn remove_tag(
     State(st): State<AppState>,
     cu: CurrentUser,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ContactId>,
     Form(f): Form<TagForm>,
 ) -> AppResult<Response> {
     change_tag(st, cu, headers, id, f.name, false).await
@@ -557,10 +561,10 @@ pub async fn add_note(
     State(st): State<AppState>,
     cu: CurrentUser,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ContactId>,
     Form(f): Form<NoteForm>,
 ) -> AppResult<Response> {
-    let c = load_contact(&st, &cu, &id).await?;
+    let c = load_contact(&st, &cu, id).await?;
     let ctx = Ctx::load(&st, &cu).await?;
     let body = f.body.trim();
     if body.is_empty() || body.chars().count() > notes::MAX_NOTE_CHARS {
@@ -857,9 +861,9 @@ fn touch(
 pub async fn show_contact(
     State(st): State<AppState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ContactId>,
 ) -> AppResult<Response> {
-    let c = load_contact(&st, &cu, &id).await?;
+    let c = load_contact(&st, &cu, id).await?;
     let ctx = Ctx::load(&st, &cu).await?;
     let tz = ctx.time_zone.clone();
     let views = |names: &mut dyn Iterator<Item = String>| -> AppResult<Vec<String>> {

@@ -3,9 +3,10 @@
 //! completing write `task.created` / `task.completed` (in `af_db::tasks`).
 
 use super::show::{Ctx, load_contact, timeline_section};
-use super::{contacts_js, ct, db_err, is_htmx, parse_id, render};
+use super::{contacts_js, ct, db_err, is_htmx, render};
 use crate::auth::CurrentUser;
 use crate::error::AppResult;
+use crate::extract::IdPath;
 use crate::i18n::contacts::ContactsTr;
 use crate::pages::fmt_time;
 use crate::pages::shell::{Area, Shell};
@@ -17,7 +18,7 @@ use af_db::tasks::{self, NewTask, Task};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -130,10 +131,10 @@ pub async fn create_task(
     State(st): State<AppState>,
     cu: CurrentUser,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ContactId>,
     Form(f): Form<TaskForm>,
 ) -> AppResult<Response> {
-    let c = load_contact(&st, &cu, &id).await?;
+    let c = load_contact(&st, &cu, id).await?;
     let ctx = Ctx::load(&st, &cu).await?;
     let new = match validate_task(&ctx, &c, &f) {
         Ok(n) => n,
@@ -186,17 +187,16 @@ pub async fn complete_task(
     State(st): State<AppState>,
     cu: CurrentUser,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<TaskId>,
     Form(f): Form<CompleteForm>,
 ) -> AppResult<Response> {
-    let id: TaskId = parse_id(&id)?;
     let mut tx = st.db.begin().await?;
     let task = tasks::complete_task(&mut tx, cu.workspace.id, id, &cu.actor(), st.now())
         .await
         .map_err(db_err)?;
     tx.commit().await?;
     let contact = match task.contact_id {
-        Some(c) if f.from == "contact" => Some(load_contact(&st, &cu, &c.to_string()).await?),
+        Some(c) if f.from == "contact" => Some(load_contact(&st, &cu, ContactId(c)).await?),
         _ => None,
     };
     match contact {
