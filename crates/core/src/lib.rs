@@ -16,6 +16,7 @@ pub mod phone;
 pub mod templating;
 pub mod tenancy;
 pub mod validate;
+pub mod vocab;
 pub mod workflow;
 
 pub use actor::{Actor, ActorKind};
