@@ -750,13 +750,13 @@ async fn message(
         &mut tx,
         &af_db::messages::NewMessage {
             workspace: t.a.ws.id,
-            channel,
+            channel: channel.parse().expect("channel"),
             provider: "outbox",
             to: "+525512345678",
             subject: None,
             body_text: "Tu cita es mañana",
             category: "marketing",
-            status: "queued",
+            status: af_core::vocab::MessageStatus::Queued,
             contact_id: contact,
             ..Default::default()
         },
@@ -764,13 +764,13 @@ async fn message(
     )
     .await
     .expect("message");
-    if status != "queued" {
+    if status != af_core::vocab::MessageStatus::Queued {
         af_db::messages::update_status(
             &mut tx,
             t.a.ws.id,
             id,
             &af_db::messages::StatusUpdate {
-                status,
+                status: status.parse().expect("status"),
                 skip_reason: skip,
                 ..Default::default()
             },

@@ -130,6 +130,12 @@ macro_rules! stored_enum {
                 self == other.as_str()
             }
         }
+
+        impl PartialEq<$name> for &String {
+            fn eq(&self, other: &$name) -> bool {
+                *self == other.as_str()
+            }
+        }
     };
 }
 pub(crate) use stored_enum;

@@ -12,6 +12,7 @@ use crate::state::AppState;
 use af_channels::quiet_hours::SendWindow;
 use af_channels::{Secret, WorkspaceCredentials};
 use af_core::Role;
+use af_core::vocab::{Channel, MessageStatus};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
@@ -247,10 +248,13 @@ pub async fn send_test(
 ) -> AppResult<Response> {
     cu.require(Role::Admin)?;
     let c = ChannelSettingsTr::get(cu.locale());
-    let to = match f.channel.as_str() {
-        "email" => af_channels::sanitize::email_address(&f.to).ok(),
-        "sms" | "whatsapp" => af_channels::sanitize::phone_e164(&f.to).ok(),
-        _ => return Err(AppError::NotFound),
+    let Some(channel) = Channel::parse(&f.channel) else {
+        return Err(AppError::NotFound);
+    };
+    let to = match channel {
+        Channel::Email => af_channels::sanitize::email_address(&f.to).ok(),
+        Channel::Sms | Channel::WhatsApp => af_channels::sanitize::phone_e164(&f.to).ok(),
+        Channel::Voice | Channel::Kommo | Channel::Webhook => return Err(AppError::NotFound),
     };
     let Some(to) = to else {
         set_flash(&cu.session, false, c.test_bad_to).await?;
@@ -260,13 +264,13 @@ pub async fn send_test(
     let mut tx = st.db.begin().await?;
     let m = af_db::messages::NewMessage {
         workspace: cu.workspace.id,
-        channel: &f.channel,
+        channel,
         provider: "outbox",
         to: &to,
-        subject: (f.channel == "email").then_some(c.send_test),
+        subject: (channel == Channel::Email).then_some(c.send_test),
         body_text: c.test_body,
         category: "transactional",
-        status: "queued",
+        status: MessageStatus::Queued,
         ..Default::default()
     };
     let id = af_db::messages::insert_message(&mut tx, &m, now).await?;
