@@ -8,6 +8,7 @@ use super::shell::{Area, Shell};
 use crate::auth::{CurrentUser, set_flash};
 use crate::error::{AppError, AppResult};
 use crate::i18n::channels::ChannelSettingsTr;
+use crate::i18n::vocab::VocabTr;
 use crate::state::AppState;
 use af_channels::quiet_hours::SendWindow;
 use af_channels::{Secret, WorkspaceCredentials};
@@ -48,7 +49,8 @@ pub struct ChannelsTemplate {
     c: &'static ChannelSettingsTr,
     groups: Vec<Group>,
     quiet_hours: String,
-    test_channels: [&'static str; 3],
+    /// (stored channel, label) of the channels a test can go out on.
+    test_channels: Vec<(&'static str, &'static str)>,
 }
 
 fn plain(name: &'static str, v: &Option<String>) -> Field {
@@ -118,7 +120,10 @@ pub async fn show_channels(
         c,
         groups,
         quiet_hours: settings.quiet_hours.unwrap_or_default(),
-        test_channels: ["email", "sms", "whatsapp"],
+        test_channels: [Channel::Email, Channel::Sms, Channel::WhatsApp]
+            .into_iter()
+            .map(|ch| (ch.as_str(), VocabTr::get(cu.locale()).channel_label(ch)))
+            .collect(),
     })
 }
 

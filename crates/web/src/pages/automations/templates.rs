@@ -6,9 +6,11 @@ use super::{at, can_edit, parse_id};
 use crate::auth::{CurrentUser, set_flash};
 use crate::error::{AppError, AppResult};
 use crate::i18n::automations::AutoTr;
+use crate::i18n::vocab::VocabTr;
 use crate::pages::shell::{Area, Shell};
 use crate::state::AppState;
 use af_core::templating::{check, render_html, render_text};
+use af_core::vocab::Channel;
 use af_core::{ContactId, Role, TemplateId};
 use af_db::automations::{self as store, MessageTemplate};
 use af_db::contacts::{ContactFilter, list_contacts};
@@ -41,7 +43,9 @@ struct TemplatesPage {
     can_edit: bool,
     templates: Vec<MessageTemplate>,
     contacts: Vec<(ContactId, String)>,
-    channels: [&'static str; 3],
+    /// (stored channel, label) for the channel select.
+    channels: Vec<(&'static str, &'static str)>,
+    vocab: &'static VocabTr,
     form: TemplateForm,
     errors: Vec<String>,
     preview: Option<Preview>,
@@ -84,7 +88,15 @@ async fn page(
         can_edit: can_edit(cu),
         templates: store::list_templates(&st.db, ws).await?,
         contacts,
-        channels: CHANNELS,
+        channels: CHANNELS
+            .iter()
+            .map(|c| {
+                let label =
+                    Channel::parse(c).map_or(*c, |ch| VocabTr::get(cu.locale()).channel_label(ch));
+                (*c, label)
+            })
+            .collect(),
+        vocab: VocabTr::get(cu.locale()),
         form,
         errors,
         preview,
@@ -94,7 +106,7 @@ async fn page(
 /// GET /automations/templates
 pub async fn list_templates(State(st): State<AppState>, cu: CurrentUser) -> AppResult<Response> {
     let form = TemplateForm {
-        channel: "email".into(),
+        channel: Channel::Email.as_str().into(),
         ..Default::default()
     };
     Ok(page(&st, &cu, form, vec![], None).await?.into_response())
@@ -114,7 +126,12 @@ pub async fn create_template(
         errors.push(format!("{}: {}", t.template_name, t.required));
     }
     if !CHANNELS.contains(&f.channel.as_str()) {
-        errors.push(format!("{}: email, sms, whatsapp", t.channel));
+        let v = VocabTr::get(cu.locale());
+        let names: Vec<&str> = CHANNELS
+            .iter()
+            .map(|c| Channel::parse(c).map_or(*c, |ch| v.channel_label(ch)))
+            .collect();
+        errors.push(format!("{}: {}", t.channel, names.join(", ")));
     }
     if f.body.trim().is_empty() {
         errors.push(format!("{}: {}", t.body, t.required));
@@ -239,7 +256,7 @@ pub async fn preview_template(
         },
     };
     let form = TemplateForm {
-        channel: "email".into(),
+        channel: Channel::Email.as_str().into(),
         ..Default::default()
     };
     Ok(page(&st, &cu, form, vec![], Some(preview))
