@@ -117,7 +117,7 @@ fn dotted_codes() -> Vec<&'static str> {
 }
 
 /// A few words either side of `w`'s first place in `text`, to find it.
-fn around<'a>(text: &'a str, w: &str) -> String {
+fn around(text: &str, w: &str) -> String {
     let Some(i) = text.find(w) else {
         return String::new();
     };
