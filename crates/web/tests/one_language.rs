@@ -43,6 +43,7 @@ const CODES_ES: &[&str] = &[
 
 /// English texts the engine stores, shown translated in Spanish.
 const ENGINE_ENGLISH: &[&str] = &[
+    "are the workers running",
     "the contact has no phone",
     "the contact has no email",
     "Kommo is not configured",
@@ -248,6 +249,21 @@ async fn seed(t: &TwoTenants) -> Vec<String> {
     )
     .await
     .expect("endpoint");
+    // Alerts are written in English by the engine and read by their kind.
+    for (kind, text) in [
+        (
+            "step_failed",
+            "Idioma: step texto (send_sms) failed: HTTP 500",
+        ),
+        (
+            "stuck",
+            "a step is more than 30 minutes overdue: are the workers running?",
+        ),
+    ] {
+        af_db::automations::insert_alert(&mut tx, a.ws.id, None, None, kind, text, now)
+            .await
+            .expect("alert");
+    }
     tx.commit().await.expect("commit");
 
     let mut pages = Vec::new();
@@ -404,6 +420,11 @@ async fn signed_in_pages_speak_one_language() {
     ] {
         assert!(run.contains(text), "enrolment page lacks {text}: {run}");
     }
+    let list = visible_text(&b.get("/automations").await.body);
+    assert!(
+        list.contains("Idioma: el paso texto (send_sms) falló"),
+        "{list}"
+    );
     let local = af_core::phone::display("+525512345678", &t.a.ws.country);
     assert_ne!(local, "+525512345678", "the seeded country is the phone's");
     let list = visible_text(&b.get("/contacts").await.body);

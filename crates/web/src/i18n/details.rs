@@ -50,6 +50,10 @@ crate::translations! {
         waiting_for: "esperando: {event}", "waiting for: {event}";
         goal: "meta cumplida: {event}", "goal reached: {event}";
         ended_by: "terminada por {name}", "ended by {name}";
+        alert_stuck: "un paso lleva más de 30 minutos de retraso: ¿están funcionando los procesos en segundo plano?", "a step is more than 30 minutes overdue: are the workers running?";
+        alert_step_failed: "{name}: el paso {step} falló: {error}", "{name}: step {step} failed: {error}";
+        alert_webhook_disabled: "se desactivó el webhook {url} tras {n} entregas fallidas seguidas", "webhook endpoint {url} disabled after {n} consecutive failed deliveries";
+        alert_workflow_invalid: "{name}: no pudo ejecutarse con un evento y se omitió: {why}", "{name}: could not run on an event and was skipped: {why}";
         out_then: "se cumple", "true";
         out_else: "no se cumple", "false";
         out_event: "ocurrió el evento", "the event happened";
@@ -149,6 +153,44 @@ pub fn detail(locale: Locale, stored: &str) -> String {
     stored.to_string()
 }
 
+/// A workflow alert (`workflow_alerts.message`, written in English by the
+/// engine) in `locale`, read by its `kind`. A team notification is the
+/// team's own text and stays as written; so does any message whose shape
+/// this version does not know.
+pub fn alert(locale: Locale, kind: &str, stored: &str) -> String {
+    let t = DetailsTr::get(locale);
+    let translated = match kind {
+        "stuck" => Some(t.alert_stuck.to_string()),
+        "step_failed" => stored.split_once(": step ").and_then(|(name, rest)| {
+            let (step, error) = rest.split_once(" failed: ")?;
+            Some(
+                t.alert_step_failed
+                    .replace("{name}", name)
+                    .replace("{step}", step)
+                    .replace("{error}", error),
+            )
+        }),
+        "webhook_disabled" => stored
+            .strip_prefix("webhook endpoint ")
+            .and_then(|r| r.strip_suffix(" consecutive failed deliveries"))
+            .and_then(|r| r.rsplit_once(" disabled after "))
+            .map(|(url, n)| {
+                t.alert_webhook_disabled
+                    .replace("{url}", url)
+                    .replace("{n}", n)
+            }),
+        "workflow_invalid" => stored
+            .split_once(": could not run on an event and was skipped: ")
+            .map(|(name, why)| {
+                t.alert_workflow_invalid
+                    .replace("{name}", name)
+                    .replace("{why}", why)
+            }),
+        _ => None,
+    };
+    translated.unwrap_or_else(|| stored.to_string())
+}
+
 /// A stored step-run outcome in `locale`: a message status (`queued`), a
 /// step-run status (`skipped`), a branch (`then` / `else`), a call outcome
 /// or a wait's end (`timeout`, `event`).
@@ -224,6 +266,39 @@ mod tests {
             detail(Locale::Es, "HTTP 500: upstream down"),
             "HTTP 500: upstream down"
         );
+    }
+
+    #[test]
+    fn alerts_read_by_kind() {
+        assert_eq!(
+            alert(
+                Locale::Es,
+                "step_failed",
+                "Bienvenida: step s1 (move_to_stage) failed: stage not found"
+            ),
+            "Bienvenida: el paso s1 (move_to_stage) falló: stage not found"
+        );
+        assert_eq!(
+            alert(
+                Locale::Es,
+                "webhook_disabled",
+                "webhook endpoint https://x.test/h disabled after 20 consecutive failed deliveries"
+            ),
+            "se desactivó el webhook https://x.test/h tras 20 entregas fallidas seguidas"
+        );
+        assert!(
+            alert(
+                Locale::Es,
+                "stuck",
+                "a step is more than 30 minutes overdue: are the workers running?"
+            )
+            .starts_with("un paso")
+        );
+        assert_eq!(
+            alert(Locale::Es, "team_notification", "Nuevo lead: Ana"),
+            "Nuevo lead: Ana"
+        );
+        assert_eq!(alert(Locale::En, "step_failed", "odd text"), "odd text");
     }
 
     #[test]

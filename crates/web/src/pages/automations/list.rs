@@ -157,7 +157,7 @@ pub async fn list_workflows(State(st): State<AppState>, cu: CurrentUser) -> AppR
         .map(|a| AlertRow {
             id: a.id,
             when: fmt_when(a.created_at, tz, cu.locale()),
-            message: a.message,
+            message: crate::i18n::details::alert(cu.locale(), &a.kind, &a.message),
             enrollment_id: a.enrollment_id.map(|e| e.to_string()),
         })
         .collect();

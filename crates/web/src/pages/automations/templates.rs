@@ -22,7 +22,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-const CHANNELS: [&str; 3] = ["email", "sms", "whatsapp"];
+/// The channels a message template is written for.
+const CHANNELS: [Channel; 3] = [Channel::Email, Channel::Sms, Channel::WhatsApp];
 
 /// A preview rendered for one contact.
 pub struct Preview {
@@ -90,11 +91,7 @@ async fn page(
         contacts,
         channels: CHANNELS
             .iter()
-            .map(|c| {
-                let label =
-                    Channel::parse(c).map_or(*c, |ch| VocabTr::get(cu.locale()).channel_label(ch));
-                (*c, label)
-            })
+            .map(|c| (c.as_str(), VocabTr::get(cu.locale()).channel_label(*c)))
             .collect(),
         vocab: VocabTr::get(cu.locale()),
         form,
@@ -125,12 +122,9 @@ pub async fn create_template(
     if name.is_empty() {
         errors.push(format!("{}: {}", t.template_name, t.required));
     }
-    if !CHANNELS.contains(&f.channel.as_str()) {
+    if !Channel::parse(&f.channel).is_some_and(|c| CHANNELS.contains(&c)) {
         let v = VocabTr::get(cu.locale());
-        let names: Vec<&str> = CHANNELS
-            .iter()
-            .map(|c| Channel::parse(c).map_or(*c, |ch| v.channel_label(ch)))
-            .collect();
+        let names: Vec<&str> = CHANNELS.iter().map(|c| v.channel_label(*c)).collect();
         errors.push(format!("{}: {}", t.channel, names.join(", ")));
     }
     if f.body.trim().is_empty() {
@@ -145,7 +139,7 @@ pub async fn create_template(
         let p = page(&st, &cu, f, errors, None).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response());
     }
-    let subject = Some(f.subject.trim()).filter(|s| !s.is_empty() && f.channel == "email");
+    let subject = Some(f.subject.trim()).filter(|s| !s.is_empty() && f.channel == Channel::Email);
     let body = f.body.trim().replace("\r\n", "\n");
     let mut tx = st.db.begin().await?;
     store::insert_template(
@@ -231,7 +225,7 @@ pub async fn preview_template(
         .map(|s| render_text(s, &ctx))
         .transpose();
     let text = render_text(&tpl.body, &ctx);
-    let html = (tpl.channel == "email")
+    let html = (tpl.channel == Channel::Email)
         .then(|| render_html(&tpl.body, &ctx))
         .transpose();
     let preview = match (subject, text, html) {
