@@ -3,7 +3,7 @@
 //! carries its one-click unsubscribe URL. SMTP, SendGrid and Brevo all start
 //! from a [`PreparedEmail`].
 
-use crate::message::{Category, Channel, OutgoingMessage, SendError};
+use crate::message::{Category, OutgoingMessage, SendChannel, SendError};
 use crate::sanitize;
 
 /// A sender address with an optional display name.
@@ -51,7 +51,7 @@ impl PreparedEmail {
     /// Checks and cleans `msg`; `default_from` is used when the message names
     /// no sender. Invalid input is a permanent error (retrying cannot fix it).
     pub fn new(msg: &OutgoingMessage, default_from: Option<&Sender>) -> Result<Self, SendError> {
-        if msg.channel != Channel::Email {
+        if msg.channel != SendChannel::Email {
             return Err(invalid("channel for an email provider"));
         }
         let to = sanitize::email_address(&msg.to).map_err(|_| invalid("recipient address"))?;

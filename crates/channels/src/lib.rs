@@ -21,6 +21,6 @@ pub mod webhooks;
 
 pub use config::{ProviderConfig, Secret, WorkspaceCredentials};
 pub use message::{
-    Category, Channel, DeliveryStatus, OutgoingMessage, SendError, SendOutcome, VoiceSpec,
+    Category, DeliveryStatus, OutgoingMessage, SendChannel, SendError, SendOutcome, VoiceSpec,
 };
 pub use providers::{EmailProvider, Providers, ProvidersOptions};

@@ -4,12 +4,16 @@
 
 use std::time::Duration;
 
+use af_core::vocab::{Channel, MessageStatus, UnknownValue};
 use serde::{Deserialize, Serialize};
 
-/// The medium a message travels on.
+/// The channels a provider sends on: the first four values of
+/// [`af_core::vocab::Channel`] (whose names are the stored ones). Kommo and
+/// webhook rows travel through their own clients, so a provider never has
+/// to refuse them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
+#[serde(into = "Channel", try_from = "Channel")]
+pub enum SendChannel {
     /// Email through SMTP, SendGrid, Brevo or the outbox.
     Email,
     /// SMS through Twilio Messages.
@@ -20,14 +24,38 @@ pub enum Channel {
     Voice,
 }
 
-impl Channel {
-    /// Stable lower-case name, as stored in message rows.
+impl SendChannel {
+    /// The stored name (`af_core::vocab::Channel::as_str`).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Email => "email",
-            Channel::Sms => "sms",
-            Channel::WhatsApp => "whatsapp",
-            Channel::Voice => "voice",
+        Channel::from(self).as_str()
+    }
+}
+
+impl From<SendChannel> for Channel {
+    fn from(c: SendChannel) -> Channel {
+        match c {
+            SendChannel::Email => Channel::Email,
+            SendChannel::Sms => Channel::Sms,
+            SendChannel::WhatsApp => Channel::WhatsApp,
+            SendChannel::Voice => Channel::Voice,
+        }
+    }
+}
+
+impl TryFrom<Channel> for SendChannel {
+    type Error = UnknownValue;
+
+    /// Refuses a channel no provider sends on.
+    fn try_from(c: Channel) -> Result<SendChannel, UnknownValue> {
+        match c {
+            Channel::Email => Ok(SendChannel::Email),
+            Channel::Sms => Ok(SendChannel::Sms),
+            Channel::WhatsApp => Ok(SendChannel::WhatsApp),
+            Channel::Voice => Ok(SendChannel::Voice),
+            Channel::Kommo | Channel::Webhook => Err(UnknownValue {
+                vocabulary: "provider channel",
+                value: c.as_str().to_owned(),
+            }),
         }
     }
 }
@@ -65,7 +93,7 @@ pub struct VoiceSpec {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutgoingMessage {
     /// Which medium.
-    pub channel: Channel,
+    pub channel: SendChannel,
     /// Email address or E.164 phone number (without `whatsapp:`).
     pub to: String,
     /// Sender address or number; the configured default when `None`.
@@ -94,7 +122,7 @@ pub struct OutgoingMessage {
 }
 
 impl OutgoingMessage {
-    fn base(channel: Channel, to: &str, idempotency_key: &str) -> Self {
+    fn base(channel: SendChannel, to: &str, idempotency_key: &str) -> Self {
         Self {
             channel,
             to: to.to_owned(),
@@ -117,7 +145,7 @@ impl OutgoingMessage {
         Self {
             subject: Some(subject.to_owned()),
             text: Some(text.to_owned()),
-            ..Self::base(Channel::Email, to, idempotency_key)
+            ..Self::base(SendChannel::Email, to, idempotency_key)
         }
     }
 
@@ -125,7 +153,7 @@ impl OutgoingMessage {
     pub fn sms(to: &str, body: &str, idempotency_key: &str) -> Self {
         Self {
             text: Some(body.to_owned()),
-            ..Self::base(Channel::Sms, to, idempotency_key)
+            ..Self::base(SendChannel::Sms, to, idempotency_key)
         }
     }
 
@@ -133,7 +161,7 @@ impl OutgoingMessage {
     pub fn whatsapp(to: &str, body: &str, idempotency_key: &str) -> Self {
         Self {
             text: Some(body.to_owned()),
-            ..Self::base(Channel::WhatsApp, to, idempotency_key)
+            ..Self::base(SendChannel::WhatsApp, to, idempotency_key)
         }
     }
 
@@ -141,14 +169,14 @@ impl OutgoingMessage {
     pub fn voice(to: &str, spec: VoiceSpec, idempotency_key: &str) -> Self {
         Self {
             voice: Some(spec),
-            ..Self::base(Channel::Voice, to, idempotency_key)
+            ..Self::base(SendChannel::Voice, to, idempotency_key)
         }
     }
 }
 
 /// Delivery status of a message, as stored in message rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(into = "MessageStatus", try_from = "MessageStatus")]
 pub enum DeliveryStatus {
     /// Accepted by the vendor, not yet sent on.
     Queued,
@@ -169,35 +197,26 @@ pub enum DeliveryStatus {
 }
 
 impl DeliveryStatus {
-    /// Stable lower-case name.
+    /// Every value.
+    pub const ALL: [DeliveryStatus; 8] = [
+        DeliveryStatus::Queued,
+        DeliveryStatus::Sent,
+        DeliveryStatus::Delivered,
+        DeliveryStatus::Undelivered,
+        DeliveryStatus::Failed,
+        DeliveryStatus::Opened,
+        DeliveryStatus::Clicked,
+        DeliveryStatus::Replied,
+    ];
+
+    /// The stored name (`af_core::vocab::MessageStatus::as_str`).
     pub fn as_str(self) -> &'static str {
-        match self {
-            DeliveryStatus::Queued => "queued",
-            DeliveryStatus::Sent => "sent",
-            DeliveryStatus::Delivered => "delivered",
-            DeliveryStatus::Undelivered => "undelivered",
-            DeliveryStatus::Failed => "failed",
-            DeliveryStatus::Opened => "opened",
-            DeliveryStatus::Clicked => "clicked",
-            DeliveryStatus::Replied => "replied",
-        }
+        MessageStatus::from(self).as_str()
     }
 
-    /// How far along a message is. Vendors may report out of order
-    /// (Twilio documents that status callbacks can arrive in any order), so
-    /// a report only applies when it moves a message further: a late
-    /// `sent` never undoes `delivered`, and the first final outcome stands.
+    /// How far along a message is: [`MessageStatus::rank_of`].
     pub fn rank(status: &str) -> u8 {
-        match status {
-            "queued" | "sending" => 0,
-            "sent" => 1,
-            "delivered" | "undelivered" | "failed" => 2,
-            "opened" => 3,
-            "clicked" => 4,
-            "replied" => 5,
-            // skipped and anything unknown: final, nothing moves it
-            _ => 6,
-        }
+        MessageStatus::rank_of(status)
     }
 
     /// Whether a report of `self` moves a message now at `current` on.
@@ -220,6 +239,36 @@ impl DeliveryStatus {
             "failed" | "busy" | "no-answer" | "canceled" => DeliveryStatus::Failed,
             _ => return None,
         })
+    }
+}
+
+impl From<DeliveryStatus> for MessageStatus {
+    fn from(d: DeliveryStatus) -> MessageStatus {
+        match d {
+            DeliveryStatus::Queued => MessageStatus::Queued,
+            DeliveryStatus::Sent => MessageStatus::Sent,
+            DeliveryStatus::Delivered => MessageStatus::Delivered,
+            DeliveryStatus::Undelivered => MessageStatus::Undelivered,
+            DeliveryStatus::Failed => MessageStatus::Failed,
+            DeliveryStatus::Opened => MessageStatus::Opened,
+            DeliveryStatus::Clicked => MessageStatus::Clicked,
+            DeliveryStatus::Replied => MessageStatus::Replied,
+        }
+    }
+}
+
+impl TryFrom<MessageStatus> for DeliveryStatus {
+    type Error = UnknownValue;
+
+    /// Refuses the statuses only we set (`sending`, `skipped`).
+    fn try_from(m: MessageStatus) -> Result<DeliveryStatus, UnknownValue> {
+        DeliveryStatus::ALL
+            .into_iter()
+            .find(|d| MessageStatus::from(*d) == m)
+            .ok_or_else(|| UnknownValue {
+                vocabulary: "delivery status",
+                value: m.as_str().to_owned(),
+            })
     }
 }
 

@@ -12,7 +12,7 @@ use crate::brevo::Brevo;
 use crate::config::{ConfigError, ProviderConfig};
 use crate::email::{PreparedEmail, Sender};
 use crate::kommo::{KommoClient, KommoPacing};
-use crate::message::{Channel, DeliveryStatus, OutgoingMessage, SendError, SendOutcome};
+use crate::message::{DeliveryStatus, OutgoingMessage, SendChannel, SendError, SendOutcome};
 use crate::sendgrid::SendGrid;
 use crate::smtp::Smtp;
 use crate::ssrf::SsrfPolicy;
@@ -172,7 +172,7 @@ impl Providers {
     /// goes to the outbox: `Sent`, provider `"outbox"`, no network call.
     pub async fn send(&self, msg: &OutgoingMessage) -> Result<SendOutcome, SendError> {
         match msg.channel {
-            Channel::Email => {
+            SendChannel::Email => {
                 let provider = match &self.email {
                     EmailProvider::Outbox => return Ok(outbox()),
                     p => p,
@@ -187,7 +187,7 @@ impl Providers {
                 log_result(msg, provider.name(), &res);
                 res
             }
-            Channel::Sms | Channel::WhatsApp | Channel::Voice => match &self.twilio {
+            SendChannel::Sms | SendChannel::WhatsApp | SendChannel::Voice => match &self.twilio {
                 None => Ok(outbox()),
                 Some(t) => {
                     let res = t.send(msg).await;

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::config::Secret;
 use crate::message::{
-    Channel, DeliveryStatus, OutgoingMessage, SendError, SendOutcome, classify_reqwest,
+    DeliveryStatus, OutgoingMessage, SendChannel, SendError, SendOutcome, classify_reqwest,
     error_from_response,
 };
 use crate::sanitize;
@@ -125,7 +125,7 @@ impl Twilio {
             .filter(|t| !t.trim().is_empty())
             .ok_or_else(|| invalid("empty body"))?;
         let (to, from) = match msg.channel {
-            Channel::Sms => {
+            SendChannel::Sms => {
                 let to = sanitize::phone_e164(&msg.to).map_err(|_| invalid("recipient number"))?;
                 let from = msg
                     .from
@@ -135,7 +135,7 @@ impl Twilio {
                     .ok_or_else(|| not_configured("TWILIO_SMS_SENDER"))?;
                 (to, from.trim().to_owned())
             }
-            Channel::WhatsApp => {
+            SendChannel::WhatsApp => {
                 let to = whatsapp_address(&msg.to)?;
                 let from = msg
                     .from
@@ -144,7 +144,9 @@ impl Twilio {
                     .ok_or_else(|| not_configured("TWILIO_WHATSAPP_SENDER"))?;
                 (to, whatsapp_address(&from)?)
             }
-            Channel::Email | Channel::Voice => return Err(invalid("channel for Twilio Messages")),
+            SendChannel::Email | SendChannel::Voice => {
+                return Err(invalid("channel for Twilio Messages"));
+            }
         };
         let mut form = vec![("To", to), ("From", from), ("Body", body.to_owned())];
         if let Some(cb) = &msg.status_callback_url {
@@ -193,9 +195,11 @@ impl Twilio {
     /// Sends an SMS or WhatsApp message, or places a call.
     pub async fn send(&self, msg: &OutgoingMessage) -> Result<SendOutcome, SendError> {
         let (url, form) = match msg.channel {
-            Channel::Sms | Channel::WhatsApp => (self.url("Messages")?, self.message_form(msg)?),
-            Channel::Voice => (self.url("Calls")?, self.call_form(msg)?),
-            Channel::Email => return Err(invalid("channel for Twilio")),
+            SendChannel::Sms | SendChannel::WhatsApp => {
+                (self.url("Messages")?, self.message_form(msg)?)
+            }
+            SendChannel::Voice => (self.url("Calls")?, self.call_form(msg)?),
+            SendChannel::Email => return Err(invalid("channel for Twilio")),
         };
         let resp = self
             .client
@@ -339,7 +343,7 @@ pub struct InboundMessage {
     /// `MessageSid`, for de-duplication.
     pub sid: String,
     /// SMS or WhatsApp (from the `whatsapp:` prefix).
-    pub channel: Channel,
+    pub channel: SendChannel,
     /// Sender number, E.164 without prefix.
     pub from: String,
     /// Our number, E.164 without prefix.
@@ -358,9 +362,9 @@ impl InboundMessage {
         let from = param(params, "From")?;
         let to = param(params, "To").unwrap_or_default();
         let channel = if from.starts_with("whatsapp:") {
-            Channel::WhatsApp
+            SendChannel::WhatsApp
         } else {
-            Channel::Sms
+            SendChannel::Sms
         };
         let strip = |s: &str| s.strip_prefix("whatsapp:").unwrap_or(s).to_owned();
         let body = param(params, "Body").unwrap_or_default().to_owned();
@@ -431,7 +435,7 @@ mod tests {
             ("Body", " Stop "),
         ])
         .expect("inbound");
-        assert_eq!(m.channel, Channel::WhatsApp);
+        assert_eq!(m.channel, SendChannel::WhatsApp);
         assert_eq!(m.from, "+525512345678");
         assert_eq!(m.to, "+15550002222");
         assert_eq!(m.keyword, Some(crate::keywords::Keyword::OptOut));
@@ -441,6 +445,6 @@ mod tests {
             ("Body", "STOP PLEASE"),
         ])
         .expect("inbound");
-        assert_eq!((m.channel, m.keyword), (Channel::Sms, None));
+        assert_eq!((m.channel, m.keyword), (SendChannel::Sms, None));
     }
 }

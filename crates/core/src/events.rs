@@ -5,48 +5,16 @@
 
 use std::fmt;
 
+pub use crate::vocab::EventKind;
+
 /// Subscribes to every event, present and future.
 pub const ALL: &str = "*";
 
-/// Every event kind written with `af_db::events::insert_event`, grouped by
-/// what they are about. A capability that writes a new kind adds it here so
-/// webhooks can subscribe to it (custom events, `custom.<name>`, need no
-/// entry).
-pub const KINDS: [&str; 33] = [
-    "contact.created",
-    "contact.updated",
-    "contact.email_added",
-    "contact.deleted",
-    "contact.erased",
-    "contact.score_changed",
-    "tag.added",
-    "tag.removed",
-    "note.added",
-    "deal.created",
-    "deal.stage_changed",
-    "task.created",
-    "task.completed",
-    "form.submitted",
-    "form.created",
-    "form.updated",
-    "form.deleted",
-    "appointment.booked",
-    "appointment.requested",
-    "appointment.rescheduled",
-    "appointment.cancelled",
-    "message.inbound",
-    "call.completed",
-    "pipeline.created",
-    "pipeline.renamed",
-    "pipeline.booked_stage_set",
-    "pipeline.stages_reordered",
-    "stage.created",
-    "stage.updated",
-    "stage.deleted",
-    "member.joined",
-    "member.role_changed",
-    "workspace.updated",
-];
+/// Every event kind written with `af_db::events::insert_event` (the names
+/// of [`EventKind`], defined there). A capability that writes a new kind
+/// adds it to that enum so webhooks can subscribe to it (custom events,
+/// `custom.<name>`, need no entry).
+pub const KINDS: &[&str] = EventKind::NAMES;
 
 /// Most event types one endpoint may name (beyond that, use `*`).
 pub const MAX_SUBSCRIBED: usize = 64;

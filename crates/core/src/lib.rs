@@ -17,6 +17,7 @@ pub mod phone;
 pub mod templating;
 pub mod tenancy;
 pub mod validate;
+pub mod vocab;
 pub mod workflow;
 
 pub use actor::{Actor, ActorKind};

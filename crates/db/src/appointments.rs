@@ -4,6 +4,7 @@
 
 use crate::events::{NewEvent, insert_event};
 use crate::{DbError, DbResult, Ts, Tx, with_pool, with_tx};
+use af_core::vocab::EventKind;
 use af_core::{Actor, AppointmentId, ContactId, DealId, WorkspaceId};
 use serde::Serialize;
 use uuid::Uuid;
@@ -88,14 +89,14 @@ async fn fetch(tx: &mut Tx, ws: WorkspaceId, id: AppointmentId) -> DbResult<Appo
 pub async fn write_event(
     tx: &mut Tx,
     ws: WorkspaceId,
-    kind: &str,
+    kind: EventKind,
     a: &Appointment,
     actor: &Actor,
     now: Ts,
 ) -> DbResult<()> {
     let e = NewEvent {
         workspace: ws,
-        kind,
+        kind: kind.as_str(),
         entity_type: "contact",
         entity_id: Some(a.contact_id.to_string()),
         actor,

@@ -5,6 +5,7 @@
 use crate::events::NewEvent;
 use crate::{DbError, DbResult, Ts, Tx, with_pool, with_tx};
 use af_core::contact::{Attribution, tag_key};
+use af_core::vocab::EventKind;
 use af_core::{Actor, ContactId, TagId, UserId, WorkspaceId};
 use serde::Serialize;
 use uuid::Uuid;
@@ -274,7 +275,7 @@ async fn insert_contact(
     let contact = fetch(tx, ws, id).await?;
     let event = NewEvent {
         workspace: ws,
-        kind: "contact.created",
+        kind: EventKind::ContactCreated.as_str(),
         entity_type: "contact",
         entity_id: Some(id.to_string()),
         actor,
@@ -383,7 +384,7 @@ pub async fn add_other_email(
     if added {
         let event = NewEvent {
             workspace: contact.workspace_id,
-            kind: "contact.email_added",
+            kind: EventKind::ContactEmailAdded.as_str(),
             entity_type: "contact",
             entity_id: Some(contact.id.to_string()),
             actor,
@@ -504,7 +505,7 @@ async fn apply_patch(
     if !changed_new.is_empty() || touch {
         let event = NewEvent {
             workspace: old.workspace_id,
-            kind: "contact.updated",
+            kind: EventKind::ContactUpdated.as_str(),
             entity_type: "contact",
             entity_id: Some(old.id.to_string()),
             actor,
@@ -529,7 +530,7 @@ pub async fn delete_contact(
     });
     let event = NewEvent {
         workspace: ws,
-        kind: "contact.deleted",
+        kind: EventKind::ContactDeleted.as_str(),
         entity_type: "contact",
         entity_id: Some(id.to_string()),
         actor,
@@ -585,7 +586,7 @@ pub async fn add_tag(
     if added {
         let event = NewEvent {
             workspace: ws,
-            kind: "tag.added",
+            kind: EventKind::TagAdded.as_str(),
             entity_type: "contact",
             entity_id: Some(contact.to_string()),
             actor,
@@ -617,7 +618,7 @@ pub async fn remove_tag(
     if removed {
         let event = NewEvent {
             workspace: ws,
-            kind: "tag.removed",
+            kind: EventKind::TagRemoved.as_str(),
             entity_type: "contact",
             entity_id: Some(contact.to_string()),
             actor,

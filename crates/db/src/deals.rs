@@ -5,6 +5,7 @@
 use crate::events::{NewEvent, insert_event};
 use crate::pipelines::{first_stage_tx, get_stage_tx};
 use crate::{DbError, DbResult, Ts, Tx, with_pool, with_tx};
+use af_core::vocab::EventKind;
 use af_core::{Actor, ContactId, DealId, PipelineId, StageId, UserId, WorkspaceId};
 use serde::Serialize;
 use uuid::Uuid;
@@ -125,7 +126,7 @@ pub async fn insert_deal(
     let deal = fetch(tx, ws, id).await?;
     let event = NewEvent {
         workspace: ws,
-        kind: "deal.created",
+        kind: EventKind::DealCreated.as_str(),
         entity_type: "deal",
         entity_id: Some(id.to_string()),
         actor,
@@ -202,7 +203,7 @@ pub async fn move_deal(
         let from = get_stage_tx(tx, ws, deal.stage_id).await?;
         let event = NewEvent {
             workspace: ws,
-            kind: "deal.stage_changed",
+            kind: EventKind::DealStageChanged.as_str(),
             entity_type: "deal",
             entity_id: Some(id.to_string()),
             actor,

@@ -5,6 +5,7 @@
 
 use crate::events::{NewEvent, insert_event};
 use crate::{DbError, DbResult, Ts, Tx, with_pool, with_tx};
+use af_core::vocab::EventKind;
 use af_core::{Actor, ContactId, DealId, FormId, PipelineId, StageId, SubmissionId, WorkspaceId};
 use serde::Serialize;
 use uuid::Uuid;
@@ -87,14 +88,14 @@ async fn scoped_target(
 
 fn form_event<'a>(
     ws: WorkspaceId,
-    kind: &'a str,
+    kind: EventKind,
     id: FormId,
     actor: &'a Actor,
     data: serde_json::Value,
 ) -> NewEvent<'a> {
     NewEvent {
         workspace: ws,
-        kind,
+        kind: kind.as_str(),
         entity_type: "form",
         entity_id: Some(id.to_string()),
         actor,
@@ -126,7 +127,7 @@ pub async fn insert_form(
     let form = get_form_tx(tx, ws, id).await?;
     let e = form_event(
         ws,
-        "form.created",
+        EventKind::FormCreated,
         id,
         actor,
         serde_json::json!({ "name": f.name }),
@@ -160,7 +161,7 @@ pub async fn update_form(
     let form = get_form_tx(tx, ws, id).await?;
     let e = form_event(
         ws,
-        "form.updated",
+        EventKind::FormUpdated,
         id,
         actor,
         serde_json::json!({ "name": f.name }),
@@ -185,7 +186,7 @@ pub async fn delete_form(
     });
     let e = form_event(
         ws,
-        "form.deleted",
+        EventKind::FormDeleted,
         id,
         actor,
         serde_json::json!({ "name": old.name }),
@@ -321,7 +322,7 @@ pub async fn insert_submission(
     if let Some(form) = s.form {
         let e = NewEvent {
             workspace: ws,
-            kind: "form.submitted",
+            kind: EventKind::FormSubmitted.as_str(),
             entity_type: "contact",
             entity_id: Some(s.contact_id.to_string()),
             actor,

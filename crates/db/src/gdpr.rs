@@ -9,6 +9,7 @@ use crate::contacts::{Contact, ContactPatch};
 use crate::events::NewEvent;
 use crate::{DbError, DbResult, Ts, Tx, with_pool, with_tx};
 use af_core::crypto::sha256_hex;
+use af_core::vocab::EventKind;
 use af_core::{Actor, ContactId, WorkspaceId};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -598,7 +599,7 @@ pub async fn erase_contact(
     };
     let event = NewEvent {
         workspace: ws,
-        kind: "contact.erased",
+        kind: EventKind::ContactErased.as_str(),
         entity_type: "contact",
         entity_id: Some(id.to_string()),
         actor,

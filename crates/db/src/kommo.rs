@@ -8,6 +8,7 @@
 
 use crate::messages::{Message, message_columns};
 use crate::{DbResult, Ts, Tx, TxConn, with_tx};
+use af_core::vocab::EventKind;
 use af_core::{ContactId, MessageId, WorkspaceId};
 
 /// `to_address` of a lead-creating sync message.
@@ -171,7 +172,7 @@ pub async fn note_lead_sync(tx: &mut Tx, ws: WorkspaceId) -> DbResult<()> {
         tx,
         ws,
         af_core::events::Subscriber::Kommo,
-        "appointment.booked",
+        EventKind::AppointmentBooked.as_str(),
     )
     .await
 }

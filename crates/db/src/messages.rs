@@ -3,13 +3,14 @@
 //! run, so a re-run never sends twice) and the send job moves them on.
 
 use crate::{DbResult, Ts, Tx, with_pool, with_tx};
+use af_core::vocab::{Channel, MessageStatus};
 use af_core::{MessageId, WorkspaceId};
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct NewMessage<'a> {
     pub workspace: WorkspaceId,
-    pub channel: &'a str,
+    pub channel: Channel,
     pub provider: &'a str,
     pub to: &'a str,
     pub from: Option<&'a str>,
@@ -18,7 +19,7 @@ pub struct NewMessage<'a> {
     pub body_html: Option<&'a str>,
     /// "system" (password reset, invitation) or "marketing" / "transactional".
     pub category: &'a str,
-    pub status: &'a str,
+    pub status: MessageStatus,
     pub contact_id: Option<af_core::ContactId>,
     pub enrollment_id: Option<af_core::EnrollmentId>,
     pub step_id: Option<&'a str>,
@@ -30,6 +31,7 @@ pub struct NewMessage<'a> {
 pub struct Message {
     #[sqlx(try_from = "Uuid")]
     pub id: MessageId,
+    /// A [`Channel`] name.
     pub channel: String,
     pub provider: String,
     pub to_address: String,
@@ -38,6 +40,7 @@ pub struct Message {
     pub body_text: String,
     pub body_html: Option<String>,
     pub category: String,
+    /// A [`MessageStatus`] name.
     pub status: String,
     pub error: Option<String>,
     pub created_at: Ts,
@@ -55,6 +58,29 @@ macro_rules! message_columns {
     };
 }
 pub(crate) use message_columns;
+
+/// An email queued to nobody, for `..Default::default()` in callers that
+/// set what matters to them.
+impl Default for NewMessage<'_> {
+    fn default() -> Self {
+        NewMessage {
+            workspace: WorkspaceId::default(),
+            channel: Channel::Email,
+            provider: "",
+            to: "",
+            from: None,
+            subject: None,
+            body_text: "",
+            body_html: None,
+            category: "",
+            status: MessageStatus::Queued,
+            contact_id: None,
+            enrollment_id: None,
+            step_id: None,
+            idempotency_key: None,
+        }
+    }
+}
 
 pub async fn insert_message(tx: &mut Tx, m: &NewMessage<'_>, now: Ts) -> DbResult<MessageId> {
     Ok(insert_message_once(tx, m, now)
@@ -80,7 +106,7 @@ pub async fn insert_message_once(
         )
         .bind(id.0)
         .bind(m.workspace.0)
-        .bind(m.channel)
+        .bind(m.channel.as_str())
         .bind(m.provider)
         .bind(m.to)
         .bind(m.from)
@@ -88,7 +114,7 @@ pub async fn insert_message_once(
         .bind(m.body_text)
         .bind(m.body_html)
         .bind(m.category)
-        .bind(m.status)
+        .bind(m.status.as_str())
         .bind(now)
         .bind(m.contact_id.map(|c| c.0))
         .bind(m.enrollment_id.map(|e| e.0))
@@ -102,15 +128,29 @@ pub async fn insert_message_once(
 }
 
 /// A message's new delivery state, after a send attempt or a callback.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct StatusUpdate<'a> {
-    pub status: &'a str,
+    pub status: MessageStatus,
     pub provider: Option<&'a str>,
     pub provider_id: Option<&'a str>,
     pub error: Option<&'a str>,
     pub skip_reason: Option<&'a str>,
     /// Count this as one more send attempt.
     pub attempted: bool,
+}
+
+/// A status change that touches nothing else, for `..Default::default()`.
+impl Default for StatusUpdate<'_> {
+    fn default() -> Self {
+        StatusUpdate {
+            status: MessageStatus::Queued,
+            provider: None,
+            provider_id: None,
+            error: None,
+            skip_reason: None,
+            attempted: false,
+        }
+    }
 }
 
 pub async fn update_status(
@@ -126,7 +166,7 @@ pub async fn update_status(
                     error = $6, skip_reason = $7, attempts = attempts + $8, updated_at = $9
              WHERE workspace_id = $1 AND id = $2",
         )
-        .bind(ws.0).bind(id.0).bind(u.status).bind(u.provider).bind(u.provider_id).bind(u.error).bind(u.skip_reason)
+        .bind(ws.0).bind(id.0).bind(u.status.as_str()).bind(u.provider).bind(u.provider_id).bind(u.error).bind(u.skip_reason)
         .bind(i32::from(u.attempted)).bind(now)
         .execute(&mut *c).await?;
     });

@@ -4,6 +4,7 @@
 
 use crate::events::{NewEvent, insert_event};
 use crate::{DbResult, Ts, Tx, with_pool, with_tx};
+use af_core::vocab::EventKind;
 use af_core::{Actor, ContactId, NoteId, UserId, WorkspaceId};
 use serde::Serialize;
 use uuid::Uuid;
@@ -50,7 +51,7 @@ pub async fn insert_note(
     });
     let event = NewEvent {
         workspace: ws,
-        kind: "note.added",
+        kind: EventKind::NoteAdded.as_str(),
         entity_type: "contact",
         entity_id: Some(contact.to_string()),
         actor,

@@ -4,6 +4,7 @@
 
 use crate::events::{NewEvent, insert_event};
 use crate::{DbError, DbResult, Ts, Tx, with_pool, with_tx};
+use af_core::vocab::EventKind;
 use af_core::{Actor, Locale, PipelineId, StageId, WorkspaceId};
 use serde::Serialize;
 use uuid::Uuid;
@@ -211,7 +212,7 @@ pub const STAGE_KINDS: [&str; 3] = ["open", "won", "lost"];
 async fn write_event(
     tx: &mut Tx,
     ws: WorkspaceId,
-    what: (&'static str, &'static str, Uuid),
+    what: (EventKind, &'static str, Uuid),
     actor: &Actor,
     data: serde_json::Value,
     now: Ts,
@@ -219,7 +220,7 @@ async fn write_event(
     let (kind, entity_type, id) = what;
     let e = NewEvent {
         workspace: ws,
-        kind,
+        kind: kind.as_str(),
         entity_type,
         entity_id: Some(id.to_string()),
         actor,
@@ -255,7 +256,7 @@ pub async fn create_pipeline(
     write_event(
         tx,
         ws,
-        ("pipeline.created", "pipeline", id.0),
+        (EventKind::PipelineCreated, "pipeline", id.0),
         actor,
         data,
         now,
@@ -282,7 +283,7 @@ pub async fn rename_pipeline(
     write_event(
         tx,
         ws,
-        ("pipeline.renamed", "pipeline", id.0),
+        (EventKind::PipelineRenamed, "pipeline", id.0),
         actor,
         data,
         now,
@@ -315,7 +316,15 @@ pub async fn insert_stage(
         .execute(&mut *c).await?;
     });
     let data = serde_json::json!({ "pipeline_id": pipeline, "name": name, "kind": kind });
-    write_event(tx, ws, ("stage.created", "stage", id.0), actor, data, now).await?;
+    write_event(
+        tx,
+        ws,
+        (EventKind::StageCreated, "stage", id.0),
+        actor,
+        data,
+        now,
+    )
+    .await?;
     get_stage_tx(tx, ws, id).await
 }
 
@@ -340,7 +349,15 @@ pub async fn update_stage(
         "old": { "name": old.name, "kind": old.kind },
         "new": { "name": name, "kind": kind },
     });
-    write_event(tx, ws, ("stage.updated", "stage", id.0), actor, data, now).await?;
+    write_event(
+        tx,
+        ws,
+        (EventKind::StageUpdated, "stage", id.0),
+        actor,
+        data,
+        now,
+    )
+    .await?;
     get_stage_tx(tx, ws, id).await
 }
 
@@ -373,7 +390,7 @@ pub async fn set_booked_stage(
     write_event(
         tx,
         ws,
-        ("pipeline.booked_stage_set", "pipeline", pipeline.0),
+        (EventKind::PipelineBookedStageSet, "pipeline", pipeline.0),
         actor,
         data,
         now,
@@ -412,7 +429,7 @@ pub async fn reorder_stages(
     write_event(
         tx,
         ws,
-        ("pipeline.stages_reordered", "pipeline", pipeline.0),
+        (EventKind::PipelineStagesReordered, "pipeline", pipeline.0),
         actor,
         data,
         now,
@@ -460,6 +477,14 @@ pub async fn delete_stage(
         .bind(ws.0).bind(stage.pipeline_id.0).bind(stage.position).execute(&mut *c).await?;
     });
     let data = serde_json::json!({ "pipeline_id": stage.pipeline_id, "name": stage.name, "kind": stage.kind });
-    write_event(tx, ws, ("stage.deleted", "stage", id.0), actor, data, now).await?;
+    write_event(
+        tx,
+        ws,
+        (EventKind::StageDeleted, "stage", id.0),
+        actor,
+        data,
+        now,
+    )
+    .await?;
     Ok(StageDeletion::Deleted)
 }

@@ -4,6 +4,7 @@
 
 use crate::events::{NewEvent, insert_event};
 use crate::{DbError, DbResult, Ts, Tx, with_pool, with_tx};
+use af_core::vocab::EventKind;
 use af_core::{Actor, ContactId, TaskId, UserId, WorkspaceId};
 use serde::Serialize;
 use uuid::Uuid;
@@ -96,7 +97,7 @@ pub async fn insert_task(
     });
     let event = NewEvent {
         workspace: ws,
-        kind: "task.created",
+        kind: EventKind::TaskCreated.as_str(),
         entity_type: "contact",
         entity_id: Some(t.contact_id.to_string()),
         actor,
@@ -132,7 +133,7 @@ pub async fn complete_task(
     };
     let event = NewEvent {
         workspace: ws,
-        kind: "task.completed",
+        kind: EventKind::TaskCompleted.as_str(),
         entity_type,
         entity_id: Some(entity_id),
         actor,

@@ -451,7 +451,7 @@ async fn gdpr_export_and_erase_leave_only_the_opt_out_hash() {
             &mut tx,
             &af_db::messages::NewMessage {
                 workspace: ws,
-                channel: "email",
+                channel: af_core::vocab::Channel::Email,
                 provider: "outbox",
                 to,
                 from: None,
@@ -459,7 +459,7 @@ async fn gdpr_export_and_erase_leave_only_the_opt_out_hash() {
                 body_text: "Hola María",
                 body_html: None,
                 category: "marketing",
-                status: "sent",
+                status: af_core::vocab::MessageStatus::Sent,
                 ..Default::default()
             },
             now(),
@@ -472,12 +472,12 @@ async fn gdpr_export_and_erase_leave_only_the_opt_out_hash() {
         &mut tx,
         &af_db::messages::NewMessage {
             workspace: ws,
-            channel: "kommo",
+            channel: af_core::vocab::Channel::Kommo,
             provider: "kommo",
             to: "kommo",
             body_text: r#"{"contact":{"email":"maria@x.com"}}"#,
             category: "system",
-            status: "sent",
+            status: af_core::vocab::MessageStatus::Sent,
             contact_id: Some(maria.id),
             ..Default::default()
         },

@@ -5,6 +5,7 @@
 use crate::EngineConfig;
 use crate::enrolment::WaitMatch;
 use af_core::templating::{render_html, render_text};
+use af_core::vocab::{Channel, EventKind, MessageStatus};
 use af_core::workflow::{Action, BusinessHours, Definition, Facts, Step, WaitZone};
 use af_core::{Actor, ContactId, MessageId, StageId, TemplateId, UserId, WorkflowId};
 use af_db::automations::{self as store, Enrollment};
@@ -121,7 +122,7 @@ pub(crate) async fn execute(
                 "marketing"
             };
             let m = Msg {
-                channel: "email",
+                channel: Channel::Email,
                 to: &to,
                 subject: Some(subject.trim()),
                 text: &text,
@@ -130,7 +131,7 @@ pub(crate) async fn execute(
             };
             queue(tx, e, &step.id, &m, now).await?;
             Ok(Outcome::Next {
-                outcome: Some("queued".into()),
+                outcome: Some(MessageStatus::Queued.as_str().into()),
                 detail: Some(format!("email to {to}")),
             })
         }
@@ -139,9 +140,9 @@ pub(crate) async fn execute(
             body, template_id, ..
         } => {
             let channel = if matches!(step.action, Action::SendSms { .. }) {
-                "sms"
+                Channel::Sms
             } else {
-                "whatsapp"
+                Channel::WhatsApp
             };
             let Some(to) = contact.phone.clone() else {
                 return skip("the contact has no phone");
@@ -162,7 +163,7 @@ pub(crate) async fn execute(
             };
             queue(tx, e, &step.id, &m, now).await?;
             Ok(Outcome::Next {
-                outcome: Some("queued".into()),
+                outcome: Some(MessageStatus::Queued.as_str().into()),
                 detail: Some(format!("{channel} to {to}")),
             })
         }
@@ -179,7 +180,7 @@ pub(crate) async fn execute(
                 None => format!("play {}", play_url.clone().unwrap_or_default()),
             };
             let m = Msg {
-                channel: "voice",
+                channel: Channel::Voice,
                 to: &to,
                 subject: None,
                 text: &text,
@@ -192,7 +193,7 @@ pub(crate) async fn execute(
                 .timeout()
                 .unwrap_or(SignedDuration::from_mins(30));
             Ok(Outcome::WaitEvent {
-                kind: "call.completed".into(),
+                kind: EventKind::CallCompleted.as_str().into(),
                 wait: WaitMatch {
                     trigger: af_core::workflow::TriggerKind::CallOutcome { outcome: None },
                     message_id: id.map(|i| i.to_string()),
@@ -313,7 +314,7 @@ pub(crate) async fn execute(
                     let key = format!("{}:{}:{i}", e.id, e.seq);
                     let subject = format!("{} · {}", ws.name, contact.full_name());
                     let m = Msg {
-                        channel: "email",
+                        channel: Channel::Email,
                         to: &to,
                         subject: Some(&subject),
                         text: &text,
@@ -336,7 +337,7 @@ pub(crate) async fn execute(
             })
             .to_string();
             let m = Msg {
-                channel: "webhook",
+                channel: Channel::Webhook,
                 to: url,
                 subject: None,
                 text: &body,
@@ -345,14 +346,14 @@ pub(crate) async fn execute(
             };
             queue(tx, e, &step.id, &m, now).await?;
             Ok(Outcome::Next {
-                outcome: Some("queued".into()),
+                outcome: Some(MessageStatus::Queued.as_str().into()),
                 detail: Some(format!("POST {url}")),
             })
         }
         Action::KommoSync => {
             let body = serde_json::json!({ "contact": crate::context::contact_json(&contact), "event": event }).to_string();
             let m = Msg {
-                channel: "kommo",
+                channel: Channel::Kommo,
                 to: "kommo",
                 subject: None,
                 text: &body,
@@ -363,7 +364,7 @@ pub(crate) async fn execute(
             // Its bookings now concern Kommo too (the lead moves to booked).
             af_db::kommo::note_lead_sync(tx, wsid).await?;
             Ok(Outcome::Next {
-                outcome: Some("queued".into()),
+                outcome: Some(MessageStatus::Queued.as_str().into()),
                 detail: Some("Kommo sync queued".into()),
             })
         }
@@ -600,7 +601,7 @@ async fn custom_defs(
 }
 
 struct Msg<'a> {
-    channel: &'a str,
+    channel: Channel,
     to: &'a str,
     subject: Option<&'a str>,
     text: &'a str,
@@ -638,7 +639,7 @@ async fn queue_keyed(
         body_text: m.text,
         body_html: m.html,
         category: m.category,
-        status: "queued",
+        status: MessageStatus::Queued,
         contact_id: Some(e.contact_id),
         enrollment_id: Some(e.id),
         step_id: Some(step_id),

@@ -26,6 +26,7 @@ use crate::{EngineConfig, EngineResult, job_workspace};
 use af_core::EventId;
 use af_core::events::{Subscriber, is_quiet};
 use af_core::jobs::DispatchEvent;
+use af_core::vocab::EventKind;
 use af_db::{Db, Ts};
 use af_jobs::{Job, JobContext, JobError};
 
@@ -62,7 +63,7 @@ pub async fn dispatch(
     }
 
     let webhooks = reacts(Subscriber::Webhooks);
-    let kommo = reacts(Subscriber::Kommo) && event.kind == "appointment.booked";
+    let kommo = reacts(Subscriber::Kommo) && event.kind == EventKind::AppointmentBooked;
     if webhooks || kommo {
         let mut tx = db.begin().await?;
         if webhooks {

@@ -6,6 +6,7 @@
 //! routing and from the step runner so neither imports the other for it.
 
 use crate::EngineResult;
+use af_core::vocab::{EnrollmentStatus, StepRunStatus};
 use af_core::workflow::{Definition, Facts, Reentry, TriggerKind};
 use af_core::{ContactId, WorkspaceId};
 use af_db::automations::{self as store, Enrollment, NewEnrollment};
@@ -46,7 +47,7 @@ pub(crate) async fn exit(
     now: Ts,
 ) -> EngineResult<()> {
     let step = e.current_step.clone().unwrap_or_default();
-    e.status = "exited".into();
+    e.set_status(EnrollmentStatus::Exited);
     e.seq += 1;
     e.exit_reason = Some(reason.to_string());
     e.finished_at = Some(now);
@@ -61,7 +62,7 @@ pub(crate) async fn exit(
             step_id: &step,
             step_type: "exit",
             attempt: 1,
-            status: "exited",
+            status: StepRunStatus::Exited,
             outcome: None,
             detail: Some(reason),
             error: None,

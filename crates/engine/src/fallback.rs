@@ -10,6 +10,7 @@
 
 use crate::job_workspace;
 use af_core::jobs::WhatsappFallback;
+use af_core::vocab::Channel;
 use af_core::workflow::Action;
 use af_core::{MessageId, WorkspaceId};
 use af_db::{DbResult, Ts, Tx};
@@ -48,7 +49,7 @@ pub(crate) async fn fallback_job(
     let Some(m) = af_db::messages::find_message_tx(&mut tx, ws, id).await? else {
         return Ok(());
     };
-    if m.channel != "whatsapp" {
+    if m.channel != Channel::WhatsApp {
         return Ok(());
     }
     crate::send::queue_sms_copy(&mut tx, ws, &m, now).await?;

@@ -15,6 +15,7 @@ use crate::{job_workspace, reschedule};
 use af_channels::SendError;
 use af_channels::kommo::{ContactInput, CreatedLead, KommoClient, LeadInput, MAX_BATCH, Utm};
 use af_core::jobs::SendMessage;
+use af_core::vocab::{Channel, MessageStatus};
 use af_core::{ContactId, MessageId, WorkspaceId};
 use af_db::kommo as store;
 use af_db::messages::{self, Message, StatusUpdate};
@@ -51,7 +52,8 @@ pub(crate) async fn queue_booked_move(
         return Ok(());
     };
     match store::latest_lead_sync(tx, ws, contact).await? {
-        Some((status, _)) if status != "failed" && status != "skipped" => {}
+        Some((status, _))
+            if status != MessageStatus::Failed && status != MessageStatus::Skipped => {}
         _ => return Ok(()),
     }
     let appointment = data["appointment_id"].as_str().unwrap_or_default();
@@ -60,12 +62,12 @@ pub(crate) async fn queue_booked_move(
         .to_string();
     let m = messages::NewMessage {
         workspace: ws,
-        channel: "kommo",
+        channel: Channel::Kommo,
         provider: "kommo",
         to: store::BOOKED,
         body_text: &body,
         category: "system",
-        status: "queued",
+        status: MessageStatus::Queued,
         contact_id: Some(contact),
         idempotency_key: Some(&key),
         ..Default::default()
@@ -92,7 +94,7 @@ pub(crate) async fn sync(
                 &mut tx,
                 ws,
                 b.id,
-                "skipped",
+                MessageStatus::Skipped,
                 None,
                 Some("Kommo is not configured"),
                 now,
@@ -147,7 +149,8 @@ pub(crate) async fn sync(
                     }
                     None => {
                         let e = "Kommo answered no lead for this request";
-                        set_status(&mut tx, ws, b.id, "failed", Some(e), None, now).await?;
+                        set_status(&mut tx, ws, b.id, MessageStatus::Failed, Some(e), None, now)
+                            .await?;
                     }
                 }
             }
@@ -181,7 +184,16 @@ async fn mark_booked(
 ) -> Result<(), JobError> {
     let skip = |reason: &'static str| async move {
         let mut tx = ctx.db.begin().await?;
-        set_status(&mut tx, ws, m.id, "skipped", None, Some(reason), now).await?;
+        set_status(
+            &mut tx,
+            ws,
+            m.id,
+            MessageStatus::Skipped,
+            None,
+            Some(reason),
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok::<(), JobError>(())
     };
@@ -195,11 +207,15 @@ async fn mark_booked(
     let sync = store::latest_lead_sync(&mut tx, ws, contact).await?;
     tx.commit().await?;
     let ids: Value = match &sync {
-        Some((status, _)) if status == "queued" || status == "sending" => {
+        Some((status, _))
+            if status == MessageStatus::Queued || status == MessageStatus::Sending =>
+        {
             let at = Ts::new(now.0 + LEAD_PENDING_RECHECK);
             return reschedule(&ctx.db, ws, m.id, at, now).await;
         }
-        Some((status, Some(ids))) if status != "failed" && status != "skipped" => {
+        Some((status, Some(ids)))
+            if status != MessageStatus::Failed && status != MessageStatus::Skipped =>
+        {
             serde_json::from_str(ids).unwrap_or_default()
         }
         _ => return skip("the contact has no Kommo lead").await,
@@ -289,7 +305,11 @@ async fn failed_attempt(
     let ws = job_workspace(job)?;
     let text = error_text(&e);
     let retry = e.is_retryable() && job.attempts < job.max_attempts;
-    let status = if retry { "sending" } else { "failed" };
+    let status = if retry {
+        MessageStatus::Sending
+    } else {
+        MessageStatus::Failed
+    };
     for b in batch {
         set_status(tx, ws, b.id, status, Some(&text), None, now).await?;
     }
@@ -322,7 +342,7 @@ async fn set_sent(
     now: Ts,
 ) -> Result<(), JobError> {
     let u = StatusUpdate {
-        status: "sent",
+        status: MessageStatus::Sent,
         provider: Some("kommo"),
         provider_id,
         attempted: true,
@@ -336,7 +356,7 @@ async fn set_status(
     tx: &mut Tx,
     ws: WorkspaceId,
     id: MessageId,
-    status: &str,
+    status: MessageStatus,
     error: Option<&str>,
     skip_reason: Option<&str>,
     now: Ts,

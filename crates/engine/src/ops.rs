@@ -4,6 +4,7 @@
 //! enrolments to the latest version, post a custom event.
 
 use crate::{EngineError, EngineResult};
+use af_core::vocab::EnrollmentStatus;
 use af_core::workflow::{Definition, References};
 use af_core::{Actor, ContactId, EnrollmentId, WorkflowId, WorkspaceId};
 use af_db::automations::{self as store, Enrollment, WorkflowWrite};
@@ -197,15 +198,16 @@ pub async fn set_active(
 }
 
 async fn resume_paused(tx: &mut Tx, ws: WorkspaceId, id: WorkflowId, now: Ts) -> EngineResult<()> {
-    for eid in store::enrollment_ids_with_status(tx, ws, id, "paused", 100_000).await? {
+    for eid in
+        store::enrollment_ids_with_status(tx, ws, id, EnrollmentStatus::Paused, 100_000).await?
+    {
         if let Some(mut e) = store::lock_enrollment(tx, ws, eid, now).await? {
             let at = e.next_run_at.filter(|t| *t > now).unwrap_or(now);
-            e.status = if e.wait_kind.is_some() {
-                "waiting"
+            e.set_status(if e.wait_kind.is_some() {
+                EnrollmentStatus::Waiting
             } else {
-                "active"
-            }
-            .into();
+                EnrollmentStatus::Active
+            });
             e.seq += 1;
             store::save_enrollment(tx, &e, now).await?;
             store::enqueue_step(tx, ws, e.id, e.seq, at, now).await?;
@@ -287,8 +289,8 @@ pub async fn skip_wait(
 ) -> EngineResult<Enrollment> {
     let mut tx = db.begin().await?;
     let mut e = locked(&mut tx, ws, id, now).await?;
-    let waiting =
-        e.status == "waiting" || (e.status == "active" && e.next_run_at.is_some_and(|t| t > now));
+    let waiting = e.status == EnrollmentStatus::Waiting
+        || (e.status == EnrollmentStatus::Active && e.next_run_at.is_some_and(|t| t > now));
     if !waiting {
         return Err(EngineError::Conflict(format!(
             "nothing to skip: the enrolment is {} and not waiting",
@@ -325,7 +327,7 @@ async fn retry_in(
     now: Ts,
 ) -> EngineResult<()> {
     let mut e = locked(tx, ws, id, now).await?;
-    if e.status != "failed" {
+    if e.status != EnrollmentStatus::Failed {
         return Err(EngineError::Conflict(format!(
             "only failed enrolments can be retried (this one is {})",
             e.status
@@ -342,7 +344,7 @@ async fn retry_in(
         e.current_step = def.first_step().map(str::to_string);
         e.last_outcome = None;
     }
-    e.status = "active".into();
+    e.set_status(EnrollmentStatus::Active);
     e.seq += 1;
     e.finished_at = None;
     e.next_run_at = Some(now);
@@ -361,7 +363,8 @@ pub async fn retry_all_failed(
     now: Ts,
 ) -> EngineResult<usize> {
     let mut tx = db.begin().await?;
-    let ids = store::enrollment_ids_with_status(&mut tx, ws, wf, "failed", 10_000).await?;
+    let ids = store::enrollment_ids_with_status(&mut tx, ws, wf, EnrollmentStatus::Failed, 10_000)
+        .await?;
     let mut n = 0;
     for id in ids {
         match retry_in(&mut tx, ws, id, from_start, now).await {
@@ -409,7 +412,7 @@ pub async fn migrate_enrollments(
         .ok_or(EngineError::NotFound("workflow"))?;
     let def = crate::enrolment::parse_stored(&w.definition)?;
     let (mut moved, mut kept) = (0, 0);
-    for status in ["active", "waiting", "paused"] {
+    for status in EnrollmentStatus::LIVE {
         for id in store::enrollment_ids_with_status(&mut tx, ws, wf, status, 100_000).await? {
             let Some(e) = store::lock_enrollment(&mut tx, ws, id, now).await? else {
                 continue;

@@ -6,6 +6,7 @@
 use crate::{EngineConfig, job_workspace};
 use af_channels::SendError;
 use af_channels::webhooks::{Delivery, DeliveryOptions, WebhookSecret};
+use af_core::vocab::{Channel, MessageStatus};
 use af_core::{MessageId, WorkspaceId};
 use af_db::Ts;
 use af_db::messages::{self, Message, StatusUpdate};
@@ -48,7 +49,7 @@ pub(crate) async fn deliver_step_webhook(
     let res = af_channels::webhooks::deliver(&d, &opts)
         .await
         .map(|r| Some(format!("HTTP {}", r.status)));
-    finish(ctx, job, m.id, "webhook", res, now).await
+    finish(ctx, job, m.id, Channel::Webhook.as_str(), res, now).await
 }
 
 /// Records a webhook attempt: sent, queued for a retry (the job backs
@@ -66,7 +67,7 @@ async fn finish(
     let out = match res {
         Ok(_) => {
             let u = StatusUpdate {
-                status: "sent",
+                status: MessageStatus::Sent,
                 provider: Some(provider),
                 attempted: true,
                 ..Default::default()
@@ -77,7 +78,7 @@ async fn finish(
         Err(e) if e.is_retryable() && job.attempts < job.max_attempts => {
             let text = e.to_string();
             let u = StatusUpdate {
-                status: "queued",
+                status: MessageStatus::Queued,
                 provider: Some(provider),
                 error: Some(&text),
                 attempted: true,
@@ -100,7 +101,7 @@ async fn finish(
                 _ => e.to_string(),
             };
             let u = StatusUpdate {
-                status: "failed",
+                status: MessageStatus::Failed,
                 provider: Some(provider),
                 error: Some(&text),
                 attempted: true,

@@ -7,6 +7,7 @@
 use crate::enrolment::{WaitMatch, definition_of, enrol, exit, exits_on, parse_stored};
 use crate::{EngineConfig, EngineResult, job_workspace};
 use af_core::jobs::AutomationRoute;
+use af_core::vocab::{EnrollmentStatus, StepRunStatus};
 use af_core::workflow::{Definition, TriggerKind};
 use af_core::{ContactId, WorkflowId, WorkspaceId};
 use af_db::automations::{self as store, Enrollment};
@@ -146,7 +147,7 @@ async fn route_to_workflow(
             exit(tx, e, &format!("goal: {}", event.kind), now).await?;
             return Ok(false);
         }
-        if roles.contains("wait") && e.status == "waiting" {
+        if roles.contains("wait") && e.status == EnrollmentStatus::Waiting {
             resume_if_matches(tx, e, &def, &event.kind, data, now).await?;
         }
     }
@@ -237,7 +238,7 @@ async fn resume_if_matches(
             step_id: &step_id,
             step_type: step.action.type_name(),
             attempt: 1,
-            status: "done",
+            status: StepRunStatus::Done,
             outcome: Some(&outcome),
             detail: Some(kind),
             error: None,

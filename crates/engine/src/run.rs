@@ -6,6 +6,7 @@ use crate::actions::{self, Outcome, StepError};
 use crate::enrolment::{definition_of, exit, exits_on};
 use crate::{EngineConfig, EngineResult, job_workspace};
 use af_core::jobs::AutomationStep;
+use af_core::vocab::{EnrollmentStatus, StepRunStatus};
 use af_core::workflow::Action;
 use af_core::{EnrollmentId, WorkspaceId};
 use af_db::automations::{self as store, Enrollment, NewStepRun};
@@ -100,14 +101,14 @@ async fn run_step(
     let Some(mut e) = store::claim_enrollment(&mut tx, ws, id, seq, now).await? else {
         return Ok(()); // stale job: the enrolment moved on
     };
-    if !matches!(e.status.as_str(), "active" | "waiting") {
+    if e.status != EnrollmentStatus::Active && e.status != EnrollmentStatus::Waiting {
         return Ok(());
     }
     let Some(w) = store::find_workflow_tx(&mut tx, ws, e.workflow_id).await? else {
         return Ok(());
     };
     if w.status == "paused" && !e.test_mode {
-        e.status = "paused".into();
+        e.set_status(EnrollmentStatus::Paused);
         store::save_enrollment(&mut tx, &e, now).await?;
         tx.commit().await?;
         return Ok(());
@@ -144,7 +145,7 @@ async fn run_step(
     }
 
     // A wait for an event (or a call's outcome) that timed out.
-    if e.status == "waiting" {
+    if e.status == EnrollmentStatus::Waiting {
         let (next, outcome) = match &step.action {
             Action::WaitForEvent { on_timeout, .. } => {
                 (def.branch_entry(&step_id, on_timeout), "timeout")
@@ -160,7 +161,7 @@ async fn run_step(
             &step_id,
             step.action.type_name(),
             attempt,
-            "done",
+            StepRunStatus::Done,
             Some(outcome),
             Some("timeout"),
             now,
@@ -186,7 +187,7 @@ async fn run_step(
                 &step_id,
                 kind,
                 attempt,
-                "done",
+                StepRunStatus::Done,
                 outcome.as_deref(),
                 detail.as_deref(),
                 now,
@@ -202,13 +203,13 @@ async fn run_step(
                 &step_id,
                 kind,
                 attempt,
-                "skipped",
-                Some("skipped"),
+                StepRunStatus::Skipped,
+                Some(StepRunStatus::Skipped.as_str()),
                 Some(&reason),
                 now,
             )
             .await?;
-            e.last_outcome = Some("skipped".into());
+            e.last_outcome = Some(StepRunStatus::Skipped.as_str().into());
             advance(&mut tx, &mut e, def.next_after(&step_id), now, now).await?;
         }
         Outcome::Branch { entry, outcome } => {
@@ -218,7 +219,7 @@ async fn run_step(
                 &step_id,
                 kind,
                 attempt,
-                "done",
+                StepRunStatus::Done,
                 Some(&outcome),
                 None,
                 now,
@@ -233,7 +234,7 @@ async fn run_step(
                 &step_id,
                 kind,
                 attempt,
-                "done",
+                StepRunStatus::Done,
                 None,
                 Some(&detail),
                 now,
@@ -253,13 +254,13 @@ async fn run_step(
                 &step_id,
                 kind,
                 attempt,
-                "waiting",
+                StepRunStatus::Waiting,
                 None,
                 Some(&detail),
                 now,
             )
             .await?;
-            e.status = "waiting".into();
+            e.set_status(EnrollmentStatus::Waiting);
             e.seq += 1;
             e.wait_kind = Some(wait_kind);
             e.wait_match = Some(serde_json::to_string(&wait).unwrap_or_default());
@@ -279,7 +280,7 @@ async fn log(
     step_id: &str,
     step_type: &str,
     attempt: i32,
-    status: &str,
+    status: StepRunStatus,
     outcome: Option<&str>,
     detail: Option<&str>,
     now: Ts,
@@ -316,14 +317,14 @@ pub(crate) async fn advance(
     e.wait_match = None;
     match next {
         Some(step) => {
-            e.status = "active".into();
+            e.set_status(EnrollmentStatus::Active);
             e.current_step = Some(step);
             e.next_run_at = Some(run_at);
             store::save_enrollment(tx, e, now).await?;
             store::enqueue_step(tx, e.workspace_id, e.id, e.seq, run_at, now).await?;
         }
         None => {
-            e.status = "completed".into();
+            e.set_status(EnrollmentStatus::Completed);
             e.current_step = None;
             e.next_run_at = None;
             e.finished_at = Some(now);
@@ -356,7 +357,7 @@ async fn fail(
             .unwrap_or("unknown"),
         Err(_) => "unknown",
     };
-    e.status = "failed".into();
+    e.set_status(EnrollmentStatus::Failed);
     e.seq += 1;
     e.next_run_at = None;
     e.finished_at = Some(now);
@@ -368,7 +369,7 @@ async fn fail(
             step_id: &step_id,
             step_type,
             attempt,
-            status: "failed",
+            status: StepRunStatus::Failed,
             outcome: None,
             detail: None,
             error: Some(error),

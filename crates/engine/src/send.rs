@@ -16,6 +16,7 @@ use crate::{EngineConfig, job_workspace, reschedule};
 use af_channels::quiet_hours::{Decision, decide_in_zone};
 use af_channels::{Category, OutgoingMessage, SendError, SendOutcome, VoiceSpec};
 use af_core::jobs::SendMessage;
+use af_core::vocab::{Channel, EventKind, MessageStatus};
 use af_core::workflow::Action;
 use af_core::{Actor, ContactId, MessageId, WorkspaceId};
 use af_db::contacts::Contact;
@@ -40,7 +41,9 @@ pub(crate) async fn send_job(
     };
     // Already handled (a re-run after a crash), except a Kommo batch its
     // leader's job claimed and must send again.
-    if m.status != "queued" && !(m.channel == "kommo" && m.status == "sending") {
+    if m.status != MessageStatus::Queued
+        && !(m.channel == Channel::Kommo && m.status == MessageStatus::Sending)
+    {
         return Ok(());
     }
     let contact = match m.contact_id {
@@ -62,7 +65,7 @@ pub(crate) async fn send_job(
     let Some(workspace) = af_db::workspaces::find_workspace(&ctx.db, ws).await? else {
         return Ok(());
     };
-    if m.channel == "webhook" {
+    if m.channel == Channel::Webhook {
         return crate::outbound::deliver_step_webhook(ctx, cfg, job, &m, ws, now).await;
     }
     let ch =
@@ -74,11 +77,14 @@ pub(crate) async fn send_job(
             }
             Err(ChannelSetupError::Db(e)) => return Err(e.into()),
         };
-    if m.channel == "kommo" {
+    if m.channel == Channel::Kommo {
         return crate::kommo::sync(ctx, job, &ch, &m, ws, now).await;
     }
 
-    if matches!(m.channel.as_str(), "sms" | "whatsapp" | "voice") {
+    if matches!(
+        Channel::parse(&m.channel),
+        Some(Channel::Sms | Channel::WhatsApp | Channel::Voice)
+    ) {
         let zone = zone.unwrap_or_else(|| workspace.time_zone.clone());
         if let Decision::WaitUntil(at) = decide_in_zone(&ch.window, now.0, &zone) {
             reschedule(&ctx.db, ws, id, Ts::new(at), now).await?;
@@ -106,11 +112,13 @@ pub(crate) async fn send_job(
 
 /// Why the contact must not get this message now, if so.
 fn blocked(m: &Message, c: &Contact) -> Option<&'static str> {
-    match m.channel.as_str() {
-        "email" if m.category == "marketing" && c.email_unsubscribed => {
+    match Channel::parse(&m.channel)? {
+        Channel::Email if m.category == "marketing" && c.email_unsubscribed => {
             Some("the contact unsubscribed from marketing email")
         }
-        "sms" | "whatsapp" | "voice" if c.sms_opted_out => Some("the contact opted out"),
+        Channel::Sms | Channel::WhatsApp | Channel::Voice if c.sms_opted_out => {
+            Some("the contact opted out")
+        }
         _ => None,
     }
 }
@@ -123,7 +131,7 @@ async fn skip(
     now: Ts,
 ) -> Result<(), JobError> {
     let u = StatusUpdate {
-        status: "skipped",
+        status: MessageStatus::Skipped,
         skip_reason: Some(reason),
         ..Default::default()
     };
@@ -143,7 +151,7 @@ pub(crate) async fn fail(
     let mut tx = db.begin().await?;
     let error = format!("{code}: {reason}");
     let u = StatusUpdate {
-        status: "failed",
+        status: MessageStatus::Failed,
         error: Some(&error),
         ..Default::default()
     };
@@ -207,8 +215,8 @@ fn outgoing(
     step: Option<&Action>,
 ) -> Result<OutgoingMessage, String> {
     let key = m.id.to_string();
-    let mut msg = match m.channel.as_str() {
-        "email" => {
+    let mut msg = match Channel::parse(&m.channel) {
+        Some(Channel::Email) => {
             let mut e = OutgoingMessage::email(
                 &m.to_address,
                 m.subject.as_deref().unwrap_or_default(),
@@ -229,9 +237,9 @@ fn outgoing(
             }
             e
         }
-        "sms" => OutgoingMessage::sms(&m.to_address, &m.body_text, &key),
-        "whatsapp" => OutgoingMessage::whatsapp(&m.to_address, &m.body_text, &key),
-        "voice" => {
+        Some(Channel::Sms) => OutgoingMessage::sms(&m.to_address, &m.body_text, &key),
+        Some(Channel::WhatsApp) => OutgoingMessage::whatsapp(&m.to_address, &m.body_text, &key),
+        Some(Channel::Voice) => {
             let (play_url, machine_detection) = match step {
                 Some(Action::VoiceCall {
                     play_url,
@@ -252,11 +260,14 @@ fn outgoing(
             };
             OutgoingMessage::voice(&m.to_address, spec, &key)
         }
-        other => return Err(format!("unknown channel {other}")),
+        _ => return Err(format!("unknown channel {}", m.channel)),
     };
-    if matches!(m.channel.as_str(), "sms" | "whatsapp") {
+    if matches!(
+        Channel::parse(&m.channel),
+        Some(Channel::Sms | Channel::WhatsApp)
+    ) {
         msg.status_callback_url = Some(twilio_webhook_url(&cfg.base_url, &ws.slug, "status"));
-    } else if m.channel == "voice" {
+    } else if m.channel == Channel::Voice {
         msg.status_callback_url = Some(twilio_webhook_url(&cfg.base_url, &ws.slug, "voice"));
     }
     Ok(msg)
@@ -276,12 +287,12 @@ async fn record(
     let id = m.id;
     let mut tx = ctx.db.begin().await?;
     match messages::find_message_tx(&mut tx, ws, id).await? {
-        Some(cur) if cur.status == "queued" => {}
+        Some(cur) if cur.status == MessageStatus::Queued => {}
         _ => return Ok(()),
     }
     // The provider this attempt went to, kept on failures too: a message a
     // vendor refused must say which vendor.
-    let tried = if m.channel == "email" {
+    let tried = if m.channel == Channel::Email {
         ch.providers.email().name()
     } else {
         ch.providers.phone_provider()
@@ -292,8 +303,8 @@ async fn record(
                 // "queued" at the vendor is "sent" here: ours means "not yet
                 // handed to anyone", and a re-run must not send again.
                 status: match o.status {
-                    af_channels::DeliveryStatus::Queued => "sent",
-                    s => s.as_str(),
+                    af_channels::DeliveryStatus::Queued => MessageStatus::Sent,
+                    s => s.into(),
                 },
                 provider: Some(o.provider),
                 provider_id: o.provider_id.as_deref(),
@@ -301,7 +312,7 @@ async fn record(
                 ..Default::default()
             };
             messages::update_status(&mut tx, ws, id, &u, now).await?;
-            if m.channel == "voice" && o.provider == "outbox" {
+            if m.channel == Channel::Voice && o.provider == "outbox" {
                 call_completed(&mut tx, ws, m, "no_answer", "outbox", now).await?;
             }
             tx.commit().await?;
@@ -310,7 +321,7 @@ async fn record(
         Err(e @ SendError::Retryable { .. }) if job.attempts < job.max_attempts => {
             let text = e.to_string();
             let u = StatusUpdate {
-                status: "queued",
+                status: MessageStatus::Queued,
                 provider: Some(tried),
                 error: Some(&text),
                 attempted: true,
@@ -338,7 +349,7 @@ async fn record(
                 None => e.to_string(),
             };
             let u = StatusUpdate {
-                status: "failed",
+                status: MessageStatus::Failed,
                 provider: Some(tried),
                 error: Some(&text),
                 attempted: true,
@@ -367,10 +378,10 @@ async fn record(
                     ..
                 })
             );
-            if m.channel == "whatsapp" && fallback && !opted_out {
+            if m.channel == Channel::WhatsApp && fallback && !opted_out {
                 queue_sms_copy(&mut tx, ws, m, now).await?;
             }
-            if m.channel == "voice" {
+            if m.channel == Channel::Voice {
                 call_completed(&mut tx, ws, m, "failed", ch.providers.phone_provider(), now)
                     .await?;
             }
@@ -390,7 +401,7 @@ pub(crate) async fn queue_sms_copy(
     let key = format!("fallback:{}", m.id);
     let new = messages::NewMessage {
         workspace: ws,
-        channel: "sms",
+        channel: Channel::Sms,
         provider: "outbox",
         to: &m.to_address,
         from: None,
@@ -398,7 +409,7 @@ pub(crate) async fn queue_sms_copy(
         body_text: &m.body_text,
         body_html: None,
         category: &m.category,
-        status: "queued",
+        status: MessageStatus::Queued,
         contact_id: m.contact_id.map(ContactId),
         enrollment_id: m.enrollment_id.map(af_core::EnrollmentId),
         step_id: None,
@@ -422,7 +433,7 @@ pub(crate) async fn call_completed(
 ) -> Result<(), JobError> {
     let event = af_db::events::NewEvent {
         workspace: ws,
-        kind: "call.completed",
+        kind: EventKind::CallCompleted.as_str(),
         entity_type: "contact",
         entity_id: m.contact_id.map(|c| c.to_string()),
         actor: &Actor::system(),

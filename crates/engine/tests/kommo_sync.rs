@@ -279,12 +279,12 @@ impl Env {
             let body = json!({"contact": {"full_name": name}}).to_string();
             let new = af_db::messages::NewMessage {
                 workspace: self.ws,
-                channel: "kommo",
+                channel: af_core::vocab::Channel::Kommo,
                 provider: "outbox",
                 to: "kommo",
                 body_text: &body,
                 category: "system",
-                status: "queued",
+                status: af_core::vocab::MessageStatus::Queued,
                 ..Default::default()
             };
             let id = af_db::messages::insert_message(&mut tx, &new, self.now())
@@ -323,7 +323,7 @@ impl Env {
         af_db::appointments::write_event(
             &mut tx,
             self.ws,
-            "appointment.booked",
+            af_core::vocab::EventKind::AppointmentBooked,
             &a,
             &Actor::system(),
             self.now(),
@@ -630,12 +630,12 @@ async fn a_batch_whose_job_was_lost_goes_again_after_two_hours() {
     let mut tx = env.db.begin().await.expect("tx");
     let new = af_db::messages::NewMessage {
         workspace: env.ws,
-        channel: "kommo",
+        channel: af_core::vocab::Channel::Kommo,
         provider: "outbox",
         to: "kommo",
         body_text: &body,
         category: "system",
-        status: "queued",
+        status: af_core::vocab::MessageStatus::Queued,
         contact_id: Some(ana),
         ..Default::default()
     };

@@ -9,6 +9,7 @@
 use crate::deals;
 use crate::intake::public_actor;
 use af_core::contact_input::{NO_CUSTOM_FIELDS, RawContact, validate_contact};
+use af_core::vocab::EventKind;
 use af_core::{Actor, AppointmentId, ContactId, DealId, InboundWebhookId, crypto};
 use af_db::appointments::{self, AppointmentInput};
 use af_db::inbound_webhooks::{self, Delivery, NewDelivery};
@@ -66,12 +67,12 @@ fn ts_at(v: &Value, key: &str) -> Option<Ts> {
 }
 
 /// What a trigger does: (status, event kind), or None when ignored.
-fn trigger_effect(trigger: &str) -> Option<(&'static str, &'static str)> {
+fn trigger_effect(trigger: &str) -> Option<(&'static str, EventKind)> {
     match trigger {
-        "BOOKING_CREATED" => Some(("booked", "appointment.booked")),
-        "BOOKING_REQUESTED" => Some(("pending", "appointment.requested")),
-        "BOOKING_RESCHEDULED" => Some(("rescheduled", "appointment.rescheduled")),
-        "BOOKING_CANCELLED" => Some(("cancelled", "appointment.cancelled")),
+        "BOOKING_CREATED" => Some(("booked", EventKind::AppointmentBooked)),
+        "BOOKING_REQUESTED" => Some(("pending", EventKind::AppointmentRequested)),
+        "BOOKING_RESCHEDULED" => Some(("rescheduled", EventKind::AppointmentRescheduled)),
+        "BOOKING_CANCELLED" => Some(("cancelled", EventKind::AppointmentCancelled)),
         _ => None,
     }
 }
@@ -401,7 +402,7 @@ mod tests {
     fn triggers_and_paths() {
         assert_eq!(
             trigger_effect("BOOKING_CREATED"),
-            Some(("booked", "appointment.booked"))
+            Some(("booked", EventKind::AppointmentBooked))
         );
         assert_eq!(trigger_effect("MEETING_ENDED"), None);
         let v = json!({"payload": {"organizer": {"timeZone": " America/Bogota "}, "startTime": "2026-03-10T15:00:00Z", "n": 1}});

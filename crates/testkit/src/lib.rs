@@ -318,7 +318,7 @@ pub async fn tenant(app: &TestApp, slug: &str) -> Tenant {
     let mut tx = app.db.begin().await.expect("tx");
     let message = af_db::messages::NewMessage {
         workspace: ws.id,
-        channel: "email",
+        channel: af_core::vocab::Channel::Email,
         provider: "outbox",
         to: "lead@example.com",
         from: None,
@@ -326,7 +326,7 @@ pub async fn tenant(app: &TestApp, slug: &str) -> Tenant {
         body_text: "Hola",
         body_html: None,
         category: "marketing",
-        status: "sent",
+        status: af_core::vocab::MessageStatus::Sent,
         ..Default::default()
     };
     let message_id = af_db::messages::insert_message(&mut tx, &message, now)

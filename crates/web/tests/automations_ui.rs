@@ -560,7 +560,9 @@ async fn test_mode_enrols_a_contact_and_skip_wait_runs_the_rest() {
     t.app.run_jobs(&worker).await;
     let page = b.get(&to).await;
     assert!(page.contains("data-run-step=\"email\""), "{}", page.body);
-    assert!(page.contains("data-testid=\"enrollment-status\">completed<"));
+    assert!(
+        page.contains("data-testid=\"enrollment-status\" data-status=\"completed\">Completada<")
+    );
     assert!(page.contains("data-testid=\"enrollment-messages\""));
     assert!(page.contains("Hola Marta"));
     // Nothing left to skip: the reason is flashed.
@@ -612,7 +614,7 @@ async fn failed_enrolments_are_retried_in_bulk_from_the_log() {
     t.app.run_jobs(&worker).await;
     let page = b.get(&format!("/automations/enrollments/{e}")).await;
     assert!(
-        page.contains("data-testid=\"enrollment-status\">failed<"),
+        page.contains("data-testid=\"enrollment-status\" data-status=\"failed\">Fallida<"),
         "{}",
         page.body
     );
@@ -660,7 +662,7 @@ async fn failed_enrolments_are_retried_in_bulk_from_the_log() {
     t.app.run_jobs(&worker).await;
     let page = b.get(&format!("/automations/enrollments/{e}")).await;
     assert!(
-        page.contains("data-testid=\"enrollment-status\">completed<"),
+        page.contains("data-testid=\"enrollment-status\" data-status=\"completed\">Completada<"),
         "{}",
         page.body
     );
@@ -750,13 +752,13 @@ async fn message(
         &mut tx,
         &af_db::messages::NewMessage {
             workspace: t.a.ws.id,
-            channel,
+            channel: channel.parse().expect("channel"),
             provider: "outbox",
             to: "+525512345678",
             subject: None,
             body_text: "Tu cita es mañana",
             category: "marketing",
-            status: "queued",
+            status: af_core::vocab::MessageStatus::Queued,
             contact_id: contact,
             ..Default::default()
         },
@@ -764,13 +766,13 @@ async fn message(
     )
     .await
     .expect("message");
-    if status != "queued" {
+    if status != af_core::vocab::MessageStatus::Queued {
         af_db::messages::update_status(
             &mut tx,
             t.a.ws.id,
             id,
             &af_db::messages::StatusUpdate {
-                status,
+                status: status.parse().expect("status"),
                 skip_reason: skip,
                 ..Default::default()
             },

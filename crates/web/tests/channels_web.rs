@@ -59,12 +59,12 @@ async fn sent_message(
     let mut tx = app.db.begin().await.expect("tx");
     let m = af_db::messages::NewMessage {
         workspace: t.ws.id,
-        channel,
+        channel: channel.parse().expect("channel"),
         provider: "twilio",
         to: "+525512345678",
         body_text: "hola",
         category: "marketing",
-        status: "queued",
+        status: af_core::vocab::MessageStatus::Queued,
         contact_id: Some(contact),
         ..Default::default()
     };
@@ -72,7 +72,7 @@ async fn sent_message(
         .await
         .expect("insert");
     let u = af_db::messages::StatusUpdate {
-        status: "sent",
+        status: af_core::vocab::MessageStatus::Sent,
         provider: Some("twilio"),
         provider_id: Some(sid),
         attempted: true,

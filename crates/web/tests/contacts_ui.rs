@@ -885,8 +885,9 @@ async fn tags_and_notes_on_the_contact_page() {
         page.body.find("Quiere una propuesta").expect("n1"),
     );
     assert!(second < first, "newest first");
-    // Times in the workspace's zone (Mexico City, UTC-6): 15:10Z is 09:10.
-    assert!(page.contains("2026-03-07 09:10"));
+    // Times in the workspace's zone (Mexico City, UTC-6): 15:10Z is 09:10,
+    // read in the reader's language.
+    assert!(page.contains("7 mar 2026, 9:10 a. m."));
 }
 
 #[tokio::test]

@@ -94,11 +94,7 @@ async fn admins_see_counts_failures_and_schedules_of_their_workspace_only() {
     .expect("find")
     .expect("exists")
     .next_run_at;
-    let local = next
-        .0
-        .to_zoned(jiff::tz::TimeZone::get(&t.a.ws.time_zone).expect("zone"))
-        .strftime("%Y-%m-%d %H:%M")
-        .to_string();
+    let local = af_web::pages::fmt_when(next, &t.a.ws.time_zone, af_core::Locale::Es);
     assert!(
         page.contains(&local),
         "next run {local} in the workspace zone"

@@ -135,7 +135,8 @@ async fn the_signing_secret_is_shown_once_and_the_endpoint_listed() {
     assert!(!again.contains(&secret));
     assert!(!again.contains("data-testid=\"new-webhook-secret\""));
     assert!(again.contains(&format!("data-webhook-id=\"{id}\"")));
-    assert!(again.contains("contact.created, deal.created"));
+    // Subscribed kinds read as their labels.
+    assert!(again.contains("Se creó el contacto, Se creó un negocio"));
     assert!(again.contains(T.active));
 
     // "*" subscribes to everything, whatever else is ticked.
@@ -447,9 +448,13 @@ async fn the_delivery_log_shows_deliveries_and_replay_requeues_them() {
     let log = b.get(&format!("/settings/webhooks/{id}")).await;
     let tz = &t.ws.time_zone;
     assert_eq!(tz, "America/Mexico_City");
-    assert!(log.contains(&af_web::pages::fmt_time(d0.created_at, tz)));
-    assert!(log.contains("2026-03-07 09:00"), "15:00 UTC in Mexico City");
-    assert!(log.contains(&af_web::pages::fmt_time(retry_at, tz)));
+    let es = af_core::Locale::Es;
+    assert!(log.contains(&af_web::pages::fmt_when(d0.created_at, tz, es)));
+    assert!(
+        log.contains("7 mar 2026, 9:00 a. m."),
+        "15:00 UTC in Mexico City"
+    );
+    assert!(log.contains(&af_web::pages::fmt_when(retry_at, tz, es)));
     assert!(log.contains(&format!(
         "data-delivery=\"{}\" data-status=\"pending\"",
         d0.id

@@ -3,6 +3,7 @@
 //! comes next") and what it references.
 
 use super::*;
+use crate::vocab::EventKind;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 
@@ -163,7 +164,7 @@ impl Definition {
             out.push((k, "trigger"));
         }
         if matches!(self.trigger.kind, TriggerKind::AppointmentRelative { .. }) {
-            out.push(("appointment.cancelled".into(), "exit"));
+            out.push((EventKind::AppointmentCancelled.as_str().into(), "exit"));
         }
         for m in &self.exit_on {
             if let Ok(k) = m.to_kind()
@@ -180,7 +181,9 @@ impl Definition {
                     out.push((kind, "wait"));
                 }
             }
-            Action::VoiceCall { .. } => out.push(("call.completed".into(), "wait")),
+            Action::VoiceCall { .. } => {
+                out.push((EventKind::CallCompleted.as_str().into(), "wait"))
+            }
             _ => {}
         });
         out.sort();

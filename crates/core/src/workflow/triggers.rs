@@ -2,6 +2,7 @@
 //! event: the event types with their parameters, and matching an event.
 
 use super::*;
+use crate::vocab::EventKind;
 use serde::{Deserialize, Serialize};
 
 /// What starts an enrolment.
@@ -103,21 +104,24 @@ impl TriggerKind {
     pub fn event_kind(&self) -> Option<String> {
         Some(
             match self {
-                TriggerKind::LeadCreated => "contact.created",
-                TriggerKind::StageChanged { .. } => "deal.stage_changed",
-                TriggerKind::FormSubmitted { .. } => "form.submitted",
+                TriggerKind::LeadCreated => EventKind::ContactCreated.as_str(),
+                TriggerKind::StageChanged { .. } => EventKind::DealStageChanged.as_str(),
+                TriggerKind::FormSubmitted { .. } => EventKind::FormSubmitted.as_str(),
                 TriggerKind::AppointmentBooked | TriggerKind::AppointmentRelative { .. } => {
-                    "appointment.booked"
+                    EventKind::AppointmentBooked.as_str()
                 }
-                TriggerKind::AppointmentCancelled => "appointment.cancelled",
-                TriggerKind::TagAdded { .. } => "tag.added",
-                TriggerKind::TagRemoved { .. } => "tag.removed",
-                TriggerKind::ScoreReached { .. } => "contact.score_changed",
+                TriggerKind::AppointmentCancelled => EventKind::AppointmentCancelled.as_str(),
+                TriggerKind::TagAdded { .. } => EventKind::TagAdded.as_str(),
+                TriggerKind::TagRemoved { .. } => EventKind::TagRemoved.as_str(),
+                TriggerKind::ScoreReached { .. } => EventKind::ContactScoreChanged.as_str(),
+                // Nothing writes these three yet, so they are not event
+                // kinds (webhooks cannot subscribe to them); a workflow may
+                // already listen for them.
                 TriggerKind::SubscriptionCreated => "subscription.created",
                 TriggerKind::TrialStarted => "trial.started",
                 TriggerKind::FirstVisit => "contact.first_visit",
-                TriggerKind::InboundMessage { .. } => "message.inbound",
-                TriggerKind::CallOutcome { .. } => "call.completed",
+                TriggerKind::InboundMessage { .. } => EventKind::MessageInbound.as_str(),
+                TriggerKind::CallOutcome { .. } => EventKind::CallCompleted.as_str(),
                 TriggerKind::CustomEvent { name } => return Some(format!("custom.{name}")),
                 TriggerKind::ContactInactive { .. } | TriggerKind::SubscriptionExpiring { .. } => {
                     return None;

@@ -3,6 +3,7 @@
 
 use crate::jobs::enqueue_job;
 use crate::{DbResult, Ts, Tx, with_pool, with_tx};
+use af_core::vocab::EnrollmentStatus;
 use af_core::{ContactId, EnrollmentId, WorkflowId, WorkspaceId};
 use serde::Serialize;
 use uuid::Uuid;
@@ -21,6 +22,7 @@ pub struct Enrollment {
     pub version: i32,
     #[sqlx(try_from = "Uuid")]
     pub contact_id: ContactId,
+    /// An [`EnrollmentStatus`] name.
     pub status: String,
     pub current_step: Option<String>,
     pub seq: i32,
@@ -45,8 +47,13 @@ macro_rules! enrollment_columns {
 }
 
 impl Enrollment {
+    /// Moves the enrolment to `status` (saved with `save_enrollment`).
+    pub fn set_status(&mut self, status: EnrollmentStatus) {
+        self.status = status.as_str().to_owned();
+    }
+
     pub fn is_live(&self) -> bool {
-        matches!(self.status.as_str(), "active" | "waiting" | "paused")
+        EnrollmentStatus::parse(&self.status).is_some_and(EnrollmentStatus::is_live)
     }
 }
 
@@ -74,9 +81,9 @@ pub async fn insert_enrollment(
 ) -> DbResult<Option<EnrollmentId>> {
     let id = EnrollmentId::new();
     let status = if e.first_step.is_some() {
-        "active"
+        EnrollmentStatus::Active
     } else {
-        "completed"
+        EnrollmentStatus::Completed
     };
     let finished = e.first_step.is_none().then_some(now);
     let inserted = with_tx!(tx, c => {
@@ -87,7 +94,7 @@ pub async fn insert_enrollment(
              VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9, $10, $11, $12, $13, $12)
              ON CONFLICT DO NOTHING",
         )
-        .bind(id.0).bind(e.workspace.0).bind(e.workflow.0).bind(e.version).bind(e.contact.0).bind(status)
+        .bind(id.0).bind(e.workspace.0).bind(e.workflow.0).bind(e.version).bind(e.contact.0).bind(status.as_str())
         .bind(e.first_step).bind(e.first_step.map(|_| e.run_at)).bind(e.trigger_event)
         .bind(e.context.to_string()).bind(e.test_mode).bind(now).bind(finished)
         .execute(&mut *c).await?.rows_affected()
@@ -221,7 +228,7 @@ pub async fn enrollment_ids_with_status(
     tx: &mut Tx,
     ws: WorkspaceId,
     wf: WorkflowId,
-    status: &str,
+    status: EnrollmentStatus,
     limit: i64,
 ) -> DbResult<Vec<EnrollmentId>> {
     let rows: Vec<Uuid> = with_tx!(tx, c => {
@@ -229,7 +236,7 @@ pub async fn enrollment_ids_with_status(
             "SELECT id FROM enrollments WHERE workspace_id = $1 AND workflow_id = $2 AND status = $3
              ORDER BY started_at, id LIMIT $4",
         )
-        .bind(ws.0).bind(wf.0).bind(status).bind(limit).fetch_all(&mut *c).await?
+        .bind(ws.0).bind(wf.0).bind(status.as_str()).bind(limit).fetch_all(&mut *c).await?
     });
     Ok(rows.into_iter().map(EnrollmentId).collect())
 }

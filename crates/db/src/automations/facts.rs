@@ -2,6 +2,7 @@
 //! deal, tags, custom fields, and the team's emails.
 
 use crate::{DbResult, Ts, Tx, with_tx};
+use af_core::vocab::EventKind;
 use af_core::{ContactId, WorkspaceId};
 use uuid::Uuid;
 
@@ -30,7 +31,7 @@ pub async fn change_score(
     });
     let event = crate::events::NewEvent {
         workspace: ws,
-        kind: "contact.score_changed",
+        kind: EventKind::ContactScoreChanged.as_str(),
         entity_type: "contact",
         entity_id: Some(contact.to_string()),
         actor,

@@ -15,8 +15,7 @@ pub struct NewStepRun<'a> {
     pub step_id: &'a str,
     pub step_type: &'a str,
     pub attempt: i32,
-    /// done / skipped / failed / waiting / exited.
-    pub status: &'a str,
+    pub status: af_core::vocab::StepRunStatus,
     pub outcome: Option<&'a str>,
     pub detail: Option<&'a str>,
     pub error: Option<&'a str>,
@@ -50,7 +49,7 @@ pub async fn insert_step_run(tx: &mut Tx, r: &NewStepRun<'_>, now: Ts) -> DbResu
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         )
         .bind(StepRunId::new().0).bind(e.workspace_id.0).bind(e.id.0).bind(e.workflow_id.0).bind(r.step_id)
-        .bind(r.step_type).bind(e.seq).bind(r.attempt).bind(r.status).bind(r.outcome).bind(r.detail).bind(r.error)
+        .bind(r.step_type).bind(e.seq).bind(r.attempt).bind(r.status.as_str()).bind(r.outcome).bind(r.detail).bind(r.error)
         .bind(now)
         .execute(&mut *c).await?;
     });

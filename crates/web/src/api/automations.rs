@@ -6,6 +6,7 @@
 use super::{ApiError, ApiIdPath, ApiJson};
 use crate::auth::ApiAuth;
 use crate::state::AppState;
+use af_core::vocab::Channel;
 use af_core::{ContactId, EnrollmentId, TemplateId, WorkflowId};
 use af_db::Ts;
 use af_db::automations::{self as store, Enrollment, Workflow};
@@ -506,7 +507,10 @@ async fn create_template(
     if b.name.trim().is_empty() || b.name.chars().count() > 200 {
         errors.push(("name".to_string(), "name: 1 to 200 characters".to_string()));
     }
-    if !matches!(b.channel.as_str(), "email" | "sms" | "whatsapp") {
+    if !matches!(
+        Channel::parse(&b.channel),
+        Some(Channel::Email | Channel::Sms | Channel::WhatsApp)
+    ) {
         errors.push(("channel".into(), "channel: email, sms or whatsapp".into()));
     }
     for (field, text) in [

@@ -13,6 +13,7 @@ use crate::state::AppState;
 use af_channels::keywords::Keyword;
 use af_channels::twilio::{CallOutcome, InboundMessage, StatusCallback};
 use af_channels::{DeliveryStatus, twiml};
+use af_core::vocab::{Channel, EventKind, MessageStatus};
 use af_core::{Actor, ContactId, Locale, MessageId, WorkspaceId};
 use af_db::messages::StatusUpdate;
 use af_db::workspaces::Workspace;
@@ -97,7 +98,7 @@ pub async fn message_status(
         Some(status) => {
             let error = cb.error_code.clone();
             let u = StatusUpdate {
-                status: status.as_str(),
+                status: status.into(),
                 provider: Some("twilio"),
                 error: error.as_deref(),
                 ..Default::default()
@@ -110,7 +111,7 @@ pub async fn message_status(
             // WhatsApp mostly fails here, after Twilio accepted the message:
             // the step's SMS fallback applies as to a refusal at send time.
             if !opted_out
-                && m.channel == "whatsapp"
+                && m.channel == Channel::WhatsApp
                 && matches!(status, DeliveryStatus::Undelivered | DeliveryStatus::Failed)
             {
                 af_engine::fallback::enqueue(&mut tx, ws.id, m.id, now).await?;
@@ -183,7 +184,7 @@ pub async fn inbound_message(
     }
     let event = af_db::events::NewEvent {
         workspace: ws.id,
-        kind: "message.inbound",
+        kind: EventKind::MessageInbound.as_str(),
         entity_type: "contact",
         entity_id: contact.as_ref().map(|c| c.id.to_string()),
         actor: &Actor::system(),
@@ -228,20 +229,20 @@ pub async fn call_status(
     else {
         return Ok(StatusCode::NO_CONTENT.into_response());
     };
-    if m.status != "sent" && m.status != "queued" {
+    if m.status != MessageStatus::Sent && m.status != MessageStatus::Queued {
         return Ok(StatusCode::NO_CONTENT.into_response()); // outcome already recorded
     }
     let (status, name) = match outcome {
-        CallOutcome::Answered => ("delivered", "answered"),
-        CallOutcome::Machine => ("delivered", "voicemail"),
-        CallOutcome::NoAnswer => ("failed", "no_answer"),
-        CallOutcome::Busy => ("failed", "busy"),
-        CallOutcome::Failed => ("failed", "failed"),
+        CallOutcome::Answered => (MessageStatus::Delivered, "answered"),
+        CallOutcome::Machine => (MessageStatus::Delivered, "voicemail"),
+        CallOutcome::NoAnswer => (MessageStatus::Failed, "no_answer"),
+        CallOutcome::Busy => (MessageStatus::Failed, "busy"),
+        CallOutcome::Failed => (MessageStatus::Failed, "failed"),
     };
     let u = StatusUpdate {
         status,
         provider: Some("twilio"),
-        error: (status == "failed").then_some(name),
+        error: (status == MessageStatus::Failed).then_some(name),
         ..Default::default()
     };
     af_db::messages::update_status(&mut tx, ws.id, m.id, &u, now).await?;
@@ -260,7 +261,7 @@ async fn call_completed(
 ) -> AppResult<()> {
     let event = af_db::events::NewEvent {
         workspace: ws,
-        kind: "call.completed",
+        kind: EventKind::CallCompleted.as_str(),
         entity_type: "contact",
         entity_id: contact.map(|c| c.to_string()),
         actor: &Actor::system(),

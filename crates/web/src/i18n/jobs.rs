@@ -5,7 +5,7 @@ crate::translations! {
     JobsTr, JOBS_ES, JOBS_EN {
         title: "Trabajos en segundo plano", "Background jobs";
         intro: "Los trabajos que este espacio de trabajo pone en cola (envíos, importaciones, automatizaciones) y sus tareas periódicas. Los que fallan se reintentan solos con esperas crecientes; los que agotan sus intentos quedan aquí como fallidos definitivos hasta que los reintentes o descartes.", "The jobs this workspace queues (sends, imports, automations) and its periodic tasks. Failed jobs retry on their own with growing waits; those that use up their attempts stay here as dead letters until you retry or discard them.";
-        operators_note: "Los trabajos del sistema (sin espacio de trabajo) y las tareas periódicas globales son cosa de los operadores del servidor: se ven y administran con la línea de comandos (agencyflow jobs stats, failed, retry, schedules).", "System jobs (no workspace) and global periodic tasks are for the server's operators: they see and manage them from the command line (agencyflow jobs stats, failed, retry, schedules).";
+        operators_note: "Los trabajos del sistema (sin espacio de trabajo) y las tareas periódicas globales son cosa de los operadores del servidor: se ven y administran con la línea de comandos:", "System jobs (no workspace) and global periodic tasks are for the server's operators: they see and manage them from the command line:";
         back_to_settings: "Volver a Configuración", "Back to Settings";
         state_pending: "En cola", "Queued";
         state_running: "En ejecución", "Running";

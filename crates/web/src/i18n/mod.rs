@@ -14,9 +14,11 @@ pub mod automations;
 pub mod board;
 pub mod channels;
 pub mod contacts;
+pub mod details;
 pub mod forms;
 pub mod imports;
 pub mod jobs;
+pub mod vocab;
 pub mod webhooks;
 
 /// Declares a struct of strings with its Spanish and English values.

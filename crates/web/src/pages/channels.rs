@@ -8,10 +8,12 @@ use super::shell::{Area, Shell};
 use crate::auth::{CurrentUser, set_flash};
 use crate::error::{AppError, AppResult};
 use crate::i18n::channels::ChannelSettingsTr;
+use crate::i18n::vocab::VocabTr;
 use crate::state::AppState;
 use af_channels::quiet_hours::SendWindow;
 use af_channels::{Secret, WorkspaceCredentials};
 use af_core::Role;
+use af_core::vocab::{Channel, MessageStatus};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
@@ -47,7 +49,8 @@ pub struct ChannelsTemplate {
     c: &'static ChannelSettingsTr,
     groups: Vec<Group>,
     quiet_hours: String,
-    test_channels: [&'static str; 3],
+    /// (stored channel, label) of the channels a test can go out on.
+    test_channels: Vec<(&'static str, &'static str)>,
 }
 
 fn plain(name: &'static str, v: &Option<String>) -> Field {
@@ -117,7 +120,10 @@ pub async fn show_channels(
         c,
         groups,
         quiet_hours: settings.quiet_hours.unwrap_or_default(),
-        test_channels: ["email", "sms", "whatsapp"],
+        test_channels: [Channel::Email, Channel::Sms, Channel::WhatsApp]
+            .into_iter()
+            .map(|ch| (ch.as_str(), VocabTr::get(cu.locale()).channel_label(ch)))
+            .collect(),
     })
 }
 
@@ -247,10 +253,13 @@ pub async fn send_test(
 ) -> AppResult<Response> {
     cu.require(Role::Admin)?;
     let c = ChannelSettingsTr::get(cu.locale());
-    let to = match f.channel.as_str() {
-        "email" => af_channels::sanitize::email_address(&f.to).ok(),
-        "sms" | "whatsapp" => af_channels::sanitize::phone_e164(&f.to).ok(),
-        _ => return Err(AppError::NotFound),
+    let Some(channel) = Channel::parse(&f.channel) else {
+        return Err(AppError::NotFound);
+    };
+    let to = match channel {
+        Channel::Email => af_channels::sanitize::email_address(&f.to).ok(),
+        Channel::Sms | Channel::WhatsApp => af_channels::sanitize::phone_e164(&f.to).ok(),
+        Channel::Voice | Channel::Kommo | Channel::Webhook => return Err(AppError::NotFound),
     };
     let Some(to) = to else {
         set_flash(&cu.session, false, c.test_bad_to).await?;
@@ -260,13 +269,13 @@ pub async fn send_test(
     let mut tx = st.db.begin().await?;
     let m = af_db::messages::NewMessage {
         workspace: cu.workspace.id,
-        channel: &f.channel,
+        channel,
         provider: "outbox",
         to: &to,
-        subject: (f.channel == "email").then_some(c.send_test),
+        subject: (channel == Channel::Email).then_some(c.send_test),
         body_text: c.test_body,
         category: "transactional",
-        status: "queued",
+        status: MessageStatus::Queued,
         ..Default::default()
     };
     let id = af_db::messages::insert_message(&mut tx, &m, now).await?;

@@ -89,7 +89,7 @@ pub struct RejectedView {
 }
 
 impl ImportView {
-    fn new(i: &Import, t: &'static ImportsTr, time_zone: &str) -> Self {
+    fn new(i: &Import, t: &'static ImportsTr, time_zone: &str, locale: af_core::Locale) -> Self {
         let report = i.report();
         let error = report.error.as_ref().map(|e| {
             // The reader's message is English; say it in the user's
@@ -129,7 +129,7 @@ impl ImportView {
             created: i.created_rows,
             updated: i.updated_rows,
             rejected: i.rejected_rows,
-            created_at: super::fmt_time(i.created_at, time_zone),
+            created_at: super::fmt_when(i.created_at, time_zone, locale),
             error,
             more_rejected: usize::try_from(i.rejected_rows).unwrap_or(0) > rejected_rows.len(),
             rejected_rows,
@@ -157,7 +157,10 @@ async fn render_index(
     let page = IndexTemplate {
         shell: Shell::new(cu, Area::Contacts).await?,
         it: t,
-        imports: list.iter().map(|i| ImportView::new(i, t, &tz)).collect(),
+        imports: list
+            .iter()
+            .map(|i| ImportView::new(i, t, &tz, cu.locale()))
+            .collect(),
         error,
     };
     let status = if error.is_some() {
@@ -328,7 +331,7 @@ async fn render_mapping(
     let page = MappingTemplate {
         shell: Shell::new(cu, Area::Contacts).await?,
         it: t,
-        import: ImportView::new(import, t, &cu.workspace.time_zone),
+        import: ImportView::new(import, t, &cu.workspace.time_zone, cu.locale()),
         columns,
         headers,
         preview,
@@ -358,7 +361,7 @@ pub async fn show_import(
     Ok(ShowTemplate {
         shell: Shell::new(&cu, Area::Contacts).await?,
         it: t,
-        import: ImportView::new(&import, t, &cu.workspace.time_zone),
+        import: ImportView::new(&import, t, &cu.workspace.time_zone, cu.locale()),
     }
     .into_response())
 }
@@ -375,7 +378,7 @@ pub async fn import_progress(
     let t = tr(&cu);
     Ok(ProgressTemplate {
         it: t,
-        import: ImportView::new(&import, t, &cu.workspace.time_zone),
+        import: ImportView::new(&import, t, &cu.workspace.time_zone, cu.locale()),
     }
     .into_response())
 }

@@ -8,12 +8,13 @@
 //! workspace's job or schedule id answers 404. System jobs (no workspace)
 //! and global schedules are for operators, through `agencyflow jobs`.
 
-use super::fmt_time;
+use super::fmt_when;
 use super::shell::{Area, Shell};
 use crate::auth::{ClientIp, CurrentUser, set_flash};
 use crate::error::{AppError, AppResult};
 use crate::extract::IdPath;
 use crate::i18n::jobs::JobsTr;
+use crate::i18n::vocab::VocabTr;
 use crate::state::AppState;
 use af_core::{JobId, Role, WorkspaceId};
 use af_db::audit::{NewAudit, insert_audit_now};
@@ -50,6 +51,8 @@ pub struct StateCount {
 
 pub struct KindRow {
     pub kind: String,
+    /// The kind in the reader's language.
+    pub label: String,
     /// Pending, running, succeeded, dead.
     pub counts: [i64; 4],
 }
@@ -57,6 +60,7 @@ pub struct KindRow {
 pub struct FailureRow {
     pub id: JobId,
     pub kind: String,
+    pub kind_label: String,
     pub dead: bool,
     /// When it will retry (pending) or when it died.
     pub when: String,
@@ -68,6 +72,8 @@ pub struct FailureRow {
 pub struct ScheduleRow {
     pub id: ScheduleId,
     pub name: String,
+    /// The name in the reader's language when it is a job kind.
+    pub label: String,
     pub cron: String,
     pub enabled: bool,
     pub last_run: Option<String>,
@@ -140,7 +146,7 @@ fn state_counts(t: &'static JobsTr, st: &JobStats) -> Vec<StateCount> {
         .collect()
 }
 
-fn kind_rows(st: &JobStats) -> Vec<KindRow> {
+fn kind_rows(v: &VocabTr, st: &JobStats) -> Vec<KindRow> {
     let mut rows: Vec<KindRow> = Vec::new();
     for c in &st.counts {
         let Some(i) = STATES.iter().position(|s| *s == c.state) else {
@@ -152,6 +158,7 @@ fn kind_rows(st: &JobStats) -> Vec<KindRow> {
                 let mut counts = [0; 4];
                 counts[i] = c.count;
                 rows.push(KindRow {
+                    label: v.job_kind(&c.kind).to_string(),
                     kind: c.kind.clone(),
                     counts,
                 });
@@ -165,6 +172,8 @@ async fn panel(st: &AppState, cu: &CurrentUser, notice: Option<Notice>) -> AppRe
     let t = JobsTr::get(cu.locale());
     let ws = cu.workspace.id;
     let tz = cu.workspace.time_zone.clone();
+    let locale = cu.locale();
+    let v = VocabTr::get(locale);
     let now = st.now();
     let stats = jobs::stats_for_workspace(&st.db, ws, now).await?;
     let failures = jobs::list_failed_in_workspace(&st.db, ws, FAILURES_SHOWN)
@@ -174,13 +183,14 @@ async fn panel(st: &AppState, cu: &CurrentUser, notice: Option<Notice>) -> AppRe
             id: j.id,
             dead: j.state == "dead",
             when: if j.state == "dead" {
-                fmt_time(j.finished_at.unwrap_or(j.updated_at), &tz)
+                fmt_when(j.finished_at.unwrap_or(j.updated_at), &tz, locale)
             } else {
-                fmt_time(j.run_at, &tz)
+                fmt_when(j.run_at, &tz, locale)
             },
             attempts: j.attempts,
             max_attempts: j.max_attempts,
             error: j.last_error.unwrap_or_default(),
+            kind_label: v.job_kind(&j.kind).to_string(),
             kind: j.kind,
         })
         .collect();
@@ -191,8 +201,9 @@ async fn panel(st: &AppState, cu: &CurrentUser, notice: Option<Notice>) -> AppRe
             id: s.id,
             cron: format!("{} ({})", s.cron, s.time_zone),
             enabled: s.enabled,
-            last_run: s.last_run_at.map(|x| fmt_time(x, &tz)),
-            next_run: fmt_time(s.next_run_at, &tz),
+            last_run: s.last_run_at.map(|x| fmt_when(x, &tz, locale)),
+            next_run: fmt_when(s.next_run_at, &tz, locale),
+            label: v.job_kind(&s.name).to_string(),
             name: s.name,
         })
         .collect();
@@ -202,7 +213,7 @@ async fn panel(st: &AppState, cu: &CurrentUser, notice: Option<Notice>) -> AppRe
         states: state_counts(t, &stats),
         due_pending: stats.due_pending,
         oldest_due_age: stats.oldest_due_age.map(fmt_age),
-        kinds: kind_rows(&stats),
+        kinds: kind_rows(v, &stats),
         dead_count: stats.total_in("dead"),
         failures,
         schedules,

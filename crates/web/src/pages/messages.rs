@@ -3,12 +3,15 @@
 //! and status with keyset "more" pages, and one message as sent (an email's
 //! HTML in a sandboxed frame, or the text).
 
-use super::fmt_time;
+use super::fmt_when;
 use super::shell::{Area, Shell};
 use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::extract::IdPath;
 use crate::i18n::automations::AutoTr;
+use crate::i18n::details::detail;
+use crate::i18n::vocab::VocabTr;
+use af_core::vocab::{Channel, MessageStatus};
 use af_core::{ContactId, MessageId};
 use af_db::messages::{self, Message, OutboxFilter};
 use askama::Template;
@@ -21,19 +24,40 @@ use crate::state::AppState;
 
 /// Rows per page.
 const PAGE: i64 = 50;
-const CHANNELS: [&str; 4] = ["email", "sms", "whatsapp", "voice"];
-const STATUSES: [&str; 4] = ["queued", "sent", "skipped", "failed"];
+/// The channels and statuses the outbox filters offer.
+const CHANNELS: [Channel; 4] = [
+    Channel::Email,
+    Channel::Sms,
+    Channel::WhatsApp,
+    Channel::Voice,
+];
+const STATUSES: [MessageStatus; 4] = [
+    MessageStatus::Queued,
+    MessageStatus::Sent,
+    MessageStatus::Skipped,
+    MessageStatus::Failed,
+];
+
+/// One option of a filter: the stored value, its label, whether chosen.
+pub struct FilterOption {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub selected: bool,
+}
 
 pub struct MessageRow {
     pub id: MessageId,
     pub when: String,
+    /// The stored channel (for `data-channel`) and its label.
     pub channel: String,
+    pub channel_label: String,
     pub to: String,
     pub contact_id: Option<ContactId>,
     pub contact_name: String,
     pub subject: String,
     pub excerpt: String,
     pub status: String,
+    pub status_label: String,
     pub skip_reason: String,
 }
 
@@ -43,8 +67,8 @@ struct MessagesTemplate {
     shell: Shell,
     at: &'static AutoTr,
     messages: Vec<MessageRow>,
-    channels: Vec<(&'static str, bool)>,
-    statuses: Vec<(&'static str, bool)>,
+    channels: Vec<FilterOption>,
+    statuses: Vec<FilterOption>,
     channel: String,
     status: String,
     next: Option<String>,
@@ -77,16 +101,18 @@ pub async fn list_messages(
     let shell = Shell::new(&cu, Area::Messages).await?;
     let ws = cu.workspace.id;
     let tz = &cu.workspace.time_zone;
-    let channel = CHANNELS.iter().find(|c| **c == q.channel).copied();
-    let status = STATUSES.iter().find(|c| **c == q.status).copied();
+    let locale = cu.locale();
+    let v = VocabTr::get(locale);
+    let channel = CHANNELS.into_iter().find(|c| q.channel == *c);
+    let status = STATUSES.into_iter().find(|s| q.status == *s);
     let before = q.before.as_deref().and_then(|raw| {
         let (ts, id) = raw.split_once('_')?;
         Some((af_db::Ts::new(ts.parse().ok()?), id.parse().ok()?))
     });
     let filter = OutboxFilter {
         contact: None,
-        channel,
-        status,
+        channel: channel.map(Channel::as_str),
+        status: status.map(MessageStatus::as_str),
     };
     let mut found = messages::search_outbox(&st.db, ws, &filter, before, PAGE + 1).await?;
     let next = (found.len() as i64 > PAGE).then(|| {
@@ -111,7 +137,7 @@ pub async fn list_messages(
         .into_iter()
         .map(|m| MessageRow {
             id: m.id,
-            when: fmt_time(m.created_at, tz),
+            when: fmt_when(m.created_at, tz, locale),
             contact_name: m
                 .contact_id
                 .and_then(|c| names.get(&c).cloned())
@@ -119,19 +145,38 @@ pub async fn list_messages(
             contact_id: m.contact_id.map(ContactId),
             subject: m.subject.clone().unwrap_or_default(),
             excerpt: one_line(&m.body_text, 80),
+            channel_label: v.channel(&m.channel).to_string(),
             channel: m.channel,
             to: m.to_address,
+            status_label: v.message_status(&m.status).to_string(),
             status: m.status,
-            skip_reason: m.skip_reason.unwrap_or_default(),
+            skip_reason: m
+                .skip_reason
+                .map(|r| detail(locale, &r))
+                .unwrap_or_default(),
         })
         .collect();
     Ok(MessagesTemplate {
         at: AutoTr::get(cu.locale()),
         messages: rows,
-        channels: CHANNELS.iter().map(|c| (*c, Some(*c) == channel)).collect(),
-        statuses: STATUSES.iter().map(|c| (*c, Some(*c) == status)).collect(),
-        channel: channel.unwrap_or("").into(),
-        status: status.unwrap_or("").into(),
+        channels: CHANNELS
+            .into_iter()
+            .map(|c| FilterOption {
+                value: c.as_str(),
+                label: v.channel_label(c),
+                selected: Some(c) == channel,
+            })
+            .collect(),
+        statuses: STATUSES
+            .into_iter()
+            .map(|s| FilterOption {
+                value: s.as_str(),
+                label: v.message_status_label(s),
+                selected: Some(s) == status,
+            })
+            .collect(),
+        channel: channel.map_or("", Channel::as_str).into(),
+        status: status.map_or("", MessageStatus::as_str).into(),
         next,
         shell,
     })
@@ -145,6 +190,10 @@ struct MessageTemplate {
     m: Message,
     subject: String,
     when: String,
+    channel: &'static str,
+    provider: String,
+    status: String,
+    skip_reason: Option<String>,
 }
 
 pub async fn show_message(
@@ -162,7 +211,14 @@ pub async fn show_message(
             .subject
             .clone()
             .unwrap_or_else(|| shell.t.no_subject.into()),
-        when: fmt_time(m.created_at, &cu.workspace.time_zone),
+        when: fmt_when(m.created_at, &cu.workspace.time_zone, cu.locale()),
+        channel: Channel::parse(&m.channel)
+            .map_or("", |c| VocabTr::get(cu.locale()).channel_label(c)),
+        status: VocabTr::get(cu.locale())
+            .message_status(&m.status)
+            .to_string(),
+        provider: VocabTr::get(cu.locale()).provider(&m.provider).to_string(),
+        skip_reason: m.skip_reason.as_deref().map(|r| detail(cu.locale(), r)),
         shell,
         m,
     })

@@ -17,8 +17,16 @@ pub mod unsubscribe;
 pub mod webhooks;
 pub mod workspaces;
 
-/// Formats an instant in a workspace's time zone for display.
-pub fn fmt_time(ts: af_db::Ts, time_zone: &str) -> String {
-    let tz = jiff::tz::TimeZone::get(time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    ts.0.to_zoned(tz).strftime("%Y-%m-%d %H:%M").to_string()
+/// An instant as the reader reads it, in the workspace's time zone: "5 dic
+/// 2026, 1:28 a. m." / "Dec 5, 2026, 1:28 AM".
+pub fn fmt_when(ts: af_db::Ts, time_zone: &str, locale: af_core::Locale) -> String {
+    use af_core::datetime;
+    datetime::date_time(ts.0, &datetime::zone(time_zone), locale)
+}
+
+/// Like [`fmt_when`], but "hace 5 min" / "5 min ago" within a week of
+/// `now`: for activity, where how long ago matters more than the date.
+pub fn fmt_ago(ts: af_db::Ts, now: af_db::Ts, time_zone: &str, locale: af_core::Locale) -> String {
+    use af_core::datetime;
+    datetime::relative(ts.0, now.0, &datetime::zone(time_zone), locale)
 }

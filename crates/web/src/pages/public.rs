@@ -7,6 +7,7 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::{Tr, tr};
 use crate::mail;
 use crate::state::{AppState, RequestLocale};
+use af_core::vocab::EventKind;
 use af_core::{Actor, Locale, crypto, validate};
 use af_db::audit::{NewAudit, insert_audit, insert_audit_now};
 use af_db::{Ts, auth_tokens, login_attempts, sessions, users, workspaces};
@@ -579,7 +580,7 @@ pub async fn accept_invite(
     insert_audit(&mut tx, &audit, now).await?;
     let event = af_db::events::NewEvent {
         workspace: ws,
-        kind: "member.joined",
+        kind: EventKind::MemberJoined.as_str(),
         entity_type: "user",
         entity_id: Some(user.id.to_string()),
         actor: &actor,

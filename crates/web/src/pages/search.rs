@@ -75,7 +75,14 @@ pub async fn search(
             Hit {
                 href: format!("/contacts/{}", c.id),
                 title: if name.is_empty() {
-                    c.email.clone().or(c.phone.clone()).unwrap_or_default()
+                    c.email
+                        .clone()
+                        .or_else(|| {
+                            c.phone
+                                .as_deref()
+                                .map(|p| af_core::phone::display(p, country))
+                        })
+                        .unwrap_or_default()
                 } else {
                     name
                 },

@@ -1,7 +1,7 @@
 //! Settings: the workspace's own settings and logo, members and invitations,
 //! API keys, and the user's profile.
 
-use super::fmt_time;
+use super::fmt_when;
 use super::shell::{Area, Shell};
 use crate::auth::{ClientIp, CurrentUser, set_flash};
 use crate::error::{AppError, AppResult};
@@ -9,6 +9,7 @@ use crate::extract::IdPath;
 use crate::i18n::Tr;
 use crate::mail;
 use crate::state::AppState;
+use af_core::vocab::EventKind;
 use af_core::{ApiKeyId, InvitationId, Locale, Role, UserId, crypto, validate};
 use af_db::api_keys::{self, KeyScope};
 use af_db::audit::{NewAudit, insert_audit};
@@ -250,7 +251,7 @@ pub async fn update_workspace_settings(
     let actor = cu.actor();
     let event = NewEvent {
         workspace: old.id,
-        kind: "workspace.updated",
+        kind: EventKind::WorkspaceUpdated.as_str(),
         entity_type: "workspace",
         entity_id: Some(old.id.to_string()),
         actor: &actor,
@@ -408,7 +409,7 @@ async fn members_page(
         .into_iter()
         .map(|i| InvitationRow {
             role_label: t.role(i.role()),
-            expires: fmt_time(i.expires_at, tz),
+            expires: fmt_when(i.expires_at, tz, cu.locale()),
             id: i.id,
             email: i.email,
         })
@@ -551,7 +552,7 @@ pub async fn change_member_role(
     let actor = cu.actor();
     let event = NewEvent {
         workspace: cu.workspace.id,
-        kind: "member.role_changed",
+        kind: EventKind::MemberRoleChanged.as_str(),
         entity_type: "user",
         entity_id: Some(user.to_string()),
         actor: &actor,
@@ -678,10 +679,10 @@ async fn api_keys_page(
         .into_iter()
         .map(|k| KeyRow {
             id: k.id,
-            created: fmt_time(k.created_at, tz),
+            created: fmt_when(k.created_at, tz, cu.locale()),
             last_used: k
                 .last_used_at
-                .map(|t| fmt_time(t, tz))
+                .map(|t| fmt_when(t, tz, cu.locale()))
                 .unwrap_or_else(|| never.into()),
             revoked: k.revoked_at.is_some(),
             name: k.name,

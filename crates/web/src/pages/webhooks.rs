@@ -8,14 +8,16 @@
 //! Tenancy: every lookup is scoped to the signed-in workspace, so another
 //! workspace's endpoint or delivery id answers 404.
 
-use super::fmt_time;
+use super::fmt_when;
 use super::shell::{Area, Shell};
 use crate::auth::{ClientIp, CurrentUser, set_flash};
 use crate::error::{AppError, AppResult};
 use crate::extract::IdPath;
+use crate::i18n::vocab::VocabTr;
 use crate::i18n::webhooks::WebhooksTr;
 use crate::state::AppState;
 use af_channels::ssrf::SsrfError;
+use af_core::Locale;
 use af_core::Role;
 use af_core::events::{self, SubscriptionError};
 use af_db::webhooks::{self as store, Delivery, Endpoint};
@@ -62,7 +64,8 @@ pub struct Notice {
 pub struct EndpointRow {
     pub id: Uuid,
     pub url: String,
-    /// `None` when subscribed to every event.
+    /// Labels of the subscribed kinds; `None` when subscribed to every
+    /// event.
     pub events: Option<Vec<String>>,
     pub active: bool,
     pub disabled_at: Option<String>,
@@ -70,16 +73,18 @@ pub struct EndpointRow {
     pub created: String,
 }
 
-fn endpoint_row(e: &Endpoint, tz: &str) -> EndpointRow {
+fn endpoint_row(e: &Endpoint, tz: &str, locale: Locale) -> EndpointRow {
     let list = e.event_list();
+    let v = VocabTr::get(locale);
     EndpointRow {
         id: e.id,
         url: e.url.clone(),
-        events: (!list.iter().any(|k| k == events::ALL)).then_some(list),
+        events: (!list.iter().any(|k| k == events::ALL))
+            .then(|| list.iter().map(|k| v.event_kind(k).to_string()).collect()),
         active: e.active,
-        disabled_at: e.disabled_at.map(|t| fmt_time(t, tz)),
+        disabled_at: e.disabled_at.map(|t| fmt_when(t, tz, locale)),
         failures: e.consecutive_failures,
-        created: fmt_time(e.created_at, tz),
+        created: fmt_when(e.created_at, tz, locale),
     }
 }
 
@@ -92,7 +97,10 @@ pub struct ListPanel {
 }
 
 pub struct KindOption {
+    /// The stored kind (the checkbox's value, and what the endpoint
+    /// receives as `type`) and its label.
     pub kind: &'static str,
+    pub label: &'static str,
     pub checked: bool,
 }
 
@@ -106,15 +114,17 @@ pub struct NewForm {
 }
 
 impl NewForm {
-    fn new(url: &str, chosen: &[String]) -> Self {
+    fn new(url: &str, chosen: &[String], locale: Locale) -> Self {
+        let v = VocabTr::get(locale);
         NewForm {
             url: url.to_string(),
             all: chosen.iter().any(|k| k == events::ALL),
-            kinds: events::KINDS
+            kinds: events::EventKind::ALL
                 .iter()
                 .map(|k| KindOption {
-                    kind: k,
-                    checked: chosen.iter().any(|c| c == k),
+                    kind: k.as_str(),
+                    label: v.event_kind_label(*k),
+                    checked: chosen.iter().any(|c| c == k.as_str()),
                 })
                 .collect(),
             url_error: None,
@@ -173,7 +183,7 @@ async fn list_panel(
     let rows = store::list_endpoints(&st.db, cu.workspace.id)
         .await?
         .iter()
-        .map(|e| endpoint_row(e, tz))
+        .map(|e| endpoint_row(e, tz, cu.locale()))
         .collect();
     Ok(ListPanel {
         t: WebhooksTr::get(cu.locale()),
@@ -193,7 +203,7 @@ pub async fn show_webhooks(State(st): State<AppState>, cu: CurrentUser) -> AppRe
     let new_secret = cu.session.remove::<NewSecret>(NEW_SECRET).await?;
     Ok(WebhooksPage {
         p: list_panel(&st, &cu, None).await?,
-        form: NewForm::new("", &[]),
+        form: NewForm::new("", &[], cu.locale()),
         new_secret,
         shell: Shell::new(&cu, Area::Settings).await?,
     }
@@ -248,7 +258,7 @@ pub async fn create_webhook(
             url: u,
             event_types,
         })) => {
-            let mut form = NewForm::new(url, &chosen);
+            let mut form = NewForm::new(url, &chosen, cu.locale());
             form.url_error = u.as_ref().map(|e| url_message(t, e));
             form.events_error = event_types.as_ref().map(|e| events_message(t, e));
             let page = WebhooksPage {
@@ -340,6 +350,7 @@ pub struct DeliveryRow {
     pub id: Uuid,
     pub when: String,
     pub event_type: String,
+    pub event_label: String,
     pub status: String,
     pub status_label: &'static str,
     pub attempts: i32,
@@ -352,14 +363,14 @@ pub struct DeliveryRow {
     pub replayable: bool,
 }
 
-fn delivery_row(t: &WebhooksTr, d: Delivery, tz: &str) -> DeliveryRow {
+fn delivery_row(t: &WebhooksTr, d: Delivery, tz: &str, locale: Locale) -> DeliveryRow {
     let payload = serde_json::from_str::<serde_json::Value>(&d.payload)
         .ok()
         .and_then(|v| serde_json::to_string_pretty(&v).ok())
         .unwrap_or(d.payload);
     DeliveryRow {
         id: d.id,
-        when: fmt_time(d.created_at, tz),
+        when: fmt_when(d.created_at, tz, locale),
         status_label: match d.status.as_str() {
             "delivered" => t.st_delivered,
             "failed" => t.st_failed,
@@ -369,7 +380,8 @@ fn delivery_row(t: &WebhooksTr, d: Delivery, tz: &str) -> DeliveryRow {
         attempts: d.attempts,
         response_code: d.response_code,
         error: d.error.unwrap_or_default(),
-        next_retry: d.next_retry_at.map(|x| fmt_time(x, tz)),
+        next_retry: d.next_retry_at.map(|x| fmt_when(x, tz, locale)),
+        event_label: VocabTr::get(locale).event_kind(&d.event_type).to_string(),
         event_type: d.event_type,
         status: d.status,
         payload,
@@ -426,7 +438,10 @@ async fn log_panel(
         t,
         csrf: crate::auth::csrf_token(&cu.session).await?,
         endpoint_id: endpoint,
-        rows: found.into_iter().map(|d| delivery_row(t, d, &tz)).collect(),
+        rows: found
+            .into_iter()
+            .map(|d| delivery_row(t, d, &tz, cu.locale()))
+            .collect(),
         time_zone: tz,
         page,
         has_older,
@@ -467,7 +482,7 @@ pub async fn show_deliveries(
     let e = own_endpoint(&st, &cu, id).await?;
     let p = log_panel(&st, &cu, e.id, q.number(), None).await?;
     Ok(DeliveriesPage {
-        e: endpoint_row(&e, &cu.workspace.time_zone),
+        e: endpoint_row(&e, &cu.workspace.time_zone, cu.locale()),
         p,
         shell: Shell::new(&cu, Area::Settings).await?,
     }

@@ -7,9 +7,10 @@ use crate::auth::{CurrentUser, set_flash};
 use crate::error::{AppError, AppResult};
 use crate::extract::IdPath;
 use crate::i18n::automations::AutoTr;
-use crate::pages::fmt_time;
+use crate::pages::fmt_when;
 use crate::pages::shell::{Area, Shell};
 use crate::state::AppState;
+use af_core::vocab::{Channel, EnrollmentStatus};
 use af_core::{AlertId, Locale, Role, WorkflowId};
 use af_db::automations as store;
 use af_engine::{EngineError, library, ops};
@@ -55,12 +56,14 @@ pub struct OverlapRow {
     pub text: String,
 }
 
-/// The channel's name in a sentence.
+/// The channel's name in a sentence (lower case, unlike the labels of
+/// `VocabTr`, which head table cells). Only the four sendable channels
+/// overlap; anything else reads as email, as it always has.
 pub(super) fn channel_word(t: &'static AutoTr, channel: &str) -> &'static str {
-    match channel {
-        "sms" => t.ch_sms,
-        "whatsapp" => t.ch_whatsapp,
-        "voice" => t.ch_voice,
+    match Channel::parse(channel) {
+        Some(Channel::Sms) => t.ch_sms,
+        Some(Channel::WhatsApp) => t.ch_whatsapp,
+        Some(Channel::Voice) => t.ch_voice,
         _ => t.ch_email,
     }
 }
@@ -124,10 +127,14 @@ pub async fn list_workflows(State(st): State<AppState>, cu: CurrentUser) -> AppR
     let workflows = all
         .into_iter()
         .map(|w| {
-            let n = |statuses: &[&str]| -> i64 {
+            let n = |statuses: &[EnrollmentStatus]| -> i64 {
                 counts
                     .iter()
-                    .filter(|c| c.workflow_id == w.id && statuses.contains(&c.status.as_str()))
+                    .filter(|c| {
+                        c.workflow_id == w.id
+                            && EnrollmentStatus::parse(&c.status)
+                                .is_some_and(|s| statuses.contains(&s))
+                    })
                     .map(|c| c.n)
                     .sum()
             };
@@ -137,9 +144,9 @@ pub async fn list_workflows(State(st): State<AppState>, cu: CurrentUser) -> AppR
                 active: w.status == "active",
                 status: status_label(t, &w.status),
                 version: w.current_version,
-                running: n(&["active", "waiting", "paused"]),
-                completed: n(&["completed"]),
-                failed: n(&["failed"]),
+                running: n(&EnrollmentStatus::LIVE),
+                completed: n(&[EnrollmentStatus::Completed]),
+                failed: n(&[EnrollmentStatus::Failed]),
                 name: w.name,
             }
         })
@@ -150,8 +157,8 @@ pub async fn list_workflows(State(st): State<AppState>, cu: CurrentUser) -> AppR
         .into_iter()
         .map(|a| AlertRow {
             id: a.id,
-            when: fmt_time(a.created_at, tz),
-            message: a.message,
+            when: fmt_when(a.created_at, tz, cu.locale()),
+            message: crate::i18n::details::alert(cu.locale(), &a.kind, &a.message),
             enrollment_id: a.enrollment_id.map(|e| e.to_string()),
         })
         .collect();

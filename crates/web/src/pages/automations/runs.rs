@@ -12,9 +12,13 @@ use crate::auth::{CurrentUser, set_flash};
 use crate::error::{AppError, AppResult};
 use crate::extract::IdPath;
 use crate::i18n::automations::AutoTr;
-use crate::pages::fmt_time;
+use crate::i18n::details::{detail, outcome};
+use crate::i18n::vocab::VocabTr;
+use crate::pages::fmt_when;
+use crate::pages::messages::FilterOption;
 use crate::pages::shell::{Area, Shell};
 use crate::state::AppState;
+use af_core::vocab::EnrollmentStatus;
 use af_core::{ContactId, EnrollmentId, Role, WorkflowId};
 use af_db::automations::{self as store, Enrollment};
 use af_db::contacts::{ContactFilter, list_contacts};
@@ -124,7 +128,9 @@ pub struct RunRow {
     pub step_id: String,
     pub step: &'static str,
     pub attempt: i32,
+    /// The stored status (for `data-run-status`) and its label.
     pub status: String,
+    pub status_label: String,
     pub outcome: String,
     pub detail: String,
     pub error: String,
@@ -138,6 +144,7 @@ pub struct EnrollmentLine {
     pub contact_id: ContactId,
     pub contact_name: String,
     pub status: String,
+    pub status_label: String,
     pub current_step: String,
     pub started: String,
     pub test_mode: bool,
@@ -153,7 +160,7 @@ struct LogPage {
     name: String,
     runs: Vec<RunRow>,
     enrollments: Vec<EnrollmentLine>,
-    statuses: Vec<(&'static str, bool)>,
+    statuses: Vec<FilterOption>,
     status: String,
     next: Option<String>,
     failed: usize,
@@ -165,15 +172,6 @@ pub struct LogQuery {
     status: String,
     before: Option<String>,
 }
-
-const STATUSES: [&str; 6] = [
-    "active",
-    "waiting",
-    "paused",
-    "completed",
-    "exited",
-    "failed",
-];
 
 /// GET /automations/{id}/log?status=&before=
 pub async fn show_log(
@@ -188,29 +186,36 @@ pub async fn show_log(
         .await?
         .ok_or(AppError::NotFound)?;
     let tz = &cu.workspace.time_zone;
+    let locale = cu.locale();
+    let v = VocabTr::get(locale);
     let runs = store::workflow_log(&st.db, ws, id, 100)
         .await?
         .into_iter()
         .map(|r| RunRow {
-            when: fmt_time(r.run.created_at, tz),
+            when: fmt_when(r.run.created_at, tz, locale),
             step: step_label(t, &r.run.step_type),
             step_id: r.run.step_id,
             attempt: r.run.attempt,
+            status_label: v.step_run_status(&r.run.status).to_string(),
             status: r.run.status,
-            outcome: r.run.outcome.unwrap_or_default(),
-            detail: r.run.detail.unwrap_or_default(),
+            outcome: r
+                .run
+                .outcome
+                .map(|o| outcome(locale, &o))
+                .unwrap_or_default(),
+            detail: r.run.detail.map(|d| detail(locale, &d)).unwrap_or_default(),
             error: r.run.error.unwrap_or_default(),
             enrollment_id: r.run.enrollment_id,
             contact_id: Some(r.contact_id),
             contact_name: r.contact_name,
         })
         .collect();
-    let status = STATUSES.iter().find(|s| **s == q.status).copied();
+    let status = EnrollmentStatus::parse(&q.status);
     let rows = store::list_enrollments(
         &st.db,
         ws,
         id,
-        status,
+        status.map(EnrollmentStatus::as_str),
         decode_cursor(q.before.as_deref()),
         PAGE + 1,
     )
@@ -226,16 +231,17 @@ pub async fn show_log(
             id: r.enrollment.id,
             contact_id: r.enrollment.contact_id,
             contact_name: r.contact_name,
+            status_label: v.enrollment_status(&r.enrollment.status).to_string(),
             status: r.enrollment.status,
             current_step: r.enrollment.current_step.unwrap_or_default(),
-            started: fmt_time(r.enrollment.started_at, tz),
+            started: fmt_when(r.enrollment.started_at, tz, locale),
             test_mode: r.enrollment.test_mode,
         })
         .collect();
     let failed = store::enrollment_counts(&st.db, ws)
         .await?
         .iter()
-        .filter(|c| c.workflow_id == id && c.status == "failed")
+        .filter(|c| c.workflow_id == id && c.status == EnrollmentStatus::Failed)
         .map(|c| c.n as usize)
         .sum();
     Ok(LogPage {
@@ -246,8 +252,15 @@ pub async fn show_log(
         name: w.name,
         runs,
         enrollments,
-        statuses: STATUSES.iter().map(|s| (*s, Some(*s) == status)).collect(),
-        status: status.unwrap_or("").to_string(),
+        statuses: EnrollmentStatus::ALL
+            .iter()
+            .map(|s| FilterOption {
+                value: s.as_str(),
+                label: v.enrollment_status_label(*s),
+                selected: Some(*s) == status,
+            })
+            .collect(),
+        status: status.map_or("", EnrollmentStatus::as_str).to_string(),
         next,
         failed,
     }
@@ -298,6 +311,8 @@ struct EnrollmentPage {
     e: Enrollment,
     workflow_name: String,
     workflow_status: &'static str,
+    status: String,
+    exit_reason: Option<String>,
     contact_name: String,
     started: String,
     finished: String,
@@ -327,19 +342,22 @@ pub async fn show_enrollment(
     let ws = cu.workspace.id;
     let e = own_enrollment(&st, &cu, id).await?;
     let tz = &cu.workspace.time_zone;
+    let locale = cu.locale();
+    let v = VocabTr::get(locale);
     let w = store::find_workflow(&st.db, ws, e.workflow_id).await?;
     let contact = af_db::contacts::find_contact(&st.db, ws, e.contact_id).await?;
     let runs = store::list_step_runs(&st.db, ws, e.id)
         .await?
         .into_iter()
         .map(|r| RunRow {
-            when: fmt_time(r.created_at, tz),
+            when: fmt_when(r.created_at, tz, locale),
             step: step_label(t, &r.step_type),
             step_id: r.step_id,
             attempt: r.attempt,
+            status_label: v.step_run_status(&r.status).to_string(),
             status: r.status,
-            outcome: r.outcome.unwrap_or_default(),
-            detail: r.detail.unwrap_or_default(),
+            outcome: r.outcome.map(|o| outcome(locale, &o)).unwrap_or_default(),
+            detail: r.detail.map(|d| detail(locale, &d)).unwrap_or_default(),
             error: r.error.unwrap_or_default(),
             enrollment_id: r.enrollment_id,
             contact_id: None,
@@ -353,17 +371,20 @@ pub async fn show_enrollment(
             .filter(|m| m.enrollment_id == Some(e.id.0))
             .map(|m| MessageLine {
                 id: m.id,
-                when: fmt_time(m.created_at, tz),
+                when: fmt_when(m.created_at, tz, locale),
                 excerpt: excerpt(m.subject.as_deref().unwrap_or(&m.body_text), 80),
-                channel: m.channel,
+                channel: v.channel(&m.channel).to_string(),
                 to: m.to_address,
-                status: m.status,
-                skip_reason: m.skip_reason.unwrap_or_default(),
+                status: v.message_status(&m.status).to_string(),
+                skip_reason: m
+                    .skip_reason
+                    .map(|r| detail(locale, &r))
+                    .unwrap_or_default(),
             })
             .collect();
     let now = st.now();
-    let waiting =
-        e.status == "waiting" || (e.status == "active" && e.next_run_at.is_some_and(|x| x > now));
+    let waiting = e.status == EnrollmentStatus::Waiting
+        || (e.status == EnrollmentStatus::Active && e.next_run_at.is_some_and(|x| x > now));
     Ok(EnrollmentPage {
         shell: Shell::new(&cu, Area::Automations).await?,
         t,
@@ -371,9 +392,17 @@ pub async fn show_enrollment(
         workflow_name: w.as_ref().map(|w| w.name.clone()).unwrap_or_default(),
         workflow_status: status_label(t, w.as_ref().map(|w| w.status.as_str()).unwrap_or("")),
         contact_name: contact.map(|c| c.full_name()).unwrap_or_default(),
-        started: fmt_time(e.started_at, tz),
-        finished: e.finished_at.map(|x| fmt_time(x, tz)).unwrap_or_default(),
-        next_run: e.next_run_at.map(|x| fmt_time(x, tz)).unwrap_or_default(),
+        status: v.enrollment_status(&e.status).to_string(),
+        exit_reason: e.exit_reason.as_deref().map(|r| detail(locale, r)),
+        started: fmt_when(e.started_at, tz, locale),
+        finished: e
+            .finished_at
+            .map(|x| fmt_when(x, tz, locale))
+            .unwrap_or_default(),
+        next_run: e
+            .next_run_at
+            .map(|x| fmt_when(x, tz, locale))
+            .unwrap_or_default(),
         waiting,
         runs,
         messages,

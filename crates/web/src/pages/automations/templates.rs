@@ -7,9 +7,11 @@ use crate::auth::{CurrentUser, set_flash};
 use crate::error::{AppError, AppResult};
 use crate::extract::IdPath;
 use crate::i18n::automations::AutoTr;
+use crate::i18n::vocab::VocabTr;
 use crate::pages::shell::{Area, Shell};
 use crate::state::AppState;
 use af_core::templating::{check, render_html, render_text};
+use af_core::vocab::Channel;
 use af_core::{ContactId, Role, TemplateId};
 use af_db::automations::{self as store, MessageTemplate};
 use af_db::contacts::{ContactFilter, list_contacts};
@@ -21,7 +23,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-const CHANNELS: [&str; 3] = ["email", "sms", "whatsapp"];
+/// The channels a message template is written for.
+const CHANNELS: [Channel; 3] = [Channel::Email, Channel::Sms, Channel::WhatsApp];
 
 /// A preview rendered for one contact.
 pub struct Preview {
@@ -42,7 +45,9 @@ struct TemplatesPage {
     can_edit: bool,
     templates: Vec<MessageTemplate>,
     contacts: Vec<(ContactId, String)>,
-    channels: [&'static str; 3],
+    /// (stored channel, label) for the channel select.
+    channels: Vec<(&'static str, &'static str)>,
+    vocab: &'static VocabTr,
     form: TemplateForm,
     errors: Vec<String>,
     preview: Option<Preview>,
@@ -85,7 +90,11 @@ async fn page(
         can_edit: can_edit(cu),
         templates: store::list_templates(&st.db, ws).await?,
         contacts,
-        channels: CHANNELS,
+        channels: CHANNELS
+            .iter()
+            .map(|c| (c.as_str(), VocabTr::get(cu.locale()).channel_label(*c)))
+            .collect(),
+        vocab: VocabTr::get(cu.locale()),
         form,
         errors,
         preview,
@@ -95,7 +104,7 @@ async fn page(
 /// GET /automations/templates
 pub async fn list_templates(State(st): State<AppState>, cu: CurrentUser) -> AppResult<Response> {
     let form = TemplateForm {
-        channel: "email".into(),
+        channel: Channel::Email.as_str().into(),
         ..Default::default()
     };
     Ok(page(&st, &cu, form, vec![], None).await?.into_response())
@@ -114,8 +123,10 @@ pub async fn create_template(
     if name.is_empty() {
         errors.push(format!("{}: {}", t.template_name, t.required));
     }
-    if !CHANNELS.contains(&f.channel.as_str()) {
-        errors.push(format!("{}: email, sms, whatsapp", t.channel));
+    if !Channel::parse(&f.channel).is_some_and(|c| CHANNELS.contains(&c)) {
+        let v = VocabTr::get(cu.locale());
+        let names: Vec<&str> = CHANNELS.iter().map(|c| v.channel_label(*c)).collect();
+        errors.push(format!("{}: {}", t.channel, names.join(", ")));
     }
     if f.body.trim().is_empty() {
         errors.push(format!("{}: {}", t.body, t.required));
@@ -129,7 +140,7 @@ pub async fn create_template(
         let p = page(&st, &cu, f, errors, None).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response());
     }
-    let subject = Some(f.subject.trim()).filter(|s| !s.is_empty() && f.channel == "email");
+    let subject = Some(f.subject.trim()).filter(|s| !s.is_empty() && f.channel == Channel::Email);
     let body = f.body.trim().replace("\r\n", "\n");
     let mut tx = st.db.begin().await?;
     store::insert_template(
@@ -213,7 +224,7 @@ pub async fn preview_template(
         .map(|s| render_text(s, &ctx))
         .transpose();
     let text = render_text(&tpl.body, &ctx);
-    let html = (tpl.channel == "email")
+    let html = (tpl.channel == Channel::Email)
         .then(|| render_html(&tpl.body, &ctx))
         .transpose();
     let preview = match (subject, text, html) {
@@ -238,7 +249,7 @@ pub async fn preview_template(
         },
     };
     let form = TemplateForm {
-        channel: "email".into(),
+        channel: Channel::Email.as_str().into(),
         ..Default::default()
     };
     Ok(page(&st, &cu, form, vec![], Some(preview))

@@ -7,7 +7,7 @@ use crate::auth::{CurrentUser, set_flash};
 use crate::error::{AppError, AppResult};
 use crate::extract::IdPath;
 use crate::i18n::contacts::ContactsTr;
-use crate::pages::fmt_time;
+use crate::pages::fmt_when;
 use crate::pages::shell::{Area, Shell};
 use crate::state::AppState;
 use af_core::{ContactId, Role, SavedFilterId, StageId, UserId};
@@ -255,12 +255,16 @@ async fn results(
         .map(|c| Row {
             name: c.full_name(),
             email: c.email.clone().unwrap_or_default(),
-            phone: c.phone.clone().unwrap_or_default(),
+            phone: c
+                .phone
+                .as_deref()
+                .map(|p| af_core::phone::display(p, &ws.country))
+                .unwrap_or_default(),
             company: c.company.clone().unwrap_or_default(),
             tags: tags.remove(&c.id).unwrap_or_default(),
             score: c.score,
             owner: super::member_name_by_id(members, c.owner_id).unwrap_or_default(),
-            created: fmt_time(c.created_at, &ws.time_zone),
+            created: fmt_when(c.created_at, &ws.time_zone, cu.locale()),
             id: c.id,
         })
         .collect();
@@ -466,7 +470,12 @@ async fn confirm_delete(
             .ok_or(AppError::NotFound)?;
         let name = c.full_name();
         names.push(if name.is_empty() {
-            c.email.or(c.phone).unwrap_or_default()
+            c.email
+                .or_else(|| {
+                    c.phone
+                        .map(|p| af_core::phone::display(&p, &cu.workspace.country))
+                })
+                .unwrap_or_default()
         } else {
             name
         });

@@ -11,11 +11,13 @@ use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::extract::IdPath;
 use crate::i18n::contacts::ContactsTr;
-use crate::pages::fmt_time;
+use crate::i18n::vocab::VocabTr;
 use crate::pages::shell::{Area, Shell};
+use crate::pages::{fmt_ago, fmt_when};
 use crate::state::AppState;
 use af_core::contact::{LIFECYCLES, normalize_phone, tag_name};
-use af_core::{ContactId, UserId, validate};
+use af_core::vocab::EventKind;
+use af_core::{ContactId, Locale, UserId, validate};
 use af_db::contacts::{self, Contact, ContactPatch};
 use af_db::custom_fields::{self, FieldDef};
 use af_db::deals::{self, DealFilter};
@@ -38,6 +40,10 @@ pub(super) struct Ctx {
     pub members: Vec<Member>,
     pub defs: Vec<FieldDef>,
     pub time_zone: String,
+    /// The reader's language, for dates and the vocabulary's labels.
+    pub locale: Locale,
+    /// The workspace's country: its numbers show in national format.
+    pub country: String,
 }
 
 impl Ctx {
@@ -48,6 +54,8 @@ impl Ctx {
             members: workspaces::list_members(&st.db, ws).await?,
             defs: custom_fields::list_fields(&st.db, ws).await?,
             time_zone: cu.workspace.time_zone.clone(),
+            locale: cu.locale(),
+            country: cu.workspace.country.clone(),
         })
     }
 
@@ -153,7 +161,10 @@ fn field_view(ctx: &Ctx, c: &Contact, name: &str) -> Option<FieldView> {
         "phone" => (
             t.phone.into(),
             text(&c.phone),
-            text(&c.phone),
+            c.phone
+                .as_deref()
+                .map(|p| af_core::phone::display(p, &ctx.country))
+                .unwrap_or_default(),
             "tel",
             vec![],
         ),
@@ -537,7 +548,7 @@ async fn notes_section(st: &AppState, ctx: &Ctx, c: &Contact) -> AppResult<Notes
         .into_iter()
         .map(|n| NoteView {
             author: n.author_name.unwrap_or_default(),
-            when: fmt_time(n.created_at, &ctx.time_zone),
+            when: fmt_when(n.created_at, &ctx.time_zone, ctx.locale),
             body: n.body,
         })
         .collect();
@@ -705,29 +716,35 @@ fn event_text(ctx: &Ctx, e: &Event) -> String {
             .unwrap_or("")
             .to_string()
     };
-    match e.kind.as_str() {
-        "contact.created" if data.get("import") == Some(&Value::Bool(true)) => {
+    let v = VocabTr::get(ctx.locale);
+    match EventKind::parse(&e.kind) {
+        Some(EventKind::ContactCreated) if data.get("import") == Some(&Value::Bool(true)) => {
             t.ev_imported.to_string()
         }
-        "contact.created" => t.ev_created.to_string(),
-        "contact.erased" => t.ev_erased.to_string(),
-        "contact.gdpr_exported" => t.ev_gdpr_exported.to_string(),
-        "contact.updated" => t.ev_updated.replace("{changes}", &changes_text(ctx, &data)),
-        "contact.deleted" => t.ev_deleted.to_string(),
-        "contact.email_added" => t.ev_email_added.replace("{email}", &s("email")),
-        "tag.added" => t.ev_tag_added.replace("{tag}", &s("tag")),
-        "tag.removed" => t.ev_tag_removed.replace("{tag}", &s("tag")),
-        "deal.created" => t
+        Some(EventKind::ContactCreated) => t.ev_created.to_string(),
+        Some(EventKind::ContactErased) => t.ev_erased.to_string(),
+        Some(EventKind::ContactUpdated) => {
+            t.ev_updated.replace("{changes}", &changes_text(ctx, &data))
+        }
+        Some(EventKind::ContactDeleted) => t.ev_deleted.to_string(),
+        Some(EventKind::ContactEmailAdded) => t.ev_email_added.replace("{email}", &s("email")),
+        Some(EventKind::TagAdded) => t.ev_tag_added.replace("{tag}", &s("tag")),
+        Some(EventKind::TagRemoved) => t.ev_tag_removed.replace("{tag}", &s("tag")),
+        Some(EventKind::DealCreated) => t
             .ev_deal_created
             .replace("{title}", &s("title"))
             .replace("{stage}", &s("stage")),
-        "deal.stage_changed" => t
+        Some(EventKind::DealStageChanged) => t
             .ev_stage_changed
             .replace("{from}", &s("from_stage"))
             .replace("{to}", &s("to_stage")),
-        "task.created" => t.ev_task_created.replace("{title}", &s("title")),
-        "task.completed" => t.ev_task_completed.replace("{title}", &s("title")),
-        other => t.ev_other.replace("{kind}", other),
+        Some(EventKind::TaskCreated) => t.ev_task_created.replace("{title}", &s("title")),
+        Some(EventKind::TaskCompleted) => t.ev_task_completed.replace("{title}", &s("title")),
+        Some(other) => v.event_kind_label(other).to_string(),
+        // Written by earlier versions as an event; now an audit entry.
+        None if e.kind == "contact.gdpr_exported" => t.ev_gdpr_exported.to_string(),
+        // A custom event (`custom.paid`) or a kind this version does not know.
+        None => t.ev_other.replace("{kind}", v.event_kind(&e.kind)),
     }
 }
 
@@ -760,9 +777,9 @@ pub(super) async fn timeline_section(
     let events = events::list_entity_events(&st.db, ws, &c.id.to_string(), &deal_ids, 300).await?;
     let mut items: Vec<TimelineItem> = events
         .iter()
-        .filter(|e| e.kind != "note.added")
+        .filter(|e| e.kind != EventKind::NoteAdded)
         .map(|e| TimelineItem {
-            when: fmt_time(e.occurred_at, &ctx.time_zone),
+            when: fmt_when(e.occurred_at, &ctx.time_zone, ctx.locale),
             text: event_text(ctx, e),
             actor: actor_text(ctx, e),
             body: None,
@@ -771,7 +788,7 @@ pub(super) async fn timeline_section(
         .collect();
     for n in notes::list_notes(&st.db, ws, c.id, 100).await? {
         items.push(TimelineItem {
-            when: fmt_time(n.created_at, &ctx.time_zone),
+            when: fmt_when(n.created_at, &ctx.time_zone, ctx.locale),
             text: ctx.t.ev_note.to_string(),
             actor: n.author_name.unwrap_or_default(),
             body: Some(n.body),
@@ -852,7 +869,9 @@ fn touch(
     }
     Some(TouchView {
         label,
-        when: when.map(|w| fmt_time(w, tz)).unwrap_or_default(),
+        when: when
+            .map(|w| fmt_when(w, tz, ctx.locale))
+            .unwrap_or_default(),
         rows,
     })
 }
@@ -944,8 +963,8 @@ pub async fn show_contact(
             oob: false,
         })?,
         score: c.score,
-        created: fmt_time(c.created_at, &tz),
-        last_activity: fmt_time(c.last_activity_at, &tz),
+        created: fmt_when(c.created_at, &tz, ctx.locale),
+        last_activity: fmt_ago(c.last_activity_at, st.now(), &tz, ctx.locale),
         details,
         consent,
         custom,
@@ -972,6 +991,8 @@ mod tests {
             members: vec![],
             defs: vec![],
             time_zone: "UTC".into(),
+            locale,
+            country: "MX".into(),
         }
     }
 
@@ -1022,6 +1043,20 @@ mod tests {
         assert_eq!(
             event_text(&ctx(Locale::En), &event("x.y", serde_json::json!({}))),
             "Event: x.y"
+        );
+        // Kinds without a sentence of their own read as their label, never
+        // as the stored code.
+        let submitted = event("form.submitted", serde_json::json!({}));
+        assert_eq!(
+            event_text(&ctx(Locale::Es), &submitted),
+            "Envió un formulario"
+        );
+        assert_eq!(
+            event_text(
+                &ctx(Locale::Es),
+                &event("custom.paid", serde_json::json!({}))
+            ),
+            "Evento: paid"
         );
     }
 }

@@ -8,7 +8,7 @@ use crate::auth::CurrentUser;
 use crate::error::AppResult;
 use crate::extract::IdPath;
 use crate::i18n::contacts::ContactsTr;
-use crate::pages::fmt_time;
+use crate::pages::fmt_when;
 use crate::pages::shell::{Area, Shell};
 use crate::state::AppState;
 use af_core::{ContactId, TaskId, UserId};
@@ -34,14 +34,14 @@ pub struct TaskView {
     pub contact_name: String,
 }
 
-fn task_view(t: &ContactsTr, task: Task, now: Ts, tz: &str) -> TaskView {
+fn task_view(t: &ContactsTr, task: Task, now: Ts, tz: &str, locale: af_core::Locale) -> TaskView {
     TaskView {
         id: task.id,
         overdue: task.is_overdue(now),
         done: task.done_at.is_some(),
         due: task
             .due_at
-            .map(|d| fmt_time(d, tz))
+            .map(|d| fmt_when(d, tz, locale))
             .unwrap_or_else(|| t.no_due.into()),
         assignee: task
             .assignee_name
@@ -74,7 +74,7 @@ pub(super) async fn tasks_section(
     let tasks = tasks::list_contact_tasks(&st.db, c.workspace_id, c.id)
         .await?
         .into_iter()
-        .map(|task| task_view(ctx.t, task, now, &ctx.time_zone))
+        .map(|task| task_view(ctx.t, task, now, &ctx.time_zone, ctx.locale))
         .collect();
     Ok(TasksSection {
         ct: ctx.t,
@@ -226,7 +226,7 @@ pub async fn my_tasks(State(st): State<AppState>, cu: CurrentUser) -> AppResult<
     let tasks = tasks::list_open_tasks_for(&st.db, cu.workspace.id, cu.user.id, 500)
         .await?
         .into_iter()
-        .map(|task| task_view(t, task, now, &tz))
+        .map(|task| task_view(t, task, now, &tz, cu.locale()))
         .collect();
     Ok(MyTasksPage {
         shell: Shell::new(&cu, Area::Tasks).await?,

@@ -66,7 +66,7 @@ pub(super) async fn intake_settings(
         .filter(|k| k.scope() == af_db::api_keys::KeyScope::Intake)
         .map(|k| IntakeKeyRow {
             id: k.id.to_string(),
-            created: crate::pages::fmt_time(k.created_at, tz),
+            created: crate::pages::fmt_when(k.created_at, tz, cu.locale()),
             revoked: k.revoked_at.is_some(),
             name: k.name,
             prefix: k.prefix,
@@ -88,7 +88,7 @@ pub(super) async fn intake_settings(
         .into_iter()
         .map(|d| DeliveryRow {
             id: d.id.to_string(),
-            received: crate::pages::fmt_time(d.received_at, tz),
+            received: crate::pages::fmt_when(d.received_at, tz, cu.locale()),
             replayable: matches!(d.result.as_str(), "failed" | "unmatched"),
             event: d.event,
             result: d.result,

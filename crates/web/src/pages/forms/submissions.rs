@@ -41,9 +41,9 @@ fn pairs(json: &str) -> Vec<(String, String)> {
 }
 
 impl SubmissionRow {
-    fn new(s: &Submission, tz: &str) -> Self {
+    fn new(s: &Submission, tz: &str, locale: af_core::Locale) -> Self {
         Self {
-            created_at: crate::pages::fmt_time(s.created_at, tz),
+            created_at: crate::pages::fmt_when(s.created_at, tz, locale),
             lead_id: s.lead_number,
             contact_id: s.contact_id.map(|c| c.to_string()),
             data: pairs(&s.data),
@@ -74,7 +74,7 @@ pub(super) async fn submissions_page(
         ft: FormsTr::get(cu.locale()),
         rows: subs
             .iter()
-            .map(|s| SubmissionRow::new(s, &cu.workspace.time_zone))
+            .map(|s| SubmissionRow::new(s, &cu.workspace.time_zone, cu.locale()))
             .collect(),
         id: form.id.to_string(),
         name: form.name,

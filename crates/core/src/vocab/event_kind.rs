@@ -1,0 +1,44 @@
+//! The kinds of domain event (`events.kind`).
+
+use super::stored_enum;
+
+stored_enum! {
+    /// Every event kind written with `af_db::events::insert_event`, grouped
+    /// by what they are about. Custom events (`custom.<name>`) are not
+    /// values of this enum: their names are the users'.
+    pub enum EventKind ("event kind") {
+        ContactCreated = "contact.created",
+        ContactUpdated = "contact.updated",
+        ContactEmailAdded = "contact.email_added",
+        ContactDeleted = "contact.deleted",
+        ContactErased = "contact.erased",
+        ContactScoreChanged = "contact.score_changed",
+        TagAdded = "tag.added",
+        TagRemoved = "tag.removed",
+        NoteAdded = "note.added",
+        DealCreated = "deal.created",
+        DealStageChanged = "deal.stage_changed",
+        TaskCreated = "task.created",
+        TaskCompleted = "task.completed",
+        FormSubmitted = "form.submitted",
+        FormCreated = "form.created",
+        FormUpdated = "form.updated",
+        FormDeleted = "form.deleted",
+        AppointmentBooked = "appointment.booked",
+        AppointmentRequested = "appointment.requested",
+        AppointmentRescheduled = "appointment.rescheduled",
+        AppointmentCancelled = "appointment.cancelled",
+        MessageInbound = "message.inbound",
+        CallCompleted = "call.completed",
+        PipelineCreated = "pipeline.created",
+        PipelineRenamed = "pipeline.renamed",
+        PipelineBookedStageSet = "pipeline.booked_stage_set",
+        PipelineStagesReordered = "pipeline.stages_reordered",
+        StageCreated = "stage.created",
+        StageUpdated = "stage.updated",
+        StageDeleted = "stage.deleted",
+        MemberJoined = "member.joined",
+        MemberRoleChanged = "member.role_changed",
+        WorkspaceUpdated = "workspace.updated",
+    }
+}

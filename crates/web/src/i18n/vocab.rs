@@ -1,0 +1,287 @@
+//! Labels of the stored vocabulary (`af_core::vocab`): channels, message,
+//! enrolment and step-run statuses, event kinds, and job kinds. Pages show
+//! these instead of the stored codes, so a page speaks one language.
+//!
+//! Each `*_label` method matches the enum exhaustively: a new value in
+//! `af-core` does not compile until it has a label in both languages. The
+//! `*_text` variants take the stored text of a row and fall back to it
+//! unchanged when it is not a known value (a row written by a newer
+//! version, or a custom event), rather than hide it.
+
+use af_core::vocab::{Channel, EnrollmentStatus, EventKind, MessageStatus, StepRunStatus};
+
+crate::translations! {
+    VocabTr, VOCAB_ES, VOCAB_EN {
+        ch_email: "Correo", "Email";
+        ch_sms: "SMS", "SMS";
+        ch_whatsapp: "WhatsApp", "WhatsApp";
+        ch_voice: "Llamada", "Call";
+        ch_kommo: "Kommo", "Kommo";
+        ch_webhook: "Webhook", "Webhook";
+        ms_queued: "En cola", "Queued";
+        ms_sending: "Enviándose", "Sending";
+        ms_sent: "Enviado", "Sent";
+        ms_delivered: "Entregado", "Delivered";
+        ms_undelivered: "No entregado", "Undelivered";
+        ms_failed: "Fallido", "Failed";
+        ms_opened: "Abierto", "Opened";
+        ms_clicked: "Con clic", "Clicked";
+        ms_replied: "Respondido", "Replied";
+        ms_skipped: "Omitido", "Skipped";
+        en_active: "En curso", "Running";
+        en_waiting: "En espera", "Waiting";
+        en_paused: "En pausa", "Paused";
+        en_completed: "Completada", "Completed";
+        en_exited: "Salió", "Exited";
+        en_failed: "Fallida", "Failed";
+        sr_done: "Hecho", "Done";
+        sr_skipped: "Omitido", "Skipped";
+        sr_failed: "Fallido", "Failed";
+        sr_waiting: "En espera", "Waiting";
+        sr_exited: "Salió", "Exited";
+        ev_contact_created: "Se creó el contacto", "Contact created";
+        ev_contact_updated: "Se actualizó el contacto", "Contact updated";
+        ev_contact_email_added: "Se añadió un correo", "Email added";
+        ev_contact_deleted: "Se eliminó el contacto", "Contact deleted";
+        ev_contact_erased: "Se borraron sus datos", "Data erased";
+        ev_contact_score_changed: "Cambió el puntaje", "Score changed";
+        ev_tag_added: "Se añadió una etiqueta", "Tag added";
+        ev_tag_removed: "Se quitó una etiqueta", "Tag removed";
+        ev_note_added: "Se añadió una nota", "Note added";
+        ev_deal_created: "Se creó un negocio", "Deal created";
+        ev_deal_stage_changed: "El negocio cambió de etapa", "Deal changed stage";
+        ev_task_created: "Se creó una tarea", "Task created";
+        ev_task_completed: "Se completó una tarea", "Task completed";
+        ev_form_submitted: "Envió un formulario", "Submitted a form";
+        ev_form_created: "Se creó un formulario", "Form created";
+        ev_form_updated: "Se editó un formulario", "Form edited";
+        ev_form_deleted: "Se eliminó un formulario", "Form deleted";
+        ev_appointment_booked: "Agendó una cita", "Booked an appointment";
+        ev_appointment_requested: "Pidió una cita", "Requested an appointment";
+        ev_appointment_rescheduled: "Reprogramó una cita", "Rescheduled an appointment";
+        ev_appointment_cancelled: "Canceló una cita", "Cancelled an appointment";
+        ev_message_inbound: "Envió un mensaje", "Sent a message";
+        ev_call_completed: "Terminó una llamada", "A call ended";
+        ev_pipeline_created: "Se creó un embudo", "Pipeline created";
+        ev_pipeline_renamed: "Se renombró un embudo", "Pipeline renamed";
+        ev_pipeline_booked_stage_set: "Se eligió la etapa de cita agendada", "Booked stage chosen";
+        ev_pipeline_stages_reordered: "Se reordenaron las etapas", "Stages reordered";
+        ev_stage_created: "Se creó una etapa", "Stage created";
+        ev_stage_updated: "Se editó una etapa", "Stage edited";
+        ev_stage_deleted: "Se eliminó una etapa", "Stage deleted";
+        ev_member_joined: "Se unió un miembro", "A member joined";
+        ev_member_role_changed: "Cambió el rol de un miembro", "A member's role changed";
+        ev_workspace_updated: "Se actualizó el espacio de trabajo", "Workspace updated";
+        provider_outbox: "bandeja de salida integrada", "built-in outbox";
+        job_system_mail: "Correo del sistema", "System email";
+        job_dispatch_event: "Reparto de un evento", "Event dispatch";
+        job_automation_route: "Ruteo de automatizaciones", "Automation routing";
+        job_automation_step: "Paso de automatización", "Automation step";
+        job_automation_sweep: "Revisión periódica de automatizaciones", "Periodic automation check";
+        job_send_message: "Envío de mensaje", "Message send";
+        job_whatsapp_fallback: "SMS de respaldo de WhatsApp", "WhatsApp fallback SMS";
+        job_deliver_webhook: "Entrega de webhook", "Webhook delivery";
+        job_import_contacts: "Importación de contactos", "Contact import";
+        job_cleanup_sessions: "Limpieza de sesiones", "Session cleanup";
+        job_prune_jobs: "Limpieza de trabajos antiguos", "Old job cleanup";
+        job_diag_noop: "Diagnóstico: nada", "Diagnostics: no-op";
+        job_diag_http: "Diagnóstico: petición HTTP", "Diagnostics: HTTP request";
+        job_diag_record: "Diagnóstico: registro", "Diagnostics: record";
+        job_diag_fail: "Diagnóstico: fallo", "Diagnostics: failure";
+    }
+}
+
+impl VocabTr {
+    pub fn channel_label(&self, c: Channel) -> &'static str {
+        match c {
+            Channel::Email => self.ch_email,
+            Channel::Sms => self.ch_sms,
+            Channel::WhatsApp => self.ch_whatsapp,
+            Channel::Voice => self.ch_voice,
+            Channel::Kommo => self.ch_kommo,
+            Channel::Webhook => self.ch_webhook,
+        }
+    }
+
+    pub fn message_status_label(&self, s: MessageStatus) -> &'static str {
+        match s {
+            MessageStatus::Queued => self.ms_queued,
+            MessageStatus::Sending => self.ms_sending,
+            MessageStatus::Sent => self.ms_sent,
+            MessageStatus::Delivered => self.ms_delivered,
+            MessageStatus::Undelivered => self.ms_undelivered,
+            MessageStatus::Failed => self.ms_failed,
+            MessageStatus::Opened => self.ms_opened,
+            MessageStatus::Clicked => self.ms_clicked,
+            MessageStatus::Replied => self.ms_replied,
+            MessageStatus::Skipped => self.ms_skipped,
+        }
+    }
+
+    pub fn enrollment_status_label(&self, s: EnrollmentStatus) -> &'static str {
+        match s {
+            EnrollmentStatus::Active => self.en_active,
+            EnrollmentStatus::Waiting => self.en_waiting,
+            EnrollmentStatus::Paused => self.en_paused,
+            EnrollmentStatus::Completed => self.en_completed,
+            EnrollmentStatus::Exited => self.en_exited,
+            EnrollmentStatus::Failed => self.en_failed,
+        }
+    }
+
+    pub fn step_run_status_label(&self, s: StepRunStatus) -> &'static str {
+        match s {
+            StepRunStatus::Done => self.sr_done,
+            StepRunStatus::Skipped => self.sr_skipped,
+            StepRunStatus::Failed => self.sr_failed,
+            StepRunStatus::Waiting => self.sr_waiting,
+            StepRunStatus::Exited => self.sr_exited,
+        }
+    }
+
+    pub fn event_kind_label(&self, k: EventKind) -> &'static str {
+        match k {
+            EventKind::ContactCreated => self.ev_contact_created,
+            EventKind::ContactUpdated => self.ev_contact_updated,
+            EventKind::ContactEmailAdded => self.ev_contact_email_added,
+            EventKind::ContactDeleted => self.ev_contact_deleted,
+            EventKind::ContactErased => self.ev_contact_erased,
+            EventKind::ContactScoreChanged => self.ev_contact_score_changed,
+            EventKind::TagAdded => self.ev_tag_added,
+            EventKind::TagRemoved => self.ev_tag_removed,
+            EventKind::NoteAdded => self.ev_note_added,
+            EventKind::DealCreated => self.ev_deal_created,
+            EventKind::DealStageChanged => self.ev_deal_stage_changed,
+            EventKind::TaskCreated => self.ev_task_created,
+            EventKind::TaskCompleted => self.ev_task_completed,
+            EventKind::FormSubmitted => self.ev_form_submitted,
+            EventKind::FormCreated => self.ev_form_created,
+            EventKind::FormUpdated => self.ev_form_updated,
+            EventKind::FormDeleted => self.ev_form_deleted,
+            EventKind::AppointmentBooked => self.ev_appointment_booked,
+            EventKind::AppointmentRequested => self.ev_appointment_requested,
+            EventKind::AppointmentRescheduled => self.ev_appointment_rescheduled,
+            EventKind::AppointmentCancelled => self.ev_appointment_cancelled,
+            EventKind::MessageInbound => self.ev_message_inbound,
+            EventKind::CallCompleted => self.ev_call_completed,
+            EventKind::PipelineCreated => self.ev_pipeline_created,
+            EventKind::PipelineRenamed => self.ev_pipeline_renamed,
+            EventKind::PipelineBookedStageSet => self.ev_pipeline_booked_stage_set,
+            EventKind::PipelineStagesReordered => self.ev_pipeline_stages_reordered,
+            EventKind::StageCreated => self.ev_stage_created,
+            EventKind::StageUpdated => self.ev_stage_updated,
+            EventKind::StageDeleted => self.ev_stage_deleted,
+            EventKind::MemberJoined => self.ev_member_joined,
+            EventKind::MemberRoleChanged => self.ev_member_role_changed,
+            EventKind::WorkspaceUpdated => self.ev_workspace_updated,
+        }
+    }
+
+    /// A message's provider: vendors by their name, the built-in outbox
+    /// in words.
+    pub fn provider<'a>(&self, stored: &'a str) -> &'a str {
+        if stored == "outbox" {
+            self.provider_outbox
+        } else {
+            stored
+        }
+    }
+
+    /// The label of a stored channel, or the stored text when unknown.
+    pub fn channel<'a>(&self, stored: &'a str) -> &'a str {
+        Channel::parse(stored).map_or(stored, |c| self.channel_label(c))
+    }
+
+    /// The label of a stored message status, or the stored text.
+    pub fn message_status<'a>(&self, stored: &'a str) -> &'a str {
+        MessageStatus::parse(stored).map_or(stored, |s| self.message_status_label(s))
+    }
+
+    /// The label of a stored enrolment status, or the stored text.
+    pub fn enrollment_status<'a>(&self, stored: &'a str) -> &'a str {
+        EnrollmentStatus::parse(stored).map_or(stored, |s| self.enrollment_status_label(s))
+    }
+
+    /// The label of a stored step-run status, or the stored text.
+    pub fn step_run_status<'a>(&self, stored: &'a str) -> &'a str {
+        StepRunStatus::parse(stored).map_or(stored, |s| self.step_run_status_label(s))
+    }
+
+    /// The label of a stored event kind; a custom event (`custom.paid`)
+    /// shows its own name, which its author chose.
+    pub fn event_kind<'a>(&self, stored: &'a str) -> &'a str {
+        match EventKind::parse(stored) {
+            Some(k) => self.event_kind_label(k),
+            None => stored.strip_prefix("custom.").unwrap_or(stored),
+        }
+    }
+
+    /// The label of a job kind (`af_core::jobs::KINDS`), or the kind.
+    pub fn job_kind<'a>(&self, kind: &'a str) -> &'a str {
+        use af_core::jobs::{self as j, JobPayload};
+        match kind {
+            j::SystemMail::KIND => self.job_system_mail,
+            j::DispatchEvent::KIND => self.job_dispatch_event,
+            j::AutomationRoute::KIND => self.job_automation_route,
+            j::AutomationStep::KIND => self.job_automation_step,
+            j::AutomationSweep::KIND => self.job_automation_sweep,
+            j::SendMessage::KIND => self.job_send_message,
+            j::WhatsappFallback::KIND => self.job_whatsapp_fallback,
+            j::DeliverWebhook::KIND => self.job_deliver_webhook,
+            j::ImportContacts::KIND => self.job_import_contacts,
+            j::CleanupSessions::KIND => self.job_cleanup_sessions,
+            j::PruneJobs::KIND => self.job_prune_jobs,
+            j::DiagNoop::KIND => self.job_diag_noop,
+            j::DiagHttp::KIND => self.job_diag_http,
+            j::DiagRecord::KIND => self.job_diag_record,
+            j::DiagFail::KIND => self.job_diag_fail,
+            other => other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use af_core::Locale;
+
+    #[test]
+    fn every_value_has_a_label_that_is_not_its_code() {
+        for t in [&VOCAB_ES, &VOCAB_EN] {
+            for c in Channel::ALL {
+                assert!(!t.channel_label(*c).is_empty());
+            }
+            for s in MessageStatus::ALL {
+                assert_ne!(t.message_status_label(*s), s.as_str());
+            }
+            for s in EnrollmentStatus::ALL {
+                assert_ne!(t.enrollment_status_label(*s), s.as_str());
+            }
+            for s in StepRunStatus::ALL {
+                assert_ne!(t.step_run_status_label(*s), s.as_str());
+            }
+            for k in EventKind::ALL {
+                assert_ne!(t.event_kind_label(*k), k.as_str());
+            }
+            for k in af_core::jobs::KINDS {
+                assert_ne!(t.job_kind(k), *k, "job kind {k} has no label");
+            }
+        }
+    }
+
+    #[test]
+    fn stored_text_reads_in_the_language_and_unknown_text_stays() {
+        let es = VocabTr::get(Locale::Es);
+        let en = VocabTr::get(Locale::En);
+        assert_eq!(es.message_status("sent"), "Enviado");
+        assert_eq!(es.message_status("skipped"), "Omitido");
+        assert_eq!(en.message_status("skipped"), "Skipped");
+        assert_eq!(es.enrollment_status("waiting"), "En espera");
+        assert_eq!(es.event_kind("form.submitted"), "Envió un formulario");
+        assert_eq!(en.event_kind("form.submitted"), "Submitted a form");
+        assert_eq!(es.channel("voice"), "Llamada");
+        assert_eq!(es.channel("whatsapp"), "WhatsApp");
+        assert_eq!(es.event_kind("custom.paid"), "paid");
+        assert_eq!(es.message_status("bounced"), "bounced");
+    }
+}
