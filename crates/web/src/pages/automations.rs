@@ -24,7 +24,6 @@ use crate::state::AppState;
 use af_core::Role;
 use af_engine::EngineError;
 use axum::Router;
-use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use std::sync::OnceLock;
 
@@ -113,9 +112,6 @@ fn can_edit(cu: &CurrentUser) -> bool {
     cu.role >= Role::Admin
 }
 
-fn is_htmx(headers: &HeaderMap) -> bool {
-    headers.get("hx-request").is_some()
-}
 
 /// Sections are rendered to text and composed into pages and htmx answers.
 use crate::extract::render_fragment as render;

@@ -12,7 +12,7 @@ use super::fmt_when;
 use super::shell::{Area, Shell};
 use crate::auth::{ClientIp, CurrentUser, set_flash};
 use crate::error::{AppError, AppResult};
-use crate::extract::IdPath;
+use crate::extract::{HxRequest, IdPath};
 use crate::i18n::vocab::VocabTr;
 use crate::i18n::webhooks::WebhooksTr;
 use crate::state::AppState;
@@ -193,9 +193,6 @@ async fn list_panel(
     })
 }
 
-fn is_htmx(headers: &HeaderMap) -> bool {
-    headers.get("hx-request").is_some()
-}
 
 /// GET /settings/webhooks
 pub async fn show_webhooks(State(st): State<AppState>, cu: CurrentUser) -> AppResult<Response> {
@@ -280,7 +277,7 @@ async fn respond_list(
     headers: &HeaderMap,
     text: &str,
 ) -> AppResult<Response> {
-    if is_htmx(headers) {
+    if HxRequest::from_headers(headers).0 {
         let notice = Some(Notice {
             ok: true,
             text: text.to_string(),
@@ -515,7 +512,7 @@ pub async fn replay_delivery(
     .ok_or(AppError::NotFound)?;
     let t = WebhooksTr::get(cu.locale());
     let page = q.number().clamp(1, MAX_PAGE);
-    if is_htmx(&headers) {
+    if HxRequest::from_headers(&headers).0 {
         let notice = Some(Notice {
             ok: true,
             text: t.msg_replayed.into(),

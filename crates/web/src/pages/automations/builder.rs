@@ -7,12 +7,12 @@
 
 use super::steps::{self, FormData, Kind};
 use super::{
-    at, automations_js, can_edit, engine_err, event_label, field_label, is_htmx, render,
+    at, automations_js, can_edit, engine_err, event_label, field_label, render,
     status_label, step_label,
 };
 use crate::auth::{CurrentUser, set_flash};
 use crate::error::{AppError, AppResult};
-use crate::extract::IdPath;
+use crate::extract::{HxRequest, IdPath};
 use crate::i18n::automations::AutoTr;
 use crate::pages::shell::{Area, Shell};
 use crate::state::AppState;
@@ -627,7 +627,7 @@ async fn save_and_respond(
     match result {
         Ok(saved) => {
             let notice = format!("{} {}", t.saved, saved.version);
-            if is_htmx(headers) {
+            if HxRequest::from_headers(headers).0 {
                 let (w, def) = load(st, cu, w.id).await?;
                 let p = panel(st, cu, &w, &def, None, vec![], Some(notice)).await?;
                 return Ok(BuilderPanel { p }.into_response());
@@ -638,7 +638,7 @@ async fn save_and_respond(
         Err(EngineError::Invalid(errors)) => {
             let editor_html = editor.map(|e| render(&e)).transpose()?;
             let p = panel(st, cu, w, stored, editor_html, errors, None).await?;
-            let body = if is_htmx(headers) {
+            let body = if HxRequest::from_headers(headers).0 {
                 BuilderPanel { p }.into_response()
             } else {
                 page(st, cu, p, "").await?.into_response()
@@ -786,7 +786,7 @@ async fn editor_response(
     ed: Editor,
 ) -> AppResult<Response> {
     let html = render(&ed)?;
-    if is_htmx(headers) {
+    if HxRequest::from_headers(headers).0 {
         return Ok(Html(html).into_response());
     }
     let p = panel(st, cu, w, def, Some(html), vec![], None).await?;
@@ -910,7 +910,7 @@ pub async fn move_step(
     if !steps::move_step(&mut def, &step, f.dir == "up") {
         // Already at that end: nothing to save.
         let p = panel(&st, &cu, &w, &stored, None, vec![], None).await?;
-        return Ok(if is_htmx(&headers) {
+        return Ok(if HxRequest::from_headers(&headers).0 {
             BuilderPanel { p }.into_response()
         } else {
             Redirect::to(&format!("/automations/{}", w.id)).into_response()
