@@ -12,7 +12,7 @@ pub const ALL: &str = "*";
 /// what they are about. A capability that writes a new kind adds it here so
 /// webhooks can subscribe to it (custom events, `custom.<name>`, need no
 /// entry).
-pub const KINDS: [&str; 33] = [
+pub const KINDS: [&str; 34] = [
     "contact.created",
     "contact.updated",
     "contact.email_added",
@@ -24,6 +24,7 @@ pub const KINDS: [&str; 33] = [
     "note.added",
     "deal.created",
     "deal.stage_changed",
+    "deal.updated",
     "task.created",
     "task.completed",
     "form.submitted",
