@@ -200,10 +200,23 @@ pub async fn mark_deal_lost(
     if target.kind != "lost" {
         return Err(DbError::NotFound("lost stage"));
     }
-    move_deal_inner(tx, ws, id, to, Placement::default(), Some(reason), actor, now).await
+    move_deal_inner(
+        tx,
+        ws,
+        id,
+        to,
+        Placement::default(),
+        Some(reason),
+        actor,
+        now,
+    )
+    .await
 }
 
-#[expect(clippy::too_many_arguments, reason = "move_deal's arguments plus the lost reason")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "move_deal's arguments plus the lost reason"
+)]
 async fn move_deal_inner(
     tx: &mut Tx,
     ws: WorkspaceId,

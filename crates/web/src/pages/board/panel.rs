@@ -328,8 +328,7 @@ pub(super) async fn change_owner(
     };
     let ws = cu.workspace.id;
     let mut tx = st.db.begin().await?;
-    let updated = match deals::set_deal_owner(&mut tx, ws, id, owner, &cu.actor(), st.now()).await
-    {
+    let updated = match deals::set_deal_owner(&mut tx, ws, id, owner, &cu.actor(), st.now()).await {
         Ok(d) => d,
         Err(af_db::DbError::NotFound("member")) => {
             tx.rollback().await?;
@@ -376,7 +375,8 @@ pub(super) struct LostForm {
 /// one line.
 fn lost_reason(raw: &str) -> Option<String> {
     let r = raw.trim();
-    let ok = !r.is_empty() && r.chars().count() <= MAX_LOST_REASON && !r.chars().any(char::is_control);
+    let ok =
+        !r.is_empty() && r.chars().count() <= MAX_LOST_REASON && !r.chars().any(char::is_control);
     ok.then(|| r.to_string())
 }
 
