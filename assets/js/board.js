@@ -363,6 +363,7 @@
   var drawer = board.querySelector("[data-deal-drawer]");
   var panel = document.getElementById("deal-panel");
   var openId = null;
+  var focusTitle = false;
 
   function openDrawer(id) {
     if (!drawer || !panel || typeof htmx === "undefined") {
@@ -376,20 +377,31 @@
     if (!drawer.open) {
       drawer.showModal();
     }
-    htmx
-      .ajax("GET", "/deals/" + encodeURIComponent(id) + "/panel", { target: "#deal-panel", swap: "innerHTML" })
-      .then(function () {
-        var title = document.getElementById("deal-panel-title");
-        if (title && drawer.open) {
-          title.focus();
-        }
-      });
+    focusTitle = true;
+    drawer.removeAttribute("data-ready");
+    htmx.ajax("GET", "/deals/" + encodeURIComponent(id) + "/panel", { target: "#deal-panel", swap: "innerHTML" });
   }
 
-  if (drawer) {
+  if (drawer && panel) {
+    // htmx binds the panel's forms when the swap settles, so only then is
+    // the drawer usable: move focus to its title (on opening) and mark it
+    // ready (data-ready, which the browser tests wait for).
+    panel.addEventListener("htmx:afterSettle", function (e) {
+      if (e.target !== panel || !drawer.open) {
+        return;
+      }
+      drawer.setAttribute("data-ready", "");
+      var title = document.getElementById("deal-panel-title");
+      if (focusTitle && title) {
+        focusTitle = false;
+        title.focus();
+      }
+    });
     drawer.addEventListener("close", function () {
       var id = openId;
       openId = null;
+      focusTitle = false;
+      drawer.removeAttribute("data-ready");
       panel.replaceChildren();
       var card = id && findCard(id);
       if (card) {
