@@ -41,6 +41,7 @@
   var pending = {}; // deal id -> true while our own move is in flight
   var dragging = false;
   var lastDrop = 0; // a click right after a drop is the drop, not a click
+  var focusWhenBack = null; // deal id whose card gets focus once re-rendered
   var deferred = []; // live events that arrived during a drag
   var liveQueue = Promise.resolve();
   var messageTimer = null;
@@ -182,11 +183,15 @@
           return;
         }
         var list = listOf(ev.to_stage);
+        // A re-rendered card keeps the keyboard focus it had (or was owed
+        // by the drawer closing while it was being replaced).
+        var refocus = (old && old === document.activeElement) || focusWhenBack === id;
         if (old) {
           old.remove();
         }
-        if (list) {
-          placeCard(list, card, ev.position, id);
+        if (list && placeCard(list, card, ev.position, id) && refocus && !(drawer && drawer.open)) {
+          focusWhenBack = null;
+          card.focus();
         }
       },
       function () {
@@ -407,6 +412,15 @@
       if (card) {
         card.focus();
       }
+      // A change made in the drawer may still be re-rendering the card:
+      // focus it when it lands, if that is soon (later live news of this
+      // deal must not steal the focus from wherever the user went).
+      focusWhenBack = id;
+      setTimeout(function () {
+        if (focusWhenBack === id) {
+          focusWhenBack = null;
+        }
+      }, 2000);
     });
     drawer.addEventListener("click", function (e) {
       if (e.target.closest && e.target.closest("[data-drawer-close]")) {
