@@ -16,6 +16,20 @@
 // deal, its stage and position; the card is re-fetched as HTML
 // (/deals/{id}/card) and put in its place, and the column headers are
 // refreshed from /pipelines/{id}/summary.
+//
+// Keyboard: cards are focusable (tabindex=0). Enter or Space opens the deal
+// drawer; Alt+Left / Alt+Right moves the card to the neighbouring column
+// through the same POST as a drop.
+//
+// Deal drawer: dialog#deal-drawer[data-deal-drawer] (a modal <dialog>, so
+// focus stays inside and Escape closes it), filled by htmx from
+// /deals/{id}/panel. Its forms answer with the panel again and an
+// `af-deal-changed` event (HX-Trigger) naming the deal's stage and
+// position, which re-renders the card like a live event. On close, focus
+// returns to the card.
+//
+// Phones (below 640 px): one column at a time (CSS scroll-snap); the
+// select[data-stage-jump] scrolls to the chosen column and follows swipes.
 (function () {
   "use strict";
 
@@ -26,6 +40,8 @@
 
   var pending = {}; // deal id -> true while our own move is in flight
   var dragging = false;
+  var lastDrop = 0; // a click right after a drop is the drop, not a click
+  var focusWhenBack = null; // deal id whose card gets focus once re-rendered
   var deferred = []; // live events that arrived during a drag
   var liveQueue = Promise.resolve();
   var messageTimer = null;
@@ -167,11 +183,15 @@
           return;
         }
         var list = listOf(ev.to_stage);
+        // A re-rendered card keeps the keyboard focus it had (or was owed
+        // by the drawer closing while it was being replaced).
+        var refocus = (old && old === document.activeElement) || focusWhenBack === id;
         if (old) {
           old.remove();
         }
-        if (list) {
-          placeCard(list, card, ev.position, id);
+        if (list && placeCard(list, card, ev.position, id) && refocus && !(drawer && drawer.open)) {
+          focusWhenBack = null;
+          card.focus();
         }
       },
       function () {
@@ -205,6 +225,7 @@
 
   function onDrop(evt) {
     dragging = false;
+    lastDrop = Date.now();
     var item = evt.item;
     var from = evt.from;
     var to = evt.to;
@@ -270,6 +291,10 @@
       draggable: "li[data-deal-id]",
       animation: 150,
       ghostClass: "opacity-40",
+      // On touch screens a drag starts after a short press, so a swipe
+      // scrolls between columns instead of grabbing a card.
+      delay: 250,
+      delayOnTouchOnly: true,
       onStart: function () {
         dragging = true;
       },
@@ -278,6 +303,226 @@
   }
 
   Array.prototype.forEach.call(board.querySelectorAll("ul[data-cards]"), makeSortable);
+
+  // Keyboard moves ----------------------------------------------------------
+
+  function columnLists() {
+    return Array.prototype.slice.call(board.querySelectorAll("ul[data-cards]"));
+  }
+
+  // Alt+Left / Alt+Right: the card goes on top of the neighbouring column,
+  // through the same POST as a drop; focus stays on it.
+  function moveByKeyboard(card, step) {
+    var lists = columnLists();
+    var from = card.parentNode;
+    var to = lists[lists.indexOf(from) + step];
+    var id = card.getAttribute("data-deal-id");
+    if (!to || pending[id]) {
+      return;
+    }
+    var first = cardsOf(to)[0];
+    var body = new URLSearchParams();
+    body.set("stage_id", to.getAttribute("data-stage-id"));
+    body.set("after", "");
+    body.set("before", first ? first.getAttribute("data-deal-id") : "");
+    pending[id] = true;
+    card.setAttribute("aria-busy", "true");
+    fetch("/deals/" + encodeURIComponent(id) + "/move", {
+      method: "POST",
+      headers: { "X-CSRF-Token": csrfToken(), Accept: "application/json" },
+      body: body,
+    })
+      .then(function (r) {
+        if (!r.ok) {
+          throw new Error("move " + r.status);
+        }
+        return r.json();
+      })
+      .then(function (answer) {
+        card.setAttribute("data-position", String(answer.position));
+        to.insertBefore(card, cardsOf(to)[0] || to.firstChild);
+        card.focus();
+        showColumn(to.getAttribute("data-stage-id"));
+        applySummary(answer.summary);
+        return fetchCard(id).then(function (fresh) {
+          if (fresh && card.parentNode) {
+            card.parentNode.replaceChild(fresh, card);
+            fresh.focus();
+          }
+        });
+      })
+      .catch(function () {
+        showMessage(board.dataset.msgMoveFailed);
+      })
+      .then(function () {
+        var busy = findCard(id);
+        if (busy) {
+          busy.removeAttribute("aria-busy");
+        }
+        delete pending[id];
+      });
+  }
+
+  // Deal drawer -----------------------------------------------------------
+
+  var drawer = board.querySelector("[data-deal-drawer]");
+  var panel = document.getElementById("deal-panel");
+  var openId = null;
+  var focusTitle = false;
+
+  function openDrawer(id) {
+    if (!drawer || !panel || typeof htmx === "undefined") {
+      return;
+    }
+    openId = id;
+    var loading = document.createElement("p");
+    loading.className = "p-6 text-sm text-slate-500";
+    loading.textContent = drawer.dataset.msgLoading || "";
+    panel.replaceChildren(loading);
+    if (!drawer.open) {
+      drawer.showModal();
+    }
+    focusTitle = true;
+    drawer.removeAttribute("data-ready");
+    htmx.ajax("GET", "/deals/" + encodeURIComponent(id) + "/panel", { target: "#deal-panel", swap: "innerHTML" });
+  }
+
+  if (drawer && panel) {
+    // htmx binds the panel's forms when the swap settles, so only then is
+    // the drawer usable: move focus to its title (on opening) and mark it
+    // ready (data-ready, which the browser tests wait for).
+    panel.addEventListener("htmx:afterSettle", function (e) {
+      if (e.target !== panel || !drawer.open) {
+        return;
+      }
+      drawer.setAttribute("data-ready", "");
+      var title = document.getElementById("deal-panel-title");
+      if (focusTitle && title) {
+        focusTitle = false;
+        title.focus();
+      }
+    });
+    drawer.addEventListener("close", function () {
+      var id = openId;
+      openId = null;
+      focusTitle = false;
+      drawer.removeAttribute("data-ready");
+      panel.replaceChildren();
+      var card = id && findCard(id);
+      if (card) {
+        card.focus();
+      }
+      // A change made in the drawer may still be re-rendering the card:
+      // focus it when it lands, if that is soon (later live news of this
+      // deal must not steal the focus from wherever the user went).
+      focusWhenBack = id;
+      setTimeout(function () {
+        if (focusWhenBack === id) {
+          focusWhenBack = null;
+        }
+      }, 2000);
+    });
+    drawer.addEventListener("click", function (e) {
+      if (e.target.closest && e.target.closest("[data-drawer-close]")) {
+        drawer.close();
+        return;
+      }
+      // A click on the backdrop lands on the dialog itself, outside its box.
+      if (e.target === drawer) {
+        var r = drawer.getBoundingClientRect();
+        var inside = e.clientX >= r.left && e.clientX <= r.right && e.clientY >= r.top && e.clientY <= r.bottom;
+        if (!inside) {
+          drawer.close();
+        }
+      }
+    });
+  }
+
+  function cardFrom(target) {
+    var card = target && target.closest ? target.closest("li[data-deal-id]") : null;
+    return card && board.contains(card) && !(drawer && drawer.contains(card)) ? card : null;
+  }
+
+  board.addEventListener("click", function (e) {
+    var card = cardFrom(e.target);
+    if (!card || dragging || Date.now() - lastDrop < 400) {
+      return;
+    }
+    openDrawer(card.getAttribute("data-deal-id"));
+  });
+
+  board.addEventListener("keydown", function (e) {
+    var card = cardFrom(e.target);
+    if (!card || e.target !== card) {
+      return;
+    }
+    if ((e.key === "Enter" || e.key === " ") && !e.altKey && !e.ctrlKey && !e.metaKey) {
+      e.preventDefault();
+      openDrawer(card.getAttribute("data-deal-id"));
+    } else if (e.altKey && (e.key === "ArrowLeft" || e.key === "ArrowRight")) {
+      e.preventDefault();
+      moveByKeyboard(card, e.key === "ArrowLeft" ? -1 : 1);
+    }
+  });
+
+  // A change made in the drawer: re-render the card where it now belongs,
+  // as for a live event (which other boards receive for the same change).
+  document.addEventListener("af-deal-changed", function (e) {
+    var d = e.detail || {};
+    if (!d.deal_id || !d.stage_id) {
+      return;
+    }
+    onLive({ deal_id: d.deal_id, to_stage: d.stage_id, position: Number(d.position) || 0 });
+  });
+
+  // Phones: one column at a time ------------------------------------------
+
+  var strip = board.querySelector("[data-columns]");
+  var jump = board.querySelector("[data-stage-jump]");
+
+  function showColumn(stageId) {
+    if (!strip) {
+      return;
+    }
+    var col = strip.querySelector('section[data-stage-id="' + stageId + '"]');
+    if (!col) {
+      return;
+    }
+    var reduce = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    var left = strip.scrollLeft + col.getBoundingClientRect().left - strip.getBoundingClientRect().left;
+    strip.scrollTo({ left: left, behavior: reduce ? "auto" : "smooth" });
+    if (jump) {
+      jump.value = stageId;
+    }
+  }
+
+  if (strip && jump) {
+    jump.addEventListener("change", function () {
+      showColumn(jump.value);
+    });
+    var syncTimer = null;
+    strip.addEventListener("scroll", function () {
+      if (syncTimer) {
+        clearTimeout(syncTimer);
+      }
+      // After a swipe settles, the picker names the column in view.
+      syncTimer = setTimeout(function () {
+        var base = strip.getBoundingClientRect().left;
+        var best = null;
+        var bestDist = Infinity;
+        Array.prototype.forEach.call(strip.querySelectorAll("section[data-stage-id]"), function (col) {
+          var d = Math.abs(col.getBoundingClientRect().left - base);
+          if (d < bestDist) {
+            bestDist = d;
+            best = col;
+          }
+        });
+        if (best && document.activeElement !== jump) {
+          jump.value = best.getAttribute("data-stage-id");
+        }
+      }, 120);
+    });
+  }
 
   // htmx ------------------------------------------------------------------
 

@@ -29,14 +29,20 @@ pub struct Deal {
     pub stage_entered_at: Ts,
     pub created_at: Ts,
     pub updated_at: Ts,
+    /// Why it was lost (typed when it was marked lost); `None` outside lost
+    /// stages.
+    pub lost_reason: Option<String>,
 }
 
 macro_rules! deal_columns {
     () => {
         "id, pipeline_id, stage_id, contact_id, title, value_minor, currency, owner_id, position, stage_entered_at, \
-         created_at, updated_at"
+         created_at, updated_at, lost_reason"
     };
 }
+
+/// Longest lost reason kept (a short sentence, not a report).
+pub const MAX_LOST_REASON: usize = 500;
 
 /// A new deal. Without a stage it starts in the pipeline's first stage;
 /// without a pipeline, in the workspace's default pipeline.
@@ -173,11 +179,61 @@ pub async fn move_deal(
     actor: &Actor,
     now: Ts,
 ) -> DbResult<Moved> {
+    move_deal_inner(tx, ws, id, to, place, None, actor, now).await
+}
+
+/// Marks a deal lost: [`move_deal`] to `to` (a stage of kind `lost` of the
+/// deal's pipeline, else NotFound) with the reason stored in
+/// `deals.lost_reason` and added to the `deal.stage_changed` data, so the
+/// move is the same one a drag makes and automations see the reason.
+/// `reason` must already be checked (non-empty, at most
+/// [`MAX_LOST_REASON`] characters).
+pub async fn mark_deal_lost(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    id: DealId,
+    to: StageId,
+    reason: &str,
+    actor: &Actor,
+    now: Ts,
+) -> DbResult<Moved> {
+    let target = get_stage_tx(tx, ws, to).await?;
+    if target.kind != "lost" {
+        return Err(DbError::NotFound("lost stage"));
+    }
+    move_deal_inner(
+        tx,
+        ws,
+        id,
+        to,
+        Placement::default(),
+        Some(reason),
+        actor,
+        now,
+    )
+    .await
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "move_deal's arguments plus the lost reason"
+)]
+async fn move_deal_inner(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    id: DealId,
+    to: StageId,
+    place: Placement,
+    reason: Option<&str>,
+    actor: &Actor,
+    now: Ts,
+) -> DbResult<Moved> {
     let deal = fetch(tx, ws, id).await?;
     let target = get_stage_tx(tx, ws, to).await?;
     if target.pipeline_id != deal.pipeline_id {
         return Err(DbError::NotFound("stage in the deal's pipeline"));
     }
+    let from = get_stage_tx(tx, ws, deal.stage_id).await?;
     let mut placed = placed_position(tx, ws, &deal, to, place).await?;
     if placed == Placed::NoRoom {
         // Repeated halving ran out of precision between two neighbours:
@@ -190,28 +246,40 @@ pub async fn move_deal(
         Placed::Top | Placed::NoRoom => top_position(tx, ws, to).await?,
     };
     let stage_changed = deal.stage_id != to;
+    // A reason belongs to a loss: a new one replaces it, a move between or
+    // within lost stages (a drag, a reorder) keeps it, and leaving the lost
+    // stages clears it so a reopened deal reports no stale reason.
+    let lost_reason = match (target.kind.as_str(), reason) {
+        ("lost", Some(r)) => Some(r.to_string()),
+        ("lost", None) if from.kind == "lost" => deal.lost_reason.clone(),
+        _ => None,
+    };
     with_tx!(tx, c => {
         sqlx::query(
             "UPDATE deals SET stage_id = $3, position = $4, updated_at = $5,
-                    stage_entered_at = CASE WHEN stage_id = $3 THEN stage_entered_at ELSE $5 END
+                    stage_entered_at = CASE WHEN stage_id = $3 THEN stage_entered_at ELSE $5 END,
+                    lost_reason = $6
              WHERE workspace_id = $1 AND id = $2",
         )
-        .bind(ws.0).bind(id.0).bind(to.0).bind(position).bind(now)
+        .bind(ws.0).bind(id.0).bind(to.0).bind(position).bind(now).bind(lost_reason.as_deref())
         .execute(&mut *c).await?;
     });
     if stage_changed {
-        let from = get_stage_tx(tx, ws, deal.stage_id).await?;
+        let mut data = serde_json::json!({
+            "contact_id": deal.contact_id, "pipeline_id": deal.pipeline_id,
+            "from_stage_id": from.id, "from_stage": from.name, "from_kind": from.kind,
+            "to_stage_id": target.id, "to_stage": target.name, "to_kind": target.kind,
+        });
+        if let (Some(r), Some(obj)) = (reason, data.as_object_mut()) {
+            obj.insert("lost_reason".into(), r.into());
+        }
         let event = NewEvent {
             workspace: ws,
             kind: EventKind::DealStageChanged.as_str(),
             entity_type: "deal",
             entity_id: Some(id.to_string()),
             actor,
-            data: serde_json::json!({
-                "contact_id": deal.contact_id, "pipeline_id": deal.pipeline_id,
-                "from_stage_id": from.id, "from_stage": from.name, "from_kind": from.kind,
-                "to_stage_id": target.id, "to_stage": target.name, "to_kind": target.kind,
-            }),
+            data,
         };
         insert_event(tx, &event, now).await?;
     }
@@ -222,6 +290,57 @@ pub async fn move_deal(
     };
     crate::live::notify_tx(tx, &live_moved(ws, &moved)).await?;
     Ok(moved)
+}
+
+/// Gives a deal to `owner` (a member of the workspace, else NotFound) or
+/// to nobody; writes `deal.updated` with the old and new owner when it
+/// changes, and tells live boards (the card is re-read, as after a move).
+pub async fn set_deal_owner(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    id: DealId,
+    owner: Option<UserId>,
+    actor: &Actor,
+    now: Ts,
+) -> DbResult<Deal> {
+    let deal = fetch(tx, ws, id).await?;
+    if let Some(u) = owner {
+        let member: i64 = with_tx!(tx, c => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE workspace_id = $1 AND user_id = $2")
+                .bind(ws.0).bind(u.0).fetch_one(&mut *c).await?
+        });
+        if member == 0 {
+            return Err(DbError::NotFound("member"));
+        }
+    }
+    let new = owner.map(|u| u.0);
+    if deal.owner_id == new {
+        return Ok(deal);
+    }
+    with_tx!(tx, c => {
+        sqlx::query("UPDATE deals SET owner_id = $3, updated_at = $4 WHERE workspace_id = $1 AND id = $2")
+            .bind(ws.0).bind(id.0).bind(new).bind(now).execute(&mut *c).await?;
+    });
+    let event = NewEvent {
+        workspace: ws,
+        kind: EventKind::DealUpdated.as_str(),
+        entity_type: "deal",
+        entity_id: Some(id.to_string()),
+        actor,
+        data: serde_json::json!({
+            "contact_id": deal.contact_id, "pipeline_id": deal.pipeline_id,
+            "old": { "owner_id": deal.owner_id }, "new": { "owner_id": new },
+        }),
+    };
+    insert_event(tx, &event, now).await?;
+    let deal = fetch(tx, ws, id).await?;
+    let moved = Moved {
+        from_stage: deal.stage_id,
+        stage_changed: false,
+        deal: deal.clone(),
+    };
+    crate::live::notify_tx(tx, &live_moved(ws, &moved)).await?;
+    Ok(deal)
 }
 
 /// A card of `stage` (other than `skip`) by id, with its sort key; `None`
@@ -505,7 +624,7 @@ pub async fn find_open_deal_tx(
     Ok(with_tx!(tx, c => {
         sqlx::query_as::<_, Deal>(
             "SELECT d.id, d.pipeline_id, d.stage_id, d.contact_id, d.title, d.value_minor, d.currency, d.owner_id,
-                    d.position, d.stage_entered_at, d.created_at, d.updated_at
+                    d.position, d.stage_entered_at, d.created_at, d.updated_at, d.lost_reason
              FROM deals d JOIN stages s ON s.id = d.stage_id
              WHERE d.workspace_id = $1 AND d.contact_id = $2 AND s.kind = 'open'
                AND ($3 IS NULL OR d.pipeline_id = $3)

@@ -975,3 +975,425 @@ async fn a_deal_amount_reads_the_same_on_every_surface() {
 fn html_has(html: &str, text: &str) -> bool {
     html.contains(text) || html.contains(&text.replace('/', "&#x2f;"))
 }
+
+// ------------------------------------------------------------ deal drawer
+
+/// An htmx POST from a signed-in page (the token header, as app.js sends).
+async fn hx_post(
+    app: &TestApp,
+    b: &Browser,
+    token: &str,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (u16, reqwest::header::HeaderMap, String) {
+    let res = b
+        .client
+        .post(app.url(path))
+        .header("hx-request", "true")
+        .header("x-csrf-token", token)
+        .form(form)
+        .send()
+        .await
+        .expect("post");
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    (status, headers, res.text().await.expect("body"))
+}
+
+/// The signed-in board page's CSRF token.
+async fn board_token(b: &Browser, t: &Tenant) -> String {
+    let page = b.get(&format!("/pipelines/{}", t.pipeline_id)).await;
+    assert_eq!(page.status, 200);
+    af_testkit::csrf_from(&page.body).expect("token")
+}
+
+fn stage_of_kind(st: &[af_db::pipelines::Stage], kind: &str) -> StageId {
+    st.iter()
+        .find(|s| s.kind == kind)
+        .expect("stage of kind")
+        .id
+}
+
+async fn deal_now(db: &Db, ws: WorkspaceId, id: DealId) -> deals::Deal {
+    deals::find_deal(db, ws, id)
+        .await
+        .expect("deal")
+        .expect("exists")
+}
+
+#[tokio::test]
+async fn the_drawer_shows_the_deal_its_contact_and_quick_actions_and_404s_elsewhere() {
+    let t = two_workspaces().await;
+    let app = &t.app;
+    let a = &t.a;
+    let now = app.now();
+    let mut tx = app.db.begin().await.expect("tx");
+    let contact = upsert_contact(
+        &mut tx,
+        a.ws.id,
+        &ContactInput {
+            first_name: "Marta".into(),
+            last_name: "Ríos".into(),
+            email: Some("marta@example.com".into()),
+            phone: Some("+525512345678".into()),
+            ..Default::default()
+        },
+        &Actor::system(),
+        now,
+    )
+    .await
+    .expect("contact")
+    .contact;
+    af_db::contacts::add_tag(&mut tx, a.ws.id, contact.id, "VIP", &Actor::system(), now)
+        .await
+        .expect("tag");
+    let deal = deals::insert_deal(
+        &mut tx,
+        a.ws.id,
+        &NewDeal {
+            contact_id: contact.id,
+            pipeline_id: None,
+            stage_id: Some(a.stage_id),
+            title: "Campaña de verano".into(),
+            value_minor: 4_250_000,
+            currency: "MXN".into(),
+            owner_id: None,
+        },
+        &Actor::system(),
+        now,
+    )
+    .await
+    .expect("deal");
+    tx.commit().await.expect("commit");
+
+    let b = signed_in(app, &a.member_email).await;
+    let board = b.get(&format!("/pipelines/{}", a.pipeline_id)).await;
+    assert!(
+        board.contains("<h1 class=\"min-w-0 truncate text-2xl font-semibold\">Ventas</h1>"),
+        "the board's heading is the pipeline's name: {}",
+        board.body
+    );
+    assert!(
+        board.contains(&format!("data-deal-id=\"{}\"", deal.id))
+            && board.contains("tabindex=\"0\""),
+        "cards are focusable"
+    );
+    assert!(board.contains("aria-label=\"Marta Ríos · Campaña de verano · $42,500.00 MXN\""));
+    assert!(board.contains("<dialog id=\"deal-drawer\""));
+
+    let panel = b.get(&format!("/deals/{}/panel", deal.id)).await;
+    assert_eq!(panel.status, 200, "{}", panel.body);
+    for text in [
+        "Campaña de verano",
+        "$42,500.00 MXN",
+        "Marta Ríos",
+        &format!("href=\"/contacts/{}\"", contact.id),
+        "href=\"mailto:marta@example.com\"",
+        "href=\"tel:+525512345678\"",
+        "href=\"https://wa.me/525512345678\"",
+        "<label for=\"deal-stage\"",
+        "<label for=\"deal-owner\"",
+        ">Member</option>",
+        ">VIP</li>",
+        "Marcar como ganado",
+        "Motivo de la pérdida",
+        "data-testid=\"deal-activity\"",
+    ] {
+        assert!(panel.contains(text), "{text} missing: {}", panel.body);
+    }
+    assert!(
+        panel.contains(&format!("<option value=\"{}\" selected>", a.stage_id)),
+        "the current stage is selected"
+    );
+    // Without a phone there is no WhatsApp or call link.
+    let plain = b.get(&format!("/deals/{}/panel", a.deal_id)).await;
+    assert_eq!(plain.status, 200);
+    assert!(!plain.contains("wa.me") && !plain.contains("tel:"));
+
+    // Another workspace's deal, an unknown one and a malformed id: 404.
+    let other = b.get(&format!("/deals/{}/panel", t.b.deal_id)).await;
+    assert_eq!(other.status, 404);
+    assert!(!other.contains("Sitio web"));
+    assert_eq!(
+        b.get(&format!("/deals/{}/panel", DealId::new()))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(b.get("/deals/not-a-uuid/panel").await.status, 404);
+    let token = board_token(&b, a).await;
+    let (status, _, _) = hx_post(
+        app,
+        &b,
+        &token,
+        &format!("/deals/{}/stage", t.b.deal_id),
+        &[("stage_id", &t.b.stage_id.to_string())],
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert_eq!(
+        deal_now(&app.db, t.b.ws.id, t.b.deal_id).await.stage_id,
+        t.b.stage_id
+    );
+}
+
+#[tokio::test]
+async fn a_stage_change_in_the_drawer_is_the_same_move_as_a_drag() {
+    let app = TestApp::spawn().await;
+    let t = tenant(&app, "cajon").await;
+    let st = stages(&app.db, &t).await;
+    let (s1, s2) = (st[0].id, st[1].id);
+    let now = app.now();
+    let dragged = add_deal(&app.db, t.ws.id, s1, "Dora", 100, "MXN", now).await;
+    let b = signed_in(&app, &t.member_email).await;
+    let token = board_token(&b, &t).await;
+    let mut sub = live::subscribe(&app.db).await.expect("subscribe");
+
+    // A drag, for comparison.
+    let res = b
+        .post(
+            &format!("/deals/{dragged}/move"),
+            &[("stage_id", &s2.to_string())],
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+
+    let before = count_events(&app.db, t.ws.id, "deal.stage_changed").await;
+    let (status, headers, body) = hx_post(
+        &app,
+        &b,
+        &token,
+        &format!("/deals/{}/stage", t.deal_id),
+        &[("stage_id", &s2.to_string())],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains("Negocio movido a «Propuesta enviada»."),
+        "{body}"
+    );
+    let trigger = headers["hx-trigger"].to_str().expect("ascii");
+    let trigger = json(trigger);
+    assert_eq!(trigger["af-deal-changed"]["deal_id"], t.deal_id.to_string());
+    assert_eq!(trigger["af-deal-changed"]["stage_id"], s2.to_string());
+    assert_eq!(deal_now(&app.db, t.ws.id, t.deal_id).await.stage_id, s2);
+    assert_eq!(
+        column(&app.db, t.ws.id, s2).await.first(),
+        Some(&t.deal_id),
+        "on top of its new column"
+    );
+
+    // The same event as the drag's, with the same fields.
+    assert_eq!(
+        count_events(&app.db, t.ws.id, "deal.stage_changed").await,
+        before + 1
+    );
+    let evs = af_db::events::list_events(&app.db, t.ws.id, 100)
+        .await
+        .expect("events");
+    let data_of = |deal: DealId| {
+        let e = evs
+            .iter()
+            .find(|e| {
+                e.kind == "deal.stage_changed" && e.entity_id.as_deref() == Some(&deal.to_string())
+            })
+            .expect("stage_changed event");
+        json(&e.data)
+    };
+    let (drawer, drag) = (data_of(t.deal_id), data_of(dragged));
+    let keys = |v: &serde_json::Value| {
+        let mut k: Vec<String> = v.as_object().expect("object").keys().cloned().collect();
+        k.sort();
+        k
+    };
+    assert_eq!(keys(&drawer), keys(&drag));
+    assert_eq!(drawer["from_stage_id"], s1.to_string());
+    assert_eq!(drawer["to_stage_id"], s2.to_string());
+    // And the live boards hear it like a drop.
+    let ev = next_event_of(&mut sub, t.deal_id).await;
+    assert_eq!(ev.kind, LiveKind::Moved);
+    assert_eq!(ev.to_stage, s2);
+
+    // A stage of another pipeline, or garbage: 422, nothing moves.
+    let mut tx = app.db.begin().await.expect("tx");
+    let other = af_db::pipelines::create_pipeline(
+        &mut tx,
+        t.ws.id,
+        "Otro",
+        &[("Uno", "open", false)],
+        &Actor::system(),
+        now,
+    )
+    .await
+    .expect("pipeline");
+    tx.commit().await.expect("commit");
+    let other = af_db::pipelines::find_pipeline(&app.db, t.ws.id, other)
+        .await
+        .expect("pipeline")
+        .expect("exists");
+    for bad in [other.stages[0].id.to_string(), "nope".into(), String::new()] {
+        let (status, headers, body) = hx_post(
+            &app,
+            &b,
+            &token,
+            &format!("/deals/{}/stage", t.deal_id),
+            &[("stage_id", &bad)],
+        )
+        .await;
+        assert_eq!(status, 422, "{bad}: {body}");
+        assert!(body.contains("Elige una etapa de este embudo."), "{body}");
+        assert!(headers.get("hx-trigger").is_none());
+    }
+    assert_eq!(deal_now(&app.db, t.ws.id, t.deal_id).await.stage_id, s2);
+    assert_eq!(
+        count_events(&app.db, t.ws.id, "deal.stage_changed").await,
+        before + 1
+    );
+
+    // Without the CSRF token nothing changes.
+    let res = b
+        .post_raw(
+            &format!("/deals/{}/stage", t.deal_id),
+            &[("stage_id", &s1.to_string())],
+        )
+        .await;
+    assert_eq!(res.status, 403);
+    assert_eq!(deal_now(&app.db, t.ws.id, t.deal_id).await.stage_id, s2);
+
+    // Without htmx (no script): back to the board with a flash.
+    let res = b
+        .post(
+            &format!("/deals/{}/stage", t.deal_id),
+            &[("stage_id", &s1.to_string())],
+        )
+        .await;
+    assert_eq!(res.status, 303);
+    assert_eq!(
+        res.location.as_deref(),
+        Some(format!("/pipelines/{}", t.pipeline_id).as_str())
+    );
+    assert_eq!(deal_now(&app.db, t.ws.id, t.deal_id).await.stage_id, s1);
+}
+
+#[tokio::test]
+async fn mark_lost_requires_a_reason_stores_it_and_won_clears_it() {
+    let app = TestApp::spawn().await;
+    let t = tenant(&app, "perdido").await;
+    let st = stages(&app.db, &t).await;
+    let (won, lost) = (stage_of_kind(&st, "won"), stage_of_kind(&st, "lost"));
+    let b = signed_in(&app, &t.member_email).await;
+    let token = board_token(&b, &t).await;
+    let path = format!("/deals/{}/lost", t.deal_id);
+    let before = count_events(&app.db, t.ws.id, "deal.stage_changed").await;
+
+    let too_long = "x".repeat(deals::MAX_LOST_REASON + 1);
+    for bad in ["", "   ", "dos\nlíneas", too_long.as_str()] {
+        let (status, headers, body) = hx_post(&app, &b, &token, &path, &[("reason", bad)]).await;
+        assert_eq!(status, 422, "{bad:?}: {body}");
+        assert!(
+            body.contains("Escribe por qué se perdió el negocio"),
+            "{body}"
+        );
+        assert!(headers.get("hx-trigger").is_none());
+    }
+    let d = deal_now(&app.db, t.ws.id, t.deal_id).await;
+    assert_eq!(d.stage_id, t.stage_id, "nothing moved");
+    assert_eq!(d.lost_reason, None);
+    assert_eq!(
+        count_events(&app.db, t.ws.id, "deal.stage_changed").await,
+        before
+    );
+
+    let (status, headers, body) =
+        hx_post(&app, &b, &token, &path, &[("reason", "  Precio muy alto ")]).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(headers.get("hx-trigger").is_some());
+    assert!(body.contains("Negocio marcado como perdido."), "{body}");
+    assert!(
+        body.contains("Motivo de la pérdida: Precio muy alto"),
+        "{body}"
+    );
+    let d = deal_now(&app.db, t.ws.id, t.deal_id).await;
+    assert_eq!(d.stage_id, lost);
+    assert_eq!(d.lost_reason.as_deref(), Some("Precio muy alto"));
+    let evs = af_db::events::list_events(&app.db, t.ws.id, 100)
+        .await
+        .expect("events");
+    let e = evs
+        .iter()
+        .find(|e| e.kind == "deal.stage_changed")
+        .expect("event");
+    let data = json(&e.data);
+    assert_eq!(data["to_stage_id"], lost.to_string());
+    assert_eq!(data["to_kind"], "lost");
+    assert_eq!(data["lost_reason"], "Precio muy alto");
+
+    // The panel shows it when opened again; a reorder within the lost
+    // column keeps it.
+    let panel = b.get(&format!("/deals/{}/panel", t.deal_id)).await;
+    assert!(panel.contains("Precio muy alto"), "{}", panel.body);
+    let res = b
+        .post(
+            &format!("/deals/{}/move", t.deal_id),
+            &[("stage_id", &lost.to_string())],
+        )
+        .await;
+    assert_eq!(res.status, 200);
+    assert_eq!(
+        deal_now(&app.db, t.ws.id, t.deal_id)
+            .await
+            .lost_reason
+            .as_deref(),
+        Some("Precio muy alto")
+    );
+
+    // Won: to the won stage, the reason of the old loss is gone.
+    let (status, _, body) =
+        hx_post(&app, &b, &token, &format!("/deals/{}/won", t.deal_id), &[]).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("Negocio marcado como ganado."));
+    let d = deal_now(&app.db, t.ws.id, t.deal_id).await;
+    assert_eq!(d.stage_id, won);
+    assert_eq!(d.lost_reason, None);
+}
+
+#[tokio::test]
+async fn the_owner_is_a_member_of_the_workspace() {
+    let t = two_workspaces().await;
+    let app = &t.app;
+    let a = &t.a;
+    let b = signed_in(app, &a.member_email).await;
+    let token = board_token(&b, a).await;
+    let path = format!("/deals/{}/owner", a.deal_id);
+
+    let (status, _, body) = hx_post(
+        app,
+        &b,
+        &token,
+        &path,
+        &[("owner_id", &a.member_id.to_string())],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("Responsable guardado."));
+    let d = deal_now(&app.db, a.ws.id, a.deal_id).await;
+    assert_eq!(d.owner_id, Some(a.member_id.0));
+    assert_eq!(count_events(&app.db, a.ws.id, "deal.updated").await, 1);
+
+    // Another workspace's member, or garbage: 422, unchanged.
+    for bad in [t.b.member_id.to_string(), "nadie".into()] {
+        let (status, _, body) = hx_post(app, &b, &token, &path, &[("owner_id", &bad)]).await;
+        assert_eq!(status, 422, "{body}");
+        assert!(body.contains("Elige a un miembro de este espacio de trabajo."));
+    }
+    assert_eq!(
+        deal_now(&app.db, a.ws.id, a.deal_id).await.owner_id,
+        Some(a.member_id.0)
+    );
+
+    // Nobody.
+    let (status, _, _) = hx_post(app, &b, &token, &path, &[("owner_id", "")]).await;
+    assert_eq!(status, 200);
+    assert_eq!(deal_now(&app.db, a.ws.id, a.deal_id).await.owner_id, None);
+    assert_eq!(count_events(&app.db, a.ws.id, "deal.updated").await, 2);
+}

@@ -18,6 +18,7 @@ stored_enum! {
         NoteAdded = "note.added",
         DealCreated = "deal.created",
         DealStageChanged = "deal.stage_changed",
+        DealUpdated = "deal.updated",
         TaskCreated = "task.created",
         TaskCompleted = "task.completed",
         FormSubmitted = "form.submitted",

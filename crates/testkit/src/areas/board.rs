@@ -72,5 +72,22 @@ pub fn routes(other: &Tenant) -> Vec<IdRoute> {
             format!("/deals/{d}/move"),
             vec![("stage_id", s.to_string())],
         ),
+        page("GET", format!("/deals/{d}/panel"), vec![]),
+        page(
+            "POST",
+            format!("/deals/{d}/stage"),
+            vec![("stage_id", s.to_string())],
+        ),
+        page(
+            "POST",
+            format!("/deals/{d}/owner"),
+            vec![("owner_id", String::new())],
+        ),
+        page("POST", format!("/deals/{d}/won"), vec![]),
+        page(
+            "POST",
+            format!("/deals/{d}/lost"),
+            vec![("reason", "Intruso".into())],
+        ),
     ]
 }

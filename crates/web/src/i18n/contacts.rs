@@ -51,7 +51,7 @@ crate::translations! {
         no_owner: "Sin responsable", "No owner";
         bulk_done: "Acción aplicada: {n} contactos cambiados.", "Action applied: {n} contacts changed.";
         confirm_delete_title: "¿Eliminar {n} contactos?", "Delete {n} contacts?";
-        confirm_delete_body: "Se borrarán con sus tratos, notas y tareas. No se puede deshacer.", "They are deleted with their deals, notes and tasks. This cannot be undone.";
+        confirm_delete_body: "Se borrarán con sus negocios, notas y tareas. No se puede deshacer.", "They are deleted with their deals, notes and tasks. This cannot be undone.";
         confirm_delete_yes: "Sí, eliminar", "Yes, delete";
         cancel: "Cancelar", "Cancel";
         deleted: "{n} contactos eliminados.", "{n} contacts deleted.";
@@ -110,8 +110,8 @@ crate::translations! {
         tag_placeholder: "Nueva etiqueta", "New tag";
         remove_tag: "Quitar etiqueta", "Remove tag";
         no_tags: "Sin etiquetas.", "No tags.";
-        deals: "Tratos", "Deals";
-        no_deals: "Sin tratos.", "No deals.";
+        deals: "Negocios", "Deals";
+        no_deals: "Sin negocios.", "No deals.";
         open_board: "Ver tablero", "Open board";
         notes: "Notas", "Notes";
         add_note: "Añadir nota", "Add note";
@@ -157,7 +157,7 @@ crate::translations! {
         ev_deleted: "Contacto eliminado", "Contact deleted";
         ev_tag_added: "Etiqueta añadida: {tag}", "Tag added: {tag}";
         ev_tag_removed: "Etiqueta quitada: {tag}", "Tag removed: {tag}";
-        ev_deal_created: "Trato creado: {title} en {stage}", "Deal created: {title} in {stage}";
+        ev_deal_created: "Negocio creado: {title} en {stage}", "Deal created: {title} in {stage}";
         ev_stage_changed: "Etapa cambiada: {from} → {to}", "Stage changed: {from} → {to}";
         ev_note: "Nota", "Note";
         ev_task_created: "Tarea creada: {title}", "Task created: {title}";

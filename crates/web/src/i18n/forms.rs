@@ -45,7 +45,7 @@ crate::translations! {
         redirect_url: "O redirigir a (URL)", "Or redirect to (URL)";
         target: "Destino de los leads", "Where leads go";
         stage: "Etapa", "Stage";
-        default_stage: "Primera etapa del pipeline principal", "First stage of the main pipeline";
+        default_stage: "Primera etapa del embudo principal", "First stage of the main pipeline";
         tags: "Etiquetas (separadas por coma)", "Tags (comma separated)";
         consent_text: "Texto de consentimiento (vacío: sin casilla)", "Consent text (empty: no checkbox)";
         styling: "Estilo", "Styling";

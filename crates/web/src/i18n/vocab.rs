@@ -50,6 +50,7 @@ crate::translations! {
         ev_note_added: "Se añadió una nota", "Note added";
         ev_deal_created: "Se creó un negocio", "Deal created";
         ev_deal_stage_changed: "El negocio cambió de etapa", "Deal changed stage";
+        ev_deal_updated: "Se actualizó el negocio", "Deal updated";
         ev_task_created: "Se creó una tarea", "Task created";
         ev_task_completed: "Se completó una tarea", "Task completed";
         ev_form_submitted: "Envió un formulario", "Submitted a form";
@@ -152,6 +153,7 @@ impl VocabTr {
             EventKind::NoteAdded => self.ev_note_added,
             EventKind::DealCreated => self.ev_deal_created,
             EventKind::DealStageChanged => self.ev_deal_stage_changed,
+            EventKind::DealUpdated => self.ev_deal_updated,
             EventKind::TaskCreated => self.ev_task_created,
             EventKind::TaskCompleted => self.ev_task_completed,
             EventKind::FormSubmitted => self.ev_form_submitted,

@@ -112,7 +112,6 @@ fn can_edit(cu: &CurrentUser) -> bool {
     cu.role >= Role::Admin
 }
 
-
 /// Sections are rendered to text and composed into pages and htmx answers.
 use crate::extract::render_fragment as render;
 

@@ -14,6 +14,8 @@ mod list;
 mod show;
 mod tasks;
 
+pub(crate) use show::recent_timeline;
+
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::i18n::contacts::ContactsTr;

@@ -193,7 +193,6 @@ async fn list_panel(
     })
 }
 
-
 /// GET /settings/webhooks
 pub async fn show_webhooks(State(st): State<AppState>, cu: CurrentUser) -> AppResult<Response> {
     cu.require(Role::Admin)?;

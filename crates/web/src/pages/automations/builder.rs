@@ -7,8 +7,8 @@
 
 use super::steps::{self, FormData, Kind};
 use super::{
-    at, automations_js, can_edit, engine_err, event_label, field_label, render,
-    status_label, step_label,
+    at, automations_js, can_edit, engine_err, event_label, field_label, render, status_label,
+    step_label,
 };
 use crate::auth::{CurrentUser, set_flash};
 use crate::error::{AppError, AppResult};

@@ -6,6 +6,7 @@
 //! - [`view`]: the board page, its columns, cards and header summaries;
 //! - [`live`]: the server-sent event stream of one pipeline;
 //! - [`deals`]: new deals from the board (and its contact picker), moves;
+//! - [`panel`]: the deal drawer (details, stage, owner, won/lost);
 //! - [`pipelines`]: the pipelines list, new pipelines, the settings page,
 //!   renames;
 //! - [`stages`]: adding, editing, reordering and deleting stages, and which
@@ -20,6 +21,7 @@
 
 mod deals;
 mod live;
+mod panel;
 mod pipelines;
 mod stages;
 mod view;
@@ -77,6 +79,11 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/deals/{id}/card", get(view::show_card))
         .route("/deals/{id}/move", post(deals::move_deal))
+        .route("/deals/{id}/panel", get(panel::show_panel))
+        .route("/deals/{id}/stage", post(panel::change_stage))
+        .route("/deals/{id}/owner", post(panel::change_owner))
+        .route("/deals/{id}/won", post(panel::mark_won))
+        .route("/deals/{id}/lost", post(panel::mark_lost))
 }
 
 // ---------------------------------------------------------------- helpers

@@ -803,6 +803,20 @@ pub(super) async fn timeline_section(
     })
 }
 
+/// The contact's newest `n` timeline items, worded as on the contact page
+/// (the board's deal drawer shows them).
+pub(crate) async fn recent_timeline(
+    st: &AppState,
+    cu: &CurrentUser,
+    c: &Contact,
+    n: usize,
+) -> AppResult<Vec<TimelineItem>> {
+    let ctx = Ctx::load(st, cu).await?;
+    let mut section = timeline_section(st, &ctx, c, false).await?;
+    section.items.truncate(n);
+    Ok(section.items)
+}
+
 // -------------------------------------------------------------------- page
 
 pub struct DealView {
