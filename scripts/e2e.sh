@@ -106,6 +106,8 @@ npm ci --prefix e2e --no-audit --no-fund --loglevel=error >/dev/null
 rm -rf e2e/artifacts
 
 export E2E_BASE_URL="$BASE_URL"
+# The tour test starts its own `serve --demo` with the same binary.
+export E2E_BIN="$BIN"
 status=0
 if [[ $# -gt 0 ]]; then
   tests=("$@")

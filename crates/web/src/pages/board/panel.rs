@@ -59,6 +59,8 @@ pub struct PanelView {
     pub contact_name: String,
     pub email: Option<String>,
     pub phone: Option<String>,
+    /// The phone as people write it in the workspace's country.
+    pub phone_display: Option<String>,
     /// The phone's digits for `https://wa.me/<digits>`.
     pub whatsapp: Option<String>,
     pub activity: Vec<ActivityItem>,
@@ -157,6 +159,9 @@ async fn panel(
         contact_id: contact.id.to_string(),
         contact_name: contact.full_name(),
         email: contact.email.clone().filter(|e| !e.trim().is_empty()),
+        phone_display: phone
+            .as_deref()
+            .map(|p| af_core::phone::display(p, &cu.workspace.country)),
         phone,
         whatsapp,
         activity,
