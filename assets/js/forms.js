@@ -135,7 +135,9 @@
         l.appendChild(document.createTextNode(label));
         w.appendChild(l);
       } else {
-        w.appendChild(el("div", { "class": "mb-1 font-semibold" }, label));
+        // A wrapping <label> names the control, as on the published form.
+        var wrap = el("label", { "class": "block" });
+        wrap.appendChild(el("span", { "class": "mb-1 block font-semibold" }, label));
         var i;
         if (f.type === "textarea") i = el("textarea", { rows: "3" });
         else if (f.type === "select") {
@@ -145,7 +147,8 @@
         } else i = el("input", { type: f.type === "email" ? "email" : "text", placeholder: f.placeholder || "" });
         i.className = "block w-full border px-2 py-1";
         i.style.borderRadius = radius;
-        w.appendChild(i);
+        wrap.appendChild(i);
+        w.appendChild(wrap);
       }
       preview.appendChild(w);
     });
