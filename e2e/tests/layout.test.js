@@ -58,3 +58,26 @@ for (const viewport of VIEWPORTS) {
     }
   });
 }
+
+test('list tables read as cards on a phone and as tables on a laptop', async () => {
+  for (const [viewport, expected] of [[{ width: 390, height: 844 }, 'block'], [{ width: 1366, height: 768 }, 'table']]) {
+    const { context, page } = await newPage(browser, { viewport });
+    try {
+      await signIn(page, OWNER);
+      // Lists here may be empty (no table drawn), so a row of the same
+      // markup is put into the page: the stylesheet decides its shape.
+      await page.goto('/messages');
+      const shape = await page.evaluate(() => {
+        const main = document.querySelector('main');
+        main.insertAdjacentHTML('beforeend',
+          '<table class="af-cards" id="probe"><thead><tr><th>A</th></tr></thead><tbody><tr><td data-label="A">1</td></tr></tbody></table>');
+        const t = document.getElementById('probe');
+        return { table: getComputedStyle(t).display, head: t.querySelector('thead').getBoundingClientRect().height };
+      });
+      assert.equal(shape.table, expected, `a list table at ${viewport.width} px`);
+      if (expected === 'block') assert.ok(shape.head <= 1, 'the header row is hidden on a phone (each cell carries its label)');
+    } finally {
+      await context.close();
+    }
+  }
+});
