@@ -71,6 +71,7 @@ crate::translations! {
         test_email_to: "Correo: la prueba llega a tu dirección, {email}.", "Email: the test goes to your address, {email}.";
         test_to: "Número de destino ({channel})", "Number to send to ({channel})";
         test_queued: "Mensaje de prueba en cola: su resultado aparecerá aquí y en Mensajes.", "Test message queued: its outcome will show here and in Messages.";
+        test_bad_email: "Tu correo de acceso no es una dirección válida para recibir la prueba; cámbialo en tu perfil.", "Your sign-in email is not a valid address to receive the test; change it in your profile.";
         test_bad_to: "Escribe un teléfono válido con prefijo de país, p. ej. +525512345678.", "Enter a valid phone with the country prefix, e.g. +525512345678.";
         test_body: "Mensaje de prueba de AgencyFlow.", "AgencyFlow test message.";
     }

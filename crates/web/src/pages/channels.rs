@@ -493,7 +493,12 @@ pub async fn send_test(
         Channel::Voice | Channel::Kommo | Channel::Webhook => return Err(AppError::NotFound),
     };
     let Some(to) = to else {
-        set_flash(&cu.session, false, c.test_bad_to).await?;
+        let message = if channel == Channel::Email {
+            c.test_bad_email
+        } else {
+            c.test_bad_to
+        };
+        set_flash(&cu.session, false, message).await?;
         return Ok(Redirect::to("/settings/channels").into_response());
     };
     let now = st.now();
