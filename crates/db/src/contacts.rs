@@ -305,18 +305,12 @@ pub struct ContactPatch {
     pub attribution: Attribution,
 }
 
-/// Merges a new lead's details into the contact it matched. Nothing the
-/// contact already has is lost: a different email (the lead matched by
-/// phone) is kept as an additional address, with `contact.email_added` in
-/// the timeline, and names then only fill blanks. Other fields take the
-/// newer value, recorded old and new in `contact.updated`.
-async fn update_from_input(
-    tx: &mut Tx,
-    old: &Contact,
-    i: &ContactInput,
-    actor: &Actor,
-    now: Ts,
-) -> DbResult<Contact> {
+/// What merging a new lead's details into the contact it matched would do:
+/// the patch, and an address to keep as another email. Nothing the contact
+/// already has is lost: a different email (the lead matched by phone) is
+/// kept as an additional address, and names then only fill blanks. Other
+/// fields take the newer value.
+pub fn merge_plan(old: &Contact, i: &ContactInput) -> (ContactPatch, Option<String>) {
     let keep = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty()).map(Some);
     let fill_blank = |current: &str, new: &str| {
         (current.trim().is_empty() && !new.trim().is_empty()).then(|| new.to_string())
@@ -356,6 +350,85 @@ async fn update_from_input(
         attribution: i.attribution.clone(),
         ..Default::default()
     };
+    (patch, other_email)
+}
+
+/// One visible field a merge would change: its code (`first_name`,
+/// `last_name`, `email`, `other_email`, `phone`, `company`, `source`), the
+/// current value and the new one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldChange {
+    pub field: &'static str,
+    pub current: String,
+    pub new: String,
+}
+
+/// The fields [`merge_plan`] would change on `old`, only those that differ.
+pub fn merge_changes(old: &Contact, i: &ContactInput) -> Vec<FieldChange> {
+    let (p, other_email) = merge_plan(old, i);
+    let mut out = Vec::new();
+    let mut push = |field, current: &str, new: &str| {
+        if current != new {
+            out.push(FieldChange {
+                field,
+                current: current.to_string(),
+                new: new.to_string(),
+            });
+        }
+    };
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    if let Some(v) = &p.first_name {
+        push("first_name", &old.first_name, v);
+    }
+    if let Some(v) = &p.last_name {
+        push("last_name", &old.last_name, v);
+    }
+    if let Some(v) = &p.email {
+        push("email", &opt(&old.email), &opt(v));
+    }
+    if let Some(v) = &other_email {
+        push("other_email", "", v);
+    }
+    if let Some(v) = &p.phone {
+        push("phone", &opt(&old.phone), &opt(v));
+    }
+    if let Some(v) = &p.company {
+        push("company", &opt(&old.company), &opt(v));
+    }
+    if let Some(v) = &p.source {
+        push("source", &opt(&old.source), &opt(v));
+    }
+    out
+}
+
+/// Merges `input` into `old` (the contact the upsert rule matched) in the
+/// caller's transaction, as [`upsert_contact`] does when it finds one:
+/// `contact.updated` with old and new values, `contact.email_added`,
+/// `tag.added`.
+pub async fn merge_into(
+    tx: &mut Tx,
+    old: &Contact,
+    input: &ContactInput,
+    actor: &Actor,
+    now: Ts,
+) -> DbResult<Contact> {
+    let contact = update_from_input(tx, old, input, actor, now).await?;
+    for tag in &input.tags {
+        add_tag(tx, contact.workspace_id, contact.id, tag, actor, now).await?;
+    }
+    Ok(contact)
+}
+
+/// Merges a new lead's details into the contact it matched, by
+/// [`merge_plan`], recording old and new values in `contact.updated`.
+async fn update_from_input(
+    tx: &mut Tx,
+    old: &Contact,
+    i: &ContactInput,
+    actor: &Actor,
+    now: Ts,
+) -> DbResult<Contact> {
+    let (patch, other_email) = merge_plan(old, i);
     let contact = apply_patch(tx, old, &patch, actor, now).await?;
     if let Some(address) = other_email {
         add_other_email(tx, &contact, &address, actor, now).await?;

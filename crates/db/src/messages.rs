@@ -218,6 +218,26 @@ pub async fn list_messages(db: &crate::Db, ws: WorkspaceId, limit: i64) -> DbRes
     }))
 }
 
+/// The workspace's latest message that `provider` answered for (sent,
+/// delivered, failed…: not still queued nor skipped), for the channel
+/// settings' state badge.
+pub async fn latest_attempt(
+    db: &crate::Db,
+    ws: WorkspaceId,
+    provider: &str,
+) -> DbResult<Option<Message>> {
+    Ok(with_pool!(db, p => {
+        sqlx::query_as::<_, Message>(concat!("SELECT ", message_columns!(),
+            " FROM messages WHERE workspace_id = $1 AND provider = $2
+              AND status NOT IN ('queued', 'sending', 'skipped')
+              ORDER BY created_at DESC, id DESC LIMIT 1"))
+            .bind(ws.0)
+            .bind(provider)
+            .fetch_optional(p)
+            .await?
+    }))
+}
+
 pub async fn find_message(
     db: &crate::Db,
     ws: WorkspaceId,

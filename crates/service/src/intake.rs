@@ -257,6 +257,85 @@ pub async fn create_contact(
     Ok(up)
 }
 
+/// What the "new contact" page's save did (see [`create_or_ask`]).
+#[derive(Debug)]
+pub enum PageSave {
+    /// No contact had that email or phone: a new one was created.
+    Created(Upserted),
+    /// The person confirmed: the contact they were shown was updated.
+    Updated(Upserted),
+    /// The email or phone belongs to `existing`; nothing was written.
+    /// `changes` are the fields an update would change; `stale` says a
+    /// confirmation was sent for another contact (or a forged id).
+    Exists {
+        existing: contacts::Contact,
+        changes: Vec<contacts::FieldChange>,
+        stale: bool,
+    },
+    /// A confirmation was sent but no contact has that email or phone any
+    /// more; nothing was written.
+    NoLongerMatches,
+}
+
+/// The "new contact" page's save: a new email and phone create a contact;
+/// an email or phone that belongs to an existing contact (matched as the
+/// upsert rule matches, after the same normalisation) writes nothing and
+/// answers [`PageSave::Exists`], unless `confirm` names that very contact,
+/// which is then updated with these values. The REST API keeps its
+/// documented upsert ([`create_contact`]).
+pub async fn create_or_ask(
+    db: &Db,
+    ws: &Workspace,
+    defs: &[FieldDef],
+    raw: &RawContact,
+    confirm: Option<ContactId>,
+    actor: &Actor,
+    now: Ts,
+) -> Result<PageSave, IntakeError> {
+    let input = validate_contact(raw, &ws.country, defs).map_err(IntakeError::Invalid)?;
+    let mut tx = db.begin().await?;
+    let found = contacts::find_match(
+        &mut tx,
+        ws.id,
+        input.email.as_deref(),
+        input.phone.as_deref(),
+    )
+    .await?;
+    let taken = |e: DbError| match e.unique_violation() {
+        Some(c) if c.contains("email") => IntakeError::Taken(ContactField::Email),
+        Some(_) => IntakeError::Taken(ContactField::Phone),
+        None => e.into(),
+    };
+    let saved = match (found, confirm) {
+        (None, None) => {
+            let up = contacts::upsert_contact(&mut tx, ws.id, &input, actor, now)
+                .await
+                .map_err(taken)?;
+            PageSave::Created(up)
+        }
+        (None, Some(_)) => return Ok(PageSave::NoLongerMatches),
+        (Some(existing), Some(id)) if existing.id == id => {
+            let contact = contacts::merge_into(&mut tx, &existing, &input, actor, now)
+                .await
+                .map_err(taken)?;
+            PageSave::Updated(Upserted {
+                contact,
+                created: false,
+            })
+        }
+        (Some(existing), confirm) => {
+            let changes = contacts::merge_changes(&existing, &input);
+            return Ok(PageSave::Exists {
+                existing,
+                changes,
+                stale: confirm.is_some(),
+            });
+        }
+    };
+    tx.commit().await?;
+    Ok(saved)
+}
+
 // ------------------------------------------------------------ spam defences
 
 /// The actor recorded for anonymous public submissions.

@@ -10,16 +10,19 @@ use af_db::{DbResult, Ts, Tx};
 use af_engine::system_mail::{SystemMail, enqueue_system_mail, server_can_send_email};
 
 /// Sends a system email in the caller's transaction, or hands its link to
-/// the operator's log when the server has no email provider.
+/// the operator's log when the server has no email provider. Answers
+/// whether an email was queued, so pages never claim one was sent when the
+/// link only went to the log.
 pub async fn send_system_email(
     st: &AppState,
     tx: &mut Tx,
     mail: SystemMail,
     link: &str,
     now: Ts,
-) -> DbResult<()> {
+) -> DbResult<bool> {
     if server_can_send_email(&st.config.channels) {
-        return enqueue_system_mail(tx, &st.secret, &mail, now).await;
+        enqueue_system_mail(tx, &st.secret, &mail, now).await?;
+        return Ok(true);
     }
     tracing::warn!(
         to = %mail.to,
@@ -27,5 +30,5 @@ pub async fn send_system_email(
         link = %link,
         "no email provider is configured: give this link to its owner yourself"
     );
-    Ok(())
+    Ok(false)
 }

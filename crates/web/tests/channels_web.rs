@@ -666,7 +666,7 @@ async fn channel_settings_are_sealed_and_never_shown_back_in_full() {
     assert_eq!(r.status, 303, "{}", r.body);
     let page = b.get("/settings/channels").await;
     assert!(page.contains("AC0123456789"));
-    assert!(page.contains("…9876"), "last four shown");
+    assert!(page.contains("guardado ••••9876"), "last four shown");
     assert!(!page.contains("super-secret-token"), "never in full");
     let stored = af_db::channels::find_channel_settings(&app.db, t.ws.id)
         .await
@@ -695,10 +695,11 @@ async fn channel_settings_are_sealed_and_never_shown_back_in_full() {
             .as_deref(),
         Some("super-secret-token-9876")
     );
+    // An email test goes to the signed-in person, whatever `to` says.
     let r = b
         .post(
             "/settings/channels/test",
-            &[("channel", "email"), ("to", "me@example.com")],
+            &[("channel", "email"), ("to", "someone@example.com")],
         )
         .await;
     assert_eq!(r.status, 303);
@@ -707,11 +708,266 @@ async fn channel_settings_are_sealed_and_never_shown_back_in_full() {
         .expect("messages");
     assert!(
         msgs.iter()
-            .any(|m| m.to_address == "me@example.com" && m.status == "queued")
+            .any(|m| m.to_address == t.owner_email && m.status == "queued")
     );
+    assert!(!msgs.iter().any(|m| m.to_address == "someone@example.com"));
 
     // Members may not see it.
     let m = app.browser();
     m.login(&t.member_email, af_testkit::PASSWORD).await;
     assert_eq!(m.get("/settings/channels").await.status, 403);
+}
+
+/// The text a reader sees (tags and attribute values dropped).
+fn visible_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for ch in html.chars() {
+        match ch {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The `data-state` of a provider's badge on the channels page.
+fn badge_state(page: &str, provider: &str) -> String {
+    let marker = format!("data-testid=\"state-{provider}\"");
+    let end = page.find(&marker).expect("badge");
+    let start = page[..end].rfind("data-state=\"").expect("state") + "data-state=\"".len();
+    let len = page[start..].find('"').expect("quote");
+    page[start..start + len].to_string()
+}
+
+#[tokio::test]
+async fn channel_settings_speak_human_clear_by_checkbox_and_hide_secrets() {
+    let app = app_with(&[]).await;
+    let t = tenant(&app, "acme").await;
+    let b = app.browser();
+    b.login(&t.owner_email, af_testkit::PASSWORD).await;
+    let page = b.get("/settings/channels").await;
+    assert_eq!(page.status, 200);
+    let text = visible_text(&page.body);
+    for code in [
+        "twilio_account_sid",
+        "twilio_auth_token",
+        "smtp_url",
+        "sendgrid_api_key",
+        "kommo_access_token",
+    ] {
+        assert!(!text.contains(code), "{code} shown as a label");
+    }
+    for label in [
+        "SID de la cuenta",
+        "Token de autenticación",
+        "Lo encuentras en la consola de Twilio → Account Info",
+        "Clave de API de SendGrid",
+        "Servidor SMTP",
+        "Token de acceso de larga duración",
+    ] {
+        assert!(text.contains(label), "{label}");
+    }
+    assert!(!text.contains("escribe - para"));
+    for provider in ["email", "twilio", "kommo"] {
+        assert_eq!(badge_state(&page.body, provider), "unconfigured");
+    }
+    assert!(text.contains("Sin configurar"));
+
+    let r = b
+        .post(
+            "/settings/channels",
+            &[
+                ("email_provider", "sendgrid"),
+                ("email_from", "hola@acme.test"),
+                ("sendgrid_api_key", "SG.very-secret-key-4321"),
+                ("twilio_account_sid", "AC0123456789"),
+                ("twilio_auth_token", "super-secret-token-9876"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = b.get("/settings/channels").await;
+    assert!(!page.contains("very-secret-key"), "a secret in the HTML");
+    assert!(!page.contains("super-secret-token"), "a secret in the HTML");
+    assert!(page.contains("guardado ••••4321"));
+    assert!(page.contains("data-testid=\"clear-sendgrid_api_key\""));
+    assert_eq!(badge_state(&page.body, "email"), "configured");
+    assert_eq!(badge_state(&page.body, "twilio"), "configured");
+    assert_eq!(badge_state(&page.body, "kommo"), "unconfigured");
+
+    // "Borrar" deletes a secret and a plain value; "-" is an ordinary value
+    // now, never a delete command.
+    let r = b
+        .post(
+            "/settings/channels",
+            &[
+                ("email_provider", "sendgrid"),
+                ("clear_twilio_auth_token", "1"),
+                ("clear_email_from", "1"),
+                ("email_from", "hola@acme.test"),
+                ("twilio_account_sid", "AC0123456789"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let (creds, _) =
+        af_engine::channels::workspace_credentials(&app.db, &app.state.secret, t.ws.id)
+            .await
+            .expect("creds");
+    assert!(creds.twilio_auth_token.is_none());
+    assert!(creds.email_from.is_none());
+    assert!(creds.sendgrid_api_key.is_some(), "untouched keys are kept");
+    assert_eq!(creds.twilio_account_sid.as_deref(), Some("AC0123456789"));
+    let page = b.get("/settings/channels").await;
+    assert_eq!(badge_state(&page.body, "twilio"), "unconfigured");
+
+    // Picking another email provider deletes the other providers' keys.
+    b.post(
+        "/settings/channels",
+        &[
+            ("email_provider", "brevo"),
+            ("brevo_api_key", "xkeysib-brevo-key-5555"),
+        ],
+    )
+    .await;
+    let (creds, _) =
+        af_engine::channels::workspace_credentials(&app.db, &app.state.secret, t.ws.id)
+            .await
+            .expect("creds");
+    assert!(creds.sendgrid_api_key.is_none());
+    assert_eq!(
+        creds
+            .brevo_api_key
+            .map(|k| k.expose().to_string())
+            .as_deref(),
+        Some("xkeysib-brevo-key-5555")
+    );
+}
+
+#[tokio::test]
+async fn test_sends_go_through_the_vendor_and_set_the_state_badge() {
+    use af_testkit::fakes::{FakeTwilio, TwilioKind};
+    let twilio = FakeTwilio::start().await;
+    let sendgrid = Receiver::start(202).await;
+    let sendgrid_base = sendgrid.url.trim_end_matches("/hook").to_string();
+    let twilio_base = twilio.base.clone();
+    let app = TestApp::spawn_with(|c| {
+        let vars: HashMap<&str, String> = [
+            ("TWILIO_API_BASE", twilio_base.clone()),
+            ("SENDGRID_API_BASE", sendgrid_base.clone()),
+        ]
+        .into_iter()
+        .collect();
+        c.channels =
+            Arc::new(ChannelsConfig::from_lookup(&|k| vars.get(k).cloned()).expect("config"));
+    })
+    .await;
+    let t = tenant(&app, "acme").await;
+    let w = app.engine_worker();
+    app.run_jobs(&w).await;
+    let b = app.browser();
+    b.login(&t.owner_email, af_testkit::PASSWORD).await;
+    b.get("/settings/channels").await;
+    let r = b
+        .post(
+            "/settings/channels",
+            &[
+                ("email_provider", "sendgrid"),
+                ("email_from", "hola@acme.test"),
+                ("sendgrid_api_key", "SG.test-key-123456"),
+                ("twilio_account_sid", twilio.account_sid.as_str()),
+                ("twilio_auth_token", twilio.auth_token.as_str()),
+                ("twilio_sms_sender", "+15550001111"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+
+    // SMS: to the number typed, through Twilio.
+    let r = b
+        .post(
+            "/settings/channels/test",
+            &[("channel", "sms"), ("to", "+525512345678")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    app.run_jobs(&w).await;
+    let sms = twilio.of(TwilioKind::Sms);
+    assert_eq!(sms.len(), 1, "rejected: {:?}", twilio.rejected());
+    assert_eq!(sms[0].param("To"), Some("+525512345678"));
+    let page = b.get("/settings/channels").await;
+    assert_eq!(badge_state(&page.body, "twilio"), "connected");
+    assert!(page.contains("Conectado ✓"));
+
+    // Email: to the signed-in person, through SendGrid.
+    let r = b
+        .post("/settings/channels/test", &[("channel", "email")])
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    app.run_jobs(&w).await;
+    assert_eq!(sendgrid.count(), 1);
+    let (_, body) = sendgrid.seen.lock().expect("lock")[0].clone();
+    assert!(body.contains(&t.owner_email), "{body}");
+    let page = b.get("/settings/channels").await;
+    assert_eq!(badge_state(&page.body, "email"), "connected");
+
+    // A refused send shows its error on the badge.
+    twilio.fail_next(TwilioKind::Sms, 400, 21211, "Invalid 'To' Phone Number");
+    b.post(
+        "/settings/channels/test",
+        &[("channel", "sms"), ("to", "+525512345679")],
+    )
+    .await;
+    app.run_jobs(&w).await;
+    let page = b.get("/settings/channels").await;
+    assert_eq!(badge_state(&page.body, "twilio"), "error");
+    let text = visible_text(&page.body);
+    assert!(
+        text.contains("Error: ") && text.contains("Phone Number"),
+        "{text}"
+    );
+    assert!(!page.contains(twilio.auth_token.as_str()));
+}
+
+#[tokio::test]
+async fn invitations_say_when_no_email_was_sent() {
+    let app = app_with(&[]).await;
+    let t = tenant(&app, "acme").await;
+    let b = app.browser();
+    b.login(&t.owner_email, af_testkit::PASSWORD).await;
+    b.get("/settings/members").await;
+    let page = b
+        .post(
+            "/settings/members/invite",
+            &[("email", "nueva@example.com"), ("role", "member")],
+        )
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.contains("No hay proveedor de correo configurado: copia el enlace"));
+    assert!(!page.contains("Enviamos este enlace"));
+
+    let app = app_with(&[
+        ("SENDGRID_API_KEY", "SG.server-key"),
+        ("SENDGRID_API_BASE", "http://127.0.0.1:9"),
+    ])
+    .await;
+    let t = tenant(&app, "acme").await;
+    let b = app.browser();
+    b.login(&t.owner_email, af_testkit::PASSWORD).await;
+    b.get("/settings/members").await;
+    let page = b
+        .post(
+            "/settings/members/invite",
+            &[("email", "nueva@example.com"), ("role", "member")],
+        )
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.contains("Enviamos este enlace por correo"));
+    assert!(!page.contains("No hay proveedor de correo"));
 }

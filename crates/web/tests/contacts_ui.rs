@@ -591,34 +591,186 @@ async fn new_contact_form_normalises_and_rejects_bad_input() {
     assert_eq!(c.email.as_deref(), Some("Rosa@cliente.mx"));
     let page = b.get(&format!("/contacts/{id}")).await;
     assert!(page.contains("Contacto creado.") && page.contains("webinar"));
-    // The same email again is the same contact (upsert rule), never a twin.
+    // The same email again is asked about, never a twin and never a silent
+    // overwrite (see `duplicates_are_asked_not_overwritten`).
     let again = b
         .post(
             "/contacts",
             &[("email", "rosa@cliente.mx"), ("company", "Flores y Más")],
         )
         .await;
-    assert_eq!(
-        again.location.as_deref(),
-        Some(format!("/contacts/{id}").as_str())
-    );
+    assert_eq!(again.status, 409, "{}", again.body);
+    assert!(again.contains("id=\"duplicate-prompt\""));
     assert_eq!(
         contacts::count_contacts(&app.db, ws).await.expect("count"),
         before + 1
     );
-    // A phone that belongs to another contact is a field error.
+    // Confirmed, Lucía's update takes a phone that belongs to Rosa: a field
+    // error, nothing written.
+    let lucia = contacts::count_contacts(&app.db, ws).await.expect("count");
+    let lucia_email = format!("lucia@{}.test", t.a.ws.slug);
     b.get("/contacts/new").await;
+    let prompt = b
+        .post(
+            "/contacts",
+            &[("email", lucia_email.as_str()), ("phone", "8112345678")],
+        )
+        .await;
+    assert_eq!(prompt.status, 409);
+    let lucia_id = attr(&prompt.body, "data-existing").expect("existing id");
     let clash = b
         .post(
             "/contacts",
             &[
-                ("email", &format!("lucia@{}.test", t.a.ws.slug)),
+                ("email", lucia_email.as_str()),
                 ("phone", "8112345678"),
+                ("update_existing", lucia_id.as_str()),
             ],
         )
         .await;
     assert_eq!(clash.status, 422);
     assert!(clash.contains("Ese teléfono ya pertenece a otro contacto."));
+    assert_eq!(
+        contacts::count_contacts(&app.db, ws).await.expect("count"),
+        lucia
+    );
+}
+
+/// The value of the first `name="..."` attribute in `html`.
+fn attr(html: &str, name: &str) -> Option<String> {
+    let from = html.find(&format!("{name}=\""))? + name.len() + 2;
+    let len = html[from..].find('"')?;
+    Some(html[from..from + len].to_string())
+}
+
+#[tokio::test]
+async fn duplicates_are_asked_not_overwritten() {
+    let t = two_workspaces().await;
+    let app = &t.app;
+    let ws = t.a.ws.id;
+    let existing = contact(
+        app,
+        ws,
+        ContactInput {
+            first_name: "Marta".into(),
+            last_name: "Ruiz".into(),
+            email: Some("marta@cliente.mx".into()),
+            phone: Some("+525512345678".into()),
+            company: Some("Ruiz SA".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let before_events = events_of(app, ws, "contact.updated").await.len();
+    let count = contacts::count_contacts(&app.db, ws).await.expect("count");
+    let unchanged = |app: &TestApp| {
+        let db = app.db.clone();
+        async move {
+            let c = contacts::find_contact(&db, ws, existing)
+                .await
+                .expect("c")
+                .expect("contact");
+            assert_eq!(c.first_name, "Marta");
+            assert_eq!(c.company.as_deref(), Some("Ruiz SA"));
+            assert_eq!(c.email.as_deref(), Some("marta@cliente.mx"));
+        }
+    };
+    let (b, _) = sign_in(app, &t.a.owner_email).await;
+    b.get("/contacts/new").await;
+
+    // The same email (typed differently): asked, nothing written.
+    let by_email = [
+        ("first_name", "Martita"),
+        ("email", "MARTA@cliente.mx"),
+        ("company", "Ruiz y Asociados"),
+    ];
+    let prompt = b.post("/contacts", &by_email).await;
+    assert_eq!(prompt.status, 409, "{}", prompt.body);
+    assert!(prompt.contains("Abrir el contacto existente"));
+    assert!(prompt.contains(&format!("href=\"/contacts/{existing}\"")));
+    assert!(prompt.contains("Actualizarlo con estos valores"));
+    assert!(prompt.contains(&format!("name=\"update_existing\" value=\"{existing}\"")));
+    // Only the differing fields, current and new.
+    assert!(prompt.contains("Ruiz SA") && prompt.contains("Ruiz y Asociados"));
+    assert!(prompt.contains("Martita"));
+    assert!(!prompt.contains("<td class=\"pr-3\">Apellidos</td>"));
+    unchanged(app).await;
+    assert_eq!(
+        contacts::count_contacts(&app.db, ws).await.expect("count"),
+        count
+    );
+
+    // The same phone typed the other way (MX workspace: both are +52 55…).
+    let by_phone = [("first_name", "Otra"), ("phone", "5512345678")];
+    let prompt = b.post("/contacts", &by_phone).await;
+    assert_eq!(prompt.status, 409, "{}", prompt.body);
+    assert!(prompt.contains(&format!("data-existing=\"{existing}\"")));
+    let typed = [("first_name", "Otra"), ("phone", "+52 55 1234 5678")];
+    assert_eq!(b.post("/contacts", &typed).await.status, 409);
+    unchanged(app).await;
+    assert_eq!(
+        contacts::count_contacts(&app.db, ws).await.expect("count"),
+        count
+    );
+    assert_eq!(
+        events_of(app, ws, "contact.updated").await.len(),
+        before_events
+    );
+
+    // A forged confirmation: another workspace's contact, or not an id.
+    let other = contact(app, t.b.ws.id, person("Ajena", "ajena@otra.mx")).await;
+    for forged in [other.to_string(), "no-es-un-id".to_string()] {
+        let mut form = by_email.to_vec();
+        form.push(("update_existing", forged.as_str()));
+        let again = b.post("/contacts", &form).await;
+        assert_eq!(again.status, 409, "{}", again.body);
+        assert!(again.contains("ya no es el que tiene ese correo o teléfono"));
+        unchanged(app).await;
+    }
+    let ajena = contacts::find_contact(&app.db, t.b.ws.id, other)
+        .await
+        .expect("c")
+        .expect("contact");
+    assert_eq!(ajena.first_name, "Ajena");
+    // A confirmation for a contact that no longer matches writes nothing.
+    let stale_id = existing.to_string();
+    let gone = [
+        ("first_name", "Nadie"),
+        ("email", "nadie@cliente.mx"),
+        ("update_existing", stale_id.as_str()),
+    ];
+    let answer = b.post("/contacts", &gone).await;
+    assert_eq!(answer.status, 409);
+    assert!(answer.contains("data-notice=\"no-longer-matches\""));
+    assert_eq!(
+        contacts::count_contacts(&app.db, ws).await.expect("count"),
+        count
+    );
+    unchanged(app).await;
+
+    // Confirmed: that contact is updated, with its changes in the timeline.
+    let mut form = by_email.to_vec();
+    form.push(("update_existing", stale_id.as_str()));
+    let done = b.post("/contacts", &form).await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(
+        done.location.as_deref(),
+        Some(format!("/contacts/{existing}").as_str())
+    );
+    let c = contacts::find_contact(&app.db, ws, existing)
+        .await
+        .expect("c")
+        .expect("contact");
+    assert_eq!(c.first_name, "Martita");
+    assert_eq!(c.company.as_deref(), Some("Ruiz y Asociados"));
+    assert_eq!(
+        contacts::count_contacts(&app.db, ws).await.expect("count"),
+        count
+    );
+    let updated = events_of(app, ws, "contact.updated").await;
+    assert_eq!(updated.len(), before_events + 1);
+    let page = b.get(&format!("/contacts/{existing}")).await;
+    assert!(page.contains("Actualizamos el contacto existente con estos valores."));
 }
 
 #[tokio::test]

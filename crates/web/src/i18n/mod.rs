@@ -160,6 +160,7 @@ translations! {
     invite_member: "Invitar a un miembro", "Invite a member";
     send_invite: "Crear invitación", "Create invitation";
     invite_created: "Invitación creada. Enviamos este enlace por correo; también puedes compartirlo tú (caduca en 7 días):", "Invitation created. We emailed this link; you can also share it yourself (expires in 7 days):";
+    invite_created_no_mail: "Invitación creada. No hay proveedor de correo configurado: copia el enlace y compártelo tú (caduca en 7 días):", "Invitation created. No email provider is configured: copy the link and share it yourself (expires in 7 days):";
     pending_invitations: "Invitaciones pendientes", "Pending invitations";
     expires: "caduca", "expires";
     revoke: "Revocar", "Revoke";

@@ -23,7 +23,6 @@ use crate::state::AppState;
 use af_db::DbError;
 use af_db::workspaces::Member;
 use axum::Router;
-use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use std::sync::OnceLock;
 
@@ -73,10 +72,6 @@ fn db_err(e: DbError) -> AppError {
 
 /// Sections are rendered to text and composed into pages and htmx answers.
 use crate::extract::render_fragment as render;
-
-fn is_htmx(headers: &HeaderMap) -> bool {
-    headers.get("hx-request").is_some()
-}
 
 /// The member's display name (their email when they set no name).
 fn member_name(m: &Member) -> String {

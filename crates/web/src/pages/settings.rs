@@ -382,13 +382,20 @@ struct MembersTemplate {
     invitations: Vec<InvitationRow>,
     roles: Vec<(String, String)>,
     can_manage: bool,
-    invite_link: Option<String>,
+    invite: Option<NewInvite>,
+}
+
+/// The invitation just created: its link, and whether it was emailed (no
+/// email provider on the server: the link is only shown here).
+pub struct NewInvite {
+    pub link: String,
+    pub emailed: bool,
 }
 
 async fn members_page(
     st: &AppState,
     cu: &CurrentUser,
-    invite_link: Option<String>,
+    invite: Option<NewInvite>,
 ) -> AppResult<MembersTemplate> {
     let shell = Shell::new(cu, Area::Settings).await?;
     let t = shell.t;
@@ -426,7 +433,7 @@ async fn members_page(
         invitations,
         roles,
         can_manage: cu.role.can_manage(),
-        invite_link,
+        invite,
     })
 }
 
@@ -499,7 +506,7 @@ pub async fn invite_member(
         subject,
         body,
     };
-    mail::send_system_email(&st, &mut tx, mail, &link, now).await?;
+    let emailed = mail::send_system_email(&st, &mut tx, mail, &link, now).await?;
     let details = serde_json::json!({ "email": email, "role": role.as_str() });
     audit(
         &mut tx,
@@ -512,7 +519,8 @@ pub async fn invite_member(
     )
     .await?;
     tx.commit().await?;
-    Ok(members_page(&st, &cu, Some(link)).await?.into_response())
+    let invite = NewInvite { link, emailed };
+    Ok(members_page(&st, &cu, Some(invite)).await?.into_response())
 }
 
 #[derive(Deserialize, Default)]

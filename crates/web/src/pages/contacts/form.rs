@@ -1,6 +1,9 @@
-//! The "new contact" form. It goes through the upsert rule, so typing the
-//! email of an existing contact updates that contact instead of making a
-//! twin; invalid input re-renders the form with field errors (422).
+//! The "new contact" form. An email or phone that already belongs to a
+//! contact (matched as the upsert rule matches) writes nothing: the form
+//! comes back asking whether to open that contact or update it with the
+//! typed values (showing what would change); only the confirmation
+//! (`update_existing=<its id>`) updates it. Invalid input re-renders the
+//! form with field errors (422).
 
 use super::{contacts_js, ct};
 use crate::auth::{CurrentUser, set_flash};
@@ -8,10 +11,12 @@ use crate::error::AppResult;
 use crate::i18n::contacts::ContactsTr;
 use crate::pages::shell::{Area, Shell};
 use crate::state::AppState;
+use af_core::ContactId;
 use af_core::contact_input::{ContactError, ContactField, Problem, RawContact};
 use af_db::DbError;
+use af_db::contacts::{self, Contact, FieldChange};
 use af_db::custom_fields::FieldDef;
-use af_service::intake::IntakeError;
+use af_service::intake::{IntakeError, PageSave};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -34,6 +39,8 @@ pub struct NewContactForm {
     company: String,
     source: String,
     tags: String,
+    /// The contact the person chose to update (the prompt's second button).
+    update_existing: String,
 }
 
 pub struct FormField {
@@ -53,6 +60,25 @@ struct NewContactPage {
     js: &'static str,
     fields: Vec<FormField>,
     has_errors: bool,
+    duplicate: Option<DuplicateView>,
+    /// A notice above the form (a confirmation that no longer applies).
+    notice: Option<&'static str>,
+}
+
+/// The prompt shown when the email or phone belongs to a contact.
+pub struct DuplicateView {
+    pub id: ContactId,
+    pub title: String,
+    pub stale: bool,
+    pub changes: Vec<ChangeRow>,
+    /// The typed values, re-posted with the confirmation.
+    pub hidden: Vec<(&'static str, String)>,
+}
+
+pub struct ChangeRow {
+    pub label: &'static str,
+    pub current: String,
+    pub new: String,
 }
 
 type Errors = HashMap<&'static str, String>;
@@ -159,13 +185,111 @@ pub async fn new_contact_page(cu: CurrentUser) -> AppResult<impl IntoResponse> {
             &Errors::new(),
         ),
         has_errors: false,
+        duplicate: None,
+        notice: None,
         shell: Shell::new(&cu, Area::Contacts).await?,
         js: contacts_js(),
         ct: t,
     })
 }
 
-/// `POST /contacts`: creates (or, by the upsert rule, updates) a contact.
+/// The typed values, as hidden inputs of the confirmation form.
+fn hidden_values(f: &NewContactForm) -> Vec<(&'static str, String)> {
+    vec![
+        ("first_name", f.first_name.clone()),
+        ("last_name", f.last_name.clone()),
+        ("email", f.email.clone()),
+        ("phone", f.phone.clone()),
+        ("company", f.company.clone()),
+        ("source", f.source.clone()),
+        ("tags", f.tags.clone()),
+    ]
+}
+
+/// The prompt for an existing contact: what an update would change, in the
+/// user's words (phones as the contact page shows them).
+async fn duplicate_view(
+    st: &AppState,
+    cu: &CurrentUser,
+    t: &'static ContactsTr,
+    f: &NewContactForm,
+    existing: &Contact,
+    changes: &[FieldChange],
+    stale: bool,
+) -> AppResult<DuplicateView> {
+    let empty = |v: &str| {
+        if v.is_empty() {
+            t.dup_empty.to_string()
+        } else {
+            v.to_string()
+        }
+    };
+    let phone = |v: &str| {
+        if v.is_empty() {
+            t.dup_empty.to_string()
+        } else {
+            af_core::phone::display(v, &cu.workspace.country)
+        }
+    };
+    let mut rows: Vec<ChangeRow> = changes
+        .iter()
+        .map(|c| {
+            let (label, current, new) = match c.field {
+                "first_name" => (t.first_name, empty(&c.current), empty(&c.new)),
+                "last_name" => (t.last_name, empty(&c.current), empty(&c.new)),
+                "email" => (t.email, empty(&c.current), empty(&c.new)),
+                "other_email" => (t.dup_other_email, empty(&c.current), empty(&c.new)),
+                "phone" => (t.phone, phone(&c.current), phone(&c.new)),
+                "company" => (t.company, empty(&c.current), empty(&c.new)),
+                _ => (t.source, empty(&c.current), empty(&c.new)),
+            };
+            ChangeRow {
+                label,
+                current,
+                new,
+            }
+        })
+        .collect();
+    // Tags are only ever added by an update.
+    let has: Vec<String> = contacts::tags_of(&st.db, cu.workspace.id, &[existing.id])
+        .await?
+        .into_iter()
+        .map(|(_, name)| af_core::contact::tag_key(&name))
+        .collect();
+    let new_tags: Vec<&str> = f
+        .tags
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty() && !has.contains(&af_core::contact::tag_key(s)))
+        .collect();
+    if !new_tags.is_empty() {
+        rows.push(ChangeRow {
+            label: t.dup_tags,
+            current: String::new(),
+            new: new_tags.join(", "),
+        });
+    }
+    let name = existing.full_name();
+    let name = if name.trim().is_empty() {
+        existing
+            .email
+            .clone()
+            .or_else(|| existing.phone.clone())
+            .unwrap_or_default()
+    } else {
+        name
+    };
+    Ok(DuplicateView {
+        id: existing.id,
+        title: t.dup_title.replace("{name}", &name),
+        stale,
+        changes: rows,
+        hidden: hidden_values(f),
+    })
+}
+
+/// `POST /contacts`: creates a contact, or asks before touching the one
+/// that already has this email or phone (see the module note).
 pub async fn create_contact(
     State(st): State<AppState>,
     cu: CurrentUser,
@@ -173,50 +297,74 @@ pub async fn create_contact(
 ) -> AppResult<Response> {
     let t = ct(&cu);
     let country = cu.workspace.country.clone();
-    let invalid = |shell: Shell, errors: Errors| {
-        let page = NewContactPage {
-            fields: form_fields(t, &f, &country, &errors),
-            has_errors: true,
-            shell,
-            js: contacts_js(),
-            ct: t,
-        };
-        Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+    let page = |shell: Shell, errors: Errors, duplicate, notice| NewContactPage {
+        fields: form_fields(t, &f, &country, &errors),
+        has_errors: !errors.is_empty(),
+        duplicate,
+        notice,
+        shell,
+        js: contacts_js(),
+        ct: t,
+    };
+    // A confirmation that is not an id confirms nothing: it is treated as
+    // one for a contact that does not match (the prompt comes back).
+    let confirm = match f.update_existing.trim() {
+        "" => None,
+        raw => Some(
+            raw.parse::<ContactId>()
+                .unwrap_or(ContactId(uuid::Uuid::nil())),
+        ),
     };
     let defs: [FieldDef; 0] = [];
-    let up = match af_service::intake::create_contact(
+    let saved = af_service::intake::create_or_ask(
         &st.db,
         &cu.workspace,
         &defs,
         &raw_contact(&f),
+        confirm,
         &cu.actor(),
         st.now(),
     )
-    .await
-    {
-        Ok(up) => up,
+    .await;
+    let invalid = |errors: Errors| async {
+        let shell = Shell::new(&cu, Area::Contacts).await?;
+        AppResult::Ok(
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                page(shell, errors, None, None),
+            )
+                .into_response(),
+        )
+    };
+    let (up, message) = match saved {
+        Ok(PageSave::Created(up)) => (up, t.contact_created),
+        Ok(PageSave::Updated(up)) => (up, t.contact_merged),
+        Ok(PageSave::Exists {
+            existing,
+            changes,
+            stale,
+        }) => {
+            let dup = duplicate_view(&st, &cu, t, &f, &existing, &changes, stale).await?;
+            let shell = Shell::new(&cu, Area::Contacts).await?;
+            let status = StatusCode::CONFLICT;
+            return Ok((status, page(shell, Errors::new(), Some(dup), None)).into_response());
+        }
+        Ok(PageSave::NoLongerMatches) => {
+            let shell = Shell::new(&cu, Area::Contacts).await?;
+            let status = StatusCode::CONFLICT;
+            let notice = Some(t.dup_gone);
+            return Ok((status, page(shell, Errors::new(), None, notice)).into_response());
+        }
         Err(IntakeError::Invalid(errors)) => {
-            let errors = form_errors(t, &errors, &country);
-            return invalid(Shell::new(&cu, Area::Contacts).await?, errors);
+            return invalid(form_errors(t, &errors, &country)).await;
         }
         Err(IntakeError::Taken(ContactField::Email)) => {
-            return invalid(
-                Shell::new(&cu, Area::Contacts).await?,
-                Errors::from([("email", t.err_email_taken.into())]),
-            );
+            return invalid(Errors::from([("email", t.err_email_taken.into())])).await;
         }
         Err(IntakeError::Taken(_)) => {
-            return invalid(
-                Shell::new(&cu, Area::Contacts).await?,
-                Errors::from([("phone", t.err_phone_taken.into())]),
-            );
+            return invalid(Errors::from([("phone", t.err_phone_taken.into())])).await;
         }
         Err(IntakeError::Db(e)) => return Err(e.into()),
-    };
-    let message = if up.created {
-        t.contact_created
-    } else {
-        t.contact_merged
     };
     set_flash(&cu.session, true, message).await?;
     Ok(Redirect::to(&format!("/contacts/{}", up.contact.id)).into_response())

@@ -2,10 +2,10 @@
 //! bulk actions. The results table is one section rendered both inside the
 //! page and alone for htmx (search as you type), so they cannot drift.
 
-use super::{contacts_js, ct, db_err, is_htmx, member_name, render};
+use super::{contacts_js, ct, db_err, member_name, render};
 use crate::auth::{CurrentUser, set_flash};
 use crate::error::{AppError, AppResult};
-use crate::extract::IdPath;
+use crate::extract::{HxRequest, IdPath};
 use crate::i18n::contacts::ContactsTr;
 use crate::pages::fmt_when;
 use crate::pages::shell::{Area, Shell};
@@ -283,6 +283,7 @@ async fn results(
 pub async fn list_contacts(
     State(st): State<AppState>,
     cu: CurrentUser,
+    HxRequest(hx): HxRequest,
     headers: HeaderMap,
     Query(f): Query<ListQuery>,
 ) -> AppResult<Response> {
@@ -290,7 +291,7 @@ pub async fn list_contacts(
     let members = workspaces::list_members(&st.db, ws).await?;
     let res = results(&st, &cu, &f, &members).await?;
     let target = headers.get("hx-target").and_then(|v| v.to_str().ok());
-    if is_htmx(&headers) && target == Some("contact-results") {
+    if hx && target == Some("contact-results") {
         // The address bar shows the tidy query, not every empty form field.
         let mut url = format!("/contacts?{}", res.query);
         if !f.cursor.trim().is_empty() {

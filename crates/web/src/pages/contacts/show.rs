@@ -6,10 +6,10 @@
 //! out-of-band swap, so the history is always current without a reload.
 
 use super::form::{short_text, unique_field};
-use super::{contacts_js, ct, db_err, is_htmx, member_name, member_name_by_id, render};
+use super::{contacts_js, ct, db_err, member_name, member_name_by_id, render};
 use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
-use crate::extract::IdPath;
+use crate::extract::{HxRequest, IdPath};
 use crate::i18n::contacts::ContactsTr;
 use crate::i18n::vocab::VocabTr;
 use crate::pages::shell::{Area, Shell};
@@ -28,7 +28,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::Value;
@@ -360,7 +360,7 @@ pub struct ValueForm {
 pub async fn update_field(
     State(st): State<AppState>,
     cu: CurrentUser,
-    headers: HeaderMap,
+    HxRequest(hx): HxRequest,
     IdPath((id, field)): IdPath<(ContactId, String)>,
     Form(form): Form<ValueForm>,
 ) -> AppResult<Response> {
@@ -399,7 +399,7 @@ pub async fn update_field(
         }
     };
     tx.commit().await?;
-    if !is_htmx(&headers) {
+    if !hx {
         return Ok(Redirect::to(&format!("/contacts/{}", c.id)).into_response());
     }
     view = field_view(&ctx, &updated, &field).ok_or(AppError::NotFound)?;
@@ -461,11 +461,11 @@ pub struct TagForm {
 async fn part_and_timeline(
     st: &AppState,
     ctx: &Ctx,
-    headers: &HeaderMap,
+    hx: bool,
     c: &Contact,
     part: String,
 ) -> AppResult<Response> {
-    if !is_htmx(headers) {
+    if !hx {
         return Ok(Redirect::to(&format!("/contacts/{}", c.id)).into_response());
     }
     let timeline = timeline_section(st, ctx, c, true).await?;
@@ -475,7 +475,7 @@ async fn part_and_timeline(
 async fn change_tag(
     st: AppState,
     cu: CurrentUser,
-    headers: HeaderMap,
+    hx: bool,
     id: ContactId,
     name: String,
     add: bool,
@@ -499,29 +499,29 @@ async fn change_tag(
     }
     tx.commit().await?;
     let section = render(&tags_section(&st, &ctx, &c).await?)?;
-    part_and_timeline(&st, &ctx, &headers, &c, section).await
+    part_and_timeline(&st, &ctx, hx, &c, section).await
 }
 
 /// `POST /contacts/{id}/tags`: adds a tag (`name`).
 pub async fn add_tag(
     State(st): State<AppState>,
     cu: CurrentUser,
-    headers: HeaderMap,
+    HxRequest(hx): HxRequest,
     IdPath(id): IdPath<ContactId>,
     Form(f): Form<TagForm>,
 ) -> AppResult<Response> {
-    change_tag(st, cu, headers, id, f.name, true).await
+    change_tag(st, cu, hx, id, f.name, true).await
 }
 
 /// `POST /contacts/{id}/tags/remove`: removes a tag (`name`).
 pub async fn remove_tag(
     State(st): State<AppState>,
     cu: CurrentUser,
-    headers: HeaderMap,
+    HxRequest(hx): HxRequest,
     IdPath(id): IdPath<ContactId>,
     Form(f): Form<TagForm>,
 ) -> AppResult<Response> {
-    change_tag(st, cu, headers, id, f.name, false).await
+    change_tag(st, cu, hx, id, f.name, false).await
 }
 
 // ------------------------------------------------------------------- notes
@@ -571,7 +571,7 @@ pub struct NoteForm {
 pub async fn add_note(
     State(st): State<AppState>,
     cu: CurrentUser,
-    headers: HeaderMap,
+    HxRequest(hx): HxRequest,
     IdPath(id): IdPath<ContactId>,
     Form(f): Form<NoteForm>,
 ) -> AppResult<Response> {
@@ -598,7 +598,7 @@ pub async fn add_note(
     .map_err(db_err)?;
     tx.commit().await?;
     let section = render(&notes_section(&st, &ctx, &c).await?)?;
-    part_and_timeline(&st, &ctx, &headers, &c, section).await
+    part_and_timeline(&st, &ctx, hx, &c, section).await
 }
 
 // ---------------------------------------------------------------- timeline

@@ -3,10 +3,10 @@
 //! completing write `task.created` / `task.completed` (in `af_db::tasks`).
 
 use super::show::{Ctx, load_contact, timeline_section};
-use super::{contacts_js, ct, db_err, is_htmx, render};
+use super::{contacts_js, ct, db_err, render};
 use crate::auth::CurrentUser;
 use crate::error::AppResult;
-use crate::extract::IdPath;
+use crate::extract::{HxRequest, IdPath};
 use crate::i18n::contacts::ContactsTr;
 use crate::pages::fmt_when;
 use crate::pages::shell::{Area, Shell};
@@ -19,7 +19,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -130,7 +130,7 @@ fn validate_task(ctx: &Ctx, c: &Contact, f: &TaskForm) -> Result<NewTask, &'stat
 pub async fn create_task(
     State(st): State<AppState>,
     cu: CurrentUser,
-    headers: HeaderMap,
+    HxRequest(hx): HxRequest,
     IdPath(id): IdPath<ContactId>,
     Form(f): Form<TaskForm>,
 ) -> AppResult<Response> {
@@ -156,17 +156,17 @@ pub async fn create_task(
     .await
     .map_err(db_err)?;
     tx.commit().await?;
-    contact_tasks_answer(&st, &ctx, &cu, &headers, &c).await
+    contact_tasks_answer(&st, &ctx, &cu, hx, &c).await
 }
 
 async fn contact_tasks_answer(
     st: &AppState,
     ctx: &Ctx,
     cu: &CurrentUser,
-    headers: &HeaderMap,
+    hx: bool,
     c: &Contact,
 ) -> AppResult<Response> {
-    if !is_htmx(headers) {
+    if !hx {
         return Ok(Redirect::to(&format!("/contacts/{}", c.id)).into_response());
     }
     let section = render(&tasks_section(st, ctx, cu, c).await?)?;
@@ -186,7 +186,7 @@ pub struct CompleteForm {
 pub async fn complete_task(
     State(st): State<AppState>,
     cu: CurrentUser,
-    headers: HeaderMap,
+    HxRequest(hx): HxRequest,
     IdPath(id): IdPath<TaskId>,
     Form(f): Form<CompleteForm>,
 ) -> AppResult<Response> {
@@ -202,9 +202,9 @@ pub async fn complete_task(
     match contact {
         Some(c) => {
             let ctx = Ctx::load(&st, &cu).await?;
-            contact_tasks_answer(&st, &ctx, &cu, &headers, &c).await
+            contact_tasks_answer(&st, &ctx, &cu, hx, &c).await
         }
-        None if is_htmx(&headers) => Ok(Html(String::new()).into_response()),
+        None if hx => Ok(Html(String::new()).into_response()),
         None => Ok(Redirect::to("/tasks").into_response()),
     }
 }
