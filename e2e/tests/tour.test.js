@@ -129,13 +129,19 @@ test('the demo board, a deal drawer and a contact, photographed on a laptop', as
   }
 });
 
-test('the demo board on a phone', async () => {
+test('the demo board and contact list on a phone', async () => {
   const { context, page } = await demoPage(PHONE);
   try {
     await openBoard(page);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
     await picture(page, 'phone-board');
+
+    await page.goto('/contacts');
+    await seen(page.locator('[data-testid="contact-table"] tbody tr').first(), 'a demo contact');
+    const display = await page.$eval('[data-testid="contact-table"]', (t) => getComputedStyle(t).display);
+    assert.equal(display, 'block', 'the contact list reads as cards on a phone');
+    await picture(page, 'phone-contacts');
   } finally {
     await context.close();
   }
