@@ -226,3 +226,22 @@ async fn the_contact_timeline_reads_the_forms_name_and_answers() {
     );
     assert!(!page.contains("Envió un formulario"));
 }
+
+#[tokio::test]
+async fn the_builder_loads_sortable_before_its_script_and_keeps_the_buttons() {
+    let app = TestApp::spawn().await;
+    let a = tenant(&app, "alpha").await;
+    let id = create_form(&app, &a).await;
+    let browser = app.browser();
+    browser.login(&a.owner_email, &a.password).await;
+    let page = browser.get(&format!("/forms/{id}")).await;
+    assert_eq!(page.status, 200);
+    let sortable = page
+        .body
+        .find("/vendor/sortable-")
+        .expect("sortable loaded");
+    let builder = page.body.find("/js/forms").expect("builder script");
+    assert!(sortable < builder, "Sortable must exist when forms.js runs");
+    assert!(page.contains("data-l-up=\"Subir\""));
+    assert!(page.contains("data-l-drag=\"Arrastra para cambiar el orden\""));
+}

@@ -24,6 +24,7 @@ crate::translations! {
         remove: "Quitar", "Remove";
         move_up: "Subir", "Move up";
         move_down: "Bajar", "Move down";
+        drag_field: "Arrastra para cambiar el orden", "Drag to reorder";
         field_name: "Nombre interno", "Internal name";
         field_type: "Tipo", "Type";
         field_label: "Etiqueta (es)", "Label (es)";
