@@ -245,3 +245,18 @@ async fn the_builder_loads_sortable_before_its_script_and_keeps_the_buttons() {
     assert!(page.contains("data-l-up=\"Subir\""));
     assert!(page.contains("data-l-drag=\"Arrastra para cambiar el orden\""));
 }
+
+#[tokio::test]
+async fn starter_forms_prefill_the_builder() {
+    let app = TestApp::spawn().await;
+    let a = tenant(&app, "alpha").await;
+    let browser = app.browser();
+    browser.login(&a.owner_email, &a.password).await;
+    let page = browser.get("/forms/new").await;
+    assert!(page.contains("href=\"/forms/new?starter=cotizacion\""));
+    let page = browser.get("/forms/new?starter=cotizacion").await;
+    assert_eq!(page.status, 200);
+    assert!(page.contains("value=\"Cotización\""), "{}", page.body);
+    assert!(page.contains("presupuesto"), "{}", page.body);
+    assert_eq!(browser.get("/forms/new?starter=nope").await.status, 200);
+}

@@ -24,6 +24,10 @@ crate::translations! {
         remove: "Quitar", "Remove";
         move_up: "Subir", "Move up";
         move_down: "Bajar", "Move down";
+        starters: "Empezar con un modelo:", "Start from a template:";
+        starter_contact: "Contacto", "Contact";
+        starter_quote: "Cotización", "Quote request";
+        starter_appointment: "Cita", "Appointment";
         drag_field: "Arrastra para cambiar el orden", "Drag to reorder";
         field_name: "Nombre interno", "Internal name";
         field_type: "Tipo", "Type";
