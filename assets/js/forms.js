@@ -91,6 +91,10 @@
       if (f.type === "select") card.appendChild(input(f, "options", L("options"), "textarea"));
       if (f.type === "hidden") card.appendChild(input(f, "value", L("value")));
       var row = el("div", { "class": "flex flex-wrap items-center gap-3" });
+      // Drag handle for pointers; the up/down buttons stay for keyboards.
+      if (typeof Sortable !== "undefined") {
+        row.appendChild(el("span", { "class": "fb-handle cursor-move select-none rounded border px-2 py-1 text-xs text-slate-500", "title": L("drag"), "aria-hidden": "true" }, "⠿"));
+      }
       row.appendChild(input(f, "required", L("required"), "checkbox"));
       [["up", -1], ["down", 1]].forEach(function (m) {
         var b = el("button", { type: "button", "class": "rounded border px-2 py-1 text-xs" }, L(m[0]));
@@ -109,6 +113,21 @@
       box.appendChild(card);
     });
     sync();
+  }
+
+  // Drag and drop (SortableJS, vendored; loaded before this file): the
+  // cards are redrawn from the reordered list, so `fields` stays the truth.
+  if (typeof Sortable !== "undefined") {
+    Sortable.create(box, {
+      handle: ".fb-handle",
+      animation: 150,
+      onEnd: function (evt) {
+        if (evt.oldIndex === evt.newIndex) return;
+        var moved = fields.splice(evt.oldIndex, 1)[0];
+        fields.splice(evt.newIndex, 0, moved);
+        render();
+      }
+    });
   }
 
   function val(name) {

@@ -296,8 +296,29 @@ async fn next_lead_number(tx: &mut Tx, ws: WorkspaceId) -> DbResult<i64> {
     }))
 }
 
+/// The submitted values in the form's field order, each with the field's
+/// type and labels (`[{name, type, label, label_en, value}]`), so the
+/// event reads as the form did even after the form changes.
+fn answers_of(form: &Form, data: &serde_json::Value) -> serde_json::Value {
+    let specs: Vec<serde_json::Value> = serde_json::from_str(&form.fields).unwrap_or_default();
+    let answers = specs
+        .iter()
+        .filter_map(|f| {
+            let name = f.get("name")?.as_str()?;
+            let value = data.get(name).filter(|v| !v.is_null())?;
+            let text = |k: &str| f.get(k).and_then(serde_json::Value::as_str);
+            Some(serde_json::json!({
+                "name": name, "type": text("type"), "label": text("label"),
+                "label_en": text("label_en"), "value": value,
+            }))
+        })
+        .collect();
+    serde_json::Value::Array(answers)
+}
+
 /// Stores a lead; for a form, also writes `form.submitted` (entity: the
-/// contact) with the form, the submission, the deal and the fields.
+/// contact) with the form, the submission, the deal, the fields and the
+/// answers under their labels.
 pub async fn insert_submission(
     tx: &mut Tx,
     ws: WorkspaceId,
@@ -329,7 +350,7 @@ pub async fn insert_submission(
             data: serde_json::json!({
                 "contact_id": s.contact_id, "form_id": form.id, "form_name": form.name,
                 "submission_id": id, "deal_id": s.deal_id, "fields": s.data,
-                "attribution": s.attribution,
+                "answers": answers_of(form, &s.data), "attribution": s.attribution,
             }),
         };
         insert_event(tx, &e, now).await?;

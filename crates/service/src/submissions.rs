@@ -128,20 +128,16 @@ pub fn validate_submission<D: CustomFieldDef>(
             _ => {}
         }
         data.insert(f.name.clone(), serde_json::Value::String(v.clone()));
-        let (field, slot) = match (f.name.as_str(), f.kind.as_str()) {
-            ("first_name" | "nombre_pila", _) => (ContactField::FirstName, &mut raw.first_name),
-            ("last_name" | "apellido" | "apellidos", _) => {
-                (ContactField::LastName, &mut raw.last_name)
-            }
-            ("name" | "nombre" | "full_name", _) => (ContactField::Name, &mut raw.name),
-            (_, "email") | ("email" | "correo", _) => (ContactField::Email, &mut raw.email),
-            (_, "phone") | ("phone" | "telefono" | "whatsapp", _) => {
-                (ContactField::Phone, &mut raw.phone)
-            }
-            ("company" | "empresa", _) => (ContactField::Company, &mut raw.company),
-            (key, _) if defs.iter().any(|d| d.key() == key) => {
+        let (field, slot) = match contact_field_of(&f.name, &f.kind) {
+            Some(ContactField::FirstName) => (ContactField::FirstName, &mut raw.first_name),
+            Some(ContactField::LastName) => (ContactField::LastName, &mut raw.last_name),
+            Some(ContactField::Name) => (ContactField::Name, &mut raw.name),
+            Some(ContactField::Email) => (ContactField::Email, &mut raw.email),
+            Some(ContactField::Phone) => (ContactField::Phone, &mut raw.phone),
+            Some(ContactField::Company) => (ContactField::Company, &mut raw.company),
+            _ if defs.iter().any(|d| d.key() == f.name) => {
                 raw.custom
-                    .insert(key.to_string(), serde_json::Value::String(v));
+                    .insert(f.name.clone(), serde_json::Value::String(v));
                 continue;
             }
             _ => continue,
@@ -188,6 +184,125 @@ pub fn validate_submission<D: CustomFieldDef>(
         attribution,
         consented,
     })
+}
+
+/// The contact field a form field fills, by its name or its type (custom
+/// fields aside): the rest of a submission are the form's own answers.
+pub fn contact_field_of(name: &str, kind: &str) -> Option<ContactField> {
+    Some(match (name, kind) {
+        ("first_name" | "nombre_pila", _) => ContactField::FirstName,
+        ("last_name" | "apellido" | "apellidos", _) => ContactField::LastName,
+        ("name" | "nombre" | "full_name", _) => ContactField::Name,
+        (_, "email") | ("email" | "correo", _) => ContactField::Email,
+        (_, "phone") | ("phone" | "telefono" | "whatsapp", _) => ContactField::Phone,
+        ("company" | "empresa", _) => ContactField::Company,
+        _ => return None,
+    })
+}
+
+/// One stored answer of a submission under its field's label.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    /// The field's name (the stored key).
+    pub key: String,
+    /// The field's label in the reader's language, else its name.
+    pub label: String,
+    /// The field's type; empty for a key the form no longer has.
+    pub kind: String,
+    pub value: serde_json::Value,
+}
+
+/// A stored submission's answers (`data`, its JSON object) in the form's
+/// field order, each under its label in `locale`; keys the form no longer
+/// has follow under their own name. Nulls are skipped.
+pub fn labelled_answers(form: &Form, data: &str, locale: af_core::Locale) -> Vec<Answer> {
+    let map = match serde_json::from_str::<serde_json::Value>(data) {
+        Ok(serde_json::Value::Object(m)) => m,
+        _ => return vec![],
+    };
+    let specs = fields_of(form);
+    let mut out: Vec<Answer> = specs
+        .iter()
+        .filter_map(|f| {
+            let v = map.get(&f.name).filter(|v| !v.is_null())?;
+            Some(Answer {
+                key: f.name.clone(),
+                label: f.label_in(locale).to_string(),
+                kind: f.kind.clone(),
+                value: v.clone(),
+            })
+        })
+        .collect();
+    out.extend(
+        map.iter()
+            .filter(|(k, v)| !v.is_null() && !specs.iter().any(|f| &f.name == *k))
+            .map(|(k, v)| Answer {
+                key: k.clone(),
+                label: k.clone(),
+                kind: String::new(),
+                value: v.clone(),
+            }),
+    );
+    out
+}
+
+/// Longest value, and most answers, a one-line summary shows.
+const SUMMARY_VALUE_CHARS: usize = 60;
+const SUMMARY_ANSWERS: usize = 5;
+
+/// The form's own answers of a `form.submitted` event (its `answers`) in
+/// one line: "Presupuesto 20000, Servicio SEO". Fields that fed the contact
+/// (name, email, phone, company), hidden and empty ones and unticked boxes
+/// are left out; a ticked box is its label; long values end in "…".
+/// Empty when there is nothing to add (or the event predates `answers`).
+pub fn answers_summary(event_data: &serde_json::Value, locale: af_core::Locale) -> String {
+    let Some(answers) = event_data.get("answers").and_then(|a| a.as_array()) else {
+        return String::new();
+    };
+    let text = |a: &serde_json::Value, k: &str| {
+        a.get(k)
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let mut parts: Vec<String> = answers
+        .iter()
+        .filter_map(|a| {
+            let (name, kind) = (text(a, "name"), text(a, "type"));
+            if kind == "hidden" || contact_field_of(&name, &kind).is_some() {
+                return None;
+            }
+            let label = match (locale, text(a, "label_en"), text(a, "label")) {
+                (af_core::Locale::En, en, _) if !en.is_empty() => en,
+                (_, _, es) if !es.is_empty() => es,
+                _ => name,
+            };
+            let label = clean(&label, false, SUMMARY_VALUE_CHARS);
+            match a.get("value") {
+                Some(serde_json::Value::Bool(true)) => Some(label),
+                Some(serde_json::Value::String(v)) => {
+                    let one_line = v.split_whitespace().collect::<Vec<_>>().join(" ");
+                    let v = clean(&one_line, false, SUMMARY_VALUE_CHARS);
+                    if v.is_empty() {
+                        return None;
+                    }
+                    let v = if v.chars().count() > SUMMARY_VALUE_CHARS {
+                        let cut: String = v.chars().take(SUMMARY_VALUE_CHARS - 1).collect();
+                        format!("{}…", cut.trim_end())
+                    } else {
+                        v
+                    };
+                    Some(format!("{label} {v}"))
+                }
+                _ => None,
+            }
+        })
+        .collect();
+    if parts.len() > SUMMARY_ANSWERS {
+        parts.truncate(SUMMARY_ANSWERS);
+        parts.push("…".into());
+    }
+    parts.join(", ")
 }
 
 /// A contact error as the form shows it: on the form's own field where
@@ -320,6 +435,37 @@ mod tests {
         );
         assert_eq!(v.attribution["utm_source"], "google");
         assert!(v.consented);
+    }
+
+    #[test]
+    fn answers_read_under_their_labels_and_sum_up_in_one_line() {
+        let f = contract();
+        let data = r#"{"nombre": "Ana", "servicio": "SEO", "viejo": "x", "mensaje": null}"#;
+        let answers = labelled_answers(&f, data, af_core::Locale::Es);
+        let labels: Vec<_> = answers.iter().map(|a| a.label.as_str()).collect();
+        assert_eq!(labels, ["Nombre", "Servicio", "viejo"]);
+        assert_eq!(answers[2].kind, "", "a key the form no longer has");
+        assert!(labelled_answers(&f, "not json", af_core::Locale::Es).is_empty());
+
+        let event = json!({"answers": [
+            {"name": "nombre", "type": "text", "label": "Nombre", "value": "Ana"},
+            {"name": "correo", "type": "email", "label": "Correo", "value": "a@b.mx"},
+            {"name": "presupuesto", "type": "text", "label": "Presupuesto", "label_en": "Budget", "value": "20000"},
+            {"name": "servicio", "type": "select", "label": "Servicio", "value": "SEO"},
+            {"name": "mensaje", "type": "textarea", "label": "Mensaje", "value": format!("hola\n{}", "x".repeat(100))},
+            {"name": "boletin", "type": "checkbox", "label": "Boletín", "value": true},
+            {"name": "otro", "type": "checkbox", "label": "Otro", "value": false},
+            {"name": "campana", "type": "hidden", "value": "primavera"},
+            {"name": "vacio", "type": "text", "label": "Vacío", "value": ""}
+        ]});
+        let es = answers_summary(&event, af_core::Locale::Es);
+        assert!(
+            es.starts_with("Presupuesto 20000, Servicio SEO, Mensaje hola xxx"),
+            "{es}"
+        );
+        assert!(es.ends_with("…, Boletín"), "{es}");
+        assert!(answers_summary(&event, af_core::Locale::En).starts_with("Budget 20000"));
+        assert_eq!(answers_summary(&json!({}), af_core::Locale::Es), "");
     }
 
     #[test]

@@ -24,6 +24,11 @@ crate::translations! {
         remove: "Quitar", "Remove";
         move_up: "Subir", "Move up";
         move_down: "Bajar", "Move down";
+        starters: "Empezar con un modelo:", "Start from a template:";
+        starter_contact: "Contacto", "Contact";
+        starter_quote: "Cotización", "Quote request";
+        starter_appointment: "Cita", "Appointment";
+        drag_field: "Arrastra para cambiar el orden", "Drag to reorder";
         field_name: "Nombre interno", "Internal name";
         field_type: "Tipo", "Type";
         field_label: "Etiqueta (es)", "Label (es)";
@@ -65,6 +70,25 @@ crate::translations! {
         data: "Datos", "Data";
         attribution: "Atribución", "Attribution";
         contact: "Contacto", "Contact";
+        yes: "Sí", "Yes";
+        no: "No", "No";
+        export_csv: "Exportar CSV", "Export CSV";
+        csv_file: "envios", "submissions";
+        col_contact_name: "Nombre del contacto", "Contact name";
+        col_contact_email: "Correo del contacto", "Contact email";
+        col_contact_phone: "Teléfono del contacto", "Contact phone";
+        // The contact's timeline.
+        ev_submitted_named: "Envió el formulario «{form}»", "Submitted the form “{form}”";
+        ev_submitted_answers: "Envió el formulario «{form}»: {answers}", "Submitted the form “{form}”: {answers}";
+        // Tracking keys a submission may carry.
+        utm_source: "Fuente (UTM)", "Source (UTM)";
+        utm_medium: "Medio (UTM)", "Medium (UTM)";
+        utm_campaign: "Campaña (UTM)", "Campaign (UTM)";
+        utm_term: "Término (UTM)", "Term (UTM)";
+        utm_content: "Contenido (UTM)", "Content (UTM)";
+        referrer: "Referente", "Referrer";
+        landing_page: "Página de llegada", "Landing page";
+        page_url: "Página del envío", "Page URL";
         errors_title: "Revisa el formulario:", "Please check the form:";
         // As visitors see them (hosted page and embed).
         submit: "Enviar", "Send";
@@ -103,5 +127,23 @@ crate::translations! {
         result: "Resultado", "Result";
         replay: "Reprocesar", "Replay";
         replayed: "Entrega reprocesada.", "Delivery replayed.";
+    }
+}
+
+impl FormsTr {
+    /// The label of a known tracking key (`utm_*`, `referrer`,
+    /// `landing_page`, `page_url`), if it is one.
+    pub fn tracking_label(&self, key: &str) -> Option<&'static str> {
+        Some(match key {
+            "utm_source" => self.utm_source,
+            "utm_medium" => self.utm_medium,
+            "utm_campaign" => self.utm_campaign,
+            "utm_term" => self.utm_term,
+            "utm_content" => self.utm_content,
+            "referrer" | "referer" => self.referrer,
+            "landing_page" => self.landing_page,
+            "page_url" | "url" => self.page_url,
+            _ => return None,
+        })
     }
 }

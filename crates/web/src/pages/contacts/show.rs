@@ -740,6 +740,18 @@ fn event_text(ctx: &Ctx, e: &Event) -> String {
             .replace("{to}", &s("to_stage")),
         Some(EventKind::TaskCreated) => t.ev_task_created.replace("{title}", &s("title")),
         Some(EventKind::TaskCompleted) => t.ev_task_completed.replace("{title}", &s("title")),
+        Some(EventKind::FormSubmitted) if !s("form_name").is_empty() => {
+            let ft = crate::i18n::forms::FormsTr::get(ctx.locale);
+            match af_service::submissions::answers_summary(&data, ctx.locale) {
+                answers if answers.is_empty() => {
+                    ft.ev_submitted_named.replace("{form}", &s("form_name"))
+                }
+                answers => ft
+                    .ev_submitted_answers
+                    .replace("{form}", &s("form_name"))
+                    .replace("{answers}", &answers),
+            }
+        }
         Some(other) => v.event_kind_label(other).to_string(),
         // Written by earlier versions as an event; now an audit entry.
         None if e.kind == "contact.gdpr_exported" => t.ev_gdpr_exported.to_string(),

@@ -12,7 +12,7 @@ use af_core::{FormId, Role};
 use af_db::forms::{self, Form};
 use af_service::forms::{self as form_defs, FieldSpec, RawForm, Styling};
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use uuid::Uuid;
@@ -185,13 +185,63 @@ async fn edit_page(
     })
 }
 
-/// `GET /forms/new`
+/// `?starter=` of the new-form page.
+#[derive(serde::Deserialize, Default)]
+pub(super) struct StarterQuery {
+    #[serde(default)]
+    starter: String,
+}
+
+/// A starter form ("contacto", "cotizacion", "cita") to prefill the
+/// builder with; None for anything else.
+fn starter(key: &str, ft: &FormsTr) -> Option<RawForm> {
+    let contact = serde_json::json!([
+        {"name": "name", "type": "text", "label": "Nombre", "label_en": "Name", "required": true},
+        {"name": "email", "type": "email", "label": "Correo", "label_en": "Email", "required": true},
+        {"name": "phone", "type": "phone", "label": "Teléfono", "label_en": "Phone", "required": false}
+    ]);
+    let mut fields = contact.as_array().cloned().unwrap_or_default();
+    let (name, extra) = match key {
+        "contacto" => (
+            ft.starter_contact,
+            serde_json::json!([
+                {"name": "mensaje", "type": "textarea", "label": "Mensaje", "label_en": "Message", "required": false}
+            ]),
+        ),
+        "cotizacion" => (
+            ft.starter_quote,
+            serde_json::json!([
+                {"name": "empresa", "type": "text", "label": "Empresa", "label_en": "Company", "required": false},
+                {"name": "servicio", "type": "select", "label": "Servicio", "label_en": "Service", "required": true,
+                 "options": ["SEO", "Publicidad", "Redes sociales", "Sitio web"]},
+                {"name": "presupuesto", "type": "text", "label": "Presupuesto", "label_en": "Budget", "required": false},
+                {"name": "mensaje", "type": "textarea", "label": "Detalles", "label_en": "Details", "required": false}
+            ]),
+        ),
+        "cita" => (
+            ft.starter_appointment,
+            serde_json::json!([
+                {"name": "fecha_preferida", "type": "text", "label": "Fecha preferida", "label_en": "Preferred date", "required": true},
+                {"name": "horario", "type": "select", "label": "Horario", "label_en": "Time of day", "required": false,
+                 "options": ["Mañana", "Tarde"]},
+                {"name": "mensaje", "type": "textarea", "label": "Motivo", "label_en": "Reason", "required": false}
+            ]),
+        ),
+        _ => return None,
+    };
+    fields.extend(extra.as_array().cloned().unwrap_or_default());
+    serde_json::from_value(serde_json::json!({"name": name, "fields": fields})).ok()
+}
+
+/// `GET /forms/new[?starter=contacto|cotizacion|cita]`
 pub(super) async fn new_form_page(
     State(st): State<AppState>,
     cu: CurrentUser,
+    Query(q): Query<StarterQuery>,
 ) -> AppResult<Html<String>> {
     cu.require(Role::Admin)?;
-    render(&edit_page(&st, &cu, None, None, vec![]).await?)
+    let raw = starter(&q.starter, FormsTr::get(cu.locale()));
+    render(&edit_page(&st, &cu, None, raw.as_ref(), vec![]).await?)
 }
 
 /// `GET /forms/{id}`

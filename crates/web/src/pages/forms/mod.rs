@@ -60,6 +60,10 @@ pub fn routes() -> Router<AppState> {
             "/forms/{id}/submissions",
             get(submissions::submissions_page),
         )
+        .route(
+            "/forms/{id}/submissions.csv",
+            get(submissions::submissions_csv_download),
+        )
 }
 
 /// The Settings tab of lead intake: intake keys, the ready-to-paste
