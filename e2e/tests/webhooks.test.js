@@ -24,7 +24,7 @@ test('a webhook created at /settings/webhooks shows its secret once and can be d
     // The cloud metadata address is refused with a clear message, nothing saved.
     const form = page.locator('form[data-testid="new-webhook"]');
     await form.getByLabel('URL de destino').fill('http://169.254.169.254/latest/meta-data/');
-    await form.getByLabel('appointment.cancelled', { exact: true }).check();
+    await form.locator('input[name="event_types"][value="appointment.cancelled"]').check();
     await form.getByRole('button', { name: 'Crear webhook' }).click();
     await seen(page.locator('[data-field-error="url"]'), 'the inline URL error');
     await seeText(page, 'No se guardó nada: corrige lo marcado.');
@@ -32,7 +32,7 @@ test('a webhook created at /settings/webhooks shows its secret once and can be d
     assert.equal(await page.locator('input[data-testid="new-webhook-secret"]').count(), 0);
 
     // What was ticked is kept; a public URL goes through.
-    assert.ok(await form.getByLabel('appointment.cancelled', { exact: true }).isChecked());
+    assert.ok(await form.locator('input[name="event_types"][value="appointment.cancelled"]').isChecked());
     await form.getByLabel('URL de destino').fill(url);
     await form.getByRole('button', { name: 'Crear webhook' }).click();
     await page.waitForURL(urlPath('/settings/webhooks'));
@@ -44,7 +44,7 @@ test('a webhook created at /settings/webhooks shows its secret once and can be d
     await seeText(page, 'Copia el secreto de firma ahora');
     const row = page.locator(`tr[data-webhook="${url}"]`);
     await seen(row, `the row of ${url}`);
-    await seeText(row, 'appointment.cancelled');
+    await seeText(row, 'Canceló una cita');
     await seeText(row, 'Activo');
 
     // Shown once: a fresh visit lists the endpoint without its secret.
