@@ -238,13 +238,42 @@
     var id = item.getAttribute("data-deal-id");
     var above = siblingCard(item, false);
     var below = siblingCard(item, true);
+    postMove(
+      item,
+      to.getAttribute("data-stage-id"),
+      above ? above.getAttribute("data-deal-id") : "",
+      below ? below.getAttribute("data-deal-id") : "",
+      function () {
+        if (from !== to) {
+          // Fresh "time in stage".
+          return fetchCard(id).then(function (card) {
+            if (card && item.parentNode) {
+              item.parentNode.replaceChild(card, item);
+            }
+          });
+        }
+      },
+      function () {
+        revert(item, from, evt.oldIndex);
+        showMessage(board.dataset.msgMoveFailed);
+      }
+    ).then(function () {
+      flush.forEach(onLive);
+    });
+  }
+
+  // The one move request, for a drop and for a keyboard move: the card is
+  // busy while it travels and freed whatever the answer; `moved` runs with
+  // the server's answer, `failed` when the move was refused or lost.
+  function postMove(card, stageId, afterId, beforeId, moved, failed) {
+    var id = card.getAttribute("data-deal-id");
     var body = new URLSearchParams();
-    body.set("stage_id", to.getAttribute("data-stage-id"));
-    body.set("after", above ? above.getAttribute("data-deal-id") : "");
-    body.set("before", below ? below.getAttribute("data-deal-id") : "");
+    body.set("stage_id", stageId);
+    body.set("after", afterId);
+    body.set("before", beforeId);
     pending[id] = true;
-    item.setAttribute("aria-busy", "true");
-    fetch("/deals/" + encodeURIComponent(id) + "/move", {
+    card.setAttribute("aria-busy", "true");
+    return fetch("/deals/" + encodeURIComponent(id) + "/move", {
       method: "POST",
       headers: { "X-CSRF-Token": csrfToken(), Accept: "application/json" },
       body: body,
@@ -256,28 +285,17 @@
         return r.json();
       })
       .then(function (answer) {
-        item.setAttribute("data-position", String(answer.position));
+        card.setAttribute("data-position", String(answer.position));
         applySummary(answer.summary);
-        if (from !== to) {
-          // Fresh "time in stage".
-          return fetchCard(id).then(function (card) {
-            if (card && item.parentNode) {
-              item.parentNode.replaceChild(card, item);
-            }
-          });
-        }
+        return moved(answer);
       })
-      .catch(function () {
-        revert(item, from, evt.oldIndex);
-        showMessage(board.dataset.msgMoveFailed);
-      })
+      .catch(failed)
       .then(function () {
         var busy = findCard(id);
         if (busy) {
           busy.removeAttribute("aria-busy");
         }
         delete pending[id];
-        flush.forEach(onLive);
       });
   }
 
@@ -321,46 +339,26 @@
       return;
     }
     var first = cardsOf(to)[0];
-    var body = new URLSearchParams();
-    body.set("stage_id", to.getAttribute("data-stage-id"));
-    body.set("after", "");
-    body.set("before", first ? first.getAttribute("data-deal-id") : "");
-    pending[id] = true;
-    card.setAttribute("aria-busy", "true");
-    fetch("/deals/" + encodeURIComponent(id) + "/move", {
-      method: "POST",
-      headers: { "X-CSRF-Token": csrfToken(), Accept: "application/json" },
-      body: body,
-    })
-      .then(function (r) {
-        if (!r.ok) {
-          throw new Error("move " + r.status);
-        }
-        return r.json();
-      })
-      .then(function (answer) {
-        card.setAttribute("data-position", String(answer.position));
+    postMove(
+      card,
+      to.getAttribute("data-stage-id"),
+      "",
+      first ? first.getAttribute("data-deal-id") : "",
+      function () {
         to.insertBefore(card, cardsOf(to)[0] || to.firstChild);
         card.focus();
         showColumn(to.getAttribute("data-stage-id"));
-        applySummary(answer.summary);
         return fetchCard(id).then(function (fresh) {
           if (fresh && card.parentNode) {
             card.parentNode.replaceChild(fresh, card);
             fresh.focus();
           }
         });
-      })
-      .catch(function () {
+      },
+      function () {
         showMessage(board.dataset.msgMoveFailed);
-      })
-      .then(function () {
-        var busy = findCard(id);
-        if (busy) {
-          busy.removeAttribute("aria-busy");
-        }
-        delete pending[id];
-      });
+      }
+    );
   }
 
   // Deal drawer -----------------------------------------------------------
