@@ -7,90 +7,30 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchBrowser, seen, artifactPath, TIMEOUT } from '../lib/harness.js';
+import { startDemo, demoPage as signedIn, openBoard } from '../lib/demo.js';
 
 const DOCS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'screenshots');
 const LAPTOP = { width: 1366, height: 768 };
 const PHONE = { width: 390, height: 844 };
 
 let browser;
-let server;
-let dir;
-let base;
-let password;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Starts `serve --demo` and resolves once it has printed the demo password. */
-async function startDemo() {
-  const bin = process.env.E2E_BIN;
-  assert.ok(bin, 'E2E_BIN names the binary under test (scripts/e2e.sh sets it)');
-  dir = mkdtempSync(join(tmpdir(), 'af-tour-'));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(bin, ['serve', '--demo', '--bind', `127.0.0.1:${port}`], {
-    env: {
-      ...process.env,
-      DATABASE_URL: `sqlite://${join(dir, 'demo.db')}`,
-      AF_DATA_DIR: join(dir, 'data'),
-      AF_BASE_URL: base,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  server.stderr.on('data', (d) => { err += d; });
-  return new Promise((resolve, reject) => {
-    const limit = setTimeout(() => reject(new Error(`no demo password within 60 s:\n${out}\n${err}`)), 60_000);
-    server.on('exit', (code) => reject(new Error(`the demo server stopped (${code}):\n${out}\n${err}`)));
-    server.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/password: (\S+)/);
-      if (m) {
-        clearTimeout(limit);
-        resolve(m[1]);
-      }
-    });
-  });
-}
+let demo;
 
 before(async () => {
-  password = await startDemo();
+  demo = await startDemo();
   browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close();
-  server?.kill();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  demo?.stop();
 });
 
-async function demoPage(viewport) {
-  const context = await browser.newContext({ baseURL: base, locale: 'es-MX', viewport });
-  context.setDefaultTimeout(TIMEOUT);
-  const page = await context.newPage();
-  await page.goto('/login');
-  await page.locator('input[name="email"]').fill('demo@agencyflow.local');
-  await page.locator('input[name="password"]').fill(password);
-  await page.locator('main form button').click();
-  await page.waitForURL((u) => u.pathname === '/dashboard');
-  return { context, page };
-}
+const demoPage = (viewport) => signedIn(browser, demo, viewport);
 
 /** Saves a picture as an artifact, and in docs/ when asked to. */
 async function picture(page, name) {
@@ -101,13 +41,6 @@ async function picture(page, name) {
     mkdirSync(DOCS, { recursive: true });
     copyFileSync(file, join(DOCS, `${name}.png`));
   }
-}
-
-/** The demo's first pipeline, opened from the pipelines list. */
-async function openBoard(page) {
-  await page.goto('/pipelines');
-  await page.locator('main a[href^="/pipelines/"]:not([href$="/settings"])').first().click();
-  await seen(page.locator('[data-testid="card"]').first(), 'a demo deal on the board');
 }
 
 test('the demo board, a deal drawer and a contact, photographed on a laptop', async () => {

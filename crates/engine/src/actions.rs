@@ -434,7 +434,9 @@ pub(crate) async fn execute(
                 .map_err(StepError::Fatal)?;
             Ok(Outcome::Wait {
                 until: Ts::new(until),
-                detail: format!("until {}", until.to_zoned(tz).strftime("%Y-%m-%d %H:%M %Z")),
+                // RFC 9557 (instant, offset and zone name), so a page can
+                // show it in its own language and format.
+                detail: format!("until {}", until.to_zoned(tz)),
             })
         }
         Action::IfElse {

@@ -62,7 +62,29 @@ pub enum EngineError {
     NotFound(&'static str),
     /// The operation does not apply to the record's state.
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Conflict),
+}
+
+/// Why an operation does not apply to an enrolment or workflow as it is.
+/// Typed, so the API can say it in English and a page in the reader's
+/// language (the `Display` text is the API's).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Conflict {
+    // The statuses are the enrolment's stored text (`EnrollmentStatus`).
+    #[error("the contact is already enrolled ({0})")]
+    AlreadyEnrolled(af_core::EnrollmentId),
+    #[error("the contact could not be enrolled")]
+    NotEnrolled,
+    #[error("the workflow has no steps")]
+    NoSteps,
+    #[error("nothing to skip: the enrolment is {0} and not waiting")]
+    NotWaiting(String),
+    #[error("only failed enrolments can be retried (this one is {0})")]
+    NotFailed(String),
+    #[error("the contact has another live enrolment ({0})")]
+    OtherLive(af_core::EnrollmentId),
+    #[error("the enrolment already ended ({0})")]
+    AlreadyEnded(String),
 }
 
 pub type EngineResult<T> = Result<T, EngineError>;

@@ -3,7 +3,7 @@
 //! test mode, skip a wait, retry failures, end an enrolment, move running
 //! enrolments to the latest version, post a custom event.
 
-use crate::{EngineError, EngineResult};
+use crate::{Conflict, EngineError, EngineResult};
 use af_core::vocab::EnrollmentStatus;
 use af_core::workflow::{Definition, References};
 use af_core::{Actor, ContactId, EnrollmentId, WorkflowId, WorkspaceId};
@@ -243,10 +243,7 @@ pub async fn enroll_test(
         .await?
         .ok_or(EngineError::NotFound("contact"))?;
     if let Some(live) = store::live_enrollment(&mut tx, ws, id, contact).await? {
-        return Err(EngineError::Conflict(format!(
-            "the contact is already enrolled ({})",
-            live.id
-        )));
+        return Err(EngineError::Conflict(Conflict::AlreadyEnrolled(live.id)));
     }
     let def = crate::enrolment::parse_stored(&w.definition)?;
     let context = serde_json::json!({ "event": {}, "fast_forward": fast_forward });
@@ -255,16 +252,14 @@ pub async fn enroll_test(
     )
     .await?
     {
-        return Err(EngineError::Conflict(
-            "the contact could not be enrolled".into(),
-        ));
+        return Err(EngineError::Conflict(Conflict::NotEnrolled));
     }
     let e = store::live_enrollment(&mut tx, ws, id, contact).await?;
     tx.commit().await?;
     // A workflow without steps completes at once and has no live enrolment.
     match e {
         Some(e) => Ok(e.id),
-        None => Err(EngineError::Conflict("the workflow has no steps".into())),
+        None => Err(EngineError::Conflict(Conflict::NoSteps)),
     }
 }
 
@@ -292,9 +287,8 @@ pub async fn skip_wait(
     let waiting = e.status == EnrollmentStatus::Waiting
         || (e.status == EnrollmentStatus::Active && e.next_run_at.is_some_and(|t| t > now));
     if !waiting {
-        return Err(EngineError::Conflict(format!(
-            "nothing to skip: the enrolment is {} and not waiting",
-            e.status
+        return Err(EngineError::Conflict(Conflict::NotWaiting(
+            e.status.clone(),
         )));
     }
     e.seq += 1;
@@ -328,16 +322,10 @@ async fn retry_in(
 ) -> EngineResult<()> {
     let mut e = locked(tx, ws, id, now).await?;
     if e.status != EnrollmentStatus::Failed {
-        return Err(EngineError::Conflict(format!(
-            "only failed enrolments can be retried (this one is {})",
-            e.status
-        )));
+        return Err(EngineError::Conflict(Conflict::NotFailed(e.status.clone())));
     }
     if let Some(live) = store::live_enrollment(tx, ws, e.workflow_id, e.contact_id).await? {
-        return Err(EngineError::Conflict(format!(
-            "the contact has another live enrolment ({})",
-            live.id
-        )));
+        return Err(EngineError::Conflict(Conflict::OtherLive(live.id)));
     }
     if from_start {
         let def = crate::enrolment::definition_of(tx, &e).await?;
@@ -388,9 +376,8 @@ pub async fn exit_enrollment(
     let mut tx = db.begin().await?;
     let e = locked(&mut tx, ws, id, now).await?;
     if !e.is_live() {
-        return Err(EngineError::Conflict(format!(
-            "the enrolment already ended ({})",
-            e.status
+        return Err(EngineError::Conflict(Conflict::AlreadyEnded(
+            e.status.clone(),
         )));
     }
     crate::enrolment::exit(&mut tx, e, &format!("ended by {}", actor.label), now).await?;

@@ -530,7 +530,8 @@ async fn a_failing_step_fails_the_enrolment_raises_an_alert_and_can_be_retried()
     );
     assert!(matches!(
         ops::retry(&env.db, env.ws, e.id, true, env.now()).await,
-        Err(EngineError::Conflict(_))
+        Err(EngineError::Conflict(af_engine::Conflict::NotFailed(status)))
+            if status == "completed"
     ));
 }
 

@@ -568,7 +568,13 @@ async fn test_mode_enrols_a_contact_and_skip_wait_runs_the_rest() {
     // Nothing left to skip: the reason is flashed.
     let res = b.post(&format!("{to}/skip-wait"), &[]).await;
     assert_eq!(res.status, 303);
-    assert!(b.get(&to).await.contains("nothing to skip"));
+    // In the page's language, the status by its label.
+    let page = b.get(&to).await;
+    assert!(
+        page.contains("No hay espera que saltar: la inscripción está «Completada»."),
+        "{}",
+        page.body
+    );
     // The log lists the run and the enrolment.
     let log = b
         .get(&format!("/automations/{wf}/log?status=completed"))
@@ -672,7 +678,7 @@ async fn failed_enrolments_are_retried_in_bulk_from_the_log() {
     assert!(
         b.get(&format!("/automations/enrollments/{e}"))
             .await
-            .contains("only failed enrolments")
+            .contains("Solo se reintentan las inscripciones fallidas (esta está «Completada»).")
     );
 }
 

@@ -1094,7 +1094,10 @@ async fn the_drawer_shows_the_deal_its_contact_and_quick_actions_and_404s_elsewh
         "<label for=\"deal-stage\"",
         "<label for=\"deal-owner\"",
         ">Member</option>",
-        ">VIP</li>",
+        "<span>VIP</span>",
+        "aria-label=\"Quitar la etiqueta VIP\"",
+        "<label for=\"deal-new-tag\"",
+        "Sin tareas pendientes.",
         "Marcar como ganado",
         "Motivo de la pérdida",
         "data-testid=\"deal-activity\"",
@@ -1396,4 +1399,99 @@ async fn the_owner_is_a_member_of_the_workspace() {
     assert_eq!(status, 200);
     assert_eq!(deal_now(&app.db, a.ws.id, a.deal_id).await.owner_id, None);
     assert_eq!(count_events(&app.db, a.ws.id, "deal.updated").await, 2);
+}
+
+#[tokio::test]
+async fn the_drawer_edits_the_contacts_tags_and_shows_her_next_task() {
+    let t = two_workspaces().await;
+    let app = &t.app;
+    let a = &t.a;
+    let b = signed_in(app, &a.member_email).await;
+    let token = board_token(&b, a).await;
+    let deal = deal_now(&app.db, a.ws.id, a.deal_id).await;
+    let tags_of = || async {
+        af_db::contacts::tags_of(&app.db, a.ws.id, &[deal.contact_id])
+            .await
+            .expect("tags")
+            .into_iter()
+            .map(|(_, name)| name)
+            .collect::<Vec<_>>()
+    };
+
+    // Add: the panel comes back with the tag, the card is told to re-render.
+    let add = format!("/deals/{}/tags", a.deal_id);
+    let (status, headers, body) = hx_post(app, &b, &token, &add, &[("name", "  Caliente ")]).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains("Etiqueta «Caliente» agregada al contacto."),
+        "{body}"
+    );
+    assert!(body.contains("<span>Caliente</span>"));
+    assert!(headers.contains_key("hx-trigger"));
+    assert_eq!(tags_of().await, ["Caliente"]);
+    assert_eq!(count_events(&app.db, a.ws.id, "tag.added").await, 1);
+
+    // A bad tag changes nothing and says why.
+    let (status, _, body) = hx_post(app, &b, &token, &add, &[("name", "   ")]).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("Escribe una etiqueta de 1 a 50 caracteres."));
+    assert_eq!(tags_of().await, ["Caliente"]);
+
+    // Remove.
+    let remove = format!("/deals/{}/tags/remove", a.deal_id);
+    let (status, _, body) = hx_post(app, &b, &token, &remove, &[("name", "Caliente")]).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("Etiqueta «Caliente» quitada del contacto."));
+    assert!(tags_of().await.is_empty());
+
+    // Another workspace's deal: 404, its contact untouched.
+    let other = format!("/deals/{}/tags", t.b.deal_id);
+    let (status, _, _) = hx_post(app, &b, &token, &other, &[("name", "x")]).await;
+    assert_eq!(status, 404);
+
+    // The next task is the first open one, overdue ones flagged.
+    let now = app.now();
+    let mut tx = app.db.begin().await.expect("tx");
+    for (title, due) in [
+        (
+            "Enviar propuesta",
+            Some(Ts::new(now.0 - SignedDuration::from_hours(2))),
+        ),
+        (
+            "Llamar el viernes",
+            Some(Ts::new(now.0 + SignedDuration::from_hours(48))),
+        ),
+    ] {
+        af_db::tasks::insert_task(
+            &mut tx,
+            a.ws.id,
+            &af_db::tasks::NewTask {
+                contact_id: deal.contact_id,
+                title: title.into(),
+                due_at: due,
+                assignee_id: Some(a.member_id),
+            },
+            None,
+            &Actor::system(),
+            now,
+        )
+        .await
+        .expect("task");
+    }
+    tx.commit().await.expect("commit");
+    let panel = b.get(&format!("/deals/{}/panel", a.deal_id)).await;
+    let next = panel
+        .body
+        .split_once("data-testid=\"deal-next-task\"")
+        .and_then(|(_, rest)| rest.split_once("</div>"))
+        .map(|(block, _)| block)
+        .expect("the next task block");
+    assert!(
+        next.contains("Enviar propuesta") && next.contains("Vencida"),
+        "{next}"
+    );
+    assert!(
+        !next.contains("Llamar el viernes"),
+        "only the next task: {next}"
+    );
 }

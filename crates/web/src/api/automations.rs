@@ -68,7 +68,7 @@ fn engine_error(e: EngineError) -> ApiError {
     match e {
         EngineError::Db(d) => d.into(),
         EngineError::NotFound(_) => ApiError::NotFound,
-        EngineError::Conflict(m) => ApiError::Conflict(m),
+        EngineError::Conflict(c) => ApiError::Conflict(c.to_string()),
         // Messages start with the offending path ("steps[2].body: required").
         EngineError::Invalid(msgs) => ApiError::Invalid(
             msgs.into_iter()

@@ -122,6 +122,13 @@ crate::translations! {
         skip_all_waits: "Saltar todas las esperas", "Skip every wait";
         enrol_test: "Inscribir en modo de prueba", "Enrol in test mode";
         pick_contact: "Elige un contacto.", "Pick a contact.";
+        cf_already_enrolled: "Este contacto ya está en la automatización; ábrelo desde sus inscripciones.", "This contact is already in the automation; open it from its enrolments.";
+        cf_not_enrolled: "No se pudo inscribir al contacto.", "The contact could not be enrolled.";
+        cf_no_steps: "La automatización no tiene pasos: agrega al menos uno.", "The automation has no steps: add at least one.";
+        cf_not_waiting: "No hay espera que saltar: la inscripción está «{status}».", "There is no wait to skip: the enrolment is \"{status}\".";
+        cf_not_failed: "Solo se reintentan las inscripciones fallidas (esta está «{status}»).", "Only failed enrolments can be retried (this one is \"{status}\").";
+        cf_other_live: "El contacto tiene otra inscripción en curso en esta automatización.", "The contact has another live enrolment in this automation.";
+        cf_already_ended: "La inscripción ya terminó («{status}»).", "The enrolment already ended (\"{status}\").";
         execution_log: "Registro de ejecución", "Execution log";
         enrollments: "Inscripciones", "Enrolments";
         all: "Todos", "All";

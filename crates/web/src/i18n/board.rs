@@ -114,6 +114,18 @@ crate::translations! {
         err_lost_reason: "Escribe por qué se perdió el negocio (máximo 500 caracteres).", "Enter why the deal was lost (at most 500 characters).";
         err_no_won_stage: "Este embudo no tiene una etapa de tipo «Ganada»; agrégala en la configuración del embudo.", "This pipeline has no stage of kind \"Won\"; add one in the pipeline settings.";
         err_no_lost_stage: "Este embudo no tiene una etapa de tipo «Perdida»; agrégala en la configuración del embudo.", "This pipeline has no stage of kind \"Lost\"; add one in the pipeline settings.";
+        next_task: "Próxima tarea", "Next task";
+        no_next_task: "Sin tareas pendientes.", "No open tasks.";
+        due: "Vence", "Due";
+        overdue: "Vencida", "Overdue";
+        assigned_to: "Asignada a", "Assigned to";
+        add_task: "Agregar una tarea", "Add a task";
+        new_tag: "Nueva etiqueta", "New tag";
+        add_tag: "Agregar", "Add";
+        remove_tag: "Quitar la etiqueta {tag}", "Remove the tag {tag}";
+        tag_added: "Etiqueta «{tag}» agregada al contacto.", "Tag \"{tag}\" added to the contact.";
+        tag_removed: "Etiqueta «{tag}» quitada del contacto.", "Tag \"{tag}\" removed from the contact.";
+        err_tag: "Escribe una etiqueta de 1 a 50 caracteres.", "Enter a tag of 1 to 50 characters.";
         err_owner: "Elige a un miembro de este espacio de trabajo.", "Choose a member of this workspace.";
     }
 }

@@ -58,6 +58,10 @@ crate::translations! {
         err_no_selection: "Selecciona al menos un contacto.", "Select at least one contact.";
         err_too_many: "Selecciona como máximo 500 contactos a la vez.", "Select at most 500 contacts at a time.";
         err_bulk_action: "Elige una acción válida.", "Choose a valid action.";
+        quick_actions: "Acciones rápidas", "Quick actions";
+        whatsapp: "WhatsApp", "WhatsApp";
+        call: "Llamar", "Call";
+        send_email: "Enviar correo", "Send email";
         err_tag: "Escribe una etiqueta de 1 a 50 caracteres.", "Enter a tag of 1 to 50 characters.";
         err_stage: "Elige una etapa.", "Choose a stage.";
         err_owner: "Elige un miembro del espacio de trabajo.", "Choose a member of the workspace.";

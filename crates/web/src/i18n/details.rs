@@ -135,6 +135,20 @@ pub fn detail(locale: Locale, stored: &str) -> String {
     {
         return fill(t.team_notified, "{n}", n);
     }
+    // A wait's end, stored as RFC 9557, read in the zone it was reckoned
+    // in (the contact's), as the reader's language writes dates.
+    if let Some(rest) = stored.strip_prefix("until ")
+        && let Ok(z) = rest.parse::<jiff::Zoned>()
+    {
+        let when = af_core::datetime::date_time(z.timestamp(), z.time_zone(), locale);
+        let zone = z.time_zone().iana_name().unwrap_or_default();
+        let when = if zone.is_empty() {
+            when
+        } else {
+            format!("{when} ({zone})")
+        };
+        return fill(t.until, "{when}", &when);
+    }
     for (prefix, template, key) in prefixes {
         if let Some(rest) = stored.strip_prefix(prefix) {
             let rest = if key == "{event}" {
@@ -253,6 +267,21 @@ mod tests {
         assert_eq!(es("first_name set"), "campo first_name actualizado");
         assert_eq!(es("score 3 → 8"), "puntaje 3 → 8");
         assert_eq!(es("ended by Ana López"), "terminada por Ana López");
+    }
+
+    #[test]
+    fn a_wait_reads_its_end_in_the_readers_language_and_the_contacts_zone() {
+        let stored = "until 2026-12-05T09:00:00-06:00[America/Mexico_City]";
+        let es = detail(Locale::Es, stored);
+        let en = detail(Locale::En, stored);
+        assert!(es.starts_with("hasta 5 dic 2026"), "{es}");
+        assert!(es.ends_with("(America/Mexico_City)"), "{es}");
+        assert!(en.starts_with("until Dec 5, 2026"), "{en}");
+        // A detail written before the format changed is kept as it is.
+        assert_eq!(
+            detail(Locale::Es, "until 2026-12-05 09:00 CST"),
+            "hasta 2026-12-05 09:00 CST"
+        );
     }
 
     #[test]

@@ -124,7 +124,25 @@ fn engine_err(e: EngineError) -> AppError {
         }
         EngineError::Db(e) => e.into(),
         EngineError::Invalid(m) => AppError::BadRequest(m.join("; ")),
-        EngineError::Conflict(m) => AppError::BadRequest(m),
+        EngineError::Conflict(c) => AppError::BadRequest(c.to_string()),
+    }
+}
+
+/// A state conflict as the reader's language says it.
+fn conflict_text(locale: af_core::Locale, c: &af_engine::Conflict) -> String {
+    use af_engine::Conflict as C;
+    let t = AutoTr::get(locale);
+    let v = crate::i18n::vocab::VocabTr::get(locale);
+    match c {
+        C::AlreadyEnrolled(_) => t.cf_already_enrolled.into(),
+        C::NotEnrolled => t.cf_not_enrolled.into(),
+        C::NoSteps => t.cf_no_steps.into(),
+        C::NotWaiting(s) => t.cf_not_waiting.replace("{status}", v.enrollment_status(s)),
+        C::NotFailed(s) => t.cf_not_failed.replace("{status}", v.enrollment_status(s)),
+        C::OtherLive(_) => t.cf_other_live.into(),
+        C::AlreadyEnded(s) => t
+            .cf_already_ended
+            .replace("{status}", v.enrollment_status(s)),
     }
 }
 

@@ -5,8 +5,8 @@
 //! skip wait / retry / end.
 
 use super::{
-    at, can_edit, decode_cursor, encode_cursor, engine_err, excerpt, render, status_label,
-    step_label,
+    at, can_edit, conflict_text, decode_cursor, encode_cursor, engine_err, excerpt, render,
+    status_label, step_label,
 };
 use crate::auth::{CurrentUser, set_flash};
 use crate::error::{AppError, AppResult};
@@ -115,8 +115,8 @@ pub async fn enroll_test(
     let ff = f.skip_waits.is_some();
     match ops::enroll_test(&st.db, cu.workspace.id, id, contact, ff, st.now()).await {
         Ok(e) => Ok(Redirect::to(&format!("/automations/enrollments/{e}")).into_response()),
-        Err(EngineError::Conflict(m)) => {
-            set_flash(&cu.session, false, &m).await?;
+        Err(EngineError::Conflict(c)) => {
+            set_flash(&cu.session, false, &conflict_text(cu.locale(), &c)).await?;
             Ok(Redirect::to(&back).into_response())
         }
         Err(e) => Err(engine_err(e)),
@@ -419,7 +419,9 @@ async fn act(
 ) -> AppResult<Response> {
     match result {
         Ok(()) => set_flash(&cu.session, true, at(cu).done).await?,
-        Err(EngineError::Conflict(m)) => set_flash(&cu.session, false, &m).await?,
+        Err(EngineError::Conflict(c)) => {
+            set_flash(&cu.session, false, &conflict_text(cu.locale(), &c)).await?
+        }
         Err(e) => return Err(engine_err(e)),
     }
     Ok(Redirect::to(&format!("/automations/enrollments/{id}")).into_response())

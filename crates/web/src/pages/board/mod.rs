@@ -84,6 +84,8 @@ pub fn routes() -> Router<AppState> {
         .route("/deals/{id}/owner", post(panel::change_owner))
         .route("/deals/{id}/won", post(panel::mark_won))
         .route("/deals/{id}/lost", post(panel::mark_lost))
+        .route("/deals/{id}/tags", post(panel::add_tag))
+        .route("/deals/{id}/tags/remove", post(panel::remove_tag))
 }
 
 // ---------------------------------------------------------------- helpers

@@ -16,7 +16,9 @@ use crate::auth::{CurrentUser, set_flash};
 use crate::error::{AppError, AppResult};
 use crate::extract::{HxRequest, IdPath, render};
 use crate::i18n::board::BoardTr;
+use crate::pages::{ReachLinks, fmt_when};
 use crate::state::AppState;
+use af_core::contact::tag_name;
 use af_core::money;
 use af_core::{DealId, StageId, UserId};
 use af_db::deals::{self, Deal, MAX_LOST_REASON};
@@ -35,6 +37,15 @@ const TIMELINE_ITEMS: usize = 5;
 pub struct OwnerOption {
     pub id: String,
     pub name: String,
+}
+
+/// The contact's next open task (the first of `list_contact_tasks`).
+pub struct NextTask {
+    pub title: String,
+    /// When it is due, in the workspace's zone; empty when undated.
+    pub due: String,
+    pub overdue: bool,
+    pub assignee: Option<String>,
 }
 
 pub struct ActivityItem {
@@ -57,13 +68,11 @@ pub struct PanelView {
     pub tags: Vec<String>,
     pub contact_id: String,
     pub contact_name: String,
-    pub email: Option<String>,
-    pub phone: Option<String>,
+    pub reach: ReachLinks,
     /// The phone as people write it in the workspace's country.
     pub phone_display: Option<String>,
-    /// The phone's digits for `https://wa.me/<digits>`.
-    pub whatsapp: Option<String>,
     pub activity: Vec<ActivityItem>,
+    pub next_task: Option<NextTask>,
     pub has_won: bool,
     pub has_lost: bool,
 }
@@ -132,12 +141,22 @@ async fn panel(
             actor: i.actor,
         })
         .collect();
+    let now = st.now();
+    let next_task = af_db::tasks::list_contact_tasks(&st.db, ws, contact.id)
+        .await?
+        .into_iter()
+        .find(|t| t.done_at.is_none())
+        .map(|t| NextTask {
+            overdue: t.is_overdue(now),
+            due: t
+                .due_at
+                .map(|d| fmt_when(d, &cu.workspace.time_zone, cu.locale()))
+                .unwrap_or_default(),
+            assignee: t.assignee_name.clone(),
+            title: t.title,
+        });
     let stage = p.stages.iter().find(|s| s.id == deal.stage_id);
-    let phone = contact.phone.clone().filter(|p| !p.trim().is_empty());
-    let whatsapp = phone
-        .as_deref()
-        .map(|p| p.chars().filter(char::is_ascii_digit).collect::<String>())
-        .filter(|d| !d.is_empty());
+    let reach = ReachLinks::of(contact.phone.as_deref(), contact.email.as_deref());
     let view = PanelView {
         id: deal.id.to_string(),
         title: deal.title.clone(),
@@ -158,13 +177,13 @@ async fn panel(
         tags,
         contact_id: contact.id.to_string(),
         contact_name: contact.full_name(),
-        email: contact.email.clone().filter(|e| !e.trim().is_empty()),
-        phone_display: phone
+        phone_display: reach
+            .phone
             .as_deref()
             .map(|p| af_core::phone::display(p, &cu.workspace.country)),
-        phone,
-        whatsapp,
+        reach,
         activity,
+        next_task,
         has_won: p.stages.iter().any(|s| s.kind == "won"),
         has_lost: p.stages.iter().any(|s| s.kind == "lost"),
     };
@@ -413,4 +432,62 @@ pub(super) async fn mark_lost(
     tx.commit().await?;
     tracing::info!(workspace.id = %ws, deal.id = %id, "deal marked lost from the drawer");
     changed(&st, &cu, htmx, &moved.deal, bt.marked_lost.to_string()).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct TagForm {
+    name: String,
+}
+
+/// `POST /deals/{id}/tags` (`name`): tags the deal's contact, as the
+/// contact page does (the tag is the contact's; every card of hers shows it).
+pub(super) async fn add_tag(
+    State(st): State<AppState>,
+    cu: CurrentUser,
+    HxRequest(htmx): HxRequest,
+    IdPath(id): IdPath<DealId>,
+    Form(f): Form<TagForm>,
+) -> AppResult<Response> {
+    change_tag(st, cu, htmx, id, f.name, true).await
+}
+
+/// `POST /deals/{id}/tags/remove` (`name`): untags the deal's contact.
+pub(super) async fn remove_tag(
+    State(st): State<AppState>,
+    cu: CurrentUser,
+    HxRequest(htmx): HxRequest,
+    IdPath(id): IdPath<DealId>,
+    Form(f): Form<TagForm>,
+) -> AppResult<Response> {
+    change_tag(st, cu, htmx, id, f.name, false).await
+}
+
+async fn change_tag(
+    st: AppState,
+    cu: CurrentUser,
+    htmx: bool,
+    id: DealId,
+    name: String,
+    add: bool,
+) -> AppResult<Response> {
+    let deal = load_deal(&st, &cu, id).await?;
+    let p = load_pipeline(&st, cu.workspace.id, deal.pipeline_id).await?;
+    let bt = bt(&cu);
+    let Ok(tag) = tag_name(&name) else {
+        let msg = bt.err_tag.to_string();
+        return refused(&st, &cu, htmx, &deal, &p, msg, String::new()).await;
+    };
+    let ws = cu.workspace.id;
+    let mut tx = st.db.begin().await?;
+    if add {
+        af_db::contacts::add_tag(&mut tx, ws, deal.contact_id, &tag, &cu.actor(), st.now()).await?;
+    } else {
+        af_db::contacts::remove_tag(&mut tx, ws, deal.contact_id, &tag, &cu.actor(), st.now())
+            .await?;
+    }
+    tx.commit().await?;
+    tracing::info!(workspace.id = %ws, deal.id = %id, add, "contact tag changed from the drawer");
+    let msg = if add { bt.tag_added } else { bt.tag_removed };
+    changed(&st, &cu, htmx, &deal, msg.replace("{tag}", &tag)).await
 }

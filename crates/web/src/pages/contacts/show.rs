@@ -867,6 +867,7 @@ struct ContactPage {
     tasks: String,
     touches: Vec<TouchView>,
     timeline: String,
+    reach: crate::pages::ReachLinks,
 }
 
 fn touch(
@@ -1001,6 +1002,7 @@ pub async fn show_contact(
         tasks: render(&super::tasks::tasks_section(&st, &ctx, &cu, &c).await?)?,
         touches,
         timeline: render(&timeline_section(&st, &ctx, &c, false).await?)?,
+        reach: crate::pages::ReachLinks::of(c.phone.as_deref(), c.email.as_deref()),
         shell: Shell::new(&cu, Area::Contacts).await?,
     };
     Ok(page.into_response())
