@@ -16,9 +16,9 @@
 //! | `system_mail` | [`SystemMail`] | 0 | 6 | — | password resets, invitations |
 //! | `dispatch_event` | [`DispatchEvent`] | 50 | 10 | — | `insert_event`, when someone listens |
 //! | `automation_route` | [`AutomationRoute`] | 50 | 10 | — | nothing any more (older versions) |
-//! | `automation_step` | [`AutomationStep`] | 60 | 5 | `step:{enrollment}:{seq}` | enrolment, each step |
-//! | `send_message` | [`SendMessage`] | 70 (the channels page's test send: 100) | 10 | — | steps, retries, Kommo, fallback |
-//! | `whatsapp_fallback` | [`WhatsappFallback`] | 70 | 10 | `whatsapp_fallback:{message}` | Twilio status webhook |
+//! | `automation_step` | [`AutomationStep`] | 40 | 5 | `step:{enrollment}:{seq}` | enrolment, each step |
+//! | `send_message` | [`SendMessage`] | 30 (the channels page's test send: 100) | 10 | — | steps, retries, Kommo, fallback |
+//! | `whatsapp_fallback` | [`WhatsappFallback`] | 30 | 10 | `whatsapp_fallback:{message}` | Twilio status webhook |
 //! | `deliver_webhook` | [`DeliverWebhook`] | 80 | 8 | — | dispatch fan-out, replays |
 //! | `import_contacts` | [`ImportContacts`] | 100 | 10 | `import:{import}` | CSV import on the web |
 //! | `automation_sweep` | [`AutomationSweep`] | 100 | 10 | (schedule's) | cron, every 5 min |
@@ -26,7 +26,12 @@
 //! | `prune_jobs` | [`PruneJobs`] | 100 | 10 | (schedule's) | cron, daily |
 //! | `diag_noop`, `diag_http`, `diag_record`, `diag_fail` | [`DiagNoop`], [`DiagHttp`], [`DiagRecord`], [`DiagFail`] | 100 | 10 | — | `agencyflow jobs diag` |
 //!
-//! Lower priority runs first. Jobs fired by a schedule are enqueued by the
+//! Lower priority runs first. The automation pipeline runs downstream
+//! first — sends, then steps, then the dispatch of new events — so during
+//! a burst of new leads the work already started (a lead's first message)
+//! is not starved by routing for the leads behind it: each lead's latency
+//! stays bounded by the work queued ahead of it, not by the burst's end.
+//! Jobs fired by a schedule are enqueued by the
 //! scheduler with the queue's defaults and the schedule's own dedupe key,
 //! whatever a kind declares; the cron kinds above declare those defaults.
 //!
@@ -103,7 +108,8 @@ pub struct DispatchEvent {
 
 impl JobPayload for DispatchEvent {
     const KIND: &'static str = "dispatch_event";
-    // Ahead of sends and deliveries: routing decides what they are.
+    // Behind the steps and sends of enrolments already started (see the
+    // module docs), ahead of webhook deliveries and imports.
     const PRIORITY: i32 = 50;
 }
 
@@ -130,7 +136,8 @@ pub struct AutomationStep {
 
 impl JobPayload for AutomationStep {
     const KIND: &'static str = "automation_step";
-    const PRIORITY: i32 = 60;
+    // Behind sends, ahead of dispatch: finish started work first.
+    const PRIORITY: i32 = 40;
     // The step runner fails the enrolment (with an alert) on the last one.
     const MAX_ATTEMPTS: i32 = 5;
 
@@ -159,8 +166,8 @@ pub struct SendMessage {
 
 impl JobPayload for SendMessage {
     const KIND: &'static str = "send_message";
-    // Ahead of webhook deliveries and imports: a person may be waiting.
-    const PRIORITY: i32 = 70;
+    // First of the pipeline: a person may be waiting for it.
+    const PRIORITY: i32 = 30;
 }
 
 /// Decides on the SMS copy of a WhatsApp message Twilio reported
@@ -172,7 +179,7 @@ pub struct WhatsappFallback {
 
 impl JobPayload for WhatsappFallback {
     const KIND: &'static str = "whatsapp_fallback";
-    const PRIORITY: i32 = 70;
+    const PRIORITY: i32 = 30;
 
     /// Twilio repeats status callbacks: one check per message at a time.
     fn dedupe_key(&self) -> Option<String> {
@@ -388,7 +395,7 @@ mod tests {
     }
 
     #[test]
-    fn declared_queueing_is_what_the_queue_has_always_used() {
+    fn declared_queueing_runs_the_pipeline_downstream_first() {
         let id = uuid::Uuid::nil();
         assert_eq!(
             (DispatchEvent::PRIORITY, DispatchEvent::MAX_ATTEMPTS),
@@ -396,9 +403,11 @@ mod tests {
         );
         assert_eq!(
             (AutomationStep::PRIORITY, AutomationStep::MAX_ATTEMPTS),
-            (60, 5)
+            (40, 5)
         );
-        assert_eq!((SendMessage::PRIORITY, SendMessage::MAX_ATTEMPTS), (70, 10));
+        assert_eq!((SendMessage::PRIORITY, SendMessage::MAX_ATTEMPTS), (30, 10));
+        assert!(SendMessage::PRIORITY < AutomationStep::PRIORITY);
+        assert!(AutomationStep::PRIORITY < DispatchEvent::PRIORITY);
         assert_eq!(
             (DeliverWebhook::PRIORITY, DeliverWebhook::MAX_ATTEMPTS),
             (80, 8)

@@ -107,13 +107,21 @@ pub async fn find_active_api_key_by_hash(
     }))
 }
 
+/// How old `last_used_at` may get before a use is recorded again.
+const TOUCH_EVERY: jiff::SignedDuration = jiff::SignedDuration::from_secs(60);
+
 /// Records use, at most once a minute per key, so a busy integration does
-/// not turn every read into a write.
-pub async fn touch_api_key(db: &crate::Db, id: ApiKeyId, now: Ts) -> DbResult<()> {
-    let stale = Ts::new(now.0 - jiff::SignedDuration::from_secs(60));
+/// not turn every request into a write. The key as just read decides: a
+/// fresh `last_used_at` costs no statement at all (on SQLite even an
+/// `UPDATE` that changes nothing takes the write lock every lead needs).
+pub async fn touch_api_key(db: &crate::Db, key: &ApiKey, now: Ts) -> DbResult<()> {
+    let stale = Ts::new(now.0 - TOUCH_EVERY);
+    if key.last_used_at.is_some_and(|t| t >= stale) {
+        return Ok(());
+    }
     with_pool!(db, p => {
         sqlx::query("UPDATE api_keys SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $3)")
-            .bind(id.0)
+            .bind(key.id.0)
             .bind(now)
             .bind(stale)
             .execute(p)

@@ -280,6 +280,30 @@ pub struct NewSubmission<'a> {
     pub attribution: serde_json::Value,
     pub consent_text: Option<String>,
     pub ip_hash: Option<String>,
+    /// A number taken before the transaction ([`reserve_lead_number`]);
+    /// `None` takes the next one inside it.
+    pub lead_number: Option<i64>,
+}
+
+/// The next lead number of the workspace, taken before the lead's
+/// transaction where that lets leads commit side by side: on PostgreSQL
+/// the counter's upsert locks the workspace's row until COMMIT, so inside
+/// the lead's transaction one workspace's leads would queue behind each
+/// other for their whole transaction; in a statement of its own the lock
+/// lasts that statement. A lead that then fails leaves a gap in the
+/// numbers, as a sequence does. On SQLite write transactions are serial
+/// anyway and an extra commit costs a sync, so the number is taken inside
+/// (`None`).
+pub async fn reserve_lead_number(db: &crate::Db, ws: WorkspaceId) -> DbResult<Option<i64>> {
+    match db.backend() {
+        crate::Backend::Sqlite => Ok(None),
+        crate::Backend::Postgres => {
+            let mut tx = db.begin().await?;
+            let n = next_lead_number(&mut tx, ws).await?;
+            tx.commit().await?;
+            Ok(Some(n))
+        }
+    }
 }
 
 /// The next lead number of the workspace. The upsert takes the counter
@@ -327,18 +351,23 @@ pub async fn insert_submission(
     now: Ts,
 ) -> DbResult<Submission> {
     let id = SubmissionId::new();
-    let number = next_lead_number(tx, ws).await?;
+    let number = match s.lead_number {
+        Some(n) => n,
+        None => next_lead_number(tx, ws).await?,
+    };
     let form_id = s.form.map(|f| f.id.0);
-    with_tx!(tx, c => {
-        sqlx::query(
+    // The stored row comes back from the INSERT itself, not a re-read.
+    let submission = with_tx!(tx, c => {
+        sqlx::query_as::<_, Submission>(concat!(
             "INSERT INTO form_submissions (id, workspace_id, form_id, lead_number, channel, contact_id, deal_id, data,
                                            attribution, consent_text, ip_hash, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+             RETURNING ", submission_columns!()),
         )
         .bind(id.0).bind(ws.0).bind(form_id).bind(number).bind(s.channel).bind(s.contact_id.0)
         .bind(s.deal_id.map(|d| d.0)).bind(s.data.to_string()).bind(s.attribution.to_string())
         .bind(&s.consent_text).bind(&s.ip_hash).bind(now)
-        .execute(&mut *c).await?;
+        .fetch_one(&mut *c).await?
     });
     if let Some(form) = s.form {
         let e = NewEvent {
@@ -355,10 +384,7 @@ pub async fn insert_submission(
         };
         insert_event(tx, &e, now).await?;
     }
-    with_tx!(tx, c => {
-        sqlx::query_as::<_, Submission>(concat!("SELECT ", submission_columns!(), " FROM form_submissions WHERE workspace_id = $1 AND id = $2"))
-            .bind(ws.0).bind(id.0).fetch_one(&mut *c).await.map_err(DbError::from)
-    })
+    Ok(submission)
 }
 
 /// A form's submissions, newest first.

@@ -234,6 +234,10 @@ pub async fn claim_due_jobs(
             .bind(worker).bind(now).bind(lease_until).bind(limit)
             .fetch_all(p).await?
         }),
+        // SQLite: an UPDATE takes the database's one write lock even when
+        // it matches nothing, and every lead's transaction waits for that
+        // lock; a read (WAL: no lock) first makes an idle wake-up free.
+        Backend::Sqlite if !sqlite_has_due_job(db, now).await? => Vec::new(),
         Backend::Sqlite => with_pool!(db, p => {
             sqlx::query_as::<_, Job>(concat!(
                 "UPDATE jobs SET state = 'running', locked_by = $1, locked_until = $3, attempts = attempts + 1,
@@ -246,6 +250,18 @@ pub async fn claim_due_jobs(
         }),
     };
     Ok(jobs)
+}
+
+/// Whether any pending job is due (SQLite's claim asks before it writes).
+async fn sqlite_has_due_job(db: &crate::Db, now: Ts) -> DbResult<bool> {
+    Ok(with_pool!(db, p => {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM jobs WHERE state = 'pending' AND run_at <= $1 LIMIT 1)",
+        )
+        .bind(now)
+        .fetch_one(p)
+        .await?
+    }) > 0)
 }
 
 /// Marks a claimed job done. Only the worker holding the lease may, so a job

@@ -738,3 +738,47 @@ async fn the_visibility_api_counts_lists_retries_and_discards() {
         "running jobs are never discarded"
     );
 }
+
+#[tokio::test]
+async fn the_automation_pipeline_is_claimed_downstream_first() {
+    use af_core::jobs::{AutomationStep, DispatchEvent, SendMessage};
+    use af_core::{EnrollmentId, EventId, MessageId};
+    let (t, clock) = setup().await;
+    let now = Ts::new(clock.now());
+    // Queued in the order a burst produces them: new events first.
+    let mut tx = t.db.begin().await.expect("begin");
+    let dispatch = DispatchEvent {
+        event_id: EventId::new(),
+    };
+    let step = AutomationStep {
+        enrollment_id: EnrollmentId::new(),
+        seq: 1,
+    };
+    let send = SendMessage {
+        message_id: MessageId::new(),
+    };
+    jobs::enqueue_job(&mut tx, None, &dispatch, now, now)
+        .await
+        .expect("dispatch");
+    jobs::enqueue_job(&mut tx, None, &step, now, now)
+        .await
+        .expect("step");
+    jobs::enqueue_job(&mut tx, None, &send, now, now)
+        .await
+        .expect("send");
+    tx.commit().await.expect("commit");
+    let lease = Ts::new(now.0 + secs(30));
+    let mut order = Vec::new();
+    for _ in 0..3 {
+        let claimed = jobs::claim_due_jobs(&t.db, "w1", 1, now, lease)
+            .await
+            .expect("claim");
+        order.extend(claimed.into_iter().map(|j| j.kind));
+    }
+    assert_eq!(order, ["send_message", "automation_step", "dispatch_event"]);
+    // Nothing due: the claim finds nothing (and on SQLite writes nothing).
+    let none = jobs::claim_due_jobs(&t.db, "w1", 10, now, lease)
+        .await
+        .expect("claim");
+    assert!(none.is_empty());
+}

@@ -65,6 +65,7 @@ pub struct Accepted {
 /// The lead's contact was validated by the door, so only the database can
 /// refuse it.
 pub async fn accept_lead(db: &Db, ws: &Workspace, lead: Lead<'_>, now: Ts) -> DbResult<Accepted> {
+    let lead_number = forms::reserve_lead_number(db, ws.id).await?;
     let mut tx = db.begin().await?;
     let mut extra = serde_json::Map::new();
     extra.insert("via".into(), lead.channel.into());
@@ -123,6 +124,7 @@ pub async fn accept_lead(db: &Db, ws: &Workspace, lead: Lead<'_>, now: Ts) -> Db
             attribution: lead.attribution,
             consent_text: lead.consent_text,
             ip_hash: lead.ip_hash,
+            lead_number,
         },
         &lead.actor,
         now,

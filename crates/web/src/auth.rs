@@ -213,7 +213,7 @@ impl FromRequestParts<AppState> for ApiAuth {
         let workspace = af_db::workspaces::find_workspace(&state.db, key.workspace_id)
             .await?
             .ok_or(ApiError::Unauthorized)?;
-        af_db::api_keys::touch_api_key(&state.db, key.id, state.now()).await?;
+        af_db::api_keys::touch_api_key(&state.db, &key, state.now()).await?;
         Ok(ApiAuth { key, workspace })
     }
 }

@@ -87,7 +87,7 @@ async fn key_workspace(st: &AppState, key: &str) -> Result<Option<(ApiKey, Works
     let Some(ws) = af_db::workspaces::find_workspace(&st.db, k.workspace_id).await? else {
         return Ok(None);
     };
-    af_db::api_keys::touch_api_key(&st.db, k.id, st.now()).await?;
+    af_db::api_keys::touch_api_key(&st.db, &k, st.now()).await?;
     Ok(Some((k, ws)))
 }
 
