@@ -406,8 +406,10 @@ mod tests {
             (40, 5)
         );
         assert_eq!((SendMessage::PRIORITY, SendMessage::MAX_ATTEMPTS), (30, 10));
-        assert!(SendMessage::PRIORITY < AutomationStep::PRIORITY);
-        assert!(AutomationStep::PRIORITY < DispatchEvent::PRIORITY);
+        const {
+            assert!(SendMessage::PRIORITY < AutomationStep::PRIORITY);
+            assert!(AutomationStep::PRIORITY < DispatchEvent::PRIORITY);
+        }
         assert_eq!(
             (DeliverWebhook::PRIORITY, DeliverWebhook::MAX_ATTEMPTS),
             (80, 8)
