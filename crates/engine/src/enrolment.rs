@@ -11,11 +11,51 @@ use af_core::workflow::{Definition, Facts, Reentry, TriggerKind};
 use af_core::{ContactId, WorkspaceId};
 use af_db::automations::{self as store, Enrollment, NewEnrollment};
 use af_db::{Ts, Tx};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, OnceLock};
 
-pub(crate) async fn definition_of(tx: &mut Tx, e: &Enrollment) -> EngineResult<Definition> {
+/// The definition an enrolment runs: its workflow's version, which is
+/// never changed once saved (an edit saves a new version), so each version
+/// is read and checked once per process and then shared. Every node caches
+/// on its own; none needs another's.
+pub(crate) async fn definition_of(tx: &mut Tx, e: &Enrollment) -> EngineResult<Arc<Definition>> {
+    let key = (e.workspace_id, e.workflow_id, e.version);
+    if let Some(def) = versions().get(&key) {
+        return Ok(def);
+    }
     let text = store::version_definition(tx, e.workspace_id, e.workflow_id, e.version).await?;
-    parse_stored(&text)
+    let def = Arc::new(parse_stored(&text)?);
+    versions().put(key, def.clone());
+    Ok(def)
+}
+
+type VersionKey = (WorkspaceId, af_core::WorkflowId, i32);
+
+/// Parsed workflow versions, bounded: when full it starts over (versions
+/// in use are read again once), which keeps the code free of an LRU for a
+/// cache whose misses cost one indexed read.
+struct VersionCache(Mutex<HashMap<VersionKey, Arc<Definition>>>);
+
+const VERSION_CACHE_SIZE: usize = 4096;
+
+impl VersionCache {
+    fn get(&self, key: &VersionKey) -> Option<Arc<Definition>> {
+        self.0.lock().ok()?.get(key).cloned()
+    }
+
+    fn put(&self, key: VersionKey, def: Arc<Definition>) {
+        if let Ok(mut map) = self.0.lock() {
+            if map.len() >= VERSION_CACHE_SIZE {
+                map.clear();
+            }
+            map.insert(key, def);
+        }
+    }
+}
+
+fn versions() -> &'static VersionCache {
+    static CACHE: OnceLock<VersionCache> = OnceLock::new();
+    CACHE.get_or_init(|| VersionCache(Mutex::new(HashMap::new())))
 }
 
 /// A stored definition, checked again before it runs: one saved by an
