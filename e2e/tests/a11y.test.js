@@ -61,3 +61,26 @@ for (const viewport of VIEWPORTS) {
     }
   });
 }
+
+// The form builder draws its controls with script: check them with the
+// "new custom field" form open and showing an error.
+for (const viewport of VIEWPORTS) {
+  test(`the form builder's mapping and new custom field controls pass axe-core at ${viewport.width}×${viewport.height}`, async () => {
+    const { context, page } = await newPage(browser, { viewport, bypassCSP: true });
+    try {
+      await signIn(page, OWNER);
+      await page.goto('/forms/new?starter=cotizacion');
+      const card = page.locator('[data-testid="fb-field"]').last();
+      await card.getByLabel('Guardar en el contacto').selectOption({ label: '+ Nuevo campo personalizado' });
+      const panel = card.locator('[data-testid="fb-new-cf"]');
+      await panel.getByLabel('Nombre del campo').fill(' ');
+      await panel.getByRole('button', { name: 'Crear y usar' }).click();
+      await panel.getByText('Escribe una etiqueta de 1 a 80 caracteres.').waitFor();
+      await page.getByRole('button', { name: 'Inglés' }).click();
+      const found = (await axe(page)).map((v) => `${v.id} (${v.help}): ${v.nodes.join(' | ')}`);
+      assert.deepEqual(found, [], `axe violations:\n${found.join('\n')}`);
+    } finally {
+      await context.close();
+    }
+  });
+}

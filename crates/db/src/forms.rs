@@ -321,7 +321,7 @@ async fn next_lead_number(tx: &mut Tx, ws: WorkspaceId) -> DbResult<i64> {
 }
 
 /// The submitted values in the form's field order, each with the field's
-/// type and labels (`[{name, type, label, label_en, value}]`), so the
+/// type and labels (`[{name, type, label, label_en, value, maps_to?}]`), so the
 /// event reads as the form did even after the form changes.
 fn answers_of(form: &Form, data: &serde_json::Value) -> serde_json::Value {
     let specs: Vec<serde_json::Value> = serde_json::from_str(&form.fields).unwrap_or_default();
@@ -331,10 +331,16 @@ fn answers_of(form: &Form, data: &serde_json::Value) -> serde_json::Value {
             let name = f.get("name")?.as_str()?;
             let value = data.get(name).filter(|v| !v.is_null())?;
             let text = |k: &str| f.get(k).and_then(serde_json::Value::as_str);
-            Some(serde_json::json!({
+            let mut answer = serde_json::json!({
                 "name": name, "type": text("type"), "label": text("label"),
                 "label_en": text("label_en"), "value": value,
-            }))
+            });
+            // Where the answer went on the contact, when the form says so
+            // (the timeline's summary leaves out what fed the contact).
+            if let Some(m) = text("maps_to") {
+                answer["maps_to"] = m.into();
+            }
+            Some(answer)
         })
         .collect();
     serde_json::Value::Array(answers)

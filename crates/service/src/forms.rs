@@ -3,6 +3,7 @@
 //! satisfy is [`crate::submissions`].
 
 use af_core::contact::tag_name;
+use af_core::contact_input::{ContactField, CustomFieldDef, check_custom_value};
 use af_core::{Locale, PipelineId, StageId};
 use af_db::forms::{Form, FormInput};
 use serde::{Deserialize, Serialize};
@@ -51,6 +52,107 @@ pub struct FieldSpec {
     /// Fixed value of a hidden field (a URL parameter of the same name wins).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+    /// Where the answer is saved on the contact ([`MapsTo`]): `first_name`,
+    /// `last_name`, `name`, `email`, `phone`, `company`, `custom:<key>` or
+    /// `none` (the submission only). Absent: inferred from the field's name
+    /// and type, as forms did before it existed ([`FieldSpec::target`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maps_to: Option<String>,
+}
+
+/// Where a form field's answer is saved on the contact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MapsTo {
+    /// One of the contact's own fields (only those of [`CONTACT_TARGETS`]).
+    Contact(ContactField),
+    /// The workspace's custom field with this key.
+    Custom(String),
+    /// Kept in the submission only.
+    Nothing,
+}
+
+/// The contact fields a form field may fill, by their `maps_to` code.
+pub const CONTACT_TARGETS: [(&str, ContactField); 6] = [
+    ("first_name", ContactField::FirstName),
+    ("last_name", ContactField::LastName),
+    ("name", ContactField::Name),
+    ("email", ContactField::Email),
+    ("phone", ContactField::Phone),
+    ("company", ContactField::Company),
+];
+
+/// `maps_to` of a field kept in the submission only.
+pub const MAPS_TO_NONE: &str = "none";
+/// Prefix of a `maps_to` naming a custom field.
+pub const MAPS_TO_CUSTOM: &str = "custom:";
+
+impl MapsTo {
+    /// Reads a `maps_to` code; None for anything else.
+    pub fn parse(code: &str) -> Option<MapsTo> {
+        let code = code.trim();
+        if code == MAPS_TO_NONE {
+            return Some(MapsTo::Nothing);
+        }
+        if let Some(key) = code.strip_prefix(MAPS_TO_CUSTOM) {
+            return (!key.is_empty()).then(|| MapsTo::Custom(key.to_string()));
+        }
+        CONTACT_TARGETS
+            .iter()
+            .find(|(c, _)| *c == code)
+            .map(|(_, f)| MapsTo::Contact(f.clone()))
+    }
+
+    /// The `maps_to` code of this target.
+    pub fn code(&self) -> String {
+        match self {
+            MapsTo::Contact(f) => f.as_str().into_owned(),
+            MapsTo::Custom(k) => format!("{MAPS_TO_CUSTOM}{k}"),
+            MapsTo::Nothing => MAPS_TO_NONE.into(),
+        }
+    }
+}
+
+/// How a field without `maps_to` finds its contact field, as forms always
+/// did: the first rule whose names hold the field's name, or whose type is
+/// the field's type, wins (so `nombre` fills the name even as an email
+/// field). The builder receives this table to show where "automatic" goes.
+pub const INFERENCE: [(ContactField, &[&str], Option<&str>); 6] = [
+    (
+        ContactField::FirstName,
+        &["first_name", "nombre_pila"],
+        None,
+    ),
+    (
+        ContactField::LastName,
+        &["last_name", "apellido", "apellidos"],
+        None,
+    ),
+    (ContactField::Name, &["name", "nombre", "full_name"], None),
+    (ContactField::Email, &["email", "correo"], Some("email")),
+    (
+        ContactField::Phone,
+        &["phone", "telefono", "whatsapp"],
+        Some("phone"),
+    ),
+    (ContactField::Company, &["company", "empresa"], None),
+];
+
+/// The contact field a form field without `maps_to` fills, by its name or
+/// its type ([`INFERENCE`]; custom fields aside).
+pub fn contact_field_of(name: &str, kind: &str) -> Option<ContactField> {
+    INFERENCE
+        .iter()
+        .find(|(_, names, k)| names.contains(&name) || *k == Some(kind))
+        .map(|(f, _, _)| f.clone())
+}
+
+/// [`INFERENCE`] as JSON for the builder script:
+/// `[{"field": "email", "names": ["email", "correo"], "type": "email"}, …]`.
+pub fn inference_json() -> serde_json::Value {
+    INFERENCE
+        .iter()
+        .map(|(f, names, kind)| serde_json::json!({"field": f.as_str(), "names": names, "type": kind}))
+        .collect()
 }
 
 impl FieldSpec {
@@ -67,6 +169,27 @@ impl FieldSpec {
             (Locale::En, Some(p)) if !p.is_empty() => p,
             _ => self.placeholder.as_deref().unwrap_or(""),
         }
+    }
+
+    /// Where this field's answer goes: its `maps_to`, else (fields saved
+    /// before mappings existed, or left on "automatic") the contact field
+    /// its name or type implies, else the custom field whose key is its
+    /// name, else the submission only. A checkbox, and a `maps_to` this
+    /// version cannot read, keep the answer in the submission only.
+    pub fn target<D: CustomFieldDef>(&self, defs: &[D]) -> MapsTo {
+        if self.kind == "checkbox" {
+            return MapsTo::Nothing;
+        }
+        if let Some(code) = &self.maps_to {
+            return MapsTo::parse(code).unwrap_or(MapsTo::Nothing);
+        }
+        if let Some(f) = contact_field_of(&self.name, &self.kind) {
+            return MapsTo::Contact(f);
+        }
+        if defs.iter().any(|d| d.key() == self.name) {
+            return MapsTo::Custom(self.name.clone());
+        }
+        MapsTo::Nothing
     }
 
     pub fn max_len(&self) -> usize {
@@ -197,8 +320,180 @@ fn valid_field_name(n: &str) -> bool {
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
-/// Validates a form definition; errors are `(field, message)` pairs.
-pub fn validate_form(raw: &RawForm) -> Result<FormInput, Vec<(String, String)>> {
+/// Why a field's `maps_to` was refused (see [`check_mappings`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MappingProblem {
+    /// Not a contact field, `custom:<key>` or `none`.
+    Unknown(String),
+    /// The workspace has no custom field with this key.
+    NoSuchCustomField(String),
+    /// A checkbox keeps its answer in the submission only.
+    Checkbox,
+    /// The custom field's kind cannot hold this type of answer (a number
+    /// custom field fed by an email field, a select one by free text).
+    Unsuitable { key: String, kind: String },
+    /// Choices of a select (or the fixed value of a hidden field) that the
+    /// custom field would refuse.
+    Refused { key: String, values: Vec<String> },
+    /// The field named `other` already fills `target` (a `maps_to` code).
+    Twice { other: String, target: String },
+}
+
+/// A refused `maps_to`: the field's position and name, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MappingError {
+    pub index: usize,
+    pub field: String,
+    pub problem: MappingProblem,
+}
+
+impl MappingError {
+    /// The error's key among a form's errors: `fields[2].maps_to`.
+    pub fn key(&self) -> String {
+        format!("fields[{}].maps_to", self.index)
+    }
+
+    /// In English, naming the field (the API's message).
+    pub fn message(&self) -> String {
+        let (at, f) = (self.key(), &self.field);
+        match &self.problem {
+            MappingProblem::Unknown(code) => format!(
+                "{at}: field {f} cannot be saved to {code:?}; use first_name, last_name, name, email, phone, company, custom:<key> or none"
+            ),
+            MappingProblem::NoSuchCustomField(key) => format!(
+                "{at}: field {f} is saved to the custom field {key}, which this workspace does not have"
+            ),
+            MappingProblem::Checkbox => {
+                format!(
+                    "{at}: field {f} is a checkbox, whose answer stays in the submission (none)"
+                )
+            }
+            MappingProblem::Unsuitable { key, kind } => {
+                format!("{at}: field {f} cannot fill the {kind} custom field {key}")
+            }
+            MappingProblem::Refused { key, values } => format!(
+                "{at}: the custom field {key} does not accept {} of field {f}",
+                values.join(", ")
+            ),
+            MappingProblem::Twice { other, target } => {
+                format!("{at}: field {f} is saved to {target}, which field {other} already fills")
+            }
+        }
+    }
+}
+
+/// Whether a custom field of `def_kind` can hold the answers of a form
+/// field of `field_kind` (its choices and fixed value are checked apart).
+fn suits(field_kind: &str, def_kind: &str) -> bool {
+    match def_kind {
+        "text" => field_kind != "checkbox",
+        "number" | "date" => matches!(field_kind, "text" | "hidden" | "select"),
+        "select" => matches!(field_kind, "select" | "hidden"),
+        _ => false,
+    }
+}
+
+/// Checks the fields' explicit `maps_to` against the workspace's custom
+/// fields: a known target; a custom field that exists and suits the
+/// field's type and choices; no checkbox mapped; no target filled twice
+/// because of an explicit mapping. Fields without `maps_to` are not
+/// checked, so forms saved before mappings existed stay valid. Whatever
+/// passes here can still be refused value by value at submit time.
+pub fn check_mappings<D: CustomFieldDef>(fields: &[FieldSpec], defs: &[D]) -> Vec<MappingError> {
+    let mut errors = Vec::new();
+    let error = |index: usize, f: &FieldSpec, problem| MappingError {
+        index,
+        field: f.name.clone(),
+        problem,
+    };
+    for (i, f) in fields.iter().enumerate() {
+        let Some(code) = &f.maps_to else { continue };
+        let Some(target) = MapsTo::parse(code) else {
+            errors.push(error(i, f, MappingProblem::Unknown(code.clone())));
+            continue;
+        };
+        if f.kind == "checkbox" {
+            if target != MapsTo::Nothing {
+                errors.push(error(i, f, MappingProblem::Checkbox));
+            }
+            continue;
+        }
+        let MapsTo::Custom(key) = target else {
+            continue;
+        };
+        let Some(def) = defs.iter().find(|d| d.key() == key) else {
+            errors.push(error(i, f, MappingProblem::NoSuchCustomField(key)));
+            continue;
+        };
+        if !suits(&f.kind, def.kind()) {
+            let kind = def.kind().to_string();
+            errors.push(error(i, f, MappingProblem::Unsuitable { key, kind }));
+            continue;
+        }
+        let offered: Vec<&String> = match f.kind.as_str() {
+            "select" => f.options.iter().collect(),
+            "hidden" => f.value.iter().filter(|v| !v.trim().is_empty()).collect(),
+            _ => vec![],
+        };
+        let values: Vec<String> = offered
+            .into_iter()
+            .filter(|v| check_custom_value(def, &serde_json::Value::String((*v).clone())).is_err())
+            .cloned()
+            .collect();
+        if !values.is_empty() {
+            errors.push(error(i, f, MappingProblem::Refused { key, values }));
+        }
+    }
+    // One target, one field: refused when an explicit mapping is involved
+    // (two fields inferred onto one target keep today's first-wins rule).
+    let mut filled: Vec<(MapsTo, usize)> = Vec::new();
+    for (i, f) in fields.iter().enumerate() {
+        let target = f.target(defs);
+        if target == MapsTo::Nothing || errors.iter().any(|e| e.index == i) {
+            continue;
+        }
+        match filled.iter().find(|(t, _)| *t == target) {
+            Some((_, j)) if f.maps_to.is_some() || fields[*j].maps_to.is_some() => {
+                let other = fields[*j].name.clone();
+                let target = target.code();
+                errors.push(error(i, f, MappingProblem::Twice { other, target }));
+            }
+            Some(_) => {}
+            None => filled.push((target, i)),
+        }
+    }
+    errors.sort_by_key(|e| e.index);
+    errors
+}
+
+/// Validates a form definition against the workspace's custom fields
+/// (`defs`, for the fields' `maps_to`); errors are `(field, message)`
+/// pairs in English (the API's).
+pub fn validate_form<D: CustomFieldDef>(
+    raw: &RawForm,
+    defs: &[D],
+) -> Result<FormInput, Vec<(String, String)>> {
+    validate_form_parts(raw, defs).map_err(|e| {
+        let mut all = e.errors;
+        all.extend(e.mappings.iter().map(|m| (m.key(), m.message())));
+        all
+    })
+}
+
+/// Why a form definition was refused: the mapping errors apart, so a
+/// door can word them in its reader's language.
+#[derive(Debug, Clone, Default)]
+pub struct FormErrors {
+    /// Everything but the mappings, as `(field, message)` in English.
+    pub errors: Vec<(String, String)>,
+    pub mappings: Vec<MappingError>,
+}
+
+/// [`validate_form`] with the mapping errors kept typed.
+pub fn validate_form_parts<D: CustomFieldDef>(
+    raw: &RawForm,
+    defs: &[D],
+) -> Result<FormInput, FormErrors> {
     let mut errors = Vec::new();
     let name = raw.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 120 {
@@ -269,8 +564,15 @@ pub fn validate_form(raw: &RawForm) -> Result<FormInput, Vec<(String, String)>> 
         } else {
             f.options.clear();
         }
+        f.maps_to = f
+            .maps_to
+            .as_deref()
+            .map(str::trim)
+            .filter(|m| !m.is_empty())
+            .map(str::to_string);
         fields.push(f);
     }
+    let mappings = check_mappings(&fields, defs);
     let styling = raw.styling.clone().unwrap_or_default();
     styling.check(&mut errors);
     let success_message = opt_text(&raw.success_message);
@@ -311,8 +613,8 @@ pub fn validate_form(raw: &RawForm) -> Result<FormInput, Vec<(String, String)>> 
             Err(m) => errors.push(("tags".into(), m)),
         }
     }
-    if !errors.is_empty() {
-        return Err(errors);
+    if !errors.is_empty() || !mappings.is_empty() {
+        return Err(FormErrors { errors, mappings });
     }
     Ok(FormInput {
         name,
@@ -341,6 +643,7 @@ pub fn styling_of(form: &Form) -> Styling {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use af_core::contact_input::NO_CUSTOM_FIELDS;
     use serde_json::json;
 
     #[test]
@@ -352,7 +655,7 @@ mod tests {
             "redirect_url": "javascript:alert(1)"
         }))
         .expect("parses");
-        let fields: Vec<String> = validate_form(&bad)
+        let fields: Vec<String> = validate_form(&bad, &NO_CUSTOM_FIELDS)
             .expect_err("invalid")
             .into_iter()
             .map(|(f, _)| f)
@@ -366,6 +669,239 @@ mod tests {
                 "styling.primary_color",
                 "redirect_url"
             ]
+        );
+    }
+}
+
+#[cfg(test)]
+mod mapping_tests {
+    use super::*;
+    use af_db::custom_fields::FieldDef;
+    use serde_json::json;
+
+    fn def(key: &str, kind: &str, options: &[&str]) -> FieldDef {
+        FieldDef {
+            id: af_core::FieldId::new(),
+            key: key.into(),
+            label: key.to_uppercase(),
+            kind: kind.into(),
+            options: serde_json::to_string(options).expect("json"),
+            position: 1,
+        }
+    }
+
+    fn defs() -> Vec<FieldDef> {
+        vec![
+            def("budget", "number", &[]),
+            def("plan", "select", &["Pro", "Basic"]),
+            def("notes", "text", &[]),
+            def("visit", "date", &[]),
+        ]
+    }
+
+    fn raw(fields: serde_json::Value) -> RawForm {
+        serde_json::from_value(json!({"name": "Leads", "fields": fields})).expect("raw form")
+    }
+
+    fn stored(input: &FormInput) -> Vec<FieldSpec> {
+        serde_json::from_value(input.fields.clone()).expect("fields")
+    }
+
+    #[test]
+    fn codes_read_and_write_back() {
+        for code in [
+            "first_name",
+            "last_name",
+            "name",
+            "email",
+            "phone",
+            "company",
+            "none",
+            "custom:plan",
+        ] {
+            assert_eq!(MapsTo::parse(code).map(|m| m.code()).as_deref(), Some(code));
+        }
+        for bad in ["", "custom:", "source", "tags", "Email", "custom"] {
+            assert_eq!(MapsTo::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn without_maps_to_the_target_is_inferred_as_before() {
+        let spec = |name: &str, kind: &str| FieldSpec {
+            name: name.into(),
+            kind: kind.into(),
+            label: String::new(),
+            label_en: None,
+            placeholder: None,
+            placeholder_en: None,
+            required: false,
+            options: vec![],
+            value: None,
+            maps_to: None,
+        };
+        let d = defs();
+        assert_eq!(
+            spec("nombre", "email").target(&d),
+            MapsTo::Contact(ContactField::Name)
+        );
+        assert_eq!(
+            spec("x", "email").target(&d),
+            MapsTo::Contact(ContactField::Email)
+        );
+        assert_eq!(
+            spec("whatsapp", "text").target(&d),
+            MapsTo::Contact(ContactField::Phone)
+        );
+        assert_eq!(
+            spec("empresa", "text").target(&d),
+            MapsTo::Contact(ContactField::Company)
+        );
+        assert_eq!(
+            spec("budget", "text").target(&d),
+            MapsTo::Custom("budget".into())
+        );
+        assert_eq!(spec("mensaje", "textarea").target(&d), MapsTo::Nothing);
+        assert_eq!(spec("email", "checkbox").target(&d), MapsTo::Nothing);
+        // An explicit mapping wins over the name, `none` included.
+        let mut f = spec("email", "email");
+        f.maps_to = Some("none".into());
+        assert_eq!(f.target(&d), MapsTo::Nothing);
+        f.maps_to = Some("custom:notes".into());
+        assert_eq!(f.target(&d), MapsTo::Custom("notes".into()));
+    }
+
+    #[test]
+    fn forms_without_mappings_validate_and_store_as_before() {
+        let input = validate_form(
+            &raw(json!([
+                {"name": "email", "type": "email"},
+                {"name": "budget", "type": "text"},
+                {"name": "correo", "type": "text"}
+            ])),
+            &defs(),
+        )
+        .expect("valid");
+        assert!(stored(&input).iter().all(|f| f.maps_to.is_none()));
+        assert!(!input.fields.to_string().contains("maps_to"));
+    }
+
+    #[test]
+    fn good_mappings_are_kept_trimmed() {
+        let input = validate_form(
+            &raw(json!([
+                {"name": "correo_trabajo", "type": "email", "maps_to": " email "},
+                {"name": "monto", "type": "text", "maps_to": "custom:budget"},
+                {"name": "paquete", "type": "select", "options": ["Pro"], "maps_to": "custom:plan"},
+                {"name": "email", "type": "text", "maps_to": "none"},
+                {"name": "cuando", "type": "hidden", "value": "2026-03-31", "maps_to": "custom:visit"},
+                {"name": "acepto", "type": "checkbox", "maps_to": "none"},
+                {"name": "otro", "type": "text", "maps_to": ""}
+            ])),
+            &defs(),
+        )
+        .expect("valid");
+        let maps: Vec<Option<String>> = stored(&input).into_iter().map(|f| f.maps_to).collect();
+        assert_eq!(
+            maps,
+            [
+                Some("email".into()),
+                Some("custom:budget".into()),
+                Some("custom:plan".into()),
+                Some("none".into()),
+                Some("custom:visit".into()),
+                Some("none".into()),
+                None
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_mappings_name_the_field() {
+        let errors = validate_form_parts(
+            &raw(json!([
+                {"name": "a", "type": "text", "maps_to": "source"},
+                {"name": "b", "type": "text", "maps_to": "custom:gone"},
+                {"name": "c", "type": "checkbox", "maps_to": "email"},
+                {"name": "d", "type": "email", "maps_to": "custom:budget"},
+                {"name": "e", "type": "select", "options": ["Pro", "Gold", "Free"], "maps_to": "custom:plan"},
+                {"name": "f", "type": "text", "maps_to": "custom:plan"},
+                {"name": "g", "type": "select", "options": ["10", "mucho"], "maps_to": "custom:budget"},
+                {"name": "email", "type": "email"},
+                {"name": "h", "type": "text", "maps_to": "email"}
+            ])),
+            &defs(),
+        )
+        .expect_err("refused")
+        .mappings;
+        let problems: Vec<(usize, &str, MappingProblem)> = errors
+            .iter()
+            .map(|e| (e.index, e.field.as_str(), e.problem.clone()))
+            .collect();
+        assert_eq!(
+            problems,
+            [
+                (0, "a", MappingProblem::Unknown("source".into())),
+                (1, "b", MappingProblem::NoSuchCustomField("gone".into())),
+                (2, "c", MappingProblem::Checkbox),
+                (
+                    3,
+                    "d",
+                    MappingProblem::Unsuitable {
+                        key: "budget".into(),
+                        kind: "number".into()
+                    }
+                ),
+                (
+                    4,
+                    "e",
+                    MappingProblem::Refused {
+                        key: "plan".into(),
+                        values: vec!["Gold".into(), "Free".into()]
+                    }
+                ),
+                (
+                    5,
+                    "f",
+                    MappingProblem::Unsuitable {
+                        key: "plan".into(),
+                        kind: "select".into()
+                    }
+                ),
+                (
+                    6,
+                    "g",
+                    MappingProblem::Refused {
+                        key: "budget".into(),
+                        values: vec!["mucho".into()]
+                    }
+                ),
+                (
+                    8,
+                    "h",
+                    MappingProblem::Twice {
+                        other: "email".into(),
+                        target: "email".into()
+                    }
+                ),
+            ]
+        );
+        // The API's English names the field and where it was to go.
+        assert_eq!(
+            errors[1].message(),
+            "fields[1].maps_to: field b is saved to the custom field gone, which this workspace does not have"
+        );
+        let all = validate_form(
+            &raw(json!([{"name": "a", "type": "text", "maps_to": "nope"}])),
+            &defs(),
+        )
+        .expect_err("refused");
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].0, "fields[0].maps_to");
+        assert!(
+            all[0].1.contains("field a cannot be saved to \"nope\""),
+            "{}",
+            all[0].1
         );
     }
 }

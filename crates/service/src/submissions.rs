@@ -5,11 +5,12 @@
 //! Everything here treats its input as hostile: lengths are capped, values
 //! are checked against the form, and nothing is echoed unescaped.
 
-use crate::forms::{CONSENT, FieldSpec, MAX_TEXT, fields_of};
+pub use crate::forms::contact_field_of;
+use crate::forms::{CONSENT, FieldSpec, MAX_TEXT, MapsTo, fields_of};
 use af_core::contact::normalize_phone;
 use af_core::contact_input::{
-    ContactError, ContactField, ContactInput, CustomFieldDef, Problem, RawContact, RawUtm,
-    validate_contact,
+    ContactError, ContactField, ContactInput, CustomFieldDef, NO_CUSTOM_FIELDS, Problem,
+    RawContact, RawUtm, check_custom_value, validate_contact,
 };
 use af_core::validate;
 use af_db::forms::Form;
@@ -38,6 +39,10 @@ pub enum SubmitProblem {
     InvalidEmail,
     InvalidPhone,
     InvalidChoice,
+    /// Saved to a number custom field, and not a number.
+    InvalidNumber,
+    /// Saved to a date custom field, and not a date (2026-03-31).
+    InvalidDate,
     ConsentRequired,
     /// Neither a name, an email nor a phone.
     NeedContact,
@@ -128,18 +133,45 @@ pub fn validate_submission<D: CustomFieldDef>(
             _ => {}
         }
         data.insert(f.name.clone(), serde_json::Value::String(v.clone()));
-        let (field, slot) = match contact_field_of(&f.name, &f.kind) {
-            Some(ContactField::FirstName) => (ContactField::FirstName, &mut raw.first_name),
-            Some(ContactField::LastName) => (ContactField::LastName, &mut raw.last_name),
-            Some(ContactField::Name) => (ContactField::Name, &mut raw.name),
-            Some(ContactField::Email) => (ContactField::Email, &mut raw.email),
-            Some(ContactField::Phone) => (ContactField::Phone, &mut raw.phone),
-            Some(ContactField::Company) => (ContactField::Company, &mut raw.company),
-            _ if defs.iter().any(|d| d.key() == f.name) => {
-                raw.custom
-                    .insert(f.name.clone(), serde_json::Value::String(v));
+        let field = match f.target(defs) {
+            MapsTo::Nothing => continue,
+            MapsTo::Custom(key) => {
+                // A custom field deleted since the form was saved: the
+                // answer stays in the submission, visitors are not refused.
+                let Some(def) = defs.iter().find(|d| d.key() == key) else {
+                    continue;
+                };
+                // Checked here, with the custom field's own rule, so the
+                // refusal lands on this form field in the visitor's words.
+                match check_custom_value(def, &serde_json::Value::String(v)) {
+                    Ok(value) => {
+                        let field = ContactField::Custom(key.clone());
+                        if !raw.custom.contains_key(&key) {
+                            raw.custom.insert(key, value);
+                            origin.push((field, f.name.clone()));
+                        }
+                    }
+                    Err(_) => {
+                        let problem = match def.kind() {
+                            "number" => SubmitProblem::InvalidNumber,
+                            "date" => SubmitProblem::InvalidDate,
+                            "select" => SubmitProblem::InvalidChoice,
+                            _ => SubmitProblem::TooLong,
+                        };
+                        errors.push(SubmitError::new(&f.name, problem));
+                    }
+                }
                 continue;
             }
+            MapsTo::Contact(field) => field,
+        };
+        let slot = match field {
+            ContactField::FirstName => &mut raw.first_name,
+            ContactField::LastName => &mut raw.last_name,
+            ContactField::Name => &mut raw.name,
+            ContactField::Email => &mut raw.email,
+            ContactField::Phone => &mut raw.phone,
+            ContactField::Company => &mut raw.company,
             _ => continue,
         };
         if slot.is_none() {
@@ -183,20 +215,6 @@ pub fn validate_submission<D: CustomFieldDef>(
         data,
         attribution,
         consented,
-    })
-}
-
-/// The contact field a form field fills, by its name or its type (custom
-/// fields aside): the rest of a submission are the form's own answers.
-pub fn contact_field_of(name: &str, kind: &str) -> Option<ContactField> {
-    Some(match (name, kind) {
-        ("first_name" | "nombre_pila", _) => ContactField::FirstName,
-        ("last_name" | "apellido" | "apellidos", _) => ContactField::LastName,
-        ("name" | "nombre" | "full_name", _) => ContactField::Name,
-        (_, "email") | ("email" | "correo", _) => ContactField::Email,
-        (_, "phone") | ("phone" | "telefono" | "whatsapp", _) => ContactField::Phone,
-        ("company" | "empresa", _) => ContactField::Company,
-        _ => return None,
     })
 }
 
@@ -251,9 +269,11 @@ const SUMMARY_VALUE_CHARS: usize = 60;
 const SUMMARY_ANSWERS: usize = 5;
 
 /// The form's own answers of a `form.submitted` event (its `answers`) in
-/// one line: "Presupuesto 20000, Servicio SEO". Fields that fed the contact
-/// (name, email, phone, company), hidden and empty ones and unticked boxes
-/// are left out; a ticked box is its label; long values end in "…".
+/// one line: "Presupuesto 20000, Servicio SEO". Fields that fed the
+/// contact's own fields (name, email, phone, company: by their `maps_to`,
+/// else inferred as the submission was), hidden and empty ones and
+/// unticked boxes are left out (answers saved to custom fields stay); a
+/// ticked box is its label; long values end in "…".
 /// Empty when there is nothing to add (or the event predates `answers`).
 pub fn answers_summary(event_data: &serde_json::Value, locale: af_core::Locale) -> String {
     let Some(answers) = event_data.get("answers").and_then(|a| a.as_array()) else {
@@ -269,7 +289,11 @@ pub fn answers_summary(event_data: &serde_json::Value, locale: af_core::Locale) 
         .iter()
         .filter_map(|a| {
             let (name, kind) = (text(a, "name"), text(a, "type"));
-            if kind == "hidden" || contact_field_of(&name, &kind).is_some() {
+            let fed_contact = match a.get("maps_to").and_then(serde_json::Value::as_str) {
+                Some(code) => matches!(MapsTo::parse(code), Some(MapsTo::Contact(_))),
+                None => contact_field_of(&name, &kind).is_some(),
+            };
+            if kind == "hidden" || fed_contact {
                 return None;
             }
             let label = match (locale, text(a, "label_en"), text(a, "label")) {
@@ -313,18 +337,21 @@ fn submit_error(
     e: ContactError,
 ) -> SubmitError {
     let email_field = || {
+        let to_email = MapsTo::Contact(ContactField::Email);
         specs
             .iter()
-            .find(|f| f.kind == "email" || f.name == "email")
+            .find(|f| f.target(&NO_CUSTOM_FIELDS) == to_email)
+            .or_else(|| {
+                specs
+                    .iter()
+                    .find(|f| f.kind == "email" || f.name == "email")
+            })
             .map(|f| f.name.clone())
     };
-    let field = match &e.field {
-        ContactField::Custom(k) => Some(k.clone()),
-        f => origin
-            .iter()
-            .find(|(c, _)| c == f)
-            .map(|(_, name)| name.clone()),
-    };
+    let field = origin
+        .iter()
+        .find(|(c, _)| *c == e.field)
+        .map(|(_, name)| name.clone());
     let (field, problem) = match e.problem {
         Problem::NoContactPoint => (email_field(), SubmitProblem::NeedContact),
         Problem::TooLong => (field, SubmitProblem::TooLong),
@@ -342,7 +369,6 @@ fn submit_error(
 mod tests {
     use super::*;
     use crate::forms::{MAX_TEXTAREA, RawForm, validate_form};
-    use af_core::contact_input::NO_CUSTOM_FIELDS;
     use af_db::Ts;
     use serde_json::json;
 
@@ -354,7 +380,7 @@ mod tests {
             "consent_text": consent,
         }))
         .expect("a raw form");
-        let input = validate_form(&raw).expect("a valid form");
+        let input = validate_form(&raw, &NO_CUSTOM_FIELDS).expect("a valid form");
         let now = Ts::new(jiff::Timestamp::UNIX_EPOCH);
         Form {
             id: af_core::FormId::new(),
@@ -509,6 +535,103 @@ mod tests {
         assert_eq!(
             problems(&optional, &[]),
             [("correo".to_string(), SubmitProblem::NeedContact)]
+        );
+    }
+
+    fn def(key: &str, kind: &str, options: &[&str]) -> af_db::custom_fields::FieldDef {
+        af_db::custom_fields::FieldDef {
+            id: af_core::FieldId::new(),
+            key: key.into(),
+            label: key.into(),
+            kind: kind.into(),
+            options: serde_json::to_string(options).expect("json"),
+            position: 1,
+        }
+    }
+
+    #[test]
+    fn mapped_answers_go_where_the_form_says() {
+        let defs = vec![
+            def("budget", "number", &[]),
+            def("plan", "select", &["Pro", "Basic"]),
+        ];
+        let raw: RawForm = serde_json::from_value(json!({
+            "name": "Leads",
+            "fields": [
+                {"name": "quien", "type": "text", "maps_to": "name"},
+                {"name": "correo", "type": "email", "maps_to": "none"},
+                {"name": "contacto", "type": "email", "maps_to": "email"},
+                {"name": "monto", "type": "text", "maps_to": "custom:budget"},
+                {"name": "paquete", "type": "select", "options": ["Pro"], "maps_to": "custom:plan"},
+                {"name": "agencia", "type": "text", "maps_to": "company"}
+            ]
+        }))
+        .expect("raw");
+        let input = validate_form(&raw, &defs).expect("valid");
+        let mut f = form(json!([{"name": "x", "type": "text"}]), None);
+        f.fields = input.fields.to_string();
+        let v = validate_submission(
+            "MX",
+            &defs,
+            &f,
+            &values(&[
+                ("quien", "Ana Ruiz"),
+                ("correo", "personal@example.com"),
+                ("contacto", "ana@agencia.mx"),
+                ("monto", "12,5"),
+                ("paquete", "Pro"),
+                ("agencia", "Agencia Sol"),
+            ]),
+        )
+        .expect("valid");
+        assert_eq!(v.input.first_name, "Ana");
+        assert_eq!(
+            v.input.email.as_deref(),
+            Some("ana@agencia.mx"),
+            "none kept out"
+        );
+        assert_eq!(v.input.company.as_deref(), Some("Agencia Sol"));
+        assert_eq!(v.input.custom["budget"], json!(12.5));
+        assert_eq!(v.input.custom["plan"], "Pro");
+        assert_eq!(
+            v.data["correo"], "personal@example.com",
+            "kept in the submission"
+        );
+
+        // A value the custom field refuses is said on the form's field.
+        let refused = validate_submission(
+            "MX",
+            &defs,
+            &f,
+            &values(&[("contacto", "ana@agencia.mx"), ("monto", "mucho")]),
+        )
+        .expect_err("refused");
+        assert_eq!(refused[0].field, "monto");
+        assert_eq!(refused[0].problem, SubmitProblem::InvalidNumber);
+
+        // A custom field deleted since: the answer stays in the submission.
+        let v = validate_submission(
+            "MX",
+            &defs[1..],
+            &f,
+            &values(&[("contacto", "ana@agencia.mx"), ("monto", "mucho")]),
+        )
+        .expect("valid");
+        assert!(!v.input.custom.contains_key("budget"));
+        assert_eq!(v.data["monto"], "mucho");
+    }
+
+    #[test]
+    fn the_summary_leaves_out_what_fed_the_contact_by_its_mapping() {
+        let event = json!({"answers": [
+            {"name": "correo", "type": "email", "label": "Correo", "value": "a@b.mx", "maps_to": "none"},
+            {"name": "quien", "type": "text", "label": "Quién", "value": "Ana", "maps_to": "name"},
+            {"name": "monto", "type": "text", "label": "Monto", "value": "20", "maps_to": "custom:budget"},
+            {"name": "nombre", "type": "text", "label": "Nombre", "value": "Ana"}
+        ]});
+        assert_eq!(
+            answers_summary(&event, af_core::Locale::Es),
+            "Correo a@b.mx, Monto 20"
         );
     }
 }

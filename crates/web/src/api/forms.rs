@@ -93,7 +93,8 @@ async fn create_form(
     auth: ApiAuth,
     ApiJson(raw): ApiJson<RawForm>,
 ) -> Result<Response, ApiError> {
-    let input = validate_form(&raw).map_err(ApiError::Invalid)?;
+    let defs = af_db::custom_fields::list_fields(&st.db, auth.workspace.id).await?;
+    let input = validate_form(&raw, &defs).map_err(ApiError::Invalid)?;
     let mut tx = st.db.begin().await?;
     let form = forms::insert_form(&mut tx, auth.workspace.id, &input, &auth.actor(), st.now())
         .await
@@ -128,7 +129,8 @@ async fn update_form(
     forms::find_form(&st.db, auth.workspace.id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let input = validate_form(&raw).map_err(ApiError::Invalid)?;
+    let defs = af_db::custom_fields::list_fields(&st.db, auth.workspace.id).await?;
+    let input = validate_form(&raw, &defs).map_err(ApiError::Invalid)?;
     let mut tx = st.db.begin().await?;
     let form = forms::update_form(
         &mut tx,

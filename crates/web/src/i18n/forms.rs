@@ -28,6 +28,24 @@ crate::translations! {
         starter_contact: "Contacto", "Contact";
         starter_quote: "Cotización", "Quote request";
         starter_appointment: "Cita", "Appointment";
+        // The starters' fields (labels go in both languages; choices in the reader's).
+        starter_name: "Nombre", "Name";
+        starter_email: "Correo", "Email";
+        starter_phone: "Teléfono", "Phone";
+        starter_message: "Mensaje", "Message";
+        starter_company: "Empresa", "Company";
+        starter_service: "Servicio", "Service";
+        starter_service_seo: "SEO", "SEO";
+        starter_service_ads: "Publicidad", "Advertising";
+        starter_service_social: "Redes sociales", "Social media";
+        starter_service_web: "Sitio web", "Website";
+        starter_budget: "Presupuesto", "Budget";
+        starter_details: "Detalles", "Details";
+        starter_date: "Fecha preferida", "Preferred date";
+        starter_time: "Horario", "Time of day";
+        starter_morning: "Mañana", "Morning";
+        starter_afternoon: "Tarde", "Afternoon";
+        starter_reason: "Motivo", "Reason";
         drag_field: "Arrastra para cambiar el orden", "Drag to reorder";
         field_name: "Nombre interno", "Internal name";
         field_type: "Tipo", "Type";
@@ -45,6 +63,40 @@ crate::translations! {
         type_textarea: "Texto largo", "Long text";
         type_checkbox: "Casilla", "Checkbox";
         type_hidden: "Oculto", "Hidden";
+        // Where a field's answer is saved (`maps_to`).
+        maps_to: "Guardar en el contacto", "Save to contact";
+        maps_auto: "Automático: {target}", "Automatic: {target}";
+        maps_contact: "Datos del contacto", "Contact details";
+        maps_custom: "Campos personalizados", "Custom fields";
+        maps_none: "Solo en el envío", "Only in the submission";
+        maps_unknown: "Destino desconocido: {code}", "Unknown destination: {code}";
+        maps_checkbox: "Las casillas se guardan solo en el envío.", "Checkboxes are kept in the submission only.";
+        to_first_name: "Nombre de pila", "First name";
+        to_last_name: "Apellidos", "Last name";
+        to_name: "Nombre completo", "Full name";
+        to_email: "Correo electrónico", "Email";
+        to_phone: "Teléfono", "Phone";
+        to_company: "Empresa", "Company";
+        new_custom_field: "+ Nuevo campo personalizado", "+ New custom field";
+        cf_title: "Nuevo campo personalizado", "New custom field";
+        cf_label: "Nombre del campo", "Field name";
+        cf_kind: "Tipo de dato", "Data type";
+        cf_options: "Opciones (una por línea)", "Choices (one per line)";
+        cf_create: "Crear y usar", "Create and use";
+        cf_cancel: "Cancelar", "Cancel";
+        cf_created: "Campo personalizado «{label}» creado: las respuestas de este campo se guardarán ahí.", "Custom field “{label}” created: this field's answers will be saved there.";
+        cf_failed: "No pudimos crear el campo. Inténtalo de nuevo.", "We could not create the field. Please try again.";
+        cf_forbidden: "Solo los administradores pueden crear campos personalizados.", "Only admins can create custom fields.";
+        // Mapping errors when saving, naming the form's field.
+        map_err_unknown: "El campo «{field}» no se puede guardar en «{code}». Elige un destino de la lista.", "The field “{field}” cannot be saved to “{code}”. Choose a destination from the list.";
+        map_err_no_custom: "El campo «{field}» se guarda en el campo personalizado «{key}», que no existe en este espacio de trabajo. Elige otro destino.", "The field “{field}” is saved to the custom field “{key}”, which this workspace does not have. Choose another destination.";
+        map_err_checkbox: "El campo «{field}» es una casilla: su respuesta se guarda solo en el envío.", "The field “{field}” is a checkbox: its answer is kept in the submission only.";
+        map_err_unsuitable: "El campo «{field}» ({type}) no puede llenar el campo personalizado «{target}» ({kind}).", "The field “{field}” ({type}) cannot fill the custom field “{target}” ({kind}).";
+        map_err_refused: "El campo personalizado «{target}» no acepta estas opciones del campo «{field}»: {values}.", "The custom field “{target}” does not accept these choices of the field “{field}”: {values}.";
+        map_err_twice: "El campo «{field}» se guarda en «{target}», que ya llena el campo «{other}».", "The field “{field}” is saved to “{target}”, which the field “{other}” already fills.";
+        // What a visitor reads when an answer does not suit its custom field.
+        invalid_number: "Escribe un número, por ejemplo 12.5.", "Enter a number, for example 12.5.";
+        invalid_date: "Escribe una fecha como 2026-03-31.", "Enter a date like 2026-03-31.";
         after_submit: "Después de enviar", "After submitting";
         success_message: "Mensaje de éxito", "Success message";
         redirect_url: "O redirigir a (URL)", "Or redirect to (URL)";
@@ -62,6 +114,9 @@ crate::translations! {
         button_text: "Texto del botón (es)", "Button text (es)";
         button_text_en: "Texto del botón (en)", "Button text (en)";
         preview: "Vista previa", "Preview";
+        preview_lang: "Idioma de la vista previa", "Preview language";
+        preview_es: "Español", "Spanish";
+        preview_en: "Inglés", "English";
         embed: "Insertar en tu sitio", "Embed on your site";
         embed_hint: "Pega este código donde quieras mostrar el formulario. Captura los UTM, el referente y la página de llegada.", "Paste this code where the form should appear. It captures UTM parameters, the referrer and the landing page.";
         hosted_link: "Página del formulario", "Form page";

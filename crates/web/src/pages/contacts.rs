@@ -14,6 +14,7 @@ mod list;
 mod show;
 mod tasks;
 
+pub(crate) use fields::{kind_label, part_error};
 pub(crate) use show::recent_timeline;
 
 use crate::auth::CurrentUser;

@@ -11,6 +11,7 @@ use crate::pages::shell::{Area, Shell};
 use crate::state::AppState;
 use af_core::{FieldId, Role};
 use af_db::custom_fields::{self, FieldDef};
+use af_service::custom_fields::{self as field_defs, CreateError, KINDS, NewField, Part};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -19,8 +20,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use std::collections::HashMap;
-
-const KINDS: [&str; 4] = ["text", "number", "date", "select"];
 
 #[derive(Debug, Deserialize, Default, Clone)]
 #[serde(default)]
@@ -51,7 +50,7 @@ struct FieldsPage {
     errors: HashMap<&'static str, &'static str>,
 }
 
-fn kind_label(t: &ContactsTr, kind: &str) -> &'static str {
+pub(crate) fn kind_label(t: &ContactsTr, kind: &str) -> &'static str {
     match kind {
         "number" => t.kind_number,
         "date" => t.kind_date,
@@ -102,60 +101,18 @@ pub async fn list_fields(
     page(&st, &cu, form, HashMap::new()).await
 }
 
-/// A definition's validated parts: (key, label, kind, options).
-type Valid = (String, String, String, Vec<String>);
-
-fn validate_field(
-    t: &'static ContactsTr,
-    f: &FieldForm,
-) -> Result<Valid, HashMap<&'static str, &'static str>> {
-    let mut errors = HashMap::new();
-    let key = f.key.trim().to_string();
-    let key_ok = (1..=40).contains(&key.len())
-        && key.starts_with(|c: char| c.is_ascii_lowercase())
-        && key
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if !key_ok {
-        errors.insert("key", t.err_field_key);
-    }
-    let label = f.label.trim().to_string();
-    if label.is_empty() || label.chars().count() > 80 || label.chars().any(char::is_control) {
-        errors.insert("label", t.err_field_label);
-    }
-    let kind = f.kind.trim().to_string();
-    if !KINDS.contains(&kind.as_str()) {
-        errors.insert("kind", t.err_field_kind);
-    }
-    let mut options: Vec<String> = Vec::new();
-    if kind == "select" {
-        for o in f
-            .options
-            .split([',', '\n'])
-            .map(str::trim)
-            .filter(|o| !o.is_empty())
-        {
-            if !options.iter().any(|x| x == o) {
-                options.push(o.to_string());
-            }
-        }
-        let bad = options.is_empty()
-            || options.len() > 50
-            || options
-                .iter()
-                .any(|o| o.chars().count() > 80 || o.chars().any(char::is_control));
-        if bad {
-            errors.insert("options", t.err_field_options);
-        }
-    }
-    if errors.is_empty() {
-        Ok((key, label, kind, options))
-    } else {
-        Err(errors)
+/// The page's words for a refused part of a definition.
+pub(crate) fn part_error(t: &'static ContactsTr, part: Part) -> (&'static str, &'static str) {
+    match part {
+        Part::Key => ("key", t.err_field_key),
+        Part::Label => ("label", t.err_field_label),
+        Part::Kind => ("kind", t.err_field_kind),
+        Part::Options => ("options", t.err_field_options),
     }
 }
 
-/// `POST /contacts/fields`: adds a definition.
+/// `POST /contacts/fields`: adds a definition (the rules are
+/// `af_service::custom_fields`, shared with the form builder).
 pub async fn create_field(
     State(st): State<AppState>,
     cu: CurrentUser,
@@ -163,43 +120,29 @@ pub async fn create_field(
 ) -> AppResult<Response> {
     cu.require(Role::Admin)?;
     let t = ct(&cu);
-    let (key, label, kind, options) = match validate_field(t, &f) {
-        Ok(v) => v,
-        Err(errors) => {
-            return Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                page(&st, &cu, f, errors).await?,
-            )
-                .into_response());
-        }
+    let new = NewField {
+        key: f.key.clone(),
+        label: f.label.clone(),
+        kind: f.kind.clone(),
+        options: f.options.clone(),
     };
-    let mut tx = st.db.begin().await?;
-    match custom_fields::insert_field(
-        &mut tx,
-        cu.workspace.id,
-        &key,
-        &label,
-        &kind,
-        &options,
-        st.now(),
+    let errors: HashMap<&'static str, &'static str> =
+        match field_defs::create_field(&st.db, cu.workspace.id, &new, st.now()).await {
+            Ok(_) => {
+                set_flash(&cu.session, true, t.field_added).await?;
+                return Ok(Redirect::to("/contacts/fields").into_response());
+            }
+            Err(CreateError::Invalid(parts)) => {
+                parts.into_iter().map(|p| part_error(t, p)).collect()
+            }
+            Err(CreateError::KeyTaken) => HashMap::from([("key", t.err_field_key_taken)]),
+            Err(CreateError::Db(e)) => return Err(e.into()),
+        };
+    Ok((
+        StatusCode::UNPROCESSABLE_ENTITY,
+        page(&st, &cu, f, errors).await?,
     )
-    .await
-    {
-        Ok(_) => {}
-        Err(e) if e.unique_violation().is_some() => {
-            drop(tx);
-            let errors = HashMap::from([("key", t.err_field_key_taken)]);
-            return Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                page(&st, &cu, f, errors).await?,
-            )
-                .into_response());
-        }
-        Err(e) => return Err(e.into()),
-    }
-    tx.commit().await?;
-    set_flash(&cu.session, true, t.field_added).await?;
-    Ok(Redirect::to("/contacts/fields").into_response())
+        .into_response())
 }
 
 /// `POST /contacts/fields/{id}/delete`.

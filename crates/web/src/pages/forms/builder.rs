@@ -1,20 +1,30 @@
 //! The form builder (signed in): the workspace's forms, a new or existing
-//! form's editor with live preview, saving and deleting (admins).
+//! form's editor with live preview (in Spanish or English), where each
+//! field's answer is saved on the contact (`maps_to`, with a "new custom
+//! field" action), saving and deleting (admins).
 
 use super::load_form;
 use crate::auth::{CurrentUser, set_flash};
 use crate::error::{AppError, AppResult};
 use crate::extract::{IdPath, render};
+use crate::i18n::contacts::ContactsTr;
 use crate::i18n::forms::FormsTr;
+use crate::pages::contacts::{kind_label, part_error};
 use crate::pages::shell::{Area, Shell};
 use crate::state::AppState;
-use af_core::{FormId, Role};
+use af_core::{FormId, Locale, Role};
+use af_db::custom_fields::{self, FieldDef};
 use af_db::forms::{self, Form};
-use af_service::forms::{self as form_defs, FieldSpec, RawForm, Styling};
+use af_service::custom_fields::{self as field_defs, CreateError, NewField, Part};
+use af_service::forms::{
+    self as form_defs, FieldSpec, MappingError, MappingProblem, MapsTo, RawForm, Styling,
+};
 use askama::Template;
+use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde_json::json;
 use uuid::Uuid;
 
 pub struct FormRow {
@@ -75,6 +85,8 @@ struct EditTemplate {
     name: String,
     /// The field list as JSON for the builder script (in a data attribute).
     fields_json: String,
+    /// What the builder script offers besides the fields ([`builder_json`]).
+    builder_json: String,
     styling: Styling,
     success_message: String,
     redirect_url: String,
@@ -86,7 +98,129 @@ struct EditTemplate {
     embed: String,
     hosted_url: String,
     fonts: [&'static str; 3],
+    /// The default button text in each language, for the preview.
+    submit_es: &'static str,
+    submit_en: &'static str,
+    /// The preview's first language: the reader's.
+    preview_lang: &'static str,
     js: String,
+}
+
+/// The label of a contact field a form field may fill.
+fn target_label(ft: &FormsTr, code: &str) -> &'static str {
+    match code {
+        "first_name" => ft.to_first_name,
+        "last_name" => ft.to_last_name,
+        "name" => ft.to_name,
+        "email" => ft.to_email,
+        "phone" => ft.to_phone,
+        "company" => ft.to_company,
+        _ => ft.maps_none,
+    }
+}
+
+/// The translated name of a form field type.
+fn type_label(ft: &FormsTr, kind: &str) -> &'static str {
+    match kind {
+        "email" => ft.type_email,
+        "phone" => ft.type_phone,
+        "select" => ft.type_select,
+        "textarea" => ft.type_textarea,
+        "checkbox" => ft.type_checkbox,
+        "hidden" => ft.type_hidden,
+        _ => ft.type_text,
+    }
+}
+
+/// A custom field as the builder script lists it.
+fn custom_json(ct: &ContactsTr, d: &FieldDef) -> serde_json::Value {
+    json!({
+        "key": d.key, "label": d.label, "kind": d.kind,
+        "kind_label": kind_label(ct, &d.kind), "options": d.choices(),
+    })
+}
+
+/// What the builder script needs besides the fields, in the reader's
+/// language: the field types, the contact fields and custom fields an
+/// answer can be saved to, the kinds of a new custom field, the rule that
+/// picks a field's destination when it has none (so "automatic" says where
+/// it goes), and whether the reader may create custom fields.
+fn builder_json(cu: &CurrentUser, defs: &[FieldDef]) -> String {
+    let ft = FormsTr::get(cu.locale());
+    let ct = ContactsTr::get(cu.locale());
+    json!({
+        "types": form_defs::FIELD_TYPES.iter()
+            .map(|k| json!({"code": k, "label": type_label(ft, k)})).collect::<Vec<_>>(),
+        "targets": form_defs::CONTACT_TARGETS.iter()
+            .map(|(code, _)| json!({"code": code, "label": target_label(ft, code)})).collect::<Vec<_>>(),
+        "custom": defs.iter().map(|d| custom_json(ct, d)).collect::<Vec<_>>(),
+        "kinds": field_defs::KINDS.iter()
+            .map(|k| json!({"code": k, "label": kind_label(ct, k)})).collect::<Vec<_>>(),
+        "infer": form_defs::inference_json(),
+        "can_create": cu.role >= Role::Admin,
+    })
+    .to_string()
+}
+
+/// A refused `maps_to` in the reader's language, naming the field by its
+/// label.
+fn mapping_message(
+    ft: &FormsTr,
+    ct: &ContactsTr,
+    locale: Locale,
+    fields: &[FieldSpec],
+    defs: &[FieldDef],
+    e: &MappingError,
+) -> String {
+    let spec = fields.get(e.index);
+    let field = spec.map_or(e.field.as_str(), |f| f.label_in(locale));
+    let custom_label = |key: &str| {
+        defs.iter()
+            .find(|d| d.key == key)
+            .map_or(key.to_string(), |d| d.label.clone())
+    };
+    let target = |code: &str| match MapsTo::parse(code) {
+        Some(MapsTo::Custom(key)) => custom_label(&key),
+        _ => target_label(ft, code).to_string(),
+    };
+    match &e.problem {
+        MappingProblem::Unknown(code) => ft
+            .map_err_unknown
+            .replace("{field}", field)
+            .replace("{code}", code),
+        MappingProblem::NoSuchCustomField(key) => ft
+            .map_err_no_custom
+            .replace("{field}", field)
+            .replace("{key}", key),
+        MappingProblem::Checkbox => ft.map_err_checkbox.replace("{field}", field),
+        MappingProblem::Unsuitable { key, kind } => ft
+            .map_err_unsuitable
+            .replace("{field}", field)
+            .replace(
+                "{type}",
+                type_label(ft, spec.map_or("", |f| f.kind.as_str())),
+            )
+            .replace("{target}", &custom_label(key))
+            .replace("{kind}", kind_label(ct, kind)),
+        MappingProblem::Refused { key, values } => ft
+            .map_err_refused
+            .replace("{field}", field)
+            .replace("{target}", &custom_label(key))
+            .replace("{values}", &values.join(", ")),
+        MappingProblem::Twice {
+            other,
+            target: code,
+        } => {
+            let other = fields
+                .iter()
+                .find(|f| &f.name == other)
+                .map_or(other.as_str(), |f| f.label_in(locale));
+            ft.map_err_twice
+                .replace("{field}", field)
+                .replace("{target}", &target(code))
+                .replace("{other}", other)
+        }
+    }
 }
 
 async fn stage_choices(
@@ -108,13 +242,18 @@ async fn stage_choices(
     Ok(out)
 }
 
+/// The fields every new form (and every starter) begins with.
+fn contact_fields() -> Vec<serde_json::Value> {
+    let (es, en) = (&crate::i18n::forms::FORMS_ES, &crate::i18n::forms::FORMS_EN);
+    vec![
+        json!({"name": "name", "type": "text", "label": es.starter_name, "label_en": en.starter_name, "required": true}),
+        json!({"name": "email", "type": "email", "label": es.starter_email, "label_en": en.starter_email, "required": true}),
+        json!({"name": "phone", "type": "phone", "label": es.starter_phone, "label_en": en.starter_phone, "required": false}),
+    ]
+}
+
 fn default_fields() -> String {
-    serde_json::json!([
-        {"name": "name", "type": "text", "label": "Nombre", "label_en": "Name", "required": true},
-        {"name": "email", "type": "email", "label": "Correo", "label_en": "Email", "required": true},
-        {"name": "phone", "type": "phone", "label": "Teléfono", "label_en": "Phone", "required": false}
-    ])
-    .to_string()
+    serde_json::Value::Array(contact_fields()).to_string()
 }
 
 async fn edit_page(
@@ -123,6 +262,7 @@ async fn edit_page(
     form: Option<&Form>,
     raw: Option<&RawForm>,
     errors: Vec<String>,
+    defs: &[FieldDef],
 ) -> AppResult<EditTemplate> {
     let ft = FormsTr::get(cu.locale());
     let stage = raw
@@ -180,6 +320,10 @@ async fn edit_page(
         stages: stage_choices(st, cu, stage).await?,
         errors,
         fonts: form_defs::FONTS,
+        builder_json: builder_json(cu, defs),
+        submit_es: crate::i18n::forms::FORMS_ES.submit,
+        submit_en: crate::i18n::forms::FORMS_EN.submit,
+        preview_lang: cu.locale().as_str(),
         js: crate::assets::url_of("js/forms.js"),
         shell: Shell::new(cu, Area::Forms).await?,
     })
@@ -193,44 +337,61 @@ pub(super) struct StarterQuery {
 }
 
 /// A starter form ("contacto", "cotizacion", "cita") to prefill the
-/// builder with; None for anything else.
-fn starter(key: &str, ft: &FormsTr) -> Option<RawForm> {
-    let contact = serde_json::json!([
-        {"name": "name", "type": "text", "label": "Nombre", "label_en": "Name", "required": true},
-        {"name": "email", "type": "email", "label": "Correo", "label_en": "Email", "required": true},
-        {"name": "phone", "type": "phone", "label": "Teléfono", "label_en": "Phone", "required": false}
-    ]);
-    let mut fields = contact.as_array().cloned().unwrap_or_default();
+/// builder with; None for anything else. Labels come in both languages;
+/// a select's choices (one list, shown to every visitor) and the form's
+/// name are in the reader's.
+fn starter(key: &str, locale: Locale) -> Option<RawForm> {
+    let ft = FormsTr::get(locale);
+    let (es, en) = (&crate::i18n::forms::FORMS_ES, &crate::i18n::forms::FORMS_EN);
+    let field = |name: &str, kind: &str, label: fn(&FormsTr) -> &'static str, required: bool| json!({"name": name, "type": kind, "label": label(es), "label_en": label(en), "required": required});
+    let select =
+        |name: &str, label: fn(&FormsTr) -> &'static str, required: bool, options: Vec<&str>| {
+            let mut f = field(name, "select", label, required);
+            f["options"] = json!(options);
+            f
+        };
     let (name, extra) = match key {
         "contacto" => (
             ft.starter_contact,
-            serde_json::json!([
-                {"name": "mensaje", "type": "textarea", "label": "Mensaje", "label_en": "Message", "required": false}
-            ]),
+            vec![field("mensaje", "textarea", |t| t.starter_message, false)],
         ),
         "cotizacion" => (
             ft.starter_quote,
-            serde_json::json!([
-                {"name": "empresa", "type": "text", "label": "Empresa", "label_en": "Company", "required": false},
-                {"name": "servicio", "type": "select", "label": "Servicio", "label_en": "Service", "required": true,
-                 "options": ["SEO", "Publicidad", "Redes sociales", "Sitio web"]},
-                {"name": "presupuesto", "type": "text", "label": "Presupuesto", "label_en": "Budget", "required": false},
-                {"name": "mensaje", "type": "textarea", "label": "Detalles", "label_en": "Details", "required": false}
-            ]),
+            vec![
+                field("empresa", "text", |t| t.starter_company, false),
+                select(
+                    "servicio",
+                    |t| t.starter_service,
+                    true,
+                    vec![
+                        ft.starter_service_seo,
+                        ft.starter_service_ads,
+                        ft.starter_service_social,
+                        ft.starter_service_web,
+                    ],
+                ),
+                field("presupuesto", "text", |t| t.starter_budget, false),
+                field("mensaje", "textarea", |t| t.starter_details, false),
+            ],
         ),
         "cita" => (
             ft.starter_appointment,
-            serde_json::json!([
-                {"name": "fecha_preferida", "type": "text", "label": "Fecha preferida", "label_en": "Preferred date", "required": true},
-                {"name": "horario", "type": "select", "label": "Horario", "label_en": "Time of day", "required": false,
-                 "options": ["Mañana", "Tarde"]},
-                {"name": "mensaje", "type": "textarea", "label": "Motivo", "label_en": "Reason", "required": false}
-            ]),
+            vec![
+                field("fecha_preferida", "text", |t| t.starter_date, true),
+                select(
+                    "horario",
+                    |t| t.starter_time,
+                    false,
+                    vec![ft.starter_morning, ft.starter_afternoon],
+                ),
+                field("mensaje", "textarea", |t| t.starter_reason, false),
+            ],
         ),
         _ => return None,
     };
-    fields.extend(extra.as_array().cloned().unwrap_or_default());
-    serde_json::from_value(serde_json::json!({"name": name, "fields": fields})).ok()
+    let mut fields = contact_fields();
+    fields.extend(extra);
+    serde_json::from_value(json!({"name": name, "fields": fields})).ok()
 }
 
 /// `GET /forms/new[?starter=contacto|cotizacion|cita]`
@@ -240,8 +401,9 @@ pub(super) async fn new_form_page(
     Query(q): Query<StarterQuery>,
 ) -> AppResult<Html<String>> {
     cu.require(Role::Admin)?;
-    let raw = starter(&q.starter, FormsTr::get(cu.locale()));
-    render(&edit_page(&st, &cu, None, raw.as_ref(), vec![]).await?)
+    let raw = starter(&q.starter, cu.locale());
+    let defs = custom_fields::list_fields(&st.db, cu.workspace.id).await?;
+    render(&edit_page(&st, &cu, None, raw.as_ref(), vec![], &defs).await?)
 }
 
 /// `GET /forms/{id}`
@@ -251,7 +413,8 @@ pub(super) async fn edit_form_page(
     IdPath(id): IdPath<FormId>,
 ) -> AppResult<Html<String>> {
     let form = load_form(&st, &cu, id).await?;
-    render(&edit_page(&st, &cu, Some(&form), None, vec![]).await?)
+    let defs = custom_fields::list_fields(&st.db, cu.workspace.id).await?;
+    render(&edit_page(&st, &cu, Some(&form), None, vec![], &defs).await?)
 }
 
 /// The builder's form post: plain fields plus the field list as JSON
@@ -297,18 +460,26 @@ async fn save(
     post: Vec<(String, String)>,
 ) -> AppResult<Response> {
     cu.require(Role::Admin)?;
+    let defs = custom_fields::list_fields(&st.db, cu.workspace.id).await?;
     let raw = match raw_from_post(&post) {
         Ok(r) => r,
         Err(m) => {
-            let page = edit_page(st, cu, existing.as_ref(), None, vec![m]).await?;
+            let page = edit_page(st, cu, existing.as_ref(), None, vec![m], &defs).await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
         }
     };
-    let input = match form_defs::validate_form(&raw) {
+    let input = match form_defs::validate_form_parts(&raw, &defs) {
         Ok(i) => i,
-        Err(errs) => {
-            let msgs = errs.into_iter().map(|(_, m)| m).collect();
-            let page = edit_page(st, cu, existing.as_ref(), Some(&raw), msgs).await?;
+        Err(e) => {
+            let locale = cu.locale();
+            let (ft, ct) = (FormsTr::get(locale), ContactsTr::get(locale));
+            let mut msgs: Vec<String> = e.errors.into_iter().map(|(_, m)| m).collect();
+            msgs.extend(
+                e.mappings
+                    .iter()
+                    .map(|m| mapping_message(ft, ct, locale, &raw.fields, &defs, m)),
+            );
+            let page = edit_page(st, cu, existing.as_ref(), Some(&raw), msgs, &defs).await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
         }
     };
@@ -370,4 +541,52 @@ pub(super) async fn delete_form(
     tx.commit().await?;
     set_flash(&cu.session, true, FormsTr::get(cu.locale()).deleted).await?;
     Ok(Redirect::to("/forms").into_response())
+}
+
+/// `POST /forms/custom-fields`: the builder's "new custom field" (admins
+/// only): a label, a kind and a select's choices; the key is made from the
+/// label. The rules and the insert are the custom fields page's
+/// (`af_service::custom_fields`). Answers the builder script in JSON:
+/// 201 with the field as the builder lists it, 422 `{"errors": {part:
+/// message}}` (`label`, `kind`, `options`), 403 `{"error"}` for members.
+pub(super) async fn create_custom_field(
+    State(st): State<AppState>,
+    cu: CurrentUser,
+    axum::Form(f): axum::Form<NewField>,
+) -> AppResult<Response> {
+    let locale = cu.locale();
+    let (ft, ct) = (FormsTr::get(locale), ContactsTr::get(locale));
+    if cu.require(Role::Admin).is_err() {
+        return Ok((
+            StatusCode::FORBIDDEN,
+            Json(json!({"error": ft.cf_forbidden})),
+        )
+            .into_response());
+    }
+    let refused = |errors: Vec<(&str, &str)>| {
+        let errors: serde_json::Map<String, serde_json::Value> = errors
+            .into_iter()
+            .map(|(k, m)| (k.to_string(), m.into()))
+            .collect();
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({"errors": errors})),
+        )
+            .into_response()
+    };
+    match field_defs::create_field_from_label(&st.db, cu.workspace.id, &f, st.now()).await {
+        Ok(def) => Ok((StatusCode::CREATED, Json(custom_json(ct, &def))).into_response()),
+        // The key is made from the label, so its problems are the label's.
+        Err(CreateError::Invalid(parts)) => Ok(refused(
+            parts
+                .into_iter()
+                .map(|p| match p {
+                    Part::Key => ("label", ct.err_field_key),
+                    p => part_error(ct, p),
+                })
+                .collect(),
+        )),
+        Err(CreateError::KeyTaken) => Ok(refused(vec![("label", ct.err_field_key_taken)])),
+        Err(CreateError::Db(e)) => Err(e.into()),
+    }
 }

@@ -4,8 +4,9 @@
 //!   layers through [`public_routes`]: the hosted page `/f/{id}` and its
 //!   stylesheet, the JSON schema embed.js renders from, the submission
 //!   endpoint and `/embed.js` itself;
-//! - [`builder`]: the signed-in form list and builder with live preview
-//!   ([`routes`]);
+//! - [`builder`]: the signed-in form list and builder with live preview,
+//!   where answers are saved on the contact, and its "new custom field"
+//!   action ([`routes`]);
 //! - [`submissions`]: a form's received submissions ([`routes`]);
 //! - [`intake_settings`]: Settings → Lead intake: intake keys, snippets,
 //!   the Cal.com secret and received deliveries ([`settings_routes`]).
@@ -56,6 +57,7 @@ pub fn routes() -> Router<AppState> {
             get(builder::edit_form_page).post(builder::save_form),
         )
         .route("/forms/{id}/delete", post(builder::delete_form))
+        .route("/forms/custom-fields", post(builder::create_custom_field))
         .route(
             "/forms/{id}/submissions",
             get(submissions::submissions_page),

@@ -56,6 +56,8 @@ fn submit_error(t: &'static FormsTr, e: SubmitError) -> (String, String) {
         SubmitProblem::InvalidEmail => t.invalid_email.to_string(),
         SubmitProblem::InvalidPhone => t.invalid_phone.to_string(),
         SubmitProblem::InvalidChoice => t.invalid_choice.to_string(),
+        SubmitProblem::InvalidNumber => t.invalid_number.to_string(),
+        SubmitProblem::InvalidDate => t.invalid_date.to_string(),
         SubmitProblem::ConsentRequired => t.consent_required.to_string(),
         SubmitProblem::NeedContact => t.need_contact.to_string(),
         SubmitProblem::Other(m) => m,
