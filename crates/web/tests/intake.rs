@@ -1082,6 +1082,25 @@ async fn the_builder_creates_and_edits_forms_and_lists_submissions() {
         .await;
     assert_eq!(page.status, 422);
     assert!(page.contains("data-testid=\"form-errors\""));
+    // In the page's language, never the validator's English.
+    for text in [
+        "Escribe un nombre de 1 a 120 caracteres.",
+        "Un formulario necesita de 1 a 30 campos.",
+        "Elige los colores con el selector (como #4f46e5).",
+    ] {
+        assert!(page.contains(text), "{text}: {}", page.body);
+    }
+    assert!(!page.contains("must be"), "{}", page.body);
+    let reserved = json!([{"name": "utm_source", "type": "text", "label": "Origen"}]).to_string();
+    let page = browser
+        .post(&loc, &[("name", "x"), ("fields_json", &reserved)])
+        .await;
+    assert_eq!(page.status, 422);
+    assert!(
+        page.contains("Campo «Origen»: ese nombre interno está reservado"),
+        "{}",
+        page.body
+    );
     // Members can look but not change.
     let member = app.browser();
     member.login(&a.member_email, &a.password).await;

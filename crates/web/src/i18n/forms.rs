@@ -110,6 +110,25 @@ crate::translations! {
         text_color: "Color del texto", "Text colour";
         background_color: "Color de fondo", "Background colour";
         font: "Tipografía", "Font";
+        font_system: "Del sistema", "System";
+        font_serif: "Con serifa", "Serif";
+        font_mono: "Monoespaciada", "Monospace";
+        err_form_name: "Escribe un nombre de 1 a 120 caracteres.", "Enter a name of 1 to 120 characters.";
+        err_field_count: "Un formulario necesita de 1 a 30 campos.", "A form needs 1 to 30 fields.";
+        err_field_name: "Campo «{field}»: el nombre interno usa minúsculas, números y _ (empieza con letra, hasta 40).", "Field \"{field}\": the internal name uses lower-case letters, digits and _ (starting with a letter, up to 40).";
+        err_field_name_reserved: "Campo «{field}»: ese nombre interno está reservado para el origen del lead (utm_…, referrer, landing_page).", "Field \"{field}\": that internal name is reserved for the lead's origin (utm_…, referrer, landing_page).";
+        err_field_name_twice: "Campo «{field}»: otro campo ya usa ese nombre interno.", "Field \"{field}\": another field already uses that internal name.";
+        err_field_type: "Campo «{field}»: elige un tipo de la lista.", "Field \"{field}\": choose a type from the list.";
+        err_field_options: "Campo «{field}»: una lista necesita de 1 a 50 opciones de hasta 200 caracteres.", "Field \"{field}\": a list needs 1 to 50 choices of up to 200 characters.";
+        err_field_text: "Campo «{field}»: la etiqueta, el texto de ayuda o el valor tienen más de 200 caracteres.", "Field \"{field}\": the label, placeholder or value has more than 200 characters.";
+        err_color: "Elige los colores con el selector (como #4f46e5).", "Pick the colours with the picker (like #4f46e5).";
+        err_font: "Elige una fuente de la lista.", "Choose a font from the list.";
+        err_radius: "El redondeo va de 0 a 24 píxeles.", "The corner radius goes from 0 to 24 pixels.";
+        err_button_text: "El texto del botón admite hasta 60 caracteres.", "The button text takes up to 60 characters.";
+        err_success_message: "El mensaje de éxito admite hasta 1000 caracteres.", "The success message takes up to 1000 characters.";
+        err_redirect_url: "La redirección debe ser una dirección http:// o https://.", "The redirect must be an http:// or https:// address.";
+        err_consent_text: "El texto de consentimiento admite hasta 1000 caracteres.", "The consent text takes up to 1000 characters.";
+        err_tags: "Cada etiqueta lleva de 1 a 50 caracteres.", "Each tag takes 1 to 50 characters.";
         radius: "Redondeo (px)", "Corner radius (px)";
         button_text: "Texto del botón (es)", "Button text (es)";
         button_text_en: "Texto del botón (en)", "Button text (en)";
@@ -186,6 +205,16 @@ crate::translations! {
 }
 
 impl FormsTr {
+    /// The label of a styling font (`system`, `serif`, `mono`).
+    pub fn font_label<'a>(&self, font: &'a str) -> &'a str {
+        match font {
+            "system" => self.font_system,
+            "serif" => self.font_serif,
+            "mono" => self.font_mono,
+            other => other,
+        }
+    }
+
     /// The label of a known tracking key (`utm_*`, `referrer`,
     /// `landing_page`, `page_url`), if it is one.
     pub fn tracking_label(&self, key: &str) -> Option<&'static str> {

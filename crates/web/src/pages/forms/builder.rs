@@ -162,6 +162,51 @@ fn builder_json(cu: &CurrentUser, defs: &[FieldDef]) -> String {
     .to_string()
 }
 
+/// A refused part of the form (the validator's `(key, English message)`)
+/// in the reader's language, by its key; fields are named by their label.
+/// A key this version does not know keeps the validator's message.
+fn refusal_message(
+    ft: &FormsTr,
+    locale: Locale,
+    fields: &[FieldSpec],
+    key: &str,
+    english: &str,
+) -> String {
+    // `fields[3].name` → the field's label and the part after the dot.
+    if let Some(rest) = key.strip_prefix("fields[")
+        && let Some((index, part)) = rest.split_once("].")
+    {
+        let field = index
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| fields.get(i))
+            .map_or(index.to_string(), |f| f.label_in(locale).to_string());
+        let template = match part {
+            "name" if english.contains("reserved") => ft.err_field_name_reserved,
+            "name" if english.contains("twice") => ft.err_field_name_twice,
+            "name" => ft.err_field_name,
+            "type" => ft.err_field_type,
+            "options" => ft.err_field_options,
+            _ => ft.err_field_text,
+        };
+        return template.replace("{field}", &field);
+    }
+    let message = match key {
+        "name" => ft.err_form_name,
+        "fields" => ft.err_field_count,
+        "styling.primary_color" | "styling.text_color" | "styling.background_color" => ft.err_color,
+        "styling.font" => ft.err_font,
+        "styling.radius" => ft.err_radius,
+        "styling.button_text" | "styling.button_text_en" => ft.err_button_text,
+        "success_message" => ft.err_success_message,
+        "redirect_url" => ft.err_redirect_url,
+        "consent_text" => ft.err_consent_text,
+        "tags" => ft.err_tags,
+        _ => return english.to_string(),
+    };
+    message.to_string()
+}
+
 /// A refused `maps_to` in the reader's language, naming the field by its
 /// label.
 fn mapping_message(
@@ -473,7 +518,11 @@ async fn save(
         Err(e) => {
             let locale = cu.locale();
             let (ft, ct) = (FormsTr::get(locale), ContactsTr::get(locale));
-            let mut msgs: Vec<String> = e.errors.into_iter().map(|(_, m)| m).collect();
+            let mut msgs: Vec<String> = e
+                .errors
+                .iter()
+                .map(|(key, m)| refusal_message(ft, locale, &raw.fields, key, m))
+                .collect();
             msgs.extend(
                 e.mappings
                     .iter()
