@@ -9,8 +9,8 @@ use af_testkit::{Tenant, TestApp, tenant, two_workspaces};
 use jiff::SignedDuration;
 use serde_json::{Value, json};
 
-const FIXTURE: &str = include_str!("fixtures/calcom_booking_created.json");
-const VECTOR: &str = include_str!("fixtures/calcom_signature_vector.json");
+const FIXTURE: &str = include_str!("../fixtures/calcom_booking_created.json");
+const VECTOR: &str = include_str!("../fixtures/calcom_signature_vector.json");
 
 /// The PAUTA seed's cURL body, verbatim.
 const PAUTA_SEED: &str = r#"{

@@ -1,0 +1,24 @@
+//! The web crate's integration tests, one module per area, in one test
+//! binary: linking the whole application once instead of once per file is
+//! most of what building these tests costs. Run one area with
+//! `cargo test -p af-web --test it board::`.
+
+mod access;
+mod api_crm;
+mod auth;
+mod automations_api;
+mod automations_ui;
+mod board;
+mod channels_web;
+mod contacts_ui;
+mod form_submissions;
+mod fuzz;
+mod imports;
+mod intake;
+mod jobs_page;
+mod malformed_ids;
+mod one_language;
+mod ops;
+mod outbound_webhooks;
+mod twilio_paths;
+mod webhooks_ui;
