@@ -1140,3 +1140,54 @@ pub async fn update_contact_with_event_data(
         .scope(extra, update_contact(tx, ws, id, patch, actor, now))
         .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(q: &str) -> Vec<String> {
+        af_core::search::terms(q)
+    }
+
+    #[test]
+    fn fts5_queries_quote_every_word() {
+        let w = words("Pérez \"tools\" NEAR( AND *");
+        let long: Vec<&String> = w.iter().filter(|t| t.chars().count() >= 3).collect();
+        assert_eq!(
+            fts5_query(&long),
+            r#""perez" AND """tools""" AND "near(" AND "and""#
+        );
+    }
+
+    #[test]
+    fn like_patterns_make_wildcards_literal() {
+        assert_eq!(like_pattern("50%_a\\b"), r"%50\%\_a\\b%");
+    }
+
+    #[test]
+    fn each_backend_numbers_its_conditions_from_first() {
+        let sqlite = contact_search_sqlite(&words("lu perez %"), 13);
+        assert!(sqlite.conditions.contains("contacts_fts MATCH $13"));
+        assert!(sqlite.conditions.contains("LIKE $14 ESCAPE"));
+        assert!(sqlite.conditions.contains("LIKE $15 ESCAPE"));
+        assert_eq!(sqlite.binds, ["\"perez\"", "%lu%", "%\\%%"]);
+        let short_only = contact_search_sqlite(&words("lu"), 10);
+        assert!(!short_only.conditions.contains("contacts_fts"));
+        let pg = contact_search_postgres(&words("lu perez"), 10);
+        assert_eq!(
+            pg.conditions,
+            " AND c.search_text LIKE $10 AND c.search_text LIKE $11"
+        );
+        assert_eq!(pg.binds, ["%lu%", "%perez%"]);
+        assert!(
+            contact_search(crate::Backend::Sqlite, Some("  "), 13)
+                .binds
+                .is_empty()
+        );
+        assert!(
+            contact_search(crate::Backend::Postgres, None, 13)
+                .binds
+                .is_empty()
+        );
+    }
+}
