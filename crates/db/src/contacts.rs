@@ -748,11 +748,14 @@ macro_rules! contact_filter_where {
     };
 }
 
-/// A contact search as SQL: conditions over `contacts c` to append to a
-/// WHERE clause (each starting with ` AND`), and the values of their
-/// placeholders in order. Empty for no search.
+/// A contact search as SQL: where the rows come from, conditions over
+/// `contacts c` to append to a WHERE clause (each starting with ` AND`),
+/// and the values of their placeholders in order. Empty for no search.
 #[derive(Debug, Default)]
 struct SearchSql {
+    /// The FROM clause when an index yields the candidate rows (joined to
+    /// `contacts c`); `None` reads `contacts c` itself.
+    from: Option<String>,
     conditions: String,
     binds: Vec<String>,
 }
@@ -783,16 +786,22 @@ fn contact_search(backend: crate::Backend, q: Option<&str>, first: usize) -> Sea
 /// they are checked with LIKE on the rows the index found — or, when every
 /// word is short, on the workspace's rows (a scan, bounded by the page's
 /// LIMIT when many match).
+///
+/// `CROSS JOIN` makes SQLite start from the index. Without statistics
+/// (nothing runs ANALYZE on SQLite) its planner otherwise walks the whole
+/// workspace in `created_at` order and probes each row against the index's
+/// answer: measured over 100k contacts, 20 ms for a query matching 11
+/// contacts where starting from the index takes 1 ms.
 fn contact_search_sqlite(terms: &[String], first: usize) -> SearchSql {
     let (long, short): (Vec<&String>, Vec<&String>) =
         terms.iter().partition(|t| t.chars().count() >= TRIGRAM);
     let mut out = SearchSql::default();
     let mut n = first;
     if !long.is_empty() {
-        out.conditions.push_str(&format!(
-            " AND c.id IN (SELECT r.contact_id FROM contacts_fts f
-                           JOIN contact_search_rows r ON r.id = f.rowid
-                           WHERE contacts_fts MATCH ${n} AND r.workspace_id = $1)"
+        out.from = Some(format!(
+            "(SELECT r.contact_id FROM contacts_fts f JOIN contact_search_rows r ON r.id = f.rowid
+              WHERE contacts_fts MATCH ${n} AND r.workspace_id = $1) s
+             CROSS JOIN contacts c ON c.id = s.contact_id"
         ));
         out.binds.push(fts5_query(&long));
         n += 1;
@@ -854,21 +863,41 @@ pub async fn list_contacts(
 ) -> DbResult<Vec<Contact>> {
     let tag = f.tag.as_deref().map(tag_key);
     let search = contact_search(db.backend(), f.q.as_deref(), 13);
-    // Only the search's conditions (placeholders, no values) are formatted
-    // into the text; every value is bound.
-    let sql = format!(
-        concat!(
-            "SELECT ",
-            contact_columns!(),
-            " FROM contacts c WHERE ",
-            contact_filter_where!(),
-            "
-               AND ($10 IS NULL OR c.created_at < $10 OR (c.created_at = $10 AND c.id < $11)){}
-             ORDER BY c.created_at DESC, c.id DESC
-             LIMIT $12"
+    // Only the search's SQL (placeholders, no values) is formatted into the
+    // text; every value is bound.
+    let sql = match &search.from {
+        None => format!(
+            concat!(
+                "SELECT ",
+                contact_columns!(),
+                " FROM contacts c WHERE ",
+                contact_filter_where!(),
+                "
+                   AND ($10 IS NULL OR c.created_at < $10 OR (c.created_at = $10 AND c.id < $11)){}
+                 ORDER BY c.created_at DESC, c.id DESC
+                 LIMIT $12"
+            ),
+            search.conditions
         ),
-        search.conditions
-    );
+        // Rows found through an index: the page's ids are picked first, so
+        // only (created_at, id) of every match is sorted, not whole rows
+        // (a query matching every contact sorts 100k keys, not 100k rows).
+        Some(from) => format!(
+            concat!(
+                "SELECT ",
+                contact_columns!(),
+                " FROM contacts WHERE workspace_id = $1 AND id IN (
+                   SELECT c.id FROM {} WHERE ",
+                contact_filter_where!(),
+                "
+                     AND ($10 IS NULL OR c.created_at < $10 OR (c.created_at = $10 AND c.id < $11)){}
+                   ORDER BY c.created_at DESC, c.id DESC
+                   LIMIT $12)
+                 ORDER BY created_at DESC, id DESC"
+            ),
+            from, search.conditions
+        ),
+    };
     Ok(with_pool!(db, p => {
         let mut query = sqlx::query_as::<_, Contact>(sqlx::AssertSqlSafe(sql))
             .bind(ws.0).bind(&tag).bind(f.stage_id).bind(&f.source).bind(f.owner_id)
@@ -887,10 +916,11 @@ pub async fn count_matching(db: &crate::Db, ws: WorkspaceId, f: &ContactFilter) 
     let search = contact_search(db.backend(), f.q.as_deref(), 10);
     let sql = format!(
         concat!(
-            "SELECT COUNT(*) FROM contacts c WHERE ",
+            "SELECT COUNT(*) FROM {} WHERE ",
             contact_filter_where!(),
             "{}"
         ),
+        search.from.as_deref().unwrap_or("contacts c"),
         search.conditions
     );
     Ok(with_pool!(db, p => {
@@ -944,20 +974,39 @@ pub(crate) async fn recompute_search_text(db: &crate::Db) -> DbResult<u64> {
             break;
         };
         after = Some(last.id);
-        for r in &rows {
-            let text = af_core::search::contact_text(
-                &r.first_name,
-                &r.last_name,
-                r.email.as_deref(),
-                r.phone.as_deref(),
-                r.company.as_deref(),
-            );
-            if text == r.search_text {
-                continue;
+        let stale: Vec<(Uuid, String, Ts)> = rows
+            .iter()
+            .filter_map(|r| {
+                let text = af_core::search::contact_text(
+                    &r.first_name,
+                    &r.last_name,
+                    r.email.as_deref(),
+                    r.phone.as_deref(),
+                    r.company.as_deref(),
+                );
+                (text != r.search_text).then_some((r.id, text, r.updated_at))
+            })
+            .collect();
+        // One statement per 100 rows: a statement per row cost ~0.5 ms each
+        // (SQLite's FTS triggers, PostgreSQL's round trips), ~50 s for 100k.
+        for chunk in stale.chunks(100) {
+            let mut sql = String::from("UPDATE contacts SET search_text = v.column2 FROM (VALUES ");
+            for i in 0..chunk.len() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3));
             }
+            sql.push_str(
+                ") AS v WHERE contacts.id = v.column1 AND contacts.updated_at = v.column3",
+            );
+            // Only placeholders are formatted into the text; values are bound.
             let done = with_tx!(tx, c => {
-                sqlx::query("UPDATE contacts SET search_text = $1 WHERE id = $2 AND updated_at = $3")
-                    .bind(&text).bind(r.id).bind(r.updated_at).execute(&mut *c).await?.rows_affected()
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for (id, text, updated_at) in chunk {
+                    q = q.bind(*id).bind(text).bind(*updated_at);
+                }
+                q.execute(&mut *c).await?.rows_affected()
             });
             rewritten += done;
         }
@@ -1167,13 +1216,19 @@ mod tests {
     #[test]
     fn each_backend_numbers_its_conditions_from_first() {
         let sqlite = contact_search_sqlite(&words("lu perez %"), 13);
-        assert!(sqlite.conditions.contains("contacts_fts MATCH $13"));
+        assert!(
+            sqlite
+                .from
+                .expect("index")
+                .contains("contacts_fts MATCH $13")
+        );
         assert!(sqlite.conditions.contains("LIKE $14 ESCAPE"));
         assert!(sqlite.conditions.contains("LIKE $15 ESCAPE"));
         assert_eq!(sqlite.binds, ["\"perez\"", "%lu%", "%\\%%"]);
         let short_only = contact_search_sqlite(&words("lu"), 10);
-        assert!(!short_only.conditions.contains("contacts_fts"));
+        assert!(short_only.from.is_none(), "no trigram: no index");
         let pg = contact_search_postgres(&words("lu perez"), 10);
+        assert!(pg.from.is_none());
         assert_eq!(
             pg.conditions,
             " AND c.search_text LIKE $10 AND c.search_text LIKE $11"

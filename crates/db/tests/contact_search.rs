@@ -463,6 +463,15 @@ async fn the_backfill_folds_rows_written_before_the_index() {
         &person("Lucía", "Pérez", Some("LP@ejemplo.mx"), None, None),
     )
     .await;
+    // More rows than one batch (500) and one statement (100) of the backfill.
+    let mut tx = t.db.begin().await.expect("tx");
+    for i in 0..619 {
+        let input = person(&format!("Ñandú{i}"), "Díaz", None, None, None);
+        contacts::upsert_contact(&mut tx, ws, &input, &Actor::system(), now())
+            .await
+            .expect("upsert");
+    }
+    tx.commit().await.expect("commit");
     let old_text = "lucía pérez lp@ejemplo.mx  ";
     let set_old = "UPDATE contacts SET search_text = $1";
     let pending = "INSERT INTO pending_backfills (name) VALUES ('contacts.search_text.folded')";
@@ -487,8 +496,11 @@ async fn the_backfill_folds_rows_written_before_the_index() {
     // The query is folded, the old text is not: no match until the backfill.
     assert!(find(&t.db, ws, "perez").await.is_empty(), "not folded yet");
 
+    assert!(find(&t.db, ws, "nandu").await.is_empty(), "not folded yet");
     t.db.migrate().await.expect("migrate runs the backfill");
     assert_eq!(find(&t.db, ws, "perez").await, set([lucia]));
+    assert_eq!(find(&t.db, ws, "NANDU diaz").await.len(), 619);
+    assert_eq!(find(&t.db, ws, "ñandú618").await.len(), 1);
     assert_eq!(find(&t.db, ws, "pérez").await, set([lucia]));
     let left: i64 = match &t.db {
         Db::Sqlite(pool) => sqlx::query_scalar("SELECT COUNT(*) FROM pending_backfills")
