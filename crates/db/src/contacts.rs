@@ -677,13 +677,19 @@ pub async fn tags_of(
         return Ok(vec![]);
     }
     // One query per page: fetch the workspace's tag links for these ids.
+    // The workspace is checked on the tag (a link always joins a contact
+    // and a tag of one workspace), not on `contact_tags.workspace_id`:
+    // given that term, SQLite (no statistics) walks every tag link of the
+    // workspace through `contact_tags_tag_idx` — 67 ms per page of a
+    // search over 100k contacts — instead of looking up these contacts'
+    // links by primary key (0.3 ms).
     let ids: Vec<Uuid> = contacts.iter().map(|c| c.0).collect();
     let mut out = Vec::new();
     for chunk in ids.chunks(200) {
         let rows: Vec<(Uuid, String)> = with_pool!(db, p => {
             let mut q = String::from(
                 "SELECT ct.contact_id, t.name FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id
-                 WHERE ct.workspace_id = $1 AND ct.contact_id IN (",
+                 WHERE t.workspace_id = $1 AND ct.contact_id IN (",
             );
             for i in 0..chunk.len() {
                 if i > 0 { q.push_str(", "); }
