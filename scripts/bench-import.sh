@@ -6,12 +6,26 @@
 #
 #   scripts/bench-import.sh [ROWS]      default 100000
 #
+# Environment:
+#   AF_BENCH_NO_BUILD=1     use the binary as it is (no cargo build)
+#   AF_BENCH_BIN=PATH       the binary (default target/release/agencyflow)
+#   AF_BENCH_RUNS=N         import runs per backend (default 3; the median)
+#   AF_BENCH_UPGRADE_BIN=PATH  after measuring search with AF_BENCH_BIN, run
+#                           this binary's `migrate` on the same database
+#                           (timed: an upgrade with 100k contacts in it),
+#                           then measure search again with it — the same
+#                           data and queries before and after a change
+#   AF_BENCH_BACKENDS="sqlite postgres"  which backends (default both)
+#
 # Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust) and python3.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 rows="${1:-100000}"
-bin=target/release/agencyflow
+bin="${AF_BENCH_BIN:-target/release/agencyflow}"
+runs="${AF_BENCH_RUNS:-3}"
+upgrade_bin="${AF_BENCH_UPGRADE_BIN:-}"
+backends="${AF_BENCH_BACKENDS:-sqlite postgres}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 [ -n "${AF_BENCH_NO_BUILD:-}" ] || cargo build --release -p agencyflow >/dev/null
@@ -36,7 +50,7 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 run_backend() {
   local name="$1" url_fn="$2"
   local times=()
-  for i in 1 2 3; do
+  for i in $(seq 1 "$runs"); do
     local url; url="$($url_fn "$i")"
     DATABASE_URL="$url" AF_LOG=warn "$bin" workspace create --slug bench --name Bench --country MX >/dev/null
     local t0 t1
@@ -60,14 +74,14 @@ pg_url() {
 }
 
 search_latency() {
-  local name="$1" url="$2" port="$3"
-  DATABASE_URL="$url" AF_LOG=warn "$bin" user create --workspace bench --email bench@ejemplo.mx \
+  local name="$1" url="$2" port="$3" bin="${4:-$bin}" email="${5:-bench@ejemplo.mx}"
+  DATABASE_URL="$url" AF_LOG=warn "$bin" user create --workspace bench --email "$email" \
     --password 'bench password 1' --role owner >/dev/null
   local key; key=$(DATABASE_URL="$url" AF_LOG=warn "$bin" apikey create --workspace bench --name bench --json \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
   DATABASE_URL="$url" AF_LOG=warn "$bin" serve --bind "127.0.0.1:$port" --no-worker >/dev/null 2>&1 &
   local pid=$!
-  AF_BENCH_KEY="$key" python3 - "$name" "$port" <<'PY'
+  AF_BENCH_KEY="$key" AF_BENCH_EMAIL="$email" python3 - "$name" "$port" <<'PY'
 import http.cookiejar, re, statistics, sys, time, urllib.parse, urllib.request
 name, port = sys.argv[1], sys.argv[2]
 base = f"http://127.0.0.1:{port}"
@@ -82,12 +96,12 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *a, **k): return None
 page = op.open(base + "/login").read().decode()
 token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
-data = urllib.parse.urlencode({"email": "bench@ejemplo.mx", "password": "bench password 1", "_csrf": token}).encode()
+import os
+data = urllib.parse.urlencode({"email": os.environ["AF_BENCH_EMAIL"], "password": "bench password 1", "_csrf": token}).encode()
 try:
     op.open(base + "/login", data)
 except urllib.error.HTTPError:
     pass
-import os
 key = os.environ["AF_BENCH_KEY"]
 queries = ["persona4242", "perez", "8100012345", "empresa 12", "zzzz-nada", "lucia"]
 def measure(label, make):
@@ -109,9 +123,31 @@ PY
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 
-echo "rows: $rows, machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem/ {print $2}') GiB RAM"
-run_backend sqlite sqlite_url
-search_latency sqlite "$last_url" 18081
-run_backend postgres pg_url
-search_latency postgres "$last_url" 18082
-for i in 1 2 3; do psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS af_bench_import_$i" >/dev/null; done
+# The same database, upgraded by $upgrade_bin: its migrations (and their
+# backfills) timed, then the same search measured again.
+upgrade_and_search() {
+  local name="$1" url="$2" port="$3"
+  [ -n "$upgrade_bin" ] || return 0
+  local t0 t1
+  t0=$(date +%s.%N)
+  DATABASE_URL="$url" AF_LOG=warn "$upgrade_bin" migrate >/dev/null
+  t1=$(date +%s.%N)
+  echo "$name upgrade: migrate took $(echo "$t1 - $t0" | bc -l) s over $rows contacts"
+  search_latency "$name (upgraded)" "$url" "$port" "$upgrade_bin" bench2@ejemplo.mx
+}
+
+echo "rows: $rows, machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem/ {print $2}') GiB RAM, load: $(cut -d' ' -f1-3 /proc/loadavg)"
+for backend in $backends; do
+  case "$backend" in
+    sqlite)
+      run_backend sqlite sqlite_url
+      search_latency sqlite "$last_url" 18081
+      upgrade_and_search sqlite "$last_url" 18083 ;;
+    postgres)
+      run_backend postgres pg_url
+      search_latency postgres "$last_url" 18082
+      upgrade_and_search postgres "$last_url" 18084 ;;
+  esac
+done
+echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+for i in $(seq 1 "$runs"); do psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS af_bench_import_$i" >/dev/null; done

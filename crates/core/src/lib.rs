@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod money;
 pub mod numbers;
 pub mod phone;
+pub mod search;
 pub mod templating;
 pub mod tenancy;
 pub mod validate;

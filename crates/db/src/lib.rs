@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod backfills;
 mod error;
 mod pool;
 mod ts;

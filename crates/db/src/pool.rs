@@ -164,10 +164,11 @@ impl Db {
         }
     }
 
-    /// Applies every embedded migration not applied yet.
+    /// Applies every embedded migration not applied yet, then the data
+    /// changes those migrations left to Rust (`crate::backfills`).
     pub async fn migrate(&self) -> DbResult<()> {
         with_pool!(self, p => self.migrator().run(p).await?);
-        Ok(())
+        crate::backfills::run_pending(self).await
     }
 
     /// True when the database answers and every embedded migration is applied.

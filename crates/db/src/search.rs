@@ -1,9 +1,11 @@
-//! Search across the workspace from the header: contacts (name, email,
-//! company, phone in any format — see [`crate::contacts::search_pattern`]),
+//! Search across the workspace from the header: contacts (every word in
+//! the name, email, company or phone in any format, ignoring case and
+//! accents — see [`af_core::search::terms`]; indexed, see
+//! `crate::contacts::contact_search`),
 //! deals by title, forms and workflows by name. A few hits of each kind,
 //! always scoped to one workspace.
 
-use crate::contacts::{Contact, ContactFilter, list_contacts, search_pattern};
+use crate::contacts::{Contact, ContactFilter, list_contacts};
 use crate::{DbResult, with_pool};
 use af_core::WorkspaceId;
 use uuid::Uuid;
@@ -53,7 +55,7 @@ pub async fn everything(
     q: &str,
     per_kind: i64,
 ) -> DbResult<Results> {
-    if search_pattern(q).is_none() {
+    if af_core::search::terms(q).is_empty() {
         return Ok(Results::default());
     }
     let contacts = list_contacts(

@@ -408,3 +408,35 @@ async fn default_pipeline_and_deal_moves_with_stage_changed_events() {
     assert_eq!(page2.len(), 1);
     assert_ne!(page1[0].id, page2[0].id);
 }
+
+/// `tags_of` answers only with the workspace's tags, whatever ids it is
+/// given (it checks the workspace on the tag, see its comment).
+#[tokio::test]
+async fn tags_of_never_reads_another_workspace() {
+    let t = fresh_db().await;
+    let ws = workspace(&t.db, "acme", Locale::Es).await;
+    let other = workspace(&t.db, "other", Locale::Es).await;
+    let mut mine = lead("Ana", Some("ana@example.com"), None);
+    mine.tags = vec!["VIP".into(), "Boda".into()];
+    let mut theirs = lead("Eva", Some("eva@example.com"), None);
+    theirs.tags = vec!["Ajena".into()];
+    let mine = upsert(&t.db, ws, &mine).await.contact.id;
+    let theirs = upsert(&t.db, other, &theirs).await.contact.id;
+    let names = |found: Vec<(af_core::ContactId, String)>| -> Vec<String> {
+        found.into_iter().map(|(_, n)| n).collect()
+    };
+    let both = contacts::tags_of(&t.db, ws, &[mine, theirs])
+        .await
+        .expect("tags");
+    assert_eq!(
+        names(both),
+        ["Boda", "VIP"],
+        "sorted, this workspace's only"
+    );
+    let none = contacts::tags_of(&t.db, ws, &[theirs]).await.expect("tags");
+    assert!(none.is_empty());
+    let own = contacts::tags_of(&t.db, other, &[theirs])
+        .await
+        .expect("tags");
+    assert_eq!(names(own), ["Ajena"]);
+}
