@@ -1364,6 +1364,24 @@ async fn phone_search_ignores_punctuation_and_the_header_search_finds_everything
     );
     let by_company = b.get("/search?q=florer%C3%ADa").await;
     assert!(by_company.contains(&format!("/contacts/{rosa}")));
+    // Accents and case are ignored both ways, words in any order, on the
+    // list, the header search and the API alike.
+    for q in ["telefono+rosa", "FLORERIA", "TEL%C3%89FONO"] {
+        assert!(
+            b.get(&format!("/contacts?q={q}"))
+                .await
+                .contains(&format!("/contacts/{rosa}")),
+            "{q}"
+        );
+        let found = b.get(&format!("/search?q={q}")).await;
+        assert!(found.contains(&format!("/contacts/{rosa}")), "{q}");
+        assert!(!found.contains("Ajena"), "never another workspace's");
+    }
+    // Search syntax is text: never a server error.
+    for q in ["%22", "*", "AND+(", "-", "NEAR(", "%22%22%22"] {
+        assert_eq!(b.get(&format!("/contacts?q={q}")).await.status, 200, "{q}");
+        assert_eq!(b.get(&format!("/search?q={q}")).await.status, 200, "{q}");
+    }
     // The tenant fixture's deal ("Sitio web") and its pipeline.
     let deal = b.get("/search?q=sitio").await;
     assert!(deal.contains("data-testid=\"search-deals\""));
