@@ -948,7 +948,7 @@ pub async fn count_contacts(db: &crate::Db, ws: WorkspaceId) -> DbResult<i64> {
 }
 
 /// Recomputes `search_text` of every contact from its fields, for the
-/// backfill of migration 0016 (`crate::backfills`). Maintenance across
+/// backfill of migration 0016 (backfills.rs). Maintenance across
 /// workspaces, hence no workspace argument. Batches of 500 by id, each its
 /// own transaction; a row whose text is already right is not written. A
 /// row edited meanwhile (its `updated_at` moved) is left alone, since the
