@@ -11,6 +11,10 @@ pub enum DbError {
     NotFound(&'static str),
     #[error("invalid database configuration: {0}")]
     Config(String),
+    /// The shared commit of a group-committed unit failed, or the unit was
+    /// abandoned before it: nothing of the unit was committed.
+    #[error("group commit failed: {0}")]
+    GroupCommit(String),
 }
 
 impl DbError {

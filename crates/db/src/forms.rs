@@ -297,26 +297,29 @@ pub struct NewSubmission<'a> {
 pub async fn reserve_lead_number(db: &crate::Db, ws: WorkspaceId) -> DbResult<Option<i64>> {
     match db.backend() {
         crate::Backend::Sqlite => Ok(None),
-        crate::Backend::Postgres => {
-            let mut tx = db.begin().await?;
-            let n = next_lead_number(&mut tx, ws).await?;
-            tx.commit().await?;
-            Ok(Some(n))
-        }
+        // One autocommitted statement: one round trip instead of three
+        // (BEGIN, upsert, COMMIT).
+        crate::Backend::Postgres => Ok(Some(with_pool!(db, p => {
+            sqlx::query_scalar::<_, i64>(NEXT_LEAD_NUMBER)
+                .bind(ws.0)
+                .fetch_one(p)
+                .await?
+        }))),
     }
 }
+
+const NEXT_LEAD_NUMBER: &str =
+    "INSERT INTO lead_counters (workspace_id, last_number) VALUES ($1, 1)
+     ON CONFLICT (workspace_id) DO UPDATE SET last_number = lead_counters.last_number + 1
+     RETURNING last_number";
 
 /// The next lead number of the workspace. The upsert takes the counter
 /// row's lock, so concurrent intakes on PostgreSQL get distinct numbers
 /// (SQLite write transactions are serial anyway).
 async fn next_lead_number(tx: &mut Tx, ws: WorkspaceId) -> DbResult<i64> {
     Ok(with_tx!(tx, c => {
-        sqlx::query_scalar::<_, i64>(
-            "INSERT INTO lead_counters (workspace_id, last_number) VALUES ($1, 1)
-             ON CONFLICT (workspace_id) DO UPDATE SET last_number = lead_counters.last_number + 1
-             RETURNING last_number",
-        )
-        .bind(ws.0).fetch_one(&mut *c).await?
+        sqlx::query_scalar::<_, i64>(NEXT_LEAD_NUMBER)
+            .bind(ws.0).fetch_one(&mut *c).await?
     }))
 }
 

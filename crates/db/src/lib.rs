@@ -18,6 +18,7 @@ pub mod events;
 pub mod exports;
 pub mod forms;
 pub mod gdpr;
+pub mod group_commit;
 pub mod imports;
 pub mod inbound_webhooks;
 pub mod jobs;
@@ -41,6 +42,7 @@ pub mod webhooks;
 pub mod workspaces;
 
 pub use error::DbError;
+pub use group_commit::{BatchLimits, GroupCommit, GroupStats};
 pub use pool::{Backend, Db, Tx, TxConn};
 pub use ts::Ts;
 

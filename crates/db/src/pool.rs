@@ -59,6 +59,13 @@ struct AfterCommit {
     live: Vec<crate::live::LiveEvent>,
 }
 
+/// See [`Tx::after_commit_mark`].
+#[derive(Clone, Copy)]
+pub(crate) struct AfterCommitMark {
+    wake_workers: bool,
+    live: usize,
+}
+
 impl Tx {
     /// Which backend this transaction runs on.
     pub fn backend(&self) -> Backend {
@@ -79,6 +86,24 @@ impl Tx {
     /// card would still read the old row).
     pub(crate) fn publish_after_commit(&mut self, ev: crate::live::LiveEvent) {
         self.after.live.push(ev);
+    }
+
+    /// Where the recorded after-commit effects stand now, so a part of the
+    /// transaction rolled back to a savepoint can forget its own
+    /// ([`Tx::forget_after`]).
+    pub(crate) fn after_commit_mark(&self) -> AfterCommitMark {
+        AfterCommitMark {
+            wake_workers: self.after.wake_workers,
+            live: self.after.live.len(),
+        }
+    }
+
+    /// Forgets the effects recorded since `mark` (their writes were rolled
+    /// back to a savepoint). On PostgreSQL the rolled-back `NOTIFY`s are
+    /// discarded by the server itself.
+    pub(crate) fn forget_after(&mut self, mark: AfterCommitMark) {
+        self.after.wake_workers = mark.wake_workers;
+        self.after.live.truncate(mark.live);
     }
 
     /// Commits, then carries out the recorded effects.

@@ -18,7 +18,7 @@ use af_db::contacts::{self, Upserted};
 use af_db::custom_fields::{self, FieldDef};
 use af_db::forms::{self, Form, NewSubmission, Submission};
 use af_db::workspaces::Workspace;
-use af_db::{Db, DbError, DbResult, Ts, pipelines};
+use af_db::{Db, DbError, DbResult, GroupCommit, Ts, Tx, pipelines};
 
 /// Name of the honeypot input: hidden from people, filled by bots.
 pub const HONEYPOT: &str = "_hp";
@@ -38,11 +38,12 @@ pub enum IntakeError {
     Db(#[from] DbError),
 }
 
-/// What [`accept_lead`] stores.
-pub struct Lead<'a> {
-    pub form: Option<&'a Form>,
+/// What [`accept_lead`] stores. Owned: the lead is handed to the group
+/// writer, which may run it after the request's own future moved on.
+pub struct Lead {
+    pub form: Option<Form>,
     /// `form` or `api_lead`.
-    pub channel: &'a str,
+    pub channel: &'static str,
     pub input: ContactInput,
     pub data: serde_json::Value,
     pub attribution: serde_json::Value,
@@ -59,36 +60,50 @@ pub struct Accepted {
     pub deal_id: DealId,
 }
 
-/// Accepts a lead in one transaction: the contact upsert (first touch kept,
-/// last touch updated, tags), a deal on the form's stage (or the contact's
-/// open deal in that pipeline), the stored submission and its events.
-/// The lead's contact was validated by the door, so only the database can
-/// refuse it.
-pub async fn accept_lead(db: &Db, ws: &Workspace, lead: Lead<'_>, now: Ts) -> DbResult<Accepted> {
-    let lead_number = forms::reserve_lead_number(db, ws.id).await?;
-    let mut tx = db.begin().await?;
+/// Accepts a lead in one unit of work of the intake's group commit
+/// ([`GroupCommit`]): the contact upsert (first touch kept, last touch
+/// updated, tags), a deal on the form's stage (or the contact's open deal in
+/// that pipeline), the stored submission and its events, all committed
+/// together — possibly in one commit with other leads — before this
+/// returns. The lead's contact was validated by the door, so only the
+/// database can refuse it, and then nothing of it is kept.
+pub async fn accept_lead(
+    intake: &GroupCommit,
+    ws: &Workspace,
+    lead: Lead,
+    now: Ts,
+) -> DbResult<Accepted> {
+    let lead_number = forms::reserve_lead_number(intake.db(), ws.id).await?;
+    let ws = ws.clone();
+    intake
+        .run(move |tx| Box::pin(async move { write_lead(tx, &ws, lead, lead_number, now).await }))
+        .await
+}
+
+/// The writes of [`accept_lead`], inside its unit of work.
+async fn write_lead(
+    tx: &mut Tx,
+    ws: &Workspace,
+    lead: Lead,
+    lead_number: Option<i64>,
+    now: Ts,
+) -> DbResult<Accepted> {
     let mut extra = serde_json::Map::new();
     extra.insert("via".into(), lead.channel.into());
-    if let Some(f) = lead.form {
+    if let Some(f) = &lead.form {
         extra.insert("form_id".into(), serde_json::json!(f.id));
     }
-    let up = contacts::upsert_contact_with_event_data(
-        &mut tx,
-        ws.id,
-        &lead.input,
-        &lead.actor,
-        now,
-        extra,
-    )
-    .await?;
+    let up =
+        contacts::upsert_contact_with_event_data(tx, ws.id, &lead.input, &lead.actor, now, extra)
+            .await?;
     // Where the deal goes: the form's stage, else its pipeline's first
     // stage, else the default pipeline's first stage.
-    let (pipeline, stage) = match lead.form {
+    let (pipeline, stage) = match &lead.form {
         Some(f) => (f.pipeline_id.map(PipelineId), f.stage_id.map(StageId)),
         None => (None, None),
     };
     let stage = match stage {
-        Some(s) => match pipelines::get_stage_tx(&mut tx, ws.id, s).await {
+        Some(s) => match pipelines::get_stage_tx(tx, ws.id, s).await {
             Ok(s) => Some(s),
             // The form's stage was deleted since: its pipeline still works.
             Err(DbError::NotFound(_)) => None,
@@ -99,10 +114,10 @@ pub async fn accept_lead(db: &Db, ws: &Workspace, lead: Lead<'_>, now: Ts) -> Db
     let pipeline = match (&stage, pipeline) {
         (Some(s), _) => s.pipeline_id,
         (None, Some(p)) => p,
-        (None, None) => pipelines::default_pipeline_tx(&mut tx, ws.id).await?,
+        (None, None) => pipelines::default_pipeline_tx(tx, ws.id).await?,
     };
     let deal = deals::open_or_create_deal(
-        &mut tx,
+        tx,
         ws,
         &up.contact,
         pipeline,
@@ -113,10 +128,10 @@ pub async fn accept_lead(db: &Db, ws: &Workspace, lead: Lead<'_>, now: Ts) -> Db
     )
     .await?;
     let submission = forms::insert_submission(
-        &mut tx,
+        tx,
         ws.id,
         &NewSubmission {
-            form: lead.form,
+            form: lead.form.as_ref(),
             channel: lead.channel,
             contact_id: up.contact.id,
             deal_id: Some(deal.id),
@@ -130,7 +145,6 @@ pub async fn accept_lead(db: &Db, ws: &Workspace, lead: Lead<'_>, now: Ts) -> Db
         now,
     )
     .await?;
-    tx.commit().await?;
     Ok(Accepted {
         submission,
         contact_id: up.contact.id,
@@ -180,7 +194,7 @@ pub fn pauta_field(e: &ContactError) -> &'static str {
 /// validator, then [`accept_lead`] on the default pipeline. `data` is what
 /// the submission keeps of the request.
 pub async fn accept_pauta_lead(
-    db: &Db,
+    intake: &GroupCommit,
     ws: &Workspace,
     lead: PautaLead,
     data: serde_json::Value,
@@ -188,6 +202,7 @@ pub async fn accept_pauta_lead(
     actor: Actor,
     now: Ts,
 ) -> Result<Accepted, IntakeError> {
+    let db = intake.db();
     let mut defs = custom_fields::list_fields(db, ws.id).await?;
     let mut raw = RawContact {
         name: lead.nombre,
@@ -228,7 +243,7 @@ pub async fn accept_pauta_lead(
         ip_hash,
         actor,
     };
-    Ok(accept_lead(db, ws, lead, now).await?)
+    Ok(accept_lead(intake, ws, lead, now).await?)
 }
 
 // ---------------------------------------------------------------- contacts

@@ -193,7 +193,7 @@ async fn contacts_and_pauta_leads_go_through_the_one_validator() {
         ..Default::default()
     };
     let a = intake::accept_pauta_lead(
-        &t.db,
+        &af_db::GroupCommit::new(t.db.clone()),
         &ws,
         lead,
         json!({}),
@@ -217,7 +217,7 @@ async fn contacts_and_pauta_leads_go_through_the_one_validator() {
 
     // A second lead of the same person keeps the open deal.
     let again = intake::accept_pauta_lead(
-        &t.db,
+        &af_db::GroupCommit::new(t.db.clone()),
         &ws,
         PautaLead {
             email: Some("LUIS@x.mx".into()),
@@ -238,7 +238,7 @@ async fn contacts_and_pauta_leads_go_through_the_one_validator() {
         ..Default::default()
     };
     match intake::accept_pauta_lead(
-        &t.db,
+        &af_db::GroupCommit::new(t.db.clone()),
         &ws,
         empty,
         json!({}),

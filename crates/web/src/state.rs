@@ -73,6 +73,9 @@ impl WebConfig {
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
+    /// The group writer lead intake commits through (one per process; on
+    /// SQLite the single writer task, on PostgreSQL the pool).
+    pub intake: af_db::GroupCommit,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<WebConfig>,
     pub secret: SecretKey,
@@ -84,6 +87,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(db: Db, clock: Arc<dyn Clock>, config: WebConfig, secret: SecretKey) -> Self {
         Self {
+            intake: af_db::GroupCommit::new(db.clone()),
             db,
             clock,
             config: Arc::new(config),

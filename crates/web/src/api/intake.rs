@@ -184,7 +184,7 @@ async fn create_lead(
     .collect();
     // A refused lead names its PAUTA field (`From<IntakeError>`).
     let a = af_service::intake::accept_pauta_lead(
-        &st.db,
+        &st.intake,
         &ws,
         lead,
         Value::Object(data),

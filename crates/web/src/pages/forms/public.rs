@@ -532,7 +532,7 @@ pub(super) async fn submit_form(
             }
         };
     let lead = Lead {
-        form: Some(&form),
+        form: Some(form.clone()),
         channel: "form",
         input: valid.input,
         data: serde_json::Value::Object(valid.data),
@@ -545,7 +545,7 @@ pub(super) async fn submit_form(
         ip_hash: Some(ip_hash),
         actor: intake::public_actor(&format!("form {}", form.id)),
     };
-    match intake::accept_lead(&st.db, &ws, lead, st.now()).await {
+    match intake::accept_lead(&st.intake, &ws, lead, st.now()).await {
         Ok(_) => success(&st, &form, locale, json),
         Err(e) => internal(e),
     }
