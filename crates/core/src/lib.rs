@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod actor;
+pub mod booking;
 pub mod clock;
 pub mod contact;
 pub mod contact_input;
