@@ -2,6 +2,8 @@
 //! windows on the wall clock of the calendar's zone, date overrides,
 //! buffers, notice, horizon, caps) and the pure slot engine over them.
 
+pub mod ics;
+pub mod round_robin;
 pub mod slots;
 
 pub use slots::{HostTimes, Interval, Slot, slots};

@@ -387,7 +387,7 @@ fn arb_window() -> impl Strategy<Value = Window> {
     (0u32..96, 1u32..40).prop_map(|(start, len)| {
         let start = start * 15;
         let end = (start + len * 15).min(DAY_MINUTES);
-        Window::new(start, end).unwrap_or_else(|_| Window { start: 0, end: 60 })
+        Window::new(start, end).unwrap_or(Window { start: 0, end: 60 })
     })
 }
 
