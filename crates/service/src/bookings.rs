@@ -14,7 +14,7 @@ use af_core::{Actor, AppointmentId, ContactId, DealId, InboundWebhookId, crypto}
 use af_db::appointments::{self, AppointmentInput};
 use af_db::inbound_webhooks::{self, Delivery, NewDelivery};
 use af_db::workspaces::Workspace;
-use af_db::{Db, DbError, Ts, Tx, contacts, forms, pipelines};
+use af_db::{Db, DbError, GroupCommit, Ts, Tx, contacts, forms, pipelines};
 use serde_json::{Value, json};
 
 /// The `source` of Cal.com deliveries and appointments.
@@ -78,11 +78,12 @@ fn trigger_effect(trigger: &str) -> Option<(&'static str, EventKind)> {
 }
 
 /// Receives a verified delivery: `text` is its body and `body` that body
-/// parsed (a JSON object). Stored, deduplicated and processed in one
-/// transaction; when processing fails the delivery is recorded as failed
-/// (so it can be replayed) and the error returned.
+/// parsed (a JSON object). Stored, deduplicated and processed in one unit
+/// of the intake's group commit (committed, possibly with other leads,
+/// before this returns); when processing fails the delivery is recorded as
+/// failed (so it can be replayed) and the error returned.
 pub async fn receive_calcom(
-    db: &Db,
+    intake: &GroupCommit,
     ws: &Workspace,
     text: &str,
     body: &Value,
@@ -102,17 +103,36 @@ pub async fn receive_calcom(
         // Without Cal.com's id, the same bytes are the same delivery.
         None => format!("{trigger}:sha256:{}", crypto::sha256_hex(text)),
     };
-    let delivery = NewDelivery {
-        source: CALCOM,
-        event: &trigger,
-        external_id: uid.as_deref(),
-        dedupe_key: &dedupe,
-        body: text,
-        signature_ok: signed,
-    };
-    match process_calcom(db, ws, &delivery, body, None, now).await {
+    let owned = (ws.clone(), trigger.clone(), uid.clone(), dedupe.clone());
+    let (text_owned, body_owned) = (text.to_string(), body.clone());
+    let outcome = intake
+        .run(move |tx| {
+            Box::pin(async move {
+                let (ws, trigger, uid, dedupe) = owned;
+                let delivery = NewDelivery {
+                    source: CALCOM,
+                    event: &trigger,
+                    external_id: uid.as_deref(),
+                    dedupe_key: &dedupe,
+                    body: &text_owned,
+                    signature_ok: signed,
+                };
+                calcom_writes(tx, &ws, &delivery, &body_owned, None, now).await
+            })
+        })
+        .await;
+    match outcome {
         Ok(out) => Ok(out),
         Err(e) => {
+            let db = intake.db();
+            let delivery = NewDelivery {
+                source: CALCOM,
+                event: &trigger,
+                external_id: uid.as_deref(),
+                dedupe_key: &dedupe,
+                body: text,
+                signature_ok: signed,
+            };
             if let Err(e2) =
                 inbound_webhooks::record_failed_delivery(db, ws.id, &delivery, &format!("{e}"), now)
                     .await
@@ -146,33 +166,34 @@ pub async fn replay_calcom(
         body: &stored.body,
         signature_ok: stored.signature_ok,
     };
-    Ok(process_calcom(db, ws, &delivery, &body, Some(stored.id), now).await?)
+    let mut tx = db.begin().await?;
+    let out = calcom_writes(&mut tx, ws, &delivery, &body, Some(stored.id), now).await?;
+    tx.commit().await?;
+    Ok(out)
 }
 
-/// Processes one delivery. With `replay` (a stored delivery's id) the
-/// claim step is skipped and that record is updated instead.
-async fn process_calcom(
-    db: &Db,
+/// The writes of one delivery, in the caller's transaction (which commits
+/// them whatever the outcome: a duplicate wrote nothing). With `replay` (a
+/// stored delivery's id) the claim step is skipped and that record is
+/// updated instead.
+async fn calcom_writes(
+    tx: &mut Tx,
     ws: &Workspace,
     d: &NewDelivery<'_>,
     body: &Value,
     replay: Option<InboundWebhookId>,
     now: Ts,
 ) -> Result<CalcomOutcome, DbError> {
-    let mut tx = db.begin().await?;
     let id = match replay {
         Some(id) => id,
-        None => match inbound_webhooks::claim_delivery(&mut tx, ws.id, d, now).await? {
+        None => match inbound_webhooks::claim_delivery(tx, ws.id, d, now).await? {
             Some(id) => id,
-            None => {
-                tx.rollback().await?;
-                return Ok(CalcomOutcome::Duplicate);
-            }
+            None => return Ok(CalcomOutcome::Duplicate),
         },
     };
     let Some((status, kind)) = trigger_effect(d.event) else {
         inbound_webhooks::finish_delivery(
-            &mut tx,
+            tx,
             ws.id,
             id,
             "ignored",
@@ -180,17 +201,15 @@ async fn process_calcom(
             now,
         )
         .await?;
-        tx.commit().await?;
         return Ok(CalcomOutcome::Ignored {
             trigger: d.event.to_string(),
         });
     };
     let payload = body.get("payload").cloned().unwrap_or(Value::Null);
     let actor = public_actor(CALCOM);
-    let Some(contact) = find_or_create_contact(&mut tx, ws, body, &payload, &actor, now).await?
-    else {
+    let Some(contact) = find_or_create_contact(tx, ws, body, &payload, &actor, now).await? else {
         inbound_webhooks::finish_delivery(
-            &mut tx,
+            tx,
             ws.id,
             id,
             "unmatched",
@@ -198,12 +217,11 @@ async fn process_calcom(
             now,
         )
         .await?;
-        tx.commit().await?;
         return Ok(CalcomOutcome::Unmatched);
     };
     let uid = d.external_id.map(str::to_string);
     let mut existing = match &uid {
-        Some(u) => appointments::find_by_external_uid_tx(&mut tx, ws.id, CALCOM, u).await?,
+        Some(u) => appointments::find_by_external_uid_tx(tx, ws.id, CALCOM, u).await?,
         None => None,
     };
     if existing.is_none() && d.event == "BOOKING_RESCHEDULED" {
@@ -211,7 +229,7 @@ async fn process_calcom(
             .or_else(|| str_at(&payload, &["fromReschedule"]))
             .or_else(|| str_at(&payload, &["originalRescheduledBooking", "uid"]));
         if let Some(from) = from {
-            existing = appointments::find_by_external_uid_tx(&mut tx, ws.id, CALCOM, from).await?;
+            existing = appointments::find_by_external_uid_tx(tx, ws.id, CALCOM, from).await?;
         }
     }
     // A late creation (or request) never undoes a cancellation, and a late
@@ -221,15 +239,14 @@ async fn process_calcom(
             || (d.event == "BOOKING_REQUESTED" && a.status != "pending"))
     {
         let detail = format!("appointment already {}", a.status);
-        inbound_webhooks::finish_delivery(&mut tx, ws.id, id, "stale", Some(&detail), now).await?;
-        tx.commit().await?;
+        inbound_webhooks::finish_delivery(tx, ws.id, id, "stale", Some(&detail), now).await?;
         return Ok(CalcomOutcome::Stale {
             appointment_id: a.id,
             status: a.status.clone(),
         });
     }
     let moved = if matches!(status, "booked" | "rescheduled") {
-        move_to_booked(&mut tx, ws, contact, &actor, now).await?
+        move_to_booked(tx, ws, contact, &actor, now).await?
     } else {
         None
     };
@@ -264,12 +281,11 @@ async fn process_calcom(
         }),
     };
     let appt = match &existing {
-        Some(a) => appointments::update_appointment(&mut tx, ws.id, a.id, &input, now).await?,
-        None => appointments::insert_appointment(&mut tx, ws.id, &input, now).await?,
+        Some(a) => appointments::update_appointment(tx, ws.id, a.id, &input, now).await?,
+        None => appointments::insert_appointment(tx, ws.id, &input, now).await?,
     };
-    appointments::write_event(&mut tx, ws.id, kind, &appt, &actor, now).await?;
-    inbound_webhooks::finish_delivery(&mut tx, ws.id, id, "processed", None, now).await?;
-    tx.commit().await?;
+    appointments::write_event(tx, ws.id, kind, &appt, &actor, now).await?;
+    inbound_webhooks::finish_delivery(tx, ws.id, id, "processed", None, now).await?;
     Ok(CalcomOutcome::Processed {
         appointment_id: appt.id,
         contact_id: appt.contact_id,

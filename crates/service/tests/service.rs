@@ -264,9 +264,16 @@ async fn contacts_and_pauta_leads_go_through_the_one_validator() {
         }
     });
     let text = body.to_string();
-    let out = bookings::receive_calcom(&t.db, &ws, &text, &body, true, now())
-        .await
-        .expect("processed");
+    let out = bookings::receive_calcom(
+        &af_db::GroupCommit::new(t.db.clone()),
+        &ws,
+        &text,
+        &body,
+        true,
+        now(),
+    )
+    .await
+    .expect("processed");
     let CalcomOutcome::Processed {
         contact_id,
         deal_id,
@@ -292,9 +299,16 @@ async fn contacts_and_pauta_leads_go_through_the_one_validator() {
         .expect("deal");
     assert_eq!(moved.stage_id, booked.id);
     assert_eq!(
-        bookings::receive_calcom(&t.db, &ws, &text, &body, true, now())
-            .await
-            .expect("repeat"),
+        bookings::receive_calcom(
+            &af_db::GroupCommit::new(t.db.clone()),
+            &ws,
+            &text,
+            &body,
+            true,
+            now()
+        )
+        .await
+        .expect("repeat"),
         CalcomOutcome::Duplicate
     );
 }

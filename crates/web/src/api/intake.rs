@@ -381,7 +381,7 @@ async fn handle_calcom(st: &AppState, ws: &Workspace, bytes: &[u8], signed: bool
     if !body.is_object() {
         return Err(PautaError::bad_request("body: must be a JSON object"));
     }
-    let out = bookings::receive_calcom(&st.db, ws, text, &body, signed, st.now()).await?;
+    let out = bookings::receive_calcom(&st.intake, ws, text, &body, signed, st.now()).await?;
     Ok(pauta_json(StatusCode::OK, calcom_json(&out)))
 }
 
