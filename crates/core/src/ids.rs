@@ -105,6 +105,8 @@ id_type!(
     SubmissionId,
     /// An appointment (booked through Cal.com or a calendar).
     AppointmentId,
+    /// A booking calendar.
+    CalendarId,
     /// A stored inbound webhook delivery.
     InboundWebhookId,
 );

@@ -37,12 +37,18 @@ pub struct Appointment {
     pub metadata: String,
     pub created_at: Ts,
     pub updated_at: Ts,
+    /// Native bookings: the calendar and host (see `crate::calendars`).
+    pub calendar_id: Option<Uuid>,
+    pub host_user_id: Option<Uuid>,
+    pub reschedules: i32,
+    /// The `.ics` SEQUENCE of the booking's invitation.
+    pub sequence: i32,
 }
 
 macro_rules! appointment_columns {
     () => {
         "id, contact_id, deal_id, title, starts_at, ends_at, time_zone, organizer_time_zone, status, source, \
-         external_uid, metadata, created_at, updated_at"
+         external_uid, metadata, created_at, updated_at, calendar_id, host_user_id, reschedules, sequence"
     };
 }
 
@@ -74,6 +80,15 @@ pub async fn find_by_external_uid_tx(
             " FROM appointments WHERE workspace_id = $1 AND source = $2 AND external_uid = $3"))
             .bind(ws.0).bind(source).bind(uid).fetch_optional(&mut *c).await?
     }))
+}
+
+/// An appointment of the workspace, in the caller's transaction.
+pub async fn get_appointment_tx(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    id: AppointmentId,
+) -> DbResult<Appointment> {
+    fetch(tx, ws, id).await
 }
 
 async fn fetch(tx: &mut Tx, ws: WorkspaceId, id: AppointmentId) -> DbResult<Appointment> {

@@ -55,7 +55,7 @@ fn sqlite_only_table(table: &str) -> bool {
 }
 
 /// PostgreSQL's GIN trigram index over `contacts.search_text`.
-const PG_ONLY_INDEXES: [&str; 1] = ["contacts_search_trgm_idx"];
+const PG_ONLY_INDEXES: [&str; 2] = ["contacts_search_trgm_idx", "appointments_host_no_overlap"];
 
 #[tokio::test]
 async fn both_backends_have_the_same_tables_columns_and_indexes() {

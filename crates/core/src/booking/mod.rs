@@ -13,6 +13,25 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use std::collections::BTreeMap;
 
+/// The cell of the no-double-booking claims: five minutes, counted from
+/// the Unix epoch, the same for every calendar and zone (every offset in
+/// use is a multiple of five minutes), so bookings of one host through
+/// calendars with different grids still meet on the same cells.
+pub const CLAIM_CELL_SECONDS: i64 = 300;
+
+/// The claim cells `[first, last]` that a held interval `[from, until)`
+/// touches; `None` for an empty interval.
+pub fn claim_cells(from: jiff::Timestamp, until: jiff::Timestamp) -> Option<(i64, i64)> {
+    if from >= until {
+        return None;
+    }
+    let first = from.as_second().div_euclid(CLAIM_CELL_SECONDS);
+    // The last cell holding an instant before `until`.
+    let end = until.as_second() + i64::from(until.subsec_nanosecond() > 0);
+    let last = (end - 1).div_euclid(CLAIM_CELL_SECONDS);
+    Some((first, last))
+}
+
 /// Minutes in a day: a window may end at 24:00.
 const DAY_MINUTES: u32 = 24 * 60;
 

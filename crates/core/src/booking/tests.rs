@@ -361,6 +361,27 @@ fn several_hosts_their_hours_and_their_caps() {
 }
 
 #[test]
+fn claim_cells_cover_the_held_interval_and_meet_across_grids() {
+    let cells = |a: &str, b: &str| claim_cells(ts(a), ts(b));
+    // 10:00–10:30: six cells; 10:15–11:15 shares three of them.
+    let a = cells("2026-06-02T10:00:00Z", "2026-06-02T10:30:00Z").expect("a");
+    let b = cells("2026-06-02T10:15:00Z", "2026-06-02T11:15:00Z").expect("b");
+    assert_eq!(a.1 - a.0 + 1, 6);
+    assert!(
+        b.0 <= a.1 && a.0 <= b.1,
+        "overlapping bookings share a cell"
+    );
+    // Back to back: no shared cell.
+    let c = cells("2026-06-02T10:30:00Z", "2026-06-02T11:00:00Z").expect("c");
+    assert_eq!(c.0, a.1 + 1);
+    // Off the grid: a partly covered cell is claimed.
+    let d = cells("2026-06-02T10:31:00Z", "2026-06-02T10:32:00Z").expect("d");
+    assert_eq!(d.0, d.1);
+    assert_eq!(d.0, c.0);
+    assert_eq!(cells("2026-06-02T10:00:00Z", "2026-06-02T10:00:00Z"), None);
+}
+
+#[test]
 fn windows_parse_and_refuse() {
     assert_eq!(
         Window::parse("9:05", "24:00").map(|w| (w.start_text(), w.end_text())),
