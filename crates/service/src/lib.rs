@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod bookings;
+pub mod calendars;
 pub mod custom_fields;
 pub mod deals;
 pub mod forms;

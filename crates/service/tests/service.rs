@@ -312,3 +312,169 @@ async fn contacts_and_pauta_leads_go_through_the_one_validator() {
         CalcomOutcome::Duplicate
     );
 }
+
+mod calendars {
+    use super::*;
+    use af_db::calendars::{self as store, Host};
+    use af_db::users;
+    use af_service::calendars::{BookingError, BookingRequest, CalendarRequest, check};
+
+    fn t(s: &str) -> Ts {
+        Ts::new(s.parse::<jiff::Timestamp>().expect("time"))
+    }
+
+    fn request(slug: &str, policy: &str) -> CalendarRequest {
+        serde_json::from_value(json!({
+            "name": "Asesoría", "slug": slug, "time_zone": "America/Mexico_City",
+            "duration_minutes": 30, "buffer_after_minutes": 10, "policy": policy,
+            "availability": [
+                {"weekday": 1, "start": "09:00", "end": "11:00"},
+                {"weekday": 1, "start": "16:00", "end": "17:00"},
+                {"weekday": 2, "start": "09:00", "end": "10:00"}
+            ]
+        }))
+        .expect("request")
+    }
+
+    #[test]
+    fn a_definition_is_checked_field_by_field() {
+        let mut bad = request("Bad Slug!", "sometimes");
+        bad.time_zone = "Mars/Olympus".into();
+        bad.duration_minutes = 7;
+        bad.availability.push(af_service::calendars::WeeklyWindow {
+            weekday: 9,
+            start: "10:00".into(),
+            end: "11:00".into(),
+        });
+        let problems = check(&bad).expect_err("refused");
+        let fields: Vec<&str> = problems.iter().map(|p| p.field).collect();
+        for f in [
+            "slug",
+            "time_zone",
+            "duration_minutes",
+            "availability",
+            "policy",
+        ] {
+            assert!(fields.contains(&f), "{f} in {fields:?}");
+        }
+        let ok = check(&request("asesoria", "owner")).expect("valid");
+        assert_eq!(ok.horizon_days, 14, "the default horizon");
+        assert_eq!(ok.reminders, vec![1440, 60]);
+    }
+
+    #[tokio::test]
+    async fn slots_booking_and_a_lost_race_on_both_backends() {
+        let tdb = fresh_db().await;
+        let db = &tdb.db;
+        let ws = pauta_workspace(db, now()).await;
+        let mut tx = db.begin().await.expect("tx");
+        let ana = users::insert_user(&mut tx, "ana@pauta.example", "Ana", "h", now())
+            .await
+            .expect("ana");
+        let cal = store::insert_calendar(
+            &mut tx,
+            ws.id,
+            &check(&request("asesoria", "owner")).expect("ok"),
+            now(),
+        )
+        .await
+        .expect("calendar");
+        store::set_hosts(
+            &mut tx,
+            ws.id,
+            cal.id,
+            &[Host {
+                user_id: ana.id,
+                priority: 0,
+                weight: 1,
+                adjustment: 0,
+                weekly: None,
+                daily_cap: None,
+            }],
+            now(),
+        )
+        .await
+        .expect("hosts");
+        tx.commit().await.expect("commit");
+
+        // Monday 2026-06-01, 08:00 in Mexico City.
+        let at = t("2026-06-01T14:00:00Z");
+        let monday = jiff::civil::date(2026, 6, 1);
+        let av = af_service::calendars::availability(db, &cal, monday, monday, at)
+            .await
+            .expect("slots");
+        let starts: Vec<String> = av.slots.iter().map(|s| s.start.to_string()).collect();
+        assert_eq!(
+            starts,
+            [
+                "2026-06-01T15:00:00Z",
+                "2026-06-01T15:30:00Z",
+                "2026-06-01T16:00:00Z",
+                "2026-06-01T16:30:00Z",
+                "2026-06-01T22:00:00Z",
+                "2026-06-01T22:30:00Z"
+            ]
+        );
+
+        let req = BookingRequest {
+            start: "2026-06-01T09:30:00-06:00".into(),
+            name: "Luis Pérez".into(),
+            email: "luis@example.com".into(),
+            phone: None,
+            time_zone: Some("Europe/Madrid".into()),
+            answers: Default::default(),
+        };
+        let booked = af_service::calendars::book(db, &ws, &cal, &req, at)
+            .await
+            .expect("booked");
+        assert_eq!(
+            booked.appointment.starts_at,
+            Some(t("2026-06-01T15:30:00Z"))
+        );
+        assert_eq!(booked.appointment.status, "booked");
+        assert_eq!(booked.host, ana.id);
+        let deal = deals::find_deal(db, ws.id, booked.deal_id.expect("deal"))
+            .await
+            .expect("read")
+            .expect("deal");
+        let mut tx = db.begin().await.expect("tx");
+        let stage = pipelines::get_stage_tx(&mut tx, ws.id, deal.stage_id)
+            .await
+            .expect("stage");
+        drop(tx);
+        assert_eq!(stage.name, "Agendado", "the deal waits on the booked stage");
+
+        // The same slot again: gone from the page, refused if posted.
+        let again = af_service::calendars::book(db, &ws, &cal, &req, at).await;
+        assert!(matches!(again, Err(BookingError::SlotTaken)), "{again:?}");
+        let av = af_service::calendars::availability(db, &cal, monday, monday, at)
+            .await
+            .expect("slots");
+        let starts: Vec<String> = av.slots.iter().map(|s| s.start.to_string()).collect();
+        assert!(
+            !starts
+                .iter()
+                .any(|s| s == "2026-06-01T15:30:00Z" || s == "2026-06-01T16:00:00Z"),
+            "the booked slot and the one its 10-minute buffer reaches are gone: {starts:?}"
+        );
+
+        // A time the calendar never offers.
+        let off = BookingRequest {
+            start: "2026-06-01T12:00:00-06:00".into(),
+            ..req.clone()
+        };
+        assert!(matches!(
+            af_service::calendars::book(db, &ws, &cal, &off, at).await,
+            Err(BookingError::SlotTaken)
+        ));
+        let bad = BookingRequest {
+            email: "not an email".into(),
+            start: "2026-06-01T10:30:00-06:00".into(),
+            ..req
+        };
+        assert!(matches!(
+            af_service::calendars::book(db, &ws, &cal, &bad, at).await,
+            Err(BookingError::Contact { field: "email" })
+        ));
+    }
+}

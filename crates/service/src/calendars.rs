@@ -1,0 +1,684 @@
+//! Booking calendars as use cases: a calendar's definition checked field by
+//! field, its rules read into the slot engine, the slots of a date range
+//! (one query for the hosts' held times), and a booking in one transaction
+//! — the slot checked again, the host chosen by the calendar's policy, the
+//! contact found or created by the one contact rule, the deal put on the
+//! calendar's stage, the appointment and its claims, `appointment.booked`.
+//! The database's claims decide a race: the loser gets
+//! [`BookingError::SlotTaken`].
+
+use crate::deals;
+use crate::intake::public_actor;
+use af_core::booking::round_robin::{self, Candidate, Policy};
+use af_core::booking::{BookingRules, HostTimes, Interval, Slot, Window, slots};
+use af_core::contact_input::{RawContact, validate_contact};
+use af_core::vocab::EventKind;
+use af_core::{Actor, CalendarId, ContactId, DealId, StageId, UserId};
+use af_db::calendars::{self, Calendar, CalendarInput, NewBooking, is_slot_taken};
+use af_db::workspaces::Workspace;
+use af_db::{Db, DbError, Ts, Tx, appointments, contacts, pipelines};
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+/// A calendar definition as the API and the settings page send it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarRequest {
+    pub name: String,
+    pub slug: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub location_kind: Option<String>,
+    #[serde(default)]
+    pub location: String,
+    pub time_zone: String,
+    pub duration_minutes: i64,
+    #[serde(default)]
+    pub slot_interval_minutes: Option<i64>,
+    #[serde(default)]
+    pub availability: Vec<WeeklyWindow>,
+    /// `{"YYYY-MM-DD": [{"start","end"}]}`; an empty list is a day off.
+    #[serde(default)]
+    pub overrides: BTreeMap<String, Vec<TimeWindow>>,
+    #[serde(default)]
+    pub buffer_before_minutes: Option<i64>,
+    #[serde(default)]
+    pub buffer_after_minutes: Option<i64>,
+    #[serde(default)]
+    pub min_notice_minutes: Option<i64>,
+    #[serde(default)]
+    pub horizon_days: Option<i64>,
+    #[serde(default)]
+    pub daily_cap: Option<i64>,
+    #[serde(default)]
+    pub requires_confirmation: bool,
+    #[serde(default)]
+    pub cancel_cutoff_minutes: Option<i64>,
+    #[serde(default)]
+    pub reschedule_cutoff_minutes: Option<i64>,
+    #[serde(default)]
+    pub max_reschedules: Option<i64>,
+    #[serde(default)]
+    pub reminders_minutes: Option<Vec<i64>>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// `owner`, `availability` or `equal_distribution`.
+    #[serde(default)]
+    pub policy: Option<String>,
+    #[serde(default)]
+    pub stage_id: Option<StageId>,
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// One window of the weekly availability: weekday 1 (Monday) … 7.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeeklyWindow {
+    pub weekday: u8,
+    pub start: String,
+    pub end: String,
+}
+
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeWindow {
+    pub start: String,
+    pub end: String,
+}
+
+/// A refused field: its name and a message key (`calendar.<problem>`),
+/// which pages and the API translate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub field: &'static str,
+    pub code: &'static str,
+}
+
+fn problem(field: &'static str, code: &'static str) -> Problem {
+    Problem { field, code }
+}
+
+/// Minutes in a range and on the five-minute grid the claims use.
+fn minutes(
+    value: Option<i64>,
+    default: i64,
+    range: std::ops::RangeInclusive<i64>,
+    field: &'static str,
+    problems: &mut Vec<Problem>,
+) -> i32 {
+    let v = value.unwrap_or(default);
+    if !range.contains(&v) {
+        problems.push(problem(field, "out_of_range"));
+        return 0;
+    }
+    if v % 5 != 0 {
+        problems.push(problem(field, "five_minute_steps"));
+    }
+    i32::try_from(v).unwrap_or(0)
+}
+
+/// Checks a definition: every problem at once, or the row to store.
+pub fn check(req: &CalendarRequest) -> Result<CalendarInput, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let name = req.name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 120 {
+        problems.push(problem("name", "required_short"));
+    }
+    let slug = req.slug.trim().to_ascii_lowercase();
+    let slug_ok = !slug.is_empty()
+        && slug.len() <= 60
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !slug.starts_with('-')
+        && !slug.ends_with('-');
+    if !slug_ok {
+        problems.push(problem("slug", "slug_format"));
+    }
+    if TimeZone::get(req.time_zone.trim()).is_err() {
+        problems.push(problem("time_zone", "unknown_zone"));
+    }
+    let duration = minutes(
+        Some(req.duration_minutes),
+        30,
+        5..=720,
+        "duration_minutes",
+        &mut problems,
+    );
+    let interval = minutes(
+        req.slot_interval_minutes,
+        0,
+        0..=720,
+        "slot_interval_minutes",
+        &mut problems,
+    );
+    let before = minutes(
+        req.buffer_before_minutes,
+        0,
+        0..=240,
+        "buffer_before_minutes",
+        &mut problems,
+    );
+    let after = minutes(
+        req.buffer_after_minutes,
+        0,
+        0..=240,
+        "buffer_after_minutes",
+        &mut problems,
+    );
+    let notice = minutes(
+        req.min_notice_minutes,
+        0,
+        0..=60 * 24 * 60,
+        "min_notice_minutes",
+        &mut problems,
+    );
+    let cancel_cutoff = minutes(
+        req.cancel_cutoff_minutes,
+        0,
+        0..=60 * 24 * 30,
+        "cancel_cutoff_minutes",
+        &mut problems,
+    );
+    let reschedule_cutoff = minutes(
+        req.reschedule_cutoff_minutes,
+        0,
+        0..=60 * 24 * 30,
+        "reschedule_cutoff_minutes",
+        &mut problems,
+    );
+    let horizon = req.horizon_days.unwrap_or(14);
+    if !(1..=365).contains(&horizon) {
+        problems.push(problem("horizon_days", "out_of_range"));
+    }
+    let cap = match req.daily_cap {
+        Some(c) if !(1..=500).contains(&c) => {
+            problems.push(problem("daily_cap", "out_of_range"));
+            None
+        }
+        other => other.and_then(|c| i32::try_from(c).ok()),
+    };
+    let max_reschedules = req.max_reschedules.unwrap_or(3);
+    if !(0..=50).contains(&max_reschedules) {
+        problems.push(problem("max_reschedules", "out_of_range"));
+    }
+    let reminders = req
+        .reminders_minutes
+        .clone()
+        .unwrap_or_else(|| vec![1440, 60]);
+    if reminders.len() > 5 || reminders.iter().any(|m| !(5..=60 * 24 * 14).contains(m)) {
+        problems.push(problem("reminders_minutes", "out_of_range"));
+    }
+
+    let mut weekly: [Vec<TimeWindow>; 7] = Default::default();
+    for w in &req.availability {
+        if !(1..=7).contains(&w.weekday) {
+            problems.push(problem("availability", "weekday_range"));
+            continue;
+        }
+        match Window::parse(&w.start, &w.end) {
+            Ok(win) if win.start_minute() % 5 == 0 && win.end_minute() % 5 == 0 => {
+                weekly[usize::from(w.weekday - 1)].push(TimeWindow {
+                    start: win.start_text(),
+                    end: win.end_text(),
+                });
+            }
+            Ok(_) => problems.push(problem("availability", "five_minute_steps")),
+            Err(_) => problems.push(problem("availability", "bad_window")),
+        }
+    }
+    let mut overrides = serde_json::Map::new();
+    for (day, windows) in &req.overrides {
+        if day.parse::<Date>().is_err() {
+            problems.push(problem("overrides", "bad_date"));
+            continue;
+        }
+        let mut list = Vec::new();
+        for w in windows {
+            match Window::parse(&w.start, &w.end) {
+                Ok(win) => list.push(json!({"start": win.start_text(), "end": win.end_text()})),
+                Err(_) => problems.push(problem("overrides", "bad_window")),
+            }
+        }
+        overrides.insert(day.clone(), Value::Array(list));
+    }
+    let location_kind = req.location_kind.clone().unwrap_or_else(|| "video".into());
+    if !matches!(
+        location_kind.as_str(),
+        "in_person" | "phone" | "video" | "none"
+    ) {
+        problems.push(problem("location_kind", "unknown_choice"));
+    }
+    let policy = req.policy.clone().unwrap_or_else(|| "owner".into());
+    if policy != "owner" && Policy::parse(&policy).is_none() {
+        problems.push(problem("policy", "unknown_choice"));
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(CalendarInput {
+        name,
+        slug,
+        description: req.description.trim().chars().take(2000).collect(),
+        location_kind,
+        location: req.location.trim().chars().take(500).collect(),
+        time_zone: req.time_zone.trim().to_string(),
+        duration_minutes: duration,
+        slot_interval_minutes: interval,
+        availability: serde_json::to_value(&weekly).unwrap_or(Value::Null),
+        overrides: Value::Object(overrides),
+        buffer_before_minutes: before,
+        buffer_after_minutes: after,
+        min_notice_minutes: notice,
+        horizon_days: i32::try_from(horizon).unwrap_or(14),
+        daily_cap: cap,
+        questions: json!([]),
+        pipeline_id: None,
+        stage_id: req.stage_id.map(|s| s.0),
+        tags: req
+            .tags
+            .iter()
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+            .collect(),
+        requires_confirmation: req.requires_confirmation,
+        cancel_cutoff_minutes: cancel_cutoff,
+        reschedule_cutoff_minutes: reschedule_cutoff,
+        max_reschedules: i32::try_from(max_reschedules).unwrap_or(3),
+        reminders: reminders
+            .iter()
+            .filter_map(|m| i32::try_from(*m).ok())
+            .collect(),
+        policy,
+        active: req.active,
+    })
+}
+
+fn windows_of(list: &[TimeWindow]) -> Vec<Window> {
+    list.iter()
+        .filter_map(|w| Window::parse(&w.start, &w.end).ok())
+        .collect()
+}
+
+/// The stored weekly JSON as seven lists of windows (Monday first).
+fn weekly_of(json: &str) -> [Vec<Window>; 7] {
+    let lists: Vec<Vec<TimeWindow>> = serde_json::from_str(json).unwrap_or_default();
+    std::array::from_fn(|i| lists.get(i).map(|l| windows_of(l)).unwrap_or_default())
+}
+
+/// A stored calendar's rules, as the slot engine reads them. A zone that
+/// is no longer known (it was checked when saved) falls back to UTC.
+pub fn rules_of(c: &Calendar) -> BookingRules {
+    let overrides: BTreeMap<String, Vec<TimeWindow>> =
+        serde_json::from_str(&c.overrides).unwrap_or_default();
+    let mins = |m: i32| SignedDuration::from_mins(i64::from(m.max(0)));
+    BookingRules {
+        time_zone: TimeZone::get(&c.time_zone).unwrap_or(TimeZone::UTC),
+        duration: mins(c.duration_minutes),
+        interval: mins(c.slot_interval_minutes),
+        weekly: weekly_of(&c.availability),
+        overrides: overrides
+            .iter()
+            .filter_map(|(d, w)| Some((d.parse::<Date>().ok()?, windows_of(w))))
+            .collect(),
+        buffer_before: mins(c.buffer_before_minutes),
+        buffer_after: mins(c.buffer_after_minutes),
+        min_notice: mins(c.min_notice_minutes),
+        horizon_days: u32::try_from(c.horizon_days).unwrap_or(14),
+        daily_cap: c.daily_cap.and_then(|n| u32::try_from(n).ok()),
+    }
+}
+
+/// What the slot engine needs of a calendar's hosts at a time.
+pub struct Availability {
+    pub rules: BookingRules,
+    pub hosts: Vec<calendars::Host>,
+    pub slots: Vec<Slot>,
+}
+
+/// The calendar's slots with a start on a local date in `from..=to` (its
+/// zone): the hosts, their held times (one query) and the engine.
+pub async fn availability(
+    db: &Db,
+    cal: &Calendar,
+    from: Date,
+    to: Date,
+    now: Ts,
+) -> Result<Availability, DbError> {
+    let rules = rules_of(cal);
+    let hosts = calendars::list_hosts(db, cal.workspace_id, cal.id).await?;
+    let (lo, hi) = span_of(&rules, from, to);
+    let held = calendars::held_times(db, cal.workspace_id, cal.id, lo, hi).await?;
+    let slots = compute(&rules, cal.id, &hosts, &held, now, from, to);
+    Ok(Availability {
+        rules,
+        hosts,
+        slots,
+    })
+}
+
+/// Instants wide enough to hold every slot (and its buffers) of the dates.
+fn span_of(rules: &BookingRules, from: Date, to: Date) -> (Ts, Ts) {
+    let day = SignedDuration::from_hours(48);
+    let lo = af_core::booking::slots::day_start(&rules.time_zone, from)
+        .and_then(|t| t.checked_sub(day).ok())
+        .unwrap_or(Timestamp::MIN);
+    let hi = to
+        .tomorrow()
+        .ok()
+        .and_then(|d| af_core::booking::slots::day_start(&rules.time_zone, d))
+        .and_then(|t| t.checked_add(day).ok())
+        .unwrap_or(Timestamp::MAX);
+    (Ts::new(lo), Ts::new(hi))
+}
+
+fn compute(
+    rules: &BookingRules,
+    calendar: CalendarId,
+    hosts: &[calendars::Host],
+    held: &[calendars::HeldTime],
+    now: Ts,
+    from: Date,
+    to: Date,
+) -> Vec<Slot> {
+    let times: Vec<HostTimes> = hosts
+        .iter()
+        .map(|h| {
+            let mine = held.iter().filter(|t| t.host_user_id == h.user_id);
+            HostTimes {
+                weekly: h.weekly.as_deref().map(weekly_of),
+                busy: mine
+                    .clone()
+                    .map(|t| Interval::new(t.held_from.0, t.held_until.0))
+                    .collect(),
+                booked: mine.map(|t| t.starts_at.0).collect(),
+                daily_cap: h.daily_cap.and_then(|n| u32::try_from(n).ok()),
+            }
+        })
+        .collect();
+    let calendar_booked: Vec<Timestamp> = held
+        .iter()
+        .filter(|t| t.calendar_id == Some(calendar.0))
+        .map(|t| t.starts_at.0)
+        .collect();
+    slots(rules, &times, &calendar_booked, now.0, from, to)
+}
+
+/// A booking as the page and the API send it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct BookingRequest {
+    pub start: String,
+    pub name: String,
+    pub email: String,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    #[serde(default)]
+    pub answers: serde_json::Map<String, Value>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BookingError {
+    /// The slot is not offered (any more): taken, outside the hours, too
+    /// soon, past the horizon.
+    #[error("that time is no longer available")]
+    SlotTaken,
+    /// The start is not an RFC 3339 instant.
+    #[error("the start is not a valid time")]
+    BadStart,
+    /// The invitee cannot be a contact (name, email, phone).
+    #[error("invalid {field}")]
+    Contact { field: &'static str },
+    /// The calendar takes no bookings (inactive, or without hosts).
+    #[error("this calendar takes no bookings")]
+    Closed,
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// The booking request's field a contact problem is about.
+fn booking_field(e: &af_core::contact_input::ContactError) -> &'static str {
+    use af_core::contact_input::ContactField;
+    match e.field {
+        ContactField::Email => "email",
+        ContactField::Phone => "phone",
+        _ => "name",
+    }
+}
+
+/// A booking made.
+#[derive(Debug, Clone)]
+pub struct Booked {
+    pub appointment: appointments::Appointment,
+    pub contact_id: ContactId,
+    pub deal_id: Option<DealId>,
+    pub host: UserId,
+}
+
+/// Books `req` on `cal` in one transaction (see the module docs).
+pub async fn book(
+    db: &Db,
+    ws: &Workspace,
+    cal: &Calendar,
+    req: &BookingRequest,
+    now: Ts,
+) -> Result<Booked, BookingError> {
+    if !cal.active {
+        return Err(BookingError::Closed);
+    }
+    let start: Timestamp = req
+        .start
+        .trim()
+        .parse()
+        .map_err(|_| BookingError::BadStart)?;
+    let raw = RawContact {
+        name: Some(req.name.clone()),
+        email: Some(req.email.clone()),
+        phone: req.phone.clone(),
+        source: Some(cal.name.clone()),
+        ..Default::default()
+    };
+    let input = validate_contact(&raw, &ws.country, &af_core::contact_input::NO_CUSTOM_FIELDS)
+        .map_err(|e| BookingError::Contact {
+            field: e.first().map_or("email", booking_field),
+        })?;
+
+    let rules = rules_of(cal);
+    let day = start.to_zoned(rules.time_zone.clone()).date();
+    let mut tx = db.begin().await?;
+    // The slot again, inside the transaction (on SQLite no other writer
+    // can book meanwhile; on PostgreSQL the claims decide a race).
+    let hosts = calendars::list_hosts(db, ws.id, cal.id).await?;
+    if hosts.is_empty() {
+        return Err(BookingError::Closed);
+    }
+    let (lo, hi) = span_of(&rules, day, day);
+    let held = calendars::held_times(db, ws.id, cal.id, lo, hi).await?;
+    let offered = compute(&rules, cal.id, &hosts, &held, now, day, day);
+    let Some(slot) = offered.into_iter().find(|s| s.start == start) else {
+        return Err(BookingError::SlotTaken);
+    };
+    let host = choose_host(cal, &hosts, &held, &slot, &req.email);
+
+    let actor = public_actor("calendar");
+    let contact = match contacts::find_match(
+        &mut tx,
+        ws.id,
+        input.email.as_deref(),
+        input.phone.as_deref(),
+    )
+    .await?
+    {
+        Some(c) => c.id,
+        None => {
+            contacts::upsert_contact_with_event_data(
+                &mut tx,
+                ws.id,
+                &input,
+                &actor,
+                now,
+                serde_json::Map::from_iter([("via".to_string(), json!("calendar"))]),
+            )
+            .await?
+            .contact
+            .id
+        }
+    };
+    let deal = deal_on_stage(&mut tx, ws, cal, contact, &actor, now).await?;
+    let held_from = slot
+        .start
+        .checked_sub(rules.buffer_before)
+        .unwrap_or(slot.start);
+    let held_until = slot.end.checked_add(rules.buffer_after).unwrap_or(slot.end);
+    let status = if cal.requires_confirmation {
+        "pending"
+    } else {
+        "booked"
+    };
+    let booking = NewBooking {
+        calendar_id: cal.id,
+        host,
+        contact_id: contact,
+        deal_id: deal,
+        title: cal.name.clone(),
+        starts_at: Ts::new(slot.start),
+        ends_at: Ts::new(slot.end),
+        held_from: Ts::new(held_from),
+        held_until: Ts::new(held_until),
+        time_zone: req
+            .time_zone
+            .as_deref()
+            .filter(|z| TimeZone::get(z).is_ok())
+            .map(str::to_string),
+        organizer_time_zone: cal.time_zone.clone(),
+        status,
+        answers: Value::Object(req.answers.clone()),
+        metadata: json!({"calendar": cal.slug, "location_kind": cal.location_kind, "location": cal.location}),
+    };
+    let appointment = match calendars::insert_booking(&mut tx, ws.id, &booking, now).await {
+        Ok(a) => a,
+        Err(e) if is_slot_taken(&e) => return Err(BookingError::SlotTaken),
+        Err(e) => return Err(e.into()),
+    };
+    let kind = if status == "pending" {
+        EventKind::AppointmentRequested
+    } else {
+        EventKind::AppointmentBooked
+    };
+    appointments::write_event(&mut tx, ws.id, kind, &appointment, &actor, now).await?;
+    match tx.commit().await {
+        Ok(()) => {}
+        Err(e) if is_slot_taken(&e) => return Err(BookingError::SlotTaken),
+        Err(e) => return Err(e.into()),
+    }
+    Ok(Booked {
+        appointment,
+        contact_id: contact,
+        deal_id: deal,
+        host,
+    })
+}
+
+/// The host for a slot: the one host, or the calendar's round-robin policy
+/// over the hosts free for it (counts from the held times read).
+fn choose_host(
+    cal: &Calendar,
+    hosts: &[calendars::Host],
+    held: &[calendars::HeldTime],
+    slot: &Slot,
+    seed_text: &str,
+) -> UserId {
+    let free: Vec<&calendars::Host> = slot
+        .free_hosts
+        .iter()
+        .filter_map(|i| hosts.get(*i))
+        .collect();
+    let Some(policy) = Policy::parse(&cal.policy) else {
+        return free.first().map_or(hosts[0].user_id, |h| h.user_id);
+    };
+    let candidates: Vec<Candidate> = free
+        .iter()
+        .map(|h| {
+            let mine = held
+                .iter()
+                .filter(|t| t.host_user_id == h.user_id && t.calendar_id == Some(cal.id.0));
+            Candidate {
+                priority: h.priority,
+                weight: u32::try_from(h.weight).unwrap_or(1),
+                bookings: u64::try_from(mine.clone().count()).unwrap_or(0),
+                adjustment: u64::try_from(h.adjustment).unwrap_or(0),
+                last_booked: mine.map(|t| t.starts_at.0).max(),
+            }
+        })
+        .collect();
+    let seed = slot.start.as_second().unsigned_abs()
+        ^ seed_text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        });
+    round_robin::choose(policy, &candidates, seed)
+        .and_then(|i| free.get(i))
+        .map_or(hosts[0].user_id, |h| h.user_id)
+}
+
+/// The contact's open deal moved to the calendar's stage (the pipeline's
+/// booked stage when the calendar names none), or a new deal there.
+async fn deal_on_stage(
+    tx: &mut Tx,
+    ws: &Workspace,
+    cal: &Calendar,
+    contact: ContactId,
+    actor: &Actor,
+    now: Ts,
+) -> Result<Option<DealId>, DbError> {
+    let stage = match cal.stage_id {
+        Some(s) => match pipelines::get_stage_tx(tx, ws.id, StageId(s)).await {
+            Ok(stage) => Some(stage),
+            Err(DbError::NotFound(_)) => None,
+            Err(e) => return Err(e),
+        },
+        None => None,
+    };
+    let pipeline = match &stage {
+        Some(s) => s.pipeline_id,
+        None => pipelines::default_pipeline_tx(tx, ws.id).await?,
+    };
+    let target = match stage {
+        Some(s) => Some(s.id),
+        None => pipelines::booked_stage_tx(tx, ws.id, pipeline)
+            .await?
+            .map(|s| s.id),
+    };
+    if let Some(deal) = af_db::deals::find_open_deal_tx(tx, ws.id, contact, Some(pipeline)).await? {
+        if let Some(target) = target
+            && target != deal.stage_id
+        {
+            af_db::deals::move_deal(tx, ws.id, deal.id, target, Default::default(), actor, now)
+                .await?;
+        }
+        return Ok(Some(deal.id));
+    }
+    let c = contacts::get_contact_tx(tx, ws.id, contact).await?;
+    let new = af_db::deals::NewDeal {
+        contact_id: contact,
+        pipeline_id: Some(pipeline),
+        stage_id: target,
+        title: c.deal_title(&cal.name),
+        value_minor: 0,
+        currency: af_core::money::currency_for_country(&ws.country).to_string(),
+        owner_id: None,
+    };
+    Ok(Some(
+        deals::create_deal_in(tx, ws, &new, actor, now).await?.id,
+    ))
+}
