@@ -279,7 +279,12 @@ pub async fn set_hosts(
     Ok(())
 }
 
-async fn list_hosts_tx(tx: &mut Tx, ws: WorkspaceId, calendar: CalendarId) -> DbResult<Vec<Host>> {
+/// The calendar's hosts, in the caller's transaction.
+pub async fn list_hosts_tx(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    calendar: CalendarId,
+) -> DbResult<Vec<Host>> {
     Ok(with_tx!(tx, c => {
         sqlx::query_as::<_, Host>(
             "SELECT user_id, priority, weight, adjustment, weekly, daily_cap FROM calendar_hosts
@@ -316,6 +321,14 @@ pub struct HeldTime {
     pub held_until: Ts,
 }
 
+const HELD_TIMES: &str =
+    "SELECT a.host_user_id, a.calendar_id, a.starts_at, a.held_from, a.held_until
+     FROM calendar_hosts h
+     JOIN appointments a ON a.workspace_id = h.workspace_id AND a.host_user_id = h.user_id
+     WHERE h.workspace_id = $1 AND h.calendar_id = $2
+       AND a.status IN ('booked', 'pending') AND a.held_from < $4 AND a.held_until > $3
+     ORDER BY a.held_from";
+
 /// Every live (booked or pending) booking of the calendar's hosts whose
 /// held interval meets `[from, until)` — one query for a whole slot page.
 pub async fn held_times(
@@ -326,14 +339,23 @@ pub async fn held_times(
     until: Ts,
 ) -> DbResult<Vec<HeldTime>> {
     Ok(with_pool!(db, p => {
-        sqlx::query_as::<_, HeldTime>(
-            "SELECT a.host_user_id, a.calendar_id, a.starts_at, a.held_from, a.held_until
-             FROM calendar_hosts h
-             JOIN appointments a ON a.workspace_id = h.workspace_id AND a.host_user_id = h.user_id
-             WHERE h.workspace_id = $1 AND h.calendar_id = $2
-               AND a.status IN ('booked', 'pending') AND a.held_from < $4 AND a.held_until > $3
-             ORDER BY a.held_from")
+        sqlx::query_as::<_, HeldTime>(HELD_TIMES)
             .bind(ws.0).bind(calendar.0).bind(from).bind(until).fetch_all(p).await?
+    }))
+}
+
+/// [`held_times`] in the caller's transaction (a booking re-checks its
+/// slot with what its own transaction sees).
+pub async fn held_times_tx(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    calendar: CalendarId,
+    from: Ts,
+    until: Ts,
+) -> DbResult<Vec<HeldTime>> {
+    Ok(with_tx!(tx, c => {
+        sqlx::query_as::<_, HeldTime>(HELD_TIMES)
+            .bind(ws.0).bind(calendar.0).bind(from).bind(until).fetch_all(&mut *c).await?
     }))
 }
 
@@ -493,4 +515,20 @@ pub async fn reschedule_booking(
     }
     claim(tx, ws, host, id, held.0, held.1).await?;
     crate::appointments::get_appointment_tx(tx, ws, id).await
+}
+
+/// Live and past (not cancelled) bookings of the calendar per host, for
+/// round robin's shares.
+pub async fn booking_counts(
+    db: &crate::Db,
+    ws: WorkspaceId,
+    calendar: CalendarId,
+) -> DbResult<Vec<(Uuid, i64)>> {
+    Ok(with_pool!(db, p => {
+        sqlx::query_as::<_, (Uuid, i64)>(
+            "SELECT host_user_id, COUNT(*) FROM appointments
+             WHERE workspace_id = $1 AND calendar_id = $2 AND host_user_id IS NOT NULL AND status <> 'cancelled'
+             GROUP BY host_user_id")
+            .bind(ws.0).bind(calendar.0).fetch_all(p).await?
+    }))
 }

@@ -74,6 +74,9 @@ pub struct CalendarRequest {
     pub stage_id: Option<StageId>,
     #[serde(default = "yes")]
     pub active: bool,
+    /// Members' emails or user ids; none = the workspace's first owner.
+    #[serde(default)]
+    pub hosts: Vec<String>,
 }
 
 fn yes() -> bool {
@@ -304,6 +307,71 @@ pub fn check(req: &CalendarRequest) -> Result<CalendarInput, Vec<Problem>> {
     })
 }
 
+/// The hosts named by email or user id, each a member of the workspace;
+/// none named = the workspace's first owner. Each new host is credited the
+/// bookings it would have had at the team's pace (round robin never
+/// resets); hosts that stay keep theirs.
+pub async fn resolve_hosts(
+    db: &Db,
+    ws: &Workspace,
+    named: &[String],
+    current: &[calendars::Host],
+    counts: &[(uuid::Uuid, i64)],
+) -> Result<Vec<calendars::Host>, Problem> {
+    let members = af_db::workspaces::list_members(db, ws.id)
+        .await
+        .map_err(|_| problem("hosts", "unknown_member"))?;
+    let mut ids: Vec<UserId> = Vec::new();
+    if named.is_empty() {
+        let owner = members
+            .iter()
+            .find(|m| m.role() == af_core::Role::Owner)
+            .or(members.first())
+            .ok_or(problem("hosts", "unknown_member"))?;
+        ids.push(owner.user_id);
+    }
+    for name in named {
+        let key = name.trim().to_lowercase();
+        let found = members
+            .iter()
+            .find(|m| m.email.to_lowercase() == key || m.user_id.to_string() == key)
+            .ok_or(problem("hosts", "unknown_member"))?;
+        if !ids.contains(&found.user_id) {
+            ids.push(found.user_id);
+        }
+    }
+    if ids.len() > 50 {
+        return Err(problem("hosts", "out_of_range"));
+    }
+    let team: Vec<Candidate> = current
+        .iter()
+        .map(|h| Candidate {
+            priority: h.priority,
+            weight: u32::try_from(h.weight).unwrap_or(1),
+            bookings: counts
+                .iter()
+                .find(|(id, _)| *id == h.user_id.0)
+                .map_or(0, |(_, n)| u64::try_from(*n).unwrap_or(0)),
+            adjustment: u64::try_from(h.adjustment).unwrap_or(0),
+            last_booked: None,
+        })
+        .collect();
+    Ok(ids
+        .into_iter()
+        .map(|id| match current.iter().find(|h| h.user_id == id) {
+            Some(h) => h.clone(),
+            None => calendars::Host {
+                user_id: id,
+                priority: 0,
+                weight: 1,
+                adjustment: i64::try_from(round_robin::joining_adjustment(&team, 1)).unwrap_or(0),
+                weekly: None,
+                daily_cap: None,
+            },
+        })
+        .collect())
+}
+
 fn windows_of(list: &[TimeWindow]) -> Vec<Window> {
     list.iter()
         .filter_map(|w| Window::parse(&w.start, &w.end).ok())
@@ -497,14 +565,16 @@ pub async fn book(
     let rules = rules_of(cal);
     let day = start.to_zoned(rules.time_zone.clone()).date();
     let mut tx = db.begin().await?;
-    // The slot again, inside the transaction (on SQLite no other writer
-    // can book meanwhile; on PostgreSQL the claims decide a race).
-    let hosts = calendars::list_hosts(db, ws.id, cal.id).await?;
+    // The slot again, read by the booking's own transaction (on SQLite no
+    // other writer can book meanwhile; on PostgreSQL the claims decide a
+    // race). Reading through the pool instead could starve: every pooled
+    // connection may be a booking waiting for the write lock.
+    let hosts = calendars::list_hosts_tx(&mut tx, ws.id, cal.id).await?;
     if hosts.is_empty() {
         return Err(BookingError::Closed);
     }
     let (lo, hi) = span_of(&rules, day, day);
-    let held = calendars::held_times(db, ws.id, cal.id, lo, hi).await?;
+    let held = calendars::held_times_tx(&mut tx, ws.id, cal.id, lo, hi).await?;
     let offered = compute(&rules, cal.id, &hosts, &held, now, day, day);
     let Some(slot) = offered.into_iter().find(|s| s.start == start) else {
         return Err(BookingError::SlotTaken);

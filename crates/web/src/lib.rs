@@ -126,6 +126,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::crm::routes())
         .merge(api::automations::routes())
         .merge(api::forms::routes())
+        .merge(api::calendars::routes())
         .merge(api::webhooks::routes())
         .route("/api/{*rest}", axum::routing::any(api::api_not_found));
 

@@ -3,6 +3,7 @@
 
 pub mod automations;
 pub mod board;
+pub mod calendars;
 pub mod channels;
 pub mod contacts;
 pub mod forms;
@@ -19,6 +20,7 @@ pub async fn seed_all(app: &TestApp, t: &mut Tenant) {
     forms::seed(app, t).await;
     automations::seed(app, t).await;
     channels::seed(app, t).await;
+    calendars::seed(app, t).await;
 }
 
 pub fn routes_all(other: &Tenant) -> Vec<IdRoute> {
@@ -29,5 +31,6 @@ pub fn routes_all(other: &Tenant) -> Vec<IdRoute> {
     all.extend(forms::routes(other));
     all.extend(automations::routes(other));
     all.extend(channels::routes(other));
+    all.extend(calendars::routes(other));
     all
 }

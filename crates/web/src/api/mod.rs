@@ -2,6 +2,7 @@
 //! are `{"error": {"code": "...", "message": "..."}}`.
 
 pub mod automations;
+pub mod calendars;
 pub mod crm;
 pub mod forms;
 pub mod intake;

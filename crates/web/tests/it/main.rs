@@ -4,6 +4,7 @@
 //! `cargo test -p af-web --test it board::`.
 
 mod access;
+mod api_calendars;
 mod api_crm;
 mod auth;
 mod automations_api;

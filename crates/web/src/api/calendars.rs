@@ -1,0 +1,351 @@
+//! JSON API for booking calendars (`/api/v1/calendars`): definitions, their
+//! slots in any zone, and bookings. A slot that is taken or not offered is
+//! 409 `slot_unavailable`; another workspace's id is 404.
+
+use super::{ApiError, ApiIdPath, ApiJson};
+use crate::auth::ApiAuth;
+use crate::state::AppState;
+use af_core::CalendarId;
+use af_db::DbError;
+use af_db::calendars::{self, Calendar};
+use af_service::calendars::{
+    self as service, BookingError, BookingRequest, CalendarRequest, Problem, check,
+};
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/calendars", get(list).post(create))
+        .route(
+            "/api/v1/calendars/{id}",
+            get(show).patch(update).delete(remove),
+        )
+        .route("/api/v1/calendars/{id}/slots", get(slots))
+        .route("/api/v1/calendars/{id}/bookings", post(book))
+}
+
+/// The request-shaped part of a calendar (what PATCH merges into).
+fn definition_json(c: &Calendar, hosts: &[String]) -> Value {
+    let weekly: Vec<Vec<Value>> = serde_json::from_str(&c.availability).unwrap_or_default();
+    let availability: Vec<Value> = weekly
+        .iter()
+        .enumerate()
+        .flat_map(|(i, day)| {
+            day.iter().map(
+                move |w| json!({"weekday": i + 1, "start": w.get("start"), "end": w.get("end")}),
+            )
+        })
+        .collect();
+    let tags: Value = serde_json::from_str(&c.tags).unwrap_or(json!([]));
+    let reminders: Value = serde_json::from_str(&c.reminders).unwrap_or(json!([]));
+    let overrides: Value = serde_json::from_str(&c.overrides).unwrap_or(json!({}));
+    json!({
+        "name": c.name,
+        "slug": c.slug,
+        "description": c.description,
+        "location_kind": c.location_kind,
+        "location": c.location,
+        "time_zone": c.time_zone,
+        "duration_minutes": c.duration_minutes,
+        "slot_interval_minutes": c.slot_interval_minutes,
+        "availability": availability,
+        "overrides": overrides,
+        "buffer_before_minutes": c.buffer_before_minutes,
+        "buffer_after_minutes": c.buffer_after_minutes,
+        "min_notice_minutes": c.min_notice_minutes,
+        "horizon_days": c.horizon_days,
+        "daily_cap": c.daily_cap,
+        "requires_confirmation": c.requires_confirmation,
+        "cancel_cutoff_minutes": c.cancel_cutoff_minutes,
+        "reschedule_cutoff_minutes": c.reschedule_cutoff_minutes,
+        "max_reschedules": c.max_reschedules,
+        "reminders_minutes": reminders,
+        "tags": tags,
+        "policy": c.policy,
+        "stage_id": c.stage_id,
+        "active": c.active,
+        "hosts": hosts,
+    })
+}
+
+async fn calendar_json(st: &AppState, c: &Calendar) -> Result<Value, ApiError> {
+    let hosts = calendars::list_hosts(&st.db, c.workspace_id, c.id).await?;
+    let ids: Vec<String> = hosts.iter().map(|h| h.user_id.to_string()).collect();
+    let mut v = definition_json(c, &ids);
+    v["id"] = json!(c.id);
+    v["created_at"] = json!(c.created_at);
+    v["updated_at"] = json!(c.updated_at);
+    Ok(v)
+}
+
+fn invalid(problems: Vec<Problem>) -> ApiError {
+    ApiError::Invalid(
+        problems
+            .into_iter()
+            .map(|p| (p.field.to_string(), problem_text(p.code).to_string()))
+            .collect(),
+    )
+}
+
+/// The API's English message for a problem code.
+fn problem_text(code: &str) -> &'static str {
+    match code {
+        "required_short" => "required, at most 120 characters",
+        "slug_format" => "lowercase letters, digits and dashes, at most 60",
+        "unknown_zone" => "not an IANA time zone (e.g. America/Mexico_City)",
+        "five_minute_steps" => "must be a multiple of 5 minutes",
+        "out_of_range" => "out of the allowed range",
+        "weekday_range" => "weekday must be 1 (Monday) to 7 (Sunday)",
+        "bad_window" => "times are HH:MM and the end comes after the start",
+        "bad_date" => "dates are YYYY-MM-DD",
+        "unknown_choice" => "not one of the allowed values",
+        "unknown_member" => "not a member of this workspace",
+        "slug_taken" => "another calendar of this workspace has this slug",
+        _ => "invalid",
+    }
+}
+
+fn slug_taken_or(e: DbError) -> ApiError {
+    if e.unique_violation().is_some() {
+        return invalid(vec![Problem {
+            field: "slug",
+            code: "slug_taken",
+        }]);
+    }
+    e.into()
+}
+
+async fn save(
+    st: &AppState,
+    auth: &ApiAuth,
+    existing: Option<&Calendar>,
+    req: &CalendarRequest,
+) -> Result<Calendar, ApiError> {
+    let input = check(req).map_err(invalid)?;
+    if let Some(stage) = req.stage_id {
+        let mut tx = st.db.begin().await?;
+        if af_db::pipelines::get_stage_tx(&mut tx, auth.workspace.id, stage)
+            .await
+            .is_err()
+        {
+            return Err(ApiError::field(
+                "stage_id",
+                "no such stage in this workspace",
+            ));
+        }
+    }
+    let (current, counts) = match existing {
+        Some(c) => (
+            calendars::list_hosts(&st.db, auth.workspace.id, c.id).await?,
+            calendars::booking_counts(&st.db, auth.workspace.id, c.id).await?,
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
+    let hosts = service::resolve_hosts(&st.db, &auth.workspace, &req.hosts, &current, &counts)
+        .await
+        .map_err(|p| invalid(vec![p]))?;
+    let mut tx = st.db.begin().await?;
+    let cal = match existing {
+        Some(c) => calendars::update_calendar(&mut tx, auth.workspace.id, c.id, &input, st.now())
+            .await
+            .map_err(slug_taken_or)?,
+        None => calendars::insert_calendar(&mut tx, auth.workspace.id, &input, st.now())
+            .await
+            .map_err(slug_taken_or)?,
+    };
+    calendars::set_hosts(&mut tx, auth.workspace.id, cal.id, &hosts, st.now()).await?;
+    tx.commit().await?;
+    Ok(cal)
+}
+
+/// `GET /api/v1/calendars`
+async fn list(State(st): State<AppState>, auth: ApiAuth) -> Result<Json<Value>, ApiError> {
+    let mut data = Vec::new();
+    for c in calendars::list_calendars(&st.db, auth.workspace.id).await? {
+        data.push(calendar_json(&st, &c).await?);
+    }
+    Ok(Json(json!({ "data": data })))
+}
+
+/// `POST /api/v1/calendars` → 201 with the calendar.
+async fn create(
+    State(st): State<AppState>,
+    auth: ApiAuth,
+    ApiJson(req): ApiJson<CalendarRequest>,
+) -> Result<Response, ApiError> {
+    let cal = save(&st, &auth, None, &req).await?;
+    Ok((StatusCode::CREATED, Json(calendar_json(&st, &cal).await?)).into_response())
+}
+
+async fn find(st: &AppState, auth: &ApiAuth, id: CalendarId) -> Result<Calendar, ApiError> {
+    match calendars::get_calendar(&st.db, auth.workspace.id, id).await {
+        Ok(c) => Ok(c),
+        Err(DbError::NotFound(_)) => Err(ApiError::NotFound),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `GET /api/v1/calendars/{id}`
+async fn show(
+    State(st): State<AppState>,
+    auth: ApiAuth,
+    ApiIdPath(id): ApiIdPath<CalendarId>,
+) -> Result<Json<Value>, ApiError> {
+    let cal = find(&st, &auth, id).await?;
+    Ok(Json(calendar_json(&st, &cal).await?))
+}
+
+/// `PATCH /api/v1/calendars/{id}`: the given keys replace the stored ones.
+async fn update(
+    State(st): State<AppState>,
+    auth: ApiAuth,
+    ApiIdPath(id): ApiIdPath<CalendarId>,
+    ApiJson(patch): ApiJson<serde_json::Map<String, Value>>,
+) -> Result<Json<Value>, ApiError> {
+    let cal = find(&st, &auth, id).await?;
+    let hosts = calendars::list_hosts(&st.db, auth.workspace.id, id).await?;
+    let ids: Vec<String> = hosts.iter().map(|h| h.user_id.to_string()).collect();
+    let mut merged = definition_json(&cal, &ids);
+    for (k, v) in patch {
+        merged[k] = v;
+    }
+    let req: CalendarRequest = serde_json::from_value(merged)
+        .map_err(|e| ApiError::BadRequest(format!("invalid calendar: {e}")))?;
+    let cal = save(&st, &auth, Some(&cal), &req).await?;
+    Ok(Json(calendar_json(&st, &cal).await?))
+}
+
+/// `DELETE /api/v1/calendars/{id}` → 204 (its bookings stay).
+async fn remove(
+    State(st): State<AppState>,
+    auth: ApiAuth,
+    ApiIdPath(id): ApiIdPath<CalendarId>,
+) -> Result<StatusCode, ApiError> {
+    let mut tx = st.db.begin().await?;
+    match calendars::delete_calendar(&mut tx, auth.workspace.id, id).await {
+        Ok(()) => {}
+        Err(DbError::NotFound(_)) => return Err(ApiError::NotFound),
+        Err(e) => return Err(e.into()),
+    }
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct SlotsQuery {
+    from: String,
+    to: String,
+    time_zone: Option<String>,
+}
+
+/// Longest range of dates one slots request may ask for.
+const MAX_DAYS: i32 = 62;
+
+/// `GET /api/v1/calendars/{id}/slots?from=&to=&time_zone=`: slots whose
+/// start falls on those dates in `time_zone` (default: the calendar's),
+/// written with that zone's offset.
+async fn slots(
+    State(st): State<AppState>,
+    auth: ApiAuth,
+    ApiIdPath(id): ApiIdPath<CalendarId>,
+    Query(q): Query<SlotsQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let cal = find(&st, &auth, id).await?;
+    let zone_name = q.time_zone.unwrap_or_else(|| cal.time_zone.clone());
+    let zone = TimeZone::get(&zone_name)
+        .map_err(|_| ApiError::field("time_zone", problem_text("unknown_zone")))?;
+    let from: Date = q
+        .from
+        .parse()
+        .map_err(|_| ApiError::field("from", "dates are YYYY-MM-DD"))?;
+    let to: Date =
+        q.to.parse()
+            .map_err(|_| ApiError::field("to", "dates are YYYY-MM-DD"))?;
+    let days = from.until(to).map(|s| s.get_days()).unwrap_or(-1);
+    if !(0..MAX_DAYS).contains(&days) {
+        return Err(ApiError::field(
+            "to",
+            format!("to must be on or after from, at most {MAX_DAYS} days later"),
+        ));
+    }
+    // The visitor's dates seen from the calendar's zone are at most a day
+    // earlier or later.
+    let wide_from = from.yesterday().unwrap_or(from);
+    let wide_to = to.tomorrow().unwrap_or(to);
+    let av = service::availability(&st.db, &cal, wide_from, wide_to, st.now()).await?;
+    let slots: Vec<Value> = av
+        .slots
+        .iter()
+        .filter_map(|s| {
+            let start = s.start.to_zoned(zone.clone());
+            let day = start.date();
+            (day >= from && day <= to).then(|| {
+                json!({
+                    "start": start.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+                    "end": s.end.to_zoned(zone.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+                    "hosts_free": s.free_hosts.len(),
+                })
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "time_zone": zone_name, "slots": slots })))
+}
+
+/// `POST /api/v1/calendars/{id}/bookings` → 201, or 409 `slot_unavailable`.
+async fn book(
+    State(st): State<AppState>,
+    auth: ApiAuth,
+    ApiIdPath(id): ApiIdPath<CalendarId>,
+    ApiJson(req): ApiJson<BookingRequest>,
+) -> Result<Response, ApiError> {
+    let cal = find(&st, &auth, id).await?;
+    match service::book(&st.db, &auth.workspace, &cal, &req, st.now()).await {
+        Ok(b) => {
+            let a = &b.appointment;
+            Ok((
+                StatusCode::CREATED,
+                Json(json!({
+                    "id": a.id,
+                    "start": a.starts_at,
+                    "end": a.ends_at,
+                    "status": a.status,
+                    "contact_id": b.contact_id,
+                    "deal_id": b.deal_id,
+                    "host_id": b.host,
+                })),
+            )
+                .into_response())
+        }
+        Err(BookingError::SlotTaken) => Ok(slot_unavailable()),
+        Err(BookingError::BadStart) => Err(ApiError::field(
+            "start",
+            "start must be an RFC 3339 time with its offset",
+        )),
+        Err(BookingError::Contact { field }) => {
+            Err(ApiError::field(field, format!("invalid {field}")))
+        }
+        Err(BookingError::Closed) => {
+            Err(ApiError::Conflict("this calendar takes no bookings".into()))
+        }
+        Err(BookingError::Db(e)) => Err(e.into()),
+    }
+}
+
+fn slot_unavailable() -> Response {
+    (
+        StatusCode::CONFLICT,
+        Json(json!({"error": {
+            "code": "slot_unavailable",
+            "message": "that time is no longer available: ask for the slots again",
+        }})),
+    )
+        .into_response()
+}
