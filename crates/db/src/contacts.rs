@@ -112,6 +112,57 @@ pub async fn get_contact_tx(tx: &mut Tx, ws: WorkspaceId, id: ContactId) -> DbRe
     fetch(tx, ws, id).await
 }
 
+/// The contact, and whether an event about it of one of `kinds` happened
+/// at or after `since` — one read for the step runner, which needs the
+/// contact and, for exit goals, whether any such event exists (rare: only
+/// then are the events read and matched). `None` when the contact is gone.
+pub async fn find_contact_noting_events(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    id: ContactId,
+    kinds: &[String],
+    since: Ts,
+) -> DbResult<Option<(Contact, bool)>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        contact: Contact,
+        noted: bool,
+    }
+    // Placeholders in order of first use: the event check's, then the id.
+    let mut sql = String::from(concat!("SELECT ", contact_columns!(), ", "));
+    if kinds.is_empty() {
+        sql.push_str("FALSE AS noted FROM contacts WHERE workspace_id = $1 AND id = $2");
+    } else {
+        sql.push_str(
+            "EXISTS (SELECT 1 FROM events WHERE workspace_id = $1 AND entity_type = 'contact' AND entity_id = $2
+                     AND occurred_at >= $3 AND kind IN (",
+        );
+        for i in 0..kinds.len() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", i + 4));
+        }
+        sql.push_str(&format!(
+            ")) AS noted FROM contacts WHERE workspace_id = $1 AND id = ${}",
+            kinds.len() + 4
+        ));
+    }
+    let row = with_tx!(tx, c => {
+        // Only placeholders are formatted into the text; every value is bound.
+        let mut q = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql.clone())).bind(ws.0);
+        if !kinds.is_empty() {
+            q = q.bind(id.to_string()).bind(since);
+            for k in kinds {
+                q = q.bind(k);
+            }
+        }
+        q.bind(id.0).fetch_optional(&mut *c).await?
+    });
+    Ok(row.map(|r| (r.contact, r.noted)))
+}
+
 pub async fn find_contact(
     db: &crate::Db,
     ws: WorkspaceId,

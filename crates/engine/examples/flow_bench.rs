@@ -7,6 +7,9 @@
 //!   cargo run --release -p af-engine --example flow_bench -- sqlite 2000 [RATE]
 //!   cargo run --release -p af-engine --example flow_bench -- postgres 2000 [RATE]
 //!
+//! `AF_BENCH_FLOW=instant` runs a chain instead: tag → field → stage move →
+//! score → email (four instant steps and one message per lead).
+//!
 //! RATE (leads per second, default 0 = as fast as the producer can commit)
 //! paces the leads evenly: latency is meaningful below the throughput, where
 //! no backlog builds up.
@@ -93,10 +96,27 @@ async fn bench(db: Db, backend: Backend, leads: usize, rate: f64) -> anyhow::Res
     .await?;
     af_db::pipelines::insert_default_pipeline(&mut tx, ws.id, Locale::Es, now()).await?;
     tx.commit().await?;
-    let def = serde_json::json!({"name": "3 pasos", "trigger": {"type": "lead_created"}, "active": true, "steps": [
-        {"type": "send_email", "subject": "Hola {{ contact.first_name }}", "body": "Bienvenido a {{ workspace.name }}"},
-        {"type": "send_sms", "body": "Hola {{ contact.first_name }}, ¿hablamos?"},
-        {"type": "send_email", "subject": "Agenda", "body": "{{ booking_url }}"}]});
+    let flow = std::env::var("AF_BENCH_FLOW").unwrap_or_default();
+    let (def, messages_per_lead) = if flow == "instant" {
+        let stage = af_db::pipelines::list_pipelines(&db, ws.id)
+            .await?
+            .first()
+            .and_then(|p| p.stages.get(1).map(|s| s.id))
+            .ok_or_else(|| anyhow::anyhow!("no second stage"))?;
+        let def = serde_json::json!({"name": "cadena", "trigger": {"type": "lead_created"}, "active": true, "steps": [
+            {"type": "add_tag", "tag": "nuevo"},
+            {"type": "set_field", "field": "company", "value": "Bench {{ contact.first_name }}"},
+            {"type": "move_to_stage", "stage_id": stage.to_string()},
+            {"type": "change_score", "delta": 10},
+            {"type": "send_email", "subject": "Hola {{ contact.first_name }}", "body": "Bienvenido a {{ workspace.name }}"}]});
+        (def, 1)
+    } else {
+        let def = serde_json::json!({"name": "3 pasos", "trigger": {"type": "lead_created"}, "active": true, "steps": [
+            {"type": "send_email", "subject": "Hola {{ contact.first_name }}", "body": "Bienvenido a {{ workspace.name }}"},
+            {"type": "send_sms", "body": "Hola {{ contact.first_name }}, ¿hablamos?"},
+            {"type": "send_email", "subject": "Agenda", "body": "{{ booking_url }}"}]});
+        (def, 3)
+    };
     af_engine::ops::save_workflow(
         &db,
         ws.id,
@@ -174,7 +194,7 @@ async fn bench(db: Db, backend: Backend, leads: usize, rate: f64) -> anyhow::Res
         t.await??;
     }
     let inserted = started.elapsed();
-    let want = (leads * 3) as i64;
+    let want = (leads * messages_per_lead) as i64;
     loop {
         let sent: i64 = with_pool!(&db, p => {
             sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE status = 'sent'").fetch_one(p).await?
@@ -204,6 +224,9 @@ async fn bench(db: Db, backend: Backend, leads: usize, rate: f64) -> anyhow::Res
         .fetch_all(p)
         .await?
     });
+    let jobs: i64 = with_pool!(&db, p => {
+        sqlx::query_scalar("SELECT COUNT(*) FROM jobs").fetch_one(p).await?
+    });
     let mut lat: Vec<f64> = pairs
         .iter()
         .map(|(a, b)| b.0.duration_since(a.0).as_secs_f64() * 1000.0)
@@ -215,12 +238,13 @@ async fn bench(db: Db, backend: Backend, leads: usize, rate: f64) -> anyhow::Res
             .unwrap_or(f64::NAN)
     };
     println!(
-        "backend={backend:?} leads={leads} rate={rate} producers={producers} enrolments={} inserted_in={:.2}s total={:.2}s leads_per_s={:.0} \
+        "backend={backend:?} flow={flow} leads={leads} rate={rate} producers={producers} enrolments={} inserted_in={:.2}s total={:.2}s leads_per_s={:.0} jobs_per_lead={:.1} \
          first_step_ms_p50={:.1} p99={:.1} max={:.1}",
         lat.len(),
         inserted.as_secs_f64(),
         total.as_secs_f64(),
         leads as f64 / total.as_secs_f64(),
+        jobs as f64 / leads as f64,
         pct(0.5),
         pct(0.99),
         lat.last().copied().unwrap_or(f64::NAN)

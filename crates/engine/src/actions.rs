@@ -76,19 +76,20 @@ fn system() -> Actor {
     }
 }
 
+/// Runs one step for `contact` (read by the runner in the step's
+/// transaction).
+#[expect(clippy::too_many_arguments, reason = "the step's whole context")]
 pub(crate) async fn execute(
     tx: &mut Tx,
     cfg: &EngineConfig,
     ws: &Workspace,
     def: &Definition,
     e: &Enrollment,
+    contact: &Contact,
     step: &Step,
     now: Ts,
 ) -> StepResult {
     let wsid = e.workspace_id;
-    let contact = store::find_contact_tx(tx, wsid, e.contact_id)
-        .await?
-        .ok_or(StepError::Fatal("contact not found".into()))?;
     let ctx: serde_json::Value = serde_json::from_str(&e.context).unwrap_or_default();
     let event = ctx.get("event").cloned().unwrap_or_default();
     let actor = system();
@@ -109,7 +110,7 @@ pub(crate) async fn execute(
                 return skip("the contact unsubscribed from marketing email");
             }
             let (subject, body) = resolve_template(tx, wsid, template_id, subject, body).await?;
-            let tctx = crate::context::template_context(cfg, ws, &contact, &event);
+            let tctx = crate::context::template_context(cfg, ws, contact, &event);
             let subject = render_text(&subject, &tctx).map_err(StepError::Fatal)?;
             let text = render_text(&body, &tctx).map_err(StepError::Fatal)?;
             let html = match html {
@@ -151,7 +152,7 @@ pub(crate) async fn execute(
                 return skip("the contact opted out of text messages");
             }
             let (_, body) = resolve_template(tx, wsid, template_id, "", body).await?;
-            let tctx = crate::context::template_context(cfg, ws, &contact, &event);
+            let tctx = crate::context::template_context(cfg, ws, contact, &event);
             let text = render_text(&body, &tctx).map_err(StepError::Fatal)?;
             let m = Msg {
                 channel,
@@ -174,7 +175,7 @@ pub(crate) async fn execute(
             if contact.sms_opted_out {
                 return skip("the contact opted out of calls and text messages");
             }
-            let tctx = crate::context::template_context(cfg, ws, &contact, &event);
+            let tctx = crate::context::template_context(cfg, ws, contact, &event);
             let text = match say {
                 Some(s) => render_text(s, &tctx).map_err(StepError::Fatal)?,
                 None => format!("play {}", play_url.clone().unwrap_or_default()),
@@ -270,7 +271,7 @@ pub(crate) async fn execute(
             due_in_hours,
             assignee_id,
         } => {
-            let tctx = crate::context::template_context(cfg, ws, &contact, &event);
+            let tctx = crate::context::template_context(cfg, ws, contact, &event);
             let title = render_text(title, &tctx).map_err(StepError::Fatal)?;
             let assignee = match assignee_id {
                 Some(a) => Some(
@@ -292,7 +293,7 @@ pub(crate) async fn execute(
             })
         }
         Action::NotifyTeam { message, email } => {
-            let tctx = crate::context::template_context(cfg, ws, &contact, &event);
+            let tctx = crate::context::template_context(cfg, ws, contact, &event);
             let text = render_text(message, &tctx).map_err(StepError::Fatal)?;
             store::insert_alert(
                 tx,
@@ -333,7 +334,7 @@ pub(crate) async fn execute(
         Action::Webhook { url } => {
             let body = serde_json::json!({
                 "type": "workflow.step", "workflow_id": e.workflow_id, "enrollment_id": e.id,
-                "contact": crate::context::contact_json(&contact), "event": event,
+                "contact": crate::context::contact_json(contact), "event": event,
             })
             .to_string();
             let m = Msg {
@@ -351,7 +352,7 @@ pub(crate) async fn execute(
             })
         }
         Action::KommoSync => {
-            let body = serde_json::json!({ "contact": crate::context::contact_json(&contact), "event": event }).to_string();
+            let body = serde_json::json!({ "contact": crate::context::contact_json(contact), "event": event }).to_string();
             let m = Msg {
                 channel: Channel::Kommo,
                 to: "kommo",
@@ -377,7 +378,7 @@ pub(crate) async fn execute(
             })
         }
         Action::SetField { field, value } => {
-            set_field(tx, cfg, ws, &contact, &event, field, value, &actor, now).await
+            set_field(tx, cfg, ws, contact, &event, field, value, &actor, now).await
         }
         Action::EnrollIn { workflow_id } => {
             let wf: WorkflowId = workflow_id
@@ -448,7 +449,7 @@ pub(crate) async fn execute(
                 .await?
                 .into_iter()
                 .collect();
-            let data = serde_json::json!({ "contact": crate::context::contact_json(&contact), "event": event });
+            let data = serde_json::json!({ "contact": crate::context::contact_json(contact), "event": event });
             let facts = Facts {
                 data: &data,
                 tags: &tags,

@@ -930,3 +930,250 @@ async fn webhook_steps_to_private_or_metadata_addresses_are_refused_when_saved()
         .is_ok()
     );
 }
+
+impl Env {
+    /// How many jobs of `kind` were ever enqueued (jobs stay as rows).
+    async fn jobs_of(&self, kind: &str) -> i64 {
+        af_db::with_pool!(&self.db, p => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE kind = $1")
+                .bind(kind)
+                .fetch_one(p)
+                .await
+                .expect("count")
+        })
+    }
+
+    /// (step id, status, seq) of an enrolment's log, in order.
+    async fn log(&self, e: &store::Enrollment) -> Vec<(String, String, i32)> {
+        store::list_step_runs(&self.db, self.ws, e.id)
+            .await
+            .expect("runs")
+            .into_iter()
+            .map(|r| (r.step_id, r.status, r.seq))
+            .collect()
+    }
+
+    /// The kinds of every event about a contact, oldest first.
+    async fn event_kinds(&self, contact: ContactId) -> Vec<String> {
+        let mut kinds: Vec<(Ts, String)> = af_db::with_pool!(&self.db, p => {
+            sqlx::query_as("SELECT occurred_at, kind FROM events WHERE entity_id = $1 OR data LIKE $2")
+                .bind(contact.to_string())
+                .bind(format!("%{contact}%"))
+                .fetch_all(p)
+                .await
+                .expect("events")
+        });
+        kinds.sort_by_key(|(t, _)| *t);
+        kinds.into_iter().map(|(_, k)| k).collect()
+    }
+
+    async fn tags(&self, contact: ContactId) -> Vec<String> {
+        let mut tags: Vec<String> = af_db::contacts::tags_of(&self.db, self.ws, &[contact])
+            .await
+            .expect("tags")
+            .into_iter()
+            .map(|(_, t)| t)
+            .collect();
+        tags.sort();
+        tags
+    }
+}
+
+const STEP_JOB: &str = "automation_step";
+
+#[tokio::test]
+async fn consecutive_instant_steps_run_in_one_job_each_logged_with_its_events() {
+    let env = Env::new().await;
+    let pipelines = af_db::pipelines::list_pipelines(&env.db, env.ws)
+        .await
+        .expect("p");
+    let stage = pipelines[0].stages[1].id;
+    let wf = env
+        .workflow(
+            json!({"name": "cadena", "trigger": {"type": "lead_created"}, "active": true, "steps": [
+            {"type": "add_tag", "tag": "nuevo"},
+            {"type": "set_field", "field": "company", "value": "Pérez y Cía"},
+            {"type": "move_to_stage", "stage_id": stage.to_string()},
+            {"type": "change_score", "delta": 15},
+            {"type": "wait", "hours": 1},
+            {"type": "send_email", "subject": "Hola {{ contact.first_name }}", "body": "Agenda"}]}),
+        )
+        .await;
+    let c = env.lead("Ana", "ana@example.com", None).await;
+    let w = worker(&env);
+    env.drain(&w).await;
+    // The first job ran the four instant steps; the wait had its own job
+    // and the send's waits for its time (one job per step would be 6).
+    assert_eq!(env.jobs_of(STEP_JOB).await, 3);
+    let e = env.enrollments(wf).await.remove(0);
+    assert_eq!(e.current_step.as_deref(), Some("s6"));
+    assert_eq!(
+        env.log(&e).await,
+        [
+            ("s1".into(), "done".into(), 1),
+            ("s2".into(), "done".into(), 2),
+            ("s3".into(), "done".into(), 3),
+            ("s4".into(), "done".into(), 4),
+            ("s5".into(), "done".into(), 5),
+        ]
+    );
+    let contact = af_db::contacts::find_contact(&env.db, env.ws, c)
+        .await
+        .expect("find")
+        .expect("contact");
+    assert_eq!(contact.company.as_deref(), Some("Pérez y Cía"));
+    assert_eq!(contact.score, 15);
+    assert_eq!(env.tags(c).await, ["nuevo"]);
+    let kinds = env.event_kinds(c).await;
+    for kind in ["tag.added", "contact.updated", "contact.score_changed"] {
+        assert!(kinds.iter().any(|k| k == kind), "{kind} in {kinds:?}");
+    }
+    assert!(
+        kinds
+            .iter()
+            .any(|k| k == "deal.created" || k == "deal.stage_changed"),
+        "{kinds:?}"
+    );
+
+    env.advance(SignedDuration::from_hours(1));
+    env.drain(&w).await;
+    assert_eq!(env.jobs_of(STEP_JOB).await, 3);
+    assert_eq!(
+        env.outbox().await,
+        vec![("email".into(), "sent".into(), "Hola Ana".into())]
+    );
+    let e = env.enrollments(wf).await.remove(0);
+    assert_eq!(e.status, "completed");
+    assert_eq!(env.log(&e).await.len(), 6);
+}
+
+#[tokio::test]
+async fn a_long_chain_of_instant_steps_is_split_at_the_cap() {
+    let env = Env::new().await;
+    let steps: Vec<Value> = (1..=25)
+        .map(|i| json!({"type": "add_tag", "tag": format!("t{i:02}")}))
+        .collect();
+    let wf = env
+        .workflow(
+            json!({"name": "larga", "trigger": {"type": "lead_created"}, "active": true,
+            "steps": steps}),
+        )
+        .await;
+    let c = env.lead("Ana", "ana@example.com", None).await;
+    env.drain(&worker(&env)).await;
+    assert_eq!(af_engine::run::CHAIN_CAP, 20);
+    assert_eq!(env.jobs_of(STEP_JOB).await, 2, "20 steps, then 5");
+    let e = env.enrollments(wf).await.remove(0);
+    assert_eq!(e.status, "completed");
+    let log = env.log(&e).await;
+    assert_eq!(log.len(), 25);
+    for (i, (step, status, seq)) in log.iter().enumerate() {
+        assert_eq!(
+            (step.as_str(), status.as_str(), *seq),
+            (format!("s{}", i + 1).as_str(), "done", i as i32 + 1)
+        );
+    }
+    assert_eq!(env.tags(c).await.len(), 25);
+}
+
+#[tokio::test]
+async fn an_exit_goal_met_mid_chain_stops_it() {
+    let env = Env::new().await;
+    let wf = env
+        .workflow(
+            json!({"name": "meta", "trigger": {"type": "lead_created"}, "active": true,
+            "exit_on": [{"type": "tag_added", "tag": "cliente"}],
+            "steps": [
+                {"type": "add_tag", "tag": "a"},
+                {"type": "add_tag", "tag": "cliente"},
+                {"type": "add_tag", "tag": "b"},
+                {"type": "send_email", "subject": "Hola", "body": "x"}]}),
+        )
+        .await;
+    let c = env.lead("Ana", "ana@example.com", None).await;
+    env.drain(&worker(&env)).await;
+    let e = env.enrollments(wf).await.remove(0);
+    assert_eq!(e.status, "exited");
+    assert_eq!(e.exit_reason.as_deref(), Some("goal: tag.added"));
+    assert_eq!(
+        env.log(&e).await,
+        [
+            ("s1".into(), "done".into(), 1),
+            ("s2".into(), "done".into(), 2),
+            ("s3".into(), "exited".into(), 4),
+        ]
+    );
+    assert_eq!(env.tags(c).await, ["a", "cliente"]);
+    assert!(env.outbox().await.is_empty());
+    assert_eq!(env.jobs_of(STEP_JOB).await, 1);
+}
+
+#[tokio::test]
+async fn a_failing_step_mid_chain_keeps_the_steps_before_it_and_fails_at_itself() {
+    let env = Env::new().await;
+    let pipelines = af_db::pipelines::list_pipelines(&env.db, env.ws)
+        .await
+        .expect("p");
+    let doomed = pipelines[0].stages[1].id;
+    let wf = env
+        .workflow(
+            json!({"name": "mover", "trigger": {"type": "lead_created"}, "active": true, "steps": [
+            {"type": "add_tag", "tag": "a"},
+            {"type": "move_to_stage", "stage_id": doomed.to_string()},
+            {"type": "add_tag", "tag": "b"}]}),
+        )
+        .await;
+    // The stage goes while the workflow is paused (as in the test above).
+    ops::set_active(&env.db, env.ws, wf, false, env.now())
+        .await
+        .expect("pause");
+    let mut tx = env.db.begin().await.expect("tx");
+    let done = ops::delete_stage(&mut tx, env.ws, doomed, &Actor::system(), env.now())
+        .await
+        .expect("delete");
+    assert!(matches!(done, af_db::pipelines::StageDeletion::Deleted));
+    tx.commit().await.expect("commit");
+    ops::set_active(&env.db, env.ws, wf, true, env.now())
+        .await
+        .expect("activate");
+    let c = env.lead("Ana", "ana@example.com", None).await;
+    env.drain(&worker(&env)).await;
+    // As if each step had had its job: s1 done and kept, s2 failed (its
+    // own job, the enrolment failed at it, an alert), s3 never ran.
+    let e = env.enrollments(wf).await.remove(0);
+    assert_eq!(e.status, "failed");
+    assert_eq!(e.current_step.as_deref(), Some("s2"));
+    assert_eq!(
+        env.log(&e).await,
+        [
+            ("s1".into(), "done".into(), 1),
+            ("s2".into(), "failed".into(), 3),
+        ]
+    );
+    assert_eq!(env.tags(c).await, ["a"]);
+    assert_eq!(env.jobs_of(STEP_JOB).await, 2);
+    let alerts = store::list_open_alerts(&env.db, env.ws, 10)
+        .await
+        .expect("alerts");
+    assert_eq!(alerts.len(), 1);
+    assert!(alerts[0].message.contains("s2"), "{}", alerts[0].message);
+}
+
+#[tokio::test]
+async fn an_event_costs_at_most_one_dispatch_job() {
+    let env = Env::new().await;
+    env.workflow(three_steps()).await;
+    env.lead("Ana", "ana@example.com", None).await;
+    env.drain(&worker(&env)).await;
+    let per_event: Vec<(String, i64)> = af_db::with_pool!(&env.db, p => {
+        sqlx::query_as(
+            "SELECT payload, COUNT(*) FROM jobs WHERE kind = 'dispatch_event' GROUP BY payload ORDER BY payload",
+        )
+        .fetch_all(p)
+        .await
+        .expect("jobs")
+    });
+    assert!(!per_event.is_empty(), "the lead's events were dispatched");
+    assert!(per_event.iter().all(|(_, n)| *n == 1), "{per_event:?}");
+    assert_eq!(env.jobs_of("automation_route").await, 0);
+}

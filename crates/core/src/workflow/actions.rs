@@ -159,6 +159,21 @@ impl Action {
         }
     }
 
+    /// A step that completes inside its own transaction without waiting,
+    /// branching or sending anything (tags, fields, stage moves, score):
+    /// the step runner runs consecutive ones of an enrolment in one
+    /// transaction, without a job between them.
+    pub fn is_instant(&self) -> bool {
+        matches!(
+            self,
+            Action::AddTag { .. }
+                | Action::RemoveTag { .. }
+                | Action::SetField { .. }
+                | Action::MoveToStage { .. }
+                | Action::ChangeScore { .. }
+        )
+    }
+
     /// Nested step lists (branches), in order.
     pub(super) fn branches(&self) -> Vec<&Vec<Step>> {
         match self {

@@ -161,6 +161,80 @@ pub async fn claim_enrollment(
     }))
 }
 
+/// What a step run starts from: the claimed enrolment, its workflow's
+/// status and its workspace.
+#[derive(Debug, Clone)]
+pub struct ClaimedStep {
+    pub enrollment: Enrollment,
+    /// `active` or `paused`; `None` if the workflow is gone.
+    pub workflow_status: Option<String>,
+    pub workspace: crate::workspaces::Workspace,
+}
+
+/// [`claim_enrollment`] for the step runner, in the same one statement: the
+/// workflow's status and the workspace come back with the claimed row
+/// (scalar subqueries in `RETURNING`, which SQLite allows where it does not
+/// allow the `FROM` tables of an `UPDATE`), so a step starts with one read.
+pub async fn claim_step(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    id: EnrollmentId,
+    seq: i32,
+    now: Ts,
+) -> DbResult<Option<ClaimedStep>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        enrollment: Enrollment,
+        workflow_status: Option<String>,
+        ws_slug: String,
+        ws_name: String,
+        ws_time_zone: String,
+        ws_locale: String,
+        ws_country: String,
+        ws_brand_color: Option<String>,
+        ws_sender_name: Option<String>,
+        ws_has_logo: bool,
+        ws_created_at: Ts,
+        ws_updated_at: Ts,
+    }
+    let row = with_tx!(tx, c => {
+        sqlx::query_as::<_, Row>(concat!(
+            "UPDATE enrollments SET updated_at = $4 WHERE workspace_id = $1 AND id = $2 AND seq = $3 RETURNING ",
+            enrollment_columns!(), ",
+             (SELECT w.status FROM workflows w WHERE w.workspace_id = $1 AND w.id = enrollments.workflow_id)
+                AS workflow_status,
+             (SELECT slug FROM workspaces WHERE id = $1) AS ws_slug,
+             (SELECT name FROM workspaces WHERE id = $1) AS ws_name,
+             (SELECT time_zone FROM workspaces WHERE id = $1) AS ws_time_zone,
+             (SELECT locale FROM workspaces WHERE id = $1) AS ws_locale,
+             (SELECT country FROM workspaces WHERE id = $1) AS ws_country,
+             (SELECT brand_color FROM workspaces WHERE id = $1) AS ws_brand_color,
+             (SELECT sender_name FROM workspaces WHERE id = $1) AS ws_sender_name,
+             (SELECT logo IS NOT NULL FROM workspaces WHERE id = $1) AS ws_has_logo,
+             (SELECT created_at FROM workspaces WHERE id = $1) AS ws_created_at,
+             (SELECT updated_at FROM workspaces WHERE id = $1) AS ws_updated_at"))
+            .bind(ws.0).bind(id.0).bind(seq).bind(now).fetch_optional(&mut *c).await?
+    });
+    Ok(row.map(|r| ClaimedStep {
+        workspace: crate::workspaces::Workspace {
+            id: r.enrollment.workspace_id,
+            slug: r.ws_slug,
+            name: r.ws_name,
+            time_zone: r.ws_time_zone,
+            locale: r.ws_locale,
+            country: r.ws_country,
+            brand_color: r.ws_brand_color,
+            sender_name: r.ws_sender_name,
+            has_logo: r.ws_has_logo,
+            created_at: r.ws_created_at,
+            updated_at: r.ws_updated_at,
+        },
+        enrollment: r.enrollment,
+        workflow_status: r.workflow_status,
+    }))
+}
+
 /// Locks and returns an enrolment whatever its seq (for exits, resumes,
 /// retries and skip-wait).
 pub async fn lock_enrollment(
