@@ -313,6 +313,8 @@ pub async fn list_hosts(
 /// workspace, as the slot engine needs it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct HeldTime {
+    /// The appointment holding the time.
+    pub id: Uuid,
     #[sqlx(try_from = "Uuid")]
     pub host_user_id: UserId,
     pub calendar_id: Option<Uuid>,
@@ -322,7 +324,7 @@ pub struct HeldTime {
 }
 
 const HELD_TIMES: &str =
-    "SELECT a.host_user_id, a.calendar_id, a.starts_at, a.held_from, a.held_until
+    "SELECT a.id, a.host_user_id, a.calendar_id, a.starts_at, a.held_from, a.held_until
      FROM calendar_hosts h
      JOIN appointments a ON a.workspace_id = h.workspace_id AND a.host_user_id = h.user_id
      WHERE h.workspace_id = $1 AND h.calendar_id = $2

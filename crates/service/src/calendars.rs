@@ -752,3 +752,232 @@ async fn deal_on_stage(
         deals::create_deal_in(tx, ws, &new, actor, now).await?.id,
     ))
 }
+
+/// Why a booking could not be changed.
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    #[error("no such booking")]
+    NotFound,
+    /// Cancelled, completed or no-show bookings (or Cal.com's) do not move.
+    #[error("a {0} booking cannot change")]
+    Settled(String),
+    /// Too close to the start for the invitee (the calendar's cut-off).
+    #[error("too close to the start to change it")]
+    PastCutoff,
+    #[error("this booking was rescheduled as often as the calendar allows")]
+    TooManyReschedules,
+    #[error("that time is no longer available")]
+    SlotTaken,
+    #[error("the start is not a valid time")]
+    BadStart,
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// Who asks for a change: the invitee (manage link) is held to the
+/// calendar's cut-offs and reschedule cap; the agency (pages, API) is not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangedBy {
+    Invitee,
+    Agency,
+}
+
+/// The native booking `id` and its calendar, or why not.
+async fn native(
+    tx: &mut Tx,
+    ws: &Workspace,
+    id: af_core::AppointmentId,
+) -> Result<(appointments::Appointment, Calendar), ChangeError> {
+    let a = match appointments::get_appointment_tx(tx, ws.id, id).await {
+        Ok(a) => a,
+        Err(DbError::NotFound(_)) => return Err(ChangeError::NotFound),
+        Err(e) => return Err(e.into()),
+    };
+    let Some(cal_id) = a.calendar_id.filter(|_| a.source == calendars::SOURCE) else {
+        return Err(ChangeError::Settled(a.source.clone()));
+    };
+    if !matches!(a.status.as_str(), "booked" | "pending") {
+        return Err(ChangeError::Settled(a.status.clone()));
+    }
+    let cal = calendars::get_calendar_tx(tx, ws.id, CalendarId(cal_id)).await?;
+    Ok((a, cal))
+}
+
+fn within_cutoff(a: &appointments::Appointment, cutoff_minutes: i32, now: Ts) -> bool {
+    let Some(start) = a.starts_at else {
+        return false;
+    };
+    let cutoff = SignedDuration::from_mins(i64::from(cutoff_minutes.max(0)));
+    start.0.checked_sub(cutoff).is_ok_and(|limit| now.0 > limit)
+}
+
+/// Cancels a native booking: its claims are released in the same
+/// transaction (the slot is free at once) and `appointment.cancelled`
+/// written.
+pub async fn cancel(
+    db: &Db,
+    ws: &Workspace,
+    id: af_core::AppointmentId,
+    by: ChangedBy,
+    actor: &Actor,
+    now: Ts,
+) -> Result<appointments::Appointment, ChangeError> {
+    let mut tx = db.begin().await?;
+    let (a, cal) = native(&mut tx, ws, id).await?;
+    if by == ChangedBy::Invitee && within_cutoff(&a, cal.cancel_cutoff_minutes, now) {
+        return Err(ChangeError::PastCutoff);
+    }
+    let a = calendars::set_booking_status(&mut tx, ws.id, a.id, "cancelled", now).await?;
+    appointments::write_event(
+        &mut tx,
+        ws.id,
+        EventKind::AppointmentCancelled,
+        &a,
+        actor,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(a)
+}
+
+/// Moves a native booking to `start` in one swap: the new time must be
+/// offered (the booking's own time does not count against it), the same
+/// host keeps it when free (else the calendar's policy picks one), and if
+/// anything refuses the booking stays exactly as it was.
+pub async fn reschedule(
+    db: &Db,
+    ws: &Workspace,
+    id: af_core::AppointmentId,
+    start: &str,
+    by: ChangedBy,
+    actor: &Actor,
+    now: Ts,
+) -> Result<appointments::Appointment, ChangeError> {
+    let start: Timestamp = start.trim().parse().map_err(|_| ChangeError::BadStart)?;
+    let mut tx = db.begin().await?;
+    let (a, cal) = native(&mut tx, ws, id).await?;
+    if by == ChangedBy::Invitee {
+        if within_cutoff(&a, cal.reschedule_cutoff_minutes, now) {
+            return Err(ChangeError::PastCutoff);
+        }
+        if a.reschedules >= cal.max_reschedules {
+            return Err(ChangeError::TooManyReschedules);
+        }
+    }
+    let rules = rules_of(&cal);
+    let day = start.to_zoned(rules.time_zone.clone()).date();
+    let hosts = calendars::list_hosts_tx(&mut tx, ws.id, cal.id).await?;
+    let (lo, hi) = span_of(&rules, day, day);
+    let held: Vec<calendars::HeldTime> = calendars::held_times_tx(&mut tx, ws.id, cal.id, lo, hi)
+        .await?
+        .into_iter()
+        .filter(|h| h.id != a.id.0)
+        .collect();
+    let offered = compute(&rules, cal.id, &hosts, &held, now, day, day);
+    let Some(slot) = offered.into_iter().find(|s| s.start == start) else {
+        return Err(ChangeError::SlotTaken);
+    };
+    let same = slot
+        .free_hosts
+        .iter()
+        .filter_map(|i| hosts.get(*i))
+        .find(|h| Some(h.user_id.0) == a.host_user_id)
+        .map(|h| h.user_id);
+    let host = match same {
+        Some(h) => h,
+        None => choose_host(&cal, &hosts, &held, &slot, &a.id.to_string()),
+    };
+    let held_from = slot
+        .start
+        .checked_sub(rules.buffer_before)
+        .unwrap_or(slot.start);
+    let held_until = slot.end.checked_add(rules.buffer_after).unwrap_or(slot.end);
+    let moved = calendars::reschedule_booking(
+        &mut tx,
+        ws.id,
+        a.id,
+        host,
+        Ts::new(slot.start),
+        Ts::new(slot.end),
+        (Ts::new(held_from), Ts::new(held_until)),
+        now,
+    )
+    .await;
+    let moved = match moved {
+        Ok(m) => m,
+        Err(e) if is_slot_taken(&e) => return Err(ChangeError::SlotTaken),
+        Err(e) => return Err(e.into()),
+    };
+    appointments::write_event(
+        &mut tx,
+        ws.id,
+        EventKind::AppointmentRescheduled,
+        &moved,
+        actor,
+        now,
+    )
+    .await?;
+    match tx.commit().await {
+        Ok(()) => Ok(moved),
+        Err(e) if is_slot_taken(&e) => Err(ChangeError::SlotTaken),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The `.ics` invitation of a native booking as it stands: a `REQUEST`
+/// while it is live, a `CANCEL` once cancelled; the UID is the booking's
+/// and the SEQUENCE the one stored, which every change raised.
+pub async fn invitation(
+    db: &Db,
+    ws: &Workspace,
+    id: af_core::AppointmentId,
+) -> Result<String, ChangeError> {
+    use af_core::booking::ics::{Invite, Method, Person, ics};
+    let a = match appointments::find_appointment(db, ws.id, id).await? {
+        Some(a) if a.source == calendars::SOURCE => a,
+        _ => return Err(ChangeError::NotFound),
+    };
+    let (Some(start), Some(end)) = (a.starts_at, a.ends_at) else {
+        return Err(ChangeError::NotFound);
+    };
+    let mut tx = db.begin().await?;
+    let contact = contacts::get_contact_tx(&mut tx, ws.id, a.contact_id).await?;
+    drop(tx);
+    let host = match a.host_user_id {
+        Some(h) => af_db::users::find_user(db, UserId(h)).await?,
+        None => None,
+    };
+    let metadata: Value = serde_json::from_str(&a.metadata).unwrap_or_default();
+    let location = metadata
+        .get("location")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let invite = Invite {
+        uid: format!("{}@agencyflow", a.id),
+        sequence: u32::try_from(a.sequence).unwrap_or(0),
+        method: if a.status == "cancelled" {
+            Method::Cancel
+        } else {
+            Method::Request
+        },
+        start: start.0,
+        end: end.0,
+        stamp: a.updated_at.0,
+        summary: format!("{} · {}", a.title, ws.name),
+        description: String::new(),
+        location,
+        url: None,
+        organizer: Person {
+            name: host
+                .as_ref()
+                .map_or_else(|| ws.name.clone(), |h| h.name.clone()),
+            email: host.map_or_else(String::new, |h| h.email),
+        },
+        attendee: Person {
+            name: contact.full_name(),
+            email: contact.email.clone().unwrap_or_default(),
+        },
+    };
+    Ok(ics(&invite))
+}

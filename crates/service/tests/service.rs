@@ -477,4 +477,107 @@ mod calendars {
             Err(BookingError::Contact { field: "email" })
         ));
     }
+
+    #[tokio::test]
+    async fn invitees_are_held_to_cut_offs_and_the_reschedule_cap() {
+        use af_service::calendars::{ChangeError, ChangedBy};
+        let tdb = fresh_db().await;
+        let db = &tdb.db;
+        let ws = pauta_workspace(db, now()).await;
+        let mut req = request("asesoria", "owner");
+        req.cancel_cutoff_minutes = Some(720);
+        req.reschedule_cutoff_minutes = Some(60);
+        req.max_reschedules = Some(1);
+        let mut tx = db.begin().await.expect("tx");
+        let ana = users::insert_user(&mut tx, "ana@pauta.example", "Ana", "h", now())
+            .await
+            .expect("ana");
+        let cal = store::insert_calendar(&mut tx, ws.id, &check(&req).expect("ok"), now())
+            .await
+            .expect("cal");
+        store::set_hosts(
+            &mut tx,
+            ws.id,
+            cal.id,
+            &[Host {
+                user_id: ana.id,
+                priority: 0,
+                weight: 1,
+                adjustment: 0,
+                weekly: None,
+                daily_cap: None,
+            }],
+            now(),
+        )
+        .await
+        .expect("hosts");
+        tx.commit().await.expect("commit");
+        // Monday 08:00 in Mexico City; the booking is at 10:00 (2 h away).
+        let at = t("2026-06-01T14:00:00Z");
+        let booking = BookingRequest {
+            start: "2026-06-01T10:00:00-06:00".into(),
+            name: "Luis Pérez".into(),
+            email: "luis@example.com".into(),
+            phone: None,
+            time_zone: None,
+            answers: Default::default(),
+        };
+        let booked = af_service::calendars::book(db, &ws, &cal, &booking, at)
+            .await
+            .expect("booked");
+        let id = booked.appointment.id;
+        let actor = af_core::Actor::system();
+        let refused =
+            af_service::calendars::cancel(db, &ws, id, ChangedBy::Invitee, &actor, at).await;
+        assert!(
+            matches!(refused, Err(ChangeError::PastCutoff)),
+            "12 h cut-off: {refused:?}"
+        );
+
+        let moved = af_service::calendars::reschedule(
+            db,
+            &ws,
+            id,
+            "2026-06-01T10:30:00-06:00",
+            ChangedBy::Invitee,
+            &actor,
+            at,
+        )
+        .await
+        .expect("2 h ahead is outside the 1 h cut-off");
+        assert_eq!(moved.reschedules, 1);
+        let again = af_service::calendars::reschedule(
+            db,
+            &ws,
+            id,
+            "2026-06-01T16:00:00-06:00",
+            ChangedBy::Invitee,
+            &actor,
+            at,
+        )
+        .await;
+        assert!(
+            matches!(again, Err(ChangeError::TooManyReschedules)),
+            "{again:?}"
+        );
+        af_service::calendars::reschedule(
+            db,
+            &ws,
+            id,
+            "2026-06-01T16:00:00-06:00",
+            ChangedBy::Agency,
+            &actor,
+            at,
+        )
+        .await
+        .expect("the agency is not capped");
+        let done = af_service::calendars::cancel(db, &ws, id, ChangedBy::Agency, &actor, at)
+            .await
+            .expect("cancelled");
+        assert_eq!((done.status.as_str(), done.sequence), ("cancelled", 3));
+        let ics = af_service::calendars::invitation(db, &ws, id)
+            .await
+            .expect("ics");
+        assert!(ics.contains("METHOD:CANCEL\r\n") && ics.contains("SEQUENCE:3\r\n"));
+    }
 }

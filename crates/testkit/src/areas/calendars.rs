@@ -45,6 +45,11 @@ pub fn routes(other: &Tenant) -> Vec<IdRoute> {
         .get("calendars.calendar_id")
         .cloned()
         .unwrap_or_default();
+    let a = other
+        .ids
+        .get("forms.appointment_id")
+        .cloned()
+        .unwrap_or_default();
     let api = |method, path: String, form: Vec<(&'static str, String)>| IdRoute {
         via: Via::Api,
         method,
@@ -72,6 +77,17 @@ pub fn routes(other: &Tenant) -> Vec<IdRoute> {
                 ("name", "Intruso".into()),
                 ("email", "x@example.com".into()),
             ],
+        ),
+        api("POST", format!("/api/v1/appointments/{a}/cancel"), vec![]),
+        api(
+            "POST",
+            format!("/api/v1/appointments/{a}/reschedule"),
+            vec![("start", "2026-03-09T10:00:00-06:00".into())],
+        ),
+        api(
+            "GET",
+            format!("/api/v1/appointments/{a}/invite.ics"),
+            vec![],
         ),
     ]
 }

@@ -5,11 +5,12 @@
 use super::{ApiError, ApiIdPath, ApiJson};
 use crate::auth::ApiAuth;
 use crate::state::AppState;
-use af_core::CalendarId;
+use af_core::{AppointmentId, CalendarId};
 use af_db::DbError;
 use af_db::calendars::{self, Calendar};
 use af_service::calendars::{
-    self as service, BookingError, BookingRequest, CalendarRequest, Problem, check,
+    self as service, BookingError, BookingRequest, CalendarRequest, ChangeError, ChangedBy,
+    Problem, check,
 };
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -30,6 +31,9 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/calendars/{id}/slots", get(slots))
         .route("/api/v1/calendars/{id}/bookings", post(book))
+        .route("/api/v1/appointments/{id}/cancel", post(cancel))
+        .route("/api/v1/appointments/{id}/reschedule", post(reschedule))
+        .route("/api/v1/appointments/{id}/invite.ics", get(invite))
 }
 
 /// The request-shaped part of a calendar (what PATCH merges into).
@@ -348,4 +352,101 @@ fn slot_unavailable() -> Response {
         }})),
     )
         .into_response()
+}
+
+fn change_error(e: ChangeError) -> Result<Response, ApiError> {
+    match e {
+        ChangeError::NotFound => Err(ApiError::NotFound),
+        ChangeError::SlotTaken => Ok(slot_unavailable()),
+        ChangeError::BadStart => Err(ApiError::field(
+            "start",
+            "start must be an RFC 3339 time with its offset",
+        )),
+        ChangeError::Db(e) => Err(e.into()),
+        other => Err(ApiError::Conflict(other.to_string())),
+    }
+}
+
+fn booking_json(a: &af_db::appointments::Appointment) -> Value {
+    json!({
+        "id": a.id, "start": a.starts_at, "end": a.ends_at, "status": a.status,
+        "contact_id": a.contact_id, "host_id": a.host_user_id, "calendar_id": a.calendar_id,
+        "reschedules": a.reschedules, "sequence": a.sequence,
+    })
+}
+
+/// `POST /api/v1/appointments/{id}/cancel`: frees the slot at once.
+async fn cancel(
+    State(st): State<AppState>,
+    auth: ApiAuth,
+    ApiIdPath(id): ApiIdPath<AppointmentId>,
+) -> Result<Response, ApiError> {
+    match service::cancel(
+        &st.db,
+        &auth.workspace,
+        id,
+        ChangedBy::Agency,
+        &auth.actor(),
+        st.now(),
+    )
+    .await
+    {
+        Ok(a) => Ok(Json(booking_json(&a)).into_response()),
+        Err(e) => change_error(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct RescheduleBody {
+    start: String,
+}
+
+/// `POST /api/v1/appointments/{id}/reschedule` `{"start"}`: an atomic
+/// swap; a taken time is 409 `slot_unavailable` and changes nothing.
+async fn reschedule(
+    State(st): State<AppState>,
+    auth: ApiAuth,
+    ApiIdPath(id): ApiIdPath<AppointmentId>,
+    ApiJson(body): ApiJson<RescheduleBody>,
+) -> Result<Response, ApiError> {
+    match service::reschedule(
+        &st.db,
+        &auth.workspace,
+        id,
+        &body.start,
+        ChangedBy::Agency,
+        &auth.actor(),
+        st.now(),
+    )
+    .await
+    {
+        Ok(a) => Ok(Json(booking_json(&a)).into_response()),
+        Err(e) => change_error(e),
+    }
+}
+
+/// `GET /api/v1/appointments/{id}/invite.ics`: the booking's invitation as
+/// it stands (`text/calendar`).
+async fn invite(
+    State(st): State<AppState>,
+    auth: ApiAuth,
+    ApiIdPath(id): ApiIdPath<AppointmentId>,
+) -> Result<Response, ApiError> {
+    match service::invitation(&st.db, &auth.workspace, id).await {
+        Ok(text) => Ok((
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "text/calendar; charset=utf-8",
+                ),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"invite.ics\"",
+                ),
+            ],
+            text,
+        )
+            .into_response()),
+        Err(e) => change_error(e),
+    }
 }

@@ -172,6 +172,106 @@ async fn calendars_slots_and_bookings_through_the_api() {
         Some("2026-03-08T18:00:00+00:00")
     );
 
+    // Reschedule into a taken time: nothing changes; into a free one: moved,
+    // the old time free again; then cancel, and the .ics says CANCEL.
+    let booking = created[0]["id"].as_str().expect("id").to_string();
+    let (status, other_booking) = api
+        .call(
+            "POST",
+            &format!("/api/v1/calendars/{id}/bookings"),
+            Some(json!({"start": "2026-03-08T15:00:00-04:00", "name": "Eva", "email": "eva@example.com"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{other_booking}");
+    let (status, body) = api
+        .call(
+            "POST",
+            &format!("/api/v1/appointments/{booking}/reschedule"),
+            Some(json!({"start": "2026-03-08T15:00:00-04:00"})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("slot_unavailable"))
+    );
+    let (status, moved) = api
+        .call(
+            "POST",
+            &format!("/api/v1/appointments/{booking}/reschedule"),
+            Some(json!({"start": "2026-03-08T16:00:00-04:00"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{moved}");
+    assert_eq!(
+        (moved["reschedules"].as_i64(), moved["sequence"].as_i64()),
+        (Some(1), Some(1))
+    );
+    let ics = api
+        .http
+        .get(format!(
+            "{}/api/v1/appointments/{booking}/invite.ics",
+            api.base
+        ))
+        .bearer_auth(&api.key)
+        .send()
+        .await
+        .expect("ics");
+    assert_eq!(
+        ics.headers()["content-type"],
+        "text/calendar; charset=utf-8"
+    );
+    let text = ics.text().await.expect("text");
+    assert!(
+        text.contains("METHOD:REQUEST\r\n")
+            && text.contains("DTSTART:20260308T200000Z\r\n")
+            && text.contains("SEQUENCE:1\r\n"),
+        "{text}"
+    );
+    let (status, cancelled) = api
+        .call(
+            "POST",
+            &format!("/api/v1/appointments/{booking}/cancel"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, cancelled["status"].as_str()),
+        (200, Some("cancelled"))
+    );
+    let text = api
+        .http
+        .get(format!(
+            "{}/api/v1/appointments/{booking}/invite.ics",
+            api.base
+        ))
+        .bearer_auth(&api.key)
+        .send()
+        .await
+        .expect("ics")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        text.contains("METHOD:CANCEL\r\n") && text.contains("SEQUENCE:2\r\n"),
+        "{text}"
+    );
+    let (status, _) = api
+        .call(
+            "POST",
+            &format!("/api/v1/appointments/{booking}/cancel"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 409, "a cancelled booking cannot be cancelled again");
+    let (status, rebooked) = api
+        .call(
+            "POST",
+            &format!("/api/v1/calendars/{id}/bookings"),
+            Some(json!({"start": "2026-03-08T16:00:00-04:00", "name": "Teo", "email": "teo@example.com"})),
+        )
+        .await;
+    assert_eq!(status, 201, "the cancelled time is free: {rebooked}");
+
     // PATCH changes what it names and keeps the rest.
     let (status, patched) = api
         .call(
