@@ -5,7 +5,8 @@
 #   scripts/bench-board.sh [sqlite|postgres]
 #
 # Environment: DEALS (10000), DURATION (20s), PG_SERVER
-# (postgres://postgres@127.0.0.1:5432). Seeds a fresh database through the
+# (postgres://postgres@127.0.0.1:5432), AF_BENCH_BIN (the binary; default
+# target/release/agencyflow, built when missing). Seeds a fresh database through the
 # JSON API (contacts with tags, deals spread over the default pipeline's six
 # stages), signs in through the login form, then runs wrk on GET
 # /pipelines/{id} with the session cookie: one connection (the latency a
@@ -20,7 +21,7 @@ BACKEND="${1:-sqlite}"
 DEALS="${DEALS:-10000}"
 DURATION="${DURATION:-20s}"
 PG_SERVER="${PG_SERVER:-postgres://postgres@127.0.0.1:5432}"
-BIN="$ROOT/target/release/agencyflow"
+BIN="${AF_BENCH_BIN:-$ROOT/target/release/agencyflow}"
 PASSWORD='bench password 123'
 
 log() { printf 'bench: %s\n' "$*" >&2; }

@@ -288,10 +288,67 @@ async fn insert_contact(
         entity_type: "contact",
         entity_id: Some(id.to_string()),
         actor,
-        data: serde_json::json!({ "contact": contact.snapshot(), "attribution": a }),
+        data: created_event_data(&contact, a),
     };
     insert_event(tx, &event, now).await?;
     Ok(contact)
+}
+
+/// The contact [`insert_contact`] stores for `i` (kept in step with its
+/// `INSERT`): the chunked import path builds the rows it writes with it.
+pub(crate) fn new_contact(ws: WorkspaceId, id: ContactId, i: &ContactInput, now: Ts) -> Contact {
+    let a = &i.attribution;
+    let touch = (!a.is_empty()).then_some(now);
+    Contact {
+        id,
+        workspace_id: ws,
+        first_name: i.first_name.clone(),
+        last_name: i.last_name.clone(),
+        email: i.email.clone(),
+        phone: i.phone.clone(),
+        company: i.company.clone(),
+        source: i.source.clone(),
+        owner_id: i.owner_id.map(|u| u.0),
+        lifecycle: i.lifecycle.clone().unwrap_or_else(|| "lead".into()),
+        score: 0,
+        email_unsubscribed: false,
+        sms_opted_out: false,
+        custom: serde_json::Value::Object(i.custom.clone()).to_string(),
+        first_utm_source: a.utm_source.clone(),
+        first_utm_medium: a.utm_medium.clone(),
+        first_utm_campaign: a.utm_campaign.clone(),
+        first_utm_term: a.utm_term.clone(),
+        first_utm_content: a.utm_content.clone(),
+        first_referrer: a.referrer.clone(),
+        first_landing_page: a.landing_page.clone(),
+        first_touch_at: touch,
+        last_utm_source: a.utm_source.clone(),
+        last_utm_medium: a.utm_medium.clone(),
+        last_utm_campaign: a.utm_campaign.clone(),
+        last_utm_term: a.utm_term.clone(),
+        last_utm_content: a.utm_content.clone(),
+        last_referrer: a.referrer.clone(),
+        last_landing_page: a.landing_page.clone(),
+        last_touch_at: touch,
+        last_activity_at: now,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// The data of `contact.created`.
+pub(crate) fn created_event_data(contact: &Contact, a: &Attribution) -> serde_json::Value {
+    serde_json::json!({ "contact": contact.snapshot(), "attribution": a })
+}
+
+/// The data of `contact.email_added` (`contact` as updated).
+pub(crate) fn email_added_event_data(contact: &Contact, address: &str) -> serde_json::Value {
+    serde_json::json!({ "email": address, "primary": contact.email })
+}
+
+/// The data of `tag.added`.
+pub(crate) fn tag_added_event_data(tag: &Tag) -> serde_json::Value {
+    serde_json::json!({ "tag": tag.name, "tag_id": tag.id })
 }
 
 /// The fields of an edit; `None` leaves a field unchanged, `Some("")` (for
@@ -470,7 +527,7 @@ pub async fn add_other_email(
             entity_type: "contact",
             entity_id: Some(contact.id.to_string()),
             actor,
-            data: serde_json::json!({ "email": address, "primary": contact.email }),
+            data: email_added_event_data(contact, address),
         };
         insert_event(tx, &event, now).await?;
     }
@@ -570,11 +627,33 @@ async fn apply_patch(
         .execute(&mut *c).await?;
     });
     let new = fetch(tx, old.workspace_id, old.id).await?;
+    if let Some(data) = updated_event_data(old, &new, a) {
+        let event = NewEvent {
+            workspace: old.workspace_id,
+            kind: EventKind::ContactUpdated.as_str(),
+            entity_type: "contact",
+            entity_id: Some(old.id.to_string()),
+            actor,
+            data,
+        };
+        insert_event(tx, &event, now).await?;
+    }
+    Ok(new)
+}
+
+/// The data of the `contact.updated` an edit from `old` to `new` with
+/// attribution `a` writes (the fields that changed, old and new), or
+/// `None` when it writes none: nothing changed and no attribution.
+pub(crate) fn updated_event_data(
+    old: &Contact,
+    new: &Contact,
+    a: &Attribution,
+) -> Option<serde_json::Value> {
     let (before, after) = (old.snapshot(), new.snapshot());
     let mut changed_old = serde_json::Map::new();
     let mut changed_new = serde_json::Map::new();
-    if let (Some(b), Some(a)) = (before.as_object(), after.as_object()) {
-        for (k, v) in a {
+    if let (Some(b), Some(n)) = (before.as_object(), after.as_object()) {
+        for (k, v) in n {
             if b.get(k) != Some(v) {
                 changed_old.insert(
                     k.clone(),
@@ -584,18 +663,74 @@ async fn apply_patch(
             }
         }
     }
-    if !changed_new.is_empty() || touch {
-        let event = NewEvent {
-            workspace: old.workspace_id,
-            kind: EventKind::ContactUpdated.as_str(),
-            entity_type: "contact",
-            entity_id: Some(old.id.to_string()),
-            actor,
-            data: serde_json::json!({ "old": changed_old, "new": changed_new, "attribution": a }),
-        };
-        insert_event(tx, &event, now).await?;
+    (!changed_new.is_empty() || !a.is_empty())
+        .then(|| serde_json::json!({ "old": changed_old, "new": changed_new, "attribution": a }))
+}
+
+/// The contact [`apply_patch`] leaves (kept in step with its `UPDATE`,
+/// first-touch attribution included): the chunked import path merges rows
+/// in memory with it.
+pub(crate) fn patched(old: &Contact, p: &ContactPatch, now: Ts) -> Contact {
+    let mut custom = old.custom_map();
+    for (k, v) in &p.custom {
+        if v.is_null() {
+            custom.remove(k);
+        } else {
+            custom.insert(k.clone(), v.clone());
+        }
     }
-    Ok(new)
+    let a = &p.attribution;
+    let touch = !a.is_empty();
+    let first = old.first_touch_at.is_none() && touch;
+    let pick = |take: bool, new: &Option<String>, old: &Option<String>| {
+        if take { new.clone() } else { old.clone() }
+    };
+    Contact {
+        first_name: p
+            .first_name
+            .clone()
+            .unwrap_or_else(|| old.first_name.clone()),
+        last_name: p.last_name.clone().unwrap_or_else(|| old.last_name.clone()),
+        email: p.email.clone().unwrap_or_else(|| old.email.clone()),
+        phone: p.phone.clone().unwrap_or_else(|| old.phone.clone()),
+        company: p.company.clone().unwrap_or_else(|| old.company.clone()),
+        source: p.source.clone().unwrap_or_else(|| old.source.clone()),
+        owner_id: p.owner_id.map(|o| o.map(|u| u.0)).unwrap_or(old.owner_id),
+        lifecycle: p.lifecycle.clone().unwrap_or_else(|| old.lifecycle.clone()),
+        email_unsubscribed: p.email_unsubscribed.unwrap_or(old.email_unsubscribed),
+        sms_opted_out: p.sms_opted_out.unwrap_or(old.sms_opted_out),
+        custom: serde_json::Value::Object(custom).to_string(),
+        first_utm_source: pick(first, &a.utm_source, &old.first_utm_source),
+        first_utm_medium: pick(first, &a.utm_medium, &old.first_utm_medium),
+        first_utm_campaign: pick(first, &a.utm_campaign, &old.first_utm_campaign),
+        first_utm_term: pick(first, &a.utm_term, &old.first_utm_term),
+        first_utm_content: pick(first, &a.utm_content, &old.first_utm_content),
+        first_referrer: pick(first, &a.referrer, &old.first_referrer),
+        first_landing_page: pick(first, &a.landing_page, &old.first_landing_page),
+        first_touch_at: if first { Some(now) } else { old.first_touch_at },
+        last_utm_source: pick(touch, &a.utm_source, &old.last_utm_source),
+        last_utm_medium: pick(touch, &a.utm_medium, &old.last_utm_medium),
+        last_utm_campaign: pick(touch, &a.utm_campaign, &old.last_utm_campaign),
+        last_utm_term: pick(touch, &a.utm_term, &old.last_utm_term),
+        last_utm_content: pick(touch, &a.utm_content, &old.last_utm_content),
+        last_referrer: pick(touch, &a.referrer, &old.last_referrer),
+        last_landing_page: pick(touch, &a.landing_page, &old.last_landing_page),
+        last_touch_at: if touch { Some(now) } else { old.last_touch_at },
+        last_activity_at: now,
+        updated_at: now,
+        ..old.clone()
+    }
+}
+
+/// The folded text search reads (`contacts.search_text`) of a contact.
+pub(crate) fn search_text_of(c: &Contact) -> String {
+    af_core::search::contact_text(
+        &c.first_name,
+        &c.last_name,
+        c.email.as_deref(),
+        c.phone.as_deref(),
+        c.company.as_deref(),
+    )
 }
 
 /// Deletes a contact (and its deals, notes, tasks), writing `contact.deleted`.
@@ -672,7 +807,7 @@ pub async fn add_tag(
             entity_type: "contact",
             entity_id: Some(contact.to_string()),
             actor,
-            data: serde_json::json!({ "tag": tag.name, "tag_id": tag.id }),
+            data: tag_added_event_data(&tag),
         };
         insert_event(tx, &event, now).await?;
     }
@@ -1201,18 +1336,29 @@ tokio::task_local! {
 /// [`upsert_contact_with_event_data`] reaches all of them (created,
 /// updated, tag.added) without changing the other functions' signatures.
 async fn insert_event(tx: &mut Tx, e: &NewEvent<'_>, now: Ts) -> DbResult<af_core::EventId> {
-    let extra = EXTRA_EVENT_DATA.try_with(Clone::clone).ok();
-    match (extra, &e.data) {
-        (Some(extra), serde_json::Value::Object(data)) if !extra.is_empty() => {
-            let mut data = data.clone();
-            data.extend(extra);
+    match EXTRA_EVENT_DATA.try_with(Clone::clone) {
+        Ok(extra) if !extra.is_empty() => {
             let e = NewEvent {
-                data: serde_json::Value::Object(data),
+                data: with_extra_data(e.data.clone(), &extra),
                 ..e.clone()
             };
             crate::events::insert_event(tx, &e, now).await
         }
         _ => crate::events::insert_event(tx, e, now).await,
+    }
+}
+
+/// `data` with the keys of `extra` merged in (an object's keys only).
+pub(crate) fn with_extra_data(
+    data: serde_json::Value,
+    extra: &serde_json::Map<String, serde_json::Value>,
+) -> serde_json::Value {
+    match data {
+        serde_json::Value::Object(mut data) => {
+            data.extend(extra.clone());
+            serde_json::Value::Object(data)
+        }
+        other => other,
     }
 }
 

@@ -522,6 +522,16 @@ pub async fn list_cards(
     }))
 }
 
+/// The board's totals query (`$1` workspace, `$2` pipeline). Every column
+/// it reads is in `deals_totals_idx` (migration 0007), so both backends
+/// answer it from that index alone; `crates/db/tests/crm.rs` checks the
+/// plan, so a column added here must be added to the index too.
+pub const STAGE_TOTALS_SQL: &str = "SELECT stage_id, currency, COUNT(*),
+        CAST(COALESCE(SUM(value_minor / 1000000000), 0) AS BIGINT),
+        CAST(COALESCE(SUM(value_minor % 1000000000), 0) AS BIGINT)
+ FROM deals
+ WHERE workspace_id = $1 AND pipeline_id = $2 GROUP BY stage_id, currency";
+
 /// Count and total value (per currency) of each stage of a pipeline. The
 /// total is summed in two parts that cannot overflow and joined in `i128`
 /// (see [`af_core::money::total_from_parts`]), so no set of stored values
@@ -532,13 +542,7 @@ pub async fn stage_totals(
     pipeline: PipelineId,
 ) -> DbResult<Vec<(StageId, String, i64, i128)>> {
     let rows: Vec<(Uuid, String, i64, i64, i64)> = with_pool!(db, p => {
-        sqlx::query_as(
-            "SELECT stage_id, currency, COUNT(*),
-                    CAST(COALESCE(SUM(value_minor / 1000000000), 0) AS BIGINT),
-                    CAST(COALESCE(SUM(value_minor % 1000000000), 0) AS BIGINT)
-             FROM deals
-             WHERE workspace_id = $1 AND pipeline_id = $2 GROUP BY stage_id, currency",
-        )
+        sqlx::query_as(STAGE_TOTALS_SQL)
         .bind(ws.0).bind(pipeline.0).fetch_all(p).await?
     });
     Ok(rows

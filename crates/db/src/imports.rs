@@ -2,13 +2,17 @@
 //! workspace's country, custom fields) and upserted by the upsert rule (so
 //! duplicates within the file merge too) in transactions of
 //! [`BATCH_ROWS`] rows, with progress and the rejected rows in the `imports`
-//! table. The CLI runs an import in process; the web stores the file
+//! table. A batch is matched, merged and written with a few multi-row
+//! statements on both backends (the `bulk` module), not statement by
+//! statement per row. The CLI runs an import in process; the web stores the file
 //! (`import_files`) and an `import_contacts` job
 //! ([`af_core::jobs::ImportContacts`]) runs it.
 //!
 //! Imports do not look like new leads to automations: every event they
 //! write carries `"import": true, "fire_triggers": <bool>` in its data.
 //! A job that dies half-way resumes after the last committed batch.
+
+mod bulk;
 
 use crate::contacts::{self, ContactInput};
 use crate::custom_fields::{self, FieldDef};
@@ -357,6 +361,16 @@ pub fn validate_row(
 
 // ------------------------------------------------------------------ running
 
+/// Why a row whose email and phone belong to two contacts is rejected.
+fn conflict() -> Rejected {
+    Rejected::new(
+        "conflict",
+        None,
+        None,
+        "the email and the phone belong to two different contacts".into(),
+    )
+}
+
 /// Reads the headers of a file (for the mapping step).
 pub fn read_headers(data: &[u8]) -> Result<Vec<String>, csv_io::CsvError> {
     CsvFile::open(data).map(|f| f.headers)
@@ -454,10 +468,12 @@ impl Run<'_> {
         Ok(up.created)
     }
 
-    /// Writes a batch in one transaction with the progress. Should a row
-    /// break the transaction (an email of one contact with the phone of
-    /// another), the batch is redone a row per transaction, rejecting
-    /// only the rows the database refuses.
+    /// Writes a batch in one transaction with the progress, through the
+    /// chunked path ([`bulk`]: a dozen statements for the whole batch).
+    /// Should the database refuse the chunk's statements (a key a
+    /// concurrent writer took, or a swap of keys inside one statement),
+    /// the batch is redone a row per transaction, rejecting only the rows
+    /// the database refuses.
     async fn flush(
         &mut self,
         batch: &mut Vec<(usize, Result<ContactInput, Rejected>)>,
@@ -466,44 +482,63 @@ impl Run<'_> {
             return Ok(());
         }
         let rows = std::mem::take(batch);
-        let before = (self.progress, self.report.rejected.len());
+        let chunk: Vec<bulk::ChunkRow<'_>> = rows
+            .iter()
+            .filter_map(|(_, r)| r.as_ref().ok())
+            .map(|input| bulk::ChunkRow {
+                input,
+                now: self.now(),
+            })
+            .collect();
+        let extra = self.event_data();
+        let ctx = bulk::Ctx {
+            ws: self.ws,
+            actor: &self.opts.actor,
+            extra: &extra,
+            erased: &self.erased,
+        };
         let mut tx = self.db.begin().await?;
-        let mut failed = false;
-        for (row, r) in &rows {
+        let written = bulk::write_chunk(&mut tx, &ctx, &chunk).await;
+        drop(chunk);
+        let outcomes = match written {
+            Ok(outcomes) => outcomes,
+            Err(e) if e.unique_violation().is_some() => {
+                tx.rollback().await?;
+                return self.flush_row_by_row(rows).await;
+            }
+            Err(e) => return Err(e),
+        };
+        let mut outcomes = outcomes.into_iter();
+        for (row, r) in rows {
             match r {
-                Ok(input) => match self.upsert(&mut tx, input).await {
-                    Ok(created) => {
-                        self.count(created);
-                    }
-                    Err(e) if e.unique_violation().is_some() => {
-                        failed = true;
-                        break;
-                    }
-                    Err(e) => return Err(e),
+                Err(rej) => self.reject(Rejected { row, ..rej }),
+                Ok(_) => match outcomes.next() {
+                    Some(bulk::Outcome::Created) => self.count(true),
+                    Some(bulk::Outcome::Updated) => self.count(false),
+                    Some(bulk::Outcome::Conflict) => self.reject(Rejected { row, ..conflict() }),
+                    None => return Err(DbError::NotFound("import row outcome")),
                 },
-                Err(rej) => self.reject(Rejected {
-                    row: *row,
-                    ..rej.clone()
-                }),
             }
         }
-        if !failed {
-            save_progress(
-                &mut tx,
-                self.ws,
-                self.id,
-                &self.progress,
-                &self.report,
-                status::RUNNING,
-                None,
-            )
-            .await?;
-            tx.commit().await?;
-            return Ok(());
-        }
-        tx.rollback().await?;
-        self.progress = before.0;
-        self.report.rejected.truncate(before.1);
+        save_progress(
+            &mut tx,
+            self.ws,
+            self.id,
+            &self.progress,
+            &self.report,
+            status::RUNNING,
+            None,
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// The batch a row per transaction (the per-row upsert), when the
+    /// chunked path could not write it.
+    async fn flush_row_by_row(
+        &mut self,
+        rows: Vec<(usize, Result<ContactInput, Rejected>)>,
+    ) -> DbResult<()> {
         for (row, r) in rows {
             match r {
                 Err(rej) => self.reject(Rejected { row, ..rej }),
@@ -516,16 +551,7 @@ impl Run<'_> {
                         }
                         Err(e) if e.unique_violation().is_some() => {
                             tx.rollback().await?;
-                            self.reject(Rejected {
-                                row,
-                                ..Rejected::new(
-                                    "conflict",
-                                    None,
-                                    None,
-                                    "the email and the phone belong to two different contacts"
-                                        .into(),
-                                )
-                            });
+                            self.reject(Rejected { row, ..conflict() });
                         }
                         Err(e) => return Err(e),
                     }

@@ -57,6 +57,29 @@ pub async fn anyone_listens(
     Ok(hit.is_some())
 }
 
+/// Who listens in a workspace, read once for many events (a bulk import's
+/// chunk): [`Listening::hears`] answers what [`anyone_listens`] would.
+pub struct Listening(Vec<(String, bool)>);
+
+impl Listening {
+    /// Whether any subscriber may react to an event of `kind` (`quiet` as
+    /// for [`anyone_listens`]).
+    pub fn hears(&self, kind: &str, quiet: bool) -> bool {
+        self.0
+            .iter()
+            .any(|(k, hears_quiet)| (k == kind || k == ALL) && (*hears_quiet || !quiet))
+    }
+}
+
+/// The event kinds subscribers of `ws` listen to (one query).
+pub async fn listening(tx: &mut Tx, ws: WorkspaceId) -> DbResult<Listening> {
+    let rows: Vec<(String, bool)> = with_tx!(tx, c => {
+        sqlx::query_as("SELECT DISTINCT event_kind, hears_quiet FROM event_subscriptions WHERE workspace_id = $1")
+            .bind(ws.0).fetch_all(&mut *c).await?
+    });
+    Ok(Listening(rows))
+}
+
 /// The subscribers that may react to an event of `kind` in `ws`.
 pub async fn subscribers_of(
     db: &crate::Db,

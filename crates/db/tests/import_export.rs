@@ -757,3 +757,299 @@ proptest::proptest! {
         });
     }
 }
+
+/// Imports `data` (suggested mapping); returns the row and how many times
+/// progress was reported.
+async fn import_counting_progress(
+    db: &Db,
+    ws: WorkspaceId,
+    data: &[u8],
+) -> (imports::Import, usize) {
+    let headers = imports::read_headers(data).expect("headers");
+    let custom = imports::custom_keys(db, ws).await.expect("custom");
+    let mapping = csv_io::suggest_mapping(&headers, &custom);
+    let mut tx = db.begin().await.expect("tx");
+    let id = imports::insert_import(
+        &mut tx,
+        ws,
+        "test.csv",
+        imports::status::RUNNING,
+        0,
+        &ImportReport::default(),
+        None,
+        now(),
+    )
+    .await
+    .expect("import row");
+    tx.commit().await.expect("commit");
+    let opts = ImportOptions {
+        fire_triggers: false,
+        country: "MX".into(),
+        actor: Actor::system(),
+    };
+    let mut calls = 0;
+    let done = imports::run_import(db, ws, id, data, &mapping, &opts, &clock(), &mut |_| {
+        calls += 1
+    })
+    .await
+    .expect("import runs");
+    (done, calls)
+}
+
+/// Kinds of the workspace's events, oldest first.
+async fn event_kinds(db: &Db, ws: WorkspaceId) -> Vec<String> {
+    let mut evs = events::list_events(db, ws, 100_000).await.expect("events");
+    evs.reverse();
+    evs.into_iter().map(|e| e.kind).collect()
+}
+
+#[tokio::test]
+async fn a_chunk_boundary_is_crossed_with_duplicates_and_bad_rows_on_both_sides() {
+    let t = fresh_db().await;
+    let ws = workspace(&t.db, "acme").await;
+    let n = imports::BATCH_ROWS + 1;
+    let mut csv = String::from("first_name,email,phone,tags\n");
+    for i in 0..n {
+        let line = match i {
+            // Row 3 (file row 4): a bad email in the first chunk.
+            2 => "Mala,no-es-correo,,\n".to_string(),
+            // The second row repeats the first: merged in the same chunk.
+            1 => "Ana,ANA0@example.com,,web\n".to_string(),
+            // The last row (alone in the second chunk) repeats the first
+            // row's phone with a new email: a match by phone across chunks.
+            i if i == n - 1 => "Otra,otra@example.com,8100000000,tarde\n".to_string(),
+            i => format!("Nombre{i},ana{i}@example.com,81{i:08},lead\n"),
+        };
+        csv.push_str(&line);
+    }
+    let (done, calls) = import_counting_progress(&t.db, ws, csv.as_bytes()).await;
+    assert_eq!(done.status, "done");
+    assert!(calls >= 3, "progress after each chunk: {calls}");
+    assert_eq!(
+        (
+            done.processed_rows,
+            done.created_rows,
+            done.updated_rows,
+            done.rejected_rows
+        ),
+        (n as i32, n as i32 - 3, 2, 1)
+    );
+    let rej = &done.report().rejected;
+    assert_eq!((rej[0].row, rej[0].code.as_str()), (4, "invalid_email"));
+    assert_eq!(
+        contacts::count_contacts(&t.db, ws).await.expect("count"),
+        n as i64 - 3
+    );
+    let list = all_contacts(&t.db, ws).await;
+    let ana = list
+        .iter()
+        .find(|c| c.email.as_deref() == Some("ANA0@example.com"))
+        .expect("ana, with the later row's spelling of the same address");
+    assert_eq!(
+        ana.first_name, "Ana",
+        "the later duplicate corrected the name"
+    );
+    assert_eq!(ana.phone.as_deref(), Some("+528100000000"));
+    assert_eq!(
+        contacts::other_emails(&t.db, ws, ana.id)
+            .await
+            .expect("emails"),
+        ["otra@example.com"],
+        "matched by phone with another email: kept as another address"
+    );
+    let tags: Vec<String> = contacts::tags_of(&t.db, ws, &[ana.id])
+        .await
+        .expect("tags")
+        .into_iter()
+        .map(|(_, n)| n)
+        .collect();
+    assert_eq!(tags, ["lead", "tarde", "web"]);
+    let kinds = event_kinds(&t.db, ws).await;
+    let count = |k: &str| kinds.iter().filter(|x| *x == k).count();
+    assert_eq!(count("contact.created"), n - 3);
+    assert_eq!(count("tag.added"), n - 3 + 2);
+    // Row 2 corrected the name; the last row changed nothing but the
+    // other address (`contact.email_added` alone).
+    assert_eq!(count("contact.updated"), 1);
+    assert_eq!(count("contact.email_added"), 1);
+    // Each row's events follow its order: created, then its tag.
+    assert_eq!(
+        &kinds[..4],
+        [
+            "contact.created",
+            "tag.added",
+            "contact.updated",
+            "tag.added"
+        ]
+    );
+}
+
+/// The chunked path against the rule it implements: the same rows
+/// upserted one by one (`contacts::upsert_contact_with_event_data`, a
+/// transaction each, a unique violation skipping the row) into another
+/// workspace holding the same contacts end with the same contacts, other
+/// addresses, tags and events.
+#[tokio::test]
+async fn a_chunk_ends_as_the_upsert_rule_row_by_row() {
+    let t = fresh_db().await;
+    let bulk = workspace(&t.db, "bulk").await;
+    let rowwise = workspace(&t.db, "rows").await;
+    for ws in [bulk, rowwise] {
+        let mut tx = t.db.begin().await.expect("tx");
+        custom_fields::insert_field(
+            &mut tx,
+            ws,
+            "presupuesto",
+            "Presupuesto",
+            "number",
+            &[],
+            now(),
+        )
+        .await
+        .expect("field");
+        let seed =
+            |first: &str, email: Option<&str>, phone: &str, tags: &[&str]| contacts::ContactInput {
+                first_name: first.into(),
+                email: email.map(str::to_string),
+                phone: Some(phone.into()),
+                tags: tags.iter().map(|t| t.to_string()).collect(),
+                ..Default::default()
+            };
+        for input in [
+            seed("Old", Some("old@x.com"), "+528110000001", &["vip"]),
+            seed("", None, "+528110000002", &[]),
+            seed("Tres", Some("p3@x.com"), "+528110000003", &[]),
+            seed("Cuatro", Some("p4@x.com"), "+528110000004", &[]),
+        ] {
+            contacts::upsert_contact(&mut tx, ws, &input, &Actor::system(), now())
+                .await
+                .expect("seed");
+        }
+        let p3 = contacts::find_match(&mut tx, ws, Some("p3@x.com"), None)
+            .await
+            .expect("find")
+            .expect("p3");
+        contacts::add_other_email(&mut tx, &p3, "alias@x.com", &Actor::system(), now())
+            .await
+            .expect("alias");
+        tx.commit().await.expect("commit");
+    }
+    let csv = "email,phone,first_name,last_name,company,tags,Presupuesto,utm_source\n\
+        old@x.com,8110000001,Nuevo,,Acme,vip|web,10,google\n\
+        ,8110000002,Eva,Ruiz,,,,\n\
+        new2@x.com,8110000002,,,,,,\n\
+        another@x.com,8110000002,Zed,,,,,\n\
+        alias@x.com,,Alias,,,,,\n\
+        p4@x.com,8110000001,,,,,,\n\
+        fresh@x.com,8119999999,Fresh,,,nuevo,,facebook\n\
+        FRESH@x.com,,Fresh2,,,NUEVO|otro,5,\n\
+        ,8119999999,,,,otro,,\n\
+        bad-email,,,,,,,\n\
+        another@x.com,,,,Otra SA,x,,\n\
+        p4@x.com,8110000005,,,,,,\n\
+        ,8110000004,Nuevo4,,,,,\n\
+        old@x.com,8110000001,,,,,abc,\n";
+    let done = import(&t.db, bulk, csv.as_bytes(), false).await;
+    let rejected: Vec<(usize, String)> = done
+        .report()
+        .rejected
+        .iter()
+        .map(|r| (r.row, r.code.clone()))
+        .collect();
+    assert_eq!(
+        rejected,
+        [
+            (7, "conflict".to_string()),
+            (11, "invalid_email".to_string()),
+            (15, "invalid_custom".to_string())
+        ]
+    );
+    assert_eq!((done.created_rows, done.updated_rows), (2, 9));
+
+    // The same rows, one by one, with the same event data.
+    let headers = imports::read_headers(csv.as_bytes()).expect("headers");
+    let custom = imports::custom_keys(&t.db, rowwise).await.expect("custom");
+    let mapping = csv_io::suggest_mapping(&headers, &custom);
+    let defs = custom_fields::list_fields(&t.db, rowwise)
+        .await
+        .expect("defs");
+    let mut file = CsvFile::open(csv.as_bytes()).expect("csv");
+    let mut extra = serde_json::Map::new();
+    extra.insert("import".into(), true.into());
+    extra.insert("fire_triggers".into(), false.into());
+    while let Some(Ok((_, cells))) = file.next_row() {
+        let Ok(input) = imports::validate_row(csv_io::map_row(&mapping, &cells), "MX", &defs)
+        else {
+            continue;
+        };
+        let mut tx = t.db.begin().await.expect("tx");
+        match contacts::upsert_contact_with_event_data(
+            &mut tx,
+            rowwise,
+            &input,
+            &Actor::system(),
+            now(),
+            extra.clone(),
+        )
+        .await
+        {
+            Ok(_) => tx.commit().await.expect("commit"),
+            Err(e) if e.unique_violation().is_some() => tx.rollback().await.expect("rollback"),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    async fn state(db: &Db, ws: WorkspaceId) -> Vec<String> {
+        let mut out = vec![];
+        for c in all_contacts(db, ws).await {
+            let others = contacts::other_emails(db, ws, c.id).await.expect("emails");
+            let tags: Vec<String> = contacts::tags_of(db, ws, &[c.id])
+                .await
+                .expect("tags")
+                .into_iter()
+                .map(|(_, n)| n)
+                .collect();
+            out.push(format!(
+                "{:?} {:?} {:?} {} {} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?}",
+                c.email,
+                c.phone,
+                (&c.first_name, &c.last_name),
+                c.custom,
+                c.lifecycle,
+                c.company,
+                (c.email_unsubscribed, c.sms_opted_out),
+                (&c.first_utm_source, c.first_touch_at),
+                (&c.last_utm_source, c.last_touch_at),
+                (c.created_at, c.updated_at, c.last_activity_at),
+                c.source,
+                others,
+                tags,
+            ));
+        }
+        out.sort();
+        out
+    }
+    assert_eq!(state(&t.db, bulk).await, state(&t.db, rowwise).await);
+
+    // Events in order, without the ids that differ between workspaces.
+    async fn event_log(db: &Db, ws: WorkspaceId) -> Vec<String> {
+        let mut evs = events::list_events(db, ws, 1000).await.expect("events");
+        evs.reverse();
+        evs.into_iter()
+            .map(|e| {
+                let mut data: serde_json::Value = serde_json::from_str(&e.data).expect("json");
+                if let Some(m) = data.as_object_mut() {
+                    m.remove("import_id");
+                    m.remove("tag_id");
+                }
+                format!("{} {} {} {}", e.kind, e.entity_type, e.actor_type, data)
+            })
+            .collect()
+    }
+    let (a, b) = (
+        event_log(&t.db, bulk).await,
+        event_log(&t.db, rowwise).await,
+    );
+    assert!(a.len() > 15, "{a:#?}");
+    assert_eq!(a, b);
+}
