@@ -10,7 +10,8 @@
 #   BACKENDS=sqlite LEADS=5000 scripts/bench-ceiling.sh
 #   AF_BENCH_BIN=/tmp/agencyflow-old scripts/bench-ceiling.sh
 #
-# Needs python3 (with psycopg for PostgreSQL: installed with pip if missing)
+# Needs python3 (with pysqlite3-binary for SQLite and psycopg for PostgreSQL:
+# installed with pip if missing)
 # and wrk for the lead benchmark.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +27,7 @@ fi
 for backend in $BACKENDS; do
   tmp="$(mktemp -d)"
   if [[ "$backend" == sqlite ]]; then
+    python3 -c 'import pysqlite3' 2>/dev/null || pip install --quiet pysqlite3-binary
     url="sqlite://$tmp/ceiling.db"
     target="$tmp/ceiling.db"
   else

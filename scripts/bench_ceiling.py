@@ -29,7 +29,13 @@ class Backend:
     def __init__(self, kind, target):
         self.kind = kind
         if kind == "sqlite":
-            import sqlite3
+            # The schema's FTS5 index (contentless_delete) needs SQLite
+            # 3.43+, newer than many systems' Python links: pysqlite3-binary
+            # bundles a current SQLite (bench-ceiling.sh installs it).
+            try:
+                import pysqlite3 as sqlite3
+            except ImportError:
+                import sqlite3
 
             self.conn = sqlite3.connect(target, isolation_level=None)
             self.conn.execute("PRAGMA journal_mode=WAL")
