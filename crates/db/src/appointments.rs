@@ -37,7 +37,7 @@ pub struct Appointment {
     pub metadata: String,
     pub created_at: Ts,
     pub updated_at: Ts,
-    /// Native bookings: the calendar and host (see `crate::calendars`).
+    /// Native bookings: the calendar and host (see the calendars module).
     pub calendar_id: Option<Uuid>,
     pub host_user_id: Option<Uuid>,
     pub reschedules: i32,
