@@ -258,8 +258,9 @@ async fn insert_contact(
         i.phone.as_deref(),
         i.company.as_deref(),
     );
-    with_tx!(tx, c => {
-        sqlx::query(
+    // The row comes back from RETURNING, not from a second read.
+    let contact = with_tx!(tx, c => {
+        sqlx::query_as::<_, Contact>(concat!(
             "INSERT INTO contacts (id, workspace_id, first_name, last_name, email, email_key, phone, company, source,
                 owner_id, lifecycle, score, email_unsubscribed, sms_opted_out, custom,
                 first_utm_source, first_utm_medium, first_utm_campaign, first_utm_term, first_utm_content,
@@ -270,8 +271,8 @@ async fn insert_contact(
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, FALSE, FALSE, $12,
                 $13, $14, $15, $16, $17, $18, $19, $20,
                 $13, $14, $15, $16, $17, $18, $19, $20,
-                $21, $22, $22, $22)",
-        )
+                $21, $22, $22, $22)
+             RETURNING ", contact_columns!()))
         .bind(id.0).bind(ws.0).bind(&i.first_name).bind(&i.last_name).bind(&i.email).bind(&email_key)
         .bind(&i.phone).bind(&i.company).bind(&i.source).bind(i.owner_id.map(|u| u.0))
         .bind(i.lifecycle.as_deref().unwrap_or("lead"))
@@ -279,9 +280,8 @@ async fn insert_contact(
         .bind(&a.utm_source).bind(&a.utm_medium).bind(&a.utm_campaign).bind(&a.utm_term).bind(&a.utm_content)
         .bind(&a.referrer).bind(&a.landing_page).bind(touch)
         .bind(search).bind(now)
-        .execute(&mut *c).await?;
+        .fetch_one(&mut *c).await?
     });
-    let contact = fetch(tx, ws, id).await?;
     let event = NewEvent {
         workspace: ws,
         kind: EventKind::ContactCreated.as_str(),

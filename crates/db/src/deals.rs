@@ -94,15 +94,6 @@ pub async fn insert_deal(
     actor: &Actor,
     now: Ts,
 ) -> DbResult<Deal> {
-    // The contact must be this workspace's (a tenancy check, not a rule of
-    // the contacts module, so this module does not import it).
-    let contact: i64 = with_tx!(tx, c => {
-        sqlx::query_scalar("SELECT COUNT(*) FROM contacts WHERE workspace_id = $1 AND id = $2")
-            .bind(ws.0).bind(d.contact_id.0).fetch_one(&mut *c).await?
-    });
-    if contact == 0 {
-        return Err(DbError::NotFound("contact"));
-    }
     let stage = match (d.stage_id, d.pipeline_id) {
         (Some(s), p) => {
             let stage = get_stage_tx(tx, ws, s).await?;
@@ -118,18 +109,23 @@ pub async fn insert_deal(
         }
     };
     let id = DealId::new();
-    let position = top_position(tx, ws, stage.id).await?;
-    with_tx!(tx, c => {
-        sqlx::query(
+    // One statement: the tenancy check (the contact must be this
+    // workspace's — selected from, so no row means no insert), the top
+    // position of the stage, the insert, and the row back.
+    let deal = with_tx!(tx, c => {
+        sqlx::query_as::<_, Deal>(concat!(
             "INSERT INTO deals (id, workspace_id, pipeline_id, stage_id, contact_id, title, value_minor, currency,
                                 owner_id, position, stage_entered_at, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11)",
-        )
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9,
+                    COALESCE((SELECT MIN(p.position) FROM deals p WHERE p.workspace_id = $2 AND p.stage_id = $4) - 1.0, 0.0),
+                    $10, $10, $10
+             FROM contacts WHERE workspace_id = $2 AND id = $5
+             RETURNING ", deal_columns!()))
         .bind(id.0).bind(ws.0).bind(stage.pipeline_id.0).bind(stage.id.0).bind(d.contact_id.0).bind(&d.title)
-        .bind(d.value_minor).bind(&d.currency).bind(d.owner_id.map(|u| u.0)).bind(position).bind(now)
-        .execute(&mut *c).await?;
-    });
-    let deal = fetch(tx, ws, id).await?;
+        .bind(d.value_minor).bind(&d.currency).bind(d.owner_id.map(|u| u.0)).bind(now)
+        .fetch_optional(&mut *c).await?
+    })
+    .ok_or(DbError::NotFound("contact"))?;
     let event = NewEvent {
         workspace: ws,
         kind: EventKind::DealCreated.as_str(),
