@@ -43,12 +43,15 @@ pub struct Appointment {
     pub reschedules: i32,
     /// The `.ics` SEQUENCE of the booking's invitation.
     pub sequence: i32,
+    /// Native bookings: the answers to the calendar's questions (JSON
+    /// object text).
+    pub answers: Option<String>,
 }
 
 macro_rules! appointment_columns {
     () => {
         "id, contact_id, deal_id, title, starts_at, ends_at, time_zone, organizer_time_zone, status, source, \
-         external_uid, metadata, created_at, updated_at, calendar_id, host_user_id, reschedules, sequence"
+         external_uid, metadata, created_at, updated_at, calendar_id, host_user_id, reschedules, sequence, answers"
     };
 }
 

@@ -111,6 +111,41 @@ fn reminders_json(r: &[i32]) -> String {
     serde_json::Value::from(r.to_vec()).to_string()
 }
 
+/// Binds a definition's fields, in column order, as `$3` … `$29` after
+/// the workspace (`$1`) and the calendar's id (`$2`): the insert and the
+/// update share it.
+macro_rules! bind_definition {
+    ($q:expr, $c:expr, $now:expr) => {
+        $q.bind(&$c.name)
+            .bind(&$c.slug)
+            .bind(&$c.description)
+            .bind(&$c.location_kind)
+            .bind(&$c.location)
+            .bind(&$c.time_zone)
+            .bind($c.duration_minutes)
+            .bind($c.slot_interval_minutes)
+            .bind($c.availability.to_string())
+            .bind($c.overrides.to_string())
+            .bind($c.buffer_before_minutes)
+            .bind($c.buffer_after_minutes)
+            .bind($c.min_notice_minutes)
+            .bind($c.horizon_days)
+            .bind($c.daily_cap)
+            .bind($c.questions.to_string())
+            .bind($c.pipeline_id)
+            .bind($c.stage_id)
+            .bind(tags_json(&$c.tags))
+            .bind($c.requires_confirmation)
+            .bind($c.cancel_cutoff_minutes)
+            .bind($c.reschedule_cutoff_minutes)
+            .bind($c.max_reschedules)
+            .bind(reminders_json(&$c.reminders))
+            .bind(&$c.policy)
+            .bind($c.active)
+            .bind($now)
+    };
+}
+
 /// Creates a calendar. A taken slug is `DbError::unique_violation` on
 /// `calendars_slug_key` / `calendars.workspace_id, calendars.slug`.
 pub async fn insert_calendar(
@@ -121,8 +156,8 @@ pub async fn insert_calendar(
 ) -> DbResult<Calendar> {
     let id = CalendarId::new();
     with_tx!(tx, conn => {
-        sqlx::query(
-            "INSERT INTO calendars (id, workspace_id, name, slug, description, location_kind, location, time_zone,
+        let q = sqlx::query(
+            "INSERT INTO calendars (workspace_id, id, name, slug, description, location_kind, location, time_zone,
                  duration_minutes, slot_interval_minutes, availability, overrides, buffer_before_minutes,
                  buffer_after_minutes, min_notice_minutes, horizon_days, daily_cap, questions, pipeline_id, stage_id,
                  tags, requires_confirmation, cancel_cutoff_minutes, reschedule_cutoff_minutes, max_reschedules,
@@ -130,13 +165,8 @@ pub async fn insert_calendar(
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
                      $21, $22, $23, $24, $25, $26, $27, $28, $29, $29)",
         )
-        .bind(id.0).bind(ws.0).bind(&c.name).bind(&c.slug).bind(&c.description).bind(&c.location_kind)
-        .bind(&c.location).bind(&c.time_zone).bind(c.duration_minutes).bind(c.slot_interval_minutes)
-        .bind(c.availability.to_string()).bind(c.overrides.to_string()).bind(c.buffer_before_minutes)
-        .bind(c.buffer_after_minutes).bind(c.min_notice_minutes).bind(c.horizon_days).bind(c.daily_cap)
-        .bind(c.questions.to_string()).bind(c.pipeline_id).bind(c.stage_id).bind(tags_json(&c.tags))
-        .bind(c.requires_confirmation).bind(c.cancel_cutoff_minutes).bind(c.reschedule_cutoff_minutes)
-        .bind(c.max_reschedules).bind(reminders_json(&c.reminders)).bind(&c.policy).bind(c.active).bind(now)
+        .bind(ws.0).bind(id.0);
+        bind_definition!(q, c, now)
         .execute(&mut *conn).await?;
     });
     get_calendar_tx(tx, ws, id).await
@@ -151,7 +181,7 @@ pub async fn update_calendar(
     now: Ts,
 ) -> DbResult<Calendar> {
     let done = with_tx!(tx, conn => {
-        sqlx::query(
+        let q = sqlx::query(
             "UPDATE calendars SET name = $3, slug = $4, description = $5, location_kind = $6, location = $7,
                  time_zone = $8, duration_minutes = $9, slot_interval_minutes = $10, availability = $11,
                  overrides = $12, buffer_before_minutes = $13, buffer_after_minutes = $14,
@@ -161,13 +191,8 @@ pub async fn update_calendar(
                  reminders = $26, policy = $27, active = $28, updated_at = $29
              WHERE workspace_id = $1 AND id = $2",
         )
-        .bind(ws.0).bind(id.0).bind(&c.name).bind(&c.slug).bind(&c.description).bind(&c.location_kind)
-        .bind(&c.location).bind(&c.time_zone).bind(c.duration_minutes).bind(c.slot_interval_minutes)
-        .bind(c.availability.to_string()).bind(c.overrides.to_string()).bind(c.buffer_before_minutes)
-        .bind(c.buffer_after_minutes).bind(c.min_notice_minutes).bind(c.horizon_days).bind(c.daily_cap)
-        .bind(c.questions.to_string()).bind(c.pipeline_id).bind(c.stage_id).bind(tags_json(&c.tags))
-        .bind(c.requires_confirmation).bind(c.cancel_cutoff_minutes).bind(c.reschedule_cutoff_minutes)
-        .bind(c.max_reschedules).bind(reminders_json(&c.reminders)).bind(&c.policy).bind(c.active).bind(now)
+        .bind(ws.0).bind(id.0);
+        bind_definition!(q, c, now)
         .execute(&mut *conn).await?.rows_affected()
     });
     if done == 0 {
@@ -305,6 +330,30 @@ pub async fn list_hosts(
              WHERE workspace_id = $1 AND calendar_id = $2 ORDER BY created_at, user_id")
             .bind(ws.0).bind(calendar.0).fetch_all(p).await?
     }))
+}
+
+/// Every host of every calendar of the workspace, as `(calendar, host)`
+/// pairs (one query for a list of calendars).
+pub async fn list_workspace_hosts(
+    db: &crate::Db,
+    ws: WorkspaceId,
+) -> DbResult<Vec<(CalendarId, Host)>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        calendar_id: Uuid,
+        #[sqlx(flatten)]
+        host: Host,
+    }
+    let rows = with_pool!(db, p => {
+        sqlx::query_as::<_, Row>(
+            "SELECT calendar_id, user_id, priority, weight, adjustment, weekly, daily_cap FROM calendar_hosts
+             WHERE workspace_id = $1 ORDER BY calendar_id, created_at, user_id")
+            .bind(ws.0).fetch_all(p).await?
+    });
+    Ok(rows
+        .into_iter()
+        .map(|r| (CalendarId(r.calendar_id), r.host))
+        .collect())
 }
 
 // --------------------------------------------------------------- bookings

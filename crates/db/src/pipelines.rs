@@ -155,6 +155,16 @@ pub async fn default_pipeline(
     Ok(all.into_iter().nth(default))
 }
 
+/// A stage of this workspace, read through the pool.
+pub async fn find_stage(db: &crate::Db, ws: WorkspaceId, id: StageId) -> DbResult<Option<Stage>> {
+    Ok(with_pool!(db, p => {
+        sqlx::query_as::<_, Stage>(
+            "SELECT id, pipeline_id, name, position, kind, is_booked FROM stages WHERE workspace_id = $1 AND id = $2",
+        )
+        .bind(ws.0).bind(id.0).fetch_optional(p).await?
+    }))
+}
+
 /// A stage of this workspace (in a transaction).
 pub async fn get_stage_tx(tx: &mut Tx, ws: WorkspaceId, id: StageId) -> DbResult<Stage> {
     with_tx!(tx, c => {

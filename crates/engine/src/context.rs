@@ -14,12 +14,12 @@ pub fn unsubscribe_url(cfg: &EngineConfig, contact: &Contact) -> String {
     af_channels::unsubscribe::url(&cfg.base_url, &token)
 }
 
-/// The booking link merged as `{{ booking_url }}`: `BOOKING_URL` when set.
-/// Empty otherwise — never a link to a page that does not exist (the
-/// builder warns on steps that use the field while no link is configured;
-/// the workspace's own booking calendar will be the default once it ships).
-pub fn booking_url(cfg: &EngineConfig, _ws: &Workspace) -> String {
-    cfg.booking_url.clone().unwrap_or_default()
+/// The booking link merged as `{{ booking_url }}`: `BOOKING_URL` when set,
+/// else the workspace's public booking page (its calendars).
+pub fn booking_url(cfg: &EngineConfig, ws: &Workspace) -> String {
+    cfg.booking_url
+        .clone()
+        .unwrap_or_else(|| af_core::booking::links::workspace_page_url(&cfg.base_url, &ws.slug))
 }
 
 /// The contact as merge fields and condition facts.

@@ -8,10 +8,11 @@
 //! [`BookingError::SlotTaken`].
 
 use crate::deals;
+use crate::forms::FieldSpec;
 use crate::intake::public_actor;
+use crate::submissions::{Asked, SubmitError, validate_answers};
 use af_core::booking::round_robin::{self, Candidate, Policy};
 use af_core::booking::{BookingRules, HostTimes, Interval, Slot, Window, slots};
-use af_core::contact_input::{RawContact, validate_contact};
 use af_core::vocab::EventKind;
 use af_core::{Actor, CalendarId, ContactId, DealId, StageId, UserId};
 use af_db::calendars::{self, Calendar, CalendarInput, NewBooking, is_slot_taken};
@@ -77,6 +78,116 @@ pub struct CalendarRequest {
     /// Members' emails or user ids; none = the workspace's first owner.
     #[serde(default)]
     pub hosts: Vec<String>,
+    /// What the booking page asks besides name, email and phone: fields as
+    /// forms have them ([`FieldSpec`]), of the [`QUESTION_TYPES`].
+    #[serde(default)]
+    pub questions: Vec<FieldSpec>,
+}
+
+/// The kinds of question a calendar may ask.
+pub const QUESTION_TYPES: [&str; 8] = [
+    "text",
+    "textarea",
+    "email",
+    "phone",
+    "select",
+    "multiselect",
+    "checkbox",
+    "number",
+];
+
+/// Most questions one calendar asks.
+pub const MAX_QUESTIONS: usize = 20;
+
+/// The fields every booking asks first (a question may not reuse their
+/// names): `name` and `email` required, `phone` optional.
+pub fn fixed_fields() -> Vec<FieldSpec> {
+    let field = |name: &str, kind: &str, label: &str, label_en: &str, required: bool| FieldSpec {
+        name: name.into(),
+        kind: kind.into(),
+        label: label.into(),
+        label_en: Some(label_en.into()),
+        placeholder: None,
+        placeholder_en: None,
+        required,
+        options: vec![],
+        value: None,
+        maps_to: Some(name.into()),
+    };
+    vec![
+        field("name", "text", "Nombre", "Name", true),
+        field("email", "email", "Correo electrónico", "Email", true),
+        field("phone", "phone", "Teléfono", "Phone", false),
+    ]
+}
+
+/// Checks the questions' shape (their `maps_to` against the workspace's
+/// custom fields is [`crate::forms::check_mappings`], in
+/// [`save_calendar`]); the cleaned list.
+fn check_questions(questions: &[FieldSpec], problems: &mut Vec<Problem>) -> Vec<FieldSpec> {
+    if questions.len() > MAX_QUESTIONS {
+        problems.push(problem("questions", "too_many_questions"));
+    }
+    let reserved = fixed_fields();
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for q in questions.iter().take(MAX_QUESTIONS) {
+        let mut q = q.clone();
+        q.name = q.name.trim().to_string();
+        q.label = q.label.trim().to_string();
+        let bad_name = !crate::forms::valid_field_name(&q.name)
+            || reserved.iter().any(|f| f.name == q.name)
+            || crate::forms::ATTRIBUTION_KEYS.contains(&q.name.as_str())
+            || !seen.insert(q.name.clone());
+        if bad_name {
+            problems.push(problem("questions", "question_key"));
+        }
+        if !QUESTION_TYPES.contains(&q.kind.as_str()) {
+            problems.push(problem("questions", "question_type"));
+        }
+        let too_long = [
+            Some(&q.label),
+            q.label_en.as_ref(),
+            q.placeholder.as_ref(),
+            q.placeholder_en.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .any(|t| t.chars().count() > 200);
+        if q.label.is_empty() || too_long {
+            problems.push(problem("questions", "question_label"));
+        }
+        if matches!(q.kind.as_str(), "select" | "multiselect") {
+            q.options = q
+                .options
+                .iter()
+                .map(|o| o.trim().to_string())
+                .filter(|o| !o.is_empty())
+                .collect();
+            if q.options.is_empty()
+                || q.options.len() > 50
+                || q.options.iter().any(|o| o.chars().count() > 200)
+            {
+                problems.push(problem("questions", "question_options"));
+            }
+        } else {
+            q.options.clear();
+        }
+        q.value = None;
+        q.maps_to = q
+            .maps_to
+            .as_deref()
+            .map(str::trim)
+            .filter(|m| !m.is_empty())
+            .map(str::to_string);
+        out.push(q);
+    }
+    out
+}
+
+/// The stored questions of a calendar.
+pub fn questions_of(c: &Calendar) -> Vec<FieldSpec> {
+    serde_json::from_str(&c.questions).unwrap_or_default()
 }
 
 fn yes() -> bool {
@@ -262,6 +373,7 @@ pub fn check(req: &CalendarRequest) -> Result<CalendarInput, Vec<Problem>> {
     ) {
         problems.push(problem("location_kind", "unknown_choice"));
     }
+    let questions = check_questions(&req.questions, &mut problems);
     let policy = req.policy.clone().unwrap_or_else(|| "owner".into());
     if policy != "owner" && Policy::parse(&policy).is_none() {
         problems.push(problem("policy", "unknown_choice"));
@@ -285,7 +397,7 @@ pub fn check(req: &CalendarRequest) -> Result<CalendarInput, Vec<Problem>> {
         min_notice_minutes: notice,
         horizon_days: i32::try_from(horizon).unwrap_or(14),
         daily_cap: cap,
-        questions: json!([]),
+        questions: serde_json::to_value(&questions).unwrap_or_else(|_| json!([])),
         pipeline_id: None,
         stage_id: req.stage_id.map(|s| s.0),
         tags: req
@@ -372,6 +484,76 @@ pub async fn resolve_hosts(
         .collect())
 }
 
+/// Why a calendar was not saved.
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    /// Refused fields, all at once.
+    #[error("invalid calendar")]
+    Invalid(Vec<Problem>),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// Creates (`existing` None) or replaces a calendar and its hosts, as the
+/// API and the settings pages both do: the definition checked, the stage
+/// and hosts looked up in the workspace (pool reads, before the write
+/// transaction), then the row and its hosts in one transaction.
+pub async fn save_calendar(
+    db: &Db,
+    ws: &Workspace,
+    existing: Option<&Calendar>,
+    req: &CalendarRequest,
+    now: Ts,
+) -> Result<Calendar, SaveError> {
+    let input = check(req).map_err(SaveError::Invalid)?;
+    let defs = af_db::custom_fields::list_fields(db, ws.id).await?;
+    let questions: Vec<FieldSpec> =
+        serde_json::from_value(input.questions.clone()).unwrap_or_default();
+    if !crate::forms::check_mappings(&questions, &defs).is_empty() {
+        return Err(SaveError::Invalid(vec![problem(
+            "questions",
+            "question_mapping",
+        )]));
+    }
+    if let Some(stage) = req.stage_id
+        && pipelines::find_stage(db, ws.id, stage).await?.is_none()
+    {
+        return Err(SaveError::Invalid(vec![problem(
+            "stage_id",
+            "unknown_stage",
+        )]));
+    }
+    let (current, counts) = match existing {
+        Some(c) => (
+            calendars::list_hosts(db, ws.id, c.id).await?,
+            calendars::booking_counts(db, ws.id, c.id).await?,
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
+    let hosts = resolve_hosts(db, ws, &req.hosts, &current, &counts)
+        .await
+        .map_err(|p| SaveError::Invalid(vec![p]))?;
+    let slug_taken = |e: DbError| {
+        if e.unique_violation().is_some() {
+            SaveError::Invalid(vec![problem("slug", "slug_taken")])
+        } else {
+            SaveError::Db(e)
+        }
+    };
+    let mut tx = db.begin().await?;
+    let cal = match existing {
+        Some(c) => calendars::update_calendar(&mut tx, ws.id, c.id, &input, now)
+            .await
+            .map_err(slug_taken)?,
+        None => calendars::insert_calendar(&mut tx, ws.id, &input, now)
+            .await
+            .map_err(slug_taken)?,
+    };
+    calendars::set_hosts(&mut tx, ws.id, cal.id, &hosts, now).await?;
+    tx.commit().await?;
+    Ok(cal)
+}
+
 fn windows_of(list: &[TimeWindow]) -> Vec<Window> {
     list.iter()
         .filter_map(|w| Window::parse(&w.start, &w.end).ok())
@@ -435,6 +617,34 @@ pub async fn availability(
     })
 }
 
+/// Longest range of dates one slots request may ask for.
+pub const MAX_SLOT_DAYS: i32 = 62;
+
+/// The calendar's slots whose start falls on a date in `from..=to` as
+/// seen in `zone` (a visitor's zone: the API and the booking page).
+pub async fn slots_in_zone(
+    db: &Db,
+    cal: &Calendar,
+    zone: &TimeZone,
+    from: Date,
+    to: Date,
+    now: Ts,
+) -> Result<Vec<Slot>, DbError> {
+    // The visitor's dates seen from the calendar's zone are at most a day
+    // earlier or later.
+    let wide_from = from.yesterday().unwrap_or(from);
+    let wide_to = to.tomorrow().unwrap_or(to);
+    let av = availability(db, cal, wide_from, wide_to, now).await?;
+    Ok(av
+        .slots
+        .into_iter()
+        .filter(|s| {
+            let day = s.start.to_zoned(zone.clone()).date();
+            day >= from && day <= to
+        })
+        .collect())
+}
+
 /// Instants wide enough to hold every slot (and its buffers) of the dates.
 fn span_of(rules: &BookingRules, from: Date, to: Date) -> (Ts, Ts) {
     let day = SignedDuration::from_hours(48);
@@ -492,8 +702,47 @@ pub struct BookingRequest {
     pub phone: Option<String>,
     #[serde(default)]
     pub time_zone: Option<String>,
+    /// Answers to the calendar's questions by key: text, a number, a
+    /// boolean (checkbox) or a list of texts (multiselect).
     #[serde(default)]
     pub answers: serde_json::Map<String, Value>,
+    /// Attribution the page captured (`utm_source` … `landing_page`, as
+    /// forms take them).
+    #[serde(default)]
+    pub attribution: BTreeMap<String, String>,
+}
+
+impl BookingRequest {
+    /// The request as name/value pairs, the way a form posts them: the
+    /// fixed fields, each answer (a list repeats its key; `true` is
+    /// `on`), the consent box and the attribution keys.
+    fn values(&self) -> Vec<(String, String)> {
+        let mut out = vec![
+            ("name".to_string(), self.name.clone()),
+            ("email".to_string(), self.email.clone()),
+            ("phone".to_string(), self.phone.clone().unwrap_or_default()),
+        ];
+        for (k, v) in &self.answers {
+            match v {
+                Value::String(t) => out.push((k.clone(), t.clone())),
+                Value::Number(n) => out.push((k.clone(), n.to_string())),
+                Value::Bool(b) => out.push((k.clone(), if *b { "on" } else { "" }.into())),
+                Value::Array(items) => out.extend(
+                    items
+                        .iter()
+                        .take(60)
+                        .filter_map(|i| i.as_str().map(|t| (k.clone(), t.to_string()))),
+                ),
+                _ => {}
+            }
+        }
+        for k in crate::forms::ATTRIBUTION_KEYS {
+            if let Some(v) = self.attribution.get(k) {
+                out.push((k.to_string(), v.clone()));
+            }
+        }
+        out
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -505,24 +754,14 @@ pub enum BookingError {
     /// The start is not an RFC 3339 instant.
     #[error("the start is not a valid time")]
     BadStart,
-    /// The invitee cannot be a contact (name, email, phone).
-    #[error("invalid {field}")]
-    Contact { field: &'static str },
+    /// Refused fields (name, email, phone or a question), each with why.
+    #[error("invalid answers")]
+    Answers(Vec<SubmitError>),
     /// The calendar takes no bookings (inactive, or without hosts).
     #[error("this calendar takes no bookings")]
     Closed,
     #[error(transparent)]
     Db(#[from] DbError),
-}
-
-/// The booking request's field a contact problem is about.
-fn booking_field(e: &af_core::contact_input::ContactError) -> &'static str {
-    use af_core::contact_input::ContactField;
-    match e.field {
-        ContactField::Email => "email",
-        ContactField::Phone => "phone",
-        _ => "name",
-    }
 }
 
 /// A booking made.
@@ -550,17 +789,23 @@ pub async fn book(
         .trim()
         .parse()
         .map_err(|_| BookingError::BadStart)?;
-    let raw = RawContact {
-        name: Some(req.name.clone()),
-        email: Some(req.email.clone()),
-        phone: req.phone.clone(),
-        source: Some(cal.name.clone()),
-        ..Default::default()
+    let defs = af_db::custom_fields::list_fields(db, ws.id).await?;
+    let mut specs = fixed_fields();
+    specs.extend(questions_of(cal));
+    let tags: Vec<String> = serde_json::from_str(&cal.tags).unwrap_or_default();
+    let asks = Asked {
+        specs: &specs,
+        consent_required: false,
+        source: &cal.name,
+        tags,
     };
-    let input = validate_contact(&raw, &ws.country, &af_core::contact_input::NO_CUSTOM_FIELDS)
-        .map_err(|e| BookingError::Contact {
-            field: e.first().map_or("email", booking_field),
-        })?;
+    let valid = validate_answers(&ws.country, &defs, &asks, &req.values())
+        .map_err(BookingError::Answers)?;
+    let input = valid.input;
+    let mut answers = valid.data;
+    for fixed in ["name", "email", "phone"] {
+        answers.remove(fixed);
+    }
 
     let rules = rules_of(cal);
     let day = start.to_zoned(rules.time_zone.clone()).date();
@@ -579,32 +824,22 @@ pub async fn book(
     let Some(slot) = offered.into_iter().find(|s| s.start == start) else {
         return Err(BookingError::SlotTaken);
     };
-    let host = choose_host(cal, &hosts, &held, &slot, &req.email);
+    let Some(host) = choose_host(cal, &hosts, &held, &slot, &req.email) else {
+        return Err(BookingError::SlotTaken);
+    };
 
     let actor = public_actor("calendar");
-    let contact = match contacts::find_match(
+    let contact = contacts::upsert_contact_with_event_data(
         &mut tx,
         ws.id,
-        input.email.as_deref(),
-        input.phone.as_deref(),
+        &input,
+        &actor,
+        now,
+        serde_json::Map::from_iter([("via".to_string(), json!("calendar"))]),
     )
     .await?
-    {
-        Some(c) => c.id,
-        None => {
-            contacts::upsert_contact_with_event_data(
-                &mut tx,
-                ws.id,
-                &input,
-                &actor,
-                now,
-                serde_json::Map::from_iter([("via".to_string(), json!("calendar"))]),
-            )
-            .await?
-            .contact
-            .id
-        }
-    };
+    .contact
+    .id;
     let deal = deal_on_stage(&mut tx, ws, cal, contact, &actor, now).await?;
     let held_from = slot
         .start
@@ -633,7 +868,7 @@ pub async fn book(
             .map(str::to_string),
         organizer_time_zone: cal.time_zone.clone(),
         status,
-        answers: Value::Object(req.answers.clone()),
+        answers: Value::Object(answers),
         metadata: json!({"calendar": cal.slug, "location_kind": cal.location_kind, "location": cal.location}),
     };
     let appointment = match calendars::insert_booking(&mut tx, ws.id, &booking, now).await {
@@ -660,22 +895,23 @@ pub async fn book(
     })
 }
 
-/// The host for a slot: the one host, or the calendar's round-robin policy
-/// over the hosts free for it (counts from the held times read).
+/// The host for a slot: the first free host, or the calendar's round-robin
+/// policy over the hosts free for it (counts from the held times read).
+/// None when no host is free (the slot engine never offers such a slot).
 fn choose_host(
     cal: &Calendar,
     hosts: &[calendars::Host],
     held: &[calendars::HeldTime],
     slot: &Slot,
     seed_text: &str,
-) -> UserId {
+) -> Option<UserId> {
     let free: Vec<&calendars::Host> = slot
         .free_hosts
         .iter()
         .filter_map(|i| hosts.get(*i))
         .collect();
     let Some(policy) = Policy::parse(&cal.policy) else {
-        return free.first().map_or(hosts[0].user_id, |h| h.user_id);
+        return free.first().map(|h| h.user_id);
     };
     let candidates: Vec<Candidate> = free
         .iter()
@@ -698,7 +934,7 @@ fn choose_host(
         });
     round_robin::choose(policy, &candidates, seed)
         .and_then(|i| free.get(i))
-        .map_or(hosts[0].user_id, |h| h.user_id)
+        .map(|h| h.user_id)
 }
 
 /// The contact's open deal moved to the calendar's stage (the pipeline's
@@ -886,7 +1122,10 @@ pub async fn reschedule(
         .map(|h| h.user_id);
     let host = match same {
         Some(h) => h,
-        None => choose_host(&cal, &hosts, &held, &slot, &a.id.to_string()),
+        None => match choose_host(&cal, &hosts, &held, &slot, &a.id.to_string()) {
+            Some(h) => h,
+            None => return Err(ChangeError::SlotTaken),
+        },
     };
     let held_from = slot
         .start
@@ -941,9 +1180,9 @@ pub async fn invitation(
     let (Some(start), Some(end)) = (a.starts_at, a.ends_at) else {
         return Err(ChangeError::NotFound);
     };
-    let mut tx = db.begin().await?;
-    let contact = contacts::get_contact_tx(&mut tx, ws.id, a.contact_id).await?;
-    drop(tx);
+    let Some(contact) = contacts::find_contact(db, ws.id, a.contact_id).await? else {
+        return Err(ChangeError::NotFound);
+    };
     let host = match a.host_user_id {
         Some(h) => af_db::users::find_user(db, UserId(h)).await?,
         None => None,

@@ -33,6 +33,8 @@ pub const FIELD_TYPES: [&str; 7] = [
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FieldSpec {
+    /// The answer's key (a calendar's stored questions may call it `key`).
+    #[serde(alias = "key")]
     pub name: String,
     #[serde(rename = "type")]
     pub kind: String,
@@ -177,7 +179,7 @@ impl FieldSpec {
     /// name, else the submission only. A checkbox, and a `maps_to` this
     /// version cannot read, keep the answer in the submission only.
     pub fn target<D: CustomFieldDef>(&self, defs: &[D]) -> MapsTo {
-        if self.kind == "checkbox" {
+        if matches!(self.kind.as_str(), "checkbox" | "multiselect") {
             return MapsTo::Nothing;
         }
         if let Some(code) = &self.maps_to {
@@ -313,7 +315,7 @@ fn opt_text(v: &Option<String>) -> Option<String> {
         .map(str::to_string)
 }
 
-fn valid_field_name(n: &str) -> bool {
+pub(crate) fn valid_field_name(n: &str) -> bool {
     let mut chars = n.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_lowercase())
         && n.len() <= 40
@@ -365,7 +367,7 @@ impl MappingError {
             ),
             MappingProblem::Checkbox => {
                 format!(
-                    "{at}: field {f} is a checkbox, whose answer stays in the submission (none)"
+                    "{at}: field {f} is a checkbox or a multiple choice, whose answer stays in the submission (none)"
                 )
             }
             MappingProblem::Unsuitable { key, kind } => {
@@ -386,8 +388,9 @@ impl MappingError {
 /// field of `field_kind` (its choices and fixed value are checked apart).
 fn suits(field_kind: &str, def_kind: &str) -> bool {
     match def_kind {
-        "text" => field_kind != "checkbox",
-        "number" | "date" => matches!(field_kind, "text" | "hidden" | "select"),
+        "text" => !matches!(field_kind, "checkbox" | "multiselect"),
+        "number" => matches!(field_kind, "text" | "hidden" | "select" | "number"),
+        "date" => matches!(field_kind, "text" | "hidden" | "select"),
         "select" => matches!(field_kind, "select" | "hidden"),
         _ => false,
     }
@@ -412,7 +415,7 @@ pub fn check_mappings<D: CustomFieldDef>(fields: &[FieldSpec], defs: &[D]) -> Ve
             errors.push(error(i, f, MappingProblem::Unknown(code.clone())));
             continue;
         };
-        if f.kind == "checkbox" {
+        if matches!(f.kind.as_str(), "checkbox" | "multiselect") {
             if target != MapsTo::Nothing {
                 errors.push(error(i, f, MappingProblem::Checkbox));
             }

@@ -22,6 +22,11 @@ fn checked(v: &str) -> bool {
     )
 }
 
+/// A finite decimal number as a person types it (`12`, `-3.5`).
+fn is_number(v: &str) -> bool {
+    v.len() <= 30 && v.parse::<f64>().is_ok_and(f64::is_finite)
+}
+
 fn clean(v: &str, keep_newlines: bool, max: usize) -> String {
     v.trim()
         .chars()
@@ -85,14 +90,46 @@ pub fn validate_submission<D: CustomFieldDef>(
     form: &Form,
     values: &[(String, String)],
 ) -> Result<ValidSubmission, Vec<SubmitError>> {
-    let get = |k: &str| values.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let specs = fields_of(form);
+    let asks = Asked {
+        specs: &specs,
+        consent_required: form.consent_text.is_some(),
+        source: &form.name,
+        tags: form.tag_list(),
+    };
+    validate_answers(country, defs, &asks, values)
+}
+
+/// What a visitor is asked and what her answers carry: a form's fields, or
+/// a booking calendar's fixed fields and questions.
+#[derive(Debug, Clone)]
+pub struct Asked<'a> {
+    pub specs: &'a [FieldSpec],
+    /// The consent box ([`CONSENT`]) must be ticked.
+    pub consent_required: bool,
+    /// The contact's source (the form's or calendar's name: the
+    /// workspace's own text).
+    pub source: &'a str,
+    pub tags: Vec<String>,
+}
+
+/// Checks answers (`values`: name/value pairs as a form posts them; a
+/// multiselect's name repeats) against what was asked, and maps them onto
+/// a contact through the one contact validator.
+pub fn validate_answers<D: CustomFieldDef>(
+    country: &str,
+    defs: &[D],
+    asks: &Asked<'_>,
+    values: &[(String, String)],
+) -> Result<ValidSubmission, Vec<SubmitError>> {
+    let get = |k: &str| values.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let specs = asks.specs;
     let mut errors = Vec::new();
     let mut data = serde_json::Map::new();
     let mut raw = RawContact::default();
     // Which form field filled each contact field, to name it in errors.
     let mut origin: Vec<(ContactField, String)> = Vec::new();
-    for f in &specs {
+    for f in specs {
         let given = get(&f.name).or(if f.kind == "hidden" {
             f.value.as_deref()
         } else {
@@ -105,6 +142,23 @@ pub fn validate_submission<D: CustomFieldDef>(
                 errors.push(SubmitError::new(&f.name, SubmitProblem::Required));
             }
             data.insert(f.name.clone(), serde_json::Value::Bool(on));
+            continue;
+        }
+        if f.kind == "multiselect" {
+            let chosen: Vec<String> = values
+                .iter()
+                .filter(|(n, _)| *n == f.name)
+                .map(|(_, v)| clean(v, false, MAX_TEXT))
+                .filter(|v| !v.is_empty())
+                .take(f.options.len().max(1) + 1)
+                .collect();
+            if chosen.iter().any(|v| !f.options.contains(v)) {
+                errors.push(SubmitError::new(&f.name, SubmitProblem::InvalidChoice));
+            } else if chosen.is_empty() && f.required {
+                errors.push(SubmitError::new(&f.name, SubmitProblem::Required));
+            } else if !chosen.is_empty() {
+                data.insert(f.name.clone(), serde_json::Value::from(chosen));
+            }
             continue;
         }
         if v.chars().count() > f.max_len() {
@@ -130,9 +184,20 @@ pub fn validate_submission<D: CustomFieldDef>(
                 errors.push(SubmitError::new(&f.name, SubmitProblem::InvalidChoice));
                 continue;
             }
+            "number" if !is_number(&v) => {
+                errors.push(SubmitError::new(&f.name, SubmitProblem::InvalidNumber));
+                continue;
+            }
             _ => {}
         }
-        data.insert(f.name.clone(), serde_json::Value::String(v.clone()));
+        let stored = match v.parse::<f64>() {
+            Ok(n) if f.kind == "number" => serde_json::Number::from_f64(n).map_or_else(
+                || serde_json::Value::String(v.clone()),
+                serde_json::Value::Number,
+            ),
+            _ => serde_json::Value::String(v.clone()),
+        };
+        data.insert(f.name.clone(), stored);
         let field = match f.target(defs) {
             MapsTo::Nothing => continue,
             MapsTo::Custom(key) => {
@@ -179,8 +244,8 @@ pub fn validate_submission<D: CustomFieldDef>(
             origin.push((field, f.name.clone()));
         }
     }
-    let consented = form.consent_text.is_some() && get(CONSENT).is_some_and(checked);
-    if form.consent_text.is_some() && !consented {
+    let consented = asks.consent_required && get(CONSENT).is_some_and(checked);
+    if asks.consent_required && !consented {
         errors.push(SubmitError::new(CONSENT, SubmitProblem::ConsentRequired));
     }
     let attr = |k: &str| {
@@ -199,14 +264,18 @@ pub fn validate_submission<D: CustomFieldDef>(
     raw.landing_page = attr("landing_page");
     // The form's name is the workspace's own text, not the visitor's: a
     // stray control character in it must not refuse every submission.
-    raw.source = Some(clean(&form.name, false, af_core::contact_input::MAX_SOURCE));
-    raw.tags = form.tag_list();
+    raw.source = Some(clean(
+        asks.source,
+        false,
+        af_core::contact_input::MAX_SOURCE,
+    ));
+    raw.tags = asks.tags.clone();
     if !errors.is_empty() {
         return Err(errors);
     }
     let input = validate_contact(&raw, country, defs).map_err(|errs| {
         errs.into_iter()
-            .map(|e| submit_error(&specs, &origin, e))
+            .map(|e| submit_error(specs, &origin, e))
             .collect::<Vec<_>>()
     })?;
     let attribution = serde_json::to_value(&input.attribution).unwrap_or_default();

@@ -423,6 +423,7 @@ mod calendars {
             phone: None,
             time_zone: Some("Europe/Madrid".into()),
             answers: Default::default(),
+            attribution: Default::default(),
         };
         let booked = af_service::calendars::book(db, &ws, &cal, &req, at)
             .await
@@ -474,8 +475,115 @@ mod calendars {
         };
         assert!(matches!(
             af_service::calendars::book(db, &ws, &cal, &bad, at).await,
-            Err(BookingError::Contact { field: "email" })
+            Err(BookingError::Answers(ref e)) if e.iter().any(|e| e.field == "email")
         ));
+    }
+
+    #[tokio::test]
+    async fn questions_are_checked_kept_and_mapped_like_form_fields() {
+        use af_service::submissions::SubmitProblem;
+        let tdb = fresh_db().await;
+        let db = &tdb.db;
+        let ws = pauta_workspace(db, now()).await;
+        af_service::provision::add_user(
+            db,
+            &ws,
+            "ana@pauta.example",
+            Some("Ana"),
+            "correct horse battery",
+            af_core::Role::Owner,
+            now(),
+        )
+        .await
+        .expect("ana");
+        let mut tx = db.begin().await.expect("tx");
+        af_db::custom_fields::insert_field(
+            &mut tx,
+            ws.id,
+            "presupuesto",
+            "Presupuesto",
+            "number",
+            &[],
+            now(),
+        )
+        .await
+        .expect("custom field");
+        tx.commit().await.expect("commit");
+        let mut req = request("asesoria", "owner");
+        req.hosts = vec!["ana@pauta.example".into()];
+        // A question named like a fixed field, and one of an unknown type.
+        req.questions = serde_json::from_value(json!([
+            {"name": "email", "type": "text", "label": "Otro correo"},
+            {"name": "color", "type": "colour", "label": "Color"}
+        ]))
+        .expect("questions");
+        let problems = check(&req).expect_err("refused");
+        let codes: Vec<&str> = problems.iter().map(|p| p.code).collect();
+        assert!(
+            codes.contains(&"question_key") && codes.contains(&"question_type"),
+            "{codes:?}"
+        );
+        // A number question saved to a select custom field is refused on save.
+        req.questions = serde_json::from_value(json!([
+            {"key": "budget", "type": "number", "label": "Presupuesto", "required": true, "maps_to": "custom:presupuesto"},
+            {"name": "services", "type": "multiselect", "label": "Servicios", "options": ["SEO", "Ads", "Web"]},
+            {"name": "notes", "type": "textarea", "label": "Notas"}
+        ]))
+        .expect("questions");
+        let cal = af_service::calendars::save_calendar(db, &ws, None, &req, now())
+            .await
+            .expect("saved");
+        assert_eq!(af_service::calendars::questions_of(&cal).len(), 3);
+        let at = t("2026-06-01T14:00:00Z");
+        let mut booking = BookingRequest {
+            start: "2026-06-01T10:00:00-06:00".into(),
+            name: "Luis Pérez".into(),
+            email: "luis@example.com".into(),
+            phone: None,
+            time_zone: None,
+            answers: serde_json::from_value(json!({"services": ["SEO", "Radio"]}))
+                .expect("answers"),
+            attribution: Default::default(),
+        };
+        let refused = af_service::calendars::book(db, &ws, &cal, &booking, at).await;
+        let Err(BookingError::Answers(errors)) = refused else {
+            panic!("refused answers: {refused:?}");
+        };
+        let problems: Vec<(&str, &SubmitProblem)> = errors
+            .iter()
+            .map(|e| (e.field.as_str(), &e.problem))
+            .collect();
+        assert_eq!(
+            problems,
+            vec![
+                ("budget", &SubmitProblem::Required),
+                ("services", &SubmitProblem::InvalidChoice)
+            ]
+        );
+        booking.answers = serde_json::from_value(json!({
+            "budget": "2500", "services": ["SEO", "Web"], "notes": "Llamar\npor la tarde"
+        }))
+        .expect("answers");
+        booking.attribution = [("utm_campaign".to_string(), "primavera".to_string())].into();
+        let booked = af_service::calendars::book(db, &ws, &cal, &booking, at)
+            .await
+            .expect("booked");
+        let answers: serde_json::Value =
+            serde_json::from_str(booked.appointment.answers.as_deref().unwrap_or("null"))
+                .expect("json");
+        assert_eq!(
+            answers,
+            json!({"budget": 2500.0, "services": ["SEO", "Web"], "notes": "Llamar\npor la tarde"})
+        );
+        let contact = af_db::contacts::find_contact(db, ws.id, booked.contact_id)
+            .await
+            .expect("read")
+            .expect("contact");
+        assert_eq!(
+            contact.custom_map().get("presupuesto"),
+            Some(&json!(2500.0))
+        );
+        assert_eq!(contact.last_utm_campaign.as_deref(), Some("primavera"));
     }
 
     #[tokio::test]
@@ -521,6 +629,7 @@ mod calendars {
             phone: None,
             time_zone: None,
             answers: Default::default(),
+            attribution: Default::default(),
         };
         let booked = af_service::calendars::book(db, &ws, &cal, &booking, at)
             .await

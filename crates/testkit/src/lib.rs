@@ -252,6 +252,52 @@ impl Browser {
     }
 }
 
+/// A JSON API client holding one workspace's key (the web tests' one way
+/// of calling `/api/v1`).
+pub struct Api {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub key: String,
+}
+
+impl Api {
+    /// A client for `tenant`'s key against `app`.
+    pub fn of(app: &TestApp, tenant: &Tenant) -> Api {
+        Api {
+            http: app.http(),
+            base: app.base_url.clone(),
+            key: tenant.api_key.clone(),
+        }
+    }
+
+    /// Sends `body` (if any) as JSON; answers the status and the body read
+    /// as JSON (`Null` when it is not JSON).
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut req = self
+            .http
+            .request(
+                method.parse().expect("method"),
+                format!("{}{path}", self.base),
+            )
+            .bearer_auth(&self.key);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status().as_u16();
+        let text = res.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        )
+    }
+}
+
 /// A tenant with an owner, a member, a key, a message and an invitation.
 pub struct Tenant {
     pub ws: Workspace,

@@ -3,6 +3,7 @@
 //! buffers, notice, horizon, caps) and the pure slot engine over them.
 
 pub mod ics;
+pub mod links;
 pub mod round_robin;
 pub mod slots;
 

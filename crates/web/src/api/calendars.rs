@@ -10,7 +10,7 @@ use af_db::DbError;
 use af_db::calendars::{self, Calendar};
 use af_service::calendars::{
     self as service, BookingError, BookingRequest, CalendarRequest, ChangeError, ChangedBy,
-    Problem, check,
+    MAX_SLOT_DAYS, Problem, SaveError,
 };
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -77,17 +77,23 @@ fn definition_json(c: &Calendar, hosts: &[String]) -> Value {
         "stage_id": c.stage_id,
         "active": c.active,
         "hosts": hosts,
+        "questions": serde_json::from_str::<Value>(&c.questions).unwrap_or(json!([])),
     })
 }
 
 async fn calendar_json(st: &AppState, c: &Calendar) -> Result<Value, ApiError> {
     let hosts = calendars::list_hosts(&st.db, c.workspace_id, c.id).await?;
+    Ok(with_hosts(c, &hosts))
+}
+
+/// A calendar as the API shows it, its hosts given.
+fn with_hosts(c: &Calendar, hosts: &[calendars::Host]) -> Value {
     let ids: Vec<String> = hosts.iter().map(|h| h.user_id.to_string()).collect();
     let mut v = definition_json(c, &ids);
     v["id"] = json!(c.id);
     v["created_at"] = json!(c.created_at);
     v["updated_at"] = json!(c.updated_at);
-    Ok(v)
+    v
 }
 
 fn invalid(problems: Vec<Problem>) -> ApiError {
@@ -113,18 +119,23 @@ fn problem_text(code: &str) -> &'static str {
         "unknown_choice" => "not one of the allowed values",
         "unknown_member" => "not a member of this workspace",
         "slug_taken" => "another calendar of this workspace has this slug",
+        "unknown_stage" => "no such stage in this workspace",
+        "too_many_questions" => "at most 20 questions",
+        "question_key" => {
+            "each question needs a unique name (lower-case letters, digits, _), not name, email, phone or an attribution key"
+        }
+        "question_type" => {
+            "type must be text, textarea, email, phone, select, multiselect, checkbox or number"
+        }
+        "question_label" => "each question needs a label of at most 200 characters",
+        "question_options" => {
+            "a select or multiselect needs 1 to 50 choices of up to 200 characters"
+        }
+        "question_mapping" => {
+            "maps_to must be a contact field, custom:<key> of a suitable custom field, or none"
+        }
         _ => "invalid",
     }
-}
-
-fn slug_taken_or(e: DbError) -> ApiError {
-    if e.unique_violation().is_some() {
-        return invalid(vec![Problem {
-            field: "slug",
-            code: "slug_taken",
-        }]);
-    }
-    e.into()
 }
 
 async fn save(
@@ -133,49 +144,28 @@ async fn save(
     existing: Option<&Calendar>,
     req: &CalendarRequest,
 ) -> Result<Calendar, ApiError> {
-    let input = check(req).map_err(invalid)?;
-    if let Some(stage) = req.stage_id {
-        let mut tx = st.db.begin().await?;
-        if af_db::pipelines::get_stage_tx(&mut tx, auth.workspace.id, stage)
-            .await
-            .is_err()
-        {
-            return Err(ApiError::field(
-                "stage_id",
-                "no such stage in this workspace",
-            ));
-        }
+    match service::save_calendar(&st.db, &auth.workspace, existing, req, st.now()).await {
+        Ok(c) => Ok(c),
+        Err(SaveError::Invalid(problems)) => Err(invalid(problems)),
+        Err(SaveError::Db(e)) => Err(e.into()),
     }
-    let (current, counts) = match existing {
-        Some(c) => (
-            calendars::list_hosts(&st.db, auth.workspace.id, c.id).await?,
-            calendars::booking_counts(&st.db, auth.workspace.id, c.id).await?,
-        ),
-        None => (Vec::new(), Vec::new()),
-    };
-    let hosts = service::resolve_hosts(&st.db, &auth.workspace, &req.hosts, &current, &counts)
-        .await
-        .map_err(|p| invalid(vec![p]))?;
-    let mut tx = st.db.begin().await?;
-    let cal = match existing {
-        Some(c) => calendars::update_calendar(&mut tx, auth.workspace.id, c.id, &input, st.now())
-            .await
-            .map_err(slug_taken_or)?,
-        None => calendars::insert_calendar(&mut tx, auth.workspace.id, &input, st.now())
-            .await
-            .map_err(slug_taken_or)?,
-    };
-    calendars::set_hosts(&mut tx, auth.workspace.id, cal.id, &hosts, st.now()).await?;
-    tx.commit().await?;
-    Ok(cal)
 }
 
 /// `GET /api/v1/calendars`
 async fn list(State(st): State<AppState>, auth: ApiAuth) -> Result<Json<Value>, ApiError> {
-    let mut data = Vec::new();
-    for c in calendars::list_calendars(&st.db, auth.workspace.id).await? {
-        data.push(calendar_json(&st, &c).await?);
-    }
+    let hosts = calendars::list_workspace_hosts(&st.db, auth.workspace.id).await?;
+    let data: Vec<Value> = calendars::list_calendars(&st.db, auth.workspace.id)
+        .await?
+        .iter()
+        .map(|c| {
+            let mine: Vec<calendars::Host> = hosts
+                .iter()
+                .filter(|(id, _)| *id == c.id)
+                .map(|(_, h)| h.clone())
+                .collect();
+            with_hosts(c, &mine)
+        })
+        .collect();
     Ok(Json(json!({ "data": data })))
 }
 
@@ -250,9 +240,6 @@ struct SlotsQuery {
     time_zone: Option<String>,
 }
 
-/// Longest range of dates one slots request may ask for.
-const MAX_DAYS: i32 = 62;
-
 /// `GET /api/v1/calendars/{id}/slots?from=&to=&time_zone=`: slots whose
 /// start falls on those dates in `time_zone` (default: the calendar's),
 /// written with that zone's offset.
@@ -274,29 +261,20 @@ async fn slots(
         q.to.parse()
             .map_err(|_| ApiError::field("to", "dates are YYYY-MM-DD"))?;
     let days = from.until(to).map(|s| s.get_days()).unwrap_or(-1);
-    if !(0..MAX_DAYS).contains(&days) {
+    if !(0..MAX_SLOT_DAYS).contains(&days) {
         return Err(ApiError::field(
             "to",
-            format!("to must be on or after from, at most {MAX_DAYS} days later"),
+            format!("to must be on or after from, at most {MAX_SLOT_DAYS} days later"),
         ));
     }
-    // The visitor's dates seen from the calendar's zone are at most a day
-    // earlier or later.
-    let wide_from = from.yesterday().unwrap_or(from);
-    let wide_to = to.tomorrow().unwrap_or(to);
-    let av = service::availability(&st.db, &cal, wide_from, wide_to, st.now()).await?;
-    let slots: Vec<Value> = av
-        .slots
+    let slots: Vec<Value> = service::slots_in_zone(&st.db, &cal, &zone, from, to, st.now())
+        .await?
         .iter()
-        .filter_map(|s| {
-            let start = s.start.to_zoned(zone.clone());
-            let day = start.date();
-            (day >= from && day <= to).then(|| {
-                json!({
-                    "start": start.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
-                    "end": s.end.to_zoned(zone.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
-                    "hosts_free": s.free_hosts.len(),
-                })
+        .map(|s| {
+            json!({
+                "start": s.start.to_zoned(zone.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+                "end": s.end.to_zoned(zone.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+                "hosts_free": s.free_hosts.len(),
             })
         })
         .collect();
@@ -333,8 +311,19 @@ async fn book(
             "start",
             "start must be an RFC 3339 time with its offset",
         )),
-        Err(BookingError::Contact { field }) => {
-            Err(ApiError::field(field, format!("invalid {field}")))
+        Err(BookingError::Answers(errors)) => {
+            let t = crate::i18n::forms::FormsTr::get(af_core::Locale::En);
+            let fields = errors
+                .into_iter()
+                .map(|e| {
+                    let (field, message) = crate::pages::forms::public::submit_error(t, e);
+                    match field.as_str() {
+                        "name" | "email" | "phone" => (field, message),
+                        _ => (format!("answers.{field}"), message),
+                    }
+                })
+                .collect();
+            Err(ApiError::Invalid(fields))
         }
         Err(BookingError::Closed) => {
             Err(ApiError::Conflict("this calendar takes no bookings".into()))

@@ -2,33 +2,8 @@
 //! `AF_TEST_BACKEND`: definitions, slots across a DST change in the
 //! visitor's zone, bookings racing for one slot, and tenancy.
 
-use af_testkit::two_workspaces;
+use af_testkit::{Api, two_workspaces};
 use serde_json::{Value, json};
-
-struct Api {
-    http: reqwest::Client,
-    base: String,
-    key: String,
-}
-
-impl Api {
-    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut req = self
-            .http
-            .request(
-                method.parse().expect("method"),
-                format!("{}{path}", self.base),
-            )
-            .bearer_auth(&self.key);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let res = req.send().await.expect("request");
-        let status = res.status().as_u16();
-        let text = res.text().await.expect("body");
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-    }
-}
 
 fn starts(v: &Value) -> Vec<String> {
     v["slots"]

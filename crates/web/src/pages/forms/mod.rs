@@ -13,7 +13,7 @@
 
 mod builder;
 mod intake_settings;
-mod public;
+pub(crate) mod public;
 mod submissions;
 
 pub use builder::{FormRow, StageChoice};

@@ -48,8 +48,9 @@ fn values_from_json(v: serde_json::Value) -> Result<Vec<(String, String)>, &'sta
     Ok(out)
 }
 
-/// A refused field and its message in the visitor's language.
-fn submit_error(t: &'static FormsTr, e: SubmitError) -> (String, String) {
+/// A refused field and its message in the visitor's language (forms and
+/// booking pages; the API passes English).
+pub(crate) fn submit_error(t: &'static FormsTr, e: SubmitError) -> (String, String) {
     let message = match e.problem {
         SubmitProblem::Required => t.required.to_string(),
         SubmitProblem::TooLong => t.too_long.to_string(),
