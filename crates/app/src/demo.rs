@@ -80,7 +80,47 @@ pub async fn ensure_demo(db: &Db, now: Ts) -> anyhow::Result<Option<String>> {
     .await?;
     fill_crm(db, ws.id, owner.user.id, now).await?;
     install_workflows(db, ws.id, now).await?;
+    add_calendar(db, &ws, now).await?;
     Ok(Some(password))
+}
+
+/// The demo's booking calendar, so its booking link (`/book/demo`, the
+/// `{{ booking_url }}` its workflows send) works: a free 30-minute call on
+/// weekday mornings and afternoons, with two questions.
+pub const DEMO_CALENDAR: &str = "asesoria";
+
+async fn add_calendar(db: &Db, ws: &af_db::workspaces::Workspace, now: Ts) -> anyhow::Result<()> {
+    let mut availability = Vec::new();
+    for weekday in 1..=5 {
+        availability
+            .push(serde_json::json!({"weekday": weekday, "start": "09:00", "end": "13:00"}));
+        availability
+            .push(serde_json::json!({"weekday": weekday, "start": "15:00", "end": "18:00"}));
+    }
+    let req: af_service::calendars::CalendarRequest = serde_json::from_value(serde_json::json!({
+        "name": "Asesoría gratuita",
+        "slug": DEMO_CALENDAR,
+        "description": "Una llamada de 30 minutos para revisar tu marketing y proponerte un plan.",
+        "location_kind": "video",
+        "location": "https://meet.example.com/agencia-demo",
+        "time_zone": ws.time_zone,
+        "duration_minutes": 30,
+        "buffer_after_minutes": 10,
+        "min_notice_minutes": 60,
+        "availability": availability,
+        "hosts": [DEMO_EMAIL],
+        "tags": ["asesoria"],
+        "questions": [
+            {"name": "servicio", "type": "select", "label": "Servicio de interés", "label_en": "Service you are interested in",
+             "required": true, "options": ["SEO", "Anuncios", "Redes sociales", "Sitio web"]},
+            {"name": "objetivo", "type": "textarea", "label": "¿Qué quieres lograr?", "label_en": "What do you want to achieve?"}
+        ]
+    }))
+    .context("the demo calendar's definition")?;
+    af_service::calendars::save_calendar(db, ws, None, &req, now)
+        .await
+        .map_err(|e| anyhow::anyhow!("the demo calendar: {e:?}"))?;
+    Ok(())
 }
 
 /// The shipped workflows in the order the demo prefers them active: the
@@ -317,6 +357,17 @@ mod tests {
             !active("welcome_sequence"),
             "it would email new leads twice"
         );
+
+        // The booking link works: the calendar offers slots next week.
+        let cal = af_db::calendars::find_by_slug(&t.db, ws.id, DEMO_CALENDAR)
+            .await
+            .expect("q")
+            .expect("calendar");
+        let monday: jiff::civil::Date = "2026-11-23".parse().expect("date");
+        let av = af_service::calendars::availability(&t.db, &cal, monday, monday, now)
+            .await
+            .expect("slots");
+        assert!(av.slots.len() >= 10, "{} slots", av.slots.len());
     }
 
     #[test]

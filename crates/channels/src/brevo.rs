@@ -3,6 +3,7 @@
 //! `{"code","message"}`. Brevo de-duplicates on the `idempotencyKey` entry of
 //! `headers`, as its API reference documents.
 
+use base64::Engine as _;
 use serde_json::{Value, json};
 
 use crate::config::Secret;
@@ -44,6 +45,21 @@ pub fn request_body(email: &PreparedEmail) -> Value {
     }
     if let Some(r) = &email.reply_to {
         body["replyTo"] = json!({ "email": r });
+    }
+    if !email.attachments.is_empty() {
+        // Brevo names the file and takes base64 content (`attachment`,
+        // singular, in the sendSmtpEmail schema); the type comes from the
+        // name's extension, which must be one it allows (ics is).
+        body["attachment"] = email
+            .attachments
+            .iter()
+            .map(|a| {
+                json!({
+                    "content": base64::engine::general_purpose::STANDARD.encode(&a.content),
+                    "name": a.filename,
+                })
+            })
+            .collect();
     }
     body
 }

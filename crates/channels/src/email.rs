@@ -3,7 +3,10 @@
 //! carries its one-click unsubscribe URL. SMTP, SendGrid and Brevo all start
 //! from a [`PreparedEmail`].
 
-use crate::message::{Category, OutgoingMessage, SendChannel, SendError};
+use crate::message::{
+    Attachment, Category, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, OutgoingMessage, SendChannel,
+    SendError,
+};
 use crate::sanitize;
 
 /// A sender address with an optional display name.
@@ -37,6 +40,8 @@ pub struct PreparedEmail {
     pub unsubscribe_url: Option<String>,
     /// The job's idempotency key.
     pub idempotency_key: String,
+    /// Files, with names and types cleaned like header values.
+    pub attachments: Vec<Attachment>,
 }
 
 fn invalid(what: &str) -> SendError {
@@ -99,7 +104,33 @@ impl PreparedEmail {
             }
             Category::Transactional | Category::System => None,
         };
+        if msg.attachments.len() > MAX_ATTACHMENTS
+            || msg
+                .attachments
+                .iter()
+                .map(|a| a.content.len())
+                .sum::<usize>()
+                > MAX_ATTACHMENT_BYTES
+        {
+            return Err(invalid("attachments (too many or too large)"));
+        }
+        let mut attachments = Vec::with_capacity(msg.attachments.len());
+        for a in &msg.attachments {
+            let filename = sanitize::header_text(&a.filename).replace(['"', '/', '\\'], "_");
+            let content_type = sanitize::header_text(&a.content_type);
+            if filename.is_empty()
+                || lettre::message::header::ContentType::parse(&content_type).is_err()
+            {
+                return Err(invalid("attachment name or type"));
+            }
+            attachments.push(Attachment {
+                filename,
+                content_type,
+                content: a.content.clone(),
+            });
+        }
         Ok(Self {
+            attachments,
             to,
             from: Sender {
                 email: from_email,

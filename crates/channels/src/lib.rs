@@ -21,6 +21,7 @@ pub mod webhooks;
 
 pub use config::{ProviderConfig, Secret, WorkspaceCredentials};
 pub use message::{
-    Category, DeliveryStatus, OutgoingMessage, SendChannel, SendError, SendOutcome, VoiceSpec,
+    Attachment, Category, DeliveryStatus, OutgoingMessage, SendChannel, SendError, SendOutcome,
+    VoiceSpec,
 };
 pub use providers::{EmailProvider, Providers, ProvidersOptions};

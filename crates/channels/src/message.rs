@@ -119,7 +119,27 @@ pub struct OutgoingMessage {
     pub voice: Option<VoiceSpec>,
     /// Where Twilio posts status updates for this message or call.
     pub status_callback_url: Option<String>,
+    /// Files sent with an email (a booking's `.ics` invitation).
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
 }
+
+/// A file attached to an email.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    /// The name the recipient sees (`invite.ics`).
+    pub filename: String,
+    /// MIME type, parameters included (`text/calendar; method=REQUEST`).
+    pub content_type: String,
+    /// The file's bytes.
+    pub content: Vec<u8>,
+}
+
+/// Most attachments one email carries.
+pub const MAX_ATTACHMENTS: usize = 10;
+/// Most bytes all of an email's attachments take: what the providers
+/// accept with room to spare (SendGrid takes 30 MB in all).
+pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
 
 impl OutgoingMessage {
     fn base(channel: SendChannel, to: &str, idempotency_key: &str) -> Self {
@@ -137,6 +157,7 @@ impl OutgoingMessage {
             reply_to: None,
             voice: None,
             status_callback_url: None,
+            attachments: Vec::new(),
         }
     }
 

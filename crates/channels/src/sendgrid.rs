@@ -2,6 +2,7 @@
 //! 202 Accepted means queued at SendGrid; its id comes back in the
 //! `X-Message-Id` header. Errors carry `{"errors":[{"message","field"}]}`.
 
+use base64::Engine as _;
 use serde_json::{Value, json};
 
 use crate::config::Secret;
@@ -45,6 +46,20 @@ pub fn request_body(email: &PreparedEmail) -> Value {
     });
     if let Some(r) = &email.reply_to {
         body["reply_to"] = json!({ "email": r });
+    }
+    if !email.attachments.is_empty() {
+        body["attachments"] = email
+            .attachments
+            .iter()
+            .map(|a| {
+                json!({
+                    "content": base64::engine::general_purpose::STANDARD.encode(&a.content),
+                    "type": a.content_type,
+                    "filename": a.filename,
+                    "disposition": "attachment",
+                })
+            })
+            .collect();
     }
     let headers = email.extra_headers();
     if !headers.is_empty() {

@@ -123,11 +123,32 @@ pub fn build_message(email: &PreparedEmail) -> Result<Message, SendError> {
             .header(ListUnsubscribe(list))
             .header(ListUnsubscribePost(post));
     }
-    let built = match (&email.text, &email.html) {
-        (Some(t), Some(h)) => b.multipart(MultiPart::alternative_plain_html(t.clone(), h.clone())),
-        (Some(t), None) => b.singlepart(SinglePart::plain(t.clone())),
-        (None, Some(h)) => b.singlepart(SinglePart::html(h.clone())),
-        (None, None) => return Err(invalid("body")),
+    let built = if email.attachments.is_empty() {
+        match (&email.text, &email.html) {
+            (Some(t), Some(h)) => {
+                b.multipart(MultiPart::alternative_plain_html(t.clone(), h.clone()))
+            }
+            (Some(t), None) => b.singlepart(SinglePart::plain(t.clone())),
+            (None, Some(h)) => b.singlepart(SinglePart::html(h.clone())),
+            (None, None) => return Err(invalid("body")),
+        }
+    } else {
+        // multipart/mixed: the body first, then each file.
+        let mut mixed = match (&email.text, &email.html) {
+            (Some(t), Some(h)) => MultiPart::mixed()
+                .multipart(MultiPart::alternative_plain_html(t.clone(), h.clone())),
+            (Some(t), None) => MultiPart::mixed().singlepart(SinglePart::plain(t.clone())),
+            (None, Some(h)) => MultiPart::mixed().singlepart(SinglePart::html(h.clone())),
+            (None, None) => return Err(invalid("body")),
+        };
+        for a in &email.attachments {
+            let kind = lettre::message::header::ContentType::parse(&a.content_type)
+                .map_err(|_| invalid("attachment type"))?;
+            mixed = mixed.singlepart(
+                lettre::message::Attachment::new(a.filename.clone()).body(a.content.clone(), kind),
+            );
+        }
+        b.multipart(mixed)
     };
     built.map_err(|e| invalid(&format!("message: {e}")))
 }

@@ -12,6 +12,7 @@ use af_channels::{
     Category, OutgoingMessage, SendError, brevo::Brevo, sendgrid::SendGrid, smtp::Smtp,
 };
 use common::{Reply, install_crypto, start, start_smtp};
+use serde_json::Value;
 
 fn sender() -> Sender {
     Sender {
@@ -420,4 +421,82 @@ fn the_schema_checker_catches_mistakes() {
         errs.iter().any(|e| e.contains("unknown field Bogus")),
         "{errs:?}"
     );
+}
+
+/// A booking confirmation: transactional, with its `.ics` invitation.
+fn with_invite() -> OutgoingMessage {
+    let mut m = OutgoingMessage::email(
+        "ana@cliente.test",
+        "Cita confirmada",
+        "Te esperamos",
+        "booking-1",
+    );
+    m.attachments = vec![af_channels::Attachment {
+        filename: "invite.ics".into(),
+        content_type: "text/calendar; charset=utf-8; method=REQUEST".into(),
+        content: b"BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n".to_vec(),
+    }];
+    m
+}
+
+#[tokio::test]
+async fn attachments_travel_to_each_provider_as_documented() {
+    use base64::Engine as _;
+    let b64 = |s: &Value| {
+        base64::engine::general_purpose::STANDARD
+            .decode(s.as_str().expect("base64 text"))
+            .expect("base64")
+    };
+    let ics = with_invite().attachments[0].content.clone();
+
+    let fake = start(|_| Reply::new(202, "").header("X-Message-Id", "sg-2")).await;
+    sendgrid(&fake.base)
+        .send(&prepared(&with_invite()))
+        .await
+        .expect("sent");
+    let b = fake.only_request().json();
+    common::schema::assert_json(&b, "sendgrid_mail_send");
+    let a = &b["attachments"][0];
+    assert_eq!(a["filename"], "invite.ics");
+    assert_eq!(a["type"], "text/calendar; charset=utf-8; method=REQUEST");
+    assert_eq!(a["disposition"], "attachment");
+    assert_eq!(b64(&a["content"]), ics);
+
+    let fake = start(|_| Reply::new(201, r#"{"messageId":"<b-2@relay>"}"#)).await;
+    brevo(&fake.base)
+        .send(&prepared(&with_invite()))
+        .await
+        .expect("sent");
+    let b = fake.only_request().json();
+    common::schema::assert_json(&b, "brevo_send_smtp_email");
+    assert_eq!(b["attachment"][0]["name"], "invite.ics");
+    assert_eq!(b64(&b["attachment"][0]["content"]), ics);
+
+    let (addr, cap) = start_smtp("250 OK\r\n").await;
+    let smtp = Smtp::from_url(
+        &Secret::new(format!("smtp://{addr}?tls=none")),
+        Duration::from_secs(5),
+        None,
+    )
+    .expect("smtp");
+    smtp.send(&prepared(&with_invite())).await.expect("sent");
+    let data = cap.lock().expect("lock").data[0].clone();
+    assert!(data.contains("multipart/mixed"), "{data}");
+    assert!(
+        data.contains("Content-Type: text/calendar; charset=utf-8; method=REQUEST"),
+        "{data}"
+    );
+    assert!(
+        data.contains("Content-Disposition: attachment; filename=\"invite.ics\""),
+        "{data}"
+    );
+    assert!(data.contains("METHOD:REQUEST"), "{data}");
+    let text = data.find("Te esperamos").expect("body");
+    let file = data.find("invite.ics").expect("file");
+    assert!(text < file, "the body before the file");
+
+    // A type that is not a MIME type is refused before any provider.
+    let mut bad = with_invite();
+    bad.attachments[0].content_type = "not a type".into();
+    assert!(PreparedEmail::new(&bad, Some(&sender())).is_err());
 }

@@ -18,6 +18,7 @@
 //! | `automation_route` | [`AutomationRoute`] | 50 | 10 | — | nothing any more (older versions) |
 //! | `automation_step` | [`AutomationStep`] | 40 | 5 | `step:{enrollment}:{seq}` | enrolment, each step |
 //! | `send_message` | [`SendMessage`] | 30 (the channels page's test send: 100) | 10 | — | steps, retries, Kommo, fallback |
+//! | `booking_notice` | [`BookingNotice`] | 30 | 10 | `booking_notice:{booking}:{sequence}:{notice}` | a booking, its changes, its reminders |
 //! | `whatsapp_fallback` | [`WhatsappFallback`] | 30 | 10 | `whatsapp_fallback:{message}` | Twilio status webhook |
 //! | `deliver_webhook` | [`DeliverWebhook`] | 80 | 8 | — | dispatch fan-out, replays |
 //! | `import_contacts` | [`ImportContacts`] | 100 | 10 | `import:{import}` | CSV import on the web |
@@ -39,7 +40,7 @@
 //! [`KINDS`], and its handler in the registry (`agencyflow`'s
 //! `runtime::registry`, which a test checks against [`KINDS`]).
 
-use crate::{EnrollmentId, EventId, ImportId, MessageId, WorkspaceId};
+use crate::{AppointmentId, EnrollmentId, EventId, ImportId, MessageId, WorkspaceId};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -69,6 +70,7 @@ pub const KINDS: &[&str] = &[
     AutomationStep::KIND,
     SendMessage::KIND,
     WhatsappFallback::KIND,
+    BookingNotice::KIND,
     DeliverWebhook::KIND,
     ImportContacts::KIND,
     AutomationSweep::KIND,
@@ -95,6 +97,62 @@ impl JobPayload for SystemMail {
     const PRIORITY: i32 = 0;
     // An old link is worth less than a new request.
     const MAX_ATTEMPTS: i32 = 6;
+}
+
+// --------------------------------------------------------------- bookings
+
+/// Which message a booking sends (see [`BookingNotice`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Notice {
+    /// Booked (and confirmed), or a pending request confirmed.
+    Booked,
+    /// Booked, waiting for the agency's confirmation.
+    Requested,
+    Rescheduled,
+    Cancelled,
+    /// The calendar's reminder this many minutes before the start.
+    Reminder {
+        minutes_before: i32,
+    },
+}
+
+impl Notice {
+    fn key(self) -> String {
+        match self {
+            Notice::Booked => "booked".into(),
+            Notice::Requested => "requested".into(),
+            Notice::Rescheduled => "rescheduled".into(),
+            Notice::Cancelled => "cancelled".into(),
+            Notice::Reminder { minutes_before } => format!("reminder_{minutes_before}"),
+        }
+    }
+}
+
+/// The emails one version of a native booking sends: the invitee's
+/// (with the `.ics` invitation) and the host's, or a reminder. `sequence`
+/// is the booking's at the time: a later change makes the job stale, so a
+/// moved booking's old reminders do nothing and each reminder fires once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookingNotice {
+    pub booking: AppointmentId,
+    pub sequence: i32,
+    pub notice: Notice,
+}
+
+impl JobPayload for BookingNotice {
+    const KIND: &'static str = "booking_notice";
+    // With the sends: the invitee is looking at the confirmation page.
+    const PRIORITY: i32 = 30;
+
+    fn dedupe_key(&self) -> Option<String> {
+        Some(format!(
+            "booking_notice:{}:{}:{}",
+            self.booking,
+            self.sequence,
+            self.notice.key()
+        ))
+    }
 }
 
 // ------------------------------------------------------------ automations

@@ -112,17 +112,37 @@ pub async fn write_event(
     actor: &Actor,
     now: Ts,
 ) -> DbResult<()> {
+    write_event_with(tx, ws, kind, a, actor, now, serde_json::Map::new()).await
+}
+
+/// [`write_event`] with `extra` keys in its data (a native booking adds
+/// the attribution that brought the contact, so UTMs travel on to
+/// workflows, webhooks and Kommo).
+pub async fn write_event_with(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    kind: EventKind,
+    a: &Appointment,
+    actor: &Actor,
+    now: Ts,
+    extra: serde_json::Map<String, serde_json::Value>,
+) -> DbResult<()> {
+    let mut data = serde_json::json!({
+        "contact_id": a.contact_id, "appointment_id": a.id, "start": a.starts_at, "end": a.ends_at,
+        "status": a.status, "source": a.source, "external_uid": a.external_uid, "deal_id": a.deal_id,
+        "title": a.title, "time_zone": a.time_zone, "calendar_id": a.calendar_id,
+        "host_user_id": a.host_user_id,
+    });
+    if let serde_json::Value::Object(m) = &mut data {
+        m.extend(extra);
+    }
     let e = NewEvent {
         workspace: ws,
         kind: kind.as_str(),
         entity_type: "contact",
         entity_id: Some(a.contact_id.to_string()),
         actor,
-        data: serde_json::json!({
-            "contact_id": a.contact_id, "appointment_id": a.id, "start": a.starts_at, "end": a.ends_at,
-            "status": a.status, "source": a.source, "external_uid": a.external_uid, "deal_id": a.deal_id,
-            "title": a.title, "time_zone": a.time_zone,
-        }),
+        data,
     };
     insert_event(tx, &e, now).await?;
     Ok(())

@@ -281,3 +281,49 @@ pub async fn search_outbox(
             .await?
     }))
 }
+
+// ------------------------------------------------------------ attachments
+
+/// A file stored with a message (`message_attachments`).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct StoredAttachment {
+    pub filename: String,
+    pub content_type: String,
+    pub content: Vec<u8>,
+}
+
+/// Stores a message's files, in order, in the caller's transaction.
+pub async fn insert_attachments(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    message: MessageId,
+    files: &[StoredAttachment],
+) -> DbResult<()> {
+    for (i, f) in files.iter().enumerate() {
+        let position = i32::try_from(i).unwrap_or(i32::MAX);
+        with_tx!(tx, c => {
+            sqlx::query(
+                "INSERT INTO message_attachments (message_id, workspace_id, position, filename, content_type, content)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(message.0).bind(ws.0).bind(position).bind(&f.filename).bind(&f.content_type)
+            .bind(&f.content)
+            .execute(&mut *c).await?;
+        });
+    }
+    Ok(())
+}
+
+/// A message's files, in order (the send job attaches them).
+pub async fn list_attachments(
+    db: &crate::Db,
+    ws: WorkspaceId,
+    message: MessageId,
+) -> DbResult<Vec<StoredAttachment>> {
+    Ok(with_pool!(db, p => {
+        sqlx::query_as::<_, StoredAttachment>(
+            "SELECT filename, content_type, content FROM message_attachments
+             WHERE workspace_id = $1 AND message_id = $2 ORDER BY position")
+            .bind(ws.0).bind(message.0).fetch_all(p).await?
+    }))
+}

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod actions;
+pub mod bookings;
 pub mod channels;
 pub mod context;
 pub mod dispatch;
@@ -20,8 +21,8 @@ pub mod webhooks;
 
 use af_core::crypto::SecretKey;
 use af_core::jobs::{
-    AutomationRoute, AutomationStep, AutomationSweep, DeliverWebhook, DispatchEvent, SendMessage,
-    SystemMail, WhatsappFallback,
+    AutomationRoute, AutomationStep, AutomationSweep, BookingNotice, DeliverWebhook, DispatchEvent,
+    SendMessage, SystemMail, WhatsappFallback,
 };
 use af_jobs::{JobError, JobsError, Registry, typed_handler};
 use std::sync::Arc;
@@ -123,6 +124,11 @@ pub fn register(r: &mut Registry, config: EngineConfig) -> Result<(), JobsError>
     r.register(typed_handler(move |ctx, _job, p: SystemMail| {
         let c = c.clone();
         async move { system_mail::system_mail_job(&ctx, &c, p).await }
+    }))?;
+    let c = config.clone();
+    r.register(typed_handler(move |ctx, job, p: BookingNotice| {
+        let c = c.clone();
+        async move { bookings::notice_job(&ctx, &c, &job, p).await }
     }))?;
     r.register(typed_handler(|ctx, job, p: WhatsappFallback| async move {
         fallback::fallback_job(&ctx, &job, p).await

@@ -7,7 +7,7 @@
 use crate::enrolment::{WaitMatch, definition_of, enrol, exit, exits_on, parse_stored};
 use crate::{EngineConfig, EngineResult, job_workspace};
 use af_core::jobs::AutomationRoute;
-use af_core::vocab::{EnrollmentStatus, StepRunStatus};
+use af_core::vocab::{EnrollmentStatus, EventKind, StepRunStatus};
 use af_core::workflow::{Definition, TriggerKind};
 use af_core::{ContactId, WorkflowId, WorkspaceId};
 use af_db::automations::{self as store, Enrollment};
@@ -139,12 +139,16 @@ async fn route_to_workflow(
     data: &serde_json::Value,
     now: Ts,
 ) -> EngineResult<bool> {
-    if (roles.contains("exit") || roles.contains("wait"))
+    if (roles.contains("exit") || roles.contains("wait") || roles.contains("follow"))
         && let Some(e) = store::live_enrollment(tx, ws, wf, contact).await?
     {
         let def = definition_of(tx, &e).await?;
         if roles.contains("exit") && exits_on(&def, &event.kind, data) {
             exit(tx, e, &format!("goal: {}", event.kind), now).await?;
+            return Ok(false);
+        }
+        if roles.contains("follow") && event.kind == EventKind::AppointmentRescheduled.as_str() {
+            follow_appointment(tx, e, &def, data, now).await?;
             return Ok(false);
         }
         if roles.contains("wait") && e.status == EnrollmentStatus::Waiting {
@@ -155,6 +159,56 @@ async fn route_to_workflow(
         roles.contains("trigger")
             && enrol_from_event(tx, ws, wf, contact, event, data, now).await?,
     )
+}
+
+/// An appointment-relative enrolment whose appointment moved: while its
+/// first step still waits for its moment, the step moves with the start
+/// (a new seq, so the old step job is stale) and the merge fields see the
+/// new time; a moment that is now past ends the enrolment instead of
+/// sending late. Enrolments started by another appointment, or already
+/// under way, are left alone.
+async fn follow_appointment(
+    tx: &mut Tx,
+    mut e: Enrollment,
+    def: &Definition,
+    data: &serde_json::Value,
+    now: Ts,
+) -> EngineResult<()> {
+    let TriggerKind::AppointmentRelative { offset_minutes } = def.trigger.kind else {
+        return Ok(());
+    };
+    let mut context: serde_json::Value = serde_json::from_str(&e.context).unwrap_or_default();
+    let same = context["event"]["appointment_id"].as_str().is_some()
+        && context["event"]["appointment_id"] == data["appointment_id"];
+    let waiting = e.status == EnrollmentStatus::Active.as_str()
+        && e.current_step.as_deref() == def.first_step()
+        && e.next_run_at.is_some_and(|t| t > now);
+    if !same || !waiting {
+        return Ok(());
+    }
+    let Some(start) = data["start"]
+        .as_str()
+        .and_then(|s| s.parse::<jiff::Timestamp>().ok())
+    else {
+        return Ok(());
+    };
+    let Some(at) = offset_minutes
+        .checked_mul(60)
+        .and_then(|secs| start.checked_add(SignedDuration::from_secs(secs)).ok())
+    else {
+        return Ok(());
+    };
+    context["event"]["start"] = data["start"].clone();
+    context["event"]["end"] = data["end"].clone();
+    store::set_enrollment_context(tx, e.workspace_id, e.id, &context, now).await?;
+    if at <= now.0 {
+        return exit(tx, e, "appointment moved: its moment has passed", now).await;
+    }
+    e.seq += 1;
+    e.next_run_at = Some(Ts::new(at));
+    store::save_enrollment(tx, &e, now).await?;
+    store::enqueue_step(tx, e.workspace_id, e.id, e.seq, Ts::new(at), now).await?;
+    Ok(())
 }
 
 /// Raises one open alert per broken workflow (not one per event).

@@ -92,7 +92,7 @@ pub(crate) async fn send_job(
         }
     }
 
-    let msg = match outgoing(
+    let mut msg = match outgoing(
         cfg,
         &workspace,
         &ch.config,
@@ -106,6 +106,17 @@ pub(crate) async fn send_job(
             return Ok(());
         }
     };
+    if m.channel == Channel::Email {
+        msg.attachments = messages::list_attachments(&ctx.db, ws, id)
+            .await?
+            .into_iter()
+            .map(|a| af_channels::Attachment {
+                filename: a.filename,
+                content_type: a.content_type,
+                content: a.content,
+            })
+            .collect();
+    }
     let res = ch.providers.send(&msg).await;
     record(ctx, job, &ch, &m, step.as_ref(), res, now).await
 }

@@ -13,11 +13,13 @@ use crate::intake::public_actor;
 use crate::submissions::{Asked, SubmitError, validate_answers};
 use af_core::booking::round_robin::{self, Candidate, Policy};
 use af_core::booking::{BookingRules, HostTimes, Interval, Slot, Window, slots};
+use af_core::jobs::Notice;
 use af_core::vocab::EventKind;
 use af_core::{Actor, CalendarId, ContactId, DealId, StageId, UserId};
 use af_db::calendars::{self, Calendar, CalendarInput, NewBooking, is_slot_taken};
 use af_db::workspaces::Workspace;
 use af_db::{Db, DbError, Ts, Tx, appointments, contacts, pipelines};
+use af_engine::bookings;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
@@ -829,7 +831,7 @@ pub async fn book(
     };
 
     let actor = public_actor("calendar");
-    let contact = contacts::upsert_contact_with_event_data(
+    let upserted = contacts::upsert_contact_with_event_data(
         &mut tx,
         ws.id,
         &input,
@@ -838,8 +840,9 @@ pub async fn book(
         serde_json::Map::from_iter([("via".to_string(), json!("calendar"))]),
     )
     .await?
-    .contact
-    .id;
+    .contact;
+    let contact = upserted.id;
+    let attribution = attribution_of(&input.attribution, &upserted);
     let deal = deal_on_stage(&mut tx, ws, cal, contact, &actor, now).await?;
     let held_from = slot
         .start
@@ -881,7 +884,30 @@ pub async fn book(
     } else {
         EventKind::AppointmentBooked
     };
-    appointments::write_event(&mut tx, ws.id, kind, &appointment, &actor, now).await?;
+    appointments::write_event_with(
+        &mut tx,
+        ws.id,
+        kind,
+        &appointment,
+        &actor,
+        now,
+        serde_json::Map::from_iter([("attribution".to_string(), attribution)]),
+    )
+    .await?;
+    let notice = if status == "pending" {
+        Notice::Requested
+    } else {
+        Notice::Booked
+    };
+    bookings::queue_notice(
+        &mut tx,
+        ws.id,
+        &appointment,
+        notice,
+        &reminders_of(cal),
+        now,
+    )
+    .await?;
     match tx.commit().await {
         Ok(()) => {}
         Err(e) if is_slot_taken(&e) => return Err(BookingError::SlotTaken),
@@ -1073,6 +1099,7 @@ pub async fn cancel(
         now,
     )
     .await?;
+    bookings::queue_notice(&mut tx, ws.id, &a, Notice::Cancelled, &[], now).await?;
     tx.commit().await?;
     Ok(a)
 }
@@ -1157,6 +1184,15 @@ pub async fn reschedule(
         now,
     )
     .await?;
+    bookings::queue_notice(
+        &mut tx,
+        ws.id,
+        &moved,
+        Notice::Rescheduled,
+        &reminders_of(&cal),
+        now,
+    )
+    .await?;
     match tx.commit().await {
         Ok(()) => Ok(moved),
         Err(e) if is_slot_taken(&e) => Err(ChangeError::SlotTaken),
@@ -1164,59 +1200,37 @@ pub async fn reschedule(
     }
 }
 
-/// The `.ics` invitation of a native booking as it stands: a `REQUEST`
-/// while it is live, a `CANCEL` once cancelled; the UID is the booking's
-/// and the SEQUENCE the one stored, which every change raised.
+/// The `.ics` invitation of a native booking as it stands (see
+/// [`af_engine::bookings::invite_of`]).
 pub async fn invitation(
     db: &Db,
     ws: &Workspace,
     id: af_core::AppointmentId,
 ) -> Result<String, ChangeError> {
-    use af_core::booking::ics::{Invite, Method, Person, ics};
-    let a = match appointments::find_appointment(db, ws.id, id).await? {
-        Some(a) if a.source == calendars::SOURCE => a,
-        _ => return Err(ChangeError::NotFound),
-    };
-    let (Some(start), Some(end)) = (a.starts_at, a.ends_at) else {
-        return Err(ChangeError::NotFound);
-    };
-    let Some(contact) = contacts::find_contact(db, ws.id, a.contact_id).await? else {
-        return Err(ChangeError::NotFound);
-    };
-    let host = match a.host_user_id {
-        Some(h) => af_db::users::find_user(db, UserId(h)).await?,
-        None => None,
-    };
-    let metadata: Value = serde_json::from_str(&a.metadata).unwrap_or_default();
-    let location = metadata
-        .get("location")
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    let invite = Invite {
-        uid: format!("{}@agencyflow", a.id),
-        sequence: u32::try_from(a.sequence).unwrap_or(0),
-        method: if a.status == "cancelled" {
-            Method::Cancel
-        } else {
-            Method::Request
-        },
-        start: start.0,
-        end: end.0,
-        stamp: a.updated_at.0,
-        summary: format!("{} · {}", a.title, ws.name),
-        description: String::new(),
-        location,
-        url: None,
-        organizer: Person {
-            name: host
-                .as_ref()
-                .map_or_else(|| ws.name.clone(), |h| h.name.clone()),
-            email: host.map_or_else(String::new, |h| h.email),
-        },
-        attendee: Person {
-            name: contact.full_name(),
-            email: contact.email.clone().unwrap_or_default(),
-        },
-    };
-    Ok(ics(&invite))
+    bookings::invitation(db, ws, id)
+        .await?
+        .ok_or(ChangeError::NotFound)
+}
+
+/// The calendar's reminders, minutes before the start.
+fn reminders_of(cal: &Calendar) -> Vec<i32> {
+    serde_json::from_str(&cal.reminders).unwrap_or_default()
+}
+
+/// What brought the booking's contact: the booking's own attribution when
+/// it carries any, else the contact's last touch.
+fn attribution_of(given: &af_core::contact::Attribution, c: &contacts::Contact) -> Value {
+    let given = serde_json::to_value(given).unwrap_or(Value::Null);
+    let carries = given
+        .as_object()
+        .is_some_and(|m| m.values().any(|v| !v.is_null()));
+    if carries {
+        return given;
+    }
+    json!({
+        "utm_source": c.last_utm_source, "utm_medium": c.last_utm_medium,
+        "utm_campaign": c.last_utm_campaign, "utm_term": c.last_utm_term,
+        "utm_content": c.last_utm_content, "referrer": c.last_referrer,
+        "landing_page": c.last_landing_page,
+    })
 }

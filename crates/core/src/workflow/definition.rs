@@ -165,6 +165,9 @@ impl Definition {
         }
         if matches!(self.trigger.kind, TriggerKind::AppointmentRelative { .. }) {
             out.push((EventKind::AppointmentCancelled.as_str().into(), "exit"));
+            // A rescheduled appointment moves the step still waiting for
+            // its moment (the engine's `follow` role).
+            out.push((EventKind::AppointmentRescheduled.as_str().into(), "follow"));
         }
         for m in &self.exit_on {
             if let Ok(k) = m.to_kind()

@@ -419,3 +419,21 @@ pub async fn set_enrollment_version(
     });
     Ok(())
 }
+
+/// Replaces an enrolment's context (what its merge fields see of the
+/// event that started it): an appointment-relative enrolment follows its
+/// appointment's new time.
+pub async fn set_enrollment_context(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    id: EnrollmentId,
+    context: &serde_json::Value,
+    now: Ts,
+) -> DbResult<()> {
+    with_tx!(tx, c => {
+        sqlx::query("UPDATE enrollments SET context = $3, updated_at = $4 WHERE workspace_id = $1 AND id = $2")
+            .bind(ws.0).bind(id.0).bind(context.to_string()).bind(now)
+            .execute(&mut *c).await?;
+    });
+    Ok(())
+}
