@@ -19,6 +19,8 @@
 //! | `automation_step` | [`AutomationStep`] | 40 | 5 | `step:{enrollment}:{seq}` | enrolment, each step |
 //! | `send_message` | [`SendMessage`] | 30 (the channels page's test send: 100) | 10 | — | steps, retries, Kommo, fallback |
 //! | `booking_notice` | [`BookingNotice`] | 30 | 10 | `booking_notice:{booking}:{sequence}:{notice}` | a booking, its changes, its reminders |
+//! | `sync_busy_feed` | [`SyncBusyFeed`] | 90 | 3 | `busy_feed:{user}` | the periodic sync, a member's "sync now" |
+//! | `sync_busy_feeds` | [`SyncBusyFeeds`] | 100 | 10 | (schedule's) | cron, every 10 min |
 //! | `whatsapp_fallback` | [`WhatsappFallback`] | 30 | 10 | `whatsapp_fallback:{message}` | Twilio status webhook |
 //! | `deliver_webhook` | [`DeliverWebhook`] | 80 | 8 | — | dispatch fan-out, replays |
 //! | `import_contacts` | [`ImportContacts`] | 100 | 10 | `import:{import}` | CSV import on the web |
@@ -71,6 +73,8 @@ pub const KINDS: &[&str] = &[
     SendMessage::KIND,
     WhatsappFallback::KIND,
     BookingNotice::KIND,
+    SyncBusyFeed::KIND,
+    SyncBusyFeeds::KIND,
     DeliverWebhook::KIND,
     ImportContacts::KIND,
     AutomationSweep::KIND,
@@ -153,6 +157,32 @@ impl JobPayload for BookingNotice {
             self.notice.key()
         ))
     }
+}
+
+/// Reads one member's external calendar feed into busy times (a
+/// workspace job).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncBusyFeed {
+    pub user_id: crate::UserId,
+}
+
+impl JobPayload for SyncBusyFeed {
+    const KIND: &'static str = "sync_busy_feed";
+    // Behind sends and steps; a feed that fails waits for the next round.
+    const PRIORITY: i32 = 90;
+    const MAX_ATTEMPTS: i32 = 3;
+
+    fn dedupe_key(&self) -> Option<String> {
+        Some(format!("busy_feed:{}", self.user_id))
+    }
+}
+
+/// Queues a [`SyncBusyFeed`] for every feed. Fired by its schedule.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncBusyFeeds {}
+
+impl JobPayload for SyncBusyFeeds {
+    const KIND: &'static str = "sync_busy_feeds";
 }
 
 // ------------------------------------------------------------ automations

@@ -358,12 +358,13 @@ pub async fn list_workspace_hosts(
 
 // --------------------------------------------------------------- bookings
 
-/// One live booking of one of a calendar's hosts, from any calendar of the
-/// workspace, as the slot engine needs it.
+/// A time one of a calendar's hosts is taken: a live booking from any
+/// calendar of the workspace, or a busy interval of the host's external
+/// calendar feed (no id, no calendar), as the slot engine needs it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct HeldTime {
-    /// The appointment holding the time.
-    pub id: Uuid,
+    /// The appointment holding the time; `None` for an external busy time.
+    pub id: Option<Uuid>,
     #[sqlx(try_from = "Uuid")]
     pub host_user_id: UserId,
     pub calendar_id: Option<Uuid>,
@@ -378,10 +379,16 @@ const HELD_TIMES: &str =
      JOIN appointments a ON a.workspace_id = h.workspace_id AND a.host_user_id = h.user_id
      WHERE h.workspace_id = $1 AND h.calendar_id = $2
        AND a.status IN ('booked', 'pending') AND a.held_from < $4 AND a.held_until > $3
-     ORDER BY a.held_from";
+     UNION ALL
+     SELECT NULL, b.user_id, NULL, b.starts_at, b.starts_at, b.ends_at
+     FROM calendar_hosts h
+     JOIN busy_times b ON b.workspace_id = h.workspace_id AND b.user_id = h.user_id
+     WHERE h.workspace_id = $1 AND h.calendar_id = $2 AND b.starts_at < $4 AND b.ends_at > $3
+     ORDER BY 5";
 
-/// Every live (booked or pending) booking of the calendar's hosts whose
-/// held interval meets `[from, until)` — one query for a whole slot page.
+/// Every live (booked or pending) booking of the calendar's hosts, and
+/// every external busy time of theirs, that meets `[from, until)` — one
+/// query for a whole slot page.
 pub async fn held_times(
     db: &crate::Db,
     ws: WorkspaceId,

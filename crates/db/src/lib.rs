@@ -10,6 +10,7 @@ pub mod appointments;
 pub mod audit;
 pub mod auth_tokens;
 pub mod automations;
+pub mod busy_feeds;
 pub mod calendars;
 pub mod channels;
 pub mod contacts;

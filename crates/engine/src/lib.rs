@@ -2,6 +2,7 @@
 
 mod actions;
 pub mod bookings;
+pub mod busy_feeds;
 pub mod channels;
 pub mod context;
 pub mod dispatch;
@@ -22,7 +23,7 @@ pub mod webhooks;
 use af_core::crypto::SecretKey;
 use af_core::jobs::{
     AutomationRoute, AutomationStep, AutomationSweep, BookingNotice, DeliverWebhook, DispatchEvent,
-    SendMessage, SystemMail, WhatsappFallback,
+    SendMessage, SyncBusyFeed, SyncBusyFeeds, SystemMail, WhatsappFallback,
 };
 use af_jobs::{JobError, JobsError, Registry, typed_handler};
 use std::sync::Arc;
@@ -129,6 +130,14 @@ pub fn register(r: &mut Registry, config: EngineConfig) -> Result<(), JobsError>
     r.register(typed_handler(move |ctx, job, p: BookingNotice| {
         let c = c.clone();
         async move { bookings::notice_job(&ctx, &c, &job, p).await }
+    }))?;
+    let c = config.clone();
+    r.register(typed_handler(move |ctx, job, p: SyncBusyFeed| {
+        let c = c.clone();
+        async move { busy_feeds::sync_job(&ctx, &c, &job, p).await }
+    }))?;
+    r.register(typed_handler(|ctx, _job, _: SyncBusyFeeds| async move {
+        busy_feeds::sync_all_job(&ctx).await
     }))?;
     r.register(typed_handler(|ctx, job, p: WhatsappFallback| async move {
         fallback::fallback_job(&ctx, &job, p).await

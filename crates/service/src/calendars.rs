@@ -681,7 +681,12 @@ fn compute(
                     .clone()
                     .map(|t| Interval::new(t.held_from.0, t.held_until.0))
                     .collect(),
-                booked: mine.map(|t| t.starts_at.0).collect(),
+                // External busy times block, but are not bookings: they
+                // do not count against the host's daily cap.
+                booked: mine
+                    .filter(|t| t.id.is_some())
+                    .map(|t| t.starts_at.0)
+                    .collect(),
                 daily_cap: h.daily_cap.and_then(|n| u32::try_from(n).ok()),
             }
         })
@@ -1135,7 +1140,7 @@ pub async fn reschedule(
     let held: Vec<calendars::HeldTime> = calendars::held_times_tx(&mut tx, ws.id, cal.id, lo, hi)
         .await?
         .into_iter()
-        .filter(|h| h.id != a.id.0)
+        .filter(|h| h.id != Some(a.id.0))
         .collect();
     let offered = compute(&rules, cal.id, &hosts, &held, now, day, day);
     let Some(slot) = offered.into_iter().find(|s| s.start == start) else {

@@ -100,6 +100,18 @@ pub fn router(state: AppState) -> Router {
             "/settings/profile",
             get(settings::profile).post(settings::update_profile),
         )
+        .route(
+            "/settings/profile/calendar-feed",
+            post(settings::save_calendar_feed),
+        )
+        .route(
+            "/settings/profile/calendar-feed/sync",
+            post(settings::sync_calendar_feed),
+        )
+        .route(
+            "/settings/profile/calendar-feed/delete",
+            post(settings::delete_calendar_feed),
+        )
         .route("/language", post(settings::switch_language))
         .route("/search", get(pages::search::search))
         // Each area mounts its own routes (pages/<area>.rs).

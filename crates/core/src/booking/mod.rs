@@ -2,6 +2,7 @@
 //! windows on the wall clock of the calendar's zone, date overrides,
 //! buffers, notice, horizon, caps) and the pure slot engine over them.
 
+pub mod busy;
 pub mod ics;
 pub mod links;
 pub mod round_robin;

@@ -804,14 +804,110 @@ pub async fn revoke_api_key(
 struct ProfileTemplate {
     shell: Shell,
     user_locale: String,
+    feed: Option<FeedView>,
 }
 
-pub async fn profile(cu: CurrentUser) -> AppResult<impl IntoResponse> {
+/// The member's external calendar feed as the profile page shows it.
+struct FeedView {
+    hint: String,
+    /// "hace 5 min" …, empty when never read.
+    synced: String,
+    busy: i32,
+    /// The last failure in the reader's language, if the last read failed.
+    error: Option<&'static str>,
+}
+
+fn feed_error_text(t: &crate::i18n::Tr, code: &str) -> &'static str {
+    match code {
+        "refused" => t.feed_err_refused,
+        "unreachable" => t.feed_err_unreachable,
+        "too_large" => t.feed_err_too_large,
+        "not_ical" => t.feed_err_not_ical,
+        "sealed" => t.feed_err_sealed,
+        _ => t.feed_err_status,
+    }
+}
+
+pub async fn profile(State(st): State<AppState>, cu: CurrentUser) -> AppResult<impl IntoResponse> {
     let shell = Shell::new(&cu, Area::Settings).await?;
+    let t = crate::i18n::tr(cu.locale());
+    let zone = af_core::datetime::zone(&cu.workspace.time_zone);
+    let feed = af_db::busy_feeds::find_feed(&st.db, cu.workspace.id, cu.user.id)
+        .await?
+        .map(|f| FeedView {
+            hint: f.url_hint,
+            synced: f
+                .last_synced_at
+                .map(|at| af_core::datetime::relative(at.0, st.now().0, &zone, cu.locale()))
+                .unwrap_or_default(),
+            busy: f.busy_count,
+            error: f.last_error.as_deref().map(|c| feed_error_text(t, c)),
+        });
     Ok(ProfileTemplate {
         shell,
         user_locale: cu.user.locale.clone().unwrap_or_default(),
+        feed,
     })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct FeedForm {
+    url: String,
+}
+
+/// `POST /settings/profile/calendar-feed`: sets the member's external
+/// calendar (sealed at rest) and reads it at once.
+pub async fn save_calendar_feed(
+    State(st): State<AppState>,
+    cu: CurrentUser,
+    Form(f): Form<FeedForm>,
+) -> AppResult<Response> {
+    let t = crate::i18n::tr(cu.locale());
+    let Ok((url, hint)) = af_engine::busy_feeds::check_url(&f.url, st.config.channels.ssrf())
+    else {
+        return error_flash(&cu, t.err_feed_url, "/settings/profile").await;
+    };
+    let sealed = st.secret.seal(&url);
+    let mut tx = st.db.begin().await?;
+    af_db::busy_feeds::set_feed(
+        &mut tx,
+        cu.workspace.id,
+        cu.user.id,
+        &sealed,
+        &hint,
+        st.now(),
+    )
+    .await?;
+    tx.commit().await?;
+    af_engine::busy_feeds::queue_sync(&st.db, cu.workspace.id, cu.user.id, st.now()).await?;
+    set_flash(&cu.session, true, t.flash_feed_saved).await?;
+    Ok(Redirect::to("/settings/profile").into_response())
+}
+
+/// `POST /settings/profile/calendar-feed/sync`: reads the feed now.
+pub async fn sync_calendar_feed(
+    State(st): State<AppState>,
+    cu: CurrentUser,
+) -> AppResult<Response> {
+    let t = crate::i18n::tr(cu.locale());
+    af_engine::busy_feeds::queue_sync(&st.db, cu.workspace.id, cu.user.id, st.now()).await?;
+    set_flash(&cu.session, true, t.flash_feed_sync).await?;
+    Ok(Redirect::to("/settings/profile").into_response())
+}
+
+/// `POST /settings/profile/calendar-feed/delete`: removes the feed and
+/// the busy times read from it.
+pub async fn delete_calendar_feed(
+    State(st): State<AppState>,
+    cu: CurrentUser,
+) -> AppResult<Response> {
+    let t = crate::i18n::tr(cu.locale());
+    let mut tx = st.db.begin().await?;
+    af_db::busy_feeds::delete_feed(&mut tx, cu.workspace.id, cu.user.id).await?;
+    tx.commit().await?;
+    set_flash(&cu.session, true, t.flash_feed_removed).await?;
+    Ok(Redirect::to("/settings/profile").into_response())
 }
 
 #[derive(Deserialize, Default)]
