@@ -343,6 +343,23 @@ mod tests {
     }
 
     #[test]
+    fn base_domains_are_host_names() {
+        for ok in ["agencyflow.app", "book.example.co", "localhost"] {
+            assert!(valid_domain(ok), "{ok}");
+        }
+        for bad in [
+            "https://x.app",
+            "x.app:8080",
+            "x.app/book",
+            "-x.app",
+            "x..app",
+            "",
+        ] {
+            assert!(!valid_domain(bad), "{bad}");
+        }
+    }
+
+    #[test]
     fn bad_bind_names_the_variable() {
         let f = FileConfig {
             secret_key: Some("k".repeat(40)),

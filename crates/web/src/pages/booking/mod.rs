@@ -314,7 +314,7 @@ pub(crate) async fn picker(
             Err(_) => break,
         }
     }
-    while cells.len() % 7 != 0 {
+    while !cells.len().is_multiple_of(7) {
         cells.push(DayCell {
             day: 0,
             href: None,
