@@ -117,6 +117,7 @@ for (const viewport of VIEWPORTS) {
       const { context, page } = await newPage(browser, {
         viewport,
         timezoneId: 'Europe/Madrid',
+        bypassCSP: true,
         locale: lang === 'es' ? 'es-ES' : 'en-GB',
       });
       try {
