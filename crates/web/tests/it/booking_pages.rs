@@ -638,5 +638,116 @@ async fn a_base_domain_host_serves_its_workspace_booking_pages() {
         .expect("location")
         .to_string();
     assert!(location.starts_with("/book/manage/"));
+
+    // A calendar that confirms its bookings: the page says it is pending
+    // (same host, so 14:00 is taken by the booking above).
+    calendar(&s.api, "pendiente", json!({"requires_confirmation": true})).await;
+    let b = Browser::new(&s.app.base_url);
+    let res = b
+        .post_raw(
+            "/book/alpha/pendiente",
+            &form(MADRID_MONDAY_2, "pending@example.com"),
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    let page = b.get(res.location.as_deref().expect("location")).await;
+    assert!(page.contains("Solicitud recibida"));
+    assert!(page.contains("Tu cita queda pendiente hasta que el equipo la confirme."));
+    assert!(page.contains("Pendiente de confirmación"));
+    assert!(
+        page.contains("data-testid=\"cancel\""),
+        "a pending booking may be cancelled"
+    );
     let _ = &s.a;
+}
+
+#[tokio::test]
+async fn the_widgets_json_and_hostile_posts() {
+    let app = TestApp::spawn_with(|c| c.intake_max_per_ip = 3).await;
+    let a = tenant(&app, "alpha").await;
+    calendar(&Api::of(&app, &a), "demo", json!({})).await;
+    let http = app.http();
+
+    // What the widget reads: the fields in the visitor's language, and the
+    // slots in the visitor's zone (the API's shape), readable from any origin.
+    let res = http
+        .get(app.url("/book/alpha/demo/schema?lang=en"))
+        .send()
+        .await
+        .expect("schema");
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["access-control-allow-origin"], "*");
+    let schema: Value = res.json().await.expect("json");
+    let names: Vec<&str> = schema["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .map(|f| f["name"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(&names[..4], ["name", "email", "phone", "empresa"]);
+    assert_eq!(schema["fields"][3]["label"], "Company");
+    assert_eq!(schema["texts"]["book"], "Book");
+    let res = http
+        .get(
+            app.url("/book/alpha/demo/slots?from=2026-03-10&to=2026-03-10&time_zone=Europe/Madrid"),
+        )
+        .send()
+        .await
+        .expect("slots");
+    assert_eq!(res.status(), 200);
+    let slots: Value = res.json().await.expect("json");
+    assert_eq!(slots["time_zone"], "Europe/Madrid");
+    assert_eq!(slots["slots"][0]["start"], "2026-03-10T01:00:00+01:00");
+    let bad = http
+        .get(app.url("/book/alpha/demo/slots?from=2026-03-10&to=2026-06-10"))
+        .send()
+        .await
+        .expect("slots");
+    assert_eq!(bad.status(), 400, "at most 62 days");
+    assert_eq!(
+        http.get(app.url("/book/alpha/nope/schema"))
+            .send()
+            .await
+            .expect("schema")
+            .status(),
+        404
+    );
+    // The browser's preflight for the widget's JSON post.
+    let res = http
+        .request(reqwest::Method::OPTIONS, app.url("/book/alpha/demo"))
+        .header("origin", "http://elsewhere.example")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .expect("preflight");
+    assert!(res.status().is_success());
+    assert_eq!(res.headers()["access-control-allow-origin"], "*");
+
+    // A body past the public cap is refused unread.
+    let huge = "x".repeat(70 * 1024);
+    let res = http
+        .post(app.url("/book/alpha/demo"))
+        .form(&[("name", huge.as_str())])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 413);
+    // Per IP: the limit's posts are answered, the next is 429 with a wait.
+    for _ in 0..2 {
+        let res = http
+            .post(app.url("/book/alpha/demo"))
+            .form(&[("name", "x")])
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(res.status(), 422);
+    }
+    let res = http
+        .post(app.url("/book/alpha/demo"))
+        .form(&[("name", "x")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 429);
+    assert!(res.headers().contains_key("retry-after"));
 }
