@@ -153,6 +153,7 @@ async fn serve(settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
     let mut web = WebConfig::new(&settings.base_url);
     web.trust_forwarded_for = settings.trust_proxy;
     web.booking_url = settings.booking_url.clone();
+    web.base_domain = settings.base_domain.clone();
     web.calcom_webhook_secret = settings.calcom_webhook_secret.clone();
     web.pauta_workspace = settings.pauta_workspace.clone();
     if let Some(slug) = &settings.pauta_workspace

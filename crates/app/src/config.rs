@@ -19,6 +19,7 @@ pub struct FileConfig {
     pub trust_proxy: Option<bool>,
     pub calcom_webhook_secret: Option<String>,
     pub pauta_workspace: Option<String>,
+    pub base_domain: Option<String>,
 }
 
 /// Resolved settings.
@@ -31,6 +32,9 @@ pub struct Settings {
     pub trust_proxy: bool,
     /// `BOOKING_URL`: the booking link merged into messages.
     pub booking_url: Option<String>,
+    /// `BASE_DOMAIN`: `{workspace}.{BASE_DOMAIN}/book/{calendar}` serves
+    /// that workspace's booking pages.
+    pub base_domain: Option<String>,
     /// Default Cal.com webhook secret (`CALCOM_WEBHOOK_SECRET`).
     pub calcom_webhook_secret: Option<String>,
     /// `AF_PAUTA_WORKSPACE`: the workspace (slug) that takes PAUTA's keyless
@@ -208,6 +212,17 @@ pub fn resolve(
         Some(v) => bail!("BOOKING_URL: {v:?} must be an http:// or https:// URL"),
         None => None,
     };
+    let base_domain = match env("BASE_DOMAIN")
+        .or_else(|| file.base_domain.clone())
+        .map(|v| v.trim().trim_start_matches('.').to_ascii_lowercase())
+        .filter(|v| !v.is_empty())
+    {
+        Some(d) if valid_domain(&d) => Some(d),
+        Some(d) => bail!(
+            "BASE_DOMAIN: {d:?} must be a host name like agencyflow.app (no scheme, port or path)"
+        ),
+        None => None,
+    };
     let data_dir = data_dir(file, &database_url);
     let secret_key = secret_key(file, &data_dir)?;
     let calcom_webhook_secret = env("CALCOM_WEBHOOK_SECRET")
@@ -228,10 +243,26 @@ pub fn resolve(
         data_dir,
         trust_proxy,
         booking_url,
+        base_domain,
         calcom_webhook_secret,
         pauta_workspace,
         channels: std::sync::Arc::new(channels),
     })
+}
+
+/// A host name: dot-separated labels of letters, digits and dashes (a
+/// scheme, port or path would never match a request's Host).
+fn valid_domain(d: &str) -> bool {
+    d.len() <= 253
+        && d.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        })
 }
 
 /// `AF_SECRET_KEY`, the file's `secret_key`, or one generated once into the
@@ -309,6 +340,23 @@ mod tests {
             data_dir(&f, "postgres://localhost/af"),
             PathBuf::from("data")
         );
+    }
+
+    #[test]
+    fn base_domains_are_host_names() {
+        for ok in ["agencyflow.app", "book.example.co", "localhost"] {
+            assert!(valid_domain(ok), "{ok}");
+        }
+        for bad in [
+            "https://x.app",
+            "x.app:8080",
+            "x.app/book",
+            "-x.app",
+            "x..app",
+            "",
+        ] {
+            assert!(!valid_domain(bad), "{bad}");
+        }
     }
 
     #[test]

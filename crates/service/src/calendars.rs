@@ -1239,3 +1239,34 @@ fn attribution_of(given: &af_core::contact::Attribution, c: &contacts::Contact) 
         "landing_page": c.last_landing_page,
     })
 }
+
+/// What the invitee may still do with a booking through the manage link,
+/// as `(cancel, reschedule)`: `Ok` or why not (the cut-offs and the
+/// reschedule cap that [`cancel`] and [`reschedule`] apply to
+/// [`ChangedBy::Invitee`]). The manage page asks before it shows its
+/// buttons; the changes check again in their transactions.
+pub fn invitee_may(
+    a: &appointments::Appointment,
+    cal: &Calendar,
+    now: Ts,
+) -> (Result<(), ChangeError>, Result<(), ChangeError>) {
+    if a.source != calendars::SOURCE || !matches!(a.status.as_str(), "booked" | "pending") {
+        return (
+            Err(ChangeError::Settled(a.status.clone())),
+            Err(ChangeError::Settled(a.status.clone())),
+        );
+    }
+    let cancel = if within_cutoff(a, cal.cancel_cutoff_minutes, now) {
+        Err(ChangeError::PastCutoff)
+    } else {
+        Ok(())
+    };
+    let reschedule = if within_cutoff(a, cal.reschedule_cutoff_minutes, now) {
+        Err(ChangeError::PastCutoff)
+    } else if a.reschedules >= cal.max_reschedules {
+        Err(ChangeError::TooManyReschedules)
+    } else {
+        Ok(())
+    };
+    (cancel, reschedule)
+}

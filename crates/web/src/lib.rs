@@ -146,7 +146,8 @@ pub fn router(state: AppState) -> Router {
     // byte hostile (size-capped, rate-limited, answered in fixed shapes).
     let intake = Router::new()
         .merge(api::intake::routes())
-        .merge(pages::forms::public_routes());
+        .merge(pages::forms::public_routes())
+        .merge(pages::booking::routes());
 
     let public_assets = Router::new()
         .route("/healthz", get(health::healthz))

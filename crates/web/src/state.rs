@@ -26,6 +26,10 @@ pub struct WebConfig {
     /// `BOOKING_URL`: the link merged as `{{ booking_url }}` in messages
     /// (default: the workspace's booking page).
     pub booking_url: Option<String>,
+    /// `BASE_DOMAIN` (e.g. `agencyflow.app`): a request whose Host is
+    /// `{workspace_slug}.{BASE_DOMAIN}` gets that workspace's booking
+    /// pages at `/book` and `/book/{calendar_slug}`. Lower case, no port.
+    pub base_domain: Option<String>,
     /// The server's Cal.com webhook secret (`CALCOM_WEBHOOK_SECRET`):
     /// deliveries signed with it are accepted for any workspace's URL, and
     /// keyless ones to `/api/calcom` go to the PAUTA workspace. Unsigned
@@ -58,6 +62,7 @@ impl WebConfig {
             login_max_failures_per_ip: 30,
             login_window_minutes: 15,
             booking_url: None,
+            base_domain: None,
             calcom_webhook_secret: None,
             pauta_workspace: None,
             intake_max_per_ip: 20,

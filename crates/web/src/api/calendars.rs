@@ -292,9 +292,14 @@ async fn book(
     match service::book(&st.db, &auth.workspace, &cal, &req, st.now()).await {
         Ok(b) => {
             let a = &b.appointment;
+            // The invitee's signed link (no login) to see, cancel or
+            // reschedule the booking; `{manage_url}/invite.ics` is the
+            // invitation.
+            let token = af_core::booking::links::manage_token(&st.secret, auth.workspace.id, a.id);
             Ok((
                 StatusCode::CREATED,
                 Json(json!({
+                    "manage_url": af_core::booking::links::manage_url(&st.config.base_url, &token),
                     "id": a.id,
                     "start": a.starts_at,
                     "end": a.ends_at,

@@ -70,7 +70,6 @@ crate::translations! {
         d_f_booking: "Enlace de reservas", "Booking link";
         d_f_unsubscribe: "Enlace para darse de baja", "Unsubscribe link";
         overlaps_title: "Mensajes duplicados", "Duplicate messages";
-        booking_missing: "Este flujo incluye el enlace de reservas, pero no hay ninguno configurado (BOOKING_URL): los mensajes saldrían sin enlace. Configúralo o quita el campo antes de activarlo.", "This workflow includes the booking link, but none is configured (BOOKING_URL): messages would go out without a link. Set it or remove the field before activating.";
         overlap_line: "empiezan con «{trigger}» y escriben por {channel}: un mismo contacto recibirá todos esos mensajes.", "start on “{trigger}” and write by {channel}: one contact will get all of those messages.";
         overlap_hint: "Pausa los que sobren o dales filtros distintos.", "Pause the extra ones or give them different filters.";
         ch_email: "correo", "email";

@@ -3,6 +3,7 @@
 
 pub mod automations;
 pub mod board;
+pub mod booking;
 pub mod channels;
 pub mod contacts;
 pub mod forms;

@@ -11,6 +11,7 @@ mod automations_api;
 mod automations_ui;
 mod board;
 mod booking_notices;
+mod booking_pages;
 mod busy_feeds;
 mod channels_web;
 mod contacts_ui;

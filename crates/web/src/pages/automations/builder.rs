@@ -127,8 +127,6 @@ struct BuilderPage {
     /// Overlaps this workflow is part of (it and another active one would
     /// message one contact twice).
     overlaps: Vec<super::list::OverlapRow>,
-    /// The steps merge `{{ booking_url }}` but no booking link is set.
-    booking_missing: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -563,14 +561,9 @@ async fn page(st: &AppState, cu: &CurrentUser, p: Panel, q: &str) -> AppResult<B
         .into_iter()
         .filter(|o| o.ids.contains(&p.id))
         .collect();
-    let booking_missing = st.config.booking_url.is_none()
-        && all
-            .iter()
-            .any(|w| w.id == p.id && w.definition.contains("booking_url"));
     Ok(BuilderPage {
         shell: Shell::new(cu, Area::Automations).await?,
         overlaps,
-        booking_missing,
         p,
         js: automations_js(),
         q: q.to_string(),

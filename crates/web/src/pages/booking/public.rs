@@ -1,0 +1,830 @@
+//! A workspace's public calendars and one calendar's booking page: the
+//! month view in the visitor's zone, the questions, and the booking post
+//! (urlencoded from the page, JSON from the embed widget), plus the JSON
+//! the widget reads (`schema`, `slots`). Unknown, inactive or another
+//! workspace's calendars are the 404 page in the visitor's language.
+
+use super::{
+    Brand, FieldView, Picker, PickerQuery, booking_fields, field_views, host_workspace,
+    location_text, picker, public_calendar, texts,
+};
+use crate::auth::ClientIp;
+use crate::error::{AppError, AppResult};
+use crate::extract::render;
+use crate::i18n::booking::BookingTr;
+use crate::intake::{self as door, MAX_PUBLIC_BODY};
+use crate::pages::forms::public::submit_error;
+use crate::state::{AppState, RequestLocale};
+use af_core::Locale;
+use af_core::booking::links;
+use af_db::calendars::Calendar;
+use af_db::workspaces::Workspace;
+use af_service::calendars::{self as service, BookingError, BookingRequest, MAX_SLOT_DAYS};
+use af_service::forms::{ATTRIBUTION_KEYS, FieldSpec, MAX_TEXT};
+use askama::Template;
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+// ------------------------------------------------------------------ list
+
+/// One calendar in the workspace's list.
+struct CalendarItem {
+    name: String,
+    description: String,
+    duration: i32,
+    location: String,
+    href: String,
+}
+
+#[derive(Template)]
+#[template(path = "booking/list.html")]
+struct ListTemplate {
+    b: Brand,
+    t: &'static BookingTr,
+    items: Vec<CalendarItem>,
+}
+
+async fn list_page(
+    st: &AppState,
+    ws_slug: &str,
+    locale: Locale,
+    host_mode: bool,
+) -> AppResult<Response> {
+    let ws = af_db::workspaces::find_workspace_by_slug(&st.db, ws_slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (t, _) = texts(locale);
+    let items = af_db::calendars::list_calendars(&st.db, ws.id)
+        .await?
+        .into_iter()
+        .filter(|c| c.active)
+        .map(|c| CalendarItem {
+            href: if host_mode {
+                format!("/book/{}", c.slug)
+            } else {
+                format!("/book/{}/{}", ws.slug, c.slug)
+            },
+            location: location_text(t, &c.location_kind, &c.location),
+            name: c.name,
+            description: c.description,
+            duration: c.duration_minutes,
+        })
+        .collect();
+    Ok(render(&ListTemplate {
+        b: Brand::of(&ws, locale),
+        t,
+        items,
+    })?
+    .into_response())
+}
+
+/// `GET /book`: on `{workspace}.{BASE_DOMAIN}`, that workspace's list.
+pub(super) async fn host_list(
+    State(st): State<AppState>,
+    RequestLocale(locale): RequestLocale,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let ws = host_workspace(&st, &headers).ok_or(AppError::NotFound)?;
+    list_page(&st, &ws, locale, true).await
+}
+
+/// `GET /book/{slug}`: the workspace's list, or on a base-domain host that
+/// workspace's calendar `{slug}`.
+pub(super) async fn list_or_host_calendar(
+    State(st): State<AppState>,
+    Path(slug): Path<String>,
+    RequestLocale(locale): RequestLocale,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    match host_workspace(&st, &headers) {
+        Some(ws) => {
+            let path = format!("/book/{slug}");
+            show_calendar(&st, &ws, &slug, path, locale, q, &headers).await
+        }
+        None => list_page(&st, &slug, locale, false).await,
+    }
+}
+
+// -------------------------------------------------------- calendar page
+
+#[derive(Template)]
+#[template(path = "booking/calendar.html")]
+struct CalendarTemplate {
+    b: Brand,
+    t: &'static BookingTr,
+    cal_name: String,
+    description: String,
+    duration: i32,
+    location: String,
+    picker: Picker,
+    fields: Vec<FieldView>,
+    attribution: Vec<(String, String)>,
+    /// Above the form: a taken slot, a closed calendar.
+    alert: Option<String>,
+    start_error: Option<String>,
+    has_errors: bool,
+}
+
+/// What the page shows after a refused post: the values typed, the
+/// refusals, and the alert.
+#[derive(Default)]
+struct Retry {
+    values: Vec<(String, String)>,
+    errors: HashMap<String, String>,
+    alert: Option<String>,
+}
+
+#[expect(clippy::too_many_arguments, reason = "one page, its parts named")]
+async fn calendar_html(
+    st: &AppState,
+    ws: &Workspace,
+    cal: &Calendar,
+    path: &str,
+    locale: Locale,
+    q: &PickerQuery,
+    retry: Retry,
+    attribution: Vec<(String, String)>,
+) -> AppResult<CalendarTemplate> {
+    let (t, _) = texts(locale);
+    let checked = retry
+        .values
+        .iter()
+        .find(|(k, _)| k == "start")
+        .map(|(_, v)| v.clone());
+    let picker = picker(st, cal, q, path, checked.as_deref(), locale).await?;
+    let start_error = retry.errors.get("start").cloned();
+    Ok(CalendarTemplate {
+        b: Brand::of(ws, locale),
+        t,
+        cal_name: cal.name.clone(),
+        description: cal.description.clone(),
+        duration: cal.duration_minutes,
+        location: location_text(t, &cal.location_kind, &cal.location),
+        picker,
+        fields: field_views(&booking_fields(cal), locale, &retry.values, &retry.errors),
+        attribution,
+        has_errors: !retry.errors.is_empty(),
+        alert: retry.alert,
+        start_error,
+    })
+}
+
+fn picker_query(q: &HashMap<String, String>) -> PickerQuery {
+    PickerQuery {
+        month: q.get("month").cloned(),
+        day: q.get("day").cloned(),
+        tz: q.get("tz").or_else(|| q.get("time_zone")).cloned(),
+    }
+}
+
+/// The attribution keys among `values`, capped like forms cap them.
+fn attribution_of<'a>(
+    values: impl Iterator<Item = (&'a String, &'a String)>,
+) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (k, v) in values {
+        if ATTRIBUTION_KEYS.contains(&k.as_str()) && !out.iter().any(|(n, _)| n == k) {
+            out.push((k.clone(), v.chars().take(MAX_TEXT).collect()));
+        }
+    }
+    out
+}
+
+async fn show_calendar(
+    st: &AppState,
+    ws_slug: &str,
+    cal_slug: &str,
+    path: String,
+    locale: Locale,
+    mut q: HashMap<String, String>,
+    headers: &HeaderMap,
+) -> AppResult<Response> {
+    let (ws, cal) = public_calendar(st, ws_slug, cal_slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    // UTM parameters of the link travel in hidden inputs, with the
+    // referrer and this page as the landing page (as hosted forms do).
+    if !q.contains_key("referrer")
+        && let Some(r) = headers.get(header::REFERER).and_then(|v| v.to_str().ok())
+    {
+        q.insert("referrer".into(), r.to_string());
+    }
+    q.entry("landing_page".into())
+        .or_insert_with(|| links::calendar_page_url(&st.config.base_url, &ws.slug, &cal.slug));
+    let attribution = attribution_of(q.iter());
+    let page = calendar_html(
+        st,
+        &ws,
+        &cal,
+        &path,
+        locale,
+        &picker_query(&q),
+        Retry::default(),
+        attribution,
+    )
+    .await?;
+    Ok(render(&page)?.into_response())
+}
+
+/// `GET /book/{workspace}/{calendar}?month=YYYY-MM&day=YYYY-MM-DD&tz=Area/City`
+pub(super) async fn calendar_page(
+    State(st): State<AppState>,
+    Path((ws, cal)): Path<(String, String)>,
+    RequestLocale(locale): RequestLocale,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let path = format!("/book/{ws}/{cal}");
+    show_calendar(&st, &ws, &cal, path, locale, q, &headers).await
+}
+
+// ---------------------------------------------------------------- booking
+
+/// Posted values as name/value pairs: urlencoded bodies as they are; JSON
+/// objects flattened (`answers` and `attribution` objects open into their
+/// keys, lists repeat their key, `true` is `true`, `false` empty).
+fn pairs_from_json(v: Value) -> Result<Vec<(String, String)>, ()> {
+    fn scalar(v: &Value) -> Result<Option<String>, ()> {
+        Ok(match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Bool(b) => Some(if *b { "true" } else { "" }.to_string()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Null => None,
+            _ => return Err(()),
+        })
+    }
+    fn push(out: &mut Vec<(String, String)>, k: &str, v: &Value) -> Result<(), ()> {
+        match v {
+            Value::Array(items) => {
+                for i in items.iter().take(60) {
+                    if let Some(s) = scalar(i)? {
+                        out.push((k.to_string(), s));
+                    }
+                }
+            }
+            other => {
+                if let Some(s) = scalar(other)? {
+                    out.push((k.to_string(), s));
+                }
+            }
+        }
+        Ok(())
+    }
+    let Value::Object(map) = v else {
+        return Err(());
+    };
+    let mut out = Vec::new();
+    for (k, v) in &map {
+        match (k.as_str(), v) {
+            ("answers" | "attribution", Value::Object(inner)) => {
+                for (ik, iv) in inner {
+                    push(&mut out, ik, iv)?;
+                }
+            }
+            _ => push(&mut out, k, v)?,
+        }
+    }
+    Ok(out)
+}
+
+/// The booking request the posted pairs make: the fixed fields, each
+/// question's answer (a multiselect's every choice), the attribution.
+fn request_of(pairs: &[(String, String)], questions: &[FieldSpec]) -> BookingRequest {
+    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let mut answers = serde_json::Map::new();
+    for q in questions {
+        if q.kind == "multiselect" {
+            let all: Vec<Value> = pairs
+                .iter()
+                .filter(|(n, _)| *n == q.name)
+                .map(|(_, v)| Value::String(v.clone()))
+                .collect();
+            answers.insert(q.name.clone(), Value::Array(all));
+        } else if let Some(v) = get(&q.name) {
+            answers.insert(q.name.clone(), Value::String(v));
+        }
+    }
+    BookingRequest {
+        start: get("start").unwrap_or_default(),
+        name: get("name").unwrap_or_default(),
+        email: get("email").unwrap_or_default(),
+        phone: get("phone").filter(|p| !p.trim().is_empty()),
+        time_zone: get("time_zone").filter(|z| !z.trim().is_empty()),
+        answers,
+        attribution: attribution_of(pairs.iter().map(|(k, v)| (k, v)))
+            .into_iter()
+            .collect(),
+    }
+}
+
+fn wants_json(headers: &HeaderMap) -> bool {
+    let is = |h: header::HeaderName| {
+        headers
+            .get(h)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.to_ascii_lowercase().contains("application/json"))
+    };
+    is(header::CONTENT_TYPE) || is(header::ACCEPT)
+}
+
+/// A JSON answer to the widget (any origin may read it: it carries
+/// nothing but what the visitor sent and public times).
+fn cors_json(status: StatusCode, body: Value) -> Response {
+    let mut res = (status, Json(body)).into_response();
+    res.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+fn json_error(status: StatusCode, code: &str, message: &str) -> Response {
+    cors_json(
+        status,
+        json!({"ok": false, "error": {"code": code, "message": message}}),
+    )
+}
+
+/// The free times left on the day of `start` (in `zone`) after it: what a
+/// visitor who lost a race is offered.
+async fn next_slots(
+    st: &AppState,
+    cal: &Calendar,
+    zone: &TimeZone,
+    start: &str,
+) -> Result<Vec<jiff::Timestamp>, af_db::DbError> {
+    let Ok(at) = start.trim().parse::<jiff::Timestamp>() else {
+        return Ok(Vec::new());
+    };
+    let day = at.to_zoned(zone.clone()).date();
+    Ok(
+        service::slots_in_zone(&st.db, cal, zone, day, day, st.now())
+            .await?
+            .into_iter()
+            .map(|s| s.start)
+            .filter(|s| *s > at)
+            .collect(),
+    )
+}
+
+/// `POST /book/{slug}` on a base-domain host: books that workspace's
+/// calendar `{slug}`.
+pub(super) async fn host_book(
+    State(st): State<AppState>,
+    Path(slug): Path<String>,
+    RequestLocale(locale): RequestLocale,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let Some(ws) = host_workspace(&st, &headers) else {
+        return AppError::NotFound.into_response();
+    };
+    let path = format!("/book/{slug}");
+    book_in(&st, &ws, &slug, path, locale, &ip, &headers, body).await
+}
+
+/// `POST /book/{workspace}/{calendar}`: a booking, urlencoded (the page)
+/// or JSON (the widget). Rate limits per IP and per calendar (429), the
+/// body cap (413), then [`service::book`]: refused fields 422 next to
+/// each field, a taken slot 409 with the day's next free times, success
+/// a redirect to the confirmation (the manage page) or 201 JSON.
+pub(super) async fn book(
+    State(st): State<AppState>,
+    Path((ws, cal)): Path<(String, String)>,
+    RequestLocale(locale): RequestLocale,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let path = format!("/book/{ws}/{cal}");
+    book_in(&st, &ws, &cal, path, locale, &ip, &headers, body).await
+}
+
+#[expect(clippy::too_many_arguments, reason = "the two doors' shared body")]
+async fn book_in(
+    st: &AppState,
+    ws_slug: &str,
+    cal_slug: &str,
+    path: String,
+    locale: Locale,
+    ip: &str,
+    headers: &HeaderMap,
+    body: Body,
+) -> Response {
+    let json = wants_json(headers);
+    let (t, f) = texts(locale);
+    let internal = |e: anyhow::Error| {
+        let e = e.context("booking");
+        if json {
+            tracing::error!(error = format!("{e:#}"), "booking failed");
+            json_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                t.widget_failed,
+            )
+        } else {
+            AppError::Internal(e).into_response()
+        }
+    };
+    let (ws, cal) = match public_calendar(st, ws_slug, cal_slug).await {
+        Ok(Some(found)) => found,
+        Ok(None) if json => {
+            return json_error(StatusCode::NOT_FOUND, "not_found", t.closed);
+        }
+        Ok(None) => return AppError::NotFound.into_response(),
+        Err(e) => return internal(e.into()),
+    };
+    let ip_hash = af_service::intake::ip_hash(&st.secret, ip);
+    let buckets = [
+        (format!("ip:{ip_hash}"), st.config.intake_max_per_ip),
+        (
+            format!("calendar:{}", cal.id),
+            st.config.intake_max_per_form,
+        ),
+    ];
+    match door::rate_limit(st, &buckets).await {
+        Ok(Ok(())) => {}
+        Ok(Err(retry_after_secs)) if json => {
+            let mut res = json_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                t.widget_failed,
+            );
+            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return res;
+        }
+        Ok(Err(retry_after_secs)) => {
+            return AppError::TooManyRequests { retry_after_secs }.into_response();
+        }
+        Err(e) => return internal(e.into()),
+    }
+    let Some(bytes) = door::read_body(body, MAX_PUBLIC_BODY).await else {
+        return json_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            &format!("body: larger than {MAX_PUBLIC_BODY} bytes"),
+        );
+    };
+    let is_json_body = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().contains("json"));
+    let pairs = if is_json_body {
+        serde_json::from_slice::<Value>(&bytes)
+            .map_err(|_| ())
+            .and_then(pairs_from_json)
+    } else {
+        serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes).map_err(|_| ())
+    };
+    let Ok(pairs) = pairs else {
+        return json_error(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "body: not a booking",
+        );
+    };
+    if pairs.len() > 200 {
+        return json_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            "body: too many fields",
+        );
+    }
+    let questions = service::questions_of(&cal);
+    let req = request_of(&pairs, &questions);
+    let (zone_name, zone) = super::zone_or(req.time_zone.as_deref(), &cal.time_zone);
+    let ctx = Again {
+        st,
+        ws: &ws,
+        cal: &cal,
+        path: &path,
+        locale,
+        zone_name: &zone_name,
+        pairs: &pairs,
+    };
+    match service::book(&st.db, &ws, &cal, &req, st.now()).await {
+        Ok(b) => {
+            let token = links::manage_token(&st.secret, ws.id, b.appointment.id);
+            tracing::info!(workspace.id = %ws.id, calendar.id = %cal.id, appointment.id = %b.appointment.id, "booked on the public page");
+            if json {
+                let c = super::manage::confirmation(
+                    st,
+                    &ws,
+                    Some(&cal),
+                    &b.appointment,
+                    &zone_name,
+                    &token,
+                    locale,
+                );
+                return cors_json(
+                    StatusCode::CREATED,
+                    json!({
+                        "ok": true,
+                        "id": b.appointment.id,
+                        "start": b.appointment.starts_at,
+                        "end": b.appointment.ends_at,
+                        "status": b.appointment.status,
+                        "manage_url": c.manage_url,
+                        "ics_url": c.ics_url,
+                        "google_url": c.google_url,
+                        "when": c.when,
+                        "location": c.location,
+                        "title": if b.appointment.status == "pending" { t.pending_title } else { t.booked_title },
+                        "message": if b.appointment.status == "pending" { t.pending_note } else { "" },
+                    }),
+                );
+            }
+            let to = format!(
+                "/book/manage/{token}?new=1&tz={}",
+                urlencoding::encode(&zone_name)
+            );
+            Redirect::to(&to).into_response()
+        }
+        Err(BookingError::SlotTaken) => {
+            let next = match next_slots(st, &cal, &zone, &req.start).await {
+                Ok(n) => n,
+                Err(e) => return internal(e.into()),
+            };
+            if json {
+                let slots: Vec<Value> = next
+                    .iter()
+                    .map(|s| {
+                        json!({
+                            "start": s.to_zoned(zone.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+                            "label": af_core::datetime::time(*s, &zone, locale),
+                        })
+                    })
+                    .collect();
+                return cors_json(
+                    StatusCode::CONFLICT,
+                    json!({"ok": false, "error": {"code": "slot_unavailable", "message": if next.is_empty() { t.slot_taken_none } else { t.slot_taken }}, "next_slots": slots}),
+                );
+            }
+            let alert = if next.is_empty() {
+                t.slot_taken_none
+            } else {
+                t.slot_taken
+            };
+            // The refused start is not re-checked: its radio is gone.
+            let values: Vec<(String, String)> = pairs
+                .iter()
+                .filter(|(k, _)| k != "start")
+                .cloned()
+                .collect();
+            let mut retry = Retry {
+                values,
+                alert: Some(alert.to_string()),
+                ..Retry::default()
+            };
+            retry.values.push(("start".into(), String::new()));
+            ctx.page(StatusCode::CONFLICT, retry).await
+        }
+        Err(BookingError::BadStart) => {
+            ctx.refused(json, vec![("start".into(), t.pick_a_time.to_string())])
+                .await
+        }
+        Err(BookingError::Answers(errors)) => {
+            let fields: Vec<(String, String)> =
+                errors.into_iter().map(|e| submit_error(f, e)).collect();
+            ctx.refused(json, fields).await
+        }
+        Err(BookingError::Closed) if json => {
+            json_error(StatusCode::NOT_FOUND, "not_found", t.closed)
+        }
+        Err(BookingError::Closed) => AppError::NotFound.into_response(),
+        Err(BookingError::Db(e)) => internal(e.into()),
+    }
+}
+
+/// What a refused booking needs to show the page again.
+struct Again<'a> {
+    st: &'a AppState,
+    ws: &'a Workspace,
+    cal: &'a Calendar,
+    path: &'a str,
+    locale: Locale,
+    zone_name: &'a str,
+    pairs: &'a [(String, String)],
+}
+
+impl Again<'_> {
+    /// The page again, on the day of the posted start (in the visitor's
+    /// zone), with what was typed and why it was refused.
+    async fn page(&self, status: StatusCode, retry: Retry) -> Response {
+        let (_, zone) = super::zone_or(Some(self.zone_name), &self.cal.time_zone);
+        let day = self
+            .pairs
+            .iter()
+            .find(|(k, _)| k == "start")
+            .and_then(|(_, v)| v.trim().parse::<jiff::Timestamp>().ok())
+            .map(|at| at.to_zoned(zone.clone()).date());
+        let q = PickerQuery {
+            month: day.map(|d| d.strftime("%Y-%m").to_string()),
+            day: day.map(|d| d.to_string()),
+            tz: Some(self.zone_name.to_string()),
+        };
+        let attribution = attribution_of(self.pairs.iter().map(|(k, v)| (k, v)));
+        match calendar_html(
+            self.st,
+            self.ws,
+            self.cal,
+            self.path,
+            self.locale,
+            &q,
+            retry,
+            attribution,
+        )
+        .await
+        {
+            Ok(page) => (status, render(&page)).into_response(),
+            Err(e) => e.into_response(),
+        }
+    }
+
+    /// 422: the refused fields as JSON, or the page again with each
+    /// message beside its field.
+    async fn refused(&self, json: bool, fields: Vec<(String, String)>) -> Response {
+        if json {
+            let map: serde_json::Map<String, Value> = fields
+                .iter()
+                .map(|(k, m)| (k.clone(), Value::String(m.clone())))
+                .collect();
+            let first = fields
+                .first()
+                .map(|(k, m)| format!("{k}: {m}"))
+                .unwrap_or_default();
+            return cors_json(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({"ok": false, "error": {"code": "invalid", "message": first}, "fields": map}),
+            );
+        }
+        self.page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Retry {
+                values: self.pairs.to_vec(),
+                errors: fields.into_iter().collect(),
+                alert: None,
+            },
+        )
+        .await
+    }
+}
+
+// ------------------------------------------------------- widget's JSON
+
+/// `GET /book/{workspace}/{calendar}/schema?lang=`: what the embed widget
+/// renders (texts in the visitor's language, the fields, where to post).
+pub(super) async fn schema(
+    State(st): State<AppState>,
+    Path((ws_slug, cal_slug)): Path<(String, String)>,
+    RequestLocale(locale): RequestLocale,
+) -> Response {
+    let (t, f) = texts(locale);
+    let (ws, cal) = match public_calendar(&st, &ws_slug, &cal_slug).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return json_error(StatusCode::NOT_FOUND, "not_found", t.closed),
+        Err(e) => {
+            tracing::error!(error = %e, "booking schema");
+            return json_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                t.widget_failed,
+            );
+        }
+    };
+    let fields: Vec<Value> = booking_fields(&cal)
+        .iter()
+        .map(|q| {
+            json!({
+                "name": q.name, "type": q.kind, "label": q.label_in(locale),
+                "placeholder": q.placeholder_in(locale), "required": q.required,
+                "options": q.options, "max_length": q.max_len(),
+            })
+        })
+        .collect();
+    let path = format!("/book/{}/{}", ws.slug, cal.slug);
+    cors_json(
+        StatusCode::OK,
+        json!({
+            "ok": true,
+            "lang": locale.as_str(),
+            "workspace": ws.name,
+            "name": cal.name,
+            "description": cal.description,
+            "duration_minutes": cal.duration_minutes,
+            "location": location_text(t, &cal.location_kind, &cal.location),
+            "time_zone": cal.time_zone,
+            "horizon_days": cal.horizon_days.clamp(1, MAX_SLOT_DAYS),
+            "brand_color": ws.brand_color,
+            "fields": fields,
+            "action": st.link(&path),
+            "slots_url": st.link(&format!("{path}/slots")),
+            "texts": {
+                "choose_day": t.choose_day, "choose_time": t.choose_time, "no_times": t.no_times_month,
+                "your_details": t.your_details, "book": t.book, "sending": t.sending,
+                "failed": t.widget_failed, "time_zone": t.time_zone, "add_google": t.add_google,
+                "download_ics": t.download_ics, "manage_link": t.manage_link, "back": t.back,
+                "required": f.required, "too_long": f.too_long, "invalid_email": f.invalid_email,
+                "invalid_phone": f.invalid_phone, "invalid_choice": f.invalid_choice,
+                "invalid_number": f.invalid_number, "pick_a_time": t.pick_a_time,
+            },
+        }),
+    )
+}
+
+#[derive(serde::Deserialize)]
+pub(super) struct SlotsQuery {
+    from: String,
+    to: String,
+    time_zone: Option<String>,
+}
+
+/// `GET /book/{workspace}/{calendar}/slots?from=&to=&time_zone=`: the
+/// shape of the API's slots, for the widget (rate-limited per IP at ten
+/// times the booking limit: a visitor browses more than it books).
+pub(super) async fn slots(
+    State(st): State<AppState>,
+    Path((ws_slug, cal_slug)): Path<(String, String)>,
+    RequestLocale(locale): RequestLocale,
+    ClientIp(ip): ClientIp,
+    Query(q): Query<SlotsQuery>,
+) -> Response {
+    let t = BookingTr::get(locale);
+    let fail = |e: af_db::DbError| {
+        tracing::error!(error = %e, "booking slots");
+        json_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            t.widget_failed,
+        )
+    };
+    let (_, cal) = match public_calendar(&st, &ws_slug, &cal_slug).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return json_error(StatusCode::NOT_FOUND, "not_found", t.closed),
+        Err(e) => return fail(e),
+    };
+    let ip_hash = af_service::intake::ip_hash(&st.secret, &ip);
+    let bucket = [(
+        format!("slots-ip:{ip_hash}"),
+        st.config.intake_max_per_ip.saturating_mul(10),
+    )];
+    match door::rate_limit(&st, &bucket).await {
+        Ok(Ok(())) => {}
+        Ok(Err(_)) => {
+            return json_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                t.widget_failed,
+            );
+        }
+        Err(e) => return fail(e),
+    }
+    let (zone_name, zone) = super::zone_or(q.time_zone.as_deref(), &cal.time_zone);
+    let (Ok(from), Ok(to)) = (q.from.trim().parse::<Date>(), q.to.trim().parse::<Date>()) else {
+        return json_error(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "from and to are YYYY-MM-DD",
+        );
+    };
+    let days = from.until(to).map(|s| s.get_days()).unwrap_or(-1);
+    if !(0..MAX_SLOT_DAYS).contains(&days) {
+        return json_error(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "to must follow from, at most 62 days",
+        );
+    }
+    let list = match service::slots_in_zone(&st.db, &cal, &zone, from, to, st.now()).await {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let slots: Vec<Value> = list
+        .iter()
+        .map(|s| {
+            json!({
+                "start": s.start.to_zoned(zone.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+                "end": s.end.to_zoned(zone.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+                "label": af_core::datetime::time(s.start, &zone, locale),
+                "day": super::day_label(s.start.to_zoned(zone.clone()).date(), locale),
+            })
+        })
+        .collect();
+    cors_json(
+        StatusCode::OK,
+        json!({"ok": true, "time_zone": zone_name, "slots": slots}),
+    )
+}
