@@ -20,9 +20,11 @@ pub fn slug(raw: &str) -> Result<String, String> {
     Ok(s)
 }
 
-/// Slugs that would collide with our own paths or subdomains.
+/// Slugs that would collide with our own paths or subdomains (`manage`:
+/// `/book/manage/{token}` is the invitee's manage link).
 const RESERVED_SLUGS: &[&str] = &[
     "www", "api", "app", "admin", "assets", "static", "login", "logout", "mail", "book", "f",
+    "manage",
 ];
 
 /// A display name (workspace, API key, person): trimmed, non-empty, bounded.
@@ -124,6 +126,7 @@ mod tests {
         assert!(slug("-acme").is_err());
         assert!(slug("acme_mx").is_err());
         assert!(slug("api").is_err());
+        assert!(slug("manage").is_err(), "the booking manage link's path");
         assert!(slug("ácme").is_err());
     }
 
