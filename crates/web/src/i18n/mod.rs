@@ -12,6 +12,7 @@ use af_core::Locale;
 
 pub mod automations;
 pub mod board;
+pub mod calendars;
 pub mod channels;
 pub mod contacts;
 pub mod details;

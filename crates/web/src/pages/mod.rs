@@ -3,6 +3,7 @@
 
 pub mod automations;
 pub mod board;
+pub mod calendars;
 pub mod channels;
 pub mod contacts;
 pub mod forms;

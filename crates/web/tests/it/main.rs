@@ -10,6 +10,7 @@ mod auth;
 mod automations_api;
 mod automations_ui;
 mod board;
+mod calendars_ui;
 mod channels_web;
 mod contacts_ui;
 mod form_submissions;
