@@ -298,7 +298,7 @@
         grid.appendChild(input(f, "placeholder_en", L("placeholder-en")));
       }
       card.appendChild(grid);
-      if (f.type === "select") card.appendChild(input(f, "options", L("options"), "textarea"));
+      if (f.type === "select" || f.type === "multiselect") card.appendChild(input(f, "options", L("options"), "textarea"));
       if (f.type === "hidden") card.appendChild(input(f, "value", L("value")));
       card.appendChild(mapping(f));
       if (creating && creating.field === f) card.appendChild(createPanel());
@@ -394,7 +394,7 @@
         wrap.appendChild(el("span", { "class": "mb-1 block font-semibold" }, label));
         var i;
         if (f.type === "textarea") i = el("textarea", { rows: "3" });
-        else if (f.type === "select") {
+        else if (f.type === "select" || f.type === "multiselect") {
           i = el("select", {});
           i.appendChild(el("option", {}, said(f, "placeholder")));
           (f.options || []).forEach(function (o) { i.appendChild(el("option", {}, o)); });

@@ -590,3 +590,92 @@ pub async fn booking_counts(
             .bind(ws.0).bind(calendar.0).fetch_all(p).await?
     }))
 }
+
+// ------------------------------------------------------------- the team's
+
+/// Moves an appointment (any source) from `from` to `to` and raises its
+/// `.ics` sequence; None when its status is no longer `from` (someone
+/// changed it meanwhile). Not for cancelling a native booking: that must
+/// release its claims ([`set_booking_status`]).
+pub async fn transition_status(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    id: AppointmentId,
+    from: &str,
+    to: &'static str,
+    now: Ts,
+) -> DbResult<Option<Appointment>> {
+    let done = with_tx!(tx, c => {
+        sqlx::query(
+            "UPDATE appointments SET status = $4, sequence = sequence + 1, updated_at = $5
+             WHERE workspace_id = $1 AND id = $2 AND status = $3")
+            .bind(ws.0).bind(id.0).bind(from).bind(to).bind(now).execute(&mut *c).await?.rows_affected()
+    });
+    if done == 0 {
+        return Ok(None);
+    }
+    crate::appointments::get_appointment_tx(tx, ws, id)
+        .await
+        .map(Some)
+}
+
+/// An appointment as the agenda and the contact page list it: the row
+/// plus its contact's name and its calendar's name (native ones).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AgendaItem {
+    #[sqlx(flatten)]
+    pub appointment: Appointment,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub contact_email: Option<String>,
+    pub calendar_name: Option<String>,
+}
+
+/// The workspace's appointments (every source, every status) starting in
+/// `[from, until)`, optionally of one host, by start — one query for a
+/// week of the agenda.
+pub async fn list_agenda(
+    db: &crate::Db,
+    ws: WorkspaceId,
+    from: Ts,
+    until: Ts,
+    host: Option<UserId>,
+) -> DbResult<Vec<AgendaItem>> {
+    Ok(with_pool!(db, p => {
+        sqlx::query_as::<_, AgendaItem>(
+            "SELECT a.id, a.contact_id, a.deal_id, a.title, a.starts_at, a.ends_at, a.time_zone,
+                    a.organizer_time_zone, a.status, a.source, a.external_uid, a.metadata, a.created_at,
+                    a.updated_at, a.calendar_id, a.host_user_id, a.reschedules, a.sequence, a.answers,
+                    ct.first_name, ct.last_name, ct.email AS contact_email, cal.name AS calendar_name
+             FROM appointments a
+             JOIN contacts ct ON ct.workspace_id = a.workspace_id AND ct.id = a.contact_id
+             LEFT JOIN calendars cal ON cal.workspace_id = a.workspace_id AND cal.id = a.calendar_id
+             WHERE a.workspace_id = $1 AND a.starts_at >= $2 AND a.starts_at < $3
+               AND ($4 IS NULL OR a.host_user_id = $4)
+             ORDER BY a.starts_at, a.id")
+            .bind(ws.0).bind(from).bind(until).bind(host.map(|h| h.0)).fetch_all(p).await?
+    }))
+}
+
+/// A contact's appointments (every source), newest start first, with
+/// their calendars' names.
+pub async fn list_contact_agenda(
+    db: &crate::Db,
+    ws: WorkspaceId,
+    contact: ContactId,
+    limit: i64,
+) -> DbResult<Vec<AgendaItem>> {
+    Ok(with_pool!(db, p => {
+        sqlx::query_as::<_, AgendaItem>(
+            "SELECT a.id, a.contact_id, a.deal_id, a.title, a.starts_at, a.ends_at, a.time_zone,
+                    a.organizer_time_zone, a.status, a.source, a.external_uid, a.metadata, a.created_at,
+                    a.updated_at, a.calendar_id, a.host_user_id, a.reschedules, a.sequence, a.answers,
+                    ct.first_name, ct.last_name, ct.email AS contact_email, cal.name AS calendar_name
+             FROM appointments a
+             JOIN contacts ct ON ct.workspace_id = a.workspace_id AND ct.id = a.contact_id
+             LEFT JOIN calendars cal ON cal.workspace_id = a.workspace_id AND cal.id = a.calendar_id
+             WHERE a.workspace_id = $1 AND a.contact_id = $2
+             ORDER BY a.starts_at DESC, a.id DESC LIMIT $3")
+            .bind(ws.0).bind(contact.0).bind(limit).fetch_all(p).await?
+    }))
+}

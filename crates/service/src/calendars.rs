@@ -77,13 +77,133 @@ pub struct CalendarRequest {
     pub stage_id: Option<StageId>,
     #[serde(default = "yes")]
     pub active: bool,
-    /// Members' emails or user ids; none = the workspace's first owner.
+    /// Members by email or user id, each alone or with its settings;
+    /// none = the workspace's first owner.
     #[serde(default)]
-    pub hosts: Vec<String>,
+    pub hosts: Vec<HostSpec>,
     /// What the booking page asks besides name, email and phone: fields as
     /// forms have them ([`FieldSpec`]), of the [`QUESTION_TYPES`].
     #[serde(default)]
     pub questions: Vec<FieldSpec>,
+}
+
+/// A host as a definition names it: a member's email or user id alone
+/// (the API's first contract: a host that stays keeps its settings, a new
+/// one gets the defaults), or with its settings.
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum HostSpec {
+    Named(String),
+    Detailed(HostSettings),
+}
+
+/// A host's own settings; an absent key keeps the default (weight 1,
+/// priority 0, the calendar's hours, no cap of its own).
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HostSettings {
+    /// Email or user id.
+    pub user: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<i64>,
+    /// The host's own weekly hours (instead of the calendar's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability: Option<Vec<WeeklyWindow>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub daily_cap: Option<i64>,
+}
+
+impl HostSpec {
+    /// The email or user id naming the member.
+    pub fn user(&self) -> &str {
+        match self {
+            HostSpec::Named(u) => u,
+            HostSpec::Detailed(h) => &h.user,
+        }
+    }
+}
+
+impl From<&str> for HostSpec {
+    fn from(user: &str) -> Self {
+        HostSpec::Named(user.to_string())
+    }
+}
+
+impl From<String> for HostSpec {
+    fn from(user: String) -> Self {
+        HostSpec::Named(user)
+    }
+}
+
+/// A stored host as its settings (the user by id): what the API shows and
+/// PATCH merges back.
+pub fn host_settings(h: &calendars::Host) -> HostSettings {
+    let availability = h.weekly.as_deref().map(|w| {
+        let lists: Vec<Vec<TimeWindow>> = serde_json::from_str(w).unwrap_or_default();
+        weekly_windows(&lists)
+    });
+    HostSettings {
+        user: h.user_id.to_string(),
+        weight: Some(i64::from(h.weight)),
+        priority: Some(i64::from(h.priority)),
+        availability,
+        daily_cap: h.daily_cap.map(i64::from),
+    }
+}
+
+/// Seven stored day lists (Monday first) as weekly windows.
+pub fn weekly_windows(lists: &[Vec<TimeWindow>]) -> Vec<WeeklyWindow> {
+    lists
+        .iter()
+        .take(7)
+        .enumerate()
+        .flat_map(|(i, day)| {
+            day.iter().map(move |w| WeeklyWindow {
+                weekday: u8::try_from(i + 1).unwrap_or(7),
+                start: w.start.clone(),
+                end: w.end.clone(),
+            })
+        })
+        .collect()
+}
+
+/// A stored calendar and its hosts as the request that would save it
+/// again: the settings page's starting point.
+pub fn request_of(c: &Calendar, hosts: &[calendars::Host]) -> CalendarRequest {
+    let weekly: Vec<Vec<TimeWindow>> = serde_json::from_str(&c.availability).unwrap_or_default();
+    CalendarRequest {
+        name: c.name.clone(),
+        slug: c.slug.clone(),
+        description: c.description.clone(),
+        location_kind: Some(c.location_kind.clone()),
+        location: c.location.clone(),
+        time_zone: c.time_zone.clone(),
+        duration_minutes: i64::from(c.duration_minutes),
+        slot_interval_minutes: Some(i64::from(c.slot_interval_minutes)),
+        availability: weekly_windows(&weekly),
+        overrides: serde_json::from_str(&c.overrides).unwrap_or_default(),
+        buffer_before_minutes: Some(i64::from(c.buffer_before_minutes)),
+        buffer_after_minutes: Some(i64::from(c.buffer_after_minutes)),
+        min_notice_minutes: Some(i64::from(c.min_notice_minutes)),
+        horizon_days: Some(i64::from(c.horizon_days)),
+        daily_cap: c.daily_cap.map(i64::from),
+        requires_confirmation: c.requires_confirmation,
+        cancel_cutoff_minutes: Some(i64::from(c.cancel_cutoff_minutes)),
+        reschedule_cutoff_minutes: Some(i64::from(c.reschedule_cutoff_minutes)),
+        max_reschedules: Some(i64::from(c.max_reschedules)),
+        reminders_minutes: Some(serde_json::from_str(&c.reminders).unwrap_or_default()),
+        tags: serde_json::from_str(&c.tags).unwrap_or_default(),
+        policy: Some(c.policy.clone()),
+        stage_id: c.stage_id.map(StageId),
+        active: c.active,
+        hosts: hosts
+            .iter()
+            .map(|h| HostSpec::Detailed(host_settings(h)))
+            .collect(),
+        questions: questions_of(c),
+    }
 }
 
 /// The kinds of question a calendar may ask.
@@ -197,7 +317,7 @@ fn yes() -> bool {
 }
 
 /// One window of the weekly availability: weekday 1 (Monday) … 7.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct WeeklyWindow {
     pub weekday: u8,
@@ -205,7 +325,7 @@ pub struct WeeklyWindow {
     pub end: String,
 }
 
-#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct TimeWindow {
     pub start: String,
@@ -421,40 +541,99 @@ pub fn check(req: &CalendarRequest) -> Result<CalendarInput, Vec<Problem>> {
     })
 }
 
-/// The hosts named by email or user id, each a member of the workspace;
-/// none named = the workspace's first owner. Each new host is credited the
-/// bookings it would have had at the team's pace (round robin never
-/// resets); hosts that stay keep theirs.
+/// A host's own weekly hours as the stored JSON (seven day lists, Monday
+/// first), checked like the calendar's.
+fn host_weekly(windows: &[WeeklyWindow]) -> Result<String, Problem> {
+    let mut weekly: [Vec<TimeWindow>; 7] = Default::default();
+    for w in windows {
+        if !(1..=7).contains(&w.weekday) {
+            return Err(problem("hosts", "weekday_range"));
+        }
+        match Window::parse(&w.start, &w.end) {
+            Ok(win) if win.start_minute() % 5 == 0 && win.end_minute() % 5 == 0 => {
+                weekly[usize::from(w.weekday - 1)].push(TimeWindow {
+                    start: win.start_text(),
+                    end: win.end_text(),
+                });
+            }
+            Ok(_) => return Err(problem("hosts", "five_minute_steps")),
+            Err(_) => return Err(problem("hosts", "bad_window")),
+        }
+    }
+    Ok(serde_json::to_string(&weekly).unwrap_or_else(|_| "[]".into()))
+}
+
+/// Applies a host's given settings over `base` (the stored host, or the
+/// defaults of a new one).
+fn apply_settings(base: &mut calendars::Host, s: &HostSettings) -> Result<(), Problem> {
+    if let Some(w) = s.weight {
+        base.weight = i32::try_from(w)
+            .ok()
+            .filter(|w| (1..=100).contains(w))
+            .ok_or(problem("hosts", "out_of_range"))?;
+    }
+    if let Some(p) = s.priority {
+        base.priority = i32::try_from(p)
+            .ok()
+            .filter(|p| (0..=10).contains(p))
+            .ok_or(problem("hosts", "out_of_range"))?;
+    }
+    // Given as a whole: an absent key means "none of its own".
+    base.daily_cap = match s.daily_cap {
+        Some(c) => Some(
+            i32::try_from(c)
+                .ok()
+                .filter(|c| (1..=500).contains(c))
+                .ok_or(problem("hosts", "out_of_range"))?,
+        ),
+        None => None,
+    };
+    base.weekly = match &s.availability {
+        Some(w) if !w.is_empty() => Some(host_weekly(w)?),
+        _ => None,
+    };
+    Ok(())
+}
+
+/// The hosts named by email or user id, each a member of the workspace,
+/// with the settings given for them; none named = the workspace's first
+/// owner. Each new host is credited the bookings it would have had at the
+/// team's pace (round robin never resets); hosts that stay keep theirs.
 pub async fn resolve_hosts(
     db: &Db,
     ws: &Workspace,
-    named: &[String],
+    named: &[HostSpec],
     current: &[calendars::Host],
     counts: &[(uuid::Uuid, i64)],
 ) -> Result<Vec<calendars::Host>, Problem> {
     let members = af_db::workspaces::list_members(db, ws.id)
         .await
         .map_err(|_| problem("hosts", "unknown_member"))?;
-    let mut ids: Vec<UserId> = Vec::new();
+    let mut chosen: Vec<(UserId, Option<&HostSettings>)> = Vec::new();
     if named.is_empty() {
         let owner = members
             .iter()
             .find(|m| m.role() == af_core::Role::Owner)
             .or(members.first())
             .ok_or(problem("hosts", "unknown_member"))?;
-        ids.push(owner.user_id);
+        chosen.push((owner.user_id, None));
     }
-    for name in named {
-        let key = name.trim().to_lowercase();
+    for spec in named {
+        let key = spec.user().trim().to_lowercase();
         let found = members
             .iter()
             .find(|m| m.email.to_lowercase() == key || m.user_id.to_string() == key)
             .ok_or(problem("hosts", "unknown_member"))?;
-        if !ids.contains(&found.user_id) {
-            ids.push(found.user_id);
+        let settings = match spec {
+            HostSpec::Named(_) => None,
+            HostSpec::Detailed(s) => Some(s),
+        };
+        match chosen.iter_mut().find(|(id, _)| *id == found.user_id) {
+            Some(entry) => entry.1 = settings.or(entry.1),
+            None => chosen.push((found.user_id, settings)),
         }
     }
-    if ids.len() > 50 {
+    if chosen.len() > 50 {
         return Err(problem("hosts", "out_of_range"));
     }
     let team: Vec<Candidate> = current
@@ -470,20 +649,32 @@ pub async fn resolve_hosts(
             last_booked: None,
         })
         .collect();
-    Ok(ids
-        .into_iter()
-        .map(|id| match current.iter().find(|h| h.user_id == id) {
+    let mut out = Vec::with_capacity(chosen.len());
+    for (id, settings) in chosen {
+        let mut host = match current.iter().find(|h| h.user_id == id) {
             Some(h) => h.clone(),
             None => calendars::Host {
                 user_id: id,
                 priority: 0,
                 weight: 1,
-                adjustment: i64::try_from(round_robin::joining_adjustment(&team, 1)).unwrap_or(0),
+                adjustment: 0,
                 weekly: None,
                 daily_cap: None,
             },
-        })
-        .collect())
+        };
+        if let Some(s) = settings {
+            apply_settings(&mut host, s)?;
+        }
+        if !current.iter().any(|h| h.user_id == id) {
+            // Credited at the team's pace for its own weight, so it neither
+            // takes every booking until it catches up nor starts behind.
+            let weight = u32::try_from(host.weight).unwrap_or(1);
+            host.adjustment =
+                i64::try_from(round_robin::joining_adjustment(&team, weight)).unwrap_or(0);
+        }
+        out.push(host);
+    }
+    Ok(out)
 }
 
 /// Why a calendar was not saved.
@@ -1269,4 +1460,89 @@ pub fn invitee_may(
         Ok(())
     };
     (cancel, reschedule)
+}
+
+/// Why a status could not be set.
+#[derive(Debug, thiserror::Error)]
+pub enum StatusError {
+    #[error("no such appointment")]
+    NotFound,
+    /// Not one of the allowed moves (see [`allowed_transition`]), or a
+    /// status that is no status.
+    #[error("an appointment cannot go from {from} to {to}")]
+    InvalidTransition { from: String, to: String },
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// The statuses the team may move an appointment between, with the event
+/// each move writes: a pending booking is confirmed or cancelled, a booked
+/// one ends completed, no-show or cancelled, and attendance may be
+/// corrected (completed ↔ no-show). Everything else is refused.
+pub fn allowed_transition(from: &str, to: &str) -> Option<EventKind> {
+    match (from, to) {
+        ("pending", "booked") => Some(EventKind::AppointmentConfirmed),
+        ("pending" | "booked", "cancelled") => Some(EventKind::AppointmentCancelled),
+        ("booked" | "no_show", "completed") => Some(EventKind::AppointmentCompleted),
+        ("booked" | "completed", "no_show") => Some(EventKind::AppointmentNoShow),
+        _ => None,
+    }
+}
+
+/// Moves an appointment (native or Cal.com) to `target` as the team does
+/// from the agenda, the contact page or the API. Each move writes its
+/// event (audited in the contact's timeline); a cancel is [`cancel`], so a
+/// native booking's claims are released in the same transaction. Cal.com
+/// bookings are cancelled in Cal.com (its webhook tells us), not here.
+pub async fn set_status(
+    db: &Db,
+    ws: &Workspace,
+    id: af_core::AppointmentId,
+    target: &str,
+    actor: &Actor,
+    now: Ts,
+) -> Result<appointments::Appointment, StatusError> {
+    let current = appointments::find_appointment(db, ws.id, id)
+        .await?
+        .ok_or(StatusError::NotFound)?;
+    let invalid = |from: &str| StatusError::InvalidTransition {
+        from: from.to_string(),
+        to: target.to_string(),
+    };
+    let kind =
+        allowed_transition(&current.status, target).ok_or_else(|| invalid(&current.status))?;
+    if kind == EventKind::AppointmentCancelled {
+        if current.source != calendars::SOURCE {
+            return Err(invalid(&current.status));
+        }
+        return match cancel(db, ws, id, ChangedBy::Agency, actor, now).await {
+            Ok(a) => Ok(a),
+            Err(ChangeError::NotFound) => Err(StatusError::NotFound),
+            Err(ChangeError::Db(e)) => Err(e.into()),
+            // Settled meanwhile by someone else.
+            Err(_) => Err(invalid(&current.status)),
+        };
+    }
+    let Some(to) = af_db::appointments::STATUSES
+        .iter()
+        .copied()
+        .find(|s| *s == target)
+    else {
+        return Err(invalid(&current.status));
+    };
+    let mut tx = db.begin().await?;
+    // Compare-and-set on the status read: a concurrent change makes this
+    // one a conflict instead of overwriting it.
+    let Some(a) =
+        calendars::transition_status(&mut tx, ws.id, id, &current.status, to, now).await?
+    else {
+        let now_status = appointments::get_appointment_tx(&mut tx, ws.id, id)
+            .await
+            .map(|a| a.status)
+            .unwrap_or(current.status);
+        return Err(invalid(&now_status));
+    };
+    appointments::write_event(&mut tx, ws.id, kind, &a, actor, now).await?;
+    tx.commit().await?;
+    Ok(a)
 }

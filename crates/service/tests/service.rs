@@ -689,4 +689,157 @@ mod calendars {
             .expect("ics");
         assert!(ics.contains("METHOD:CANCEL\r\n") && ics.contains("SEQUENCE:3\r\n"));
     }
+
+    #[tokio::test]
+    async fn status_moves_are_the_allowed_ones_and_audited() {
+        use af_service::calendars::{HostSpec, StatusError, set_status};
+        let tdb = fresh_db().await;
+        let db = &tdb.db;
+        let ws = pauta_workspace(db, now()).await;
+        for (email, role) in [
+            ("ana@pauta.example", af_core::Role::Owner),
+            ("beto@pauta.example", af_core::Role::Member),
+        ] {
+            af_service::provision::add_user(
+                db,
+                &ws,
+                email,
+                Some("Host"),
+                "correct horse battery",
+                role,
+                now(),
+            )
+            .await
+            .expect("user");
+        }
+        // Hosts as the API's strings and objects, mixed.
+        let mut req = request("asesoria", "equal_distribution");
+        req.requires_confirmation = true;
+        req.hosts = serde_json::from_value(json!([
+            "ana@pauta.example",
+            {"user": "beto@pauta.example", "weight": 3, "priority": 2, "daily_cap": 4,
+             "availability": [{"weekday": 1, "start": "09:00", "end": "10:00"}]}
+        ]))
+        .expect("hosts");
+        assert!(matches!(req.hosts[0], HostSpec::Named(_)));
+        let cal = af_service::calendars::save_calendar(db, &ws, None, &req, now())
+            .await
+            .expect("saved");
+        let hosts = store::list_hosts(db, ws.id, cal.id).await.expect("hosts");
+        assert_eq!(hosts.len(), 2);
+        assert_eq!((hosts[0].weight, hosts[0].daily_cap), (1, None));
+        assert_eq!(
+            (hosts[1].weight, hosts[1].priority, hosts[1].daily_cap),
+            (3, 2, Some(4))
+        );
+        assert!(
+            hosts[1]
+                .weekly
+                .as_deref()
+                .is_some_and(|w| w.contains("10:00"))
+        );
+        // A bad weight is the hosts field's problem.
+        let mut bad = req.clone();
+        bad.hosts = serde_json::from_value(json!([{"user": "ana@pauta.example", "weight": 0}]))
+            .expect("hosts");
+        let refused = af_service::calendars::save_calendar(db, &ws, Some(&cal), &bad, now()).await;
+        assert!(
+            matches!(&refused, Err(af_service::calendars::SaveError::Invalid(p)) if p[0].field == "hosts"),
+            "{refused:?}"
+        );
+
+        let at = t("2026-06-01T14:00:00Z");
+        let booking = BookingRequest {
+            start: "2026-06-01T09:00:00-06:00".into(),
+            name: "Luis Pérez".into(),
+            email: "luis@example.com".into(),
+            phone: None,
+            time_zone: None,
+            answers: Default::default(),
+            attribution: Default::default(),
+        };
+        let booked = af_service::calendars::book(db, &ws, &cal, &booking, at)
+            .await
+            .expect("booked");
+        let a = booked.appointment;
+        assert_eq!(a.status, "pending");
+        let actor = Actor::system();
+        let refused = set_status(db, &ws, a.id, "completed", &actor, at).await;
+        assert!(
+            matches!(&refused, Err(StatusError::InvalidTransition { from, to }) if from == "pending" && to == "completed"),
+            "{refused:?}"
+        );
+        let refused = set_status(db, &ws, a.id, "rescheduled", &actor, at).await;
+        assert!(matches!(
+            refused,
+            Err(StatusError::InvalidTransition { .. })
+        ));
+        let confirmed = set_status(db, &ws, a.id, "booked", &actor, at)
+            .await
+            .expect("confirmed");
+        assert_eq!(confirmed.status, "booked");
+        // The other host takes the same time; cancelling it through
+        // set_status releases its claims, so the time is offered again.
+        let second = BookingRequest {
+            email: "otra@example.com".into(),
+            ..booking.clone()
+        };
+        let b = af_service::calendars::book(db, &ws, &cal, &second, at)
+            .await
+            .expect("the other host is free")
+            .appointment;
+        assert_ne!(b.host_user_id, a.host_user_id);
+        let third = BookingRequest {
+            email: "tercera@example.com".into(),
+            ..booking.clone()
+        };
+        assert!(matches!(
+            af_service::calendars::book(db, &ws, &cal, &third, at).await,
+            Err(BookingError::SlotTaken)
+        ));
+        set_status(db, &ws, b.id, "cancelled", &actor, at)
+            .await
+            .expect("cancelled");
+        af_service::calendars::book(db, &ws, &cal, &third, at)
+            .await
+            .expect("the freed time books again");
+
+        // After the meeting: attended, corrected, corrected back.
+        let later = t("2026-06-01T16:00:00Z");
+        for to in ["completed", "no_show", "completed"] {
+            let moved = set_status(db, &ws, a.id, to, &actor, later)
+                .await
+                .expect("allowed");
+            assert_eq!(moved.status, to);
+        }
+        let refused = set_status(db, &ws, a.id, "cancelled", &actor, later).await;
+        assert!(matches!(
+            refused,
+            Err(StatusError::InvalidTransition { .. })
+        ));
+        let events =
+            af_db::events::list_entity_events(db, ws.id, &a.contact_id.to_string(), &[], 50)
+                .await
+                .expect("events");
+        let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+        for kind in [
+            "appointment.requested",
+            "appointment.confirmed",
+            "appointment.completed",
+            "appointment.no_show",
+        ] {
+            assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
+        }
+        // An id the workspace does not have is not found.
+        let missing = set_status(
+            db,
+            &ws,
+            af_core::AppointmentId::new(),
+            "no_show",
+            &actor,
+            at,
+        )
+        .await;
+        assert!(matches!(missing, Err(StatusError::NotFound)), "{missing:?}");
+    }
 }

@@ -62,7 +62,6 @@ pub fn router(state: AppState) -> Router {
             get(public::invite_page).post(public::accept_invite),
         )
         .route("/dashboard", get(shell::dashboard))
-        .route("/calendars", get(shell::calendars))
         .route("/reports", get(shell::reports))
         .route("/messages", get(messages::list_messages))
         .route("/messages/{id}", get(messages::show_message))
@@ -117,6 +116,7 @@ pub fn router(state: AppState) -> Router {
         // Each area mounts its own routes (pages/<area>.rs).
         .merge(pages::contacts::routes())
         .merge(pages::forms::routes())
+        .merge(pages::calendars::routes())
         .merge(pages::forms::settings_routes())
         .merge(pages::board::routes())
         .merge(pages::imports::routes())

@@ -56,7 +56,30 @@ pub fn routes(other: &Tenant) -> Vec<IdRoute> {
         path,
         form,
     };
+    let page = |method, path: String, form: Vec<(&'static str, String)>| IdRoute {
+        via: Via::Page,
+        method,
+        path,
+        form,
+    };
     vec![
+        page("GET", format!("/calendars/{c}"), vec![]),
+        page(
+            "POST",
+            format!("/calendars/{c}"),
+            vec![("name", "Hacked".into()), ("slug", "hacked".into())],
+        ),
+        page("POST", format!("/calendars/{c}/delete"), vec![]),
+        page(
+            "POST",
+            format!("/calendars/appointments/{a}/status"),
+            vec![("status", "completed".into())],
+        ),
+        api(
+            "POST",
+            format!("/api/v1/appointments/{a}/status"),
+            vec![("status", "completed".into())],
+        ),
         api("GET", format!("/api/v1/calendars/{c}"), vec![]),
         api(
             "PATCH",

@@ -10,7 +10,7 @@ use af_db::DbError;
 use af_db::calendars::{self, Calendar};
 use af_service::calendars::{
     self as service, BookingError, BookingRequest, CalendarRequest, ChangeError, ChangedBy,
-    MAX_SLOT_DAYS, Problem, SaveError,
+    MAX_SLOT_DAYS, Problem, SaveError, StatusError,
 };
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -34,10 +34,13 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/appointments/{id}/cancel", post(cancel))
         .route("/api/v1/appointments/{id}/reschedule", post(reschedule))
         .route("/api/v1/appointments/{id}/invite.ics", get(invite))
+        .route("/api/v1/appointments/{id}/status", post(set_status))
 }
 
 /// The request-shaped part of a calendar (what PATCH merges into).
-fn definition_json(c: &Calendar, hosts: &[String]) -> Value {
+/// Hosts are objects (`{"user": id, "weight", "priority", "availability",
+/// "daily_cap"}`), which a PATCH sends back unchanged.
+fn definition_json(c: &Calendar, hosts: &[calendars::Host]) -> Value {
     let weekly: Vec<Vec<Value>> = serde_json::from_str(&c.availability).unwrap_or_default();
     let availability: Vec<Value> = weekly
         .iter()
@@ -76,7 +79,7 @@ fn definition_json(c: &Calendar, hosts: &[String]) -> Value {
         "policy": c.policy,
         "stage_id": c.stage_id,
         "active": c.active,
-        "hosts": hosts,
+        "hosts": hosts.iter().map(service::host_settings).collect::<Vec<_>>(),
         "questions": serde_json::from_str::<Value>(&c.questions).unwrap_or(json!([])),
     })
 }
@@ -88,8 +91,7 @@ async fn calendar_json(st: &AppState, c: &Calendar) -> Result<Value, ApiError> {
 
 /// A calendar as the API shows it, its hosts given.
 fn with_hosts(c: &Calendar, hosts: &[calendars::Host]) -> Value {
-    let ids: Vec<String> = hosts.iter().map(|h| h.user_id.to_string()).collect();
-    let mut v = definition_json(c, &ids);
+    let mut v = definition_json(c, hosts);
     v["id"] = json!(c.id);
     v["created_at"] = json!(c.created_at);
     v["updated_at"] = json!(c.updated_at);
@@ -206,8 +208,7 @@ async fn update(
 ) -> Result<Json<Value>, ApiError> {
     let cal = find(&st, &auth, id).await?;
     let hosts = calendars::list_hosts(&st.db, auth.workspace.id, id).await?;
-    let ids: Vec<String> = hosts.iter().map(|h| h.user_id.to_string()).collect();
-    let mut merged = definition_json(&cal, &ids);
+    let mut merged = definition_json(&cal, &hosts);
     for (k, v) in patch {
         merged[k] = v;
     }
@@ -365,7 +366,7 @@ fn booking_json(a: &af_db::appointments::Appointment) -> Value {
     json!({
         "id": a.id, "start": a.starts_at, "end": a.ends_at, "status": a.status,
         "contact_id": a.contact_id, "host_id": a.host_user_id, "calendar_id": a.calendar_id,
-        "reschedules": a.reschedules, "sequence": a.sequence,
+        "reschedules": a.reschedules, "sequence": a.sequence, "source": a.source,
     })
 }
 
@@ -442,5 +443,45 @@ async fn invite(
         )
             .into_response()),
         Err(e) => change_error(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct StatusBody {
+    status: String,
+}
+
+/// `POST /api/v1/appointments/{id}/status` `{"status"}`: the team's status
+/// moves (confirm, completed, no-show, cancel, attendance corrections);
+/// any other move is 409 `invalid_transition`.
+async fn set_status(
+    State(st): State<AppState>,
+    auth: ApiAuth,
+    ApiIdPath(id): ApiIdPath<AppointmentId>,
+    ApiJson(body): ApiJson<StatusBody>,
+) -> Result<Response, ApiError> {
+    match service::set_status(
+        &st.db,
+        &auth.workspace,
+        id,
+        body.status.trim(),
+        &auth.actor(),
+        st.now(),
+    )
+    .await
+    {
+        Ok(a) => Ok(Json(booking_json(&a)).into_response()),
+        Err(StatusError::NotFound) => Err(ApiError::NotFound),
+        Err(StatusError::InvalidTransition { from, to }) => Ok((
+            StatusCode::CONFLICT,
+            Json(json!({"error": {
+                "code": "invalid_transition",
+                "message": format!("an appointment cannot go from {from} to {to}"),
+                "from": from,
+                "to": to,
+            }})),
+        )
+            .into_response()),
+        Err(StatusError::Db(e)) => Err(e.into()),
     }
 }

@@ -57,6 +57,8 @@ crate::translations! {
         field_options: "Opciones (una por línea)", "Choices (one per line)";
         field_value: "Valor fijo (oculto)", "Fixed value (hidden)";
         type_text: "Texto", "Text";
+        type_multiselect: "Varias opciones", "Multiple choice";
+        type_number: "Número", "Number";
         type_email: "Correo", "Email";
         type_phone: "Teléfono", "Phone";
         type_select: "Lista", "Select";

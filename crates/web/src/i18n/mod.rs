@@ -13,6 +13,7 @@ use af_core::Locale;
 pub mod automations;
 pub mod board;
 pub mod booking;
+pub mod calendars;
 pub mod channels;
 pub mod contacts;
 pub mod details;

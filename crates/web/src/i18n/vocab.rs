@@ -61,6 +61,9 @@ crate::translations! {
         ev_appointment_requested: "Pidió una cita", "Requested an appointment";
         ev_appointment_rescheduled: "Reprogramó una cita", "Rescheduled an appointment";
         ev_appointment_cancelled: "Canceló una cita", "Cancelled an appointment";
+        ev_appointment_confirmed: "Se confirmó una cita", "An appointment was confirmed";
+        ev_appointment_completed: "Asistió a una cita", "Attended an appointment";
+        ev_appointment_no_show: "No asistió a una cita", "Missed an appointment";
         ev_message_inbound: "Envió un mensaje", "Sent a message";
         ev_call_completed: "Terminó una llamada", "A call ended";
         ev_pipeline_created: "Se creó un embudo", "Pipeline created";
@@ -164,6 +167,9 @@ impl VocabTr {
             EventKind::AppointmentRequested => self.ev_appointment_requested,
             EventKind::AppointmentRescheduled => self.ev_appointment_rescheduled,
             EventKind::AppointmentCancelled => self.ev_appointment_cancelled,
+            EventKind::AppointmentConfirmed => self.ev_appointment_confirmed,
+            EventKind::AppointmentCompleted => self.ev_appointment_completed,
+            EventKind::AppointmentNoShow => self.ev_appointment_no_show,
             EventKind::MessageInbound => self.ev_message_inbound,
             EventKind::CallCompleted => self.ev_call_completed,
             EventKind::PipelineCreated => self.ev_pipeline_created,

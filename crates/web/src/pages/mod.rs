@@ -4,6 +4,7 @@
 pub mod automations;
 pub mod board;
 pub mod booking;
+pub mod calendars;
 pub mod channels;
 pub mod contacts;
 pub mod forms;

@@ -198,9 +198,6 @@ pub async fn not_built(cu: CurrentUser, area: Area) -> AppResult<impl IntoRespon
     })
 }
 
-pub async fn calendars(cu: CurrentUser) -> AppResult<impl IntoResponse> {
-    not_built(cu, Area::Calendars).await
-}
 pub async fn reports(cu: CurrentUser) -> AppResult<impl IntoResponse> {
     not_built(cu, Area::Reports).await
 }

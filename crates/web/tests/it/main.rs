@@ -13,6 +13,7 @@ mod board;
 mod booking_notices;
 mod booking_pages;
 mod busy_feeds;
+mod calendars_ui;
 mod channels_web;
 mod contacts_ui;
 mod form_submissions;

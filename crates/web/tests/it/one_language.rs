@@ -347,6 +347,9 @@ fn pages(extra: Vec<String>) -> Vec<String> {
     let fixed = [
         "/dashboard",
         "/calendars",
+        "/calendars/new",
+        "/calendars/agenda",
+        "/calendars/agenda?view=week&date=2026-03-07",
         "/reports",
         "/messages",
         "/messages?status=skipped",

@@ -752,6 +752,37 @@ fn event_text(ctx: &Ctx, e: &Event) -> String {
                     .replace("{answers}", &answers),
             }
         }
+        Some(
+            kind @ (EventKind::AppointmentBooked
+            | EventKind::AppointmentRequested
+            | EventKind::AppointmentRescheduled
+            | EventKind::AppointmentCancelled
+            | EventKind::AppointmentConfirmed
+            | EventKind::AppointmentCompleted
+            | EventKind::AppointmentNoShow),
+        ) => {
+            // "Agendó una cita: Asesoría, 9 mar 2026 10:00" in the page's zone.
+            let label = v.event_kind_label(kind);
+            let when = data
+                .get("start")
+                .and_then(Value::as_str)
+                .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+                .map(|t| {
+                    af_core::datetime::date_time(
+                        t,
+                        &af_core::datetime::zone(&ctx.time_zone),
+                        ctx.locale,
+                    )
+                });
+            match when {
+                Some(when) => crate::i18n::calendars::CalendarsTr::get(ctx.locale)
+                    .appointment_text
+                    .replace("{what}", label)
+                    .replace("{title}", &s("title"))
+                    .replace("{when}", &when),
+                None => label.to_string(),
+            }
+        }
         Some(other) => v.event_kind_label(other).to_string(),
         // Written by earlier versions as an event; now an audit entry.
         None if e.kind == "contact.gdpr_exported" => t.ev_gdpr_exported.to_string(),
@@ -867,6 +898,10 @@ struct ContactPage {
     tasks: String,
     touches: Vec<TouchView>,
     timeline: String,
+    /// The contact's appointments with their status actions.
+    appointments: String,
+    /// Asks before cancelling an appointment.
+    cal_js: String,
     reach: crate::pages::ReachLinks,
 }
 
@@ -1002,6 +1037,14 @@ pub async fn show_contact(
         tasks: render(&super::tasks::tasks_section(&st, &ctx, &cu, &c).await?)?,
         touches,
         timeline: render(&timeline_section(&st, &ctx, &c, false).await?)?,
+        appointments: crate::pages::calendars::agenda::contact_section(
+            &st,
+            &cu,
+            c.id,
+            &crate::auth::csrf_token(&cu.session).await?,
+        )
+        .await?,
+        cal_js: crate::assets::url_of("js/calendars.js"),
         reach: crate::pages::ReachLinks::of(c.phone.as_deref(), c.email.as_deref()),
         shell: Shell::new(&cu, Area::Contacts).await?,
     };

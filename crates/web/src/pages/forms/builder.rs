@@ -128,6 +128,8 @@ fn type_label(ft: &FormsTr, kind: &str) -> &'static str {
         "textarea" => ft.type_textarea,
         "checkbox" => ft.type_checkbox,
         "hidden" => ft.type_hidden,
+        "multiselect" => ft.type_multiselect,
+        "number" => ft.type_number,
         _ => ft.type_text,
     }
 }
@@ -146,10 +148,16 @@ fn custom_json(ct: &ContactsTr, d: &FieldDef) -> serde_json::Value {
 /// picks a field's destination when it has none (so "automatic" says where
 /// it goes), and whether the reader may create custom fields.
 fn builder_json(cu: &CurrentUser, defs: &[FieldDef]) -> String {
+    builder_json_for(cu, defs, &form_defs::FIELD_TYPES)
+}
+
+/// [`builder_json`] offering `types` (a booking calendar's questions
+/// reuse the builder with their own kinds).
+pub fn builder_json_for(cu: &CurrentUser, defs: &[FieldDef], types: &[&str]) -> String {
     let ft = FormsTr::get(cu.locale());
     let ct = ContactsTr::get(cu.locale());
     json!({
-        "types": form_defs::FIELD_TYPES.iter()
+        "types": types.iter()
             .map(|k| json!({"code": k, "label": type_label(ft, k)})).collect::<Vec<_>>(),
         "targets": form_defs::CONTACT_TARGETS.iter()
             .map(|(code, _)| json!({"code": code, "label": target_label(ft, code)})).collect::<Vec<_>>(),
@@ -268,7 +276,7 @@ fn mapping_message(
     }
 }
 
-async fn stage_choices(
+pub async fn stage_choices(
     st: &AppState,
     cu: &CurrentUser,
     selected: Option<Uuid>,

@@ -16,7 +16,7 @@ mod intake_settings;
 pub(crate) mod public;
 mod submissions;
 
-pub use builder::{FormRow, StageChoice};
+pub use builder::{FormRow, StageChoice, builder_json_for, stage_choices};
 pub use intake_settings::{DeliveryRow, IntakeKeyRow};
 pub use public::FieldView;
 pub use submissions::SubmissionRow;
