@@ -1543,6 +1543,25 @@ pub async fn set_status(
         return Err(invalid(&now_status));
     };
     appointments::write_event(&mut tx, ws.id, kind, &a, actor, now).await?;
+    if a.source == calendars::SOURCE {
+        if matches!(to, "completed" | "no_show") {
+            // A settled booking holds no time: the claims go with it, as
+            // the slot engine already ignores it.
+            calendars::release_claims(&mut tx, ws.id, a.id).await?;
+        }
+        if current.status == "pending" && to == "booked" {
+            // Confirmed: the invitee hears it and the reminders start.
+            let reminders = match a.calendar_id {
+                Some(c) => match calendars::get_calendar_tx(&mut tx, ws.id, CalendarId(c)).await {
+                    Ok(cal) => reminders_of(&cal),
+                    Err(DbError::NotFound(_)) => Vec::new(),
+                    Err(e) => return Err(e.into()),
+                },
+                None => Vec::new(),
+            };
+            bookings::queue_notice(&mut tx, ws.id, &a, Notice::Booked, &reminders, now).await?;
+        }
+    }
     tx.commit().await?;
     Ok(a)
 }

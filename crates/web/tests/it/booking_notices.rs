@@ -225,4 +225,43 @@ async fn a_pending_booking_says_it_awaits_confirmation() {
         sent.iter()
             .any(|(s, _, _)| s.starts_with("Cita por confirmar: Pablo Ruiz"))
     );
+
+    // Confirmed by the agency: the invitee hears it, with the invitation.
+    let id = booked["id"].as_str().expect("id");
+    let (status, _) = api
+        .call(
+            "POST",
+            &format!("/api/v1/appointments/{id}/status"),
+            Some(json!({"status": "booked"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    t.app.run_jobs(&t.app.engine_worker()).await;
+    let sent = outbox(&t).await;
+    assert!(
+        sent.iter()
+            .any(|(s, _, ics)| s.starts_with("Cita confirmada: Asesoría") && ics.is_some()),
+        "{sent:?}"
+    );
+
+    // Marked attended: the booking holds no time any more.
+    let (status, _) = api
+        .call(
+            "POST",
+            &format!("/api/v1/appointments/{id}/status"),
+            Some(json!({"status": "completed"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, again) = api
+        .call(
+            "POST",
+            &format!("/api/v1/calendars/{cal}/bookings"),
+            Some(
+                json!({"start": "2026-03-09T11:00:00-06:00", "name": "Otra Persona",
+                        "email": "otra@cliente.test"}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{again}");
 }
