@@ -84,6 +84,9 @@ crate::translations! {
         job_automation_sweep: "Revisión periódica de automatizaciones", "Periodic automation check";
         job_send_message: "Envío de mensaje", "Message send";
         job_whatsapp_fallback: "SMS de respaldo de WhatsApp", "WhatsApp fallback SMS";
+        job_booking_notice: "Aviso de una cita (confirmación, cambio, recordatorio)", "Booking notice (confirmation, change, reminder)";
+        job_sync_busy_feed: "Lectura del calendario externo de un miembro", "Reading a member's external calendar";
+        job_sync_busy_feeds: "Lectura de los calendarios externos", "Reading the external calendars";
         job_deliver_webhook: "Entrega de webhook", "Webhook delivery";
         job_import_contacts: "Importación de contactos", "Contact import";
         job_cleanup_sessions: "Limpieza de sesiones", "Session cleanup";
@@ -235,6 +238,9 @@ impl VocabTr {
             j::AutomationSweep::KIND => self.job_automation_sweep,
             j::SendMessage::KIND => self.job_send_message,
             j::WhatsappFallback::KIND => self.job_whatsapp_fallback,
+            j::BookingNotice::KIND => self.job_booking_notice,
+            j::SyncBusyFeed::KIND => self.job_sync_busy_feed,
+            j::SyncBusyFeeds::KIND => self.job_sync_busy_feeds,
             j::DeliverWebhook::KIND => self.job_deliver_webhook,
             j::ImportContacts::KIND => self.job_import_contacts,
             j::CleanupSessions::KIND => self.job_cleanup_sessions,
