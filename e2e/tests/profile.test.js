@@ -97,3 +97,41 @@ test('English picked on the login page carries into the session', async () => {
     await owner.context.close().catch(() => {});
   }
 });
+
+test('a member connects an external calendar on her profile, sees it, and removes it', async () => {
+  const owner = await newPage(browser);
+  let user;
+  try {
+    await signIn(owner.page, OWNER);
+    const link = await createInvitation(owner.page, 'feed@acme.test', 'Miembro');
+    await owner.context.close();
+    user = await acceptInvitation(browser, link, { name: 'Fina Feed' });
+    const { page } = user;
+    await page.goto('/settings/profile');
+    const feed = page.getByTestId('calendar-feed');
+
+    // Not an https:// or webcal:// address: a clear error, nothing connected.
+    await feed.getByLabel('Dirección iCal secreta').fill('ftp://calendar.example.invalid/basic.ics');
+    await feed.getByRole('button', { name: 'Conectar calendario' }).click();
+    await page.waitForURL(urlPath('/settings/profile'));
+    await seeText(page, 'Esa dirección no sirve');
+    assert.equal(await page.getByTestId('feed-status').count(), 0);
+
+    // A secret iCal address: connected, shown by its host only (the
+    // address is a secret), and read in the background.
+    await feed.getByLabel('Dirección iCal secreta').fill('https://calendar.example.invalid/private-abc123/basic.ics');
+    await feed.getByRole('button', { name: 'Conectar calendario' }).click();
+    await page.waitForURL(urlPath('/settings/profile'));
+    await seeText(page, 'Calendario externo guardado');
+    await seeText(page.getByTestId('feed-status'), 'calendar.example.invalid');
+    assert.ok(!(await page.content()).includes('private-abc123'), 'the secret part of the address is never shown');
+
+    await feed.getByRole('button', { name: 'Quitar' }).click();
+    await page.waitForURL(urlPath('/settings/profile'));
+    await seeText(page, 'Calendario externo quitado.');
+    assert.equal(await page.getByTestId('feed-status').count(), 0);
+  } finally {
+    await user?.context.close();
+    await owner.context.close().catch(() => {});
+  }
+});

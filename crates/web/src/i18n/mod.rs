@@ -193,6 +193,7 @@ translations! {
     feed_err_sealed: "la dirección guardada ya no se puede leer; vuelve a pegarla.", "the saved address can no longer be read; paste it again.";
     feed_sync_now: "Leer ahora", "Read now";
     feed_remove: "Quitar", "Remove";
+    feed_connect: "Conectar calendario", "Connect calendar";
     flash_feed_saved: "Calendario externo guardado; se está leyendo.", "External calendar saved; it is being read.";
     flash_feed_removed: "Calendario externo quitado.", "External calendar removed.";
     flash_feed_sync: "Leyendo el calendario externo.", "Reading the external calendar.";
