@@ -35,9 +35,9 @@ def create_calendar(base, key, slug, horizon):
         {"weekday": d, "start": "15:00", "end": "19:00"})]
     body = {"name": "Bench round robin", "slug": slug, "time_zone": ZONE,
             "duration_minutes": 30, "buffer_after_minutes": 15, "slot_interval_minutes": 15,
-            "min_notice_minutes": 0, "horizon_days": int(horizon), "daily_cap": 8,
+            "min_notice_minutes": 0, "horizon_days": int(horizon),
             "policy": "equal_distribution", "availability": windows,
-            "hosts": [f"host{i}@bench.example" for i in range(HOSTS)]}
+            "hosts": [{"user": f"host{i}@bench.example", "daily_cap": 8} for i in range(HOSTS)]}
     status, out = call(base, key, "POST", "/api/v1/calendars", body)
     if status != 201:
         sys.exit(f"calendar: {status} {out}")

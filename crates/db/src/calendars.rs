@@ -373,22 +373,84 @@ pub struct HeldTime {
     pub held_until: Ts,
 }
 
-const HELD_TIMES: &str =
-    "SELECT a.id, a.host_user_id, a.calendar_id, a.starts_at, a.held_from, a.held_until
-     FROM calendar_hosts h
-     JOIN appointments a ON a.workspace_id = h.workspace_id AND a.host_user_id = h.user_id
-     WHERE h.workspace_id = $1 AND h.calendar_id = $2
-       AND a.status IN ('booked', 'pending') AND a.held_from < $4 AND a.held_until > $3
-     UNION ALL
-     SELECT NULL, b.user_id, NULL, b.starts_at, b.starts_at, b.ends_at
-     FROM calendar_hosts h
-     JOIN busy_times b ON b.workspace_id = h.workspace_id AND b.user_id = h.user_id
-     WHERE h.workspace_id = $1 AND h.calendar_id = $2 AND b.starts_at < $4 AND b.ends_at > $3
-     ORDER BY 5";
+/// The held times of a calendar's hosts, as rows. `CROSS JOIN` fixes
+/// SQLite's join order (each host, then her bookings through
+/// `appointments_host_idx`) instead of scanning the workspace's every
+/// appointment; PostgreSQL plans it as the inner join it is. A macro so the
+/// SQLite form below can wrap the same text.
+macro_rules! held_times_rows {
+    () => {
+        "SELECT a.id, a.host_user_id, a.calendar_id, a.starts_at, a.held_from, a.held_until
+         FROM calendar_hosts h
+         CROSS JOIN appointments a
+         WHERE h.workspace_id = $1 AND h.calendar_id = $2
+           AND a.workspace_id = h.workspace_id AND a.host_user_id = h.user_id
+           AND a.status IN ('booked', 'pending') AND a.held_from < $4 AND a.held_until > $3
+         UNION ALL
+         SELECT NULL, b.user_id, NULL, b.starts_at, b.starts_at, b.ends_at
+         FROM calendar_hosts h
+         CROSS JOIN busy_times b
+         WHERE h.workspace_id = $1 AND h.calendar_id = $2
+           AND b.workspace_id = h.workspace_id AND b.user_id = h.user_id
+           AND b.starts_at < $4 AND b.ends_at > $3"
+    };
+}
+const HELD_TIMES_ROWS: &str = held_times_rows!();
+
+/// [`HELD_TIMES_ROWS`] as one JSON text, for SQLite: sqlx hands each SQLite
+/// row from its worker thread to the caller separately (a thread wake-up
+/// per row), which for a 20-host month (thousands of rows) cost most of a
+/// slots request; one aggregated value crosses once.
+const HELD_TIMES_SQLITE_JSON: &str = concat!(
+    "SELECT json_group_array(json_array(
+         hex(id), hex(host_user_id), hex(calendar_id), starts_at, held_from, held_until))
+     FROM (",
+    held_times_rows!(),
+    ")"
+);
+
+/// Reads [`HELD_TIMES_SQLITE_JSON`]'s value: `[[id hex|"", host hex,
+/// calendar hex|"", starts, held_from, held_until], ...]`.
+fn held_times_from_json(json: &str) -> DbResult<Vec<HeldTime>> {
+    type Row = (String, String, String, String, String, String);
+    let bad = |what: &str| {
+        crate::DbError::Sqlx(sqlx::Error::Decode(format!("held times: {what}").into()))
+    };
+    let rows: Vec<Row> = serde_json::from_str(json).map_err(|e| bad(&e.to_string()))?;
+    let uuid = |hex: &str| -> DbResult<Option<Uuid>> {
+        if hex.is_empty() {
+            return Ok(None);
+        }
+        Uuid::try_parse(hex).map(Some).map_err(|_| bad("an id"))
+    };
+    let ts = |text: &str| -> DbResult<Ts> {
+        text.parse::<jiff::Timestamp>()
+            .map(Ts)
+            .map_err(|_| bad("a time"))
+    };
+    rows.iter()
+        .map(|(id, host, cal, starts, from, until)| {
+            Ok(HeldTime {
+                id: uuid(id)?,
+                host_user_id: UserId(uuid(host)?.ok_or_else(|| bad("a host"))?),
+                calendar_id: uuid(cal)?,
+                starts_at: ts(starts)?,
+                held_from: ts(from)?,
+                held_until: ts(until)?,
+            })
+        })
+        .collect()
+}
+
+/// Sorts held times by the start of their hold (the engine's order).
+fn by_hold(mut v: Vec<HeldTime>) -> Vec<HeldTime> {
+    v.sort_by_key(|t| t.held_from);
+    v
+}
 
 /// Every live (booked or pending) booking of the calendar's hosts, and
 /// every external busy time of theirs, that meets `[from, until)` — one
-/// query for a whole slot page.
+/// query for a whole slot page, ordered by the start of the hold.
 pub async fn held_times(
     db: &crate::Db,
     ws: WorkspaceId,
@@ -396,9 +458,26 @@ pub async fn held_times(
     from: Ts,
     until: Ts,
 ) -> DbResult<Vec<HeldTime>> {
-    Ok(with_pool!(db, p => {
-        sqlx::query_as::<_, HeldTime>(HELD_TIMES)
-            .bind(ws.0).bind(calendar.0).bind(from).bind(until).fetch_all(p).await?
+    Ok(by_hold(match db {
+        crate::Db::Sqlite(p) => {
+            let json: String = sqlx::query_scalar(HELD_TIMES_SQLITE_JSON)
+                .bind(ws.0)
+                .bind(calendar.0)
+                .bind(from)
+                .bind(until)
+                .fetch_one(p)
+                .await?;
+            held_times_from_json(&json)?
+        }
+        crate::Db::Pg(p) => {
+            sqlx::query_as::<_, HeldTime>(HELD_TIMES_ROWS)
+                .bind(ws.0)
+                .bind(calendar.0)
+                .bind(from)
+                .bind(until)
+                .fetch_all(p)
+                .await?
+        }
     }))
 }
 
@@ -411,9 +490,26 @@ pub async fn held_times_tx(
     from: Ts,
     until: Ts,
 ) -> DbResult<Vec<HeldTime>> {
-    Ok(with_tx!(tx, c => {
-        sqlx::query_as::<_, HeldTime>(HELD_TIMES)
-            .bind(ws.0).bind(calendar.0).bind(from).bind(until).fetch_all(&mut *c).await?
+    Ok(by_hold(match &mut tx.conn {
+        crate::TxConn::Sqlite(c) => {
+            let json: String = sqlx::query_scalar(HELD_TIMES_SQLITE_JSON)
+                .bind(ws.0)
+                .bind(calendar.0)
+                .bind(from)
+                .bind(until)
+                .fetch_one(&mut **c)
+                .await?;
+            held_times_from_json(&json)?
+        }
+        crate::TxConn::Pg(c) => {
+            sqlx::query_as::<_, HeldTime>(HELD_TIMES_ROWS)
+                .bind(ws.0)
+                .bind(calendar.0)
+                .bind(from)
+                .bind(until)
+                .fetch_all(&mut **c)
+                .await?
+        }
     }))
 }
 

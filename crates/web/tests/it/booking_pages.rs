@@ -124,6 +124,16 @@ async fn the_calendar_page_speaks_both_languages_and_shows_the_visitors_zone() {
     ] {
         assert!(page.contains(kind), "{kind} not rendered");
     }
+    // The language links keep the day and zone the visitor chose.
+    let page = es
+        .get("/book/alpha/demo?lang=es&month=2026-03&day=2026-03-10&tz=Europe/Madrid")
+        .await;
+    assert!(
+        page.contains(
+            "href=\"?lang=en&amp;month=2026-03&amp;day=2026-03-10&amp;tz=Europe%2FMadrid\""
+        ),
+        "the English link keeps month, day and zone"
+    );
     let en = Browser::new(&s.app.base_url);
     let page = en.get("/book/alpha/demo?lang=en").await;
     for text in [

@@ -94,6 +94,9 @@ pub(crate) struct Brand {
     pub brand_css: String,
     pub css: &'static str,
     pub js: String,
+    /// What the language links keep of the page's query (`&month=…`),
+    /// so switching language does not lose the chosen day and zone.
+    pub keep: String,
 }
 
 impl Brand {
@@ -105,7 +108,21 @@ impl Brand {
             brand_css: assets::brand_css_path(ws.brand_color.as_deref().unwrap_or("")),
             css: assets::urls().css.as_str(),
             js: assets::url_of("js/booking.js"),
+            keep: String::new(),
         }
+    }
+
+    /// Keeps the picker's month, day and zone in the language links.
+    pub fn keeping(mut self, q: &PickerQuery) -> Brand {
+        let pairs = [("month", &q.month), ("day", &q.day), ("tz", &q.tz)];
+        self.keep = pairs
+            .iter()
+            .filter_map(|(k, v)| {
+                v.as_deref()
+                    .map(|v| format!("&{k}={}", urlencoding::encode(v)))
+            })
+            .collect();
+        self
     }
 }
 

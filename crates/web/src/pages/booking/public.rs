@@ -162,7 +162,7 @@ async fn calendar_html(
     let picker = picker(st, cal, q, path, checked.as_deref(), locale).await?;
     let start_error = retry.errors.get("start").cloned();
     Ok(CalendarTemplate {
-        b: Brand::of(ws, locale),
+        b: Brand::of(ws, locale).keeping(q),
         t,
         cal_name: cal.name.clone(),
         description: cal.description.clone(),
