@@ -50,7 +50,13 @@ for backend in $BACKENDS; do
 
   cal="$(python3 $PY calendar "$base" "$KEY" team 60)"
   echo "== $backend: seeding 20 hosts × 200 bookings"
-  python3 $PY seed "$base" "$KEY" "$cal" 200
+  python3 $PY seed "$base" "$KEY" "$cal" 200 || { [[ -n "${AF_BENCH_KEEP:-}" ]] && cp "$tmp/serve.log" /tmp/serve-failed.log; exit 1; }
+  # Measure the steady state: the seed's confirmation emails (jobs) are
+  # sent first, so the worker does not compete with the requests.
+  for _ in $(seq 1 600); do
+    due="$("$BIN" jobs stats --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["due_pending"] + d["by_state"]["running"])')"
+    [[ "$due" == 0 ]] && break; sleep 1
+  done
   from="$(date -d tomorrow +%F)"; to="$(date -d '+30 days' +%F)"
   export PATH_QS="/api/v1/calendars/$cal/slots?from=$from&to=$to"
   slots="$(curl -fsS -H "Authorization: Bearer $KEY" "$base$PATH_QS" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["slots"]))')"
@@ -67,5 +73,5 @@ for backend in $BACKENDS; do
 
   kill $pid; wait $pid 2>/dev/null || true
   if [[ "$backend" == postgres ]]; then psql -q "$PG_ADMIN" -c "DROP DATABASE IF EXISTS $db"; fi
-  rm -rf "$tmp"
+  [[ -n "${AF_BENCH_KEEP:-}" ]] && echo "kept $tmp" || rm -rf "$tmp"
 done

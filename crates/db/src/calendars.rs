@@ -548,6 +548,21 @@ pub fn is_slot_taken(e: &DbError) -> bool {
                 || d.message().contains("booking_claims.")))
 }
 
+/// Whether `e` says this transaction lost a race another booking won: the
+/// host is taken ([`is_slot_taken`]), or PostgreSQL broke a deadlock or a
+/// serialization conflict between the two. Running the transaction again
+/// sees the winner.
+pub fn is_lost_race(e: &DbError) -> bool {
+    if is_slot_taken(e) {
+        return true;
+    }
+    let DbError::Sqlx(sqlx::Error::Database(d)) = e else {
+        return false;
+    };
+    // 40P01: deadlock_detected; 40001: serialization_failure.
+    matches!(d.code().as_deref(), Some("40P01" | "40001"))
+}
+
 /// Inserts the booking's appointment and its claims. A host already held
 /// in any part of `[held_from, held_until)` fails with an error for which
 /// [`is_slot_taken`] holds; the caller's transaction must then be dropped.

@@ -1007,114 +1007,191 @@ pub async fn book(
 
     let rules = rules_of(cal);
     let day = start.to_zoned(rules.time_zone.clone()).date();
-    let mut tx = db.begin().await?;
-    // The slot again, read by the booking's own transaction (on SQLite no
-    // other writer can book meanwhile; on PostgreSQL the claims decide a
-    // race). Reading through the pool instead could starve: every pooled
-    // connection may be a booking waiting for the write lock.
-    let hosts = calendars::list_hosts_tx(&mut tx, ws.id, cal.id).await?;
-    if hosts.is_empty() {
-        return Err(BookingError::Closed);
+    // Concurrent bookings of one time on a round-robin calendar read the
+    // same free hosts and may pick the same one: the loser's claims fail
+    // (or PostgreSQL reports a deadlock between the two). Its transaction
+    // is then run again: it now sees the winner's booking and takes
+    // another free host, or finds the time full.
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let tried = BookingAttempt {
+            db,
+            ws,
+            cal,
+            req,
+            rules: &rules,
+            day,
+            start,
+            input: &input,
+            now,
+        };
+        match tried.run(answers.clone()).await {
+            Ok(b) => return Ok(b),
+            Err(Attempt::Failed(e)) => return Err(e),
+            Err(Attempt::Raced) if attempt < MAX_BOOKING_ATTEMPTS => continue,
+            Err(Attempt::Raced) => return Err(BookingError::SlotTaken),
+        }
     }
-    let (lo, hi) = span_of(&rules, day, day);
-    let held = calendars::held_times_tx(&mut tx, ws.id, cal.id, lo, hi).await?;
-    let offered = compute(&rules, cal.id, &hosts, &held, now, day, day);
-    let Some(slot) = offered.into_iter().find(|s| s.start == start) else {
-        return Err(BookingError::SlotTaken);
-    };
-    let Some(host) = choose_host(cal, &hosts, &held, &slot, &req.email) else {
-        return Err(BookingError::SlotTaken);
-    };
+}
 
-    let actor = public_actor("calendar");
-    let upserted = contacts::upsert_contact_with_event_data(
-        &mut tx,
-        ws.id,
-        &input,
-        &actor,
-        now,
-        serde_json::Map::from_iter([("via".to_string(), json!("calendar"))]),
-    )
-    .await?
-    .contact;
-    let contact = upserted.id;
-    let attribution = attribution_of(&input.attribution, &upserted);
-    let deal = deal_on_stage(&mut tx, ws, cal, contact, &actor, now).await?;
-    let held_from = slot
-        .start
-        .checked_sub(rules.buffer_before)
-        .unwrap_or(slot.start);
-    let held_until = slot.end.checked_add(rules.buffer_after).unwrap_or(slot.end);
-    let status = if cal.requires_confirmation {
-        "pending"
-    } else {
-        "booked"
-    };
-    let booking = NewBooking {
-        calendar_id: cal.id,
-        host,
-        contact_id: contact,
-        deal_id: deal,
-        title: cal.name.clone(),
-        starts_at: Ts::new(slot.start),
-        ends_at: Ts::new(slot.end),
-        held_from: Ts::new(held_from),
-        held_until: Ts::new(held_until),
-        time_zone: req
-            .time_zone
-            .as_deref()
-            .filter(|z| TimeZone::get(z).is_ok())
-            .map(str::to_string),
-        organizer_time_zone: cal.time_zone.clone(),
-        status,
-        answers: Value::Object(answers),
-        metadata: json!({"calendar": cal.slug, "location_kind": cal.location_kind, "location": cal.location}),
-    };
-    let appointment = match calendars::insert_booking(&mut tx, ws.id, &booking, now).await {
-        Ok(a) => a,
-        Err(e) if is_slot_taken(&e) => return Err(BookingError::SlotTaken),
-        Err(e) => return Err(e.into()),
-    };
-    let kind = if status == "pending" {
-        EventKind::AppointmentRequested
-    } else {
-        EventKind::AppointmentBooked
-    };
-    appointments::write_event_with(
-        &mut tx,
-        ws.id,
-        kind,
-        &appointment,
-        &actor,
-        now,
-        serde_json::Map::from_iter([("attribution".to_string(), attribution)]),
-    )
-    .await?;
-    let notice = if status == "pending" {
-        Notice::Requested
-    } else {
-        Notice::Booked
-    };
-    bookings::queue_notice(
-        &mut tx,
-        ws.id,
-        &appointment,
-        notice,
-        &reminders_of(cal),
-        now,
-    )
-    .await?;
-    match tx.commit().await {
-        Ok(()) => {}
-        Err(e) if is_slot_taken(&e) => return Err(BookingError::SlotTaken),
-        Err(e) => return Err(e.into()),
+/// How many times a booking that lost a race for a host is tried again.
+const MAX_BOOKING_ATTEMPTS: u32 = 4;
+
+/// Why one attempt at a booking ended without it.
+enum Attempt {
+    /// A final answer (no such slot, refused answers, a database failure).
+    Failed(BookingError),
+    /// Another booking took the host meanwhile: try again.
+    Raced,
+}
+
+impl From<BookingError> for Attempt {
+    fn from(e: BookingError) -> Self {
+        Attempt::Failed(e)
     }
-    Ok(Booked {
-        appointment,
-        contact_id: contact,
-        deal_id: deal,
-        host,
-    })
+}
+
+impl From<DbError> for Attempt {
+    fn from(e: DbError) -> Self {
+        if calendars::is_lost_race(&e) {
+            Attempt::Raced
+        } else {
+            Attempt::Failed(BookingError::Db(e))
+        }
+    }
+}
+
+/// One transaction of [`book`], with what it was given checked.
+struct BookingAttempt<'a> {
+    db: &'a Db,
+    ws: &'a Workspace,
+    cal: &'a Calendar,
+    req: &'a BookingRequest,
+    rules: &'a BookingRules,
+    day: Date,
+    start: Timestamp,
+    input: &'a af_core::contact_input::ContactInput,
+    now: Ts,
+}
+
+impl BookingAttempt<'_> {
+    async fn run(&self, answers: serde_json::Map<String, Value>) -> Result<Booked, Attempt> {
+        let BookingAttempt {
+            db,
+            ws,
+            cal,
+            req,
+            rules,
+            day,
+            start,
+            input,
+            now,
+        } = *self;
+        let mut tx = db.begin().await?;
+        // The slot again, read by the booking's own transaction (on SQLite no
+        // other writer can book meanwhile; on PostgreSQL the claims decide a
+        // race). Reading through the pool instead could starve: every pooled
+        // connection may be a booking waiting for the write lock.
+        let hosts = calendars::list_hosts_tx(&mut tx, ws.id, cal.id).await?;
+        if hosts.is_empty() {
+            return Err(BookingError::Closed.into());
+        }
+        let (lo, hi) = span_of(rules, day, day);
+        let held = calendars::held_times_tx(&mut tx, ws.id, cal.id, lo, hi).await?;
+        let offered = compute(rules, cal.id, &hosts, &held, now, day, day);
+        let Some(slot) = offered.into_iter().find(|s| s.start == start) else {
+            return Err(BookingError::SlotTaken.into());
+        };
+        let Some(host) = choose_host(cal, &hosts, &held, &slot, &req.email) else {
+            return Err(BookingError::SlotTaken.into());
+        };
+
+        let actor = public_actor("calendar");
+        let upserted = contacts::upsert_contact_with_event_data(
+            &mut tx,
+            ws.id,
+            &input,
+            &actor,
+            now,
+            serde_json::Map::from_iter([("via".to_string(), json!("calendar"))]),
+        )
+        .await?
+        .contact;
+        let contact = upserted.id;
+        let attribution = attribution_of(&input.attribution, &upserted);
+        let deal = deal_on_stage(&mut tx, ws, cal, contact, &actor, now).await?;
+        let held_from = slot
+            .start
+            .checked_sub(rules.buffer_before)
+            .unwrap_or(slot.start);
+        let held_until = slot.end.checked_add(rules.buffer_after).unwrap_or(slot.end);
+        let status = if cal.requires_confirmation {
+            "pending"
+        } else {
+            "booked"
+        };
+        let booking = NewBooking {
+            calendar_id: cal.id,
+            host,
+            contact_id: contact,
+            deal_id: deal,
+            title: cal.name.clone(),
+            starts_at: Ts::new(slot.start),
+            ends_at: Ts::new(slot.end),
+            held_from: Ts::new(held_from),
+            held_until: Ts::new(held_until),
+            time_zone: req
+                .time_zone
+                .as_deref()
+                .filter(|z| TimeZone::get(z).is_ok())
+                .map(str::to_string),
+            organizer_time_zone: cal.time_zone.clone(),
+            status,
+            answers: Value::Object(answers),
+            metadata: json!({"calendar": cal.slug, "location_kind": cal.location_kind, "location": cal.location}),
+        };
+        let appointment = match calendars::insert_booking(&mut tx, ws.id, &booking, now).await {
+            Ok(a) => a,
+            Err(e) => return Err(e.into()),
+        };
+        let kind = if status == "pending" {
+            EventKind::AppointmentRequested
+        } else {
+            EventKind::AppointmentBooked
+        };
+        appointments::write_event_with(
+            &mut tx,
+            ws.id,
+            kind,
+            &appointment,
+            &actor,
+            now,
+            serde_json::Map::from_iter([("attribution".to_string(), attribution)]),
+        )
+        .await?;
+        let notice = if status == "pending" {
+            Notice::Requested
+        } else {
+            Notice::Booked
+        };
+        bookings::queue_notice(
+            &mut tx,
+            ws.id,
+            &appointment,
+            notice,
+            &reminders_of(cal),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Booked {
+            appointment,
+            contact_id: contact,
+            deal_id: deal,
+            host,
+        })
+    }
 }
 
 /// The host for a slot: the first free host, or the calendar's round-robin

@@ -842,4 +842,75 @@ mod calendars {
         .await;
         assert!(matches!(missing, Err(StatusError::NotFound)), "{missing:?}");
     }
+
+    /// Concurrent bookings of one time on a round-robin calendar each get
+    /// a host while any is free (a booking that lost a host to another is
+    /// tried again), and only then is the time full.
+    #[tokio::test]
+    async fn concurrent_bookings_of_one_time_share_out_the_free_hosts() {
+        let tdb = fresh_db().await;
+        let db = &tdb.db;
+        let ws = pauta_workspace(db, now()).await;
+        let mut tx = db.begin().await.expect("tx");
+        let cal = store::insert_calendar(
+            &mut tx,
+            ws.id,
+            &check(&request("equipo", "equal_distribution")).expect("ok"),
+            now(),
+        )
+        .await
+        .expect("calendar");
+        let mut hosts = Vec::new();
+        for i in 0..4 {
+            let u = users::insert_user(
+                &mut tx,
+                &format!("host{i}@pauta.example"),
+                "Host",
+                "h",
+                now(),
+            )
+            .await
+            .expect("user");
+            hosts.push(Host {
+                user_id: u.id,
+                priority: 0,
+                weight: 1,
+                adjustment: 0,
+                weekly: None,
+                daily_cap: None,
+            });
+        }
+        store::set_hosts(&mut tx, ws.id, cal.id, &hosts, now())
+            .await
+            .expect("hosts");
+        tx.commit().await.expect("commit");
+
+        let at = t("2026-06-01T14:00:00Z");
+        let booking = |i: usize| BookingRequest {
+            start: "2026-06-01T09:30:00-06:00".into(),
+            name: format!("Invitee {i}"),
+            email: format!("invitee{i}@example.com"),
+            phone: None,
+            time_zone: None,
+            answers: Default::default(),
+            attribution: Default::default(),
+        };
+        let tries = (0..6).map(|i| {
+            let (db, ws, cal, req) = (db.clone(), ws.clone(), cal.clone(), booking(i));
+            tokio::spawn(async move { af_service::calendars::book(&db, &ws, &cal, &req, at).await })
+        });
+        let mut booked_hosts = Vec::new();
+        let mut full = 0;
+        for t in tries {
+            match t.await.expect("task") {
+                Ok(b) => booked_hosts.push(b.host),
+                Err(BookingError::SlotTaken) => full += 1,
+                Err(e) => panic!("a booking failed: {e:?}"),
+            }
+        }
+        booked_hosts.sort_by_key(|h| h.0);
+        booked_hosts.dedup();
+        assert_eq!(booked_hosts.len(), 4, "every host booked once");
+        assert_eq!(full, 2, "the time is full after four");
+    }
 }
