@@ -78,6 +78,7 @@ pub fn registry(diag: DiagConfig, engine: &af_engine::EngineConfig) -> anyhow::R
     }))?;
     af_jobs::diag::register(&mut r, diag)?;
     r.register(crate::import_export::import_job())?;
+    r.register(af_service::memberships::check_job())?;
     af_engine::register(&mut r, engine.clone())?;
     Ok(r)
 }
@@ -89,6 +90,7 @@ pub async fn register_schedules(db: &Db, now: jiff::Timestamp) -> anyhow::Result
         NewSchedule::system("47 3 * * *", &PruneJobs {})?,
         af_engine::sweep_schedule()?,
         af_engine::busy_feeds::schedule()?,
+        af_service::memberships::schedule()?,
     ] {
         af_jobs::register_schedule(db, &s, now)
             .await

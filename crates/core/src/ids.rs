@@ -109,4 +109,6 @@ id_type!(
     CalendarId,
     /// A stored inbound webhook delivery.
     InboundWebhookId,
+    /// A contact's membership (subscription).
+    MembershipId,
 );

@@ -23,6 +23,7 @@
 //! | `sync_busy_feeds` | [`SyncBusyFeeds`] | 100 | 10 | (schedule's) | cron, every 10 min |
 //! | `whatsapp_fallback` | [`WhatsappFallback`] | 30 | 10 | `whatsapp_fallback:{message}` | Twilio status webhook |
 //! | `deliver_webhook` | [`DeliverWebhook`] | 80 | 8 | — | dispatch fan-out, replays |
+//! | `check_memberships` | [`CheckMemberships`] | 100 | 10 | (schedule's) | cron, daily |
 //! | `import_contacts` | [`ImportContacts`] | 100 | 10 | `import:{import}` | CSV import on the web |
 //! | `automation_sweep` | [`AutomationSweep`] | 100 | 10 | (schedule's) | cron, every 5 min |
 //! | `cleanup_sessions` | [`CleanupSessions`] | 100 | 10 | (schedule's) | cron, hourly |
@@ -77,6 +78,7 @@ pub const KINDS: &[&str] = &[
     SyncBusyFeeds::KIND,
     DeliverWebhook::KIND,
     ImportContacts::KIND,
+    CheckMemberships::KIND,
     AutomationSweep::KIND,
     CleanupSessions::KIND,
     PruneJobs::KIND,
@@ -287,6 +289,19 @@ impl JobPayload for DeliverWebhook {
     const PRIORITY: i32 = 80;
     // With the queue's backoff, about a day of retries.
     const MAX_ATTEMPTS: i32 = 8;
+}
+
+// ------------------------------------------------------------ memberships
+
+/// The daily membership check: one `membership.expiring` per period for
+/// running memberships that end within the workspace's window, and
+/// `membership.expired` for those whose end has passed. Fired by its
+/// schedule; running it twice writes nothing the second time.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckMemberships {}
+
+impl JobPayload for CheckMemberships {
+    const KIND: &'static str = "check_memberships";
 }
 
 // ---------------------------------------------------------------- imports

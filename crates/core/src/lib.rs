@@ -12,6 +12,7 @@ pub mod datetime;
 pub mod events;
 pub mod ids;
 pub mod jobs;
+pub mod membership;
 pub mod money;
 pub mod numbers;
 pub mod phone;

@@ -27,6 +27,7 @@ pub mod jobs;
 pub mod kommo;
 pub mod live;
 pub mod login_attempts;
+pub mod memberships;
 pub mod messages;
 pub mod notes;
 pub mod pipelines;

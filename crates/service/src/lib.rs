@@ -6,6 +6,7 @@ pub mod custom_fields;
 pub mod deals;
 pub mod forms;
 pub mod intake;
+pub mod memberships;
 pub mod passwords;
 pub mod provision;
 pub mod submissions;

@@ -14,12 +14,14 @@
 mod channel;
 mod enrollment_status;
 mod event_kind;
+mod membership_status;
 mod message_status;
 mod step_run_status;
 
 pub use channel::Channel;
 pub use enrollment_status::EnrollmentStatus;
 pub use event_kind::EventKind;
+pub use membership_status::MembershipStatus;
 pub use message_status::MessageStatus;
 pub use step_run_status::StepRunStatus;
 

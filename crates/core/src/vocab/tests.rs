@@ -46,6 +46,7 @@ fn every_vocabulary_round_trips_and_refuses_unknown_values() {
     check_vocabulary!(EnrollmentStatus);
     check_vocabulary!(StepRunStatus);
     check_vocabulary!(EventKind);
+    check_vocabulary!(MembershipStatus);
 }
 
 #[test]
@@ -69,6 +70,11 @@ fn the_stored_values_are_the_ones_the_schema_allows() {
     assert_eq!(
         Channel::NAMES,
         ["email", "sms", "whatsapp", "voice", "kommo", "webhook"]
+    );
+    // Migration 0023's memberships_status_check.
+    assert_eq!(
+        MembershipStatus::NAMES,
+        ["trial", "active", "past_due", "cancelled", "expired"]
     );
 }
 

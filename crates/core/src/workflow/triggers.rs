@@ -49,12 +49,23 @@ pub enum TriggerKind {
     ContactInactive {
         days: i64,
     },
+    /// A membership was created (any status, trials included).
     SubscriptionCreated,
-    /// A subscription ends in `days` (checked by the periodic sweep).
+    /// A running membership ends in `days` days or fewer: the daily
+    /// membership check's `membership.expiring`, which it writes once per
+    /// period when the end comes within the workspace's notice window
+    /// (7 days), with its `days_left`.
     SubscriptionExpiring {
         days: i64,
     },
+    /// A membership was created in the `trial` status.
     TrialStarted,
+    /// A membership's period moved later, or it came back to active.
+    MembershipRenewed,
+    MembershipCancelled,
+    MembershipExpired,
+    /// A membership became past due.
+    PaymentFailed,
     FirstVisit,
     InboundMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -91,6 +102,10 @@ impl TriggerKind {
             TriggerKind::SubscriptionCreated => "subscription_created",
             TriggerKind::SubscriptionExpiring { .. } => "subscription_expiring",
             TriggerKind::TrialStarted => "trial_started",
+            TriggerKind::MembershipRenewed => "membership_renewed",
+            TriggerKind::MembershipCancelled => "membership_cancelled",
+            TriggerKind::MembershipExpired => "membership_expired",
+            TriggerKind::PaymentFailed => "payment_failed",
             TriggerKind::FirstVisit => "first_visit",
             TriggerKind::InboundMessage { .. } => "inbound_message",
             TriggerKind::CallOutcome { .. } => "call_outcome",
@@ -114,18 +129,24 @@ impl TriggerKind {
                 TriggerKind::TagAdded { .. } => EventKind::TagAdded.as_str(),
                 TriggerKind::TagRemoved { .. } => EventKind::TagRemoved.as_str(),
                 TriggerKind::ScoreReached { .. } => EventKind::ContactScoreChanged.as_str(),
-                // Nothing writes these three yet, so they are not event
-                // kinds (webhooks cannot subscribe to them); a workflow may
-                // already listen for them.
-                TriggerKind::SubscriptionCreated => "subscription.created",
-                TriggerKind::TrialStarted => "trial.started",
+                // A trial is a membership created in the trial status: one
+                // event for one fact, told apart by `matches`.
+                TriggerKind::SubscriptionCreated | TriggerKind::TrialStarted => {
+                    EventKind::MembershipCreated.as_str()
+                }
+                TriggerKind::SubscriptionExpiring { .. } => EventKind::MembershipExpiring.as_str(),
+                TriggerKind::MembershipRenewed => EventKind::MembershipRenewed.as_str(),
+                TriggerKind::MembershipCancelled => EventKind::MembershipCancelled.as_str(),
+                TriggerKind::MembershipExpired => EventKind::MembershipExpired.as_str(),
+                TriggerKind::PaymentFailed => EventKind::PaymentFailed.as_str(),
+                // Nothing writes this one yet, so it is not an event kind
+                // (webhooks cannot subscribe to it); a workflow may already
+                // listen for it.
                 TriggerKind::FirstVisit => "contact.first_visit",
                 TriggerKind::InboundMessage { .. } => EventKind::MessageInbound.as_str(),
                 TriggerKind::CallOutcome { .. } => EventKind::CallCompleted.as_str(),
                 TriggerKind::CustomEvent { name } => return Some(format!("custom.{name}")),
-                TriggerKind::ContactInactive { .. } | TriggerKind::SubscriptionExpiring { .. } => {
-                    return None;
-                }
+                TriggerKind::ContactInactive { .. } => return None,
             }
             .to_string(),
         )
@@ -159,6 +180,11 @@ impl TriggerKind {
                 let n = |k: &str| data.get(k).and_then(serde_json::Value::as_i64);
                 matches!((n("old"), n("new")), (Some(o), Some(n)) if o < *threshold && n >= *threshold)
             }
+            TriggerKind::TrialStarted => s("status").as_deref() == Some("trial"),
+            TriggerKind::SubscriptionExpiring { days } => data
+                .get("days_left")
+                .and_then(serde_json::Value::as_i64)
+                .is_some_and(|left| left <= *days),
             TriggerKind::InboundMessage { channel } => same(channel, "channel"),
             TriggerKind::CallOutcome { outcome } => same(outcome, "outcome"),
             _ => true,

@@ -215,6 +215,10 @@ crate::translations! {
         ev_subscription_created: "Nueva suscripción", "Subscription created";
         ev_subscription_expiring: "Suscripción vence en N días", "Subscription expires in N days";
         ev_trial_started: "Empieza una prueba", "A trial starts";
+        ev_membership_renewed: "Se renueva una membresía", "A membership is renewed";
+        ev_membership_cancelled: "Se cancela una membresía", "A membership is cancelled";
+        ev_membership_expired: "Vence una membresía", "A membership expires";
+        ev_payment_failed: "Falla un pago", "A payment fails";
         ev_first_visit: "Primera visita", "First visit";
         ev_inbound_message: "Mensaje recibido", "Inbound message";
         ev_call_outcome: "Resultado de llamada", "Call outcome";

@@ -8,7 +8,9 @@
 //! unchanged when it is not a known value (a row written by a newer
 //! version, or a custom event), rather than hide it.
 
-use af_core::vocab::{Channel, EnrollmentStatus, EventKind, MessageStatus, StepRunStatus};
+use af_core::vocab::{
+    Channel, EnrollmentStatus, EventKind, MembershipStatus, MessageStatus, StepRunStatus,
+};
 
 crate::translations! {
     VocabTr, VOCAB_ES, VOCAB_EN {
@@ -64,6 +66,13 @@ crate::translations! {
         ev_appointment_confirmed: "Se confirmó una cita", "An appointment was confirmed";
         ev_appointment_completed: "Asistió a una cita", "Attended an appointment";
         ev_appointment_no_show: "No asistió a una cita", "Missed an appointment";
+        ev_membership_created: "Se creó una membresía", "Membership created";
+        ev_membership_updated: "Se actualizó una membresía", "Membership updated";
+        ev_membership_renewed: "Se renovó una membresía", "Membership renewed";
+        ev_membership_cancelled: "Se canceló una membresía", "Membership cancelled";
+        ev_membership_expiring: "Una membresía está por vencer", "Membership about to expire";
+        ev_membership_expired: "Venció una membresía", "Membership expired";
+        ev_payment_failed: "Falló un pago", "Payment failed";
         ev_message_inbound: "Envió un mensaje", "Sent a message";
         ev_call_completed: "Terminó una llamada", "A call ended";
         ev_pipeline_created: "Se creó un embudo", "Pipeline created";
@@ -88,6 +97,12 @@ crate::translations! {
         job_sync_busy_feed: "Lectura del calendario externo de un miembro", "Reading a member's external calendar";
         job_sync_busy_feeds: "Lectura de los calendarios externos", "Reading the external calendars";
         job_deliver_webhook: "Entrega de webhook", "Webhook delivery";
+        job_check_memberships: "Revisión diaria de membresías", "Daily membership check";
+        mb_trial: "Prueba", "Trial";
+        mb_active: "Activa", "Active";
+        mb_past_due: "Pago pendiente", "Past due";
+        mb_cancelled: "Cancelada", "Cancelled";
+        mb_expired: "Vencida", "Expired";
         job_import_contacts: "Importación de contactos", "Contact import";
         job_cleanup_sessions: "Limpieza de sesiones", "Session cleanup";
         job_prune_jobs: "Limpieza de trabajos antiguos", "Old job cleanup";
@@ -173,6 +188,13 @@ impl VocabTr {
             EventKind::AppointmentConfirmed => self.ev_appointment_confirmed,
             EventKind::AppointmentCompleted => self.ev_appointment_completed,
             EventKind::AppointmentNoShow => self.ev_appointment_no_show,
+            EventKind::MembershipCreated => self.ev_membership_created,
+            EventKind::MembershipUpdated => self.ev_membership_updated,
+            EventKind::MembershipRenewed => self.ev_membership_renewed,
+            EventKind::MembershipCancelled => self.ev_membership_cancelled,
+            EventKind::MembershipExpiring => self.ev_membership_expiring,
+            EventKind::MembershipExpired => self.ev_membership_expired,
+            EventKind::PaymentFailed => self.ev_payment_failed,
             EventKind::MessageInbound => self.ev_message_inbound,
             EventKind::CallCompleted => self.ev_call_completed,
             EventKind::PipelineCreated => self.ev_pipeline_created,
@@ -186,6 +208,21 @@ impl VocabTr {
             EventKind::MemberRoleChanged => self.ev_member_role_changed,
             EventKind::WorkspaceUpdated => self.ev_workspace_updated,
         }
+    }
+
+    pub fn membership_status_label(&self, s: MembershipStatus) -> &'static str {
+        match s {
+            MembershipStatus::Trial => self.mb_trial,
+            MembershipStatus::Active => self.mb_active,
+            MembershipStatus::PastDue => self.mb_past_due,
+            MembershipStatus::Cancelled => self.mb_cancelled,
+            MembershipStatus::Expired => self.mb_expired,
+        }
+    }
+
+    /// The label of a stored membership status, or the stored text.
+    pub fn membership_status<'a>(&self, stored: &'a str) -> &'a str {
+        MembershipStatus::parse(stored).map_or(stored, |s| self.membership_status_label(s))
     }
 
     /// A message's provider: vendors by their name, the built-in outbox
@@ -243,6 +280,7 @@ impl VocabTr {
             j::SyncBusyFeeds::KIND => self.job_sync_busy_feeds,
             j::DeliverWebhook::KIND => self.job_deliver_webhook,
             j::ImportContacts::KIND => self.job_import_contacts,
+            j::CheckMemberships::KIND => self.job_check_memberships,
             j::CleanupSessions::KIND => self.job_cleanup_sessions,
             j::PruneJobs::KIND => self.job_prune_jobs,
             j::DiagNoop::KIND => self.job_diag_noop,
@@ -276,6 +314,9 @@ mod tests {
             }
             for k in EventKind::ALL {
                 assert_ne!(t.event_kind_label(*k), k.as_str());
+            }
+            for s in MembershipStatus::ALL {
+                assert_ne!(t.membership_status_label(*s), s.as_str());
             }
             for k in af_core::jobs::KINDS {
                 assert_ne!(t.job_kind(k), *k, "job kind {k} has no label");

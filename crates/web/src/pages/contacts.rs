@@ -11,6 +11,7 @@
 mod fields;
 mod form;
 mod list;
+mod memberships;
 mod show;
 mod tasks;
 
@@ -53,6 +54,14 @@ pub fn routes() -> Router<AppState> {
         .route("/contacts/{id}/tags/remove", post(show::remove_tag))
         .route("/contacts/{id}/notes", post(show::add_note))
         .route("/contacts/{id}/tasks", post(tasks::create_task))
+        .route(
+            "/contacts/{id}/memberships",
+            post(memberships::add_membership),
+        )
+        .route(
+            "/contacts/{id}/memberships/{mid}",
+            post(memberships::change_membership),
+        )
         .route("/tasks", get(tasks::my_tasks))
         .route("/tasks/{id}/complete", post(tasks::complete_task))
 }

@@ -225,7 +225,9 @@ pub async fn create_workflow(
     let mut trigger = serde_json::json!({ "type": f.trigger_type });
     match f.trigger_type.as_str() {
         "score_reached" => trigger["threshold"] = 70.into(),
-        "contact_inactive" | "subscription_expiring" => trigger["days"] = 30.into(),
+        "contact_inactive" => trigger["days"] = 30.into(),
+        // The daily membership check tells 7 days before the end.
+        "subscription_expiring" => trigger["days"] = 7.into(),
         "appointment_relative" => trigger["offset_minutes"] = (-1440).into(),
         _ => {}
     }

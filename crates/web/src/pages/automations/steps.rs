@@ -33,20 +33,24 @@ pub const STEP_TYPES: [&str; 18] = [
 ];
 
 /// Event names a wait-for-event or an exit goal can pick without parameters.
-pub const SIMPLE_EVENTS: [&str; 9] = [
+pub const SIMPLE_EVENTS: [&str; 13] = [
     "appointment_booked",
     "appointment_cancelled",
     "lead_created",
     "form_submitted",
     "subscription_created",
     "trial_started",
+    "membership_renewed",
+    "membership_cancelled",
+    "membership_expired",
+    "payment_failed",
     "first_visit",
     "inbound_message",
     "call_outcome",
 ];
 
 /// Trigger types, in menu order.
-pub const TRIGGER_TYPES: [&str; 17] = [
+pub const TRIGGER_TYPES: [&str; 21] = [
     "lead_created",
     "stage_changed",
     "form_submitted",
@@ -60,6 +64,10 @@ pub const TRIGGER_TYPES: [&str; 17] = [
     "subscription_created",
     "subscription_expiring",
     "trial_started",
+    "membership_renewed",
+    "membership_cancelled",
+    "membership_expired",
+    "payment_failed",
     "first_visit",
     "inbound_message",
     "call_outcome",

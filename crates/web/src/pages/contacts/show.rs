@@ -900,6 +900,8 @@ struct ContactPage {
     timeline: String,
     /// The contact's appointments with their status actions.
     appointments: String,
+    /// The contact's memberships with their status actions.
+    memberships: String,
     /// Asks before cancelling an appointment.
     cal_js: String,
     reach: crate::pages::ReachLinks,
@@ -1035,6 +1037,7 @@ pub async fn show_contact(
         deals,
         notes: render(&notes_section(&st, &ctx, &c).await?)?,
         tasks: render(&super::tasks::tasks_section(&st, &ctx, &cu, &c).await?)?,
+        memberships: render(&super::memberships::memberships_section(&st, &ctx, &cu, &c).await?)?,
         touches,
         timeline: render(&timeline_section(&st, &ctx, &c, false).await?)?,
         appointments: crate::pages::calendars::agenda::contact_section(
