@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod money;
 pub mod numbers;
 pub mod phone;
+pub mod scoring;
 pub mod search;
 pub mod templating;
 pub mod tenancy;

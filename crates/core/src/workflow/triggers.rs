@@ -119,7 +119,7 @@ impl TriggerKind {
                 // already listen for them.
                 TriggerKind::SubscriptionCreated => "subscription.created",
                 TriggerKind::TrialStarted => "trial.started",
-                TriggerKind::FirstVisit => "contact.first_visit",
+                TriggerKind::FirstVisit => EventKind::ContactFirstVisit.as_str(),
                 TriggerKind::InboundMessage { .. } => EventKind::MessageInbound.as_str(),
                 TriggerKind::CallOutcome { .. } => EventKind::CallCompleted.as_str(),
                 TriggerKind::CustomEvent { name } => return Some(format!("custom.{name}")),
