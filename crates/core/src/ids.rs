@@ -109,4 +109,10 @@ id_type!(
     CalendarId,
     /// A stored inbound webhook delivery.
     InboundWebhookId,
+    /// Something a contact did (a visit, a purchase...).
+    ActivityId,
+    /// A lead-scoring rule.
+    ScoringRuleId,
+    /// A score threshold (with hysteresis).
+    ThresholdId,
 );

@@ -33,6 +33,7 @@ pub mod pipelines;
 pub mod rate_limits;
 pub mod rate_slots;
 pub mod saved_filters;
+pub mod scoring;
 pub mod schedules;
 pub mod search;
 pub mod sessions;

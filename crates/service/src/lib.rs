@@ -8,5 +8,6 @@ pub mod forms;
 pub mod intake;
 pub mod passwords;
 pub mod provision;
+pub mod scoring;
 pub mod submissions;
 pub mod webhook_endpoints;

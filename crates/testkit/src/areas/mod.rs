@@ -9,6 +9,7 @@ pub mod contacts;
 pub mod forms;
 pub mod imports;
 pub mod jobs;
+pub mod scoring;
 
 use crate::{IdRoute, Tenant, TestApp};
 
@@ -21,6 +22,7 @@ pub async fn seed_all(app: &TestApp, t: &mut Tenant) {
     automations::seed(app, t).await;
     channels::seed(app, t).await;
     calendars::seed(app, t).await;
+    scoring::seed(app, t).await;
 }
 
 pub fn routes_all(other: &Tenant) -> Vec<IdRoute> {
@@ -32,5 +34,6 @@ pub fn routes_all(other: &Tenant) -> Vec<IdRoute> {
     all.extend(automations::routes(other));
     all.extend(channels::routes(other));
     all.extend(calendars::routes(other));
+    all.extend(scoring::routes(other));
     all
 }

@@ -6,6 +6,7 @@ pub mod calendars;
 pub mod crm;
 pub mod forms;
 pub mod intake;
+pub mod scoring;
 pub mod twilio;
 pub mod webhooks;
 

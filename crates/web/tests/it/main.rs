@@ -6,6 +6,7 @@
 mod access;
 mod api_calendars;
 mod api_crm;
+mod api_scoring;
 mod auth;
 mod automations_api;
 mod automations_ui;
