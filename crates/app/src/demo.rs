@@ -292,8 +292,17 @@ async fn earn_score(
     }
     let earned = af_db::scoring::scores_of_tx(tx, ws, contact).await?;
     if earned != score {
-        af_db::automations::change_score(tx, ws, contact, score - earned, "demo", "seed", actor, now)
-            .await?;
+        af_db::automations::change_score(
+            tx,
+            ws,
+            contact,
+            score - earned,
+            "demo",
+            "seed",
+            actor,
+            now,
+        )
+        .await?;
     }
     Ok(())
 }
@@ -341,10 +350,15 @@ mod tests {
                 .is_empty()
         );
         assert_eq!(
-            af_db::scoring::list_rules(&t.db, ws.id).await.expect("rules").len(),
+            af_db::scoring::list_rules(&t.db, ws.id)
+                .await
+                .expect("rules")
+                .len(),
             7
         );
-        let top = af_db::scoring::top_leads(&t.db, ws.id, 1).await.expect("top");
+        let top = af_db::scoring::top_leads(&t.db, ws.id, 1)
+            .await
+            .expect("top");
         let lines = af_db::scoring::list_ledger(&t.db, ws.id, af_core::ContactId(top[0].id), 50)
             .await
             .expect("lines");

@@ -27,7 +27,8 @@ pub const INACTIVITY: &str = "inactivity";
 
 /// Activity types that count as engagement for decay: a contact with none
 /// of these in a decay rule's period is inactive.
-pub const ENGAGEMENT_TYPES: &[&str] = &["message_replied", "email_opened", "email_clicked", "visit"];
+pub const ENGAGEMENT_TYPES: &[&str] =
+    &["message_replied", "email_opened", "email_clicked", "visit"];
 
 /// Whether `t` is the first visit's type (it also writes `contact.first_visit`).
 pub const VISIT: &str = "visit";
@@ -60,9 +61,10 @@ pub fn check_data(t: &str, data: &Value) -> Result<(), (&'static str, String)> {
         return Err(("data", format!("must be at most {MAX_DATA_BYTES} bytes")));
     }
     if t == "purchase" {
-        let amount = obj
-            .get("amount")
-            .ok_or(("data.amount", "a purchase needs an amount (integer minor units)".to_string()))?;
+        let amount = obj.get("amount").ok_or((
+            "data.amount",
+            "a purchase needs an amount (integer minor units)".to_string(),
+        ))?;
         crate::money::minor_from_json(amount).map_err(|m| ("data.amount", m))?;
         let currency = obj.get("currency").and_then(Value::as_str).unwrap_or("");
         if !(currency.len() == 3 && currency.bytes().all(|b| b.is_ascii_uppercase())) {
@@ -196,7 +198,10 @@ pub fn validate_rule(raw: &RawRule) -> Result<RuleSpec, Vec<(String, String)>> {
     let mut errs: Vec<(String, String)> = Vec::new();
     let name = raw.name.as_deref().map(str::trim).unwrap_or("");
     if name.is_empty() || name.chars().count() > 120 {
-        errs.push(("name".into(), "a name of 1 to 120 characters is required".into()));
+        errs.push((
+            "name".into(),
+            "a name of 1 to 120 characters is required".into(),
+        ));
     }
     let on_type = raw
         .on
@@ -204,7 +209,10 @@ pub fn validate_rule(raw: &RawRule) -> Result<RuleSpec, Vec<(String, String)>> {
         .and_then(|o| o.kind.as_deref())
         .unwrap_or("");
     if let Err(m) = check_type(on_type) {
-        errs.push(("on.type".into(), format!("an activity type is required: {m}")));
+        errs.push((
+            "on.type".into(),
+            format!("an activity type is required: {m}"),
+        ));
     }
     let filter = match raw.on.as_ref().and_then(|o| o.filter.clone()) {
         None | Some(Value::Null) => Map::new(),
@@ -310,7 +318,9 @@ pub fn filter_matches(filter: &Map<String, Value>, data: &Value) -> bool {
                 Value::String(g) => g == s,
                 other => other.to_string() == *s,
             }),
-            other => got.is_some_and(|g| g == other || number_of(g) == number_of(other) && g.is_number()),
+            other => {
+                got.is_some_and(|g| g == other || number_of(g) == number_of(other) && g.is_number())
+            }
         }
     })
 }
@@ -396,7 +406,10 @@ pub fn validate_threshold(
     let mut errs = Vec::new();
     let name = name.map(str::trim).unwrap_or("");
     if name.is_empty() || name.chars().count() > 120 {
-        errs.push(("name".into(), "a name of 1 to 120 characters is required".into()));
+        errs.push((
+            "name".into(),
+            "a name of 1 to 120 characters is required".into(),
+        ));
     }
     let bound = |v: Option<i64>| v.filter(|n| n.abs() <= 1_000_000);
     let (enter, exit) = (bound(enter), bound(exit));
@@ -448,9 +461,24 @@ mod tests {
     #[test]
     fn purchases_need_money() {
         assert!(check_data("purchase", &json!({"amount": 5000, "currency": "MXN"})).is_ok());
-        assert_eq!(check_data("purchase", &json!({"currency": "MXN"})).err().map(|e| e.0), Some("data.amount"));
-        assert_eq!(check_data("purchase", &json!({"amount": 1.5, "currency": "MXN"})).err().map(|e| e.0), Some("data.amount"));
-        assert_eq!(check_data("purchase", &json!({"amount": 10, "currency": "mxn"})).err().map(|e| e.0), Some("data.currency"));
+        assert_eq!(
+            check_data("purchase", &json!({"currency": "MXN"}))
+                .err()
+                .map(|e| e.0),
+            Some("data.amount")
+        );
+        assert_eq!(
+            check_data("purchase", &json!({"amount": 1.5, "currency": "MXN"}))
+                .err()
+                .map(|e| e.0),
+            Some("data.amount")
+        );
+        assert_eq!(
+            check_data("purchase", &json!({"amount": 10, "currency": "mxn"}))
+                .err()
+                .map(|e| e.0),
+            Some("data.currency")
+        );
         assert!(check_data("visit", &json!([])).is_err());
         assert!(check_data("visit", &json!({})).is_ok());
     }
@@ -459,8 +487,14 @@ mod tests {
     fn filters_equal_and_compare() {
         let f = |v: Value| v.as_object().cloned().unwrap_or_default();
         assert!(filter_matches(&f(json!({})), &json!({})));
-        assert!(filter_matches(&f(json!({"form_id": "a"})), &json!({"form_id": "a", "x": 1})));
-        assert!(!filter_matches(&f(json!({"form_id": "a"})), &json!({"form_id": "b"})));
+        assert!(filter_matches(
+            &f(json!({"form_id": "a"})),
+            &json!({"form_id": "a", "x": 1})
+        ));
+        assert!(!filter_matches(
+            &f(json!({"form_id": "a"})),
+            &json!({"form_id": "b"})
+        ));
         assert!(!filter_matches(&f(json!({"form_id": "a"})), &json!({})));
         let big = f(json!({"amount": {"gte": 5000}}));
         assert!(filter_matches(&big, &json!({"amount": 5000})));
@@ -470,7 +504,10 @@ mod tests {
         assert!(filter_matches(&band, &json!({"amount": 15})));
         assert!(!filter_matches(&band, &json!({"amount": 21})));
         assert!(filter_matches(&f(json!({"n": 3})), &json!({"n": 3})));
-        assert!(filter_matches(&f(json!({"ok": true})), &json!({"ok": true})));
+        assert!(filter_matches(
+            &f(json!({"ok": true})),
+            &json!({"ok": true})
+        ));
         assert!(check_filter(&f(json!({"a": {"gt": 1}}))).is_err());
         assert!(check_filter(&f(json!({"a": [1]}))).is_err());
     }
@@ -479,27 +516,61 @@ mod tests {
     fn rules_validate_every_field() {
         let raw: RawRule = serde_json::from_value(json!({
             "name": "Big purchase", "on": {"type": "purchase", "filter": {"amount": {"gte": 5000}}},
-            "points": 25, "frequency": {"every_days": 7}, "group": "fit"})).unwrap_or_default();
+            "points": 25, "frequency": {"every_days": 7}, "group": "fit"}))
+        .unwrap_or_default();
         let r = validate_rule(&raw).expect("valid");
-        assert_eq!((r.points, r.frequency, r.group), (25, Frequency::EveryDays(7), Group::Fit));
+        assert_eq!(
+            (r.points, r.frequency, r.group),
+            (25, Frequency::EveryDays(7), Group::Fit)
+        );
         let bad: RawRule = serde_json::from_value(json!({
-            "name": "", "on": {"type": "No"}, "points": 0, "frequency": "sometimes", "group": "x"})).unwrap_or_default();
-        let fields: Vec<String> = validate_rule(&bad).err().unwrap_or_default().into_iter().map(|e| e.0).collect();
+            "name": "", "on": {"type": "No"}, "points": 0, "frequency": "sometimes", "group": "x"}))
+        .unwrap_or_default();
+        let fields: Vec<String> = validate_rule(&bad)
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| e.0)
+            .collect();
         assert_eq!(fields, ["name", "on.type", "points", "frequency", "group"]);
-        let decay: RawRule = serde_json::from_value(json!({"name": "d", "on": {"type": "inactivity"}, "points": -5})).unwrap_or_default();
+        let decay: RawRule = serde_json::from_value(
+            json!({"name": "d", "on": {"type": "inactivity"}, "points": -5}),
+        )
+        .unwrap_or_default();
         assert!(validate_rule(&decay).is_err(), "decay needs a period");
     }
 
     #[test]
     fn caps_and_floor_clamp_what_is_applied() {
-        let limits = Limits { fit_cap: Some(50), engagement_cap: Some(100), total_cap: Some(120), floor: 0 };
-        let s = |fit, engagement| Scores { total: fit + engagement, fit, engagement };
+        let limits = Limits {
+            fit_cap: Some(50),
+            engagement_cap: Some(100),
+            total_cap: Some(120),
+            floor: 0,
+        };
+        let s = |fit, engagement| Scores {
+            total: fit + engagement,
+            fit,
+            engagement,
+        };
         assert_eq!(clamp(10, Group::Fit, s(45, 0), &limits), 5);
-        assert_eq!(clamp(10, Group::Fit, s(60, 0), &limits), 0, "above a lowered cap: nothing, never negative");
-        assert_eq!(clamp(30, Group::Engagement, s(50, 60), &limits), 10, "total cap");
+        assert_eq!(
+            clamp(10, Group::Fit, s(60, 0), &limits),
+            0,
+            "above a lowered cap: nothing, never negative"
+        );
+        assert_eq!(
+            clamp(30, Group::Engagement, s(50, 60), &limits),
+            10,
+            "total cap"
+        );
         assert_eq!(clamp(-5, Group::Engagement, s(0, 3), &limits), -3, "floor");
         assert_eq!(clamp(-5, Group::Engagement, s(0, 0), &limits), 0);
-        assert_eq!(clamp(-5, Group::Engagement, s(0, -2), &limits), 0, "below the floor already: nothing");
+        assert_eq!(
+            clamp(-5, Group::Engagement, s(0, -2), &limits),
+            0,
+            "below the floor already: nothing"
+        );
         assert_eq!(clamp(7, Group::Fit, s(0, 0), &Limits::default()), 7);
     }
 
@@ -512,7 +583,10 @@ mod tests {
         assert_eq!(crossing(61, 60, 70, 60), Crossing::MayExit);
         assert_eq!(crossing(50, 40, 70, 60), Crossing::None);
         assert!(validate_threshold(Some("Hot"), Some(70), Some(70)).is_err());
-        assert_eq!(validate_threshold(Some(" Hot "), Some(70), Some(60)), Ok(("Hot".into(), 70, 60)));
+        assert_eq!(
+            validate_threshold(Some(" Hot "), Some(70), Some(60)),
+            Ok(("Hot".into(), 70, 60))
+        );
     }
 
     #[test]

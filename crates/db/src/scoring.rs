@@ -295,7 +295,10 @@ pub struct Applied {
 /// unique key decides whether anything happens (`None`: a replay, or
 /// skipped) — then the cached scores, `contact.score_changed`, and the
 /// thresholds the change crosses.
-#[expect(clippy::too_many_arguments, reason = "one line, its scorer and its context")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one line, its scorer and its context"
+)]
 pub async fn apply_points(
     tx: &mut Tx,
     ws: WorkspaceId,
@@ -463,10 +466,7 @@ pub async fn list_ledger(
 
 /// Contacts whose cached score differs from their ledger's sum (the
 /// invariant; empty when it holds), with both values.
-pub async fn ledger_mismatches(
-    db: &crate::Db,
-    ws: WorkspaceId,
-) -> DbResult<Vec<(Uuid, i64, i64)>> {
+pub async fn ledger_mismatches(db: &crate::Db, ws: WorkspaceId) -> DbResult<Vec<(Uuid, i64, i64)>> {
     let rows: Vec<(Uuid, i32, i64)> = with_pool!(db, p => {
         sqlx::query_as(
             "SELECT c.id, c.score, COALESCE((SELECT SUM(l.points) FROM score_ledger l
@@ -526,14 +526,8 @@ impl Rule {
     }
 }
 
-
 /// Adds a rule at the end of the workspace's list.
-pub async fn insert_rule(
-    tx: &mut Tx,
-    ws: WorkspaceId,
-    spec: &RuleSpec,
-    now: Ts,
-) -> DbResult<Rule> {
+pub async fn insert_rule(tx: &mut Tx, ws: WorkspaceId, spec: &RuleSpec, now: Ts) -> DbResult<Rule> {
     let id = ScoringRuleId::new();
     let (frequency, every_days) = spec.frequency.stored();
     Ok(with_tx!(tx, c => {
@@ -630,7 +624,6 @@ pub struct Threshold {
     pub exit_score: i32,
     pub created_at: Ts,
 }
-
 
 /// Enters or leaves the thresholds a change from `old` to `new` crosses,
 /// writing `score.threshold_entered` / `score.threshold_exited`.
@@ -760,7 +753,17 @@ pub async fn backfill_threshold(
     let actor = Actor::system();
     for (contact, score) in &entered {
         let kind = EventKind::ScoreThresholdEntered;
-        threshold_event(&mut tx, ws, &t, kind, ContactId(*contact), i64::from(*score), &actor, now).await?;
+        threshold_event(
+            &mut tx,
+            ws,
+            &t,
+            kind,
+            ContactId(*contact),
+            i64::from(*score),
+            &actor,
+            now,
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(entered.len())
@@ -835,10 +838,7 @@ pub async fn score_histogram(
              FROM contacts WHERE workspace_id = $1 GROUP BY b ORDER BY b")
             .bind(ws.0).bind(width).fetch_all(p).await?
     });
-    Ok(rows
-        .into_iter()
-        .map(|(b, n)| (i64::from(b), n))
-        .collect())
+    Ok(rows.into_iter().map(|(b, n)| (i64::from(b), n)).collect())
 }
 
 // ------------------------------------------------------------------ decay
@@ -925,7 +925,17 @@ pub async fn decay_workspace(
             });
             for (contact, score) in left {
                 let kind = EventKind::ScoreThresholdExited;
-                threshold_event(&mut tx, ws, t, kind, ContactId(contact), score.into(), &actor, now).await?;
+                threshold_event(
+                    &mut tx,
+                    ws,
+                    t,
+                    kind,
+                    ContactId(contact),
+                    score.into(),
+                    &actor,
+                    now,
+                )
+                .await?;
             }
         }
     }
@@ -969,9 +979,24 @@ pub async fn seed_defaults(tx: &mut Tx, ws: WorkspaceId, now: Ts) -> DbResult<()
         rule("Clase reservada", "class_booked", 15, Frequency::Always),
         rule("Compra", "purchase", 25, Frequency::Always),
         rule("Email abierto", "email_opened", 5, Frequency::Always),
-        rule("Formulario enviado", "form_submitted", 20, Frequency::Always),
-        rule("Respondió un mensaje", "message_replied", 15, Frequency::Always),
-        rule("Semana sin respuesta", rules::INACTIVITY, -5, Frequency::EveryDays(7)),
+        rule(
+            "Formulario enviado",
+            "form_submitted",
+            20,
+            Frequency::Always,
+        ),
+        rule(
+            "Respondió un mensaje",
+            "message_replied",
+            15,
+            Frequency::Always,
+        ),
+        rule(
+            "Semana sin respuesta",
+            rules::INACTIVITY,
+            -5,
+            Frequency::EveryDays(7),
+        ),
     ];
     for spec in &defaults {
         insert_rule(tx, ws, spec, now).await?;
@@ -996,7 +1021,8 @@ pub const PRODUCT_EVENTS: &[(EventKind, &str)] = &[
 /// Makes scoring hear [`PRODUCT_EVENTS`] in `ws`.
 pub async fn listen_to_product_events(tx: &mut Tx, ws: WorkspaceId) -> DbResult<()> {
     for (kind, _) in PRODUCT_EVENTS {
-        crate::subscriptions::add(tx, ws, af_core::events::Subscriber::Scoring, kind.as_str()).await?;
+        crate::subscriptions::add(tx, ws, af_core::events::Subscriber::Scoring, kind.as_str())
+            .await?;
     }
     Ok(())
 }

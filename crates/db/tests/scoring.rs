@@ -66,17 +66,46 @@ async fn random_activities_with_replays_keep_cache_equal_to_ledger() {
     let mut now = t0();
     let ws = pauta_workspace(db, now).await.id;
     let mut tx = db.begin().await.expect("tx");
-    let mut purchase = rule("Big purchase", "purchase", 7, Frequency::EveryDays(3), Group::Fit);
-    purchase.filter = json!({"amount": {"gte": 5000}}).as_object().cloned().unwrap_or_default();
+    let mut purchase = rule(
+        "Big purchase",
+        "purchase",
+        7,
+        Frequency::EveryDays(3),
+        Group::Fit,
+    );
+    purchase.filter = json!({"amount": {"gte": 5000}})
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
     for spec in [
         rule("Visit", "visit", 3, Frequency::Always, Group::Engagement),
-        rule("First open", "email_opened", 5, Frequency::Once, Group::Engagement),
+        rule(
+            "First open",
+            "email_opened",
+            5,
+            Frequency::Once,
+            Group::Engagement,
+        ),
         purchase,
         rule("Profile", "form_submitted", 40, Frequency::Once, Group::Fit),
-        rule("Reply penalty", "message_replied", -4, Frequency::Always, Group::Engagement),
-        rule("Weekly class", "class_booked", 6, Frequency::EveryDays(7), Group::Engagement),
+        rule(
+            "Reply penalty",
+            "message_replied",
+            -4,
+            Frequency::Always,
+            Group::Engagement,
+        ),
+        rule(
+            "Weekly class",
+            "class_booked",
+            6,
+            Frequency::EveryDays(7),
+            Group::Engagement,
+        ),
     ] {
-        scoring::insert_rule(&mut tx, ws, &spec, now).await.expect("rule");
+        scoring::insert_rule(&mut tx, ws, &spec, now)
+            .await
+            .expect("rule");
     }
     let limits = Limits {
         fit_cap: Some(60),
@@ -84,16 +113,33 @@ async fn random_activities_with_replays_keep_cache_equal_to_ledger() {
         total_cap: Some(200),
         floor: 0,
     };
-    scoring::set_limits(&mut tx, ws, &limits, now).await.expect("limits");
-    scoring::insert_threshold(&mut tx, ws, "Hot Lead", 70, 60, now).await.expect("threshold");
+    scoring::set_limits(&mut tx, ws, &limits, now)
+        .await
+        .expect("limits");
+    scoring::insert_threshold(&mut tx, ws, "Hot Lead", 70, 60, now)
+        .await
+        .expect("threshold");
     tx.commit().await.expect("commit");
 
     let mut contacts = Vec::new();
     for i in 0..200 {
-        let input = lead_input("Lead", &format!("{i}"), Some(&format!("lead{i}@example.com")), None);
+        let input = lead_input(
+            "Lead",
+            &format!("{i}"),
+            Some(&format!("lead{i}@example.com")),
+            None,
+        );
         contacts.push(insert_lead(db, ws, &input, now).await);
     }
-    let types = ["visit", "email_opened", "purchase", "form_submitted", "message_replied", "class_booked", "custom.thing"];
+    let types = [
+        "visit",
+        "email_opened",
+        "purchase",
+        "form_submitted",
+        "message_replied",
+        "class_booked",
+        "custom.thing",
+    ];
     let mut rng = Rng(0x5eed_1234_abcd_9876);
     let mut sent: Vec<(ContactId, &str, String, serde_json::Value)> = Vec::new();
     let actor = Actor::system();
@@ -144,9 +190,11 @@ async fn random_activities_with_replays_keep_cache_equal_to_ledger() {
                         reason: "workflow".into(),
                         activity_id: None,
                     };
-                    scoring::apply_points(&mut tx, ws, &scorer, a.contact, &line, None, &actor, now)
-                        .await
-                        .expect("apply");
+                    scoring::apply_points(
+                        &mut tx, ws, &scorer, a.contact, &line, None, &actor, now,
+                    )
+                    .await
+                    .expect("apply");
                 }
             }
             assert!(!rec.activity.id.is_nil());
@@ -155,7 +203,10 @@ async fn random_activities_with_replays_keep_cache_equal_to_ledger() {
     }
     assert!(replays > 1500, "about 20 % replays: {replays}");
 
-    assert_eq!(scoring::ledger_mismatches(db, ws).await.expect("check"), vec![]);
+    assert_eq!(
+        scoring::ledger_mismatches(db, ws).await.expect("check"),
+        vec![]
+    );
     let (activities, keys, dupes, below_floor, over_caps): (i64, i64, i64, i64, i64) = with_pool!(db, p => {
         let a: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM activities WHERE workspace_id = $1")
             .bind(ws.0).fetch_one(p).await.expect("count");
@@ -172,7 +223,11 @@ async fn random_activities_with_replays_keep_cache_equal_to_ledger() {
             .bind(ws.0).fetch_one(p).await.expect("count");
         (a, k, d, f, o)
     });
-    assert_eq!(activities, (total - replays) as i64, "a replayed key records nothing");
+    assert_eq!(
+        activities,
+        (total - replays) as i64,
+        "a replayed key records nothing"
+    );
     assert_eq!(activities, keys);
     assert_eq!(dupes, 0, "each (rule, source) once per contact");
     assert_eq!(below_floor, 0, "the floor holds");
@@ -191,15 +246,27 @@ async fn random_activities_with_replays_keep_cache_equal_to_ledger() {
     let top = scoring::top_leads(db, ws, 5).await.expect("top");
     assert_eq!(top.len(), 5);
     assert!(top.windows(2).all(|w| w[0].score >= w[1].score));
-    let hist = scoring::score_histogram(db, ws, 10).await.expect("histogram");
+    let hist = scoring::score_histogram(db, ws, 10)
+        .await
+        .expect("histogram");
     assert_eq!(hist.iter().map(|(_, n)| n).sum::<i64>(), 200);
 }
 
 async fn nudge(db: &Db, ws: WorkspaceId, c: ContactId, delta: i64, run: &str, now: Ts) {
     let mut tx = db.begin().await.expect("tx");
-    scoring::change_score(&mut tx, ws, c, delta, "workflow", run, "test", &Actor::system(), now)
-        .await
-        .expect("change");
+    scoring::change_score(
+        &mut tx,
+        ws,
+        c,
+        delta,
+        "workflow",
+        run,
+        "test",
+        &Actor::system(),
+        now,
+    )
+    .await
+    .expect("change");
     tx.commit().await.expect("commit");
 }
 
@@ -210,9 +277,17 @@ async fn thresholds_enter_and_leave_with_hysteresis() {
     let now = t0();
     let ws = pauta_workspace(db, now).await.id;
     let mut tx = db.begin().await.expect("tx");
-    let hot = scoring::insert_threshold(&mut tx, ws, "Hot Lead", 70, 60, now).await.expect("t");
+    let hot = scoring::insert_threshold(&mut tx, ws, "Hot Lead", 70, 60, now)
+        .await
+        .expect("t");
     tx.commit().await.expect("commit");
-    let c = insert_lead(db, ws, &lead_input("Ana", "H", Some("ana@example.com"), None), now).await;
+    let c = insert_lead(
+        db,
+        ws,
+        &lead_input("Ana", "H", Some("ana@example.com"), None),
+        now,
+    )
+    .await;
     let entered = "score.threshold_entered";
     let exited = "score.threshold_exited";
 
@@ -222,7 +297,11 @@ async fn thresholds_enter_and_leave_with_hysteresis() {
     nudge(db, ws, c, 2, "r4", now).await; // 71
     nudge(db, ws, c, 2, "r4", now).await; // a replay: still 71
     assert_eq!(score(db, ws, c).await, 71);
-    assert_eq!(events_of(db, ws, entered).await, 1, "69 → 71 → 69 → 71 enters once");
+    assert_eq!(
+        events_of(db, ws, entered).await,
+        1,
+        "69 → 71 → 69 → 71 enters once"
+    );
     assert!(scoring::is_member(db, ws, hot.id, c).await.expect("member"));
     nudge(db, ws, c, -12, "r5", now).await; // 59
     assert_eq!(events_of(db, ws, exited).await, 1, "71 → 59 exits once");
@@ -236,8 +315,14 @@ async fn thresholds_enter_and_leave_with_hysteresis() {
             .bind(ws.0).bind(entered).fetch_one(p).await.expect("event")
     });
     let data: serde_json::Value = serde_json::from_str(&data).expect("json");
-    assert_eq!((data["name"].as_str(), data["score"].as_i64()), (Some("Hot Lead"), Some(71)));
-    assert_eq!(scoring::ledger_mismatches(db, ws).await.expect("check"), vec![]);
+    assert_eq!(
+        (data["name"].as_str(), data["score"].as_i64()),
+        (Some("Hot Lead"), Some(71))
+    );
+    assert_eq!(
+        scoring::ledger_mismatches(db, ws).await.expect("check"),
+        vec![]
+    );
     // Explain: newest first.
     let lines = scoring::list_ledger(db, ws, c, 10).await.expect("ledger");
     assert_eq!(lines.len(), 7);
@@ -252,12 +337,25 @@ async fn a_threshold_created_later_enters_those_above_it_once() {
     let ws = pauta_workspace(db, now).await.id;
     let mut ids = Vec::new();
     for (i, s) in [80, 75, 50].into_iter().enumerate() {
-        let c = insert_lead(db, ws, &lead_input("C", &i.to_string(), Some(&format!("c{i}@example.com")), None), now).await;
+        let c = insert_lead(
+            db,
+            ws,
+            &lead_input(
+                "C",
+                &i.to_string(),
+                Some(&format!("c{i}@example.com")),
+                None,
+            ),
+            now,
+        )
+        .await;
         nudge(db, ws, c, s, "seed", now).await;
         ids.push(c);
     }
     let mut tx = db.begin().await.expect("tx");
-    let t = scoring::insert_threshold(&mut tx, ws, "VIP", 70, 60, now).await.expect("t");
+    let t = scoring::insert_threshold(&mut tx, ws, "VIP", 70, 60, now)
+        .await
+        .expect("t");
     tx.commit().await.expect("commit");
     let queued: i64 = with_pool!(db, p => {
         sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE workspace_id = $1 AND kind = 'backfill_threshold'")
@@ -265,13 +363,29 @@ async fn a_threshold_created_later_enters_those_above_it_once() {
     });
     assert_eq!(queued, 1, "creating a threshold queues its backfill");
     let id = ThresholdId(t.id);
-    assert_eq!(scoring::backfill_threshold(db, ws, id, now).await.expect("backfill"), 2);
-    assert_eq!(scoring::backfill_threshold(db, ws, id, now).await.expect("again"), 0);
+    assert_eq!(
+        scoring::backfill_threshold(db, ws, id, now)
+            .await
+            .expect("backfill"),
+        2
+    );
+    assert_eq!(
+        scoring::backfill_threshold(db, ws, id, now)
+            .await
+            .expect("again"),
+        0
+    );
     assert_eq!(events_of(db, ws, "score.threshold_entered").await, 2);
     assert!(scoring::is_member(db, ws, t.id, ids[0]).await.expect("m"));
     assert!(!scoring::is_member(db, ws, t.id, ids[2]).await.expect("m"));
     let since = Ts::new(now.0 - SignedDuration::from_hours(1));
-    assert_eq!(scoring::entered_since(db, ws, since).await.expect("entered").len(), 2);
+    assert_eq!(
+        scoring::entered_since(db, ws, since)
+            .await
+            .expect("entered")
+            .len(),
+        2
+    );
 }
 
 #[tokio::test]
@@ -281,16 +395,49 @@ async fn decay_applies_once_per_period_and_respects_the_floor() {
     let start = t0();
     let ws = pauta_workspace(db, start).await.id;
     let mut tx = db.begin().await.expect("tx");
-    let decay = rule("Semana sin respuesta", "inactivity", -5, Frequency::EveryDays(7), Group::Engagement);
-    scoring::insert_rule(&mut tx, ws, &decay, start).await.expect("rule");
-    scoring::insert_rule(&mut tx, ws, &rule("Visit", "visit", 10, Frequency::Always, Group::Engagement), start)
+    let decay = rule(
+        "Semana sin respuesta",
+        "inactivity",
+        -5,
+        Frequency::EveryDays(7),
+        Group::Engagement,
+    );
+    scoring::insert_rule(&mut tx, ws, &decay, start)
         .await
         .expect("rule");
-    scoring::insert_threshold(&mut tx, ws, "Warm", 20, 16, start).await.expect("t");
+    scoring::insert_rule(
+        &mut tx,
+        ws,
+        &rule("Visit", "visit", 10, Frequency::Always, Group::Engagement),
+        start,
+    )
+    .await
+    .expect("rule");
+    scoring::insert_threshold(&mut tx, ws, "Warm", 20, 16, start)
+        .await
+        .expect("t");
     tx.commit().await.expect("commit");
-    let quiet = insert_lead(db, ws, &lead_input("Q", "uiet", Some("q@example.com"), None), start).await;
-    let active = insert_lead(db, ws, &lead_input("A", "ctive", Some("a@example.com"), None), start).await;
-    let low = insert_lead(db, ws, &lead_input("L", "ow", Some("l@example.com"), None), start).await;
+    let quiet = insert_lead(
+        db,
+        ws,
+        &lead_input("Q", "uiet", Some("q@example.com"), None),
+        start,
+    )
+    .await;
+    let active = insert_lead(
+        db,
+        ws,
+        &lead_input("A", "ctive", Some("a@example.com"), None),
+        start,
+    )
+    .await;
+    let low = insert_lead(
+        db,
+        ws,
+        &lead_input("L", "ow", Some("l@example.com"), None),
+        start,
+    )
+    .await;
     nudge(db, ws, quiet, 20, "seed", start).await; // enters Warm
     nudge(db, ws, low, 3, "seed", start).await;
     let now = Ts::new(start.0 + SignedDuration::from_hours(24 * 10));
@@ -305,25 +452,63 @@ async fn decay_applies_once_per_period_and_respects_the_floor() {
         data: json!({}),
         idempotency_key: None,
     };
-    scoring::record_activity(&mut tx, ws, &scorer, &visit, &Actor::system(), now).await.expect("visit");
+    scoring::record_activity(&mut tx, ws, &scorer, &visit, &Actor::system(), now)
+        .await
+        .expect("visit");
     tx.commit().await.expect("commit");
     assert_eq!(events_of(db, ws, "contact.first_visit").await, 1);
 
     let today = jiff::civil::date(2026, 12, 17);
-    assert_eq!(scoring::workspaces_with_decay(db).await.expect("list").len(), 1);
-    assert_eq!(scoring::decay_workspace(db, ws, today, now).await.expect("decay"), 2);
+    assert_eq!(
+        scoring::workspaces_with_decay(db)
+            .await
+            .expect("list")
+            .len(),
+        1
+    );
+    assert_eq!(
+        scoring::decay_workspace(db, ws, today, now)
+            .await
+            .expect("decay"),
+        2
+    );
     assert_eq!(score(db, ws, quiet).await, 15);
     assert_eq!(score(db, ws, low).await, 0, "stops at the floor");
-    assert_eq!(score(db, ws, active).await, 10, "active contacts keep their points");
-    assert_eq!(events_of(db, ws, "score.threshold_exited").await, 1, "15 ≤ 16 leaves Warm");
+    assert_eq!(
+        score(db, ws, active).await,
+        10,
+        "active contacts keep their points"
+    );
+    assert_eq!(
+        events_of(db, ws, "score.threshold_exited").await,
+        1,
+        "15 ≤ 16 leaves Warm"
+    );
     let later = Ts::new(now.0 + SignedDuration::from_hours(1));
-    assert_eq!(scoring::decay_workspace(db, ws, today, later).await.expect("again"), 0, "twice adds nothing");
+    assert_eq!(
+        scoring::decay_workspace(db, ws, today, later)
+            .await
+            .expect("again"),
+        0,
+        "twice adds nothing"
+    );
     assert_eq!(score(db, ws, quiet).await, 15);
-    assert_eq!(scoring::ledger_mismatches(db, ws).await.expect("check"), vec![]);
+    assert_eq!(
+        scoring::ledger_mismatches(db, ws).await.expect("check"),
+        vec![]
+    );
     // The next week is another period.
     let next = Ts::new(now.0 + SignedDuration::from_hours(24 * 7));
     let next_day = jiff::civil::date(2026, 12, 24);
-    assert_eq!(scoring::decay_workspace(db, ws, next_day, next).await.expect("next"), 2);
+    assert_eq!(
+        scoring::decay_workspace(db, ws, next_day, next)
+            .await
+            .expect("next"),
+        2
+    );
     assert_eq!(score(db, ws, quiet).await, 10);
-    assert_eq!(scoring::ledger_mismatches(db, ws).await.expect("check"), vec![]);
+    assert_eq!(
+        scoring::ledger_mismatches(db, ws).await.expect("check"),
+        vec![]
+    );
 }

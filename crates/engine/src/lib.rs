@@ -23,8 +23,9 @@ pub mod webhooks;
 
 use af_core::crypto::SecretKey;
 use af_core::jobs::{
-    AutomationRoute, AutomationStep, AutomationSweep, BackfillThreshold, BookingNotice, DecayScores,
-    DeliverWebhook, DispatchEvent, SendMessage, SyncBusyFeed, SyncBusyFeeds, SystemMail, WhatsappFallback,
+    AutomationRoute, AutomationStep, AutomationSweep, BackfillThreshold, BookingNotice,
+    DecayScores, DeliverWebhook, DispatchEvent, SendMessage, SyncBusyFeed, SyncBusyFeeds,
+    SystemMail, WhatsappFallback,
 };
 use af_jobs::{JobError, JobsError, Registry, typed_handler};
 use std::sync::Arc;

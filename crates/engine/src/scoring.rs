@@ -15,7 +15,14 @@ use serde_json::Value;
 
 /// Keys of an event's data that are not worth copying into the activity
 /// (large or personal: answers, bodies, attribution).
-const LEFT_OUT: &[&str] = &["fields", "answers", "attribution", "body", "from", "contact_id"];
+const LEFT_OUT: &[&str] = &[
+    "fields",
+    "answers",
+    "attribution",
+    "body",
+    "from",
+    "contact_id",
+];
 
 /// Records the activity a product event stands for (form submitted,
 /// appointment booked or attended, inbound reply), keyed by the event id:

@@ -73,7 +73,10 @@ fn check(raw: &RawActivity, ws: &Workspace, now: Ts) -> Result<Checked, Fields> 
     if let Err(m) = rules::check_type(&kind) {
         errs.push(("type".into(), format!("an activity type is required: {m}")));
     }
-    let data = raw.data.clone().unwrap_or_else(|| Value::Object(Default::default()));
+    let data = raw
+        .data
+        .clone()
+        .unwrap_or_else(|| Value::Object(Default::default()));
     if errs.is_empty()
         && let Err((field, m)) = rules::check_data(&kind, &data)
     {
@@ -226,9 +229,10 @@ pub async fn record_batch(
             data: c.data,
             idempotency_key: c.idempotency_key,
         };
-        out.push(Ok(
-            store::record_activity(&mut tx, ws.id, &scorer, &new, actor, now).await?,
-        ));
+        out.push(Ok(store::record_activity(
+            &mut tx, ws.id, &scorer, &new, actor, now,
+        )
+        .await?));
     }
     tx.commit().await?;
     Ok(out)
@@ -237,7 +241,12 @@ pub async fn record_batch(
 // ------------------------------------------------------------------ rules
 
 /// Adds a rule (checked).
-pub async fn create_rule(db: &Db, ws: WorkspaceId, raw: &RawRule, now: Ts) -> Result<Rule, ScoringError> {
+pub async fn create_rule(
+    db: &Db,
+    ws: WorkspaceId,
+    raw: &RawRule,
+    now: Ts,
+) -> Result<Rule, ScoringError> {
     let spec = rules::validate_rule(raw).map_err(ScoringError::Invalid)?;
     let mut tx = db.begin().await?;
     let rule = store::insert_rule(&mut tx, ws, &spec, now).await?;
@@ -254,7 +263,9 @@ pub async fn update_rule(
     patch: &serde_json::Map<String, Value>,
     now: Ts,
 ) -> Result<Rule, ScoringError> {
-    let old = store::find_rule(db, ws, id).await?.ok_or(ScoringError::NotFound)?;
+    let old = store::find_rule(db, ws, id)
+        .await?
+        .ok_or(ScoringError::NotFound)?;
     let mut merged = serde_json::Map::new();
     let current = old.to_json();
     for key in ["name", "on", "points", "frequency", "group", "active"] {
@@ -263,7 +274,10 @@ pub async fn update_rule(
         }
     }
     if let Some(extra) = patch.keys().find(|k| !merged.contains_key(*k)) {
-        return Err(ScoringError::Invalid(vec![(extra.clone(), "unknown field".into())]));
+        return Err(ScoringError::Invalid(vec![(
+            extra.clone(),
+            "unknown field".into(),
+        )]));
     }
     let raw: RawRule = serde_json::from_value(Value::Object(merged))
         .map_err(|e| ScoringError::Invalid(vec![("body".into(), e.to_string())]))?;
@@ -280,7 +294,11 @@ pub async fn delete_rule(db: &Db, ws: WorkspaceId, id: ScoringRuleId) -> Result<
     let mut tx = db.begin().await?;
     let found = store::delete_rule(&mut tx, ws, id).await?;
     tx.commit().await?;
-    if found { Ok(()) } else { Err(ScoringError::NotFound) }
+    if found {
+        Ok(())
+    } else {
+        Err(ScoringError::NotFound)
+    }
 }
 
 pub async fn list_rules(db: &Db, ws: WorkspaceId) -> Result<Vec<Rule>, ScoringError> {
@@ -400,11 +418,19 @@ pub async fn explain(
 
 /// The scoring page's numbers: the top leads, the histogram, the contacts
 /// who entered a threshold in the last 7 days.
-pub async fn top_leads(db: &Db, ws: WorkspaceId, limit: i64) -> Result<Vec<store::TopLead>, ScoringError> {
+pub async fn top_leads(
+    db: &Db,
+    ws: WorkspaceId,
+    limit: i64,
+) -> Result<Vec<store::TopLead>, ScoringError> {
     Ok(store::top_leads(db, ws, limit.clamp(1, 500)).await?)
 }
 
-pub async fn histogram(db: &Db, ws: WorkspaceId, width: i64) -> Result<Vec<(i64, i64)>, ScoringError> {
+pub async fn histogram(
+    db: &Db,
+    ws: WorkspaceId,
+    width: i64,
+) -> Result<Vec<(i64, i64)>, ScoringError> {
     Ok(store::score_histogram(db, ws, width).await?)
 }
 

@@ -77,7 +77,10 @@ fn triggers_match_their_parameters() {
         serde_json::from_value(json!({"type": "score_reached", "threshold_name": "Hot Lead"}))
             .expect("named threshold");
     assert_eq!(hot.event_kind().as_deref(), Some("score.threshold_entered"));
-    assert!(hot.matches("score.threshold_entered", &json!({"name": "hot lead", "score": 71})));
+    assert!(hot.matches(
+        "score.threshold_entered",
+        &json!({"name": "hot lead", "score": 71})
+    ));
     assert!(!hot.matches("score.threshold_entered", &json!({"name": "Cold"})));
     assert!(!hot.matches("contact.score_changed", &json!({"old": 60, "new": 75})));
     assert_eq!(

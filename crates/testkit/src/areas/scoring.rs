@@ -25,9 +25,21 @@ pub fn routes(other: &Tenant) -> Vec<IdRoute> {
     };
     let rule = other.ids.get(RULE).cloned().unwrap_or_default();
     vec![
-        api("GET", format!("/api/v1/contacts/{}/activities", other.contact_id), vec![]),
-        api("GET", format!("/api/v1/contacts/{}/score", other.contact_id), vec![]),
-        api("PATCH", format!("/api/v1/scoring/rules/{rule}"), vec![("points", "99".into())]),
+        api(
+            "GET",
+            format!("/api/v1/contacts/{}/activities", other.contact_id),
+            vec![],
+        ),
+        api(
+            "GET",
+            format!("/api/v1/contacts/{}/score", other.contact_id),
+            vec![],
+        ),
+        api(
+            "PATCH",
+            format!("/api/v1/scoring/rules/{rule}"),
+            vec![("points", "99".into())],
+        ),
         api("DELETE", format!("/api/v1/scoring/rules/{rule}"), vec![]),
     ]
 }

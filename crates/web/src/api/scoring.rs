@@ -197,10 +197,7 @@ async fn contact_score(
     Ok(Json(out))
 }
 
-async fn list_rules(
-    State(st): State<AppState>,
-    auth: ApiAuth,
-) -> Result<Json<Value>, ApiError> {
+async fn list_rules(State(st): State<AppState>, auth: ApiAuth) -> Result<Json<Value>, ApiError> {
     let rules = svc::list_rules(&st.db, auth.workspace.id).await?;
     let data: Vec<Value> = rules.iter().map(|r| r.to_json()).collect();
     Ok(Json(json!({ "data": data })))
