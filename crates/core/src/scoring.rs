@@ -316,7 +316,9 @@ pub fn filter_matches(filter: &Map<String, Value>, data: &Value) -> bool {
             }
             Value::String(s) => got.is_some_and(|g| match g {
                 Value::String(g) => g == s,
-                other => other.to_string() == *s,
+                Value::Bool(b) => s == if *b { "true" } else { "false" },
+                Value::Number(n) => s.trim().parse::<f64>().ok() == n.as_f64(),
+                _ => false,
             }),
             other => {
                 got.is_some_and(|g| g == other || number_of(g) == number_of(other) && g.is_number())

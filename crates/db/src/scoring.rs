@@ -84,6 +84,9 @@ pub struct Recorded {
     pub created: bool,
 }
 
+/// `scoring_settings`: fit cap, engagement cap, total cap, floor.
+type LimitsRow = (Option<i32>, Option<i32>, Option<i32>, i32);
+
 /// What scoring needs of a workspace, read once per transaction (a batch
 /// of activities reads it once).
 #[derive(Debug, Clone)]
@@ -101,7 +104,7 @@ impl Scorer {
                 " FROM scoring_rules WHERE workspace_id = $1 AND active ORDER BY position, id"))
                 .bind(ws.0).fetch_all(&mut *c).await?
         });
-        let limits: Option<(Option<i32>, Option<i32>, Option<i32>, i32)> = with_tx!(tx, c => {
+        let limits: Option<LimitsRow> = with_tx!(tx, c => {
             sqlx::query_as("SELECT fit_cap, engagement_cap, total_cap, floor FROM scoring_settings WHERE workspace_id = $1")
                 .bind(ws.0).fetch_optional(&mut *c).await?
         });

@@ -53,7 +53,7 @@ pub struct RawActivity {
 #[derive(Debug, Clone)]
 enum Who {
     Id(ContactId),
-    Keys(af_core::contact_input::ContactInput),
+    Keys(Box<af_core::contact_input::ContactInput>),
 }
 
 #[derive(Debug, Clone)]
@@ -130,7 +130,7 @@ fn check(raw: &RawActivity, ws: &Workspace, now: Ts) -> Result<Checked, Fields> 
                 ..Default::default()
             };
             match validate_contact::<FieldDef>(&raw, &ws.country, &[]) {
-                Ok(input) => Some(Who::Keys(input)),
+                Ok(input) => Some(Who::Keys(Box::new(input))),
                 Err(list) => {
                     errs.extend(
                         list.into_iter()
