@@ -173,6 +173,7 @@ async fn fill_crm(
         .ok_or_else(|| anyhow::anyhow!("no default pipeline"))?;
     let actor = Actor::system();
     let mut tx = db.begin().await?;
+    let scorer = af_db::scoring::Scorer::load(&mut tx, ws).await?;
     for l in LEADS {
         let DemoLead {
             first,
@@ -229,8 +230,7 @@ async fn fill_crm(
         let contact = upsert_contact(&mut tx, ws, &input, &actor, now)
             .await?
             .contact;
-        af_db::automations::change_score(&mut tx, ws, contact.id, *score, "demo", &actor, now)
-            .await?;
+        earn_score(&mut tx, ws, &scorer, contact.id, *score, &actor, now).await?;
         let deal = insert_deal(
             &mut tx,
             ws,
@@ -261,6 +261,49 @@ async fn fill_crm(
         }
     }
     tx.commit().await?;
+    Ok(())
+}
+
+/// Activities that earn `score` under the default rules (visits +10,
+/// email opens +5, spread over the last days), so the "why" panel has
+/// lines to show; what they cannot make is one `demo` ledger line.
+async fn earn_score(
+    tx: &mut af_db::Tx,
+    ws: af_core::WorkspaceId,
+    scorer: &af_db::scoring::Scorer,
+    contact: af_core::ContactId,
+    score: i64,
+    actor: &Actor,
+    now: Ts,
+) -> anyhow::Result<()> {
+    let (visits, opens) = (score / 10, (score % 10) / 5);
+    let kinds = std::iter::repeat_n("visit", visits as usize)
+        .chain(std::iter::repeat_n("email_opened", opens as usize));
+    for (i, kind) in kinds.enumerate() {
+        let a = af_db::scoring::NewActivity {
+            contact,
+            kind: kind.into(),
+            occurred_at: Ts::new(now.0 - jiff::SignedDuration::from_hours(24 * (i as i64 + 1))),
+            source: "demo".into(),
+            data: serde_json::json!({}),
+            idempotency_key: Some(format!("demo:{contact}:{i}")),
+        };
+        af_db::scoring::record_activity(tx, ws, scorer, &a, actor, now).await?;
+    }
+    let earned = af_db::scoring::scores_of_tx(tx, ws, contact).await?;
+    if earned != score {
+        af_db::automations::change_score(
+            tx,
+            ws,
+            contact,
+            score - earned,
+            "demo",
+            "seed",
+            actor,
+            now,
+        )
+        .await?;
+    }
     Ok(())
 }
 
@@ -299,6 +342,27 @@ mod tests {
             totals.len() >= p.stages.len(),
             "deals in every stage: {totals:?}"
         );
+        // Scores are earned by activities under the default rules.
+        assert!(
+            af_db::scoring::ledger_mismatches(&t.db, ws.id)
+                .await
+                .expect("ledger")
+                .is_empty()
+        );
+        assert_eq!(
+            af_db::scoring::list_rules(&t.db, ws.id)
+                .await
+                .expect("rules")
+                .len(),
+            7
+        );
+        let top = af_db::scoring::top_leads(&t.db, ws.id, 1)
+            .await
+            .expect("top");
+        let lines = af_db::scoring::list_ledger(&t.db, ws.id, af_core::ContactId(top[0].id), 50)
+            .await
+            .expect("lines");
+        assert!(lines.iter().any(|l| l.activity_id.is_some()), "{lines:?}");
         // Every contact can be tried on every channel, is owned and scored.
         let all = af_db::contacts::list_contacts(
             &t.db,

@@ -89,6 +89,7 @@ pub async fn register_schedules(db: &Db, now: jiff::Timestamp) -> anyhow::Result
         NewSchedule::system("17 * * * *", &CleanupSessions {})?,
         NewSchedule::system("47 3 * * *", &PruneJobs {})?,
         af_engine::sweep_schedule()?,
+        af_engine::decay_schedule()?,
         af_engine::busy_feeds::schedule()?,
         af_service::memberships::schedule()?,
     ] {

@@ -97,13 +97,16 @@ pub enum Subscriber {
     Webhooks,
     /// The Kommo lead sync (a booking moves the synced lead).
     Kommo,
+    /// Lead scoring: the product's own events become activities.
+    Scoring,
 }
 
 impl Subscriber {
-    pub const ALL: [Subscriber; 3] = [
+    pub const ALL: [Subscriber; 4] = [
         Subscriber::Automations,
         Subscriber::Webhooks,
         Subscriber::Kommo,
+        Subscriber::Scoring,
     ];
 
     /// The name stored in `event_subscriptions.subscriber`.
@@ -112,6 +115,7 @@ impl Subscriber {
             Subscriber::Automations => "automations",
             Subscriber::Webhooks => "webhooks",
             Subscriber::Kommo => "kommo",
+            Subscriber::Scoring => "scoring",
         }
     }
 

@@ -111,4 +111,10 @@ id_type!(
     InboundWebhookId,
     /// A contact's membership (subscription).
     MembershipId,
+    /// Something a contact did (a visit, a purchase...).
+    ActivityId,
+    /// A lead-scoring rule.
+    ScoringRuleId,
+    /// A score threshold (with hysteresis).
+    ThresholdId,
 );

@@ -26,6 +26,8 @@
 //! | `check_memberships` | [`CheckMemberships`] | 100 | 10 | (schedule's) | cron, daily |
 //! | `import_contacts` | [`ImportContacts`] | 100 | 10 | `import:{import}` | CSV import on the web |
 //! | `automation_sweep` | [`AutomationSweep`] | 100 | 10 | (schedule's) | cron, every 5 min |
+//! | `backfill_threshold` | [`BackfillThreshold`] | 90 | 10 | `backfill_threshold:{threshold}` | creating a score threshold |
+//! | `decay_scores` | [`DecayScores`] | 100 | 10 | (schedule's) | cron, hourly (weekly periods in each workspace's zone) |
 //! | `cleanup_sessions` | [`CleanupSessions`] | 100 | 10 | (schedule's) | cron, hourly |
 //! | `prune_jobs` | [`PruneJobs`] | 100 | 10 | (schedule's) | cron, daily |
 //! | `diag_noop`, `diag_http`, `diag_record`, `diag_fail` | [`DiagNoop`], [`DiagHttp`], [`DiagRecord`], [`DiagFail`] | 100 | 10 | — | `agencyflow jobs diag` |
@@ -80,6 +82,8 @@ pub const KINDS: &[&str] = &[
     ImportContacts::KIND,
     CheckMemberships::KIND,
     AutomationSweep::KIND,
+    BackfillThreshold::KIND,
+    DecayScores::KIND,
     CleanupSessions::KIND,
     PruneJobs::KIND,
     DiagNoop::KIND,
@@ -321,6 +325,34 @@ impl JobPayload for ImportContacts {
     fn dedupe_key(&self) -> Option<String> {
         Some(format!("import:{}", self.import_id))
     }
+}
+
+// ---------------------------------------------------------------- scoring
+
+/// Enters the contacts that already stand at or above a new threshold's
+/// `enter` (each once: the membership row decides).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackfillThreshold {
+    pub threshold_id: Uuid,
+}
+
+impl JobPayload for BackfillThreshold {
+    const KIND: &'static str = "backfill_threshold";
+    const PRIORITY: i32 = 90;
+
+    fn dedupe_key(&self) -> Option<String> {
+        Some(format!("backfill_threshold:{}", self.threshold_id))
+    }
+}
+
+/// Applies the inactivity decay rules of every workspace for the current
+/// period (one ledger row per inactive contact, rule and period: running
+/// it again in the same period adds nothing). Fired by its schedule.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecayScores {}
+
+impl JobPayload for DecayScores {
+    const KIND: &'static str = "decay_scores";
 }
 
 // ------------------------------------------------------------ maintenance

@@ -16,6 +16,7 @@ pub mod membership;
 pub mod money;
 pub mod numbers;
 pub mod phone;
+pub mod scoring;
 pub mod search;
 pub mod templating;
 pub mod tenancy;

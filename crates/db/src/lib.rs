@@ -35,6 +35,7 @@ pub mod rate_limits;
 pub mod rate_slots;
 pub mod saved_filters;
 pub mod schedules;
+pub mod scoring;
 pub mod search;
 pub mod sessions;
 pub mod subscriptions;

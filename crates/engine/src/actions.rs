@@ -370,8 +370,11 @@ pub(crate) async fn execute(
             })
         }
         Action::ChangeScore { delta } => {
+            // One ledger line per step run: a retried step scores once.
+            let run = format!("{}:{}", e.id, e.seq);
             let (old, new) =
-                store::change_score(tx, wsid, contact.id, *delta, "workflow", &actor, now).await?;
+                store::change_score(tx, wsid, contact.id, *delta, "workflow", &run, &actor, now)
+                    .await?;
             Ok(Outcome::Next {
                 outcome: None,
                 detail: Some(format!("score {old} → {new}")),

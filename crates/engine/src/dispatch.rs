@@ -11,6 +11,7 @@
 //! | automations | kinds a workflow's trigger, exit goal or wait names; not quiet events | routes the event: exits, resumed waits, new enrolments ([`crate::route`]) |
 //! | webhooks | kinds an active endpoint subscribes to (`*` for all) | one signed delivery per endpoint ([`crate::webhooks`]) |
 //! | kommo | `appointment.booked`, once the workspace has synced a lead | moves the synced lead to the booked status ([`crate::kommo`]) |
+//! | scoring | `form.submitted`, `appointment.booked`, `appointment.completed`, `message.inbound` (every workspace) | records the matching activity, keyed by the event so a retry records it once, and scores it ([`crate::scoring`]) |
 //!
 //! A new capability (scoring, notifications, retention) adds a row to that
 //! table: a [`Subscriber`] variant, the rows it keeps in
@@ -60,6 +61,9 @@ pub async fn dispatch(
 
     if reacts(Subscriber::Automations) {
         crate::route::route_event(db, ws, event_id.0, now).await?;
+    }
+    if reacts(Subscriber::Scoring) {
+        crate::scoring::record_event_activity(db, ws, &event, &data, now).await?;
     }
 
     let webhooks = reacts(Subscriber::Webhooks);

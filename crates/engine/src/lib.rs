@@ -15,6 +15,7 @@ pub mod outbound;
 pub mod overlaps;
 pub mod route;
 pub mod run;
+pub mod scoring;
 pub mod send;
 pub mod sweep;
 pub mod system_mail;
@@ -22,8 +23,9 @@ pub mod webhooks;
 
 use af_core::crypto::SecretKey;
 use af_core::jobs::{
-    AutomationRoute, AutomationStep, AutomationSweep, BookingNotice, DeliverWebhook, DispatchEvent,
-    SendMessage, SyncBusyFeed, SyncBusyFeeds, SystemMail, WhatsappFallback,
+    AutomationRoute, AutomationStep, AutomationSweep, BackfillThreshold, BookingNotice,
+    DecayScores, DeliverWebhook, DispatchEvent, SendMessage, SyncBusyFeed, SyncBusyFeeds,
+    SystemMail, WhatsappFallback,
 };
 use af_jobs::{JobError, JobsError, Registry, typed_handler};
 use std::sync::Arc;
@@ -142,12 +144,24 @@ pub fn register(r: &mut Registry, config: EngineConfig) -> Result<(), JobsError>
     r.register(typed_handler(|ctx, job, p: WhatsappFallback| async move {
         fallback::fallback_job(&ctx, &job, p).await
     }))?;
+    r.register(typed_handler(|ctx, job, p: BackfillThreshold| async move {
+        scoring::backfill_job(&ctx, &job, p).await
+    }))?;
+    r.register(typed_handler(|ctx, _job, _: DecayScores| async move {
+        scoring::decay_job(&ctx).await
+    }))?;
     r.register(typed_handler(|ctx, _job, _: AutomationSweep| async move {
         sweep::sweep(&ctx.db, ctx.now())
             .await
             .map_err(JobError::retry)
     }))?;
     Ok(())
+}
+
+/// The schedule of score decay: hourly, so each workspace's weekly period
+/// starts close to its local midnight (a period is applied once).
+pub fn decay_schedule() -> Result<af_jobs::NewSchedule, af_db::DbError> {
+    af_jobs::NewSchedule::system("41 * * * *", &DecayScores {})
 }
 
 /// The schedule of the periodic sweep (every five minutes, system-wide).

@@ -156,7 +156,9 @@ fn definitions(key: &str) -> Option<Vec<Value>> {
         ],
         "hot_lead" => vec![json!({
             "name": "Lead caliente (puntaje ≥ 70)",
-            "trigger": {"type": "score_reached", "threshold": 70},
+            // The workspace's "Hot Lead" threshold (enter 70, leave 60):
+            // a score hovering around 70 enters, and fires, once.
+            "trigger": {"type": "score_reached", "threshold_name": "Hot Lead"},
             "reentry": "after_exit",
             "active": true,
             "steps": [

@@ -267,7 +267,7 @@ async fn score_reached_fires_once_on_the_way_up() {
         "active": true, "steps": [{"type": "add_tag", "tag": "hot lead"}]})).await;
     let c = env.lead("Ana", "ana@example.com", None).await;
     let w = worker(&env);
-    for delta in [50, 30, 10, -40, 5] {
+    for (i, delta) in [50, 30, 10, -40, 5].into_iter().enumerate() {
         let mut tx = env.db.begin().await.expect("tx");
         store::change_score(
             &mut tx,
@@ -275,6 +275,7 @@ async fn score_reached_fires_once_on_the_way_up() {
             c,
             delta,
             "test",
+            &format!("step-{i}"),
             &Actor::system(),
             env.now(),
         )
@@ -284,6 +285,39 @@ async fn score_reached_fires_once_on_the_way_up() {
         env.drain(&w).await;
     }
     // 0→50 no, 50→80 crosses, 80→90 no, 90→50 no, 50→55 no.
+    assert_eq!(env.enrollments(hot).await.len(), 1);
+}
+
+#[tokio::test]
+async fn score_reached_by_threshold_name_fires_once_through_hysteresis() {
+    let env = Env::new().await;
+    let mut tx = env.db.begin().await.expect("tx");
+    af_db::scoring::insert_threshold(&mut tx, env.ws, "Hot Lead", 70, 60, env.now())
+        .await
+        .expect("threshold");
+    tx.commit().await.expect("commit");
+    let hot = env.workflow(json!({"name": "hot", "trigger": {"type": "score_reached", "threshold_name": "Hot Lead"},
+        "reentry": "always", "active": true, "steps": [{"type": "add_tag", "tag": "hot lead"}]})).await;
+    let c = env.lead("Ana", "ana@example.com", None).await;
+    let w = worker(&env);
+    // 69 → 71 → 69 → 71: one entry; a retried step (same key) adds nothing.
+    for (key, delta) in [("a", 69), ("b", 2), ("c", -2), ("d", 2), ("d", 2)] {
+        let mut tx = env.db.begin().await.expect("tx");
+        store::change_score(
+            &mut tx,
+            env.ws,
+            c,
+            delta,
+            "workflow",
+            key,
+            &Actor::system(),
+            env.now(),
+        )
+        .await
+        .expect("score");
+        tx.commit().await.expect("commit");
+        env.drain(&w).await;
+    }
     assert_eq!(env.enrollments(hot).await.len(), 1);
 }
 

@@ -9,5 +9,6 @@ pub mod intake;
 pub mod memberships;
 pub mod passwords;
 pub mod provision;
+pub mod scoring;
 pub mod submissions;
 pub mod webhook_endpoints;

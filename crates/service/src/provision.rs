@@ -98,6 +98,8 @@ pub async fn create_workspace(
         }
         Err(e) => return Err(e.into()),
     };
+    // The seed's scoring rules and the "Hot Lead" threshold (issue 17).
+    af_db::scoring::seed_defaults(&mut tx, ws.id, now).await?;
     audit_system(
         &mut tx,
         ws.id,

@@ -136,6 +136,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/api-keys", get(api::list_api_keys))
         .route("/api/v1/api-keys/{id}", get(api::get_api_key))
         .merge(api::crm::routes())
+        .merge(api::scoring::routes())
         .merge(api::automations::routes())
         .merge(api::forms::routes())
         .merge(api::calendars::routes())

@@ -13,6 +13,11 @@ stored_enum! {
         ContactDeleted = "contact.deleted",
         ContactErased = "contact.erased",
         ContactScoreChanged = "contact.score_changed",
+        /// A visit that is the contact's first (the `first_visit` trigger).
+        ContactFirstVisit = "contact.first_visit",
+        ActivityRecorded = "activity.recorded",
+        ScoreThresholdEntered = "score.threshold_entered",
+        ScoreThresholdExited = "score.threshold_exited",
         TagAdded = "tag.added",
         TagRemoved = "tag.removed",
         NoteAdded = "note.added",

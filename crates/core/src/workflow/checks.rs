@@ -31,7 +31,7 @@ impl Definition {
             {
                 errors.push("trigger.days: between 1 and 3650".into())
             }
-            TriggerKind::ScoreReached { threshold }
+            TriggerKind::ScoreReached { threshold, .. }
                 if threshold.unsigned_abs() > MAX_SCORE as u64 =>
             {
                 errors.push(format!(

@@ -66,10 +66,27 @@ fn refuses_bad_shapes_with_paths() {
 
 #[test]
 fn triggers_match_their_parameters() {
-    let t = TriggerKind::ScoreReached { threshold: 70 };
+    let t = TriggerKind::ScoreReached {
+        threshold: 70,
+        threshold_name: None,
+    };
     assert!(t.matches("contact.score_changed", &json!({"old": 60, "new": 75})));
     assert!(!t.matches("contact.score_changed", &json!({"old": 75, "new": 80})));
     assert!(!t.matches("contact.score_changed", &json!({"old": 80, "new": 60})));
+    let hot: TriggerKind =
+        serde_json::from_value(json!({"type": "score_reached", "threshold_name": "Hot Lead"}))
+            .expect("named threshold");
+    assert_eq!(hot.event_kind().as_deref(), Some("score.threshold_entered"));
+    assert!(hot.matches(
+        "score.threshold_entered",
+        &json!({"name": "hot lead", "score": 71})
+    ));
+    assert!(!hot.matches("score.threshold_entered", &json!({"name": "Cold"})));
+    assert!(!hot.matches("contact.score_changed", &json!({"old": 60, "new": 75})));
+    assert_eq!(
+        serde_json::to_value(&hot).ok(),
+        Some(json!({"type": "score_reached", "threshold_name": "Hot Lead"}))
+    );
     let t = TriggerKind::TagAdded { tag: "VIP".into() };
     assert!(t.matches("tag.added", &json!({"tag": "vip"})));
     assert!(!t.matches("tag.removed", &json!({"tag": "vip"})));

@@ -41,9 +41,15 @@ pub enum TriggerKind {
     TagRemoved {
         tag: String,
     },
-    /// The score crossed `threshold` upwards (old < threshold ≤ new).
+    /// The score crossed `threshold` upwards (old < threshold ≤ new), or,
+    /// with `threshold_name`, the contact entered that score threshold
+    /// (`score.threshold_entered`: with hysteresis, so a score hovering
+    /// around the value fires once).
     ScoreReached {
+        #[serde(default, skip_serializing_if = "is_zero")]
         threshold: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        threshold_name: Option<String>,
     },
     /// No activity on the contact for `days` (checked by the periodic sweep).
     ContactInactive {
@@ -128,6 +134,10 @@ impl TriggerKind {
                 TriggerKind::AppointmentCancelled => EventKind::AppointmentCancelled.as_str(),
                 TriggerKind::TagAdded { .. } => EventKind::TagAdded.as_str(),
                 TriggerKind::TagRemoved { .. } => EventKind::TagRemoved.as_str(),
+                TriggerKind::ScoreReached {
+                    threshold_name: Some(_),
+                    ..
+                } => EventKind::ScoreThresholdEntered.as_str(),
                 TriggerKind::ScoreReached { .. } => EventKind::ContactScoreChanged.as_str(),
                 // A trial is a membership created in the trial status: one
                 // event for one fact, told apart by `matches`.
@@ -139,10 +149,7 @@ impl TriggerKind {
                 TriggerKind::MembershipCancelled => EventKind::MembershipCancelled.as_str(),
                 TriggerKind::MembershipExpired => EventKind::MembershipExpired.as_str(),
                 TriggerKind::PaymentFailed => EventKind::PaymentFailed.as_str(),
-                // Nothing writes this one yet, so it is not an event kind
-                // (webhooks cannot subscribe to it); a workflow may already
-                // listen for it.
-                TriggerKind::FirstVisit => "contact.first_visit",
+                TriggerKind::FirstVisit => EventKind::ContactFirstVisit.as_str(),
                 TriggerKind::InboundMessage { .. } => EventKind::MessageInbound.as_str(),
                 TriggerKind::CallOutcome { .. } => EventKind::CallCompleted.as_str(),
                 TriggerKind::CustomEvent { name } => return Some(format!("custom.{name}")),
@@ -176,7 +183,11 @@ impl TriggerKind {
             TriggerKind::FormSubmitted { form_id } => same(form_id, "form_id"),
             TriggerKind::TagAdded { tag } | TriggerKind::TagRemoved { tag } => s("tag")
                 .is_some_and(|t| crate::contact::tag_key(&t) == crate::contact::tag_key(tag)),
-            TriggerKind::ScoreReached { threshold } => {
+            TriggerKind::ScoreReached {
+                threshold_name: Some(name),
+                ..
+            } => s("name").is_some_and(|n| n.trim().eq_ignore_ascii_case(name.trim())),
+            TriggerKind::ScoreReached { threshold, .. } => {
                 let n = |k: &str| data.get(k).and_then(serde_json::Value::as_i64);
                 matches!((n("old"), n("new")), (Some(o), Some(n)) if o < *threshold && n >= *threshold)
             }
@@ -190,6 +201,10 @@ impl TriggerKind {
             _ => true,
         }
     }
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
 }
 
 pub(super) fn json_text(v: &serde_json::Value) -> Option<String> {

@@ -2,7 +2,6 @@
 //! deal, tags, custom fields, and the team's emails.
 
 use crate::{DbResult, Ts, Tx, with_tx};
-use af_core::vocab::EventKind;
 use af_core::{ContactId, WorkspaceId};
 use uuid::Uuid;
 
@@ -10,35 +9,33 @@ use uuid::Uuid;
 
 /// Adds `delta` to a contact's score and writes `contact.score_changed`
 /// with the old and new values (what `score_reached` triggers read).
+#[expect(clippy::too_many_arguments, reason = "one change and its context")]
 pub async fn change_score(
     tx: &mut Tx,
     ws: WorkspaceId,
     contact: ContactId,
     delta: i64,
     reason: &str,
+    source_key: &str,
     actor: &af_core::Actor,
     now: Ts,
 ) -> DbResult<(i64, i64)> {
+    // Through the ledger (`reason` is its rule key: `workflow`, `demo`):
+    // a retried step scores once, caps and the floor hold, and
+    // `contact.score_changed` is written when the score moves.
+    let applied = crate::scoring::change_score(
+        tx, ws, contact, delta, reason, source_key, reason, actor, now,
+    )
+    .await?;
+    if let Some(a) = applied {
+        return Ok((a.old, a.new));
+    }
     let row: Option<(i32,)> = with_tx!(tx, c => {
         sqlx::query_as("SELECT score FROM contacts WHERE workspace_id = $1 AND id = $2")
             .bind(ws.0).bind(contact.0).fetch_optional(&mut *c).await?
     });
-    let old = i64::from(row.ok_or(crate::DbError::NotFound("contact"))?.0);
-    let new = (old + delta).clamp(-100_000, 100_000);
-    with_tx!(tx, c => {
-        sqlx::query("UPDATE contacts SET score = $3, updated_at = $4 WHERE workspace_id = $1 AND id = $2")
-            .bind(ws.0).bind(contact.0).bind(new as i32).bind(now).execute(&mut *c).await?;
-    });
-    let event = crate::events::NewEvent {
-        workspace: ws,
-        kind: EventKind::ContactScoreChanged.as_str(),
-        entity_type: "contact",
-        entity_id: Some(contact.to_string()),
-        actor,
-        data: serde_json::json!({ "old": old, "new": new, "delta": delta, "reason": reason }),
-    };
-    crate::events::insert_event(tx, &event, now).await?;
-    Ok((old, new))
+    let now_score = i64::from(row.ok_or(crate::DbError::NotFound("contact"))?.0);
+    Ok((now_score, now_score))
 }
 
 /// The contact's own time zone, if set.

@@ -10,6 +10,7 @@ pub mod forms;
 pub mod imports;
 pub mod jobs;
 pub mod memberships;
+pub mod scoring;
 
 use crate::{IdRoute, Tenant, TestApp};
 
@@ -23,6 +24,7 @@ pub async fn seed_all(app: &TestApp, t: &mut Tenant) {
     channels::seed(app, t).await;
     calendars::seed(app, t).await;
     memberships::seed(app, t).await;
+    scoring::seed(app, t).await;
 }
 
 pub fn routes_all(other: &Tenant) -> Vec<IdRoute> {
@@ -35,5 +37,6 @@ pub fn routes_all(other: &Tenant) -> Vec<IdRoute> {
     all.extend(channels::routes(other));
     all.extend(calendars::routes(other));
     all.extend(memberships::routes(other));
+    all.extend(scoring::routes(other));
     all
 }

@@ -47,6 +47,10 @@ crate::translations! {
         ev_contact_deleted: "Se eliminó el contacto", "Contact deleted";
         ev_contact_erased: "Se borraron sus datos", "Data erased";
         ev_contact_score_changed: "Cambió el puntaje", "Score changed";
+        ev_contact_first_visit: "Primera visita", "First visit";
+        ev_activity_recorded: "Se registró una actividad", "Activity recorded";
+        ev_score_threshold_entered: "Entró a un umbral de puntaje", "Score threshold entered";
+        ev_score_threshold_exited: "Salió de un umbral de puntaje", "Score threshold left";
         ev_tag_added: "Se añadió una etiqueta", "Tag added";
         ev_tag_removed: "Se quitó una etiqueta", "Tag removed";
         ev_note_added: "Se añadió una nota", "Note added";
@@ -106,6 +110,8 @@ crate::translations! {
         job_import_contacts: "Importación de contactos", "Contact import";
         job_cleanup_sessions: "Limpieza de sesiones", "Session cleanup";
         job_prune_jobs: "Limpieza de trabajos antiguos", "Old job cleanup";
+        job_backfill_threshold: "Contactos que ya superan un umbral nuevo", "Contacts already above a new threshold";
+        job_decay_scores: "Descuento de puntaje por inactividad", "Score decay for inactivity";
         job_diag_noop: "Diagnóstico: nada", "Diagnostics: no-op";
         job_diag_http: "Diagnóstico: petición HTTP", "Diagnostics: HTTP request";
         job_diag_record: "Diagnóstico: registro", "Diagnostics: record";
@@ -169,6 +175,10 @@ impl VocabTr {
             EventKind::ContactDeleted => self.ev_contact_deleted,
             EventKind::ContactErased => self.ev_contact_erased,
             EventKind::ContactScoreChanged => self.ev_contact_score_changed,
+            EventKind::ContactFirstVisit => self.ev_contact_first_visit,
+            EventKind::ActivityRecorded => self.ev_activity_recorded,
+            EventKind::ScoreThresholdEntered => self.ev_score_threshold_entered,
+            EventKind::ScoreThresholdExited => self.ev_score_threshold_exited,
             EventKind::TagAdded => self.ev_tag_added,
             EventKind::TagRemoved => self.ev_tag_removed,
             EventKind::NoteAdded => self.ev_note_added,
@@ -283,6 +293,8 @@ impl VocabTr {
             j::CheckMemberships::KIND => self.job_check_memberships,
             j::CleanupSessions::KIND => self.job_cleanup_sessions,
             j::PruneJobs::KIND => self.job_prune_jobs,
+            j::BackfillThreshold::KIND => self.job_backfill_threshold,
+            j::DecayScores::KIND => self.job_decay_scores,
             j::DiagNoop::KIND => self.job_diag_noop,
             j::DiagHttp::KIND => self.job_diag_http,
             j::DiagRecord::KIND => self.job_diag_record,

@@ -7,6 +7,7 @@ mod access;
 mod api_calendars;
 mod api_crm;
 mod api_memberships;
+mod api_scoring;
 mod auth;
 mod automations_api;
 mod automations_ui;
