@@ -1111,7 +1111,7 @@ impl BookingAttempt<'_> {
         let upserted = contacts::upsert_contact_with_event_data(
             &mut tx,
             ws.id,
-            &input,
+            input,
             &actor,
             now,
             serde_json::Map::from_iter([("via".to_string(), json!("calendar"))]),

@@ -130,7 +130,7 @@ async fn the_calendar_page_speaks_both_languages_and_shows_the_visitors_zone() {
         .await;
     assert!(
         page.contains(
-            "href=\"?lang=en&amp;month=2026-03&amp;day=2026-03-10&amp;tz=Europe%2FMadrid\""
+            "href=\"?lang=en&#38;month=2026-03&#38;day=2026-03-10&#38;tz=Europe%2FMadrid\""
         ),
         "the English link keeps month, day and zone"
     );
