@@ -71,10 +71,10 @@ test('the owner signs in, sees the workspace and the navigation, opens Contactos
     assert.equal(await navLink(page, 'Contactos').getAttribute('aria-current'), 'page');
 
     // An area that is not built yet says so plainly.
-    await navLink(page, 'Calendarios').click();
-    await page.waitForURL(urlPath('/calendars'));
+    await navLink(page, 'Informes').click();
+    await page.waitForURL(urlPath('/reports'));
     await seen(page.locator('[data-testid="not-built"]'), 'the "not built yet" notice');
-    await seen(page.getByRole('heading', { name: 'Calendarios' }), 'the heading "Calendarios"');
+    await seen(page.getByRole('heading', { name: 'Informes' }), 'the heading "Informes"');
 
     await page.locator('[data-testid="logout"]').click();
     await page.waitForURL(urlPath('/login'));
