@@ -2,7 +2,7 @@
 //! ...`, plus the job handler that runs imports uploaded on the web.
 
 use af_core::csv_io::{self, Field};
-use af_core::jobs::ImportContacts;
+use af_core::jobs::{ImportContacts, ImportRecords};
 use af_core::{Actor, Clock, SystemClock};
 use af_db::exports::{ContactExport, ContactSelection, DealExport, DealExportFilter, ExportFormat};
 use af_db::imports::{self, ImportOptions, ImportReport, Progress};
@@ -267,6 +267,17 @@ fn write_chunk(out: &mut impl Write, chunk: &[u8]) -> anyhow::Result<()> {
 pub fn import_job() -> impl af_jobs::JobHandler {
     typed_handler(|ctx, _job, p: ImportContacts| async move {
         imports::run_queued_import(&ctx.db, p.workspace_id, p.import_id, ctx.clock.as_ref())
+            .await
+            .map_err(JobError::retry)?;
+        Ok(())
+    })
+}
+
+/// The job that runs an import of activities or memberships uploaded on
+/// the web ([`af_core::jobs::ImportRecords`]).
+pub fn import_records_job() -> impl af_jobs::JobHandler {
+    typed_handler(|ctx, _job, p: ImportRecords| async move {
+        af_service::record_imports::run(&ctx.db, p.workspace_id, p.import_id, ctx.clock.as_ref())
             .await
             .map_err(JobError::retry)?;
         Ok(())

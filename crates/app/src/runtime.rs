@@ -78,6 +78,7 @@ pub fn registry(diag: DiagConfig, engine: &af_engine::EngineConfig) -> anyhow::R
     }))?;
     af_jobs::diag::register(&mut r, diag)?;
     r.register(crate::import_export::import_job())?;
+    r.register(crate::import_export::import_records_job())?;
     r.register(af_service::memberships::check_job())?;
     af_engine::register(&mut r, engine.clone())?;
     Ok(r)

@@ -25,8 +25,10 @@
 //! | `deliver_webhook` | [`DeliverWebhook`] | 80 | 8 | — | dispatch fan-out, replays |
 //! | `check_memberships` | [`CheckMemberships`] | 100 | 10 | (schedule's) | cron, daily |
 //! | `import_contacts` | [`ImportContacts`] | 100 | 10 | `import:{import}` | CSV import on the web |
+//! | `import_records` | [`ImportRecords`] | 100 | 10 | `import:{import}` | CSV import of activities or memberships on the web |
 //! | `automation_sweep` | [`AutomationSweep`] | 100 | 10 | (schedule's) | cron, every 5 min |
 //! | `backfill_threshold` | [`BackfillThreshold`] | 90 | 10 | `backfill_threshold:{threshold}` | creating a score threshold |
+//! | `recalculate_scores` | [`RecalculateScores`] | 100 | 10 | `recalculate_scores:{run}` | "Recalculate" on the scoring page or the API |
 //! | `decay_scores` | [`DecayScores`] | 100 | 10 | (schedule's) | cron, hourly (weekly periods in each workspace's zone) |
 //! | `cleanup_sessions` | [`CleanupSessions`] | 100 | 10 | (schedule's) | cron, hourly |
 //! | `prune_jobs` | [`PruneJobs`] | 100 | 10 | (schedule's) | cron, daily |
@@ -80,10 +82,12 @@ pub const KINDS: &[&str] = &[
     SyncBusyFeeds::KIND,
     DeliverWebhook::KIND,
     ImportContacts::KIND,
+    ImportRecords::KIND,
     CheckMemberships::KIND,
     AutomationSweep::KIND,
     BackfillThreshold::KIND,
     DecayScores::KIND,
+    RecalculateScores::KIND,
     CleanupSessions::KIND,
     PruneJobs::KIND,
     DiagNoop::KIND,
@@ -327,6 +331,24 @@ impl JobPayload for ImportContacts {
     }
 }
 
+/// Runs a web CSV import of activities or memberships (`imports.kind`),
+/// a batch of rows per transaction through the API's use cases, resuming
+/// after the last committed batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportRecords {
+    pub workspace_id: WorkspaceId,
+    pub import_id: ImportId,
+}
+
+impl JobPayload for ImportRecords {
+    const KIND: &'static str = "import_records";
+
+    /// A double submit queues the import once.
+    fn dedupe_key(&self) -> Option<String> {
+        Some(format!("import:{}", self.import_id))
+    }
+}
+
 // ---------------------------------------------------------------- scoring
 
 /// Enters the contacts that already stand at or above a new threshold's
@@ -353,6 +375,22 @@ pub struct DecayScores {}
 
 impl JobPayload for DecayScores {
     const KIND: &'static str = "decay_scores";
+}
+
+/// Scores every contact of a workspace again under the current rules, a
+/// batch per transaction (`af_db::recalculations`); the run's row holds the
+/// progress and where to resume.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecalculateScores {
+    pub recalculation_id: Uuid,
+}
+
+impl JobPayload for RecalculateScores {
+    const KIND: &'static str = "recalculate_scores";
+
+    fn dedupe_key(&self) -> Option<String> {
+        Some(format!("recalculate_scores:{}", self.recalculation_id))
+    }
 }
 
 // ------------------------------------------------------------ maintenance

@@ -8,6 +8,7 @@ pub mod contact_input;
 pub mod countries;
 pub mod crypto;
 pub mod csv_io;
+pub mod csv_records;
 pub mod datetime;
 pub mod events;
 pub mod ids;

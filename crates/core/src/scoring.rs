@@ -445,10 +445,166 @@ pub fn period_start(today: jiff::civil::Date, days: i32) -> jiff::civil::Date {
         .unwrap_or(today)
 }
 
+/// A rule as a recalculation replays it.
+#[derive(Debug, Clone)]
+pub struct ReplayRule {
+    pub on_type: String,
+    pub filter: Map<String, Value>,
+    pub points: i64,
+    pub frequency: Frequency,
+    pub group: Group,
+}
+
+/// An activity as a recalculation replays it.
+#[derive(Debug, Clone)]
+pub struct ReplayActivity {
+    pub kind: String,
+    pub occurred_at: jiff::Timestamp,
+    pub data: Value,
+}
+
+/// One ledger line a replay gives: rule `rule` (an index into the rules)
+/// scored activity `activity` (an index into the activities).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplayLine {
+    pub rule: usize,
+    pub activity: usize,
+    /// After caps and floor.
+    pub points: i64,
+}
+
+/// Scores a contact's activities again under the current rules, oldest
+/// first, starting from the scores of the lines no activity made (decay,
+/// workflow steps): what "recalculate" writes in place of the activity
+/// lines. Frequencies hold as when recording — `once` scores the first
+/// matching activity, `every_days` skips an activity less than N days
+/// after the rule's previous line (N days or more is due) — but measured on `occurred_at`, since
+/// a replay runs long after the facts.
+pub fn replay(
+    rules: &[ReplayRule],
+    limits: &Limits,
+    start: Scores,
+    activities: &[ReplayActivity],
+) -> (Vec<ReplayLine>, Scores) {
+    let mut scores = start;
+    let mut last: Vec<Option<jiff::Timestamp>> = vec![None; rules.len()];
+    let mut order: Vec<usize> = (0..activities.len()).collect();
+    order.sort_by_key(|&i| activities[i].occurred_at);
+    let mut lines = Vec::new();
+    for i in order {
+        let a = &activities[i];
+        for (r, rule) in rules.iter().enumerate() {
+            if rule.on_type != a.kind || !filter_matches(&rule.filter, &a.data) {
+                continue;
+            }
+            let due = match (rule.frequency, last[r]) {
+                (_, None) | (Frequency::Always, _) => true,
+                (Frequency::Once, Some(_)) => false,
+                (Frequency::EveryDays(n), Some(prev)) => {
+                    a.occurred_at.duration_since(prev)
+                        >= jiff::SignedDuration::from_hours(24 * i64::from(n))
+                }
+            };
+            if !due {
+                continue;
+            }
+            last[r] = Some(a.occurred_at);
+            let points = clamp(rule.points, rule.group, scores, limits);
+            scores.total += points;
+            match rule.group {
+                Group::Fit => scores.fit += points,
+                Group::Engagement => scores.engagement += points,
+            }
+            lines.push(ReplayLine {
+                rule: r,
+                activity: i,
+                points,
+            });
+        }
+    }
+    (lines, scores)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn rule(on: &str, points: i64, frequency: Frequency) -> ReplayRule {
+        ReplayRule {
+            on_type: on.into(),
+            filter: Map::new(),
+            points,
+            frequency,
+            group: Group::Engagement,
+        }
+    }
+
+    fn act(kind: &str, day: i64) -> ReplayActivity {
+        ReplayActivity {
+            kind: kind.into(),
+            occurred_at: jiff::Timestamp::from_second(1_800_000_000 + day * 86_400).unwrap(),
+            data: json!({}),
+        }
+    }
+
+    #[test]
+    fn replay_keeps_frequencies_on_occurred_at() {
+        let rules = [
+            rule("visit", 10, Frequency::Always),
+            rule("visit", 5, Frequency::Once),
+            rule("visit", 3, Frequency::EveryDays(7)),
+        ];
+        // Given out of order: the replay sorts by occurred_at.
+        let acts = [
+            act("visit", 8),
+            act("visit", 0),
+            act("visit", 3),
+            act("purchase", 1),
+        ];
+        let (lines, scores) = replay(&rules, &Limits::default(), Scores::default(), &acts);
+        let of = |r: usize| {
+            lines
+                .iter()
+                .filter(|l| l.rule == r)
+                .map(|l| l.activity)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(of(0), vec![1, 2, 0]);
+        assert_eq!(of(1), vec![1]);
+        assert_eq!(
+            of(2),
+            vec![1, 0],
+            "day 3 is within 7 days of day 0, day 8 is not"
+        );
+        assert_eq!(scores.total, 30 + 5 + 6);
+        assert_eq!(scores.engagement, scores.total);
+    }
+
+    #[test]
+    fn replay_clamps_from_the_kept_lines() {
+        let rules = [rule("visit", 10, Frequency::Always)];
+        let limits = Limits {
+            total_cap: Some(25),
+            ..Limits::default()
+        };
+        let start = Scores {
+            total: 8,
+            fit: 0,
+            engagement: 8,
+        };
+        let (lines, scores) = replay(
+            &rules,
+            &limits,
+            start,
+            &[act("visit", 0), act("visit", 1), act("visit", 2)],
+        );
+        assert_eq!(
+            lines.iter().map(|l| l.points).collect::<Vec<_>>(),
+            vec![10, 7, 0]
+        );
+        assert_eq!(scores.total, 25);
+    }
 
     #[test]
     fn types() {

@@ -47,6 +47,8 @@ pub mod status {
 pub struct Import {
     #[sqlx(try_from = "Uuid")]
     pub id: ImportId,
+    /// `af_core::csv_records::ImportKind`: contacts, activities, memberships.
+    pub kind: String,
     pub file_name: String,
     pub status: String,
     pub total_rows: i32,
@@ -80,7 +82,7 @@ impl Import {
 
 macro_rules! import_columns {
     () => {
-        "id, file_name, status, total_rows, processed_rows, created_rows, updated_rows, rejected_rows, report, \
+        "id, kind, file_name, status, total_rows, processed_rows, created_rows, updated_rows, rejected_rows, report, \
          created_by, created_at, finished_at"
     };
 }
@@ -99,7 +101,7 @@ pub struct Rejected {
 }
 
 impl Rejected {
-    fn new(code: &str, field: Option<&str>, value: Option<&str>, message: String) -> Self {
+    pub fn new(code: &str, field: Option<&str>, value: Option<&str>, message: String) -> Self {
         Rejected {
             row: 0,
             code: code.into(),
@@ -239,7 +241,11 @@ fn parse_mapping(json: &str) -> Vec<Field> {
 /// A stored upload: the file, its mapping and whether to fire triggers.
 pub struct ImportFile {
     pub content: Vec<u8>,
+    /// As contact fields (a contacts import).
     pub mapping: Vec<Field>,
+    /// The stored names (an activities or memberships import reads its
+    /// columns from these: `af_core::csv_records::Column`).
+    pub names: Vec<String>,
     pub fire_triggers: bool,
 }
 
@@ -254,6 +260,7 @@ pub async fn find_import_file(
     });
     Ok(row.map(|(content, mapping, fire_triggers)| ImportFile {
         content,
+        names: serde_json::from_str(&mapping).unwrap_or_default(),
         mapping: parse_mapping(&mapping),
         fire_triggers,
     }))
@@ -290,7 +297,62 @@ pub async fn queue_import(
     Ok(true)
 }
 
-async fn save_progress(
+/// Sets what an import brings in (a new import is `contacts`).
+pub async fn set_kind(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    id: ImportId,
+    kind: af_core::csv_records::ImportKind,
+) -> DbResult<()> {
+    with_tx!(tx, c => {
+        sqlx::query("UPDATE imports SET kind = $3 WHERE workspace_id = $1 AND id = $2")
+            .bind(ws.0).bind(id.0).bind(kind.as_str()).execute(&mut *c).await?;
+    });
+    Ok(())
+}
+
+/// Confirms the column names of an uploaded activities or memberships
+/// import and enqueues its job, in one transaction. False when the import
+/// is not waiting for a mapping.
+pub async fn queue_record_import(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    id: ImportId,
+    names: &[&str],
+    now: Ts,
+) -> DbResult<bool> {
+    let moved = with_tx!(tx, c => {
+        sqlx::query("UPDATE imports SET status = $3 WHERE workspace_id = $1 AND id = $2 AND status = $4")
+            .bind(ws.0).bind(id.0).bind(status::QUEUED).bind(status::UPLOADED)
+            .execute(&mut *c).await?.rows_affected()
+    }) > 0;
+    if !moved {
+        return Ok(false);
+    }
+    let names = serde_json::to_string(names).unwrap_or_else(|_| "[]".into());
+    with_tx!(tx, c => {
+        sqlx::query("UPDATE import_files SET mapping = $3 WHERE workspace_id = $1 AND import_id = $2")
+            .bind(ws.0).bind(id.0).bind(names).execute(&mut *c).await?;
+    });
+    let job = af_core::jobs::ImportRecords {
+        workspace_id: ws,
+        import_id: id,
+    };
+    crate::jobs::enqueue_job(tx, Some(ws), &job, now, now).await?;
+    Ok(true)
+}
+
+/// Deletes an import's stored upload (it is not kept once imported).
+pub async fn delete_import_file(tx: &mut Tx, ws: WorkspaceId, id: ImportId) -> DbResult<()> {
+    with_tx!(tx, c => {
+        sqlx::query("DELETE FROM import_files WHERE workspace_id = $1 AND import_id = $2")
+            .bind(ws.0).bind(id.0).execute(&mut *c).await?;
+    });
+    Ok(())
+}
+
+/// Writes an import's counts, report and status.
+pub async fn save_progress(
     tx: &mut Tx,
     ws: WorkspaceId,
     id: ImportId,
@@ -720,10 +782,7 @@ pub async fn run_import(
     )
     .await?;
     // The upload is not kept once imported.
-    with_tx!(&mut tx, c => {
-        sqlx::query("DELETE FROM import_files WHERE workspace_id = $1 AND import_id = $2")
-            .bind(ws.0).bind(id.0).execute(&mut *c).await?;
-    });
+    delete_import_file(&mut tx, ws, id).await?;
     tx.commit().await?;
     on_progress(&run.progress);
     find_import(db, ws, id)

@@ -2,6 +2,7 @@
 
 mod backfills;
 mod error;
+mod placeholders;
 mod pool;
 mod ts;
 
@@ -33,6 +34,7 @@ pub mod notes;
 pub mod pipelines;
 pub mod rate_limits;
 pub mod rate_slots;
+pub mod recalculations;
 pub mod saved_filters;
 pub mod schedules;
 pub mod scoring;

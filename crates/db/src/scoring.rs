@@ -631,7 +631,7 @@ pub struct Threshold {
 /// Enters or leaves the thresholds a change from `old` to `new` crosses,
 /// writing `score.threshold_entered` / `score.threshold_exited`.
 #[expect(clippy::too_many_arguments, reason = "one change and its context")]
-async fn cross_thresholds(
+pub(crate) async fn cross_thresholds(
     tx: &mut Tx,
     ws: WorkspaceId,
     thresholds: &[Threshold],

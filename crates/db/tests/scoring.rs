@@ -7,6 +7,7 @@
 
 use af_core::scoring::{Frequency, Group, Limits, RuleSpec};
 use af_core::{Actor, ContactId, ThresholdId, WorkspaceId};
+use af_db::recalculations;
 use af_db::scoring::{self, NewActivity, Scorer};
 use af_db::testing::{fresh_db, insert_lead, lead_input, pauta_workspace};
 use af_db::{Db, Ts, with_pool};
@@ -511,4 +512,176 @@ async fn decay_applies_once_per_period_and_respects_the_floor() {
         scoring::ledger_mismatches(db, ws).await.expect("check"),
         vec![]
     );
+}
+
+async fn visit(db: &Db, ws: WorkspaceId, c: ContactId, key: &str, at: Ts) {
+    let mut tx = db.begin().await.expect("tx");
+    let scorer = Scorer::load(&mut tx, ws).await.expect("scorer");
+    let a = NewActivity {
+        contact: c,
+        kind: "visit".into(),
+        occurred_at: at,
+        source: "test".into(),
+        data: json!({}),
+        idempotency_key: Some(key.into()),
+    };
+    scoring::record_activity(&mut tx, ws, &scorer, &a, &Actor::system(), at)
+        .await
+        .expect("record");
+    tx.commit().await.expect("commit");
+}
+
+/// Runs a recalculation to its end as the job does; the batches it took.
+async fn recalculate(
+    db: &Db,
+    ws: WorkspaceId,
+    now: Ts,
+) -> (af_db::recalculations::Recalculation, usize) {
+    let mut tx = db.begin().await.expect("tx");
+    let run = recalculations::start(&mut tx, ws, None, now)
+        .await
+        .expect("start")
+        .expect("none running");
+    tx.commit().await.expect("commit");
+    let mut tx = db.begin().await.expect("tx");
+    assert!(
+        recalculations::start(&mut tx, ws, None, now)
+            .await
+            .expect("start")
+            .is_none(),
+        "one live run per workspace"
+    );
+    drop(tx);
+    let mut batches = 1;
+    while recalculations::run_batch(db, ws, run.id, now)
+        .await
+        .expect("batch")
+    {
+        batches += 1;
+    }
+    let done = recalculations::find(db, ws, run.id)
+        .await
+        .expect("find")
+        .expect("run");
+    (done, batches)
+}
+
+#[tokio::test]
+async fn recalculation_applies_edited_rules_to_the_past_and_keeps_other_lines() {
+    let tdb = fresh_db().await;
+    let db = &tdb.db;
+    let now = t0();
+    let ws = pauta_workspace(db, now).await.id;
+    let mut tx = db.begin().await.expect("tx");
+    let visit_rule = scoring::insert_rule(
+        &mut tx,
+        ws,
+        &rule("Visit", "visit", 10, Frequency::Always, Group::Engagement),
+        now,
+    )
+    .await
+    .expect("rule");
+    scoring::insert_rule(
+        &mut tx,
+        ws,
+        &rule(
+            "Weekly visit",
+            "visit",
+            1,
+            Frequency::EveryDays(7),
+            Group::Fit,
+        ),
+        now,
+    )
+    .await
+    .expect("rule");
+    scoring::insert_threshold(&mut tx, ws, "Hot Lead", 70, 60, now)
+        .await
+        .expect("threshold");
+    tx.commit().await.expect("commit");
+    // More contacts than one batch takes.
+    let n = recalculations::BATCH_CONTACTS + 20;
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let input = lead_input(
+            "R",
+            &i.to_string(),
+            Some(&format!("r{i}@example.com")),
+            None,
+        );
+        ids.push(insert_lead(db, ws, &input, now).await);
+    }
+    let (a, b) = (ids[3], ids[n - 1]);
+    for d in 0..3 {
+        let at = Ts::new(now.0 + SignedDuration::from_hours(24 * 4 * d));
+        visit(db, ws, a, &format!("a{d}"), at).await;
+    }
+    visit(db, ws, b, "b0", now).await;
+    nudge(db, ws, a, 5, "run-1", now).await;
+    assert_eq!(
+        score(db, ws, a).await,
+        30 + 2 + 5,
+        "the weekly rule scores days 0 and 8, not day 4"
+    );
+    assert_eq!(score(db, ws, b).await, 11);
+
+    let later = Ts::new(now.0 + SignedDuration::from_hours(24 * 30));
+    let (run, batches) = recalculate(db, ws, later).await;
+    assert_eq!(batches, 2);
+    assert_eq!(
+        (run.status.as_str(), run.processed, run.total),
+        ("done", n as i32, n as i32)
+    );
+    assert_eq!(run.changed, 0, "unchanged rules give the same scores");
+    assert_eq!(score(db, ws, a).await, 37);
+
+    // The visit rule now gives 25: a recalculation applies it to the past.
+    let mut tx = db.begin().await.expect("tx");
+    scoring::update_rule(
+        &mut tx,
+        ws,
+        af_core::ScoringRuleId(visit_rule.id),
+        &rule("Visit", "visit", 25, Frequency::Always, Group::Engagement),
+        later,
+    )
+    .await
+    .expect("update")
+    .expect("rule");
+    tx.commit().await.expect("commit");
+    assert_eq!(score(db, ws, a).await, 37, "edits apply forward");
+    let (run, _) = recalculate(db, ws, later).await;
+    assert_eq!(run.changed, 2);
+    assert_eq!(
+        score(db, ws, a).await,
+        75 + 2 + 5,
+        "the workflow's line is kept"
+    );
+    assert_eq!(score(db, ws, b).await, 26);
+    assert_eq!(
+        scoring::ledger_mismatches(db, ws).await.expect("check"),
+        vec![]
+    );
+    assert_eq!(events_of(db, ws, "score.threshold_entered").await, 1);
+    let fit: i64 = with_pool!(db, p => {
+        sqlx::query_scalar::<_, i32>("SELECT score_fit FROM contacts WHERE workspace_id = $1 AND id = $2")
+            .bind(ws.0).bind(a.0).fetch_one(p).await.expect("fit").into()
+    });
+    assert_eq!(fit, 2);
+
+    // Again: nothing changes, nothing fires.
+    let (run, _) = recalculate(db, ws, later).await;
+    assert_eq!(run.changed, 0);
+    assert_eq!(events_of(db, ws, "score.threshold_entered").await, 1);
+    let dupes: i64 = with_pool!(db, p => {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM (SELECT contact_id, rule_key, source_key FROM score_ledger WHERE workspace_id = $1
+               GROUP BY contact_id, rule_key, source_key HAVING COUNT(*) > 1) x")
+            .bind(ws.0).fetch_one(p).await.expect("count")
+    });
+    assert_eq!(dupes, 0);
+    let queued: i64 = with_pool!(db, p => {
+        sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE workspace_id = $1 AND kind = 'recalculate_scores'")
+            .bind(ws.0).fetch_one(p).await.expect("jobs")
+    });
+    assert_eq!(queued, 3, "each run queued its job");
 }

@@ -24,8 +24,8 @@ pub mod webhooks;
 use af_core::crypto::SecretKey;
 use af_core::jobs::{
     AutomationRoute, AutomationStep, AutomationSweep, BackfillThreshold, BookingNotice,
-    DecayScores, DeliverWebhook, DispatchEvent, SendMessage, SyncBusyFeed, SyncBusyFeeds,
-    SystemMail, WhatsappFallback,
+    DecayScores, DeliverWebhook, DispatchEvent, RecalculateScores, SendMessage, SyncBusyFeed,
+    SyncBusyFeeds, SystemMail, WhatsappFallback,
 };
 use af_jobs::{JobError, JobsError, Registry, typed_handler};
 use std::sync::Arc;
@@ -146,6 +146,9 @@ pub fn register(r: &mut Registry, config: EngineConfig) -> Result<(), JobsError>
     }))?;
     r.register(typed_handler(|ctx, job, p: BackfillThreshold| async move {
         scoring::backfill_job(&ctx, &job, p).await
+    }))?;
+    r.register(typed_handler(|ctx, job, p: RecalculateScores| async move {
+        scoring::recalculate_job(&ctx, &job, p).await
     }))?;
     r.register(typed_handler(|ctx, _job, _: DecayScores| async move {
         scoring::decay_job(&ctx).await

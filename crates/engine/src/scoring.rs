@@ -5,7 +5,7 @@
 //! workspace's zone. The ledger itself is `af_db::scoring`.
 
 use crate::{EngineResult, job_workspace};
-use af_core::jobs::BackfillThreshold;
+use af_core::jobs::{BackfillThreshold, RecalculateScores};
 use af_core::{Actor, ContactId, ThresholdId};
 use af_db::events::Event;
 use af_db::scoring::{self as store, NewActivity, PRODUCT_EVENTS, Scorer};
@@ -100,5 +100,19 @@ pub(crate) async fn decay_job(ctx: &JobContext) -> Result<(), JobError> {
             tracing::info!(workspace.id = %ws, rows, "scores decayed");
         }
     }
+    Ok(())
+}
+
+/// The `recalculate_scores` job: batches until the run is done, each in
+/// its own transaction with the run's progress (a restart resumes after
+/// the last committed batch).
+pub(crate) async fn recalculate_job(
+    ctx: &JobContext,
+    job: &Job,
+    p: RecalculateScores,
+) -> Result<(), JobError> {
+    let ws = job_workspace(job)?;
+    while af_db::recalculations::run_batch(&ctx.db, ws, p.recalculation_id, ctx.now()).await? {}
+    tracing::info!(workspace.id = %ws, recalculation.id = %p.recalculation_id, "scores recalculated");
     Ok(())
 }

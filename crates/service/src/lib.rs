@@ -9,6 +9,7 @@ pub mod intake;
 pub mod memberships;
 pub mod passwords;
 pub mod provision;
+pub mod record_imports;
 pub mod scoring;
 pub mod submissions;
 pub mod webhook_endpoints;

@@ -9,6 +9,7 @@ use af_core::contact_input::{RawContact, validate_contact};
 use af_core::scoring::{self as rules, RawRule, Scores};
 use af_core::{Actor, ContactId, ScoringRuleId, WorkspaceId};
 use af_db::custom_fields::FieldDef;
+use af_db::recalculations::{self, Recalculation};
 use af_db::scoring::{self as store, NewActivity, Recorded, Rule, Scorer, Threshold};
 use af_db::workspaces::Workspace;
 use af_db::{Db, DbError, Ts, Tx, contacts};
@@ -441,4 +442,46 @@ pub async fn crossed_this_week(
 ) -> Result<Vec<(uuid::Uuid, uuid::Uuid, Ts)>, ScoringError> {
     let since = Ts::new(now.0 - jiff::SignedDuration::from_hours(24 * 7));
     Ok(store::entered_since(db, ws, since).await?)
+}
+
+// ---------------------------------------------------------- recalculation
+
+/// Starts a recalculation of every contact's score under the current
+/// rules (a background job with progress). When one is already queued or
+/// running, that one is answered and `started` is false.
+pub async fn start_recalculation(
+    db: &Db,
+    ws: WorkspaceId,
+    by: Option<af_core::UserId>,
+    now: Ts,
+) -> Result<(Recalculation, bool), ScoringError> {
+    let mut tx = db.begin().await?;
+    let started = recalculations::start(&mut tx, ws, by, now).await?;
+    tx.commit().await?;
+    match started {
+        Some(r) => Ok((r, true)),
+        None => match recalculations::latest(db, ws).await? {
+            Some(r) => Ok((r, false)),
+            None => Err(ScoringError::NotFound),
+        },
+    }
+}
+
+/// One recalculation of the workspace's.
+pub async fn find_recalculation(
+    db: &Db,
+    ws: WorkspaceId,
+    id: uuid::Uuid,
+) -> Result<Recalculation, ScoringError> {
+    recalculations::find(db, ws, id)
+        .await?
+        .ok_or(ScoringError::NotFound)
+}
+
+/// The workspace's latest recalculation, if any.
+pub async fn latest_recalculation(
+    db: &Db,
+    ws: WorkspaceId,
+) -> Result<Option<Recalculation>, ScoringError> {
+    Ok(recalculations::latest(db, ws).await?)
 }

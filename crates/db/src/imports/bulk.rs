@@ -21,6 +21,7 @@
 
 use crate::contacts::{self, Contact, ContactInput, ContactPatch, Tag};
 use crate::gdpr::ErasedSet;
+use crate::placeholders::{max_binds, placeholder_list, placeholder_rows};
 use crate::{DbError, DbResult, Ts, Tx, with_tx};
 use af_core::contact::{Attribution, tag_key};
 use af_core::validate::email_key;
@@ -29,21 +30,6 @@ use af_core::{Actor, ContactId, EventId, TagId, WorkspaceId};
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use uuid::Uuid;
-
-/// Values bound per statement. PostgreSQL takes up to 65,535 and each
-/// statement is a round trip, so statements are large there. SQLite runs
-/// in process (a statement costs no round trip), and binding is quadratic
-/// in the number of parameters (`sqlite3_bind_parameter_name`, which sqlx
-/// calls for each `$N`, scans the statement's parameter list): measured, a
-/// 500-row contact insert (17,500 values) took ~1 s, six times the whole
-/// per-row path; at ~1,000 values a statement binds in well under a
-/// millisecond.
-fn max_binds(tx: &Tx) -> usize {
-    match tx.backend() {
-        crate::Backend::Sqlite => 1_000,
-        crate::Backend::Postgres => 30_000,
-    }
-}
 
 /// Rows per bulk `UPDATE`: each row is one term of a compound `SELECT`,
 /// and SQLite allows at most 500 terms.
@@ -190,32 +176,6 @@ macro_rules! contact_columns {
          last_utm_medium, last_utm_campaign, last_utm_term, last_utm_content, last_referrer, last_landing_page, \
          last_touch_at, last_activity_at, created_at, updated_at"
     };
-}
-
-/// `$first, $first+1, ...` (`n` placeholders).
-fn placeholder_list(n: usize, first: usize) -> String {
-    let mut s = String::with_capacity(n * 6);
-    for k in 0..n {
-        if k > 0 {
-            s.push_str(", ");
-        }
-        let _ = write!(s, "${}", first + k);
-    }
-    s
-}
-
-/// `($first, ...), (...)`: `rows` tuples of `cols` placeholders.
-fn placeholder_rows(rows: usize, cols: usize, first: usize) -> String {
-    let mut s = String::with_capacity(rows * (cols * 7 + 4));
-    for r in 0..rows {
-        if r > 0 {
-            s.push_str(", ");
-        }
-        s.push('(');
-        s.push_str(&placeholder_list(cols, first + r * cols));
-        s.push(')');
-    }
-    s
 }
 
 /// Reads what the chunk's rows can match: the contacts with their emails
@@ -780,15 +740,4 @@ async fn insert_events(
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn placeholders_number_rows_in_order() {
-        assert_eq!(placeholder_list(3, 2), "$2, $3, $4");
-        assert_eq!(placeholder_rows(2, 2, 1), "($1, $2), ($3, $4)");
-    }
 }

@@ -37,6 +37,11 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/scoring/thresholds",
             get(list_thresholds).post(create_threshold),
         )
+        .route("/api/v1/scoring/recalculate", post(recalculate))
+        .route(
+            "/api/v1/scoring/recalculations/{id}",
+            get(show_recalculation),
+        )
 }
 
 impl From<ScoringError> for ApiError {
@@ -261,4 +266,33 @@ async fn create_threshold(
     let raw: RawThreshold = parse(body, "body")?;
     let t = svc::create_threshold(&st.db, auth.workspace.id, &raw, st.now()).await?;
     Ok((StatusCode::CREATED, Json(threshold_json(&t))).into_response())
+}
+
+/// `POST /api/v1/scoring/recalculate` → 202 with the run (`Location`
+/// points at it); while a run is queued or running, 200 with that run.
+async fn recalculate(State(st): State<AppState>, auth: ApiAuth) -> Result<Response, ApiError> {
+    let (run, started) =
+        svc::start_recalculation(&st.db, auth.workspace.id, None, st.now()).await?;
+    let status = if started {
+        StatusCode::ACCEPTED
+    } else {
+        StatusCode::OK
+    };
+    let location = format!("/api/v1/scoring/recalculations/{}", run.id);
+    Ok((
+        status,
+        [(axum::http::header::LOCATION, location)],
+        Json(run.to_json()),
+    )
+        .into_response())
+}
+
+/// `GET /api/v1/scoring/recalculations/{id}`: status and progress.
+async fn show_recalculation(
+    State(st): State<AppState>,
+    auth: ApiAuth,
+    ApiIdPath(id): ApiIdPath<Uuid>,
+) -> Result<Json<Value>, ApiError> {
+    let run = svc::find_recalculation(&st.db, auth.workspace.id, id).await?;
+    Ok(Json(run.to_json()))
 }

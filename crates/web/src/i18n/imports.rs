@@ -2,10 +2,11 @@
 //! report), exports and the GDPR actions.
 
 use af_core::csv_io::Field;
+use af_core::csv_records::{Column, ImportKind};
 
 crate::translations! {
     ImportsTr, IMPORTS_ES, IMPORTS_EN {
-        title: "Importar contactos", "Import contacts";
+        title: "Importar datos", "Import data";
         upload_title: "Sube un archivo CSV", "Upload a CSV file";
         upload_hint: "UTF-8 (\"CSV UTF-8\" en Excel), separado por comas o punto y coma, con una fila de encabezados. Máximo 1 MB por archivo; para archivos más grandes usa `agencyflow import contacts`.", "UTF-8 (\"CSV UTF-8\" in Excel), comma or semicolon separated, with a header row. Up to 1 MB per file; for bigger files use `agencyflow import contacts`.";
         file: "Archivo", "File";
@@ -84,6 +85,39 @@ crate::translations! {
         field_referrer: "Referente", "Referrer";
         field_landing_page: "Página de aterrizaje", "Landing page";
         field_custom: "Campo personalizado", "Custom field";
+        kind_legend: "¿Qué importas?", "What are you importing?";
+        kind_contacts: "Contactos", "Contacts";
+        kind_contacts_hint: "Personas: nombre, correo, teléfono, empresa, etiquetas, campos personalizados.", "People: name, email, phone, company, tags, custom fields.";
+        kind_activities: "Actividades", "Activities";
+        kind_activities_hint: "Lo que hicieron tus contactos (visitas, compras, clases): correo o teléfono, tipo, fecha; monto y moneda en las compras. Cuentan para la puntuación y pueden iniciar automatizaciones, igual que por la API.", "What your contacts did (visits, purchases, classes): email or phone, type, date; amount and currency for purchases. They count for scoring and may start automations, as through the API.";
+        kind_memberships: "Membresías", "Memberships";
+        kind_memberships_hint: "Suscripciones: correo o teléfono, plan, estado, inicio, fin o renovación, monto, ID externo (una fila con un ID ya importado la actualiza).", "Subscriptions: email or phone, plan, status, start, end or renewal, amount, external ID (a row with an ID already imported updates it).";
+        kind: "Tipo", "Kind";
+        mapping_hint_activities: "Sugerimos una columna para cada encabezado. Cada fila se une a su contacto por correo o teléfono (si no existe, se crea). Las fechas pueden ser 2026-12-01, 01/12/2026 o con hora (18:30), en la zona horaria del espacio.", "We suggest a column for each header. Each row is matched to its contact by email or phone (created when unknown). Dates may be 2026-12-01, 01/12/2026 or with a time (18:30), in the workspace's time zone.";
+        mapping_hint_memberships: "Sugerimos una columna para cada encabezado. Cada fila se une a su contacto por correo o teléfono (si no existe, se crea). Estados: activa, prueba, pago pendiente, cancelada, vencida. Los montos se escriben como en la factura (499.00).", "We suggest a column for each header. Each row is matched to its contact by email or phone (created when unknown). Statuses: active, trial, past due, cancelled, expired. Amounts are written as on the invoice (499.00).";
+        err_mapping_type: "Asigna una columna al tipo de actividad.", "Map a column to the activity type.";
+        err_mapping_plan: "Asigna una columna al plan.", "Map a column to the plan.";
+        err_mapping_contact: "Asigna una columna a correo, teléfono o ID de contacto.", "Map a column to email, phone or contact ID.";
+        col_contact_id: "ID de contacto", "Contact ID";
+        col_name: "Nombre (si se crea el contacto)", "Name (when the contact is created)";
+        col_type: "Tipo de actividad", "Activity type";
+        col_occurred_at: "Fecha y hora", "Date and time";
+        col_amount: "Monto", "Amount";
+        col_currency: "Moneda (MXN, USD…)", "Currency (MXN, USD…)";
+        col_note: "Nota", "Note";
+        col_idempotency_key: "ID único de la actividad", "Unique activity ID";
+        col_plan: "Plan", "Plan";
+        col_status: "Estado", "Status";
+        col_starts_at: "Inicio", "Start";
+        col_ends_at: "Fin o renovación", "End or renewal";
+        col_external_id: "ID externo", "External ID";
+        reason_unknown_contact: "Ningún contacto tiene ese ID", "No contact has that ID";
+        reason_invalid_type: "Tipo de actividad no válido", "Invalid activity type";
+        reason_invalid_date: "Fecha no válida", "Invalid date";
+        reason_invalid_amount: "Monto no válido", "Invalid amount";
+        reason_invalid_currency: "Moneda no válida", "Invalid currency";
+        reason_invalid_plan: "Plan no válido", "Invalid plan";
+        reason_invalid_status: "Estado no válido", "Invalid status";
         gdpr_title: "Privacidad (RGPD)", "Privacy (GDPR)";
         gdpr_export: "Descargar sus datos (JSON)", "Download their data (JSON)";
         gdpr_erase: "Borrar a esta persona", "Erase this person";
@@ -117,6 +151,37 @@ impl ImportsTr {
         }
     }
 
+    /// The label of a column of an activities or memberships file.
+    pub fn column_label(&self, c: Column) -> &'static str {
+        match c {
+            Column::Ignore => self.field_ignore,
+            Column::ContactId => self.col_contact_id,
+            Column::Email => self.field_email,
+            Column::Phone => self.field_phone,
+            Column::Name => self.col_name,
+            Column::Type => self.col_type,
+            Column::OccurredAt => self.col_occurred_at,
+            Column::Amount => self.col_amount,
+            Column::Currency => self.col_currency,
+            Column::Note => self.col_note,
+            Column::IdempotencyKey => self.col_idempotency_key,
+            Column::Plan => self.col_plan,
+            Column::Status => self.col_status,
+            Column::StartsAt => self.col_starts_at,
+            Column::EndsAt => self.col_ends_at,
+            Column::ExternalId => self.col_external_id,
+        }
+    }
+
+    /// The name of what an import brings in.
+    pub fn kind_label(&self, kind: &str) -> &'static str {
+        match ImportKind::parse(kind) {
+            Some(ImportKind::Activities) => self.kind_activities,
+            Some(ImportKind::Memberships) => self.kind_memberships,
+            _ => self.kind_contacts,
+        }
+    }
+
     /// The text of a rejection code.
     pub fn reason(&self, code: &str) -> &'static str {
         match code {
@@ -129,6 +194,13 @@ impl ImportsTr {
             "invalid_tag" => self.reason_invalid_tag,
             "conflict" => self.reason_conflict,
             "malformed_row" => self.reason_malformed_row,
+            "unknown_contact" => self.reason_unknown_contact,
+            "invalid_type" => self.reason_invalid_type,
+            "invalid_date" => self.reason_invalid_date,
+            "invalid_amount" => self.reason_invalid_amount,
+            "invalid_currency" => self.reason_invalid_currency,
+            "invalid_plan" => self.reason_invalid_plan,
+            "invalid_status" => self.reason_invalid_status,
             _ => self.reason_other,
         }
     }

@@ -108,10 +108,12 @@ crate::translations! {
         mb_cancelled: "Cancelada", "Cancelled";
         mb_expired: "Vencida", "Expired";
         job_import_contacts: "Importación de contactos", "Contact import";
+        job_import_records: "Importación de actividades o membresías", "Import of activities or memberships";
         job_cleanup_sessions: "Limpieza de sesiones", "Session cleanup";
         job_prune_jobs: "Limpieza de trabajos antiguos", "Old job cleanup";
         job_backfill_threshold: "Contactos que ya superan un umbral nuevo", "Contacts already above a new threshold";
         job_decay_scores: "Descuento de puntaje por inactividad", "Score decay for inactivity";
+        job_recalculate_scores: "Recálculo de puntuaciones", "Score recalculation";
         job_diag_noop: "Diagnóstico: nada", "Diagnostics: no-op";
         job_diag_http: "Diagnóstico: petición HTTP", "Diagnostics: HTTP request";
         job_diag_record: "Diagnóstico: registro", "Diagnostics: record";
@@ -290,11 +292,13 @@ impl VocabTr {
             j::SyncBusyFeeds::KIND => self.job_sync_busy_feeds,
             j::DeliverWebhook::KIND => self.job_deliver_webhook,
             j::ImportContacts::KIND => self.job_import_contacts,
+            j::ImportRecords::KIND => self.job_import_records,
             j::CheckMemberships::KIND => self.job_check_memberships,
             j::CleanupSessions::KIND => self.job_cleanup_sessions,
             j::PruneJobs::KIND => self.job_prune_jobs,
             j::BackfillThreshold::KIND => self.job_backfill_threshold,
             j::DecayScores::KIND => self.job_decay_scores,
+            j::RecalculateScores::KIND => self.job_recalculate_scores,
             j::DiagNoop::KIND => self.job_diag_noop,
             j::DiagHttp::KIND => self.job_diag_http,
             j::DiagRecord::KIND => self.job_diag_record,

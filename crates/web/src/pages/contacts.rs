@@ -12,6 +12,7 @@ mod fields;
 mod form;
 mod list;
 mod memberships;
+pub mod recalculation;
 mod show;
 mod tasks;
 
@@ -61,6 +62,11 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/contacts/{id}/memberships/{mid}",
             post(memberships::change_membership),
+        )
+        .route("/contacts/scoring/recalculate", post(recalculation::start))
+        .route(
+            "/contacts/scoring/recalculations/{id}/progress",
+            get(recalculation::progress),
         )
         .route("/tasks", get(tasks::my_tasks))
         .route("/tasks/{id}/complete", post(tasks::complete_task))

@@ -13,6 +13,7 @@ use crate::extract::IdPath;
 use crate::i18n::imports::ImportsTr;
 use crate::state::AppState;
 use af_core::csv_io::{self, CsvError, Field};
+use af_core::csv_records::{self as records, Column, ImportKind, MappingProblem};
 use af_core::{ContactId, ImportId, Role};
 use af_db::audit::{NewAudit, insert_audit};
 use af_db::contacts::ContactFilter;
@@ -65,6 +66,7 @@ async fn load_import(st: &AppState, cu: &CurrentUser, id: ImportId) -> AppResult
 /// An import as the list and the progress fragment show it.
 pub struct ImportView {
     pub id: String,
+    pub kind: &'static str,
     pub file_name: String,
     pub status: &'static str,
     pub finished: bool,
@@ -119,6 +121,7 @@ impl ImportView {
             .collect();
         ImportView {
             id: i.id.to_string(),
+            kind: t.kind_label(&i.kind),
             file_name: i.file_name.clone(),
             status: t.status(&i.status),
             finished: i.is_finished(),
@@ -187,13 +190,18 @@ pub async fn upload_import(
     cu.require(Role::Admin)?;
     let t = tr(&cu);
     let mut upload: Option<(String, Bytes)> = None;
+    let mut kind = ImportKind::Contacts;
     loop {
         let field = match form.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
             Err(_) => return render_index(&st, &cu, Some(t.err_too_big)).await,
         };
-        if field.name() == Some("file") {
+        if field.name() == Some("kind") {
+            let raw = field.text().await.unwrap_or_default();
+            kind = ImportKind::parse(raw.trim())
+                .ok_or(AppError::BadRequest(t.err_mapping_bad.into()))?;
+        } else if field.name() == Some("file") {
             let name = field.file_name().unwrap_or("import.csv").to_string();
             match field.bytes().await {
                 Ok(b) => upload = Some((name, b)),
@@ -217,11 +225,21 @@ pub async fn upload_import(
         }
     };
     let total = imports::count_rows(&bytes).unwrap_or(0);
-    let custom = imports::custom_keys(&st.db, cu.workspace.id).await?;
-    let mapping = csv_io::suggest_mapping(&headers, &custom);
+    let (mapping, names): (Vec<Field>, Vec<String>) = if kind == ImportKind::Contacts {
+        let custom = imports::custom_keys(&st.db, cu.workspace.id).await?;
+        let mapping = csv_io::suggest_mapping(&headers, &custom);
+        let names = mapping.iter().map(|f| f.name().into_owned()).collect();
+        (mapping, names)
+    } else {
+        let columns = records::suggest(kind, &headers);
+        (
+            vec![],
+            columns.iter().map(|c| c.name().to_string()).collect(),
+        )
+    };
     let report = ImportReport {
         headers,
-        mapping: mapping.iter().map(|f| f.name().into_owned()).collect(),
+        mapping: names,
         ..Default::default()
     };
     let now = st.now();
@@ -238,6 +256,9 @@ pub async fn upload_import(
     )
     .await?;
     imports::insert_import_file(&mut tx, cu.workspace.id, id, &bytes, &mapping, now).await?;
+    if kind != ImportKind::Contacts {
+        imports::set_kind(&mut tx, cu.workspace.id, id, kind).await?;
+    }
     tx.commit().await?;
     tracing::info!(workspace.id = %cu.workspace.id, import.id = %id, bytes = bytes.len(), rows = total, "import uploaded");
     Ok(Redirect::to(&format!("/contacts/import/{id}")).into_response())
@@ -255,6 +276,9 @@ pub struct ColumnView {
 struct MappingTemplate {
     shell: Shell,
     it: &'static ImportsTr,
+    /// Contacts (the automations checkbox), else activities / memberships.
+    contacts: bool,
+    hint: &'static str,
     import: ImportView,
     columns: Vec<ColumnView>,
     headers: Vec<String>,
@@ -284,6 +308,9 @@ async fn render_mapping(
     chosen: Option<&[Field]>,
     error: Option<&'static str>,
 ) -> AppResult<Response> {
+    if import.kind != ImportKind::Contacts.as_str() {
+        return render_record_mapping(st, cu, import, None, error).await;
+    }
     let t = tr(cu);
     let Some(file) = imports::find_import_file(&st.db, cu.workspace.id, import.id).await? else {
         return Err(AppError::NotFound);
@@ -294,55 +321,126 @@ async fn render_mapping(
     let mut targets: Vec<Field> = Field::FIXED.to_vec();
     targets.extend(defs.iter().map(|(k, _)| Field::Custom(k.clone())));
     let mapping = chosen.unwrap_or(&file.mapping);
-    let columns = headers
-        .iter()
-        .enumerate()
-        .map(|(i, h)| {
-            let current = mapping.get(i).cloned().unwrap_or(Field::Ignore);
-            let examples = preview
-                .iter()
-                .filter_map(|r| r.get(i))
-                .filter(|c| !c.is_empty())
-                .take(3)
-                .map(|c| c.chars().take(40).collect::<String>())
-                .collect::<Vec<_>>()
-                .join(" · ");
-            ColumnView {
-                index: i,
-                header: h.clone(),
-                examples,
-                options: targets
-                    .iter()
-                    .map(|f| {
-                        let label = match f {
-                            Field::Custom(k) => defs
-                                .iter()
-                                .find(|(key, _)| key == k)
-                                .map(|(_, l)| format!("{}: {l}", t.field_custom))
-                                .unwrap_or_else(|| t.field_label(f)),
-                            _ => t.field_label(f),
-                        };
-                        (f.name().into_owned(), label, *f == current)
-                    })
-                    .collect(),
-            }
-        })
-        .collect();
+    let columns = column_views(&headers, &preview, |i| {
+        let current = mapping.get(i).cloned().unwrap_or(Field::Ignore);
+        targets
+            .iter()
+            .map(|f| {
+                let label = match f {
+                    Field::Custom(k) => defs
+                        .iter()
+                        .find(|(key, _)| key == k)
+                        .map(|(_, l)| format!("{}: {l}", t.field_custom))
+                        .unwrap_or_else(|| t.field_label(f)),
+                    _ => t.field_label(f),
+                };
+                (f.name().into_owned(), label, *f == current)
+            })
+            .collect()
+    });
     let page = MappingTemplate {
         shell: Shell::new(cu, Area::Contacts).await?,
         it: t,
+        contacts: true,
+        hint: t.mapping_hint,
         import: ImportView::new(import, t, &cu.workspace.time_zone, cu.locale()),
         columns,
         headers,
         preview,
         error,
     };
-    let status = if error.is_some() {
+    Ok((mapping_status(error), page).into_response())
+}
+
+fn mapping_status(error: Option<&'static str>) -> axum::http::StatusCode {
+    if error.is_some() {
         axum::http::StatusCode::UNPROCESSABLE_ENTITY
     } else {
         axum::http::StatusCode::OK
+    }
+}
+
+/// One row of the mapping table per header: its examples from the
+/// preview and the options `options(i)` gives it.
+fn column_views(
+    headers: &[String],
+    preview: &[Vec<String>],
+    options: impl Fn(usize) -> Vec<(String, String, bool)>,
+) -> Vec<ColumnView> {
+    headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| ColumnView {
+            index: i,
+            header: h.clone(),
+            examples: preview
+                .iter()
+                .filter_map(|r| r.get(i))
+                .filter(|c| !c.is_empty())
+                .take(3)
+                .map(|c| c.chars().take(40).collect::<String>())
+                .collect::<Vec<_>>()
+                .join(" · "),
+            options: options(i),
+        })
+        .collect()
+}
+
+/// The mapping step of an activities or memberships import.
+async fn render_record_mapping(
+    st: &AppState,
+    cu: &CurrentUser,
+    import: &Import,
+    chosen: Option<&[Column]>,
+    error: Option<&'static str>,
+) -> AppResult<Response> {
+    let t = tr(cu);
+    let Some(file) = imports::find_import_file(&st.db, cu.workspace.id, import.id).await? else {
+        return Err(AppError::NotFound);
     };
-    Ok((status, page).into_response())
+    let headers = imports::read_headers(&file.content).unwrap_or_default();
+    let preview = imports::preview_rows(&file.content, PREVIEW_ROWS);
+    let kind = ImportKind::parse(&import.kind).unwrap_or(ImportKind::Activities);
+    let chosen: Vec<Column> = match chosen {
+        Some(c) => c.to_vec(),
+        None => import
+            .report()
+            .mapping
+            .iter()
+            .map(|n| Column::parse(kind, n).unwrap_or(Column::Ignore))
+            .collect(),
+    };
+    let mut targets = vec![Column::Ignore];
+    targets.extend_from_slice(kind.columns());
+    let columns = column_views(&headers, &preview, |i| {
+        let current = chosen.get(i).copied().unwrap_or(Column::Ignore);
+        targets
+            .iter()
+            .map(|c| {
+                (
+                    c.name().to_string(),
+                    t.column_label(*c).to_string(),
+                    *c == current,
+                )
+            })
+            .collect()
+    });
+    let hint = match kind {
+        ImportKind::Memberships => t.mapping_hint_memberships,
+        _ => t.mapping_hint_activities,
+    };
+    let page = MappingTemplate {
+        shell: Shell::new(cu, Area::Contacts).await?,
+        it: t,
+        contacts: false,
+        hint,
+        import: ImportView::new(import, t, &cu.workspace.time_zone, cu.locale()),
+        columns,
+        headers,
+        preview,
+        error,
+    };
+    Ok((mapping_status(error), page).into_response())
 }
 
 /// `GET /contacts/import/{id}`: the mapping step while the import waits
@@ -398,6 +496,9 @@ pub async fn start_import(
     if import.status != imports::status::UPLOADED {
         return Err(AppError::BadRequest(t.err_not_waiting.into()));
     }
+    if import.kind != ImportKind::Contacts.as_str() {
+        return start_record_import(&st, &cu, &ip, &import, &fields).await;
+    }
     let width = import.report().headers.len();
     let mut mapping = vec![Field::Ignore; width];
     let mut fire = false;
@@ -445,6 +546,62 @@ pub async fn start_import(
             result: "ok",
             details: serde_json::json!({ "file_name": import.file_name, "rows": import.total_rows, "fire_triggers": fire }),
             ip: Some(&ip),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/contacts/import/{}", import.id)).into_response())
+}
+
+/// The start of an activities or memberships import: the columns
+/// checked, the job queued.
+async fn start_record_import(
+    st: &AppState,
+    cu: &CurrentUser,
+    ip: &str,
+    import: &Import,
+    fields: &[(String, String)],
+) -> AppResult<Response> {
+    let t = tr(cu);
+    let kind = ImportKind::parse(&import.kind).unwrap_or(ImportKind::Activities);
+    let width = import.report().headers.len();
+    let mut mapping = vec![Column::Ignore; width];
+    for (k, v) in fields {
+        if let Some(i) = k.strip_prefix("col_").and_then(|i| i.parse::<usize>().ok()) {
+            let (Some(slot), Some(c)) = (mapping.get_mut(i), Column::parse(kind, v)) else {
+                return render_record_mapping(st, cu, import, None, Some(t.err_mapping_bad)).await;
+            };
+            *slot = c;
+        }
+    }
+    if let Err(p) = records::check(kind, &mapping, width) {
+        let msg = match p {
+            MappingProblem::Twice => t.err_mapping_twice,
+            MappingProblem::NoContactKey => t.err_mapping_contact,
+            MappingProblem::Missing(Column::Plan) => t.err_mapping_plan,
+            MappingProblem::Missing(_) => t.err_mapping_type,
+            MappingProblem::Width => t.err_mapping_bad,
+        };
+        return render_record_mapping(st, cu, import, Some(&mapping), Some(msg)).await;
+    }
+    let names: Vec<&str> = mapping.iter().map(|c| c.name()).collect();
+    let now = st.now();
+    let mut tx = st.db.begin().await?;
+    if !imports::queue_record_import(&mut tx, cu.workspace.id, import.id, &names, now).await? {
+        return Err(AppError::BadRequest(t.err_not_waiting.into()));
+    }
+    insert_audit(
+        &mut tx,
+        &NewAudit {
+            workspace: Some(cu.workspace.id),
+            actor: &cu.actor(),
+            action: "imports.started",
+            target_type: Some("import"),
+            target_id: Some(import.id.to_string()),
+            result: "ok",
+            details: serde_json::json!({ "kind": kind.as_str(), "file_name": import.file_name, "rows": import.total_rows }),
+            ip: Some(ip),
         },
         now,
     )

@@ -434,3 +434,113 @@ async fn hot_lead_template_fires_once_and_product_events_become_activities() {
 fn uuid_of(s: &str) -> uuid::Uuid {
     s.parse().expect("uuid")
 }
+
+#[tokio::test]
+async fn recalculation_runs_in_the_background_with_progress() {
+    let t = two_workspaces().await;
+    let app = &t.app;
+    let api = Api::of(app, &t.a);
+    let contact = t.a.contact_id.to_string();
+    let visit = json!({"contact_id": contact, "type": "visit", "idempotency_key": "r-1"});
+    let (status, _) = api.call("POST", "/api/v1/activities", Some(visit)).await;
+    assert_eq!(status, 201);
+    let (_, before) = api
+        .call("GET", &format!("/api/v1/contacts/{contact}/score"), None)
+        .await;
+
+    // The visit rule now gives 40: only a recalculation applies it to the past.
+    let (_, rules) = api.call("GET", "/api/v1/scoring/rules", None).await;
+    let visit_rule = rules["data"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|r| r["on"]["type"] == "visit")
+        .expect("visit rule")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let (status, _) = api
+        .call(
+            "PATCH",
+            &format!("/api/v1/scoring/rules/{visit_rule}"),
+            Some(json!({"points": 40})),
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    let (status, run) = api.call("POST", "/api/v1/scoring/recalculate", None).await;
+    assert_eq!(status, 202, "{run}");
+    assert_eq!(run["status"], "queued");
+    let id = run["id"].as_str().expect("id").to_string();
+    let (status, again) = api.call("POST", "/api/v1/scoring/recalculate", None).await;
+    assert_eq!(status, 200, "one run at a time: the live one is answered");
+    assert_eq!(again["id"], run["id"]);
+
+    // Another workspace cannot see it.
+    let other = Api::of(app, &t.b);
+    let (status, _) = other
+        .call("GET", &format!("/api/v1/scoring/recalculations/{id}"), None)
+        .await;
+    assert_eq!(status, 404);
+
+    let worker = app.engine_worker();
+    app.run_jobs(&worker).await;
+    let (status, done) = api
+        .call("GET", &format!("/api/v1/scoring/recalculations/{id}"), None)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (done["status"].as_str(), done["percent"].as_i64()),
+        (Some("done"), Some(100))
+    );
+    assert_eq!(done["processed"], done["total"]);
+    assert_eq!(done["changed"], 1);
+    let (_, after) = api
+        .call("GET", &format!("/api/v1/contacts/{contact}/score"), None)
+        .await;
+    assert_eq!(
+        after["total"].as_i64().unwrap_or(0) - before["total"].as_i64().unwrap_or(0),
+        30,
+        "the visit now counts 40 instead of 10: {after}"
+    );
+
+    // The page's button: admins only; the progress fragment per workspace.
+    let member = app.browser();
+    member.login(&t.a.member_email, af_testkit::PASSWORD).await;
+    member.get("/contacts").await; // the CSRF token
+    assert_eq!(
+        member
+            .post("/contacts/scoring/recalculate", &[])
+            .await
+            .status,
+        403
+    );
+    let progress = member
+        .get(&format!("/contacts/scoring/recalculations/{id}/progress"))
+        .await;
+    assert_eq!(progress.status, 200);
+    assert!(progress.contains("Terminado"));
+    assert!(
+        !progress.contains("hx-trigger"),
+        "a finished run is not polled"
+    );
+    let outsider = app.browser();
+    outsider.login(&t.b.owner_email, af_testkit::PASSWORD).await;
+    assert_eq!(
+        outsider
+            .get(&format!("/contacts/scoring/recalculations/{id}/progress"))
+            .await
+            .status,
+        404
+    );
+    let owner = app.browser();
+    owner.login(&t.a.owner_email, af_testkit::PASSWORD).await;
+    owner.get("/contacts").await;
+    let started = owner.post("/contacts/scoring/recalculate", &[]).await;
+    assert_eq!(
+        started.status, 303,
+        "without htmx: back to the scoring page"
+    );
+    let (_, latest) = api.call("POST", "/api/v1/scoring/recalculate", None).await;
+    assert_eq!(latest["status"], "queued", "the page started a new run");
+}

@@ -8,10 +8,29 @@ use af_testkit::{Browser, PASSWORD, TestApp, Via, csrf_from, two_workspaces};
 /// Posts `file` as multipart field `file`, the CSRF token in the query as
 /// the upload form does.
 async fn upload(app: &TestApp, b: &Browser, name: &str, file: &[u8]) -> (u16, String, String) {
+    upload_kind(app, b, None, name, file).await
+}
+
+/// [`upload`] with the form's "what are you importing" choice.
+async fn upload_kind(
+    app: &TestApp,
+    b: &Browser,
+    kind: Option<&str>,
+    name: &str,
+    file: &[u8],
+) -> (u16, String, String) {
     let page = b.get("/contacts/import").await;
     let token = csrf_from(&page.body).expect("csrf token on the page");
     let boundary = "----afboundary7MA4YWxk";
     let mut body = Vec::new();
+    if let Some(kind) = kind {
+        body.extend(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\n{kind}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
     body.extend(
         format!(
             "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n"
@@ -57,7 +76,7 @@ async fn upload_map_queue_progress_and_report() {
     b.login(&t.a.owner_email, PASSWORD).await;
     let page = b.get("/contacts/import").await;
     assert_eq!(page.status, 200);
-    assert!(page.contains("Importar contactos"), "Spanish by default");
+    assert!(page.contains("Importar datos"), "Spanish by default");
 
     let csv = "\u{feff}Nombre;Apellidos;Correo electrónico;Teléfono;Etiquetas\r\n\
         Ana;Pérez;ana@example.com;8112345678;vip|web\r\n\
@@ -440,5 +459,229 @@ async fn this_areas_id_routes_answer_404_to_another_workspace() {
             .await
             .expect("find")
             .is_some()
+    );
+}
+
+fn selected(page: &str, col: usize) -> String {
+    page.split(&format!("name=\"col_{col}\""))
+        .nth(1)
+        .and_then(|s| s.split("</select>").next())
+        .and_then(|s| s.split("\" selected>").next())
+        .and_then(|s| s.rsplit("value=\"").next())
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test]
+async fn activities_import_through_the_apis_checks_and_scores() {
+    let t = two_workspaces().await;
+    let app = &t.app;
+    let b = app.browser();
+    b.login(&t.a.owner_email, PASSWORD).await;
+    let csv = "Correo;Tipo;Fecha;Monto;Moneda;Notas\r\n\
+        ana@example.com;Visita;01/12/2026 18:30;;;primera\r\n\
+        ana@example.com;Compra;2026-12-02;1.250,50;MXN;\r\n\
+        nuevo@example.com;Check-in;2026-12-03;;;\r\n\
+        mal;Visita;2026-12-01;;;\r\n\
+        ana@example.com;Visita;ayer;;;\r\n\
+        ana@example.com;Compra;2026-12-02;;;\r\n";
+    let (status, location, body) =
+        upload_kind(app, &b, Some("activities"), "visitas.csv", csv.as_bytes()).await;
+    assert_eq!(status, 303, "{body}");
+    let id = import_id(&location);
+    let mapping = b.get(&location).await;
+    assert_eq!(mapping.status, 200);
+    let suggested: Vec<String> = (0..6).map(|c| selected(&mapping.body, c)).collect();
+    assert_eq!(
+        suggested,
+        ["email", "type", "occurred_at", "amount", "currency", "note"]
+    );
+    assert!(!mapping.contains("fire_triggers"), "contacts only");
+    assert!(mapping.contains("Tipo de actividad"));
+
+    // No type column: refused, nothing queued.
+    let bad = b
+        .post(
+            &format!("{location}/start"),
+            &[
+                ("col_0", "email"),
+                ("col_1", "ignore"),
+                ("col_2", "occurred_at"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.contains("Asigna una columna al tipo de actividad."));
+    let unknown = b
+        .post(&format!("{location}/start"), &[("col_0", "plan")])
+        .await;
+    assert_eq!(
+        unknown.status, 422,
+        "a memberships column in an activities file"
+    );
+    let start = b
+        .post(
+            &format!("{location}/start"),
+            &[
+                ("col_0", "email"),
+                ("col_1", "type"),
+                ("col_2", "occurred_at"),
+                ("col_3", "amount"),
+                ("col_4", "currency"),
+                ("col_5", "note"),
+            ],
+        )
+        .await;
+    assert_eq!(start.status, 303, "{}", start.body);
+    let queued: i64 = af_db::with_pool!(&app.db, p => {
+        sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE workspace_id = $1 AND kind = 'import_records'")
+            .bind(t.a.ws.id.0).fetch_one(p).await.expect("jobs")
+    });
+    assert_eq!(queued, 1);
+
+    let done = af_service::record_imports::run(&app.db, t.a.ws.id, id, &app.clock as &ManualClock)
+        .await
+        .expect("run")
+        .expect("found");
+    assert_eq!(
+        (
+            done.status.as_str(),
+            done.created_rows,
+            done.rejected_rows,
+            done.processed_rows
+        ),
+        ("done", 3, 3, 6)
+    );
+    let progress = b.get(&format!("{location}/progress")).await;
+    assert!(progress.contains("Terminada"));
+    for reason in ["Correo no válido", "Fecha no válida", "Monto no válido"] {
+        assert!(progress.contains(reason), "{reason}");
+    }
+    assert!(progress.contains("Actividades"));
+
+    let ana = af_db::contacts::list_contacts(
+        &app.db,
+        t.a.ws.id,
+        &af_db::contacts::ContactFilter {
+            q: Some("ana@example.com".into()),
+            ..Default::default()
+        },
+        None,
+        5,
+    )
+    .await
+    .expect("list");
+    let ana = ana[0].id;
+    let acts = af_db::scoring::list_activities(&app.db, t.a.ws.id, ana, None, 10)
+        .await
+        .expect("activities");
+    let kinds: Vec<&str> = acts.iter().map(|a| a.kind.as_str()).collect();
+    assert_eq!(kinds, ["purchase", "visit"]);
+    assert_eq!(acts[0].data_json()["amount"], 125050);
+    assert_eq!(
+        acts[1].occurred_at.0.to_string(),
+        "2026-12-02T00:30:00Z",
+        "18:30 in Mexico City"
+    );
+    assert_eq!(acts[1].source, "import");
+    let score = af_db::scoring::scores_of(&app.db, t.a.ws.id, ana)
+        .await
+        .expect("score")
+        .expect("contact");
+    assert!(score.total > 0, "the default rules scored the import");
+
+    // Running the finished import again adds nothing.
+    let again = af_service::record_imports::run(&app.db, t.a.ws.id, id, &app.clock as &ManualClock)
+        .await
+        .expect("run")
+        .expect("found");
+    assert_eq!(again.created_rows, 3);
+
+    // Workspace B cannot see it.
+    let other = app.browser();
+    other.login(&t.b.owner_email, PASSWORD).await;
+    assert_eq!(other.get(&location).await.status, 404);
+}
+
+#[tokio::test]
+async fn memberships_import_creates_then_updates_by_external_id() {
+    let t = two_workspaces().await;
+    let app = &t.app;
+    let b = app.browser();
+    b.login(&t.a.owner_email, PASSWORD).await;
+    let run = |csv: &'static str| {
+        let b = &b;
+        async move {
+            let (status, location, body) =
+                upload_kind(app, b, Some("memberships"), "socios.csv", csv.as_bytes()).await;
+            assert_eq!(status, 303, "{body}");
+            let mapping = b.get(&location).await;
+            let cols: Vec<String> = (0..7).map(|c| selected(&mapping.body, c)).collect();
+            assert_eq!(
+                cols,
+                [
+                    "email",
+                    "plan",
+                    "status",
+                    "starts_at",
+                    "ends_at",
+                    "amount",
+                    "external_id"
+                ]
+            );
+            let fields: Vec<(String, String)> = cols
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (format!("col_{i}"), c.clone()))
+                .collect();
+            let fields: Vec<(&str, &str)> = fields
+                .iter()
+                .map(|(a, b)| (a.as_str(), b.as_str()))
+                .collect();
+            let start = b.post(&format!("{location}/start"), &fields).await;
+            assert_eq!(start.status, 303, "{}", start.body);
+            af_service::record_imports::run(
+                &app.db,
+                t.a.ws.id,
+                import_id(&location),
+                &app.clock as &ManualClock,
+            )
+            .await
+            .expect("run")
+            .expect("found")
+        }
+    };
+    let first = run("Email,Plan,Estado,Inicio,Vencimiento,Monto,ID externo\r\n\
+        ana@example.com,Mensual,Activa,2026-12-01,2026-12-31,499.00,sub_1\r\n\
+        luis@example.com,Anual,Vencida,01/01/2026,31/12/2026,,sub_2\r\n\
+        ana@example.com,Mensual,quizás,2026-12-01,,,sub_3\r\n")
+    .await;
+    assert_eq!(
+        (first.created_rows, first.updated_rows, first.rejected_rows),
+        (2, 0, 1),
+        "{}",
+        first.report
+    );
+    assert!(
+        first.report.contains("quizás"),
+        "the refused status is reported"
+    );
+    let second = run("Email,Plan,Estado,Inicio,Vencimiento,Monto,ID externo\r\n\
+        ana@example.com,Mensual,Cancelada,2026-12-01,2026-12-31,499.00,sub_1\r\n")
+    .await;
+    assert_eq!((second.created_rows, second.updated_rows), (0, 1));
+    let all =
+        af_db::memberships::list_memberships(&app.db, t.a.ws.id, &Default::default(), None, 50)
+            .await
+            .expect("list");
+    let imported: Vec<_> = all.iter().filter(|m| m.external_id.is_some()).collect();
+    assert_eq!(imported.len(), 2, "sub_1 updated, not added again");
+    let sub1 = imported
+        .iter()
+        .find(|m| m.external_id.as_deref() == Some("sub_1"))
+        .expect("sub_1");
+    assert_eq!(
+        (sub1.status.as_str(), sub1.amount_minor),
+        ("cancelled", Some(49900))
     );
 }
