@@ -1,7 +1,8 @@
-//! `agencyflow import contacts ...` and `agencyflow export contacts|deals
+//! `agencyflow import contacts|activities|memberships ...` and `agencyflow export contacts|deals
 //! ...`, plus the job handler that runs imports uploaded on the web.
 
 use af_core::csv_io::{self, Field};
+use af_core::csv_records::{self as records, Column, ImportKind};
 use af_core::jobs::{ImportContacts, ImportRecords};
 use af_core::{Actor, Clock, SystemClock};
 use af_db::exports::{ContactExport, ContactSelection, DealExport, DealExportFilter, ExportFormat};
@@ -37,6 +38,36 @@ pub enum ImportCmd {
         #[arg(long)]
         fire_triggers: bool,
         /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import activities (visits, purchases, classes...) from a CSV file.
+    /// Columns from their names (correo/email, teléfono/phone, tipo/type,
+    /// fecha/date, monto/amount, moneda/currency, nota/note); each row is
+    /// checked and scored like `POST /api/v1/activities`.
+    Activities {
+        #[arg(long)]
+        workspace: String,
+        file: PathBuf,
+        /// Column override, `header=column` (contact_id, email, phone,
+        /// type, occurred_at, amount, currency, note, idempotency_key,
+        /// ignore). Repeatable.
+        #[arg(long = "map", value_name = "HEADER=COLUMN")]
+        map: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import memberships (subscriptions) from a CSV file; a row whose
+    /// external id was imported before updates that membership.
+    Memberships {
+        #[arg(long)]
+        workspace: String,
+        file: PathBuf,
+        /// Column override, `header=column` (contact_id, email, phone,
+        /// name, plan, status, starts_at, ends_at, amount, currency,
+        /// external_id, ignore). Repeatable.
+        #[arg(long = "map", value_name = "HEADER=COLUMN")]
+        map: Vec<String>,
         #[arg(long)]
         json: bool,
     },
@@ -158,8 +189,110 @@ pub async fn import(db: &Db, cmd: ImportCmd) -> anyhow::Result<()> {
             }
             print_summary(&done, &report, json)?;
         }
+        ImportCmd::Activities {
+            workspace,
+            file,
+            map,
+            json,
+        } => import_records(db, ImportKind::Activities, &workspace, &file, &map, json).await?,
+        ImportCmd::Memberships {
+            workspace,
+            file,
+            map,
+            json,
+        } => import_records(db, ImportKind::Memberships, &workspace, &file, &map, json).await?,
     }
     Ok(())
+}
+
+/// `import activities` / `import memberships`: the file is stored as a
+/// web upload is and run in this process by the same code as the job.
+async fn import_records(
+    db: &Db,
+    kind: ImportKind,
+    workspace: &str,
+    file: &std::path::Path,
+    map: &[String],
+    json: bool,
+) -> anyhow::Result<()> {
+    let ws = provision::workspace_by_slug(db, workspace).await?;
+    let data = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let headers = imports::read_headers(&data)
+        .map_err(anyhow::Error::msg)
+        .with_context(|| format!("{}", file.display()))?;
+    let mut mapping = records::suggest(kind, &headers);
+    for m in map {
+        let (h, c) = m
+            .split_once('=')
+            .with_context(|| format!("--map {m:?}: expected header=column"))?;
+        let i = headers
+            .iter()
+            .position(|x| csv_io::header_key(x) == csv_io::header_key(h))
+            .with_context(|| format!("--map {m:?}: no column {h:?} in the file"))?;
+        mapping[i] = Column::parse(kind, c.trim())
+            .with_context(|| format!("--map {m:?}: {c:?} is not a column of this import"))?;
+    }
+    if let Err(p) = records::check(kind, &mapping, headers.len()) {
+        bail!(
+            "column mapping: {p:?} (map an email, phone or contact_id column and the {} with --map header=column)",
+            if kind == ImportKind::Memberships {
+                "plan"
+            } else {
+                "type"
+            }
+        );
+    }
+    let total = imports::count_rows(&data).map_err(anyhow::Error::msg)?;
+    let file_name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let names: Vec<String> = mapping.iter().map(|c| c.name().to_string()).collect();
+    let report = ImportReport {
+        headers: headers.clone(),
+        mapping: names.clone(),
+        ..Default::default()
+    };
+    let mut tx = db.begin().await?;
+    let id = imports::insert_import(
+        &mut tx,
+        ws.id,
+        &file_name,
+        imports::status::RUNNING,
+        total,
+        &report,
+        None,
+        now(),
+    )
+    .await?;
+    imports::insert_import_file(&mut tx, ws.id, id, &data, &[], now()).await?;
+    imports::set_kind(&mut tx, ws.id, id, kind).await?;
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    imports::set_record_mapping(&mut tx, ws.id, id, &refs).await?;
+    tx.commit().await?;
+    if !json {
+        let cols: Vec<String> = headers
+            .iter()
+            .zip(&mapping)
+            .map(|(h, c)| format!("{h} → {}", c.name()))
+            .collect();
+        eprintln!("columns: {}", cols.join(", "));
+    }
+    let bar = progress_bar(total as u64);
+    let b = bar.clone();
+    let mut on_progress = move |p: &Progress| {
+        b.set_length(p.total as u64);
+        b.set_position(p.processed as u64);
+    };
+    let done = af_service::record_imports::run(db, ws.id, id, &SystemClock, &mut on_progress)
+        .await?
+        .context("the import vanished")?;
+    bar.finish_and_clear();
+    let report = done.report();
+    if let Some(err) = &report.error {
+        bail!("{}: {err}", file.display());
+    }
+    print_summary(&done, &report, json)
 }
 
 /// A bar on stderr when it is a terminal; hidden otherwise (CI, pipes).
@@ -277,9 +410,15 @@ pub fn import_job() -> impl af_jobs::JobHandler {
 /// the web ([`af_core::jobs::ImportRecords`]).
 pub fn import_records_job() -> impl af_jobs::JobHandler {
     typed_handler(|ctx, _job, p: ImportRecords| async move {
-        af_service::record_imports::run(&ctx.db, p.workspace_id, p.import_id, ctx.clock.as_ref())
-            .await
-            .map_err(JobError::retry)?;
+        af_service::record_imports::run(
+            &ctx.db,
+            p.workspace_id,
+            p.import_id,
+            ctx.clock.as_ref(),
+            &mut |_| {},
+        )
+        .await
+        .map_err(JobError::retry)?;
         Ok(())
     })
 }

@@ -156,3 +156,89 @@ async fn import_then_export_contacts_and_deals() {
     );
     assert!(!ok && err.contains("--format"), "{err}");
 }
+
+#[tokio::test]
+async fn import_activities_and_memberships_from_the_cli() {
+    let (url, _dir) = af_db::testing::fresh_url_on(af_db::testing::test_backend()).await;
+    let (ok, _, err) = agencyflow(
+        &url,
+        &["workspace", "create", "--slug", "gym", "--name", "Gym"],
+    );
+    assert!(ok, "{err}");
+    let dir = tempfile::tempdir().expect("dir");
+    let visits = dir.path().join("visitas.csv");
+    std::fs::write(
+        &visits,
+        "Socio;Tipo;Fecha;Importe\r\n\
+         ana@example.com;Check-in;01/12/2026 07:10;\r\n\
+         ana@example.com;Compra;02/12/2026;350\r\n\
+         luis@example.com;Visita;mañana;\r\n",
+    )
+    .expect("write");
+    let path = visits.to_str().expect("path");
+    // "Socio" is a name to the suggestions: the email column needs --map.
+    let (ok, _, err) = agencyflow(&url, &["import", "activities", "--workspace", "gym", path]);
+    assert!(!ok && err.contains("NoContactKey"), "{err}");
+    let (ok, out, err) = agencyflow(
+        &url,
+        &[
+            "import",
+            "activities",
+            "--workspace",
+            "gym",
+            path,
+            "--map",
+            "Socio=email",
+            "--json",
+        ],
+    );
+    assert!(ok, "{err}");
+    let summary: serde_json::Value = serde_json::from_slice(&out).expect("json summary");
+    assert_eq!(
+        (summary["created"].as_i64(), summary["rejected"].as_i64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(summary["rejected_rows"][0]["code"], "invalid_date");
+
+    let subs = dir.path().join("socios.csv");
+    std::fs::write(
+        &subs,
+        "email,plan,estado,inicio,vencimiento,monto,id externo\r\n\
+         ana@example.com,Mensual,activa,2026-12-01,2026-12-31,499.00,s-1\r\n",
+    )
+    .expect("write");
+    let path = subs.to_str().expect("path");
+    for (created, updated) in [(1, 0), (0, 1)] {
+        let (ok, out, err) = agencyflow(
+            &url,
+            &[
+                "import",
+                "memberships",
+                "--workspace",
+                "gym",
+                path,
+                "--json",
+            ],
+        );
+        assert!(ok, "{err}");
+        let summary: serde_json::Value = serde_json::from_slice(&out).expect("json summary");
+        assert_eq!(
+            (summary["created"].as_i64(), summary["updated"].as_i64()),
+            (Some(created), Some(updated)),
+            "the external id updates on the second run"
+        );
+    }
+    let (ok, _, err) = agencyflow(
+        &url,
+        &[
+            "import",
+            "memberships",
+            "--workspace",
+            "gym",
+            path,
+            "--map",
+            "plan=type",
+        ],
+    );
+    assert!(!ok && err.contains("not a column"), "{err}");
+}

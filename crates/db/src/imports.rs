@@ -329,17 +329,28 @@ pub async fn queue_record_import(
     if !moved {
         return Ok(false);
     }
-    let names = serde_json::to_string(names).unwrap_or_else(|_| "[]".into());
-    with_tx!(tx, c => {
-        sqlx::query("UPDATE import_files SET mapping = $3 WHERE workspace_id = $1 AND import_id = $2")
-            .bind(ws.0).bind(id.0).bind(names).execute(&mut *c).await?;
-    });
+    set_record_mapping(tx, ws, id, names).await?;
     let job = af_core::jobs::ImportRecords {
         workspace_id: ws,
         import_id: id,
     };
     crate::jobs::enqueue_job(tx, Some(ws), &job, now, now).await?;
     Ok(true)
+}
+
+/// Stores the column names of an activities or memberships import.
+pub async fn set_record_mapping(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    id: ImportId,
+    names: &[&str],
+) -> DbResult<()> {
+    let names = serde_json::to_string(names).unwrap_or_else(|_| "[]".into());
+    with_tx!(tx, c => {
+        sqlx::query("UPDATE import_files SET mapping = $3 WHERE workspace_id = $1 AND import_id = $2")
+            .bind(ws.0).bind(id.0).bind(names).execute(&mut *c).await?;
+    });
+    Ok(())
 }
 
 /// Deletes an import's stored upload (it is not kept once imported).

@@ -34,13 +34,15 @@ pub const ACTIVITY_BATCH: usize = 500;
 /// transaction, as through the API).
 pub const MEMBERSHIP_BATCH: usize = 50;
 
-/// Runs (or resumes) web import `id` of the workspace. A finished import
-/// is left alone; `Ok(None)` when there is no such import.
+/// Runs (or resumes) import `id` of the workspace over its stored file;
+/// `on_progress` is called after each saved batch. A finished import is
+/// left alone; `Ok(None)` when there is no such import.
 pub async fn run(
     db: &Db,
     ws: WorkspaceId,
     id: ImportId,
     clock: &dyn Clock,
+    on_progress: &mut (dyn FnMut(&Progress) + Send),
 ) -> Result<Option<Import>, DbError> {
     let Some(import) = imports::find_import(db, ws, id).await? else {
         return Ok(None);
@@ -124,6 +126,7 @@ pub async fn run(
         }
         if batch.len() >= per_batch {
             run.flush(&mapping, &mut batch).await?;
+            on_progress(&run.progress);
         }
     }
     run.flush(&mapping, &mut batch).await?;
@@ -146,6 +149,7 @@ pub async fn run(
     .await?;
     imports::delete_import_file(&mut tx, ws, id).await?;
     tx.commit().await?;
+    on_progress(&run.progress);
     tracing::info!(
         workspace.id = %ws, import.id = %id, kind = kind.as_str(),
         created = run.progress.created, updated = run.progress.updated,

@@ -161,11 +161,16 @@ async fn upload_map_queue_progress_and_report() {
     assert!(!progress.contains("<html"), "a fragment");
 
     // The worker's part, run here instead of by a worker.
-    let done =
-        af_db::imports::run_queued_import(&app.db, t.a.ws.id, id, &app.clock as &ManualClock)
-            .await
-            .expect("run")
-            .expect("found");
+    let done = af_db::imports::run_queued_import(
+        &app.db,
+        t.a.ws.id,
+        id,
+        &app.clock as &ManualClock,
+        &mut |_| {},
+    )
+    .await
+    .expect("run")
+    .expect("found");
     assert_eq!((done.created_rows, done.rejected_rows), (2, 1));
 
     let progress = b.get(&format!("{location}/progress")).await;
@@ -539,10 +544,16 @@ async fn activities_import_through_the_apis_checks_and_scores() {
     });
     assert_eq!(queued, 1);
 
-    let done = af_service::record_imports::run(&app.db, t.a.ws.id, id, &app.clock as &ManualClock)
-        .await
-        .expect("run")
-        .expect("found");
+    let done = af_service::record_imports::run(
+        &app.db,
+        t.a.ws.id,
+        id,
+        &app.clock as &ManualClock,
+        &mut |_| {},
+    )
+    .await
+    .expect("run")
+    .expect("found");
     assert_eq!(
         (
             done.status.as_str(),
@@ -591,10 +602,16 @@ async fn activities_import_through_the_apis_checks_and_scores() {
     assert!(score.total > 0, "the default rules scored the import");
 
     // Running the finished import again adds nothing.
-    let again = af_service::record_imports::run(&app.db, t.a.ws.id, id, &app.clock as &ManualClock)
-        .await
-        .expect("run")
-        .expect("found");
+    let again = af_service::record_imports::run(
+        &app.db,
+        t.a.ws.id,
+        id,
+        &app.clock as &ManualClock,
+        &mut |_| {},
+    )
+    .await
+    .expect("run")
+    .expect("found");
     assert_eq!(again.created_rows, 3);
 
     // Workspace B cannot see it.
@@ -645,6 +662,7 @@ async fn memberships_import_creates_then_updates_by_external_id() {
                 t.a.ws.id,
                 import_id(&location),
                 &app.clock as &ManualClock,
+                &mut |_| {},
             )
             .await
             .expect("run")
