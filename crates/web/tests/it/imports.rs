@@ -161,16 +161,11 @@ async fn upload_map_queue_progress_and_report() {
     assert!(!progress.contains("<html"), "a fragment");
 
     // The worker's part, run here instead of by a worker.
-    let done = af_db::imports::run_queued_import(
-        &app.db,
-        t.a.ws.id,
-        id,
-        &app.clock as &ManualClock,
-        &mut |_| {},
-    )
-    .await
-    .expect("run")
-    .expect("found");
+    let done =
+        af_db::imports::run_queued_import(&app.db, t.a.ws.id, id, &app.clock as &ManualClock)
+            .await
+            .expect("run")
+            .expect("found");
     assert_eq!((done.created_rows, done.rejected_rows), (2, 1));
 
     let progress = b.get(&format!("{location}/progress")).await;
