@@ -23,7 +23,7 @@
 //! | `sync_busy_feeds` | [`SyncBusyFeeds`] | 100 | 10 | (schedule's) | cron, every 10 min |
 //! | `whatsapp_fallback` | [`WhatsappFallback`] | 30 | 10 | `whatsapp_fallback:{message}` | Twilio status webhook |
 //! | `deliver_webhook` | [`DeliverWebhook`] | 80 | 8 | — | dispatch fan-out, replays |
-//! | `check_memberships` | [`CheckMemberships`] | 100 | 10 | (schedule's) | cron, daily |
+//! | `check_memberships` | [`CheckMemberships`] | 100 | 10 | (schedule's) | cron, hourly |
 //! | `import_contacts` | [`ImportContacts`] | 100 | 10 | `import:{import}` | CSV import on the web |
 //! | `import_records` | [`ImportRecords`] | 100 | 10 | `import:{import}` | CSV import of activities or memberships on the web |
 //! | `automation_sweep` | [`AutomationSweep`] | 100 | 10 | (schedule's) | cron, every 5 min |
@@ -301,8 +301,9 @@ impl JobPayload for DeliverWebhook {
 
 // ------------------------------------------------------------ memberships
 
-/// The daily membership check: one `membership.expiring` per period for
-/// running memberships that end within the workspace's window, and
+/// The hourly membership check: `membership.expiring` once per notice
+/// point and period for running memberships (7 days before the end, and
+/// each `subscription_expiring` workflow's days), and
 /// `membership.expired` for those whose end has passed. Fired by its
 /// schedule; running it twice writes nothing the second time.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

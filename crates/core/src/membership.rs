@@ -90,9 +90,58 @@ pub fn days_left(now: Timestamp, ends_at: Timestamp) -> i64 {
     }
 }
 
+/// Whether the check tells a membership with `days_left` that it is
+/// expiring: when it fell to or below a notice point (`points`: 7 days
+/// and each `subscription_expiring` workflow's days) that the period's last
+/// notice (`previous`, its days_left) had not reached yet. So each point
+/// is told once per period, and a check that runs late tells the latest
+/// point passed once (every workflow whose point it passed matches it:
+/// see [`expiring_matches`]).
+pub fn notice_due(days_left: i64, previous: Option<i64>, points: &[i64]) -> bool {
+    points
+        .iter()
+        .any(|p| days_left <= *p && previous.is_none_or(|q| *p < q))
+}
+
+/// Whether a `subscription_expiring {days}` workflow starts on a notice
+/// with `days_left` whose period's previous notice had `previous`: the
+/// first notice at or below its point.
+pub fn expiring_matches(days: i64, days_left: i64, previous: Option<i64>) -> bool {
+    days_left <= days && previous.is_none_or(|q| q > days)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_notice_point_is_told_once_and_each_workflow_matches_once() {
+        let points = [7, 3, 1];
+        // Daily checks from 10 days left down to 0.
+        let mut previous = None;
+        let mut told = Vec::new();
+        for left in (0..=10).rev() {
+            if notice_due(left, previous, &points) {
+                told.push((left, previous));
+                previous = Some(left);
+            }
+        }
+        assert_eq!(told, vec![(7, None), (3, Some(7)), (1, Some(3))]);
+        for days in points {
+            let fired: Vec<i64> = told
+                .iter()
+                .filter(|(l, p)| expiring_matches(days, *l, *p))
+                .map(|(l, _)| *l)
+                .collect();
+            assert_eq!(fired, vec![days], "the {days}-day workflow starts once");
+        }
+        // A check that first sees the membership at 2 days left tells it
+        // once, and the 7- and 3-day workflows both start on that notice.
+        assert!(notice_due(2, None, &points));
+        assert!(expiring_matches(7, 2, None) && expiring_matches(3, 2, None));
+        assert!(!expiring_matches(1, 2, None));
+        assert!(!notice_due(2, Some(2), &points), "told already");
+    }
     use MembershipStatus as S;
 
     fn at(s: &str) -> Option<Timestamp> {

@@ -27,6 +27,8 @@ pub struct Membership {
     pub cancelled_at: Option<Ts>,
     /// The `ends_at` the "expiring" notice was sent for.
     pub expiring_notice_for: Option<Ts>,
+    /// The `days_left` of that period's last expiring notice.
+    pub expiring_notice_days: Option<i32>,
     pub created_at: Ts,
     pub updated_at: Ts,
 }
@@ -34,7 +36,7 @@ pub struct Membership {
 macro_rules! membership_columns {
     () => {
         "id, workspace_id, contact_id, external_id, plan, status, starts_at, ends_at, amount_minor, \
-         currency, cancelled_at, expiring_notice_for, created_at, updated_at"
+         currency, cancelled_at, expiring_notice_for, expiring_notice_days, created_at, updated_at"
     };
 }
 
@@ -195,25 +197,60 @@ pub async fn workspaces_with_running(db: &crate::Db) -> DbResult<Vec<WorkspaceId
     Ok(ids.into_iter().map(WorkspaceId).collect())
 }
 
-/// Marks the running memberships that end in `(now, until]` and were not
-/// told for this end yet, and returns them: the set that gets
-/// `membership.expiring` now. One statement; a second run marks nothing.
-pub async fn mark_expiring(
+/// Trial and active memberships ending in `(now, until]`: the candidates
+/// of the expiring notices.
+pub async fn list_ending(
     tx: &mut Tx,
     ws: WorkspaceId,
     now: Ts,
     until: Ts,
 ) -> DbResult<Vec<Membership>> {
     Ok(with_tx!(tx, c => {
-        sqlx::query_as::<_, Membership>(concat!(
-            "UPDATE contact_memberships SET expiring_notice_for = ends_at, updated_at = $2
-             WHERE workspace_id = $1 AND status IN ('trial', 'active')
-               AND ends_at > $2 AND ends_at <= $3
-               AND (expiring_notice_for IS NULL OR expiring_notice_for <> ends_at)
-             RETURNING ", membership_columns!()))
+        sqlx::query_as::<_, Membership>(concat!("SELECT ", membership_columns!(),
+            " FROM contact_memberships
+             WHERE workspace_id = $1 AND status IN ('trial', 'active') AND ends_at > $2 AND ends_at <= $3
+             ORDER BY ends_at, id"))
             .bind(ws.0).bind(now).bind(until)
             .fetch_all(&mut *c).await?
     }))
+}
+
+/// Records an expiring notice for the membership's current period (the
+/// `ends_at` it was told for and its `days_left`); `false` when another
+/// check already told this point (the row changed meanwhile).
+pub async fn set_expiring_notice(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    m: &Membership,
+    days_left: i32,
+    now: Ts,
+) -> DbResult<bool> {
+    Ok(with_tx!(tx, c => {
+        sqlx::query(
+            "UPDATE contact_memberships SET expiring_notice_for = ends_at, expiring_notice_days = $3, updated_at = $4
+             WHERE workspace_id = $1 AND id = $2 AND ends_at = $5
+               AND (expiring_notice_for IS NULL OR expiring_notice_for <> ends_at
+                    OR expiring_notice_days IS NULL OR expiring_notice_days > $3)")
+            .bind(ws.0).bind(m.id.0).bind(days_left).bind(now).bind(m.ends_at)
+            .execute(&mut *c).await?.rows_affected() > 0
+    }))
+}
+
+/// The notice points the workspace's active `subscription_expiring`
+/// workflows ask for (their `days`, from the current version).
+pub async fn expiring_trigger_days(tx: &mut Tx, ws: WorkspaceId) -> DbResult<Vec<i64>> {
+    let defs: Vec<String> = with_tx!(tx, c => {
+        sqlx::query_scalar(
+            "SELECT v.definition FROM workflows w
+             JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = w.current_version
+             WHERE w.workspace_id = $1 AND w.status = 'active' AND w.trigger_type = 'subscription_expiring'")
+            .bind(ws.0).fetch_all(&mut *c).await?
+    });
+    Ok(defs
+        .iter()
+        .filter_map(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+        .filter_map(|d| d["trigger"]["days"].as_i64())
+        .collect())
 }
 
 /// Trial, active and past-due memberships whose end has passed.

@@ -10,9 +10,11 @@
 //! `contact_id`, or an email / phone through the one contact rule (a
 //! known address finds its contact; an unknown one creates it).
 //!
-//! The daily check ([`check_memberships`]) sends one `membership.expiring`
-//! per period (the `ends_at` it was sent for is kept on the row) and
-//! expires running and past-due memberships whose end has passed.
+//! The hourly check ([`check_memberships`]) sends `membership.expiring`
+//! once per notice point and period — 7 days before the end, and at each
+//! active `subscription_expiring` workflow's days (the `ends_at` and the
+//! `days_left` last told are kept on the row) — and expires running and
+//! past-due memberships whose end has passed.
 
 use af_core::contact_input::{NO_CUSTOM_FIELDS, RawContact, validate_contact};
 use af_core::jobs::CheckMemberships;
@@ -431,7 +433,7 @@ async fn write_event(
     kind: EventKind,
     m: &Membership,
     old_status: Option<&str>,
-    days_left: Option<i64>,
+    days_left: Option<(i64, Option<i64>)>,
     actor: &Actor,
     now: Ts,
 ) -> Result<(), DbError> {
@@ -447,8 +449,9 @@ async fn write_event(
         "currency": m.currency,
         "external_id": m.external_id,
     });
-    if let Some(d) = days_left {
+    if let Some((d, previous)) = days_left {
         data["days_left"] = d.into();
+        data["previous_days_left"] = previous.into();
     }
     insert_event(
         tx,
@@ -466,16 +469,16 @@ async fn write_event(
     Ok(())
 }
 
-/// What one run of the daily check did.
+/// What one run of the check did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CheckOutcome {
     pub expiring: usize,
     pub expired: usize,
 }
 
-/// The daily check over every workspace, one transaction per workspace:
-/// expires what ended, then tells (once per period) what ends within
-/// `window_days`.
+/// The check over every workspace, one transaction per workspace:
+/// expires what ended, then tells what reached a notice point
+/// (`window_days` and the workspace's `subscription_expiring` days).
 pub async fn check_memberships(
     db: &Db,
     now: Ts,
@@ -497,7 +500,7 @@ pub async fn check_memberships(
     Ok(out)
 }
 
-/// The daily check of one workspace.
+/// The check of one workspace.
 pub async fn check_workspace(
     db: &Db,
     ws: WorkspaceId,
@@ -525,15 +528,31 @@ pub async fn check_workspace(
             out.expired += 1;
         }
     }
-    let until = Ts::new(now.0 + SignedDuration::from_hours(24 * window_days));
-    for m in store::mark_expiring(&mut tx, ws, now, until).await? {
-        let left = m.ends_at.map_or(0, |end| rules::days_left(now.0, end.0));
+    let mut points = store::expiring_trigger_days(&mut tx, ws).await?;
+    points.push(window_days);
+    points.retain(|p| *p > 0);
+    let widest = points.iter().copied().max().unwrap_or(window_days);
+    let until = Ts::new(now.0 + SignedDuration::from_hours(24 * widest));
+    for m in store::list_ending(&mut tx, ws, now, until).await? {
+        let Some(end) = m.ends_at else { continue };
+        let left = rules::days_left(now.0, end.0);
+        let previous = (m.expiring_notice_for == Some(end))
+            .then_some(m.expiring_notice_days)
+            .flatten()
+            .map(i64::from);
+        if !rules::notice_due(left, previous, &points) {
+            continue;
+        }
+        let left32 = i32::try_from(left).unwrap_or(i32::MAX);
+        if !store::set_expiring_notice(&mut tx, ws, &m, left32, now).await? {
+            continue;
+        }
         write_event(
             &mut tx,
             EventKind::MembershipExpiring,
             &m,
             Some(&m.status),
-            Some(left),
+            Some((left, previous)),
             &actor,
             now,
         )
@@ -544,10 +563,12 @@ pub async fn check_workspace(
     Ok(out)
 }
 
-/// The daily check's schedule (06:10 UTC, system-wide: early morning in
-/// the Americas, before the working day).
+/// The check's schedule: hourly (system-wide). Every run is idempotent —
+/// a notice point is told once per period, an ended membership expires
+/// once — so running often only makes notices and expiries timely in
+/// every time zone (within the hour of the moment they fall due).
 pub fn schedule() -> Result<af_jobs::NewSchedule, DbError> {
-    af_jobs::NewSchedule::system("10 6 * * *", &CheckMemberships {})
+    af_jobs::NewSchedule::system("10 * * * *", &CheckMemberships {})
 }
 
 /// The handler of [`CheckMemberships`].

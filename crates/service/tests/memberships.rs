@@ -402,3 +402,104 @@ async fn a_subscription_created_workflow_enrols_the_member() {
     drain().await;
     assert_eq!(enrolled(failed).await, [m.contact_id]);
 }
+
+#[tokio::test]
+async fn expiring_workflows_start_at_their_own_days_once() {
+    let t = fresh_db().await;
+    let ws = pauta_workspace(&t.db, now()).await;
+    let day = |d: i64| Ts::new(now().0 + SignedDuration::from_hours(24 * d));
+    let save = |name: &str, days: i64| {
+        let db = t.db.clone();
+        let def = json!({"name": name, "trigger": {"type": "subscription_expiring", "days": days},
+            "active": true, "steps": [{"type": "add_tag", "tag": format!("vence-{days}")}]});
+        async move {
+            af_engine::ops::save_workflow(
+                &db,
+                ws.id,
+                None,
+                &def,
+                None,
+                af_channels::ssrf::SsrfPolicy::default(),
+                now(),
+            )
+            .await
+            .expect("saved")
+            .id
+        }
+    };
+    let week = save("Una semana", 7).await;
+    let three = save("Tres días", 3).await;
+    let ten = save("Diez días", 10).await;
+    let m = memberships::save(
+        &t.db,
+        &ws,
+        &req(
+            json!({"email": "socio@example.com", "plan": "Mensual", "status": "active",
+            "starts_at": "2026-01-01", "ends_at": day(12).to_string()}),
+        ),
+        &Actor::system(),
+        now(),
+    )
+    .await
+    .expect("created")
+    .membership;
+    let clock = ManualClock::new(now().0);
+    let mut r = af_jobs::Registry::new();
+    af_engine::register(
+        &mut r,
+        af_engine::EngineConfig {
+            base_url: "http://crm.test".into(),
+            booking_url: None,
+            secret: SecretKey::from_text(&"members-test".repeat(4)).expect("key"),
+            channels: Default::default(),
+        },
+    )
+    .expect("register");
+    let w = af_jobs::Worker::new(
+        t.db.clone(),
+        Arc::new(clock.clone()),
+        r,
+        af_jobs::WorkerConfig::new("test"),
+    );
+    let enrolled = |wf| {
+        let db = t.db.clone();
+        async move {
+            af_db::automations::list_enrollments(&db, ws.id, wf, None, None, 10)
+                .await
+                .expect("enrolments")
+                .len()
+        }
+    };
+    // Hourly checks over twelve days: each workflow starts once, at its day.
+    let mut started_on = std::collections::HashMap::new();
+    for hour in 0..(12 * 24) {
+        let at = Ts::new(now().0 + SignedDuration::from_hours(hour));
+        clock.set(at.0);
+        memberships::check_memberships(&t.db, at, 7)
+            .await
+            .expect("check");
+        for _ in 0..50 {
+            if w.run_once().await.expect("run").claimed == 0 {
+                break;
+            }
+        }
+        for (name, wf) in [("7", week), ("3", three), ("10", ten)] {
+            let n = enrolled(wf).await;
+            assert!(n <= 1, "workflow {name} enrolled {n} times");
+            if n == 1 {
+                started_on.entry(name).or_insert(hour);
+            }
+        }
+    }
+    // Ends at hour 288: 10 days before is hour 48, 7 days 120, 3 days 216.
+    assert_eq!(started_on.get("10"), Some(&48));
+    assert_eq!(started_on.get("7"), Some(&120));
+    assert_eq!(started_on.get("3"), Some(&216));
+    let notices = kinds(&t.db, ws.id)
+        .await
+        .iter()
+        .filter(|k| *k == "membership.expiring")
+        .count();
+    assert_eq!(notices, 3, "one notice per point");
+    let _ = m;
+}

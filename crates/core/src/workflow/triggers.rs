@@ -57,10 +57,10 @@ pub enum TriggerKind {
     },
     /// A membership was created (any status, trials included).
     SubscriptionCreated,
-    /// A running membership ends in `days` days or fewer: the daily
-    /// membership check's `membership.expiring`, which it writes once per
-    /// period when the end comes within the workspace's notice window
-    /// (7 days), with its `days_left`.
+    /// A running membership ends in `days` days or fewer: the first
+    /// `membership.expiring` of the period at or below `days` (the hourly
+    /// check tells each notice point — 7 days and every such workflow's
+    /// `days` — once per period; see `membership::notice_due`).
     SubscriptionExpiring {
         days: i64,
     },
@@ -192,10 +192,14 @@ impl TriggerKind {
                 matches!((n("old"), n("new")), (Some(o), Some(n)) if o < *threshold && n >= *threshold)
             }
             TriggerKind::TrialStarted => s("status").as_deref() == Some("trial"),
-            TriggerKind::SubscriptionExpiring { days } => data
-                .get("days_left")
-                .and_then(serde_json::Value::as_i64)
-                .is_some_and(|left| left <= *days),
+            TriggerKind::SubscriptionExpiring { days } => {
+                let previous = data
+                    .get("previous_days_left")
+                    .and_then(serde_json::Value::as_i64);
+                data.get("days_left")
+                    .and_then(serde_json::Value::as_i64)
+                    .is_some_and(|left| crate::membership::expiring_matches(*days, left, previous))
+            }
             TriggerKind::InboundMessage { channel } => same(channel, "channel"),
             TriggerKind::CallOutcome { outcome } => same(outcome, "outcome"),
             _ => true,
