@@ -3,12 +3,12 @@
 //! test-mode actions (skip a wait), retries, custom events, the shipped
 //! templates, message templates and the outbox (`/api/v1/messages`).
 
+use super::pagination::{decode_cursor, encode_cursor, page_limit};
 use super::{ApiError, ApiIdPath, ApiJson};
 use crate::auth::ApiAuth;
 use crate::state::AppState;
 use af_core::vocab::Channel;
 use af_core::{ContactId, EnrollmentId, TemplateId, WorkflowId};
-use af_db::Ts;
 use af_db::automations::{self as store, Enrollment, Workflow};
 use af_db::messages::{self, Message};
 use af_engine::{EngineError, library, ops};
@@ -17,8 +17,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -223,34 +221,6 @@ struct PageQuery {
     cursor: Option<String>,
 }
 
-fn encode_cursor(at: Ts, id: Uuid) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{}~{id}", at.0))
-}
-
-fn decode_cursor(raw: &str) -> Result<(Ts, Uuid), ApiError> {
-    let bad = || {
-        ApiError::field(
-            "cursor",
-            "invalid cursor: pass next_cursor from the previous page",
-        )
-    };
-    let text =
-        String::from_utf8(URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?).map_err(|_| bad())?;
-    let (ts, id) = text.split_once('~').ok_or_else(bad)?;
-    Ok((
-        Ts::new(ts.parse().map_err(|_| bad())?),
-        Uuid::parse_str(id).map_err(|_| bad())?,
-    ))
-}
-
-fn page_limit(limit: Option<i64>) -> Result<i64, ApiError> {
-    let limit = limit.unwrap_or(50);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::field("limit", "limit must be between 1 and 500"));
-    }
-    Ok(limit)
-}
-
 /// `GET /api/v1/workflows/{id}/enrollments?status=&limit=&cursor=`
 async fn list_enrollments(
     State(st): State<AppState>,
@@ -262,7 +232,7 @@ async fn list_enrollments(
     store::find_workflow(&st.db, ws, wf)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let limit = page_limit(q.limit)?;
+    let limit = page_limit(q.limit, 50)?;
     let cursor = q.cursor.as_deref().map(decode_cursor).transpose()?;
     let status = q.status.as_deref().filter(|s| !s.is_empty());
     let rows = store::list_enrollments(&st.db, ws, wf, status, cursor, limit + 1).await?;
@@ -586,7 +556,7 @@ async fn list_messages(
     auth: ApiAuth,
     Query(q): Query<MessageQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let limit = page_limit(q.limit)?;
+    let limit = page_limit(q.limit, 50)?;
     let contact = match q.contact_id.as_deref().filter(|s| !s.is_empty()) {
         Some(raw) => Some(
             Uuid::parse_str(raw)

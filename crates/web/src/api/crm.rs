@@ -2,6 +2,7 @@
 //! issue 3 and the OpenAPI document; errors are
 //! `{"error": {"code", "message", "fields"?}}`, another workspace's id is 404.
 
+use super::pagination::{decode_cursor, encode_cursor, page_limit};
 use super::{ApiError, ApiIdPath, ApiJson};
 use crate::auth::ApiAuth;
 use crate::state::AppState;
@@ -9,7 +10,7 @@ use af_core::contact_input::{ContactError, RawContact};
 use af_core::{ContactId, DealId, PipelineId, StageId, UserId};
 use af_db::contacts::{self, Contact, ContactFilter, ContactPatch, Cursor};
 use af_db::deals::{self, Deal, DealFilter, Placement};
-use af_db::{DbError, Ts, custom_fields, events, pipelines};
+use af_db::{DbError, custom_fields, events, pipelines};
 use af_service::deals::{DealContact, DealError, DealProblem, NewDealRequest};
 use af_service::intake::IntakeError;
 use axum::extract::{Query, State};
@@ -17,8 +18,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -131,37 +130,19 @@ struct ListQuery {
     cursor: Option<String>,
 }
 
-fn encode_cursor(c: &Contact) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{}~{}", c.created_at.0, c.id))
-}
-
-fn decode_cursor(raw: &str) -> Result<Cursor, ApiError> {
-    let bad = || {
-        ApiError::field(
-            "cursor",
-            "invalid cursor: pass next_cursor from the previous page",
-        )
-    };
-    let text =
-        String::from_utf8(URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?).map_err(|_| bad())?;
-    let (ts, id) = text.split_once('~').ok_or_else(bad)?;
-    Ok(Cursor {
-        created_at: Ts::new(ts.parse().map_err(|_| bad())?),
-        id: Uuid::parse_str(id).map_err(|_| bad())?,
-    })
-}
-
 /// `GET /api/v1/contacts?q=&tag=&source=&stage_id=&limit=&cursor=`
 async fn list_contacts(
     State(st): State<AppState>,
     auth: ApiAuth,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::field("limit", "limit must be between 1 and 500"));
-    }
-    let cursor = q.cursor.as_deref().map(decode_cursor).transpose()?;
+    let limit = page_limit(q.limit, 50)?;
+    let cursor = q
+        .cursor
+        .as_deref()
+        .map(decode_cursor)
+        .transpose()?
+        .map(|(created_at, id)| Cursor { created_at, id });
     let filter = ContactFilter {
         q: q.q,
         tag: q.tag,
@@ -174,7 +155,7 @@ async fn list_contacts(
     let has_more = page.len() as i64 > limit;
     let page: Vec<Contact> = page.into_iter().take(limit as usize).collect();
     let next = if has_more {
-        page.last().map(encode_cursor)
+        page.last().map(|c| encode_cursor(c.created_at, c.id.0))
     } else {
         None
     };

@@ -2,6 +2,7 @@
 //! (`/api/v1/forms`, `/api/v1/appointments`). Full-scope keys only; another
 //! workspace's id is 404.
 
+use super::pagination::page_limit;
 use super::{ApiError, ApiIdPath, ApiJson};
 use crate::auth::ApiAuth;
 use crate::state::AppState;
@@ -178,11 +179,7 @@ struct LimitQuery {
 }
 
 fn limit_of(q: &LimitQuery) -> Result<i64, ApiError> {
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::field("limit", "limit must be between 1 and 500"));
-    }
-    Ok(limit)
+    page_limit(q.limit, 100)
 }
 
 /// `GET /api/v1/forms/{id}/submissions?limit=`

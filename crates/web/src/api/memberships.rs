@@ -4,12 +4,12 @@
 //! `GET` and `PATCH /api/v1/memberships/{id}`. The rules and events are
 //! `af_service::memberships`.
 
+use super::pagination::{decode_cursor, encode_cursor, page_limit};
 use super::{ApiError, ApiIdPath, ApiJson};
 use crate::auth::ApiAuth;
 use crate::state::AppState;
 use af_core::vocab::MembershipStatus;
 use af_core::{ContactId, MembershipId};
-use af_db::Ts;
 use af_db::memberships::{self, Cursor, Membership, MembershipFilter};
 use af_service::memberships::{self as service, MembershipError, MembershipRequest};
 use axum::extract::{Query, State};
@@ -17,10 +17,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
-use uuid::Uuid;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -87,36 +84,13 @@ struct ListQuery {
     cursor: Option<String>,
 }
 
-fn encode_cursor(m: &Membership) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{}~{}", m.created_at.0, m.id))
-}
-
-fn decode_cursor(raw: &str) -> Result<Cursor, ApiError> {
-    let bad = || {
-        ApiError::field(
-            "cursor",
-            "invalid cursor: pass next_cursor from the previous page",
-        )
-    };
-    let text =
-        String::from_utf8(URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?).map_err(|_| bad())?;
-    let (ts, id) = text.split_once('~').ok_or_else(bad)?;
-    Ok(Cursor {
-        created_at: Ts::new(ts.parse().map_err(|_| bad())?),
-        id: Uuid::parse_str(id).map_err(|_| bad())?,
-    })
-}
-
 /// `GET /api/v1/memberships?contact_id=&status=&limit=&cursor=`, newest first.
 async fn list(
     State(st): State<AppState>,
     auth: ApiAuth,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::field("limit", "limit must be between 1 and 500"));
-    }
+    let limit = page_limit(q.limit, 50)?;
     let contact_id = match q.contact_id.as_deref() {
         Some(raw) => Some(
             raw.parse::<ContactId>()
@@ -141,14 +115,19 @@ async fn list(
         ),
         None => None,
     };
-    let cursor = q.cursor.as_deref().map(decode_cursor).transpose()?;
+    let cursor = q
+        .cursor
+        .as_deref()
+        .map(decode_cursor)
+        .transpose()?
+        .map(|(created_at, id)| Cursor { created_at, id });
     let filter = MembershipFilter { contact_id, status };
     let page = memberships::list_memberships(&st.db, auth.workspace.id, &filter, cursor, limit + 1)
         .await?;
     let has_more = page.len() as i64 > limit;
     let page: Vec<Membership> = page.into_iter().take(limit as usize).collect();
     let next = if has_more {
-        page.last().map(encode_cursor)
+        page.last().map(|m| encode_cursor(m.created_at, m.id.0))
     } else {
         None
     };

@@ -7,6 +7,7 @@ pub mod crm;
 pub mod forms;
 pub mod intake;
 pub mod memberships;
+pub mod pagination;
 pub mod scoring;
 pub mod twilio;
 pub mod webhooks;

@@ -4,12 +4,12 @@
 //! the scoring rules and thresholds. The use cases are
 //! `af_service::scoring`.
 
+use super::pagination::{decode_cursor, encode_cursor, page_limit};
 use super::{ApiError, ApiIdPath, ApiJson};
 use crate::auth::ApiAuth;
 use crate::state::AppState;
 use af_core::scoring::RawRule;
 use af_core::{ContactId, ScoringRuleId};
-use af_db::Ts;
 use af_db::scoring::{Activity, Recorded};
 use af_service::scoring::{self as svc, RawActivity, RawThreshold, ScoringError};
 use axum::extract::{Query, State};
@@ -17,8 +17,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -141,26 +139,6 @@ struct PageQuery {
     cursor: Option<String>,
 }
 
-fn encode_cursor(a: &Activity) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{}~{}", a.occurred_at.0, a.id))
-}
-
-fn decode_cursor(raw: &str) -> Result<(Ts, Uuid), ApiError> {
-    let bad = || {
-        ApiError::field(
-            "cursor",
-            "invalid cursor: pass next_cursor from the previous page",
-        )
-    };
-    let text =
-        String::from_utf8(URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?).map_err(|_| bad())?;
-    let (ts, id) = text.split_once('~').ok_or_else(bad)?;
-    Ok((
-        Ts::new(ts.parse().map_err(|_| bad())?),
-        Uuid::parse_str(id).map_err(|_| bad())?,
-    ))
-}
-
 /// `GET /api/v1/contacts/{id}/activities?limit=&cursor=`, newest first.
 async fn list_activities(
     State(st): State<AppState>,
@@ -169,10 +147,7 @@ async fn list_activities(
     Query(q): Query<PageQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let ws = auth.workspace.id;
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::field("limit", "limit must be between 1 and 500"));
-    }
+    let limit = page_limit(q.limit, 50)?;
     af_db::contacts::find_contact(&st.db, ws, id)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -181,7 +156,7 @@ async fn list_activities(
     let has_more = page.len() as i64 > limit;
     let page: Vec<Activity> = page.into_iter().take(limit as usize).collect();
     let next = if has_more {
-        page.last().map(encode_cursor)
+        page.last().map(|a| encode_cursor(a.occurred_at, a.id))
     } else {
         None
     };
