@@ -20,6 +20,7 @@ pub mod details;
 pub mod forms;
 pub mod imports;
 pub mod jobs;
+pub mod scoring;
 pub mod vocab;
 pub mod webhooks;
 
