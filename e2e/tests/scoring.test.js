@@ -56,7 +56,7 @@ test('logging a visit changes the score and the "¿Por qué?" panel in place', a
 
     // Log a visit with the form (type "Visita" is the first choice).
     const form = page.locator('[data-testid="log-activity-form"]');
-    await form.getByLabel('Tipo', { exact: true }).selectOption({ label: 'Visita' });
+    await form.locator('select[name="type"]').selectOption({ label: 'Visita' });
     await form.getByLabel('Nota').fill('Visitó la sucursal');
     await form.getByRole('button', { name: 'Registrar' }).click();
 
