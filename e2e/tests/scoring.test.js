@@ -12,6 +12,8 @@ import { launchBrowser, newPage, signIn, seen, unique, OWNER } from '../lib/harn
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const PHONE = { width: 390, height: 844 };
 const PAGES = ['/contacts/scoring', '/contacts/scoring/panel'];
+/** The contact the first test scores (its page is checked too). */
+let contactPath;
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
@@ -48,6 +50,7 @@ test('logging a visit changes the score and the "¿Por qué?" panel in place', a
     await page.locator('#new-contact-form input[name="email"]').fill(`${unique()}@example.com`);
     await page.locator('#new-contact-form button').first().click();
     await page.waitForURL((url) => /^\/contacts\/[0-9a-f-]{36}$/.test(url.pathname));
+    contactPath = new URL(page.url()).pathname;
 
     await seen(total(page), 'the score');
     assert.equal((await total(page).textContent()).trim(), '0');
@@ -85,7 +88,7 @@ test('the scoring pages render without CSP violations and fit 390 px', async () 
   const errors = watchConsole(page);
   try {
     await signIn(page, OWNER);
-    for (const path of PAGES) {
+    for (const path of [...PAGES, contactPath ?? '/contacts']) {
       const res = await page.goto(path);
       assert.equal(res?.status(), 200, `${path} answers 200`);
       const { scroll, inner } = await page.evaluate(() => ({
@@ -114,7 +117,7 @@ test('the scoring pages pass axe-core at 390 px and 1366 px', async () => {
     try {
       await signIn(page, OWNER);
       const found = [];
-      for (const path of PAGES) {
+      for (const path of [...PAGES, contactPath ?? '/contacts']) {
         await page.goto(path);
         for (const v of await axe(page)) found.push(`${path}: ${v}`);
       }
