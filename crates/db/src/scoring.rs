@@ -787,6 +787,38 @@ pub async fn entered_since(
     }))
 }
 
+/// One contact who entered a threshold (the dashboard's "crossed this
+/// week").
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct Crossed {
+    pub contact_id: Uuid,
+    pub first_name: String,
+    pub last_name: String,
+    pub score: i32,
+    pub threshold: String,
+    pub entered_at: Ts,
+}
+
+/// Contacts still inside a threshold they entered since `since`, newest
+/// first, with their names and the threshold's, at most `limit`.
+pub async fn crossed_since(
+    db: &crate::Db,
+    ws: WorkspaceId,
+    since: Ts,
+    limit: i64,
+) -> DbResult<Vec<Crossed>> {
+    Ok(with_pool!(db, p => {
+        sqlx::query_as::<_, Crossed>(
+            "SELECT m.contact_id, c.first_name, c.last_name, c.score, t.name AS threshold, m.entered_at
+             FROM score_threshold_members m
+             JOIN contacts c ON c.workspace_id = m.workspace_id AND c.id = m.contact_id
+             JOIN score_thresholds t ON t.workspace_id = m.workspace_id AND t.id = m.threshold_id
+             WHERE m.workspace_id = $1 AND m.entered_at >= $2
+             ORDER BY m.entered_at DESC, m.contact_id LIMIT $3")
+            .bind(ws.0).bind(since).bind(limit).fetch_all(p).await?
+    }))
+}
+
 /// Whether a contact is inside a threshold.
 pub async fn is_member(
     db: &crate::Db,
@@ -842,6 +874,92 @@ pub async fn score_histogram(
             .bind(ws.0).bind(width).fetch_all(p).await?
     });
     Ok(rows.into_iter().map(|(b, n)| (i64::from(b), n)).collect())
+}
+
+/// The stage of each contact's newest open deal (`(contact, stage name)`),
+/// for a page's contacts in one statement.
+pub async fn stages_of(
+    db: &crate::Db,
+    ws: WorkspaceId,
+    contacts: &[Uuid],
+) -> DbResult<Vec<(Uuid, String)>> {
+    let mut out = Vec::new();
+    for chunk in contacts.chunks(500) {
+        let q = format!(
+            "SELECT d.contact_id, s.name FROM deals d JOIN stages s ON s.workspace_id = d.workspace_id AND s.id = d.stage_id
+             WHERE d.workspace_id = $1 AND d.contact_id IN ({}) ORDER BY d.created_at DESC, d.id DESC",
+            placeholders(chunk.len(), 2)
+        );
+        let rows: Vec<(Uuid, String)> = with_pool!(db, p => {
+            // Only placeholders are formatted into the text; ids are bound.
+            let mut query = sqlx::query_as(sqlx::AssertSqlSafe(q.clone())).bind(ws.0);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            query.fetch_all(p).await?
+        });
+        for (c, s) in rows {
+            if !out.iter().any(|(o, _): &(Uuid, String)| *o == c) {
+                out.push((c, s));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `$start, $start+1, ...`: `n` placeholders for an `IN` list.
+fn placeholders(n: usize, start: usize) -> String {
+    (0..n)
+        .map(|i| format!("${}", i + start))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The trend of a page's contacts: the sum of their ledger points since
+/// `since` (`(contact, points)`; a contact without lines is absent), in
+/// one statement per 500 contacts (the ledger's key leads with
+/// `(workspace_id, contact_id)`).
+pub async fn trend_since(
+    db: &crate::Db,
+    ws: WorkspaceId,
+    contacts: &[Uuid],
+    since: Ts,
+) -> DbResult<Vec<(Uuid, i64)>> {
+    let mut out = Vec::new();
+    for chunk in contacts.chunks(500) {
+        let q = format!(
+            "SELECT contact_id, SUM(points) FROM score_ledger
+             WHERE workspace_id = $1 AND at >= $2 AND contact_id IN ({})
+             GROUP BY contact_id",
+            placeholders(chunk.len(), 3)
+        );
+        let rows: Vec<(Uuid, i64)> = with_pool!(db, p => {
+            // Only placeholders are formatted into the text; ids are bound.
+            let mut query = sqlx::query_as(sqlx::AssertSqlSafe(q.clone())).bind(ws.0).bind(since);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            query.fetch_all(p).await?
+        });
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+/// The workspace's caps and floor (the defaults when never set).
+pub async fn limits(db: &crate::Db, ws: WorkspaceId) -> DbResult<Limits> {
+    let row: Option<LimitsRow> = with_pool!(db, p => {
+        sqlx::query_as("SELECT fit_cap, engagement_cap, total_cap, floor FROM scoring_settings WHERE workspace_id = $1")
+            .bind(ws.0).fetch_optional(p).await?
+    });
+    Ok(row
+        .map(|(f, e, t, floor)| Limits {
+            fit_cap: f.map(i64::from),
+            engagement_cap: e.map(i64::from),
+            total_cap: t.map(i64::from),
+            floor: i64::from(floor),
+        })
+        .unwrap_or_default())
 }
 
 // ------------------------------------------------------------------ decay

@@ -485,3 +485,62 @@ pub async fn latest_recalculation(
 ) -> Result<Option<Recalculation>, ScoringError> {
     Ok(recalculations::latest(db, ws).await?)
 }
+
+// ----------------------------------------------------------------- limits
+
+/// Largest cap or floor magnitude the pages and the API accept.
+pub const MAX_LIMIT: i64 = 1_000_000;
+
+pub async fn limits(db: &Db, ws: WorkspaceId) -> Result<rules::Limits, ScoringError> {
+    Ok(store::limits(db, ws).await?)
+}
+
+/// Sets the caps (each `None` for no cap, else 0 to [`MAX_LIMIT`]) and the
+/// floor (from -[`MAX_LIMIT`] up to the total cap). Applies forward.
+pub async fn set_limits(
+    db: &Db,
+    ws: WorkspaceId,
+    l: &rules::Limits,
+    now: Ts,
+) -> Result<(), ScoringError> {
+    let mut errs: Fields = Vec::new();
+    for (field, cap) in [
+        ("fit_cap", l.fit_cap),
+        ("engagement_cap", l.engagement_cap),
+        ("total_cap", l.total_cap),
+    ] {
+        if cap.is_some_and(|c| !(0..=MAX_LIMIT).contains(&c)) {
+            errs.push((field.into(), format!("0 to {MAX_LIMIT}, or none")));
+        }
+    }
+    if l.floor.abs() > MAX_LIMIT || l.total_cap.is_some_and(|c| l.floor > c) {
+        errs.push(("floor".into(), format!("-{MAX_LIMIT} up to the total cap")));
+    }
+    if !errs.is_empty() {
+        return Err(ScoringError::Invalid(errs));
+    }
+    let mut tx = db.begin().await?;
+    store::set_limits(&mut tx, ws, l, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+// ------------------------------------------------------------------ trend
+
+/// Each contact's points of the last 7 days (absent: none), for a page of
+/// contacts in one query.
+pub async fn trends(
+    db: &Db,
+    ws: WorkspaceId,
+    contacts: &[uuid::Uuid],
+    now: Ts,
+) -> Result<std::collections::HashMap<uuid::Uuid, i64>, ScoringError> {
+    if contacts.is_empty() {
+        return Ok(Default::default());
+    }
+    let since = Ts::new(now.0 - jiff::SignedDuration::from_hours(24 * 7));
+    Ok(store::trend_since(db, ws, contacts, since)
+        .await?
+        .into_iter()
+        .collect())
+}

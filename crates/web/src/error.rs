@@ -63,6 +63,20 @@ impl From<af_service::bookings::BookingError> for AppError {
     }
 }
 
+/// A page reaches the scoring service after reading its input: "not
+/// found" is a 404; a refusal the page did not turn into its own words is
+/// a bug, so internal.
+impl From<af_service::scoring::ScoringError> for AppError {
+    fn from(e: af_service::scoring::ScoringError) -> Self {
+        use af_service::scoring::ScoringError;
+        match e {
+            ScoringError::NotFound => AppError::NotFound,
+            ScoringError::Db(e) => e.into(),
+            ScoringError::Invalid(f) => AppError::Internal(anyhow::anyhow!("scoring: {f:?}")),
+        }
+    }
+}
+
 impl From<anyhow::Error> for AppError {
     fn from(e: anyhow::Error) -> Self {
         AppError::Internal(e)

@@ -23,6 +23,12 @@ pub fn routes(other: &Tenant) -> Vec<IdRoute> {
         path,
         form,
     };
+    let page = |method, path: String, form: Vec<(&'static str, String)>| IdRoute {
+        via: Via::Page,
+        method,
+        path,
+        form,
+    };
     let rule = other.ids.get(RULE).cloned().unwrap_or_default();
     vec![
         api(
@@ -41,5 +47,27 @@ pub fn routes(other: &Tenant) -> Vec<IdRoute> {
             vec![("points", "99".into())],
         ),
         api("DELETE", format!("/api/v1/scoring/rules/{rule}"), vec![]),
+        page(
+            "POST",
+            format!("/contacts/{}/activities", other.contact_id),
+            vec![("type", "visit".into())],
+        ),
+        page("GET", format!("/contacts/scoring/rules/{rule}"), vec![]),
+        page(
+            "POST",
+            format!("/contacts/scoring/rules/{rule}"),
+            vec![
+                ("name", "Hacked".into()),
+                ("on_type", "visit".into()),
+                ("points", "99".into()),
+                ("frequency", "always".into()),
+                ("group", "fit".into()),
+            ],
+        ),
+        page(
+            "POST",
+            format!("/contacts/scoring/rules/{rule}/delete"),
+            vec![],
+        ),
     ]
 }

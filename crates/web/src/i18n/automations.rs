@@ -265,7 +265,8 @@ crate::translations! {
         f_from_stage_id: "Desde la etapa", "From stage";
         f_to_stage_id: "A la etapa", "To stage";
         f_form_id: "Id del formulario (opcional)", "Form id (optional)";
-        f_threshold: "Umbral", "Threshold";
+        f_threshold: "Puntuación (sin umbral con nombre)", "Score (without a named threshold)";
+        f_threshold_name: "Umbral con histéresis", "Threshold with hysteresis";
         f_channel: "Canal (opcional)", "Channel (optional)";
         f_outcome: "Resultado (opcional)", "Outcome (optional)";
         f_event_name: "Nombre del evento", "Event name";

@@ -4,7 +4,7 @@
 crate::translations! {
     RecalcTr, RECALC_ES, RECALC_EN {
         title: "Recalcular puntuaciones", "Recalculate scores";
-        hint: "Vuelve a puntuar todas las actividades de cada contacto con las reglas actuales. Los cambios de reglas se aplican hacia adelante; recalcula para aplicarlos también al pasado. Los puntos de automatizaciones y del descuento por inactividad se conservan.", "Scores every contact's activities again under the current rules. Rule changes apply going forward; recalculate to apply them to the past too. Points from automations and inactivity decay are kept.";
+        hint: "Vuelve a puntuar todas las actividades de cada contacto con las reglas actuales. Los cambios de reglas se aplican hacia adelante; recalcula para aplicarlos también al pasado. Los puntos de automatizaciones y del descuento por inactividad se conservan.", "Scores every contact's activities again under the current rules. Rule changes apply going forward; recalculate to apply them to the past too. Points from automations and from decay for lack of activity are kept.";
         start: "Recalcular", "Recalculate";
         progress: "Progreso del recálculo", "Recalculation progress";
         contacts: "contactos", "contacts";

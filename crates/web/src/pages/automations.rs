@@ -243,6 +243,7 @@ fn field_label(t: &'static AutoTr, name: &str) -> &'static str {
         "to_stage_id" => t.f_to_stage_id,
         "form_id" => t.f_form_id,
         "threshold" => t.f_threshold,
+        "threshold_name" => t.f_threshold_name,
         "channel" => t.f_channel,
         "outcome" => t.f_outcome,
         "event_name" => t.f_event_name,

@@ -13,6 +13,8 @@ mod form;
 mod list;
 mod memberships;
 pub mod recalculation;
+mod score;
+mod scoring;
 mod show;
 mod tasks;
 
@@ -67,6 +69,23 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/contacts/scoring/recalculations/{id}/progress",
             get(recalculation::progress),
+        )
+        .route("/contacts/{id}/activities", post(score::log_activity))
+        .route("/contacts/scoring", get(scoring::rules_page))
+        .route("/contacts/scoring/panel", get(scoring::panel_page))
+        .route("/contacts/scoring/rules", post(scoring::create_rule))
+        .route(
+            "/contacts/scoring/rules/{id}",
+            get(scoring::edit_rule_page).post(scoring::update_rule),
+        )
+        .route(
+            "/contacts/scoring/rules/{id}/delete",
+            post(scoring::delete_rule),
+        )
+        .route("/contacts/scoring/limits", post(scoring::save_limits))
+        .route(
+            "/contacts/scoring/thresholds",
+            post(scoring::create_threshold),
         )
         .route("/tasks", get(tasks::my_tasks))
         .route("/tasks/{id}/complete", post(tasks::complete_task))

@@ -507,7 +507,9 @@ async fn recalculation_runs_in_the_background_with_progress() {
     // The page's button: admins only; the progress fragment per workspace.
     let member = app.browser();
     member.login(&t.a.member_email, af_testkit::PASSWORD).await;
-    member.get("/contacts").await; // the CSRF token
+    let page = member.get("/contacts/scoring").await; // and the CSRF token
+    assert!(page.contains("data-testid=\"recalc-progress\""), "members see the progress");
+    assert!(!page.contains("data-testid=\"recalculate\""), "but no button");
     assert_eq!(
         member
             .post("/contacts/scoring/recalculate", &[])
@@ -535,7 +537,8 @@ async fn recalculation_runs_in_the_background_with_progress() {
     );
     let owner = app.browser();
     owner.login(&t.a.owner_email, af_testkit::PASSWORD).await;
-    owner.get("/contacts").await;
+    let page = owner.get("/contacts/scoring").await;
+    assert!(page.contains("data-testid=\"recalculate\""));
     let started = owner.post("/contacts/scoring/recalculate", &[]).await;
     assert_eq!(
         started.status, 303,

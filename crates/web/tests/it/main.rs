@@ -27,5 +27,6 @@ mod malformed_ids;
 mod one_language;
 mod ops;
 mod outbound_webhooks;
+mod scoring_ui;
 mod twilio_paths;
 mod webhooks_ui;

@@ -368,6 +368,8 @@ fn pages(extra: Vec<String>) -> Vec<String> {
         "/contacts",
         "/contacts/new",
         "/contacts/fields",
+        "/contacts/scoring",
+        "/contacts/scoring/panel",
         "/contacts/import",
         "/tasks",
         "/automations",

@@ -140,6 +140,8 @@ struct Lookups {
     stages: Vec<(String, String)>,
     templates: Vec<(String, String)>,
     workflows: Vec<(String, String)>,
+    /// The workspace's score thresholds, by name (`score_reached`).
+    thresholds: Vec<(String, String)>,
 }
 
 async fn lookups(st: &AppState, cu: &CurrentUser, me: WorkflowId) -> AppResult<Lookups> {
@@ -164,10 +166,16 @@ async fn lookups(st: &AppState, cu: &CurrentUser, me: WorkflowId) -> AppResult<L
         .filter(|w| w.id != me)
         .map(|w| (w.id.to_string(), w.name))
         .collect();
+    let thresholds = af_db::scoring::list_thresholds(&st.db, ws)
+        .await?
+        .into_iter()
+        .map(|t| (t.name.clone(), t.name))
+        .collect();
     Ok(Lookups {
         stages,
         templates,
         workflows,
+        thresholds,
     })
 }
 
@@ -274,6 +282,16 @@ fn field_views(
                 blank,
                 lk.workflows.clone(),
             )),
+            Kind::Threshold => {
+                // A name no longer among the thresholds stays selectable,
+                // so saving the form does not silently drop it.
+                let cur = json_text(v);
+                let mut choices = lk.thresholds.clone();
+                if !cur.is_empty() && !choices.iter().any(|(n, _)| *n == cur) {
+                    choices.push((cur.clone(), cur.clone()));
+                }
+                out.push(select(f.name, label, &cur, blank, choices));
+            }
             Kind::Zone => {
                 let cur = v.and_then(Value::as_str).unwrap_or("contact");
                 out.push(select(

@@ -91,6 +91,8 @@ pub enum Kind {
     Template,
     /// Another workflow's id.
     Workflow,
+    /// A score threshold's name (picked from the workspace's thresholds).
+    Threshold,
     /// `contact` or `workspace`.
     Zone,
     /// An event pattern (`event` + `event_custom` in the form).
@@ -204,7 +206,7 @@ pub fn trigger_fields(trigger_type: &str) -> &'static [Field] {
         "stage_changed" => const { &[opt("from_stage_id", Stage), opt("to_stage_id", Stage)] },
         "form_submitted" => const { &[opt("form_id", Text)] },
         "tag_added" | "tag_removed" => const { &[f("tag", Text)] },
-        "score_reached" => const { &[f("threshold", Int)] },
+        "score_reached" => const { &[opt("threshold", Int), opt("threshold_name", Threshold)] },
         "contact_inactive" | "subscription_expiring" => const { &[f("days", Int)] },
         "inbound_message" => const { &[opt("channel", Text)] },
         "call_outcome" => const { &[opt("outcome", Text)] },
@@ -270,7 +272,12 @@ fn apply_field(
                 }
             }
         }
-        Kind::Text | Kind::Stage | Kind::Template | Kind::Workflow | Kind::Zone => {
+        Kind::Text
+        | Kind::Stage
+        | Kind::Template
+        | Kind::Workflow
+        | Kind::Threshold
+        | Kind::Zone => {
             if text.is_empty() && field.optional {
                 obj.remove(&name);
             } else {

@@ -63,6 +63,10 @@ pub struct CardView {
     pub value: String,
     pub tags: Vec<String>,
     pub score: i32,
+    /// Points of the last 7 days: the arrow, and its words for a screen
+    /// reader ("sube 12 en 7 días"); `trend_dir` is `up`, `down` or `flat`.
+    pub trend_dir: &'static str,
+    pub trend: String,
     pub age: String,
     /// What a screen reader announces on focus: "Ana Test · Sitio web · $100.00 MXN".
     pub label: String,
@@ -83,6 +87,10 @@ pub(super) async fn card_views(
     }
     let now = st.now();
     let bt = bt(cu);
+    // One query for the page's contacts (not one per card).
+    let contact_ids: Vec<uuid::Uuid> = ids.iter().map(|c| c.0).collect();
+    let trends = af_service::scoring::trends(&st.db, ws.id, &contact_ids, now).await?;
+    let sc = crate::i18n::scoring::ScoringTr::get(cu.locale());
     Ok(cards
         .iter()
         .map(|c| {
@@ -90,9 +98,23 @@ pub(super) async fn card_views(
                 .trim()
                 .to_string();
             let value = money::format(c.value_minor, &c.currency);
+            let delta = trends.get(&c.contact_id.0).copied().unwrap_or(0);
+            let trend = sc.trend(delta);
             CardView {
                 id: c.id.to_string(),
-                label: format!("{name} · {} · {value}", c.title),
+                // The arrow is hidden from screen readers; its words join
+                // the card's name when the score moved.
+                label: if delta == 0 {
+                    format!("{name} · {} · {value}", c.title)
+                } else {
+                    format!("{name} · {} · {value} · {trend}", c.title)
+                },
+                trend_dir: match delta {
+                    0 => "flat",
+                    d if d > 0 => "up",
+                    _ => "down",
+                },
+                trend,
                 title: c.title.clone(),
                 name,
                 value,

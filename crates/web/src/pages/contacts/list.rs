@@ -154,6 +154,9 @@ pub struct Row {
     pub company: String,
     pub tags: Vec<String>,
     pub score: i32,
+    /// The 7-day trend: `up`, `down` or `flat`, and its words.
+    pub trend_dir: &'static str,
+    pub trend: String,
     pub owner: String,
     pub created: String,
 }
@@ -238,6 +241,10 @@ async fn results(
     for (id, name) in contacts::tags_of(&st.db, ws.id, &ids).await? {
         tags.entry(id).or_default().push(name);
     }
+    // The 7-day trend of the page's contacts, in one query.
+    let contact_ids: Vec<uuid::Uuid> = ids.iter().map(|c| c.0).collect();
+    let trends = af_service::scoring::trends(&st.db, ws.id, &contact_ids, st.now()).await?;
+    let sc = crate::i18n::scoring::ScoringTr::get(cu.locale());
     let query = f.to_query();
     let next = match (more, found.last()) {
         (true, Some(last)) => {
@@ -263,6 +270,12 @@ async fn results(
             company: c.company.clone().unwrap_or_default(),
             tags: tags.remove(&c.id).unwrap_or_default(),
             score: c.score,
+            trend_dir: match trends.get(&c.id.0).copied().unwrap_or(0) {
+                0 => "flat",
+                d if d > 0 => "up",
+                _ => "down",
+            },
+            trend: sc.trend(trends.get(&c.id.0).copied().unwrap_or(0)),
             owner: super::member_name_by_id(members, c.owner_id).unwrap_or_default(),
             created: fmt_when(c.created_at, &ws.time_zone, cu.locale()),
             id: c.id,

@@ -64,12 +64,19 @@ impl RecalcView {
 #[template(path = "scoring/_recalculation.html")]
 pub struct RecalcCard {
     pub rt: &'static RecalcTr,
+    pub csrf: String,
     pub can_start: bool,
     pub run: Option<RecalcView>,
     pub notice: Option<&'static str>,
 }
 
 impl RecalcCard {
+    /// The card for the signed-in user, with the workspace's latest run,
+    /// as HTML for the scoring page.
+    pub async fn html(st: &AppState, cu: &CurrentUser) -> AppResult<String> {
+        crate::extract::render_fragment(&RecalcCard::load(st, cu).await?)
+    }
+
     /// The card for the signed-in user, with the workspace's latest run.
     pub async fn load(st: &AppState, cu: &CurrentUser) -> AppResult<RecalcCard> {
         let rt = RecalcTr::get(cu.locale());
@@ -78,6 +85,7 @@ impl RecalcCard {
             .map_err(internal)?;
         Ok(RecalcCard {
             rt,
+            csrf: crate::auth::csrf_token(&cu.session).await?,
             can_start: cu.require(Role::Admin).is_ok(),
             run: run.map(|r| RecalcView::new(&r, rt, &cu.workspace.time_zone)),
             notice: None,
@@ -129,6 +137,7 @@ pub async fn start(
     let rt = RecalcTr::get(cu.locale());
     let card = RecalcCard {
         rt,
+        csrf: crate::auth::csrf_token(&cu.session).await?,
         can_start: true,
         run: Some(RecalcView::new(&run, rt, &cu.workspace.time_zone)),
         notice: (!started).then_some(rt.already_running),

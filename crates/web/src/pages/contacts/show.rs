@@ -902,6 +902,8 @@ struct ContactPage {
     appointments: String,
     /// The contact's memberships with their status actions.
     memberships: String,
+    /// The score, its "why" panel, the log-activity form and activities.
+    score_part: String,
     /// Asks before cancelling an appointment.
     cal_js: String,
     reach: crate::pages::ReachLinks,
@@ -1038,6 +1040,7 @@ pub async fn show_contact(
         notes: render(&notes_section(&st, &ctx, &c).await?)?,
         tasks: render(&super::tasks::tasks_section(&st, &ctx, &cu, &c).await?)?,
         memberships: render(&super::memberships::memberships_section(&st, &ctx, &cu, &c).await?)?,
+        score_part: render(&super::score::score_section(&st, &ctx, &cu, &c).await?)?,
         touches,
         timeline: render(&timeline_section(&st, &ctx, &c, false).await?)?,
         appointments: crate::pages::calendars::agenda::contact_section(
