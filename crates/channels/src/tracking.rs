@@ -149,15 +149,47 @@ fn hrefs(html: &str) -> Vec<(usize, usize)> {
     out
 }
 
-/// An attribute value as the browser reads it (the entities a link uses).
+/// An attribute value as the browser reads it: the named entities a link
+/// uses and numeric ones (the templates escape `/` as `&#x2f;`).
 fn unescape(raw: &str) -> String {
-    raw.trim()
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&#x27;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
+    let raw = raw.trim();
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let decoded = rest.find(';').filter(|&end| end <= 10).and_then(|end| {
+            let name = &rest[1..end];
+            let c = match name {
+                "amp" => Some('&'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                _ => {
+                    let n = if let Some(h) = name.strip_prefix("#x").or(name.strip_prefix("#X")) {
+                        u32::from_str_radix(h, 16).ok()
+                    } else {
+                        name.strip_prefix('#').and_then(|d| d.parse::<u32>().ok())
+                    };
+                    n.and_then(char::from_u32)
+                }
+            }?;
+            Some((c, end))
+        });
+        match decoded {
+            Some((c, end)) => {
+                out.push(c);
+                rest = &rest[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn trackable(url: &str, unsubscribe_prefix: &str) -> bool {
@@ -253,6 +285,10 @@ mod tests {
         let html = r#"<html><body><p>Hi <A class="x" HREF="https://shop.test/a?x=1&amp;y=2">shop</A>
             <a href='mailto:a@b.test'>mail</a> <a href="https://crm.test/u/TOKEN">baja</a>
             <a name="n">anchor</a><abbr>no</abbr><a href=http://plain.test/z>z</a></p></body></html>"#;
+        assert_eq!(
+            unescape("https:&#x2f;&#x2F;a.test&#47;b?c=1&amp;d=&#39;&bogus;&"),
+            "https://a.test/b?c=1&d='&bogus;&"
+        );
         let found = links(html, BASE);
         assert_eq!(found, vec!["https://shop.test/a?x=1&y=2", "http://plain.test/z"]);
         let k = key('k');

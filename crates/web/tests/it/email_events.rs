@@ -238,7 +238,8 @@ async fn sendgrid_signed_events_track_and_score_once() {
     );
     assert!(html.contains(&click0), "{html}");
     assert!(!html.contains("shop.test"), "every link goes through us");
-    assert!(html.contains(&format!("{}/u/", s.app.base_url)), "unsubscribe untouched");
+    assert_eq!(html.matches("/t/c/").count(), 2, "the unsubscribe link is not tracked");
+    assert!(html.contains("&#x2f;u&#x2f;"), "the (escaped) unsubscribe link is untouched");
     let pixel = tracking::open_url(&s.app.base_url, &tracking::open_token(secret, s.t.ws.id, m.id));
     assert!(html.contains(&pixel));
 
@@ -360,6 +361,7 @@ async fn a_hard_bounce_suppresses_the_next_marketing_email() {
     // A spam report suppresses too; another workspace's address is untouched.
     let luis = s.lead("Luis").await;
     let m = s.messages(luis).await.remove(0);
+    let now = s.now_secs();
     let spam = sendgrid_batch(&m, now, &[("spamreport", "spam-1", json!({}))]);
     assert_eq!(s.post_sendgrid(&s.kp, now, &spam).await, 200);
     let sup = af_db::email_events::suppression(&s.app.db, s.t.ws.id, "luis@example.com")
