@@ -289,6 +289,8 @@ mod tests {
             unescape("https:&#x2f;&#x2F;a.test&#47;b?c=1&amp;d=&#39;&bogus;&"),
             "https://a.test/b?c=1&d='&bogus;&"
         );
+        let escaped = r#"<a href="https:&#x2f;&#x2f;crm.test&#x2f;u&#x2f;T">baja</a>"#;
+        assert!(links(escaped, BASE).is_empty(), "an escaped unsubscribe link is still one");
         let found = links(html, BASE);
         assert_eq!(found, vec!["https://shop.test/a?x=1&y=2", "http://plain.test/z"]);
         let k = key('k');
