@@ -309,8 +309,8 @@ mod tests {
             EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).expect("pkcs8");
         let kp = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref(), &rng)
             .expect("pair");
-        let key = SendGridKey::parse(&SendGridKey::spki_base64(kp.public_key().as_ref()))
-            .expect("key");
+        let key =
+            SendGridKey::parse(&SendGridKey::spki_base64(kp.public_key().as_ref())).expect("key");
         (kp, key)
     }
 
@@ -342,7 +342,12 @@ mod tests {
         let good = SendGridKey::spki_base64(&key.point);
         let pem = format!("-----BEGIN PUBLIC KEY-----\n{good}\n-----END PUBLIC KEY-----\n");
         assert_eq!(SendGridKey::parse(&pem), Ok(key.clone()));
-        for bad in ["", "abc", "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE", &good[..good.len() - 4]] {
+        for bad in [
+            "",
+            "abc",
+            "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE",
+            &good[..good.len() - 4],
+        ] {
             assert!(SendGridKey::parse(bad).is_err(), "{bad:?}");
         }
         // A compressed point is not what SendGrid gives.

@@ -267,7 +267,11 @@ mod tests {
         let o = open_token(&k, ws, m);
         assert_eq!(verify_open(&k, &o), Some((ws, m)));
         assert_eq!(verify_open(&key('j'), &o), None);
-        assert_eq!(verify_click(&k, &o), None, "an open token is no click token");
+        assert_eq!(
+            verify_click(&k, &o),
+            None,
+            "an open token is no click token"
+        );
         let c = click_token(&k, ws, m, 3);
         assert_eq!(verify_click(&k, &c), Some((ws, m, 3)));
         let other = click_token(&k, ws, m, 4);
@@ -290,9 +294,15 @@ mod tests {
             "https://a.test/b?c=1&d='&bogus;&"
         );
         let escaped = r#"<a href="https:&#x2f;&#x2f;crm.test&#x2f;u&#x2f;T">baja</a>"#;
-        assert!(links(escaped, BASE).is_empty(), "an escaped unsubscribe link is still one");
+        assert!(
+            links(escaped, BASE).is_empty(),
+            "an escaped unsubscribe link is still one"
+        );
         let found = links(html, BASE);
-        assert_eq!(found, vec!["https://shop.test/a?x=1&y=2", "http://plain.test/z"]);
+        assert_eq!(
+            found,
+            vec!["https://shop.test/a?x=1&y=2", "http://plain.test/z"]
+        );
         let k = key('k');
         let (ws, m) = (WorkspaceId::new(), MessageId::new());
         let out = rewrite(html, BASE, &k, ws, m);
@@ -302,7 +312,9 @@ mod tests {
         assert!(out.contains("https://crm.test/u/TOKEN"));
         assert!(out.contains("mailto:a@b.test"));
         let pixel = open_url(BASE, &open_token(&k, ws, m));
-        assert!(out.contains(&format!("{pixel}\" width=\"1\" height=\"1\" alt=\"\" border=\"0\"></body>")));
+        assert!(out.contains(&format!(
+            "{pixel}\" width=\"1\" height=\"1\" alt=\"\" border=\"0\"></body>"
+        )));
         // A body without <body> gets the pixel at the end.
         let plain = rewrite("<p>x</p>", BASE, &k, ws, m);
         assert!(plain.ends_with("border=\"0\">"));
@@ -310,7 +322,15 @@ mod tests {
 
     #[test]
     fn hostile_markup_does_not_panic() {
-        for html in ["<a", "<a href", "<a href=", "<a href=\"x", "<a href=\"https://é.test/ñ\">", "<a\thref=\"https://a.test\"", "ñ<a href=ñ>"] {
+        for html in [
+            "<a",
+            "<a href",
+            "<a href=",
+            "<a href=\"x",
+            "<a href=\"https://é.test/ñ\">",
+            "<a\thref=\"https://a.test\"",
+            "ñ<a href=ñ>",
+        ] {
             let _ = links(html, BASE);
             let _ = rewrite(html, BASE, &key('k'), WorkspaceId::new(), MessageId::new());
         }

@@ -20,8 +20,14 @@ pub struct NewEmailEvent<'a> {
 /// Records a vendor event; `false` when its key was already recorded (a
 /// replay: the caller does nothing more).
 pub async fn insert_event_once(tx: &mut Tx, e: &NewEmailEvent<'_>, now: Ts) -> DbResult<bool> {
-    let (ws, provider, key, message, event, occurred_at) =
-        (e.workspace, e.provider, e.key, e.message, e.event, e.occurred_at);
+    let (ws, provider, key, message, event, occurred_at) = (
+        e.workspace,
+        e.provider,
+        e.key,
+        e.message,
+        e.event,
+        e.occurred_at,
+    );
     let n = with_tx!(tx, c => {
         sqlx::query(
             "INSERT INTO email_events (workspace_id, provider, event_key, message_id, event, occurred_at, created_at)

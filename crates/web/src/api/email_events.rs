@@ -71,7 +71,10 @@ pub fn brevo_webhook_url(base_url: &str, key: &SecretKey, ws: WorkspaceId, slug:
 
 /// The URL to paste in SendGrid's console (Mail Settings → Event Webhook).
 pub fn sendgrid_webhook_url(base_url: &str, slug: &str) -> String {
-    format!("{}/webhooks/sendgrid/{slug}", base_url.trim_end_matches('/'))
+    format!(
+        "{}/webhooks/sendgrid/{slug}",
+        base_url.trim_end_matches('/')
+    )
 }
 
 fn status(code: StatusCode) -> Response {
@@ -110,7 +113,8 @@ pub async fn sendgrid(
         header(SENDGRID_TIMESTAMP_HEADER),
     );
     let now = st.now();
-    if !ev::timestamp_fresh(timestamp, now.0.as_second()) || !key.verify(timestamp, &body, signature)
+    if !ev::timestamp_fresh(timestamp, now.0.as_second())
+        || !key.verify(timestamp, &body, signature)
     {
         tracing::warn!(workspace.id = %ws.id, "SendGrid event webhook with a bad signature or timestamp");
         return Ok(status(StatusCode::FORBIDDEN));
@@ -146,7 +150,12 @@ pub async fn brevo(
 }
 
 /// Applies a batch in one transaction; each event once.
-async fn apply_all(st: &AppState, ws: WorkspaceId, events: &[EmailEvent], now: Ts) -> AppResult<()> {
+async fn apply_all(
+    st: &AppState,
+    ws: WorkspaceId,
+    events: &[EmailEvent],
+    now: Ts,
+) -> AppResult<()> {
     let mut tx = st.db.begin().await?;
     let mut scorer = None;
     for e in events {
@@ -157,10 +166,9 @@ async fn apply_all(st: &AppState, ws: WorkspaceId, events: &[EmailEvent], now: T
             e.provider_id.as_deref(),
         )
         .await?;
-        let at = e
-            .at
-            .and_then(|s| jiff::Timestamp::from_second(s).ok())
-            .map(Ts::new);
+        let at =
+            e.at.and_then(|s| jiff::Timestamp::from_second(s).ok())
+                .map(Ts::new);
         let new = NewEmailEvent {
             workspace: ws,
             provider: e.provider,
@@ -443,10 +451,7 @@ pub async fn open_pixel(
 }
 
 /// The click redirect: 302 to the stored message's link.
-pub async fn click(
-    State(st): State<AppState>,
-    Path(token): Path<String>,
-) -> AppResult<Response> {
+pub async fn click(State(st): State<AppState>, Path(token): Path<String>) -> AppResult<Response> {
     let Some((ws, id, index)) = tracking::verify_click(&st.secret, &token) else {
         return Ok(status(StatusCode::NOT_FOUND));
     };

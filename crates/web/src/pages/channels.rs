@@ -231,7 +231,11 @@ fn event_webhooks(
     let base = &st.config.base_url;
     let ws = &cu.workspace;
     vec![
-        ("sendgrid", c.webhook_sendgrid, sendgrid_webhook_url(base, &ws.slug)),
+        (
+            "sendgrid",
+            c.webhook_sendgrid,
+            sendgrid_webhook_url(base, &ws.slug),
+        ),
         (
             "brevo",
             c.webhook_brevo,

@@ -38,7 +38,11 @@ fn public_key(kp: &EcdsaKeyPair) -> String {
 fn sign(kp: &EcdsaKeyPair, ts: &str, body: &[u8]) -> String {
     let mut signed = ts.as_bytes().to_vec();
     signed.extend_from_slice(body);
-    STANDARD.encode(kp.sign(&SystemRandom::new(), &signed).expect("sign").as_ref())
+    STANDARD.encode(
+        kp.sign(&SystemRandom::new(), &signed)
+            .expect("sign")
+            .as_ref(),
+    )
 }
 
 struct Setup {
@@ -99,11 +103,11 @@ impl Setup {
     /// A marketing workflow on new leads: an email, a day's wait, another.
     async fn workflow(&self) {
         let def = json!({"name": "Bienvenida", "trigger": {"type": "lead_created"}, "active": true,
-            "steps": [
-                {"type": "send_email", "subject": "Hola", "body": "Hola {{ contact.first_name }}. Baja: {{ unsubscribe_url }}", "html": HTML},
-                {"type": "wait", "days": 1},
-                {"type": "send_email", "subject": "Segunda", "body": "Otra vez. Baja: {{ unsubscribe_url }}", "html": HTML},
-            ]});
+        "steps": [
+            {"type": "send_email", "subject": "Hola", "body": "Hola {{ contact.first_name }}. Baja: {{ unsubscribe_url }}", "html": HTML},
+            {"type": "wait", "days": 1},
+            {"type": "send_email", "subject": "Segunda", "body": "Otra vez. Baja: {{ unsubscribe_url }}", "html": HTML},
+        ]});
         af_engine::ops::save_workflow(
             &self.app.db,
             self.t.ws.id,
@@ -124,8 +128,8 @@ impl Setup {
             email: Some(format!("{}@example.com", first.to_lowercase())),
             ..Default::default()
         };
-        let id = af_db::testing::insert_lead(&self.app.db, self.t.ws.id, &input, self.app.now())
-            .await;
+        let id =
+            af_db::testing::insert_lead(&self.app.db, self.t.ws.id, &input, self.app.now()).await;
         self.app.run_jobs(&self.w).await;
         id
     }
@@ -168,7 +172,10 @@ impl Setup {
     async fn post_sendgrid_signed(&self, ts: &str, sig: &str, body: &str) -> u16 {
         self.app
             .http()
-            .post(self.app.url(&format!("/webhooks/sendgrid/{}", self.t.ws.slug)))
+            .post(
+                self.app
+                    .url(&format!("/webhooks/sendgrid/{}", self.t.ws.slug)),
+            )
             .header("Content-Type", "application/json")
             .header("X-Twilio-Email-Event-Webhook-Signature", sig)
             .header("X-Twilio-Email-Event-Webhook-Timestamp", ts)
@@ -229,7 +236,10 @@ async fn sendgrid_signed_events_track_and_score_once() {
     let msgs = s.messages(ana).await;
     assert_eq!(msgs.len(), 1, "the second email waits a day");
     let m = &msgs[0];
-    assert_eq!((m.status.as_str(), m.provider.as_str()), ("sent", "sendgrid"));
+    assert_eq!(
+        (m.status.as_str(), m.provider.as_str()),
+        ("sent", "sendgrid")
+    );
 
     // What SendGrid got: our message id as a custom argument, the links
     // through our redirect (not the unsubscribe link), the open pixel.
@@ -248,9 +258,19 @@ async fn sendgrid_signed_events_track_and_score_once() {
     );
     assert!(html.contains(&click0), "{html}");
     assert!(!html.contains("shop.test"), "every link goes through us");
-    assert_eq!(html.matches("/t/c/").count(), 2, "the unsubscribe link is not tracked");
-    assert!(html.contains("&#x2f;u&#x2f;"), "the (escaped) unsubscribe link is untouched");
-    let pixel = tracking::open_url(&s.app.base_url, &tracking::open_token(secret, s.t.ws.id, m.id));
+    assert_eq!(
+        html.matches("/t/c/").count(),
+        2,
+        "the unsubscribe link is not tracked"
+    );
+    assert!(
+        html.contains("&#x2f;u&#x2f;"),
+        "the (escaped) unsubscribe link is untouched"
+    );
+    let pixel = tracking::open_url(
+        &s.app.base_url,
+        &tracking::open_token(secret, s.t.ws.id, m.id),
+    );
     assert!(html.contains(&pixel));
 
     let before = s.score(ana).await;
@@ -260,8 +280,16 @@ async fn sendgrid_signed_events_track_and_score_once() {
         now,
         &[
             ("processed", "rbtnWrG1DVDGGGFHFyun0A==", json!({})),
-            ("delivered", "rWVYmVk90MjZJ9iohOBa3w==", json!({"response": "250 OK"})),
-            ("open", "FOTFFO0ecsBE-zxFXfs6WA==", json!({"sg_machine_open": false, "useragent": "Mozilla/5.0", "ip": "255.255.255.255"})),
+            (
+                "delivered",
+                "rWVYmVk90MjZJ9iohOBa3w==",
+                json!({"response": "250 OK"}),
+            ),
+            (
+                "open",
+                "FOTFFO0ecsBE-zxFXfs6WA==",
+                json!({"sg_machine_open": false, "useragent": "Mozilla/5.0", "ip": "255.255.255.255"}),
+            ),
         ],
     );
 
@@ -269,12 +297,36 @@ async fn sendgrid_signed_events_track_and_score_once() {
     let ts = now.to_string();
     let good_sig = sign(&s.kp, &ts, batch.as_bytes());
     let tampered = batch.replace("Mozilla/5.0", "Mozilla/6.0");
-    assert_eq!(s.post_sendgrid_signed(&ts, &good_sig, &tampered).await, 403, "tampered body");
-    assert_eq!(s.post_sendgrid(&key_pair(), now, &batch).await, 403, "wrong key");
-    assert_eq!(s.post_sendgrid(&s.kp, now - 3600, &batch).await, 403, "an hour old");
-    assert_eq!(s.post_sendgrid(&s.kp, now + 3600, &batch).await, 403, "from the future");
-    assert_eq!(s.post_sendgrid_signed(&ts, "", &batch).await, 403, "no signature");
-    assert_eq!(s.post_sendgrid_signed("", &good_sig, &batch).await, 403, "no timestamp");
+    assert_eq!(
+        s.post_sendgrid_signed(&ts, &good_sig, &tampered).await,
+        403,
+        "tampered body"
+    );
+    assert_eq!(
+        s.post_sendgrid(&key_pair(), now, &batch).await,
+        403,
+        "wrong key"
+    );
+    assert_eq!(
+        s.post_sendgrid(&s.kp, now - 3600, &batch).await,
+        403,
+        "an hour old"
+    );
+    assert_eq!(
+        s.post_sendgrid(&s.kp, now + 3600, &batch).await,
+        403,
+        "from the future"
+    );
+    assert_eq!(
+        s.post_sendgrid_signed(&ts, "", &batch).await,
+        403,
+        "no signature"
+    );
+    assert_eq!(
+        s.post_sendgrid_signed("", &good_sig, &batch).await,
+        403,
+        "no timestamp"
+    );
     let huge = format!("[{}]", "1,".repeat(600_000) + "1");
     assert_eq!(s.post_sendgrid(&s.kp, now, &huge).await, 413, "oversize");
     let r = s
@@ -294,7 +346,11 @@ async fn sendgrid_signed_events_track_and_score_once() {
     assert_eq!(s.post_sendgrid_signed(&ts, &good_sig, &batch).await, 200);
     assert_eq!(s.events().await, 3);
     assert_eq!(s.messages(ana).await[0].status, "opened");
-    assert_eq!(s.score(ana).await, before + 5, "the default 'email opened +5'");
+    assert_eq!(
+        s.score(ana).await,
+        before + 5,
+        "the default 'email opened +5'"
+    );
     assert_eq!(s.activities(ana, "email_opened").await, 1);
 
     // A replay (SendGrid retries) and our own pixel change nothing more.
@@ -315,7 +371,11 @@ async fn sendgrid_signed_events_track_and_score_once() {
     let click = sendgrid_batch(
         m,
         now,
-        &[("click", "kCAi1KttyQdEKHhdC-nuEA==", json!({"url": click0, "url_offset": {"index": 0, "type": "html"}}))],
+        &[(
+            "click",
+            "kCAi1KttyQdEKHhdC-nuEA==",
+            json!({"url": click0, "url_offset": {"index": 0, "type": "html"}}),
+        )],
     );
     assert_eq!(s.post_sendgrid(&s.kp, now, &click).await, 200);
     assert_eq!(s.activities(ana, "email_clicked").await, 1);
@@ -332,7 +392,11 @@ async fn a_hard_bounce_suppresses_the_next_marketing_email() {
     let bounce = sendgrid_batch(
         &m,
         now,
-        &[("bounce", "6g4ZI7SA-xmRDv57GoPIPw==", json!({"reason": "550 5.1.1 The email account does not exist", "status": "5.1.1", "type": "bounce"}))],
+        &[(
+            "bounce",
+            "6g4ZI7SA-xmRDv57GoPIPw==",
+            json!({"reason": "550 5.1.1 The email account does not exist", "status": "5.1.1", "type": "bounce"}),
+        )],
     );
     assert_eq!(s.post_sendgrid(&s.kp, now, &bounce).await, 200);
     let m = s.messages(ana).await.remove(0);
@@ -360,7 +424,10 @@ async fn a_hard_bounce_suppresses_the_next_marketing_email() {
         .expect("runs");
     let last = runs.last().expect("runs");
     assert_eq!(last.status, "skipped", "{runs:?}");
-    assert_eq!(last.detail.as_deref(), Some("the address bounced (hard bounce)"));
+    assert_eq!(
+        last.detail.as_deref(),
+        Some("the address bounced (hard bounce)")
+    );
 
     // A marketing email queued before the bounce arrived is stopped at send
     // time; the message page says why, translated.
@@ -376,7 +443,9 @@ async fn a_hard_bounce_suppresses_the_next_marketing_email() {
         contact_id: Some(ana),
         ..Default::default()
     };
-    let late = af_db::messages::insert_message(&mut tx, &new, now_ts).await.expect("insert");
+    let late = af_db::messages::insert_message(&mut tx, &new, now_ts)
+        .await
+        .expect("insert");
     af_db::jobs::enqueue_job(
         &mut tx,
         Some(s.t.ws.id),
@@ -393,7 +462,10 @@ async fn a_hard_bounce_suppresses_the_next_marketing_email() {
         .expect("find")
         .expect("message");
     assert_eq!(m.status, "skipped");
-    assert_eq!(m.skip_reason.as_deref(), Some("the address bounced (hard bounce)"));
+    assert_eq!(
+        m.skip_reason.as_deref(),
+        Some("the address bounced (hard bounce)")
+    );
     assert_eq!(s.sendgrid.count(), 1);
     let mut tx = s.app.db.begin().await.expect("tx");
     let sup = af_db::email_events::suppression_tx(&mut tx, s.t.ws.id, "ANA@example.com")
@@ -408,10 +480,18 @@ async fn a_hard_bounce_suppresses_the_next_marketing_email() {
     b.login(&s.t.owner_email, af_testkit::PASSWORD).await;
     let page = b.get(&format!("/contacts/{ana}")).await;
     assert_eq!(page.status, 200);
-    assert!(page.contains("la dirección rebotó (rebote definitivo)"), "{}", page.body);
+    assert!(
+        page.contains("la dirección rebotó (rebote definitivo)"),
+        "{}",
+        page.body
+    );
     let page = b.get(&format!("/messages/{late}")).await;
     assert_eq!(page.status, 200);
-    assert!(page.contains("la dirección rebotó (rebote definitivo)"), "{}", page.body);
+    assert!(
+        page.contains("la dirección rebotó (rebote definitivo)"),
+        "{}",
+        page.body
+    );
 
     // A spam report suppresses too; another workspace's address is untouched.
     let luis = s.lead("Luis").await;
@@ -507,7 +587,11 @@ async fn brevo_webhook_by_url_token_deduplicated() {
     let ws_url = format!("{}/webhooks/brevo/{}", app.base_url, t.ws.slug);
     let wrong = format!("{ws_url}/{}", "A".repeat(43));
     assert_eq!(post(wrong, event("opened", 1)).await, 404, "wrong token");
-    assert_eq!(post(ws_url.clone(), event("opened", 1)).await, 404, "no token");
+    assert_eq!(
+        post(ws_url.clone(), event("opened", 1)).await,
+        404,
+        "no token"
+    );
     let other = tenant(&app, "otra").await;
     let others = af_web::api::email_events::brevo_webhook_url(
         &app.base_url,
@@ -516,17 +600,41 @@ async fn brevo_webhook_by_url_token_deduplicated() {
         &other.ws.slug,
     );
     let token = others.rsplit('/').next().expect("token");
-    assert_eq!(post(format!("{ws_url}/{token}"), event("opened", 1)).await, 404, "another workspace's token");
-    assert_eq!(af_db::email_events::count_events(&app.db, t.ws.id).await.expect("n"), 0);
+    assert_eq!(
+        post(format!("{ws_url}/{token}"), event("opened", 1)).await,
+        404,
+        "another workspace's token"
+    );
+    assert_eq!(
+        af_db::email_events::count_events(&app.db, t.ws.id)
+            .await
+            .expect("n"),
+        0
+    );
 
     assert_eq!(post(url.clone(), event("delivered", 1)).await, 200);
     assert_eq!(post(url.clone(), event("opened", 2)).await, 200);
     assert_eq!(post(url.clone(), event("opened", 2)).await, 200, "replay");
     // A later open (Brevo batches arrays too) scores nothing more.
-    assert_eq!(post(url.clone(), json!([event("unique_opened", 3), event("opened", 4)])).await, 200);
-    assert_eq!(af_db::email_events::count_events(&app.db, t.ws.id).await.expect("n"), 4);
+    assert_eq!(
+        post(
+            url.clone(),
+            json!([event("unique_opened", 3), event("opened", 4)])
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        af_db::email_events::count_events(&app.db, t.ws.id)
+            .await
+            .expect("n"),
+        4
+    );
     assert_eq!(score().await, before + 5);
-    let m = af_db::messages::find_message(&app.db, t.ws.id, id).await.expect("find").expect("m");
+    let m = af_db::messages::find_message(&app.db, t.ws.id, id)
+        .await
+        .expect("find")
+        .expect("m");
     assert_eq!(m.status, "opened");
     assert_eq!(post(url.clone(), json!("nonsense")).await, 400);
 
@@ -558,14 +666,23 @@ async fn pixel_and_click_tokens_are_signed_and_targets_stored() {
         let http = http.clone();
         async move { http.get(path).send().await.expect("get") }
     };
-    let click = |i: u16| tracking::click_url(&app.base_url, &tracking::click_token(key, t.ws.id, id, i));
+    let click =
+        |i: u16| tracking::click_url(&app.base_url, &tracking::click_token(key, t.ws.id, id, i));
 
     let r = get(click(0)).await;
     assert_eq!(r.status().as_u16(), 302);
     assert_eq!(r.headers()["location"], "https://shop.test/a?x=1&y=2");
     let r = get(click(1)).await;
-    assert_eq!(r.headers()["location"], "https://shop.test/b", "mailto is not counted");
-    assert_eq!(get(click(2)).await.status().as_u16(), 404, "index out of range");
+    assert_eq!(
+        r.headers()["location"],
+        "https://shop.test/b",
+        "mailto is not counted"
+    );
+    assert_eq!(
+        get(click(2)).await.status().as_u16(),
+        404,
+        "index out of range"
+    );
     get(click(0)).await;
 
     // One activity per (message, link).
@@ -591,20 +708,43 @@ async fn pixel_and_click_tokens_are_signed_and_targets_stored() {
         tracking::click_token(key, other.ws.id, id, 0),
         "garbage".into(),
     ] {
-        assert_eq!(get(tracking::click_url(&app.base_url, &bad)).await.status().as_u16(), 404, "{bad}");
+        assert_eq!(
+            get(tracking::click_url(&app.base_url, &bad))
+                .await
+                .status()
+                .as_u16(),
+            404,
+            "{bad}"
+        );
     }
     let open = tracking::open_token(key, t.ws.id, id);
     let r = get(tracking::open_url(&app.base_url, &open)).await;
     assert_eq!(r.status().as_u16(), 200);
     assert_eq!(r.headers()["content-type"], "image/gif");
-    assert_eq!(get(format!("{}/t/o/{open}", app.base_url)).await.status().as_u16(), 404, "no .gif");
+    assert_eq!(
+        get(format!("{}/t/o/{open}", app.base_url))
+            .await
+            .status()
+            .as_u16(),
+        404,
+        "no .gif"
+    );
     let click_as_open = tracking::click_token(key, t.ws.id, id, 0);
     assert_eq!(
-        get(tracking::open_url(&app.base_url, &click_as_open)).await.status().as_u16(),
+        get(tracking::open_url(&app.base_url, &click_as_open))
+            .await
+            .status()
+            .as_u16(),
         404
     );
-    let m = af_db::messages::find_message(&app.db, t.ws.id, id).await.expect("find").expect("m");
-    assert_eq!(m.status, "clicked", "an open after a click does not move it back");
+    let m = af_db::messages::find_message(&app.db, t.ws.id, id)
+        .await
+        .expect("find")
+        .expect("m");
+    assert_eq!(
+        m.status, "clicked",
+        "an open after a click does not move it back"
+    );
 }
 
 #[tokio::test]
@@ -616,22 +756,32 @@ async fn channel_settings_show_webhook_urls_and_check_the_sendgrid_key() {
     let page = b.get("/settings/channels").await;
     assert_eq!(page.status, 200);
     let sg = af_testkit::testid_value(&page.body, "webhook-sendgrid").expect("sendgrid url");
-    assert_eq!(sg, format!("{}/webhooks/sendgrid/{}", app.base_url, t.ws.slug));
+    assert_eq!(
+        sg,
+        format!("{}/webhooks/sendgrid/{}", app.base_url, t.ws.slug)
+    );
     let brevo = af_testkit::testid_value(&page.body, "webhook-brevo").expect("brevo url");
     assert!(brevo.starts_with(&format!("{}/webhooks/brevo/{}/", app.base_url, t.ws.slug)));
 
-    b.post("/settings/channels", &[("sendgrid_webhook_key", "not a key")])
-        .await;
-    let (creds, _) = af_engine::channels::workspace_credentials(&app.db, &app.state.secret, t.ws.id)
-        .await
-        .expect("creds");
+    b.post(
+        "/settings/channels",
+        &[("sendgrid_webhook_key", "not a key")],
+    )
+    .await;
+    let (creds, _) =
+        af_engine::channels::workspace_credentials(&app.db, &app.state.secret, t.ws.id)
+            .await
+            .expect("creds");
     assert_eq!(creds.sendgrid_webhook_key, None, "refused");
     let key = public_key(&key_pair());
-    let r = b.post("/settings/channels", &[("sendgrid_webhook_key", &key)]).await;
+    let r = b
+        .post("/settings/channels", &[("sendgrid_webhook_key", &key)])
+        .await;
     assert_eq!(r.status, 303);
-    let (creds, _) = af_engine::channels::workspace_credentials(&app.db, &app.state.secret, t.ws.id)
-        .await
-        .expect("creds");
+    let (creds, _) =
+        af_engine::channels::workspace_credentials(&app.db, &app.state.secret, t.ws.id)
+            .await
+            .expect("creds");
     assert_eq!(creds.sendgrid_webhook_key.as_deref(), Some(key.as_str()));
     let page = b.get("/settings/channels").await;
     assert!(page.contains(&key));
