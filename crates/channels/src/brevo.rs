@@ -28,6 +28,12 @@ pub fn request_body(email: &PreparedEmail) -> Value {
     }
     let mut headers = serde_json::Map::new();
     headers.insert("idempotencyKey".to_owned(), json!(email.idempotency_key));
+    // Brevo echoes `X-Mailin-custom` in its webhook events: how an event is
+    // matched to our message (the send job's key is the message id).
+    headers.insert(
+        "X-Mailin-custom".to_owned(),
+        json!(format!("af:{}", email.idempotency_key)),
+    );
     for (k, v) in email.extra_headers() {
         headers.insert(k.to_owned(), Value::String(v));
     }

@@ -143,6 +143,9 @@ pub struct ProviderConfig {
     pub sendgrid_api_key: Option<Secret>,
     /// `SENDGRID_API_BASE`.
     pub sendgrid_api_base: String,
+    /// `SENDGRID_WEBHOOK_PUBLIC_KEY`: the verification key of SendGrid's
+    /// signed event webhook (base64 DER, as its console shows it).
+    pub sendgrid_webhook_key: Option<String>,
     /// `BREVO_API_KEY`, else `SENDINBLUE_API_KEY`.
     pub brevo_api_key: Option<Secret>,
     /// `BREVO_API_BASE`.
@@ -207,6 +210,7 @@ impl Default for ProviderConfig {
             smtp_url_from_workspace: false,
             sendgrid_api_key: None,
             sendgrid_api_base: SENDGRID_DEFAULT_BASE.to_owned(),
+            sendgrid_webhook_key: None,
             brevo_api_key: None,
             brevo_api_base: BREVO_DEFAULT_BASE.to_owned(),
             twilio_account_sid: None,
@@ -242,6 +246,9 @@ pub struct WorkspaceCredentials {
     pub smtp_url: Option<Secret>,
     /// SendGrid key.
     pub sendgrid_api_key: Option<Secret>,
+    /// The verification key of SendGrid's signed event webhook (a public
+    /// key: checked when saved, not secret).
+    pub sendgrid_webhook_key: Option<String>,
     /// Brevo (Sendinblue) key.
     pub brevo_api_key: Option<Secret>,
     /// Twilio account SID.
@@ -350,6 +357,18 @@ impl ProviderConfig {
             smtp_url_from_workspace: false,
             sendgrid_api_key: s("SENDGRID_API_KEY").map(Secret::new),
             sendgrid_api_base: url("SENDGRID_API_BASE", SENDGRID_DEFAULT_BASE)?,
+            sendgrid_webhook_key: match s("SENDGRID_WEBHOOK_PUBLIC_KEY") {
+                None => None,
+                Some(k) => match crate::email_events::SendGridKey::parse(&k) {
+                    Ok(_) => Some(k),
+                    Err(reason) => {
+                        return Err(ConfigError {
+                            var: "SENDGRID_WEBHOOK_PUBLIC_KEY",
+                            reason: reason.into(),
+                        });
+                    }
+                },
+            },
             brevo_api_key: s("BREVO_API_KEY")
                 .or_else(|| s("SENDINBLUE_API_KEY"))
                 .map(Secret::new),
@@ -407,6 +426,8 @@ impl ProviderConfig {
             c.smtp_url_from_workspace = ws.smtp_url.is_some();
             c.sendgrid_api_key = ws.sendgrid_api_key.clone();
             c.brevo_api_key = ws.brevo_api_key.clone();
+            // The server's verification key belongs to the server's account.
+            c.sendgrid_webhook_key = ws.sendgrid_webhook_key.clone();
         }
         fn over<T: Clone>(dst: &mut Option<T>, src: &Option<T>) {
             if src.is_some() {
@@ -419,6 +440,7 @@ impl ProviderConfig {
         } else {
             over(&mut c.email_from_name, &ws.email_from_name);
         }
+        over(&mut c.sendgrid_webhook_key, &ws.sendgrid_webhook_key);
         over(&mut c.twilio_account_sid, &ws.twilio_account_sid);
         over(&mut c.twilio_auth_token, &ws.twilio_auth_token);
         over(&mut c.twilio_caller_id, &ws.twilio_caller_id);

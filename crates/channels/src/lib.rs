@@ -4,6 +4,7 @@
 pub mod brevo;
 pub mod config;
 pub mod email;
+pub mod email_events;
 pub mod keywords;
 pub mod kommo;
 pub mod message;
@@ -13,6 +14,7 @@ pub mod sanitize;
 pub mod sendgrid;
 pub mod smtp;
 pub mod ssrf;
+pub mod tracking;
 pub mod twilio;
 pub mod twilio_signature;
 pub mod twiml;

@@ -21,8 +21,9 @@ pub struct SendGrid {
 
 /// The JSON body for one email, as the Mail Send v3 schema describes it.
 /// `content` lists `text/plain` before `text/html` (SendGrid requires that
-/// order); the idempotency key rides in `custom_args` so event webhooks can
-/// be matched to our message.
+/// order); the idempotency key (our message id when the send job sends)
+/// rides in `custom_args`, which SendGrid echoes in every event webhook
+/// post, so events are matched to our message.
 pub fn request_body(email: &PreparedEmail) -> Value {
     let mut from = json!({ "email": email.from.email });
     if let Some(name) = &email.from.name {

@@ -17,6 +17,7 @@ pub mod channels;
 pub mod contacts;
 pub mod custom_fields;
 pub mod deals;
+pub mod email_events;
 pub mod events;
 pub mod exports;
 pub mod forms;

@@ -109,6 +109,13 @@ pub(crate) async fn execute(
             if contact.email_unsubscribed && !transactional {
                 return skip("the contact unsubscribed from marketing email");
             }
+            // A hard bounce or a spam report stops marketing email to the
+            // address (checked again when the message is sent).
+            if !transactional
+                && let Some(s) = af_db::email_events::suppression_tx(tx, wsid, &to).await?
+            {
+                return skip(af_db::email_events::skip_reason(&s.reason));
+            }
             let (subject, body) = resolve_template(tx, wsid, template_id, subject, body).await?;
             let tctx = crate::context::template_context(cfg, ws, contact, &event);
             let subject = render_text(&subject, &tctx).map_err(StepError::Fatal)?;

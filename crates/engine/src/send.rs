@@ -1,5 +1,7 @@
 //! Delivering a queued message. Consent is checked again at send time (the
-//! contact may have opted out since the step ran) and SMS, WhatsApp and
+//! contact may have opted out, or the address hard-bounced or reported
+//! spam, since the step ran); marketing HTML gets its open pixel and click
+//! redirects (`af_channels::tracking`) as it goes out; and SMS, WhatsApp and
 //! calls wait for the workspace's quiet hours to end, all before any
 //! provider is called. The providers are the server's defaults overlaid
 //! with the workspace's own credentials; with none configured the built-in
@@ -51,6 +53,16 @@ pub(crate) async fn send_job(
         None => None,
     };
     if let Some(reason) = contact.as_ref().and_then(|c| blocked(&m, c)) {
+        skip(&mut tx, ws, id, reason, now).await?;
+        tx.commit().await?;
+        return Ok(());
+    }
+    // The address hard-bounced or reported spam since the step ran.
+    if m.channel == Channel::Email
+        && m.category == "marketing"
+        && let Some(s) = af_db::email_events::suppression_tx(&mut tx, ws, &m.to_address).await?
+    {
+        let reason = af_db::email_events::skip_reason(&s.reason);
         skip(&mut tx, ws, id, reason, now).await?;
         tx.commit().await?;
         return Ok(());
@@ -245,6 +257,10 @@ fn outgoing(
             if e.category == Category::Marketing {
                 let c = contact.ok_or("marketing email without a contact")?;
                 e.unsubscribe_url = Some(crate::context::unsubscribe_url(cfg, c));
+                // Our open pixel and click redirects (marketing only).
+                e.html = e.html.map(|h| {
+                    af_channels::tracking::rewrite(&h, &cfg.base_url, &cfg.secret, ws.id, m.id)
+                });
             }
             e
         }

@@ -162,9 +162,11 @@ pub fn router(state: AppState) -> Router {
         .route("/w/{slug}/logo", get(settings::workspace_logo));
 
     // Called by vendors and mail clients: their own authentication (Twilio
-    // signature, signed unsubscribe token), never a session or CSRF token.
+    // and SendGrid signatures, Brevo's URL token, signed unsubscribe and
+    // tracking tokens), never a session or CSRF token.
     let public_callbacks = Router::new()
         .merge(api::twilio::routes())
+        .merge(api::email_events::routes())
         .merge(pages::unsubscribe::routes());
 
     Router::new()

@@ -4,6 +4,7 @@
 pub mod automations;
 pub mod calendars;
 pub mod crm;
+pub mod email_events;
 pub mod forms;
 pub mod intake;
 pub mod memberships;

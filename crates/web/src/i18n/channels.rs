@@ -64,6 +64,13 @@ crate::translations! {
         saved: "Canales guardados.", "Channels saved.";
         bad_quiet_hours: "El horario debe verse como 08:00-21:00.", "Hours must look like 08:00-21:00.";
         bad_kommo_url: "La URL de Kommo debe ser pública, como https://tuempresa.kommo.com (no se permiten direcciones internas).", "The Kommo URL must be public, like https://yourcompany.kommo.com (internal addresses are not allowed).";
+        f_sendgrid_webhook_key: "Clave de verificación del webhook de eventos (SendGrid)", "Event webhook verification key (SendGrid)";
+        h_sendgrid_webhook_key: "En SendGrid → Settings → Mail Settings → Event Webhook, activa «Signed Event Webhook» y pega aquí la clave de verificación. Sin ella, los eventos de SendGrid se rechazan.", "In SendGrid → Settings → Mail Settings → Event Webhook, turn on “Signed Event Webhook” and paste the verification key here. Without it, SendGrid's events are refused.";
+        bad_sendgrid_webhook_key: "La clave de verificación de SendGrid no es válida: copia la clave pública completa (ECDSA) que muestra SendGrid.", "The SendGrid verification key is not valid: copy the whole public key (ECDSA) SendGrid shows.";
+        webhooks_title: "Eventos de correo (aperturas, clics, rebotes)", "Email events (opens, clicks, bounces)";
+        webhooks_intro: "Pega estas direcciones en la consola de tu proveedor para que las aperturas, los clics, los rebotes y las denuncias de spam lleguen aquí. Un rebote definitivo o una denuncia de spam detiene los correos de marketing a esa dirección.", "Paste these addresses in your provider's console so opens, clicks, bounces and spam reports arrive here. A hard bounce or a spam report stops marketing email to that address.";
+        webhook_sendgrid: "SendGrid → Settings → Mail Settings → Event Webhook (HTTP Post URL)", "SendGrid → Settings → Mail Settings → Event Webhook (HTTP Post URL)";
+        webhook_brevo: "Brevo → Transactional → Settings → Webhook (URL); la dirección es secreta, no la compartas", "Brevo → Transactional → Settings → Webhook (URL); the address is secret, do not share it";
         bad_smtp_url: "El servidor SMTP debe ser una dirección pública (smtp:// o smtps://); no se permiten direcciones internas.", "The SMTP server must be a public address (smtp:// or smtps://); internal addresses are not allowed.";
         bad_number: "El identificador de embudo de Kommo debe ser un número.", "The Kommo pipeline id must be a number.";
         send_test: "Enviar una prueba", "Send a test";

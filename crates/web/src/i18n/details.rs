@@ -21,6 +21,8 @@ crate::translations! {
         opted_out_texts: "el contacto pidió no recibir mensajes de texto", "the contact opted out of text messages";
         opted_out_calls: "el contacto pidió no recibir llamadas ni mensajes de texto", "the contact opted out of calls and text messages";
         opted_out: "el contacto pidió no recibir mensajes", "the contact opted out";
+        hard_bounced: "la dirección rebotó (rebote definitivo): no se envían más correos de marketing", "the address bounced (hard bounce): no more marketing email is sent";
+        spam_reported: "el contacto marcó nuestro correo como spam: no se envían más correos de marketing", "the contact reported our email as spam: no more marketing email is sent";
         kommo_off: "Kommo no está configurado", "Kommo is not configured";
         kommo_no_booked_status: "falta configurar el estado «agendado» de Kommo (KOMMO_STATUS_ID_AGENDADO)", "Kommo's booked status is not configured (KOMMO_STATUS_ID_AGENDADO)";
         no_contact: "sin contacto", "no contact";
@@ -76,6 +78,8 @@ pub fn detail(locale: Locale, stored: &str) -> String {
         "the contact opted out of text messages" => Some(t.opted_out_texts),
         "the contact opted out of calls and text messages" => Some(t.opted_out_calls),
         "the contact opted out" => Some(t.opted_out),
+        "the address bounced (hard bounce)" => Some(t.hard_bounced),
+        "the contact reported our email as spam" => Some(t.spam_reported),
         "Kommo is not configured" => Some(t.kommo_off),
         "KOMMO_STATUS_ID_AGENDADO is not configured" => Some(t.kommo_no_booked_status),
         "no contact" => Some(t.no_contact),

@@ -77,6 +77,8 @@ pub struct ChannelsTemplate {
     test_email_to: String,
     /// (stored channel, label) of the phone channels a test can go out on.
     test_channels: Vec<(&'static str, &'static str)>,
+    /// (where to paste it, URL) of the email event webhooks.
+    event_webhooks: Vec<(&'static str, &'static str, String)>,
 }
 
 /// Every field of the page: form name, label, help, secret.
@@ -87,6 +89,7 @@ fn field_text(c: &'static ChannelSettingsTr, name: &str) -> (&'static str, &'sta
         "smtp_url" => (c.f_smtp_url, c.h_smtp_url),
         "sendgrid_api_key" => (c.f_sendgrid_api_key, c.h_sendgrid_api_key),
         "brevo_api_key" => (c.f_brevo_api_key, c.h_brevo_api_key),
+        "sendgrid_webhook_key" => (c.f_sendgrid_webhook_key, c.h_sendgrid_webhook_key),
         "twilio_account_sid" => (c.f_twilio_account_sid, c.h_twilio_account_sid),
         "twilio_auth_token" => (c.f_twilio_auth_token, c.h_twilio_auth_token),
         "twilio_sms_sender" => (c.f_twilio_sms_sender, c.h_twilio_sms_sender),
@@ -205,7 +208,8 @@ pub async fn show_channels(
                     text: c.state_error.replace("{error}", c.state_setup_error),
                 };
                 let badges = [broken(), broken(), broken()];
-                return page(&cu, c, &creds, settings.quiet_hours, badges, shell);
+                let hooks = event_webhooks(&st, &cu, c);
+                return page(&cu, c, &creds, settings.quiet_hours, badges, shell, hooks);
             }
         };
     let badges = [
@@ -213,7 +217,31 @@ pub async fn show_channels(
         badge(&st, c, ws, phone_provider).await?,
         badge(&st, c, ws, kommo).await?,
     ];
-    page(&cu, c, &creds, settings.quiet_hours, badges, shell)
+    let hooks = event_webhooks(&st, &cu, c);
+    page(&cu, c, &creds, settings.quiet_hours, badges, shell, hooks)
+}
+
+/// The event webhook URLs to paste in SendGrid's and Brevo's consoles.
+fn event_webhooks(
+    st: &AppState,
+    cu: &CurrentUser,
+    c: &'static ChannelSettingsTr,
+) -> Vec<(&'static str, &'static str, String)> {
+    use crate::api::email_events::{brevo_webhook_url, sendgrid_webhook_url};
+    let base = &st.config.base_url;
+    let ws = &cu.workspace;
+    vec![
+        (
+            "sendgrid",
+            c.webhook_sendgrid,
+            sendgrid_webhook_url(base, &ws.slug),
+        ),
+        (
+            "brevo",
+            c.webhook_brevo,
+            brevo_webhook_url(base, &st.secret, ws.id, &ws.slug),
+        ),
+    ]
 }
 
 fn page(
@@ -223,6 +251,7 @@ fn page(
     quiet_hours: Option<String>,
     badges: [Badge; 3],
     shell: Shell,
+    event_webhooks: Vec<(&'static str, &'static str, String)>,
 ) -> AppResult<ChannelsTemplate> {
     let [email_badge, twilio_badge, kommo_badge] = badges;
     let chosen = if creds.smtp_url.is_some() {
@@ -246,6 +275,7 @@ fn page(
                 secret(c, "smtp_url", &creds.smtp_url),
                 secret(c, "sendgrid_api_key", &creds.sendgrid_api_key),
                 secret(c, "brevo_api_key", &creds.brevo_api_key),
+                plain(c, "sendgrid_webhook_key", &creds.sendgrid_webhook_key),
             ],
         },
         Group {
@@ -297,6 +327,7 @@ fn page(
             .into_iter()
             .map(|ch| (ch.as_str(), VocabTr::get(cu.locale()).channel_label(ch)))
             .collect(),
+        event_webhooks,
     })
 }
 
@@ -353,6 +384,17 @@ pub async fn save_channels(
     set_secret(&mut creds.smtp_url, &form, "smtp_url");
     set_secret(&mut creds.sendgrid_api_key, &form, "sendgrid_api_key");
     set_secret(&mut creds.brevo_api_key, &form, "brevo_api_key");
+    set_plain(
+        &mut creds.sendgrid_webhook_key,
+        &form,
+        "sendgrid_webhook_key",
+    );
+    if let Some(k) = &creds.sendgrid_webhook_key
+        && af_channels::email_events::SendGridKey::parse(k).is_err()
+    {
+        set_flash(&cu.session, false, c.bad_sendgrid_webhook_key).await?;
+        return Ok(Redirect::to("/settings/channels").into_response());
+    }
     // One email provider: choosing one deletes the other two's keys. A key
     // typed with "Ninguno" still selected picks that provider (the person
     // just did not touch the list).

@@ -18,6 +18,7 @@ mod busy_feeds;
 mod calendars_ui;
 mod channels_web;
 mod contacts_ui;
+mod email_events;
 mod form_submissions;
 mod fuzz;
 mod imports;

@@ -890,6 +890,9 @@ struct ContactPage {
     last_activity: String,
     details: Vec<String>,
     consent: Vec<String>,
+    /// Why marketing email no longer goes to the contact's address (a hard
+    /// bounce or a spam report), translated.
+    email_suppressed: Option<String>,
     custom: Vec<String>,
     can_manage: bool,
     tags: String,
@@ -959,6 +962,17 @@ pub async fn show_contact(
     };
     let details = views(&mut DETAIL_FIELDS.iter().map(|s| s.to_string()))?;
     let consent = views(&mut CONSENT_FIELDS.iter().map(|s| s.to_string()))?;
+    let email_suppressed = match &c.email {
+        Some(e) => af_db::email_events::suppression(&st.db, c.workspace_id, e)
+            .await?
+            .map(|s| {
+                crate::i18n::details::detail(
+                    ctx.locale,
+                    af_db::email_events::skip_reason(&s.reason),
+                )
+            }),
+        None => None,
+    };
     let custom = views(&mut ctx.defs.iter().map(|d| format!("cf-{}", d.key)))?;
     let all_pipelines = pipelines::list_pipelines(&st.db, c.workspace_id).await?;
     let filter = DealFilter {
@@ -1033,6 +1047,7 @@ pub async fn show_contact(
         last_activity: fmt_ago(c.last_activity_at, st.now(), &tz, ctx.locale),
         details,
         consent,
+        email_suppressed,
         custom,
         can_manage: cu.role.can_manage(),
         tags: render(&tags_section(&st, &ctx, &c).await?)?,
