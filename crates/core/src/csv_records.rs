@@ -330,7 +330,7 @@ mod tests {
         assert_eq!(membership_status("Vencida"), Some("expired"));
         assert_eq!(membership_status("past due"), Some("past_due"));
         assert_eq!(membership_status("quizás"), None);
-        let tz = jiff::tz::TimeZone::get("America/Mexico_City").unwrap();
+        let tz = jiff::tz::TimeZone::get("America/Mexico_City").expect("zone");
         let at = |s: &str| parse_instant(s, &tz).map(|t| t.to_string());
         assert_eq!(
             at("2026-12-01T18:30:00Z").as_deref(),

@@ -543,7 +543,8 @@ mod tests {
     fn act(kind: &str, day: i64) -> ReplayActivity {
         ReplayActivity {
             kind: kind.into(),
-            occurred_at: jiff::Timestamp::from_second(1_800_000_000 + day * 86_400).unwrap(),
+            occurred_at: jiff::Timestamp::from_second(1_800_000_000 + day * 86_400)
+                .expect("instant"),
             data: json!({}),
         }
     }

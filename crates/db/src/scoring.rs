@@ -1014,20 +1014,24 @@ pub async fn decay_workspace(
             continue;
         }
         total += written;
+        // One join of the batch's rows (UPDATE … FROM: PostgreSQL, and
+        // SQLite since 3.33). A correlated subquery per contact found its
+        // row through the (workspace, batch) index by scanning the whole
+        // batch: quadratic in the contacts decayed.
         let sql = match rule.group() {
             Group::Fit => {
-                "UPDATE contacts SET
-                    score = score + (SELECT l.points FROM score_ledger l WHERE l.workspace_id = $1 AND l.batch_id = $2 AND l.contact_id = contacts.id),
-                    score_fit = score_fit + (SELECT l.points FROM score_ledger l WHERE l.workspace_id = $1 AND l.batch_id = $2 AND l.contact_id = contacts.id),
-                    updated_at = $3
-                 WHERE workspace_id = $1 AND id IN (SELECT contact_id FROM score_ledger WHERE workspace_id = $1 AND batch_id = $2)"
+                "UPDATE contacts SET score = contacts.score + l.points,
+                    score_fit = contacts.score_fit + l.points, updated_at = $3
+                 FROM score_ledger l
+                 WHERE l.workspace_id = $1 AND l.batch_id = $2
+                   AND contacts.workspace_id = $1 AND contacts.id = l.contact_id"
             }
             Group::Engagement => {
-                "UPDATE contacts SET
-                    score = score + (SELECT l.points FROM score_ledger l WHERE l.workspace_id = $1 AND l.batch_id = $2 AND l.contact_id = contacts.id),
-                    score_engagement = score_engagement + (SELECT l.points FROM score_ledger l WHERE l.workspace_id = $1 AND l.batch_id = $2 AND l.contact_id = contacts.id),
-                    updated_at = $3
-                 WHERE workspace_id = $1 AND id IN (SELECT contact_id FROM score_ledger WHERE workspace_id = $1 AND batch_id = $2)"
+                "UPDATE contacts SET score = contacts.score + l.points,
+                    score_engagement = contacts.score_engagement + l.points, updated_at = $3
+                 FROM score_ledger l
+                 WHERE l.workspace_id = $1 AND l.batch_id = $2
+                   AND contacts.workspace_id = $1 AND contacts.id = l.contact_id"
             }
         };
         with_tx!(&mut tx, c => {

@@ -49,7 +49,7 @@ crate::translations! {
         ty_email_opened: "Abrió un correo", "Email opened";
         ty_email_clicked: "Hizo clic en un correo", "Email link clicked";
         ty_message_replied: "Respondió un mensaje", "Replied to a message";
-        ty_form_submitted: "Envió un formulario", "Form submitted";
+        ty_form_submitted: "Formulario enviado", "Form submitted";
         ty_appointment_booked: "Reservó una cita", "Appointment booked";
         ty_inactivity: "Inactividad (sin respuesta)", "Inactivity (no response)";
         // Rules.

@@ -508,8 +508,14 @@ async fn recalculation_runs_in_the_background_with_progress() {
     let member = app.browser();
     member.login(&t.a.member_email, af_testkit::PASSWORD).await;
     let page = member.get("/contacts/scoring").await; // and the CSRF token
-    assert!(page.contains("data-testid=\"recalc-progress\""), "members see the progress");
-    assert!(!page.contains("data-testid=\"recalculate\""), "but no button");
+    assert!(
+        page.contains("data-testid=\"recalc-progress\""),
+        "members see the progress"
+    );
+    assert!(
+        !page.contains("data-testid=\"recalculate\""),
+        "but no button"
+    );
     assert_eq!(
         member
             .post("/contacts/scoring/recalculate", &[])
