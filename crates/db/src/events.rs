@@ -33,9 +33,6 @@ pub struct Event {
     pub occurred_at: Ts,
 }
 
-/// Writes the event and, when some subscriber of the workspace may react to
-/// its kind ([`crate::subscriptions`]), one dispatch job, in the caller's
-/// transaction. One indexed lookup whether or not anyone listens.
 /// The columns of [`Event`], for every query that reads events.
 macro_rules! event_select {
     () => {
@@ -43,6 +40,9 @@ macro_rules! event_select {
     };
 }
 
+/// Writes the event and, when some subscriber of the workspace may react to
+/// its kind ([`crate::subscriptions`]), one dispatch job, in the caller's
+/// transaction. One indexed lookup whether or not anyone listens.
 pub async fn insert_event(tx: &mut Tx, e: &NewEvent<'_>, now: Ts) -> DbResult<EventId> {
     let id = EventId::new();
     with_tx!(tx, c => {
@@ -68,6 +68,58 @@ pub async fn insert_event(tx: &mut Tx, e: &NewEvent<'_>, now: Ts) -> DbResult<Ev
         crate::jobs::enqueue_job(tx, Some(e.workspace), &job, now, now).await?;
     }
     Ok(id)
+}
+
+/// [`insert_event`] for many events, in the caller's transaction: multi-row
+/// `INSERT`s, who listens read once per workspace, and the dispatch jobs
+/// enqueued together. The ids, in order.
+pub async fn insert_events(
+    tx: &mut Tx,
+    events: &[NewEvent<'_>],
+    now: Ts,
+) -> DbResult<Vec<EventId>> {
+    const COLS: usize = 9;
+    let ids: Vec<EventId> = events.iter().map(|_| EventId::new()).collect();
+    let per = crate::placeholders::max_binds(tx) / COLS;
+    for (group, group_ids) in events.chunks(per).zip(ids.chunks(per)) {
+        let sql = format!(
+            "INSERT INTO events (id, workspace_id, kind, entity_type, entity_id, actor_type, actor_id, data, occurred_at)
+             VALUES {}",
+            crate::placeholders::Marks::new(tx).rows(group.len(), COLS)
+        );
+        with_tx!(tx, c => {
+            // Only placeholders are formatted into the text.
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for (e, id) in group.iter().zip(group_ids) {
+                q = q.bind(id.0).bind(e.workspace.0).bind(e.kind).bind(e.entity_type)
+                    .bind(&e.entity_id).bind(e.actor.kind.as_str()).bind(e.actor.id)
+                    .bind(e.data.to_string()).bind(now);
+            }
+            q.execute(&mut *c).await?;
+        });
+    }
+    let mut jobs = Vec::new();
+    let mut heard: Option<(WorkspaceId, crate::subscriptions::Listening)> = None;
+    for (e, id) in events.iter().zip(&ids) {
+        if heard.as_ref().is_none_or(|(ws, _)| *ws != e.workspace) {
+            heard = Some((
+                e.workspace,
+                crate::subscriptions::listening(tx, e.workspace).await?,
+            ));
+        }
+        let quiet = af_core::events::is_quiet(&e.data);
+        if heard
+            .as_ref()
+            .is_some_and(|(_, who)| who.hears(e.kind, quiet))
+        {
+            let job = af_core::jobs::DispatchEvent { event_id: *id };
+            jobs.push(crate::jobs::NewJob::typed(Some(e.workspace), &job, now)?);
+        }
+    }
+    if !jobs.is_empty() {
+        crate::jobs::enqueue_batch(tx, &jobs, now).await?;
+    }
+    Ok(ids)
 }
 
 pub async fn list_events(db: &crate::Db, ws: WorkspaceId, limit: i64) -> DbResult<Vec<Event>> {

@@ -60,12 +60,9 @@ impl Rng {
     }
 }
 
-#[tokio::test]
-async fn random_activities_with_replays_keep_cache_equal_to_ledger() {
-    let tdb = fresh_db().await;
-    let db = &tdb.db;
-    let mut now = t0();
-    let ws = pauta_workspace(db, now).await.id;
+/// The rules, caps and threshold the random tests score with: every
+/// frequency, both groups, a filter, a penalty.
+async fn seed_rules(db: &Db, ws: WorkspaceId, now: Ts) {
     let mut tx = db.begin().await.expect("tx");
     let mut purchase = rule(
         "Big purchase",
@@ -121,6 +118,15 @@ async fn random_activities_with_replays_keep_cache_equal_to_ledger() {
         .await
         .expect("threshold");
     tx.commit().await.expect("commit");
+}
+
+#[tokio::test]
+async fn random_activities_with_replays_keep_cache_equal_to_ledger() {
+    let tdb = fresh_db().await;
+    let db = &tdb.db;
+    let mut now = t0();
+    let ws = pauta_workspace(db, now).await.id;
+    seed_rules(db, ws, now).await;
 
     let mut contacts = Vec::new();
     for i in 0..200 {
@@ -251,6 +257,147 @@ async fn random_activities_with_replays_keep_cache_equal_to_ledger() {
         .await
         .expect("histogram");
     assert_eq!(hist.iter().map(|(_, n)| n).sum::<i64>(), 200);
+}
+
+/// A second workspace beside PAUTA's.
+async fn other_workspace(db: &Db, now: Ts) -> WorkspaceId {
+    let mut tx = db.begin().await.expect("tx");
+    let ws = af_db::workspaces::insert_workspace(
+        &mut tx,
+        &af_db::workspaces::NewWorkspace {
+            slug: "otra".into(),
+            name: "Otra".into(),
+            time_zone: "America/Mexico_City".into(),
+            locale: af_core::Locale::Es,
+            country: "MX".into(),
+        },
+        now,
+    )
+    .await
+    .expect("workspace");
+    tx.commit().await.expect("commit");
+    ws.id
+}
+
+/// The set-based batch path scores exactly as recording the same items
+/// one by one: two workspaces with the same rules get the same stream
+/// (replays, keys repeated inside a batch, batches of 1 to 300), one item
+/// at a time in one and whole batches in the other.
+#[tokio::test]
+async fn batches_score_as_one_by_one() {
+    let tdb = fresh_db().await;
+    let db = &tdb.db;
+    let mut now = t0();
+    let one = pauta_workspace(db, now).await.id;
+    let many = other_workspace(db, now).await;
+    let mut people: Vec<(ContactId, ContactId)> = Vec::new();
+    for ws in [one, many] {
+        seed_rules(db, ws, now).await;
+    }
+    for i in 0..60 {
+        let input = lead_input(
+            "Lead",
+            &format!("{i}"),
+            Some(&format!("lead{i}@example.com")),
+            None,
+        );
+        let a = insert_lead(db, one, &input, now).await;
+        let b = insert_lead(db, many, &input, now).await;
+        people.push((a, b));
+    }
+    let types = [
+        "visit",
+        "email_opened",
+        "purchase",
+        "form_submitted",
+        "message_replied",
+        "class_booked",
+        "custom.thing",
+    ];
+    let mut rng = Rng(0x0bad_cafe_1234_5678);
+    let mut keys: Vec<String> = Vec::new();
+    let actor = Actor::system();
+    let mut sent = 0;
+    while sent < 3_000 {
+        now = Ts::new(now.0 + SignedDuration::from_hours(rng.below(60) as i64));
+        let size = 1 + rng.below(300) as usize;
+        let mut batch: Vec<(usize, &str, String, serde_json::Value)> = Vec::with_capacity(size);
+        for _ in 0..size {
+            sent += 1;
+            let key = if !keys.is_empty() && rng.below(5) == 0 {
+                keys[rng.below(keys.len() as u64) as usize].clone()
+            } else {
+                let k = format!("key-{sent}");
+                keys.push(k.clone());
+                k
+            };
+            let kind = types[rng.below(types.len() as u64) as usize];
+            let data = json!({"amount": rng.below(10_000) as i64, "currency": "MXN"});
+            batch.push((rng.below(people.len() as u64) as usize, kind, key, data));
+        }
+        let item =
+            |ws_many: bool, (who, kind, key, data): &(usize, &str, String, serde_json::Value)| {
+                NewActivity {
+                    contact: if ws_many {
+                        people[*who].1
+                    } else {
+                        people[*who].0
+                    },
+                    kind: (*kind).into(),
+                    occurred_at: now,
+                    source: "test".into(),
+                    data: data.clone(),
+                    idempotency_key: Some(key.clone()),
+                }
+            };
+        let mut tx = db.begin().await.expect("tx");
+        let scorer = Scorer::load(&mut tx, one).await.expect("scorer");
+        let mut singles = Vec::new();
+        for b in &batch {
+            let rec = scoring::record_activity(&mut tx, one, &scorer, &item(false, b), &actor, now)
+                .await
+                .expect("record");
+            singles.push(rec.created);
+        }
+        tx.commit().await.expect("commit");
+        let mut tx = db.begin().await.expect("tx");
+        let scorer = Scorer::load(&mut tx, many).await.expect("scorer");
+        let items: Vec<NewActivity> = batch.iter().map(|b| item(true, b)).collect();
+        let recs = scoring::record_activities(&mut tx, many, &scorer, &items, &actor, now)
+            .await
+            .expect("record batch");
+        tx.commit().await.expect("commit");
+        assert_eq!(recs.iter().map(|r| r.created).collect::<Vec<_>>(), singles);
+        for (r, b) in recs.iter().zip(&batch) {
+            assert_eq!(r.activity.idempotency_key.as_deref(), Some(b.2.as_str()));
+        }
+    }
+    for (a, b) in &people {
+        assert_eq!(
+            scoring::scores_of(db, one, *a).await.expect("a"),
+            scoring::scores_of(db, many, *b).await.expect("b"),
+        );
+    }
+    for kind in [
+        "activity.recorded",
+        "contact.first_visit",
+        "contact.score_changed",
+        "score.threshold_entered",
+        "score.threshold_exited",
+    ] {
+        assert_eq!(
+            events_of(db, one, kind).await,
+            events_of(db, many, kind).await,
+            "{kind}"
+        );
+    }
+    assert!(events_of(db, many, "score.threshold_entered").await > 0);
+    for ws in [one, many] {
+        assert_eq!(
+            scoring::ledger_mismatches(db, ws).await.expect("check"),
+            vec![]
+        );
+    }
 }
 
 async fn nudge(db: &Db, ws: WorkspaceId, c: ContactId, delta: i64, run: &str, now: Ts) {

@@ -155,23 +155,23 @@ async fn plain_inserts(db: &Db, ws: WorkspaceId, items: &[RawActivity], now: Ts,
         let mut sql = String::from(
             "INSERT INTO activities (id, workspace_id, contact_id, type, occurred_at, source, data, idempotency_key, created_at) VALUES ",
         );
+        // Anonymous `?` on SQLite, as the batch path binds (named `$N`
+        // parameters are looked up by a linear scan: quadratic).
+        let sqlite = matches!(tx.backend(), af_db::Backend::Sqlite);
         for i in 0..chunk.len() {
-            let b = i * 9;
             if i > 0 {
                 sql.push(',');
             }
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7,
-                b + 8,
-                b + 9
-            ));
+            let marks: Vec<String> = (1..=9)
+                .map(|k| {
+                    if sqlite {
+                        "?".to_string()
+                    } else {
+                        format!("${}", i * 9 + k)
+                    }
+                })
+                .collect();
+            sql.push_str(&format!("({})", marks.join(", ")));
         }
         sql.push_str(" ON CONFLICT DO NOTHING");
         af_db::with_tx!(tx, c => {

@@ -209,34 +209,64 @@ pub async fn record_batch(
     let checked: Vec<Result<Checked, Fields>> = items.iter().map(|r| check(r, ws, now)).collect();
     let mut tx = db.begin().await?;
     let scorer = Scorer::load(&mut tx, ws.id).await?;
-    let mut out = Vec::with_capacity(items.len());
+    // Contacts named by id are checked in one query; by email or phone,
+    // one by one (the one contact rule may create them).
+    let ids: Vec<ContactId> = checked
+        .iter()
+        .filter_map(|c| match c {
+            Ok(Checked {
+                who: Who::Id(id), ..
+            }) => Some(*id),
+            _ => None,
+        })
+        .collect();
+    let known = store::existing_contacts(&mut tx, ws.id, &ids).await?;
+    let mut answers: Vec<Result<usize, ScoringError>> = Vec::with_capacity(items.len());
+    let mut news = Vec::with_capacity(items.len());
     for c in checked {
         let c = match c {
             Ok(c) => c,
             Err(f) => {
-                out.push(Err(ScoringError::Invalid(f)));
+                answers.push(Err(ScoringError::Invalid(f)));
                 continue;
             }
         };
-        let Some(contact) = resolve(&mut tx, ws.id, &c.who, actor, now).await? else {
-            out.push(Err(ScoringError::NotFound));
+        let contact = match &c.who {
+            Who::Id(id) => known.contains(&id.0).then_some(*id),
+            who => resolve(&mut tx, ws.id, who, actor, now).await?,
+        };
+        let Some(contact) = contact else {
+            answers.push(Err(ScoringError::NotFound));
             continue;
         };
-        let new = NewActivity {
+        answers.push(Ok(news.len()));
+        news.push(NewActivity {
             contact,
             kind: c.kind,
             occurred_at: c.occurred_at,
             source: c.source,
             data: c.data,
             idempotency_key: c.idempotency_key,
-        };
-        out.push(Ok(store::record_activity(
-            &mut tx, ws.id, &scorer, &new, actor, now,
-        )
-        .await?));
+        });
     }
+    let mut recorded: Vec<Option<Recorded>> =
+        store::record_activities(&mut tx, ws.id, &scorer, &news, actor, now)
+            .await?
+            .into_iter()
+            .map(Some)
+            .collect();
     tx.commit().await?;
-    Ok(out)
+    Ok(answers
+        .into_iter()
+        .map(|a| {
+            a.and_then(|i| {
+                recorded
+                    .get_mut(i)
+                    .and_then(Option::take)
+                    .ok_or(ScoringError::NotFound)
+            })
+        })
+        .collect())
 }
 
 // ------------------------------------------------------------------ rules
