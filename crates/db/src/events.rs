@@ -80,8 +80,8 @@ pub async fn insert_events(
 ) -> DbResult<Vec<EventId>> {
     const COLS: usize = 9;
     let ids: Vec<EventId> = events.iter().map(|_| EventId::new()).collect();
-    let per = crate::placeholders::max_binds(tx) / COLS;
-    for (group, group_ids) in events.chunks(per).zip(ids.chunks(per)) {
+    for r in crate::placeholders::steady_chunks(events.len(), crate::placeholders::STEADY_ROWS) {
+        let (group, group_ids) = (&events[r.clone()], &ids[r]);
         let sql = format!(
             "INSERT INTO events (id, workspace_id, kind, entity_type, entity_id, actor_type, actor_id, data, occurred_at)
              VALUES {}",

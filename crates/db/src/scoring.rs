@@ -171,10 +171,12 @@ pub async fn existing_contacts(
     let mut unique: Vec<Uuid> = ids.iter().map(|c| c.0).collect();
     unique.sort_unstable();
     unique.dedup();
-    for group in unique.chunks(crate::placeholders::max_binds(tx) - 1) {
+    for r in crate::placeholders::steady_chunks(unique.len(), crate::placeholders::STEADY_LIST) {
+        let group = &unique[r];
         let mut m = crate::placeholders::Marks::new(tx);
         let sql = format!(
-            "SELECT COUNT(*) FROM contacts WHERE workspace_id = {} AND id IN ({})",
+            // The workspace as an expression: see `batch::lock_scores`.
+            "SELECT COUNT(*) FROM contacts WHERE COALESCE(workspace_id, workspace_id) = {} AND id IN ({})",
             m.one(),
             m.list(group.len())
         );
