@@ -117,4 +117,8 @@ id_type!(
     ScoringRuleId,
     /// A score threshold (with hysteresis).
     ThresholdId,
+    /// A retention rule (what puts a client at risk).
+    RetentionRuleId,
+    /// A retention alert: one client at risk, for one reason.
+    RetentionAlertId,
 );

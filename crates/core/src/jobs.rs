@@ -24,6 +24,7 @@
 //! | `whatsapp_fallback` | [`WhatsappFallback`] | 30 | 10 | `whatsapp_fallback:{message}` | Twilio status webhook |
 //! | `deliver_webhook` | [`DeliverWebhook`] | 80 | 8 | — | dispatch fan-out, replays |
 //! | `check_memberships` | [`CheckMemberships`] | 100 | 10 | (schedule's) | cron, hourly |
+//! | `check_retention` | [`CheckRetention`] | 100 | 10 | (schedule's) | cron, hourly (each workspace once a day at its local hour) |
 //! | `import_contacts` | [`ImportContacts`] | 100 | 10 | `import:{import}` | CSV import on the web |
 //! | `import_records` | [`ImportRecords`] | 100 | 10 | `import:{import}` | CSV import of activities or memberships on the web |
 //! | `automation_sweep` | [`AutomationSweep`] | 100 | 10 | (schedule's) | cron, every 5 min |
@@ -84,6 +85,7 @@ pub const KINDS: &[&str] = &[
     ImportContacts::KIND,
     ImportRecords::KIND,
     CheckMemberships::KIND,
+    CheckRetention::KIND,
     AutomationSweep::KIND,
     BackfillThreshold::KIND,
     DecayScores::KIND,
@@ -311,6 +313,16 @@ pub struct CheckMemberships {}
 
 impl JobPayload for CheckMemberships {
     const KIND: &'static str = "check_memberships";
+}
+
+/// The retention check: hourly, it runs each workspace's daily check once
+/// its local check hour has come (a compare-and-set on the local date, so
+/// once a day whatever the number of workers).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckRetention {}
+
+impl JobPayload for CheckRetention {
+    const KIND: &'static str = "check_retention";
 }
 
 // ---------------------------------------------------------------- imports

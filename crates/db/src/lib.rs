@@ -36,6 +36,7 @@ pub mod pipelines;
 pub mod rate_limits;
 pub mod rate_slots;
 pub mod recalculations;
+pub mod retention;
 pub mod saved_filters;
 pub mod schedules;
 pub mod scoring;

@@ -267,6 +267,8 @@ pub struct Member {
     pub name: String,
     pub role: String,
     pub created_at: Ts,
+    /// Shares the retention alerts of contacts without an owner.
+    pub retention_duty: bool,
 }
 
 impl Member {
@@ -278,7 +280,7 @@ impl Member {
 pub async fn list_members(db: &crate::Db, ws: WorkspaceId) -> DbResult<Vec<Member>> {
     Ok(with_pool!(db, p => {
         sqlx::query_as::<_, Member>(
-            "SELECT u.id AS user_id, u.email, u.name, m.role, m.created_at
+            "SELECT u.id AS user_id, u.email, u.name, m.role, m.created_at, m.retention_duty
              FROM memberships m JOIN users u ON u.id = m.user_id
              WHERE m.workspace_id = $1
              ORDER BY u.name, u.email",

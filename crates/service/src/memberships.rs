@@ -289,6 +289,7 @@ pub async fn save(
         now,
     )
     .await?;
+    resolve_alerts(&mut tx, ws, &m, actor, now).await?;
     tx.commit().await?;
     Ok(Saved {
         membership: m,
@@ -422,7 +423,25 @@ async fn update_in(
         Err(e) => return Err(e.into()),
     };
     write_event(tx, kind, &m, Some(&old.status), None, actor, now).await?;
+    resolve_alerts(tx, ws, &m, actor, now).await?;
     Ok(m)
+}
+
+/// A running membership (a renewal, a payment that went through, a new
+/// period) ends the contact's "membership expiring" and "payment failed"
+/// alerts at once, in the same transaction (`auto:renewed`, `auto:paid`).
+async fn resolve_alerts(
+    tx: &mut Tx,
+    ws: &Workspace,
+    m: &Membership,
+    actor: &Actor,
+    now: Ts,
+) -> Result<(), DbError> {
+    if MembershipStatus::parse(&m.status).is_some_and(MembershipStatus::is_running) {
+        af_db::retention::resolve_membership(tx, ws.id, m.contact_id, &zone(ws), actor, now)
+            .await?;
+    }
+    Ok(())
 }
 
 /// The event of a membership change: id, contact, plan, status (and the

@@ -100,6 +100,10 @@ pub async fn create_workspace(
     };
     // The seed's scoring rules and the "Hot Lead" threshold (issue 17).
     af_db::scoring::seed_defaults(&mut tx, ws.id, now).await?;
+    // The seed's retention rules (issue 18): no attendance 14 → 70 days
+    // escalating to 90 at 30, membership expiring in 7 days → 50, payment
+    // failed → 80.
+    af_db::retention::ensure_setup(&mut tx, ws.id, now).await?;
     audit_system(
         &mut tx,
         ws.id,

@@ -13,7 +13,7 @@ use crate::placeholders::{Marks, STEADY_LIST, STEADY_ROWS, steady_chunks};
 use crate::{Backend, DbError, DbResult, Ts, Tx, with_tx};
 use af_core::scoring::{self as rules, Frequency, Group, Scores};
 use af_core::vocab::EventKind;
-use af_core::{ActivityId, Actor, WorkspaceId};
+use af_core::{ActivityId, Actor, ContactId, WorkspaceId};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 use uuid::Uuid;
@@ -131,6 +131,17 @@ pub async fn record_activities(
     }
     score(tx, ws, scorer, &created, actor, now, &mut events).await?;
     insert_events(tx, &events, now).await?;
+    // Attendance ends a no-attendance alert the moment it is recorded.
+    let attended: Vec<ContactId> = created
+        .iter()
+        .filter(|(_, i)| af_core::retention::ATTENDANCE_TYPES.contains(&i.kind.as_str()))
+        .map(|(_, i)| i.contact)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if !attended.is_empty() {
+        crate::retention::resolve_attended(tx, ws, &attended, actor, now).await?;
+    }
     Ok(out)
 }
 

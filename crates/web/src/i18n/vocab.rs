@@ -102,6 +102,7 @@ crate::translations! {
         job_sync_busy_feeds: "Lectura de los calendarios externos", "Reading the external calendars";
         job_deliver_webhook: "Entrega de webhook", "Webhook delivery";
         job_check_memberships: "Revisión diaria de membresías", "Daily membership check";
+        job_check_retention: "Revisión diaria de retención", "Daily retention check";
         mb_trial: "Prueba", "Trial";
         mb_active: "Activa", "Active";
         mb_past_due: "Pago pendiente", "Past due";
@@ -294,6 +295,7 @@ impl VocabTr {
             j::ImportContacts::KIND => self.job_import_contacts,
             j::ImportRecords::KIND => self.job_import_records,
             j::CheckMemberships::KIND => self.job_check_memberships,
+            j::CheckRetention::KIND => self.job_check_retention,
             j::CleanupSessions::KIND => self.job_cleanup_sessions,
             j::PruneJobs::KIND => self.job_prune_jobs,
             j::BackfillThreshold::KIND => self.job_backfill_threshold,
