@@ -141,6 +141,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::forms::routes())
         .merge(api::calendars::routes())
         .merge(api::memberships::routes())
+        .merge(api::retention::routes())
         .merge(api::webhooks::routes())
         .route("/api/{*rest}", axum::routing::any(api::api_not_found));
 

@@ -483,3 +483,16 @@ pub async fn active_for_contact(
     };
     list_alerts(db, ws, &f, None, 20).await
 }
+
+/// How many active alerts the workspace has of each type (the page's
+/// chart).
+pub async fn active_by_type(db: &crate::Db, ws: WorkspaceId) -> DbResult<Vec<(String, i64)>> {
+    Ok(with_pool!(db, p => {
+        sqlx::query_as::<_, (String, i64)>(
+            "SELECT type, COUNT(*) FROM retention_alerts
+             WHERE workspace_id = $1 AND status IN ('open', 'in_progress')
+             GROUP BY type",
+        )
+        .bind(ws.0).fetch_all(p).await?
+    }))
+}

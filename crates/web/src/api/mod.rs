@@ -9,6 +9,7 @@ pub mod forms;
 pub mod intake;
 pub mod memberships;
 pub mod pagination;
+pub mod retention;
 pub mod scoring;
 pub mod twilio;
 pub mod webhooks;

@@ -17,6 +17,7 @@ crate::translations! {
         source: "Fuente", "Source";
         owner: "Responsable", "Owner";
         score: "Puntuación", "Score";
+        retention: "Retención", "Retention";
         scoring_rules: "Reglas de puntuación", "Scoring rules";
         score_min: "Puntuación mínima", "Minimum score";
         score_max: "Puntuación máxima", "Maximum score";

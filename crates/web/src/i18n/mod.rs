@@ -21,6 +21,7 @@ pub mod forms;
 pub mod imports;
 pub mod jobs;
 pub mod recalculation;
+pub mod retention;
 pub mod scoring;
 pub mod vocab;
 pub mod webhooks;

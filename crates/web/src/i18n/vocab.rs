@@ -9,7 +9,8 @@
 //! version, or a custom event), rather than hide it.
 
 use af_core::vocab::{
-    Channel, EnrollmentStatus, EventKind, MembershipStatus, MessageStatus, StepRunStatus,
+    AlertStatus, AlertType, Channel, EnrollmentStatus, EventKind, MembershipStatus, MessageStatus,
+    StepRunStatus,
 };
 
 crate::translations! {
@@ -77,6 +78,12 @@ crate::translations! {
         ev_membership_expiring: "Una membresía está por vencer", "Membership about to expire";
         ev_membership_expired: "Venció una membresía", "Membership expired";
         ev_payment_failed: "Falló un pago", "Payment failed";
+        ev_retention_opened: "Se abrió una alerta de retención", "Retention alert opened";
+        ev_retention_escalated: "Subió el riesgo de una alerta de retención", "Retention alert escalated";
+        ev_retention_assigned: "Se asignó una alerta de retención", "Retention alert assigned";
+        ev_retention_status: "Cambió una alerta de retención", "Retention alert updated";
+        ev_retention_resolved: "Se resolvió una alerta de retención", "Retention alert resolved";
+        ev_retention_dismissed: "Se descartó una alerta de retención", "Retention alert dismissed";
         ev_message_inbound: "Envió un mensaje", "Sent a message";
         ev_call_completed: "Terminó una llamada", "A call ended";
         ev_pipeline_created: "Se creó un embudo", "Pipeline created";
@@ -108,6 +115,15 @@ crate::translations! {
         mb_past_due: "Pago pendiente", "Past due";
         mb_cancelled: "Cancelada", "Cancelled";
         mb_expired: "Vencida", "Expired";
+        at_no_attendance: "Sin asistencia", "No attendance";
+        at_membership_expiring: "Membresía por vencer", "Membership expiring";
+        at_low_bookings: "Pocas reservas", "Few bookings";
+        at_payment_failed: "Pago fallido", "Payment failed";
+        at_high_cancellation_rate: "Muchas cancelaciones", "Many cancellations";
+        as_open: "Abierta", "Open";
+        as_in_progress: "En curso", "In progress";
+        as_resolved: "Resuelta", "Resolved";
+        as_dismissed: "Descartada", "Dismissed";
         job_import_contacts: "Importación de contactos", "Contact import";
         job_import_records: "Importación de actividades o membresías", "Import of activities or memberships";
         job_cleanup_sessions: "Limpieza de sesiones", "Session cleanup";
@@ -208,6 +224,12 @@ impl VocabTr {
             EventKind::MembershipExpiring => self.ev_membership_expiring,
             EventKind::MembershipExpired => self.ev_membership_expired,
             EventKind::PaymentFailed => self.ev_payment_failed,
+            EventKind::RetentionAlertOpened => self.ev_retention_opened,
+            EventKind::RetentionAlertEscalated => self.ev_retention_escalated,
+            EventKind::RetentionAlertAssigned => self.ev_retention_assigned,
+            EventKind::RetentionAlertStatusChanged => self.ev_retention_status,
+            EventKind::RetentionAlertResolved => self.ev_retention_resolved,
+            EventKind::RetentionAlertDismissed => self.ev_retention_dismissed,
             EventKind::MessageInbound => self.ev_message_inbound,
             EventKind::CallCompleted => self.ev_call_completed,
             EventKind::PipelineCreated => self.ev_pipeline_created,
@@ -221,6 +243,35 @@ impl VocabTr {
             EventKind::MemberRoleChanged => self.ev_member_role_changed,
             EventKind::WorkspaceUpdated => self.ev_workspace_updated,
         }
+    }
+
+    pub fn alert_type_label(&self, t: AlertType) -> &'static str {
+        match t {
+            AlertType::NoAttendance => self.at_no_attendance,
+            AlertType::MembershipExpiring => self.at_membership_expiring,
+            AlertType::LowBookings => self.at_low_bookings,
+            AlertType::PaymentFailed => self.at_payment_failed,
+            AlertType::HighCancellationRate => self.at_high_cancellation_rate,
+        }
+    }
+
+    /// The label of a stored alert type (unchanged when unknown).
+    pub fn alert_type_text<'a>(&self, stored: &'a str) -> &'a str {
+        AlertType::parse(stored).map_or(stored, |t| self.alert_type_label(t))
+    }
+
+    pub fn alert_status_label(&self, s: AlertStatus) -> &'static str {
+        match s {
+            AlertStatus::Open => self.as_open,
+            AlertStatus::InProgress => self.as_in_progress,
+            AlertStatus::Resolved => self.as_resolved,
+            AlertStatus::Dismissed => self.as_dismissed,
+        }
+    }
+
+    /// The label of a stored alert status (unchanged when unknown).
+    pub fn alert_status_text<'a>(&self, stored: &'a str) -> &'a str {
+        AlertStatus::parse(stored).map_or(stored, |s| self.alert_status_label(s))
     }
 
     pub fn membership_status_label(&self, s: MembershipStatus) -> &'static str {

@@ -13,6 +13,7 @@ mod form;
 mod list;
 mod memberships;
 pub mod recalculation;
+mod retention;
 mod score;
 mod scoring;
 mod show;
@@ -72,6 +73,22 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/contacts/{id}/activities", post(score::log_activity))
         .route("/contacts/scoring", get(scoring::rules_page))
+        .route("/contacts/retention", get(retention::alerts_page))
+        .route("/contacts/retention/check", post(retention::check_now))
+        .route("/contacts/retention/alerts/{id}", post(retention::act))
+        .route(
+            "/contacts/retention/rules",
+            get(retention::rules_page).post(retention::create_rule),
+        )
+        .route(
+            "/contacts/retention/rules/{id}",
+            get(retention::edit_rule_page).post(retention::update_rule),
+        )
+        .route(
+            "/contacts/retention/rules/{id}/delete",
+            post(retention::delete_rule),
+        )
+        .route("/contacts/retention/settings", post(retention::save_settings))
         .route("/contacts/scoring/panel", get(scoring::panel_page))
         .route("/contacts/scoring/rules", post(scoring::create_rule))
         .route(

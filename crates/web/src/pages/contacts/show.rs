@@ -905,6 +905,8 @@ struct ContactPage {
     appointments: String,
     /// The contact's memberships with their status actions.
     memberships: String,
+    /// Its active retention alerts (empty when none).
+    retention: String,
     /// The score, its "why" panel, the log-activity form and activities.
     score_part: String,
     /// Asks before cancelling an appointment.
@@ -1055,6 +1057,7 @@ pub async fn show_contact(
         notes: render(&notes_section(&st, &ctx, &c).await?)?,
         tasks: render(&super::tasks::tasks_section(&st, &ctx, &cu, &c).await?)?,
         memberships: render(&super::memberships::memberships_section(&st, &ctx, &cu, &c).await?)?,
+        retention: super::retention::contact_alerts_html(&st, &cu, c.id).await?,
         score_part: render(&super::score::score_section(&st, &ctx, &cu, &c).await?)?,
         touches,
         timeline: render(&timeline_section(&st, &ctx, &c, false).await?)?,
