@@ -156,10 +156,8 @@ async fn list_alerts(
         service::list_alerts(&st.db, auth.workspace.id, &filter, after, limit).await?;
     let counts = af_db::retention::count_by_status(&st.db, auth.workspace.id, &filter).await?;
     let data = service::with_history(&st.db, auth.workspace.id, page).await?;
-    let counts: serde_json::Map<String, serde_json::Value> = counts
-        .into_iter()
-        .map(|(s, n)| (s, n.into()))
-        .collect();
+    let counts: serde_json::Map<String, serde_json::Value> =
+        counts.into_iter().map(|(s, n)| (s, n.into())).collect();
     Ok(Json(serde_json::json!({
         "data": data,
         "next_cursor": next.map(encode_cursor),

@@ -88,7 +88,10 @@ pub fn routes() -> Router<AppState> {
             "/contacts/retention/rules/{id}/delete",
             post(retention::delete_rule),
         )
-        .route("/contacts/retention/settings", post(retention::save_settings))
+        .route(
+            "/contacts/retention/settings",
+            post(retention::save_settings),
+        )
         .route("/contacts/scoring/panel", get(scoring::panel_page))
         .route("/contacts/scoring/rules", post(scoring::create_rule))
         .route(

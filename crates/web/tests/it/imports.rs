@@ -182,10 +182,15 @@ async fn upload_map_queue_progress_and_report() {
     let list = b.get("/contacts/import").await;
     assert!(list.contains("clientes.csv"));
 
-    let evs = af_db::events::list_events(&app.db, t.a.ws.id, 5)
+    // The newest contact event (other areas' fixtures write their own).
+    let evs = af_db::events::list_events(&app.db, t.a.ws.id, 50)
         .await
         .expect("events");
-    let data: serde_json::Value = serde_json::from_str(&evs[0].data).expect("json");
+    let ev = evs
+        .iter()
+        .find(|e| e.entity_type == "contact")
+        .expect("a contact event");
+    let data: serde_json::Value = serde_json::from_str(&ev.data).expect("json");
     assert_eq!(
         (data["import"].clone(), data["fire_triggers"].clone()),
         (true.into(), false.into())

@@ -28,6 +28,7 @@ mod malformed_ids;
 mod one_language;
 mod ops;
 mod outbound_webhooks;
+mod retention;
 mod scoring_ui;
 mod twilio_paths;
 mod webhooks_ui;

@@ -370,6 +370,8 @@ fn pages(extra: Vec<String>) -> Vec<String> {
         "/contacts/fields",
         "/contacts/scoring",
         "/contacts/scoring/panel",
+        "/contacts/retention",
+        "/contacts/retention/rules",
         "/contacts/import",
         "/tasks",
         "/automations",

@@ -99,14 +99,19 @@ fn history_text(cu: &CurrentUser, t: &RetentionTr, v: &VocabTr, h: &HistoryLine)
         "opened" => t.h_opened.replace("{risk}", &h.risk.to_string()),
         "escalated" => t.h_escalated.replace("{risk}", &h.risk.to_string()),
         "assigned" => t.h_assigned.to_string(),
-        "status" => t.h_status.replace("{status}", v.alert_status_text(&h.status)),
+        "status" => t
+            .h_status
+            .replace("{status}", v.alert_status_text(&h.status)),
         "resolved" => t.h_resolved.replace(
             "{reason}",
             &reason_text(t, h.reason.as_deref().unwrap_or_default()),
         ),
         _ => t.h_note.to_string(),
     };
-    let who = h.actor_name.clone().unwrap_or_else(|| t.by_system.to_string());
+    let who = h
+        .actor_name
+        .clone()
+        .unwrap_or_else(|| t.by_system.to_string());
     let when = fmt_when(h.at, &cu.workspace.time_zone, cu.locale());
     match &h.note {
         Some(n) => format!("{when} · {who}: {what} — {n}"),
@@ -271,7 +276,10 @@ struct ListPage {
 }
 
 fn member_options(members: &[Member]) -> Vec<(Uuid, String)> {
-    members.iter().map(|m| (m.user_id.0, member_name(m))).collect()
+    members
+        .iter()
+        .map(|m| (m.user_id.0, member_name(m)))
+        .collect()
 }
 
 /// `GET /contacts/retention`
@@ -300,7 +308,10 @@ pub async fn alerts_page(
         .and_then(|c| crate::api::retention::decode_cursor(c).ok());
     let (mut page, next) = service::list_alerts(&st.db, ws, &filter, after, PAGE).await?;
     // A notification's alert comes first, whatever the filters.
-    let focus = params.alert.as_deref().and_then(|a| Uuid::parse_str(a).ok());
+    let focus = params
+        .alert
+        .as_deref()
+        .and_then(|a| Uuid::parse_str(a).ok());
     if let Some(id) = focus
         && after.is_none()
     {
@@ -452,7 +463,10 @@ pub async fn act(
             patch.assignee_id = Some(if f.assignee_id.is_empty() {
                 None
             } else {
-                Some(Uuid::parse_str(&f.assignee_id).map_err(|_| AppError::BadRequest(t.err_assignee.into()))?)
+                Some(
+                    Uuid::parse_str(&f.assignee_id)
+                        .map_err(|_| AppError::BadRequest(t.err_assignee.into()))?,
+                )
             })
         }
         "start" => patch.status = Some("in_progress".into()),
@@ -462,8 +476,7 @@ pub async fn act(
         "note" => {}
         _ => return Err(AppError::BadRequest(t.err_form.into())),
     }
-    let error = match service::change_alert(&st.db, ws, id.0, &patch, &cu.actor(), st.now()).await
-    {
+    let error = match service::change_alert(&st.db, ws, id.0, &patch, &cu.actor(), st.now()).await {
         Ok(_) => None,
         Err(RetentionError::NotFound) => return Err(AppError::NotFound),
         Err(RetentionError::Conflict(_)) => Some(t.err_conflict),
@@ -588,7 +601,12 @@ impl RuleForm {
         let risk = num("risk", &self.risk);
         let quiet_days = num("quiet_days", &self.quiet_days);
         let mut steps = Vec::new();
-        for line in self.escalations.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        for line in self
+            .escalations
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+        {
             let parsed = line
                 .split_once('=')
                 .and_then(|(d, r)| Some((d.trim().parse().ok()?, r.trim().parse().ok()?)));
@@ -603,7 +621,7 @@ impl RuleForm {
             return Err(errors);
         }
         Ok(RuleRequest {
-            alert_type: Some(self.alert_type.clone()),
+            alert_type: Some(self.alert_type.trim().to_string()).filter(|t| !t.is_empty()),
             days,
             count,
             rate,
@@ -611,7 +629,7 @@ impl RuleForm {
             min_bookings,
             risk,
             escalations: Some(steps),
-            notify: Some(self.notify.clone()),
+            notify: Some(self.notify.trim().to_string()).filter(|n| !n.is_empty()),
             quiet_days,
             assignee_id: Some(Uuid::parse_str(self.assignee_id.trim()).ok()),
             active: Some(matches!(self.active.as_str(), "on" | "true" | "1")),
@@ -788,10 +806,7 @@ async fn save_rule(
     cu.require(Role::Admin)?;
     let t = rt_of(cu);
     let errors = match f.request() {
-        Err(fields) => fields
-            .keys()
-            .map(|k| field_error(t, k))
-            .collect::<Errors>(),
+        Err(fields) => fields.keys().map(|k| field_error(t, k)).collect::<Errors>(),
         Ok(req) => {
             let ws = cu.workspace.id;
             let saved = match id {
@@ -872,8 +887,8 @@ pub async fn save_settings(
     cu.require(Role::Admin)?;
     let t = rt_of(&cu);
     let mut f = SettingsForm::default();
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
-        .map_err(|_| AppError::BadRequest(t.err_form.into()))?;
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_bytes(&body).map_err(|_| AppError::BadRequest(t.err_form.into()))?;
     for (k, v) in pairs {
         match k.as_str() {
             "check_hour" => f.check_hour = v.parse().ok().filter(|h| (0..24).contains(h)),
@@ -940,7 +955,10 @@ pub async fn contact_alerts_html(
         return Ok(String::new());
     }
     let now = st.now();
-    let cards = alerts.iter().map(|a| card(cu, now, a, &[], false)).collect();
+    let cards = alerts
+        .iter()
+        .map(|a| card(cu, now, a, &[], false))
+        .collect();
     ContactAlerts {
         rt: rt_of(cu),
         alerts: cards,
