@@ -70,7 +70,7 @@ CREATE TABLE retention_alerts (
     CONSTRAINT retention_alerts_status_check CHECK (status IN ('open', 'in_progress', 'resolved', 'dismissed')),
     CONSTRAINT retention_alerts_risk_check CHECK (risk BETWEEN 0 AND 100)
 );
-CREATE UNIQUE INDEX retention_alerts_active_key ON retention_alerts (workspace_id, contact_id, type) WHERE status IN ('open', 'in_progress');
+CREATE UNIQUE INDEX retention_alerts_active_idx ON retention_alerts (workspace_id, contact_id, type) WHERE status IN ('open', 'in_progress');
 CREATE INDEX retention_alerts_contact_idx ON retention_alerts (workspace_id, contact_id, type, status);
 CREATE INDEX retention_alerts_list_idx ON retention_alerts (workspace_id, status, risk, id);
 CREATE INDEX retention_alerts_type_idx ON retention_alerts (workspace_id, type, status);

@@ -1,7 +1,7 @@
 //! The daily check's statements: per rule, one `INSERT … SELECT … ON
 //! CONFLICT` opens an alert for every contact the rule's condition holds
 //! for and raises the risk of an active one whose condition worsened (the
-//! partial unique index `retention_alerts_active_key` allows one active
+//! partial unique index `retention_alerts_active_idx` allows one active
 //! alert per contact and type); per type, one `UPDATE` resolves the alerts
 //! whose condition ended. No loop over contacts: the work is the
 //! database's, whatever the number of members.
