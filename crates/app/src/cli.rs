@@ -52,6 +52,21 @@ pub enum Command {
     /// Inspect and retry background jobs.
     #[command(subcommand)]
     Jobs(crate::jobs_cmd::JobsCmd),
+    /// Retention alerts.
+    #[command(subcommand)]
+    Retention(RetentionCmd),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RetentionCmd {
+    /// Run a workspace's retention check now (the daily check runs by itself).
+    Check {
+        /// The workspace's slug.
+        #[arg(long)]
+        workspace: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Args, Debug)]

@@ -1,7 +1,8 @@
 //! One function per subcommand.
 
 use crate::cli::{
-    ApiKeyCmd, Cli, Command, IntakeKeyCmd, InviteCmd, ServeArgs, UserCmd, WorkspaceCmd,
+    ApiKeyCmd, Cli, Command, IntakeKeyCmd, InviteCmd, RetentionCmd, ServeArgs, UserCmd,
+    WorkspaceCmd,
 };
 use crate::config::{self, Settings};
 use crate::{demo, runtime};
@@ -102,7 +103,29 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let engine = config::resolve(db_flag, None, &file)?.engine();
             crate::jobs_cmd::run(&open_migrated(db_flag, &file).await?, cmd, &engine).await
         }
+        Command::Retention(cmd) => retention(&open_migrated(db_flag, &file).await?, cmd).await,
     }
+}
+
+async fn retention(db: &Db, cmd: RetentionCmd) -> anyhow::Result<()> {
+    match cmd {
+        RetentionCmd::Check { workspace, json } => {
+            let ws = provision::workspace_by_slug(db, &workspace)
+                .await
+                .map_err(cli_error)?;
+            let out =
+                af_service::retention::check_now(db, &ws, &af_core::Actor::system(), now()).await?;
+            if json {
+                println!("{}", serde_json::to_string(&out)?);
+            } else {
+                println!(
+                    "retention check of {}: {} opened, {} escalated, {} resolved",
+                    ws.slug, out.opened, out.escalated, out.resolved
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn open(url: &str) -> anyhow::Result<Db> {

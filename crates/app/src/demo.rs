@@ -81,7 +81,70 @@ pub async fn ensure_demo(db: &Db, now: Ts) -> anyhow::Result<Option<String>> {
     fill_crm(db, ws.id, owner.user.id, now).await?;
     install_workflows(db, ws.id, now).await?;
     add_calendar(db, &ws, now).await?;
+    add_members(db, &ws, owner.user.id, now).await?;
     Ok(Some(password))
+}
+
+/// Gym-style members with memberships and visits, so Contactos →
+/// Retención has something to show: `(first, last, days since the last
+/// visit, membership status, days until it ends)`.
+const MEMBERS: &[(&str, &str, i64, &str, Option<i64>)] = &[
+    ("Sofía", "Navarro", 2, "active", None),
+    ("Diego", "Castro", 16, "active", None),
+    ("Valeria", "Ruiz", 35, "active", None),
+    ("Andrés", "Molina", 1, "active", Some(5)),
+    ("Paula", "Herrera", 3, "past_due", None),
+    ("Tomás", "Vega", 4, "trial", Some(20)),
+];
+
+async fn add_members(
+    db: &Db,
+    ws: &af_db::workspaces::Workspace,
+    owner: af_core::UserId,
+    now: Ts,
+) -> anyhow::Result<()> {
+    let actor = Actor::system();
+    // The owner has the retention duty: the members' alerts are theirs.
+    let mut tx = db.begin().await?;
+    af_db::retention::set_retention_duty(&mut tx, ws.id, owner, true).await?;
+    tx.commit().await?;
+    let day = |n: i64| Ts::new(now.0 + jiff::SignedDuration::from_hours(24 * n));
+    for (first, last, away, status, ends_in) in MEMBERS {
+        let email = format!("{}.{}@socios.mx", first.to_lowercase(), last.to_lowercase())
+            .replace('í', "i")
+            .replace('é', "e")
+            .replace('á', "a")
+            .replace('ó', "o");
+        let req: af_service::memberships::MembershipRequest =
+            serde_json::from_value(serde_json::json!({
+                "email": email, "name": format!("{first} {last}"), "plan": "Mensual",
+                "status": status, "starts_at": day(-120).0.to_string(),
+                "ends_at": ends_in.map(|d| day(d).0.to_string()),
+                "amount": 79_900, "currency": "MXN",
+            }))?;
+        let saved = af_service::memberships::save(db, ws, &req, &actor, day(-120))
+            .await
+            .map_err(|e| anyhow::anyhow!("demo membership: {e}"))?;
+        // A visit every three days until the last one.
+        let mut visits = Vec::new();
+        let mut d = *away;
+        while d <= 60 {
+            visits.push(af_service::scoring::RawActivity {
+                contact_id: Some(saved.membership.contact_id.to_string()),
+                kind: Some("visit".into()),
+                occurred_at: Some(day(-d).0.to_string()),
+                idempotency_key: Some(format!("demo-visit:{email}:{d}")),
+                source: Some("demo".into()),
+                ..Default::default()
+            });
+            d += 3;
+        }
+        af_service::scoring::record_batch(db, ws, &visits, &actor, now)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo visits: {e}"))?;
+    }
+    af_service::retention::check_now(db, ws, &actor, now).await?;
+    Ok(())
 }
 
 /// The demo's booking calendar, so its booking link (`/book/demo`, the
@@ -329,7 +392,24 @@ mod tests {
             af_db::contacts::count_contacts(&t.db, ws.id)
                 .await
                 .expect("count"),
-            LEADS.len() as i64
+            (LEADS.len() + MEMBERS.len()) as i64
+        );
+        // The members away 16 and 35 days, the one ending in 5 days and
+        // the one past due each have an alert.
+        let alerts = af_db::retention::list_alerts(&t.db, ws.id, &Default::default(), None, 50)
+            .await
+            .expect("alerts");
+        let mut risks: Vec<(String, i64)> =
+            alerts.into_iter().map(|a| (a.alert_type, a.risk)).collect();
+        risks.sort();
+        assert_eq!(
+            risks,
+            vec![
+                ("membership_expiring".to_string(), 50),
+                ("no_attendance".to_string(), 70),
+                ("no_attendance".to_string(), 90),
+                ("payment_failed".to_string(), 80),
+            ]
         );
         let p = pipelines::default_pipeline(&t.db, ws.id)
             .await
@@ -373,7 +453,12 @@ mod tests {
         )
         .await
         .expect("contacts");
-        for c in &all {
+        let leads = all.iter().filter(|c| {
+            !c.email
+                .as_deref()
+                .is_some_and(|e| e.ends_with("@socios.mx"))
+        });
+        for c in leads {
             let phone = c.phone.as_deref().expect("a phone");
             let country = if phone.starts_with("+57") {
                 "CO"
