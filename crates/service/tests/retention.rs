@@ -481,3 +481,74 @@ async fn rules_are_checked_and_a_new_workspace_gets_the_seed_rules() {
         "nothing stored"
     );
 }
+
+#[tokio::test]
+async fn a_win_back_workflow_starts_when_an_absence_alert_opens() {
+    let t = fresh_db().await;
+    let ws = pauta_workspace(&t.db, now()).await;
+    let save = |def: serde_json::Value| {
+        let db = t.db.clone();
+        async move {
+            af_engine::ops::save_workflow(
+                &db,
+                ws.id,
+                None,
+                &def,
+                None,
+                af_channels::ssrf::SsrfPolicy::default(),
+                now(),
+            )
+            .await
+            .expect("saved")
+            .id
+        }
+    };
+    let win_back = save(json!({"name": "Te extrañamos", "active": true,
+        "trigger": {"type": "retention_alert_opened", "alert_type": "no_attendance"},
+        "steps": [{"type": "add_tag", "tag": "recuperar"}]}))
+    .await;
+    let expiring = save(json!({"name": "Renueva", "active": true,
+        "trigger": {"type": "retention_alert_opened", "alert_type": "membership_expiring"},
+        "steps": [{"type": "add_tag", "tag": "renovar"}]}))
+    .await;
+    let ana = member(&t.db, &ws, "Ana", 90).await;
+    visit(&t.db, &ws, ana, days(-15), days(-15)).await;
+    assert_eq!(check(&t.db, &ws, now()).await.opened, 1);
+
+    let mut r = af_jobs::Registry::new();
+    af_engine::register(
+        &mut r,
+        af_engine::EngineConfig {
+            base_url: "http://crm.test".into(),
+            booking_url: None,
+            secret: af_core::crypto::SecretKey::from_text(&"retention-test".repeat(4))
+                .expect("key"),
+            channels: Default::default(),
+        },
+    )
+    .expect("register");
+    let w = af_jobs::Worker::new(
+        t.db.clone(),
+        std::sync::Arc::new(af_core::ManualClock::new(now().0)),
+        r,
+        af_jobs::WorkerConfig::new("test"),
+    );
+    for _ in 0..50 {
+        if w.run_once().await.expect("run").claimed == 0 {
+            break;
+        }
+    }
+    let enrolled = |wf| {
+        let db = t.db.clone();
+        async move {
+            af_db::automations::list_enrollments(&db, ws.id, wf, None, None, 10)
+                .await
+                .expect("enrolments")
+                .into_iter()
+                .map(|e| e.enrollment.contact_id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(enrolled(win_back).await, [ana]);
+    assert!(enrolled(expiring).await.is_empty(), "another reason");
+}

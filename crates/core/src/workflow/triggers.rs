@@ -81,6 +81,27 @@ pub enum TriggerKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         outcome: Option<String>,
     },
+    /// A retention alert opened for the contact (`alert_type` narrows it
+    /// to one reason: `no_attendance`, `membership_expiring`...).
+    RetentionAlertOpened {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        alert_type: Option<String>,
+    },
+    /// A retention alert's risk rose.
+    RetentionAlertEscalated {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        alert_type: Option<String>,
+    },
+    /// A retention alert was resolved (by a person, or by itself).
+    RetentionAlertResolved {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        alert_type: Option<String>,
+    },
+    /// A retention alert was dismissed.
+    RetentionAlertDismissed {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        alert_type: Option<String>,
+    },
     /// A custom event posted through the API (`POST /api/v1/events`).
     CustomEvent {
         name: String,
@@ -115,6 +136,10 @@ impl TriggerKind {
             TriggerKind::FirstVisit => "first_visit",
             TriggerKind::InboundMessage { .. } => "inbound_message",
             TriggerKind::CallOutcome { .. } => "call_outcome",
+            TriggerKind::RetentionAlertOpened { .. } => "retention_alert_opened",
+            TriggerKind::RetentionAlertEscalated { .. } => "retention_alert_escalated",
+            TriggerKind::RetentionAlertResolved { .. } => "retention_alert_resolved",
+            TriggerKind::RetentionAlertDismissed { .. } => "retention_alert_dismissed",
             TriggerKind::CustomEvent { .. } => "custom_event",
             TriggerKind::AppointmentRelative { .. } => "appointment_relative",
         }
@@ -152,6 +177,18 @@ impl TriggerKind {
                 TriggerKind::FirstVisit => EventKind::ContactFirstVisit.as_str(),
                 TriggerKind::InboundMessage { .. } => EventKind::MessageInbound.as_str(),
                 TriggerKind::CallOutcome { .. } => EventKind::CallCompleted.as_str(),
+                TriggerKind::RetentionAlertOpened { .. } => {
+                    EventKind::RetentionAlertOpened.as_str()
+                }
+                TriggerKind::RetentionAlertEscalated { .. } => {
+                    EventKind::RetentionAlertEscalated.as_str()
+                }
+                TriggerKind::RetentionAlertResolved { .. } => {
+                    EventKind::RetentionAlertResolved.as_str()
+                }
+                TriggerKind::RetentionAlertDismissed { .. } => {
+                    EventKind::RetentionAlertDismissed.as_str()
+                }
                 TriggerKind::CustomEvent { name } => return Some(format!("custom.{name}")),
                 TriggerKind::ContactInactive { .. } => return None,
             }
@@ -202,6 +239,10 @@ impl TriggerKind {
             }
             TriggerKind::InboundMessage { channel } => same(channel, "channel"),
             TriggerKind::CallOutcome { outcome } => same(outcome, "outcome"),
+            TriggerKind::RetentionAlertOpened { alert_type }
+            | TriggerKind::RetentionAlertEscalated { alert_type }
+            | TriggerKind::RetentionAlertResolved { alert_type }
+            | TriggerKind::RetentionAlertDismissed { alert_type } => same(alert_type, "type"),
             _ => true,
         }
     }

@@ -224,6 +224,10 @@ crate::translations! {
         ev_call_outcome: "Resultado de llamada", "Call outcome";
         ev_custom_event: "Evento personalizado (API)", "Custom event (API)";
         ev_appointment_relative: "Relativo a una cita", "Relative to an appointment";
+        ev_retention_opened: "Se abre una alerta de retención", "A retention alert opens";
+        ev_retention_escalated: "Sube el riesgo de una alerta de retención", "A retention alert's risk rises";
+        ev_retention_resolved: "Se resuelve una alerta de retención", "A retention alert is resolved";
+        ev_retention_dismissed: "Se descarta una alerta de retención", "A retention alert is dismissed";
         // Field labels.
         f_subject: "Asunto", "Subject";
         f_body: "Texto", "Body";
@@ -269,6 +273,7 @@ crate::translations! {
         f_threshold_name: "Umbral con histéresis", "Threshold with hysteresis";
         f_channel: "Canal (opcional)", "Channel (optional)";
         f_outcome: "Resultado (opcional)", "Outcome (optional)";
+        f_alert_type: "Motivo de la alerta (opcional)", "Alert reason (optional)";
         f_event_name: "Nombre del evento", "Event name";
         f_offset_minutes: "Minutos respecto al inicio (−1440 = 24 h antes)", "Minutes from the start (−1440 = 24 h before)";
         zone_contact: "La del contacto", "The contact's";

@@ -195,6 +195,10 @@ fn event_label(t: &'static AutoTr, ty: &str) -> &'static str {
         "call_outcome" => t.ev_call_outcome,
         "custom_event" => t.ev_custom_event,
         "appointment_relative" => t.ev_appointment_relative,
+        "retention_alert_opened" => t.ev_retention_opened,
+        "retention_alert_escalated" => t.ev_retention_escalated,
+        "retention_alert_resolved" => t.ev_retention_resolved,
+        "retention_alert_dismissed" => t.ev_retention_dismissed,
         _ => "?",
     }
 }
@@ -246,6 +250,7 @@ fn field_label(t: &'static AutoTr, name: &str) -> &'static str {
         "threshold_name" => t.f_threshold_name,
         "channel" => t.f_channel,
         "outcome" => t.f_outcome,
+        "alert_type" => t.f_alert_type,
         "event_name" => t.f_event_name,
         "offset_minutes" => t.f_offset_minutes,
         _ => "?",

@@ -142,6 +142,8 @@ struct Lookups {
     workflows: Vec<(String, String)>,
     /// The workspace's score thresholds, by name (`score_reached`).
     thresholds: Vec<(String, String)>,
+    /// The retention alert types with their labels (retention triggers).
+    alert_types: Vec<(String, String)>,
 }
 
 async fn lookups(st: &AppState, cu: &CurrentUser, me: WorkflowId) -> AppResult<Lookups> {
@@ -171,11 +173,17 @@ async fn lookups(st: &AppState, cu: &CurrentUser, me: WorkflowId) -> AppResult<L
         .into_iter()
         .map(|t| (t.name.clone(), t.name))
         .collect();
+    let v = crate::i18n::vocab::VocabTr::get(cu.locale());
+    let alert_types = af_core::vocab::AlertType::ALL
+        .iter()
+        .map(|a| (a.as_str().to_string(), v.alert_type_label(*a).to_string()))
+        .collect();
     Ok(Lookups {
         stages,
         templates,
         workflows,
         thresholds,
+        alert_types,
     })
 }
 
@@ -292,6 +300,13 @@ fn field_views(
                 }
                 out.push(select(f.name, label, &cur, blank, choices));
             }
+            Kind::AlertType => out.push(select(
+                f.name,
+                label,
+                &json_text(v),
+                blank,
+                lk.alert_types.clone(),
+            )),
             Kind::Zone => {
                 let cur = v.and_then(Value::as_str).unwrap_or("contact");
                 out.push(select(

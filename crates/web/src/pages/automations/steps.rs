@@ -33,7 +33,7 @@ pub const STEP_TYPES: [&str; 18] = [
 ];
 
 /// Event names a wait-for-event or an exit goal can pick without parameters.
-pub const SIMPLE_EVENTS: [&str; 13] = [
+pub const SIMPLE_EVENTS: [&str; 14] = [
     "appointment_booked",
     "appointment_cancelled",
     "lead_created",
@@ -47,10 +47,11 @@ pub const SIMPLE_EVENTS: [&str; 13] = [
     "first_visit",
     "inbound_message",
     "call_outcome",
+    "retention_alert_resolved",
 ];
 
 /// Trigger types, in menu order.
-pub const TRIGGER_TYPES: [&str; 21] = [
+pub const TRIGGER_TYPES: [&str; 25] = [
     "lead_created",
     "stage_changed",
     "form_submitted",
@@ -71,6 +72,10 @@ pub const TRIGGER_TYPES: [&str; 21] = [
     "first_visit",
     "inbound_message",
     "call_outcome",
+    "retention_alert_opened",
+    "retention_alert_escalated",
+    "retention_alert_resolved",
+    "retention_alert_dismissed",
     "custom_event",
 ];
 
@@ -95,6 +100,8 @@ pub enum Kind {
     Threshold,
     /// `contact` or `workspace`.
     Zone,
+    /// A retention alert type (picked from the types).
+    AlertType,
     /// An event pattern (`event` + `event_custom` in the form).
     Event,
     /// An if/else condition (`cond_*` in the form).
@@ -210,6 +217,10 @@ pub fn trigger_fields(trigger_type: &str) -> &'static [Field] {
         "contact_inactive" | "subscription_expiring" => const { &[f("days", Int)] },
         "inbound_message" => const { &[opt("channel", Text)] },
         "call_outcome" => const { &[opt("outcome", Text)] },
+        "retention_alert_opened"
+        | "retention_alert_escalated"
+        | "retention_alert_resolved"
+        | "retention_alert_dismissed" => const { &[opt("alert_type", AlertType)] },
         "custom_event" => const { &[f("event_name", Text)] },
         "appointment_relative" => const { &[f("offset_minutes", Int)] },
         _ => const { &[] },
@@ -277,6 +288,7 @@ fn apply_field(
         | Kind::Template
         | Kind::Workflow
         | Kind::Threshold
+        | Kind::AlertType
         | Kind::Zone => {
             if text.is_empty() && field.optional {
                 obj.remove(&name);
