@@ -117,4 +117,6 @@ id_type!(
     ScoringRuleId,
     /// A score threshold (with hysteresis).
     ThresholdId,
+    /// An in-app notification in one member's bell.
+    NotificationId,
 );

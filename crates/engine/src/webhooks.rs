@@ -137,7 +137,7 @@ pub(crate) async fn deliver_job(
                     endpoint.url,
                     store::DISABLE_AFTER
                 );
-                af_db::automations::insert_alert(
+                crate::notify::raise_alert(
                     &mut tx,
                     ws,
                     None,

@@ -100,6 +100,8 @@ pub async fn create_workspace(
     };
     // The seed's scoring rules and the "Hot Lead" threshold (issue 17).
     af_db::scoring::seed_defaults(&mut tx, ws.id, now).await?;
+    // The bell hears tasks, hot leads and bookings (issue 18).
+    af_db::notifications::listen(&mut tx, ws.id).await?;
     audit_system(
         &mut tx,
         ws.id,

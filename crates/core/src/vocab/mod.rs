@@ -16,6 +16,7 @@ mod enrollment_status;
 mod event_kind;
 mod membership_status;
 mod message_status;
+mod notification_kind;
 mod step_run_status;
 
 pub use channel::Channel;
@@ -23,6 +24,7 @@ pub use enrollment_status::EnrollmentStatus;
 pub use event_kind::EventKind;
 pub use membership_status::MembershipStatus;
 pub use message_status::MessageStatus;
+pub use notification_kind::NotificationKind;
 pub use step_run_status::StepRunStatus;
 
 use std::fmt;

@@ -47,6 +47,7 @@ fn every_vocabulary_round_trips_and_refuses_unknown_values() {
     check_vocabulary!(StepRunStatus);
     check_vocabulary!(EventKind);
     check_vocabulary!(MembershipStatus);
+    check_vocabulary!(NotificationKind);
 }
 
 #[test]

@@ -10,6 +10,7 @@ pub mod forms;
 pub mod imports;
 pub mod jobs;
 pub mod memberships;
+pub mod notifications;
 pub mod scoring;
 
 use crate::{IdRoute, Tenant, TestApp};
@@ -25,6 +26,7 @@ pub async fn seed_all(app: &TestApp, t: &mut Tenant) {
     calendars::seed(app, t).await;
     memberships::seed(app, t).await;
     scoring::seed(app, t).await;
+    notifications::seed(app, t).await;
 }
 
 pub fn routes_all(other: &Tenant) -> Vec<IdRoute> {
@@ -38,5 +40,6 @@ pub fn routes_all(other: &Tenant) -> Vec<IdRoute> {
     all.extend(calendars::routes(other));
     all.extend(memberships::routes(other));
     all.extend(scoring::routes(other));
+    all.extend(notifications::routes(other));
     all
 }
