@@ -85,8 +85,11 @@ impl Payload {
     /// Reads a NOTIFY payload. A bare [`LiveEvent`] (what nodes wrote before
     /// payloads were tagged) still reads, so a rolling deploy loses nothing.
     fn parse(text: &str) -> Result<Payload, serde_json::Error> {
-        serde_json::from_str::<Payload>(text)
-            .or_else(|e| serde_json::from_str::<LiveEvent>(text).map(Payload::Deal).map_err(|_| e))
+        serde_json::from_str::<Payload>(text).or_else(|e| {
+            serde_json::from_str::<LiveEvent>(text)
+                .map(Payload::Deal)
+                .map_err(|_| e)
+        })
     }
 }
 
@@ -321,7 +324,10 @@ mod tests {
             position: 1.5,
         };
         let bare = serde_json::to_string(&ev).expect("json");
-        assert_eq!(Payload::parse(&bare).expect("bare"), Payload::Deal(ev.clone()));
+        assert_eq!(
+            Payload::parse(&bare).expect("bare"),
+            Payload::Deal(ev.clone())
+        );
         let n = Payload::Notification(NotificationEvent {
             workspace_id: WorkspaceId::new(),
             user_id: UserId::new(),

@@ -173,7 +173,9 @@ pub async fn list(
     limit: i64,
 ) -> DbResult<Vec<Notification>> {
     // Without a cursor, a cursor after everything: one statement text.
-    let (at, id) = after.map_or((Ts::new(jiff::Timestamp::MAX), Uuid::max()), |(t, i)| (t, i.0));
+    let (at, id) = after.map_or((Ts::new(jiff::Timestamp::MAX), Uuid::max()), |(t, i)| {
+        (t, i.0)
+    });
     Ok(with_pool!(db, p => {
         let q = if unread_only {
             sqlx::query_as::<_, Notification>(concat!(notification_select!(),
@@ -308,13 +310,14 @@ pub async fn preferences(
     Ok(NotificationKind::ALL
         .iter()
         .map(|k| {
-            rows.iter()
-                .find(|(name, _, _)| *name == *k)
-                .map_or(Preference::default_for(*k), |(_, in_app, email)| Preference {
+            rows.iter().find(|(name, _, _)| *name == *k).map_or(
+                Preference::default_for(*k),
+                |(_, in_app, email)| Preference {
                     kind: *k,
                     in_app: *in_app,
                     email: *email,
-                })
+                },
+            )
         })
         .collect())
 }

@@ -88,40 +88,76 @@ async fn push_counts_pages_and_marks_read_per_member() {
         let when = Ts::new(now().0 + jiff::SignedDuration::from_mins(i64::from(i)));
         ids.push(push(&t.db, &alert(ws, ana, i), when).await.expect("a row"));
     }
-    push(&t.db, &alert(ws, luis, 9), now()).await.expect("luis's");
+    push(&t.db, &alert(ws, luis, 9), now())
+        .await
+        .expect("luis's");
     // A user of another workspace gets nothing there.
     assert_eq!(push(&t.db, &alert(other_ws, ana, 1), now()).await, None);
 
     assert_eq!(n::unread_count(&t.db, ws, ana).await.expect("count"), 5);
     assert_eq!(n::unread_count(&t.db, ws, luis).await.expect("count"), 1);
-    assert_eq!(n::unread_count(&t.db, other_ws, ana).await.expect("count"), 0);
+    assert_eq!(
+        n::unread_count(&t.db, other_ws, ana).await.expect("count"),
+        0
+    );
 
     // Newest first, in keyset pages of two.
     let first = n::list(&t.db, ws, ana, false, None, 2).await.expect("page");
-    assert_eq!(first.iter().map(|x| x.id).collect::<Vec<_>>(), vec![ids[4], ids[3]]);
+    assert_eq!(
+        first.iter().map(|x| x.id).collect::<Vec<_>>(),
+        vec![ids[4], ids[3]]
+    );
     let last = first.last().expect("row");
     let second = n::list(&t.db, ws, ana, false, Some((last.created_at, last.id)), 2)
         .await
         .expect("page");
-    assert_eq!(second.iter().map(|x| x.id).collect::<Vec<_>>(), vec![ids[2], ids[1]]);
+    assert_eq!(
+        second.iter().map(|x| x.id).collect::<Vec<_>>(),
+        vec![ids[2], ids[1]]
+    );
     assert_eq!(first[0].kind, NotificationKind::RetentionAlertAssigned);
     assert_eq!(first[0].params_json()["risk"], 70);
     assert_eq!(first[0].link, "/contacts/retention?alert=a4");
 
     // Marking another member's notification changes nothing.
     let luis_row = n::latest(&t.db, ws, luis, 10).await.expect("luis")[0].id;
-    assert_eq!(n::mark_read(&t.db, ws, ana, &[luis_row], now()).await.expect("mark"), 0);
-    assert!(n::find(&t.db, ws, ana, luis_row).await.expect("find").is_none());
+    assert_eq!(
+        n::mark_read(&t.db, ws, ana, &[luis_row], now())
+            .await
+            .expect("mark"),
+        0
+    );
+    assert!(
+        n::find(&t.db, ws, ana, luis_row)
+            .await
+            .expect("find")
+            .is_none()
+    );
 
-    assert_eq!(n::mark_read(&t.db, ws, ana, &[ids[0]], now()).await.expect("mark"), 1);
+    assert_eq!(
+        n::mark_read(&t.db, ws, ana, &[ids[0]], now())
+            .await
+            .expect("mark"),
+        1
+    );
     assert_eq!(n::unread_count(&t.db, ws, ana).await.expect("count"), 4);
-    let unread = n::list(&t.db, ws, ana, true, None, 10).await.expect("unread");
+    let unread = n::list(&t.db, ws, ana, true, None, 10)
+        .await
+        .expect("unread");
     assert_eq!(unread.len(), 4);
     assert!(!unread.iter().any(|x| x.id == ids[0]));
 
-    assert_eq!(n::mark_all_read(&t.db, ws, ana, now()).await.expect("all"), 4);
+    assert_eq!(
+        n::mark_all_read(&t.db, ws, ana, now()).await.expect("all"),
+        4
+    );
     assert_eq!(n::unread_count(&t.db, ws, ana).await.expect("count"), 0);
-    assert_eq!(n::mark_all_read(&t.db, ws, ana, now()).await.expect("again"), 0);
+    assert_eq!(
+        n::mark_all_read(&t.db, ws, ana, now())
+            .await
+            .expect("again"),
+        0
+    );
     assert_eq!(n::unread_count(&t.db, ws, luis).await.expect("count"), 1);
 }
 
@@ -145,14 +181,18 @@ async fn preferences_decide_on_the_server() {
         in_app: true,
         email: true,
     };
-    n::set_preferences(&mut tx, ws, ana, &[p], now()).await.expect("set");
+    n::set_preferences(&mut tx, ws, ana, &[p], now())
+        .await
+        .expect("set");
     tx.commit().await.expect("commit");
     assert!(push(&t.db, &alert(ws, ana, 2), now()).await.is_some());
     assert_eq!(email_jobs(&t.db).await, 1);
 
     // A rolled-back push leaves neither.
     let mut tx = t.db.begin().await.expect("tx");
-    n::push(&mut tx, &alert(ws, ana, 3), now()).await.expect("push");
+    n::push(&mut tx, &alert(ws, ana, 3), now())
+        .await
+        .expect("push");
     tx.rollback().await.expect("rollback");
     assert_eq!(email_jobs(&t.db).await, 1);
     assert_eq!(n::unread_count(&t.db, ws, ana).await.expect("count"), 2);
@@ -160,7 +200,9 @@ async fn preferences_decide_on_the_server() {
     // Off in the app, still by email: no row, an email.
     let mut tx = t.db.begin().await.expect("tx");
     let p = Preference { in_app: false, ..p };
-    n::set_preferences(&mut tx, ws, ana, &[p], now()).await.expect("set");
+    n::set_preferences(&mut tx, ws, ana, &[p], now())
+        .await
+        .expect("set");
     tx.commit().await.expect("commit");
     assert_eq!(push(&t.db, &alert(ws, ana, 4), now()).await, None);
     assert_eq!(email_jobs(&t.db).await, 2);
@@ -168,7 +210,9 @@ async fn preferences_decide_on_the_server() {
     // Off everywhere: nothing at all.
     let mut tx = t.db.begin().await.expect("tx");
     let p = Preference { email: false, ..p };
-    n::set_preferences(&mut tx, ws, ana, &[p], now()).await.expect("set");
+    n::set_preferences(&mut tx, ws, ana, &[p], now())
+        .await
+        .expect("set");
     tx.commit().await.expect("commit");
     assert_eq!(push(&t.db, &alert(ws, ana, 5), now()).await, None);
     assert_eq!(email_jobs(&t.db).await, 2);
@@ -192,14 +236,21 @@ async fn keyed_pushes_happen_once_and_links_stay_inside() {
     odd.link = "https://evil.example/".into();
     for _ in 0..2 {
         let mut tx = t.db.begin().await.expect("tx");
-        n::push_keyed(&mut tx, &odd, "event:1", now()).await.expect("push");
+        n::push_keyed(&mut tx, &odd, "event:1", now())
+            .await
+            .expect("push");
         tx.commit().await.expect("commit");
     }
     let rows = n::latest(&t.db, ws, ana, 10).await.expect("rows");
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].link, "/notifications");
     assert!(n::is_internal_link("/contacts/retention?alert=1"));
-    for bad in ["//evil.example", "https://x", "javascript:alert(1)", "/\\evil"] {
+    for bad in [
+        "//evil.example",
+        "https://x",
+        "javascript:alert(1)",
+        "/\\evil",
+    ] {
         assert!(!n::is_internal_link(bad), "{bad}");
     }
 }
@@ -212,7 +263,9 @@ async fn subscribers_hear_a_push_after_commit_only() {
     let mut sub = live::subscribe(&t.db).await.expect("subscribe");
 
     let mut tx = t.db.begin().await.expect("tx");
-    n::push(&mut tx, &alert(ws, ana, 1), now()).await.expect("push");
+    n::push(&mut tx, &alert(ws, ana, 1), now())
+        .await
+        .expect("push");
     tx.rollback().await.expect("rollback");
     push(&t.db, &alert(ws, ana, 2), now()).await.expect("row");
 
@@ -241,26 +294,58 @@ async fn digests_are_queued_once_per_member_and_local_date() {
     let ana = member(&t.db, ws, "ana@acme.test").await;
     let luis = member(&t.db, ws, "luis@acme.test").await;
     let mut tx = t.db.begin().await.expect("tx");
-    n::set_daily_digest(&mut tx, ws, ana, true, now()).await.expect("on");
-    n::set_daily_digest(&mut tx, ws, luis, false, now()).await.expect("off");
+    n::set_daily_digest(&mut tx, ws, ana, true, now())
+        .await
+        .expect("on");
+    n::set_daily_digest(&mut tx, ws, luis, false, now())
+        .await
+        .expect("off");
     tx.commit().await.expect("commit");
     assert!(n::daily_digest(&t.db, ws, ana).await.expect("ana"));
     assert!(!n::daily_digest(&t.db, ws, luis).await.expect("luis"));
 
     // 06:30 local: not yet.
-    assert_eq!(digest::queue_due(&t.db, at("2026-11-21T12:30:00Z")).await.expect("q"), 0);
+    assert_eq!(
+        digest::queue_due(&t.db, at("2026-11-21T12:30:00Z"))
+            .await
+            .expect("q"),
+        0
+    );
     // 07:10 local: Ana's, once however often the check runs.
-    assert_eq!(digest::queue_due(&t.db, at("2026-11-21T13:10:00Z")).await.expect("q"), 1);
-    assert_eq!(digest::queue_due(&t.db, at("2026-11-21T14:10:00Z")).await.expect("q"), 0);
+    assert_eq!(
+        digest::queue_due(&t.db, at("2026-11-21T13:10:00Z"))
+            .await
+            .expect("q"),
+        1
+    );
+    assert_eq!(
+        digest::queue_due(&t.db, at("2026-11-21T14:10:00Z"))
+            .await
+            .expect("q"),
+        0
+    );
     // 23:30 local is still the same local date.
-    assert_eq!(digest::queue_due(&t.db, at("2026-11-22T05:30:00Z")).await.expect("q"), 0);
+    assert_eq!(
+        digest::queue_due(&t.db, at("2026-11-22T05:30:00Z"))
+            .await
+            .expect("q"),
+        0
+    );
     // The next morning: again.
-    assert_eq!(digest::queue_due(&t.db, at("2026-11-22T13:10:00Z")).await.expect("q"), 1);
+    assert_eq!(
+        digest::queue_due(&t.db, at("2026-11-22T13:10:00Z"))
+            .await
+            .expect("q"),
+        1
+    );
     let jobs: Vec<String> = with_pool!(&t.db, p => {
         sqlx::query_scalar("SELECT payload FROM jobs WHERE kind = 'send_digest' ORDER BY created_at")
             .fetch_all(p).await.expect("jobs")
     });
     assert_eq!(jobs.len(), 2);
-    assert!(jobs[0].contains("2026-11-21") && jobs[1].contains("2026-11-22"), "{jobs:?}");
+    assert!(
+        jobs[0].contains("2026-11-21") && jobs[1].contains("2026-11-22"),
+        "{jobs:?}"
+    );
     assert!(jobs.iter().all(|j| j.contains(&ana.to_string())));
 }

@@ -106,7 +106,11 @@ async fn task_assigned(
     }])
 }
 
-async fn hot_lead(tx: &mut Tx, ws: WorkspaceId, data: &Value) -> EngineResult<Vec<NewNotification>> {
+async fn hot_lead(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    data: &Value,
+) -> EngineResult<Vec<NewNotification>> {
     let Some(contact_id) = uuid_at::<ContactId>(data, "contact_id") else {
         return Ok(Vec::new());
     };
@@ -185,7 +189,10 @@ pub async fn raise_alert(
             .unwrap_or_default(),
         None => String::new(),
     };
-    let link = wf.map_or_else(|| "/automations".to_string(), |w| format!("/automations/{w}"));
+    let link = wf.map_or_else(
+        || "/automations".to_string(),
+        |w| format!("/automations/{w}"),
+    );
     for user in notifications::members_with_role(tx, ws, MANAGERS).await? {
         let n = NewNotification {
             workspace_id: ws,
@@ -211,8 +218,8 @@ pub async fn notify_team(
     message: &str,
     now: Ts,
 ) -> DbResult<usize> {
-    let everyone = notifications::members_with_role(tx, ws, &[Role::Owner, Role::Admin, Role::Member])
-        .await?;
+    let everyone =
+        notifications::members_with_role(tx, ws, &[Role::Owner, Role::Admin, Role::Member]).await?;
     let mut pushed = 0;
     for user in everyone {
         let n = NewNotification {

@@ -105,7 +105,11 @@ pub async fn notification_mail(
     );
     Ok(Some(Mail {
         to,
-        subject: format!("{} · {}", line.chars().take(120).collect::<String>(), w.name),
+        subject: format!(
+            "{} · {}",
+            line.chars().take(120).collect::<String>(),
+            w.name
+        ),
         body,
     }))
 }

@@ -83,7 +83,14 @@ async fn tasks_due(
     from: Ts,
     until: Ts,
 ) -> DbResult<Vec<DigestItem>> {
-    type Row = (Uuid, String, Option<Ts>, Option<Uuid>, Option<String>, Option<String>);
+    type Row = (
+        Uuid,
+        String,
+        Option<Ts>,
+        Option<Uuid>,
+        Option<String>,
+        Option<String>,
+    );
     let rows: Vec<Row> = with_pool!(db, p => {
         sqlx::query_as(
             "SELECT t.id, t.title, t.due_at, t.contact_id, c.first_name, c.last_name

@@ -124,7 +124,13 @@ fn fill(template: &str, pairs: &[(&str, &str)]) -> String {
 /// know read as the bell's title, never as their code.
 pub fn text(kind: &str, params: &Value, locale: Locale, time_zone: &str) -> String {
     let t = NotificationsTr::get(locale);
-    let or = |s: String, fallback: &str| if s.is_empty() { fallback.to_string() } else { s };
+    let or = |s: String, fallback: &str| {
+        if s.is_empty() {
+            fallback.to_string()
+        } else {
+            s
+        }
+    };
     let contact = or(param(params, "contact_name"), t.a_contact);
     let Some(kind) = NotificationKind::parse(kind) else {
         return t.title.to_string();
@@ -153,7 +159,9 @@ pub fn text(kind: &str, params: &Value, locale: Locale, time_zone: &str) -> Stri
             }
             s
         }
-        NotificationKind::TaskDue => fill(t.t_task_due, &[("count", &or(param(params, "count"), "0"))]),
+        NotificationKind::TaskDue => {
+            fill(t.t_task_due, &[("count", &or(param(params, "count"), "0"))])
+        }
         NotificationKind::HotLead => fill(
             t.t_hot_lead,
             &[
@@ -170,9 +178,12 @@ pub fn text(kind: &str, params: &Value, locale: Locale, time_zone: &str) -> Stri
                 .and_then(|s| s.parse::<jiff::Timestamp>().ok())
                 .map(|at| crate::pages::fmt_when(af_db::Ts::new(at), time_zone, locale))
                 .unwrap_or_default();
-            fill(t.t_booking_created, &[("contact", &contact), ("when", &when)])
-                .trim_end_matches([':', ' '])
-                .to_string()
+            fill(
+                t.t_booking_created,
+                &[("contact", &contact), ("when", &when)],
+            )
+            .trim_end_matches([':', ' '])
+            .to_string()
         }
         NotificationKind::AutomationFailing => {
             let workflow = or(param(params, "workflow_name"), t.a_workflow);
@@ -220,7 +231,10 @@ mod tests {
                 assert!(!s.contains('{') && !s.contains('_'), "{kind}: {s}");
             }
         }
-        assert_eq!(text("from_the_future", &json!({}), Locale::En, "UTC"), "Notifications");
+        assert_eq!(
+            text("from_the_future", &json!({}), Locale::En, "UTC"),
+            "Notifications"
+        );
     }
 
     #[test]

@@ -130,30 +130,27 @@ pub async fn bell_events(
             }
         }
     };
-    let stream = futures::stream::unfold(
-        (sub, closing, true),
-        move |(mut sub, closing, first)| {
-            let db = db.clone();
-            async move {
-                if first {
-                    return Some((Ok(count_event(db).await), (sub, closing, false)));
-                }
-                loop {
-                    let msg = tokio::select! {
-                        _ = closing.cancelled() => return None,
-                        msg = sub.recv() => msg,
-                    };
-                    match msg {
-                        Recv::Notification(n) if n.workspace_id == ws && n.user_id == user => break,
-                        Recv::Resync => break,
-                        Recv::Notification(_) | Recv::Event(_) => continue,
-                        Recv::Closed => return None,
-                    }
-                }
-                Some((Ok(count_event(db).await), (sub, closing, false)))
+    let stream = futures::stream::unfold((sub, closing, true), move |(mut sub, closing, first)| {
+        let db = db.clone();
+        async move {
+            if first {
+                return Some((Ok(count_event(db).await), (sub, closing, false)));
             }
-        },
-    );
+            loop {
+                let msg = tokio::select! {
+                    _ = closing.cancelled() => return None,
+                    msg = sub.recv() => msg,
+                };
+                match msg {
+                    Recv::Notification(n) if n.workspace_id == ws && n.user_id == user => break,
+                    Recv::Resync => break,
+                    Recv::Notification(_) | Recv::Event(_) => continue,
+                    Recv::Closed => return None,
+                }
+            }
+            Some((Ok(count_event(db).await), (sub, closing, false)))
+        }
+    });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 

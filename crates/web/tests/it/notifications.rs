@@ -9,7 +9,7 @@ use af_core::crypto::new_api_key;
 use af_db::api_keys::{KeyScope, insert_api_key};
 use af_db::notifications::{self as store, digest};
 use af_db::{Db, with_pool};
-use af_testkit::{Api, Browser, TestApp, Tenant, two_workspaces};
+use af_testkit::{Api, Browser, Tenant, TestApp, two_workspaces};
 use serde_json::json;
 
 const NO_FIELDS: &[(&str, &str)] = &[];
@@ -79,7 +79,10 @@ async fn an_assigned_task_rings_the_members_bell() {
     let (app, a) = (&t.app, &t.a);
     let m = member(app, a).await;
     let before = m.get("/dashboard").await;
-    assert!(before.body.contains(r#"data-testid="bell-count-phone">1<"#), "seeded one");
+    assert!(
+        before.body.contains(r#"data-testid="bell-count-phone">1<"#),
+        "seeded one"
+    );
 
     let owner_id = af_db::users::find_user_by_email(&app.db, &a.owner_email)
         .await
@@ -87,12 +90,24 @@ async fn an_assigned_task_rings_the_members_bell() {
         .expect("owner")
         .id;
     assign_task(app, a, "Llamar a Lucía", "").await;
-    assert_eq!(store::unread_count(&app.db, a.ws.id, a.member_id).await.expect("n"), 2);
+    assert_eq!(
+        store::unread_count(&app.db, a.ws.id, a.member_id)
+            .await
+            .expect("n"),
+        2
+    );
     // The other workspace's member heard nothing.
-    assert_eq!(store::unread_count(&app.db, t.b.ws.id, t.b.member_id).await.expect("n"), 1);
+    assert_eq!(
+        store::unread_count(&app.db, t.b.ws.id, t.b.member_id)
+            .await
+            .expect("n"),
+        1
+    );
     // The owner assigned it: not in the owner's bell (the seed's own
     // task for the owner is).
-    let owners = store::latest(&app.db, a.ws.id, owner_id, 50).await.expect("owner's");
+    let owners = store::latest(&app.db, a.ws.id, owner_id, 50)
+        .await
+        .expect("owner's");
     assert!(
         !owners.iter().any(|n| n.params.contains("Llamar a Lucía")),
         "{owners:?}"
@@ -102,29 +117,63 @@ async fn an_assigned_task_rings_the_members_bell() {
     assert!(page.body.contains(r#"data-testid="bell-count-laptop">2<"#));
     let menu = m.get("/notifications/menu?next=/dashboard").await;
     assert_eq!(menu.status, 200);
-    assert!(menu.contains("Nueva tarea para ti: Llamar a Lucía · Lucía Gómez"), "{}", menu.body);
+    assert!(
+        menu.contains("Nueva tarea para ti: Llamar a Lucía · Lucía Gómez"),
+        "{}",
+        menu.body
+    );
     assert!(!menu.body.contains("task_assigned"), "no codes");
 
     // In English for a member who reads English.
-    m.post("/settings/profile", &[("name", "Member"), ("locale", "en")]).await;
+    m.post("/settings/profile", &[("name", "Member"), ("locale", "en")])
+        .await;
     let page = m.get("/notifications").await;
-    assert!(page.contains("New task for you: Llamar a Lucía"), "{}", page.body);
+    assert!(
+        page.contains("New task for you: Llamar a Lucía"),
+        "{}",
+        page.body
+    );
 
     // Opening one marks it read and goes to its subject.
-    let newest = store::latest(&app.db, a.ws.id, a.member_id, 1).await.expect("latest")[0].id;
-    let open = m.post(&format!("/notifications/{newest}/open"), NO_FIELDS).await;
+    let newest = store::latest(&app.db, a.ws.id, a.member_id, 1)
+        .await
+        .expect("latest")[0]
+        .id;
+    let open = m
+        .post(&format!("/notifications/{newest}/open"), NO_FIELDS)
+        .await;
     assert_eq!(open.status, 303);
-    assert_eq!(open.location.as_deref(), Some(format!("/contacts/{}", a.contact_id).as_str()));
-    assert_eq!(store::unread_count(&app.db, a.ws.id, a.member_id).await.expect("n"), 1);
+    assert_eq!(
+        open.location.as_deref(),
+        Some(format!("/contacts/{}", a.contact_id).as_str())
+    );
+    assert_eq!(
+        store::unread_count(&app.db, a.ws.id, a.member_id)
+            .await
+            .expect("n"),
+        1
+    );
 
     // Mark all read: one click, back where one was.
     m.get("/notifications").await;
-    let all = m.post("/notifications/read-all", &[("next", "/contacts")]).await;
+    let all = m
+        .post("/notifications/read-all", &[("next", "/contacts")])
+        .await;
     assert_eq!(all.location.as_deref(), Some("/contacts"));
-    assert_eq!(store::unread_count(&app.db, a.ws.id, a.member_id).await.expect("n"), 0);
+    assert_eq!(
+        store::unread_count(&app.db, a.ws.id, a.member_id)
+            .await
+            .expect("n"),
+        0
+    );
     // Never somewhere else.
     m.get("/notifications").await;
-    let all = m.post("/notifications/read-all", &[("next", "https://evil.example")]).await;
+    let all = m
+        .post(
+            "/notifications/read-all",
+            &[("next", "https://evil.example")],
+        )
+        .await;
     assert_eq!(all.location.as_deref(), Some("/notifications"));
 }
 
@@ -137,46 +186,74 @@ async fn the_api_reads_the_keys_users_notifications() {
         assign_task(app, a, &format!("Tarea {i}"), "").await;
     }
     let api = key_of(app, a, a.member_id).await;
-    let (status, body) = api.call("GET", "/api/v1/notifications?unread=true&limit=3", None).await;
+    let (status, body) = api
+        .call("GET", "/api/v1/notifications?unread=true&limit=3", None)
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["unread_count"], 5);
     let data = body["data"].as_array().expect("data");
     assert_eq!(data.len(), 3);
     assert_eq!(data[0]["kind"], "task_assigned");
     assert_eq!(data[0]["params"]["title"], "Tarea 3");
-    assert!(data[0]["text"].as_str().is_some_and(|s| s.contains("Tarea 3")));
+    assert!(
+        data[0]["text"]
+            .as_str()
+            .is_some_and(|s| s.contains("Tarea 3"))
+    );
     let cursor = body["next_cursor"].as_str().expect("more").to_string();
     let (_, rest) = api
-        .call("GET", &format!("/api/v1/notifications?unread=true&limit=3&cursor={cursor}"), None)
+        .call(
+            "GET",
+            &format!("/api/v1/notifications?unread=true&limit=3&cursor={cursor}"),
+            None,
+        )
         .await;
     assert_eq!(rest["data"].as_array().map(Vec::len), Some(2));
     assert!(rest["next_cursor"].is_null());
 
     let first = data[0]["id"].as_str().expect("id").to_string();
     let (status, marked) = api
-        .call("POST", "/api/v1/notifications/read", Some(json!({"ids": [first]})))
+        .call(
+            "POST",
+            "/api/v1/notifications/read",
+            Some(json!({"ids": [first]})),
+        )
         .await;
     assert_eq!(status, 200, "{marked}");
     assert_eq!(marked, json!({"marked": 1, "unread_count": 4}));
     // Another workspace's ids change nothing; junk is a 422.
     let theirs = t.b.ids["notifications.notification_id"].clone();
     let (_, marked) = api
-        .call("POST", "/api/v1/notifications/read", Some(json!({"ids": [theirs]})))
+        .call(
+            "POST",
+            "/api/v1/notifications/read",
+            Some(json!({"ids": [theirs]})),
+        )
         .await;
     assert_eq!(marked["marked"], 0);
     let (status, _) = api
-        .call("POST", "/api/v1/notifications/read", Some(json!({"ids": ["nope"]})))
+        .call(
+            "POST",
+            "/api/v1/notifications/read",
+            Some(json!({"ids": ["nope"]})),
+        )
         .await;
     assert_eq!(status, 422);
     let (_, marked) = api
-        .call("POST", "/api/v1/notifications/read", Some(json!({"all": true})))
+        .call(
+            "POST",
+            "/api/v1/notifications/read",
+            Some(json!({"all": true})),
+        )
         .await;
     assert_eq!(marked, json!({"marked": 4, "unread_count": 0}));
     let (_, all) = api.call("GET", "/api/v1/notifications", None).await;
     assert_eq!(all["data"].as_array().map(Vec::len), Some(5));
 
     // The tenant's own key was made by no member: refused, not guessed.
-    let (status, body) = Api::of(app, a).call("GET", "/api/v1/notifications", None).await;
+    let (status, body) = Api::of(app, a)
+        .call("GET", "/api/v1/notifications", None)
+        .await;
     assert_eq!(status, 403, "{body}");
 }
 
@@ -188,7 +265,11 @@ async fn preferences_stop_email_and_the_digest() {
     let page = m.get("/notifications/preferences").await;
     assert_eq!(page.status, 200);
     assert!(page.contains("Tarea asignada a ti"));
-    assert!(!page.body.contains(r#"checked aria-label="Tarea asignada a ti: Por correo""#));
+    assert!(
+        !page
+            .body
+            .contains(r#"checked aria-label="Tarea asignada a ti: Por correo""#)
+    );
 
     // By email too, and the daily digest.
     let mut form: Vec<(&str, &str)> = af_core::vocab::NotificationKind::NAMES
@@ -202,8 +283,14 @@ async fn preferences_stop_email_and_the_digest() {
     // Due today (09:00 in Mexico City when the test clock starts).
     assign_task(app, a, "Enviar propuesta", "2026-03-07T17:00").await;
     assert_eq!(jobs_of(&app.db, "notification_email").await, 1);
-    assert_eq!(digest::queue_due(&app.db, app.now()).await.expect("queue"), 1);
-    assert_eq!(digest::queue_due(&app.db, app.now()).await.expect("again"), 0);
+    assert_eq!(
+        digest::queue_due(&app.db, app.now()).await.expect("queue"),
+        1
+    );
+    assert_eq!(
+        digest::queue_due(&app.db, app.now()).await.expect("again"),
+        0
+    );
 
     let job = af_core::jobs::SendDigest {
         user_id: a.member_id,
@@ -215,7 +302,11 @@ async fn preferences_stop_email_and_the_digest() {
         .expect("something to tell");
     assert_eq!(mail.to, a.member_email);
     assert!(mail.body.contains("Tareas para hoy"), "{}", mail.body);
-    assert!(mail.body.contains("- Enviar propuesta · Lucía Gómez"), "{}", mail.body);
+    assert!(
+        mail.body.contains("- Enviar propuesta · Lucía Gómez"),
+        "{}",
+        mail.body
+    );
     assert!(mail.body.contains(&format!("/contacts/{}", a.contact_id)));
     let email = af_core::jobs::NotificationEmail {
         user_id: a.member_id,
@@ -227,12 +318,17 @@ async fn preferences_stop_email_and_the_digest() {
         .await
         .expect("mail")
         .expect("a mail");
-    assert!(mail.subject.starts_with("Nueva tarea para ti: Enviar propuesta"));
+    assert!(
+        mail.subject
+            .starts_with("Nueva tarea para ti: Enviar propuesta")
+    );
     assert!(mail.body.contains(&format!("{}/tasks", app.base_url)));
 
     // Everything off: no email, no digest (a queued one sends nothing).
     m.get("/notifications/preferences").await;
-    let saved = m.post("/notifications/preferences", &[("in_app", "task_assigned")]).await;
+    let saved = m
+        .post("/notifications/preferences", &[("in_app", "task_assigned")])
+        .await;
     assert_eq!(saved.status, 303);
     assert_eq!(
         store::preferences(&app.db, a.ws.id, a.member_id)
@@ -246,13 +342,18 @@ async fn preferences_stop_email_and_the_digest() {
     assign_task(app, a, "Otra", "").await;
     assert_eq!(jobs_of(&app.db, "notification_email").await, 1);
     app.clock.advance(jiff::SignedDuration::from_hours(24));
-    assert_eq!(digest::queue_due(&app.db, app.now()).await.expect("queue"), 0);
+    assert_eq!(
+        digest::queue_due(&app.db, app.now()).await.expect("queue"),
+        0
+    );
     let none = af_web::notify_mail::digest_mail(&app.db, &app.base_url, a.ws.id, &job)
         .await
         .expect("digest");
     assert_eq!(none, None);
     // A kind turned off in the app leaves no row.
-    let before = store::unread_count(&app.db, a.ws.id, a.member_id).await.expect("n");
+    let before = store::unread_count(&app.db, a.ws.id, a.member_id)
+        .await
+        .expect("n");
     let mut tx = app.db.begin().await.expect("tx");
     let pushed = store::push(
         &mut tx,
@@ -269,5 +370,10 @@ async fn preferences_stop_email_and_the_digest() {
     .expect("push");
     tx.commit().await.expect("commit");
     assert_eq!(pushed, None);
-    assert_eq!(store::unread_count(&app.db, a.ws.id, a.member_id).await.expect("n"), before);
+    assert_eq!(
+        store::unread_count(&app.db, a.ws.id, a.member_id)
+            .await
+            .expect("n"),
+        before
+    );
 }
