@@ -377,3 +377,158 @@ async fn preferences_stop_email_and_the_digest() {
         before
     );
 }
+
+/// The owner's user id.
+async fn owner_id(app: &TestApp, t: &Tenant) -> UserId {
+    af_db::users::find_user_by_email(&app.db, &t.owner_email)
+        .await
+        .expect("owner")
+        .expect("owner")
+        .id
+}
+
+/// The kinds in `user`'s bell, newest first.
+async fn kinds(app: &TestApp, t: &Tenant, user: UserId) -> Vec<String> {
+    store::latest(&app.db, t.ws.id, user, 50)
+        .await
+        .expect("latest")
+        .into_iter()
+        .map(|n| n.kind)
+        .collect()
+}
+
+/// Writes an event as its writer would and dispatches it (twice: a retried
+/// dispatch adds nothing).
+async fn dispatch(app: &TestApp, t: &Tenant, kind: &str, data: serde_json::Value) {
+    let mut tx = app.db.begin().await.expect("tx");
+    let actor = af_core::Actor::system();
+    let e = af_db::events::NewEvent {
+        workspace: t.ws.id,
+        kind,
+        entity_type: "contact",
+        entity_id: Some(t.contact_id.to_string()),
+        actor: &actor,
+        data,
+    };
+    let id = af_db::events::insert_event(&mut tx, &e, app.now())
+        .await
+        .expect("event");
+    tx.commit().await.expect("commit");
+    for _ in 0..2 {
+        af_engine::dispatch::dispatch(&app.db, t.ws.id, id, app.now())
+            .await
+            .expect("dispatch");
+    }
+}
+
+#[tokio::test]
+async fn hot_leads_bookings_failing_automations_and_team_notices_reach_the_right_people() {
+    let t = two_workspaces().await;
+    let (app, a) = (&t.app, &t.a);
+    app.run_jobs(&app.engine_worker()).await; // the seed's own events
+    let owner = owner_id(app, a).await;
+    let before_owner = kinds(app, a, owner).await.len();
+    let before_member = kinds(app, a, a.member_id).await.len();
+
+    // A hot lead nobody owns: owners and admins.
+    dispatch(
+        app,
+        a,
+        "score.threshold_entered",
+        json!({
+            "contact_id": a.contact_id, "name": "Hot Lead", "score": 72, "enter": 70, "exit": 60,
+        }),
+    )
+    .await;
+    assert_eq!(kinds(app, a, owner).await[0], "hot_lead");
+    assert_eq!(kinds(app, a, owner).await.len(), before_owner + 1, "once");
+    assert_eq!(kinds(app, a, a.member_id).await.len(), before_member);
+
+    // A booking with the member as host: the member.
+    dispatch(
+        app,
+        a,
+        "appointment.booked",
+        json!({
+            "contact_id": a.contact_id, "appointment_id": uuid::Uuid::now_v7(),
+            "start": "2026-03-09T16:00:00Z", "host_user_id": a.member_id,
+        }),
+    )
+    .await;
+    assert_eq!(kinds(app, a, a.member_id).await[0], "booking_created");
+    let api = key_of(app, a, a.member_id).await;
+    let (_, body) = api.call("GET", "/api/v1/notifications?limit=1", None).await;
+    let text = body["data"][0]["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(text.starts_with("Nueva cita con Lucía Gómez: "), "{text}");
+
+    // A failing workflow tells owners and admins once while its alert is open.
+    let wf: af_core::WorkflowId = a.ids[af_testkit::areas::automations::WORKFLOW]
+        .parse()
+        .expect("workflow");
+    for _ in 0..3 {
+        let mut tx = app.db.begin().await.expect("tx");
+        af_engine::notify::raise_alert(
+            &mut tx,
+            a.ws.id,
+            Some(wf),
+            None,
+            "step_failed",
+            "boom",
+            app.now(),
+        )
+        .await
+        .expect("alert");
+        tx.commit().await.expect("commit");
+    }
+    let owners = kinds(app, a, owner).await;
+    assert_eq!(owners[0], "automation_failing");
+    assert_eq!(
+        owners.iter().filter(|k| *k == "automation_failing").count(),
+        1
+    );
+    assert_eq!(
+        af_db::automations::list_open_alerts(&app.db, a.ws.id, 50)
+            .await
+            .expect("alerts")
+            .iter()
+            .filter(|x| x.kind == "step_failed")
+            .count(),
+        3,
+        "the alerts themselves are kept as before"
+    );
+
+    // "Notify team": every member, in the bell.
+    let mut tx = app.db.begin().await.expect("tx");
+    let n = af_engine::notify::notify_team(
+        &mut tx,
+        a.ws.id,
+        "Bienvenida",
+        a.contact_id,
+        "Lucía Gómez",
+        "Nuevo lead: Lucía",
+        app.now(),
+    )
+    .await
+    .expect("team");
+    tx.commit().await.expect("commit");
+    assert_eq!(n, 2);
+    assert_eq!(kinds(app, a, owner).await[0], "team_notification");
+    assert_eq!(kinds(app, a, a.member_id).await[0], "team_notification");
+    let m = member(app, a).await;
+    let menu = m.get("/notifications/menu").await;
+    assert!(
+        menu.contains("Aviso del equipo: Nuevo lead: Lucía"),
+        "{}",
+        menu.body
+    );
+    // Nothing reached the other workspace.
+    assert_eq!(
+        store::unread_count(&app.db, t.b.ws.id, t.b.member_id)
+            .await
+            .expect("n"),
+        1
+    );
+}
