@@ -285,6 +285,7 @@ pub async fn preferences_page(
     let rows = store::preferences(&st.db, cu.workspace.id, cu.user.id)
         .await?
         .into_iter()
+        .filter(|p| offered(p.kind))
         .map(|p| PrefRow {
             kind: p.kind.as_str(),
             label: nt.kind_label(p.kind),
@@ -297,6 +298,13 @@ pub async fn preferences_page(
         rows,
         shell: Shell::new(&cu, Area::Settings).await?,
     })
+}
+
+/// Whether the preferences page offers `kind`. "Tasks due today" is told by
+/// the daily digest (its own checkbox), not by a notification per task, so
+/// it has no row of its own.
+fn offered(kind: NotificationKind) -> bool {
+    kind != NotificationKind::TaskDue
 }
 
 /// Reads the preferences form: checkboxes `in_app` / `email` whose values
@@ -315,6 +323,7 @@ pub fn parse_preferences(body: &[u8]) -> (Vec<Preference>, bool) {
     }
     let prefs = NotificationKind::ALL
         .iter()
+        .filter(|k| offered(**k))
         .map(|k| Preference {
             kind: *k,
             in_app: in_app.contains(k),
