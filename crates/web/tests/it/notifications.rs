@@ -335,9 +335,10 @@ async fn preferences_stop_email_and_the_digest() {
             .await
             .expect("prefs")
             .iter()
-            .filter(|p| p.in_app)
+            .filter(|p| p.in_app && p.kind != af_core::vocab::NotificationKind::TaskDue)
             .count(),
-        1
+        1,
+        "only tasks assigned, in the bell (tasks due today are the digest's)"
     );
     assign_task(app, a, "Otra", "").await;
     assert_eq!(jobs_of(&app.db, "notification_email").await, 1);
