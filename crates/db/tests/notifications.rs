@@ -349,3 +349,71 @@ async fn digests_are_queued_once_per_member_and_local_date() {
     );
     assert!(jobs.iter().all(|j| j.contains(&ana.to_string())));
 }
+
+/// The plan of the bell's count and of the dropdown's page: the partial
+/// unread index and the list index, never a scan of the table.
+#[tokio::test]
+async fn the_unread_count_and_the_list_walk_their_indexes() {
+    let t = fresh_db().await;
+    let ws = workspace(&t.db, "acme").await;
+    let ana = member(&t.db, ws, "ana@acme.test").await;
+    for i in 0..50 {
+        push(&t.db, &alert(ws, ana, i), now()).await.expect("row");
+    }
+    let count = "SELECT COUNT(*) FROM notifications WHERE workspace_id = $1 AND user_id = $2 AND read_at IS NULL";
+    let list = "SELECT id FROM notifications WHERE workspace_id = $1 AND user_id = $2
+                AND (created_at < $3 OR (created_at = $3 AND id < $4)) ORDER BY created_at DESC, id DESC LIMIT 10";
+    let plans: Vec<String> = match &t.db {
+        Db::Sqlite(p) => {
+            let mut out = Vec::new();
+            for sql in [count, list] {
+                let rows: Vec<(i64, i64, i64, String)> =
+                    sqlx::query_as(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")))
+                        .bind(ws.0)
+                        .bind(ana.0)
+                        .bind(now())
+                        .bind(uuid::Uuid::max())
+                        .fetch_all(p)
+                        .await
+                        .expect("plan");
+                out.push(rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("; "));
+            }
+            out
+        }
+        Db::Pg(p) => {
+            let mut out = Vec::new();
+            for sql in [count, list] {
+                let mut tx = p.begin().await.expect("tx");
+                sqlx::query("SET LOCAL enable_seqscan = off")
+                    .execute(&mut *tx)
+                    .await
+                    .expect("set");
+                let mut q =
+                    sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(format!("EXPLAIN {sql}")))
+                        .bind(ws.0)
+                        .bind(ana.0);
+                if sql == list {
+                    q = q.bind(now()).bind(uuid::Uuid::max());
+                }
+                let rows = q.fetch_all(&mut *tx).await.expect("plan");
+                out.push(rows.join("; "));
+            }
+            out
+        }
+    };
+    assert!(
+        plans[0].contains("notifications_unread_idx"),
+        "count: {}",
+        plans[0]
+    );
+    assert!(
+        plans[1].contains("notifications_list_idx"),
+        "list: {}",
+        plans[1]
+    );
+    assert!(
+        !plans[1].to_uppercase().contains("TEMP B-TREE"),
+        "list sorts nothing: {}",
+        plans[1]
+    );
+}
