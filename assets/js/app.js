@@ -123,7 +123,14 @@
       credentials: "same-origin",
       headers: { Accept: "text/html" },
     })
-      .then(function (r) { return r.ok ? r.text() : ""; })
+      .then(function (r) {
+        // Signed out meanwhile: the answer is the login page, so go there.
+        if (r.redirected) {
+          window.location.assign(r.url);
+          return "";
+        }
+        return r.ok ? r.text() : "";
+      })
       .then(function (html) {
         if (html) {
           menu.innerHTML = html;
