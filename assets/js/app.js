@@ -94,3 +94,98 @@
     }
   });
 })();
+
+// The bell (both headers: the phone bar and the laptop header). The badge
+// is rendered with the page; an EventSource on /notifications/events keeps
+// it current (an `unread` event carries {"count": n}) and reloads an open
+// dropdown. The button opens a dropdown whose content comes from
+// /notifications/menu; Escape or a click elsewhere closes it and focus
+// returns to the button. Every item and "mark all read" are plain forms, so
+// the bell works without this script too (through /notifications).
+(function () {
+  "use strict";
+  var bells = document.querySelectorAll("[data-bell]");
+  if (!bells.length) return;
+  function each(list, fn) {
+    for (var i = 0; i < list.length; i++) fn(list[i]);
+  }
+  function setCount(n) {
+    each(document.querySelectorAll("[data-bell-count]"), function (el) {
+      el.textContent = String(n);
+    });
+    each(document.querySelectorAll("[data-bell-badge]"), function (el) {
+      el.classList.toggle("hidden", !(n > 0));
+    });
+  }
+  function load(menu) {
+    var next = window.location.pathname + window.location.search;
+    fetch("/notifications/menu?next=" + encodeURIComponent(next), {
+      credentials: "same-origin",
+      headers: { Accept: "text/html" },
+    })
+      .then(function (r) {
+        // Signed out meanwhile: the answer is the login page, so go there.
+        if (r.redirected) {
+          window.location.assign(r.url);
+          return "";
+        }
+        return r.ok ? r.text() : "";
+      })
+      .then(function (html) {
+        if (html) {
+          menu.innerHTML = html;
+          menu.setAttribute("data-loaded", "");
+        }
+      })
+      .catch(function () {});
+  }
+  function setOpen(bell, open, focusButton) {
+    var button = bell.querySelector("[data-bell-button]");
+    var menu = bell.querySelector("[data-bell-menu]");
+    if (!button || !menu) return;
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    menu.classList.toggle("hidden", !open);
+    if (open) {
+      load(menu);
+    } else {
+      menu.removeAttribute("data-loaded");
+      if (focusButton) button.focus();
+    }
+  }
+  function isOpen(bell) {
+    var button = bell.querySelector("[data-bell-button]");
+    return button && button.getAttribute("aria-expanded") === "true";
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target && event.target.closest ? event.target.closest("[data-bell-button]") : null;
+    each(bells, function (bell) {
+      if (button && bell.contains(button)) {
+        setOpen(bell, !isOpen(bell), false);
+      } else if (isOpen(bell) && !bell.contains(event.target)) {
+        setOpen(bell, false, false);
+      }
+    });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    each(bells, function (bell) {
+      if (isOpen(bell)) setOpen(bell, false, true);
+    });
+  });
+  if (typeof EventSource !== "undefined") {
+    var source = new EventSource("/notifications/events");
+    source.addEventListener("unread", function (event) {
+      var data;
+      try {
+        data = JSON.parse(event.data);
+      } catch (e) {
+        return;
+      }
+      setCount(data.count);
+      each(bells, function (bell) {
+        if (isOpen(bell)) load(bell.querySelector("[data-bell-menu]"));
+      });
+    });
+    window.addEventListener("pagehide", function () { source.close(); });
+  }
+})();

@@ -82,6 +82,7 @@ pub fn registry(diag: DiagConfig, engine: &af_engine::EngineConfig) -> anyhow::R
     r.register(af_service::memberships::check_job())?;
     r.register(af_service::retention::check_job())?;
     af_engine::register(&mut r, engine.clone())?;
+    af_web::notify_mail::register(&mut r, engine.clone())?;
     Ok(r)
 }
 
@@ -95,6 +96,7 @@ pub async fn register_schedules(db: &Db, now: jiff::Timestamp) -> anyhow::Result
         af_engine::busy_feeds::schedule()?,
         af_service::memberships::schedule()?,
         af_service::retention::schedule()?,
+        af_web::notify_mail::digest_schedule()?,
     ] {
         af_jobs::register_schedule(db, &s, now)
             .await

@@ -99,14 +99,18 @@ pub enum Subscriber {
     Kommo,
     /// Lead scoring: the product's own events become activities.
     Scoring,
+    /// The bell: a task assigned, a hot lead, a host's new booking become
+    /// notifications for the members concerned.
+    Notifications,
 }
 
 impl Subscriber {
-    pub const ALL: [Subscriber; 4] = [
+    pub const ALL: [Subscriber; 5] = [
         Subscriber::Automations,
         Subscriber::Webhooks,
         Subscriber::Kommo,
         Subscriber::Scoring,
+        Subscriber::Notifications,
     ];
 
     /// The name stored in `event_subscriptions.subscriber`.
@@ -116,6 +120,7 @@ impl Subscriber {
             Subscriber::Webhooks => "webhooks",
             Subscriber::Kommo => "kommo",
             Subscriber::Scoring => "scoring",
+            Subscriber::Notifications => "notifications",
         }
     }
 

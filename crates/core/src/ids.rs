@@ -121,4 +121,6 @@ id_type!(
     RetentionRuleId,
     /// A retention alert: one client at risk, for one reason.
     RetentionAlertId,
+    /// An in-app notification in one member's bell.
+    NotificationId,
 );

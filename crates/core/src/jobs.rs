@@ -25,6 +25,9 @@
 //! | `deliver_webhook` | [`DeliverWebhook`] | 80 | 8 | — | dispatch fan-out, replays |
 //! | `check_memberships` | [`CheckMemberships`] | 100 | 10 | (schedule's) | cron, hourly |
 //! | `check_retention` | [`CheckRetention`] | 100 | 10 | (schedule's) | cron, hourly (each workspace once a day at its local hour) |
+//! | `notification_email` | [`NotificationEmail`] | 60 | 6 | — | a notification of a kind its member wants by email |
+//! | `queue_digests` | [`QueueDigests`] | 100 | 10 | (schedule's) | cron, hourly (7:00 in each workspace's zone) |
+//! | `send_digest` | [`SendDigest`] | 110 | 6 | `send_digest:{user}:{date}` | `queue_digests`, once per member and local date |
 //! | `import_contacts` | [`ImportContacts`] | 100 | 10 | `import:{import}` | CSV import on the web |
 //! | `import_records` | [`ImportRecords`] | 100 | 10 | `import:{import}` | CSV import of activities or memberships on the web |
 //! | `automation_sweep` | [`AutomationSweep`] | 100 | 10 | (schedule's) | cron, every 5 min |
@@ -86,6 +89,9 @@ pub const KINDS: &[&str] = &[
     ImportRecords::KIND,
     CheckMemberships::KIND,
     CheckRetention::KIND,
+    NotificationEmail::KIND,
+    QueueDigests::KIND,
+    SendDigest::KIND,
     AutomationSweep::KIND,
     BackfillThreshold::KIND,
     DecayScores::KIND,
@@ -113,6 +119,54 @@ impl JobPayload for SystemMail {
     const PRIORITY: i32 = 0;
     // An old link is worth less than a new request.
     const MAX_ATTEMPTS: i32 = 6;
+}
+
+// ---------------------------------------------------------- notifications
+
+/// Emails one notification to its member (who asked for that kind by
+/// email). The workspace is the job's; the kind and params travel in the
+/// payload (a member may want a kind by email and not in the bell, so
+/// there may be no row), and the text is rendered when sent, in the
+/// member's language.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotificationEmail {
+    pub user_id: crate::UserId,
+    pub kind: crate::vocab::NotificationKind,
+    pub params: serde_json::Value,
+    pub link: String,
+}
+
+impl JobPayload for NotificationEmail {
+    const KIND: &'static str = "notification_email";
+    const PRIORITY: i32 = 60;
+    const MAX_ATTEMPTS: i32 = 6;
+}
+
+/// The hourly look for members whose daily digest is due (their
+/// workspace's morning has come and today's digest is not queued yet).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueDigests {}
+
+impl JobPayload for QueueDigests {
+    const KIND: &'static str = "queue_digests";
+}
+
+/// One member's daily digest of one workspace for one local date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendDigest {
+    pub user_id: crate::UserId,
+    /// The workspace's local date (`YYYY-MM-DD`) the digest is for.
+    pub local_date: String,
+}
+
+impl JobPayload for SendDigest {
+    const KIND: &'static str = "send_digest";
+    const PRIORITY: i32 = 110;
+    const MAX_ATTEMPTS: i32 = 6;
+
+    fn dedupe_key(&self) -> Option<String> {
+        Some(format!("send_digest:{}:{}", self.user_id, self.local_date))
+    }
 }
 
 // --------------------------------------------------------------- bookings

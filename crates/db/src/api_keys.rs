@@ -30,6 +30,9 @@ pub struct ApiKey {
     pub name: String,
     pub prefix: String,
     pub scope: String,
+    /// The member who made the key: the API's "key's user" (their
+    /// notifications). `None` for keys made by the CLI or a removed user.
+    pub created_by: Option<Uuid>,
     pub created_at: Ts,
     pub last_used_at: Option<Ts>,
     pub revoked_at: Option<Ts>,
@@ -47,7 +50,7 @@ impl ApiKey {
 
 macro_rules! key_columns {
     () => {
-        "id, workspace_id, name, prefix, scope, created_at, last_used_at, revoked_at"
+        "id, workspace_id, name, prefix, scope, created_by, created_at, last_used_at, revoked_at"
     };
 }
 

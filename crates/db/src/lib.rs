@@ -32,6 +32,7 @@ pub mod login_attempts;
 pub mod memberships;
 pub mod messages;
 pub mod notes;
+pub mod notifications;
 pub mod pipelines;
 pub mod rate_limits;
 pub mod rate_slots;

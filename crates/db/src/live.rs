@@ -1,6 +1,11 @@
-//! Live board updates: a small publish/subscribe that works across several
-//! `serve` processes, so a user sees a card another user moved within a
-//! second without reloading.
+//! Live updates: a small publish/subscribe that works across several
+//! `serve` processes, so a user sees a card another user moved, or a new
+//! notification in the bell, within a second without reloading.
+//!
+//! Two payloads travel the same path ([`Payload`], tagged `"t"` in JSON):
+//! board events ([`LiveEvent`], a deal moved or created) and notification
+//! events ([`NotificationEvent`], "this member of this workspace has
+//! something new in the bell").
 //!
 //! - PostgreSQL: the change's transaction calls [`notify_tx`], which queues
 //!   `pg_notify('af_live', payload)`. The server delivers it to every
@@ -22,7 +27,7 @@
 //! node needs: a hub only knows who listens in this process.
 
 use crate::{Db, DbResult, Tx};
-use af_core::{DealId, PipelineId, StageId, WorkspaceId};
+use af_core::{DealId, PipelineId, StageId, UserId, WorkspaceId};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -60,20 +65,61 @@ pub struct LiveEvent {
     pub position: f64,
 }
 
+/// Something new in one member's bell: subscribers showing that member's
+/// pages in that workspace read the unread count again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationEvent {
+    pub workspace_id: WorkspaceId,
+    pub user_id: UserId,
+}
+
+/// What travels on the channel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "t", rename_all = "snake_case")]
+pub enum Payload {
+    Deal(LiveEvent),
+    Notification(NotificationEvent),
+}
+
+impl Payload {
+    /// Reads a NOTIFY payload. A bare [`LiveEvent`] (what nodes wrote before
+    /// payloads were tagged) still reads, so a rolling deploy loses nothing.
+    fn parse(text: &str) -> Result<Payload, serde_json::Error> {
+        serde_json::from_str::<Payload>(text).or_else(|e| {
+            serde_json::from_str::<LiveEvent>(text)
+                .map(Payload::Deal)
+                .map_err(|_| e)
+        })
+    }
+}
+
 /// Publishes `ev` when `tx` commits (dropped if it rolls back). PostgreSQL:
 /// queues a NOTIFY that reaches every process. SQLite: [`Tx::commit`] hands
 /// it to this process's subscribers.
 pub async fn notify_tx(tx: &mut Tx, ev: &LiveEvent) -> DbResult<()> {
+    publish_tx(tx, Payload::Deal(ev.clone())).await
+}
+
+/// [`notify_tx`] for a notification of `user` in `ws` (the bell refreshes).
+pub async fn notify_user_tx(tx: &mut Tx, ws: WorkspaceId, user: UserId) -> DbResult<()> {
+    let ev = NotificationEvent {
+        workspace_id: ws,
+        user_id: user,
+    };
+    publish_tx(tx, Payload::Notification(ev)).await
+}
+
+async fn publish_tx(tx: &mut Tx, payload: Payload) -> DbResult<()> {
     match &mut tx.conn {
         crate::TxConn::Pg(t) => {
-            let payload = serde_json::to_string(ev).unwrap_or_default();
+            let text = serde_json::to_string(&payload).unwrap_or_default();
             sqlx::query("SELECT pg_notify($1, $2)")
                 .bind(CHANNEL)
-                .bind(payload)
+                .bind(text)
                 .execute(&mut **t)
                 .await?;
         }
-        crate::TxConn::Sqlite(_) => tx.publish_after_commit(ev.clone()),
+        crate::TxConn::Sqlite(_) => tx.publish_after_commit(payload),
     }
     Ok(())
 }
@@ -81,20 +127,20 @@ pub async fn notify_tx(tx: &mut Tx, ev: &LiveEvent) -> DbResult<()> {
 /// SQLite: hands committed events to this process's subscribers of `db`
 /// ([`Tx::commit`] calls it). PostgreSQL: nothing to do, the NOTIFYs queued
 /// by [`notify_tx`] reach every process, this one included.
-pub(crate) fn publish_local(db: &Db, events: Vec<LiveEvent>) {
+pub(crate) fn publish_local(db: &Db, events: Vec<Payload>) {
     if events.is_empty() || !matches!(db, Db::Sqlite(_)) {
         return;
     }
     if let Some(hub) = shared_hub(&db_key(db)) {
         for ev in events {
-            hub.send(Msg::Event(ev));
+            hub.send(Msg::Payload(ev));
         }
     }
 }
 
 #[derive(Debug, Clone)]
 enum Msg {
-    Event(LiveEvent),
+    Payload(Payload),
     /// Events may have been lost (the listening connection dropped).
     Resync,
 }
@@ -102,7 +148,10 @@ enum Msg {
 /// What a subscriber receives.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Recv {
+    /// A board event.
     Event(LiveEvent),
+    /// A member has something new in the bell.
+    Notification(NotificationEvent),
     /// Events may have been missed (this subscriber fell behind, or the
     /// PostgreSQL listener reconnected): reload what is shown.
     Resync,
@@ -170,9 +219,9 @@ impl Hub {
 async fn listen(mut l: sqlx::postgres::PgListener, tx: broadcast::Sender<Msg>) {
     loop {
         match l.try_recv().await {
-            Ok(Some(n)) => match serde_json::from_str::<LiveEvent>(n.payload()) {
+            Ok(Some(n)) => match Payload::parse(n.payload()) {
                 Ok(ev) => {
-                    let _ = tx.send(Msg::Event(ev));
+                    let _ = tx.send(Msg::Payload(ev));
                 }
                 Err(e) => tracing::warn!(error = %e, "ignoring a malformed af_live payload"),
             },
@@ -203,7 +252,8 @@ impl Subscription {
     /// The next message.
     pub async fn recv(&mut self) -> Recv {
         match self.rx.recv().await {
-            Ok(Msg::Event(e)) => Recv::Event(e),
+            Ok(Msg::Payload(Payload::Deal(e))) => Recv::Event(e),
+            Ok(Msg::Payload(Payload::Notification(n))) => Recv::Notification(n),
             Ok(Msg::Resync) | Err(broadcast::error::RecvError::Lagged(_)) => Recv::Resync,
             Err(broadcast::error::RecvError::Closed) => Recv::Closed,
         }
@@ -256,4 +306,35 @@ pub async fn subscribe(db: &Db) -> DbResult<Subscription> {
         }
     };
     Ok(hub.subscribe())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads_are_tagged_and_old_bare_board_events_still_read() {
+        let ev = LiveEvent {
+            workspace_id: WorkspaceId::new(),
+            pipeline_id: PipelineId::new(),
+            deal_id: DealId::new(),
+            kind: LiveKind::Moved,
+            from_stage: None,
+            to_stage: StageId::new(),
+            position: 1.5,
+        };
+        let bare = serde_json::to_string(&ev).expect("json");
+        assert_eq!(
+            Payload::parse(&bare).expect("bare"),
+            Payload::Deal(ev.clone())
+        );
+        let n = Payload::Notification(NotificationEvent {
+            workspace_id: WorkspaceId::new(),
+            user_id: UserId::new(),
+        });
+        let text = serde_json::to_string(&n).expect("json");
+        assert!(text.contains("\"t\":\"notification\""), "{text}");
+        assert_eq!(Payload::parse(&text).expect("tagged"), n);
+        assert!(Payload::parse("{}").is_err());
+    }
 }

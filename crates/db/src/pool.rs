@@ -56,7 +56,7 @@ struct AfterCommit {
     /// Live board events for this process's subscribers (SQLite only; on
     /// PostgreSQL the `NOTIFY af_live` queued in the transaction reaches
     /// every process, this one included).
-    live: Vec<crate::live::LiveEvent>,
+    live: Vec<crate::live::Payload>,
 }
 
 /// See [`Tx::after_commit_mark`].
@@ -81,10 +81,10 @@ impl Tx {
         self.after.wake_workers = true;
     }
 
-    /// Records a live board event for this process's subscribers, published
+    /// Records a live event for this process's subscribers, published
     /// once the transaction commits (never before: a subscriber fetching the
-    /// card would still read the old row).
-    pub(crate) fn publish_after_commit(&mut self, ev: crate::live::LiveEvent) {
+    /// card or the unread count would still read the old rows).
+    pub(crate) fn publish_after_commit(&mut self, ev: crate::live::Payload) {
         self.after.live.push(ev);
     }
 

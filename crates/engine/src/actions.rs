@@ -302,12 +302,19 @@ pub(crate) async fn execute(
         Action::NotifyTeam { message, email } => {
             let tctx = crate::context::template_context(cfg, ws, contact, &event);
             let text = render_text(message, &tctx).map_err(StepError::Fatal)?;
-            store::insert_alert(
+            // In the bell of every member (issue 18; this used to be a
+            // `team_notification` automation alert). Email, when asked,
+            // still goes to every member through the workspace's outbox.
+            let workflow_name = store::find_workflow_tx(tx, wsid, e.workflow_id)
+                .await?
+                .map(|w| w.name)
+                .unwrap_or_default();
+            crate::notify::notify_team(
                 tx,
                 wsid,
-                Some(e.workflow_id),
-                Some(e.id),
-                "team_notification",
+                &workflow_name,
+                contact.id,
+                &contact.full_name(),
                 &text,
                 now,
             )

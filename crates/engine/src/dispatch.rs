@@ -12,6 +12,7 @@
 //! | webhooks | kinds an active endpoint subscribes to (`*` for all) | one signed delivery per endpoint ([`crate::webhooks`]) |
 //! | kommo | `appointment.booked`, once the workspace has synced a lead | moves the synced lead to the booked status ([`crate::kommo`]) |
 //! | scoring | `form.submitted`, `appointment.booked`, `appointment.completed`, `message.inbound` (every workspace) | records the matching activity, keyed by the event so a retry records it once, and scores it ([`crate::scoring`]) |
+//! | notifications | `task.created`, `score.threshold_entered`, `appointment.booked` (every workspace) | pushes to the assignee, the contact's owner (else owners and admins), the host — keyed by the event ([`crate::notify`]) |
 //!
 //! A new capability (scoring, notifications, retention) adds a row to that
 //! table: a [`Subscriber`] variant, the rows it keeps in
@@ -65,6 +66,9 @@ pub async fn dispatch(
     if reacts(Subscriber::Scoring) {
         crate::scoring::record_event_activity(db, ws, &event, &data, now).await?;
     }
+    if reacts(Subscriber::Notifications) {
+        crate::notify::on_event(db, ws, &event, &data, now).await?;
+    }
 
     let webhooks = reacts(Subscriber::Webhooks);
     let kommo = reacts(Subscriber::Kommo) && event.kind == EventKind::AppointmentBooked;
@@ -112,6 +116,7 @@ mod tests {
             "route::route_event(",
             "webhooks::fan_out(",
             "kommo::queue_booked_move(",
+            "notify::on_event(",
         ];
         let mut offenders = Vec::new();
         for f in &files {

@@ -10,6 +10,7 @@ mod enrolment;
 pub mod fallback;
 pub mod kommo;
 pub mod library;
+pub mod notify;
 pub mod ops;
 pub mod outbound;
 pub mod overlaps;

@@ -227,7 +227,7 @@ async fn alert_poisoned(
         .await?
         .map(|w| w.name)
         .unwrap_or_default();
-    store::insert_alert(
+    crate::notify::raise_alert(
         tx,
         ws,
         Some(wf),

@@ -567,7 +567,7 @@ async fn fail(
     .await?;
     let w = store::find_workflow_tx(&mut tx, ws, e.workflow_id).await?;
     let name = w.map(|w| w.name).unwrap_or_default();
-    store::insert_alert(
+    crate::notify::raise_alert(
         &mut tx,
         ws,
         Some(e.workflow_id),

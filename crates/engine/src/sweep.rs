@@ -41,7 +41,7 @@ pub async fn sweep(db: &Db, now: Ts) -> EngineResult<()> {
     let overdue = Ts::new(now.0 - STUCK_AFTER);
     for (ws, wf, enrollment) in store::stuck_enrollments(db, overdue, 100).await? {
         let mut tx = db.begin().await?;
-        store::insert_alert(
+        crate::notify::raise_alert(
             &mut tx,
             ws,
             Some(wf),

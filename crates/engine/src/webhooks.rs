@@ -137,16 +137,8 @@ pub(crate) async fn deliver_job(
                     endpoint.url,
                     store::DISABLE_AFTER
                 );
-                af_db::automations::insert_alert(
-                    &mut tx,
-                    ws,
-                    None,
-                    None,
-                    "webhook_disabled",
-                    &msg,
-                    now,
-                )
-                .await?;
+                crate::notify::raise_alert(&mut tx, ws, None, None, "webhook_disabled", &msg, now)
+                    .await?;
                 tracing::warn!(workspace.id = %ws, endpoint.id = %endpoint.id, "webhook endpoint disabled");
             }
             if retry {

@@ -104,6 +104,8 @@ pub async fn create_workspace(
     // escalating to 90 at 30, membership expiring in 7 days → 50, payment
     // failed → 80.
     af_db::retention::ensure_setup(&mut tx, ws.id, now).await?;
+    // The bell hears tasks, hot leads and bookings (issue 18).
+    af_db::notifications::listen(&mut tx, ws.id).await?;
     audit_system(
         &mut tx,
         ws.id,

@@ -57,6 +57,8 @@ pub struct CurrentUser {
     /// Every workspace the user belongs to (for the switcher).
     pub workspaces: Vec<WorkspaceWithRole>,
     pub session: Session,
+    /// The database, for what every page shows (the bell's unread count).
+    pub db: af_db::Db,
 }
 
 impl CurrentUser {
@@ -156,6 +158,7 @@ impl FromRequestParts<AppState> for CurrentUser {
             role,
             workspaces,
             session,
+            db: state.db.clone(),
         })
     }
 }

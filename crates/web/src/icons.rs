@@ -26,6 +26,7 @@ icon!(MENU, "bars-3");
 icon!(CLOSE, "x-mark");
 icon!(SEARCH, "magnifying-glass");
 icon!(LANGUAGE, "language");
+icon!(BELL, "bell");
 
 #[cfg(test)]
 mod tests {

@@ -11,6 +11,7 @@ pub mod icons;
 pub mod intake;
 pub mod mail;
 pub mod middleware;
+pub mod notify_mail;
 pub mod pages;
 pub mod session_store;
 pub mod state;
@@ -124,6 +125,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::automations::routes())
         .merge(pages::channels::routes())
         .merge(pages::webhooks::routes())
+        .merge(pages::notifications::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::csrf::verify,
@@ -142,6 +144,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::calendars::routes())
         .merge(api::memberships::routes())
         .merge(api::retention::routes())
+        .merge(api::notifications::routes())
         .merge(api::webhooks::routes())
         .route("/api/{*rest}", axum::routing::any(api::api_not_found));
 

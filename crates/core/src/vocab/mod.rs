@@ -17,6 +17,7 @@ mod event_kind;
 mod membership_status;
 mod message_status;
 mod retention;
+mod notification_kind;
 mod step_run_status;
 
 pub use channel::Channel;
@@ -25,6 +26,7 @@ pub use event_kind::EventKind;
 pub use membership_status::MembershipStatus;
 pub use message_status::MessageStatus;
 pub use retention::{AlertStatus, AlertType};
+pub use notification_kind::NotificationKind;
 pub use step_run_status::StepRunStatus;
 
 use std::fmt;

@@ -49,6 +49,7 @@ fn every_vocabulary_round_trips_and_refuses_unknown_values() {
     check_vocabulary!(MembershipStatus);
     check_vocabulary!(AlertType);
     check_vocabulary!(AlertStatus);
+    check_vocabulary!(NotificationKind);
 }
 
 #[test]

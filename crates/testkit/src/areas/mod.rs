@@ -11,6 +11,7 @@ pub mod imports;
 pub mod jobs;
 pub mod memberships;
 pub mod retention;
+pub mod notifications;
 pub mod scoring;
 
 use crate::{IdRoute, Tenant, TestApp};
@@ -27,6 +28,7 @@ pub async fn seed_all(app: &TestApp, t: &mut Tenant) {
     memberships::seed(app, t).await;
     scoring::seed(app, t).await;
     retention::seed(app, t).await;
+    notifications::seed(app, t).await;
 }
 
 pub fn routes_all(other: &Tenant) -> Vec<IdRoute> {
@@ -41,5 +43,6 @@ pub fn routes_all(other: &Tenant) -> Vec<IdRoute> {
     all.extend(memberships::routes(other));
     all.extend(scoring::routes(other));
     all.extend(retention::routes(other));
+    all.extend(notifications::routes(other));
     all
 }

@@ -8,6 +8,7 @@ pub mod email_events;
 pub mod forms;
 pub mod intake;
 pub mod memberships;
+pub mod notifications;
 pub mod pagination;
 pub mod retention;
 pub mod scoring;

@@ -20,6 +20,7 @@ pub mod details;
 pub mod forms;
 pub mod imports;
 pub mod jobs;
+pub mod notifications;
 pub mod recalculation;
 pub mod retention;
 pub mod scoring;

@@ -131,6 +131,9 @@ crate::translations! {
         job_backfill_threshold: "Contactos que ya superan un umbral nuevo", "Contacts already above a new threshold";
         job_decay_scores: "Descuento de puntaje por inactividad", "Score decay for inactivity";
         job_recalculate_scores: "Recálculo de puntuaciones", "Score recalculation";
+        job_notification_email: "Correo de una notificación", "Notification email";
+        job_queue_digests: "Revisión de resúmenes diarios", "Daily digest check";
+        job_send_digest: "Resumen diario por correo", "Daily digest email";
         job_diag_noop: "Diagnóstico: nada", "Diagnostics: no-op";
         job_diag_http: "Diagnóstico: petición HTTP", "Diagnostics: HTTP request";
         job_diag_record: "Diagnóstico: registro", "Diagnostics: record";
@@ -352,6 +355,9 @@ impl VocabTr {
             j::BackfillThreshold::KIND => self.job_backfill_threshold,
             j::DecayScores::KIND => self.job_decay_scores,
             j::RecalculateScores::KIND => self.job_recalculate_scores,
+            j::NotificationEmail::KIND => self.job_notification_email,
+            j::QueueDigests::KIND => self.job_queue_digests,
+            j::SendDigest::KIND => self.job_send_digest,
             j::DiagNoop::KIND => self.job_diag_noop,
             j::DiagHttp::KIND => self.job_diag_http,
             j::DiagRecord::KIND => self.job_diag_record,

@@ -11,6 +11,7 @@ pub mod forms;
 pub mod imports;
 pub mod jobs;
 pub mod messages;
+pub mod notifications;
 pub mod public;
 pub mod search;
 pub mod settings;

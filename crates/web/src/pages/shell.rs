@@ -122,6 +122,9 @@ pub struct Shell {
     pub role_label: &'static str,
     pub role: Role,
     pub flash: Option<Flash>,
+    /// The bell's strings and the member's unread count.
+    pub nt: &'static crate::i18n::notifications::NotificationsTr,
+    pub unread: i64,
 }
 
 impl Shell {
@@ -143,6 +146,7 @@ impl Shell {
                 close: crate::icons::CLOSE,
                 language: crate::icons::LANGUAGE,
                 search: crate::icons::SEARCH,
+                bell: crate::icons::BELL,
             },
             t,
             lang: locale.as_str(),
@@ -159,6 +163,8 @@ impl Shell {
             role_label: t.role(cu.role),
             role: cu.role,
             flash: take_flash(&cu.session).await?,
+            nt: crate::i18n::notifications::NotificationsTr::get(locale),
+            unread: af_db::notifications::unread_count(&cu.db, cu.workspace.id, cu.user.id).await?,
         })
     }
 }
@@ -169,6 +175,7 @@ pub struct ShellIcons {
     pub close: &'static str,
     pub language: &'static str,
     pub search: &'static str,
+    pub bell: &'static str,
 }
 
 #[derive(Template, WebTemplate)]

@@ -25,6 +25,7 @@ mod imports;
 mod intake;
 mod jobs_page;
 mod malformed_ids;
+mod notifications;
 mod one_language;
 mod ops;
 mod outbound_webhooks;

@@ -380,6 +380,10 @@ fn pages(extra: Vec<String>) -> Vec<String> {
         "/forms",
         "/forms/new",
         "/pipelines",
+        "/notifications",
+        "/notifications?unread=1",
+        "/notifications/menu",
+        "/notifications/preferences",
     ];
     fixed.iter().map(|s| s.to_string()).chain(extra).collect()
 }
