@@ -70,7 +70,7 @@ pub fn is_internal_link(link: &str) -> bool {
 ///   `/notifications`.
 /// - The member's open pages hear about it after the commit.
 pub async fn push(tx: &mut Tx, n: &NewNotification, now: Ts) -> DbResult<Option<NotificationId>> {
-    push_inner(tx, n, None, now).await
+    push_inner(tx, n, None, false, now).await
 }
 
 /// [`push`] for a writer that may run twice (a retried job): a second push
@@ -82,13 +82,27 @@ pub async fn push_keyed(
     source_key: &str,
     now: Ts,
 ) -> DbResult<Option<NotificationId>> {
-    push_inner(tx, n, Some(source_key), now).await
+    push_inner(tx, n, Some(source_key), false, now).await
+}
+
+/// [`push_keyed`] that also emails when `also_email` (a retention rule
+/// set to notify by email), whatever the member's email preference; the
+/// bell still follows the preference.
+pub async fn push_keyed_with(
+    tx: &mut Tx,
+    n: &NewNotification,
+    source_key: &str,
+    also_email: bool,
+    now: Ts,
+) -> DbResult<Option<NotificationId>> {
+    push_inner(tx, n, Some(source_key), also_email, now).await
 }
 
 async fn push_inner(
     tx: &mut Tx,
     n: &NewNotification,
     source_key: Option<&str>,
+    also_email: bool,
     now: Ts,
 ) -> DbResult<Option<NotificationId>> {
     let (ws, user) = (n.workspace_id, n.user_id);
@@ -121,7 +135,7 @@ async fn push_inner(
     }
     // Email only (off in the app) keeps no row, so a retried keyed push
     // may email twice: an accepted cost of not showing what was turned off.
-    if pref.email {
+    if pref.email || also_email {
         let job = af_core::jobs::NotificationEmail {
             user_id: user,
             kind: n.kind,

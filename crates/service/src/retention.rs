@@ -126,6 +126,12 @@ async fn run_check(
         changed.extend(rows);
     }
     store::record_changes(tx, ws.id, &changed, actor, now).await?;
+    let emailed: Vec<String> = params
+        .iter()
+        .filter(|(_, p)| p.notify == Notify::Email)
+        .map(|(_, p)| p.alert_type.as_str().to_string())
+        .collect();
+    store::notify_assignees(tx, ws.id, &changed, &emailed, now).await?;
     Ok((out, cursor - settings.rr_cursor))
 }
 
@@ -658,6 +664,24 @@ pub async fn change_alert(
                 ));
             }
         };
+    // The new assignee hears about it (not when taking it oneself).
+    if let (true, Some(to)) = (
+        actions.contains(&HistoryAction::Assigned),
+        alert.assignee_id,
+    ) && actor.id != Some(to)
+    {
+        let n = af_db::notifications::NewNotification {
+            workspace_id: ws,
+            user_id: UserId(to),
+            kind: af_core::vocab::NotificationKind::RetentionAlertAssigned,
+            params: serde_json::json!({
+                "alert_id": alert.id, "contact_id": alert.contact_id, "risk": alert.risk,
+                "type": alert.alert_type, "contact_name": alert.contact_name,
+            }),
+            link: format!("/contacts/retention?alert={}", alert.id),
+        };
+        af_db::notifications::push(&mut tx, &n, now).await?;
+    }
     audit(
         &mut tx,
         ws,

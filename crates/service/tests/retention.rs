@@ -412,6 +412,27 @@ async fn alerts_go_to_the_owner_else_round_robin_among_the_retention_staff() {
         per_staff[k] += 1;
     }
     assert_eq!(per_staff, [2, 2], "shared evenly");
+    // Each hears about theirs in the bell.
+    for (k, s) in staff.iter().enumerate() {
+        let unread = af_db::notifications::unread_count(&t.db, ws.id, af_core::UserId(*s))
+            .await
+            .expect("unread");
+        assert_eq!(unread, per_staff[k] as i64);
+    }
+    assert_eq!(
+        af_db::notifications::unread_count(&t.db, ws.id, owner.id)
+            .await
+            .expect("unread"),
+        1
+    );
+    // A second run tells nobody again.
+    check(&t.db, &ws, now()).await;
+    assert_eq!(
+        af_db::notifications::unread_count(&t.db, ws.id, owner.id)
+            .await
+            .expect("unread"),
+        1
+    );
 }
 
 #[tokio::test]

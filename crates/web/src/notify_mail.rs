@@ -14,7 +14,7 @@ use crate::i18n::notifications::{NotificationsTr, text};
 use af_channels::{Category, OutgoingMessage, Providers};
 use af_core::jobs::{NotificationEmail, QueueDigests, SendDigest};
 use af_core::{Locale, WorkspaceId};
-use af_db::notifications::digest::{self, DigestSection};
+use af_db::notifications::digest::{self, DigestSection, DigestSectionKind};
 use af_db::{Db, DbError};
 use af_engine::EngineConfig;
 use af_engine::system_mail::server_can_send_email;
@@ -165,7 +165,13 @@ fn digest_body(
         out.push_str(&format!("\n{}\n", nt.section(s.kind)));
         for item in &s.items {
             out.push_str("- ");
-            out.push_str(&item.title);
+            out.push_str(match s.kind {
+                // The alert's type, labelled in the member's language.
+                DigestSectionKind::RetentionAlerts => {
+                    crate::i18n::vocab::VocabTr::get(locale).alert_type_text(&item.title)
+                }
+                _ => &item.title,
+            });
             if let Some(who) = &item.subject {
                 out.push_str(" · ");
                 out.push_str(who);

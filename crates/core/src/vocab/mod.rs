@@ -16,8 +16,8 @@ mod enrollment_status;
 mod event_kind;
 mod membership_status;
 mod message_status;
-mod retention;
 mod notification_kind;
+mod retention;
 mod step_run_status;
 
 pub use channel::Channel;
@@ -25,8 +25,8 @@ pub use enrollment_status::EnrollmentStatus;
 pub use event_kind::EventKind;
 pub use membership_status::MembershipStatus;
 pub use message_status::MessageStatus;
-pub use retention::{AlertStatus, AlertType};
 pub use notification_kind::NotificationKind;
+pub use retention::{AlertStatus, AlertType};
 pub use step_run_status::StepRunStatus;
 
 use std::fmt;

@@ -27,6 +27,9 @@ pub const DIGEST_HOUR: i8 = 7;
 pub enum DigestSectionKind {
     /// Open tasks assigned to the member, due on the local date.
     TasksDueToday,
+    /// Active retention alerts assigned to the member, highest risk first
+    /// (an item's `title` is the alert's type, which the mail labels).
+    RetentionAlerts,
 }
 
 /// One line of a section.
@@ -70,10 +73,41 @@ pub async fn sections(
     let Some((from, until)) = local_day(date, tz) else {
         return Ok(Vec::new());
     };
-    Ok(vec![DigestSection {
-        kind: DigestSectionKind::TasksDueToday,
-        items: tasks_due(db, ws, user, from, until).await?,
-    }])
+    Ok(vec![
+        DigestSection {
+            kind: DigestSectionKind::TasksDueToday,
+            items: tasks_due(db, ws, user, from, until).await?,
+        },
+        DigestSection {
+            kind: DigestSectionKind::RetentionAlerts,
+            items: retention_alerts(db, ws, user).await?,
+        },
+    ])
+}
+
+async fn retention_alerts(
+    db: &crate::Db,
+    ws: WorkspaceId,
+    user: UserId,
+) -> DbResult<Vec<DigestItem>> {
+    let filter = crate::retention::AlertFilter {
+        statuses: vec![
+            af_core::vocab::AlertStatus::Open,
+            af_core::vocab::AlertStatus::InProgress,
+        ],
+        assignee: Some(crate::retention::AssigneeFilter::User(user.0)),
+        ..Default::default()
+    };
+    let alerts = crate::retention::list_alerts(db, ws, &filter, None, 50).await?;
+    Ok(alerts
+        .into_iter()
+        .map(|a| DigestItem {
+            title: a.alert_type,
+            subject: Some(format!("{} ({})", a.contact_name, a.risk)),
+            at: Some(a.opened_at),
+            link: format!("/contacts/retention?alert={}", a.id),
+        })
+        .collect())
 }
 
 async fn tasks_due(

@@ -528,3 +528,93 @@ pub async fn resolve_membership(
 pub fn is_active(status: &str) -> bool {
     AlertStatus::parse(status).is_some_and(AlertStatus::is_active)
 }
+
+/// Most alerts one check tells one member about in the bell, one
+/// notification each; the rest wait in the list and the daily digest (a
+/// first check over a large base should not bury the bell).
+pub const MAX_PUSHES_PER_MEMBER: usize = 20;
+
+/// Tells each assignee in the bell about the alerts the check opened for
+/// them or escalated (`retention_alert_assigned` /
+/// `retention_alert_escalated`, keyed so a retried run tells once), and by
+/// email when the rule says so.
+pub async fn notify_assignees(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    changed: &[Changed],
+    emailed_types: &[String],
+    now: Ts,
+) -> DbResult<usize> {
+    use af_core::vocab::NotificationKind;
+    let mut per_member: std::collections::HashMap<Uuid, usize> = Default::default();
+    let wanted: Vec<&Changed> = changed
+        .iter()
+        .filter(|c| matches!(c.action, HistoryAction::Opened | HistoryAction::Escalated))
+        .filter(|c| match c.assignee_id {
+            Some(u) => {
+                let n = per_member.entry(u).or_default();
+                *n += 1;
+                *n <= MAX_PUSHES_PER_MEMBER
+            }
+            None => false,
+        })
+        .collect();
+    if wanted.is_empty() {
+        return Ok(0);
+    }
+    let ids: Vec<ContactId> = wanted.iter().map(|c| c.contact_id).collect();
+    let names = contact_names(tx, ws, &ids).await?;
+    let mut pushed = 0;
+    for c in wanted {
+        let Some(user) = c.assignee_id else { continue };
+        let kind = if c.action == HistoryAction::Opened {
+            NotificationKind::RetentionAlertAssigned
+        } else {
+            NotificationKind::RetentionAlertEscalated
+        };
+        let n = crate::notifications::NewNotification {
+            workspace_id: ws,
+            user_id: af_core::UserId(user),
+            kind,
+            params: serde_json::json!({
+                "alert_id": c.id, "contact_id": c.contact_id, "risk": c.risk, "type": c.alert_type,
+                "contact_name": names.get(&c.contact_id.0).cloned().unwrap_or_default(),
+            }),
+            link: format!("/contacts/retention?alert={}", c.id),
+        };
+        let key = format!("retention:{}:{}:{}", c.id, c.action.as_str(), c.risk);
+        let also_email = emailed_types.contains(&c.alert_type);
+        if crate::notifications::push_keyed_with(tx, &n, &key, also_email, now)
+            .await?
+            .is_some()
+        {
+            pushed += 1;
+        }
+    }
+    Ok(pushed)
+}
+
+/// The names of contacts, by id (multi-row look-ups).
+async fn contact_names(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    ids: &[ContactId],
+) -> DbResult<std::collections::HashMap<Uuid, String>> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in ids.chunks(crate::placeholders::STEADY_LIST) {
+        let mut p = Params::default();
+        let wsm = p.push(Val::Id(ws.0));
+        let marks: Vec<String> = chunk.iter().map(|c| p.push(Val::Id(c.0))).collect();
+        let sql = format!(
+            "SELECT id, TRIM(first_name || ' ' || last_name) FROM contacts
+             WHERE workspace_id = {wsm} AND id IN ({})",
+            marks.join(", ")
+        );
+        let rows: Vec<(Uuid, String)> = with_tx!(tx, c => {
+            let q = sqlx::query_as::<_, (Uuid, String)>(sqlx::AssertSqlSafe(sql.clone()));
+            bind_vals!(q, &p.vals).fetch_all(&mut *c).await?
+        });
+        out.extend(rows);
+    }
+    Ok(out)
+}

@@ -10,8 +10,8 @@ pub mod forms;
 pub mod imports;
 pub mod jobs;
 pub mod memberships;
-pub mod retention;
 pub mod notifications;
+pub mod retention;
 pub mod scoring;
 
 use crate::{IdRoute, Tenant, TestApp};

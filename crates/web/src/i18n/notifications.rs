@@ -62,6 +62,7 @@ crate::translations! {
         digest_subject: "Tu resumen de hoy en {workspace}", "Your day at {workspace}";
         digest_intro: "Buenos días. Esto es lo que tienes hoy en {workspace}:", "Good morning. Here is your day at {workspace}:";
         section_tasks_due_today: "Tareas para hoy", "Tasks due today";
+        section_retention_alerts: "Tus alertas de retención abiertas", "Your open retention alerts";
     }
 }
 
@@ -84,6 +85,7 @@ impl NotificationsTr {
     pub fn section(&self, kind: DigestSectionKind) -> &'static str {
         match kind {
             DigestSectionKind::TasksDueToday => self.section_tasks_due_today,
+            DigestSectionKind::RetentionAlerts => self.section_retention_alerts,
         }
     }
 

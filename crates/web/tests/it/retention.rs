@@ -237,6 +237,32 @@ async fn retention_pages() {
     let refused = hx_post(&owner, &t.app, &path, &token, &[("action", "dismiss")]).await;
     assert_eq!(refused.status, 409);
     assert!(refused.body.contains("role=\"alert\""));
+    // Assigned to the member: it reaches the member's bell.
+    let member_id = t.a.member_id.to_string();
+    let reopened = hx_post(&owner, &t.app, &path, &token, &[("action", "reopen")]).await;
+    assert_eq!(reopened.status, 200, "{}", reopened.body);
+    let assigned = hx_post(
+        &owner,
+        &t.app,
+        &path,
+        &token,
+        &[("action", "assign"), ("assignee_id", member_id.as_str())],
+    )
+    .await;
+    assert!(
+        assigned.body.contains("Responsable: Member"),
+        "{}",
+        assigned.body
+    );
+    let bell = af_db::notifications::latest(&t.app.db, t.a.ws.id, t.a.member_id, 5)
+        .await
+        .expect("bell");
+    assert!(
+        bell.iter()
+            .any(|n| n.kind == "retention_alert_assigned" && n.link.contains(&alert.to_string()))
+    );
+    let resolved = hx_post(&owner, &t.app, &path, &token, &[("action", "resolve")]).await;
+    assert_eq!(resolved.status, 200);
     let focused = owner
         .get(&format!("/contacts/retention?alert={alert}"))
         .await;
@@ -306,7 +332,6 @@ async fn retention_pages() {
             .len(),
         before + 1
     );
-    let member_id = t.a.member_id.to_string();
     let saved = owner
         .post(
             "/contacts/retention/settings",
