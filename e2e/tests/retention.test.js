@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { launchBrowser, newPage, signIn, seen, unique, OWNER } from '../lib/harness.js';
+import { launchBrowser, newPage, signIn, seen, unique, OWNER, MEMBER } from '../lib/harness.js';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const PHONE = { width: 390, height: 844 };
@@ -40,11 +40,15 @@ function daysAgo(n) {
   return d.toISOString().slice(0, 10);
 }
 
-test('an absent member gets an alert that is taken and resolved in place', async () => {
+test('an absent member gets an alert: taken, assigned (the assignee\'s bell rings live) and resolved in place', async () => {
   const { context, page } = await newPage(browser);
+  const member = await newPage(browser, { viewport: PHONE });
   const errors = watchConsole(page);
   try {
     await signIn(page, OWNER);
+    await signIn(member.page, MEMBER);
+    await seen(member.page.locator('[data-testid="bell-phone"]'), "the member's bell");
+    const count = member.page.locator('[data-testid="bell-count-phone"]');
     await page.goto('/contacts/new');
     const name = `Renata ${unique()}`;
     await page.locator('#new-contact-form input[name="first_name"]').fill(name);
@@ -70,6 +74,17 @@ test('an absent member gets an alert that is taken and resolved in place', async
     await card.getByRole('button', { name: 'Tomar' }).click();
     await page.waitForFunction((n) => [...document.querySelectorAll('[data-alert]')]
       .some((el) => el.textContent.includes(n) && el.textContent.includes('Responsable: Olga Owner')), name);
+    // Assigned to the member: the member's bell moves without a reload.
+    const before = Number(await count.textContent());
+    const taken = page.locator('[data-alert]', { hasText: name });
+    await taken.getByTestId('assign-select').selectOption({ label: 'Mario Member' });
+    await taken.getByRole('button', { name: 'Asignar', exact: true }).click();
+    await page.waitForFunction((n) => [...document.querySelectorAll('[data-alert]')]
+      .some((el) => el.textContent.includes(n) && el.textContent.includes('Responsable: Mario Member')), name);
+    await member.page.waitForFunction(
+      ([n]) => document.querySelector('[data-testid="bell-count-phone"]')?.textContent === String(n),
+      [before + 1],
+    );
     const again = page.locator('[data-alert]', { hasText: name });
     await again.getByLabel('Nota').fill('Llamé: vuelve el lunes');
     await again.getByRole('button', { name: 'Resolver' }).click();
@@ -80,6 +95,7 @@ test('an absent member gets an alert that is taken and resolved in place', async
     assert.deepEqual(errors, [], 'console errors');
   } finally {
     await context.close();
+    await member.context.close();
   }
 });
 
