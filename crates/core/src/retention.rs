@@ -329,7 +329,7 @@ mod tests {
     #[test]
     fn rules_are_checked_per_type_and_escalations_sorted() {
         let mut r = rule(AlertType::NoAttendance);
-        assert_eq!(r.clone().validated().unwrap_err().0, "days");
+        assert_eq!(r.clone().validated().expect_err("refused").0, "days");
         r.days = Some(14);
         r.escalations = vec![
             Escalation { days: 60, risk: 95 },
@@ -346,9 +346,9 @@ mod tests {
             ]
         );
         r.escalations = vec![Escalation { days: 10, risk: 90 }];
-        assert_eq!(r.clone().validated().unwrap_err().0, "escalations");
+        assert_eq!(r.clone().validated().expect_err("refused").0, "escalations");
         r.escalations = vec![Escalation { days: 30, risk: 60 }];
-        assert_eq!(r.validated().unwrap_err().0, "escalations");
+        assert_eq!(r.validated().expect_err("refused").0, "escalations");
 
         let mut e = rule(AlertType::MembershipExpiring);
         e.days = Some(7);
@@ -358,7 +358,7 @@ mod tests {
         assert!(e.validated().is_err());
 
         let mut c = rule(AlertType::HighCancellationRate);
-        assert_eq!(c.clone().validated().unwrap_err().0, "rate");
+        assert_eq!(c.clone().validated().expect_err("refused").0, "rate");
         c.rate = Some(50);
         let c = c.validated().expect("valid");
         assert_eq!((c.window_days, c.min_bookings), (Some(30), Some(4)));
@@ -367,7 +367,7 @@ mod tests {
         p.days = Some(3);
         assert_eq!(p.clone().validated().expect("valid").days, None);
         p.risk = 101;
-        assert_eq!(p.validated().unwrap_err().0, "risk");
+        assert_eq!(p.validated().expect_err("refused").0, "risk");
     }
 
     #[test]
