@@ -90,23 +90,26 @@ async fn retention_alerts(
     ws: WorkspaceId,
     user: UserId,
 ) -> DbResult<Vec<DigestItem>> {
-    let filter = crate::retention::AlertFilter {
-        statuses: vec![
-            af_core::vocab::AlertStatus::Open,
-            af_core::vocab::AlertStatus::InProgress,
-        ],
-        assignee: Some(crate::retention::AssigneeFilter::User(user.0)),
-        ..Default::default()
-    };
-    let alerts = crate::retention::list_alerts(db, ws, &filter, None, 50).await?;
-    Ok(alerts
+    // Read here rather than through the retention module, which pushes to
+    // the bell (the modules would depend on each other).
+    let rows: Vec<(Uuid, String, i64, Ts, String, String)> = with_pool!(db, p => {
+        sqlx::query_as(
+            "SELECT a.id, a.type, a.risk, a.opened_at, c.first_name, c.last_name
+             FROM retention_alerts a JOIN contacts c ON c.workspace_id = a.workspace_id AND c.id = a.contact_id
+             WHERE a.workspace_id = $1 AND a.assignee_id = $2 AND a.status IN ('open', 'in_progress')
+             ORDER BY a.risk DESC, a.id DESC LIMIT 50")
+            .bind(ws.0).bind(user.0).fetch_all(p).await?
+    });
+    Ok(rows
         .into_iter()
-        .map(|a| DigestItem {
-            title: a.alert_type,
-            subject: Some(format!("{} ({})", a.contact_name, a.risk)),
-            at: Some(a.opened_at),
-            link: format!("/contacts/retention?alert={}", a.id),
-        })
+        .map(
+            |(id, alert_type, risk, opened_at, first, last)| DigestItem {
+                title: alert_type,
+                subject: Some(format!("{} ({risk})", format!("{first} {last}").trim())),
+                at: Some(opened_at),
+                link: format!("/contacts/retention?alert={id}"),
+            },
+        )
         .collect())
 }
 
