@@ -12,34 +12,16 @@
 //! Run: `cargo run --release -p af-service --example bench_notifications`
 //! (`BENCH_PER_MEMBER` to change the size).
 
+mod common;
+use common::*;
+
 use af_core::vocab::NotificationKind;
 use af_core::{Role, UserId};
 use af_db::notifications::{self, NewNotification};
 use af_db::testing::{fresh_db_on, pauta_workspace, test_backend};
 use af_db::{Ts, with_pool};
 use jiff::{SignedDuration, Timestamp};
-use std::time::{Duration, Instant};
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
-fn p95(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[(v.len() * 95 / 100).min(v.len() - 1)]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
+use std::time::Instant;
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
@@ -140,14 +122,14 @@ async fn main() {
         "unread count at {per_member} notifications ({} unread): median {:.3} ms, p95 {:.3} ms; counting all the member's rows {:.3} ms; ratio {:.2}",
         per_member - per_member * 4 / 5,
         ms(median(count.clone())),
-        ms(p95(count.clone())),
+        ms(percentile(count.clone(), 95)),
         ms(median(all.clone())),
         median(count).as_secs_f64() / median(all).as_secs_f64()
     );
     println!(
         "dropdown (latest 10): median {:.3} ms, p95 {:.3} ms; mark all read of {} unread: median {:.1} ms",
         ms(median(latest.clone())),
-        ms(p95(latest)),
+        ms(percentile(latest, 95)),
         per_member - per_member * 4 / 5,
         ms(median(mark))
     );

@@ -20,94 +20,16 @@
 //! Run: `cargo run --release -p af-service --example bench_retention`
 //! (`BENCH_MEMBERS` to change the size).
 
-use af_core::{Actor, ContactId, ManualClock, WorkspaceId};
-use af_db::imports::{self, ImportOptions, ImportReport};
+mod common;
+use common::*;
+
+use af_core::{Actor, WorkspaceId};
 use af_db::retention::{AlertFilter, AssigneeFilter};
 use af_db::testing::{fresh_db_on, pauta_workspace, test_backend};
 use af_db::{Db, Ts, with_pool};
 use af_service::retention;
 use jiff::{SignedDuration, Timestamp};
-use std::time::{Duration, Instant};
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
-fn p95(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[(v.len() * 95 / 100).min(v.len() - 1)]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-/// xorshift: the same data on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
-}
-
-async fn seed_contacts(db: &Db, ws: WorkspaceId, n: usize, now: Ts) -> Vec<ContactId> {
-    let mut csv = String::from("email\n");
-    for i in 0..n {
-        csv.push_str(&format!("member{i}@example.com\n"));
-    }
-    let mapping = vec![af_core::csv_io::Field::Email];
-    let mut tx = db.begin().await.expect("tx");
-    let id = imports::insert_import(
-        &mut tx,
-        ws,
-        "bench.csv",
-        imports::status::RUNNING,
-        n,
-        &ImportReport::default(),
-        None,
-        now,
-    )
-    .await
-    .expect("import row");
-    tx.commit().await.expect("commit");
-    let opts = ImportOptions {
-        fire_triggers: false,
-        country: "MX".into(),
-        actor: Actor::system(),
-    };
-    let clock = ManualClock::new(now.0);
-    imports::run_import(
-        db,
-        ws,
-        id,
-        csv.as_bytes(),
-        &mapping,
-        &opts,
-        &clock,
-        &mut |_| {},
-    )
-    .await
-    .expect("import");
-    with_pool!(db, p => {
-        sqlx::query_scalar::<_, uuid::Uuid>("SELECT id FROM contacts WHERE workspace_id = $1")
-            .bind(ws.0).fetch_all(p).await.expect("ids")
-    })
-    .into_iter()
-    .map(ContactId)
-    .collect()
-}
+use std::time::Instant;
 
 /// Rows of `cols` values through plain multi-row inserts, 100 rows a
 /// statement, one transaction per 10,000 rows.
@@ -176,7 +98,7 @@ async fn main() {
     let day = |d: i64| Ts::new(t0.0 + SignedDuration::from_hours(24 * d));
     let ws = pauta_workspace(db, t0).await;
     let started = Instant::now();
-    let contacts = seed_contacts(db, ws.id, n, t0).await;
+    let contacts = seed_contacts(db, ws.id, n, "member", t0).await;
     let mut rng = Rng(0x5eed_2026_1207_0018);
     insert_rows(
         db,
@@ -350,7 +272,7 @@ async fn bench_list(db: &Db, ws: WorkspaceId) {
         bare.push(at.elapsed());
         assert_eq!(ids.len(), 50);
     }
-    let (lm, lp, bm) = (median(list.clone()), p95(list), median(bare));
+    let (lm, lp, bm) = (median(list.clone()), percentile(list, 95), median(bare));
     println!(
         "alert list at {total} alerts (a page of 50 + counts per status, four filters): median {:.1} ms, p95 {:.1} ms; bare LIMIT 50 {:.2} ms; ratio {:.0}",
         ms(lm),

@@ -18,95 +18,16 @@
 //! Run: `cargo run --release -p af-service --example bench_scoring`
 //! (`BENCH_CONTACTS`, `BENCH_ROUNDS` to change the size).
 
-use af_core::{Actor, ContactId, ManualClock, WorkspaceId};
-use af_db::imports::{self, ImportOptions, ImportReport};
+mod common;
+use common::*;
+
+use af_core::{Actor, ContactId, WorkspaceId};
 use af_db::testing::{fresh_db_on, pauta_workspace, test_backend};
 use af_db::{Db, Ts, with_pool};
 use af_service::scoring::{RawActivity, record_batch};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
 use std::time::{Duration, Instant};
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
-fn p99(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[(v.len() * 99 / 100).min(v.len() - 1)]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-/// xorshift: the same activities on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
-}
-
-async fn seed_contacts(db: &Db, ws: WorkspaceId, n: usize, now: Ts) -> Vec<ContactId> {
-    let mut csv = String::from("email\n");
-    for i in 0..n {
-        csv.push_str(&format!("lead{i}@example.com\n"));
-    }
-    let mapping = vec![af_core::csv_io::Field::Email];
-    let mut tx = db.begin().await.expect("tx");
-    let id = imports::insert_import(
-        &mut tx,
-        ws,
-        "bench.csv",
-        imports::status::RUNNING,
-        n,
-        &ImportReport::default(),
-        None,
-        now,
-    )
-    .await
-    .expect("import row");
-    tx.commit().await.expect("commit");
-    let opts = ImportOptions {
-        fire_triggers: false,
-        country: "MX".into(),
-        actor: Actor::system(),
-    };
-    let clock = ManualClock::new(now.0);
-    let done = imports::run_import(
-        db,
-        ws,
-        id,
-        csv.as_bytes(),
-        &mapping,
-        &opts,
-        &clock,
-        &mut |_| {},
-    )
-    .await
-    .expect("import");
-    assert_eq!(done.created_rows as usize, n);
-    with_pool!(db, p => {
-        sqlx::query_scalar::<_, uuid::Uuid>("SELECT id FROM contacts WHERE workspace_id = $1")
-            .bind(ws.0).fetch_all(p).await.expect("ids")
-    })
-    .into_iter()
-    .map(ContactId)
-    .collect()
-}
 
 const TYPES: [&str; 6] = [
     "visit",
@@ -204,7 +125,7 @@ async fn main() {
         .expect("rules");
     tx.commit().await.expect("commit");
     let started = Instant::now();
-    let contacts = seed_contacts(db, ws.id, n, t0).await;
+    let contacts = seed_contacts(db, ws.id, n, "lead", t0).await;
     println!(
         "backend {backend:?}: {n} contacts imported in {:.1} s",
         started.elapsed().as_secs_f64()
@@ -301,7 +222,7 @@ async fn main() {
         bare.push(at.elapsed());
         assert_eq!(ids.len(), 50);
     }
-    let (tm, tp, bm) = (median(top.clone()), p99(top), median(bare));
+    let (tm, tp, bm) = (median(top.clone()), percentile(top, 99), median(bare));
     println!(
         "top 50 leads at {n} contacts: median {:.2} ms, p99 {:.2} ms; bare index walk {:.2} ms; ratio {:.1}",
         ms(tm),
