@@ -230,6 +230,22 @@ impl Browser {
         self.read(res).await
     }
 
+    /// Posts a form as htmx does: the `HX-Request` header and the CSRF
+    /// token in `X-CSRF-Token` (the answer is a fragment).
+    pub async fn hx_post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let token = self.csrf.lock().expect("lock").clone().unwrap_or_default();
+        let res = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("hx-request", "true")
+            .header("x-csrf-token", token)
+            .form(fields)
+            .send()
+            .await
+            .expect("POST");
+        self.read(res).await
+    }
+
     /// Posts a form exactly as given (no token added).
     pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Page {
         let res = self

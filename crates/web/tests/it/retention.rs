@@ -6,7 +6,7 @@
 //! only, bad input refused in the page's language) and the contact page's
 //! open alerts.
 
-use af_testkit::{Api, Browser, PASSWORD, Page, TestApp, TwoTenants, csrf_from, two_workspaces};
+use af_testkit::{Api, Browser, PASSWORD, TwoTenants, csrf_from, two_workspaces};
 use serde_json::json;
 
 #[tokio::test]
@@ -161,31 +161,6 @@ async fn retention_through_the_api() {
     }
 }
 
-/// A request as htmx sends it.
-async fn hx_post(
-    b: &Browser,
-    app: &TestApp,
-    path: &str,
-    token: &str,
-    form: &[(&str, &str)],
-) -> Page {
-    let res = b
-        .client
-        .post(app.url(path))
-        .header("hx-request", "true")
-        .header("x-csrf-token", token)
-        .form(form)
-        .send()
-        .await
-        .expect("request");
-    Page {
-        status: res.status().as_u16(),
-        location: None,
-        headers: res.headers().clone(),
-        body: res.text().await.expect("body"),
-    }
-}
-
 async fn sign_in(t: &TwoTenants, email: &str, lang: &str) -> (Browser, String) {
     let b = t.app.browser();
     b.login(email, PASSWORD).await;
@@ -221,34 +196,27 @@ async fn retention_pages() {
 
     // Take it (htmx swaps the card), then resolve it with a note.
     let path = format!("/contacts/retention/alerts/{alert}");
-    let card = hx_post(&owner, &t.app, &path, &token, &[("action", "take")]).await;
+    let card = owner.hx_post(&path, &[("action", "take")]).await;
     assert_eq!(card.status, 200, "{}", card.body);
     assert!(card.body.contains("Responsable: Owner"), "{}", card.body);
-    let card = hx_post(
-        &owner,
-        &t.app,
-        &path,
-        &token,
-        &[("action", "resolve"), ("note", "Llamé y volvió")],
-    )
-    .await;
+    let card = owner
+        .hx_post(&path, &[("action", "resolve"), ("note", "Llamé y volvió")])
+        .await;
     assert!(card.body.contains("Resuelta") && card.body.contains("Llamé y volvió"));
     // A resolved alert cannot be dismissed: the card says why.
-    let refused = hx_post(&owner, &t.app, &path, &token, &[("action", "dismiss")]).await;
+    let refused = owner.hx_post(&path, &[("action", "dismiss")]).await;
     assert_eq!(refused.status, 409);
     assert!(refused.body.contains("role=\"alert\""));
     // Assigned to the member: it reaches the member's bell.
     let member_id = t.a.member_id.to_string();
-    let reopened = hx_post(&owner, &t.app, &path, &token, &[("action", "reopen")]).await;
+    let reopened = owner.hx_post(&path, &[("action", "reopen")]).await;
     assert_eq!(reopened.status, 200, "{}", reopened.body);
-    let assigned = hx_post(
-        &owner,
-        &t.app,
-        &path,
-        &token,
-        &[("action", "assign"), ("assignee_id", member_id.as_str())],
-    )
-    .await;
+    let assigned = owner
+        .hx_post(
+            &path,
+            &[("action", "assign"), ("assignee_id", member_id.as_str())],
+        )
+        .await;
     assert!(
         assigned.body.contains("Responsable: Member"),
         "{}",
@@ -261,7 +229,7 @@ async fn retention_pages() {
         bell.iter()
             .any(|n| n.kind == "retention_alert_assigned" && n.link.contains(&alert.to_string()))
     );
-    let resolved = hx_post(&owner, &t.app, &path, &token, &[("action", "resolve")]).await;
+    let resolved = owner.hx_post(&path, &[("action", "resolve")]).await;
     assert_eq!(resolved.status, 200);
     let focused = owner
         .get(&format!("/contacts/retention?alert={alert}"))

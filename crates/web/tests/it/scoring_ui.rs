@@ -6,32 +6,7 @@
 //! 7-day trend on the list and the board, the workflow builder's
 //! threshold picker, and other workspaces' ids answering 404.
 
-use af_testkit::{Browser, PASSWORD, Page, TestApp, TwoTenants, csrf_from, two_workspaces};
-
-/// A request as htmx sends it: `HX-Request` and the CSRF header.
-async fn hx_post(
-    b: &Browser,
-    app: &TestApp,
-    path: &str,
-    token: &str,
-    form: &[(&str, &str)],
-) -> Page {
-    let res = b
-        .client
-        .post(app.url(path))
-        .header("hx-request", "true")
-        .header("x-csrf-token", token)
-        .form(form)
-        .send()
-        .await
-        .expect("request");
-    Page {
-        status: res.status().as_u16(),
-        location: None,
-        headers: res.headers().clone(),
-        body: res.text().await.expect("body"),
-    }
-}
+use af_testkit::{Browser, PASSWORD, TwoTenants, csrf_from, two_workspaces};
 
 /// Signs in, sets the language and returns the CSRF token.
 async fn sign_in(t: &TwoTenants, email: &str, lang: &str) -> (Browser, String) {
@@ -151,19 +126,17 @@ async fn pages_read_in_spanish_and_english() {
 async fn logging_an_activity_changes_the_score_and_the_panel() {
     let t = two_workspaces().await;
     let c = t.a.contact_id;
-    let (b, token) = sign_in(&t, &t.a.owner_email, "es").await;
+    let (b, _) = sign_in(&t, &t.a.owner_email, "es").await;
     let path = format!("/contacts/{c}/activities");
 
     // htmx: the section comes back with the new score, the open panel and
     // the header's score out of band.
-    let res = hx_post(
-        &b,
-        &t.app,
-        &path,
-        &token,
-        &[("type", "visit"), ("note", "Pasó por la recepción")],
-    )
-    .await;
+    let res = b
+        .hx_post(
+            &path,
+            &[("type", "visit"), ("note", "Pasó por la recepción")],
+        )
+        .await;
     assert_eq!(res.status, 200, "{}", res.body);
     assert_eq!(testid_text(&res.body, "score-total").as_deref(), Some("10"));
     assert!(res.contains("¿Por qué 10?"));
@@ -217,20 +190,15 @@ async fn logging_an_activity_changes_the_score_and_the_panel() {
         vec![("type", "purchase")],
         vec![("type", "visit"), ("occurred", "ayer")],
     ] {
-        let res = hx_post(&b, &t.app, &path, &token, &form).await;
+        let res = b.hx_post(&path, &form).await;
         assert_eq!(res.status, 422, "{form:?}: {}", res.body);
         assert!(res.contains("data-field-error=\"activity\""));
         assert_eq!(testid_text(&res.body, "score-total").as_deref(), Some("35"));
     }
     // A custom type is accepted without registering it first.
-    let res = hx_post(
-        &b,
-        &t.app,
-        &path,
-        &token,
-        &[("type", "custom"), ("custom_type", "clase_yoga")],
-    )
-    .await;
+    let res = b
+        .hx_post(&path, &[("type", "custom"), ("custom_type", "clase_yoga")])
+        .await;
     assert_eq!(res.status, 200, "{}", res.body);
     assert!(res.contains("clase_yoga"));
     let n = af_db::scoring::list_activities(&t.app.db, t.a.ws.id, c, None, 50)
@@ -321,16 +289,14 @@ async fn members_read_the_rules_but_cannot_change_them() {
         .expect("limits");
     assert_eq!(limits.total_cap, None);
     // Members log activities on contacts (the actor is the member).
-    let token =
-        csrf_from(&b.get(&format!("/contacts/{}", t.a.contact_id)).await.body).expect("token");
-    let res = hx_post(
-        &b,
-        &t.app,
-        &format!("/contacts/{}/activities", t.a.contact_id),
-        &token,
-        &[("type", "visit")],
-    )
-    .await;
+    // The contact page hands the member its CSRF token.
+    b.get(&format!("/contacts/{}", t.a.contact_id)).await;
+    let res = b
+        .hx_post(
+            &format!("/contacts/{}/activities", t.a.contact_id),
+            &[("type", "visit")],
+        )
+        .await;
     assert_eq!(res.status, 200, "{}", res.body);
 }
 
@@ -603,16 +569,14 @@ async fn rules_caps_and_thresholds_are_checked_and_saved() {
 #[tokio::test]
 async fn other_workspaces_ids_are_404() {
     let t = two_workspaces().await;
-    let (b, token) = sign_in(&t, &t.a.owner_email, "es").await;
+    let (b, _) = sign_in(&t, &t.a.owner_email, "es").await;
     let other_rule = t.b.ids["scoring.rule"].clone();
-    let res = hx_post(
-        &b,
-        &t.app,
-        &format!("/contacts/{}/activities", t.b.contact_id),
-        &token,
-        &[("type", "visit")],
-    )
-    .await;
+    let res = b
+        .hx_post(
+            &format!("/contacts/{}/activities", t.b.contact_id),
+            &[("type", "visit")],
+        )
+        .await;
     assert_eq!(res.status, 404);
     assert_eq!(
         b.get(&format!("/contacts/scoring/rules/{other_rule}"))
@@ -657,7 +621,7 @@ async fn other_workspaces_ids_are_404() {
 #[tokio::test]
 async fn the_score_trigger_picks_a_named_threshold() {
     let t = two_workspaces().await;
-    let (b, token) = sign_in(&t, &t.a.owner_email, "es").await;
+    let (b, _) = sign_in(&t, &t.a.owner_email, "es").await;
     b.get("/automations/new").await;
     let res = b
         .post(
@@ -670,19 +634,17 @@ async fn the_score_trigger_picks_a_named_threshold() {
     let page = b.get(&builder_path).await;
     assert!(page.contains("name=\"threshold_name\""), "{}", page.body);
     assert!(page.contains("<option value=\"Hot Lead\""));
-    let res = hx_post(
-        &b,
-        &t.app,
-        &format!("{builder_path}/settings"),
-        &token,
-        &[
-            ("name", "Lead caliente"),
-            ("trigger_type", "score_reached"),
-            ("threshold", ""),
-            ("threshold_name", "Hot Lead"),
-        ],
-    )
-    .await;
+    let res = b
+        .hx_post(
+            &format!("{builder_path}/settings"),
+            &[
+                ("name", "Lead caliente"),
+                ("trigger_type", "score_reached"),
+                ("threshold", ""),
+                ("threshold_name", "Hot Lead"),
+            ],
+        )
+        .await;
     assert_eq!(res.status, 200, "{}", res.body);
     let page = b.get(&builder_path).await;
     assert!(
