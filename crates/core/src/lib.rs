@@ -17,6 +17,7 @@ pub mod membership;
 pub mod money;
 pub mod numbers;
 pub mod phone;
+pub mod reports;
 pub mod retention;
 pub mod scoring;
 pub mod search;

@@ -37,6 +37,7 @@ pub mod pipelines;
 pub mod rate_limits;
 pub mod rate_slots;
 pub mod recalculations;
+pub mod reports;
 pub mod retention;
 pub mod saved_filters;
 pub mod schedules;

@@ -1,8 +1,9 @@
 //! Placeholder lists for multi-row statements, and how many values one
 //! statement binds on each backend (bulk imports, recalculations).
 
-use crate::Tx;
+use crate::{Ts, Tx};
 use std::fmt::Write as _;
+use uuid::Uuid;
 
 /// Values bound per statement. PostgreSQL takes up to 65,535 and each
 /// statement is a round trip, so statements are large there. SQLite runs
@@ -138,6 +139,51 @@ impl Marks {
         s
     }
 }
+
+/// A value bound to a statement built at run time.
+#[derive(Debug, Clone)]
+pub(crate) enum Val {
+    Id(Uuid),
+    OptId(Option<Uuid>),
+    At(Ts),
+    Int(i64),
+    Text(String),
+    Bool(bool),
+}
+
+/// The values of a statement built at run time, in placeholder order
+/// (`$1`, `$2`, ...; a hundred at most — retention checks, report
+/// buckets — so SQLite's named look-up costs nothing here; bulk writes use
+/// [`Marks`]).
+#[derive(Debug, Default)]
+pub(crate) struct Params {
+    pub(crate) vals: Vec<Val>,
+}
+
+impl Params {
+    pub(crate) fn push(&mut self, v: Val) -> String {
+        self.vals.push(v);
+        format!("${}", self.vals.len())
+    }
+}
+
+macro_rules! bind_vals {
+    ($q:expr, $vals:expr) => {{
+        let mut q = $q;
+        for v in $vals {
+            q = match v {
+                $crate::placeholders::Val::Id(u) => q.bind(*u),
+                $crate::placeholders::Val::OptId(u) => q.bind(*u),
+                $crate::placeholders::Val::At(t) => q.bind(*t),
+                $crate::placeholders::Val::Int(i) => q.bind(*i),
+                $crate::placeholders::Val::Text(s) => q.bind(s.clone()),
+                $crate::placeholders::Val::Bool(b) => q.bind(*b),
+            };
+        }
+        q
+    }};
+}
+pub(crate) use bind_vals;
 
 #[cfg(test)]
 mod tests {

@@ -10,6 +10,7 @@ pub mod memberships;
 pub mod passwords;
 pub mod provision;
 pub mod record_imports;
+pub mod reports;
 pub mod retention;
 pub mod scoring;
 pub mod submissions;

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod charts;
 pub mod error;
 pub mod extract;
 pub mod health;
@@ -21,7 +22,7 @@ pub use state::{AppState, WebConfig};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
-use pages::{messages, public, settings, shell, workspaces};
+use pages::{messages, public, settings, workspaces};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
@@ -62,8 +63,6 @@ pub fn router(state: AppState) -> Router {
             "/invite/{token}",
             get(public::invite_page).post(public::accept_invite),
         )
-        .route("/dashboard", get(shell::dashboard))
-        .route("/reports", get(shell::reports))
         .route("/messages", get(messages::list_messages))
         .route("/messages/{id}", get(messages::show_message))
         .route("/workspaces/switch", post(workspaces::switch_workspace))
@@ -126,6 +125,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::channels::routes())
         .merge(pages::webhooks::routes())
         .merge(pages::notifications::routes())
+        .merge(pages::reports::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::csrf::verify,
@@ -144,6 +144,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::calendars::routes())
         .merge(api::memberships::routes())
         .merge(api::retention::routes())
+        .merge(api::reports::routes())
         .merge(api::notifications::routes())
         .merge(api::webhooks::routes())
         .route("/api/{*rest}", axum::routing::any(api::api_not_found));

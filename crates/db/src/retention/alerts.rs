@@ -3,7 +3,7 @@
 //! the transitions (assign, take, in progress, resolve, dismiss, reopen)
 //! with their history lines.
 
-use super::check::{Params, Val, bind_vals};
+use crate::placeholders::{Params, Val, bind_vals};
 use crate::{DbError, DbResult, Ts, Tx, with_pool, with_tx};
 use af_core::vocab::AlertStatus;
 use af_core::{Actor, ContactId, WorkspaceId};

@@ -19,48 +19,7 @@ use af_core::{Actor, ContactId, WorkspaceId};
 use jiff::tz::TimeZone;
 use uuid::Uuid;
 
-/// A value bound to a statement built at run time.
-#[derive(Debug, Clone)]
-pub(crate) enum Val {
-    Id(Uuid),
-    OptId(Option<Uuid>),
-    At(Ts),
-    Int(i64),
-    Text(String),
-    Bool(bool),
-}
-
-/// The values of a statement in placeholder order (`$1`, `$2`, ...; a few
-/// dozen at most, so SQLite's named look-up costs nothing here).
-#[derive(Debug, Default)]
-pub(crate) struct Params {
-    pub(crate) vals: Vec<Val>,
-}
-
-impl Params {
-    pub(crate) fn push(&mut self, v: Val) -> String {
-        self.vals.push(v);
-        format!("${}", self.vals.len())
-    }
-}
-
-macro_rules! bind_vals {
-    ($q:expr, $vals:expr) => {{
-        let mut q = $q;
-        for v in $vals {
-            q = match v {
-                Val::Id(u) => q.bind(*u),
-                Val::OptId(u) => q.bind(*u),
-                Val::At(t) => q.bind(*t),
-                Val::Int(i) => q.bind(*i),
-                Val::Text(s) => q.bind(s.clone()),
-                Val::Bool(b) => q.bind(*b),
-            };
-        }
-        q
-    }};
-}
-pub(crate) use bind_vals;
+use crate::placeholders::{Params, Val, bind_vals};
 
 /// `'a', 'b'` for a fixed list of our own constants (never user input).
 fn quoted(list: &[&str]) -> String {

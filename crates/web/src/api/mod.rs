@@ -10,6 +10,7 @@ pub mod intake;
 pub mod memberships;
 pub mod notifications;
 pub mod pagination;
+pub mod reports;
 pub mod retention;
 pub mod scoring;
 pub mod twilio;

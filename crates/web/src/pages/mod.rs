@@ -13,6 +13,7 @@ pub mod jobs;
 pub mod messages;
 pub mod notifications;
 pub mod public;
+pub mod reports;
 pub mod search;
 pub mod settings;
 pub mod shell;

@@ -7,9 +7,6 @@ use crate::error::AppResult;
 use crate::i18n::{Tr, tr};
 use af_core::Role;
 use af_db::workspaces::{Workspace, WorkspaceWithRole};
-use askama::Template;
-use askama_web::WebTemplate;
-use axum::response::IntoResponse;
 
 pub struct NavItem {
     pub href: &'static str,
@@ -176,35 +173,4 @@ pub struct ShellIcons {
     pub language: &'static str,
     pub search: &'static str,
     pub bell: &'static str,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "dashboard.html")]
-struct DashboardTemplate {
-    shell: Shell,
-}
-
-pub async fn dashboard(cu: CurrentUser) -> AppResult<impl IntoResponse> {
-    Ok(DashboardTemplate {
-        shell: Shell::new(&cu, Area::Dashboard).await?,
-    })
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "not_built.html")]
-struct NotBuiltTemplate {
-    shell: Shell,
-    title: &'static str,
-}
-
-pub async fn not_built(cu: CurrentUser, area: Area) -> AppResult<impl IntoResponse> {
-    let shell = Shell::new(&cu, area).await?;
-    Ok(NotBuiltTemplate {
-        title: area.label(shell.t),
-        shell,
-    })
-}
-
-pub async fn reports(cu: CurrentUser) -> AppResult<impl IntoResponse> {
-    not_built(cu, Area::Reports).await
 }

@@ -1,0 +1,114 @@
+//! The agency roll-up: one statement per measure over every workspace
+//! the reader belongs to — and only those: the membership sub-select is
+//! part of each statement, so no caller can widen it.
+
+use super::{Cell, Days, cells, id_text, range_sql};
+use crate::placeholders::{Params, Val};
+use crate::{Db, DbResult};
+use af_core::UserId;
+
+/// A column of "Todas mis cuentas".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkspaceMeasure {
+    /// Contacts created in the period.
+    Leads,
+    /// Appointments booked (created) in the period.
+    Booked,
+    /// Open deals now: value per currency (`k2`).
+    PipelineValue,
+    /// Outbound messages created in the period that went out.
+    MessagesSent,
+    /// Outbound messages created in the period that failed.
+    MessagesFailed,
+    /// Enrolments started in the period that failed.
+    RunsFailed,
+    /// Retention alerts open or in progress now.
+    OpenAlerts,
+}
+
+/// `k1` the workspace id (as [`super::parse_id`] reads it), `n` the count
+/// and, for [`WorkspaceMeasure::PipelineValue`], `k2` the currency and
+/// `amount` the value in minor units.
+pub async fn rollup(
+    db: &Db,
+    user: UserId,
+    measure: WorkspaceMeasure,
+    days: Days<'_>,
+) -> DbResult<Vec<Cell>> {
+    let mut p = Params::default();
+    let mine = format!(
+        "IN (SELECT ms.workspace_id FROM memberships ms WHERE ms.user_id = {})",
+        p.push(Val::Id(user.0))
+    );
+    let (table, alias, cond, k2, amount) = match measure {
+        WorkspaceMeasure::Leads => (
+            "contacts",
+            "c",
+            range_sql(&mut p, "c.created_at", days),
+            "CAST(NULL AS TEXT)",
+            "CAST(0 AS BIGINT)",
+        ),
+        WorkspaceMeasure::Booked => (
+            "appointments",
+            "a",
+            range_sql(&mut p, "a.created_at", days),
+            "CAST(NULL AS TEXT)",
+            "CAST(0 AS BIGINT)",
+        ),
+        WorkspaceMeasure::PipelineValue => (
+            "deals",
+            "d",
+            "d.stage_id IN (SELECT s.id FROM stages s WHERE s.workspace_id = d.workspace_id AND s.kind = 'open')"
+                .to_string(),
+            "d.currency",
+            "CAST(SUM(d.value_minor) AS BIGINT)",
+        ),
+        WorkspaceMeasure::MessagesSent => (
+            "messages",
+            "m",
+            format!(
+                "{} AND m.direction = 'outbound'
+                 AND m.status IN ('sent', 'delivered', 'opened', 'clicked', 'replied')",
+                range_sql(&mut p, "m.created_at", days)
+            ),
+            "CAST(NULL AS TEXT)",
+            "CAST(0 AS BIGINT)",
+        ),
+        WorkspaceMeasure::MessagesFailed => (
+            "messages",
+            "m",
+            format!(
+                "{} AND m.direction = 'outbound' AND m.status IN ('failed', 'undelivered')",
+                range_sql(&mut p, "m.created_at", days)
+            ),
+            "CAST(NULL AS TEXT)",
+            "CAST(0 AS BIGINT)",
+        ),
+        WorkspaceMeasure::RunsFailed => (
+            "enrollments",
+            "e",
+            format!(
+                "{} AND e.status = 'failed' AND e.test_mode = FALSE",
+                range_sql(&mut p, "e.started_at", days)
+            ),
+            "CAST(NULL AS TEXT)",
+            "CAST(0 AS BIGINT)",
+        ),
+        WorkspaceMeasure::OpenAlerts => (
+            "retention_alerts",
+            "r",
+            "r.status IN ('open', 'in_progress')".to_string(),
+            "CAST(NULL AS TEXT)",
+            "CAST(0 AS BIGINT)",
+        ),
+    };
+    let ws = id_text(db.backend(), &format!("{alias}.workspace_id"));
+    let sql = format!(
+        "SELECT CAST(0 AS BIGINT) AS bucket, {ws} AS k1, {k2} AS k2, CAST(NULL AS TEXT) AS k3,
+                COUNT(*) AS n, {amount} AS amount
+         FROM {table} {alias}
+         WHERE {alias}.workspace_id {mine} AND {cond}
+         GROUP BY 2, 3"
+    );
+    cells(db, sql, p).await
+}

@@ -1,0 +1,97 @@
+//! "Todas mis cuentas": one row per workspace the reader belongs to, with
+//! the period's leads, bookings, messages, failures, open alerts and the
+//! open pipeline's value — one statement per measure over all of them.
+
+use super::{ReportError, ReportQuery, key_id};
+use af_core::{UserId, WorkspaceId};
+use af_db::Db;
+use af_db::reports::{WorkspaceMeasure, rollup};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// One workspace's figures.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct AccountRow {
+    pub workspace_id: Uuid,
+    pub name: String,
+    pub leads: i64,
+    pub booked: i64,
+    /// Open deals' value per currency, in minor units.
+    pub pipeline_value: BTreeMap<String, i64>,
+    pub messages_sent: i64,
+    /// Failed messages plus failed automation runs.
+    pub failures: i64,
+    pub open_alerts: i64,
+}
+
+/// The roll-up: a row per workspace, and the sums.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Accounts {
+    pub rows: Vec<AccountRow>,
+    pub total: AccountRow,
+}
+
+/// The roll-up over the workspaces `user` belongs to, for the period of
+/// `q` (cut in the zone of the workspace the reader is in).
+pub async fn accounts(db: &Db, user: UserId, q: &ReportQuery) -> Result<Accounts, ReportError> {
+    let mine = af_db::workspaces::list_workspaces_for_user(db, user).await?;
+    let mut rows: BTreeMap<Uuid, AccountRow> = mine
+        .iter()
+        .map(|w| {
+            let id: WorkspaceId = w.workspace.id;
+            (
+                id.0,
+                AccountRow {
+                    workspace_id: id.0,
+                    name: w.workspace.name.clone(),
+                    ..Default::default()
+                },
+            )
+        })
+        .collect();
+    for m in [
+        WorkspaceMeasure::Leads,
+        WorkspaceMeasure::Booked,
+        WorkspaceMeasure::PipelineValue,
+        WorkspaceMeasure::MessagesSent,
+        WorkspaceMeasure::MessagesFailed,
+        WorkspaceMeasure::RunsFailed,
+        WorkspaceMeasure::OpenAlerts,
+    ] {
+        for c in rollup(db, user, m, q.days()).await? {
+            // The statement reads only the reader's workspaces; a row for
+            // any other would be a bug, and is dropped rather than shown.
+            let Some(row) = key_id(&c.k1).and_then(|id| rows.get_mut(&id)) else {
+                continue;
+            };
+            match m {
+                WorkspaceMeasure::Leads => row.leads += c.n,
+                WorkspaceMeasure::Booked => row.booked += c.n,
+                WorkspaceMeasure::PipelineValue => {
+                    *row.pipeline_value
+                        .entry(c.k2.clone().unwrap_or_default())
+                        .or_insert(0) += c.amount
+                }
+                WorkspaceMeasure::MessagesSent => row.messages_sent += c.n,
+                WorkspaceMeasure::MessagesFailed | WorkspaceMeasure::RunsFailed => {
+                    row.failures += c.n
+                }
+                WorkspaceMeasure::OpenAlerts => row.open_alerts += c.n,
+            }
+        }
+    }
+    let mut rows: Vec<AccountRow> = rows.into_values().collect();
+    rows.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    let mut total = AccountRow::default();
+    for r in &rows {
+        total.leads += r.leads;
+        total.booked += r.booked;
+        total.messages_sent += r.messages_sent;
+        total.failures += r.failures;
+        total.open_alerts += r.open_alerts;
+        for (cur, v) in &r.pipeline_value {
+            *total.pipeline_value.entry(cur.clone()).or_insert(0) += v;
+        }
+    }
+    Ok(Accounts { rows, total })
+}
