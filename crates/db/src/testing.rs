@@ -73,13 +73,28 @@ pub async fn fresh_db_on(backend: Backend) -> TestDb {
 /// The engine suites' workspace: PAUTA (`pauta`), Spanish, Mexico City, with
 /// the default pipeline.
 pub async fn pauta_workspace(db: &Db, now: crate::Ts) -> crate::workspaces::Workspace {
+    new_workspace(db, "pauta", "PAUTA", now).await
+}
+
+/// A Spanish, Mexican workspace (Mexico City time) with the default
+/// pipeline, named and slugged `slug`.
+pub async fn workspace_named(db: &Db, slug: &str, now: crate::Ts) -> crate::workspaces::Workspace {
+    new_workspace(db, slug, slug, now).await
+}
+
+async fn new_workspace(
+    db: &Db,
+    slug: &str,
+    name: &str,
+    now: crate::Ts,
+) -> crate::workspaces::Workspace {
     let locale = af_core::Locale::Es;
     let mut tx = db.begin().await.expect("tx");
     let ws = crate::workspaces::insert_workspace(
         &mut tx,
         &crate::workspaces::NewWorkspace {
-            slug: "pauta".into(),
-            name: "PAUTA".into(),
+            slug: slug.into(),
+            name: name.into(),
             time_zone: "America/Mexico_City".into(),
             locale,
             country: "MX".into(),
@@ -93,6 +108,52 @@ pub async fn pauta_workspace(db: &Db, now: crate::Ts) -> crate::workspaces::Work
         .expect("pipeline");
     tx.commit().await.expect("commit");
     ws
+}
+
+/// Moves a workspace to another zone (what its settings page does).
+pub async fn set_time_zone(db: &Db, ws: af_core::WorkspaceId, zone: &str) {
+    crate::with_pool!(db, p => {
+        sqlx::query("UPDATE workspaces SET time_zone = $1 WHERE id = $2")
+            .bind(zone)
+            .bind(ws.0)
+            .execute(p)
+            .await
+            .expect("zone");
+    });
+}
+
+/// A new user who is a member of `ws` with `role`.
+pub async fn insert_member(
+    db: &Db,
+    ws: af_core::WorkspaceId,
+    email: &str,
+    role: af_core::Role,
+) -> af_core::UserId {
+    let now = crate::Ts::new(jiff::Timestamp::UNIX_EPOCH);
+    let mut tx = db.begin().await.expect("tx");
+    let user = crate::users::insert_user(&mut tx, email, email, "x", now)
+        .await
+        .expect("user");
+    crate::workspaces::upsert_membership(&mut tx, ws, user.id, role, now)
+        .await
+        .expect("membership");
+    tx.commit().await.expect("commit");
+    user.id
+}
+
+/// Makes an existing user a member of `ws` too.
+pub async fn add_member(
+    db: &Db,
+    ws: af_core::WorkspaceId,
+    user: af_core::UserId,
+    role: af_core::Role,
+) {
+    let now = crate::Ts::new(jiff::Timestamp::UNIX_EPOCH);
+    let mut tx = db.begin().await.expect("tx");
+    crate::workspaces::upsert_membership(&mut tx, ws, user, role, now)
+        .await
+        .expect("membership");
+    tx.commit().await.expect("commit");
 }
 
 /// A contact as a form would send it (company Acme, nothing else set).

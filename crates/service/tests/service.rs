@@ -914,3 +914,6 @@ mod calendars {
         assert_eq!(full, 2, "the time is full after four");
     }
 }
+
+#[path = "service/reports.rs"]
+mod reports;
