@@ -349,11 +349,14 @@ pub(super) fn bars(chart: &Chart, fmt: &Fmt, width: Width) -> Body {
     let label_chars = ((label_w - 8.0) / CHAR_W).floor() as usize;
     let (x0, x1) = (label_w, w - value_w - 8.0);
     let x = Linear::new(&ticks, x0, x1.max(x0 + 20.0));
-    let (bar_h, band_h) = if series == 1 {
-        (14.0, 22.0)
+    // Side-by-side bars are a line of text apart, so their values do not
+    // collide.
+    let (bar_h, pitch) = if series == 1 {
+        (14.0, 14.0)
     } else {
-        (9.0, series as f64 * 10.0 + 8.0)
+        (10.0, 12.0)
     };
+    let band_h = series as f64 * pitch + 8.0;
     let top = 4.0;
     let mut out = String::new();
     let bottom = top + band_h * count as f64;
@@ -370,7 +373,7 @@ pub(super) fn bars(chart: &Chart, fmt: &Fmt, width: Width) -> Body {
         );
         for s in 0..series {
             let v = chart.value(s, i);
-            let by = band + 4.0 + s as f64 * 10.0;
+            let by = band + 4.0 + s as f64 * pitch;
             let (xa, xb) = (x.at(v.min(0.0)), x.at(v.max(0.0)));
             rect(
                 &mut out,
@@ -385,7 +388,7 @@ pub(super) fn bars(chart: &Chart, fmt: &Fmt, width: Width) -> Body {
             text(
                 &mut out,
                 xb + 4.0,
-                by + bar_h - 3.0,
+                by + bar_h / 2.0 + 4.0,
                 "start",
                 &v_text,
                 &v_text,

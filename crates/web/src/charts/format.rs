@@ -98,8 +98,13 @@ impl<'a> Fmt<'a> {
         } else {
             (v, exp, "")
         };
-        let decimals = u32::try_from(-exp).unwrap_or(0);
-        let s = format!("{}{suffix}", self.number(v, decimals));
+        let s = if v == 0.0 {
+            // The baseline reads 0, not `0,0 M`.
+            "0".to_string()
+        } else {
+            let decimals = u32::try_from(-exp).unwrap_or(0);
+            format!("{}{suffix}", self.number(v, decimals))
+        };
         match self.unit {
             Unit::Percent => self.percent(s),
             _ => s,

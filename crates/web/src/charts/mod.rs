@@ -195,15 +195,17 @@ impl fmt::Display for Svg {
 
 impl askama::filters::HtmlSafe for Svg {}
 
-/// The chart for every screen: the narrow drawing below Tailwind's `sm`
-/// breakpoint (640 px), the wide one above (the other is `display: none`,
-/// so out of the accessibility tree too). Empty data is a sentence.
+/// The chart for every card: the narrow drawing while the card itself is
+/// under 36 rem (576 px) wide, the wide one above — a container query, so
+/// a half-width card on a laptop gets the narrow drawing and keeps its
+/// text readable (the other is `display: none`, so out of the
+/// accessibility tree too). Empty data is a sentence.
 pub fn render(chart: &Chart, locale: Locale) -> Svg {
     if chart.is_empty() {
         return render_at(chart, locale, Width::Wide);
     }
     Svg(format!(
-        r#"<div class="sm:hidden">{}</div><div class="hidden sm:block">{}</div>"#,
+        r#"<div class="@container"><div class="@xl:hidden">{}</div><div class="hidden @xl:block">{}</div></div>"#,
         render_at(chart, locale, Width::Narrow),
         render_at(chart, locale, Width::Wide)
     ))

@@ -29,6 +29,7 @@ mod notifications;
 mod one_language;
 mod ops;
 mod outbound_webhooks;
+mod reports;
 mod retention;
 mod scoring_ui;
 mod twilio_paths;

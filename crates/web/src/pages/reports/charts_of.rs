@@ -140,13 +140,19 @@ pub fn campaigns(r: &Report, c: &Ctx<'_>) -> Chart {
     );
     ch.category_label = c.rt.col_utm_campaign.to_string();
     if let Some(t) = r.table("attribution") {
-        // The ten largest; the table below the chart has every one.
-        let n = t.rows.len().min(10);
+        // The ten largest campaigns (leads with none are in the table
+        // below, not drawn as a campaign).
+        let i = col(t, "utm_campaign");
         let top = Table {
             columns: t.columns.clone(),
-            rows: t.rows[..n].to_vec(),
+            rows: t
+                .rows
+                .iter()
+                .filter(|r| text(i.and_then(|i| r.get(i))) != af_service::reports::NONE)
+                .take(10)
+                .cloned()
+                .collect(),
         };
-        let i = col(&top, "utm_campaign");
         ch.categories = top
             .rows
             .iter()
