@@ -81,6 +81,7 @@ pub fn registry(diag: DiagConfig, engine: &af_engine::EngineConfig) -> anyhow::R
     r.register(crate::import_export::import_records_job())?;
     r.register(af_service::memberships::check_job())?;
     r.register(af_service::retention::check_job())?;
+    r.register(af_service::reports::refresh_job())?;
     af_engine::register(&mut r, engine.clone())?;
     af_web::notify_mail::register(&mut r, engine.clone())?;
     Ok(r)
@@ -96,6 +97,8 @@ pub async fn register_schedules(db: &Db, now: jiff::Timestamp) -> anyhow::Result
         af_engine::busy_feeds::schedule()?,
         af_service::memberships::schedule()?,
         af_service::retention::schedule()?,
+        af_service::reports::recent_schedule()?,
+        af_service::reports::nightly_schedule()?,
         af_web::notify_mail::digest_schedule()?,
     ] {
         af_jobs::register_schedule(db, &s, now)

@@ -25,6 +25,7 @@
 //! | `deliver_webhook` | [`DeliverWebhook`] | 80 | 8 | — | dispatch fan-out, replays |
 //! | `check_memberships` | [`CheckMemberships`] | 100 | 10 | (schedule's) | cron, hourly |
 //! | `check_retention` | [`CheckRetention`] | 100 | 10 | (schedule's) | cron, hourly (each workspace once a day at its local hour) |
+//! | `refresh_reports` | [`RefreshReports`] | 100 | 10 | (schedule's) | cron, every 10 min (the last 7 closed days) and nightly (the last 35) |
 //! | `notification_email` | [`NotificationEmail`] | 60 | 6 | — | a notification of a kind its member wants by email |
 //! | `queue_digests` | [`QueueDigests`] | 100 | 10 | (schedule's) | cron, hourly (7:00 in each workspace's zone) |
 //! | `send_digest` | [`SendDigest`] | 110 | 6 | `send_digest:{user}:{date}` | `queue_digests`, once per member and local date |
@@ -89,6 +90,7 @@ pub const KINDS: &[&str] = &[
     ImportRecords::KIND,
     CheckMemberships::KIND,
     CheckRetention::KIND,
+    RefreshReports::KIND,
     NotificationEmail::KIND,
     QueueDigests::KIND,
     SendDigest::KIND,
@@ -377,6 +379,18 @@ pub struct CheckRetention {}
 
 impl JobPayload for CheckRetention {
     const KIND: &'static str = "check_retention";
+}
+
+/// Recounts the reports' daily roll-up: the last `days` closed days of
+/// every workspace that has any stored (statuses of messages and
+/// appointments keep changing after their day has closed).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefreshReports {
+    pub days: i64,
+}
+
+impl JobPayload for RefreshReports {
+    const KIND: &'static str = "refresh_reports";
 }
 
 // ---------------------------------------------------------------- imports

@@ -31,63 +31,6 @@ use af_service::retention;
 use jiff::{SignedDuration, Timestamp};
 use std::time::Instant;
 
-/// Rows of `cols` values through plain multi-row inserts, 100 rows a
-/// statement, one transaction per 10,000 rows.
-async fn insert_rows<F>(db: &Db, table_cols: &str, cols: usize, n: usize, mut row: F)
-where
-    F: FnMut(usize) -> Vec<Val>,
-{
-    let sqlite = matches!(db.backend(), af_db::Backend::Sqlite);
-    let mut at = 0;
-    while at < n {
-        let mut tx = db.begin().await.expect("tx");
-        let end = (at + 10_000).min(n);
-        while at < end {
-            let k = (end - at).min(100);
-            let mut sql = format!("INSERT INTO {table_cols} VALUES ");
-            for i in 0..k {
-                if i > 0 {
-                    sql.push(',');
-                }
-                let marks: Vec<String> = (1..=cols)
-                    .map(|c| {
-                        if sqlite {
-                            "?".into()
-                        } else {
-                            format!("${}", i * cols + c)
-                        }
-                    })
-                    .collect();
-                sql.push_str(&format!("({})", marks.join(", ")));
-            }
-            let rows: Vec<Vec<Val>> = (at..at + k).map(&mut row).collect();
-            af_db::with_tx!(tx, c => {
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
-                for r in &rows {
-                    for v in r {
-                        q = match v {
-                            Val::Id(u) => q.bind(*u),
-                            Val::At(t) => q.bind(*t),
-                            Val::OptAt(t) => q.bind(*t),
-                            Val::Text(s) => q.bind(s.clone()),
-                        };
-                    }
-                }
-                q.execute(&mut *c).await.expect("insert");
-            });
-            at += k;
-        }
-        tx.commit().await.expect("commit");
-    }
-}
-
-enum Val {
-    Id(uuid::Uuid),
-    At(Ts),
-    OptAt(Option<Ts>),
-    Text(String),
-}
-
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     let n = env_usize("BENCH_MEMBERS", 100_000);

@@ -96,3 +96,67 @@ pub async fn seed_contacts(
     .map(ContactId)
     .collect()
 }
+
+/// Rows of `cols` values through plain multi-row inserts, 100 rows a
+/// statement, one transaction per 10,000 rows.
+pub async fn insert_rows<F>(db: &Db, table_cols: &str, cols: usize, n: usize, mut row: F)
+where
+    F: FnMut(usize) -> Vec<Val>,
+{
+    let sqlite = matches!(db.backend(), af_db::Backend::Sqlite);
+    let mut at = 0;
+    while at < n {
+        let mut tx = db.begin().await.expect("tx");
+        let end = (at + 10_000).min(n);
+        while at < end {
+            let k = (end - at).min(100);
+            let mut sql = format!("INSERT INTO {table_cols} VALUES ");
+            for i in 0..k {
+                if i > 0 {
+                    sql.push(',');
+                }
+                let marks: Vec<String> = (1..=cols)
+                    .map(|c| {
+                        if sqlite {
+                            "?".into()
+                        } else {
+                            format!("${}", i * cols + c)
+                        }
+                    })
+                    .collect();
+                sql.push_str(&format!("({})", marks.join(", ")));
+            }
+            let rows: Vec<Vec<Val>> = (at..at + k).map(&mut row).collect();
+            af_db::with_tx!(tx, c => {
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+                for r in &rows {
+                    for v in r {
+                        q = match v {
+                            Val::Id(u) => q.bind(*u),
+                            Val::At(t) => q.bind(*t),
+                            Val::OptAt(t) => q.bind(*t),
+                            Val::Text(s) => q.bind(s.clone()),
+                            Val::OptText(s) => q.bind(s.clone()),
+                            Val::Int(i) => q.bind(*i),
+                            Val::Bool(b) => q.bind(*b),
+                        };
+                    }
+                }
+                q.execute(&mut *c).await.expect("insert");
+            });
+            at += k;
+        }
+        tx.commit().await.expect("commit");
+    }
+}
+
+/// A value of a seeded row.
+pub enum Val {
+    Id(uuid::Uuid),
+    At(Ts),
+    OptAt(Option<Ts>),
+    Text(String),
+    OptText(Option<String>),
+    Int(i64),
+    Bool(bool),
+}

@@ -1,11 +1,12 @@
 //! Bookings: appointments made in the period, by day and by calendar and
 //! host, with what became of them (cancelled, no-show, completed).
 
+use super::by_day::by_day;
 use super::{Report, ReportError, ReportQuery, Table, key_id};
 use af_core::WorkspaceId;
 use af_core::reports::ReportName;
 use af_db::Db;
-use af_db::reports::appointments_by;
+use af_db::reports::days::Measure;
 use serde_json::json;
 use std::collections::BTreeMap;
 use uuid::Uuid;
@@ -37,7 +38,13 @@ pub(crate) async fn report(
         .map(|m| (m.user_id.0, m.name))
         .collect();
 
-    let cells = appointments_by(db, ws, q.days(), &q.filters, true).await?;
+    // By day from the roll-up (k1 calendar, k2 host, k3 status).
+    let cells: Vec<_> = by_day(db, ws, Measure::Appointments, q)
+        .await?
+        .into_iter()
+        .filter(|c| q.filters.calendar.is_none() || key_id(&c.k1) == q.filters.calendar)
+        .filter(|c| q.filters.owner.is_none() || key_id(&c.k2) == q.filters.owner)
+        .collect();
     let mut per_day = vec![BTreeMap::<&str, i64>::new(); days.len()];
     let mut totals: BTreeMap<String, i64> = BTreeMap::new();
     let mut per_cal: BTreeMap<(String, String), BTreeMap<&str, i64>> = BTreeMap::new();

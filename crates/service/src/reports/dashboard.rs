@@ -6,9 +6,7 @@
 use super::{Report, ReportError, ReportQuery, funnel, leads, messages, runs};
 use af_core::reports::{Period, change_percent};
 use af_core::{UserId, WorkspaceId};
-use af_db::reports::{
-    Cell, LeadDim, lead_count, leads_by, open_alerts_by_risk, top_scored, upcoming_appointments,
-};
+use af_db::reports::{Cell, lead_count, open_alerts_by_risk, top_scored, upcoming_appointments};
 use af_db::{Db, Ts};
 use jiff::ToSpan;
 
@@ -27,8 +25,6 @@ pub struct Dashboard {
     pub leads_7: Kpi,
     pub leads_30: Kpi,
     pub leads: Report,
-    /// Leads per UTM campaign (first touch) in the period, largest first.
-    pub campaigns: Vec<Cell>,
     pub funnel: Report,
     /// Booked or pending appointments starting in the next 7 days.
     pub upcoming: i64,
@@ -100,11 +96,6 @@ pub async fn dashboard(
     .map(|c| c.n)
     .sum();
 
-    let mut campaigns = leads_by(db, ws, q.days(), &q.filters, LeadDim::UtmCampaign, false).await?;
-    campaigns.retain(|c| c.k1.as_deref().is_some_and(|k| !k.is_empty()));
-    campaigns.sort_by(|a, b| b.n.cmp(&a.n).then_with(|| a.k1.cmp(&b.k1)));
-    campaigns.truncate(10);
-
     let mut alerts_by_risk = open_alerts_by_risk(db, ws).await?;
     alerts_by_risk
         .sort_by_key(|c| std::cmp::Reverse(c.k1.as_deref().and_then(|k| k.parse::<i64>().ok())));
@@ -118,7 +109,6 @@ pub async fn dashboard(
         leads_7: kpi(db, ws, q, 7).await?,
         leads_30: kpi(db, ws, q, 30).await?,
         leads: leads::report(db, ws, q).await?,
-        campaigns,
         funnel: funnel::report(db, ws, q).await?,
         upcoming,
         booked_this_week,

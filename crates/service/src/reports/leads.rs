@@ -1,9 +1,11 @@
 //! New leads by day and by where they came from.
 
+use super::by_day::{by_day, over_period};
 use super::{Report, ReportError, ReportQuery, Table};
 use af_core::WorkspaceId;
 use af_core::reports::ReportName;
 use af_db::Db;
+use af_db::reports::days::Measure;
 use af_db::reports::{Cell, LeadDim, Touch, lead_count, leads_by};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -73,13 +75,68 @@ fn dim_name(dim: LeadDim) -> &'static str {
     }
 }
 
+/// The period's leads by day with `k1` the dimension's value, and the
+/// attribution cells (`k1` campaign) by first and by last touch. From the
+/// daily roll-up when the request allows (no owner or form filter; the
+/// source or a UTM campaign as dimension), otherwise counted live.
+async fn lead_cells(
+    db: &Db,
+    ws: WorkspaceId,
+    q: &ReportQuery,
+) -> Result<(Vec<Cell>, Vec<Cell>, Vec<Cell>), ReportError> {
+    let f = &q.filters;
+    let rolled = f.owner.is_none()
+        && f.form.is_none()
+        && matches!(q.dim, LeadDim::Source | LeadDim::UtmCampaign);
+    if !rolled {
+        let by_day = leads_by(db, ws, q.days(), f, q.dim, true).await?;
+        let mut first = f.clone();
+        first.touch = Touch::First;
+        let a = leads_by(db, ws, q.days(), &first, LeadDim::UtmCampaign, false).await?;
+        let mut last = f.clone();
+        last.touch = Touch::Last;
+        let b = leads_by(db, ws, q.days(), &last, LeadDim::UtmCampaign, false).await?;
+        return Ok((by_day, a, b));
+    }
+    // Roll-up keys: k1 source, k2 first-touch campaign, k3 last-touch.
+    let raw = by_day(db, ws, Measure::Leads, q).await?;
+    let source_ok = |c: &Cell| f.source.as_ref().is_none_or(|s| c.k1.as_ref() == Some(s));
+    let campaign_of = |c: &Cell, touch: Touch| match touch {
+        Touch::First => c.k2.clone(),
+        Touch::Last => c.k3.clone(),
+    };
+    let campaign_ok = |c: &Cell, touch: Touch| {
+        f.campaign
+            .as_ref()
+            .is_none_or(|k| campaign_of(c, touch).as_ref() == Some(k))
+    };
+    let keyed = |touch: Touch, key: &dyn Fn(&Cell) -> Option<String>| -> Vec<Cell> {
+        raw.iter()
+            .filter(|c| source_ok(c) && campaign_ok(c, touch))
+            .map(|c| Cell {
+                k1: key(c),
+                k2: None,
+                k3: None,
+                ..c.clone()
+            })
+            .collect()
+    };
+    let by_day_cells = match q.dim {
+        LeadDim::UtmCampaign => keyed(f.touch, &|c| campaign_of(c, f.touch)),
+        _ => keyed(f.touch, &|c| c.k1.clone()),
+    };
+    let first = over_period(&keyed(Touch::First, &|c| c.k2.clone()));
+    let last = over_period(&keyed(Touch::Last, &|c| c.k3.clone()));
+    Ok((by_day_cells, first, last))
+}
+
 pub(crate) async fn report(
     db: &Db,
     ws: WorkspaceId,
     q: &ReportQuery,
 ) -> Result<Report, ReportError> {
     let days = q.day_labels();
-    let cells = leads_by(db, ws, q.days(), &q.filters, q.dim, true).await?;
+    let (cells, first, last) = lead_cells(db, ws, q).await?;
     let g = grid(&cells, days.len());
 
     // Series: one row per day, the total and one column per value.
@@ -98,25 +155,19 @@ pub(crate) async fn report(
     }
 
     // Every value over the period (not only the largest), with its share.
-    let all = leads_by(db, ws, q.days(), &q.filters, q.dim, false).await?;
-    let total: i64 = all.iter().map(|c| c.n).sum();
+    let mut per_value: BTreeMap<String, i64> = BTreeMap::new();
+    for c in &cells {
+        *per_value.entry(key_of(c)).or_insert(0) += c.n;
+    }
+    let total: i64 = per_value.values().sum();
     let mut values = Table::new(&[dim_name(q.dim), "leads", "share_pct"]);
-    let mut sorted = all.clone();
-    sorted.sort_by(|a, b| b.n.cmp(&a.n).then_with(|| a.k1.cmp(&b.k1)));
-    for c in &sorted {
-        let key =
-            c.k1.clone()
-                .filter(|s| !s.is_empty())
-                .unwrap_or_else(|| NONE.into());
-        values.push(vec![json!(key), json!(c.n), json!(share(c.n, total))]);
+    let mut sorted: Vec<_> = per_value.into_iter().collect();
+    sorted.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    for (key, n) in &sorted {
+        values.push(vec![json!(key), json!(n), json!(share(*n, total))]);
     }
 
     // Attribution: each UTM campaign's leads by first and by last touch.
-    let mut f = q.filters.clone();
-    f.touch = Touch::First;
-    let first = leads_by(db, ws, q.days(), &f, LeadDim::UtmCampaign, false).await?;
-    f.touch = Touch::Last;
-    let last = leads_by(db, ws, q.days(), &f, LeadDim::UtmCampaign, false).await?;
     let mut camp: BTreeMap<String, (i64, i64)> = BTreeMap::new();
     for c in &first {
         camp.entry(key_of(c)).or_default().0 += c.n;

@@ -1,12 +1,13 @@
 //! Outbound messages by channel, provider and status: per day, and per
 //! channel and provider with delivery and reply rates.
 
+use super::by_day::{by_day, over_period};
 use super::{Report, ReportError, ReportQuery, Table};
 use af_core::WorkspaceId;
 use af_core::reports::ReportName;
 use af_core::vocab::MessageStatus;
 use af_db::Db;
-use af_db::reports::messages_by;
+use af_db::reports::days::Measure;
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -53,7 +54,12 @@ pub(crate) async fn report(
     q: &ReportQuery,
 ) -> Result<Report, ReportError> {
     let days = q.day_labels();
-    let cells = messages_by(db, ws, q.days(), &q.filters, true, false).await?;
+    // By day from the roll-up (k1 channel, k2 status, k3 provider).
+    let cells: Vec<_> = by_day(db, ws, Measure::Messages, q)
+        .await?
+        .into_iter()
+        .filter(|c| q.filters.channel.is_none() || c.k1 == q.filters.channel)
+        .collect();
     // Series: a row per day and channel, a column per status.
     let mut grid: BTreeMap<(usize, String), BTreeMap<&'static str, i64>> = BTreeMap::new();
     let mut totals: BTreeMap<String, i64> = BTreeMap::new();
@@ -91,7 +97,7 @@ pub(crate) async fn report(
         series.push(row);
     }
 
-    let by_provider = messages_by(db, ws, q.days(), &q.filters, false, true).await?;
+    let by_provider = over_period(&cells);
     let mut per: BTreeMap<(String, String), BTreeMap<&'static str, i64>> = BTreeMap::new();
     for c in &by_provider {
         let key = (

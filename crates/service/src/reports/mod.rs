@@ -4,10 +4,12 @@
 //! the CSV downloads carry — one computation for all three, so they agree.
 
 mod bookings;
+mod by_day;
 mod dashboard;
 mod funnel;
 mod leads;
 mod messages;
+mod refresh;
 mod rollup;
 mod runs;
 mod table;
@@ -16,6 +18,7 @@ pub use bookings::STATUSES as APPOINTMENT_STATUSES;
 pub use dashboard::{Dashboard, Kpi, dashboard};
 pub use leads::{NONE, OTHER};
 pub use messages::SHOWN as SHOWN_MESSAGE_STATUSES;
+pub use refresh::{nightly_schedule, recent_schedule, refresh, refresh_job};
 pub use rollup::{AccountRow, Accounts, accounts};
 pub use table::Table;
 
@@ -176,6 +179,16 @@ impl ReportQuery {
             dim,
             now,
         })
+    }
+
+    /// The same request with its days cut in another zone.
+    pub fn in_zone(&self, tz: TimeZone) -> ReportQuery {
+        ReportQuery {
+            today: af_core::reports::today(self.now.0, &tz),
+            edges: self.period.edges(&tz).into_iter().map(Ts::new).collect(),
+            tz,
+            ..self.clone()
+        }
     }
 
     pub fn days(&self) -> Days<'_> {

@@ -5,7 +5,7 @@
 use super::{ReportError, ReportQuery, key_id};
 use af_core::{UserId, WorkspaceId};
 use af_db::Db;
-use af_db::reports::{WorkspaceMeasure, rollup};
+use af_db::reports::{WorkspaceMeasure, rollup, rollup_stored};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
@@ -49,6 +49,19 @@ pub async fn accounts(db: &Db, user: UserId, q: &ReportQuery) -> Result<Accounts
             )
         })
         .collect();
+    // Each workspace's closed days of the period are stored (in its own
+    // zone) before the sums read them; the days from today on are counted
+    // live, cut in the reader's zone.
+    for w in &mine {
+        let wq = q.in_zone(af_core::datetime::zone(&w.workspace.time_zone));
+        super::by_day::ensure_closed_days(db, w.workspace.id, &wq).await?;
+    }
+    let labels = q.day_labels();
+    let today = q.today.to_string();
+    let closed = labels.iter().take_while(|d| **d < today).count();
+    let live_days = af_db::reports::Days {
+        edges: &q.edges[closed..],
+    };
     for m in [
         WorkspaceMeasure::Leads,
         WorkspaceMeasure::Booked,
@@ -58,7 +71,20 @@ pub async fn accounts(db: &Db, user: UserId, q: &ReportQuery) -> Result<Accounts
         WorkspaceMeasure::RunsFailed,
         WorkspaceMeasure::OpenAlerts,
     ] {
-        for c in rollup(db, user, m, q.days()).await? {
+        let mut found = if closed > 0 {
+            rollup_stored(db, user, m, &labels[0], &labels[closed - 1]).await?
+        } else {
+            Vec::new()
+        };
+        if live_days.edges.len() > 1
+            || matches!(
+                m,
+                WorkspaceMeasure::PipelineValue | WorkspaceMeasure::OpenAlerts
+            )
+        {
+            found.extend(rollup(db, user, m, live_days).await?);
+        }
+        for c in found {
             // The statement reads only the reader's workspaces; a row for
             // any other would be a bug, and is dropped rather than shown.
             let Some(row) = key_id(&c.k1).and_then(|id| rows.get_mut(&id)) else {

@@ -2,11 +2,12 @@
 //! the period; per step, how many runs went through and where they
 //! dropped; per day, runs and failures.
 
+use super::by_day::{by_day, over_period};
 use super::{Report, ReportError, ReportQuery, Table, key_id};
 use af_core::WorkspaceId;
 use af_core::reports::ReportName;
 use af_db::Db;
-use af_db::reports::{enrollments_by, step_runs_by};
+use af_db::reports::days::Measure;
 use serde_json::json;
 use std::collections::BTreeMap;
 use uuid::Uuid;
@@ -35,7 +36,11 @@ pub(crate) async fn report(
         .collect();
     let name_of = |id: Option<Uuid>| id.and_then(|i| names.get(&i).cloned()).unwrap_or_default();
 
-    let enrolled = enrollments_by(db, ws, q.days(), false).await?;
+    // By day from the roll-up: enrolments (k1 workflow, k2 status) and
+    // step runs (k1 workflow, k2 step, k3 status).
+    let by_day_runs = by_day(db, ws, Measure::Enrollments, q).await?;
+    let steps_by_day = by_day(db, ws, Measure::StepRuns, q).await?;
+    let enrolled = over_period(&by_day_runs);
     let mut per: BTreeMap<Option<Uuid>, BTreeMap<&'static str, i64>> = BTreeMap::new();
     for c in &enrolled {
         let slot = status_slot(c.k2.as_deref().unwrap_or(""));
@@ -78,7 +83,7 @@ pub(crate) async fn report(
 
     // Per step: runs by status; the drop-off is the share that failed or
     // left the workflow there.
-    let steps = step_runs_by(db, ws, q.days(), false).await?;
+    let steps = over_period(&steps_by_day);
     let mut per_step: BTreeMap<(String, String), BTreeMap<String, i64>> = BTreeMap::new();
     for c in &steps {
         let wf = name_of(key_id(&c.k1));
@@ -119,12 +124,12 @@ pub(crate) async fn report(
     // Per day: enrolments started and those of them that failed, and
     // failed step runs.
     let days = q.day_labels();
-    let by_day = enrollments_by(db, ws, q.days(), true).await?;
-    let failed_steps = step_runs_by(db, ws, q.days(), true).await?;
+    let by_day = &by_day_runs;
+    let failed_steps = &steps_by_day;
     let mut runs = vec![0i64; days.len()];
     let mut failed = vec![0i64; days.len()];
     let mut step_failures = vec![0i64; days.len()];
-    for c in &by_day {
+    for c in by_day {
         if let Ok(b) = usize::try_from(c.bucket)
             && b < days.len()
         {

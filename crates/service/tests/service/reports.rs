@@ -526,3 +526,80 @@ async fn the_roll_up_reads_only_the_readers_workspaces() {
     assert_eq!(acc.total.messages_sent, 0);
     assert_eq!(acc.total.failures, 1);
 }
+
+#[tokio::test]
+async fn closed_days_are_stored_once_and_recounted_by_the_job() {
+    let t = fresh_db().await;
+    let db = t.db.clone();
+    let ws = santiago(&db).await;
+    let sept5 = at("2026-09-05T15:00:00Z");
+    message(
+        &db,
+        ws.id,
+        Channel::Sms,
+        "twilio",
+        MessageStatus::Sent,
+        sept5,
+    )
+    .await;
+    message(
+        &db,
+        ws.id,
+        Channel::Sms,
+        "twilio",
+        MessageStatus::Sent,
+        sept5,
+    )
+    .await;
+    // Today's message is counted live.
+    message(
+        &db,
+        ws.id,
+        Channel::Email,
+        "sendgrid",
+        MessageStatus::Sent,
+        now(),
+    )
+    .await;
+    let q = query(&ws, json!({"period": "7"}));
+    let r = reports::report(&db, ws.id, ReportName::Messages, &q)
+        .await
+        .expect("report");
+    assert_eq!(r.totals["sent"], 3);
+    let stored: i64 = af_db::with_pool!(&db, p => {
+        sqlx::query_scalar("SELECT COUNT(*) FROM report_days_done WHERE workspace_id = $1")
+            .bind(ws.id.0).fetch_one(p).await.expect("count")
+    });
+    assert_eq!(stored, 6, "the six closed days of the period are stored");
+
+    // A delivery report arrives for a closed day: the stored day still
+    // says sent until the job recounts it.
+    af_db::with_pool!(&db, p => {
+        sqlx::query("UPDATE messages SET status = 'delivered' WHERE workspace_id = $1 AND channel = 'sms'")
+            .bind(ws.id.0).execute(p).await.expect("update");
+    });
+    let r = reports::report(&db, ws.id, ReportName::Messages, &q)
+        .await
+        .expect("report");
+    assert_eq!(r.totals["sent"], 3);
+    assert_eq!(reports::refresh(&db, now(), 7).await.expect("refresh"), 1);
+    let r = reports::report(&db, ws.id, ReportName::Messages, &q)
+        .await
+        .expect("report");
+    assert_eq!(r.totals["sent"], 1);
+    assert_eq!(r.totals["delivered"], 2);
+
+    // Stored and live agree: the same period through a filter the roll-up
+    // cannot serve (an owner) counts the same leads.
+    lead(&db, ws.id, "ana", "web", None, sept5).await;
+    reports::refresh(&db, now(), 7).await.expect("refresh");
+    let rolled = reports::report(&db, ws.id, ReportName::LeadsBySource, &q)
+        .await
+        .expect("report");
+    let live_q = query(&ws, json!({"period": "7", "dim": "utm_medium"}));
+    let live = reports::report(&db, ws.id, ReportName::LeadsBySource, &live_q)
+        .await
+        .expect("report");
+    assert_eq!(rolled.totals["leads"], 1);
+    assert_eq!(live.totals["leads"], rolled.totals["leads"]);
+}

@@ -110,6 +110,7 @@ crate::translations! {
         job_deliver_webhook: "Entrega de webhook", "Webhook delivery";
         job_check_memberships: "Revisión diaria de membresías", "Daily membership check";
         job_check_retention: "Revisión diaria de retención", "Daily retention check";
+        job_refresh_reports: "Recuento de los informes", "Reports recount";
         mb_trial: "Prueba", "Trial";
         mb_active: "Activa", "Active";
         mb_past_due: "Pago pendiente", "Past due";
@@ -350,6 +351,7 @@ impl VocabTr {
             j::ImportRecords::KIND => self.job_import_records,
             j::CheckMemberships::KIND => self.job_check_memberships,
             j::CheckRetention::KIND => self.job_check_retention,
+            j::RefreshReports::KIND => self.job_refresh_reports,
             j::CleanupSessions::KIND => self.job_cleanup_sessions,
             j::PruneJobs::KIND => self.job_prune_jobs,
             j::BackfillThreshold::KIND => self.job_backfill_threshold,
