@@ -11,7 +11,9 @@
 //!    statements) for 30 and 90 days, and each report for 30 days —
 //!    medians and p95 of repeated runs; the baseline is the dashboard's
 //!    cheapest statement alone (the leads count of the period);
-//! 3. **the roll-up** over the user's 50 workspaces.
+//! 3. **the roll-up** over the user's 50 workspaces;
+//! 4. the first view of a period (it stores the closed days of the
+//!    roll-up) and the 10-minute job that recounts the last 7.
 //!
 //! Run: `cargo run --release -p af-service --example bench_reports`
 //! (`BENCH_CONTACTS`, `BENCH_MESSAGES`, `BENCH_EVENTS`, `BENCH_RUNS`).
@@ -283,6 +285,28 @@ async fn main() {
         );
     }
     report("baseline: leads count (30 d)", base);
+    // The first view of a period stores its closed days (once); the
+    // 10-minute job recounts the last 7.
+    let first = timed(async {
+        reports::dashboard(db, ws.id, user, &q90)
+            .await
+            .expect("dashboard");
+    })
+    .await;
+    println!(
+        "first view, 90 days (stores 89 days)   {:>8.1} ms",
+        ms(first)
+    );
+    let mut v = Vec::new();
+    for _ in 0..3 {
+        v.push(
+            timed(async {
+                reports::refresh(db, t0, 7).await.expect("refresh");
+            })
+            .await,
+        );
+    }
+    report("job: recount last 7 days", v);
     for (label, qq) in [("dashboard, 30 days", &q30), ("dashboard, 90 days", &q90)] {
         let mut v = Vec::new();
         for _ in 0..runs {

@@ -28,3 +28,12 @@ CREATE TABLE report_days_done (
     computed_at  TEXT NOT NULL,
     PRIMARY KEY (workspace_id, day)
 );
+
+-- What the live part of a report (today) and the storing of a day read:
+-- each table's rows of a span of days, by workspace.
+CREATE INDEX appointments_created_idx ON appointments (workspace_id, created_at);
+CREATE INDEX enrollments_started_idx ON enrollments (workspace_id, started_at);
+CREATE INDEX step_runs_created_idx ON step_runs (workspace_id, created_at);
+-- The funnel's time in stage reads the entry instant of every deal of a
+-- pipeline: from the index alone.
+CREATE INDEX deals_stage_age_idx ON deals (workspace_id, pipeline_id, stage_id, stage_entered_at);

@@ -18,9 +18,12 @@ use af_core::WorkspaceId;
 /// A measure kept per day, with what its keys are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Measure {
-    /// Contacts created: `k1` source, `k2` first-touch UTM campaign, `k3`
-    /// last-touch UTM campaign.
+    /// Contacts created: `k1` source.
     Leads,
+    /// Contacts created: `k1` first-touch UTM campaign.
+    LeadsFirstCampaign,
+    /// Contacts created: `k1` last-touch UTM campaign.
+    LeadsLastCampaign,
     /// Outbound messages created: `k1` channel, `k2` status, `k3` provider.
     Messages,
     /// Appointments booked: `k1` calendar id, `k2` host id, `k3` status.
@@ -32,8 +35,10 @@ pub enum Measure {
 }
 
 impl Measure {
-    pub const ALL: [Measure; 5] = [
+    pub const ALL: [Measure; 7] = [
         Measure::Leads,
+        Measure::LeadsFirstCampaign,
+        Measure::LeadsLastCampaign,
         Measure::Messages,
         Measure::Appointments,
         Measure::Enrollments,
@@ -43,6 +48,8 @@ impl Measure {
     pub fn as_str(self) -> &'static str {
         match self {
             Measure::Leads => "leads",
+            Measure::LeadsFirstCampaign => "leads_first_campaign",
+            Measure::LeadsLastCampaign => "leads_last_campaign",
             Measure::Messages => "messages",
             Measure::Appointments => "appointments",
             Measure::Enrollments => "enrollments",
@@ -55,7 +62,9 @@ impl Measure {
 pub async fn live(db: &Db, ws: WorkspaceId, m: Measure, days: Days<'_>) -> DbResult<Vec<Cell>> {
     let none = Filters::default();
     match m {
-        Measure::Leads => leads_by_day(db, ws, days).await,
+        Measure::Leads => leads_by_day(db, ws, days, "c.source").await,
+        Measure::LeadsFirstCampaign => leads_by_day(db, ws, days, "c.first_utm_campaign").await,
+        Measure::LeadsLastCampaign => leads_by_day(db, ws, days, "c.last_utm_campaign").await,
         Measure::Messages => activity::messages_by(db, ws, days, &none, true, true).await,
         Measure::Appointments => activity::appointments_by(db, ws, days, &none, true).await,
         Measure::Enrollments => activity::enrollments_by(db, ws, days, true).await,
@@ -63,17 +72,19 @@ pub async fn live(db: &Db, ws: WorkspaceId, m: Measure, days: Days<'_>) -> DbRes
     }
 }
 
-async fn leads_by_day(db: &Db, ws: WorkspaceId, days: Days<'_>) -> DbResult<Vec<Cell>> {
+/// Leads by day and one column of ours (`col` is a constant of this
+/// module, never input).
+async fn leads_by_day(db: &Db, ws: WorkspaceId, days: Days<'_>, col: &str) -> DbResult<Vec<Cell>> {
     let mut p = Params::default();
     let bucket = super::bucket_sql(&mut p, "c.created_at", days);
     let wsm = p.push(Val::Id(ws.0));
     let range = super::range_sql(&mut p, "c.created_at", days);
     let sql = format!(
-        "SELECT {bucket} AS bucket, c.source AS k1, c.first_utm_campaign AS k2,
-                c.last_utm_campaign AS k3, COUNT(*) AS n, CAST(0 AS BIGINT) AS amount
+        "SELECT {bucket} AS bucket, {col} AS k1, CAST(NULL AS TEXT) AS k2,
+                CAST(NULL AS TEXT) AS k3, COUNT(*) AS n, CAST(0 AS BIGINT) AS amount
          FROM contacts c
          WHERE c.workspace_id = {wsm} AND {range}
-         GROUP BY 1, 2, 3, 4"
+         GROUP BY 1, 2"
     );
     cells(db, sql, p).await
 }

@@ -77,8 +77,8 @@ fn dim_name(dim: LeadDim) -> &'static str {
 
 /// The period's leads by day with `k1` the dimension's value, and the
 /// attribution cells (`k1` campaign) by first and by last touch. From the
-/// daily roll-up when the request allows (no owner or form filter; the
-/// source or a UTM campaign as dimension), otherwise counted live.
+/// daily roll-up when the request allows (no filter; the source or a UTM
+/// campaign as dimension), otherwise counted live.
 async fn lead_cells(
     db: &Db,
     ws: WorkspaceId,
@@ -87,6 +87,8 @@ async fn lead_cells(
     let f = &q.filters;
     let rolled = f.owner.is_none()
         && f.form.is_none()
+        && f.source.is_none()
+        && f.campaign.is_none()
         && matches!(q.dim, LeadDim::Source | LeadDim::UtmCampaign);
     if !rolled {
         let by_day = leads_by(db, ws, q.days(), f, q.dim, true).await?;
@@ -98,35 +100,16 @@ async fn lead_cells(
         let b = leads_by(db, ws, q.days(), &last, LeadDim::UtmCampaign, false).await?;
         return Ok((by_day, a, b));
     }
-    // Roll-up keys: k1 source, k2 first-touch campaign, k3 last-touch.
-    let raw = by_day(db, ws, Measure::Leads, q).await?;
-    let source_ok = |c: &Cell| f.source.as_ref().is_none_or(|s| c.k1.as_ref() == Some(s));
-    let campaign_of = |c: &Cell, touch: Touch| match touch {
-        Touch::First => c.k2.clone(),
-        Touch::Last => c.k3.clone(),
+    let dim = match q.dim {
+        LeadDim::UtmCampaign => match f.touch {
+            Touch::First => Measure::LeadsFirstCampaign,
+            Touch::Last => Measure::LeadsLastCampaign,
+        },
+        _ => Measure::Leads,
     };
-    let campaign_ok = |c: &Cell, touch: Touch| {
-        f.campaign
-            .as_ref()
-            .is_none_or(|k| campaign_of(c, touch).as_ref() == Some(k))
-    };
-    let keyed = |touch: Touch, key: &dyn Fn(&Cell) -> Option<String>| -> Vec<Cell> {
-        raw.iter()
-            .filter(|c| source_ok(c) && campaign_ok(c, touch))
-            .map(|c| Cell {
-                k1: key(c),
-                k2: None,
-                k3: None,
-                ..c.clone()
-            })
-            .collect()
-    };
-    let by_day_cells = match q.dim {
-        LeadDim::UtmCampaign => keyed(f.touch, &|c| campaign_of(c, f.touch)),
-        _ => keyed(f.touch, &|c| c.k1.clone()),
-    };
-    let first = over_period(&keyed(Touch::First, &|c| c.k2.clone()));
-    let last = over_period(&keyed(Touch::Last, &|c| c.k3.clone()));
+    let by_day_cells = by_day(db, ws, dim, q).await?;
+    let first = over_period(&by_day(db, ws, Measure::LeadsFirstCampaign, q).await?);
+    let last = over_period(&by_day(db, ws, Measure::LeadsLastCampaign, q).await?);
     Ok((by_day_cells, first, last))
 }
 
