@@ -346,4 +346,54 @@ async fn main() {
         );
     }
     report("roll-up, 50 workspaces, 30 days", v);
+    if std::env::var("BENCH_EXPLAIN").is_ok() {
+        use af_db::reports::{WorkspaceMeasure as W, rollup, rollup_stored};
+        let today = Ts::new(q30.edges[q30.edges.len() - 2].0);
+        let span = [today, q30.edges[q30.edges.len() - 1]];
+        for m in [
+            W::Leads,
+            W::Booked,
+            W::PipelineValue,
+            W::MessagesSent,
+            W::MessagesFailed,
+            W::RunsFailed,
+            W::OpenAlerts,
+        ] {
+            let t = Instant::now();
+            for _ in 0..10 {
+                rollup(db, user, m, af_db::reports::Days { edges: &span })
+                    .await
+                    .expect("live");
+            }
+            let live = t.elapsed() / 10;
+            let t = Instant::now();
+            for _ in 0..10 {
+                rollup_stored(db, user, m, "2026-11-08", "2026-12-06")
+                    .await
+                    .expect("stored");
+            }
+            println!(
+                "{m:?}: live {:.1} ms, stored {:.1} ms",
+                ms(live),
+                ms(t.elapsed() / 10)
+            );
+        }
+        let t = Instant::now();
+        for _ in 0..10 {
+            for w in af_db::workspaces::list_workspaces_for_user(db, user)
+                .await
+                .expect("ws")
+            {
+                af_db::reports::days::stored_days(
+                    db,
+                    w.workspace.id,
+                    "America/Mexico_City",
+                    &q30.day_labels(),
+                )
+                .await
+                .expect("days");
+            }
+        }
+        println!("50 x stored_days: {:.1} ms", ms(t.elapsed() / 10));
+    }
 }

@@ -1,6 +1,6 @@
 //! The agency roll-up: one statement per measure over every workspace
-//! the reader belongs to — and only those: the membership sub-select is
-//! part of each statement, so no caller can widen it.
+//! the reader belongs to — and only those: the join from the reader's
+//! memberships is part of each statement, so no caller can widen it.
 
 use super::{Cell, Days, cells, id_text, range_sql};
 use crate::placeholders::{Params, Val};
@@ -36,10 +36,7 @@ pub async fn rollup(
     days: Days<'_>,
 ) -> DbResult<Vec<Cell>> {
     let mut p = Params::default();
-    let mine = format!(
-        "IN (SELECT ms.workspace_id FROM memberships ms WHERE ms.user_id = {})",
-        p.push(Val::Id(user.0))
-    );
+    let me = p.push(Val::Id(user.0));
     let (table, alias, cond, k2, amount) = match measure {
         WorkspaceMeasure::Leads => (
             "contacts",
@@ -58,7 +55,8 @@ pub async fn rollup(
         WorkspaceMeasure::PipelineValue => (
             "deals",
             "d",
-            "d.stage_id IN (SELECT s.id FROM stages s WHERE s.workspace_id = d.workspace_id AND s.kind = 'open')"
+            "d.stage_id IN (SELECT s.id FROM stages s JOIN memberships sm ON sm.workspace_id = s.workspace_id
+                            WHERE sm.user_id = {me} AND s.kind = 'open')"
                 .to_string(),
             "d.currency",
             "CAST(SUM(d.value_minor) AS BIGINT)",
@@ -103,11 +101,16 @@ pub async fn rollup(
         ),
     };
     let ws = id_text(db.backend(), &format!("{alias}.workspace_id"));
+    // A join from the reader's memberships (not `IN (SELECT …)`):
+    // PostgreSQL then walks each workspace's index range; with the
+    // sub-select it chose to scan the table (measured: 94 ms for one day
+    // of messages over 50 workspaces, a few ms as a join).
+    let cond = cond.replace("{me}", &me);
     let sql = format!(
         "SELECT CAST(0 AS BIGINT) AS bucket, {ws} AS k1, {k2} AS k2, CAST(NULL AS TEXT) AS k3,
                 COUNT(*) AS n, {amount} AS amount
-         FROM {table} {alias}
-         WHERE {alias}.workspace_id {mine} AND {cond}
+         FROM memberships ms JOIN {table} {alias} ON {alias}.workspace_id = ms.workspace_id
+         WHERE ms.user_id = {me} AND {cond}
          GROUP BY 2, 3"
     );
     cells(db, sql, p).await
