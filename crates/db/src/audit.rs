@@ -588,19 +588,19 @@ pub fn parse_bound(text: &str, time_zone: &str, end: bool) -> Option<Ts> {
 
 /// The workspace's retention, in days.
 pub async fn retention_days(db: &crate::Db, ws: WorkspaceId) -> DbResult<i64> {
-    let days: Option<i64> = with_pool!(db, p => {
+    let days: Option<i32> = with_pool!(db, p => {
         sqlx::query_scalar("SELECT audit_retention_days FROM workspaces WHERE id = $1")
             .bind(ws.0)
             .fetch_optional(p)
             .await?
     });
-    Ok(days.unwrap_or(DEFAULT_RETENTION_DAYS))
+    Ok(days.map_or(DEFAULT_RETENTION_DAYS, i64::from))
 }
 
 /// Sets the workspace's retention (1 to 3,650 days), audited.
 pub async fn set_retention_days(tx: &mut Tx, ws: WorkspaceId, days: i64, actor: &Actor, now: Ts) -> DbResult<()> {
-    let days = days.clamp(1, 3650);
-    let old: Option<i64> = with_tx!(tx, c => {
+    let days = days.clamp(1, 3650) as i32;
+    let old: Option<i32> = with_tx!(tx, c => {
         sqlx::query_scalar("SELECT audit_retention_days FROM workspaces WHERE id = $1")
             .bind(ws.0)
             .fetch_optional(&mut *c)
@@ -633,7 +633,7 @@ const PURGE_BATCH: i64 = 5000;
 /// any workspace: the default), through the append-only triggers' gate.
 /// Rows deleted.
 pub async fn purge_expired(db: &crate::Db, now: Ts) -> DbResult<u64> {
-    let workspaces: Vec<(Uuid, i64)> = with_pool!(db, p => {
+    let workspaces: Vec<(Uuid, i32)> = with_pool!(db, p => {
         sqlx::query_as("SELECT id, audit_retention_days FROM workspaces")
             .fetch_all(p)
             .await?
@@ -647,7 +647,7 @@ pub async fn purge_expired(db: &crate::Db, now: Ts) -> DbResult<u64> {
     };
     let mut total = 0;
     for (ws, days) in workspaces {
-        total += purge_where(db, Some(ws), cutoff(days)).await?;
+        total += purge_where(db, Some(ws), cutoff(i64::from(days))).await?;
     }
     total += purge_where(db, None, cutoff(DEFAULT_RETENTION_DAYS)).await?;
     Ok(total)
