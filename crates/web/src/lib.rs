@@ -126,6 +126,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::channels::routes())
         .merge(pages::webhooks::routes())
         .merge(pages::notifications::routes())
+        .merge(pages::audit::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::csrf::verify,
