@@ -471,6 +471,15 @@ impl JobPayload for CleanupSessions {
     const KIND: &'static str = "cleanup_sessions";
 }
 
+/// Deletes audit log entries older than each workspace's retention
+/// (default 400 days). Fired daily by its schedule.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PurgeAuditLog {}
+
+impl JobPayload for PurgeAuditLog {
+    const KIND: &'static str = "purge_audit_log";
+}
+
 /// Deletes old succeeded jobs and diagnostic effects. Fired by its
 /// schedule.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
