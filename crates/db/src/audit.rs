@@ -301,7 +301,13 @@ impl AuditScope {
     /// a transaction of ours (or wrote nothing we could summarise), after
     /// the response: `result` from its status. Nothing when a row exists
     /// or no workspace is known.
-    pub async fn write_fallback(&self, db: &crate::Db, result: &str, status: u16, now: Ts) -> DbResult<()> {
+    pub async fn write_fallback(
+        &self,
+        db: &crate::Db,
+        result: &str,
+        status: u16,
+        now: Ts,
+    ) -> DbResult<()> {
         let (actor, workspace) = {
             let st = self.lock();
             if st.rows > 0 {
@@ -598,7 +604,13 @@ pub async fn retention_days(db: &crate::Db, ws: WorkspaceId) -> DbResult<i64> {
 }
 
 /// Sets the workspace's retention (1 to 3,650 days), audited.
-pub async fn set_retention_days(tx: &mut Tx, ws: WorkspaceId, days: i64, actor: &Actor, now: Ts) -> DbResult<()> {
+pub async fn set_retention_days(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    days: i64,
+    actor: &Actor,
+    now: Ts,
+) -> DbResult<()> {
     let days = days.clamp(1, 3650) as i32;
     let old: Option<i32> = with_tx!(tx, c => {
         sqlx::query_scalar("SELECT audit_retention_days FROM workspaces WHERE id = $1")

@@ -4,8 +4,8 @@
 //! and what comes next) does so through one `dispatch` job, whose handler
 //! in the engine decides who reacts.
 
-use crate::{DbResult, Ts, Tx, with_pool, with_tx};
 use crate::audit::AuditNote;
+use crate::{DbResult, Ts, Tx, with_pool, with_tx};
 use af_core::{Actor, EventId, WorkspaceId};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -131,31 +131,31 @@ pub async fn insert_events(
 /// The note of a domain event: its kind, entity and actor, its old/new
 /// values, and the channel and contact its data names.
 fn audit_note(e: &NewEvent<'_>, at: Ts) -> AuditNote {
-        let d = &e.data;
-        let changes = match (d.get("old"), d.get("new")) {
-            (None, None) => None,
-            (old, new) => Some(json!({ "old": old, "new": new })),
-        };
-        let s = |k: &str| d.get(k).and_then(Value::as_str).map(str::to_string);
-        let contact = if e.entity_type == "contact" {
-            e.entity_id.clone()
-        } else {
-            s("contact_id")
-        };
-        AuditNote {
-            workspace: e.workspace,
-            action: e.kind.to_string(),
-            target_type: Some(e.entity_type.to_string()),
-            target_id: e.entity_id.clone(),
-            actor: e.actor.clone(),
-            result: "ok".into(),
-            changes,
-            channel: s("channel"),
-            contact,
-            detail: Value::Null,
-            at,
-        }
+    let d = &e.data;
+    let changes = match (d.get("old"), d.get("new")) {
+        (None, None) => None,
+        (old, new) => Some(json!({ "old": old, "new": new })),
+    };
+    let s = |k: &str| d.get(k).and_then(Value::as_str).map(str::to_string);
+    let contact = if e.entity_type == "contact" {
+        e.entity_id.clone()
+    } else {
+        s("contact_id")
+    };
+    AuditNote {
+        workspace: e.workspace,
+        action: e.kind.to_string(),
+        target_type: Some(e.entity_type.to_string()),
+        target_id: e.entity_id.clone(),
+        actor: e.actor.clone(),
+        result: "ok".into(),
+        changes,
+        channel: s("channel"),
+        contact,
+        detail: Value::Null,
+        at,
     }
+}
 
 pub async fn list_events(db: &crate::Db, ws: WorkspaceId, limit: i64) -> DbResult<Vec<Event>> {
     Ok(with_pool!(db, p => {

@@ -180,21 +180,23 @@ pub async fn update_status(
             MessageStatus::Queued if u.attempted => "retry",
             _ => "ok",
         };
-        tx.note_audit_with(&format!("message.{}", u.status.as_str()), || crate::audit::AuditNote {
-            workspace: ws,
-            action: format!("message.{}", u.status.as_str()),
-            target_type: Some("message".into()),
-            target_id: Some(id.to_string()),
-            actor: af_core::Actor::system(),
-            result: result.into(),
-            changes: Some(serde_json::json!({ "new": { "status": u.status.as_str() } })),
-            channel: Some(channel),
-            contact: contact.map(|c| c.to_string()),
-            detail: serde_json::json!({
-                "provider": provider, "error": u.error, "skip_reason": u.skip_reason,
-                "attempted": u.attempted,
-            }),
-            at: now,
+        tx.note_audit_with(&format!("message.{}", u.status.as_str()), || {
+            crate::audit::AuditNote {
+                workspace: ws,
+                action: format!("message.{}", u.status.as_str()),
+                target_type: Some("message".into()),
+                target_id: Some(id.to_string()),
+                actor: af_core::Actor::system(),
+                result: result.into(),
+                changes: Some(serde_json::json!({ "new": { "status": u.status.as_str() } })),
+                channel: Some(channel),
+                contact: contact.map(|c| c.to_string()),
+                detail: serde_json::json!({
+                    "provider": provider, "error": u.error, "skip_reason": u.skip_reason,
+                    "attempted": u.attempted,
+                }),
+                at: now,
+            }
         });
     }
     Ok(())

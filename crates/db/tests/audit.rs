@@ -91,7 +91,13 @@ async fn a_scoped_transaction_writes_one_row_with_its_changes_and_none_outside_a
     let ws = pauta_workspace(&t.db, now()).await.id;
     let before = count(&t.db).await;
     // Outside a scope (a test, a migration): nothing.
-    insert_lead(&t.db, ws, &lead_input("Ana", "Ruiz", Some("ana@x.mx"), None), now()).await;
+    insert_lead(
+        &t.db,
+        ws,
+        &lead_input("Ana", "Ruiz", Some("ana@x.mx"), None),
+        now(),
+    )
+    .await;
     assert_eq!(count(&t.db).await, before);
 
     // Inside: one row for a transaction of many events.
@@ -146,7 +152,10 @@ async fn a_scoped_transaction_writes_one_row_with_its_changes_and_none_outside_a
         })
         .await;
     let rows = audit::list_audit(&t.db, ws, 10).await.expect("list");
-    let upd = rows.iter().find(|r| r.action == "contact.updated").expect("update row");
+    let upd = rows
+        .iter()
+        .find(|r| r.action == "contact.updated")
+        .expect("update row");
     let ch: serde_json::Value =
         serde_json::from_str(upd.changes.as_deref().expect("changes")).expect("json");
     assert_eq!(ch["new"]["company"], "Nueva", "{ch}");
@@ -181,8 +190,15 @@ async fn a_scoped_transaction_writes_one_row_with_its_changes_and_none_outside_a
         .await;
     assert_eq!(s.rows(), 1);
     let rows = audit::list_audit(&t.db, ws, 10).await.expect("list");
-    let set = rows.iter().find(|r| r.action == "settings.updated").expect("explicit");
-    assert_eq!(set.request_id.as_deref(), Some("req-POST /settings"), "scope fills it");
+    let set = rows
+        .iter()
+        .find(|r| r.action == "settings.updated")
+        .expect("explicit");
+    assert_eq!(
+        set.request_id.as_deref(),
+        Some("req-POST /settings"),
+        "scope fills it"
+    );
     assert_eq!(rows.len(), 3, "{rows:?}");
 }
 
@@ -209,8 +225,12 @@ async fn the_log_is_append_only_but_the_purge_and_a_deleted_workspace_remove_row
         let err = exec(&t.db, sql, Some(ws)).await.expect_err("refused");
         assert!(err.to_string().contains("append-only"), "{sql}: {err}");
     }
-    let err = exec(&t.db, "UPDATE audit_log SET action = 'x' WHERE workspace_id IS NULL OR $1 IS NULL", None)
-        .await;
+    let err = exec(
+        &t.db,
+        "UPDATE audit_log SET action = 'x' WHERE workspace_id IS NULL OR $1 IS NULL",
+        None,
+    )
+    .await;
     // No row matched or refused: either way nothing changed.
     let _ = err;
     assert_eq!(count(&t.db).await, 3);
@@ -226,7 +246,15 @@ async fn the_log_is_append_only_but_the_purge_and_a_deleted_workspace_remove_row
         .collect();
     assert_eq!(left, ["new.thing"]);
     // The gate closed again: a plain delete is still refused.
-    assert!(exec(&t.db, "DELETE FROM audit_log WHERE workspace_id = $1", Some(ws)).await.is_err());
+    assert!(
+        exec(
+            &t.db,
+            "DELETE FROM audit_log WHERE workspace_id = $1",
+            Some(ws)
+        )
+        .await
+        .is_err()
+    );
 
     // A shorter retention, set by an owner (audited itself).
     let mut tx = t.db.begin().await.expect("tx");
@@ -242,7 +270,13 @@ async fn the_log_is_append_only_but_the_purge_and_a_deleted_workspace_remove_row
     exec(&t.db, "DELETE FROM workspaces WHERE id = $1", Some(other))
         .await
         .expect("workspace deleted");
-    assert_eq!(audit::list_audit(&t.db, other, 10).await.expect("list").len(), 0);
+    assert_eq!(
+        audit::list_audit(&t.db, other, 10)
+            .await
+            .expect("list")
+            .len(),
+        0
+    );
 }
 
 #[tokio::test]
@@ -252,7 +286,11 @@ async fn keyset_search_filters_and_the_export_equals_it_within_one_workspace() {
     let other = other_workspace(&t.db).await;
     for i in 0..30 {
         let when = Ts::new(now().0 + jiff::SignedDuration::from_mins(i));
-        let action = if i % 3 == 0 { "contact.deleted" } else { "contact.updated" };
+        let action = if i % 3 == 0 {
+            "contact.deleted"
+        } else {
+            "contact.updated"
+        };
         explicit(&t.db, ws, action, &format!("c{}", i % 5), when).await;
         explicit(&t.db, other, action, &format!("c{}", i % 5), when).await;
     }
@@ -276,13 +314,25 @@ async fn keyset_search_filters_and_the_export_equals_it_within_one_workspace() {
         action: Some("contact.deleted".into()),
         ..Default::default()
     };
-    assert_eq!(audit::search(&t.db, ws, &f, None, 100).await.expect("s").len(), 10);
+    assert_eq!(
+        audit::search(&t.db, ws, &f, None, 100)
+            .await
+            .expect("s")
+            .len(),
+        10
+    );
     let f = AuditFilter {
         entity_type: Some("contact".into()),
         entity_id: Some("c1".into()),
         ..Default::default()
     };
-    assert_eq!(audit::search(&t.db, ws, &f, None, 100).await.expect("s").len(), 6);
+    assert_eq!(
+        audit::search(&t.db, ws, &f, None, 100)
+            .await
+            .expect("s")
+            .len(),
+        6
+    );
     let f = AuditFilter {
         actor: Some("system".into()),
         from: Some(Ts::new(now().0 + jiff::SignedDuration::from_mins(10))),
@@ -295,10 +345,17 @@ async fn keyset_search_filters_and_the_export_equals_it_within_one_workspace() {
         actor: Some(uuid::Uuid::now_v7().to_string()),
         ..Default::default()
     };
-    assert!(audit::search(&t.db, ws, &f, None, 100).await.expect("s").is_empty());
+    assert!(
+        audit::search(&t.db, ws, &f, None, 100)
+            .await
+            .expect("s")
+            .is_empty()
+    );
 
     // The export's pages are the search, in order.
-    let all = audit::search(&t.db, ws, &AuditFilter::default(), None, 500).await.expect("s");
+    let all = audit::search(&t.db, ws, &AuditFilter::default(), None, 500)
+        .await
+        .expect("s");
     let exported: Vec<_> = audit::export_pages(t.db.clone(), ws, AuditFilter::default())
         .try_collect::<Vec<_>>()
         .await
@@ -309,7 +366,20 @@ async fn keyset_search_filters_and_the_export_equals_it_within_one_workspace() {
     let text = String::from_utf8(audit::lines(&exported)).expect("utf8");
     let first: serde_json::Value =
         serde_json::from_str(text.lines().next().expect("line")).expect("json line");
-    for k in ["timestamp", "action", "channel", "target", "lead", "result", "detail", "actor_type", "actor_name", "request_id", "ip", "changes"] {
+    for k in [
+        "timestamp",
+        "action",
+        "channel",
+        "target",
+        "lead",
+        "result",
+        "detail",
+        "actor_type",
+        "actor_name",
+        "request_id",
+        "ip",
+        "changes",
+    ] {
         assert!(first.get(k).is_some(), "{k} in {first}");
     }
     assert_eq!(text.lines().count(), 30);
@@ -321,6 +391,9 @@ fn bounds_read_days_in_the_workspace_zone() {
     assert_eq!(from, at("2026-12-01T03:00:00Z"));
     let to = audit::parse_bound("2026-12-01", "America/Santiago", true).expect("day");
     assert_eq!(to, at("2026-12-02T03:00:00Z"));
-    assert_eq!(audit::parse_bound("2026-12-01T10:00:00Z", "UTC", true), Some(at("2026-12-01T10:00:00Z")));
+    assert_eq!(
+        audit::parse_bound("2026-12-01T10:00:00Z", "UTC", true),
+        Some(at("2026-12-01T10:00:00Z"))
+    );
     assert!(audit::parse_bound("ayer", "UTC", false).is_none());
 }

@@ -53,7 +53,9 @@ async fn indexes(db: &Db) -> BTreeSet<String> {
 /// migration 0030).
 fn sqlite_only_table(table: &str) -> bool {
     table == "audit_log_purge_gate"
-        || table == "contact_search_rows" || table == "contacts_fts" || table.starts_with("contacts_fts_")
+        || table == "contact_search_rows"
+        || table == "contacts_fts"
+        || table.starts_with("contacts_fts_")
 }
 
 /// PostgreSQL's GIN trigram index over `contacts.search_text`.

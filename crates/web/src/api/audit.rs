@@ -50,9 +50,14 @@ impl AuditQuery {
             .filter(|s| !s.is_empty())
         {
             None => Ok(None),
-            Some(text) => audit::parse_bound(text, time_zone, end).map(Some).ok_or_else(|| {
-                ApiError::field(field, "expected a date (2026-12-01) or an instant (2026-12-01T10:00:00Z)")
-            }),
+            Some(text) => audit::parse_bound(text, time_zone, end)
+                .map(Some)
+                .ok_or_else(|| {
+                    ApiError::field(
+                        field,
+                        "expected a date (2026-12-01) or an instant (2026-12-01T10:00:00Z)",
+                    )
+                }),
         };
         let text = |v: &Option<String>| {
             v.as_deref()
@@ -101,7 +106,15 @@ async fn export(
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, ApiError> {
     let f = q.filter(&auth.workspace.time_zone)?;
-    audit::record_export(&st.db, auth.workspace.id, &auth.actor(), &f, Some(&ip), st.now()).await?;
+    audit::record_export(
+        &st.db,
+        auth.workspace.id,
+        &auth.actor(),
+        &f,
+        Some(&ip),
+        st.now(),
+    )
+    .await?;
     Ok(ndjson(&st, auth.workspace.id, f, "audit.ndjson"))
 }
 

@@ -17,7 +17,10 @@ use axum::response::Response;
 pub const REQUEST_ID: &str = "x-request-id";
 
 fn mutating(m: &Method) -> bool {
-    matches!(*m, Method::POST | Method::PUT | Method::PATCH | Method::DELETE)
+    matches!(
+        *m,
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    )
 }
 
 async fn scoped(st: AppState, req: Request, next: Next, door: bool) -> Response {

@@ -70,7 +70,8 @@ fn change_lines(changes: Option<&str>) -> Vec<String> {
     let (old, new) = (&c["old"], &c["new"]);
     match (old, new) {
         (Value::Object(_), _) | (_, Value::Object(_)) => {
-            let mut keys: Vec<&String> = new.as_object().into_iter().flat_map(|m| m.keys()).collect();
+            let mut keys: Vec<&String> =
+                new.as_object().into_iter().flat_map(|m| m.keys()).collect();
             for k in old.as_object().into_iter().flat_map(|m| m.keys()) {
                 if !keys.contains(&k) {
                     keys.push(k);
@@ -227,7 +228,15 @@ pub async fn download(
     let f = q
         .filter(&cu.workspace.time_zone)
         .map_err(|_| AppError::BadRequest(AuditTr::get(cu.locale()).bad_filter.into()))?;
-    audit::record_export(&st.db, cu.workspace.id, &cu.actor(), &f, Some(&ip), st.now()).await?;
+    audit::record_export(
+        &st.db,
+        cu.workspace.id,
+        &cu.actor(),
+        &f,
+        Some(&ip),
+        st.now(),
+    )
+    .await?;
     let file = format!("audit-{}.ndjson", cu.workspace.slug);
     Ok(ndjson(&st, cu.workspace.id, f, &file))
 }

@@ -25,7 +25,10 @@ fn mutating_routes() -> Vec<(String, String)> {
         }
     }
     let mut files = Vec::new();
-    walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
+    walk(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
     let mut routes = Vec::new();
     for f in files {
         let text = std::fs::read_to_string(&f).expect("read");
@@ -53,7 +56,9 @@ fn mutating_routes() -> Vec<(String, String)> {
             let call = &rest[..n];
             for m in ["post", "put", "patch", "delete"] {
                 let hit = call.match_indices(&format!("{m}(")).any(|(k, _)| {
-                    k == 0 || !call.as_bytes()[k - 1].is_ascii_alphanumeric() && call.as_bytes()[k - 1] != b'_'
+                    k == 0
+                        || !call.as_bytes()[k - 1].is_ascii_alphanumeric()
+                            && call.as_bytes()[k - 1] != b'_'
                 });
                 if hit {
                     routes.push((m.to_uppercase(), path.clone()));
@@ -69,7 +74,12 @@ fn mutating_routes() -> Vec<(String, String)> {
 /// The route with the tenant's ids where the fixtures have one of that kind
 /// (a fresh id elsewhere: the route then answers 404 and changes nothing).
 fn fill(path: &str, t: &Tenant) -> String {
-    let id = |k: &str| t.ids.get(k).cloned().unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    let id = |k: &str| {
+        t.ids
+            .get(k)
+            .cloned()
+            .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
+    };
     let mut out = Vec::new();
     let segs: Vec<&str> = path.split('/').collect();
     for (i, s) in segs.iter().enumerate() {
@@ -122,8 +132,10 @@ fn valid_body(method: &str, template: &str, t: &Tenant) -> Option<Value> {
         ("POST", "/api/v1/contacts") => json!({"first_name": "Walk", "email": "walk@a.test"}),
         ("PATCH", "/api/v1/contacts/{id}") => json!({"company": "Caminata SA"}),
         ("POST", "/api/v1/events") => json!({"contact_id": contact, "name": "walk.done"}),
-        ("POST", "/api/v1/workflows") => json!({"name": "Walk", "trigger": {"type": "lead_created"},
-            "steps": [{"type": "send_email", "subject": "Hola", "body": "Hola"}], "active": false}),
+        ("POST", "/api/v1/workflows") => {
+            json!({"name": "Walk", "trigger": {"type": "lead_created"},
+            "steps": [{"type": "send_email", "subject": "Hola", "body": "Hola"}], "active": false})
+        }
         ("POST", "/contacts") => json!({"first_name": "Paseo", "email": "paseo@a.test"}),
         ("POST", "/contacts/{id}/notes") => json!({"body": "Nota del recorrido"}),
         ("POST", "/contacts/{id}/tags") => json!({"name": "recorrido"}),
@@ -140,7 +152,12 @@ fn form_of(v: &Value) -> Vec<(String, String)> {
     v.as_object()
         .map(|m| {
             m.iter()
-                .map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_string)))
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str().map_or_else(|| v.to_string(), str::to_string),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -157,14 +174,21 @@ const NOT_WALKED: &[&str] = &[
 async fn every_state_changing_route_is_in_an_audit_scope_and_a_change_leaves_a_row() {
     let t = two_workspaces().await;
     let routes = mutating_routes();
-    assert!(routes.len() > 150, "the source scan found the routes: {}", routes.len());
+    assert!(
+        routes.len() > 150,
+        "the source scan found the routes: {}",
+        routes.len()
+    );
     let b = t.app.browser();
     b.login(&t.a.owner_email, PASSWORD).await;
     b.get("/settings").await;
     let http = t.app.http();
     let (mut changed, mut succeeded) = (0, 0);
     // The API first (a page may revoke the key), then the pages.
-    let mut ordered: Vec<&(String, String)> = routes.iter().filter(|(_, p)| p.starts_with("/api/")).collect();
+    let mut ordered: Vec<&(String, String)> = routes
+        .iter()
+        .filter(|(_, p)| p.starts_with("/api/"))
+        .collect();
     ordered.extend(routes.iter().filter(|(_, p)| !p.starts_with("/api/")));
     for (method, template) in ordered {
         if NOT_WALKED.contains(&template.as_str()) {
@@ -184,7 +208,8 @@ async fn every_state_changing_route_is_in_an_audit_scope_and_a_change_leaves_a_r
             (res.status().as_u16(), res.headers().clone())
         } else {
             let form = form_of(&body);
-            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let form: Vec<(&str, &str)> =
+                form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
             let page = b.post(&path, &form).await;
             (page.status, page.headers)
         };
@@ -204,12 +229,23 @@ async fn every_state_changing_route_is_in_an_audit_scope_and_a_change_leaves_a_r
             );
         }
         let signed_in = !template.starts_with("/api/") || template.starts_with("/api/v1/");
-        let door = ["/login", "/password/", "/invite/", "/f/", "/book/", "/u/", "/webhooks/"]
-            .iter()
-            .any(|d| template.starts_with(d));
+        let door = [
+            "/login",
+            "/password/",
+            "/invite/",
+            "/f/",
+            "/book/",
+            "/u/",
+            "/webhooks/",
+        ]
+        .iter()
+        .any(|d| template.starts_with(d));
         if (200..400).contains(&status) && signed_in && !door {
             succeeded += 1;
-            assert!(!rows.is_empty(), "{method} {template} answered {status} and wrote no audit row");
+            assert!(
+                !rows.is_empty(),
+                "{method} {template} answered {status} and wrote no audit row"
+            );
         }
         // Never a row in the other workspace.
         assert!(
@@ -218,7 +254,10 @@ async fn every_state_changing_route_is_in_an_audit_scope_and_a_change_leaves_a_r
         );
     }
     // The walk did exercise changes, not only 404s and refusals.
-    assert!(changed >= 8 && succeeded >= 30, "changed {changed}, succeeded {succeeded}");
+    assert!(
+        changed >= 8 && succeeded >= 30,
+        "changed {changed}, succeeded {succeeded}"
+    );
 }
 
 #[tokio::test]
@@ -229,26 +268,44 @@ async fn api_changes_are_searchable_with_filters_and_keyset_pages_within_the_wor
     let mut ids = Vec::new();
     for i in 0..5 {
         let (s, c) = api
-            .call("POST", "/api/v1/contacts", Some(json!({"first_name": format!("Lead{i}"), "email": format!("l{i}@a.test")})))
+            .call(
+                "POST",
+                "/api/v1/contacts",
+                Some(json!({"first_name": format!("Lead{i}"), "email": format!("l{i}@a.test")})),
+            )
             .await;
         assert_eq!(s, 201, "{c}");
         ids.push(c["id"].as_str().expect("id").to_string());
     }
     let (s, _) = api
-        .call("PATCH", &format!("/api/v1/contacts/{}", ids[0]), Some(json!({"company": "Nueva SA"})))
+        .call(
+            "PATCH",
+            &format!("/api/v1/contacts/{}", ids[0]),
+            Some(json!({"company": "Nueva SA"})),
+        )
         .await;
     assert_eq!(s, 200);
     other
-        .call("POST", "/api/v1/contacts", Some(json!({"first_name": "Ajeno", "email": "x@b.test"})))
+        .call(
+            "POST",
+            "/api/v1/contacts",
+            Some(json!({"first_name": "Ajeno", "email": "x@b.test"})),
+        )
         .await;
 
-    let (s, page) = api.call("GET", "/api/v1/audit?action=contact.created&limit=2", None).await;
+    let (s, page) = api
+        .call("GET", "/api/v1/audit?action=contact.created&limit=2", None)
+        .await;
     assert_eq!(s, 200, "{page}");
     let mut seen: Vec<Value> = page["data"].as_array().expect("data").clone();
     let mut cursor = page["next_cursor"].as_str().map(str::to_string);
     while let Some(c) = cursor {
         let (_, p) = api
-            .call("GET", &format!("/api/v1/audit?action=contact.created&limit=2&cursor={c}"), None)
+            .call(
+                "GET",
+                &format!("/api/v1/audit?action=contact.created&limit=2&cursor={c}"),
+                None,
+            )
             .await;
         seen.extend(p["data"].as_array().expect("data").iter().cloned());
         cursor = p["next_cursor"].as_str().map(str::to_string);
@@ -263,12 +320,21 @@ async fn api_changes_are_searchable_with_filters_and_keyset_pages_within_the_wor
         assert_ne!(r["entity_id"], "x@b.test");
     }
     let (_, upd) = api
-        .call("GET", &format!("/api/v1/audit?entity_type=contact&entity_id={}&action=contact.updated", ids[0]), None)
+        .call(
+            "GET",
+            &format!(
+                "/api/v1/audit?entity_type=contact&entity_id={}&action=contact.updated",
+                ids[0]
+            ),
+            None,
+        )
         .await;
     let upd = &upd["data"][0];
     assert_eq!(upd["changes"]["new"]["company"], "Nueva SA", "{upd}");
     assert_eq!(upd["lead"], ids[0].as_str());
-    let (_, by_actor) = api.call("GET", &format!("/api/v1/audit?actor={key_id}"), None).await;
+    let (_, by_actor) = api
+        .call("GET", &format!("/api/v1/audit?actor={key_id}"), None)
+        .await;
     assert_eq!(by_actor["data"].as_array().expect("data").len(), 6);
     let (_, none) = api.call("GET", "/api/v1/audit?from=2999-01-01", None).await;
     assert_eq!(none["data"].as_array().expect("data").len(), 0);
@@ -278,7 +344,13 @@ async fn api_changes_are_searchable_with_filters_and_keyset_pages_within_the_wor
     assert_eq!(s, 422);
     // B's key never sees A's rows.
     let (_, b_rows) = other.call("GET", "/api/v1/audit?limit=500", None).await;
-    assert!(b_rows["data"].as_array().expect("data").iter().all(|r| r["actor_id"] != key_id.as_str()));
+    assert!(
+        b_rows["data"]
+            .as_array()
+            .expect("data")
+            .iter()
+            .all(|r| r["actor_id"] != key_id.as_str())
+    );
 
     // The export: the same rows as the search, as JSON lines, and itself audited.
     let (_, all) = api.call("GET", "/api/v1/audit?limit=500", None).await;
@@ -292,10 +364,27 @@ async fn api_changes_are_searchable_with_filters_and_keyset_pages_within_the_wor
         .expect("export");
     assert_eq!(res.headers()["content-type"], "application/x-ndjson");
     let text = res.text().await.expect("body");
-    let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).expect("json line")).collect();
-    assert_eq!(lines[0]["action"], "audit.exported", "the export is recorded first");
-    assert_eq!(&lines[1..], all["data"].as_array().expect("data").as_slice());
-    for k in ["timestamp", "action", "channel", "target", "lead", "result", "detail"] {
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    assert_eq!(
+        lines[0]["action"], "audit.exported",
+        "the export is recorded first"
+    );
+    assert_eq!(
+        &lines[1..],
+        all["data"].as_array().expect("data").as_slice()
+    );
+    for k in [
+        "timestamp",
+        "action",
+        "channel",
+        "target",
+        "lead",
+        "result",
+        "detail",
+    ] {
         assert!(lines[1].get(k).is_some(), "{k}");
     }
 }
@@ -310,11 +399,21 @@ async fn an_automation_email_appears_with_its_channel_lead_and_result() {
     let (s, w) = api.call("POST", "/api/v1/workflows", Some(wf)).await;
     assert_eq!(s, 201, "{w}");
     let (_, c) = api
-        .call("POST", "/api/v1/contacts", Some(json!({"first_name": "Ana", "email": "ana@a.test"})))
+        .call(
+            "POST",
+            "/api/v1/contacts",
+            Some(json!({"first_name": "Ana", "email": "ana@a.test"})),
+        )
         .await;
     let contact = c["id"].as_str().expect("id").to_string();
     t.app.run_jobs(&worker).await;
-    let (_, flow) = api.call("GET", &format!("/api/v1/audit?lead={contact}&limit=500"), None).await;
+    let (_, flow) = api
+        .call(
+            "GET",
+            &format!("/api/v1/audit?lead={contact}&limit=500"),
+            None,
+        )
+        .await;
     let flow = flow["data"].as_array().expect("data");
     let sent = flow
         .iter()
@@ -323,7 +422,12 @@ async fn an_automation_email_appears_with_its_channel_lead_and_result() {
     assert_eq!(sent["channel"], "email");
     assert_eq!(sent["result"], "ok");
     assert_eq!(sent["actor_type"], "system");
-    assert!(sent["origin"].as_str().is_some_and(|o| o.starts_with("job ")), "{sent}");
+    assert!(
+        sent["origin"]
+            .as_str()
+            .is_some_and(|o| o.starts_with("job ")),
+        "{sent}"
+    );
     assert!(flow.iter().any(|r| r["action"] == "contact.created"));
 }
 
@@ -331,8 +435,12 @@ async fn an_automation_email_appears_with_its_channel_lead_and_result() {
 async fn the_page_filters_downloads_and_keeps_retention_for_owners() {
     let t = two_workspaces().await;
     let api = Api::of(&t.app, &t.a);
-    api.call("POST", "/api/v1/contacts", Some(json!({"first_name": "Ana", "email": "ana@a.test"})))
-        .await;
+    api.call(
+        "POST",
+        "/api/v1/contacts",
+        Some(json!({"first_name": "Ana", "email": "ana@a.test"})),
+    )
+    .await;
     let member = t.app.browser();
     member.login(&t.a.member_email, PASSWORD).await;
     assert_eq!(member.get("/settings/audit").await.status, 403);
@@ -341,10 +449,17 @@ async fn the_page_filters_downloads_and_keeps_retention_for_owners() {
     let b = t.app.browser();
     b.login(&t.a.owner_email, PASSWORD).await;
     let settings = b.get("/settings").await;
-    assert!(settings.contains("href=\"/settings/audit\""), "linked from the settings tabs");
+    assert!(
+        settings.contains("href=\"/settings/audit\""),
+        "linked from the settings tabs"
+    );
     let page = b.get("/settings/audit").await;
     assert_eq!(page.status, 200);
-    assert!(page.contains("contact.created") && page.contains("test key"), "{}", page.body);
+    assert!(
+        page.contains("contact.created") && page.contains("test key"),
+        "{}",
+        page.body
+    );
     let filtered = b.get("/settings/audit?action=contact.updated").await;
     assert!(filtered.contains("data-testid=\"audit-empty\""));
     let bad = b.get("/settings/audit?from=ayer").await;
@@ -357,17 +472,34 @@ async fn the_page_filters_downloads_and_keeps_retention_for_owners() {
         .send()
         .await
         .expect("download");
-    assert!(res.headers()["content-disposition"].to_str().expect("h").contains(".ndjson"));
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .expect("h")
+            .contains(".ndjson")
+    );
     let text = res.text().await.expect("body");
     assert_eq!(text.lines().count(), 1, "{text}");
-    let (_, exported) = api.call("GET", "/api/v1/audit?action=audit.exported", None).await;
+    let (_, exported) = api
+        .call("GET", "/api/v1/audit?action=audit.exported", None)
+        .await;
     assert_eq!(exported["data"][0]["actor_type"], "user");
 
     b.get("/settings/audit").await;
     let saved = b.post("/settings/audit/retention", &[("days", "90")]).await;
     assert_eq!(saved.status, 303);
-    assert_eq!(af_db::audit::retention_days(&t.app.db, t.a.ws.id).await.expect("days"), 90);
+    assert_eq!(
+        af_db::audit::retention_days(&t.app.db, t.a.ws.id)
+            .await
+            .expect("days"),
+        90
+    );
     let refused = b.post("/settings/audit/retention", &[("days", "0")]).await;
     assert_eq!(refused.status, 303);
-    assert_eq!(af_db::audit::retention_days(&t.app.db, t.a.ws.id).await.expect("days"), 90);
+    assert_eq!(
+        af_db::audit::retention_days(&t.app.db, t.a.ws.id)
+            .await
+            .expect("days"),
+        90
+    );
 }
