@@ -37,5 +37,42 @@ crate::translations! {
         retention_invalid: "Indica entre 1 y 3650 días.", "Enter between 1 and 3650 days.";
         retention_readonly: "Solo el propietario puede cambiarla.", "Only the owner can change it.";
         bad_filter: "Fecha no válida: usa AAAA-MM-DD.", "Invalid date: use YYYY-MM-DD.";
+        message_prefix: "Mensaje", "Message";
+        res_ok: "Correcto", "OK";
+        res_failed: "Falló", "Failed";
+        res_skipped: "Omitido", "Skipped";
+        res_retry: "Se reintentará", "Will retry";
+        res_denied: "Denegado", "Denied";
+        ent_contact: "Contacto", "Contact";
+        ent_message: "Mensaje", "Message";
+        ent_deal: "Negocio", "Deal";
+        ent_task: "Tarea", "Task";
+        ent_workspace: "Espacio de trabajo", "Workspace";
+    }
+}
+
+impl AuditTr {
+    /// A stored result as read.
+    pub fn result<'a>(&self, stored: &'a str) -> &'a str {
+        match stored {
+            "ok" => self.res_ok,
+            "failed" => self.res_failed,
+            "skipped" => self.res_skipped,
+            "retry" => self.res_retry,
+            "denied" => self.res_denied,
+            other => other,
+        }
+    }
+
+    /// A stored entity type as read.
+    pub fn entity<'a>(&self, stored: &'a str) -> &'a str {
+        match stored {
+            "contact" => self.ent_contact,
+            "message" => self.ent_message,
+            "deal" => self.ent_deal,
+            "task" => self.ent_task,
+            "workspace" => self.ent_workspace,
+            other => other,
+        }
     }
 }

@@ -8,10 +8,12 @@ use crate::api::pagination::{decode_cursor, encode_cursor};
 use crate::auth::{ClientIp, CurrentUser, set_flash};
 use crate::error::{AppError, AppResult};
 use crate::i18n::audit::AuditTr;
+use crate::i18n::vocab::VocabTr;
 use crate::pages::fmt_when;
 use crate::pages::shell::{Area, Shell};
 use crate::state::AppState;
 use af_core::Role;
+use af_core::vocab::{Channel, EventKind, MessageStatus};
 use af_db::audit::{self, AuditEntry};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -37,7 +39,9 @@ pub struct Row {
     pub when: String,
     pub who: String,
     pub actor_type: String,
+    /// The action as read, and as stored (the filter takes the code).
     pub action: String,
+    pub code: String,
     pub record: String,
     /// Where the record is, when it has a page.
     pub link: Option<String>,
@@ -63,7 +67,12 @@ fn short(v: &Value) -> String {
 }
 
 /// `{"old": {...}, "new": {...}}` as one line per changed field.
-fn change_lines(changes: Option<&str>) -> Vec<String> {
+fn change_lines(changes: Option<&str>, v: &VocabTr) -> Vec<String> {
+    // A message's status reads as its label, like everywhere else.
+    let shown = |k: &str, val: &Value| match (k, val.as_str().and_then(MessageStatus::parse)) {
+        ("status", Some(s)) => v.message_status_label(s).to_string(),
+        _ => short(val),
+    };
     let Some(c) = changes.and_then(|c| serde_json::from_str::<Value>(c).ok()) else {
         return vec![];
     };
@@ -79,7 +88,7 @@ fn change_lines(changes: Option<&str>) -> Vec<String> {
             }
             keys.into_iter()
                 .take(12)
-                .map(|k| format!("{k}: {} → {}", short(&old[k]), short(&new[k])))
+                .map(|k| format!("{k}: {} → {}", shown(k, &old[k]), shown(k, &new[k])))
                 .collect()
         }
         (Value::Null, Value::Null) => vec![],
@@ -96,7 +105,24 @@ fn link(kind: Option<&str>, id: Option<&str>) -> Option<String> {
     }
 }
 
+/// The action as read: an event kind's label, a message's status label
+/// ("Mensaje: Enviado"), else the stored action (explicit entries such as
+/// `audit.exported`, or a request's route).
+fn action_label(action: &str, v: &VocabTr, at: &AuditTr) -> String {
+    if let Some(k) = EventKind::parse(action) {
+        return v.event_kind_label(k).to_string();
+    }
+    if let Some(s) = action
+        .strip_prefix("message.")
+        .and_then(MessageStatus::parse)
+    {
+        return format!("{}: {}", at.message_prefix, v.message_status_label(s));
+    }
+    action.to_string()
+}
+
 fn row(e: &AuditEntry, cu: &CurrentUser, at: &AuditTr) -> Row {
+    let v = VocabTr::get(cu.locale());
     let actor_type = match e.actor_type.as_str() {
         "user" => at.actor_user,
         "api_key" => at.actor_api_key,
@@ -107,10 +133,11 @@ fn row(e: &AuditEntry, cu: &CurrentUser, at: &AuditTr) -> Row {
         when: fmt_when(e.created_at, &cu.workspace.time_zone, cu.locale()),
         who: e.actor_label.clone(),
         actor_type: actor_type.to_string(),
-        action: e.action.clone(),
+        action: action_label(&e.action, v, at),
+        code: e.action.clone(),
         record: match (&e.target_type, &e.target_id) {
-            (Some(t), Some(i)) => format!("{t} {i}"),
-            (Some(t), None) => t.clone(),
+            (Some(t), Some(i)) => format!("{} {i}", at.entity(t)),
+            (Some(t), None) => at.entity(t).to_string(),
             _ => String::new(),
         },
         link: link(e.target_type.as_deref(), e.target_id.as_deref()),
@@ -118,9 +145,17 @@ fn row(e: &AuditEntry, cu: &CurrentUser, at: &AuditTr) -> Row {
             .contact_id
             .as_deref()
             .and_then(|c| link(Some("contact"), Some(c))),
-        channel: e.channel.clone().unwrap_or_default(),
-        changes: change_lines(e.changes.as_deref()),
-        result: e.result.clone(),
+        channel: e
+            .channel
+            .as_deref()
+            .map(|c| {
+                Channel::parse(c)
+                    .map_or(c, |c| v.channel_label(c))
+                    .to_string()
+            })
+            .unwrap_or_default(),
+        changes: change_lines(e.changes.as_deref(), v),
+        result: at.result(&e.result).to_string(),
         failed: e.result != "ok",
     }
 }
