@@ -413,6 +413,12 @@ impl Tx {
             return Ok(());
         }
         let (actor, _) = scope.actor();
+        // At a public door the system acting for a stranger is the stranger.
+        let actor = actor.or_else(|| {
+            (first.actor.kind == af_core::ActorKind::System
+                && scope.info.default_actor.kind == af_core::ActorKind::Public)
+                .then(|| scope.info.default_actor.clone())
+        });
         let mut details = match first.detail {
             Value::Object(m) => Value::Object(m),
             Value::Null => json!({}),
@@ -518,9 +524,13 @@ pub async fn search(
         binds.push(B::T(to));
     }
     if let Some((at, id)) = after {
-        let (a, b, c) = (m.one(), m.one(), m.one());
-        sql += &format!(" AND (created_at < {a} OR (created_at = {b} AND id < {c}))");
-        binds.extend([B::T(at), B::T(at), B::U(id)]);
+        // A row value, not `created_at < a OR (created_at = a AND id < b)`:
+        // both planners seek the index to it, where SQLite's walks the OR
+        // from the start of the range on every page (measured: the 1,000,000
+        // row export took 46 s that way).
+        let (a, b) = (m.one(), m.one());
+        sql += &format!(" AND (created_at, id) < ({a}, {b})");
+        binds.extend([B::T(at), B::U(id)]);
     }
     sql += &format!(" ORDER BY created_at DESC, id DESC LIMIT {}", m.one());
     binds.push(B::I(limit));

@@ -503,3 +503,45 @@ async fn the_page_filters_downloads_and_keeps_retention_for_owners() {
         90
     );
 }
+
+#[tokio::test]
+async fn a_lead_through_the_public_door_is_audited_with_a_hashed_address() {
+    let t = two_workspaces().await;
+    // An intake key, as a landing page carries (the lead door, group commit
+    // on SQLite: the unit runs on the writer task, the row is still written).
+    let key = af_service::provision::create_scoped_api_key(
+        &t.app.db,
+        &t.a.ws,
+        "landing",
+        af_db::api_keys::KeyScope::Intake,
+        t.app.now(),
+    )
+    .await
+    .expect("intake key")
+    .key;
+    let res = t
+        .app
+        .http()
+        .post(t.app.url("/api/lead"))
+        .bearer_auth(&key)
+        .json(&json!({"nombre": "Puerta Abierta", "email": "puerta@example.com", "telefono": "8112345678"}))
+        .send()
+        .await
+        .expect("lead");
+    assert!(res.status().is_success(), "{}", res.status());
+    let request_id = res.headers()["x-request-id"].to_str().expect("id").to_string();
+    let rows = rows_of(&t.app.db, &request_id).await;
+    assert!(!rows.is_empty(), "the lead door left no audit row");
+    assert!(rows.iter().all(|(_, ws)| *ws == Some(t.a.ws.id.0)));
+    let api = Api::of(&t.app, &t.a);
+    let (_, found) = api.call("GET", "/api/v1/audit?action=contact.created&limit=500", None).await;
+    let row = found["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .find(|r| r["request_id"] == request_id.as_str())
+        .expect("the lead's row");
+    assert_eq!(row["origin"], "POST /api/lead");
+    let ip = row["ip"].as_str().expect("ip");
+    assert!(!ip.contains('.') && !ip.contains(':') && ip.len() >= 20, "hashed: {ip}");
+}
