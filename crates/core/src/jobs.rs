@@ -98,6 +98,7 @@ pub const KINDS: &[&str] = &[
     RecalculateScores::KIND,
     CleanupSessions::KIND,
     PruneJobs::KIND,
+    PurgeAuditLog::KIND,
     DiagNoop::KIND,
     DiagHttp::KIND,
     DiagRecord::KIND,

@@ -529,12 +529,21 @@ async fn a_lead_through_the_public_door_is_audited_with_a_hashed_address() {
         .await
         .expect("lead");
     assert!(res.status().is_success(), "{}", res.status());
-    let request_id = res.headers()["x-request-id"].to_str().expect("id").to_string();
+    let request_id = res.headers()["x-request-id"]
+        .to_str()
+        .expect("id")
+        .to_string();
     let rows = rows_of(&t.app.db, &request_id).await;
     assert!(!rows.is_empty(), "the lead door left no audit row");
     assert!(rows.iter().all(|(_, ws)| *ws == Some(t.a.ws.id.0)));
     let api = Api::of(&t.app, &t.a);
-    let (_, found) = api.call("GET", "/api/v1/audit?action=contact.created&limit=500", None).await;
+    let (_, found) = api
+        .call(
+            "GET",
+            "/api/v1/audit?action=contact.created&limit=500",
+            None,
+        )
+        .await;
     let row = found["data"]
         .as_array()
         .expect("data")
@@ -543,5 +552,8 @@ async fn a_lead_through_the_public_door_is_audited_with_a_hashed_address() {
         .expect("the lead's row");
     assert_eq!(row["origin"], "POST /api/lead");
     let ip = row["ip"].as_str().expect("ip");
-    assert!(!ip.contains('.') && !ip.contains(':') && ip.len() >= 20, "hashed: {ip}");
+    assert!(
+        !ip.contains('.') && !ip.contains(':') && ip.len() >= 20,
+        "hashed: {ip}"
+    );
 }
