@@ -55,6 +55,30 @@ pub enum Command {
     /// Retention alerts.
     #[command(subcommand)]
     Retention(RetentionCmd),
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCmd),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCmd {
+    /// Write a workspace's audit log to standard output as JSON lines,
+    /// newest first (streamed: any size in constant memory). The export is
+    /// itself recorded in the log.
+    Export {
+        /// The workspace's slug.
+        #[arg(long)]
+        workspace: String,
+        /// From this day (in the workspace's time zone) or instant, included.
+        #[arg(long)]
+        since: Option<String>,
+        /// Until this day (included) or instant (excluded).
+        #[arg(long)]
+        until: Option<String>,
+    },
+    /// Delete entries older than each workspace's retention now (the daily
+    /// job does this by itself).
+    Purge,
 }
 
 #[derive(Subcommand, Debug)]

@@ -1,7 +1,7 @@
 //! One function per subcommand.
 
 use crate::cli::{
-    ApiKeyCmd, Cli, Command, IntakeKeyCmd, InviteCmd, RetentionCmd, ServeArgs, UserCmd,
+    ApiKeyCmd, AuditCmd, Cli, Command, IntakeKeyCmd, InviteCmd, RetentionCmd, ServeArgs, UserCmd,
     WorkspaceCmd,
 };
 use crate::config::{self, Settings};
@@ -104,7 +104,51 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::jobs_cmd::run(&open_migrated(db_flag, &file).await?, cmd, &engine).await
         }
         Command::Retention(cmd) => retention(&open_migrated(db_flag, &file).await?, cmd).await,
+        Command::Audit(cmd) => audit(&open_migrated(db_flag, &file).await?, cmd).await,
     }
+}
+
+async fn audit(db: &Db, cmd: AuditCmd) -> anyhow::Result<()> {
+    use futures::TryStreamExt;
+    use std::io::Write;
+    match cmd {
+        AuditCmd::Export {
+            workspace,
+            since,
+            until,
+        } => {
+            let ws = provision::workspace_by_slug(db, &workspace)
+                .await
+                .map_err(cli_error)?;
+            let bound = |flag: &str, v: Option<String>, end: bool| -> anyhow::Result<Option<Ts>> {
+                v.map(|text| {
+                    af_db::audit::parse_bound(&text, &ws.time_zone, end).ok_or_else(|| {
+                        anyhow::anyhow!("--{flag}: expected a date (2026-12-01) or an instant")
+                    })
+                })
+                .transpose()
+            };
+            let filter = af_db::audit::AuditFilter {
+                from: bound("since", since, false)?,
+                to: bound("until", until, true)?,
+                ..Default::default()
+            };
+            let actor = af_core::Actor::system();
+            af_db::audit::record_export(db, ws.id, &actor, &filter, None, now()).await?;
+            let mut pages = std::pin::pin!(af_db::audit::export_pages(db.clone(), ws.id, filter));
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            while let Some(page) = pages.try_next().await? {
+                out.write_all(&af_db::audit::lines(&page))?;
+            }
+            out.flush()?;
+        }
+        AuditCmd::Purge => {
+            let n = af_db::audit::purge_expired(db, now()).await?;
+            println!("audit log: {n} expired entries deleted");
+        }
+    }
+    Ok(())
 }
 
 async fn retention(db: &Db, cmd: RetentionCmd) -> anyhow::Result<()> {

@@ -31,7 +31,7 @@
 //! live jobs. Lengthen the lease if clocks cannot be trusted that far.
 
 use af_core::Clock;
-use af_core::jobs::{CleanupSessions, PruneJobs};
+use af_core::jobs::{CleanupSessions, PruneJobs, PurgeAuditLog};
 use af_db::{Db, Ts};
 use af_jobs::diag::DiagConfig;
 use af_jobs::{
@@ -76,6 +76,12 @@ pub fn registry(diag: DiagConfig, engine: &af_engine::EngineConfig) -> anyhow::R
         tracing::info!(jobs, effects, "pruned finished jobs");
         Ok(())
     }))?;
+    // The audit log's retention: the only deletes its triggers allow.
+    r.register(typed_handler(|ctx, _job, _: PurgeAuditLog| async move {
+        let purged = af_db::audit::purge_expired(&ctx.db, ctx.now()).await?;
+        tracing::info!(purged, "purged expired audit log entries");
+        Ok(())
+    }))?;
     af_jobs::diag::register(&mut r, diag)?;
     r.register(crate::import_export::import_job())?;
     r.register(crate::import_export::import_records_job())?;
@@ -92,6 +98,7 @@ pub async fn register_schedules(db: &Db, now: jiff::Timestamp) -> anyhow::Result
     for s in [
         NewSchedule::system("17 * * * *", &CleanupSessions {})?,
         NewSchedule::system("47 3 * * *", &PruneJobs {})?,
+        NewSchedule::system("37 4 * * *", &PurgeAuditLog {})?,
         af_engine::sweep_schedule()?,
         af_engine::decay_schedule()?,
         af_engine::busy_feeds::schedule()?,

@@ -279,3 +279,72 @@ async fn reset_link_invite_link_and_intake_key_commands() {
     assert!(hashes.iter().all(|h| h != &token));
     assert!(hashes.contains(&af_core::crypto::sha256_hex(&token)));
 }
+
+#[tokio::test]
+async fn audit_export_writes_json_lines_and_records_itself() {
+    let (url, _dir) = af_db::testing::fresh_url_on(af_db::testing::test_backend()).await;
+    let (ok, _, err) = agencyflow(
+        &url,
+        &["workspace", "create", "--slug", "acme", "--name", "Acme"],
+    );
+    assert!(ok, "{err}");
+    // Creating a user writes an explicit audit row (provisioning).
+    let (ok, _, err) = agencyflow(
+        &url,
+        &[
+            "user",
+            "create",
+            "--workspace",
+            "acme",
+            "--email",
+            "ana@acme.test",
+            "--role",
+            "owner",
+            "--password",
+            "correct horse battery",
+        ],
+    );
+    assert!(ok, "{err}");
+    let (ok, out, err) = agencyflow(&url, &["audit", "export", "--workspace", "acme"]);
+    assert!(ok, "{err}");
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert!(lines.len() >= 2, "{out}");
+    assert_eq!(lines[0]["action"], "audit.exported");
+    for k in [
+        "timestamp",
+        "action",
+        "channel",
+        "target",
+        "lead",
+        "result",
+        "detail",
+        "actor_type",
+        "actor_name",
+    ] {
+        assert!(lines[1].get(k).is_some(), "{k} in {}", lines[1]);
+    }
+    // A window with nothing in it: only the new export's own row is outside it.
+    let (ok, out, err) = agencyflow(
+        &url,
+        &[
+            "audit",
+            "export",
+            "--workspace",
+            "acme",
+            "--since",
+            "2999-01-01",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(out.trim().is_empty(), "{out}");
+    let (ok, _, err) = agencyflow(
+        &url,
+        &["audit", "export", "--workspace", "acme", "--since", "ayer"],
+    );
+    assert!(!ok && err.contains("--since"), "{err}");
+    let (ok, out, err) = agencyflow(&url, &["audit", "purge"]);
+    assert!(ok && out.contains("0 expired"), "{out} {err}");
+}

@@ -10,6 +10,8 @@ pub enum ActorKind {
     User,
     ApiKey,
     System,
+    /// A stranger at a public door (a form, a booking page, lead intake).
+    Public,
 }
 
 impl ActorKind {
@@ -18,6 +20,7 @@ impl ActorKind {
             ActorKind::User => "user",
             ActorKind::ApiKey => "api_key",
             ActorKind::System => "system",
+            ActorKind::Public => "public",
         }
     }
 }
@@ -36,6 +39,15 @@ impl Actor {
             kind: ActorKind::System,
             id: None,
             label: "system".into(),
+        }
+    }
+
+    /// A stranger at a public door; `label` says which door.
+    pub fn public(label: &str) -> Self {
+        Self {
+            kind: ActorKind::Public,
+            id: None,
+            label: label.to_string(),
         }
     }
 

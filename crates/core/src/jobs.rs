@@ -100,6 +100,7 @@ pub const KINDS: &[&str] = &[
     RecalculateScores::KIND,
     CleanupSessions::KIND,
     PruneJobs::KIND,
+    PurgeAuditLog::KIND,
     DiagNoop::KIND,
     DiagHttp::KIND,
     DiagRecord::KIND,
@@ -483,6 +484,15 @@ pub struct CleanupSessions {}
 
 impl JobPayload for CleanupSessions {
     const KIND: &'static str = "cleanup_sessions";
+}
+
+/// Deletes audit log entries older than each workspace's retention
+/// (default 400 days). Fired daily by its schedule.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PurgeAuditLog {}
+
+impl JobPayload for PurgeAuditLog {
+    const KIND: &'static str = "purge_audit_log";
 }
 
 /// Deletes old succeeded jobs and diagnostic effects. Fired by its

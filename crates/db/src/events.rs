@@ -4,8 +4,10 @@
 //! and what comes next) does so through one `dispatch` job, whose handler
 //! in the engine decides who reacts.
 
+use crate::audit::AuditNote;
 use crate::{DbResult, Ts, Tx, with_pool, with_tx};
 use af_core::{Actor, EventId, WorkspaceId};
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 #[derive(Debug, Clone)]
@@ -45,6 +47,7 @@ macro_rules! event_select {
 /// transaction. One indexed lookup whether or not anyone listens.
 pub async fn insert_event(tx: &mut Tx, e: &NewEvent<'_>, now: Ts) -> DbResult<EventId> {
     let id = EventId::new();
+    tx.note_audit_with(e.kind, || audit_note(e, now));
     with_tx!(tx, c => {
         sqlx::query(
             "INSERT INTO events (id, workspace_id, kind, entity_type, entity_id, actor_type, actor_id, data, occurred_at)
@@ -80,6 +83,9 @@ pub async fn insert_events(
 ) -> DbResult<Vec<EventId>> {
     const COLS: usize = 9;
     let ids: Vec<EventId> = events.iter().map(|_| EventId::new()).collect();
+    for e in events {
+        tx.note_audit_with(e.kind, || audit_note(e, now));
+    }
     for r in crate::placeholders::steady_chunks(events.len(), crate::placeholders::STEADY_ROWS) {
         let (group, group_ids) = (&events[r.clone()], &ids[r]);
         let sql = format!(
@@ -120,6 +126,35 @@ pub async fn insert_events(
         crate::jobs::enqueue_batch(tx, &jobs, now).await?;
     }
     Ok(ids)
+}
+
+/// The note of a domain event: its kind, entity and actor, its old/new
+/// values, and the channel and contact its data names.
+fn audit_note(e: &NewEvent<'_>, at: Ts) -> AuditNote {
+    let d = &e.data;
+    let changes = match (d.get("old"), d.get("new")) {
+        (None, None) => None,
+        (old, new) => Some(json!({ "old": old, "new": new })),
+    };
+    let s = |k: &str| d.get(k).and_then(Value::as_str).map(str::to_string);
+    let contact = if e.entity_type == "contact" {
+        e.entity_id.clone()
+    } else {
+        s("contact_id")
+    };
+    AuditNote {
+        workspace: e.workspace,
+        action: e.kind.to_string(),
+        target_type: Some(e.entity_type.to_string()),
+        target_id: e.entity_id.clone(),
+        actor: e.actor.clone(),
+        result: "ok".into(),
+        changes,
+        channel: s("channel"),
+        contact,
+        detail: Value::Null,
+        at,
+    }
 }
 
 pub async fn list_events(db: &crate::Db, ws: WorkspaceId, limit: i64) -> DbResult<Vec<Event>> {

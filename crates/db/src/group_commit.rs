@@ -151,9 +151,24 @@ impl GroupCommit {
             return Ok(value);
         };
         let (send, recv) = oneshot::channel::<Result<T, E>>();
+        // The caller's audit scope (a request), for the unit's own audit
+        // row: the writer task has none of its own.
+        let scope = crate::audit::AuditScope::current();
         let unit: Unit = Box::new(move |tx: &mut Tx| {
             async move {
-                match work(tx).await {
+                let body = async move {
+                    let r = work(&mut *tx).await;
+                    if r.is_ok() {
+                        // The row of this unit's writes, inside its savepoint.
+                        tx.write_audit_trail().await.map_err(E::from)?;
+                    }
+                    r
+                };
+                let outcome = match scope {
+                    Some(s) => s.run(body).await,
+                    None => body.await,
+                };
+                match outcome {
                     Ok(value) => Ok(Box::new(move |committed: Result<(), String>| {
                         let answer = committed
                             .map(|()| value)
@@ -302,6 +317,7 @@ async fn undo(tx: &mut Tx, mark: crate::pool::AfterCommitMark) -> DbResult<()> {
     exec(tx, "ROLLBACK TO af_unit").await?;
     exec(tx, "RELEASE af_unit").await?;
     tx.forget_after(mark);
+    tx.trail = Default::default();
     Ok(())
 }
 

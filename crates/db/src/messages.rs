@@ -160,16 +160,45 @@ pub async fn update_status(
     u: &StatusUpdate<'_>,
     now: Ts,
 ) -> DbResult<()> {
-    with_tx!(tx, c => {
-        sqlx::query(
+    let row: Option<(String, Option<Uuid>, Option<String>)> = with_tx!(tx, c => {
+        sqlx::query_as(
             "UPDATE messages SET status = $3, provider = COALESCE($4, provider), provider_id = COALESCE($5, provider_id),
                     error = $6, skip_reason = $7, attempts = attempts + $8, updated_at = $9
-             WHERE workspace_id = $1 AND id = $2",
+             WHERE workspace_id = $1 AND id = $2
+             RETURNING channel, contact_id, provider",
         )
         .bind(ws.0).bind(id.0).bind(u.status.as_str()).bind(u.provider).bind(u.provider_id).bind(u.error).bind(u.skip_reason)
         .bind(i32::from(u.attempted)).bind(now)
-        .execute(&mut *c).await?;
+        .fetch_optional(&mut *c).await?
     });
+    // The audit log's record of the send (or the vendor's answer): PAUTA's
+    // actions_log line for an email, SMS, WhatsApp, call or Kommo sync.
+    if let Some((channel, contact, provider)) = row {
+        let result = match u.status {
+            MessageStatus::Failed | MessageStatus::Undelivered => "failed",
+            MessageStatus::Skipped => "skipped",
+            MessageStatus::Queued if u.attempted => "retry",
+            _ => "ok",
+        };
+        tx.note_audit_with(&format!("message.{}", u.status.as_str()), || {
+            crate::audit::AuditNote {
+                workspace: ws,
+                action: format!("message.{}", u.status.as_str()),
+                target_type: Some("message".into()),
+                target_id: Some(id.to_string()),
+                actor: af_core::Actor::system(),
+                result: result.into(),
+                changes: Some(serde_json::json!({ "new": { "status": u.status.as_str() } })),
+                channel: Some(channel),
+                contact: contact.map(|c| c.to_string()),
+                detail: serde_json::json!({
+                    "provider": provider, "error": u.error, "skip_reason": u.skip_reason,
+                    "attempted": u.attempted,
+                }),
+                at: now,
+            }
+        });
+    }
     Ok(())
 }
 

@@ -38,6 +38,9 @@ pub struct Tx {
     pub conn: TxConn,
     db: Db,
     after: AfterCommit,
+    /// What the transaction did, for its automatic audit row (see
+    /// `af_db::audit`).
+    pub(crate) trail: crate::audit::Trail,
 }
 
 /// The backend transaction inside a [`Tx`].
@@ -106,9 +109,14 @@ impl Tx {
         self.after.live.truncate(mark.live);
     }
 
-    /// Commits, then carries out the recorded effects.
-    pub async fn commit(self) -> DbResult<()> {
-        let Tx { conn, db, after } = self;
+    /// Writes the audit row of what the transaction did (inside an audit
+    /// scope: a mutating request or a job run), commits, then carries out
+    /// the recorded effects.
+    pub async fn commit(mut self) -> DbResult<()> {
+        self.write_audit_trail().await?;
+        let Tx {
+            conn, db, after, ..
+        } = self;
         match conn {
             TxConn::Sqlite(t) => t.commit().await?,
             TxConn::Pg(t) => t.commit().await?,
@@ -219,6 +227,7 @@ impl Db {
             conn,
             db: self.clone(),
             after: AfterCommit::default(),
+            trail: Default::default(),
         })
     }
 

@@ -49,9 +49,13 @@ async fn indexes(db: &Db) -> BTreeSet<String> {
 
 /// SQLite's FTS5 contact index: the virtual table (and the shadow tables
 /// FTS5 makes for it, `contacts_fts_*`) and the stable row numbers it is
-/// keyed by.
+/// keyed by. And the audit log's purge gate (PostgreSQL uses a setting,
+/// migration 0030).
 fn sqlite_only_table(table: &str) -> bool {
-    table == "contact_search_rows" || table == "contacts_fts" || table.starts_with("contacts_fts_")
+    table == "audit_log_purge_gate"
+        || table == "contact_search_rows"
+        || table == "contacts_fts"
+        || table.starts_with("contacts_fts_")
 }
 
 /// PostgreSQL's GIN trigram index over `contacts.search_text`.

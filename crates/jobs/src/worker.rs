@@ -640,7 +640,15 @@ async fn execute(
         s.config.lease,
     )
     .with_shutdown(shutdown);
-    let run = AssertUnwindSafe(handler.run(&ctx, &job)).catch_unwind();
+    // Every transaction the job commits writes its audit row, as the
+    // system, with the job's id and kind (af_db::audit).
+    let scope = af_db::audit::AuditScope::new(af_db::audit::ScopeInfo {
+        request_id: job.id.to_string(),
+        origin: format!("job {}", job.kind),
+        ip: None,
+        default_actor: af_core::Actor::system(),
+    });
+    let run = AssertUnwindSafe(scope.run(handler.run(&ctx, &job))).catch_unwind();
     let result = tokio::select! {
         biased;
         r = run => Some(r),

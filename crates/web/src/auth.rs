@@ -152,6 +152,10 @@ impl FromRequestParts<AppState> for CurrentUser {
                 .map_err(|e| AppError::from(e).into_response())?;
         }
         let role = chosen.role();
+        af_db::audit::AuditScope::set_actor(
+            af_core::Actor::user(user.id, &user.email),
+            Some(chosen.workspace.id),
+        );
         Ok(CurrentUser {
             user,
             workspace: chosen.workspace,
@@ -217,6 +221,10 @@ impl FromRequestParts<AppState> for ApiAuth {
             .await?
             .ok_or(ApiError::Unauthorized)?;
         af_db::api_keys::touch_api_key(&state.db, &key, state.now()).await?;
+        af_db::audit::AuditScope::set_actor(
+            af_core::Actor::api_key(key.id, &key.name),
+            Some(workspace.id),
+        );
         Ok(ApiAuth { key, workspace })
     }
 }

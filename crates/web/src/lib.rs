@@ -126,11 +126,16 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::webhooks::routes())
         .merge(pages::notifications::routes())
         .merge(pages::reports::routes())
+        .merge(pages::audit::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::csrf::verify,
         ))
-        .layer(sessions);
+        .layer(sessions)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::audit::layer,
+        ));
 
     // Authenticated by API key, never by cookie: no session, no CSRF.
     let api = Router::new()
@@ -147,14 +152,23 @@ pub fn router(state: AppState) -> Router {
         .merge(api::reports::routes())
         .merge(api::notifications::routes())
         .merge(api::webhooks::routes())
-        .route("/api/{*rest}", axum::routing::any(api::api_not_found));
+        .merge(api::audit::routes())
+        .route("/api/{*rest}", axum::routing::any(api::api_not_found))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::audit::layer,
+        ));
 
     // Strangers' browsers and other systems: no session, no CSRF, every
     // byte hostile (size-capped, rate-limited, answered in fixed shapes).
     let intake = Router::new()
         .merge(api::intake::routes())
         .merge(pages::forms::public_routes())
-        .merge(pages::booking::routes());
+        .merge(pages::booking::routes())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::audit::door,
+        ));
 
     let public_assets = Router::new()
         .route("/healthz", get(health::healthz))
@@ -172,7 +186,11 @@ pub fn router(state: AppState) -> Router {
     let public_callbacks = Router::new()
         .merge(api::twilio::routes())
         .merge(api::email_events::routes())
-        .merge(pages::unsubscribe::routes());
+        .merge(pages::unsubscribe::routes())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::audit::door,
+        ));
 
     Router::new()
         .merge(browser)

@@ -1,6 +1,7 @@
 //! The versioned JSON API (`/api/v1/...`), authenticated by API key. Errors
 //! are `{"error": {"code": "...", "message": "..."}}`.
 
+pub mod audit;
 pub mod automations;
 pub mod calendars;
 pub mod crm;

@@ -10,6 +10,7 @@
 
 use af_core::Locale;
 
+pub mod audit;
 pub mod automations;
 pub mod board;
 pub mod booking;
@@ -139,6 +140,7 @@ translations! {
     tab_members: "Miembros", "Members";
     tab_api_keys: "Claves API", "API keys";
     tab_jobs: "Trabajos", "Jobs";
+    tab_audit: "Auditoría", "Audit log";
     tab_intake: "Captación", "Lead intake";
     tab_channels: "Canales", "Channels";
     tab_webhooks: "Webhooks", "Webhooks";

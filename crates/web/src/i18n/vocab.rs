@@ -129,6 +129,7 @@ crate::translations! {
         job_import_records: "Importación de actividades o membresías", "Import of activities or memberships";
         job_cleanup_sessions: "Limpieza de sesiones", "Session cleanup";
         job_prune_jobs: "Limpieza de trabajos antiguos", "Old job cleanup";
+        job_purge_audit_log: "Limpieza del registro de auditoría", "Audit log cleanup";
         job_backfill_threshold: "Contactos que ya superan un umbral nuevo", "Contacts already above a new threshold";
         job_decay_scores: "Descuento de puntaje por inactividad", "Score decay for inactivity";
         job_recalculate_scores: "Recálculo de puntuaciones", "Score recalculation";
@@ -354,6 +355,7 @@ impl VocabTr {
             j::RefreshReports::KIND => self.job_refresh_reports,
             j::CleanupSessions::KIND => self.job_cleanup_sessions,
             j::PruneJobs::KIND => self.job_prune_jobs,
+            j::PurgeAuditLog::KIND => self.job_purge_audit_log,
             j::BackfillThreshold::KIND => self.job_backfill_threshold,
             j::DecayScores::KIND => self.job_decay_scores,
             j::RecalculateScores::KIND => self.job_recalculate_scores,

@@ -8,6 +8,7 @@ mod api_calendars;
 mod api_crm;
 mod api_memberships;
 mod api_scoring;
+mod audit_log;
 mod auth;
 mod automations_api;
 mod automations_ui;

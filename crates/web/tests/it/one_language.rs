@@ -367,6 +367,7 @@ fn pages(extra: Vec<String>) -> Vec<String> {
         "/settings/api-keys",
         "/settings/profile",
         "/settings/jobs",
+        "/settings/audit",
         "/settings/channels",
         "/settings/webhooks",
         "/settings/intake",
