@@ -169,9 +169,12 @@ mod tests {
     #[test]
     fn presets_end_today_and_default_to_thirty_days() {
         let today = date(2026, 12, 7);
-        let p = Period::parse(Some("7"), None, None, today).unwrap();
+        let p = Period::parse(Some("7"), None, None, today).expect("valid");
         assert_eq!((p.from, p.to, p.len()), (date(2026, 12, 1), today, 7));
-        assert_eq!(Period::parse(None, None, None, today).unwrap().len(), 30);
+        assert_eq!(
+            Period::parse(None, None, None, today).expect("valid").len(),
+            30
+        );
         assert_eq!(p.preset(today), Some(7));
         assert_eq!(
             p.previous(),
@@ -185,7 +188,7 @@ mod tests {
     #[test]
     fn custom_periods_are_checked() {
         let today = date(2026, 12, 7);
-        let p = Period::parse(None, Some("2026-03-01"), Some("2026-03-31"), today).unwrap();
+        let p = Period::parse(None, Some("2026-03-01"), Some("2026-03-31"), today).expect("valid");
         assert_eq!(p.len(), 31);
         assert_eq!(p.preset(today), None);
         assert_eq!(
@@ -206,7 +209,7 @@ mod tests {
     fn a_dst_day_in_santiago_has_its_own_length() {
         // Chile moves clocks forward at 00:00 on 2026-09-06: that day has
         // 23 hours, and the day after starts 23 h after it.
-        let tz = TimeZone::get("America/Santiago").unwrap();
+        let tz = TimeZone::get("America/Santiago").expect("valid");
         let p = Period {
             from: date(2026, 9, 5),
             to: date(2026, 9, 7),

@@ -198,10 +198,7 @@ pub async fn store_days(
         });
         // Live cells can repeat a key (a NULL and an empty source are both
         // stored as ''): fold them first.
-        let mut folded: std::collections::BTreeMap<
-            (&'static str, String, String, String, String),
-            (i64, i64),
-        > = Default::default();
+        let mut folded: std::collections::BTreeMap<StoredKey, (i64, i64)> = Default::default();
         for (m, c) in &rows {
             let Some(day) = day_of(c) else { continue };
             let e = folded
@@ -254,6 +251,9 @@ pub async fn store_days(
     }
     Ok(())
 }
+
+/// A stored row's key: measure, day, k1, k2, k3.
+type StoredKey = (&'static str, String, String, String, String);
 
 /// The workspaces with anything stored, for the job that recounts recent
 /// days.

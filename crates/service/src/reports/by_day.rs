@@ -61,12 +61,12 @@ pub(crate) async fn by_day(
     Ok(out)
 }
 
+/// A cell's keys.
+type Keys = (Option<String>, Option<String>, Option<String>);
+
 /// Sums cells over the days: one cell per key triple.
 pub(crate) fn over_period(cells: &[Cell]) -> Vec<Cell> {
-    let mut m: std::collections::BTreeMap<
-        (Option<String>, Option<String>, Option<String>),
-        (i64, i64),
-    > = Default::default();
+    let mut m: std::collections::BTreeMap<Keys, (i64, i64)> = Default::default();
     for c in cells {
         let e = m
             .entry((c.k1.clone(), c.k2.clone(), c.k3.clone()))

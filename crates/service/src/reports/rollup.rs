@@ -107,7 +107,7 @@ pub async fn accounts(db: &Db, user: UserId, q: &ReportQuery) -> Result<Accounts
         }
     }
     let mut rows: Vec<AccountRow> = rows.into_values().collect();
-    rows.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    rows.sort_by_key(|r| r.name.to_lowercase());
     let mut total = AccountRow::default();
     for r in &rows {
         total.leads += r.leads;
