@@ -23,7 +23,7 @@ pub use activity::{
 pub use cards::{open_alerts_by_risk, top_scored};
 pub use leads::{LeadDim, Touch, lead_count, leads_by};
 pub use pipeline::{deals_by_stage, stage_ages, won_lost};
-pub use rollup::{WorkspaceMeasure, rollup, rollup_stored};
+pub use rollup::{WorkspaceMeasure, rollup, rollup_days_stored, rollup_stored};
 
 use crate::placeholders::{Params, Val, bind_vals};
 use crate::{Backend, Db, DbResult, Ts, with_pool};

@@ -156,3 +156,27 @@ pub async fn rollup_stored(
     );
     cells(db, sql, p).await
 }
+
+/// A stored measure summed over the reader's workspaces per day: `k1` the
+/// day (`YYYY-MM-DD`), `n` the sum — the roll-up's charts over time.
+pub async fn rollup_days_stored(
+    db: &Db,
+    user: UserId,
+    measure: &str,
+    first: &str,
+    last: &str,
+) -> DbResult<Vec<Cell>> {
+    let mut p = Params::default();
+    let me = p.push(Val::Id(user.0));
+    let m = p.push(Val::Text(measure.into()));
+    let lo = p.push(Val::Text(first.into()));
+    let hi = p.push(Val::Text(last.into()));
+    let sql = format!(
+        "SELECT CAST(0 AS BIGINT) AS bucket, r.day AS k1, CAST(NULL AS TEXT) AS k2, CAST(NULL AS TEXT) AS k3,
+                CAST(SUM(r.n) AS BIGINT) AS n, CAST(0 AS BIGINT) AS amount
+         FROM memberships ms JOIN report_days r ON r.workspace_id = ms.workspace_id
+         WHERE ms.user_id = {me} AND r.measure = {m} AND r.day >= {lo} AND r.day <= {hi}
+         GROUP BY 2"
+    );
+    cells(db, sql, p).await
+}

@@ -36,6 +36,8 @@ crate::translations! {
         ch_workflows: "Resultado por automatización", "Outcome per automation";
         ch_workflows_desc: "Inscripciones del periodo de cada automatización, por resultado.", "Each automation's enrolments in the period, by outcome.";
         ch_accounts_leads: "Leads nuevos por cuenta", "New leads per account";
+        ch_accounts_by_day: "Leads nuevos de todas las cuentas", "New leads across all accounts";
+        ch_accounts_by_day_desc: "Leads nuevos de todas tus cuentas, sumados, cada día del periodo.", "New leads of all your accounts, summed, each day of the period.";
         ch_accounts_desc: "Leads nuevos y mensajes enviados de cada cuenta en el periodo.", "New leads and messages sent by each account in the period.";
         s_leads: "Leads", "Leads";
         s_deals: "Tratos ahora", "Deals now";

@@ -275,7 +275,15 @@ async fn all_my_accounts_lists_only_the_readers_workspaces() {
     assert!(page.contains(&a.ws.name));
     assert!(!page.contains(&b.ws.name));
     assert_eq!(page.body.matches("data-testid=\"account-row\"").count(), 1);
-    let csv = br.get("/accounts/chart.csv?period=7").await;
+    let by_day = br
+        .get("/accounts/charts/accounts-leads-by-day?period=7")
+        .await;
+    assert_eq!(by_day.status, 200);
+    // Today's line sums the reader's accounts only: the seeded contact and two.
+    let today = by_day.body.lines().last().expect("today");
+    assert!(today.ends_with(",3"), "{today}");
+    assert_eq!(br.get("/accounts/charts/nope").await.status, 404);
+    let csv = br.get("/accounts/charts/accounts?period=7").await;
     assert_eq!(csv.status, 200);
     assert!(csv.contains(&a.ws.name));
     assert!(!csv.contains(&b.ws.name));

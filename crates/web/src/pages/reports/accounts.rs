@@ -17,7 +17,7 @@ use af_core::numbers::format_count;
 use af_service::reports::{self as service, AccountRow, ReportParams};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 
 pub struct RowView {
@@ -34,7 +34,7 @@ struct AccountsPage {
     rt: &'static ReportsTr,
     picker: PeriodPicker,
     error: Option<&'static str>,
-    card: String,
+    cards: Vec<String>,
     rows: Vec<RowView>,
     total: Vec<String>,
 }
@@ -85,13 +85,21 @@ pub async fn accounts(
         .await
         .map_err(report_error)?;
     let ctx = ctx_for(&cu);
-    let chart = charts_of::accounts(&acc, &ctx);
-    let card = ChartCard {
-        chart: &chart,
-        csv_href: Some(format!("/accounts/chart.csv{}", a.query_string())),
-        locale,
-    }
-    .render();
+    let qs = a.query_string();
+    let cards = [
+        charts_of::accounts_leads_by_day(&acc, &ctx),
+        charts_of::accounts(&acc, &ctx),
+    ]
+    .iter()
+    .map(|chart| {
+        ChartCard {
+            chart,
+            csv_href: Some(format!("/accounts/charts/{}{qs}", chart.id)),
+            locale,
+        }
+        .render()
+    })
+    .collect();
     let country = cu.workspace.country.clone();
     let rows = acc
         .rows
@@ -106,7 +114,7 @@ pub async fn accounts(
     Ok(AccountsPage {
         picker: picker(&a, "/accounts", rt, locale),
         error: a.error,
-        card,
+        cards,
         rows,
         total: cells(&acc.total, &country),
         rt,
@@ -114,10 +122,11 @@ pub async fn accounts(
     })
 }
 
-/// `GET /accounts/chart.csv`
+/// `GET /accounts/charts/{chart}`: a chart's numbers as CSV.
 pub async fn chart_csv(
     State(st): State<AppState>,
     cu: CurrentUser,
+    Path(chart): Path<String>,
     Query(params): Query<ReportParams>,
 ) -> AppResult<Response> {
     let a = asked(&cu, &st, params).await;
@@ -125,8 +134,13 @@ pub async fn chart_csv(
         .await
         .map_err(report_error)?;
     let ctx = ctx_for(&cu);
+    let ch = match chart.as_str() {
+        "accounts" => charts_of::accounts(&acc, &ctx),
+        "accounts-leads-by-day" => charts_of::accounts_leads_by_day(&acc, &ctx),
+        _ => return Err(crate::error::AppError::NotFound),
+    };
     Ok(csv_response(
-        "accounts.csv",
-        crate::charts::csv(&charts_of::accounts(&acc, &ctx)),
+        &format!("{chart}.csv"),
+        crate::charts::csv(&ch),
     ))
 }

@@ -359,6 +359,28 @@ pub fn accounts(a: &Accounts, c: &Ctx<'_>) -> Chart {
     ch
 }
 
+/// "Todas mis cuentas": the new leads of all the accounts per day.
+pub fn accounts_leads_by_day(a: &Accounts, c: &Ctx<'_>) -> Chart {
+    let mut ch = chart(
+        "accounts-leads-by-day",
+        ChartKind::Columns,
+        c.rt.ch_accounts_by_day.to_string(),
+        c.rt.ch_accounts_by_day_desc.to_string(),
+        c,
+    );
+    ch.category_label = c.rt.col_day.to_string();
+    ch.categories = a
+        .leads_by_day
+        .iter()
+        .map(|(d, _)| day_label(d, c))
+        .collect();
+    ch.series = vec![Series {
+        label: c.rt.s_leads.to_string(),
+        values: a.leads_by_day.iter().map(|(_, n)| *n as f64).collect(),
+    }];
+    ch
+}
+
 /// Every chart's report, for the routes that find a chart by its id.
 pub fn report_of_chart(id: &str) -> Option<ReportName> {
     Some(match id {

@@ -227,6 +227,7 @@ fn cell(v: &Value, col: &str, ctx: &Ctx<'_>, country: &str) -> String {
         },
         Value::String(s) => match col {
             "channel" => ctx.vt.channel(s).to_string(),
+            "provider" => ctx.vt.provider(s).to_string(),
             "kind" | "outcome" => ctx.rt.column(s).unwrap_or(s).to_string(),
             "day" => s.clone(),
             _ => charts_of::key_label(s, ctx),

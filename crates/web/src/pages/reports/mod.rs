@@ -25,7 +25,7 @@ pub fn routes() -> Router<AppState> {
         .route("/reports/{name}/charts/{chart}", get(informes::chart_csv))
         .route("/reports/{name}/tables/{table}", get(informes::table_csv))
         .route("/accounts", get(accounts::accounts))
-        .route("/accounts/chart.csv", get(accounts::chart_csv))
+        .route("/accounts/charts/{chart}", get(accounts::chart_csv))
 }
 
 /// The request a page shows: the reader's, or — when it does not hold
