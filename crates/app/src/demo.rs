@@ -237,7 +237,11 @@ async fn fill_crm(
     let actor = Actor::system();
     let mut tx = db.begin().await?;
     let scorer = af_db::scoring::Scorer::load(&mut tx, ws).await?;
-    for l in LEADS {
+    for (i, l) in LEADS.iter().enumerate() {
+        // Leads arrive over the last three weeks, so the dashboard's
+        // charts have days to draw.
+        let created =
+            Ts::new(now.0 - jiff::SignedDuration::from_hours((i as i64 * 37) % (21 * 24)));
         let DemoLead {
             first,
             last,
@@ -290,7 +294,7 @@ async fn fill_crm(
                 .collect(),
             ..Default::default()
         };
-        let contact = upsert_contact(&mut tx, ws, &input, &actor, now)
+        let contact = upsert_contact(&mut tx, ws, &input, &actor, created)
             .await?
             .contact;
         earn_score(&mut tx, ws, &scorer, contact.id, *score, &actor, now).await?;
