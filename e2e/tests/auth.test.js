@@ -41,7 +41,7 @@ test('a wrong password is refused in Spanish and keeps the visitor on the login 
   }
 });
 
-test('the owner signs in, sees the workspace and the navigation, opens Contactos and an unbuilt area, and signs out', async () => {
+test('the owner signs in, sees the workspace and the navigation, opens Contactos and Informes, and signs out', async () => {
   const { context, page } = await newPage(browser);
   try {
     await page.goto('/login');
@@ -70,11 +70,11 @@ test('the owner signs in, sees the workspace and the navigation, opens Contactos
     await seen(page.locator('input#q[type="search"]'), 'the contact search box');
     assert.equal(await navLink(page, 'Contactos').getAttribute('aria-current'), 'page');
 
-    // An area that is not built yet says so plainly.
+    // Informes opens on its first report.
     await navLink(page, 'Informes').click();
-    await page.waitForURL(urlPath('/reports'));
-    await seen(page.locator('[data-testid="not-built"]'), 'the "not built yet" notice');
-    await seen(page.getByRole('heading', { name: 'Informes' }), 'the heading "Informes"');
+    await page.waitForURL(urlPath('/reports/leads_by_source'));
+    await seen(page.getByTestId('report-tabs'), 'the report tabs');
+    await seen(page.getByRole('heading', { name: 'Informes', exact: true }), 'the heading "Informes"');
 
     await page.locator('[data-testid="logout"]').click();
     await page.waitForURL(urlPath('/login'));

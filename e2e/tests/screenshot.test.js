@@ -17,7 +17,7 @@ test('the dashboard renders with its stylesheet and is saved as a screenshot', a
     await page.waitForLoadState('load');
 
     // The stylesheet applied: the sidebar is dark and sits beside the content.
-    const nav = page.getByRole('navigation');
+    const nav = page.getByRole('navigation', { name: 'Navegación principal' });
     const bg = await nav.evaluate((el) => getComputedStyle(el).backgroundColor);
     assert.notEqual(bg, 'rgba(0, 0, 0, 0)', 'the sidebar has no background: is app.css loaded?');
     const navBox = await nav.boundingBox();
