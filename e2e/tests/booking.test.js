@@ -14,10 +14,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { createRequire } from 'node:module';
-import { launchBrowser, newPage, signIn, seen, unique, BASE_URL, OWNER } from '../lib/harness.js';
+import { launchBrowser, newPage, signIn, seen, unique, BASE_URL, OWNER, axeViolations as axe } from '../lib/harness.js';
 
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const VIEWPORTS = [{ width: 390, height: 844 }, { width: 1366, height: 768 }];
 const TEXT = {
   es: { booked: '¡Cita agendada!', moved: 'Tu cita se cambió al nuevo horario.', cancelled: 'Cancelada' },
@@ -61,15 +59,6 @@ async function api(method, path, body) {
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
 
-async function axe(page) {
-  await page.addScriptTag({ path: AXE });
-  return page.evaluate(async () => {
-    const r = await window.axe.run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-    });
-    return r.violations.map((v) => `${v.id} (${v.help}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
-  });
-}
 
 async function noAxeViolations(page, what) {
   const found = await axe(page);

@@ -8,11 +8,9 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
-import { launchBrowser, TIMEOUT } from '../lib/harness.js';
+import { launchBrowser, TIMEOUT, axeViolations as axe } from '../lib/harness.js';
 import { startDemo, demoPage, openBoard } from '../lib/demo.js';
 
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const VIEWPORTS = [{ width: 390, height: 844 }, { width: 1366, height: 768 }];
 
 let browser;
@@ -47,15 +45,6 @@ async function inView(page, selector) {
   });
 }
 
-async function axe(page) {
-  await page.addScriptTag({ path: AXE });
-  return page.evaluate(async () => {
-    const r = await window.axe.run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-    });
-    return r.violations.map((v) => `${v.id} (${v.help}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
-  });
-}
 
 for (const viewport of VIEWPORTS) {
   test(`the primary action of each main page is in view on opening at ${viewport.width}×${viewport.height}`, async () => {

@@ -9,10 +9,8 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
-import { launchBrowser, newPage, signIn, seen, notSeen, unique, BASE_URL, OWNER, MEMBER } from '../lib/harness.js';
+import { launchBrowser, newPage, signIn, seen, notSeen, unique, BASE_URL, OWNER, MEMBER, axeViolations as axe } from '../lib/harness.js';
 
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
@@ -42,15 +40,6 @@ async function api(key, method, path, body) {
   return JSON.parse(text);
 }
 
-async function axe(page) {
-  await page.addScriptTag({ path: AXE });
-  return page.evaluate(async () => {
-    const r = await window.axe.run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-    });
-    return r.violations.map((v) => `${v.id} (${v.help}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
-  });
-}
 
 test('a task assigned by one member rings the other member\'s bell live, on a phone', async () => {
   const owner = await newPage(browser);
