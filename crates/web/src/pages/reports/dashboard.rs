@@ -201,10 +201,7 @@ pub async fn dashboard(
         .collect();
     let mut rest = a.params.clone();
     rest.pipeline = None;
-    let hidden = serde_urlencoded::to_string(&rest)
-        .ok()
-        .map(|qs| serde_urlencoded::from_str::<Vec<(String, String)>>(&qs).unwrap_or_default())
-        .unwrap_or_default();
+    let hidden = super::hidden_fields(&rest);
     Ok(DashboardPage {
         picker: picker(&a, "/dashboard", rt, locale),
         error: a.error,

@@ -198,10 +198,7 @@ pub async fn show(
     keep.form = None;
     keep.calendar = None;
     keep.pipeline = None;
-    let keep = serde_urlencoded::to_string(&keep)
-        .ok()
-        .map(|qs| serde_urlencoded::from_str::<Vec<(String, String)>>(&qs).unwrap_or_default())
-        .unwrap_or_default();
+    let keep = super::hidden_fields(&keep);
     Ok(ReportPage {
         title: title(rt, name),
         tabs,

@@ -105,3 +105,12 @@ impl Asked {
         if qs.is_empty() { qs } else { format!("?{qs}") }
     }
 }
+
+/// A request's non-empty fields as `(name, value)` pairs: the hidden
+/// inputs a form carries so submitting it keeps the other filters.
+pub(crate) fn hidden_fields(p: &ReportParams) -> Vec<(String, String)> {
+    serde_urlencoded::to_string(p)
+        .ok()
+        .and_then(|qs| serde_urlencoded::from_str(&qs).ok())
+        .unwrap_or_default()
+}

@@ -54,10 +54,7 @@ pub fn picker(a: &Asked, path: &str, rt: &'static ReportsTr, locale: Locale) -> 
     rest.period = None;
     rest.from = None;
     rest.to = None;
-    let hidden = serde_urlencoded::to_string(&rest)
-        .ok()
-        .map(|qs| serde_urlencoded::from_str::<Vec<(String, String)>>(&qs).unwrap_or_default())
-        .unwrap_or_default();
+    let hidden = super::hidden_fields(&rest);
     let utc = jiff::tz::TimeZone::UTC;
     let day = |d: jiff::civil::Date| {
         d.to_zoned(utc.clone())
