@@ -34,6 +34,13 @@ pub fn request_body(email: &PreparedEmail) -> Value {
         "X-Mailin-custom".to_owned(),
         json!(format!("af:{}", email.idempotency_key)),
     );
+    // Unsubscribe and thread headers. Brevo's schema calls `headers` "custom
+    // headers (not the standard headers)" without listing refused names,
+    // and offers no other field for threading, so Message-ID, In-Reply-To
+    // and References go here too. Brevo may still stamp its own
+    // Message-ID: the one it used comes back as `messageId` (the
+    // provider id), and In-Reply-To / References are what threads a
+    // reply either way.
     for (k, v) in email.extra_headers() {
         headers.insert(k.to_owned(), Value::String(v));
     }

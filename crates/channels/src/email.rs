@@ -42,7 +42,20 @@ pub struct PreparedEmail {
     pub idempotency_key: String,
     /// Files, with names and types cleaned like header values.
     pub attachments: Vec<Attachment>,
+    /// Our Message-ID for this email, checked, without angle brackets.
+    pub message_id: Option<String>,
+    /// The Message-ID this email answers, checked, without angle brackets.
+    pub in_reply_to: Option<String>,
+    /// The thread's Message-IDs, checked, without angle brackets, at most
+    /// [`MAX_REFERENCES`].
+    pub references: Vec<String>,
 }
+
+/// Most ids kept in `References`. A long thread would otherwise grow the
+/// header past what relays accept; RFC 5322 §3.6.4 lets a mailer shorten
+/// it, and keeping the first id (the thread's root) and the latest ones is
+/// what mail clients need to thread it.
+pub const MAX_REFERENCES: usize = 20;
 
 fn invalid(what: &str) -> SendError {
     SendError::Permanent {
@@ -129,7 +142,40 @@ impl PreparedEmail {
                 content: a.content.clone(),
             });
         }
+        if msg.content_sid.is_some() || msg.content_variables.is_some() {
+            return Err(invalid("template (WhatsApp and SMS only)"));
+        }
+        let message_id = match &msg.message_id {
+            Some(id) => Some(
+                sanitize::message_id(id)
+                    .ok()
+                    // Our own ids follow RFC 5322 (`left@right`): receivers
+                    // such as Gmail replace an id without one, and then
+                    // replies no longer name it.
+                    .filter(|id| {
+                        id.split_once('@')
+                            .is_some_and(|(l, r)| !l.is_empty() && !r.is_empty())
+                    })
+                    .ok_or_else(|| invalid("Message-ID"))?,
+            ),
+            None => None,
+        };
+        let in_reply_to = match &msg.in_reply_to {
+            Some(id) => Some(sanitize::message_id(id).map_err(|_| invalid("In-Reply-To"))?),
+            None => None,
+        };
+        let mut references = msg
+            .references
+            .iter()
+            .map(|id| sanitize::message_id(id).map_err(|_| invalid("References")))
+            .collect::<Result<Vec<_>, _>>()?;
+        if references.len() > MAX_REFERENCES {
+            references.drain(1..references.len() - (MAX_REFERENCES - 1));
+        }
         Ok(Self {
+            message_id,
+            in_reply_to,
+            references,
             attachments,
             to,
             from: Sender {
@@ -146,13 +192,44 @@ impl PreparedEmail {
         })
     }
 
-    /// The extra headers every provider adds: the RFC 8058 pair for
-    /// marketing email.
+    /// The extra headers the HTTP providers add: the RFC 8058 pair for
+    /// marketing email, then the thread headers ([`Self::thread_headers`]).
+    /// SMTP sets the same headers through lettre's own builder.
     pub fn extra_headers(&self) -> Vec<(&'static str, String)> {
-        match &self.unsubscribe_url {
+        let mut headers = match &self.unsubscribe_url {
             Some(url) => crate::unsubscribe::list_unsubscribe_headers(url).to_vec(),
             None => Vec::new(),
+        };
+        headers.extend(self.thread_headers());
+        headers
+    }
+
+    /// `Message-ID`, `In-Reply-To` and `References` as header values: each
+    /// id in angle brackets, `References` separated by spaces. Only the
+    /// ones the message has.
+    pub fn thread_headers(&self) -> Vec<(&'static str, String)> {
+        let mut headers = Vec::new();
+        if let Some(id) = &self.message_id {
+            headers.push(("Message-ID", format!("<{id}>")));
         }
+        if let Some(id) = &self.in_reply_to {
+            headers.push(("In-Reply-To", format!("<{id}>")));
+        }
+        if let Some(refs) = self.references_value() {
+            headers.push(("References", refs));
+        }
+        headers
+    }
+
+    /// The `References` value (`<a@x> <b@y>`), `None` without ids.
+    pub fn references_value(&self) -> Option<String> {
+        (!self.references.is_empty()).then(|| {
+            self.references
+                .iter()
+                .map(|id| format!("<{id}>"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
     }
 }
 
@@ -200,5 +277,56 @@ mod tests {
         let mut m = OutgoingMessage::email("a@x.test", "s", "", "k");
         m.text = None;
         assert!(PreparedEmail::new(&m, Some(&d)).is_err(), "no body");
+    }
+
+    #[test]
+    fn thread_headers_bracket_ids_and_refuse_injection() {
+        let d = Sender {
+            email: "hola@acme.test".into(),
+            name: None,
+        };
+        let mut m = OutgoingMessage::email("a@x.test", "Re: cita", "ok", "k");
+        m.message_id = Some("m3@agencyflow.local".into());
+        m.in_reply_to = Some("<m2@cliente.test>".into());
+        m.references = vec!["m1@agencyflow.local".into(), "m2@cliente.test".into()];
+        let p = PreparedEmail::new(&m, Some(&d)).expect("prepared");
+        assert_eq!(
+            p.extra_headers(),
+            vec![
+                ("Message-ID", "<m3@agencyflow.local>".to_owned()),
+                ("In-Reply-To", "<m2@cliente.test>".to_owned()),
+                (
+                    "References",
+                    "<m1@agencyflow.local> <m2@cliente.test>".to_owned()
+                ),
+            ]
+        );
+        for bad in [
+            "m3@x.test\r\nBcc: spy@evil.test",
+            "no-at-sign",
+            "a@x.test> <b@y.test",
+        ] {
+            let mut m2 = m.clone();
+            m2.message_id = Some(bad.into());
+            assert!(PreparedEmail::new(&m2, Some(&d)).is_err(), "{bad:?}");
+        }
+        let mut m2 = m.clone();
+        m2.references.push("x y@z.test".into());
+        assert!(PreparedEmail::new(&m2, Some(&d)).is_err());
+
+        let mut long = m.clone();
+        long.references = (0..30).map(|i| format!("r{i}@x.test")).collect();
+        let p = PreparedEmail::new(&long, Some(&d)).expect("prepared");
+        assert_eq!(p.references.len(), MAX_REFERENCES);
+        assert_eq!(p.references[0], "r0@x.test", "the root stays");
+        assert_eq!(p.references[1], "r11@x.test");
+        assert_eq!(p.references.last().map(String::as_str), Some("r29@x.test"));
+
+        let mut tpl = m;
+        tpl.content_sid = Some(format!("HX{}", "a".repeat(32)));
+        assert!(
+            PreparedEmail::new(&tpl, Some(&d)).is_err(),
+            "templates are not email"
+        );
     }
 }

@@ -122,6 +122,30 @@ pub struct OutgoingMessage {
     /// Files sent with an email (a booking's `.ics` invitation).
     #[serde(default)]
     pub attachments: Vec<Attachment>,
+    /// A WhatsApp / SMS approved template (Twilio Content API `HX…` SID).
+    /// WhatsApp only lets a business open a conversation (or write after
+    /// 24 hours of silence) with an approved template, so this is how a
+    /// workflow reaches a contact who has not written first. When set,
+    /// `text` is not sent.
+    #[serde(default)]
+    pub content_sid: Option<String>,
+    /// The template's variables as a JSON object of strings
+    /// (`{"1":"Ana"}`), Twilio's `ContentVariables`.
+    #[serde(default)]
+    pub content_variables: Option<String>,
+    /// The RFC 5322 Message-ID we give this email, without angle brackets
+    /// (`abc@agencyflow.local`), so a reply's `In-Reply-To` can be matched
+    /// to the conversation. SMTP derives one from the idempotency key when
+    /// `None`.
+    #[serde(default)]
+    pub message_id: Option<String>,
+    /// The Message-ID (without angle brackets) of the email this one
+    /// answers, so mail clients show it in the same thread.
+    #[serde(default)]
+    pub in_reply_to: Option<String>,
+    /// The thread's Message-IDs, oldest first, without angle brackets.
+    #[serde(default)]
+    pub references: Vec<String>,
 }
 
 /// A file attached to an email.
@@ -158,6 +182,11 @@ impl OutgoingMessage {
             voice: None,
             status_callback_url: None,
             attachments: Vec::new(),
+            content_sid: None,
+            content_variables: None,
+            message_id: None,
+            in_reply_to: None,
+            references: Vec::new(),
         }
     }
 

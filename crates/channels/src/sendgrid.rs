@@ -62,6 +62,11 @@ pub fn request_body(email: &PreparedEmail) -> Value {
             })
             .collect();
     }
+    // Unsubscribe and thread headers. SendGrid's Mail Send schema lists the
+    // headers `headers` may not override (x-sg-id, x-sg-eid, received,
+    // dkim-signature, Content-Type, Content-Transfer-Encoding, To, From,
+    // Subject, Reply-To, CC, BCC): Message-ID, In-Reply-To and References
+    // are not among them, so all three go here.
     let headers = email.extra_headers();
     if !headers.is_empty() {
         let map: serde_json::Map<String, Value> = headers

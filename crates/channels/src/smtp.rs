@@ -21,7 +21,8 @@
 //! private CA).
 //!
 //! Messages are multipart/alternative (text, then HTML) and marketing ones
-//! carry `List-Unsubscribe` and `List-Unsubscribe-Post`.
+//! carry `List-Unsubscribe` and `List-Unsubscribe-Post`. Replies carry
+//! `In-Reply-To` and `References`, and every message a `Message-ID`.
 
 use std::time::Duration;
 
@@ -87,9 +88,13 @@ fn invalid(what: &str) -> SendError {
     }
 }
 
-/// A stable Message-ID derived from the idempotency key, so a retried send
+/// The Message-ID header value (in angle brackets): the one the message
+/// asks for, else one derived from the idempotency key, so a retried send
 /// carries the same id and receivers can de-duplicate.
 pub fn message_id(email: &PreparedEmail) -> String {
+    if let Some(id) = &email.message_id {
+        return format!("<{id}>");
+    }
     let digest = hex::encode(Sha256::digest(email.idempotency_key.as_bytes()));
     let domain = email
         .from
@@ -113,6 +118,16 @@ pub fn build_message(email: &PreparedEmail) -> Result<Message, SendError> {
         .subject(email.subject.clone())
         .message_id(Some(message_id(email)))
         .header(IdempotencyKey(email.idempotency_key.clone()));
+    // lettre writes these values as given: the ids were checked by
+    // `PreparedEmail::new` (no line breaks, spaces or brackets), so they
+    // cannot start a header of their own. `references` is called once
+    // with every id because a second call replaces the header.
+    if let Some(id) = &email.in_reply_to {
+        b = b.in_reply_to(format!("<{id}>"));
+    }
+    if let Some(refs) = email.references_value() {
+        b = b.references(refs);
+    }
     if let Some(r) = &email.reply_to {
         let a: Address = r.parse().map_err(|_| invalid("reply-to address"))?;
         b = b.reply_to(Mailbox::new(None, a));

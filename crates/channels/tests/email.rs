@@ -1,5 +1,5 @@
 //! SendGrid, Brevo and SMTP against local fakes that check requests the way
-//! the vendors' API documents describe them.
+//! the vendors' API documents describe them, thread headers included.
 
 mod common;
 
@@ -499,4 +499,163 @@ async fn attachments_travel_to_each_provider_as_documented() {
     let mut bad = with_invite();
     bad.attachments[0].content_type = "not a type".into();
     assert!(PreparedEmail::new(&bad, Some(&sender())).is_err());
+}
+
+/// A reply in a conversation: our id, the id it answers, the thread.
+fn reply() -> OutgoingMessage {
+    let mut m = OutgoingMessage::email(
+        "ana@cliente.test",
+        "Re: Tu cita",
+        "Claro, te esperamos",
+        "reply-1",
+    );
+    m.message_id = Some("m3.reply-1@agencyflow.local".into());
+    m.in_reply_to = Some("CAB123+x=y@mail.gmail.com".into());
+    m.references = vec![
+        "m1@agencyflow.local".into(),
+        "CAB123+x=y@mail.gmail.com".into(),
+    ];
+    m
+}
+
+const MSG_ID: &str = "<m3.reply-1@agencyflow.local>";
+const IN_REPLY_TO: &str = "<CAB123+x=y@mail.gmail.com>";
+const REFERENCES: &str = "<m1@agencyflow.local> <CAB123+x=y@mail.gmail.com>";
+
+#[tokio::test]
+async fn replies_carry_thread_headers_with_every_provider() {
+    let fake = start(|_| Reply::new(202, "").header("X-Message-Id", "sg-3")).await;
+    sendgrid(&fake.base)
+        .send(&prepared(&reply()))
+        .await
+        .expect("sent");
+    let b = fake.only_request().json();
+    common::schema::assert_json(&b, "sendgrid_mail_send");
+    assert_eq!(b["headers"]["Message-ID"], MSG_ID);
+    assert_eq!(b["headers"]["In-Reply-To"], IN_REPLY_TO);
+    assert_eq!(b["headers"]["References"], REFERENCES);
+    assert!(b["headers"].get("List-Unsubscribe").is_none());
+
+    let fake = start(|_| Reply::new(201, r#"{"messageId":"<b-3@relay>"}"#)).await;
+    brevo(&fake.base)
+        .send(&prepared(&reply()))
+        .await
+        .expect("sent");
+    let b = fake.only_request().json();
+    common::schema::assert_json(&b, "brevo_send_smtp_email");
+    assert_eq!(b["headers"]["Message-ID"], MSG_ID);
+    assert_eq!(b["headers"]["In-Reply-To"], IN_REPLY_TO);
+    assert_eq!(b["headers"]["References"], REFERENCES);
+    assert_eq!(b["headers"]["idempotencyKey"], "reply-1");
+
+    let (addr, cap) = start_smtp("250 OK\r\n").await;
+    let smtp = Smtp::from_url(
+        &Secret::new(format!("smtp://{addr}?tls=none")),
+        Duration::from_secs(5),
+        None,
+    )
+    .expect("smtp");
+    let out = smtp.send(&prepared(&reply())).await.expect("sent");
+    assert_eq!(
+        out.provider_id.as_deref(),
+        Some(MSG_ID),
+        "our id is the provider id"
+    );
+    let data = cap.lock().expect("lock").data[0].clone();
+    let (head, _) = data.split_once("\r\n\r\n").expect("headers and body");
+    let lines: Vec<&str> = head.split("\r\n").collect();
+    for want in [
+        format!("Message-ID: {MSG_ID}"),
+        format!("In-Reply-To: {IN_REPLY_TO}"),
+        format!("References: {REFERENCES}"),
+    ] {
+        assert!(lines.contains(&want.as_str()), "{want} in:\n{head}");
+    }
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l.to_ascii_lowercase().starts_with("message-id:"))
+            .count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn without_thread_fields_nothing_changes() {
+    // SendGrid and Brevo get no thread headers; SMTP keeps the id it
+    // derives from the idempotency key.
+    let m = OutgoingMessage::email("ana@cliente.test", "Tu cita", "Mañana", "k9");
+    let email = prepared(&m);
+    assert!(email.thread_headers().is_empty());
+    let fake = start(|_| Reply::new(201, r#"{"messageId":"<b@r>"}"#)).await;
+    brevo(&fake.base).send(&email).await.expect("sent");
+    let b = fake.only_request().json();
+    assert!(b["headers"].get("Message-ID").is_none());
+    assert!(b["headers"].get("In-Reply-To").is_none());
+    let id = af_channels::smtp::message_id(&email);
+    assert!(
+        id.starts_with("<af-") && id.ends_with("@acme.test>"),
+        "{id}"
+    );
+}
+
+#[tokio::test]
+async fn a_header_injection_id_is_refused_before_any_provider() {
+    use af_channels::ProviderConfig;
+    use af_channels::providers::{Providers, ProvidersOptions};
+    let fake = start(|_| Reply::new(202, "")).await;
+    let map: std::collections::HashMap<String, String> = [
+        ("SENDGRID_API_KEY", "SG.server"),
+        ("SENDGRID_API_BASE", fake.base.as_str()),
+        ("AF_EMAIL_FROM", "hola@acme.test"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    install_crypto();
+    let providers = Providers::new(
+        &ProviderConfig::from_map(&map).expect("config"),
+        &ProvidersOptions::default(),
+    )
+    .expect("providers");
+
+    let injected = "m1@agencyflow.local>\r\nBcc: spy@evil.test";
+    let too_long = format!("{}@agencyflow.local", "a".repeat(250));
+    let bad = [
+        ("message_id", injected.to_owned()),
+        ("message_id", "a b@agencyflow.local".to_owned()),
+        ("message_id", "no-at-sign".to_owned()),
+        ("message_id", too_long),
+        ("in_reply_to", injected.to_owned()),
+        ("in_reply_to", "a@x.test\nX-Evil: 1".to_owned()),
+        ("in_reply_to", "a@x.test> <b@y.test".to_owned()),
+        ("references", injected.to_owned()),
+        ("references", "a@x.test b@y.test".to_owned()),
+        ("references", String::new()),
+    ];
+    for (field, value) in bad {
+        let mut m = reply();
+        match field {
+            "message_id" => m.message_id = Some(value.clone()),
+            "in_reply_to" => m.in_reply_to = Some(value.clone()),
+            _ => m.references.push(value.clone()),
+        }
+        let e = providers.send(&m).await.expect_err("refused");
+        match &e {
+            SendError::Permanent { code, .. } => {
+                assert_eq!(
+                    code.as_deref(),
+                    Some("invalid_message"),
+                    "{field} {value:?}: {e:?}"
+                );
+            }
+            other => panic!("{field} {value:?}: {other:?}"),
+        }
+    }
+    assert!(fake.requests().is_empty(), "nothing reached SendGrid");
+    providers
+        .send(&reply())
+        .await
+        .expect("the clean reply goes");
+    assert_eq!(fake.requests().len(), 1);
 }
