@@ -2,15 +2,22 @@
 //! 2010-04-01: form-encoded `POST {base}/2010-04-01/Accounts/{Sid}/Messages.json`
 //! and `.../Calls.json` with HTTP Basic auth (account SID : auth token).
 //! Errors come back as `{"code","message","more_info","status"}`.
+//!
+//! Messages carry either a `Body` or an approved Content API template
+//! (`ContentSid` + `ContentVariables`, which WhatsApp requires to open a
+//! conversation). Inbound messages are read from the webhook form, with
+//! their media URLs and the WhatsApp profile name; [`fetch_media`]
+//! downloads a media file through the SSRF guard.
 
 use serde::Deserialize;
 
 use crate::config::Secret;
 use crate::message::{
-    DeliveryStatus, OutgoingMessage, SendChannel, SendError, SendOutcome, classify_reqwest,
-    error_from_response,
+    DeliveryStatus, OutgoingMessage, SendChannel, SendError, SendOutcome, classify_http,
+    classify_reqwest, error_from_response,
 };
 use crate::sanitize;
+use crate::ssrf::{self, SsrfPolicy};
 
 /// Twilio error codes meaning "the recipient unsubscribed": 21610 ("Attempt
 /// to send to unsubscribed recipient", the recipient replied STOP). Not
@@ -83,6 +90,38 @@ fn not_configured(what: &str) -> SendError {
     }
 }
 
+/// Checks a Content API template: the SID is `HX` and 32 hex digits (the
+/// pattern of `ContentSid` in Twilio's OpenAPI document), the variables a
+/// JSON object of strings (template variables are text substitutions, so
+/// anything else is a caller's mistake, caught here rather than as a
+/// failed send at Twilio). Returns the two form values.
+pub fn template_params(
+    content_sid: &str,
+    content_variables: Option<&str>,
+) -> Result<(String, Option<String>), SendError> {
+    let sid = content_sid.trim();
+    let sid_ok =
+        sid.len() == 34 && sid.starts_with("HX") && sid[2..].chars().all(|c| c.is_ascii_hexdigit());
+    if !sid_ok {
+        return Err(invalid("ContentSid (HX and 32 hex digits)"));
+    }
+    let variables = match content_variables {
+        None => None,
+        Some(text) => {
+            let parsed: serde_json::Value =
+                serde_json::from_str(text).map_err(|_| invalid("ContentVariables (not JSON)"))?;
+            let all_strings = parsed
+                .as_object()
+                .is_some_and(|o| o.values().all(serde_json::Value::is_string));
+            if !all_strings {
+                return Err(invalid("ContentVariables (a JSON object of strings)"));
+            }
+            Some(text.trim().to_owned())
+        }
+    };
+    Ok((sid.to_owned(), variables))
+}
+
 /// `whatsapp:+E164` from a number with or without the prefix.
 pub fn whatsapp_address(number: &str) -> Result<String, SendError> {
     let n = number.trim();
@@ -114,16 +153,35 @@ impl Twilio {
         ))
     }
 
-    /// The form for `Messages.json` (SMS or WhatsApp).
+    /// The form for `Messages.json` (SMS or WhatsApp): `Body`, or for an
+    /// approved template `ContentSid` and `ContentVariables` without `Body`
+    /// (Twilio's Messages API takes either; the template brings its text).
     pub fn message_form(
         &self,
         msg: &OutgoingMessage,
     ) -> Result<Vec<(&'static str, String)>, SendError> {
-        let body = msg
-            .text
-            .as_deref()
-            .filter(|t| !t.trim().is_empty())
-            .ok_or_else(|| invalid("empty body"))?;
+        // A template carries its own text, so the body may be empty then and
+        // is not sent. Checked before anything else so a bad message never
+        // reaches Twilio.
+        let content = match &msg.content_sid {
+            Some(sid) => {
+                let (sid, variables) = template_params(sid, msg.content_variables.as_deref())?;
+                let mut fields = vec![("ContentSid", sid)];
+                fields.extend(variables.map(|v| ("ContentVariables", v)));
+                fields
+            }
+            None if msg.content_variables.is_some() => {
+                return Err(invalid("ContentVariables without ContentSid"));
+            }
+            None => {
+                let body = msg
+                    .text
+                    .as_deref()
+                    .filter(|t| !t.trim().is_empty())
+                    .ok_or_else(|| invalid("empty body"))?;
+                vec![("Body", body.to_owned())]
+            }
+        };
         let (to, from) = match msg.channel {
             SendChannel::Sms => {
                 let to = sanitize::phone_e164(&msg.to).map_err(|_| invalid("recipient number"))?;
@@ -148,7 +206,8 @@ impl Twilio {
                 return Err(invalid("channel for Twilio Messages"));
             }
         };
-        let mut form = vec![("To", to), ("From", from), ("Body", body.to_owned())];
+        let mut form = vec![("To", to), ("From", from)];
+        form.extend(content);
         if let Some(cb) = &msg.status_callback_url {
             form.push(("StatusCallback", cb.clone()));
         }
@@ -161,6 +220,9 @@ impl Twilio {
         &self,
         msg: &OutgoingMessage,
     ) -> Result<Vec<(&'static str, String)>, SendError> {
+        if msg.content_sid.is_some() || msg.content_variables.is_some() {
+            return Err(invalid("template on a call (WhatsApp and SMS only)"));
+        }
         let spec = msg
             .voice
             .as_ref()
@@ -337,6 +399,23 @@ impl StatusCallback {
     }
 }
 
+/// Most media one inbound message carries (Twilio sends at most 10).
+pub const MAX_INBOUND_MEDIA: usize = 10;
+
+/// Longest WhatsApp profile name kept.
+pub const MAX_PROFILE_NAME_CHARS: usize = 100;
+
+/// One file attached to an inbound message (`MediaUrl{i}` /
+/// `MediaContentType{i}`). The URL is Twilio's and needs the account's
+/// credentials: fetch it with [`fetch_media`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboundMedia {
+    /// `https` URL of the file at Twilio.
+    pub url: String,
+    /// MIME type as Twilio reported it, lower-cased (may be empty).
+    pub content_type: String,
+}
+
 /// An inbound SMS or WhatsApp message, read from Twilio's webhook form.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InboundMessage {
@@ -352,6 +431,13 @@ pub struct InboundMessage {
     pub body: String,
     /// STOP / START / HELP when the whole body is one.
     pub keyword: Option<crate::keywords::Keyword>,
+    /// Attached files (MMS, WhatsApp), in Twilio's order; at most
+    /// [`MAX_INBOUND_MEDIA`], only `https` URLs.
+    pub media: Vec<InboundMedia>,
+    /// `ProfileName`: the WhatsApp sender's own display name, cleaned to
+    /// one line of at most [`MAX_PROFILE_NAME_CHARS`] characters. The
+    /// sender chose it, so it names a new contact but proves nothing.
+    pub profile_name: Option<String>,
 }
 
 impl InboundMessage {
@@ -368,6 +454,13 @@ impl InboundMessage {
         };
         let strip = |s: &str| s.strip_prefix("whatsapp:").unwrap_or(s).to_owned();
         let body = param(params, "Body").unwrap_or_default().to_owned();
+        let profile_name = param(params, "ProfileName")
+            .map(|n| {
+                let one_line = sanitize::header_text(n);
+                let capped: String = one_line.chars().take(MAX_PROFILE_NAME_CHARS).collect();
+                capped.trim().to_owned()
+            })
+            .filter(|n| !n.is_empty());
         Some(Self {
             sid: sid.to_owned(),
             channel,
@@ -375,7 +468,304 @@ impl InboundMessage {
             to: strip(to),
             keyword: crate::keywords::classify(&body),
             body,
+            media: inbound_media(params),
+            profile_name,
         })
+    }
+}
+
+/// `MediaUrl{i}` / `MediaContentType{i}` for `i` below `NumMedia` (capped
+/// at [`MAX_INBOUND_MEDIA`]). Entries past `NumMedia` are not Twilio's
+/// and are ignored; so are URLs that are not `https` (Twilio only sends
+/// https, and a fetch of anything else would send our credentials in
+/// clear).
+fn inbound_media<K: AsRef<str>, V: AsRef<str>>(params: &[(K, V)]) -> Vec<InboundMedia> {
+    let count = param(params, "NumMedia")
+        .and_then(|n| n.trim().parse::<usize>().ok())
+        .unwrap_or(0)
+        .min(MAX_INBOUND_MEDIA);
+    (0..count)
+        .filter_map(|i| {
+            let url = param(params, &format!("MediaUrl{i}"))?.trim();
+            let parsed = url::Url::parse(url).ok()?;
+            if parsed.scheme() != "https" || parsed.host_str().is_none_or(str::is_empty) {
+                return None;
+            }
+            let content_type = param(params, &format!("MediaContentType{i}"))
+                .map(|t| sanitize::header_text(t).to_ascii_lowercase())
+                .unwrap_or_default();
+            Some(InboundMedia {
+                url: parsed.to_string(),
+                content_type,
+            })
+        })
+        .collect()
+}
+
+/// The media types [`fetch_media`] accepts, with the file extension each
+/// gets: what WhatsApp and MMS senders send in practice (pictures, voice
+/// notes, short videos, PDFs) and what a browser shows safely. Anything
+/// else (HTML, SVG, executables) is refused rather than stored.
+pub const MEDIA_TYPES: &[(&str, &str)] = &[
+    ("image/jpeg", "jpg"),
+    ("image/png", "png"),
+    ("image/gif", "gif"),
+    ("image/webp", "webp"),
+    ("application/pdf", "pdf"),
+    ("audio/ogg", "ogg"),
+    ("audio/mpeg", "mp3"),
+    ("video/mp4", "mp4"),
+];
+
+/// Longest file name [`fetch_media`] makes.
+pub const MAX_MEDIA_FILENAME: usize = 80;
+
+/// Redirects [`fetch_media`] follows (Twilio answers with one, to its
+/// media CDN).
+pub const MAX_MEDIA_REDIRECTS: usize = 3;
+
+/// Whole-request timeout of each hop of [`fetch_media`].
+pub const MEDIA_FETCH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// A file fetched from Twilio.
+#[derive(Clone, PartialEq, Eq)]
+pub struct FetchedMedia {
+    /// One of [`MEDIA_TYPES`], without parameters.
+    pub content_type: String,
+    /// The file.
+    pub bytes: Vec<u8>,
+    /// A safe name: `[A-Za-z0-9._-]`, at most [`MAX_MEDIA_FILENAME`]
+    /// characters, ending in the type's extension.
+    pub filename: String,
+}
+
+impl std::fmt::Debug for FetchedMedia {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FetchedMedia")
+            .field("content_type", &self.content_type)
+            .field("bytes", &self.bytes.len())
+            .field("filename", &self.filename)
+            .finish()
+    }
+}
+
+fn media_error(code: &str, message: impl Into<String>) -> SendError {
+    SendError::Permanent {
+        message: message.into(),
+        code: Some(code.to_owned()),
+        opted_out: false,
+    }
+}
+
+/// Downloads an inbound message's file (an [`InboundMedia::url`]).
+///
+/// Every hop goes through the SSRF guard ([`ssrf::resolve`], pinned, no
+/// automatic redirects): the URL came in a webhook form, and a forged or
+/// replayed form must not make us fetch an internal address. Twilio
+/// answers with a redirect to its media CDN; that is followed by hand, up
+/// to [`MAX_MEDIA_REDIRECTS`], each target checked again. HTTP Basic
+/// credentials (account SID, auth token) go only to the first URL's
+/// origin, never to the CDN or anywhere a redirect points, and never in
+/// clear text over the internet: `http` is only accepted for hosts that
+/// resolve to non-public addresses (a local relay or test server, which
+/// `policy` must allow anyway).
+///
+/// The body is read in chunks and refused as soon as it passes
+/// `max_bytes` (a `Content-Length` above it is refused before reading).
+/// Only [`MEDIA_TYPES`] are accepted.
+///
+/// Pass only URLs read from a webhook whose signature was validated: the
+/// credentials go to the origin of `url`.
+///
+/// Errors: `ssrf_refused`, `insecure_url`, `too_many_redirects`,
+/// `media_too_large` and `media_type_refused` are permanent, as are 4xx
+/// answers; unresolvable hosts, connection failures, timeouts, 5xx and 429
+/// are retryable.
+pub async fn fetch_media(
+    url: &str,
+    account_sid: &str,
+    auth_token: &Secret,
+    policy: &SsrfPolicy,
+    max_bytes: usize,
+) -> Result<FetchedMedia, SendError> {
+    let first = ssrf::check_url_syntax(url, *policy).map_err(ssrf_error)?;
+    let mut current = first.clone();
+    for _hop in 0..=MAX_MEDIA_REDIRECTS {
+        let target = ssrf::resolve(current.as_str(), *policy)
+            .await
+            .map_err(ssrf_error)?;
+        if target.url.scheme() != "https" && !only_non_public(&target) {
+            return Err(media_error(
+                "insecure_url",
+                "media URL must be https (plain http only reaches local hosts)",
+            ));
+        }
+        let client = target
+            .client(MEDIA_FETCH_TIMEOUT)
+            .map_err(|e| SendError::permanent(e.to_string()))?;
+        let mut req = client
+            .get(target.url.clone())
+            .header(reqwest::header::USER_AGENT, "AgencyFlow-Media/1");
+        if target.url.origin() == first.origin() {
+            req = req.basic_auth(account_sid, Some(auth_token.expose()));
+        }
+        let resp = req.send().await.map_err(|e| classify_reqwest(&e))?;
+        let status = resp.status();
+        if status.is_redirection() {
+            let next = resp
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|loc| target.url.join(loc).ok())
+                .ok_or_else(|| {
+                    media_error(
+                        &status.as_u16().to_string(),
+                        format!(
+                            "HTTP {}: redirect without a usable Location",
+                            status.as_u16()
+                        ),
+                    )
+                })?;
+            current = next;
+            continue;
+        }
+        if !status.is_success() {
+            let retry_after = resp
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            // The body is not read: it is not ours to size.
+            return Err(classify_http(
+                status.as_u16(),
+                retry_after.as_deref(),
+                "media fetch failed".to_owned(),
+                None,
+            ));
+        }
+        return read_media(resp, &first, max_bytes).await;
+    }
+    Err(media_error(
+        "too_many_redirects",
+        format!("more than {MAX_MEDIA_REDIRECTS} redirects"),
+    ))
+}
+
+/// Checks the type and size of a 2xx answer and reads its body.
+async fn read_media(
+    mut resp: reqwest::Response,
+    first: &url::Url,
+    max_bytes: usize,
+) -> Result<FetchedMedia, SendError> {
+    let raw_type = resp
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = raw_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let Some(&(content_type, ext)) = MEDIA_TYPES.iter().find(|(t, _)| *t == essence) else {
+        return Err(media_error(
+            "media_type_refused",
+            format!(
+                "media type {:?} is not accepted (allowed: {})",
+                crate::message::excerpt(&essence, 60),
+                MEDIA_TYPES
+                    .iter()
+                    .map(|(t, _)| *t)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    };
+    let too_large = || {
+        media_error(
+            "media_too_large",
+            format!("media larger than {max_bytes} bytes"),
+        )
+    };
+    if resp.content_length().is_some_and(|n| n > max_bytes as u64) {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| classify_reqwest(&e))? {
+        if bytes.len() + chunk.len() > max_bytes {
+            return Err(too_large());
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(FetchedMedia {
+        content_type: content_type.to_owned(),
+        bytes,
+        filename: media_filename(first, ext),
+    })
+}
+
+/// Whether every address the target resolved to is loopback / private:
+/// plain http is then not crossing the internet.
+fn only_non_public(target: &ssrf::CheckedTarget) -> bool {
+    let public_only = SsrfPolicy {
+        allow_private: false,
+    };
+    !target.addrs.is_empty()
+        && target
+            .addrs
+            .iter()
+            .all(|a| ssrf::check_ip("", a.ip(), public_only).is_err())
+}
+
+fn ssrf_error(e: ssrf::SsrfError) -> SendError {
+    match e {
+        ssrf::SsrfError::Resolve(host) => SendError::retryable(format!("could not resolve {host}")),
+        other => media_error("ssrf_refused", other.to_string()),
+    }
+}
+
+/// `{last path segment}.{ext}`, the segment percent-decoded, its own
+/// extension (up to five letters or digits) dropped, every character outside `[A-Za-z0-9._-]` replaced by
+/// `_`, leading dots removed (no hidden files, no `..`) and the whole
+/// capped at [`MAX_MEDIA_FILENAME`]; `media.{ext}` when nothing is left.
+pub fn media_filename(url: &url::Url, ext: &str) -> String {
+    let segment = url
+        .path_segments()
+        .and_then(|mut s| s.rfind(|p| !p.is_empty()))
+        .unwrap_or("");
+    let decoded = percent_encoding::percent_decode_str(segment).decode_utf8_lossy();
+    let decoded: &str = &decoded;
+    // Only a short alphanumeric tail counts as an extension to replace, so
+    // `../../etc/passwd` is not cut at its dots.
+    let stem = match decoded.rsplit_once('.') {
+        Some((stem, old))
+            if !stem.is_empty()
+                && (1..=5).contains(&old.len())
+                && old.chars().all(|c| c.is_ascii_alphanumeric()) =>
+        {
+            stem
+        }
+        _ => decoded,
+    };
+    let cleaned: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let cleaned = cleaned.trim_start_matches('.');
+    let room = MAX_MEDIA_FILENAME.saturating_sub(ext.len() + 1);
+    let stem: String = cleaned.chars().take(room).collect();
+    let stem = stem.trim_end_matches('.');
+    if stem.is_empty() {
+        format!("media.{ext}")
+    } else {
+        format!("{stem}.{ext}")
     }
 }
 
