@@ -99,7 +99,18 @@ pub async fn insert_inbound_message(
             .bind(m.contact_id.map(|c| c.0)).bind(m.provider_id).bind(key)
             .execute(&mut *c).await?.rows_affected()
     });
-    Ok((n > 0).then_some(id))
+    if n == 0 {
+        return Ok(None);
+    }
+    if let Some(contact) = m.contact_id {
+        let touch = crate::conversations::Touch {
+            channel: m.channel,
+            inbound: true,
+            text: m.body,
+        };
+        crate::conversations::touch(tx, m.workspace, contact, &touch, now).await?;
+    }
+    Ok(Some(id))
 }
 
 /// The message's direction (`outbound` or `inbound`).

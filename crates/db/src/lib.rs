@@ -15,6 +15,7 @@ pub mod busy_feeds;
 pub mod calendars;
 pub mod channels;
 pub mod contacts;
+pub mod conversations;
 pub mod custom_fields;
 pub mod deals;
 pub mod email_events;

@@ -2,10 +2,11 @@
 //! `serve` processes, so a user sees a card another user moved, or a new
 //! notification in the bell, within a second without reloading.
 //!
-//! Two payloads travel the same path ([`Payload`], tagged `"t"` in JSON):
-//! board events ([`LiveEvent`], a deal moved or created) and notification
+//! Three payloads travel the same path ([`Payload`], tagged `"t"` in JSON):
+//! board events ([`LiveEvent`], a deal moved or created), notification
 //! events ([`NotificationEvent`], "this member of this workspace has
-//! something new in the bell").
+//! something new in the bell") and conversation events
+//! ([`ConversationEvent`], "this contact's thread changed").
 //!
 //! - PostgreSQL: the change's transaction calls [`notify_tx`], which queues
 //!   `pg_notify('af_live', payload)`. The server delivers it to every
@@ -27,7 +28,7 @@
 //! node needs: a hub only knows who listens in this process.
 
 use crate::{Db, DbResult, Tx};
-use af_core::{DealId, PipelineId, StageId, UserId, WorkspaceId};
+use af_core::{ContactId, DealId, PipelineId, StageId, UserId, WorkspaceId};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -73,12 +74,22 @@ pub struct NotificationEvent {
     pub user_id: UserId,
 }
 
+/// A contact's conversation moved: a message in or out, a delivery
+/// status, read, assigned, closed. Open inboxes and threads of that
+/// workspace reload what they show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationEvent {
+    pub workspace_id: WorkspaceId,
+    pub contact_id: ContactId,
+}
+
 /// What travels on the channel.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "t", rename_all = "snake_case")]
 pub enum Payload {
     Deal(LiveEvent),
     Notification(NotificationEvent),
+    Conversation(ConversationEvent),
 }
 
 impl Payload {
@@ -107,6 +118,19 @@ pub async fn notify_user_tx(tx: &mut Tx, ws: WorkspaceId, user: UserId) -> DbRes
         user_id: user,
     };
     publish_tx(tx, Payload::Notification(ev)).await
+}
+
+/// [`notify_tx`] for a change in `contact`'s conversation.
+pub async fn notify_conversation_tx(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    contact: ContactId,
+) -> DbResult<()> {
+    let ev = ConversationEvent {
+        workspace_id: ws,
+        contact_id: contact,
+    };
+    publish_tx(tx, Payload::Conversation(ev)).await
 }
 
 async fn publish_tx(tx: &mut Tx, payload: Payload) -> DbResult<()> {
@@ -152,6 +176,8 @@ pub enum Recv {
     Event(LiveEvent),
     /// A member has something new in the bell.
     Notification(NotificationEvent),
+    /// A conversation changed.
+    Conversation(ConversationEvent),
     /// Events may have been missed (this subscriber fell behind, or the
     /// PostgreSQL listener reconnected): reload what is shown.
     Resync,
@@ -254,6 +280,7 @@ impl Subscription {
         match self.rx.recv().await {
             Ok(Msg::Payload(Payload::Deal(e))) => Recv::Event(e),
             Ok(Msg::Payload(Payload::Notification(n))) => Recv::Notification(n),
+            Ok(Msg::Payload(Payload::Conversation(c))) => Recv::Conversation(c),
             Ok(Msg::Resync) | Err(broadcast::error::RecvError::Lagged(_)) => Recv::Resync,
             Err(broadcast::error::RecvError::Closed) => Recv::Closed,
         }

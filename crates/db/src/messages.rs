@@ -124,7 +124,73 @@ pub async fn insert_message_once(
         .await?
         .rows_affected()
     });
-    Ok((n > 0).then_some(id))
+    if n == 0 {
+        return Ok(None);
+    }
+    if let Some(contact) = m.contact_id
+        && m.category != "system"
+    {
+        let touch = crate::conversations::Touch {
+            channel: m.channel.as_str(),
+            inbound: false,
+            text: m.subject.filter(|s| !s.is_empty()).unwrap_or(m.body_text),
+        };
+        crate::conversations::touch(tx, m.workspace, contact, &touch, now).await?;
+    }
+    Ok(Some(id))
+}
+
+/// What a message written by a member carries besides a workflow's:
+/// [`NewMessage`] stays the one insert, these are set right after it.
+#[derive(Debug, Clone, Default)]
+pub struct HandWritten<'a> {
+    pub sent_by: Option<af_core::UserId>,
+    /// Sent in quiet hours on purpose (the send job does not hold it).
+    pub quiet_override: bool,
+    /// A WhatsApp template (Twilio Content SID) and its variables (JSON).
+    pub content_sid: Option<&'a str>,
+    pub content_variables: Option<&'a str>,
+    /// Our Message-ID (email) and the one it answers.
+    pub email_message_id: Option<&'a str>,
+    pub in_reply_to: Option<&'a str>,
+}
+
+pub async fn set_hand_written(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    id: MessageId,
+    h: &HandWritten<'_>,
+) -> DbResult<()> {
+    with_tx!(tx, c => {
+        sqlx::query(
+            "UPDATE messages SET sent_by = $3, quiet_override = $4, content_sid = $5, content_variables = $6,
+                                 email_message_id = $7, in_reply_to = $8
+             WHERE workspace_id = $1 AND id = $2")
+            .bind(ws.0).bind(id.0).bind(h.sent_by.map(|u| u.0)).bind(h.quiet_override)
+            .bind(h.content_sid).bind(h.content_variables).bind(h.email_message_id).bind(h.in_reply_to)
+            .execute(&mut *c).await?;
+    });
+    Ok(())
+}
+
+/// The inbox's part of a queued message, for the send job.
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
+pub struct HandWrittenRow {
+    pub quiet_override: bool,
+    pub content_sid: Option<String>,
+    pub content_variables: Option<String>,
+    pub email_message_id: Option<String>,
+    pub in_reply_to: Option<String>,
+}
+
+pub async fn hand_written(tx: &mut Tx, ws: WorkspaceId, id: MessageId) -> DbResult<HandWrittenRow> {
+    Ok(with_tx!(tx, c => {
+        sqlx::query_as::<_, HandWrittenRow>(
+            "SELECT quiet_override, content_sid, content_variables, email_message_id, in_reply_to
+             FROM messages WHERE workspace_id = $1 AND id = $2")
+            .bind(ws.0).bind(id.0).fetch_optional(&mut *c).await?
+    })
+    .unwrap_or_default())
 }
 
 /// A message's new delivery state, after a send attempt or a callback.
@@ -174,6 +240,12 @@ pub async fn update_status(
     // The audit log's record of the send (or the vendor's answer): PAUTA's
     // actions_log line for an email, SMS, WhatsApp, call or Kommo sync.
     if let Some((channel, contact, provider)) = row {
+        // Open threads show the new status.
+        if let Some(c) = contact
+            && crate::conversations::is_conversation_channel(&channel)
+        {
+            crate::live::notify_conversation_tx(tx, ws, af_core::ContactId(c)).await?;
+        }
         let result = match u.status {
             MessageStatus::Failed | MessageStatus::Undelivered => "failed",
             MessageStatus::Skipped => "skipped",

@@ -388,7 +388,8 @@ pub async fn set_daily_digest(
 }
 
 /// Makes the bell hear the events it turns into notifications in `ws`
-/// (a task created, a threshold entered, a booking): called when a
+/// (a task created, a threshold entered, a booking, a reply, a
+/// conversation assigned): called when a
 /// workspace is provisioned; migration 0029 did it for existing ones.
 pub async fn listen(tx: &mut Tx, ws: WorkspaceId) -> DbResult<()> {
     use af_core::vocab::EventKind;
@@ -396,6 +397,8 @@ pub async fn listen(tx: &mut Tx, ws: WorkspaceId) -> DbResult<()> {
         EventKind::TaskCreated,
         EventKind::ScoreThresholdEntered,
         EventKind::AppointmentBooked,
+        EventKind::MessageInbound,
+        EventKind::ConversationAssigned,
     ] {
         crate::subscriptions::add(
             tx,

@@ -6,7 +6,7 @@
 //! routing and from the step runner so neither imports the other for it.
 
 use crate::EngineResult;
-use af_core::vocab::{EnrollmentStatus, StepRunStatus};
+use af_core::vocab::{EnrollmentStatus, EventKind, StepRunStatus};
 use af_core::workflow::{Definition, Facts, Reentry, TriggerKind};
 use af_core::{ContactId, WorkspaceId};
 use af_db::automations::{self as store, Enrollment, NewEnrollment};
@@ -189,4 +189,15 @@ pub(crate) async fn enrol(
     )
     .await?;
     Ok(id.is_some())
+}
+
+/// Why an exit goal ended an enrolment, as the enrolment records it: a
+/// contact who wrote back "replied" (the inbox and reports say so in
+/// words); any other goal names its event.
+pub(crate) fn exit_reason(kind: &str) -> String {
+    if kind == EventKind::MessageInbound.as_str() {
+        "replied".to_string()
+    } else {
+        format!("goal: {kind}")
+    }
 }

@@ -72,7 +72,8 @@ pub fn pauta_speed_to_lead() -> Value {
         "name": "PAUTA: respuesta inmediata",
         "description": "Speed to lead: correo y llamada al instante, WhatsApp si no contesta, seguimiento de 12 días.",
         "trigger": {"type": "lead_created"},
-        "exit_on": ["appointment_booked"],
+        // The follow-ups stop when the lead books or answers on any channel.
+        "exit_on": ["appointment_booked", "inbound_message"],
         "reentry": "after_exit",
         "active": true,
         "steps": [

@@ -9,6 +9,8 @@
 //! | `appointment.booked` with a host | the host | [`on_event`] (dispatch) |
 //! | a workflow or webhook alert (`automation_alerts`) | owners and admins, once per workflow and kind while an alert of that kind is open | [`raise_alert`] |
 //! | the "notify team" step | every member of the workspace | [`notify_team`] |
+//! | `message.inbound` (a contact wrote) | the conversation's assignee, else the contact's owner | [`on_event`] (dispatch) |
+//! | `conversation.assigned` | the new assignee, unless they took it themselves | [`on_event`] (dispatch) |
 //!
 //! Events reach the bell through the dispatch job, so each push is keyed
 //! `event:<id>:<kind>`: a retried dispatch adds nothing twice.
@@ -43,6 +45,8 @@ pub(crate) async fn on_event(
         EventKind::TaskCreated => task_assigned(&mut tx, ws, event, data).await?,
         EventKind::ScoreThresholdEntered => hot_lead(&mut tx, ws, data).await?,
         EventKind::AppointmentBooked => booking_created(&mut tx, ws, data).await?,
+        EventKind::MessageInbound => message_replied(&mut tx, ws, data).await?,
+        EventKind::ConversationAssigned => conversation_assigned(&mut tx, ws, event, data).await?,
         _ => Vec::new(),
     };
     let key = format!("event:{}", event.id);
@@ -158,6 +162,63 @@ async fn booking_created(
             "contact_name": name, "starts_at": data.get("start"),
         }),
         link: contact_link(contact, "/calendars"),
+    }])
+}
+
+/// A contact wrote: whoever answers her hears it — the conversation's
+/// assignee, else the contact's owner (nobody when neither exists: the
+/// inbox's unread count shows it to everyone).
+async fn message_replied(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    data: &Value,
+) -> EngineResult<Vec<NewNotification>> {
+    let Some(contact_id) = uuid_at::<ContactId>(data, "contact_id") else {
+        return Ok(Vec::new());
+    };
+    let Some(conversation) = af_db::conversations::find_tx(tx, ws, contact_id).await? else {
+        return Ok(Vec::new());
+    };
+    let Some(to) = conversation.assignee_id.or(conversation.owner_id) else {
+        return Ok(Vec::new());
+    };
+    let body = data.get("body").and_then(Value::as_str).unwrap_or_default();
+    Ok(vec![NewNotification {
+        workspace_id: ws,
+        user_id: UserId(to),
+        kind: NotificationKind::MessageReplied,
+        params: json!({
+            "contact_id": contact_id, "contact_name": conversation.contact_name(),
+            "channel": data.get("channel"),
+            "preview": af_db::conversations::preview(body),
+        }),
+        link: format!("/conversations/{contact_id}"),
+    }])
+}
+
+async fn conversation_assigned(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    event: &Event,
+    data: &Value,
+) -> EngineResult<Vec<NewNotification>> {
+    let Some(assignee) = uuid_at::<UserId>(data, "assignee_id") else {
+        return Ok(Vec::new());
+    };
+    if event.actor_type == "user" && event.actor_id == Some(assignee.0) {
+        return Ok(Vec::new());
+    }
+    let contact = uuid_at::<ContactId>(data, "contact_id");
+    let name = contact_name(tx, ws, contact).await?;
+    Ok(vec![NewNotification {
+        workspace_id: ws,
+        user_id: assignee,
+        kind: NotificationKind::ConversationAssigned,
+        params: json!({ "contact_id": contact, "contact_name": name, "by": data.get("by") }),
+        link: contact.map_or_else(
+            || "/conversations".to_string(),
+            |c| format!("/conversations/{c}"),
+        ),
     }])
 }
 

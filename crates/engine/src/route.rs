@@ -4,7 +4,9 @@
 //! after a crash changes nothing twice (an event enrols a contact at most
 //! once per workflow, by a unique index).
 
-use crate::enrolment::{WaitMatch, definition_of, enrol, exit, exits_on, parse_stored};
+use crate::enrolment::{
+    WaitMatch, definition_of, enrol, exit, exit_reason, exits_on, parse_stored,
+};
 use crate::{EngineConfig, EngineResult, job_workspace};
 use af_core::jobs::AutomationRoute;
 use af_core::vocab::{EnrollmentStatus, EventKind, StepRunStatus};
@@ -144,7 +146,7 @@ async fn route_to_workflow(
     {
         let def = definition_of(tx, &e).await?;
         if roles.contains("exit") && exits_on(&def, &event.kind, data) {
-            exit(tx, e, &format!("goal: {}", event.kind), now).await?;
+            exit(tx, e, &exit_reason(&event.kind), now).await?;
             return Ok(false);
         }
         if roles.contains("follow") && event.kind == EventKind::AppointmentRescheduled.as_str() {

@@ -292,7 +292,7 @@ async fn one_step(
             .await?
             .ok_or(StepFailure::Fatal("contact not found".into()))?;
     if noted && let Some(kind) = goal_met(tx, def, e, goal_kinds).await? {
-        exit(tx, e.clone(), &format!("goal: {kind}"), now).await?;
+        exit(tx, e.clone(), &crate::enrolment::exit_reason(&kind), now).await?;
         return Ok(None);
     }
 

@@ -71,6 +71,13 @@ pub(crate) async fn send_job(
         Some(c) => af_db::automations::contact_time_zone(&mut tx, ws, ContactId(c)).await?,
         None => None,
     };
+    // A member's reply from the inbox: its template, threading headers and
+    // whether she chose to send in quiet hours.
+    let hand = if m.category == "conversation" {
+        messages::hand_written(&mut tx, ws, id).await?
+    } else {
+        messages::HandWrittenRow::default()
+    };
     tx.commit().await?;
     let step = step_action(&ctx.db, ws, id).await?;
 
@@ -96,7 +103,8 @@ pub(crate) async fn send_job(
     if matches!(
         Channel::parse(&m.channel),
         Some(Channel::Sms | Channel::WhatsApp | Channel::Voice)
-    ) {
+    ) && !hand.quiet_override
+    {
         let zone = zone.unwrap_or_else(|| workspace.time_zone.clone());
         if let Decision::WaitUntil(at) = decide_in_zone(&ch.window, now.0, &zone) {
             reschedule(&ctx.db, ws, id, Ts::new(at), now).await?;
@@ -118,6 +126,7 @@ pub(crate) async fn send_job(
             return Ok(());
         }
     };
+    with_hand_written(&mut msg, &hand);
     if m.channel == Channel::Email {
         msg.attachments = messages::list_attachments(&ctx.db, ws, id)
             .await?
@@ -131,6 +140,21 @@ pub(crate) async fn send_job(
     }
     let res = ch.providers.send(&msg).await;
     record(ctx, job, &ch, &m, step.as_ref(), res, now).await
+}
+
+/// What a reply from the inbox adds: an approved WhatsApp template
+/// instead of a body, and an email's place in its thread.
+fn with_hand_written(msg: &mut OutgoingMessage, hand: &messages::HandWrittenRow) {
+    if let Some(sid) = &hand.content_sid {
+        msg.content_sid = Some(sid.clone());
+        msg.content_variables = hand.content_variables.clone();
+        msg.text = None;
+    }
+    if hand.email_message_id.is_some() {
+        msg.message_id = hand.email_message_id.clone();
+        msg.in_reply_to = hand.in_reply_to.clone();
+        msg.references = hand.in_reply_to.iter().cloned().collect();
+    }
 }
 
 /// Why the contact must not get this message now, if so.

@@ -2,6 +2,7 @@
 
 pub mod bookings;
 pub mod calendars;
+pub mod conversations;
 pub mod custom_fields;
 pub mod deals;
 pub mod forms;

@@ -20,6 +20,7 @@ icon!(DOCUMENT, "document-text");
 icon!(CALENDAR, "calendar-days");
 icon!(BOLT, "bolt");
 icon!(CHAT, "chat-bubble-left-right");
+icon!(ENVELOPE, "envelope");
 icon!(CHART, "chart-bar");
 icon!(COG, "cog-6-tooth");
 icon!(MENU, "bars-3");

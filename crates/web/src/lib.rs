@@ -115,6 +115,7 @@ pub fn router(state: AppState) -> Router {
         .route("/search", get(pages::search::search))
         // Each area mounts its own routes (pages/<area>.rs).
         .merge(pages::contacts::routes())
+        .merge(pages::conversations::routes())
         .merge(pages::forms::routes())
         .merge(pages::calendars::routes())
         .merge(pages::forms::settings_routes())
@@ -148,6 +149,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::forms::routes())
         .merge(api::calendars::routes())
         .merge(api::memberships::routes())
+        .merge(api::conversations::routes())
         .merge(api::retention::routes())
         .merge(api::reports::routes())
         .merge(api::notifications::routes())

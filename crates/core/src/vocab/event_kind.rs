@@ -51,6 +51,11 @@ stored_enum! {
         RetentionAlertResolved = "retention_alert.resolved",
         RetentionAlertDismissed = "retention_alert.dismissed",
         MessageInbound = "message.inbound",
+        /// A member wrote to the contact from the inbox (data: `channel`,
+        /// `message_id`, `quiet_hours_override`).
+        MessageSent = "message.sent",
+        ConversationAssigned = "conversation.assigned",
+        ConversationStatusChanged = "conversation.status_changed",
         CallCompleted = "call.completed",
         PipelineCreated = "pipeline.created",
         PipelineRenamed = "pipeline.renamed",

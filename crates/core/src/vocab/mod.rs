@@ -12,6 +12,7 @@
 //! `row.status == MessageStatus::Sent`.
 
 mod channel;
+mod conversation_status;
 mod enrollment_status;
 mod event_kind;
 mod membership_status;
@@ -21,6 +22,7 @@ mod retention;
 mod step_run_status;
 
 pub use channel::Channel;
+pub use conversation_status::ConversationStatus;
 pub use enrollment_status::EnrollmentStatus;
 pub use event_kind::EventKind;
 pub use membership_status::MembershipStatus;

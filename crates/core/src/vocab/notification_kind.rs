@@ -30,6 +30,13 @@ stored_enum! {
         /// rendered text, written by the workspace), `contact_id`,
         /// `contact_name`, `workflow_name`.
         TeamNotification = "team_notification",
+        /// A conversation was assigned to the member. Params: `contact_id`,
+        /// `contact_name`, `by` (who assigned it).
+        ConversationAssigned = "conversation_assigned",
+        /// A contact answered a message (the owner's, or an automation's
+        /// for a contact the member owns). Params: `contact_id`,
+        /// `contact_name`, `channel`, `preview`.
+        MessageReplied = "message_replied",
     }
 }
 

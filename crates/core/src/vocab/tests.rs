@@ -50,6 +50,7 @@ fn every_vocabulary_round_trips_and_refuses_unknown_values() {
     check_vocabulary!(AlertType);
     check_vocabulary!(AlertStatus);
     check_vocabulary!(NotificationKind);
+    check_vocabulary!(ConversationStatus);
 }
 
 #[test]

@@ -66,7 +66,7 @@ pub async fn enrollments_by(
     let wf = id_text(db.backend(), "e.workflow_id");
     let sql = format!(
         "SELECT {bucket} AS bucket, {wf} AS k1,
-                CASE WHEN e.status = 'exited' AND e.exit_reason LIKE 'goal:%' THEN 'goal'
+                CASE WHEN e.status = 'exited' AND (e.exit_reason LIKE 'goal:%' OR e.exit_reason = 'replied') THEN 'goal'
                      ELSE e.status END AS k2,
                 CAST(NULL AS TEXT) AS k3, COUNT(*) AS n, CAST(0 AS BIGINT) AS amount
          FROM enrollments e

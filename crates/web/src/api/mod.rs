@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod automations;
 pub mod calendars;
+pub mod conversations;
 pub mod crm;
 pub mod email_events;
 pub mod forms;
@@ -15,6 +16,7 @@ pub mod reports;
 pub mod retention;
 pub mod scoring;
 pub mod twilio;
+pub mod twilio_media;
 pub mod webhooks;
 
 pub use crate::error::ApiError;

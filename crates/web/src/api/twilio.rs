@@ -17,6 +17,7 @@ use af_core::vocab::{Channel, EventKind, MessageStatus};
 use af_core::{Actor, ContactId, Locale, MessageId, WorkspaceId};
 use af_db::messages::StatusUpdate;
 use af_db::workspaces::Workspace;
+use af_service::conversations::inbound::{self, InboundText};
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -106,7 +107,7 @@ pub async fn message_status(
             af_db::messages::update_status(&mut tx, ws.id, m.id, &u, now).await?;
             let opted_out = cb.is_opt_out();
             if opted_out && let Some(c) = m.contact_id {
-                set_sms_opt_out(&mut tx, ws.id, ContactId(c), true, now).await?;
+                inbound::set_sms_opt_out(&mut tx, ws.id, ContactId(c), true, now).await?;
             }
             // WhatsApp mostly fails here, after Twilio accepted the message:
             // the step's SMS fallback applies as to a refusal at send time.
@@ -122,26 +123,11 @@ pub async fn message_status(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn set_sms_opt_out(
-    tx: &mut af_db::Tx,
-    ws: WorkspaceId,
-    contact: ContactId,
-    opted_out: bool,
-    now: af_db::Ts,
-) -> AppResult<()> {
-    let patch = af_db::contacts::ContactPatch {
-        sms_opted_out: Some(opted_out),
-        ..Default::default()
-    };
-    let mut actor = Actor::system();
-    actor.label = "Twilio".into();
-    af_db::contacts::update_contact(tx, ws, contact, &patch, &actor, now).await?;
-    Ok(())
-}
-
-/// An inbound SMS / WhatsApp message: stored on the contact found by phone
-/// (timeline + `message.inbound` event), STOP / START opt the contact out
-/// and back in, HELP is answered with TwiML.
+/// An inbound SMS / WhatsApp message: stored in the thread of the contact
+/// with that phone (or a new contact) by
+/// `af_service::conversations::inbound`, with its media fetched through
+/// the SSRF guard; STOP / START opt the contact out and back in, HELP is
+/// answered with TwiML.
 pub async fn inbound_message(
     State(st): State<AppState>,
     Path(slug): Path<String>,
@@ -153,49 +139,18 @@ pub async fn inbound_message(
     let Some(msg) = InboundMessage::from_params(&params) else {
         return Ok(xml(twiml::message_reply("")));
     };
-    let now = st.now();
-    let mut tx = st.db.begin().await?;
-    let contact =
-        af_db::contacts::find_match(&mut tx, ws.id, None, Some(msg.from.as_str())).await?;
-    let new = af_db::channels::InboundMessage {
-        workspace: ws.id,
-        channel: msg.channel.as_str(),
+    let media = crate::api::twilio_media::fetch_all(&st, &ws, &msg).await;
+    let inbound = InboundText {
+        channel: msg.channel.into(),
         from: &msg.from,
         to: &msg.to,
         body: &msg.body,
-        contact_id: contact.as_ref().map(|c| c.id),
-        provider_id: &msg.sid,
+        sid: &msg.sid,
+        profile_name: msg.profile_name.as_deref(),
+        keyword: msg.keyword,
+        media,
     };
-    let Some(id) = af_db::channels::insert_inbound_message(&mut tx, &new, now).await? else {
-        // Twilio retried a webhook we already handled.
-        tx.commit().await?;
-        return Ok(xml(twiml::message_reply("")));
-    };
-    if let Some(c) = &contact {
-        match msg.keyword {
-            Some(Keyword::OptOut) if !c.sms_opted_out => {
-                set_sms_opt_out(&mut tx, ws.id, c.id, true, now).await?
-            }
-            Some(Keyword::OptIn) if c.sms_opted_out => {
-                set_sms_opt_out(&mut tx, ws.id, c.id, false, now).await?
-            }
-            _ => {}
-        }
-    }
-    let event = af_db::events::NewEvent {
-        workspace: ws.id,
-        kind: EventKind::MessageInbound.as_str(),
-        entity_type: "contact",
-        entity_id: contact.as_ref().map(|c| c.id.to_string()),
-        actor: &Actor::system(),
-        data: serde_json::json!({
-            "contact_id": contact.as_ref().map(|c| c.id), "message_id": id,
-            "channel": msg.channel.as_str(), "from": msg.from, "body": msg.body,
-            "keyword": msg.keyword.map(|k| format!("{k:?}").to_lowercase()),
-        }),
-    };
-    af_db::events::insert_event(&mut tx, &event, now).await?;
-    tx.commit().await?;
+    inbound::receive_text(&st.db, &ws, &inbound, st.now()).await?;
     let reply = match msg.keyword {
         Some(Keyword::Help) => {
             let locale = ws.locale.parse::<Locale>().unwrap_or(Locale::Es);

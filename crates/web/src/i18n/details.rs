@@ -51,6 +51,7 @@ crate::translations! {
         until: "hasta {when}", "until {when}";
         waiting_for: "esperando: {event}", "waiting for: {event}";
         goal: "meta cumplida: {event}", "goal reached: {event}";
+        replied: "el contacto respondió", "the contact replied";
         ended_by: "terminada por {name}", "ended by {name}";
         alert_stuck: "un paso lleva más de 30 minutos de retraso: ¿están funcionando los procesos en segundo plano?", "a step is more than 30 minutes overdue: are the workers running?";
         alert_step_failed: "{name}: el paso {step} falló: {error}", "{name}: step {step} failed: {error}";
@@ -92,6 +93,7 @@ pub fn detail(locale: Locale, stored: &str) -> String {
         "removed by another workflow" => Some(t.removed_by_other),
         "removed from the workflow" => Some(t.removed_from),
         "was not in the workflow" => Some(t.was_not_in),
+        "replied" => Some(t.replied),
         _ => None,
     };
     if let Some(s) = exact {

@@ -18,6 +18,7 @@ pub mod calendars;
 pub mod channels;
 pub mod charts;
 pub mod contacts;
+pub mod conversations;
 pub mod details;
 pub mod forms;
 pub mod imports;
@@ -100,6 +101,8 @@ translations! {
     nav_calendars: "Calendarios", "Calendars";
     nav_automations: "Automatizaciones", "Automations";
     nav_messages: "Mensajes", "Messages";
+    nav_conversations: "Conversaciones", "Conversations";
+    nav_unread: "sin leer", "unread";
     nav_reports: "Informes", "Reports";
     nav_settings: "Configuración", "Settings";
     workspace: "Espacio de trabajo", "Workspace";

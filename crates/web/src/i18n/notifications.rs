@@ -40,6 +40,14 @@ crate::translations! {
         kind_booking_created: "Nueva cita contigo", "New booking with you";
         kind_automation_failing: "Automatización con fallos", "Failing automation";
         kind_team_notification: "Aviso al equipo de un flujo", "Team notice from a workflow";
+        kind_conversation_assigned: "Conversación asignada a ti", "Conversation assigned to you";
+        kind_message_replied: "Respuesta de un contacto tuyo", "Reply from one of your contacts";
+        t_conversation_assigned: "Conversación con {contact} asignada a ti", "Conversation with {contact} assigned to you";
+        t_message_replied: "{contact} respondió por {channel}: {preview}", "{contact} replied by {channel}: {preview}";
+        channel_email: "correo", "email";
+        channel_sms: "SMS", "SMS";
+        channel_whatsapp: "WhatsApp", "WhatsApp";
+        channel_other: "mensaje", "message";
         t_alert_assigned: "Alerta de retención asignada: {contact} · {type} · riesgo {risk}", "Retention alert assigned to you: {contact} · {type} · risk {risk}";
         t_alert_escalated: "La alerta de retención de {contact} subió a riesgo {risk} · {type}", "{contact}'s retention alert rose to risk {risk} · {type}";
         t_task_assigned: "Nueva tarea para ti: {title}", "New task for you: {title}";
@@ -78,6 +86,8 @@ impl NotificationsTr {
             NotificationKind::BookingCreated => self.kind_booking_created,
             NotificationKind::AutomationFailing => self.kind_automation_failing,
             NotificationKind::TeamNotification => self.kind_team_notification,
+            NotificationKind::ConversationAssigned => self.kind_conversation_assigned,
+            NotificationKind::MessageReplied => self.kind_message_replied,
         }
     }
 
@@ -197,6 +207,27 @@ pub fn text(kind: &str, params: &Value, locale: Locale, time_zone: &str) -> Stri
         }
         NotificationKind::TeamNotification => {
             fill(t.t_team, &[("message", &param(params, "message"))])
+        }
+        NotificationKind::ConversationAssigned => {
+            fill(t.t_conversation_assigned, &[("contact", &contact)])
+        }
+        NotificationKind::MessageReplied => {
+            let channel = match param(params, "channel").as_str() {
+                "email" => t.channel_email,
+                "sms" => t.channel_sms,
+                "whatsapp" => t.channel_whatsapp,
+                _ => t.channel_other,
+            };
+            fill(
+                t.t_message_replied,
+                &[
+                    ("contact", &contact),
+                    ("channel", channel),
+                    ("preview", &param(params, "preview")),
+                ],
+            )
+            .trim_end_matches([':', ' '])
+            .to_string()
         }
     }
 }

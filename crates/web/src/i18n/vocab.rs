@@ -86,6 +86,9 @@ crate::translations! {
         ev_retention_dismissed: "Se descartó una alerta de retención", "Retention alert dismissed";
         ev_message_inbound: "Envió un mensaje", "Sent a message";
         ev_call_completed: "Terminó una llamada", "A call ended";
+        ev_message_sent: "Se le escribió desde la bandeja", "Written to from the inbox";
+        ev_conversation_assigned: "Se asignó su conversación", "Conversation assigned";
+        ev_conversation_status: "Se cerró o reabrió su conversación", "Conversation closed or reopened";
         ev_pipeline_created: "Se creó un embudo", "Pipeline created";
         ev_pipeline_renamed: "Se renombró un embudo", "Pipeline renamed";
         ev_pipeline_booked_stage_set: "Se eligió la etapa de cita agendada", "Booked stage chosen";
@@ -237,6 +240,9 @@ impl VocabTr {
             EventKind::RetentionAlertDismissed => self.ev_retention_dismissed,
             EventKind::MessageInbound => self.ev_message_inbound,
             EventKind::CallCompleted => self.ev_call_completed,
+            EventKind::MessageSent => self.ev_message_sent,
+            EventKind::ConversationAssigned => self.ev_conversation_assigned,
+            EventKind::ConversationStatusChanged => self.ev_conversation_status,
             EventKind::PipelineCreated => self.ev_pipeline_created,
             EventKind::PipelineRenamed => self.ev_pipeline_renamed,
             EventKind::PipelineBookedStageSet => self.ev_pipeline_booked_stage_set,

@@ -8,6 +8,7 @@ pub mod booking;
 pub mod calendars;
 pub mod channels;
 pub mod contacts;
+pub mod conversations;
 pub mod forms;
 pub mod imports;
 pub mod jobs;

@@ -144,7 +144,7 @@ pub async fn bell_events(
                 match msg {
                     Recv::Notification(n) if n.workspace_id == ws && n.user_id == user => break,
                     Recv::Resync => break,
-                    Recv::Notification(_) | Recv::Event(_) => continue,
+                    Recv::Notification(_) | Recv::Event(_) | Recv::Conversation(_) => continue,
                     Recv::Closed => return None,
                 }
             }

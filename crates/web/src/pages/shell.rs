@@ -14,6 +14,8 @@ pub struct NavItem {
     /// Inline SVG (see `crate::icons`).
     pub icon: &'static str,
     pub active: bool,
+    /// A count beside the label (unread conversations); 0 shows none.
+    pub badge: i64,
 }
 
 /// The areas of the product, in navigation order.
@@ -21,6 +23,7 @@ pub struct NavItem {
 pub enum Area {
     Dashboard,
     Contacts,
+    Conversations,
     Tasks,
     Pipelines,
     Forms,
@@ -32,9 +35,10 @@ pub enum Area {
 }
 
 impl Area {
-    const ALL: [Area; 10] = [
+    const ALL: [Area; 11] = [
         Area::Dashboard,
         Area::Contacts,
+        Area::Conversations,
         Area::Tasks,
         Area::Pipelines,
         Area::Forms,
@@ -49,6 +53,7 @@ impl Area {
         match self {
             Area::Dashboard => "/dashboard",
             Area::Contacts => "/contacts",
+            Area::Conversations => "/conversations",
             Area::Tasks => "/tasks",
             Area::Pipelines => "/pipelines",
             Area::Forms => "/forms",
@@ -65,12 +70,13 @@ impl Area {
         match self {
             Area::Dashboard => icons::HOME,
             Area::Contacts => icons::USERS,
+            Area::Conversations => icons::CHAT,
             Area::Tasks => icons::TASKS,
             Area::Pipelines => icons::COLUMNS,
             Area::Forms => icons::DOCUMENT,
             Area::Calendars => icons::CALENDAR,
             Area::Automations => icons::BOLT,
-            Area::Messages => icons::CHAT,
+            Area::Messages => icons::ENVELOPE,
             Area::Reports => icons::CHART,
             Area::Settings => icons::COG,
         }
@@ -80,6 +86,7 @@ impl Area {
         match self {
             Area::Dashboard => t.nav_dashboard,
             Area::Contacts => t.nav_contacts,
+            Area::Conversations => t.nav_conversations,
             // "Tasks" lives in the contacts area's strings; `t` is one of the
             // two static `Tr`s, which tells the language.
             Area::Tasks => {
@@ -128,6 +135,8 @@ impl Shell {
     pub async fn new(cu: &CurrentUser, active: Area) -> AppResult<Self> {
         let locale = cu.locale();
         let t = tr(locale);
+        let unread_conversations =
+            af_db::conversations::unread_total(&cu.db, cu.workspace.id).await?;
         let nav = Area::ALL
             .iter()
             .map(|a| NavItem {
@@ -135,6 +144,11 @@ impl Shell {
                 label: a.label(t),
                 icon: a.icon(),
                 active: *a == active,
+                badge: if *a == Area::Conversations {
+                    unread_conversations
+                } else {
+                    0
+                },
             })
             .collect();
         Ok(Shell {

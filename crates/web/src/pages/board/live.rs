@@ -39,7 +39,7 @@ pub(super) async fn board_events(
                         .json_data(&ev)
                         .unwrap_or_else(|_| Event::default().event("resync").data("{}"))
                 }
-                Recv::Event(_) | Recv::Notification(_) => continue,
+                Recv::Event(_) | Recv::Notification(_) | Recv::Conversation(_) => continue,
                 Recv::Resync => Event::default().event("resync").data("{}"),
                 Recv::Closed => return None,
             };

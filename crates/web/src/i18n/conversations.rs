@@ -1,0 +1,82 @@
+//! The inbox's strings (issue 20).
+
+use crate::translations;
+
+translations! {
+    ConversationsTr, CONVERSATIONS_ES, CONVERSATIONS_EN {
+        title: "Conversaciones", "Conversations";
+        list_label: "Lista de conversaciones", "Conversation list";
+        filters: "Filtros", "Filters";
+        search: "Buscar por nombre, correo o teléfono", "Search by name, email or phone";
+        search_button: "Buscar", "Search";
+        status_open: "Abiertas", "Open";
+        status_closed: "Cerradas", "Closed";
+        status_any: "Todas", "All";
+        who_anyone: "De todos", "Everyone's";
+        who_mine: "Asignadas a mí", "Assigned to me";
+        who_unassigned: "Sin asignar", "Unassigned";
+        unread_only: "Solo sin leer", "Unread only";
+        channel_any: "Todos los canales", "All channels";
+        channel_label: "Canal", "Channel";
+        status_label: "Estado", "Status";
+        who_label: "Asignación", "Assignment";
+        empty: "No hay conversaciones con estos filtros.", "No conversations match these filters.";
+        empty_all: "Todavía no hay conversaciones. Cuando un contacto escriba por WhatsApp, SMS o correo, o le escribas tú, aparecerá aquí.", "No conversations yet. When a contact writes by WhatsApp, SMS or email, or you write to one, it shows up here.";
+        pick: "Elige una conversación para leerla y responder.", "Pick a conversation to read it and reply.";
+        more: "Más antiguas", "Older";
+        unread_suffix: "sin leer", "unread";
+        you: "Tú", "You";
+        back: "Volver a las conversaciones", "Back to conversations";
+        open_contact: "Ver ficha del contacto", "Open contact";
+        assigned_to: "Asignada a", "Assigned to";
+        nobody: "Nadie", "Nobody";
+        assign: "Asignar", "Assign";
+        close: "Cerrar conversación", "Close conversation";
+        reopen: "Reabrir conversación", "Reopen conversation";
+        closed_badge: "Cerrada", "Closed";
+        thread_label: "Mensajes", "Messages";
+        no_messages: "Aún no hay mensajes con este contacto.", "No messages with this contact yet.";
+        older_messages: "Mensajes anteriores", "Earlier messages";
+        inbound: "Recibido", "Received";
+        by_automation: "Automatización", "Automation";
+        by_member: "Escrito por", "Written by";
+        template_sent: "Plantilla de WhatsApp", "WhatsApp template";
+        attachments: "Archivos adjuntos", "Attachments";
+        note: "Nota interna", "Internal note";
+        note_placeholder: "Nota solo para el equipo", "Note for the team only";
+        add_note: "Guardar nota", "Save note";
+        reply: "Responder", "Reply";
+        reply_channel: "Responder por", "Reply by";
+        subject: "Asunto", "Subject";
+        body: "Mensaje", "Message";
+        body_hint: "Puedes usar campos como {{ contact.first_name }}.", "You can use fields such as {{ contact.first_name }}.";
+        insert_field: "Insertar campo", "Insert field";
+        field_first_name: "Nombre", "First name";
+        field_full_name: "Nombre completo", "Full name";
+        field_company: "Empresa", "Company";
+        field_booking: "Enlace para agendar", "Booking link";
+        template_sid: "Plantilla aprobada (Content SID)", "Approved template (Content SID)";
+        template_none: "Sin plantilla (texto libre)", "No template (free text)";
+        template_hint: "Fuera de la ventana de 24 horas de WhatsApp solo se puede enviar una plantilla aprobada.", "Outside WhatsApp's 24-hour window only an approved template can be sent.";
+        variables: "Variables de la plantilla, una por línea (1=Ana)", "Template variables, one per line (1=Ana)";
+        files: "Adjuntar imágenes o PDF (solo correo, hasta 900 KB)", "Attach images or PDFs (email only, up to 900 KB)";
+        override_quiet: "Enviar ahora aunque sea horario de silencio", "Send now even in quiet hours";
+        send: "Enviar", "Send";
+        sent: "Mensaje en cola de envío.", "Message queued for sending.";
+        window_open: "Ventana de WhatsApp abierta: puedes escribir libremente.", "WhatsApp window open: you can write freely.";
+        window_closed: "Ventana de WhatsApp cerrada: usa una plantilla aprobada.", "WhatsApp window closed: use an approved template.";
+        err_no_email: "Este contacto no tiene correo.", "This contact has no email.";
+        err_no_phone: "Este contacto no tiene teléfono.", "This contact has no phone.";
+        err_no_consent: "Este contacto pidió no recibir mensajes de texto (respondió STOP). Solo puede volver a recibirlos si escribe START.", "This contact asked not to get text messages (replied STOP). She gets them again only if she writes START.";
+        err_window_closed: "Han pasado más de 24 horas desde su último mensaje de WhatsApp: WhatsApp solo permite enviar una plantilla aprobada.", "More than 24 hours have passed since her last WhatsApp message: WhatsApp only allows an approved template.";
+        err_quiet_hours: "Es horario de silencio para este contacto hasta {until}. Marca «Enviar ahora» para enviarlo igualmente (queda registrado).", "It is quiet hours for this contact until {until}. Tick \"Send now\" to send anyway (it is recorded).";
+        err_invalid: "Revisa el mensaje:", "Check the message:";
+        channel_email: "Correo", "Email";
+        channel_sms: "SMS", "SMS";
+        channel_whatsapp: "WhatsApp", "WhatsApp";
+        channel_voice: "Llamada", "Call";
+        call_entry: "Llamada", "Call";
+        live_hint: "Se actualiza sola.", "Updates by itself.";
+        templates_title: "Plantillas de WhatsApp", "WhatsApp templates";
+    }
+}
