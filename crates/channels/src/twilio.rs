@@ -432,7 +432,7 @@ pub struct InboundMessage {
     /// STOP / START / HELP when the whole body is one.
     pub keyword: Option<crate::keywords::Keyword>,
     /// Attached files (MMS, WhatsApp), in Twilio's order; at most
-    /// [`MAX_INBOUND_MEDIA`], only `https` URLs.
+    /// [`MAX_INBOUND_MEDIA`], only http(s) URLs.
     pub media: Vec<InboundMedia>,
     /// `ProfileName`: the WhatsApp sender's own display name, cleaned to
     /// one line of at most [`MAX_PROFILE_NAME_CHARS`] characters. The
@@ -476,9 +476,10 @@ impl InboundMessage {
 
 /// `MediaUrl{i}` / `MediaContentType{i}` for `i` below `NumMedia` (capped
 /// at [`MAX_INBOUND_MEDIA`]). Entries past `NumMedia` are not Twilio's
-/// and are ignored; so are URLs that are not `https` (Twilio only sends
-/// https, and a fetch of anything else would send our credentials in
-/// clear).
+/// and are ignored; so are URLs that are not http(s). Twilio only sends
+/// https; [`fetch_media`] refuses plain http to any public host (our
+/// credentials would travel in clear) and allows it only to local ones (a
+/// test's fake Twilio).
 fn inbound_media<K: AsRef<str>, V: AsRef<str>>(params: &[(K, V)]) -> Vec<InboundMedia> {
     let count = param(params, "NumMedia")
         .and_then(|n| n.trim().parse::<usize>().ok())
@@ -488,7 +489,9 @@ fn inbound_media<K: AsRef<str>, V: AsRef<str>>(params: &[(K, V)]) -> Vec<Inbound
         .filter_map(|i| {
             let url = param(params, &format!("MediaUrl{i}"))?.trim();
             let parsed = url::Url::parse(url).ok()?;
-            if parsed.scheme() != "https" || parsed.host_str().is_none_or(str::is_empty) {
+            if !matches!(parsed.scheme(), "https" | "http")
+                || parsed.host_str().is_none_or(str::is_empty)
+            {
                 return None;
             }
             let content_type = param(params, &format!("MediaContentType{i}"))

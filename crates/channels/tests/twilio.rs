@@ -498,7 +498,7 @@ fn inbound_messages_read_media_and_the_profile_name() {
         ("MediaContentType0", "image/JPEG"),
         (
             "MediaUrl1",
-            "http://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1",
+            "ftp://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1",
         ),
         ("MediaContentType1", "image/png"),
         (
@@ -524,7 +524,7 @@ fn inbound_messages_read_media_and_the_profile_name() {
                 content_type: "audio/ogg".into(),
             },
         ],
-        "the http entry and the one past NumMedia are ignored"
+        "the ftp entry and the one past NumMedia are ignored"
     );
 
     let pairs: Vec<(String, String)> = [

@@ -128,6 +128,9 @@ fn twilio_error(status: u16, code: i64, message: &str) -> Response {
         .into_response()
 }
 
+/// The bytes every fake media file has: a PNG signature and a few more.
+pub const FAKE_PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDRfake";
+
 fn is_e164(n: &str) -> bool {
     n.strip_prefix('+')
         .is_some_and(|d| (8..=15).contains(&d.len()) && d.chars().all(|c| c.is_ascii_digit()))
@@ -149,6 +152,19 @@ fn check_message(p: &TwilioRequest) -> Result<TwilioKind, (i64, &'static str)> {
     let body = p.param("Body").unwrap_or_default();
     if body.trim().is_empty() && p.param("MediaUrl").is_none() && p.param("ContentSid").is_none() {
         return Err((21602, "Message body is required."));
+    }
+    if let Some(content) = p.param("ContentSid") {
+        let valid = content.len() == 34
+            && content.starts_with("HX")
+            && content[2..].chars().all(|c| c.is_ascii_hexdigit());
+        if !valid {
+            return Err((21655, "The ContentSid is Invalid"));
+        }
+        if p.param("ContentVariables").is_some_and(|v| {
+            serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(v).is_err()
+        }) {
+            return Err((21656, "The ContentVariables Parameter is invalid"));
+        }
     }
     if body.chars().count() > 1600 {
         return Err((
@@ -251,6 +267,14 @@ impl FakeTwilio {
         }
     }
 
+    /// Where Twilio would serve a media file of an inbound message.
+    pub fn media_url(&self, message_sid: &str, media_sid: &str) -> String {
+        format!(
+            "{}/2010-04-01/Accounts/{}/Messages/{message_sid}/Media/{media_sid}",
+            self.base, self.account_sid
+        )
+    }
+
     /// The server variables that point the product at this account.
     pub fn env(&self) -> Vec<(&'static str, String)> {
         vec![
@@ -339,6 +363,34 @@ fn handle(
         st.lock().expect("lock").rejected.push(why);
         resp
     };
+    let basic = format!("Basic {}", STANDARD.encode(format!("{sid}:{token}")));
+    // Inbound media: `GET .../Messages/{MM}/Media/{ME}` answers the file
+    // (Twilio serves it behind the account's Basic auth).
+    if let Some(rest) = uri
+        .path()
+        .strip_prefix(&format!("/2010-04-01/Accounts/{sid}/Messages/"))
+        && rest.contains("/Media/")
+    {
+        if method != Method::GET {
+            return twilio_error(405, 20004, "Method not allowed");
+        }
+        if headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            != Some(basic.as_str())
+        {
+            return reject(
+                "media: bad or missing Basic auth".into(),
+                twilio_error(401, 20003, "Authenticate"),
+            );
+        }
+        return (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "image/png")],
+            FAKE_PNG.to_vec(),
+        )
+            .into_response();
+    }
     let resource = uri
         .path()
         .strip_prefix(&format!("/2010-04-01/Accounts/{sid}/"))
@@ -358,7 +410,6 @@ fn handle(
             twilio_error(405, 20004, "Method not allowed"),
         );
     }
-    let basic = format!("Basic {}", STANDARD.encode(format!("{sid}:{token}")));
     if headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

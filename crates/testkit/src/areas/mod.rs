@@ -6,6 +6,7 @@ pub mod board;
 pub mod calendars;
 pub mod channels;
 pub mod contacts;
+pub mod conversations;
 pub mod forms;
 pub mod imports;
 pub mod jobs;
@@ -44,5 +45,6 @@ pub fn routes_all(other: &Tenant) -> Vec<IdRoute> {
     all.extend(scoring::routes(other));
     all.extend(retention::routes(other));
     all.extend(notifications::routes(other));
+    all.extend(conversations::routes(other));
     all
 }

@@ -19,6 +19,7 @@ mod busy_feeds;
 mod calendars_ui;
 mod channels_web;
 mod contacts_ui;
+mod conversations;
 mod email_events;
 mod form_submissions;
 mod fuzz;

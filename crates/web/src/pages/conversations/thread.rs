@@ -19,7 +19,7 @@ use af_service::conversations::{self as service, ConversationError, Conversation
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -334,12 +334,19 @@ pub async fn reply(
     State(st): State<AppState>,
     cu: CurrentUser,
     IdPath(contact): IdPath<ContactId>,
-    mut form: Multipart,
+    request: Request,
 ) -> AppResult<Response> {
     let ct = ConversationsTr::get(cu.locale());
+    // Another workspace's contact is a 404 before the body is read.
+    service::thread_of(&st.db, cu.workspace.id, contact)
+        .await
+        .map_err(not_found)?;
+    let bad = || AppError::BadRequest(ct.err_invalid.into());
+    let mut form = Multipart::from_request(request, &st)
+        .await
+        .map_err(|_| bad())?;
     let mut state = ReplyForm::default();
     let mut files = Vec::new();
-    let bad = || AppError::BadRequest(ct.err_invalid.into());
     while let Some(field) = form.next_field().await.map_err(|_| bad())? {
         let name = field.name().unwrap_or_default().to_string();
         if name == "files" {
@@ -502,6 +509,7 @@ pub async fn assign(
 
 #[derive(Deserialize)]
 pub struct StatusForm {
+    #[serde(default)]
     status: String,
 }
 
@@ -531,6 +539,7 @@ pub async fn set_status(
 
 #[derive(Deserialize)]
 pub struct NoteForm {
+    #[serde(default)]
     body: String,
 }
 
@@ -542,6 +551,9 @@ pub async fn add_note(
     IdPath(contact): IdPath<ContactId>,
     Form(f): Form<NoteForm>,
 ) -> AppResult<Response> {
+    service::thread_of(&st.db, cu.workspace.id, contact)
+        .await
+        .map_err(not_found)?;
     let body = f.body.trim();
     if body.is_empty() || body.chars().count() > af_db::notes::MAX_NOTE_CHARS {
         return Ok(back(contact));
