@@ -428,3 +428,40 @@ pub async fn list_attachments(
             .bind(ws.0).bind(message.0).fetch_all(p).await?
     }))
 }
+
+/// A file of a message, without its bytes.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FileName {
+    pub position: i32,
+    pub filename: String,
+    pub content_type: String,
+}
+
+/// The files of a message, in order, without their bytes.
+pub async fn file_names(
+    db: &crate::Db,
+    ws: WorkspaceId,
+    message: MessageId,
+) -> DbResult<Vec<FileName>> {
+    Ok(with_pool!(db, p => {
+        sqlx::query_as::<_, FileName>(
+            "SELECT position, filename, content_type FROM message_attachments
+             WHERE workspace_id = $1 AND message_id = $2 ORDER BY position")
+            .bind(ws.0).bind(message.0).fetch_all(p).await?
+    }))
+}
+
+/// One file of a message.
+pub async fn file(
+    db: &crate::Db,
+    ws: WorkspaceId,
+    message: MessageId,
+    position: i32,
+) -> DbResult<Option<StoredAttachment>> {
+    Ok(with_pool!(db, p => {
+        sqlx::query_as::<_, StoredAttachment>(
+            "SELECT filename, content_type, content FROM message_attachments
+             WHERE workspace_id = $1 AND message_id = $2 AND position = $3")
+            .bind(ws.0).bind(message.0).bind(position).fetch_optional(p).await?
+    }))
+}

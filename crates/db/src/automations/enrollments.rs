@@ -437,3 +437,33 @@ pub async fn set_enrollment_context(
     });
     Ok(())
 }
+
+/// One of a contact's enrolments as her timeline tells it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ContactEnrollment {
+    pub id: Uuid,
+    pub workflow_id: Uuid,
+    pub workflow_name: String,
+    /// An [`EnrollmentStatus`] name.
+    pub status: String,
+    pub exit_reason: Option<String>,
+    pub started_at: Ts,
+    pub finished_at: Option<Ts>,
+}
+
+/// The contact's enrolments in every workflow, newest first.
+pub async fn enrollments_of_contact(
+    db: &crate::Db,
+    ws: WorkspaceId,
+    contact: ContactId,
+    limit: i64,
+) -> DbResult<Vec<ContactEnrollment>> {
+    Ok(with_pool!(db, p => {
+        sqlx::query_as::<_, ContactEnrollment>(
+            "SELECT e.id, e.workflow_id, w.name AS workflow_name, e.status, e.exit_reason, e.started_at, e.finished_at
+             FROM enrollments e JOIN workflows w ON w.workspace_id = e.workspace_id AND w.id = e.workflow_id
+             WHERE e.workspace_id = $1 AND e.contact_id = $2 AND e.test_mode = $3
+             ORDER BY e.started_at DESC, e.id DESC LIMIT $4")
+            .bind(ws.0).bind(contact.0).bind(false).bind(limit).fetch_all(p).await?
+    }))
+}

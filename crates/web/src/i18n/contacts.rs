@@ -197,6 +197,16 @@ crate::translations! {
         ev_deal_created: "Negocio creado: {title} en {stage}", "Deal created: {title} in {stage}";
         ev_stage_changed: "Etapa cambiada: {from} → {to}", "Stage changed: {from} → {to}";
         ev_note: "Nota", "Note";
+        ev_msg_out: "Le escribimos por {channel} ({status}): «{text}»", "We wrote by {channel} ({status}): “{text}”";
+        ev_msg_in: "Escribió por {channel}: «{text}»", "Wrote by {channel}: “{text}”";
+        ev_msg_template: "plantilla aprobada", "approved template";
+        ev_enrolled: "Entró en el flujo «{name}»", "Entered the workflow “{name}”";
+        ev_enrol_completed: "Terminó el flujo «{name}»", "Finished the workflow “{name}”";
+        ev_enrol_exited: "Salió del flujo «{name}»: {reason}", "Left the workflow “{name}”: {reason}";
+        ev_enrol_failed: "Falló el flujo «{name}»", "The workflow “{name}” failed";
+        ev_score_changed: "Puntaje {old} → {new}", "Score {old} → {new}";
+        open_thread: "Ver conversación", "Open conversation";
+        conversation: "Conversación", "Conversation";
         ev_task_created: "Tarea creada: {title}", "Task created: {title}";
         ev_task_completed: "Tarea completada: {title}", "Task completed: {title}";
         ev_other: "Evento: {kind}", "Event: {kind}";

@@ -318,7 +318,26 @@ async fn seed(t: &TwoTenants) -> Vec<String> {
     t.app.run_jobs(&worker).await;
     dead_job(&t.app, a, "send_message", "HTTP 500: upstream").await;
 
+    // A thread: Mario wrote by WhatsApp (the inbox and its thread).
+    let mut tx = t.app.db.begin().await.expect("tx");
+    let inbound = af_db::channels::InboundMessage {
+        workspace: a.ws.id,
+        channel: "whatsapp",
+        from: "+525512345678",
+        to: "+15550002222",
+        body: "Hola, ¿tienen cupo?",
+        contact_id: Some(mario.id),
+        provider_id: "SMlang1",
+    };
+    af_db::channels::insert_inbound_message(&mut tx, &inbound, t.app.now())
+        .await
+        .expect("inbound");
+    tx.commit().await.expect("commit");
     pages.extend([
+        format!("/conversations/{}", mario.id),
+        format!("/conversations/{}/thread", mario.id),
+        "/conversations".to_string(),
+        "/conversations?status=all&who=mine&unread=1&channel=whatsapp&q=mario".to_string(),
         format!("/contacts/{}", mario.id),
         format!("/contacts/{}", a.contact_id),
         format!("/automations/{}", saved.id),

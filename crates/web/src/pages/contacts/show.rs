@@ -609,6 +609,9 @@ pub struct TimelineItem {
     pub actor: String,
     /// A note's text, shown as a block.
     pub body: Option<String>,
+    /// Where the entry leads (a message: its conversation; an enrolment:
+    /// its workflow).
+    pub link: Option<String>,
     at: (Ts, Uuid),
 }
 
@@ -783,6 +786,12 @@ fn event_text(ctx: &Ctx, e: &Event) -> String {
                 None => label.to_string(),
             }
         }
+        Some(EventKind::ContactScoreChanged) if data.get("new").is_some() => {
+            let n = |key: &str| data.get(key).map(|v| v.to_string()).unwrap_or_default();
+            t.ev_score_changed
+                .replace("{old}", &n("old"))
+                .replace("{new}", &n("new"))
+        }
         Some(other) => v.event_kind_label(other).to_string(),
         // Written by earlier versions as an event; now an audit entry.
         None if e.kind == "contact.gdpr_exported" => t.ev_gdpr_exported.to_string(),
@@ -818,14 +827,22 @@ pub(super) async fn timeline_section(
         .map(|d| d.id.to_string())
         .collect();
     let events = events::list_entity_events(&st.db, ws, &c.id.to_string(), &deal_ids, 300).await?;
+    // Messages and enrolments are told from their own rows (their status
+    // and reason as they are now), so their events are not repeated.
+    let told_elsewhere = [
+        EventKind::NoteAdded,
+        EventKind::MessageInbound,
+        EventKind::MessageSent,
+    ];
     let mut items: Vec<TimelineItem> = events
         .iter()
-        .filter(|e| e.kind != EventKind::NoteAdded)
+        .filter(|e| !told_elsewhere.iter().any(|k| e.kind == *k))
         .map(|e| TimelineItem {
             when: fmt_when(e.occurred_at, &ctx.time_zone, ctx.locale),
             text: event_text(ctx, e),
             actor: actor_text(ctx, e),
             body: None,
+            link: None,
             at: (e.occurred_at, e.id),
         })
         .collect();
@@ -835,15 +852,114 @@ pub(super) async fn timeline_section(
             text: ctx.t.ev_note.to_string(),
             actor: n.author_name.unwrap_or_default(),
             body: Some(n.body),
+            link: None,
             at: (n.created_at, n.id.0),
         });
     }
+    items.extend(message_items(st, ctx, c).await?);
+    items.extend(enrollment_items(st, ctx, c).await?);
     items.sort_by_key(|i| std::cmp::Reverse(i.at));
     Ok(TimelineSection {
         ct: ctx.t,
         items,
         oob,
     })
+}
+
+/// The contact's messages in and out, each a sentence with its status,
+/// leading to the conversation.
+async fn message_items(st: &AppState, ctx: &Ctx, c: &Contact) -> AppResult<Vec<TimelineItem>> {
+    let v = VocabTr::get(ctx.locale);
+    let t = ctx.t;
+    let link = format!("/conversations/{}", c.id);
+    let rows = af_db::conversations::thread(&st.db, c.workspace_id, c.id, None, 100).await?;
+    Ok(rows
+        .iter()
+        .map(|m| {
+            let text = if m.content_sid.is_some()
+                && m.body_text == m.content_sid.clone().unwrap_or_default()
+            {
+                t.ev_msg_template.to_string()
+            } else {
+                af_db::conversations::preview(
+                    m.subject
+                        .as_deref()
+                        .filter(|s| !s.is_empty())
+                        .unwrap_or(&m.body_text),
+                )
+            };
+            let sentence = if m.direction == "inbound" {
+                t.ev_msg_in
+                    .replace("{channel}", v.channel(&m.channel))
+                    .replace("{text}", &text)
+            } else {
+                t.ev_msg_out
+                    .replace("{channel}", v.channel(&m.channel))
+                    .replace("{status}", v.message_status(&m.status))
+                    .replace("{text}", &text)
+            };
+            TimelineItem {
+                when: fmt_when(m.created_at, &ctx.time_zone, ctx.locale),
+                text: sentence,
+                actor: m
+                    .sent_by_name
+                    .clone()
+                    .or_else(|| m.workflow_name.clone())
+                    .unwrap_or_default(),
+                body: None,
+                link: Some(link.clone()),
+                at: (m.created_at, m.id.0),
+            }
+        })
+        .collect())
+}
+
+/// The contact's enrolments: when she entered each workflow, and how she
+/// left it (finished, left with the reason, failed).
+async fn enrollment_items(st: &AppState, ctx: &Ctx, c: &Contact) -> AppResult<Vec<TimelineItem>> {
+    let t = ctx.t;
+    let rows = af_db::automations::enrollments_of_contact(&st.db, c.workspace_id, c.id, 50).await?;
+    let mut out = Vec::new();
+    for e in rows {
+        let link = Some(format!("/automations/{}", e.workflow_id));
+        out.push(TimelineItem {
+            when: fmt_when(e.started_at, &ctx.time_zone, ctx.locale),
+            text: t.ev_enrolled.replace("{name}", &e.workflow_name),
+            actor: String::new(),
+            body: None,
+            link: link.clone(),
+            at: (e.started_at, e.id),
+        });
+        let Some(end) = e.finished_at else {
+            continue;
+        };
+        let text = match e.status.as_str() {
+            "completed" => t.ev_enrol_completed.replace("{name}", &e.workflow_name),
+            "failed" => t.ev_enrol_failed.replace("{name}", &e.workflow_name),
+            _ => t
+                .ev_enrol_exited
+                .replace("{name}", &e.workflow_name)
+                .replace(
+                    "{reason}",
+                    &e.exit_reason
+                        .as_deref()
+                        .map(|r| crate::i18n::details::detail(ctx.locale, r))
+                        .unwrap_or_default(),
+                )
+                .trim_end_matches([':', ' '])
+                .to_string(),
+        };
+        out.push(TimelineItem {
+            when: fmt_when(end, &ctx.time_zone, ctx.locale),
+            text,
+            actor: String::new(),
+            body: None,
+            link,
+            // After the entry of the same instant.
+            at: (end, uuid::Uuid::max()),
+        });
+    }
+    Ok(out)
 }
 
 /// The contact's newest `n` timeline items, worded as on the contact page

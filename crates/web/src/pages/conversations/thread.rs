@@ -66,7 +66,7 @@ async fn thread_part(st: &AppState, cu: &CurrentUser, contact: ContactId) -> App
     let mut items = Vec::with_capacity(messages.len());
     for m in &messages {
         let files = if m.attachments > 0 {
-            store::file_names(&st.db, ws, m.id)
+            af_db::messages::file_names(&st.db, ws, m.id)
                 .await?
                 .into_iter()
                 .map(|f| {
@@ -588,7 +588,7 @@ pub async fn download(
     store::thread_message(&st.db, ws, contact, message)
         .await?
         .ok_or(AppError::NotFound)?;
-    let f = store::file(&st.db, ws, message, position)
+    let f = af_db::messages::file(&st.db, ws, message, position)
         .await?
         .ok_or(AppError::NotFound)?;
     let name = reply::clean_filename(&f.filename);
