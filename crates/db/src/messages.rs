@@ -133,7 +133,12 @@ pub async fn insert_message_once(
         let touch = crate::conversations::Touch {
             channel: m.channel.as_str(),
             inbound: false,
-            text: m.subject.filter(|s| !s.is_empty()).unwrap_or(m.body_text),
+            // The body, as mail apps show a snippet; a body-less message
+            // (a WhatsApp template) by its subject, if any.
+            text: Some(m.body_text)
+                .filter(|b| !b.trim().is_empty())
+                .or(m.subject)
+                .unwrap_or_default(),
         };
         crate::conversations::touch(tx, m.workspace, contact, &touch, now).await?;
     }

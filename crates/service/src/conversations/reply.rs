@@ -386,14 +386,8 @@ pub async fn send(
         provider: "outbox",
         to: &to,
         subject: subject.as_deref(),
-        body_text: if body.is_empty() {
-            checked
-                .template
-                .as_ref()
-                .map_or("", |(sid, _)| sid.as_str())
-        } else {
-            &body
-        },
+        // A template's text is Twilio's; the thread says "template".
+        body_text: &body,
         category: "conversation",
         status: MessageStatus::Queued,
         contact_id: Some(contact),

@@ -14,8 +14,9 @@ pub struct NavItem {
     /// Inline SVG (see `crate::icons`).
     pub icon: &'static str,
     pub active: bool,
-    /// A count beside the label (unread conversations); 0 shows none.
-    pub badge: i64,
+    /// A count beside the label (unread conversations), kept current by
+    /// the inbox script; `None` for areas without one.
+    pub badge: Option<i64>,
 }
 
 /// The areas of the product, in navigation order.
@@ -144,11 +145,7 @@ impl Shell {
                 label: a.label(t),
                 icon: a.icon(),
                 active: *a == active,
-                badge: if *a == Area::Conversations {
-                    unread_conversations
-                } else {
-                    0
-                },
+                badge: (*a == Area::Conversations).then_some(unread_conversations),
             })
             .collect();
         Ok(Shell {
