@@ -5,6 +5,7 @@ pub mod brevo;
 pub mod config;
 pub mod email;
 pub mod email_events;
+pub mod inbound_email;
 pub mod keywords;
 pub mod kommo;
 pub mod message;

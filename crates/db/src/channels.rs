@@ -70,7 +70,11 @@ pub async fn find_message_by_provider_id(
 #[derive(Debug, Clone)]
 pub struct InboundMessage<'a> {
     pub workspace: WorkspaceId,
+    /// `twilio`, `sendgrid`, `brevo`.
+    pub provider: &'a str,
     pub channel: &'a str,
+    /// An email's subject.
+    pub subject: Option<&'a str>,
     pub from: &'a str,
     pub to: &'a str,
     pub body: &'a str,
@@ -87,16 +91,21 @@ pub async fn insert_inbound_message(
     now: Ts,
 ) -> DbResult<Option<MessageId>> {
     let id = MessageId::new();
-    let key = format!("inbound:{}", m.provider_id);
+    // Twilio's SIDs as before; an email's Message-ID in a space of its own.
+    let key = if m.channel == "email" {
+        format!("inbound:email:{}", m.provider_id)
+    } else {
+        format!("inbound:{}", m.provider_id)
+    };
     let n = with_tx!(tx, c => {
         sqlx::query(
             "INSERT INTO messages (id, workspace_id, channel, provider, to_address, from_address, body_text, category,
                                    status, attempts, created_at, updated_at, contact_id, provider_id, idempotency_key,
-                                   direction)
-             VALUES ($1, $2, $3, 'twilio', $4, $5, $6, 'inbound', 'received', 0, $7, $7, $8, $9, $10, 'inbound')
+                                   direction, subject)
+             VALUES ($1, $2, $3, $11, $4, $5, $6, 'inbound', 'received', 0, $7, $7, $8, $9, $10, 'inbound', $12)
              ON CONFLICT DO NOTHING")
             .bind(id.0).bind(m.workspace.0).bind(m.channel).bind(m.to).bind(m.from).bind(m.body).bind(now)
-            .bind(m.contact_id.map(|c| c.0)).bind(m.provider_id).bind(key)
+            .bind(m.contact_id.map(|c| c.0)).bind(m.provider_id).bind(key).bind(m.provider).bind(m.subject)
             .execute(&mut *c).await?.rows_affected()
     });
     if n == 0 {

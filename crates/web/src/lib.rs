@@ -194,18 +194,33 @@ pub fn router(state: AppState) -> Router {
             middleware::audit::door,
         ));
 
-    Router::new()
+    // Every request body is capped at MAX_BODY_BYTES, except inbound email
+    // (mail carries files): its own, larger cap.
+    let capped = Router::new()
         .merge(browser)
         .merge(intake)
         .merge(api)
         .merge(public_assets)
         .merge(public_callbacks)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
+    let inbound_email = api::inbound_email::routes()
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::audit::door,
+        ))
+        .layer(DefaultBodyLimit::max(api::inbound_email::MAX_INBOUND_BYTES))
+        .layer(RequestBodyLimitLayer::new(
+            api::inbound_email::MAX_INBOUND_BYTES,
+        ));
+
+    Router::new()
+        .merge(capped)
+        .merge(inbound_email)
         .fallback(|| async { error::AppError::NotFound })
         .layer(axum::middleware::from_fn(middleware::locale::layer))
         .layer(axum::middleware::from_fn(middleware::metrics::track))
         .layer(axum::middleware::from_fn(middleware::security::headers))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(
             // Span per request with the route template, never the raw URI:
             // reset and invitation links carry secrets in their path.

@@ -55,7 +55,9 @@ pub async fn receive_text(
     };
     let new = af_db::channels::InboundMessage {
         workspace: ws.id,
+        provider: "twilio",
         channel: m.channel.as_str(),
+        subject: None,
         from: m.from,
         to: m.to,
         body: m.body,
@@ -149,4 +151,118 @@ pub async fn set_sms_opt_out(
     actor.label = "Twilio".into();
     af_db::contacts::update_contact(tx, ws, contact, &patch, &actor, now).await?;
     Ok(())
+}
+
+/// Where an inbound email came from (the vendor's webhook).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailVendor {
+    SendGrid,
+    Brevo,
+}
+
+impl EmailVendor {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EmailVendor::SendGrid => "sendgrid",
+            EmailVendor::Brevo => "brevo",
+        }
+    }
+}
+
+/// Stores an inbound email in the thread it answers: the contact whose
+/// email one of our Message-IDs in `In-Reply-To` / `References` names,
+/// else the contact with the sender's address, else a new contact. Once
+/// per Message-ID (a vendor's retry is a no-op: `None`).
+pub async fn receive_email(
+    db: &Db,
+    ws: &Workspace,
+    vendor: EmailVendor,
+    m: &af_channels::inbound_email::InboundEmail,
+    files: &[StoredAttachment],
+    now: Ts,
+) -> DbResult<Option<Received>> {
+    let mut tx = db.begin().await?;
+    let mut contact = None;
+    for id in m.ancestors() {
+        if let Some(c) =
+            af_db::conversations::contact_by_email_message_id(&mut tx, ws.id, &id).await?
+        {
+            contact = Some(c);
+            break;
+        }
+    }
+    let contact = match contact {
+        Some(c) => Some(c),
+        None => match af_db::contacts::find_match(&mut tx, ws.id, Some(&m.from), None).await? {
+            Some(c) => Some(c.id),
+            None => new_email_contact(&mut tx, ws, m, now).await?,
+        },
+    };
+    // Without a Message-ID, one from what the email is (a retry repeats it).
+    let key = m.message_id.clone().unwrap_or_else(|| {
+        let digest = af_core::crypto::sha256_hex(&format!("{}\n{}\n{}", m.from, m.subject, m.text));
+        format!("sha256:{digest}")
+    });
+    let new = af_db::channels::InboundMessage {
+        workspace: ws.id,
+        provider: vendor.as_str(),
+        channel: Channel::Email.as_str(),
+        subject: Some(&m.subject),
+        from: &m.from,
+        to: &m.to,
+        body: &m.text,
+        contact_id: contact,
+        provider_id: &key,
+    };
+    let Some(id) = af_db::channels::insert_inbound_message(&mut tx, &new, now).await? else {
+        tx.commit().await?;
+        return Ok(None);
+    };
+    let threading = af_db::messages::HandWritten {
+        email_message_id: m.message_id.as_deref(),
+        in_reply_to: m.in_reply_to.as_deref(),
+        ..Default::default()
+    };
+    af_db::messages::set_hand_written(&mut tx, ws.id, id, &threading).await?;
+    if !files.is_empty() {
+        af_db::messages::insert_attachments(&mut tx, ws.id, id, files).await?;
+    }
+    let event = af_db::events::NewEvent {
+        workspace: ws.id,
+        kind: EventKind::MessageInbound.as_str(),
+        entity_type: "contact",
+        entity_id: contact.map(|c| c.to_string()),
+        actor: &Actor::system(),
+        data: serde_json::json!({
+            "contact_id": contact, "message_id": id, "channel": "email",
+            "from": m.from, "subject": m.subject, "body": m.text, "attachments": files.len(),
+        }),
+    };
+    af_db::events::insert_event(&mut tx, &event, now).await?;
+    tx.commit().await?;
+    Ok(Some(Received {
+        message: id,
+        contact,
+    }))
+}
+
+async fn new_email_contact(
+    tx: &mut Tx,
+    ws: &Workspace,
+    m: &af_channels::inbound_email::InboundEmail,
+    now: Ts,
+) -> DbResult<Option<ContactId>> {
+    let raw = RawContact {
+        email: Some(m.from.clone()),
+        name: m.from_name.clone(),
+        source: Some(Channel::Email.as_str().to_string()),
+        ..Default::default()
+    };
+    let Ok(input) = validate_contact(&raw, &ws.country, &NO_CUSTOM_FIELDS) else {
+        return Ok(None);
+    };
+    let mut actor = Actor::system();
+    actor.label = "Email".into();
+    let up = af_db::contacts::upsert_contact(tx, ws.id, &input, &actor, now).await?;
+    Ok(Some(up.contact.id))
 }

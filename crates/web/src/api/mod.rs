@@ -8,6 +8,7 @@ pub mod conversations;
 pub mod crm;
 pub mod email_events;
 pub mod forms;
+pub mod inbound_email;
 pub mod intake;
 pub mod memberships;
 pub mod notifications;

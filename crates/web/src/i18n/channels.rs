@@ -71,6 +71,8 @@ crate::translations! {
         webhooks_intro: "Pega estas direcciones en la consola de tu proveedor para que las aperturas, los clics, los rebotes y las denuncias de spam lleguen aquí. Un rebote definitivo o una denuncia de spam detiene los correos de marketing a esa dirección.", "Paste these addresses in your provider's console so opens, clicks, bounces and spam reports arrive here. A hard bounce or a spam report stops marketing email to that address.";
         webhook_sendgrid: "SendGrid → Settings → Mail Settings → Event Webhook (HTTP Post URL)", "SendGrid → Settings → Mail Settings → Event Webhook (HTTP Post URL)";
         webhook_brevo: "Brevo → Transactional → Settings → Webhook (URL); la dirección es secreta, no la compartas", "Brevo → Transactional → Settings → Webhook (URL); the address is secret, do not share it";
+        webhook_sendgrid_inbound: "Correo entrante por SendGrid → Settings → Inbound Parse (Destination URL); la dirección es secreta", "Inbound email via SendGrid → Settings → Inbound Parse (Destination URL); the address is secret";
+        webhook_brevo_inbound: "Correo entrante por Brevo → Inbound parsing webhook (URL); la dirección es secreta", "Inbound email via Brevo → Inbound parsing webhook (URL); the address is secret";
         bad_smtp_url: "El servidor SMTP debe ser una dirección pública (smtp:// o smtps://); no se permiten direcciones internas.", "The SMTP server must be a public address (smtp:// or smtps://); internal addresses are not allowed.";
         bad_number: "El identificador de embudo de Kommo debe ser un número.", "The Kommo pipeline id must be a number.";
         send_test: "Enviar una prueba", "Send a test";

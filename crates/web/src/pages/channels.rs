@@ -241,6 +241,16 @@ fn event_webhooks(
             c.webhook_brevo,
             brevo_webhook_url(base, &st.secret, ws.id, &ws.slug),
         ),
+        (
+            "sendgrid-inbound",
+            c.webhook_sendgrid_inbound,
+            crate::api::inbound_email::inbound_url(base, &st.secret, ws.id, &ws.slug, "sendgrid"),
+        ),
+        (
+            "brevo-inbound",
+            c.webhook_brevo_inbound,
+            crate::api::inbound_email::inbound_url(base, &st.secret, ws.id, &ws.slug, "brevo"),
+        ),
     ]
 }
 

@@ -696,3 +696,199 @@ async fn the_inbox_pages_show_threads_and_render_hostile_text_inert() {
     assert!(body.contains("24 horas"), "explained in Spanish");
     assert!(body.contains("¿Seguimos?"), "what was typed stays");
 }
+
+/// Posts SendGrid's Inbound Parse form (multipart) to `url`.
+async fn sendgrid_parse(
+    s: &Setup,
+    url: &str,
+    fields: &[(&str, &str)],
+    file: Option<(&str, &str, &[u8])>,
+) -> u16 {
+    let boundary = "----sendgridParse0x1";
+    let mut body: Vec<u8> = Vec::new();
+    for (k, v) in fields {
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    if let Some((name, ct, bytes)) = file {
+        body.extend(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"attachment1\"; filename=\"{name}\"\r\nContent-Type: {ct}\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend(bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").as_bytes());
+    s.app
+        .http()
+        .post(url)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("inbound email")
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn an_email_reply_threads_by_in_reply_to_once_with_its_files() {
+    let s = setup().await;
+    let c = s.lead("Eva", "+525544444444").await;
+    s.run().await;
+    let (status, sent) = s
+        .send(
+            c,
+            json!({"channel": "email", "subject": "Propuesta", "body": "Adjunta"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{sent}");
+    let mut tx = s.app.db.begin().await.expect("tx");
+    let ours = af_db::messages::hand_written(
+        &mut tx,
+        s.t.ws.id,
+        sent["id"].as_str().expect("id").parse().expect("id"),
+    )
+    .await
+    .expect("row")
+    .email_message_id
+    .expect("our Message-ID");
+    tx.commit().await.expect("commit");
+
+    let token = af_web::api::inbound_email::token(&s.app.state.secret, s.t.ws.id);
+    let url = s.app.url(&format!("/webhooks/email/acme/{token}/sendgrid"));
+    // She answers from another address: In-Reply-To still finds her thread.
+    let headers = format!(
+        "Message-ID: <reply1@mail.test>\r\nIn-Reply-To: <{ours}>\r\nReferences: <{ours}>\r\n"
+    );
+    let fields = [
+        ("from", "Eva P <eva.personal@otro.test>"),
+        ("to", "inbox@acme.test"),
+        ("subject", "Re: Propuesta"),
+        (
+            "text",
+            "Me parece bien.\n\nEl lun, 7 dic 2026, Acme <x@acme.test> escribió:\n> Adjunta",
+        ),
+        ("headers", headers.as_str()),
+    ];
+    let pdf: &[u8] = b"%PDF-1.4 fake";
+    assert_eq!(
+        sendgrid_parse(
+            &s,
+            &url,
+            &fields,
+            Some(("<b>contrato</b>.pdf", "application/pdf", pdf))
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        sendgrid_parse(&s, &url, &fields, None).await,
+        200,
+        "SendGrid's retry"
+    );
+    let thread = s.thread(c).await;
+    let inbound: Vec<&Value> = thread
+        .iter()
+        .filter(|m| m["direction"] == "inbound")
+        .collect();
+    assert_eq!(inbound.len(), 1, "{thread:?}");
+    assert_eq!(
+        inbound[0]["body"], "Me parece bien.",
+        "the quoted history is left out"
+    );
+    assert_eq!(inbound[0]["subject"], "Re: Propuesta");
+    assert_eq!(inbound[0]["attachments"], 1);
+    let files = af_db::messages::list_attachments(
+        &s.app.db,
+        s.t.ws.id,
+        inbound[0]["id"].as_str().expect("id").parse().expect("id"),
+    )
+    .await
+    .expect("files");
+    assert_eq!(files[0].content_type, "application/pdf");
+    assert!(!files[0].filename.contains('<'), "{}", files[0].filename);
+    assert_eq!(s.conversation(c).await["unread"], 1);
+
+    // A stranger's email makes a contact; an HTML "attachment" is dropped.
+    let fields = [
+        ("from", "Nuevo Cliente <nuevo@cliente.test>"),
+        ("to", "inbox@acme.test"),
+        ("subject", "Cotización"),
+        ("text", "Hola, quiero una cotización"),
+        ("headers", "Message-ID: <new1@cliente.test>\r\n"),
+    ];
+    assert_eq!(
+        sendgrid_parse(
+            &s,
+            &url,
+            &fields,
+            Some(("x.html", "text/html", b"<script>1</script>"))
+        )
+        .await,
+        200
+    );
+    let (_, page) = s
+        .api
+        .call("GET", "/api/v1/conversations?q=nuevo", None)
+        .await;
+    assert_eq!(page["data"].as_array().map(Vec::len), Some(1), "{page}");
+    let stranger = page["data"][0]["id"].as_str().expect("id").to_string();
+    let (_, msgs) = s
+        .api
+        .call(
+            "GET",
+            &format!("/api/v1/conversations/{stranger}/messages"),
+            None,
+        )
+        .await;
+    assert_eq!(msgs["data"][0]["attachments"], 0);
+
+    // Brevo: by the sender's address.
+    let burl = s.app.url(&format!("/webhooks/email/acme/{token}/brevo"));
+    let post = json!({"items": [{
+        "MessageId": "<brevo1@mail.test>", "From": {"Name": "Eva", "Address": "eva@cliente.test"},
+        "To": [{"Address": "inbox@acme.test"}], "Subject": "Otra cosa",
+        "RawTextBody": "¿Y el precio?\n> antes", "ExtractedMarkdownMessage": "¿Y el precio?"
+    }]});
+    for _ in 0..2 {
+        let r = s
+            .app
+            .http()
+            .post(&burl)
+            .json(&post)
+            .send()
+            .await
+            .expect("brevo");
+        assert_eq!(r.status().as_u16(), 200);
+    }
+    let thread = s.thread(c).await;
+    assert_eq!(
+        thread
+            .iter()
+            .filter(|m| m["direction"] == "inbound")
+            .count(),
+        2,
+        "{thread:?}"
+    );
+
+    // A wrong token changes nothing.
+    let wrong = s.app.url("/webhooks/email/acme/nope/sendgrid");
+    assert_eq!(sendgrid_parse(&s, &wrong, &fields, None).await, 404);
+    let r = s
+        .app
+        .http()
+        .post(s.app.url("/webhooks/email/acme/nope/brevo"))
+        .json(&post)
+        .send()
+        .await
+        .expect("brevo");
+    assert_eq!(r.status().as_u16(), 404);
+}

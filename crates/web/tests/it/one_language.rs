@@ -322,7 +322,9 @@ async fn seed(t: &TwoTenants) -> Vec<String> {
     let mut tx = t.app.db.begin().await.expect("tx");
     let inbound = af_db::channels::InboundMessage {
         workspace: a.ws.id,
+        provider: "twilio",
         channel: "whatsapp",
+        subject: None,
         from: "+525512345678",
         to: "+15550002222",
         body: "Hola, ¿tienen cupo?",
