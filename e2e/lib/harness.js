@@ -173,3 +173,32 @@ export function watchConsole(page) {
   page.on('pageerror', (e) => errors.push(`${page.url()}: ${e.message}`));
   return errors;
 }
+
+/**
+ * As a signed-in owner/admin, creates an API key at /settings/api-keys
+ * (named `e2e {label} …`) and returns it, shown once on the page.
+ */
+export async function createApiKey(page, label) {
+  await page.goto('/settings/api-keys');
+  await page.getByLabel('Nombre de la clave').fill(`e2e ${label} ${unique()}`);
+  await page.getByRole('button', { name: 'Crear clave' }).click();
+  const keyInput = page.locator('input[data-testid="new-api-key"]');
+  await seen(keyInput, 'the new key');
+  return keyInput.inputValue();
+}
+
+/** Calls the JSON API with `key`; fails the test unless it answers 2xx. */
+export async function apiJson(key, method, path, body) {
+  const res = await fetch(`${BASE_URL}${path}`, {
+    method,
+    headers: {
+      Authorization: `Bearer ${key}`,
+      Accept: 'application/json',
+      ...(body ? { 'Content-Type': 'application/json' } : {}),
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${text}`);
+  return JSON.parse(text);
+}

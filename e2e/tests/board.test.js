@@ -12,35 +12,13 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, newPage, signIn, seen, notSeen, seeText, unique, BASE_URL, OWNER, TIMEOUT } from '../lib/harness.js';
+import { launchBrowser, newPage, signIn, seen, notSeen, seeText, unique, BASE_URL, OWNER, TIMEOUT, createApiKey, apiJson } from '../lib/harness.js';
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
 after(async () => { await browser?.close(); });
 
-async function createApiKey(page) {
-  await page.goto('/settings/api-keys');
-  await page.getByLabel('Nombre de la clave').fill(`e2e board ${unique()}`);
-  await page.getByRole('button', { name: 'Crear clave' }).click();
-  const keyInput = page.locator('input[data-testid="new-api-key"]');
-  await seen(keyInput, 'the new key');
-  return keyInput.inputValue();
-}
 
-async function api(key, method, path, body) {
-  const res = await fetch(`${BASE_URL}${path}`, {
-    method,
-    headers: {
-      Authorization: `Bearer ${key}`,
-      Accept: 'application/json',
-      ...(body ? { 'Content-Type': 'application/json' } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  assert.ok(res.ok, `${method} ${path} answered ${res.status}: ${text}`);
-  return JSON.parse(text);
-}
 
 /** The column (ul) of a stage and a card (li) of a deal on `page`. */
 const columnOf = (page, stageId) => page.locator(`ul#cards-${stageId}`);
@@ -66,10 +44,10 @@ test('a card dragged to another column moves live on a second page and stays aft
   const second = await newPage(browser);
   try {
     await signIn(first.page, OWNER);
-    const key = await createApiKey(first.page);
+    const key = await createApiKey(first.page, 'board');
 
     // Data through the JSON API (the contract of issue 3).
-    const pipelines = await api(key, 'GET', '/api/v1/pipelines');
+    const pipelines = await apiJson(key, 'GET', '/api/v1/pipelines');
     const list = Array.isArray(pipelines) ? pipelines : pipelines.data;
     const pipeline = list.find((p) => p.is_default) || list[0];
     const stages = [...pipeline.stages].sort((a, b) => a.position - b.position);
@@ -78,13 +56,13 @@ test('a card dragged to another column moves live on a second page and stays aft
     const tag = unique();
     const deals = [];
     for (const name of ['Rosa', 'Iván', 'Elena']) {
-      const contact = await api(key, 'POST', '/api/v1/contacts', {
+      const contact = await apiJson(key, 'POST', '/api/v1/contacts', {
         first_name: name,
         last_name: `Tablero ${tag}`,
         email: `${name.normalize('NFD').replace(/[^a-zA-Z]/g, '').toLowerCase()}.${tag}@example.com`,
         tags: ['e2e'],
       });
-      const deal = await api(key, 'POST', '/api/v1/deals', {
+      const deal = await apiJson(key, 'POST', '/api/v1/deals', {
         contact_id: contact.id,
         pipeline_id: pipeline.id,
         stage_id: from.id,
@@ -126,7 +104,7 @@ test('a card dragged to another column moves live on a second page and stays aft
     assert.equal(await cardIn(first.page, from.id, moving.id).count(), 0);
 
     // And the API agrees.
-    const after = await api(key, 'GET', `/api/v1/deals/${moving.id}`);
+    const after = await apiJson(key, 'GET', `/api/v1/deals/${moving.id}`);
     assert.equal(after.stage_id, to.id);
   } finally {
     await first.context.close();
@@ -138,8 +116,8 @@ test('a deal created by an automation step appears on an open board without a re
   const { page, context } = await newPage(browser);
   try {
     await signIn(page, OWNER);
-    const key = await createApiKey(page);
-    const pipelines = await api(key, 'GET', '/api/v1/pipelines');
+    const key = await createApiKey(page, 'board');
+    const pipelines = await apiJson(key, 'GET', '/api/v1/pipelines');
     const list = Array.isArray(pipelines) ? pipelines : pipelines.data;
     const pipeline = list.find((p) => p.is_default) || list[0];
     const stages = [...pipeline.stages].sort((a, b) => a.position - b.position);
@@ -148,13 +126,13 @@ test('a deal created by an automation step appears on an open board without a re
 
     // A workflow whose only step puts the contact on the board: with no
     // open deal in that pipeline, `move_to_stage` creates one.
-    await api(key, 'POST', '/api/v1/workflows', {
+    await apiJson(key, 'POST', '/api/v1/workflows', {
       name: `Al tablero ${tag}`,
       trigger: { type: 'tag_added', tag },
       steps: [{ type: 'move_to_stage', stage_id: target.id }],
       active: true,
     });
-    const contact = await api(key, 'POST', '/api/v1/contacts', {
+    const contact = await apiJson(key, 'POST', '/api/v1/contacts', {
       first_name: 'Automática',
       last_name: tag,
       email: `${tag}@example.com`,
@@ -169,7 +147,7 @@ test('a deal created by an automation step appears on an open board without a re
 
     // Tagging the contact routes the event to the workflow, whose step
     // (run by the server's worker) creates the deal.
-    await api(key, 'PATCH', `/api/v1/contacts/${contact.id}`, { add_tags: [tag] });
+    await apiJson(key, 'PATCH', `/api/v1/contacts/${contact.id}`, { add_tags: [tag] });
     const card = columnOf(page, target.id).locator('li[data-deal-id]', { hasText: `Automática ${tag}` });
     await seen(card, 'the deal created by the automation, live on the open board');
     assert.equal(reloaded, false, 'the board did not reload');
@@ -180,7 +158,7 @@ test('a deal created by an automation step appears on an open board without a re
 
 /** The default pipeline and its stages in order, through the API. */
 async function defaultPipeline(key) {
-  const pipelines = await api(key, 'GET', '/api/v1/pipelines');
+  const pipelines = await apiJson(key, 'GET', '/api/v1/pipelines');
   const list = Array.isArray(pipelines) ? pipelines : pipelines.data;
   const pipeline = list.find((p) => p.is_default) || list[0];
   return { pipeline, stages: [...pipeline.stages].sort((a, b) => a.position - b.position) };
@@ -217,17 +195,17 @@ for (const viewport of [{ width: 1366, height: 768 }, { width: 390, height: 844 
     const { page, context } = await newPage(browser, { viewport });
     try {
       await signIn(page, OWNER);
-      const key = await createApiKey(page);
+      const key = await createApiKey(page, 'board');
       const { pipeline, stages } = await defaultPipeline(key);
       const [first, second, third] = stages;
       const tag = unique();
-      const contact = await api(key, 'POST', '/api/v1/contacts', {
+      const contact = await apiJson(key, 'POST', '/api/v1/contacts', {
         first_name: 'Cajón',
         last_name: `Drawer ${tag}`,
         email: `cajon.${tag}@example.com`.toLowerCase(),
         phone: '+52 55 1234 5678',
       });
-      const deal = await api(key, 'POST', '/api/v1/deals', {
+      const deal = await apiJson(key, 'POST', '/api/v1/deals', {
         contact_id: contact.id,
         pipeline_id: pipeline.id,
         stage_id: first.id,
@@ -283,7 +261,7 @@ for (const viewport of [{ width: 1366, height: 768 }, { width: 390, height: 844 
       // (The card may still be re-rendering after the move: focus lands on it when it does.)
       await page.waitForFunction((id) => document.activeElement?.getAttribute('data-deal-id') === id, deal.id, { timeout: TIMEOUT })
         .catch(async () => assert.equal(await focusedDeal(page), deal.id, 'focus is back on the moved card'));
-      const after = await api(key, 'GET', `/api/v1/deals/${deal.id}`);
+      const after = await apiJson(key, 'GET', `/api/v1/deals/${deal.id}`);
       assert.equal(after.stage_id, second.id);
 
       if (viewport.width >= 640) {

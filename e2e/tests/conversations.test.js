@@ -12,7 +12,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { launchBrowser, newPage, signIn, seen, unique, BASE_URL, OWNER, MEMBER, axeViolations as axe, watchConsole } from '../lib/harness.js';
+import { launchBrowser, newPage, signIn, seen, unique, BASE_URL, OWNER, MEMBER, axeViolations as axe, watchConsole, createApiKey, apiJson } from '../lib/harness.js';
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
@@ -21,29 +21,7 @@ after(async () => { await browser?.close(); });
 const TOKEN = 'e2e-twilio-auth-token';
 const ACCOUNT = 'AC0123456789abcdef0123456789abcdef';
 
-async function createApiKey(page) {
-  await page.goto('/settings/api-keys');
-  await page.getByLabel('Nombre de la clave').fill(`e2e inbox ${unique()}`);
-  await page.getByRole('button', { name: 'Crear clave' }).click();
-  const keyInput = page.locator('input[data-testid="new-api-key"]');
-  await seen(keyInput, 'the new key');
-  return keyInput.inputValue();
-}
 
-async function api(key, method, path, body) {
-  const res = await fetch(`${BASE_URL}${path}`, {
-    method,
-    headers: {
-      Authorization: `Bearer ${key}`,
-      Accept: 'application/json',
-      ...(body ? { 'Content-Type': 'application/json' } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  assert.ok(res.ok, `${method} ${path} answered ${res.status}: ${text}`);
-  return JSON.parse(text);
-}
 
 /** Twilio's X-Twilio-Signature: HMAC-SHA1 of the URL and the sorted params. */
 function twilioSignature(url, params) {
@@ -84,11 +62,11 @@ test('a contact writes, the owner answers, the member sees it all live on a phon
   try {
     await signIn(owner.page, OWNER);
     await signIn(member.page, MEMBER);
-    const key = await createApiKey(owner.page);
+    const key = await createApiKey(owner.page, 'inbox');
     await setTwilio(owner.page, true);
     const tag = unique();
     const phone = `+5255${String(Date.now()).slice(-8)}`;
-    const contact = await api(key, 'POST', '/api/v1/contacts', {
+    const contact = await apiJson(key, 'POST', '/api/v1/contacts', {
       first_name: 'Inés',
       last_name: `Bandeja ${tag}`,
       email: `ines.${tag}@example.com`,

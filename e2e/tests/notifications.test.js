@@ -9,36 +9,14 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, newPage, signIn, seen, notSeen, unique, BASE_URL, OWNER, MEMBER, axeViolations as axe } from '../lib/harness.js';
+import { launchBrowser, newPage, signIn, seen, notSeen, unique, BASE_URL, OWNER, MEMBER, axeViolations as axe, createApiKey, apiJson } from '../lib/harness.js';
 
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
 after(async () => { await browser?.close(); });
 
-async function createApiKey(page) {
-  await page.goto('/settings/api-keys');
-  await page.getByLabel('Nombre de la clave').fill(`e2e bell ${unique()}`);
-  await page.getByRole('button', { name: 'Crear clave' }).click();
-  const keyInput = page.locator('input[data-testid="new-api-key"]');
-  await seen(keyInput, 'the new key');
-  return keyInput.inputValue();
-}
 
-async function api(key, method, path, body) {
-  const res = await fetch(`${BASE_URL}${path}`, {
-    method,
-    headers: {
-      Authorization: `Bearer ${key}`,
-      Accept: 'application/json',
-      ...(body ? { 'Content-Type': 'application/json' } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  assert.ok(res.ok, `${method} ${path} answered ${res.status}: ${text}`);
-  return JSON.parse(text);
-}
 
 
 test('a task assigned by one member rings the other member\'s bell live, on a phone', async () => {
@@ -48,9 +26,9 @@ test('a task assigned by one member rings the other member\'s bell live, on a ph
   try {
     await signIn(owner.page, OWNER);
     await signIn(member.page, MEMBER);
-    const key = await createApiKey(owner.page);
+    const key = await createApiKey(owner.page, 'bell');
     const tag = unique();
-    const contact = await api(key, 'POST', '/api/v1/contacts', {
+    const contact = await apiJson(key, 'POST', '/api/v1/contacts', {
       first_name: 'Berta',
       last_name: `Campana ${tag}`,
       email: `berta.${tag}@example.com`,

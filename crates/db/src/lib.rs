@@ -50,6 +50,7 @@ pub mod tasks;
 pub mod testing;
 pub mod users;
 pub mod webhooks;
+pub mod whatsapp_templates;
 pub mod workspaces;
 
 pub use error::DbError;

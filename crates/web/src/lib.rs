@@ -116,6 +116,7 @@ pub fn router(state: AppState) -> Router {
         // Each area mounts its own routes (pages/<area>.rs).
         .merge(pages::contacts::routes())
         .merge(pages::conversations::routes())
+        .merge(pages::conversations::templates::routes())
         .merge(pages::forms::routes())
         .merge(pages::calendars::routes())
         .merge(pages::forms::settings_routes())

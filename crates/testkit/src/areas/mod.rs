@@ -30,6 +30,7 @@ pub async fn seed_all(app: &TestApp, t: &mut Tenant) {
     scoring::seed(app, t).await;
     retention::seed(app, t).await;
     notifications::seed(app, t).await;
+    conversations::seed(app, t).await;
 }
 
 pub fn routes_all(other: &Tenant) -> Vec<IdRoute> {

@@ -146,17 +146,7 @@ fn kept_file(filename: &str, declared: &str, bytes: &[u8]) -> Option<StoredAttac
     if bytes.is_empty() || bytes.len() > MAX_FILE_BYTES {
         return None;
     }
-    let sniffed = if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        "image/png"
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        "image/jpeg"
-    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
-        "image/gif"
-    } else if bytes.len() > 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        "image/webp"
-    } else if bytes.starts_with(b"%PDF-") {
-        "application/pdf"
-    } else {
+    let Some(sniffed) = reply::file_type(bytes) else {
         tracing::debug!(declared, "inbound email file of a type we do not keep");
         return None;
     };

@@ -38,6 +38,7 @@ translations! {
         no_messages: "Aún no hay mensajes con este contacto.", "No messages with this contact yet.";
         older_messages: "Mensajes anteriores", "Earlier messages";
         inbound: "Recibido", "Received";
+        status_read: "Leído", "Read";
         by_automation: "Automatización", "Automation";
         by_member: "Escrito por", "Written by";
         template_sent: "Plantilla de WhatsApp", "WhatsApp template";
@@ -78,5 +79,20 @@ translations! {
         call_entry: "Llamada", "Call";
         live_hint: "Se actualiza sola.", "Updates by itself.";
         templates_title: "Plantillas de WhatsApp", "WhatsApp templates";
+        tpl_intro: "Las plantillas se escriben y se aprueban en la consola de Twilio (Content Template Builder). Aquí se listan con su Content SID para que el equipo las elija al responder fuera de la ventana de 24 horas.", "Templates are written and approved in Twilio's console (Content Template Builder). List them here with their Content SID so the team can pick them when replying outside the 24-hour window.";
+        tpl_none: "Aún no hay plantillas.", "No templates yet.";
+        tpl_name: "Nombre", "Name";
+        tpl_sid: "Content SID", "Content SID";
+        tpl_variables: "Variables (por ejemplo 1, 2)", "Variables (for example 1, 2)";
+        tpl_add: "Añadir plantilla", "Add template";
+        tpl_delete: "Eliminar", "Delete";
+        tpl_added: "Plantilla añadida.", "Template added.";
+        tpl_deleted: "Plantilla eliminada.", "Template deleted.";
+        tpl_err_name: "Escribe un nombre (hasta 100 caracteres).", "Write a name (up to 100 characters).";
+        tpl_err_sid: "El Content SID empieza con HX y sigue con 32 caracteres hexadecimales.", "The Content SID starts with HX followed by 32 hexadecimal characters.";
+        tpl_err_variables: "Las variables son nombres de letras, números o _, separados por comas (hasta 10).", "Variables are names of letters, digits or _, separated by commas (up to 10).";
+        tpl_err_taken: "Esa plantilla ya está en la lista.", "That template is already listed.";
+        tpl_pick: "Plantilla aprobada", "Approved template";
+        tpl_manage: "Gestionar plantillas", "Manage templates";
     }
 }

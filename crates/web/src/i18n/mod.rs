@@ -102,6 +102,7 @@ translations! {
     nav_automations: "Automatizaciones", "Automations";
     nav_messages: "Mensajes", "Messages";
     nav_conversations: "Conversaciones", "Conversations";
+    tab_whatsapp_templates: "Plantillas de WhatsApp", "WhatsApp templates";
     nav_unread: "sin leer", "unread";
     nav_reports: "Informes", "Reports";
     nav_settings: "Configuración", "Settings";

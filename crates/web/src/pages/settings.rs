@@ -279,17 +279,7 @@ pub const MAX_LOGO_BYTES: usize = 512 * 1024;
 /// The image type from the file's first bytes; the declared type is not
 /// trusted. SVG is refused: it can carry script.
 fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
-        Some("image/gif")
-    } else if bytes.len() > 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        Some("image/webp")
-    } else {
-        None
-    }
+    af_service::conversations::reply::file_type(bytes).filter(|t| t.starts_with("image/"))
 }
 
 pub async fn upload_logo(

@@ -892,3 +892,91 @@ async fn an_email_reply_threads_by_in_reply_to_once_with_its_files() {
         .expect("brevo");
     assert_eq!(r.status().as_u16(), 404);
 }
+
+#[tokio::test]
+async fn approved_templates_are_listed_in_settings_and_picked_in_the_reply_form() {
+    let s = setup().await;
+    let c = s.lead("Flor", PHONE).await;
+    s.run().await;
+    let b = s.app.browser();
+    b.login(&s.t.owner_email, &s.t.password).await;
+    let page = b.get("/settings/whatsapp-templates").await;
+    assert_eq!(page.status, 200);
+    let r = b
+        .post(
+            "/settings/whatsapp-templates",
+            &[
+                ("name", "Recordatorio"),
+                ("content_sid", "HXnope"),
+                ("variables", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let page = b.get("/settings/whatsapp-templates").await;
+    assert!(
+        page.contains("HX followed by") || page.contains("empieza con HX"),
+        "the error is shown"
+    );
+    let r = b
+        .post(
+            "/settings/whatsapp-templates",
+            &[
+                ("name", "Recordatorio"),
+                ("content_sid", TEMPLATE),
+                ("variables", "1, 2"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let page = b.get("/settings/whatsapp-templates").await;
+    assert!(page.contains(TEMPLATE) && page.contains("Recordatorio"));
+
+    // The reply form offers it; picking it sends the template.
+    let page = b.get(&format!("/conversations/{c}")).await;
+    assert!(page.contains("data-testid=\"template-pick\""));
+    assert!(page.contains("Recordatorio · 1,2"));
+    let csrf = af_testkit::csrf_from(&page.body).expect("csrf");
+    let r = post_reply(
+        &s,
+        &b,
+        c,
+        &csrf,
+        &[
+            ("channel", "whatsapp"),
+            ("template_pick", TEMPLATE),
+            ("variables", "1=Flor\n2=lunes"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status().as_u16(), 303);
+    s.run().await;
+    let wa = s.twilio.of(TwilioKind::WhatsApp);
+    let last = wa.last().expect("sent");
+    assert_eq!(last.param("ContentSid"), Some(TEMPLATE));
+    assert_eq!(
+        last.param("ContentVariables"),
+        Some(r#"{"1":"Flor","2":"lunes"}"#)
+    );
+
+    // A member cannot manage them; the owner deletes it.
+    let m = s.app.browser();
+    m.login(&s.t.member_email, &s.t.password).await;
+    assert_eq!(m.get("/settings/whatsapp-templates").await.status, 403);
+    let id = af_db::whatsapp_templates::list(&s.app.db, s.t.ws.id)
+        .await
+        .expect("list")
+        .into_iter()
+        .find(|t| t.content_sid == TEMPLATE)
+        .expect("listed")
+        .id;
+    let r = b
+        .post(&format!("/settings/whatsapp-templates/{id}/delete"), &[])
+        .await;
+    assert_eq!(r.status, 303);
+    assert!(
+        !b.get("/settings/whatsapp-templates")
+            .await
+            .contains(TEMPLATE)
+    );
+}

@@ -413,6 +413,7 @@ fn pages(extra: Vec<String>) -> Vec<String> {
         "/notifications?unread=1",
         "/notifications/menu",
         "/notifications/preferences",
+        "/settings/whatsapp-templates",
     ];
     fixed.iter().map(|s| s.to_string()).chain(extra).collect()
 }

@@ -8,6 +8,7 @@
 //! request and draws.
 
 mod live;
+pub mod templates;
 mod thread;
 
 use crate::auth::CurrentUser;

@@ -122,6 +122,9 @@ fn message_item(
     let inbound = m.direction == "inbound";
     let status = if inbound {
         ct.inbound.to_string()
+    } else if m.channel == Channel::WhatsApp && m.status == "opened" {
+        // Twilio reports WhatsApp's read receipts as `read` (stored opened).
+        ct.status_read.to_string()
     } else {
         v.message_status(&m.status).to_string()
     };
@@ -175,6 +178,8 @@ pub struct ReplyForm {
     pub error: String,
     /// Whether WhatsApp free text is allowed now (`None`: no phone).
     pub window_open: Option<bool>,
+    /// The workspace's approved templates: (Content SID, name · variables).
+    pub templates: Vec<(String, String)>,
 }
 
 pub struct ThreadView {
@@ -274,6 +279,18 @@ async fn thread_view(
     if c.email.is_some() {
         reply.channels.push(("email", ct.channel_email));
     }
+    reply.templates = af_db::whatsapp_templates::list(&st.db, ws)
+        .await?
+        .into_iter()
+        .map(|t| {
+            let label = if t.variables.is_empty() {
+                t.name
+            } else {
+                format!("{} · {}", t.name, t.variables)
+            };
+            (t.content_sid, label)
+        })
+        .collect();
     if reply.channel.is_empty() {
         // Answer where she last wrote, else the first channel she has.
         reply.channel = conversation
@@ -356,7 +373,9 @@ pub async fn reply(
             if !bytes.is_empty() {
                 files.push(ReplyFile {
                     filename,
-                    content_type: sniff(&bytes).unwrap_or(&content_type).to_string(),
+                    // By its bytes; anything else is refused by the rules.
+                    content_type: reply::file_type(&bytes)
+                        .map_or_else(|| format!("unknown ({content_type})"), str::to_string),
                     bytes: bytes.to_vec(),
                 });
             }
@@ -367,7 +386,8 @@ pub async fn reply(
             "channel" => state.channel = text,
             "subject" => state.subject = text,
             "body" => state.body = text,
-            "template_sid" => state.template_sid = text,
+            "template_sid" if !text.trim().is_empty() => state.template_sid = text,
+            "template_pick" if state.template_sid.trim().is_empty() => state.template_sid = text,
             "variables" => state.variables = text,
             "override_quiet_hours" => state.override_quiet = text == "1",
             _ => {}
@@ -453,23 +473,6 @@ fn refusal_text(cu: &CurrentUser, ct: &ConversationsTr, e: &ConversationError) -
                 .join("; ");
             format!("{} {detail}", ct.err_invalid)
         }
-    }
-}
-
-/// The type a file's first bytes show (a browser's claim is not trusted).
-fn sniff(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
-        Some("image/gif")
-    } else if bytes.len() > 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        Some("image/webp")
-    } else if bytes.starts_with(b"%PDF-") {
-        Some("application/pdf")
-    } else {
-        Some("application/octet-stream")
     }
 }
 
