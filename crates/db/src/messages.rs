@@ -178,6 +178,21 @@ pub async fn set_hand_written(
     Ok(())
 }
 
+/// Records the Message-ID an email went out with (a workflow's email gets
+/// one at send time), so a reply's `In-Reply-To` finds its thread.
+pub async fn set_email_message_id(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    id: MessageId,
+    message_id: &str,
+) -> DbResult<()> {
+    with_tx!(tx, c => {
+        sqlx::query("UPDATE messages SET email_message_id = $3 WHERE workspace_id = $1 AND id = $2")
+            .bind(ws.0).bind(id.0).bind(message_id).execute(&mut *c).await?;
+    });
+    Ok(())
+}
+
 /// The inbox's part of a queued message, for the send job.
 #[derive(Debug, Clone, Default, sqlx::FromRow)]
 pub struct HandWrittenRow {

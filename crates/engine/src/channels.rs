@@ -165,3 +165,20 @@ pub fn twilio_webhook_url(base_url: &str, slug: &str, kind: &str) -> String {
         base_url.trim_end_matches('/')
     )
 }
+
+/// The host of the public URL, for our Message-IDs (`<id>@host`).
+pub fn message_id_domain(base_url: &str) -> String {
+    let rest = base_url.split_once("://").map_or(base_url, |(_, r)| r);
+    let host: String = rest
+        .split(['/', ':', '?', '#'])
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'))
+        .collect();
+    if host.is_empty() {
+        "agencyflow.invalid".to_string()
+    } else {
+        host
+    }
+}

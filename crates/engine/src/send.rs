@@ -127,6 +127,19 @@ pub(crate) async fn send_job(
         }
     };
     with_hand_written(&mut msg, &hand);
+    // Every email goes out with our own Message-ID, kept on the row when
+    // sent, so a reply threads back to the contact by `In-Reply-To`.
+    let new_message_id = if m.channel == Channel::Email && msg.message_id.is_none() {
+        let mid = format!(
+            "{}@{}",
+            m.id,
+            crate::channels::message_id_domain(&cfg.base_url)
+        );
+        msg.message_id = Some(mid.clone());
+        Some(mid)
+    } else {
+        None
+    };
     if m.channel == Channel::Email {
         msg.attachments = messages::list_attachments(&ctx.db, ws, id)
             .await?
@@ -139,7 +152,17 @@ pub(crate) async fn send_job(
             .collect();
     }
     let res = ch.providers.send(&msg).await;
-    record(ctx, job, &ch, &m, step.as_ref(), res, now).await
+    record(
+        ctx,
+        job,
+        &ch,
+        &m,
+        step.as_ref(),
+        new_message_id.as_deref(),
+        res,
+        now,
+    )
+    .await
 }
 
 /// What a reply from the inbox adds: an approved WhatsApp template
@@ -325,12 +348,14 @@ fn outgoing(
 }
 
 /// Stores the outcome of a send attempt.
+#[allow(clippy::too_many_arguments)]
 async fn record(
     ctx: &JobContext,
     job: &Job,
     ch: &WorkspaceChannels,
     m: &Message,
     step: Option<&Action>,
+    new_message_id: Option<&str>,
     res: Result<SendOutcome, SendError>,
     now: Ts,
 ) -> Result<(), JobError> {
@@ -363,6 +388,9 @@ async fn record(
                 ..Default::default()
             };
             messages::update_status(&mut tx, ws, id, &u, now).await?;
+            if let Some(mid) = new_message_id {
+                messages::set_email_message_id(&mut tx, ws, id, mid).await?;
+            }
             if m.channel == Channel::Voice && o.provider == "outbox" {
                 call_completed(&mut tx, ws, m, "no_answer", "outbox", now).await?;
             }

@@ -412,8 +412,12 @@ pub async fn send(
         ..Default::default()
     };
     let id = af_db::messages::insert_message(&mut tx, &new, now).await?;
-    let email_message_id = (checked.channel == Channel::Email)
-        .then(|| format!("{id}@{}", message_id_domain(&env.cfg.base_url)));
+    let email_message_id = (checked.channel == Channel::Email).then(|| {
+        format!(
+            "{id}@{}",
+            af_engine::channels::message_id_domain(&env.cfg.base_url)
+        )
+    });
     let hand = HandWritten {
         sent_by: sender,
         quiet_override: overridden,
@@ -464,21 +468,4 @@ async fn quiet_window(env: &Env<'_>, ws: &Workspace) -> Result<SendWindow, Conve
         .and_then(|s| s.quiet_hours)
         .and_then(|q| SendWindow::parse(&q).ok())
         .unwrap_or(env.cfg.channels.quiet_hours))
-}
-
-/// The host of the public URL, for our Message-IDs (`<id>@host`).
-pub fn message_id_domain(base_url: &str) -> String {
-    let rest = base_url.split_once("://").map_or(base_url, |(_, r)| r);
-    let host: String = rest
-        .split(['/', ':', '?', '#'])
-        .next()
-        .unwrap_or_default()
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'))
-        .collect();
-    if host.is_empty() {
-        "agencyflow.invalid".to_string()
-    } else {
-        host
-    }
 }

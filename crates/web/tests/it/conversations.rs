@@ -980,3 +980,63 @@ async fn approved_templates_are_listed_in_settings_and_picked_in_the_reply_form(
             .contains(TEMPLATE)
     );
 }
+
+#[tokio::test]
+async fn a_reply_to_a_workflow_email_threads_by_its_message_id() {
+    let s = setup().await;
+    af_engine::ops::save_workflow(
+        &s.app.db,
+        s.t.ws.id,
+        None,
+        &json!({"name": "Bienvenida", "trigger": {"type": "lead_created"}, "active": true,
+                "steps": [{"type": "send_email", "subject": "Bienvenida", "body": "Hola {{ contact.first_name }}"}]}),
+        None,
+        s.app.state.config.channels.ssrf(),
+        s.app.now(),
+    )
+    .await
+    .expect("workflow");
+    let c = s.lead("Gala", "+525566666666").await;
+    s.run().await;
+    let sent = s
+        .thread(c)
+        .await
+        .into_iter()
+        .find(|m| m["channel"] == "email" && m["direction"] == "outbound")
+        .expect("the welcome email");
+    assert_eq!(sent["status"], "sent");
+    assert_eq!(sent["workflow_name"], "Bienvenida");
+    let mut tx = s.app.db.begin().await.expect("tx");
+    let ours = af_db::messages::hand_written(
+        &mut tx,
+        s.t.ws.id,
+        sent["id"].as_str().expect("id").parse().expect("id"),
+    )
+    .await
+    .expect("row")
+    .email_message_id
+    .expect("a workflow email keeps the Message-ID it went out with");
+    tx.commit().await.expect("commit");
+    let token = af_web::api::inbound_email::token(&s.app.state.secret, s.t.ws.id);
+    let url = s.app.url(&format!("/webhooks/email/acme/{token}/sendgrid"));
+    let headers = format!("Message-ID: <g1@mail.test>\r\nIn-Reply-To: <{ours}>\r\n");
+    let fields = [
+        ("from", "Gala <gala.trabajo@empresa.test>"),
+        ("to", "hola@acme.test"),
+        ("subject", "Re: Bienvenida"),
+        ("text", "Gracias, ¿cuándo hablamos?"),
+        ("headers", headers.as_str()),
+    ];
+    assert_eq!(sendgrid_parse(&s, &url, &fields, None).await, 200);
+    let inbound: Vec<Value> = s
+        .thread(c)
+        .await
+        .into_iter()
+        .filter(|m| m["direction"] == "inbound")
+        .collect();
+    assert_eq!(
+        inbound.len(),
+        1,
+        "in Gala's thread though she wrote from another address"
+    );
+}
