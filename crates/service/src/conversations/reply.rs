@@ -282,6 +282,16 @@ pub fn file_type(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// Whether WhatsApp's customer-service window is open at `now`, given
+/// when the contact last wrote on WhatsApp.
+pub fn window_open(last_inbound: Option<Ts>, now: Ts) -> bool {
+    last_inbound.is_some_and(|at| {
+        now.0
+            .checked_sub(WHATSAPP_WINDOW)
+            .is_ok_and(|since| at.0 > since)
+    })
+}
+
 /// `HX` and 32 hexadecimal characters.
 pub fn is_content_sid(sid: &str) -> bool {
     sid.len() == 34 && sid.starts_with("HX") && sid[2..].chars().all(|c| c.is_ascii_hexdigit())
@@ -355,12 +365,7 @@ pub async fn send(
     };
     if checked.channel == Channel::WhatsApp && checked.template.is_none() {
         let last = store::last_inbound_at(&mut tx, ws.id, contact, Channel::WhatsApp).await?;
-        let open = last.is_some_and(|at| {
-            now.0
-                .checked_sub(WHATSAPP_WINDOW)
-                .is_ok_and(|since| at.0 > since)
-        });
-        if !open {
+        if !window_open(last, now) {
             return Err(ConversationError::Refused(Refusal::WindowClosed {
                 last_inbound: last,
             }));

@@ -876,9 +876,8 @@ async fn message_items(st: &AppState, ctx: &Ctx, c: &Contact) -> AppResult<Vec<T
     Ok(rows
         .iter()
         .map(|m| {
-            let text = if m.content_sid.is_some()
-                && m.body_text == m.content_sid.clone().unwrap_or_default()
-            {
+            // A template's text is Twilio's: its row has no body.
+            let text = if m.content_sid.is_some() && m.body_text.is_empty() {
                 t.ev_msg_template.to_string()
             } else {
                 af_db::conversations::preview(

@@ -153,12 +153,7 @@ fn message_item(
         origin,
         workflow_link: m.workflow_id.map(|w| format!("/automations/{w}")),
         subject: m.subject.clone().unwrap_or_default(),
-        body: if m.content_sid.is_some() && m.body_text == m.content_sid.clone().unwrap_or_default()
-        {
-            String::new()
-        } else {
-            m.body_text.clone()
-        },
+        body: m.body_text.clone(),
         template: m.content_sid.is_some(),
         files,
         at: m.created_at,
@@ -269,12 +264,7 @@ async fn thread_view(
         let mut tx = st.db.begin().await?;
         let last = store::last_inbound_at(&mut tx, ws, contact, Channel::WhatsApp).await?;
         tx.commit().await?;
-        let now = st.now();
-        reply.window_open = Some(last.is_some_and(|at| {
-            now.0
-                .checked_sub(reply::WHATSAPP_WINDOW)
-                .is_ok_and(|since| at.0 > since)
-        }));
+        reply.window_open = Some(reply::window_open(last, st.now()));
     }
     if c.email.is_some() {
         reply.channels.push(("email", ct.channel_email));
@@ -497,11 +487,21 @@ pub async fn assign(
         assignee_id: Some(assignee),
         status: None,
     };
+    apply(&st, &cu, contact, &patch).await
+}
+
+/// Applies a change of assignee or status, back to the thread.
+async fn apply(
+    st: &AppState,
+    cu: &CurrentUser,
+    contact: ContactId,
+    patch: &ConversationPatch,
+) -> AppResult<Response> {
     service::update(
         &st.db,
         cu.workspace.id,
         contact,
-        &patch,
+        patch,
         &cu.actor(),
         st.now(),
     )
@@ -527,17 +527,7 @@ pub async fn set_status(
         assignee_id: None,
         status: Some(f.status),
     };
-    service::update(
-        &st.db,
-        cu.workspace.id,
-        contact,
-        &patch,
-        &cu.actor(),
-        st.now(),
-    )
-    .await
-    .map_err(not_found)?;
-    Ok(back(contact))
+    apply(&st, &cu, contact, &patch).await
 }
 
 #[derive(Deserialize)]
