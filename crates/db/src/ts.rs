@@ -32,6 +32,25 @@ impl Ts {
     }
 }
 
+// In the API's OpenAPI document: an RFC 3339 date-time string in UTC.
+impl utoipa::PartialSchema for Ts {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                utoipa::openapi::KnownFormat::DateTime,
+            )))
+            .description(Some("A UTC instant (RFC 3339)."))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Ts {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "Timestamp".into()
+    }
+}
+
 impl From<Timestamp> for Ts {
     fn from(t: Timestamp) -> Self {
         Ts::new(t)

@@ -156,6 +156,8 @@ pub fn router(state: AppState) -> Router {
         .merge(api::notifications::routes())
         .merge(api::webhooks::routes())
         .merge(api::audit::routes())
+        .route("/api/openapi.json", get(api::openapi::openapi_json))
+        .route("/api/docs", get(pages::api_docs::api_docs))
         .route("/api/{*rest}", axum::routing::any(api::api_not_found))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -89,6 +89,19 @@ macro_rules! stored_enum {
             }
         }
 
+        // In the API's OpenAPI document: a named string enum of the stored
+        // values, so integrators see the same vocabulary the code uses.
+        impl ::utoipa::PartialSchema for $name {
+            fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+                ::utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(::utoipa::openapi::schema::Type::String)
+                    .enum_values(Some($name::NAMES.iter().copied()))
+                    .into()
+            }
+        }
+
+        impl ::utoipa::ToSchema for $name {}
+
         impl ::std::str::FromStr for $name {
             type Err = $crate::vocab::UnknownValue;
 

@@ -141,3 +141,10 @@ pub fn ndjson(st: &AppState, ws: af_core::WorkspaceId, f: AuditFilter, file: &st
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
 }
+
+/// This module's part of the OpenAPI document (`api::openapi`).
+#[derive(utoipa::OpenApi)]
+pub struct Doc;
+
+/// The Spanish of this module's texts in the OpenAPI document.
+pub const SPANISH: &[(&str, &str)] = &[];

@@ -592,3 +592,10 @@ async fn list_alerts(State(st): State<AppState>, auth: ApiAuth) -> Result<Json<V
     let data = store::list_open_alerts(&st.db, auth.workspace.id, 200).await?;
     Ok(Json(json!({ "data": data })))
 }
+
+/// This module's part of the OpenAPI document (`api::openapi`).
+#[derive(utoipa::OpenApi)]
+pub struct Doc;
+
+/// The Spanish of this module's texts in the OpenAPI document.
+pub const SPANISH: &[(&str, &str)] = &[];

@@ -485,3 +485,10 @@ async fn set_status(
         Err(StatusError::Db(e)) => Err(e.into()),
     }
 }
+
+/// This module's part of the OpenAPI document (`api::openapi`).
+#[derive(utoipa::OpenApi)]
+pub struct Doc;
+
+/// The Spanish of this module's texts in the OpenAPI document.
+pub const SPANISH: &[(&str, &str)] = &[];

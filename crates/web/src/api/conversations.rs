@@ -404,3 +404,10 @@ async fn mark_read(
     service::mark_read(&st.db, ws, id, st.now()).await?;
     Ok(Json(ReadOut { unread: 0 }))
 }
+
+/// This module's part of the OpenAPI document (`api::openapi`).
+#[derive(utoipa::OpenApi)]
+pub struct Doc;
+
+/// The Spanish of this module's texts in the OpenAPI document.
+pub const SPANISH: &[(&str, &str)] = &[];

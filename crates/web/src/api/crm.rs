@@ -593,3 +593,10 @@ async fn patch_deal(
     tx.commit().await?;
     Ok(Json(deal_json(&moved.deal)))
 }
+
+/// This module's part of the OpenAPI document (`api::openapi`).
+#[derive(utoipa::OpenApi)]
+pub struct Doc;
+
+/// The Spanish of this module's texts in the OpenAPI document.
+pub const SPANISH: &[(&str, &str)] = &[];

@@ -483,3 +483,10 @@ pub async fn click(State(st): State<AppState>, Path(token): Path<String>) -> App
     )
         .into_response())
 }
+
+/// This module's part of the OpenAPI document (`api::openapi`).
+#[derive(utoipa::OpenApi)]
+pub struct Doc;
+
+/// The Spanish of this module's texts in the OpenAPI document.
+pub const SPANISH: &[(&str, &str)] = &[];

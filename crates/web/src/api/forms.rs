@@ -243,3 +243,10 @@ async fn get_appointment(
         .ok_or(ApiError::NotFound)?;
     Ok(Json(appointment_json(&a)))
 }
+
+/// This module's part of the OpenAPI document (`api::openapi`).
+#[derive(utoipa::OpenApi)]
+pub struct Doc;
+
+/// The Spanish of this module's texts in the OpenAPI document.
+pub const SPANISH: &[(&str, &str)] = &[];

@@ -156,3 +156,10 @@ fn kept_file(filename: &str, declared: &str, bytes: &[u8]) -> Option<StoredAttac
         content: bytes.to_vec(),
     })
 }
+
+/// This module's part of the OpenAPI document (`api::openapi`).
+#[derive(utoipa::OpenApi)]
+pub struct Doc;
+
+/// The Spanish of this module's texts in the OpenAPI document.
+pub const SPANISH: &[(&str, &str)] = &[];

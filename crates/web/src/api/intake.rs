@@ -410,3 +410,10 @@ fn calcom_json(out: &CalcomOutcome) -> Value {
         }),
     }
 }
+
+/// This module's part of the OpenAPI document (`api::openapi`).
+#[derive(utoipa::OpenApi)]
+pub struct Doc;
+
+/// The Spanish of this module's texts in the OpenAPI document.
+pub const SPANISH: &[(&str, &str)] = &[];

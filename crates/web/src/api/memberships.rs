@@ -160,3 +160,10 @@ async fn update(
     let m = service::update(&st.db, &auth.workspace, id, &req, &auth.actor(), st.now()).await?;
     Ok(Json(membership_json(&m)))
 }
+
+/// This module's part of the OpenAPI document (`api::openapi`).
+#[derive(utoipa::OpenApi)]
+pub struct Doc;
+
+/// The Spanish of this module's texts in the OpenAPI document.
+pub const SPANISH: &[(&str, &str)] = &[];

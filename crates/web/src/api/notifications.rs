@@ -140,3 +140,10 @@ async fn mark_read(
     let unread = store::unread_count(&st.db, ws, user).await?;
     Ok(Json(json!({ "marked": marked, "unread_count": unread })))
 }
+
+/// This module's part of the OpenAPI document (`api::openapi`).
+#[derive(utoipa::OpenApi)]
+pub struct Doc;
+
+/// The Spanish of this module's texts in the OpenAPI document.
+pub const SPANISH: &[(&str, &str)] = &[];

@@ -81,3 +81,10 @@ pub fn csv_response(file: &str, body: String) -> Response {
     )
         .into_response()
 }
+
+/// This module's part of the OpenAPI document (`api::openapi`).
+#[derive(utoipa::OpenApi)]
+pub struct Doc;
+
+/// The Spanish of this module's texts in the OpenAPI document.
+pub const SPANISH: &[(&str, &str)] = &[];

@@ -197,3 +197,10 @@ async fn change_alert(
     let mut views = service::with_history(&st.db, auth.workspace.id, vec![alert]).await?;
     views.pop().map(Json).ok_or(ApiError::NotFound)
 }
+
+/// This module's part of the OpenAPI document (`api::openapi`).
+#[derive(utoipa::OpenApi)]
+pub struct Doc;
+
+/// The Spanish of this module's texts in the OpenAPI document.
+pub const SPANISH: &[(&str, &str)] = &[];

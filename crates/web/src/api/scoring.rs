@@ -271,3 +271,10 @@ async fn show_recalculation(
     let run = svc::find_recalculation(&st.db, auth.workspace.id, id).await?;
     Ok(Json(run.to_json()))
 }
+
+/// This module's part of the OpenAPI document (`api::openapi`).
+#[derive(utoipa::OpenApi)]
+pub struct Doc;
+
+/// The Spanish of this module's texts in the OpenAPI document.
+pub const SPANISH: &[(&str, &str)] = &[];

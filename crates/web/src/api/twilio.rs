@@ -227,3 +227,10 @@ async fn call_completed(
     af_db::events::insert_event(tx, &event, now).await?;
     Ok(())
 }
+
+/// This module's part of the OpenAPI document (`api::openapi`).
+#[derive(utoipa::OpenApi)]
+pub struct Doc;
+
+/// The Spanish of this module's texts in the OpenAPI document.
+pub const SPANISH: &[(&str, &str)] = &[];

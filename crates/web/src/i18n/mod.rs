@@ -10,6 +10,7 @@
 
 use af_core::Locale;
 
+pub mod api_docs;
 pub mod audit;
 pub mod automations;
 pub mod board;

@@ -1,6 +1,7 @@
 //! HTML pages, one module per area. Handlers are short: extract, authorize,
 //! call the database, render.
 
+pub mod api_docs;
 pub mod audit;
 pub mod automations;
 pub mod board;

@@ -320,7 +320,7 @@ async fn the_builder_adds_edits_moves_and_deletes_steps_through_htmx_posts() {
         &[("dir", "up")],
     )
     .await;
-    assert_eq!(res.status, 200);
+    assert_eq!(res.status, 200, "{}", res.body);
     let (_, def) = definition(&t, t.a.ws.id, &wf).await;
     assert_eq!(def["steps"][0]["id"], new_id.as_str());
     assert_eq!(def["steps"][1]["id"], STEP_ID);
@@ -371,7 +371,7 @@ async fn the_builder_adds_edits_moves_and_deletes_steps_through_htmx_posts() {
     let res = b
         .post(&format!("/automations/{wf}/steps/{branch}/delete"), &[])
         .await;
-    assert_eq!(res.status, 303);
+    assert_eq!(res.status, 303, "{}", res.body);
     let (v, def) = definition(&t, t.a.ws.id, &wf).await;
     assert_eq!(v, 7, "one version per edit; now: {def}");
     assert_eq!(def["steps"].as_array().expect("steps").len(), 2);
@@ -389,7 +389,7 @@ async fn the_builder_adds_edits_moves_and_deletes_steps_through_htmx_posts() {
         &[],
     )
     .await;
-    assert_eq!(res.status, 404);
+    assert_eq!(res.status, 404, "{}", res.body);
 }
 
 #[tokio::test]

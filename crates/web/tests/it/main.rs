@@ -29,6 +29,7 @@ mod jobs_page;
 mod malformed_ids;
 mod notifications;
 mod one_language;
+mod openapi;
 mod ops;
 mod outbound_webhooks;
 mod reports;

@@ -494,3 +494,10 @@ pub(super) async fn invite(
         Err(_) => Err(AppError::NotFound),
     }
 }
+
+/// This module's part of the OpenAPI document (`api::openapi`).
+#[derive(utoipa::OpenApi)]
+pub struct Doc;
+
+/// The Spanish of this module's texts in the OpenAPI document.
+pub const SPANISH: &[(&str, &str)] = &[];

@@ -828,3 +828,10 @@ pub(super) async fn slots(
         json!({"ok": true, "time_zone": zone_name, "slots": slots}),
     )
 }
+
+/// This module's part of the OpenAPI document (`api::openapi`).
+#[derive(utoipa::OpenApi)]
+pub struct Doc;
+
+/// The Spanish of this module's texts in the OpenAPI document.
+pub const SPANISH: &[(&str, &str)] = &[];

@@ -13,7 +13,7 @@
 
 mod builder;
 mod intake_settings;
-pub(crate) mod public;
+pub mod public;
 mod submissions;
 
 pub use builder::{FormRow, StageChoice, builder_json_for, stage_choices};
