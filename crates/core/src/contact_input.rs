@@ -49,7 +49,7 @@ pub const MAX_TAGS: usize = 50;
 pub const MAX_CUSTOM_TEXT: usize = 2000;
 
 /// UTM parameters as doors receive them.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, serde::Serialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct RawUtm {
     pub source: Option<String>,
@@ -62,7 +62,7 @@ pub struct RawUtm {
 /// A contact as a door received it, before validation. This is also the
 /// REST API's request body, so unknown fields are refused (a typo is
 /// reported instead of silently dropped).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct RawContact {
     pub first_name: Option<String>,
@@ -80,6 +80,7 @@ pub struct RawContact {
     pub tags: Vec<String>,
     /// Custom field values by key (text from forms and files, any JSON
     /// value from the API).
+    #[schema(value_type = Object)]
     pub custom: Map<String, Value>,
 }
 

@@ -2,6 +2,7 @@
 //! issue 3 and the OpenAPI document; errors are
 //! `{"error": {"code", "message", "fields"?}}`, another workspace's id is 404.
 
+use super::openapi::schemas::Page;
 use super::pagination::{decode_cursor, encode_cursor, page_limit};
 use super::{ApiError, ApiIdPath, ApiJson};
 use crate::auth::ApiAuth;
@@ -10,7 +11,7 @@ use af_core::contact_input::{ContactError, RawContact};
 use af_core::{ContactId, DealId, PipelineId, StageId, UserId};
 use af_db::contacts::{self, Contact, ContactFilter, ContactPatch, Cursor};
 use af_db::deals::{self, Deal, DealFilter, Placement};
-use af_db::{DbError, custom_fields, events, pipelines};
+use af_db::{DbError, Ts, custom_fields, events, pipelines};
 use af_service::deals::{DealContact, DealError, DealProblem, NewDealRequest};
 use af_service::intake::IntakeError;
 use axum::extract::{Query, State};
@@ -18,7 +19,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 pub fn routes() -> Router<AppState> {
@@ -41,54 +44,132 @@ fn not_found_or(e: DbError) -> ApiError {
     }
 }
 
+/// A contact with its tags, custom fields and attribution.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContactOut {
+    pub id: ContactId,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: Option<String>,
+    /// E.164, normalised with the workspace's country.
+    pub phone: Option<String>,
+    pub company: Option<String>,
+    pub source: Option<String>,
+    /// The member who owns the contact.
+    pub owner_id: Option<Uuid>,
+    /// lead, prospect, customer or other.
+    #[schema(example = "lead")]
+    pub lifecycle: String,
+    pub score: i32,
+    /// True when the contact unsubscribed from marketing email.
+    pub email_unsubscribed: bool,
+    /// True when the contact answered STOP to SMS or WhatsApp.
+    pub sms_opted_out: bool,
+    pub tags: Vec<String>,
+    /// Custom field values by key.
+    #[schema(value_type = Object, example = json!({"plan": "anual"}))]
+    pub custom: Map<String, Value>,
+    pub attribution: AttributionOut,
+    pub last_activity_at: Ts,
+    pub created_at: Ts,
+    pub updated_at: Ts,
+}
+
+/// Where the contact came from: the first and the latest touch.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttributionOut {
+    pub first: TouchOut,
+    pub last: TouchOut,
+}
+
+/// One touch: its UTM parameters, referrer and landing page.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TouchOut {
+    pub utm_source: Option<String>,
+    pub utm_medium: Option<String>,
+    pub utm_campaign: Option<String>,
+    pub utm_term: Option<String>,
+    pub utm_content: Option<String>,
+    pub referrer: Option<String>,
+    pub landing_page: Option<String>,
+    pub at: Option<Ts>,
+}
+
+impl ContactOut {
+    pub fn new(c: &Contact, tags: Vec<String>) -> Self {
+        Self {
+            id: c.id,
+            first_name: c.first_name.clone(),
+            last_name: c.last_name.clone(),
+            email: c.email.clone(),
+            phone: c.phone.clone(),
+            company: c.company.clone(),
+            source: c.source.clone(),
+            owner_id: c.owner_id,
+            lifecycle: c.lifecycle.clone(),
+            score: c.score,
+            email_unsubscribed: c.email_unsubscribed,
+            sms_opted_out: c.sms_opted_out,
+            tags,
+            custom: c.custom_map(),
+            attribution: AttributionOut {
+                first: TouchOut {
+                    utm_source: c.first_utm_source.clone(),
+                    utm_medium: c.first_utm_medium.clone(),
+                    utm_campaign: c.first_utm_campaign.clone(),
+                    utm_term: c.first_utm_term.clone(),
+                    utm_content: c.first_utm_content.clone(),
+                    referrer: c.first_referrer.clone(),
+                    landing_page: c.first_landing_page.clone(),
+                    at: c.first_touch_at,
+                },
+                last: TouchOut {
+                    utm_source: c.last_utm_source.clone(),
+                    utm_medium: c.last_utm_medium.clone(),
+                    utm_campaign: c.last_utm_campaign.clone(),
+                    utm_term: c.last_utm_term.clone(),
+                    utm_content: c.last_utm_content.clone(),
+                    referrer: c.last_referrer.clone(),
+                    landing_page: c.last_landing_page.clone(),
+                    at: c.last_touch_at,
+                },
+            },
+            last_activity_at: c.last_activity_at,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
 /// The contact as the API shows it: fields, tags and attribution.
-pub async fn contact_json(
+pub async fn contact_out(
     st: &AppState,
     ws: af_core::WorkspaceId,
     c: &Contact,
-) -> Result<serde_json::Value, ApiError> {
+) -> Result<ContactOut, ApiError> {
     let tags: Vec<String> = contacts::tags_of(&st.db, ws, &[c.id])
         .await?
         .into_iter()
         .map(|(_, t)| t)
         .collect();
-    Ok(serde_json::json!({
-        "id": c.id,
-        "first_name": c.first_name,
-        "last_name": c.last_name,
-        "email": c.email,
-        "phone": c.phone,
-        "company": c.company,
-        "source": c.source,
-        "owner_id": c.owner_id,
-        "lifecycle": c.lifecycle,
-        "score": c.score,
-        "email_unsubscribed": c.email_unsubscribed,
-        "sms_opted_out": c.sms_opted_out,
-        "tags": tags,
-        "custom": c.custom_map(),
-        "attribution": {
-            "first": {
-                "utm_source": c.first_utm_source, "utm_medium": c.first_utm_medium,
-                "utm_campaign": c.first_utm_campaign, "utm_term": c.first_utm_term,
-                "utm_content": c.first_utm_content, "referrer": c.first_referrer,
-                "landing_page": c.first_landing_page, "at": c.first_touch_at,
-            },
-            "last": {
-                "utm_source": c.last_utm_source, "utm_medium": c.last_utm_medium,
-                "utm_campaign": c.last_utm_campaign, "utm_term": c.last_utm_term,
-                "utm_content": c.last_utm_content, "referrer": c.last_referrer,
-                "landing_page": c.last_landing_page, "at": c.last_touch_at,
-            },
-        },
-        "last_activity_at": c.last_activity_at,
-        "created_at": c.created_at,
-        "updated_at": c.updated_at,
-    }))
+    Ok(ContactOut::new(c, tags))
 }
 
-/// `POST /api/v1/contacts`: 201 with a new contact, or 200 with the existing
-/// one updated (same email, else same phone).
+/// Create or update a contact
+///
+/// Creates the contact (201), or updates the one with the same email, else
+/// the same phone (200): sending the same person twice never makes two.
+#[utoipa::path(
+    post,
+    path = "/api/v1/contacts",
+    operation_id = "contacts_create",
+    tag = "Contacts",
+    request_body = RawContact,
+    responses(
+        (status = 201, description = "Created.", body = ContactOut),
+        (status = 200, description = "An existing contact, updated.", body = ContactOut),
+    ),
+)]
 async fn create_contact(
     State(st): State<AppState>,
     auth: ApiAuth,
@@ -108,7 +189,7 @@ async fn create_contact(
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(contact_json(&st, ws.id, &out.contact).await?)).into_response())
+    Ok((status, Json(contact_out(&st, ws.id, &out.contact).await?)).into_response())
 }
 
 /// Contact errors as API field errors.
@@ -119,23 +200,58 @@ fn contact_fields(errors: &[ContactError]) -> Vec<(String, String)> {
         .collect()
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, IntoParams)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
+    /// Search in name, email, phone and company.
     q: Option<String>,
+    /// Only contacts with this tag.
     tag: Option<String>,
+    /// Only contacts from this source.
     source: Option<String>,
+    /// Only contacts with a deal in this stage.
     stage_id: Option<Uuid>,
+    /// Page size, 1 to 500.
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
-/// `GET /api/v1/contacts?q=&tag=&source=&stage_id=&limit=&cursor=`
+/// A contact in a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContactSummary {
+    pub id: ContactId,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub company: Option<String>,
+    pub source: Option<String>,
+    pub score: i32,
+    #[schema(example = "lead")]
+    pub lifecycle: String,
+    pub tags: Vec<String>,
+    pub created_at: Ts,
+}
+
+/// List contacts
+///
+/// Newest first, filtered and paged.
+#[utoipa::path(
+    get,
+    path = "/api/v1/contacts",
+    operation_id = "contacts_list",
+    tag = "Contacts",
+    params(ListQuery),
+    responses((status = 200, description = "One page of contacts.", body = Page<ContactSummary>)),
+)]
 async fn list_contacts(
     State(st): State<AppState>,
     auth: ApiAuth,
     Query(q): Query<ListQuery>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<Page<ContactSummary>>, ApiError> {
     let limit = page_limit(q.limit, 50)?;
     let cursor = q
         .cursor
@@ -161,59 +277,85 @@ async fn list_contacts(
     };
     let ids: Vec<ContactId> = page.iter().map(|c| c.id).collect();
     let tags = contacts::tags_of(&st.db, ws, &ids).await?;
-    let data: Vec<serde_json::Value> = page
+    let data = page
         .iter()
-        .map(|c| {
-            let own: Vec<&str> = tags
+        .map(|c| ContactSummary {
+            id: c.id,
+            first_name: c.first_name.clone(),
+            last_name: c.last_name.clone(),
+            email: c.email.clone(),
+            phone: c.phone.clone(),
+            company: c.company.clone(),
+            source: c.source.clone(),
+            score: c.score,
+            lifecycle: c.lifecycle.clone(),
+            tags: tags
                 .iter()
                 .filter(|(id, _)| *id == c.id)
-                .map(|(_, t)| t.as_str())
-                .collect();
-            serde_json::json!({
-                "id": c.id, "first_name": c.first_name, "last_name": c.last_name, "email": c.email,
-                "phone": c.phone, "company": c.company, "source": c.source, "score": c.score,
-                "lifecycle": c.lifecycle, "tags": own, "created_at": c.created_at,
-            })
+                .map(|(_, t)| t.clone())
+                .collect(),
+            created_at: c.created_at,
         })
         .collect();
-    Ok(Json(
-        serde_json::json!({ "data": data, "next_cursor": next }),
-    ))
+    Ok(Json(Page {
+        data,
+        next_cursor: next,
+    }))
 }
 
+/// Get a contact
+#[utoipa::path(
+    get,
+    path = "/api/v1/contacts/{id}",
+    operation_id = "contacts_get",
+    tag = "Contacts",
+    params(("id" = Uuid, Path, description = "The contact's id.")),
+    responses((status = 200, description = "The contact.", body = ContactOut)),
+)]
 async fn get_contact(
     State(st): State<AppState>,
     auth: ApiAuth,
     ApiIdPath(id): ApiIdPath<ContactId>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<ContactOut>, ApiError> {
     let c = contacts::find_contact(&st.db, auth.workspace.id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok(Json(contact_json(&st, auth.workspace.id, &c).await?))
+    Ok(Json(contact_out(&st, auth.workspace.id, &c).await?))
 }
 
-/// Fields of `PATCH /api/v1/contacts/{id}`: absent = unchanged, null =
-/// cleared (optional fields). Tags are added / removed by name.
-#[derive(Deserialize, Default)]
+/// Changes to a contact: an absent field is unchanged, `null` clears it.
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(default, deny_unknown_fields)]
 struct RawPatch {
     first_name: Option<String>,
     last_name: Option<String>,
     #[serde(with = "double_option")]
+    #[schema(value_type = Option<String>)]
     email: Option<Option<String>>,
     #[serde(with = "double_option")]
+    #[schema(value_type = Option<String>)]
     phone: Option<Option<String>>,
     #[serde(with = "double_option")]
+    #[schema(value_type = Option<String>)]
     company: Option<Option<String>>,
     #[serde(with = "double_option")]
+    #[schema(value_type = Option<String>)]
     source: Option<Option<String>>,
+    /// A member of the workspace, or null for nobody.
     #[serde(with = "double_option")]
+    #[schema(value_type = Option<Uuid>)]
     owner_id: Option<Option<Uuid>>,
+    /// lead, prospect, customer or other.
+    #[schema(example = "customer")]
     lifecycle: Option<String>,
     email_unsubscribed: Option<bool>,
     sms_opted_out: Option<bool>,
+    /// Custom field values to set, by key.
+    #[schema(value_type = Object, example = json!({"plan": "anual"}))]
     custom: serde_json::Map<String, serde_json::Value>,
+    /// Tags to add by name.
     add_tags: Vec<String>,
+    /// Tags to remove by name.
     remove_tags: Vec<String>,
 }
 
@@ -227,12 +369,25 @@ mod double_option {
     }
 }
 
+/// Update a contact
+///
+/// Changes only the fields sent; tags are added and removed by name. Each
+/// change is recorded on the contact's timeline.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/contacts/{id}",
+    operation_id = "contacts_update",
+    tag = "Contacts",
+    params(("id" = Uuid, Path, description = "The contact's id.")),
+    request_body = RawPatch,
+    responses((status = 200, description = "The contact as it is now.", body = ContactOut)),
+)]
 async fn patch_contact(
     State(st): State<AppState>,
     auth: ApiAuth,
     ApiIdPath(id): ApiIdPath<ContactId>,
     ApiJson(raw): ApiJson<RawPatch>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<ContactOut>, ApiError> {
     let ws = &auth.workspace;
     contacts::find_contact(&st.db, ws.id, id)
         .await?
@@ -356,9 +511,20 @@ async fn patch_contact(
         contacts::remove_tag(&mut tx, ws.id, id, t, &actor, now).await?;
     }
     tx.commit().await?;
-    Ok(Json(contact_json(&st, ws.id, &updated).await?))
+    Ok(Json(contact_out(&st, ws.id, &updated).await?))
 }
 
+/// Delete a contact
+///
+/// Deletes the contact with its deals, tasks and notes.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/contacts/{id}",
+    operation_id = "contacts_delete",
+    tag = "Contacts",
+    params(("id" = Uuid, Path, description = "The contact's id.")),
+    responses((status = 204, description = "Deleted.")),
+)]
 async fn delete_contact(
     State(st): State<AppState>,
     auth: ApiAuth,
@@ -372,13 +538,64 @@ async fn delete_contact(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `GET /api/v1/contacts/{id}/timeline`: the contact's and its deals'
-/// events, newest first.
+/// Something that happened, as the timeline and the event feed show it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventOut {
+    pub id: Uuid,
+    /// What happened: `contact.created`, `deal.stage_changed`, `message.sent`…
+    #[schema(example = "contact.created")]
+    pub kind: String,
+    /// contact, deal, workflow…
+    #[schema(example = "contact")]
+    pub entity_type: String,
+    pub entity_id: Option<String>,
+    /// user, api_key, system or automation.
+    #[schema(example = "user")]
+    pub actor_type: String,
+    pub actor_id: Option<Uuid>,
+    /// The event's details (old and new values, the message, the stage…).
+    #[schema(value_type = Object)]
+    pub data: Value,
+    pub occurred_at: Ts,
+}
+
+impl From<events::Event> for EventOut {
+    fn from(e: events::Event) -> Self {
+        Self {
+            id: e.id,
+            data: serde_json::from_str(&e.data).unwrap_or(Value::Null),
+            kind: e.kind,
+            entity_type: e.entity_type,
+            entity_id: e.entity_id,
+            actor_type: e.actor_type,
+            actor_id: e.actor_id,
+            occurred_at: e.occurred_at,
+        }
+    }
+}
+
+/// Events of a contact's timeline.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimelineOut {
+    pub data: Vec<EventOut>,
+}
+
+/// A contact's timeline
+///
+/// The contact's and its deals' events, newest first (the latest 500).
+#[utoipa::path(
+    get,
+    path = "/api/v1/contacts/{id}/timeline",
+    operation_id = "contacts_timeline",
+    tag = "Contacts",
+    params(("id" = Uuid, Path, description = "The contact's id.")),
+    responses((status = 200, description = "The events.", body = TimelineOut)),
+)]
 async fn contact_timeline(
     State(st): State<AppState>,
     auth: ApiAuth,
     ApiIdPath(id): ApiIdPath<ContactId>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<TimelineOut>, ApiError> {
     let ws = auth.workspace.id;
     contacts::find_contact(&st.db, ws, id)
         .await?
@@ -397,53 +614,148 @@ async fn contact_timeline(
     .map(|d| d.id.to_string())
     .collect();
     let evs = events::list_entity_events(&st.db, ws, &id.to_string(), &deal_ids, 500).await?;
-    let data: Vec<serde_json::Value> = evs
-        .into_iter()
-        .map(|e| {
-            serde_json::json!({
-                "id": e.id, "kind": e.kind, "entity_type": e.entity_type, "entity_id": e.entity_id,
-                "actor_type": e.actor_type, "actor_id": e.actor_id,
-                "data": serde_json::from_str::<serde_json::Value>(&e.data).unwrap_or(serde_json::Value::Null),
-                "occurred_at": e.occurred_at,
-            })
-        })
-        .collect();
-    Ok(Json(serde_json::json!({ "data": data })))
+    Ok(Json(TimelineOut {
+        data: evs.into_iter().map(EventOut::from).collect(),
+    }))
 }
 
-/// `GET /api/v1/pipelines`: each pipeline with its ordered stages.
+/// A pipeline with its stages in order.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PipelineOut {
+    pub id: PipelineId,
+    pub name: String,
+    pub position: i32,
+    /// Where new leads go when nothing else says.
+    pub is_default: bool,
+    pub stages: Vec<StageOut>,
+}
+
+/// A stage of a pipeline.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StageOut {
+    pub id: StageId,
+    pub pipeline_id: PipelineId,
+    pub name: String,
+    pub position: i32,
+    /// open, won or lost.
+    #[schema(example = "open")]
+    pub kind: String,
+    /// Deals move here when their contact books an appointment.
+    pub is_booked: bool,
+}
+
+/// List pipelines
+///
+/// Each pipeline with its stages in order.
+#[utoipa::path(
+    get,
+    path = "/api/v1/pipelines",
+    operation_id = "pipelines_list",
+    tag = "Pipelines",
+    responses((status = 200, description = "The pipelines.", body = Vec<PipelineOut>)),
+)]
 async fn list_pipelines(
     State(st): State<AppState>,
     auth: ApiAuth,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<Vec<PipelineOut>>, ApiError> {
     let all = pipelines::list_pipelines(&st.db, auth.workspace.id).await?;
     Ok(Json(
-        serde_json::to_value(all).map_err(|e| ApiError::Internal(e.into()))?,
+        all.into_iter()
+            .map(|p| PipelineOut {
+                id: p.pipeline.id,
+                name: p.pipeline.name,
+                position: p.pipeline.position,
+                is_default: p.pipeline.is_default,
+                stages: p
+                    .stages
+                    .into_iter()
+                    .map(|s| StageOut {
+                        id: s.id,
+                        pipeline_id: s.pipeline_id,
+                        name: s.name,
+                        position: s.position,
+                        kind: s.kind,
+                        is_booked: s.is_booked,
+                    })
+                    .collect(),
+            })
+            .collect(),
     ))
 }
 
-fn deal_json(d: &Deal) -> serde_json::Value {
-    serde_json::json!({
-        "id": d.id, "contact_id": d.contact_id, "pipeline_id": d.pipeline_id, "stage_id": d.stage_id,
-        "title": d.title, "value": d.value_minor, "currency": d.currency, "owner_id": d.owner_id,
-        "stage_entered_at": d.stage_entered_at, "created_at": d.created_at, "updated_at": d.updated_at,
-    })
+/// A deal: a contact's opportunity in a pipeline stage.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DealOut {
+    pub id: DealId,
+    pub contact_id: ContactId,
+    pub pipeline_id: PipelineId,
+    pub stage_id: StageId,
+    pub title: String,
+    /// The amount in minor units (cents).
+    pub value: i64,
+    /// ISO 4217 currency of the amount.
+    pub currency: String,
+    pub owner_id: Option<Uuid>,
+    pub stage_entered_at: Ts,
+    pub created_at: Ts,
+    pub updated_at: Ts,
 }
 
-#[derive(Deserialize, Default)]
+impl From<&Deal> for DealOut {
+    fn from(d: &Deal) -> Self {
+        Self {
+            id: d.id,
+            contact_id: d.contact_id,
+            pipeline_id: d.pipeline_id,
+            stage_id: d.stage_id,
+            title: d.title.clone(),
+            value: d.value_minor,
+            currency: d.currency.clone(),
+            owner_id: d.owner_id,
+            stage_entered_at: d.stage_entered_at,
+            created_at: d.created_at,
+            updated_at: d.updated_at,
+        }
+    }
+}
+
+/// Deals of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DealList {
+    pub data: Vec<DealOut>,
+}
+
+#[derive(Deserialize, Default, IntoParams)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 struct DealQuery {
+    /// Only deals of this pipeline.
     pipeline_id: Option<Uuid>,
+    /// Only deals in this stage.
     stage_id: Option<Uuid>,
+    /// Only deals of this contact.
     contact_id: Option<Uuid>,
+    /// How many deals, 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
+/// List deals
+///
+/// Deals filtered by pipeline, stage or contact.
+#[utoipa::path(
+    get,
+    path = "/api/v1/deals",
+    operation_id = "deals_list",
+    tag = "Deals",
+    params(DealQuery),
+    responses((status = 200, description = "The deals.", body = DealList)),
+)]
 async fn list_deals(
     State(st): State<AppState>,
     auth: ApiAuth,
     Query(q): Query<DealQuery>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<DealList>, ApiError> {
     let limit = q.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::field("limit", "limit must be between 1 and 1000"));
@@ -454,26 +766,41 @@ async fn list_deals(
         contact_id: q.contact_id,
     };
     let all = deals::list_deals(&st.db, auth.workspace.id, &f, limit).await?;
-    Ok(Json(
-        serde_json::json!({ "data": all.iter().map(deal_json).collect::<Vec<_>>() }),
-    ))
+    Ok(Json(DealList {
+        data: all.iter().map(DealOut::from).collect(),
+    }))
 }
 
-#[derive(Deserialize)]
+/// A new deal for an existing contact.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RawDeal {
     contact_id: Uuid,
+    /// The workspace's default pipeline when absent.
     pipeline_id: Option<Uuid>,
+    /// The pipeline's first stage when absent.
     stage_id: Option<Uuid>,
     title: String,
-    /// Integer minor units (cents); kept as JSON so a float or an
-    /// out-of-range number is a field error, not a parser message.
+    // Integer minor units (cents); kept as JSON so a float or an
+    // out-of-range number is a field error, not a parser message.
+    /// The amount in minor units (cents).
     #[serde(default)]
+    #[schema(value_type = Option<i64>, example = 150000)]
     value: Option<serde_json::Value>,
+    /// ISO 4217; the workspace's currency when absent.
     #[serde(default)]
     currency: Option<String>,
 }
 
+/// Create a deal
+#[utoipa::path(
+    post,
+    path = "/api/v1/deals",
+    operation_id = "deals_create",
+    tag = "Deals",
+    request_body = RawDeal,
+    responses((status = 201, description = "Created.", body = DealOut)),
+)]
 async fn create_deal(
     State(st): State<AppState>,
     auth: ApiAuth,
@@ -517,7 +844,7 @@ async fn create_deal(
             e @ DealError::ContactTaken => ApiError::field("contact", e.to_string()),
             DealError::Db(e) => e.into(),
         })?;
-    Ok((StatusCode::CREATED, Json(deal_json(&deal))).into_response())
+    Ok((StatusCode::CREATED, Json(DealOut::from(&deal))).into_response())
 }
 
 /// A refused part of a deal as API field errors.
@@ -540,31 +867,53 @@ fn field_of(what: &str) -> &'static str {
     }
 }
 
+/// Get a deal
+#[utoipa::path(
+    get,
+    path = "/api/v1/deals/{id}",
+    operation_id = "deals_get",
+    tag = "Deals",
+    params(("id" = Uuid, Path, description = "The deal's id.")),
+    responses((status = 200, description = "The deal.", body = DealOut)),
+)]
 async fn get_deal(
     State(st): State<AppState>,
     auth: ApiAuth,
     ApiIdPath(id): ApiIdPath<DealId>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<DealOut>, ApiError> {
     let d = deals::find_deal(&st.db, auth.workspace.id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok(Json(deal_json(&d)))
+    Ok(Json(DealOut::from(&d)))
 }
 
-#[derive(Deserialize)]
+/// Where to move a deal.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RawDealPatch {
+    /// A stage of the deal's pipeline.
     stage_id: Uuid,
 }
 
-/// `PATCH /api/v1/deals/{id}` `{"stage_id"}`: moves the deal (to the top of
-/// that stage) and fires `stage_changed`.
+/// Move a deal
+///
+/// Moves the deal to the top of a stage of its pipeline, as a drag on the
+/// board does, and fires `deal.stage_changed`.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/deals/{id}",
+    operation_id = "deals_update",
+    tag = "Deals",
+    params(("id" = Uuid, Path, description = "The deal's id.")),
+    request_body = RawDealPatch,
+    responses((status = 200, description = "The deal in its new stage.", body = DealOut)),
+)]
 async fn patch_deal(
     State(st): State<AppState>,
     auth: ApiAuth,
     ApiIdPath(id): ApiIdPath<DealId>,
     ApiJson(raw): ApiJson<RawDealPatch>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<DealOut>, ApiError> {
     let ws = auth.workspace.id;
     deals::find_deal(&st.db, ws, id)
         .await?
@@ -591,12 +940,284 @@ async fn patch_deal(
         Err(e) => return Err(e.into()),
     };
     tx.commit().await?;
-    Ok(Json(deal_json(&moved.deal)))
+    Ok(Json(DealOut::from(&moved.deal)))
 }
 
 /// This module's part of the OpenAPI document (`api::openapi`).
 #[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(
+        list_contacts,
+        create_contact,
+        get_contact,
+        patch_contact,
+        delete_contact,
+        contact_timeline,
+        list_pipelines,
+        list_deals,
+        create_deal,
+        get_deal,
+        patch_deal,
+    ),
+    tags(
+        (name = "Contacts", description = "People: leads, prospects and customers, with their tags, custom fields, consent and attribution."),
+        (name = "Pipelines", description = "Sales pipelines and their stages."),
+        (name = "Deals", description = "Opportunities of contacts moving through a pipeline's stages."),
+    ),
+)]
 pub struct Doc;
 
 /// The Spanish of this module's texts in the OpenAPI document.
-pub const SPANISH: &[(&str, &str)] = &[];
+pub const SPANISH: &[(&str, &str)] = &[
+    (
+        "A contact as a door received it, before validation. This is also the\nREST API's request body, so unknown fields are refused (a typo is\nreported instead of silently dropped).",
+        "Un contacto tal como llega, antes de validarlo. Los campos desconocidos se rechazan: una errata se informa en lugar de perderse en silencio.",
+    ),
+    ("A contact in a list.", "Un contacto en una lista."),
+    (
+        "A contact with its tags, custom fields and attribution.",
+        "Un contacto con sus etiquetas, campos personalizados y atribución.",
+    ),
+    ("A contact's timeline", "Historial de un contacto"),
+    (
+        "A deal: a contact's opportunity in a pipeline stage.",
+        "Un negocio: la oportunidad de un contacto en una etapa de un embudo.",
+    ),
+    (
+        "A member of the workspace, or null for nobody.",
+        "Un miembro del espacio, o null para nadie.",
+    ),
+    (
+        "A new deal for an existing contact.",
+        "Un negocio nuevo para un contacto que ya existe.",
+    ),
+    (
+        "A pipeline with its stages in order.",
+        "Un embudo con sus etapas en orden.",
+    ),
+    ("A stage of a pipeline.", "Una etapa de un embudo."),
+    (
+        "A stage of the deal's pipeline.",
+        "Una etapa del embudo del negocio.",
+    ),
+    (
+        "An existing contact, updated.",
+        "Un contacto que ya existía, actualizado.",
+    ),
+    (
+        "Changes only the fields sent; tags are added and removed by name. Each\nchange is recorded on the contact's timeline.",
+        "Cambia solo los campos enviados; las etiquetas se añaden y quitan por nombre. Cada cambio queda en el historial del contacto.",
+    ),
+    (
+        "Changes to a contact: an absent field is unchanged, `null` clears it.",
+        "Cambios a un contacto: un campo ausente no cambia, `null` lo vacía.",
+    ),
+    ("Contacts", "Contactos"),
+    ("Create a deal", "Crear un negocio"),
+    (
+        "Create or update a contact",
+        "Crear o actualizar un contacto",
+    ),
+    ("Created.", "Creado."),
+    (
+        "Creates the contact (201), or updates the one with the same email, else\nthe same phone (200): sending the same person twice never makes two.",
+        "Crea el contacto (201) o actualiza el que tiene el mismo email, o si no el mismo teléfono (200): enviar dos veces a la misma persona nunca crea dos.",
+    ),
+    (
+        "Custom field values by key (text from forms and files, any JSON\nvalue from the API).",
+        "Valores de campos personalizados por clave (texto desde formularios y archivos, cualquier valor JSON desde la API).",
+    ),
+    (
+        "Custom field values by key.",
+        "Valores de campos personalizados por clave.",
+    ),
+    (
+        "Custom field values to set, by key.",
+        "Valores de campos personalizados que se fijan, por clave.",
+    ),
+    ("Deals", "Negocios"),
+    (
+        "Deals filtered by pipeline, stage or contact.",
+        "Negocios filtrados por embudo, etapa o contacto.",
+    ),
+    (
+        "Deals move here when their contact books an appointment.",
+        "Los negocios pasan aquí cuando su contacto reserva una cita.",
+    ),
+    ("Deals of a list.", "Negocios de una lista."),
+    ("Delete a contact", "Eliminar un contacto"),
+    ("Deleted.", "Eliminado."),
+    (
+        "Deletes the contact with its deals, tasks and notes.",
+        "Elimina el contacto con sus negocios, tareas y notas.",
+    ),
+    (
+        "E.164, normalised with the workspace's country.",
+        "E.164, normalizado con el país del espacio.",
+    ),
+    (
+        "Each pipeline with its stages in order.",
+        "Cada embudo con sus etapas en orden.",
+    ),
+    (
+        "Events of a contact's timeline.",
+        "Eventos del historial de un contacto.",
+    ),
+    (
+        "Full name, split into first and last when those are absent.",
+        "Nombre completo; se separa en nombre y apellido cuando estos faltan.",
+    ),
+    ("Get a contact", "Obtener un contacto"),
+    ("Get a deal", "Obtener un negocio"),
+    (
+        "How many deals, 1 to 1000 (default 100).",
+        "Cuántos negocios, de 1 a 1000 (100 si no se indica).",
+    ),
+    (
+        "ISO 4217 currency of the amount.",
+        "Moneda ISO 4217 del importe.",
+    ),
+    (
+        "ISO 4217; the workspace's currency when absent.",
+        "ISO 4217; la moneda del espacio si falta.",
+    ),
+    ("List contacts", "Listar contactos"),
+    ("List deals", "Listar negocios"),
+    ("List pipelines", "Listar embudos"),
+    ("Move a deal", "Mover un negocio"),
+    (
+        "Moves the deal to the top of a stage of its pipeline, as a drag on the\nboard does, and fires `deal.stage_changed`.",
+        "Mueve el negocio al principio de una etapa de su embudo, como al arrastrarlo en el tablero, y dispara `deal.stage_changed`.",
+    ),
+    (
+        "Newest first, filtered and paged.",
+        "Lo más reciente primero, filtrado y paginado.",
+    ),
+    ("One page of contacts.", "Una página de contactos."),
+    (
+        "One touch: its UTM parameters, referrer and landing page.",
+        "Un contacto con la marca: sus parámetros UTM, referente y página de aterrizaje.",
+    ),
+    (
+        "Only contacts from this source.",
+        "Solo contactos de este origen.",
+    ),
+    (
+        "Only contacts with a deal in this stage.",
+        "Solo contactos con un negocio en esta etapa.",
+    ),
+    (
+        "Only contacts with this tag.",
+        "Solo contactos con esta etiqueta.",
+    ),
+    ("Only deals in this stage.", "Solo negocios en esta etapa."),
+    (
+        "Only deals of this contact.",
+        "Solo negocios de este contacto.",
+    ),
+    (
+        "Only deals of this pipeline.",
+        "Solo negocios de este embudo.",
+    ),
+    (
+        "Opportunities of contacts moving through a pipeline's stages.",
+        "Oportunidades de los contactos que avanzan por las etapas de un embudo.",
+    ),
+    (
+        "People: leads, prospects and customers, with their tags, custom fields, consent and attribution.",
+        "Personas: leads, prospectos y clientes, con sus etiquetas, campos personalizados, consentimiento y atribución.",
+    ),
+    ("Pipelines", "Embudos"),
+    (
+        "Sales pipelines and their stages.",
+        "Embudos de venta y sus etapas.",
+    ),
+    (
+        "Search in name, email, phone and company.",
+        "Busca en nombre, email, teléfono y empresa.",
+    ),
+    (
+        "Something that happened, as the timeline and the event feed show it.",
+        "Algo que pasó, como lo muestran el historial y el flujo de eventos.",
+    ),
+    (
+        "Tags to add by name.",
+        "Etiquetas que se añaden, por nombre.",
+    ),
+    (
+        "Tags to remove by name.",
+        "Etiquetas que se quitan, por nombre.",
+    ),
+    (
+        "The amount in minor units (cents).",
+        "El importe en unidades menores (centavos).",
+    ),
+    ("The contact as it is now.", "El contacto tal como queda."),
+    (
+        "The contact's and its deals' events, newest first (the latest 500).",
+        "Los eventos del contacto y de sus negocios, lo más reciente primero (los últimos 500).",
+    ),
+    ("The contact's id.", "El id del contacto."),
+    ("The contact.", "El contacto."),
+    (
+        "The deal in its new stage.",
+        "El negocio en su nueva etapa.",
+    ),
+    ("The deal's id.", "El id del negocio."),
+    ("The deal.", "El negocio."),
+    ("The deals.", "Los negocios."),
+    (
+        "The event's details (old and new values, the message, the stage…).",
+        "Los detalles del evento (valores anterior y nuevo, el mensaje, la etapa…).",
+    ),
+    ("The events.", "Los eventos."),
+    (
+        "The member who owns the contact.",
+        "El miembro dueño del contacto.",
+    ),
+    (
+        "The pipeline's first stage when absent.",
+        "La primera etapa del embudo si falta.",
+    ),
+    ("The pipelines.", "Los embudos."),
+    (
+        "The workspace's default pipeline when absent.",
+        "El embudo predeterminado del espacio si falta.",
+    ),
+    (
+        "True when the contact answered STOP to SMS or WhatsApp.",
+        "True cuando el contacto respondió STOP por SMS o WhatsApp.",
+    ),
+    (
+        "True when the contact unsubscribed from marketing email.",
+        "True cuando el contacto se dio de baja del email de marketing.",
+    ),
+    (
+        "UTM parameters as doors receive them.",
+        "Parámetros UTM tal como llegan.",
+    ),
+    ("Update a contact", "Actualizar un contacto"),
+    (
+        "What happened: `contact.created`, `deal.stage_changed`, `message.sent`…",
+        "Qué pasó: `contact.created`, `deal.stage_changed`, `message.sent`…",
+    ),
+    (
+        "Where new leads go when nothing else says.",
+        "Adonde van los leads nuevos cuando nada más lo indica.",
+    ),
+    (
+        "Where the contact came from: the first and the latest touch.",
+        "De dónde vino el contacto: el primer y el último contacto con la marca.",
+    ),
+    ("Where to move a deal.", "Adónde mover un negocio."),
+    ("contact, deal, workflow…", "contact, deal, workflow…"),
+    (
+        "lead, prospect, customer or other.",
+        "lead, prospect, customer u other.",
+    ),
+    ("open, won or lost.", "open, won o lost."),
+    (
+        "user, api_key, system or automation.",
+        "user, api_key, system o automation.",
+    ),
+];

@@ -11,6 +11,10 @@ use std::sync::OnceLock;
 /// Texts written by the shared parts of the document (`mod.rs`, `schemas`).
 pub const SHARED: &[(&str, &str)] = &[
     (
+        "A UTC instant (RFC 3339).",
+        "Un instante en UTC (RFC 3339).",
+    ),
+    (
         "The JSON API of AgencyFlow: contacts, deals, workflows, calendars, conversations and the rest of a workspace, plus the doors that take leads in. Authenticate with a workspace API key (Settings → API keys) sent as `Authorization: Bearer <key>` or `X-Api-Key: <key>`. Lists are paged by `limit` (1–500) and `cursor` (the `next_cursor` of the previous page). Errors are `{\"error\": {\"code\", \"message\", \"fields\"}}`.",
         "La API JSON de AgencyFlow: contactos, negocios, automatizaciones, calendarios, conversaciones y el resto de un espacio de trabajo, más las puertas por las que entran los leads. Autentícate con una clave de API del espacio (Configuración → Claves de API) enviada como `Authorization: Bearer <clave>` o `X-Api-Key: <clave>`. Las listas se paginan con `limit` (1–500) y `cursor` (el `next_cursor` de la página anterior). Los errores son `{\"error\": {\"code\", \"message\", \"fields\"}}`.",
     ),
