@@ -223,6 +223,7 @@ async fn serve(settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
     web.base_domain = settings.base_domain.clone();
     web.calcom_webhook_secret = settings.calcom_webhook_secret.clone();
     web.pauta_workspace = settings.pauta_workspace.clone();
+    web.api_requests_per_minute = settings.api_requests_per_minute;
     if let Some(slug) = &settings.pauta_workspace
         && af_db::workspaces::find_workspace_by_slug(&db, slug)
             .await?

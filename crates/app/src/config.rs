@@ -40,6 +40,8 @@ pub struct Settings {
     /// `AF_PAUTA_WORKSPACE`: the workspace (slug) that takes PAUTA's keyless
     /// lead and Cal.com calls.
     pub pauta_workspace: Option<String>,
+    /// `AF_API_RATE_LIMIT`: requests per minute per API key (default 600).
+    pub api_requests_per_minute: i64,
     /// Channel providers from the environment (PAUTA names, SENDGRID_*,
     /// SMTP_URL, SMTP_CA_FILE, TWILIO_*, KOMMO_*), AF_QUIET_HOURS,
     /// AF_WEBHOOK_ALLOW_PRIVATE.
@@ -233,6 +235,15 @@ pub fn resolve(
         .or_else(|| file.pauta_workspace.clone())
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty());
+    let api_requests_per_minute = match env("AF_API_RATE_LIMIT") {
+        None => 600,
+        Some(v) => match v.trim().parse::<i64>() {
+            Ok(n) if n >= 1 => n,
+            _ => bail!(
+                "AF_API_RATE_LIMIT: {v:?} must be a whole number of requests per minute, 1 or more"
+            ),
+        },
+    };
     let channels = af_engine::channels::ChannelsConfig::from_lookup(&env)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(Settings {
@@ -246,6 +257,7 @@ pub fn resolve(
         base_domain,
         calcom_webhook_secret,
         pauta_workspace,
+        api_requests_per_minute,
         channels: std::sync::Arc::new(channels),
     })
 }

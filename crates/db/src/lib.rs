@@ -24,6 +24,7 @@ pub mod exports;
 pub mod forms;
 pub mod gdpr;
 pub mod group_commit;
+pub mod idempotency;
 pub mod imports;
 pub mod inbound_webhooks;
 pub mod jobs;

@@ -55,5 +55,7 @@ pub async fn sweep(db: &Db, now: Ts) -> EngineResult<()> {
     }
     crate::kommo::release_abandoned(db, now).await?;
     af_db::rate_limits::prune(db, Ts::new(now.0 - RATE_WINDOWS_KEPT)).await?;
+    // Idempotency-Key answers are kept 24 hours, like the windows.
+    af_db::idempotency::prune(db, Ts::new(now.0 - RATE_WINDOWS_KEPT)).await?;
     Ok(())
 }

@@ -29,6 +29,18 @@ pub struct TestApp {
     server: tokio::task::JoinHandle<()>,
 }
 
+/// Another server process on a [`TestApp`]'s database.
+pub struct Node {
+    pub base_url: String,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.server.abort();
@@ -50,6 +62,8 @@ impl TestApp {
         let addr = listener.local_addr().expect("addr");
         let base_url = format!("http://{addr}");
         let mut config = WebConfig::new(&base_url);
+        // Tests run on a frozen clock: one window for the whole test.
+        config.api_requests_per_minute = 1_000_000;
         adjust(&mut config);
         let clock = ManualClock::new(start_time());
         let secret = SecretKey::from_text(&"test-secret-".repeat(4)).expect("key");
@@ -103,6 +117,34 @@ impl TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("client")
+    }
+
+    /// A second server on the same database with its own connection pool,
+    /// like another process of a deployment: nothing in memory is shared
+    /// with this one but the test's clock.
+    pub async fn second_node(&self) -> Node {
+        let db = af_db::Db::connect(&self._db.url)
+            .await
+            .expect("second pool");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let state = AppState::new(
+            db,
+            Arc::new(self.clock.clone()),
+            (*self.state.config).clone(),
+            self.state.secret.clone(),
+        );
+        let app =
+            af_web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let server = tokio::spawn(async move {
+            let _ = axum_serve(listener, app).await;
+        });
+        Node {
+            base_url: format!("http://{addr}"),
+            server,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {

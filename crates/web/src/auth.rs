@@ -209,11 +209,20 @@ impl FromRequestParts<AppState> for ApiAuth {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         use crate::api::ApiError;
-        let key = presented_api_key(&parts.headers).ok_or(ApiError::Unauthorized)?;
-        let found =
-            af_db::api_keys::find_active_api_key_by_hash(&state.db, &crypto::sha256_hex(key))
-                .await?;
-        let key = found.ok_or(ApiError::Unauthorized)?;
+        // Usually already found by the API's guard layer (rate limits).
+        let checked = parts
+            .extensions
+            .get::<crate::middleware::api_guard::CheckedKey>()
+            .map(|k| k.0.clone());
+        let key = match checked {
+            Some(k) => k,
+            None => {
+                let key = presented_api_key(&parts.headers).ok_or(ApiError::Unauthorized)?;
+                af_db::api_keys::find_active_api_key_by_hash(&state.db, &crypto::sha256_hex(key))
+                    .await?
+                    .ok_or(ApiError::Unauthorized)?
+            }
+        };
         if key.scope() != KeyScope::Full {
             return Err(ApiError::Forbidden("this key may only create leads".into()));
         }

@@ -11,10 +11,10 @@
 //!   `{"ok": false, "error": "...", "field"?: "..."}`, never a 500 for bad
 //!   input.
 
+use crate::api::openapi::schemas::{ErrorBody, ErrorDetail, PautaErrorBody};
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
 /// An error answered as a page.
 #[derive(Debug)]
@@ -172,11 +172,13 @@ impl IntoResponse for ApiError {
                     .map(|(_, m)| m.as_str())
                     .collect::<Vec<_>>()
                     .join("; ");
-                let map: serde_json::Map<String, serde_json::Value> = fields
-                    .into_iter()
-                    .map(|(f, m)| (f, serde_json::Value::String(m)))
-                    .collect();
-                let body = serde_json::json!({ "error": { "code": "invalid", "message": message, "fields": map } });
+                let body = ErrorBody {
+                    error: ErrorDetail {
+                        code: "invalid".into(),
+                        message,
+                        fields: Some(fields.into_iter().collect()),
+                    },
+                };
                 return (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response();
             }
             ApiError::Internal(e) => {
@@ -188,11 +190,14 @@ impl IntoResponse for ApiError {
                 )
             }
         };
-        let mut res = (
-            status,
-            Json(serde_json::json!({ "error": { "code": code, "message": message } })),
-        )
-            .into_response();
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: code.into(),
+                message,
+                fields: None,
+            },
+        };
+        let mut res = (status, Json(body)).into_response();
         if status == StatusCode::UNAUTHORIZED {
             res.headers_mut().insert(
                 "www-authenticate",
@@ -315,13 +320,20 @@ impl From<af_service::intake::IntakeError> for PautaError {
 
 impl IntoResponse for PautaError {
     fn into_response(self) -> Response {
-        let fail =
-            |status, error: String| pauta_json(status, json!({ "ok": false, "error": error }));
+        let body = |error: String, field: Option<String>| {
+            serde_json::to_value(PautaErrorBody {
+                ok: false,
+                error,
+                field,
+            })
+            .unwrap_or_default()
+        };
+        let fail = |status, error: String| pauta_json(status, body(error, None));
         match self {
             PautaError::Refused { status, message } => fail(status, message),
             PautaError::Field { field, message } => pauta_json(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                json!({ "ok": false, "error": format!("{field}: {message}"), "field": field }),
+                body(format!("{field}: {message}"), Some(field)),
             ),
             PautaError::TooManyRequests { retry_after_secs } => {
                 let mut res = fail(

@@ -161,6 +161,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/{*rest}", axum::routing::any(api::api_not_found))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            middleware::api_guard::layer,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             middleware::audit::layer,
         ));
 

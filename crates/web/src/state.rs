@@ -46,6 +46,9 @@ pub struct WebConfig {
     pub intake_window_secs: i64,
     /// A form submitted sooner than this after it was shown is a bot's.
     pub form_min_fill_secs: i64,
+    /// `AF_API_RATE_LIMIT`: requests one API key may make per minute,
+    /// counted in the database across every server process.
+    pub api_requests_per_minute: i64,
     /// Channel providers: server defaults from the environment (the outbox
     /// when nothing is configured), quiet hours, webhook SSRF policy.
     pub channels: Arc<af_engine::channels::ChannelsConfig>,
@@ -69,6 +72,7 @@ impl WebConfig {
             intake_max_per_form: 600,
             intake_window_secs: 600,
             form_min_fill_secs: 3,
+            api_requests_per_minute: 600,
             channels: Default::default(),
         }
     }
