@@ -169,6 +169,35 @@ pub async fn list_events(db: &crate::Db, ws: WorkspaceId, limit: i64) -> DbResul
     }))
 }
 
+/// The change feed of the API (`GET /api/v1/events`): the workspace's
+/// events in the order they were recorded (ids are time-ordered UUIDv7;
+/// `occurred_at` may lie in the future or the past, so it cannot order a
+/// feed), after the event `after_id`, that occurred after `since`,
+/// optionally of one kind.
+pub async fn feed(
+    db: &crate::Db,
+    ws: WorkspaceId,
+    kind: Option<&str>,
+    since: Ts,
+    after_id: Uuid,
+    limit: i64,
+) -> DbResult<Vec<Event>> {
+    Ok(with_pool!(db, p => {
+        sqlx::query_as::<_, Event>(concat!(
+            event_select!(),
+            "WHERE workspace_id = $1 AND ($2 = '' OR kind = $2) AND occurred_at > $3 AND id > $4
+             ORDER BY id LIMIT $5"
+        ))
+        .bind(ws.0)
+        .bind(kind.unwrap_or_default())
+        .bind(since)
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(p)
+        .await?
+    }))
+}
+
 /// Events about one entity and, optionally, related entities (a contact and
 /// its deals), newest first.
 pub async fn list_entity_events(

@@ -144,6 +144,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/workspace", get(api::get_workspace))
         .route("/api/v1/api-keys", get(api::list_api_keys))
         .route("/api/v1/api-keys/{id}", get(api::get_api_key))
+        // `POST` on the same path (custom events) is in api::automations.
+        .route("/api/v1/events", get(api::events::feed))
         .merge(api::crm::routes())
         .merge(api::scoring::routes())
         .merge(api::automations::routes())

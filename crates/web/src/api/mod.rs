@@ -7,6 +7,7 @@ pub mod calendars;
 pub mod conversations;
 pub mod crm;
 pub mod email_events;
+pub mod events;
 pub mod forms;
 pub mod inbound_email;
 pub mod intake;

@@ -144,6 +144,8 @@ translations! {
     tab_workspace: "Espacio de trabajo", "Workspace";
     tab_members: "Miembros", "Members";
     tab_api_keys: "Claves API", "API keys";
+    api_docs_intro: "Con una clave, otros sistemas (Zapier, Make, n8n, tus landing pages y scripts) leen y escriben en este espacio.", "With a key, other systems (Zapier, Make, n8n, your landing pages and scripts) read and write in this workspace.";
+    api_docs_link: "Ver la referencia de la API", "Read the API reference";
     tab_jobs: "Trabajos", "Jobs";
     tab_audit: "Auditoría", "Audit log";
     tab_intake: "Captación", "Lead intake";

@@ -6,6 +6,7 @@
 mod access;
 mod api_calendars;
 mod api_crm;
+mod api_events;
 mod api_limits;
 mod api_memberships;
 mod api_scoring;

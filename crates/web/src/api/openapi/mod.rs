@@ -52,6 +52,7 @@ pub fn build() -> utoipa::openapi::OpenApi {
     let mut doc = Core::openapi();
     for part in [
         super::crm::Doc::openapi(),
+        super::events::Doc::openapi(),
         super::scoring::Doc::openapi(),
         super::automations::Doc::openapi(),
         super::forms::Doc::openapi(),
@@ -173,6 +174,19 @@ fn add_common_answers(v: &mut Value) {
             op.entry("security")
                 .or_insert_with(|| json!([{"bearer": []}, {"api_key": []}]));
             let writes = matches!(method.as_str(), "post" | "patch" | "put");
+            if method == "post" {
+                let params = op.entry("parameters").or_insert_with(|| json!([]));
+                if let Some(params) = params.as_array_mut() {
+                    params.push(json!({
+                        "name": "Idempotency-Key",
+                        "in": "header",
+                        "required": false,
+                        "description": "Any unique text (1–255 visible ASCII characters): a retry with the same key and body within 24 hours gets the first answer instead of acting twice; the same key with another body is refused.",
+                        "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                        "example": "9f1c2d4e-lead-1842",
+                    }));
+                }
+            }
             let Some(Value::Object(responses)) = op.get_mut("responses") else {
                 continue;
             };

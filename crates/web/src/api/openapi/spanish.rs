@@ -11,6 +11,10 @@ use std::sync::OnceLock;
 /// Texts written by the shared parts of the document (`mod.rs`, `schemas`).
 pub const SHARED: &[(&str, &str)] = &[
     (
+        "Any unique text (1–255 visible ASCII characters): a retry with the same key and body within 24 hours gets the first answer instead of acting twice; the same key with another body is refused.",
+        "Cualquier texto único (1–255 caracteres ASCII visibles): un reintento con la misma clave y el mismo cuerpo en 24 horas recibe la primera respuesta en lugar de actuar dos veces; la misma clave con otro cuerpo se rechaza.",
+    ),
+    (
         "A UTC instant (RFC 3339).",
         "Un instante en UTC (RFC 3339).",
     ),
@@ -106,6 +110,7 @@ fn table() -> &'static HashMap<&'static str, &'static str> {
             SHARED,
             super::super::SPANISH,
             super::super::crm::SPANISH,
+            super::super::events::SPANISH,
             super::super::scoring::SPANISH,
             super::super::automations::SPANISH,
             super::super::forms::SPANISH,
