@@ -993,4 +993,363 @@ async fn set_status(
 pub struct Doc;
 
 /// The Spanish of this module's texts in the OpenAPI document.
-pub const SPANISH: &[(&str, &str)] = &[];
+pub const SPANISH: &[(&str, &str)] = &[
+    ("1 (Monday) to 7 (Sunday).", "1 (lunes) a 7 (domingo)."),
+    ("A UTC instant (RFC 3339).", "Un instante UTC (RFC 3339)."),
+    ("A booking calendar.", "Un calendario de reservas."),
+    ("A booking just made.", "Una reserva recién hecha."),
+    ("A booking on a calendar.", "Una reserva en un calendario."),
+    ("A booking to make.", "Una reserva por hacer."),
+    (
+        "A calendar's definition: what a POST sends (PATCH sends any part of it).",
+        "La definición de un calendario: lo que envía un POST (un PATCH envía cualquier parte).",
+    ),
+    (
+        "A free slot's start, RFC 3339 with its offset.",
+        "El inicio de un horario libre, RFC 3339 con su desfase.",
+    ),
+    ("A free slot.", "Un horario libre."),
+    (
+        "A host as a definition names it: a member's email or user id alone, or with its settings.",
+        "Un anfitrión tal como lo nombra una definición: el correo o el id de usuario de un miembro, solo o con sus ajustes.",
+    ),
+    (
+        "A host with its settings (a PATCH may send it back unchanged).",
+        "Un anfitrión con sus ajustes (un PATCH puede devolverlo sin cambios).",
+    ),
+    ("A list under `data`.", "Una lista dentro de `data`."),
+    (
+        "A new start for a booking.",
+        "Un nuevo inicio para una reserva.",
+    ),
+    ("A refused status move.", "Un cambio de estado rechazado."),
+    (
+        "Always `invalid_transition`.",
+        "Siempre `invalid_transition`.",
+    ),
+    (
+        "An appointment's new status.",
+        "El nuevo estado de una cita.",
+    ),
+    (
+        "An atomic swap: a taken time is 409 `slot_unavailable` and changes nothing.",
+        "Un cambio atómico: un horario ocupado es 409 `slot_unavailable` y no cambia nada.",
+    ),
+    (
+        "Answers to the calendar's questions by key: text, a number, a boolean (checkbox) or a list of texts (multiselect).",
+        "Las respuestas a las preguntas del calendario por clave: texto, un número, un booleano (casilla) o una lista de textos (selección múltiple).",
+    ),
+    (
+        "Any keys of a calendar's definition (see `CalendarIn`).",
+        "Cualquier clave de la definición de un calendario (ver `CalendarIn`).",
+    ),
+    ("Appointments", "Citas"),
+    (
+        "Appointments: bookings on the calendars and meetings from Cal.com.",
+        "Citas: reservas en los calendarios y reuniones de Cal.com.",
+    ),
+    (
+        "Attribution (`utm_source` … `landing_page`, as forms take them).",
+        "Atribución (`utm_source` … `landing_page`, como la toman los formularios).",
+    ),
+    ("Book a slot", "Reservar un horario"),
+    ("Booked.", "Reservado."),
+    (
+        "Booking calendars: their definitions, hosts and free slots.",
+        "Calendarios de reservas: sus definiciones, anfitriones y horarios libres.",
+    ),
+    (
+        "Bookings wait as `pending` until the team confirms them.",
+        "Las reservas quedan `pending` hasta que el equipo las confirma.",
+    ),
+    ("Calendars", "Calendarios"),
+    ("Cancel an appointment", "Cancelar una cita"),
+    ("Create a calendar", "Crear un calendario"),
+    (
+        "Creates or updates the contact, picks a host by the calendar's policy and holds the slot. A slot taken meanwhile is 409 `slot_unavailable`.",
+        "Crea o actualiza el contacto, elige un anfitrión según la política del calendario y reserva el horario. Un horario ocupado mientras tanto es 409 `slot_unavailable`.",
+    ),
+    ("Delete a calendar", "Eliminar un calendario"),
+    ("Deleted.", "Eliminado."),
+    ("Download the invitation", "Descargar la invitación"),
+    (
+        "End, RFC 3339 with the zone's offset.",
+        "Fin, RFC 3339 con el desfase de la zona.",
+    ),
+    (
+        "End, `HH:MM`, after the start.",
+        "Fin, `HH:MM`, después del inicio.",
+    ),
+    (
+        "Every booking calendar of the workspace with its hosts.",
+        "Todos los calendarios de reservas del espacio con sus anfitriones.",
+    ),
+    ("First date, `YYYY-MM-DD`.", "Primera fecha, `YYYY-MM-DD`."),
+    ("Forms", "Formularios"),
+    (
+        "Free minutes kept after each meeting.",
+        "Minutos libres que se guardan después de cada reunión.",
+    ),
+    (
+        "Free minutes kept before each meeting.",
+        "Minutos libres que se guardan antes de cada reunión.",
+    ),
+    ("Free slots in a zone.", "Horarios libres en una zona."),
+    ("Frees the slot at once.", "Libera el horario de inmediato."),
+    ("Get a calendar", "Obtener un calendario"),
+    (
+        "Hosts named by email or user id; none means the workspace's first owner.",
+        "Anfitriones por correo o id de usuario; sin ninguno, el primer propietario del espacio.",
+    ),
+    (
+        "Hours by date (`YYYY-MM-DD`): an empty list is a day off.",
+        "Horario por fecha (`YYYY-MM-DD`): una lista vacía es un día libre.",
+    ),
+    ("Hours on a date.", "Horario en una fecha."),
+    ("Hours on one weekday.", "Horario en un día de la semana."),
+    (
+        "How a host is picked: `owner`, `availability` or `equal_distribution`.",
+        "Cómo se elige un anfitrión: `owner`, `availability` o `equal_distribution`.",
+    ),
+    (
+        "How many days ahead can be booked.",
+        "Con cuántos días de anticipación se puede reservar.",
+    ),
+    (
+        "How many hosts are free then.",
+        "Cuántos anfitriones están libres en ese horario.",
+    ),
+    (
+        "IANA time zone of the availability.",
+        "Zona horaria IANA de la disponibilidad.",
+    ),
+    (
+        "IANA zone the dates and times are in (default: the calendar's).",
+        "Zona IANA de las fechas y horas (por defecto: la del calendario).",
+    ),
+    ("Its bookings stay.", "Sus reservas se conservan."),
+    (
+        "Last date, `YYYY-MM-DD`, at most 62 days after `from`.",
+        "Última fecha, `YYYY-MM-DD`, como máximo 62 días después de `from`.",
+    ),
+    (
+        "Least minutes before the start for the invitee to cancel.",
+        "Minutos mínimos antes del inicio para que el invitado cancele.",
+    ),
+    (
+        "Least minutes before the start for the invitee to reschedule.",
+        "Minutos mínimos antes del inicio para que el invitado reprograme.",
+    ),
+    (
+        "Least notice for a booking, in minutes.",
+        "Anticipación mínima para reservar, en minutos.",
+    ),
+    (
+        "Length of a meeting, a multiple of 5.",
+        "Duración de una reunión, múltiplo de 5.",
+    ),
+    ("List calendars", "Listar calendarios"),
+    ("List free slots", "Listar horarios libres"),
+    (
+        "Members by email or user id, each alone or with its settings; none = the workspace's first owner.",
+        "Miembros por correo o id de usuario, cada uno solo o con sus ajustes; sin ninguno = el primer propietario del espacio.",
+    ),
+    (
+        "Most bookings a day for this host.",
+        "Máximo de reservas al día para este anfitrión.",
+    ),
+    (
+        "Most bookings a day on the calendar.",
+        "Máximo de reservas al día en el calendario.",
+    ),
+    (
+        "Most times the invitee may reschedule.",
+        "Máximo de veces que el invitado puede reprogramar.",
+    ),
+    (
+        "Name shown on the booking page, at most 120 characters.",
+        "Nombre que se muestra en la página de reservas, de 120 caracteres como máximo.",
+    ),
+    (
+        "Order of preference under `owner` and ties (default 0).",
+        "Orden de preferencia con `owner` y en empates (por defecto 0).",
+    ),
+    (
+        "Pipeline stage of the deal a booking opens (none: no deal).",
+        "Etapa del pipeline del negocio que abre una reserva (sin ella: no hay negocio).",
+    ),
+    (
+        "Reminders, in minutes before the start.",
+        "Recordatorios, en minutos antes del inicio.",
+    ),
+    ("Reschedule an appointment", "Reprogramar una cita"),
+    (
+        "Set an appointment's status",
+        "Cambiar el estado de una cita",
+    ),
+    (
+        "Share of the bookings under `equal_distribution` (default 1).",
+        "Parte de las reservas con `equal_distribution` (por defecto 1).",
+    ),
+    (
+        "Slots whose start falls on those dates in `time_zone` (default: the calendar's), written with that zone's offset.",
+        "Horarios cuyo inicio cae en esas fechas en `time_zone` (por defecto: la del calendario), escritos con el desfase de esa zona.",
+    ),
+    (
+        "Start, RFC 3339 with the zone's offset.",
+        "Inicio, RFC 3339 con el desfase de la zona.",
+    ),
+    ("Start, `HH:MM`.", "Inicio, `HH:MM`."),
+    (
+        "Step between offered starts (default: the duration).",
+        "Intervalo entre los inicios ofrecidos (por defecto: la duración).",
+    ),
+    (
+        "Tags given to the contact who books.",
+        "Etiquetas que recibe el contacto que reserva.",
+    ),
+    (
+        "Text shown on the booking page.",
+        "Texto que se muestra en la página de reservas.",
+    ),
+    (
+        "The appointment at its new time.",
+        "La cita en su nuevo horario.",
+    ),
+    (
+        "The appointment with its new status.",
+        "La cita con su nuevo estado.",
+    ),
+    ("The appointment's id.", "El id de la cita."),
+    ("The appointment, cancelled.", "La cita, cancelada."),
+    (
+        "The booking's invitation as it stands, an iCalendar file.",
+        "La invitación de la reserva tal como está, un archivo iCalendar.",
+    ),
+    ("The calendar's id.", "El id del calendario."),
+    ("The calendar, created.", "El calendario, creado."),
+    ("The calendar, updated.", "El calendario, actualizado."),
+    ("The calendar.", "El calendario."),
+    ("The calendars.", "Los calendarios."),
+    ("The current status.", "El estado actual."),
+    (
+        "The deal the booking opened, when the calendar opens one.",
+        "El negocio que abrió la reserva, cuando el calendario abre uno.",
+    ),
+    ("The free slots.", "Los horarios libres."),
+    (
+        "The given keys replace the stored ones; the others stay.",
+        "Las claves enviadas reemplazan las guardadas; las demás se quedan.",
+    ),
+    (
+        "The host given the booking.",
+        "El anfitrión asignado a la reserva.",
+    ),
+    (
+        "The host's own weekly hours instead of the calendar's.",
+        "El horario semanal propio del anfitrión en lugar del del calendario.",
+    ),
+    (
+        "The hosts with their settings.",
+        "Los anfitriones con sus ajustes.",
+    ),
+    (
+        "The invitation (`invite.ics`).",
+        "La invitación (`invite.ics`).",
+    ),
+    (
+        "The invitation's `.ics` SEQUENCE.",
+        "El SEQUENCE del `.ics` de la invitación.",
+    ),
+    (
+        "The invitee's IANA zone, for the confirmation.",
+        "La zona IANA del invitado, para la confirmación.",
+    ),
+    ("The invitee's email.", "El correo del invitado."),
+    ("The invitee's name.", "El nombre del invitado."),
+    ("The invitee's phone.", "El teléfono del invitado."),
+    (
+        "The invitee's signed link (no login) to see, cancel or reschedule; add `/invite.ics` for the invitation.",
+        "El enlace firmado del invitado (sin iniciar sesión) para ver, cancelar o reprogramar; agrega `/invite.ics` para la invitación.",
+    ),
+    (
+        "The meeting's link, phone or address.",
+        "El enlace, el teléfono o la dirección de la reunión.",
+    ),
+    (
+        "The member: email or user id.",
+        "El miembro: correo o id de usuario.",
+    ),
+    (
+        "The page's address part: lowercase letters, digits and dashes, at most 60.",
+        "La parte de la dirección de la página: letras minúsculas, dígitos y guiones, 60 como máximo.",
+    ),
+    (
+        "The request-shaped part of a calendar (what PATCH merges into).",
+        "La parte de un calendario con forma de petición (en la que se combina un PATCH).",
+    ),
+    ("The status asked for.", "El estado pedido."),
+    (
+        "The team's moves: confirm, completed, no-show, cancel and attendance corrections; any other move is 409 `invalid_transition`.",
+        "Los cambios del equipo: confirmar, completada, no asistió, cancelar y correcciones de asistencia; cualquier otro cambio es 409 `invalid_transition`.",
+    ),
+    (
+        "The zone the times are written in.",
+        "La zona en la que están escritas las horas.",
+    ),
+    (
+        "Times the booking was moved.",
+        "Veces que se movió la reserva.",
+    ),
+    ("Update a calendar", "Actualizar un calendario"),
+    ("Weekly hours.", "Horario semanal."),
+    (
+        "What the booking page asks besides name, email and phone (at most 20).",
+        "Lo que pregunta la página de reservas además de nombre, correo y teléfono (20 como máximo).",
+    ),
+    (
+        "What the booking page asks besides name, email and phone.",
+        "Lo que pregunta la página de reservas además de nombre, correo y teléfono.",
+    ),
+    (
+        "Where the booking came from: `booking_page`, `api`, `calcom`…",
+        "De dónde vino la reserva: `booking_page`, `api`, `calcom`…",
+    ),
+    (
+        "Where the meeting happens: `video`, `phone`, `in_person` or `custom`.",
+        "Dónde es la reunión: `video`, `phone`, `in_person` o `custom`.",
+    ),
+    (
+        "Whether the calendar takes bookings (default true).",
+        "Si el calendario acepta reservas (por defecto true).",
+    ),
+    (
+        "Whether the calendar takes bookings.",
+        "Si el calendario acepta reservas.",
+    ),
+    ("Why the move was refused.", "Por qué se rechazó el cambio."),
+    (
+        "`confirmed`, `completed`, `no_show` or `cancelled`.",
+        "`confirmed`, `completed`, `no_show` o `cancelled`.",
+    ),
+    (
+        "`confirmed`, or `pending` when the calendar requires confirmation.",
+        "`confirmed`, o `pending` cuando el calendario pide confirmación.",
+    ),
+    (
+        "`invalid_transition`: the appointment cannot go from its status to that one.",
+        "`invalid_transition`: la cita no puede pasar de su estado a ese.",
+    ),
+    (
+        "`pending`, `confirmed`, `cancelled`, `completed` or `no_show`.",
+        "`pending`, `confirmed`, `cancelled`, `completed` o `no_show`.",
+    ),
+    (
+        "`slot_unavailable`, or the booking can no longer move.",
+        "`slot_unavailable`, o la reserva ya no se puede mover.",
+    ),
+    (
+        "`slot_unavailable`: the time is no longer free (ask for the slots again), or the calendar takes no bookings.",
+        "`slot_unavailable`: el horario ya no está libre (vuelve a pedir los horarios), o el calendario no acepta reservas.",
+    ),
+];

@@ -572,4 +572,208 @@ async fn get_appointment(
 pub struct Doc;
 
 /// The Spanish of this module's texts in the OpenAPI document.
-pub const SPANISH: &[(&str, &str)] = &[];
+pub const SPANISH: &[(&str, &str)] = &[
+    (
+        "A form's definition, as POST and PUT send it.",
+        "La definición de un formulario, tal como la envían POST y PUT.",
+    ),
+    (
+        "A lead-capture form.",
+        "Un formulario de captación de leads.",
+    ),
+    (
+        "A received submission (a lead).",
+        "Un envío recibido (un lead).",
+    ),
+    (
+        "An appointment: a booking on a calendar or a meeting from Cal.com.",
+        "Una cita: una reserva en un calendario o una reunión de Cal.com.",
+    ),
+    ("Background, `#rrggbb`.", "Fondo, `#rrggbb`."),
+    (
+        "Buttons and focus, `#rrggbb`.",
+        "Botones y foco, `#rrggbb`.",
+    ),
+    ("Choices of a select.", "Opciones de una selección."),
+    (
+        "Consent checkbox text; none: no checkbox.",
+        "Texto de la casilla de consentimiento; sin él: no hay casilla.",
+    ),
+    (
+        "Corner radius in pixels, 0 to 24.",
+        "Radio de las esquinas en píxeles, de 0 a 24.",
+    ),
+    ("Create a form", "Crear un formulario"),
+    ("Delete a form", "Eliminar un formulario"),
+    (
+        "Every form of the workspace with its count of submissions, newest first.",
+        "Todos los formularios del espacio con su número de envíos, lo más reciente primero.",
+    ),
+    (
+        "Fixed value of a hidden field (a URL parameter of the same name wins).",
+        "Valor fijo de un campo oculto (gana un parámetro de la URL con el mismo nombre).",
+    ),
+    ("Get a form", "Obtener un formulario"),
+    ("Get an appointment", "Obtener una cita"),
+    (
+        "Hint shown in the empty field.",
+        "Pista que se muestra en el campo vacío.",
+    ),
+    ("How a form looks.", "Cómo se ve un formulario."),
+    (
+        "How it looks (default: the house style).",
+        "Cómo se ve (por defecto: el estilo de la casa).",
+    ),
+    ("How it looks.", "Cómo se ve."),
+    (
+        "In lists: how many submissions it has received.",
+        "En las listas: cuántos envíos ha recibido.",
+    ),
+    (
+        "Lead-capture forms and the submissions they receive.",
+        "Formularios de captación de leads y los envíos que reciben.",
+    ),
+    (
+        "List a form's submissions",
+        "Listar los envíos de un formulario",
+    ),
+    ("List appointments", "Listar citas"),
+    ("List forms", "Listar formularios"),
+    (
+        "One field of a form (or a question of a calendar).",
+        "Un campo de un formulario (o una pregunta de un calendario).",
+    ),
+    (
+        "Only this contact's appointments.",
+        "Solo las citas de este contacto.",
+    ),
+    (
+        "Pipeline of the deal each lead opens.",
+        "Pipeline del negocio que abre cada lead.",
+    ),
+    ("Replace a form", "Reemplazar un formulario"),
+    (
+        "Shown after a submission.",
+        "Se muestra después de un envío.",
+    ),
+    (
+        "Stage of the deal each lead opens.",
+        "Etapa del negocio que abre cada lead.",
+    ),
+    (
+        "Tags given to each lead.",
+        "Etiquetas que recibe cada lead.",
+    ),
+    ("Text, `#rrggbb`.", "Texto, `#rrggbb`."),
+    (
+        "The answer's key: lower-case letters, digits and `_`.",
+        "La clave de la respuesta: letras minúsculas, dígitos y `_`.",
+    ),
+    ("The appointment.", "La cita."),
+    ("The appointments.", "Las citas."),
+    (
+        "The button's text (default: \"Enviar\").",
+        "El texto del botón (por defecto: \"Enviar\").",
+    ),
+    (
+        "The button's text in English.",
+        "El texto del botón en inglés.",
+    ),
+    (
+        "The consent text the visitor accepted.",
+        "El texto de consentimiento que aceptó el visitante.",
+    ),
+    ("The fields, in order.", "Los campos, en orden."),
+    ("The form's id.", "El id del formulario."),
+    ("The form's name.", "El nombre del formulario."),
+    ("The form, created.", "El formulario, creado."),
+    ("The form, updated.", "El formulario, actualizado."),
+    ("The form.", "El formulario."),
+    (
+        "The form; null for leads from `POST /api/lead`.",
+        "El formulario; null para los leads de `POST /api/lead`.",
+    ),
+    ("The forms.", "Los formularios."),
+    ("The hint in English.", "La pista en inglés."),
+    ("The hosted page.", "La página alojada."),
+    ("The invitee's IANA zone.", "La zona IANA del invitado."),
+    (
+        "The label in English, when it differs.",
+        "La etiqueta en inglés, cuando es distinta.",
+    ),
+    (
+        "The label, in the workspace's language.",
+        "La etiqueta, en el idioma del espacio de trabajo.",
+    ),
+    ("The meeting's title.", "El título de la reunión."),
+    (
+        "The newest `limit` appointments (default 100), of one contact when `contact_id` is given.",
+        "Las `limit` citas más recientes (por defecto 100), de un contacto cuando se da `contact_id`.",
+    ),
+    (
+        "The newest `limit` submissions (default 100).",
+        "Los `limit` envíos más recientes (por defecto 100).",
+    ),
+    (
+        "The organiser's IANA zone.",
+        "La zona IANA del organizador.",
+    ),
+    (
+        "The ready-to-paste embed code.",
+        "El código para incrustar, listo para pegar.",
+    ),
+    (
+        "The submissions, newest first.",
+        "Los envíos, lo más reciente primero.",
+    ),
+    (
+        "The submitted fields by name.",
+        "Los campos enviados, por nombre.",
+    ),
+    (
+        "The vendor's id of the booking (Cal.com's uid).",
+        "El id de la reserva en el proveedor (el uid de Cal.com).",
+    ),
+    (
+        "The whole definition is replaced; its submissions stay.",
+        "Se reemplaza toda la definición; sus envíos se conservan.",
+    ),
+    (
+        "The workspace's lead number.",
+        "El número de lead del espacio.",
+    ),
+    (
+        "Where it came from: `booking_page`, `api`, `calcom`…",
+        "De dónde vino: `booking_page`, `api`, `calcom`…",
+    ),
+    (
+        "Where the answer is saved on the contact: `first_name`, `last_name`, `name`, `email`, `phone`, `company`, `custom:<key>` or `none`; absent: inferred from the name and type.",
+        "Dónde se guarda la respuesta en el contacto: `first_name`, `last_name`, `name`, `email`, `phone`, `company`, `custom:<clave>` o `none`; si falta, se deduce del nombre y el tipo.",
+    ),
+    (
+        "Where the visitor goes after a submission (https).",
+        "Adónde va el visitante después de un envío (https).",
+    ),
+    (
+        "Whether an answer is required.",
+        "Si la respuesta es obligatoria.",
+    ),
+    (
+        "Whether it takes submissions (default true).",
+        "Si acepta envíos (por defecto true).",
+    ),
+    ("Whether it takes submissions.", "Si acepta envíos."),
+    ("`form` or `api_lead`.", "`form` o `api_lead`."),
+    (
+        "`system`, `serif` or `mono`.",
+        "`system`, `serif` o `mono`.",
+    ),
+    (
+        "`text`, `email`, `phone`, `select`, `textarea`, `checkbox` or `hidden` (calendars also take `multiselect` and `number`).",
+        "`text`, `email`, `phone`, `select`, `textarea`, `checkbox` o `hidden` (los calendarios también aceptan `multiselect` y `number`).",
+    ),
+    (
+        "`utm_*`, `referrer` and `landing_page`, when captured.",
+        "`utm_*`, `referrer` y `landing_page`, cuando se capturaron.",
+    ),
+];

@@ -269,4 +269,87 @@ fn kept_file(filename: &str, declared: &str, bytes: &[u8]) -> Option<StoredAttac
 pub struct Doc;
 
 /// The Spanish of this module's texts in the OpenAPI document.
-pub const SPANISH: &[(&str, &str)] = &[];
+pub const SPANISH: &[(&str, &str)] = &[
+    (
+        "An address in a Brevo inbound post.",
+        "Una dirección en un envío entrante de Brevo.",
+    ),
+    ("Brevo inbound email", "Correo entrante de Brevo"),
+    (
+        "Brevo's inbound parsing post.",
+        "El envío de análisis de correo entrante de Brevo.",
+    ),
+    (
+        "Brevo's inbound parsing webhook: every item of the post lands in its contact's thread, once per Message-ID. (Brevo sends files as download tokens for its API; they are not fetched yet.)",
+        "El webhook de correo entrante de Brevo: cada elemento del envío llega a la conversación de su contacto, una vez por Message-ID. (Brevo envía los archivos como tokens de descarga para su API; todavía no se descargan.)",
+    ),
+    (
+        "Files `attachment1`, `attachment2`…: images and PDFs up to 10 MB are kept, at most 10.",
+        "Archivos `attachment1`, `attachment2`…: se guardan imágenes y PDF de hasta 10 MB, 10 como máximo.",
+    ),
+    (
+        "Not Brevo's inbound post.",
+        "No es un envío entrante de Brevo.",
+    ),
+    (
+        "Not an Inbound Parse form.",
+        "No es un formulario de Inbound Parse.",
+    ),
+    (
+        "One email of a Brevo inbound post (the fields read).",
+        "Un correo de un envío entrante de Brevo (los campos que se leen).",
+    ),
+    ("Other headers by name.", "Otras cabeceras por nombre."),
+    (
+        "SendGrid Inbound Parse's form (the parts read).",
+        "El formulario de Inbound Parse de SendGrid (las partes que se leen).",
+    ),
+    ("SendGrid inbound email", "Correo entrante de SendGrid"),
+    (
+        "SendGrid's Inbound Parse: each email lands in its contact's thread, once per Message-ID. Neither vendor signs these posts, so the URL carries a per-workspace token (Settings → Channels). A post without a usable sender is answered 200 (SendGrid would retry a 4xx for days) and logged.",
+        "El Inbound Parse de SendGrid: cada correo llega a la conversación de su contacto, una vez por Message-ID. Ninguno de los dos proveedores firma estos envíos, así que la URL lleva un token por espacio de trabajo (Configuración → Canales). Un envío sin un remitente útil se responde con 200 (SendGrid reintentaría un 4xx durante días) y se registra.",
+    ),
+    (
+        "Taken (or dropped without a usable sender).",
+        "Recibido (o descartado sin un remitente útil).",
+    ),
+    ("Taken.", "Recibido."),
+    (
+        "The HTML part (read when there is no text part).",
+        "La parte HTML (se lee cuando no hay parte de texto).",
+    ),
+    ("The `In-Reply-To` header.", "La cabecera `In-Reply-To`."),
+    ("The `Message-ID` header.", "La cabecera `Message-ID`."),
+    ("The address.", "La dirección."),
+    ("The display name.", "El nombre para mostrar."),
+    ("The emails of this post.", "Los correos de este envío."),
+    ("The plain-text part.", "La parte de texto plano."),
+    (
+        "The raw header block (`Message-ID`, `In-Reply-To`, `References`).",
+        "El bloque de cabeceras sin procesar (`Message-ID`, `In-Reply-To`, `References`).",
+    ),
+    (
+        "The recipients, comma-separated.",
+        "Los destinatarios, separados por comas.",
+    ),
+    ("The recipients.", "Los destinatarios."),
+    (
+        "The reply without its quoted history, as Brevo extracted it.",
+        "La respuesta sin su historial citado, tal como la extrajo Brevo.",
+    ),
+    ("The sender.", "El remitente."),
+    (
+        "The sender: `Name <address>`.",
+        "El remitente: `Nombre <dirección>`.",
+    ),
+    ("The subject.", "El asunto."),
+    ("The whole HTML part.", "La parte HTML completa."),
+    (
+        "The whole text part, quoted history included.",
+        "La parte de texto completa, con el historial citado.",
+    ),
+    (
+        "The workspace's inbound-email token, as shown in Settings → Channels.",
+        "El token de correo entrante del espacio, como aparece en Configuración → Canales.",
+    ),
+];

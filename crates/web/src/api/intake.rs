@@ -571,4 +571,140 @@ impl From<&CalcomOutcome> for CalcomOut {
 pub struct Doc;
 
 /// The Spanish of this module's texts in the OpenAPI document.
-pub const SPANISH: &[(&str, &str)] = &[];
+pub const SPANISH: &[(&str, &str)] = &[
+    (
+        "A PAUTA lead: every field text (a number is read as its digits); an email or a phone is needed.",
+        "Un lead de PAUTA: cada campo es texto (un número se lee como sus dígitos); hace falta un correo o un teléfono.",
+    ),
+    ("A lead taken in.", "Un lead recibido."),
+    (
+        "A missing or wrong signature or key.",
+        "Falta la firma o la clave, o es incorrecta.",
+    ),
+    (
+        "A new contact and its lead.",
+        "Un contacto nuevo y su lead.",
+    ),
+    (
+        "A refused value: `field` names it.",
+        "Un valor rechazado: `field` lo nombra.",
+    ),
+    (
+        "An existing contact, updated, and its lead.",
+        "Un contacto existente, actualizado, y su lead.",
+    ),
+    (
+        "Cal.com's webhook payload (`triggerEvent`, `payload` with the booking's `uid`, times, attendees and responses), as Cal.com sends it.",
+        "El payload del webhook de Cal.com (`triggerEvent`, `payload` con el `uid` de la reserva, horarios, asistentes y respuestas), tal como lo envía Cal.com.",
+    ),
+    ("Company.", "Empresa."),
+    ("Email address.", "Correo electrónico."),
+    ("Full name.", "Nombre completo."),
+    (
+        "Hex HMAC-SHA256 of the raw body with the webhook secret.",
+        "HMAC-SHA256 en hexadecimal del cuerpo sin procesar con el secreto del webhook.",
+    ),
+    ("Lead intake", "Captación de leads"),
+    (
+        "No key, or an unknown or revoked one.",
+        "Falta la clave, o es desconocida o está revocada.",
+    ),
+    ("No such workspace.", "No existe ese espacio de trabajo."),
+    (
+        "Not a JSON object, or a field that is not text.",
+        "No es un objeto JSON, o un campo no es texto.",
+    ),
+    ("Not a JSON object.", "No es un objeto JSON."),
+    (
+        "PAUTA's Cal.com door. The workspace comes from the key (`?key=` or a header); without one, a delivery signed with the server's `CALCOM_WEBHOOK_SECRET` goes to the PAUTA workspace (`AF_PAUTA_WORKSPACE`), and one signed with a workspace's own secret to that workspace.",
+        "La puerta de Cal.com de PAUTA. El espacio de trabajo sale de la clave (`?key=` o una cabecera); sin clave, una entrega firmada con el `CALCOM_WEBHOOK_SECRET` del servidor va al espacio de PAUTA (`AF_PAUTA_WORKSPACE`), y una firmada con el secreto propio de un espacio, a ese espacio.",
+    ),
+    (
+        "PAUTA's lead door: `{\"nombre\",\"email\",\"telefono\",\"empresa\",\"servicio\",\"fuente\"}` with an API key or the workspace's intake key (`?key=`, for landing pages). Without a key, the lead goes to the server's PAUTA workspace (`AF_PAUTA_WORKSPACE`) when one is set. The contact is created or updated by email or phone, and a deal opened. Intake keys and keyless calls have per-IP and per-key rate limits.",
+        "La puerta de leads de PAUTA: `{\"nombre\",\"email\",\"telefono\",\"empresa\",\"servicio\",\"fuente\"}` con una clave de API o la clave de captación del espacio (`?key=`, para landing pages). Sin clave, el lead va al espacio de PAUTA del servidor (`AF_PAUTA_WORKSPACE`) cuando hay uno. El contacto se crea o se actualiza por correo o teléfono, y se abre un negocio. Las claves de captación y las llamadas sin clave tienen límites de frecuencia por IP y por clave.",
+    ),
+    (
+        "Phone, local or international.",
+        "Teléfono, local o internacional.",
+    ),
+    (
+        "Receive a Cal.com delivery (PAUTA)",
+        "Recibir una entrega de Cal.com (PAUTA)",
+    ),
+    (
+        "Receive a Cal.com delivery for a workspace",
+        "Recibir una entrega de Cal.com para un espacio",
+    ),
+    (
+        "Recorded: `result` says what became of it.",
+        "Registrada: `result` dice qué pasó con ella.",
+    ),
+    ("Take a lead (PAUTA)", "Recibir un lead (PAUTA)"),
+    ("The body is too large.", "El cuerpo es demasiado grande."),
+    (
+        "The deal the lead opened or joined.",
+        "El negocio que el lead abrió o al que se sumó.",
+    ),
+    (
+        "The doors leads come in by, in PAUTA's shape (`{\"ok\": true, ...}` or `{\"ok\": false, \"error\"}`): landing pages, forms of other systems and Cal.com. They take the workspace's intake key, so they can sit in a public page.",
+        "Las puertas por las que entran los leads, con la forma de PAUTA (`{\"ok\": true, ...}` o `{\"ok\": false, \"error\"}`): landing pages, formularios de otros sistemas y Cal.com. Aceptan la clave de captación del espacio, así que pueden ir en una página pública.",
+    ),
+    (
+        "The service asked about (kept in the `servicio` custom field).",
+        "El servicio por el que pregunta (se guarda en el campo personalizado `servicio`).",
+    ),
+    (
+        "The workspace's intake key (or a full API key), when not sent in a header.",
+        "La clave de captación del espacio (o una clave de API completa), cuando no va en una cabecera.",
+    ),
+    (
+        "The workspace's own Cal.com webhook: signed with its secret (Settings → Lead intake) in `X-Cal-Signature-256`, the HMAC-SHA256 of the raw body in hex. Unsigned deliveries pass only where the workspace allows them (testing). Each delivery is recorded once; bookings, reschedules and cancellations update the contact's appointment.",
+        "El webhook de Cal.com propio del espacio: firmado con su secreto (Configuración → Captación) en `X-Cal-Signature-256`, el HMAC-SHA256 del cuerpo sin procesar en hexadecimal. Las entregas sin firma pasan solo donde el espacio las permite (pruebas). Cada entrega se registra una vez; las reservas, reprogramaciones y cancelaciones actualizan la cita del contacto.",
+    ),
+    ("The workspace's slug.", "El slug del espacio de trabajo."),
+    (
+        "Too many leads from this address or key: wait `Retry-After` seconds.",
+        "Demasiados leads desde esta dirección o con esta clave: espera `Retry-After` segundos.",
+    ),
+    (
+        "True when the contact is new (201); false when an existing one was updated (200).",
+        "True cuando el contacto es nuevo (201); false cuando se actualizó uno existente (200).",
+    ),
+    ("Vendor callbacks", "Avisos de proveedores"),
+    (
+        "Webhooks that vendors (Cal.com, Twilio, SendGrid, Brevo) call with news: each is checked by the vendor's signature or a secret in its URL, and answers the vendor, not people.",
+        "Webhooks a los que llaman los proveedores (Cal.com, Twilio, SendGrid, Brevo) con novedades: cada uno se comprueba con la firma del proveedor o un secreto en su URL, y responde al proveedor, no a personas.",
+    ),
+    (
+        "What became of a Cal.com delivery.",
+        "Qué pasó con una entrega de Cal.com.",
+    ),
+    (
+        "Where the lead came from (its source).",
+        "De dónde vino el lead (su fuente).",
+    ),
+    (
+        "With `ignored`: Cal.com's trigger.",
+        "Con `ignored`: el disparador de Cal.com.",
+    ),
+    (
+        "With `processed` and `stale`: the appointment's status.",
+        "Con `processed` y `stale`: el estado de la cita.",
+    ),
+    (
+        "With `processed` and `stale`: the appointment.",
+        "Con `processed` y `stale`: la cita.",
+    ),
+    (
+        "With `processed`: the contact.",
+        "Con `processed`: el contacto.",
+    ),
+    (
+        "With `processed`: the deal, or null.",
+        "Con `processed`: el negocio, o null.",
+    ),
+    (
+        "`processed`, `duplicate` (already recorded), `ignored` (a trigger not acted on), `unmatched` (no attendee email) or `stale` (late news about an appointment that moved on).",
+        "`processed`, `duplicate` (ya registrada), `ignored` (un disparador que no se atiende), `unmatched` (sin correo del asistente) o `stale` (noticias tardías de una cita que ya cambió).",
+    ),
+];

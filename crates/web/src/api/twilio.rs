@@ -335,4 +335,95 @@ async fn call_completed(
 pub struct Doc;
 
 /// The Spanish of this module's texts in the OpenAPI document.
-pub const SPANISH: &[(&str, &str)] = &[];
+pub const SPANISH: &[(&str, &str)] = &[
+    (
+        "A call status callback, as Twilio posts it (the fields read).",
+        "Un aviso de estado de llamada, tal como lo envía Twilio (los campos que se leen).",
+    ),
+    (
+        "A message status callback, as Twilio posts it (the fields read).",
+        "Un aviso de estado de mensaje, tal como lo envía Twilio (los campos que se leen).",
+    ),
+    (
+        "A missing or wrong signature, or no Twilio account.",
+        "Falta la firma o es incorrecta, o no hay cuenta de Twilio.",
+    ),
+    (
+        "An SMS or WhatsApp message, stored in the thread of the contact with that phone (or a new contact), its files fetched; STOP and START opt the contact out and back in, HELP is answered.",
+        "Un SMS o mensaje de WhatsApp, guardado en la conversación del contacto con ese teléfono (o de un contacto nuevo), con sus archivos descargados; STOP y START dan de baja y de alta al contacto, HELP recibe respuesta.",
+    ),
+    (
+        "An inbound SMS or WhatsApp message, as Twilio posts it (the fields read).",
+        "Un SMS o mensaje de WhatsApp entrante, tal como lo envía Twilio (los campos que se leen).",
+    ),
+    (
+        "Each file's address (`MediaUrl0`, `MediaUrl1`…), fetched with the account's credentials.",
+        "La dirección de cada archivo (`MediaUrl0`, `MediaUrl1`…), que se descarga con las credenciales de la cuenta.",
+    ),
+    (
+        "Each file's type (`MediaContentType0`…).",
+        "El tipo de cada archivo (`MediaContentType0`…).",
+    ),
+    ("How many files come with it.", "Cuántos archivos trae."),
+    (
+        "Once the call has an outcome, its message is updated and `call.completed` resumes the voice step waiting for it (once: later callbacks of the same call change nothing).",
+        "Cuando la llamada tiene resultado, su mensaje se actualiza y `call.completed` reanuda el paso de voz que lo espera (una sola vez: los avisos posteriores de la misma llamada no cambian nada).",
+    ),
+    (
+        "Taken (or nothing to change).",
+        "Recibido (o nada que cambiar).",
+    ),
+    ("The call's SID.", "El SID de la llamada."),
+    (
+        "The message found by Twilio's SID moves on (delivered, undelivered or failed with Twilio's error code); an opt-out error code marks the contact opted out; any other undelivered or failed WhatsApp message gets its step's SMS fallback.",
+        "El mensaje que corresponde al SID de Twilio avanza (entregado, no entregado o fallido con el código de error de Twilio); un código de error de baja marca al contacto como dado de baja; cualquier otro mensaje de WhatsApp no entregado o fallido recibe el SMS de respaldo de su paso.",
+    ),
+    (
+        "The message's SID (`SmsSid` is read too).",
+        "El SID del mensaje (también se lee `SmsSid`).",
+    ),
+    ("The message's SID.", "El SID del mensaje."),
+    (
+        "The sender's WhatsApp profile name.",
+        "El nombre de perfil de WhatsApp del remitente.",
+    ),
+    (
+        "The sender: `+E.164`, or `whatsapp:+E.164`.",
+        "El remitente: `+E.164` o `whatsapp:+E.164`.",
+    ),
+    (
+        "The text; `STOP`, `START` and `HELP` are keywords.",
+        "El texto; `STOP`, `START` y `HELP` son palabras clave.",
+    ),
+    (
+        "The workspace's number it was sent to.",
+        "El número del espacio al que se envió.",
+    ),
+    (
+        "TwiML: empty, or the HELP answer.",
+        "TwiML: vacío, o la respuesta a HELP.",
+    ),
+    ("Twilio call status", "Estado de llamada de Twilio"),
+    ("Twilio inbound message", "Mensaje entrante de Twilio"),
+    ("Twilio message status", "Estado de mensaje de Twilio"),
+    (
+        "Twilio's error code on failure (an opt-out code marks the contact opted out).",
+        "El código de error de Twilio cuando falla (un código de baja marca al contacto como dado de baja).",
+    ),
+    (
+        "Twilio's signature of the URL and parameters with the account's auth token.",
+        "La firma de Twilio de la URL y los parámetros con el auth token de la cuenta.",
+    ),
+    (
+        "With answering-machine detection: `human`, `machine_start`, `machine_end_beep`, `fax`…",
+        "Con detección de contestador: `human`, `machine_start`, `machine_end_beep`, `fax`…",
+    ),
+    (
+        "`completed`, `no-answer`, `busy`, `failed`, `canceled`…",
+        "`completed`, `no-answer`, `busy`, `failed`, `canceled`…",
+    ),
+    (
+        "`queued`, `sent`, `delivered`, `undelivered`, `failed` or `read` (`SmsStatus` is read too).",
+        "`queued`, `sent`, `delivered`, `undelivered`, `failed` o `read` (también se lee `SmsStatus`).",
+    ),
+];

@@ -380,4 +380,123 @@ async fn replay_delivery(
 pub struct Doc;
 
 /// The Spanish of this module's texts in the OpenAPI document.
-pub const SPANISH: &[(&str, &str)] = &[];
+pub const SPANISH: &[(&str, &str)] = &[
+    (
+        "A delivery of an event to an endpoint.",
+        "Una entrega de un evento a un endpoint.",
+    ),
+    (
+        "A delivery queued again.",
+        "Una entrega puesta en cola de nuevo.",
+    ),
+    ("A new endpoint.", "Un endpoint nuevo."),
+    (
+        "A public https URL (checked against private addresses now and at every send).",
+        "Una URL https pública (se comprueba contra direcciones privadas ahora y en cada envío).",
+    ),
+    (
+        "An outbound webhook endpoint.",
+        "Un endpoint de webhook saliente.",
+    ),
+    ("Attempts made so far.", "Intentos hechos hasta ahora."),
+    ("Create a webhook endpoint", "Crear un endpoint de webhook"),
+    (
+        "Delete a webhook endpoint",
+        "Eliminar un endpoint de webhook",
+    ),
+    (
+        "Enable a webhook endpoint",
+        "Activar un endpoint de webhook",
+    ),
+    ("Failed deliveries in a row.", "Entregas fallidas seguidas."),
+    (
+        "False once disabled after repeated failures (or by hand).",
+        "False cuando se desactivó tras fallos repetidos (o a mano).",
+    ),
+    ("Get a webhook endpoint", "Obtener un endpoint de webhook"),
+    (
+        "Its latest 200 deliveries, newest first.",
+        "Sus últimas 200 entregas, lo más reciente primero.",
+    ),
+    (
+        "Its pending deliveries are dropped.",
+        "Sus entregas pendientes se descartan.",
+    ),
+    (
+        "Known event kinds, `custom.<name>`, or `\"*\"` for every kind.",
+        "Tipos de evento conocidos, `custom.<nombre>`, o `\"*\"` para todos.",
+    ),
+    (
+        "List an endpoint's deliveries",
+        "Listar las entregas de un endpoint",
+    ),
+    ("List webhook endpoints", "Listar endpoints de webhook"),
+    (
+        "Only in the answer to its creation: the signing secret, shown once.",
+        "Solo en la respuesta a su creación: el secreto de firma, que se muestra una vez.",
+    ),
+    (
+        "Outbound webhooks: the endpoints that receive the workspace's events, signed, and their deliveries.",
+        "Webhooks salientes: los endpoints que reciben los eventos del espacio, firmados, y sus entregas.",
+    ),
+    ("Queued.", "En cola."),
+    (
+        "Queues the delivery's event again, as a new delivery.",
+        "Vuelve a poner en cola el evento de la entrega, como una entrega nueva.",
+    ),
+    ("Replay a delivery", "Reenviar una entrega"),
+    (
+        "The JSON body posted, as text.",
+        "El cuerpo JSON enviado, como texto.",
+    ),
+    (
+        "The answer carries the signing secret, shown only this once: deliveries are signed with it.",
+        "La respuesta trae el secreto de firma, que solo se muestra esta vez: las entregas se firman con él.",
+    ),
+    ("The deliveries.", "Las entregas."),
+    ("The delivery's id.", "El id de la entrega."),
+    ("The endpoint's id.", "El id del endpoint."),
+    (
+        "The endpoint's last HTTP status.",
+        "El último estado HTTP del endpoint.",
+    ),
+    ("The endpoint, enabled.", "El endpoint, activado."),
+    (
+        "The endpoint, with its secret.",
+        "El endpoint, con su secreto.",
+    ),
+    ("The endpoint.", "El endpoint."),
+    ("The endpoints.", "Los endpoints."),
+    (
+        "The event kinds it receives; `\"*\"` is every kind.",
+        "Los tipos de evento que recibe; `\"*\"` son todos.",
+    ),
+    ("The event's kind.", "El tipo del evento."),
+    ("The new delivery's id.", "El id de la nueva entrega."),
+    (
+        "Turns a (disabled) endpoint back on with its failure count reset.",
+        "Vuelve a activar un endpoint (desactivado) y reinicia su cuenta de fallos.",
+    ),
+    ("Webhooks", "Webhooks"),
+    (
+        "When it was disabled, if it is.",
+        "Cuándo se desactivó, si lo está.",
+    ),
+    (
+        "When it will be tried again.",
+        "Cuándo se volverá a intentar.",
+    ),
+    (
+        "Where the events are posted.",
+        "Adónde se envían los eventos.",
+    ),
+    (
+        "Why the last attempt failed.",
+        "Por qué falló el último intento.",
+    ),
+    (
+        "`pending`, `delivered` or `failed`.",
+        "`pending`, `delivered` o `failed`.",
+    ),
+    ("`pending`.", "`pending`."),
+];

@@ -1150,4 +1150,175 @@ pub(super) async fn slots(
 pub struct Doc;
 
 /// The Spanish of this module's texts in the OpenAPI document.
-pub const SPANISH: &[(&str, &str)] = &[];
+pub const SPANISH: &[(&str, &str)] = &[
+    (
+        "A booking from the widget (JSON) or the page (urlencoded, the same names): a slot's start, the contact's details, the calendar's questions by name and attribution.",
+        "Una reserva desde el widget (JSON) o desde la página (urlencoded, con los mismos nombres): el inicio de un horario, los datos del contacto, las preguntas del calendario por nombre y la atribución.",
+    ),
+    (
+        "A booking made from the widget.",
+        "Una reserva hecha desde el widget.",
+    ),
+    (
+        "A booking, JSON (the embed widget, other systems) or urlencoded (the booking page, which gets pages back: a redirect to the confirmation). Rate limits per IP and per calendar (429), the body cap (413); then refused fields are 422, a taken slot 409 with the day's next free times, success 201. JSON callers send `Content-Type` or `Accept: application/json`.",
+        "Una reserva, en JSON (el widget incrustado, otros sistemas) o urlencoded (la página de reservas, que recibe páginas: una redirección a la confirmación). Límites de frecuencia por IP y por calendario (429), el tope del cuerpo (413); después, los campos rechazados son 422, un horario ocupado 409 con los siguientes horarios libres del día, y el éxito 201. Quien llama con JSON envía `Content-Type` o `Accept: application/json`.",
+    ),
+    (
+        "A field of the booking form, as the widget renders it.",
+        "Un campo del formulario de reserva, tal como lo muestra el widget.",
+    ),
+    (
+        "A free slot, with labels for the visitor.",
+        "Un horario libre, con etiquetas para el visitante.",
+    ),
+    (
+        "A free time offered after a lost race.",
+        "Un horario libre que se ofrece tras perder una carrera.",
+    ),
+    (
+        "A note for a pending booking (\"\" otherwise).",
+        "Una nota para una reserva pendiente (\"\" en otro caso).",
+    ),
+    (
+        "A sentence for the visitor, in their language.",
+        "Una frase para el visitante, en su idioma.",
+    ),
+    (
+        "Adds the meeting to Google Calendar.",
+        "Agrega la reunión a Google Calendar.",
+    ),
+    (
+        "Answers to the calendar's questions and attribution, by name.",
+        "Las respuestas a las preguntas del calendario y la atribución, por nombre.",
+    ),
+    ("Bad dates.", "Fechas incorrectas."),
+    (
+        "Book on a public calendar",
+        "Reservar en un calendario público",
+    ),
+    (
+        "Booked (JSON callers).",
+        "Reservado (quien llama con JSON).",
+    ),
+    (
+        "Booked (the page): to the confirmation.",
+        "Reservado (la página): a la confirmación.",
+    ),
+    (
+        "Choices of a select or multiselect.",
+        "Opciones de una selección o selección múltiple.",
+    ),
+    (
+        "Free slots for the widget.",
+        "Horarios libres para el widget.",
+    ),
+    (
+        "Get a public calendar's schema",
+        "Obtener el esquema de un calendario público",
+    ),
+    ("Length of a meeting.", "Duración de una reunión."),
+    (
+        "List a public calendar's free slots",
+        "Listar los horarios libres de un calendario público",
+    ),
+    (
+        "Name, email, phone and the calendar's questions.",
+        "Nombre, correo, teléfono y las preguntas del calendario.",
+    ),
+    (
+        "No such calendar, or it takes no bookings.",
+        "No existe ese calendario, o no acepta reservas.",
+    ),
+    ("Not a booking.", "No es una reserva."),
+    (
+        "The API's slots for the widget, with labels in the visitor's language; rate-limited per IP at ten times the booking limit (a visitor browses more than it books).",
+        "Los horarios de la API para el widget, con etiquetas en el idioma del visitante; con límite de frecuencia por IP de diez veces el de las reservas (un visitante mira más de lo que reserva).",
+    ),
+    (
+        "The booking widget's error: `{\"ok\": false, \"error\": {\"code\", \"message\"}}`.",
+        "El error del widget de reservas: `{\"ok\": false, \"error\": {\"code\", \"message\"}}`.",
+    ),
+    ("The calendar's IANA zone.", "La zona IANA del calendario."),
+    (
+        "The calendar's description.",
+        "La descripción del calendario.",
+    ),
+    ("The calendar's name.", "El nombre del calendario."),
+    ("The calendar's schema.", "El esquema del calendario."),
+    ("The calendar's slug.", "El slug del calendario."),
+    (
+        "The confirmation's heading.",
+        "El título de la confirmación.",
+    ),
+    (
+        "The date and time, as the visitor reads them.",
+        "La fecha y la hora, como las lee el visitante.",
+    ),
+    (
+        "The day as the visitor reads it.",
+        "El día, como lo lee el visitante.",
+    ),
+    ("The invitation (`.ics`).", "La invitación (`.ics`)."),
+    (
+        "The invitee's signed link to see, cancel or reschedule.",
+        "El enlace firmado del invitado para ver, cancelar o reprogramar.",
+    ),
+    (
+        "The time as the visitor reads it.",
+        "La hora, como la lee el visitante.",
+    ),
+    (
+        "The widget's texts in the visitor's language.",
+        "Los textos del widget en el idioma del visitante.",
+    ),
+    (
+        "The workspace's colour, `#rrggbb`.",
+        "El color del espacio, `#rrggbb`.",
+    ),
+    ("The workspace's name.", "El nombre del espacio de trabajo."),
+    (
+        "Too many bookings from this address or on this calendar: wait `Retry-After` seconds.",
+        "Demasiadas reservas desde esta dirección o en este calendario: espera `Retry-After` segundos.",
+    ),
+    (
+        "Too many requests from this address.",
+        "Demasiadas peticiones desde esta dirección.",
+    ),
+    (
+        "What the booking widget renders.",
+        "Lo que muestra el widget de reservas.",
+    ),
+    (
+        "What the embed widget renders: texts in the visitor's language (`?lang=`), the fields and where to post. No key needed.",
+        "Lo que muestra el widget incrustado: los textos en el idioma del visitante (`?lang=`), los campos y adónde enviar. No hace falta clave.",
+    ),
+    (
+        "Where the meeting happens, as the visitor reads it.",
+        "Dónde es la reunión, como lo lee el visitante.",
+    ),
+    (
+        "Where to ask for free slots.",
+        "Dónde pedir los horarios libres.",
+    ),
+    ("Where to post the booking.", "Adónde enviar la reserva."),
+    (
+        "With `invalid`: each field at fault and why, in the visitor's language.",
+        "Con `invalid`: cada campo con problemas y por qué, en el idioma del visitante.",
+    ),
+    (
+        "With `slot_unavailable`: the free times left that day.",
+        "Con `slot_unavailable`: los horarios libres que quedan ese día.",
+    ),
+    (
+        "`not_found`, `bad_request`, `too_large`, `rate_limited`, `invalid`, `slot_unavailable` or `internal`.",
+        "`not_found`, `bad_request`, `too_large`, `rate_limited`, `invalid`, `slot_unavailable` o `internal`.",
+    ),
+    (
+        "`slot_unavailable`: taken meanwhile; `next_slots` offers the day's next free times.",
+        "`slot_unavailable`: se ocupó mientras tanto; `next_slots` ofrece los siguientes horarios libres del día.",
+    ),
+    (
+        "`text`, `textarea`, `email`, `phone`, `select`, `multiselect`, `checkbox` or `number`.",
+        "`text`, `textarea`, `email`, `phone`, `select`, `multiselect`, `checkbox` o `number`.",
+    ),
+];

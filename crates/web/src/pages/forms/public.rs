@@ -752,4 +752,148 @@ pub(super) async fn submit_form(
 pub struct Doc;
 
 /// The Spanish of this module's texts in the OpenAPI document.
-pub const SPANISH: &[(&str, &str)] = &[];
+pub const SPANISH: &[(&str, &str)] = &[
+    ("A CSS font stack.", "Una lista de fuentes CSS."),
+    (
+        "A field as embed.js renders it.",
+        "Un campo tal como lo muestra embed.js.",
+    ),
+    (
+        "A form's answers by field name, plus `_t` (the schema's token), `_hp` (empty), the consent box and attribution (`utm_source` … `landing_page`).",
+        "Las respuestas de un formulario por nombre de campo, más `_t` (el token del esquema), `_hp` (vacío), la casilla de consentimiento y la atribución (`utm_source` … `landing_page`).",
+    ),
+    (
+        "A fresh fill-time token: post it back as `_t` (a submission sent too soon after it is dropped).",
+        "Un token de tiempo de llenado nuevo: devuélvelo como `_t` (un envío hecho demasiado pronto se descarta).",
+    ),
+    (
+        "A submission refused for its values.",
+        "Un envío rechazado por sus valores.",
+    ),
+    (
+        "A submission taken (or silently dropped: the answer is the same).",
+        "Un envío recibido (o descartado en silencio: la respuesta es la misma).",
+    ),
+    (
+        "A submission, JSON (embed.js, other systems) or urlencoded (the hosted page, which gets HTML back). Defences in order: rate limits (429), size limits (413), honeypot and fill-time token (a fake success, nothing stored), validation (422); then the lead is taken as the form says (contact, deal, tags). JSON callers send `Content-Type` or `Accept: application/json`.",
+        "Un envío, en JSON (embed.js, otros sistemas) o urlencoded (la página alojada, que recibe HTML). Defensas en orden: límites de frecuencia (429), límites de tamaño (413), honeypot y token de tiempo de llenado (un éxito falso, no se guarda nada), validación (422); después el lead entra como dice el formulario (contacto, negocio, etiquetas). Quien llama con JSON envía `Content-Type` o `Accept: application/json`.",
+    ),
+    (
+        "Consent checkbox text; null: no checkbox.",
+        "Texto de la casilla de consentimiento; null: no hay casilla.",
+    ),
+    (
+        "Each field at fault and why, in the visitor's language.",
+        "Cada campo con problemas y por qué, en el idioma del visitante.",
+    ),
+    (
+        "Fixed value of a hidden field.",
+        "Valor fijo de un campo oculto.",
+    ),
+    ("Get a form's schema", "Obtener el esquema de un formulario"),
+    (
+        "Longest answer accepted, in characters.",
+        "Respuesta más larga aceptada, en caracteres.",
+    ),
+    (
+        "No such form, or it takes no submissions.",
+        "No existe ese formulario, o no acepta envíos.",
+    ),
+    (
+        "Not a JSON object of text values, or not a form submission.",
+        "No es un objeto JSON de valores de texto, ni un envío de formulario.",
+    ),
+    (
+        "Refused values, each beside its field.",
+        "Valores rechazados, cada uno junto a su campo.",
+    ),
+    (
+        "Shown after a submission: the form's success message or the default.",
+        "Se muestra después de un envío: el mensaje de éxito del formulario o el predeterminado.",
+    ),
+    ("Submit a form", "Enviar un formulario"),
+    (
+        "Taken (JSON callers); the hosted page gets its thank-you page.",
+        "Recibido (quien llama con JSON); la página alojada recibe su página de agradecimiento.",
+    ),
+    ("The answer's key.", "La clave de la respuesta."),
+    (
+        "The answers, by each field's `name`.",
+        "Las respuestas, por el `name` de cada campo.",
+    ),
+    (
+        "The body is too large, or has too many fields.",
+        "El cuerpo es demasiado grande o tiene demasiados campos.",
+    ),
+    ("The button's text.", "El texto del botón."),
+    (
+        "The fill-time token of the form's schema (not needed with a full API key).",
+        "El token de tiempo de llenado del esquema del formulario (no hace falta con una clave de API completa).",
+    ),
+    (
+        "The first field at fault and why: `\"<field>: <message>\"`.",
+        "El primer campo con problemas y por qué: `\"<campo>: <mensaje>\"`.",
+    ),
+    (
+        "The form's look, ready for CSS.",
+        "El aspecto del formulario, listo para CSS.",
+    ),
+    (
+        "The form's messages in the visitor's language.",
+        "Los mensajes del formulario en el idioma del visitante.",
+    ),
+    ("The form's schema.", "El esquema del formulario."),
+    (
+        "The form's success message.",
+        "El mensaje de éxito del formulario.",
+    ),
+    (
+        "The hint in the visitor's language (\"\" for none).",
+        "La pista en el idioma del visitante (\"\" si no hay).",
+    ),
+    (
+        "The honeypot field's name: post it empty.",
+        "El nombre del campo honeypot: envíalo vacío.",
+    ),
+    (
+        "The honeypot: leave it empty.",
+        "El honeypot: déjalo vacío.",
+    ),
+    (
+        "The label in the visitor's language.",
+        "La etiqueta en el idioma del visitante.",
+    ),
+    (
+        "The language of the texts: `es` or `en`.",
+        "El idioma de los textos: `es` o `en`.",
+    ),
+    (
+        "The workspace's ISO 3166 country, to read local phone numbers.",
+        "El país ISO 3166 del espacio, para leer los teléfonos locales.",
+    ),
+    (
+        "Too many submissions from this address or to this form: wait `Retry-After` seconds.",
+        "Demasiados envíos desde esta dirección o a este formulario: espera `Retry-After` segundos.",
+    ),
+    (
+        "What embed.js needs to render a form.",
+        "Lo que embed.js necesita para mostrar un formulario.",
+    ),
+    (
+        "What embed.js needs to render the form: fields in the visitor's language (`?lang=`), styling, texts and a fresh fill-time token. No key needed.",
+        "Lo que embed.js necesita para mostrar el formulario: los campos en el idioma del visitante (`?lang=`), el estilo, los textos y un token de tiempo de llenado nuevo. No hace falta clave.",
+    ),
+    ("Where to post the submission.", "Adónde enviar el envío."),
+    (
+        "Where to send the visitor, when the form says.",
+        "Adónde mandar al visitante, cuando el formulario lo indica.",
+    ),
+    (
+        "`es` or `en` (default: the browser's language).",
+        "`es` o `en` (por defecto: el idioma del navegador).",
+    ),
+    (
+        "`text`, `email`, `phone`, `select`, `textarea`, `checkbox` or `hidden`.",
+        "`text`, `email`, `phone`, `select`, `textarea`, `checkbox` o `hidden`.",
+    ),
+];
