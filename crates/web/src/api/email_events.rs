@@ -43,6 +43,8 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use serde::Deserialize;
+use utoipa::ToSchema;
 
 /// Mounted outside the session / CSRF router (see `lib.rs`).
 pub fn routes() -> Router<AppState> {
@@ -81,7 +83,73 @@ fn status(code: StatusCode) -> Response {
     code.into_response()
 }
 
-/// SendGrid's signed event webhook.
+/// One SendGrid event (the fields read); the post is a JSON array of them.
+#[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"event": "open", "sg_event_id": "ZGVsaXZlcmVk", "sg_message_id": "14c5d75ce93.dfd.64b469.filter0001", "timestamp": 1893456000, "email": "lucia@example.com", "af_message_id": "0193a5b4-7c1e-7d2a-9f00-2b1c3d4e5f60"}))]
+pub struct SendGridEventDoc {
+    /// `delivered`, `open`, `click`, `bounce`, `dropped`, `spamreport`, `unsubscribe` or `group_unsubscribe`; others are only remembered.
+    pub event: String,
+    /// The event's id: a replay of it changes nothing.
+    pub sg_event_id: String,
+    /// SendGrid's id of the message.
+    pub sg_message_id: Option<String>,
+    /// Our message's id (a custom argument we send).
+    pub af_message_id: Option<String>,
+    /// When it happened, Unix seconds.
+    pub timestamp: Option<i64>,
+    /// With `click`: the link.
+    pub url: Option<String>,
+    /// With `bounce`: `bounce` (hard) or `blocked` (soft).
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// With `open`: true when a mail client's proxy opened it, not a person.
+    pub sg_machine_open: Option<bool>,
+    /// Why a bounce or drop happened.
+    pub reason: Option<String>,
+}
+
+/// One Brevo transactional event (the fields read); a post holds one or a list.
+#[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"event": "opened", "message-id": "<202401011200.12345@smtp-relay.mailin.fr>", "X-Mailin-custom": "0193a5b4-7c1e-7d2a-9f00-2b1c3d4e5f60", "ts_event": 1893456000, "email": "lucia@example.com"}))]
+pub struct BrevoEventDoc {
+    /// `delivered`, `opened`, `unique_opened`, `proxy_open`, `click`, `hard_bounce`, `soft_bounce`, `blocked`, `invalid_email`, `error`, `spam` or `unsubscribed`.
+    pub event: String,
+    /// Brevo's Message-ID of the email.
+    #[serde(rename = "message-id")]
+    pub message_id: Option<String>,
+    /// Our message's id (a header we send).
+    #[serde(rename = "X-Mailin-custom")]
+    pub x_mailin_custom: Option<String>,
+    /// When it happened, Unix seconds (`ts` is read too).
+    pub ts_event: Option<i64>,
+    /// With `click`: the link.
+    pub link: Option<String>,
+    /// Why a bounce or block happened.
+    pub reason: Option<String>,
+}
+
+/// SendGrid email events
+///
+/// SendGrid's signed Event Webhook: the signature (ECDSA over the timestamp and the raw body) is checked with the workspace's verification key, and the timestamp must be within ten minutes. Each event is applied once: the message moves on, opens and clicks score, a hard bounce or spam report suppresses marketing email to the address, an unsubscribe unsubscribes the contact.
+#[utoipa::path(
+    post,
+    path = "/webhooks/sendgrid/{slug}",
+    operation_id = "sendgrid_events",
+    tag = "Vendor callbacks",
+    params(
+        ("slug" = String, Path, description = "The workspace's slug."),
+        ("X-Twilio-Email-Event-Webhook-Signature" = String, Header, description = "SendGrid's base64 ECDSA signature of the timestamp and the raw body."),
+        ("X-Twilio-Email-Event-Webhook-Timestamp" = String, Header, description = "The Unix time SendGrid signed at."),
+    ),
+    request_body(content = Vec<SendGridEventDoc>, description = "SendGrid's events."),
+    security(()),
+    responses(
+        (status = 200, description = "Taken (replays too)."),
+        (status = 400, description = "Not SendGrid's events."),
+        (status = 403, description = "A bad signature or timestamp, or no verification key."),
+        (status = 404, description = "No such workspace."),
+    ),
+)]
 pub async fn sendgrid(
     State(st): State<AppState>,
     Path(slug): Path<String>,
@@ -126,7 +194,26 @@ pub async fn sendgrid(
     Ok(status(StatusCode::OK))
 }
 
-/// Brevo's transactional webhook (one event, or a batch).
+/// Brevo email events
+///
+/// Brevo's transactional webhook (one event, or a list). Brevo does not sign it: the URL carries a per-workspace token (Settings → Channels). Each event is applied once, as SendGrid's are.
+#[utoipa::path(
+    post,
+    path = "/webhooks/brevo/{slug}/{token}",
+    operation_id = "brevo_events",
+    tag = "Vendor callbacks",
+    params(
+        ("slug" = String, Path, description = "The workspace's slug."),
+        ("token" = String, Path, description = "The workspace's webhook token, as shown in Settings → Channels."),
+    ),
+    request_body(content = BrevoEventDoc, description = "One Brevo event, or a list of them."),
+    security(()),
+    responses(
+        (status = 200, description = "Taken (replays too)."),
+        (status = 400, description = "Not Brevo's events."),
+        (status = 404, description = "No such workspace, or a wrong token."),
+    ),
+)]
 pub async fn brevo(
     State(st): State<AppState>,
     Path((slug, token)): Path<(String, String)>,
@@ -486,7 +573,111 @@ pub async fn click(State(st): State<AppState>, Path(token): Path<String>) -> App
 
 /// This module's part of the OpenAPI document (`api::openapi`).
 #[derive(utoipa::OpenApi)]
+#[openapi(paths(sendgrid, brevo))]
 pub struct Doc;
 
 /// The Spanish of this module's texts in the OpenAPI document.
-pub const SPANISH: &[(&str, &str)] = &[];
+pub const SPANISH: &[(&str, &str)] = &[
+    (
+        "A bad signature or timestamp, or no verification key.",
+        "Una firma o marca de tiempo incorrecta, o falta la clave de verificación.",
+    ),
+    ("Brevo email events", "Eventos de correo de Brevo"),
+    (
+        "Brevo's Message-ID of the email.",
+        "El Message-ID de Brevo del correo.",
+    ),
+    (
+        "Brevo's transactional webhook (one event, or a list). Brevo does not sign it: the URL carries a per-workspace token (Settings → Channels). Each event is applied once, as SendGrid's are.",
+        "El webhook transaccional de Brevo (un evento o una lista). Brevo no lo firma: la URL lleva un token por espacio de trabajo (Configuración → Canales). Cada evento se aplica una vez, como los de SendGrid.",
+    ),
+    (
+        "No such workspace, or a wrong token.",
+        "No existe ese espacio de trabajo, o el token es incorrecto.",
+    ),
+    ("Not Brevo's events.", "No son eventos de Brevo."),
+    ("Not SendGrid's events.", "No son eventos de SendGrid."),
+    (
+        "One Brevo event, or a list of them.",
+        "Un evento de Brevo, o una lista de ellos.",
+    ),
+    (
+        "One Brevo transactional event (the fields read); a post holds one or a list.",
+        "Un evento transaccional de Brevo (los campos que se leen); un envío trae uno o una lista.",
+    ),
+    (
+        "One SendGrid event (the fields read); the post is a JSON array of them.",
+        "Un evento de SendGrid (los campos que se leen); el envío es un arreglo JSON de ellos.",
+    ),
+    (
+        "Our message's id (a custom argument we send).",
+        "El id de nuestro mensaje (un argumento personalizado que enviamos).",
+    ),
+    (
+        "Our message's id (a header we send).",
+        "El id de nuestro mensaje (una cabecera que enviamos).",
+    ),
+    ("SendGrid email events", "Eventos de correo de SendGrid"),
+    (
+        "SendGrid's base64 ECDSA signature of the timestamp and the raw body.",
+        "La firma ECDSA en base64 de SendGrid de la marca de tiempo y el cuerpo sin procesar.",
+    ),
+    ("SendGrid's events.", "Los eventos de SendGrid."),
+    (
+        "SendGrid's id of the message.",
+        "El id de SendGrid del mensaje.",
+    ),
+    (
+        "SendGrid's signed Event Webhook: the signature (ECDSA over the timestamp and the raw body) is checked with the workspace's verification key, and the timestamp must be within ten minutes. Each event is applied once: the message moves on, opens and clicks score, a hard bounce or spam report suppresses marketing email to the address, an unsubscribe unsubscribes the contact.",
+        "El Event Webhook firmado de SendGrid: la firma (ECDSA sobre la marca de tiempo y el cuerpo sin procesar) se comprueba con la clave de verificación del espacio, y la marca de tiempo debe estar dentro de diez minutos. Cada evento se aplica una vez: el mensaje avanza, las aperturas y los clics suman puntos, un rebote duro o una denuncia de spam suprime el correo de marketing a esa dirección, y una baja da de baja al contacto.",
+    ),
+    (
+        "Taken (replays too).",
+        "Recibido (también las repeticiones).",
+    ),
+    (
+        "The Unix time SendGrid signed at.",
+        "La hora Unix en que firmó SendGrid.",
+    ),
+    (
+        "The event's id: a replay of it changes nothing.",
+        "El id del evento: repetirlo no cambia nada.",
+    ),
+    (
+        "The workspace's webhook token, as shown in Settings → Channels.",
+        "El token de webhook del espacio, como aparece en Configuración → Canales.",
+    ),
+    (
+        "When it happened, Unix seconds (`ts` is read too).",
+        "Cuándo pasó, en segundos Unix (también se lee `ts`).",
+    ),
+    (
+        "When it happened, Unix seconds.",
+        "Cuándo pasó, en segundos Unix.",
+    ),
+    (
+        "Why a bounce or block happened.",
+        "Por qué ocurrió un rebote o un bloqueo.",
+    ),
+    (
+        "Why a bounce or drop happened.",
+        "Por qué ocurrió un rebote o un descarte.",
+    ),
+    (
+        "With `bounce`: `bounce` (hard) or `blocked` (soft).",
+        "Con `bounce`: `bounce` (duro) o `blocked` (suave).",
+    ),
+    ("With `click`: the link.", "Con `click`: el enlace."),
+    (
+        "With `open`: true when a mail client's proxy opened it, not a person.",
+        "Con `open`: true cuando lo abrió el proxy de un cliente de correo, no una persona.",
+    ),
+    (
+        "`delivered`, `open`, `click`, `bounce`, `dropped`, `spamreport`, `unsubscribe` or `group_unsubscribe`; others are only remembered.",
+        "`delivered`, `open`, `click`, `bounce`, `dropped`, `spamreport`, `unsubscribe` o `group_unsubscribe`; los demás solo se recuerdan.",
+    ),
+    (
+        "`delivered`, `opened`, `unique_opened`, `proxy_open`, `click`, `hard_bounce`, `soft_bounce`, `blocked`, `invalid_email`, `error`, `spam` or `unsubscribed`.",
+        "`delivered`, `opened`, `unique_opened`, `proxy_open`, `click`, `hard_bounce`, `soft_bounce`, `blocked`, `invalid_email`, `error`, `spam` o `unsubscribed`.",
+    ),
+];

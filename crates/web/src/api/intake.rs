@@ -9,12 +9,13 @@
 //! to the lead and the booking is `af_service::intake` and
 //! `af_service::bookings`.
 
+use crate::api::openapi::schemas::PautaErrorBody;
 use crate::auth::ClientIp;
 use crate::error::{PautaError, pauta_json};
 use crate::intake::{self, MAX_PUBLIC_BODY};
 use crate::state::AppState;
-use af_core::Actor;
 use af_core::crypto;
+use af_core::{Actor, AppointmentId, ContactId, DealId};
 use af_db::DbError;
 use af_db::api_keys::{ApiKey, KeyScope};
 use af_db::inbound_webhooks;
@@ -28,9 +29,11 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use hmac::{Hmac, KeyInit, Mac};
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use sha2::Sha256;
 use std::collections::HashMap;
+use utoipa::ToSchema;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -107,9 +110,65 @@ fn pauta_text(
     }
 }
 
-/// `POST /api/lead` (PAUTA): `{"nombre","email","telefono","empresa",
-/// "servicio","fuente"}` with an API key or the workspace's intake key →
-/// `{"ok": true, "lead_id": N}`.
+/// A PAUTA lead: every field text (a number is read as its digits); an email or a phone is needed.
+#[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"nombre": "Lucía Pérez", "email": "lucia@example.com", "telefono": "+52 55 1234 5678", "empresa": "Café Lucía", "servicio": "Publicidad en redes", "fuente": "landing-verano"}))]
+pub struct PautaLeadIn {
+    /// Full name.
+    pub nombre: Option<String>,
+    /// Email address.
+    pub email: Option<String>,
+    /// Phone, local or international.
+    pub telefono: Option<String>,
+    /// Company.
+    pub empresa: Option<String>,
+    /// The service asked about (kept in the `servicio` custom field).
+    pub servicio: Option<String>,
+    /// Where the lead came from (its source).
+    pub fuente: Option<String>,
+}
+
+/// A lead taken in.
+#[derive(Serialize, ToSchema)]
+pub struct LeadOut {
+    /// Always true.
+    pub ok: bool,
+    /// The workspace's lead number.
+    #[schema(example = 42)]
+    pub lead_id: i64,
+    pub contact_id: ContactId,
+    /// The deal the lead opened or joined.
+    pub deal_id: DealId,
+    /// True when the contact is new (201); false when an existing one was updated (200).
+    pub created: bool,
+}
+
+/// A body in PAUTA's shape, with its CORS header.
+fn pauta_body<T: Serialize>(status: StatusCode, body: &T) -> Response {
+    pauta_json(status, serde_json::to_value(body).unwrap_or(Value::Null))
+}
+
+/// Take a lead (PAUTA)
+///
+/// PAUTA's lead door: `{"nombre","email","telefono","empresa","servicio","fuente"}` with an API key or the workspace's intake key (`?key=`, for landing pages). Without a key, the lead goes to the server's PAUTA workspace (`AF_PAUTA_WORKSPACE`) when one is set. The contact is created or updated by email or phone, and a deal opened. Intake keys and keyless calls have per-IP and per-key rate limits.
+#[utoipa::path(
+    post,
+    path = "/api/lead",
+    operation_id = "leads_create",
+    tag = "Lead intake",
+    params(("key" = Option<String>, Query, description = "The workspace's intake key (or a full API key), when not sent in a header.")),
+    request_body = PautaLeadIn,
+    security(("intake_key" = []), ("bearer" = []), ("api_key" = [])),
+    responses(
+        (status = 201, description = "A new contact and its lead.", body = LeadOut),
+        (status = 200, description = "An existing contact, updated, and its lead.", body = LeadOut),
+        (status = 400, description = "Not a JSON object, or a field that is not text.", body = PautaErrorBody),
+        (status = 401, description = "No key, or an unknown or revoked one.", body = PautaErrorBody),
+        (status = 413, description = "The body is too large.", body = PautaErrorBody),
+        (status = 422, description = "A refused value: `field` names it.", body = PautaErrorBody),
+        (status = 429, description = "Too many leads from this address or key: wait `Retry-After` seconds.", body = PautaErrorBody),
+    ),
+)]
 async fn create_lead(
     State(st): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -193,16 +252,19 @@ async fn create_lead(
         st.now(),
     )
     .await?;
-    Ok(pauta_json(
+    Ok(pauta_body(
         if a.created {
             StatusCode::CREATED
         } else {
             StatusCode::OK
         },
-        json!({
-            "ok": true, "lead_id": a.submission.lead_number, "contact_id": a.contact_id,
-            "deal_id": a.deal_id, "created": a.created,
-        }),
+        &LeadOut {
+            ok: true,
+            lead_id: a.submission.lead_number,
+            contact_id: a.contact_id,
+            deal_id: a.deal_id,
+            created: a.created,
+        },
     ))
 }
 
@@ -290,7 +352,28 @@ async fn pauta_workspace(st: &AppState) -> Result<Option<Workspace>, DbError> {
     }
 }
 
-/// `POST /webhooks/calcom/{workspace_slug}`.
+/// Receive a Cal.com delivery for a workspace
+///
+/// The workspace's own Cal.com webhook: signed with its secret (Settings → Lead intake) in `X-Cal-Signature-256`, the HMAC-SHA256 of the raw body in hex. Unsigned deliveries pass only where the workspace allows them (testing). Each delivery is recorded once; bookings, reschedules and cancellations update the contact's appointment.
+#[utoipa::path(
+    post,
+    path = "/webhooks/calcom/{workspace_slug}",
+    operation_id = "calcom_workspace_receive",
+    tag = "Vendor callbacks",
+    params(
+        ("workspace_slug" = String, Path, description = "The workspace's slug."),
+        ("X-Cal-Signature-256" = Option<String>, Header, description = "Hex HMAC-SHA256 of the raw body with the webhook secret."),
+    ),
+    security(()),
+    request_body(content = Object, description = "Cal.com's webhook payload (`triggerEvent`, `payload` with the booking's `uid`, times, attendees and responses), as Cal.com sends it.", example = json!({"triggerEvent": "BOOKING_CREATED", "createdAt": "2030-01-06T18:00:00.000Z", "payload": {"uid": "bk_7Yt2", "title": "Demo call", "startTime": "2030-01-07T15:00:00Z", "endTime": "2030-01-07T15:30:00Z", "attendees": [{"name": "Lucía Pérez", "email": "lucia@example.com", "timeZone": "America/Mexico_City"}], "organizer": {"timeZone": "America/Mexico_City"}}})),
+    responses(
+        (status = 200, description = "Recorded: `result` says what became of it.", body = CalcomOut),
+        (status = 400, description = "Not a JSON object.", body = PautaErrorBody),
+        (status = 401, description = "A missing or wrong signature or key.", body = PautaErrorBody),
+        (status = 404, description = "No such workspace.", body = PautaErrorBody),
+        (status = 413, description = "The body is too large.", body = PautaErrorBody),
+    ),
+)]
 async fn calcom_workspace_webhook(
     State(st): State<AppState>,
     Path(slug): Path<String>,
@@ -313,10 +396,27 @@ async fn read_calcom_body(body: Body) -> Result<axum::body::Bytes, PautaError> {
         .ok_or_else(|| PautaError::too_large("body: too large"))
 }
 
-/// `POST /api/calcom`: the workspace comes from the key (`?key=` or a
-/// header); without one, a delivery signed with the server's
-/// `CALCOM_WEBHOOK_SECRET` goes to the PAUTA workspace (`AF_PAUTA_WORKSPACE`),
-/// and one signed with a workspace's own secret to that workspace.
+/// Receive a Cal.com delivery (PAUTA)
+///
+/// PAUTA's Cal.com door. The workspace comes from the key (`?key=` or a header); without one, a delivery signed with the server's `CALCOM_WEBHOOK_SECRET` goes to the PAUTA workspace (`AF_PAUTA_WORKSPACE`), and one signed with a workspace's own secret to that workspace.
+#[utoipa::path(
+    post,
+    path = "/api/calcom",
+    operation_id = "calcom_receive",
+    tag = "Lead intake",
+    params(
+        ("key" = Option<String>, Query, description = "The workspace's intake key (or a full API key), when not sent in a header."),
+        ("X-Cal-Signature-256" = Option<String>, Header, description = "Hex HMAC-SHA256 of the raw body with the webhook secret."),
+    ),
+    security(("intake_key" = []), ("bearer" = []), ("api_key" = [])),
+    request_body(content = Object, description = "Cal.com's webhook payload (`triggerEvent`, `payload` with the booking's `uid`, times, attendees and responses), as Cal.com sends it.", example = json!({"triggerEvent": "BOOKING_CREATED", "createdAt": "2030-01-06T18:00:00.000Z", "payload": {"uid": "bk_7Yt2", "title": "Demo call", "startTime": "2030-01-07T15:00:00Z", "endTime": "2030-01-07T15:30:00Z", "attendees": [{"name": "Lucía Pérez", "email": "lucia@example.com", "timeZone": "America/Mexico_City"}], "organizer": {"timeZone": "America/Mexico_City"}}})),
+    responses(
+        (status = 200, description = "Recorded: `result` says what became of it.", body = CalcomOut),
+        (status = 400, description = "Not a JSON object.", body = PautaErrorBody),
+        (status = 401, description = "A missing or wrong signature or key.", body = PautaErrorBody),
+        (status = 413, description = "The body is too large.", body = PautaErrorBody),
+    ),
+)]
 async fn calcom_webhook(
     State(st): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
@@ -382,38 +482,229 @@ async fn handle_calcom(st: &AppState, ws: &Workspace, bytes: &[u8], signed: bool
         return Err(PautaError::bad_request("body: must be a JSON object"));
     }
     let out = bookings::receive_calcom(&st.intake, ws, text, &body, signed, st.now()).await?;
-    Ok(pauta_json(StatusCode::OK, calcom_json(&out)))
+    Ok(pauta_body(StatusCode::OK, &CalcomOut::from(&out)))
+}
+
+/// What became of a Cal.com delivery.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"ok": true, "result": "processed", "appointment_id": "0193a5b4-7c1e-7d2a-9f00-2b1c3d4e5f60", "contact_id": "0193a5b4-7c1e-7d2a-9f00-2b1c3d4e5f61", "status": "confirmed", "deal_id": null}))]
+pub struct CalcomOut {
+    /// Always true.
+    pub ok: bool,
+    /// `processed`, `duplicate` (already recorded), `ignored` (a trigger not acted on), `unmatched` (no attendee email) or `stale` (late news about an appointment that moved on).
+    pub result: String,
+    /// With `ignored`: Cal.com's trigger.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trigger: Option<String>,
+    /// With `processed` and `stale`: the appointment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub appointment_id: Option<AppointmentId>,
+    /// With `processed`: the contact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_id: Option<ContactId>,
+    /// With `processed` and `stale`: the appointment's status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// With `processed`: the deal, or null.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<DealId>)]
+    pub deal_id: Option<Option<DealId>>,
+}
+
+impl CalcomOut {
+    fn result(result: &str) -> Self {
+        Self {
+            ok: true,
+            result: result.into(),
+            trigger: None,
+            appointment_id: None,
+            contact_id: None,
+            status: None,
+            deal_id: None,
+        }
+    }
 }
 
 /// A delivery's outcome in the answer's shape.
-fn calcom_json(out: &CalcomOutcome) -> Value {
-    match out {
-        CalcomOutcome::Duplicate => json!({ "ok": true, "result": "duplicate" }),
-        CalcomOutcome::Ignored { trigger } => {
-            json!({ "ok": true, "result": "ignored", "trigger": trigger })
+impl From<&CalcomOutcome> for CalcomOut {
+    fn from(out: &CalcomOutcome) -> Self {
+        match out {
+            CalcomOutcome::Duplicate => Self::result("duplicate"),
+            CalcomOutcome::Ignored { trigger } => Self {
+                trigger: Some(trigger.clone()),
+                ..Self::result("ignored")
+            },
+            CalcomOutcome::Unmatched => Self::result("unmatched"),
+            CalcomOutcome::Stale {
+                appointment_id,
+                status,
+            } => Self {
+                appointment_id: Some(*appointment_id),
+                status: Some(status.clone()),
+                ..Self::result("stale")
+            },
+            CalcomOutcome::Processed {
+                appointment_id,
+                contact_id,
+                status,
+                deal_id,
+            } => Self {
+                appointment_id: Some(*appointment_id),
+                contact_id: Some(*contact_id),
+                status: Some(status.clone()),
+                deal_id: Some(*deal_id),
+                ..Self::result("processed")
+            },
         }
-        CalcomOutcome::Unmatched => json!({ "ok": true, "result": "unmatched" }),
-        CalcomOutcome::Stale {
-            appointment_id,
-            status,
-        } => {
-            json!({ "ok": true, "result": "stale", "appointment_id": appointment_id, "status": status })
-        }
-        CalcomOutcome::Processed {
-            appointment_id,
-            contact_id,
-            status,
-            deal_id,
-        } => json!({
-            "ok": true, "result": "processed", "appointment_id": appointment_id, "contact_id": contact_id,
-            "status": status, "deal_id": deal_id,
-        }),
     }
 }
 
 /// This module's part of the OpenAPI document (`api::openapi`).
 #[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(create_lead, calcom_webhook, calcom_workspace_webhook),
+    tags(
+        (name = "Lead intake", description = "The doors leads come in by, in PAUTA's shape (`{\"ok\": true, ...}` or `{\"ok\": false, \"error\"}`): landing pages, forms of other systems and Cal.com. They take the workspace's intake key, so they can sit in a public page."),
+        (name = "Vendor callbacks", description = "Webhooks that vendors (Cal.com, Twilio, SendGrid, Brevo) call with news: each is checked by the vendor's signature or a secret in its URL, and answers the vendor, not people."),
+    ),
+)]
 pub struct Doc;
 
 /// The Spanish of this module's texts in the OpenAPI document.
-pub const SPANISH: &[(&str, &str)] = &[];
+pub const SPANISH: &[(&str, &str)] = &[
+    (
+        "A PAUTA lead: every field text (a number is read as its digits); an email or a phone is needed.",
+        "Un lead de PAUTA: cada campo es texto (un número se lee como sus dígitos); hace falta un correo o un teléfono.",
+    ),
+    ("A lead taken in.", "Un lead recibido."),
+    (
+        "A missing or wrong signature or key.",
+        "Falta la firma o la clave, o es incorrecta.",
+    ),
+    (
+        "A new contact and its lead.",
+        "Un contacto nuevo y su lead.",
+    ),
+    (
+        "A refused value: `field` names it.",
+        "Un valor rechazado: `field` lo nombra.",
+    ),
+    (
+        "An existing contact, updated, and its lead.",
+        "Un contacto existente, actualizado, y su lead.",
+    ),
+    (
+        "Cal.com's webhook payload (`triggerEvent`, `payload` with the booking's `uid`, times, attendees and responses), as Cal.com sends it.",
+        "El payload del webhook de Cal.com (`triggerEvent`, `payload` con el `uid` de la reserva, horarios, asistentes y respuestas), tal como lo envía Cal.com.",
+    ),
+    ("Company.", "Empresa."),
+    ("Email address.", "Correo electrónico."),
+    ("Full name.", "Nombre completo."),
+    (
+        "Hex HMAC-SHA256 of the raw body with the webhook secret.",
+        "HMAC-SHA256 en hexadecimal del cuerpo sin procesar con el secreto del webhook.",
+    ),
+    ("Lead intake", "Captación de leads"),
+    (
+        "No key, or an unknown or revoked one.",
+        "Falta la clave, o es desconocida o está revocada.",
+    ),
+    ("No such workspace.", "No existe ese espacio de trabajo."),
+    (
+        "Not a JSON object, or a field that is not text.",
+        "No es un objeto JSON, o un campo no es texto.",
+    ),
+    ("Not a JSON object.", "No es un objeto JSON."),
+    (
+        "PAUTA's Cal.com door. The workspace comes from the key (`?key=` or a header); without one, a delivery signed with the server's `CALCOM_WEBHOOK_SECRET` goes to the PAUTA workspace (`AF_PAUTA_WORKSPACE`), and one signed with a workspace's own secret to that workspace.",
+        "La puerta de Cal.com de PAUTA. El espacio de trabajo sale de la clave (`?key=` o una cabecera); sin clave, una entrega firmada con el `CALCOM_WEBHOOK_SECRET` del servidor va al espacio de PAUTA (`AF_PAUTA_WORKSPACE`), y una firmada con el secreto propio de un espacio, a ese espacio.",
+    ),
+    (
+        "PAUTA's lead door: `{\"nombre\",\"email\",\"telefono\",\"empresa\",\"servicio\",\"fuente\"}` with an API key or the workspace's intake key (`?key=`, for landing pages). Without a key, the lead goes to the server's PAUTA workspace (`AF_PAUTA_WORKSPACE`) when one is set. The contact is created or updated by email or phone, and a deal opened. Intake keys and keyless calls have per-IP and per-key rate limits.",
+        "La puerta de leads de PAUTA: `{\"nombre\",\"email\",\"telefono\",\"empresa\",\"servicio\",\"fuente\"}` con una clave de API o la clave de captación del espacio (`?key=`, para landing pages). Sin clave, el lead va al espacio de PAUTA del servidor (`AF_PAUTA_WORKSPACE`) cuando hay uno. El contacto se crea o se actualiza por correo o teléfono, y se abre un negocio. Las claves de captación y las llamadas sin clave tienen límites de frecuencia por IP y por clave.",
+    ),
+    (
+        "Phone, local or international.",
+        "Teléfono, local o internacional.",
+    ),
+    (
+        "Receive a Cal.com delivery (PAUTA)",
+        "Recibir una entrega de Cal.com (PAUTA)",
+    ),
+    (
+        "Receive a Cal.com delivery for a workspace",
+        "Recibir una entrega de Cal.com para un espacio",
+    ),
+    (
+        "Recorded: `result` says what became of it.",
+        "Registrada: `result` dice qué pasó con ella.",
+    ),
+    ("Take a lead (PAUTA)", "Recibir un lead (PAUTA)"),
+    ("The body is too large.", "El cuerpo es demasiado grande."),
+    (
+        "The deal the lead opened or joined.",
+        "El negocio que el lead abrió o al que se sumó.",
+    ),
+    (
+        "The doors leads come in by, in PAUTA's shape (`{\"ok\": true, ...}` or `{\"ok\": false, \"error\"}`): landing pages, forms of other systems and Cal.com. They take the workspace's intake key, so they can sit in a public page.",
+        "Las puertas por las que entran los leads, con la forma de PAUTA (`{\"ok\": true, ...}` o `{\"ok\": false, \"error\"}`): landing pages, formularios de otros sistemas y Cal.com. Aceptan la clave de captación del espacio, así que pueden ir en una página pública.",
+    ),
+    (
+        "The service asked about (kept in the `servicio` custom field).",
+        "El servicio por el que pregunta (se guarda en el campo personalizado `servicio`).",
+    ),
+    (
+        "The workspace's intake key (or a full API key), when not sent in a header.",
+        "La clave de captación del espacio (o una clave de API completa), cuando no va en una cabecera.",
+    ),
+    (
+        "The workspace's own Cal.com webhook: signed with its secret (Settings → Lead intake) in `X-Cal-Signature-256`, the HMAC-SHA256 of the raw body in hex. Unsigned deliveries pass only where the workspace allows them (testing). Each delivery is recorded once; bookings, reschedules and cancellations update the contact's appointment.",
+        "El webhook de Cal.com propio del espacio: firmado con su secreto (Configuración → Captación) en `X-Cal-Signature-256`, el HMAC-SHA256 del cuerpo sin procesar en hexadecimal. Las entregas sin firma pasan solo donde el espacio las permite (pruebas). Cada entrega se registra una vez; las reservas, reprogramaciones y cancelaciones actualizan la cita del contacto.",
+    ),
+    ("The workspace's slug.", "El slug del espacio de trabajo."),
+    (
+        "Too many leads from this address or key: wait `Retry-After` seconds.",
+        "Demasiados leads desde esta dirección o con esta clave: espera `Retry-After` segundos.",
+    ),
+    (
+        "True when the contact is new (201); false when an existing one was updated (200).",
+        "True cuando el contacto es nuevo (201); false cuando se actualizó uno existente (200).",
+    ),
+    ("Vendor callbacks", "Avisos de proveedores"),
+    (
+        "Webhooks that vendors (Cal.com, Twilio, SendGrid, Brevo) call with news: each is checked by the vendor's signature or a secret in its URL, and answers the vendor, not people.",
+        "Webhooks a los que llaman los proveedores (Cal.com, Twilio, SendGrid, Brevo) con novedades: cada uno se comprueba con la firma del proveedor o un secreto en su URL, y responde al proveedor, no a personas.",
+    ),
+    (
+        "What became of a Cal.com delivery.",
+        "Qué pasó con una entrega de Cal.com.",
+    ),
+    (
+        "Where the lead came from (its source).",
+        "De dónde vino el lead (su fuente).",
+    ),
+    (
+        "With `ignored`: Cal.com's trigger.",
+        "Con `ignored`: el disparador de Cal.com.",
+    ),
+    (
+        "With `processed` and `stale`: the appointment's status.",
+        "Con `processed` y `stale`: el estado de la cita.",
+    ),
+    (
+        "With `processed` and `stale`: the appointment.",
+        "Con `processed` y `stale`: la cita.",
+    ),
+    (
+        "With `processed`: the contact.",
+        "Con `processed`: el contacto.",
+    ),
+    (
+        "With `processed`: the deal, or null.",
+        "Con `processed`: el negocio, o null.",
+    ),
+    (
+        "`processed`, `duplicate` (already recorded), `ignored` (a trigger not acted on), `unmatched` (no attendee email) or `stale` (late news about an appointment that moved on).",
+        "`processed`, `duplicate` (ya registrada), `ignored` (un disparador que no se atiende), `unmatched` (sin correo del asistente) o `stale` (noticias tardías de una cita que ya cambió).",
+    ),
+];

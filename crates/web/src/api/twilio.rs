@@ -23,6 +23,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Form, Router};
+use serde::Deserialize;
+use utoipa::ToSchema;
 
 /// Mounted outside the session / CSRF router (see `lib.rs`).
 pub fn routes() -> Router<AppState> {
@@ -66,14 +68,81 @@ async fn verified(
     Ok(ws)
 }
 
+/// A message status callback, as Twilio posts it (the fields read).
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "PascalCase")]
+#[schema(example = json!({"MessageSid": "SM0123456789abcdef0123456789abcdef", "MessageStatus": "undelivered", "ErrorCode": "63016"}))]
+pub struct TwilioStatusForm {
+    /// The message's SID (`SmsSid` is read too).
+    pub message_sid: String,
+    /// `queued`, `sent`, `delivered`, `undelivered`, `failed` or `read` (`SmsStatus` is read too).
+    pub message_status: String,
+    /// Twilio's error code on failure (an opt-out code marks the contact opted out).
+    pub error_code: Option<String>,
+}
+
+/// An inbound SMS or WhatsApp message, as Twilio posts it (the fields read).
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "PascalCase")]
+#[schema(example = json!({"MessageSid": "SM0123456789abcdef0123456789abcdef", "From": "whatsapp:+5215512345678", "To": "whatsapp:+5215598765432", "Body": "Hola, quiero información", "ProfileName": "Lucía", "NumMedia": "1", "MediaUrl0": "https://api.twilio.com/2010-04-01/Accounts/AC0123/Messages/MM0123/Media/ME0123", "MediaContentType0": "image/jpeg"}))]
+pub struct TwilioInboundForm {
+    /// The message's SID.
+    pub message_sid: String,
+    /// The sender: `+E.164`, or `whatsapp:+E.164`.
+    pub from: String,
+    /// The workspace's number it was sent to.
+    pub to: String,
+    /// The text; `STOP`, `START` and `HELP` are keywords.
+    pub body: String,
+    /// The sender's WhatsApp profile name.
+    pub profile_name: Option<String>,
+    /// How many files come with it.
+    pub num_media: Option<String>,
+    /// Each file's address (`MediaUrl0`, `MediaUrl1`…), fetched with the account's credentials.
+    #[serde(rename = "MediaUrl0")]
+    pub media_url0: Option<String>,
+    /// Each file's type (`MediaContentType0`…).
+    #[serde(rename = "MediaContentType0")]
+    pub media_content_type0: Option<String>,
+}
+
+/// A call status callback, as Twilio posts it (the fields read).
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "PascalCase")]
+#[schema(example = json!({"CallSid": "CA0123456789abcdef0123456789abcdef", "CallStatus": "completed", "AnsweredBy": "human"}))]
+pub struct TwilioCallForm {
+    /// The call's SID.
+    pub call_sid: String,
+    /// `completed`, `no-answer`, `busy`, `failed`, `canceled`…
+    pub call_status: String,
+    /// With answering-machine detection: `human`, `machine_start`, `machine_end_beep`, `fax`…
+    pub answered_by: Option<String>,
+}
+
 fn xml(body: String) -> Response {
     ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response()
 }
 
-/// Message status callback: the message found by Twilio's SID moves on
-/// (delivered / undelivered / failed with Twilio's error code); an opt-out
-/// error code marks the contact opted out; any other undelivered or failed
-/// WhatsApp message gets its step's SMS fallback (a job).
+/// Twilio message status
+///
+/// The message found by Twilio's SID moves on (delivered, undelivered or failed with Twilio's error code); an opt-out error code marks the contact opted out; any other undelivered or failed WhatsApp message gets its step's SMS fallback.
+#[utoipa::path(
+    post,
+    path = "/webhooks/twilio/{slug}/status",
+    operation_id = "twilio_message_status",
+    tag = "Vendor callbacks",
+    params(
+        ("slug" = String, Path, description = "The workspace's slug."),
+        ("X-Twilio-Signature" = String, Header, description = "Twilio's signature of the URL and parameters with the account's auth token."),
+    ),
+    request_body(content = TwilioStatusForm, content_type = "application/x-www-form-urlencoded"),
+    security(()),
+    responses(
+        (status = 204, description = "Taken (or nothing to change)."),
+        (status = 403, description = "A missing or wrong signature, or no Twilio account."),
+        (status = 404, description = "No such workspace."),
+    ),
+)]
 pub async fn message_status(
     State(st): State<AppState>,
     Path(slug): Path<String>,
@@ -123,11 +192,26 @@ pub async fn message_status(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// An inbound SMS / WhatsApp message: stored in the thread of the contact
-/// with that phone (or a new contact) by
-/// `af_service::conversations::inbound`, with its media fetched through
-/// the SSRF guard; STOP / START opt the contact out and back in, HELP is
-/// answered with TwiML.
+/// Twilio inbound message
+///
+/// An SMS or WhatsApp message, stored in the thread of the contact with that phone (or a new contact), its files fetched; STOP and START opt the contact out and back in, HELP is answered.
+#[utoipa::path(
+    post,
+    path = "/webhooks/twilio/{slug}/inbound",
+    operation_id = "twilio_inbound",
+    tag = "Vendor callbacks",
+    params(
+        ("slug" = String, Path, description = "The workspace's slug."),
+        ("X-Twilio-Signature" = String, Header, description = "Twilio's signature of the URL and parameters with the account's auth token."),
+    ),
+    request_body(content = TwilioInboundForm, content_type = "application/x-www-form-urlencoded"),
+    security(()),
+    responses(
+        (status = 200, description = "TwiML: empty, or the HELP answer.", body = String, content_type = "text/xml", example = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>"),
+        (status = 403, description = "A missing or wrong signature, or no Twilio account."),
+        (status = 404, description = "No such workspace."),
+    ),
+)]
 pub async fn inbound_message(
     State(st): State<AppState>,
     Path(slug): Path<String>,
@@ -161,9 +245,26 @@ pub async fn inbound_message(
     Ok(xml(twiml::message_reply(&reply)))
 }
 
-/// Call status: once the call has an outcome, the message is updated and
-/// `call.completed` resumes the voice step waiting for it (once: later
-/// callbacks of the same call change nothing).
+/// Twilio call status
+///
+/// Once the call has an outcome, its message is updated and `call.completed` resumes the voice step waiting for it (once: later callbacks of the same call change nothing).
+#[utoipa::path(
+    post,
+    path = "/webhooks/twilio/{slug}/voice",
+    operation_id = "twilio_call_status",
+    tag = "Vendor callbacks",
+    params(
+        ("slug" = String, Path, description = "The workspace's slug."),
+        ("X-Twilio-Signature" = String, Header, description = "Twilio's signature of the URL and parameters with the account's auth token."),
+    ),
+    request_body(content = TwilioCallForm, content_type = "application/x-www-form-urlencoded"),
+    security(()),
+    responses(
+        (status = 204, description = "Taken (or nothing to change)."),
+        (status = 403, description = "A missing or wrong signature, or no Twilio account."),
+        (status = 404, description = "No such workspace."),
+    ),
+)]
 pub async fn call_status(
     State(st): State<AppState>,
     Path(slug): Path<String>,
@@ -230,7 +331,99 @@ async fn call_completed(
 
 /// This module's part of the OpenAPI document (`api::openapi`).
 #[derive(utoipa::OpenApi)]
+#[openapi(paths(message_status, inbound_message, call_status))]
 pub struct Doc;
 
 /// The Spanish of this module's texts in the OpenAPI document.
-pub const SPANISH: &[(&str, &str)] = &[];
+pub const SPANISH: &[(&str, &str)] = &[
+    (
+        "A call status callback, as Twilio posts it (the fields read).",
+        "Un aviso de estado de llamada, tal como lo envía Twilio (los campos que se leen).",
+    ),
+    (
+        "A message status callback, as Twilio posts it (the fields read).",
+        "Un aviso de estado de mensaje, tal como lo envía Twilio (los campos que se leen).",
+    ),
+    (
+        "A missing or wrong signature, or no Twilio account.",
+        "Falta la firma o es incorrecta, o no hay cuenta de Twilio.",
+    ),
+    (
+        "An SMS or WhatsApp message, stored in the thread of the contact with that phone (or a new contact), its files fetched; STOP and START opt the contact out and back in, HELP is answered.",
+        "Un SMS o mensaje de WhatsApp, guardado en la conversación del contacto con ese teléfono (o de un contacto nuevo), con sus archivos descargados; STOP y START dan de baja y de alta al contacto, HELP recibe respuesta.",
+    ),
+    (
+        "An inbound SMS or WhatsApp message, as Twilio posts it (the fields read).",
+        "Un SMS o mensaje de WhatsApp entrante, tal como lo envía Twilio (los campos que se leen).",
+    ),
+    (
+        "Each file's address (`MediaUrl0`, `MediaUrl1`…), fetched with the account's credentials.",
+        "La dirección de cada archivo (`MediaUrl0`, `MediaUrl1`…), que se descarga con las credenciales de la cuenta.",
+    ),
+    (
+        "Each file's type (`MediaContentType0`…).",
+        "El tipo de cada archivo (`MediaContentType0`…).",
+    ),
+    ("How many files come with it.", "Cuántos archivos trae."),
+    (
+        "Once the call has an outcome, its message is updated and `call.completed` resumes the voice step waiting for it (once: later callbacks of the same call change nothing).",
+        "Cuando la llamada tiene resultado, su mensaje se actualiza y `call.completed` reanuda el paso de voz que lo espera (una sola vez: los avisos posteriores de la misma llamada no cambian nada).",
+    ),
+    (
+        "Taken (or nothing to change).",
+        "Recibido (o nada que cambiar).",
+    ),
+    ("The call's SID.", "El SID de la llamada."),
+    (
+        "The message found by Twilio's SID moves on (delivered, undelivered or failed with Twilio's error code); an opt-out error code marks the contact opted out; any other undelivered or failed WhatsApp message gets its step's SMS fallback.",
+        "El mensaje que corresponde al SID de Twilio avanza (entregado, no entregado o fallido con el código de error de Twilio); un código de error de baja marca al contacto como dado de baja; cualquier otro mensaje de WhatsApp no entregado o fallido recibe el SMS de respaldo de su paso.",
+    ),
+    (
+        "The message's SID (`SmsSid` is read too).",
+        "El SID del mensaje (también se lee `SmsSid`).",
+    ),
+    ("The message's SID.", "El SID del mensaje."),
+    (
+        "The sender's WhatsApp profile name.",
+        "El nombre de perfil de WhatsApp del remitente.",
+    ),
+    (
+        "The sender: `+E.164`, or `whatsapp:+E.164`.",
+        "El remitente: `+E.164` o `whatsapp:+E.164`.",
+    ),
+    (
+        "The text; `STOP`, `START` and `HELP` are keywords.",
+        "El texto; `STOP`, `START` y `HELP` son palabras clave.",
+    ),
+    (
+        "The workspace's number it was sent to.",
+        "El número del espacio al que se envió.",
+    ),
+    (
+        "TwiML: empty, or the HELP answer.",
+        "TwiML: vacío, o la respuesta a HELP.",
+    ),
+    ("Twilio call status", "Estado de llamada de Twilio"),
+    ("Twilio inbound message", "Mensaje entrante de Twilio"),
+    ("Twilio message status", "Estado de mensaje de Twilio"),
+    (
+        "Twilio's error code on failure (an opt-out code marks the contact opted out).",
+        "El código de error de Twilio cuando falla (un código de baja marca al contacto como dado de baja).",
+    ),
+    (
+        "Twilio's signature of the URL and parameters with the account's auth token.",
+        "La firma de Twilio de la URL y los parámetros con el auth token de la cuenta.",
+    ),
+    (
+        "With answering-machine detection: `human`, `machine_start`, `machine_end_beep`, `fax`…",
+        "Con detección de contestador: `human`, `machine_start`, `machine_end_beep`, `fax`…",
+    ),
+    (
+        "`completed`, `no-answer`, `busy`, `failed`, `canceled`…",
+        "`completed`, `no-answer`, `busy`, `failed`, `canceled`…",
+    ),
+    (
+        "`queued`, `sent`, `delivered`, `undelivered`, `failed` or `read` (`SmsStatus` is read too).",
+        "`queued`, `sent`, `delivered`, `undelivered`, `failed` o `read` (también se lee `SmsStatus`).",
+    ),
+];

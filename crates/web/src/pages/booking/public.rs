@@ -29,8 +29,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use serde_json::{Value, json};
-use std::collections::HashMap;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use utoipa::ToSchema;
 
 // ------------------------------------------------------------------ list
 
@@ -337,7 +339,7 @@ fn wants_json(headers: &HeaderMap) -> bool {
 
 /// A JSON answer to the widget (any origin may read it: it carries
 /// nothing but what the visitor sent and public times).
-fn cors_json(status: StatusCode, body: Value) -> Response {
+fn cors_json<T: Serialize>(status: StatusCode, body: &T) -> Response {
     let mut res = (status, Json(body)).into_response();
     res.headers_mut().insert(
         header::ACCESS_CONTROL_ALLOW_ORIGIN,
@@ -348,11 +350,58 @@ fn cors_json(status: StatusCode, body: Value) -> Response {
     res
 }
 
+/// The booking widget's error: `{"ok": false, "error": {"code", "message"}}`.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"ok": false, "error": {"code": "slot_unavailable", "message": "Ese horario ya no está disponible. Elige otro."}, "next_slots": [{"start": "2030-01-07T10:00:00-06:00", "label": "10:00"}]}))]
+pub struct WidgetErrorBody {
+    /// Always false.
+    pub ok: bool,
+    pub error: WidgetError,
+    /// With `invalid`: each field at fault and why, in the visitor's language.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<BTreeMap<String, String>>,
+    /// With `slot_unavailable`: the free times left that day.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_slots: Option<Vec<NextSlotOut>>,
+}
+
+/// What went wrong.
+#[derive(Serialize, ToSchema)]
+pub struct WidgetError {
+    /// `not_found`, `bad_request`, `too_large`, `rate_limited`, `invalid`, `slot_unavailable` or `internal`.
+    #[schema(example = "slot_unavailable")]
+    pub code: String,
+    /// A sentence for the visitor, in their language.
+    pub message: String,
+}
+
+/// A free time offered after a lost race.
+#[derive(Serialize, ToSchema)]
+pub struct NextSlotOut {
+    /// Start, RFC 3339 with the zone's offset.
+    #[schema(example = "2030-01-07T10:00:00-06:00")]
+    pub start: String,
+    /// The time as the visitor reads it.
+    #[schema(example = "10:00")]
+    pub label: String,
+}
+
+impl WidgetErrorBody {
+    fn new(code: &str, message: &str) -> Self {
+        Self {
+            ok: false,
+            error: WidgetError {
+                code: code.into(),
+                message: message.into(),
+            },
+            fields: None,
+            next_slots: None,
+        }
+    }
+}
+
 fn json_error(status: StatusCode, code: &str, message: &str) -> Response {
-    cors_json(
-        status,
-        json!({"ok": false, "error": {"code": code, "message": message}}),
-    )
+    cors_json(status, &WidgetErrorBody::new(code, message))
 }
 
 /// The free times left on the day of `start` (in `zone`) after it: what a
@@ -394,11 +443,82 @@ pub(super) async fn host_book(
     book_in(&st, &ws, &slug, path, locale, &ip, &headers, body).await
 }
 
-/// `POST /book/{workspace}/{calendar}`: a booking, urlencoded (the page)
-/// or JSON (the widget). Rate limits per IP and per calendar (429), the
-/// body cap (413), then [`service::book`]: refused fields 422 next to
-/// each field, a taken slot 409 with the day's next free times, success
-/// a redirect to the confirmation (the manage page) or 201 JSON.
+/// A booking made from the widget.
+#[derive(Serialize, ToSchema)]
+pub struct WidgetBookedOut {
+    /// Always true.
+    pub ok: bool,
+    pub id: af_core::AppointmentId,
+    pub start: Option<af_db::Ts>,
+    pub end: Option<af_db::Ts>,
+    /// `confirmed`, or `pending` when the calendar requires confirmation.
+    #[schema(example = "confirmed")]
+    pub status: String,
+    /// The invitee's signed link to see, cancel or reschedule.
+    pub manage_url: String,
+    /// The invitation (`.ics`).
+    pub ics_url: String,
+    /// Adds the meeting to Google Calendar.
+    pub google_url: String,
+    /// The date and time, as the visitor reads them.
+    #[schema(example = "lunes 7 de enero, 09:00")]
+    pub when: String,
+    /// Where the meeting happens, as the visitor reads it.
+    pub location: String,
+    /// The confirmation's heading.
+    pub title: String,
+    /// A note for a pending booking ("" otherwise).
+    pub message: String,
+}
+
+/// A booking from the widget (JSON) or the page (urlencoded, the same names): a slot's start, the contact's details, the calendar's questions by name and attribution.
+#[derive(serde::Deserialize, ToSchema)]
+#[schema(example = json!({"start": "2030-01-07T09:00:00-06:00", "name": "Lucía Pérez", "email": "lucia@example.com", "phone": "+52 55 1234 5678", "time_zone": "America/Mexico_City", "budget": "10k", "utm_source": "google"}))]
+pub struct WidgetBookingIn {
+    /// A free slot's start, RFC 3339 with its offset.
+    pub start: String,
+    /// The invitee's name.
+    pub name: String,
+    /// The invitee's email.
+    pub email: String,
+    /// The invitee's phone.
+    pub phone: Option<String>,
+    /// The invitee's IANA zone, for the confirmation.
+    pub time_zone: Option<String>,
+    /// Answers to the calendar's questions and attribution, by name.
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub answers: serde_json::Map<String, Value>,
+}
+
+/// Book on a public calendar
+///
+/// A booking, JSON (the embed widget, other systems) or urlencoded (the booking page, which gets pages back: a redirect to the confirmation). Rate limits per IP and per calendar (429), the body cap (413); then refused fields are 422, a taken slot 409 with the day's next free times, success 201. JSON callers send `Content-Type` or `Accept: application/json`.
+#[utoipa::path(
+    post,
+    path = "/book/{workspace}/{calendar}",
+    operation_id = "booking_public_book",
+    tag = "Lead intake",
+    params(
+        ("workspace" = String, Path, description = "The workspace's slug."),
+        ("calendar" = String, Path, description = "The calendar's slug."),
+    ),
+    request_body(content(
+        (WidgetBookingIn = "application/json"),
+        (WidgetBookingIn = "application/x-www-form-urlencoded"),
+    )),
+    security(()),
+    responses(
+        (status = 201, description = "Booked (JSON callers).", body = WidgetBookedOut),
+        (status = 303, description = "Booked (the page): to the confirmation."),
+        (status = 400, description = "Not a booking.", body = WidgetErrorBody),
+        (status = 404, description = "No such calendar, or it takes no bookings.", body = WidgetErrorBody),
+        (status = 409, description = "`slot_unavailable`: taken meanwhile; `next_slots` offers the day's next free times.", body = WidgetErrorBody),
+        (status = 413, description = "The body is too large, or has too many fields.", body = WidgetErrorBody),
+        (status = 422, description = "Refused values, each beside its field.", body = WidgetErrorBody),
+        (status = 429, description = "Too many bookings from this address or on this calendar: wait `Retry-After` seconds.", body = WidgetErrorBody),
+    ),
+)]
 pub(super) async fn book(
     State(st): State<AppState>,
     Path((ws, cal)): Path<(String, String)>,
@@ -529,22 +649,28 @@ async fn book_in(
                     &token,
                     locale,
                 );
+                let pending = b.appointment.status == "pending";
                 return cors_json(
                     StatusCode::CREATED,
-                    json!({
-                        "ok": true,
-                        "id": b.appointment.id,
-                        "start": b.appointment.starts_at,
-                        "end": b.appointment.ends_at,
-                        "status": b.appointment.status,
-                        "manage_url": c.manage_url,
-                        "ics_url": c.ics_url,
-                        "google_url": c.google_url,
-                        "when": c.when,
-                        "location": c.location,
-                        "title": if b.appointment.status == "pending" { t.pending_title } else { t.booked_title },
-                        "message": if b.appointment.status == "pending" { t.pending_note } else { "" },
-                    }),
+                    &WidgetBookedOut {
+                        ok: true,
+                        id: b.appointment.id,
+                        start: b.appointment.starts_at,
+                        end: b.appointment.ends_at,
+                        status: b.appointment.status.clone(),
+                        manage_url: c.manage_url,
+                        ics_url: c.ics_url,
+                        google_url: c.google_url,
+                        when: c.when,
+                        location: c.location,
+                        title: if pending {
+                            t.pending_title
+                        } else {
+                            t.booked_title
+                        }
+                        .into(),
+                        message: if pending { t.pending_note } else { "" }.into(),
+                    },
                 );
             }
             let to = format!(
@@ -559,18 +685,27 @@ async fn book_in(
                 Err(e) => return internal(e.into()),
             };
             if json {
-                let slots: Vec<Value> = next
+                let slots: Vec<NextSlotOut> = next
                     .iter()
-                    .map(|s| {
-                        json!({
-                            "start": s.to_zoned(zone.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
-                            "label": af_core::datetime::time(*s, &zone, locale),
-                        })
+                    .map(|s| NextSlotOut {
+                        start: s
+                            .to_zoned(zone.clone())
+                            .strftime("%Y-%m-%dT%H:%M:%S%:z")
+                            .to_string(),
+                        label: af_core::datetime::time(*s, &zone, locale),
                     })
                     .collect();
+                let message = if next.is_empty() {
+                    t.slot_taken_none
+                } else {
+                    t.slot_taken
+                };
                 return cors_json(
                     StatusCode::CONFLICT,
-                    json!({"ok": false, "error": {"code": "slot_unavailable", "message": if next.is_empty() { t.slot_taken_none } else { t.slot_taken }}, "next_slots": slots}),
+                    &WidgetErrorBody {
+                        next_slots: Some(slots),
+                        ..WidgetErrorBody::new("slot_unavailable", message)
+                    },
                 );
             }
             let alert = if next.is_empty() {
@@ -658,17 +793,17 @@ impl Again<'_> {
     /// message beside its field.
     async fn refused(&self, json: bool, fields: Vec<(String, String)>) -> Response {
         if json {
-            let map: serde_json::Map<String, Value> = fields
-                .iter()
-                .map(|(k, m)| (k.clone(), Value::String(m.clone())))
-                .collect();
+            let map: BTreeMap<String, String> = fields.iter().cloned().collect();
             let first = fields
                 .first()
                 .map(|(k, m)| format!("{k}: {m}"))
                 .unwrap_or_default();
             return cors_json(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                json!({"ok": false, "error": {"code": "invalid", "message": first}, "fields": map}),
+                &WidgetErrorBody {
+                    fields: Some(map),
+                    ..WidgetErrorBody::new("invalid", &first)
+                },
             );
         }
         self.page(
@@ -685,8 +820,110 @@ impl Again<'_> {
 
 // ------------------------------------------------------- widget's JSON
 
-/// `GET /book/{workspace}/{calendar}/schema?lang=`: what the embed widget
-/// renders (texts in the visitor's language, the fields, where to post).
+/// A field of the booking form, as the widget renders it.
+#[derive(Serialize, ToSchema)]
+pub struct WidgetFieldOut {
+    /// The answer's key.
+    #[schema(example = "email")]
+    pub name: String,
+    /// `text`, `textarea`, `email`, `phone`, `select`, `multiselect`, `checkbox` or `number`.
+    #[serde(rename = "type")]
+    #[schema(example = "email")]
+    pub kind: String,
+    /// The label in the visitor's language.
+    #[schema(example = "Correo")]
+    pub label: String,
+    /// The hint in the visitor's language ("" for none).
+    pub placeholder: String,
+    /// Whether an answer is required.
+    pub required: bool,
+    /// Choices of a select or multiselect.
+    pub options: Vec<String>,
+    /// Longest answer accepted, in characters.
+    #[schema(example = 254)]
+    pub max_length: usize,
+}
+
+/// The widget's texts in the visitor's language.
+#[derive(Serialize, ToSchema)]
+pub struct WidgetTextsOut {
+    pub choose_day: String,
+    pub choose_time: String,
+    pub no_times: String,
+    pub your_details: String,
+    pub book: String,
+    pub sending: String,
+    pub failed: String,
+    pub time_zone: String,
+    pub add_google: String,
+    pub download_ics: String,
+    pub manage_link: String,
+    pub back: String,
+    pub required: String,
+    pub too_long: String,
+    pub invalid_email: String,
+    pub invalid_phone: String,
+    pub invalid_choice: String,
+    pub invalid_number: String,
+    pub pick_a_time: String,
+}
+
+/// What the booking widget renders.
+#[derive(Serialize, ToSchema)]
+pub struct WidgetSchemaOut {
+    /// Always true.
+    pub ok: bool,
+    /// The language of the texts: `es` or `en`.
+    #[schema(example = "es")]
+    pub lang: String,
+    /// The workspace's name.
+    pub workspace: String,
+    /// The calendar's name.
+    pub name: String,
+    /// The calendar's description.
+    pub description: String,
+    /// Length of a meeting.
+    #[schema(example = 30)]
+    pub duration_minutes: i32,
+    /// Where the meeting happens, as the visitor reads it.
+    pub location: String,
+    /// The calendar's IANA zone.
+    #[schema(example = "America/Mexico_City")]
+    pub time_zone: String,
+    /// How many days ahead can be booked.
+    #[schema(example = 30)]
+    pub horizon_days: i32,
+    /// The workspace's colour, `#rrggbb`.
+    #[schema(example = "#4f46e5")]
+    pub brand_color: Option<String>,
+    /// Name, email, phone and the calendar's questions.
+    pub fields: Vec<WidgetFieldOut>,
+    /// Where to post the booking.
+    pub action: String,
+    /// Where to ask for free slots.
+    pub slots_url: String,
+    pub texts: WidgetTextsOut,
+}
+
+/// Get a public calendar's schema
+///
+/// What the embed widget renders: texts in the visitor's language (`?lang=`), the fields and where to post. No key needed.
+#[utoipa::path(
+    get,
+    path = "/book/{workspace}/{calendar}/schema",
+    operation_id = "booking_public_schema",
+    tag = "Lead intake",
+    params(
+        ("workspace" = String, Path, description = "The workspace's slug."),
+        ("calendar" = String, Path, description = "The calendar's slug."),
+        ("lang" = Option<String>, Query, description = "`es` or `en` (default: the browser's language)."),
+    ),
+    security(()),
+    responses(
+        (status = 200, description = "The calendar's schema.", body = WidgetSchemaOut),
+        (status = 404, description = "No such calendar, or it takes no bookings.", body = WidgetErrorBody),
+    ),
+)]
 pub(super) async fn schema(
     State(st): State<AppState>,
     Path((ws_slug, cal_slug)): Path<(String, String)>,
@@ -705,56 +942,124 @@ pub(super) async fn schema(
             );
         }
     };
-    let fields: Vec<Value> = booking_fields(&cal)
+    let fields = booking_fields(&cal)
         .iter()
-        .map(|q| {
-            json!({
-                "name": q.name, "type": q.kind, "label": q.label_in(locale),
-                "placeholder": q.placeholder_in(locale), "required": q.required,
-                "options": q.options, "max_length": q.max_len(),
-            })
+        .map(|q| WidgetFieldOut {
+            name: q.name.clone(),
+            kind: q.kind.clone(),
+            label: q.label_in(locale).to_string(),
+            placeholder: q.placeholder_in(locale).to_string(),
+            required: q.required,
+            options: q.options.clone(),
+            max_length: q.max_len(),
         })
         .collect();
     let path = format!("/book/{}/{}", ws.slug, cal.slug);
+    let texts = WidgetTextsOut {
+        choose_day: t.choose_day.into(),
+        choose_time: t.choose_time.into(),
+        no_times: t.no_times_month.into(),
+        your_details: t.your_details.into(),
+        book: t.book.into(),
+        sending: t.sending.into(),
+        failed: t.widget_failed.into(),
+        time_zone: t.time_zone.into(),
+        add_google: t.add_google.into(),
+        download_ics: t.download_ics.into(),
+        manage_link: t.manage_link.into(),
+        back: t.back.into(),
+        required: f.required.into(),
+        too_long: f.too_long.into(),
+        invalid_email: f.invalid_email.into(),
+        invalid_phone: f.invalid_phone.into(),
+        invalid_choice: f.invalid_choice.into(),
+        invalid_number: f.invalid_number.into(),
+        pick_a_time: t.pick_a_time.into(),
+    };
     cors_json(
         StatusCode::OK,
-        json!({
-            "ok": true,
-            "lang": locale.as_str(),
-            "workspace": ws.name,
-            "name": cal.name,
-            "description": cal.description,
-            "duration_minutes": cal.duration_minutes,
-            "location": location_text(t, &cal.location_kind, &cal.location),
-            "time_zone": cal.time_zone,
-            "horizon_days": cal.horizon_days.clamp(1, MAX_SLOT_DAYS),
-            "brand_color": ws.brand_color,
-            "fields": fields,
-            "action": st.link(&path),
-            "slots_url": st.link(&format!("{path}/slots")),
-            "texts": {
-                "choose_day": t.choose_day, "choose_time": t.choose_time, "no_times": t.no_times_month,
-                "your_details": t.your_details, "book": t.book, "sending": t.sending,
-                "failed": t.widget_failed, "time_zone": t.time_zone, "add_google": t.add_google,
-                "download_ics": t.download_ics, "manage_link": t.manage_link, "back": t.back,
-                "required": f.required, "too_long": f.too_long, "invalid_email": f.invalid_email,
-                "invalid_phone": f.invalid_phone, "invalid_choice": f.invalid_choice,
-                "invalid_number": f.invalid_number, "pick_a_time": t.pick_a_time,
-            },
-        }),
+        &WidgetSchemaOut {
+            ok: true,
+            lang: locale.as_str().to_string(),
+            workspace: ws.name.clone(),
+            name: cal.name.clone(),
+            description: cal.description.clone(),
+            duration_minutes: cal.duration_minutes,
+            location: location_text(t, &cal.location_kind, &cal.location),
+            time_zone: cal.time_zone.clone(),
+            horizon_days: cal.horizon_days.clamp(1, MAX_SLOT_DAYS),
+            brand_color: ws.brand_color.clone(),
+            fields,
+            action: st.link(&path),
+            slots_url: st.link(&format!("{path}/slots")),
+            texts,
+        },
     )
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct SlotsQuery {
+    /// First date, `YYYY-MM-DD`.
+    #[param(example = "2030-01-07")]
     from: String,
+    /// Last date, `YYYY-MM-DD`, at most 62 days after `from`.
+    #[param(example = "2030-01-11")]
     to: String,
+    /// IANA zone the dates and times are in (default: the calendar's).
+    #[param(example = "America/Bogota")]
     time_zone: Option<String>,
 }
 
-/// `GET /book/{workspace}/{calendar}/slots?from=&to=&time_zone=`: the
-/// shape of the API's slots, for the widget (rate-limited per IP at ten
-/// times the booking limit: a visitor browses more than it books).
+/// Free slots for the widget.
+#[derive(Serialize, ToSchema)]
+pub struct WidgetSlotsOut {
+    /// Always true.
+    pub ok: bool,
+    /// The zone the times are written in.
+    #[schema(example = "America/Mexico_City")]
+    pub time_zone: String,
+    pub slots: Vec<WidgetSlotOut>,
+}
+
+/// A free slot, with labels for the visitor.
+#[derive(Serialize, ToSchema)]
+pub struct WidgetSlotOut {
+    /// Start, RFC 3339 with the zone's offset.
+    #[schema(example = "2030-01-07T09:00:00-06:00")]
+    pub start: String,
+    /// End, RFC 3339 with the zone's offset.
+    #[schema(example = "2030-01-07T09:30:00-06:00")]
+    pub end: String,
+    /// The time as the visitor reads it.
+    #[schema(example = "09:00")]
+    pub label: String,
+    /// The day as the visitor reads it.
+    #[schema(example = "lun 7 ene")]
+    pub day: String,
+}
+
+/// List a public calendar's free slots
+///
+/// The API's slots for the widget, with labels in the visitor's language; rate-limited per IP at ten times the booking limit (a visitor browses more than it books).
+#[utoipa::path(
+    get,
+    path = "/book/{workspace}/{calendar}/slots",
+    operation_id = "booking_public_slots",
+    tag = "Lead intake",
+    params(
+        ("workspace" = String, Path, description = "The workspace's slug."),
+        ("calendar" = String, Path, description = "The calendar's slug."),
+        SlotsQuery,
+    ),
+    security(()),
+    responses(
+        (status = 200, description = "The free slots.", body = WidgetSlotsOut),
+        (status = 400, description = "Bad dates.", body = WidgetErrorBody),
+        (status = 404, description = "No such calendar, or it takes no bookings.", body = WidgetErrorBody),
+        (status = 429, description = "Too many requests from this address.", body = WidgetErrorBody),
+    ),
+)]
 pub(super) async fn slots(
     State(st): State<AppState>,
     Path((ws_slug, cal_slug)): Path<(String, String)>,
@@ -812,26 +1117,208 @@ pub(super) async fn slots(
         Ok(l) => l,
         Err(e) => return fail(e),
     };
-    let slots: Vec<Value> = list
+    let slots = list
         .iter()
-        .map(|s| {
-            json!({
-                "start": s.start.to_zoned(zone.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
-                "end": s.end.to_zoned(zone.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
-                "label": af_core::datetime::time(s.start, &zone, locale),
-                "day": super::day_label(s.start.to_zoned(zone.clone()).date(), locale),
-            })
+        .map(|s| WidgetSlotOut {
+            start: s
+                .start
+                .to_zoned(zone.clone())
+                .strftime("%Y-%m-%dT%H:%M:%S%:z")
+                .to_string(),
+            end: s
+                .end
+                .to_zoned(zone.clone())
+                .strftime("%Y-%m-%dT%H:%M:%S%:z")
+                .to_string(),
+            label: af_core::datetime::time(s.start, &zone, locale),
+            day: super::day_label(s.start.to_zoned(zone.clone()).date(), locale),
         })
         .collect();
     cors_json(
         StatusCode::OK,
-        json!({"ok": true, "time_zone": zone_name, "slots": slots}),
+        &WidgetSlotsOut {
+            ok: true,
+            time_zone: zone_name,
+            slots,
+        },
     )
 }
 
 /// This module's part of the OpenAPI document (`api::openapi`).
 #[derive(utoipa::OpenApi)]
+#[openapi(paths(book, schema, slots))]
 pub struct Doc;
 
 /// The Spanish of this module's texts in the OpenAPI document.
-pub const SPANISH: &[(&str, &str)] = &[];
+pub const SPANISH: &[(&str, &str)] = &[
+    (
+        "A booking from the widget (JSON) or the page (urlencoded, the same names): a slot's start, the contact's details, the calendar's questions by name and attribution.",
+        "Una reserva desde el widget (JSON) o desde la página (urlencoded, con los mismos nombres): el inicio de un horario, los datos del contacto, las preguntas del calendario por nombre y la atribución.",
+    ),
+    (
+        "A booking made from the widget.",
+        "Una reserva hecha desde el widget.",
+    ),
+    (
+        "A booking, JSON (the embed widget, other systems) or urlencoded (the booking page, which gets pages back: a redirect to the confirmation). Rate limits per IP and per calendar (429), the body cap (413); then refused fields are 422, a taken slot 409 with the day's next free times, success 201. JSON callers send `Content-Type` or `Accept: application/json`.",
+        "Una reserva, en JSON (el widget incrustado, otros sistemas) o urlencoded (la página de reservas, que recibe páginas: una redirección a la confirmación). Límites de frecuencia por IP y por calendario (429), el tope del cuerpo (413); después, los campos rechazados son 422, un horario ocupado 409 con los siguientes horarios libres del día, y el éxito 201. Quien llama con JSON envía `Content-Type` o `Accept: application/json`.",
+    ),
+    (
+        "A field of the booking form, as the widget renders it.",
+        "Un campo del formulario de reserva, tal como lo muestra el widget.",
+    ),
+    (
+        "A free slot, with labels for the visitor.",
+        "Un horario libre, con etiquetas para el visitante.",
+    ),
+    (
+        "A free time offered after a lost race.",
+        "Un horario libre que se ofrece tras perder una carrera.",
+    ),
+    (
+        "A note for a pending booking (\"\" otherwise).",
+        "Una nota para una reserva pendiente (\"\" en otro caso).",
+    ),
+    (
+        "A sentence for the visitor, in their language.",
+        "Una frase para el visitante, en su idioma.",
+    ),
+    (
+        "Adds the meeting to Google Calendar.",
+        "Agrega la reunión a Google Calendar.",
+    ),
+    (
+        "Answers to the calendar's questions and attribution, by name.",
+        "Las respuestas a las preguntas del calendario y la atribución, por nombre.",
+    ),
+    ("Bad dates.", "Fechas incorrectas."),
+    (
+        "Book on a public calendar",
+        "Reservar en un calendario público",
+    ),
+    (
+        "Booked (JSON callers).",
+        "Reservado (quien llama con JSON).",
+    ),
+    (
+        "Booked (the page): to the confirmation.",
+        "Reservado (la página): a la confirmación.",
+    ),
+    (
+        "Choices of a select or multiselect.",
+        "Opciones de una selección o selección múltiple.",
+    ),
+    (
+        "Free slots for the widget.",
+        "Horarios libres para el widget.",
+    ),
+    (
+        "Get a public calendar's schema",
+        "Obtener el esquema de un calendario público",
+    ),
+    ("Length of a meeting.", "Duración de una reunión."),
+    (
+        "List a public calendar's free slots",
+        "Listar los horarios libres de un calendario público",
+    ),
+    (
+        "Name, email, phone and the calendar's questions.",
+        "Nombre, correo, teléfono y las preguntas del calendario.",
+    ),
+    (
+        "No such calendar, or it takes no bookings.",
+        "No existe ese calendario, o no acepta reservas.",
+    ),
+    ("Not a booking.", "No es una reserva."),
+    (
+        "The API's slots for the widget, with labels in the visitor's language; rate-limited per IP at ten times the booking limit (a visitor browses more than it books).",
+        "Los horarios de la API para el widget, con etiquetas en el idioma del visitante; con límite de frecuencia por IP de diez veces el de las reservas (un visitante mira más de lo que reserva).",
+    ),
+    (
+        "The booking widget's error: `{\"ok\": false, \"error\": {\"code\", \"message\"}}`.",
+        "El error del widget de reservas: `{\"ok\": false, \"error\": {\"code\", \"message\"}}`.",
+    ),
+    ("The calendar's IANA zone.", "La zona IANA del calendario."),
+    (
+        "The calendar's description.",
+        "La descripción del calendario.",
+    ),
+    ("The calendar's name.", "El nombre del calendario."),
+    ("The calendar's schema.", "El esquema del calendario."),
+    ("The calendar's slug.", "El slug del calendario."),
+    (
+        "The confirmation's heading.",
+        "El título de la confirmación.",
+    ),
+    (
+        "The date and time, as the visitor reads them.",
+        "La fecha y la hora, como las lee el visitante.",
+    ),
+    (
+        "The day as the visitor reads it.",
+        "El día, como lo lee el visitante.",
+    ),
+    ("The invitation (`.ics`).", "La invitación (`.ics`)."),
+    (
+        "The invitee's signed link to see, cancel or reschedule.",
+        "El enlace firmado del invitado para ver, cancelar o reprogramar.",
+    ),
+    (
+        "The time as the visitor reads it.",
+        "La hora, como la lee el visitante.",
+    ),
+    (
+        "The widget's texts in the visitor's language.",
+        "Los textos del widget en el idioma del visitante.",
+    ),
+    (
+        "The workspace's colour, `#rrggbb`.",
+        "El color del espacio, `#rrggbb`.",
+    ),
+    ("The workspace's name.", "El nombre del espacio de trabajo."),
+    (
+        "Too many bookings from this address or on this calendar: wait `Retry-After` seconds.",
+        "Demasiadas reservas desde esta dirección o en este calendario: espera `Retry-After` segundos.",
+    ),
+    (
+        "Too many requests from this address.",
+        "Demasiadas peticiones desde esta dirección.",
+    ),
+    (
+        "What the booking widget renders.",
+        "Lo que muestra el widget de reservas.",
+    ),
+    (
+        "What the embed widget renders: texts in the visitor's language (`?lang=`), the fields and where to post. No key needed.",
+        "Lo que muestra el widget incrustado: los textos en el idioma del visitante (`?lang=`), los campos y adónde enviar. No hace falta clave.",
+    ),
+    (
+        "Where the meeting happens, as the visitor reads it.",
+        "Dónde es la reunión, como lo lee el visitante.",
+    ),
+    (
+        "Where to ask for free slots.",
+        "Dónde pedir los horarios libres.",
+    ),
+    ("Where to post the booking.", "Adónde enviar la reserva."),
+    (
+        "With `invalid`: each field at fault and why, in the visitor's language.",
+        "Con `invalid`: cada campo con problemas y por qué, en el idioma del visitante.",
+    ),
+    (
+        "With `slot_unavailable`: the free times left that day.",
+        "Con `slot_unavailable`: los horarios libres que quedan ese día.",
+    ),
+    (
+        "`not_found`, `bad_request`, `too_large`, `rate_limited`, `invalid`, `slot_unavailable` or `internal`.",
+        "`not_found`, `bad_request`, `too_large`, `rate_limited`, `invalid`, `slot_unavailable` o `internal`.",
+    ),
+    (
+        "`slot_unavailable`: taken meanwhile; `next_slots` offers the day's next free times.",
+        "`slot_unavailable`: se ocupó mientras tanto; `next_slots` ofrece los siguientes horarios libres del día.",
+    ),
+    (
+        "`text`, `textarea`, `email`, `phone`, `select`, `multiselect`, `checkbox` or `number`.",
+        "`text`, `textarea`, `email`, `phone`, `select`, `multiselect`, `checkbox` o `number`.",
+    ),
+];

@@ -7,6 +7,7 @@
 //! PAUTA's `{"ok": ...}` shape ([`PautaError`]), so they read the id
 //! themselves and answer an unknown one in that shape.
 
+use crate::api::openapi::schemas::PautaErrorBody;
 use crate::auth::ClientIp;
 use crate::error::{AppError, AppResult, PautaError, pauta_json};
 use crate::extract::{IdPath, render};
@@ -25,7 +26,9 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use std::collections::HashMap;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use utoipa::ToSchema;
 
 /// Submitted values as text: urlencoded bodies are text already; JSON
 /// values are turned into text (true/false for checkboxes), and nested
@@ -310,8 +313,124 @@ pub(super) async fn hosted_form(
     Ok(render(&hosted(&st, &form, locale, &q, &HashMap::new()))?.into_response())
 }
 
-/// `GET /f/{id}/schema`: what embed.js needs to render the form (fields in
-/// the visitor's language, styling, texts, a fresh fill-time token).
+/// A field as embed.js renders it.
+#[derive(Serialize, ToSchema)]
+pub struct SchemaFieldOut {
+    /// The answer's key.
+    #[schema(example = "email")]
+    pub name: String,
+    /// `text`, `email`, `phone`, `select`, `textarea`, `checkbox` or `hidden`.
+    #[serde(rename = "type")]
+    #[schema(example = "email")]
+    pub kind: String,
+    /// The label in the visitor's language.
+    #[schema(example = "Correo")]
+    pub label: String,
+    /// The hint in the visitor's language ("" for none).
+    pub placeholder: String,
+    /// Whether an answer is required.
+    pub required: bool,
+    /// Choices of a select.
+    pub options: Vec<String>,
+    /// Fixed value of a hidden field.
+    pub value: Option<String>,
+    /// Longest answer accepted, in characters.
+    #[schema(example = 254)]
+    pub max_length: usize,
+}
+
+/// The form's look, ready for CSS.
+#[derive(Serialize, ToSchema)]
+pub struct SchemaStylingOut {
+    /// Buttons and focus, `#rrggbb`.
+    #[schema(example = "#4f46e5")]
+    pub primary_color: String,
+    /// Text, `#rrggbb`.
+    #[schema(example = "#111827")]
+    pub text_color: String,
+    /// Background, `#rrggbb`.
+    #[schema(example = "#ffffff")]
+    pub background_color: String,
+    /// A CSS font stack.
+    #[schema(example = "system-ui, sans-serif")]
+    pub font: String,
+    /// Corner radius in pixels, 0 to 24.
+    #[schema(example = 6)]
+    pub radius: u8,
+}
+
+/// The form's messages in the visitor's language.
+#[derive(Serialize, ToSchema)]
+pub struct FormTextsOut {
+    pub required: String,
+    pub too_long: String,
+    pub invalid_email: String,
+    pub invalid_phone: String,
+    pub invalid_choice: String,
+    pub consent_required: String,
+    pub sending: String,
+    pub failed: String,
+    /// Shown after a submission: the form's success message or the default.
+    pub thanks: String,
+}
+
+/// What embed.js needs to render a form.
+#[derive(Serialize, ToSchema)]
+pub struct FormSchemaOut {
+    /// Always true.
+    pub ok: bool,
+    pub id: FormId,
+    /// The language of the texts: `es` or `en`.
+    #[schema(example = "es")]
+    pub lang: String,
+    /// The workspace's ISO 3166 country, to read local phone numbers.
+    #[schema(example = "MX")]
+    pub country: String,
+    /// The fields, in order.
+    pub fields: Vec<SchemaFieldOut>,
+    pub styling: SchemaStylingOut,
+    /// The button's text.
+    #[schema(example = "Enviar")]
+    pub button: String,
+    /// Consent checkbox text; null: no checkbox.
+    pub consent_text: Option<String>,
+    /// A fresh fill-time token: post it back as `_t` (a submission sent too soon after it is dropped).
+    pub token: String,
+    /// The honeypot field's name: post it empty.
+    #[schema(example = "_hp")]
+    pub honeypot: String,
+    /// Where to post the submission.
+    #[schema(example = "https://app.example.com/f/0193a5b4-7c1e-7d2a-9f00-2b1c3d4e5f60")]
+    pub action: String,
+    pub texts: FormTextsOut,
+}
+
+/// A body in PAUTA's shape, with its CORS header.
+fn pauta_body<T: Serialize>(status: StatusCode, body: &T) -> Response {
+    pauta_json(
+        status,
+        serde_json::to_value(body).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+/// Get a form's schema
+///
+/// What embed.js needs to render the form: fields in the visitor's language (`?lang=`), styling, texts and a fresh fill-time token. No key needed.
+#[utoipa::path(
+    get,
+    path = "/f/{id}/schema",
+    operation_id = "forms_public_schema",
+    tag = "Lead intake",
+    params(
+        ("id" = Uuid, Path, description = "The form's id."),
+        ("lang" = Option<String>, Query, description = "`es` or `en` (default: the browser's language)."),
+    ),
+    security(()),
+    responses(
+        (status = 200, description = "The form's schema.", body = FormSchemaOut),
+        (status = 404, description = "No such form, or it takes no submissions.", body = PautaErrorBody),
+    ),
+)]
 pub(super) async fn form_schema(
     State(st): State<AppState>,
     Path(id): Path<String>,
@@ -322,42 +441,53 @@ pub(super) async fn form_schema(
         .await?
         .ok_or_else(|| unavailable(t))?;
     let styling = form_defs::styling_of(&form);
-    let fields: Vec<serde_json::Value> = form_defs::fields_of(&form)
+    let fields = form_defs::fields_of(&form)
         .iter()
-        .map(|f| {
-            serde_json::json!({
-                "name": f.name, "type": f.kind, "label": f.label_in(locale),
-                "placeholder": f.placeholder_in(locale), "required": f.required,
-                "options": f.options, "value": f.value, "max_length": f.max_len(),
-            })
+        .map(|f| SchemaFieldOut {
+            name: f.name.clone(),
+            kind: f.kind.clone(),
+            label: f.label_in(locale).to_string(),
+            placeholder: f.placeholder_in(locale).to_string(),
+            required: f.required,
+            options: f.options.clone(),
+            value: f.value.clone(),
+            max_length: f.max_len(),
         })
         .collect();
-    let mut res = pauta_json(
-        StatusCode::OK,
-        serde_json::json!({
-            "ok": true,
-            "id": form.id,
-            "lang": locale.as_str(),
-            "country": ws.country,
-            "fields": fields,
-            "styling": {
-                "primary_color": styling.primary_color, "text_color": styling.text_color,
-                "background_color": styling.background_color, "font": styling.font_stack(),
-                "radius": styling.radius,
-            },
-            "button": styling.button_in(locale, t.submit),
-            "consent_text": form.consent_text,
-            "token": intake::fill_token(&st.secret, form.id, st.now()),
-            "honeypot": HONEYPOT,
-            "action": st.link(&format!("/f/{}", form.id)),
-            "texts": {
-                "required": t.required, "too_long": t.too_long, "invalid_email": t.invalid_email,
-                "invalid_phone": t.invalid_phone, "invalid_choice": t.invalid_choice,
-                "consent_required": t.consent_required, "sending": t.sending, "failed": t.failed,
-                "thanks": form.success_message.clone().unwrap_or_else(|| t.thanks.to_string()),
-            },
-        }),
-    );
+    let body = FormSchemaOut {
+        ok: true,
+        id: form.id,
+        lang: locale.as_str().to_string(),
+        country: ws.country.clone(),
+        fields,
+        styling: SchemaStylingOut {
+            primary_color: styling.primary_color.clone(),
+            text_color: styling.text_color.clone(),
+            background_color: styling.background_color.clone(),
+            font: styling.font_stack().to_string(),
+            radius: styling.radius,
+        },
+        button: styling.button_in(locale, t.submit),
+        consent_text: form.consent_text.clone(),
+        token: intake::fill_token(&st.secret, form.id, st.now()),
+        honeypot: HONEYPOT.to_string(),
+        action: st.link(&format!("/f/{}", form.id)),
+        texts: FormTextsOut {
+            required: t.required.into(),
+            too_long: t.too_long.into(),
+            invalid_email: t.invalid_email.into(),
+            invalid_phone: t.invalid_phone.into(),
+            invalid_choice: t.invalid_choice.into(),
+            consent_required: t.consent_required.into(),
+            sending: t.sending.into(),
+            failed: t.failed.into(),
+            thanks: form
+                .success_message
+                .clone()
+                .unwrap_or_else(|| t.thanks.to_string()),
+        },
+    };
+    let mut res = pauta_body(StatusCode::OK, &body);
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(res)
@@ -382,9 +512,13 @@ fn success(st: &AppState, form: &Form, locale: Locale, json: bool) -> Response {
         .clone()
         .unwrap_or_else(|| t.thanks.to_string());
     if json {
-        return pauta_json(
+        return pauta_body(
             StatusCode::OK,
-            serde_json::json!({ "ok": true, "message": message, "redirect_url": form.redirect_url }),
+            &SubmittedOut {
+                ok: true,
+                message,
+                redirect_url: form.redirect_url.clone(),
+            },
         );
     }
     let mut page = hosted(st, form, locale, &HashMap::new(), &HashMap::new());
@@ -393,10 +527,69 @@ fn success(st: &AppState, form: &Form, locale: Locale, json: bool) -> Response {
     render(&page).into_response()
 }
 
-/// `POST /f/{id}`: a submission, urlencoded (the hosted page) or JSON
-/// (embed.js, API clients). Defences in order: rate limits (429), size
-/// limits (413), honeypot and fill-time token (fake success, nothing
-/// stored), validation (422), then the lead is accepted.
+/// A submission taken (or silently dropped: the answer is the same).
+#[derive(Serialize, ToSchema)]
+pub struct SubmittedOut {
+    /// Always true.
+    pub ok: bool,
+    /// The form's success message.
+    #[schema(example = "¡Gracias! Te escribimos pronto.")]
+    pub message: String,
+    /// Where to send the visitor, when the form says.
+    pub redirect_url: Option<String>,
+}
+
+/// A submission refused for its values.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"ok": false, "error": "email: Escribe un correo válido.", "fields": {"email": "Escribe un correo válido."}}))]
+pub struct SubmissionRefusedOut {
+    /// Always false.
+    pub ok: bool,
+    /// The first field at fault and why: `"<field>: <message>"`.
+    pub error: String,
+    /// Each field at fault and why, in the visitor's language.
+    pub fields: BTreeMap<String, String>,
+}
+
+/// A form's answers by field name, plus `_t` (the schema's token), `_hp` (empty), the consent box and attribution (`utm_source` … `landing_page`).
+#[derive(serde::Deserialize, ToSchema)]
+#[schema(example = json!({"name": "Lucía Pérez", "email": "lucia@example.com", "phone": "+52 55 1234 5678", "_t": "1893456000.3f1c9a7e", "_hp": "", "utm_source": "google"}))]
+pub struct SubmissionIn {
+    /// The fill-time token of the form's schema (not needed with a full API key).
+    #[serde(rename = "_t")]
+    pub token: Option<String>,
+    /// The honeypot: leave it empty.
+    #[serde(rename = "_hp")]
+    pub honeypot: Option<String>,
+    /// The answers, by each field's `name`.
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub answers: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Submit a form
+///
+/// A submission, JSON (embed.js, other systems) or urlencoded (the hosted page, which gets HTML back). Defences in order: rate limits (429), size limits (413), honeypot and fill-time token (a fake success, nothing stored), validation (422); then the lead is taken as the form says (contact, deal, tags). JSON callers send `Content-Type` or `Accept: application/json`.
+#[utoipa::path(
+    post,
+    path = "/f/{id}",
+    operation_id = "forms_public_submit",
+    tag = "Lead intake",
+    params(("id" = Uuid, Path, description = "The form's id.")),
+    request_body(content(
+        (SubmissionIn = "application/json"),
+        (SubmissionIn = "application/x-www-form-urlencoded"),
+    )),
+    security((), ("bearer" = []), ("api_key" = [])),
+    responses(
+        (status = 200, description = "Taken (JSON callers); the hosted page gets its thank-you page.", body = SubmittedOut),
+        (status = 400, description = "Not a JSON object of text values, or not a form submission.", body = PautaErrorBody),
+        (status = 404, description = "No such form, or it takes no submissions.", body = PautaErrorBody),
+        (status = 413, description = "The body is too large, or has too many fields.", body = PautaErrorBody),
+        (status = 422, description = "Refused values, each beside its field.", body = SubmissionRefusedOut),
+        (status = 429, description = "Too many submissions from this address or to this form: wait `Retry-After` seconds.", body = PautaErrorBody),
+    ),
+)]
 pub(super) async fn submit_form(
     State(st): State<AppState>,
     Path(id): Path<String>,
@@ -517,13 +710,14 @@ pub(super) async fn submit_form(
                         .first()
                         .map(|(f, m)| format!("{f}: {m}"))
                         .unwrap_or_default();
-                    let fields: serde_json::Map<String, serde_json::Value> = errors
-                        .into_iter()
-                        .map(|(f, m)| (f, serde_json::Value::String(m)))
-                        .collect();
-                    return pauta_json(
+                    let fields: BTreeMap<String, String> = errors.into_iter().collect();
+                    return pauta_body(
                         StatusCode::UNPROCESSABLE_ENTITY,
-                        serde_json::json!({ "ok": false, "error": first, "fields": fields }),
+                        &SubmissionRefusedOut {
+                            ok: false,
+                            error: first,
+                            fields,
+                        },
                     );
                 }
                 let vals: HashMap<String, String> = values.into_iter().collect();
@@ -554,7 +748,152 @@ pub(super) async fn submit_form(
 
 /// This module's part of the OpenAPI document (`api::openapi`).
 #[derive(utoipa::OpenApi)]
+#[openapi(paths(form_schema, submit_form))]
 pub struct Doc;
 
 /// The Spanish of this module's texts in the OpenAPI document.
-pub const SPANISH: &[(&str, &str)] = &[];
+pub const SPANISH: &[(&str, &str)] = &[
+    ("A CSS font stack.", "Una lista de fuentes CSS."),
+    (
+        "A field as embed.js renders it.",
+        "Un campo tal como lo muestra embed.js.",
+    ),
+    (
+        "A form's answers by field name, plus `_t` (the schema's token), `_hp` (empty), the consent box and attribution (`utm_source` … `landing_page`).",
+        "Las respuestas de un formulario por nombre de campo, más `_t` (el token del esquema), `_hp` (vacío), la casilla de consentimiento y la atribución (`utm_source` … `landing_page`).",
+    ),
+    (
+        "A fresh fill-time token: post it back as `_t` (a submission sent too soon after it is dropped).",
+        "Un token de tiempo de llenado nuevo: devuélvelo como `_t` (un envío hecho demasiado pronto se descarta).",
+    ),
+    (
+        "A submission refused for its values.",
+        "Un envío rechazado por sus valores.",
+    ),
+    (
+        "A submission taken (or silently dropped: the answer is the same).",
+        "Un envío recibido (o descartado en silencio: la respuesta es la misma).",
+    ),
+    (
+        "A submission, JSON (embed.js, other systems) or urlencoded (the hosted page, which gets HTML back). Defences in order: rate limits (429), size limits (413), honeypot and fill-time token (a fake success, nothing stored), validation (422); then the lead is taken as the form says (contact, deal, tags). JSON callers send `Content-Type` or `Accept: application/json`.",
+        "Un envío, en JSON (embed.js, otros sistemas) o urlencoded (la página alojada, que recibe HTML). Defensas en orden: límites de frecuencia (429), límites de tamaño (413), honeypot y token de tiempo de llenado (un éxito falso, no se guarda nada), validación (422); después el lead entra como dice el formulario (contacto, negocio, etiquetas). Quien llama con JSON envía `Content-Type` o `Accept: application/json`.",
+    ),
+    (
+        "Consent checkbox text; null: no checkbox.",
+        "Texto de la casilla de consentimiento; null: no hay casilla.",
+    ),
+    (
+        "Each field at fault and why, in the visitor's language.",
+        "Cada campo con problemas y por qué, en el idioma del visitante.",
+    ),
+    (
+        "Fixed value of a hidden field.",
+        "Valor fijo de un campo oculto.",
+    ),
+    ("Get a form's schema", "Obtener el esquema de un formulario"),
+    (
+        "Longest answer accepted, in characters.",
+        "Respuesta más larga aceptada, en caracteres.",
+    ),
+    (
+        "No such form, or it takes no submissions.",
+        "No existe ese formulario, o no acepta envíos.",
+    ),
+    (
+        "Not a JSON object of text values, or not a form submission.",
+        "No es un objeto JSON de valores de texto, ni un envío de formulario.",
+    ),
+    (
+        "Refused values, each beside its field.",
+        "Valores rechazados, cada uno junto a su campo.",
+    ),
+    (
+        "Shown after a submission: the form's success message or the default.",
+        "Se muestra después de un envío: el mensaje de éxito del formulario o el predeterminado.",
+    ),
+    ("Submit a form", "Enviar un formulario"),
+    (
+        "Taken (JSON callers); the hosted page gets its thank-you page.",
+        "Recibido (quien llama con JSON); la página alojada recibe su página de agradecimiento.",
+    ),
+    ("The answer's key.", "La clave de la respuesta."),
+    (
+        "The answers, by each field's `name`.",
+        "Las respuestas, por el `name` de cada campo.",
+    ),
+    (
+        "The body is too large, or has too many fields.",
+        "El cuerpo es demasiado grande o tiene demasiados campos.",
+    ),
+    ("The button's text.", "El texto del botón."),
+    (
+        "The fill-time token of the form's schema (not needed with a full API key).",
+        "El token de tiempo de llenado del esquema del formulario (no hace falta con una clave de API completa).",
+    ),
+    (
+        "The first field at fault and why: `\"<field>: <message>\"`.",
+        "El primer campo con problemas y por qué: `\"<campo>: <mensaje>\"`.",
+    ),
+    (
+        "The form's look, ready for CSS.",
+        "El aspecto del formulario, listo para CSS.",
+    ),
+    (
+        "The form's messages in the visitor's language.",
+        "Los mensajes del formulario en el idioma del visitante.",
+    ),
+    ("The form's schema.", "El esquema del formulario."),
+    (
+        "The form's success message.",
+        "El mensaje de éxito del formulario.",
+    ),
+    (
+        "The hint in the visitor's language (\"\" for none).",
+        "La pista en el idioma del visitante (\"\" si no hay).",
+    ),
+    (
+        "The honeypot field's name: post it empty.",
+        "El nombre del campo honeypot: envíalo vacío.",
+    ),
+    (
+        "The honeypot: leave it empty.",
+        "El honeypot: déjalo vacío.",
+    ),
+    (
+        "The label in the visitor's language.",
+        "La etiqueta en el idioma del visitante.",
+    ),
+    (
+        "The language of the texts: `es` or `en`.",
+        "El idioma de los textos: `es` o `en`.",
+    ),
+    (
+        "The workspace's ISO 3166 country, to read local phone numbers.",
+        "El país ISO 3166 del espacio, para leer los teléfonos locales.",
+    ),
+    (
+        "Too many submissions from this address or to this form: wait `Retry-After` seconds.",
+        "Demasiados envíos desde esta dirección o a este formulario: espera `Retry-After` segundos.",
+    ),
+    (
+        "What embed.js needs to render a form.",
+        "Lo que embed.js necesita para mostrar un formulario.",
+    ),
+    (
+        "What embed.js needs to render the form: fields in the visitor's language (`?lang=`), styling, texts and a fresh fill-time token. No key needed.",
+        "Lo que embed.js necesita para mostrar el formulario: los campos en el idioma del visitante (`?lang=`), el estilo, los textos y un token de tiempo de llenado nuevo. No hace falta clave.",
+    ),
+    ("Where to post the submission.", "Adónde enviar el envío."),
+    (
+        "Where to send the visitor, when the form says.",
+        "Adónde mandar al visitante, cuando el formulario lo indica.",
+    ),
+    (
+        "`es` or `en` (default: the browser's language).",
+        "`es` o `en` (por defecto: el idioma del navegador).",
+    ),
+    (
+        "`text`, `email`, `phone`, `select`, `textarea`, `checkbox` or `hidden`.",
+        "`text`, `email`, `phone`, `select`, `textarea`, `checkbox` o `hidden`.",
+    ),
+];
