@@ -995,7 +995,6 @@ pub struct Doc;
 /// The Spanish of this module's texts in the OpenAPI document.
 pub const SPANISH: &[(&str, &str)] = &[
     ("1 (Monday) to 7 (Sunday).", "1 (lunes) a 7 (domingo)."),
-    ("A UTC instant (RFC 3339).", "Un instante UTC (RFC 3339)."),
     ("A booking calendar.", "Un calendario de reservas."),
     ("A booking just made.", "Una reserva recién hecha."),
     ("A booking on a calendar.", "Una reserva en un calendario."),

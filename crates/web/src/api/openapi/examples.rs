@@ -4,9 +4,16 @@
 //! Built from the schema, an example always matches it.
 
 use serde_json::{Map, Value, json};
+use std::cell::RefCell;
 
-/// How deep a schema is followed (recursive types stop here).
-const MAX_DEPTH: usize = 8;
+thread_local! {
+    /// The component types being expanded, outermost first.
+    static IN_PROGRESS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+/// How deep a schema is followed at most (a type that contains itself
+/// stops at its first repetition anyway).
+const MAX_DEPTH: usize = 40;
 
 /// Fills the missing examples of every operation of the document.
 pub fn fill(doc: &mut Value) {
@@ -92,11 +99,19 @@ pub fn example(schema: &Value, components: &Value, name: Option<&str>, depth: us
     if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
         let target = r
             .strip_prefix("#/components/schemas/")
-            .and_then(|n| components.get(n));
-        return match target {
-            Some(t) => example(t, components, name, depth + 1),
-            None => Value::Null,
+            .and_then(|n| components.get(n).map(|t| (n, t)));
+        let Some((type_name, target)) = target else {
+            return Value::Null;
         };
+        // A type already being expanded on this path: stop the recursion.
+        let repeated = IN_PROGRESS.with(|p| p.borrow().iter().any(|n| n == type_name));
+        if repeated {
+            return Value::Null;
+        }
+        IN_PROGRESS.with(|p| p.borrow_mut().push(type_name.to_string()));
+        let ex = example(target, components, name, depth + 1);
+        IN_PROGRESS.with(|p| p.borrow_mut().pop());
+        return ex;
     }
     if let Some(c) = schema.get("const") {
         return c.clone();
