@@ -128,6 +128,25 @@ where
     }
 }
 
+/// `Query<T>` whose rejections (a wrong type, a malformed query string)
+/// answer in the API's error shape instead of plain text.
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
+            Err(e) => Err(ApiError::BadRequest(e.body_text())),
+        }
+    }
+}
+
 /// Renders a template as an HTML answer; a template that fails is a logged
 /// 500 with the normal error page.
 pub fn render(t: &impl askama::Template) -> AppResult<Html<String>> {

@@ -6,6 +6,7 @@ use super::{ApiError, ApiIdPath, ApiJson};
 use crate::api::forms::FieldDoc;
 use crate::api::openapi::schemas::ErrorBody;
 use crate::auth::ApiAuth;
+use crate::extract::ApiQuery;
 use crate::state::AppState;
 use af_core::{AppointmentId, CalendarId, ContactId, DealId, UserId};
 use af_db::calendars::{self, Calendar};
@@ -14,7 +15,7 @@ use af_service::calendars::{
     self as service, BookingError, BookingRequest, CalendarRequest, ChangeError, ChangedBy,
     HostSettings, MAX_SLOT_DAYS, Problem, SaveError, StatusError, TimeWindow,
 };
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -569,7 +570,7 @@ async fn slots(
     State(st): State<AppState>,
     auth: ApiAuth,
     ApiIdPath(id): ApiIdPath<CalendarId>,
-    Query(q): Query<SlotsQuery>,
+    ApiQuery(q): ApiQuery<SlotsQuery>,
 ) -> Result<Json<SlotsOut>, ApiError> {
     let cal = find(&st, &auth, id).await?;
     let zone_name = q.time_zone.unwrap_or_else(|| cal.time_zone.clone());

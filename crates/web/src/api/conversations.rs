@@ -17,6 +17,7 @@ use super::openapi::schemas::Page;
 use super::pagination::{decode_cursor, encode_cursor, page_limit};
 use super::{ApiError, ApiIdPath, ApiJson};
 use crate::auth::ApiAuth;
+use crate::extract::ApiQuery;
 use crate::state::AppState;
 use af_core::vocab::{Channel, ConversationStatus};
 use af_core::{ContactId, MessageId, UserId};
@@ -26,7 +27,7 @@ use af_db::conversations::{
 };
 use af_service::conversations::reply::{self, ReplyRequest};
 use af_service::conversations::{self as service, ConversationError, ConversationPatch};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -266,7 +267,7 @@ pub fn search_words(q: &str) -> Vec<String> {
 async fn list(
     State(st): State<AppState>,
     auth: ApiAuth,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Page<ConversationOut>>, ApiError> {
     let limit = page_limit(q.limit, 50)?;
     let after = match q.cursor.as_deref() {
@@ -415,7 +416,7 @@ async fn messages(
     State(st): State<AppState>,
     auth: ApiAuth,
     ApiIdPath(id): ApiIdPath<ContactId>,
-    Query(q): Query<PageQuery>,
+    ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<MessageOut>>, ApiError> {
     let limit = page_limit(q.limit, 50)?;
     let before = match q.cursor.as_deref() {

@@ -6,6 +6,7 @@ use super::openapi::schemas::Page;
 use super::pagination::{decode_cursor, encode_cursor, page_limit};
 use super::{ApiError, ApiIdPath, ApiJson};
 use crate::auth::ApiAuth;
+use crate::extract::ApiQuery;
 use crate::state::AppState;
 use af_core::contact_input::{ContactError, RawContact};
 use af_core::{ContactId, DealId, PipelineId, StageId, UserId};
@@ -14,7 +15,7 @@ use af_db::deals::{self, Deal, DealFilter, Placement};
 use af_db::{DbError, Ts, custom_fields, events, pipelines};
 use af_service::deals::{DealContact, DealError, DealProblem, NewDealRequest};
 use af_service::intake::IntakeError;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -250,7 +251,7 @@ pub struct ContactSummary {
 async fn list_contacts(
     State(st): State<AppState>,
     auth: ApiAuth,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Page<ContactSummary>>, ApiError> {
     let limit = page_limit(q.limit, 50)?;
     let cursor = q
@@ -754,7 +755,7 @@ struct DealQuery {
 async fn list_deals(
     State(st): State<AppState>,
     auth: ApiAuth,
-    Query(q): Query<DealQuery>,
+    ApiQuery(q): ApiQuery<DealQuery>,
 ) -> Result<Json<DealList>, ApiError> {
     let limit = q.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {

@@ -3,14 +3,14 @@
 //! was recorded,
 //! resumed from the last page's cursor. Webhooks push the same events.
 
-use super::ApiError;
+use super::{ApiError, ApiQuery};
 use super::crm::EventOut;
 use super::pagination::{decode_cursor, encode_cursor, page_limit};
 use crate::auth::ApiAuth;
 use crate::state::AppState;
 use af_db::{Ts, events};
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -55,7 +55,7 @@ pub struct FeedPage {
 pub async fn feed(
     State(st): State<AppState>,
     auth: ApiAuth,
-    Query(q): Query<FeedQuery>,
+    ApiQuery(q): ApiQuery<FeedQuery>,
 ) -> Result<Json<FeedPage>, ApiError> {
     let limit = page_limit(q.limit, 100)?;
     let kind = q.kind.as_deref().map(str::trim).filter(|k| !k.is_empty());

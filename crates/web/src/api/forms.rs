@@ -6,13 +6,14 @@ use super::calendars::Data;
 use super::pagination::page_limit;
 use super::{ApiError, ApiIdPath, ApiJson};
 use crate::auth::ApiAuth;
+use crate::extract::ApiQuery;
 use crate::state::AppState;
 use af_core::{AppointmentId, ContactId, FormId, SubmissionId};
 use af_db::appointments::{self, Appointment};
 use af_db::forms::{self, Form, Submission};
 use af_db::{DbError, Ts};
 use af_service::forms::{FieldSpec, RawForm, Styling, fields_of, styling_of, validate_form};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -433,7 +434,7 @@ async fn list_submissions(
     State(st): State<AppState>,
     auth: ApiAuth,
     ApiIdPath(id): ApiIdPath<FormId>,
-    Query(q): Query<SubmissionsQuery>,
+    ApiQuery(q): ApiQuery<SubmissionsQuery>,
 ) -> Result<Json<Data<Vec<SubmissionOut>>>, ApiError> {
     forms::find_form(&st.db, auth.workspace.id, id)
         .await?
@@ -517,7 +518,7 @@ struct AppointmentsQuery {
 async fn list_appointments(
     State(st): State<AppState>,
     auth: ApiAuth,
-    Query(q): Query<AppointmentsQuery>,
+    ApiQuery(q): ApiQuery<AppointmentsQuery>,
 ) -> Result<Json<Data<Vec<AppointmentOut>>>, ApiError> {
     let contact = match q
         .contact_id

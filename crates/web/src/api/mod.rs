@@ -23,7 +23,7 @@ pub mod twilio_media;
 pub mod webhooks;
 
 pub use crate::error::ApiError;
-pub use crate::extract::{ApiIdPath, ApiJson};
+pub use crate::extract::{ApiIdPath, ApiJson, ApiQuery};
 
 use crate::auth::ApiAuth;
 use crate::state::AppState;
