@@ -55,7 +55,8 @@ impl Notify {
 }
 
 /// One escalation step: at `days` the alert's risk rises to `risk`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"days": 30, "risk": 80}))]
 pub struct Escalation {
     pub days: i64,
     pub risk: i64,

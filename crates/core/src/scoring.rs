@@ -162,22 +162,43 @@ impl Frequency {
 pub const MAX_POINTS: i64 = 10_000;
 
 /// A rule as a client writes it (`POST /api/v1/scoring/rules`).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "name": "Visited the pricing page",
+    "on": {"type": "page_view", "filter": {"path": "/pricing"}},
+    "points": 10,
+    "frequency": "always",
+    "group": "engagement",
+    "active": true
+}))]
 pub struct RawRule {
+    /// 1 to 120 characters.
+    #[schema(example = "Visited the pricing page")]
     pub name: Option<String>,
     pub on: Option<RawOn>,
+    /// A non-zero whole number from -10000 to 10000.
+    #[schema(value_type = Option<i64>, example = 10)]
     pub points: Option<Value>,
+    /// `"always"` (default), `"once"` or `{"every_days": N}`.
+    #[schema(example = "always")]
     pub frequency: Option<Value>,
+    /// `fit` or `engagement` (default).
+    #[schema(example = "engagement")]
     pub group: Option<String>,
     pub active: Option<bool>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+/// The activities a rule scores.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawOn {
+    /// The activity type, e.g. `page_view`.
     #[serde(rename = "type")]
+    #[schema(example = "page_view")]
     pub kind: Option<String>,
+    /// Values the activity's `data` must have, e.g. `{"path": "/pricing"}`.
+    #[schema(value_type = Option<Object>, example = json!({"path": "/pricing"}))]
     pub filter: Option<Value>,
 }
 
