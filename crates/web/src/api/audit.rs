@@ -10,10 +10,11 @@ use super::automations::json_schema;
 use super::openapi::schemas::Page;
 use super::pagination::{decode_cursor, encode_cursor, page_limit};
 use crate::auth::{ApiAuth, ClientIp};
+use crate::extract::ApiQuery;
 use crate::state::AppState;
 use af_db::audit::{self, AuditEntry, AuditFilter};
 use axum::body::Body;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -199,7 +200,7 @@ impl From<&AuditEntry> for AuditLineOut {
 async fn list(
     State(st): State<AppState>,
     auth: ApiAuth,
-    Query(q): Query<AuditQuery>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> Result<Json<Page<AuditLineOut>>, ApiError> {
     let f = q.filter(&auth.workspace.time_zone)?;
     let limit = page_limit(q.limit, 50)?;
@@ -235,7 +236,7 @@ async fn export(
     State(st): State<AppState>,
     auth: ApiAuth,
     ClientIp(ip): ClientIp,
-    Query(q): Query<AuditQuery>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> Result<Response, ApiError> {
     let f = q.filter(&auth.workspace.time_zone)?;
     audit::record_export(

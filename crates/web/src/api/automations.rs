@@ -7,6 +7,7 @@ use super::openapi::schemas::{ErrorBody, Page};
 use super::pagination::{decode_cursor, encode_cursor, page_limit};
 use super::{ApiError, ApiIdPath, ApiJson};
 use crate::auth::ApiAuth;
+use crate::extract::ApiQuery;
 use crate::state::AppState;
 use af_core::vocab::{Channel, EnrollmentStatus, MessageStatus, StepRunStatus};
 use af_core::{AlertId, ContactId, EnrollmentId, MessageId, StepRunId, TemplateId, WorkflowId};
@@ -14,7 +15,7 @@ use af_db::Ts;
 use af_db::automations::{self as store, Enrollment, StepRun, Workflow};
 use af_db::messages::{self, Message};
 use af_engine::{EngineError, library, ops};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -654,7 +655,7 @@ async fn list_enrollments(
     State(st): State<AppState>,
     auth: ApiAuth,
     ApiIdPath(wf): ApiIdPath<WorkflowId>,
-    Query(q): Query<PageQuery>,
+    ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<EnrollmentRowOut>>, ApiError> {
     let ws = auth.workspace.id;
     store::find_workflow(&st.db, ws, wf)
@@ -1153,7 +1154,7 @@ struct MessageQuery {
 async fn list_messages(
     State(st): State<AppState>,
     auth: ApiAuth,
-    Query(q): Query<MessageQuery>,
+    ApiQuery(q): ApiQuery<MessageQuery>,
 ) -> Result<Json<Page<OutboxMessageOut>>, ApiError> {
     let limit = page_limit(q.limit, 50)?;
     let contact = match q.contact_id.as_deref().filter(|s| !s.is_empty()) {

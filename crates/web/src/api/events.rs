@@ -3,9 +3,9 @@
 //! was recorded,
 //! resumed from the last page's cursor. Webhooks push the same events.
 
-use super::{ApiError, ApiQuery};
 use super::crm::EventOut;
 use super::pagination::{decode_cursor, encode_cursor, page_limit};
+use super::{ApiError, ApiQuery};
 use crate::auth::ApiAuth;
 use crate::state::AppState;
 use af_db::{Ts, events};

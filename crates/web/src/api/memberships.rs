@@ -8,13 +8,14 @@ use super::openapi::schemas::Page;
 use super::pagination::{decode_cursor, encode_cursor, page_limit};
 use super::{ApiError, ApiIdPath, ApiJson};
 use crate::auth::ApiAuth;
+use crate::extract::ApiQuery;
 use crate::state::AppState;
 use af_core::vocab::MembershipStatus;
 use af_core::{ContactId, MembershipId};
 use af_db::Ts;
 use af_db::memberships::{self, Cursor, Membership, MembershipFilter};
 use af_service::memberships::{self as service, MembershipError, MembershipRequest};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -177,7 +178,7 @@ struct ListQuery {
 async fn list(
     State(st): State<AppState>,
     auth: ApiAuth,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Page<MembershipOut>>, ApiError> {
     let limit = page_limit(q.limit, 50)?;
     let contact_id = match q.contact_id.as_deref() {

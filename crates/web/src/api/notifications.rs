@@ -14,12 +14,13 @@ use super::openapi::schemas::ErrorBody;
 use super::pagination::{decode_cursor, encode_cursor, page_limit};
 use super::{ApiError, ApiJson};
 use crate::auth::ApiAuth;
+use crate::extract::ApiQuery;
 use crate::i18n::notifications::text;
 use crate::state::AppState;
 use af_core::vocab::NotificationKind;
 use af_core::{NotificationId, UserId};
 use af_db::notifications as store;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
@@ -116,7 +117,7 @@ pub struct NotificationPage {
 async fn list(
     State(st): State<AppState>,
     auth: ApiAuth,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<NotificationPage>, ApiError> {
     let user = key_user(&st, &auth).await?;
     let limit = page_limit(q.limit, 50)?;

@@ -9,11 +9,12 @@
 
 use super::ApiError;
 use crate::auth::ApiAuth;
+use crate::extract::ApiQuery;
 use crate::state::AppState;
 use af_core::reports::ReportName;
 use af_core::vocab::Channel;
 use af_service::reports::{self as service, ReportError, ReportParams, ReportQuery};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -154,8 +155,8 @@ async fn show_report(
     State(st): State<AppState>,
     auth: ApiAuth,
     Path(name): Path<String>,
-    Query(params): Query<ReportParams>,
-    Query(fmt): Query<Format>,
+    ApiQuery(params): ApiQuery<ReportParams>,
+    ApiQuery(fmt): ApiQuery<Format>,
 ) -> Result<Response, ApiError> {
     let name = ReportName::parse(&name).ok_or(ApiError::NotFound)?;
     let tz = af_core::datetime::zone(&auth.workspace.time_zone);

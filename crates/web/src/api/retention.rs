@@ -11,6 +11,7 @@ use super::automations::ListOf;
 use super::pagination::page_limit;
 use super::{ApiError, ApiIdPath, ApiJson};
 use crate::auth::ApiAuth;
+use crate::extract::ApiQuery;
 use crate::state::AppState;
 use af_core::retention::Escalation;
 use af_core::vocab::{AlertStatus, AlertType};
@@ -20,7 +21,7 @@ use af_db::retention::AlertCursor;
 use af_service::retention::{
     self as service, AlertPatch, AlertQuery, RetentionError, RuleRequest, RuleView,
 };
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
@@ -456,7 +457,7 @@ struct AlertListParams {
 async fn list_alerts(
     State(st): State<AppState>,
     auth: ApiAuth,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<RetentionAlertPage>, ApiError> {
     let limit = match q.limit.as_deref() {
         Some(raw) => Some(
@@ -561,10 +562,6 @@ pub const SPANISH: &[(&str, &str)] = &[
     (
         "Retention alerts: rules that spot clients at risk of leaving (absences, few bookings, cancellations, expiring memberships, failed payments) and the alerts they open.",
         "Alertas de retención: reglas que detectan clientes en riesgo de irse (ausencias, pocas reservas, cancelaciones, membresías por vencer, pagos fallidos) y las alertas que abren.",
-    ),
-    (
-        "A UTC instant (RFC 3339).",
-        "Un instante en UTC (RFC 3339).",
     ),
     (
         "A retention rule as a client sends it. On a create `type` and `risk` are required; on an update an absent field keeps its value.",

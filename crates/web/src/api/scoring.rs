@@ -9,6 +9,7 @@ use super::openapi::schemas::{ErrorDetail, Page};
 use super::pagination::{decode_cursor, encode_cursor, page_limit};
 use super::{ApiError, ApiIdPath, ApiJson};
 use crate::auth::ApiAuth;
+use crate::extract::ApiQuery;
 use crate::state::AppState;
 use af_core::scoring::RawRule;
 use af_core::{ContactId, ScoringRuleId};
@@ -16,7 +17,7 @@ use af_db::Ts;
 use af_db::recalculations::Recalculation;
 use af_db::scoring::{Activity, Recorded};
 use af_service::scoring::{self as svc, RawActivity, RawThreshold, ScoringError};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
@@ -489,7 +490,7 @@ async fn list_activities(
     State(st): State<AppState>,
     auth: ApiAuth,
     ApiIdPath(id): ApiIdPath<ContactId>,
-    Query(q): Query<PageQuery>,
+    ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<ActivityOut>>, ApiError> {
     let ws = auth.workspace.id;
     let limit = page_limit(q.limit, 50)?;

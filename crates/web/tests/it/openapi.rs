@@ -58,7 +58,6 @@ fn router_operations() -> BTreeSet<(String, String)> {
                     k == 0
                         || !call.as_bytes()[k - 1].is_ascii_alphanumeric()
                             && call.as_bytes()[k - 1] != b'_'
-                            && call.as_bytes()[k - 1] != b':'
                 });
                 if hit {
                     ops.insert((m.to_uppercase(), path.clone()));
