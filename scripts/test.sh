@@ -29,5 +29,8 @@ psql -q "$AF_TEST_PG_URL" -c "CREATE DATABASE $pg_db"
 trap 'psql -q "$AF_TEST_PG_URL" -c "DROP DATABASE IF EXISTS $pg_db" >/dev/null 2>&1 || true' EXIT
 scripts/smoke.sh "${AF_TEST_PG_URL%/*}/$pg_db"
 
+echo "== API fuzzing (schemathesis, from the OpenAPI document)"
+AF_FUZZ_EXAMPLES="${AF_FUZZ_EXAMPLES:-5}" scripts/api-fuzz.sh
+
 echo "== browser tests"
 AF_E2E_BIN="$AF_BIN" scripts/e2e.sh

@@ -249,7 +249,7 @@ pub fn validate_rule(raw: &RawRule) -> Result<RuleSpec, Vec<(String, String)>> {
         }
     };
     let points = match raw.points.as_ref().and_then(Value::as_i64) {
-        Some(p) if p != 0 && p.abs() <= MAX_POINTS => p,
+        Some(p) if p != 0 && p.unsigned_abs() <= MAX_POINTS.unsigned_abs() => p,
         _ => {
             errs.push((
                 "points".into(),
@@ -434,7 +434,7 @@ pub fn validate_threshold(
             "a name of 1 to 120 characters is required".into(),
         ));
     }
-    let bound = |v: Option<i64>| v.filter(|n| n.abs() <= 1_000_000);
+    let bound = |v: Option<i64>| v.filter(|n| n.unsigned_abs() <= 1_000_000);
     let (enter, exit) = (bound(enter), bound(exit));
     if enter.is_none() {
         errs.push(("enter".into(), "a whole number is required".into()));

@@ -543,7 +543,8 @@ pub async fn set_limits(
             errs.push((field.into(), format!("0 to {MAX_LIMIT}, or none")));
         }
     }
-    if l.floor.abs() > MAX_LIMIT || l.total_cap.is_some_and(|c| l.floor > c) {
+    if l.floor.unsigned_abs() > MAX_LIMIT.unsigned_abs() || l.total_cap.is_some_and(|c| l.floor > c)
+    {
         errs.push(("floor".into(), format!("-{MAX_LIMIT} up to the total cap")));
     }
     if !errs.is_empty() {

@@ -149,7 +149,7 @@ pub struct WorkflowDefinition {
     pub steps: Vec<Value>,
     /// Events that end a contact's enrolment at once, e.g. `["appointment_booked"]`.
     #[serde(default)]
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<serde_json::Value>)]
     pub exit_on: Vec<Value>,
     /// May a contact enter again: `never` (default), `after_exit` or `always`.
     #[serde(default)]

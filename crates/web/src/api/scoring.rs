@@ -422,6 +422,7 @@ fn parse<T: serde::de::DeserializeOwned>(v: Value, what: &str) -> Result<T, ApiE
     responses(
         (status = 201, description = "The new activity.", body = ActivityOut),
         (status = 200, description = "The activity a repeated idempotency key recorded; for a batch, one result per item.", body = ActivityAnswer),
+        (status = 404, description = "No contact with that id in this workspace.", body = crate::api::openapi::schemas::ErrorBody),
     ),
 )]
 async fn post_activities(
@@ -732,6 +733,10 @@ pub struct Doc;
 
 /// The Spanish of this module's texts in the OpenAPI document.
 pub const SPANISH: &[(&str, &str)] = &[
+    (
+        "No contact with that id in this workspace.",
+        "No hay ningún contacto con ese id en este espacio.",
+    ),
     (
         "What the activity carries, as sent.",
         "Lo que trae la actividad, tal como se envió.",
