@@ -99,6 +99,7 @@ pub fn finish(doc: utoipa::openapi::OpenApi, locale: Locale) -> Value {
     let mut v = serde_json::to_value(doc).unwrap_or(Value::Null);
     add_security_schemes(&mut v);
     add_common_answers(&mut v);
+    error_examples(&mut v);
     examples::fill(&mut v);
     if locale != Locale::En {
         spanish::translate(&mut v);
@@ -144,6 +145,66 @@ fn add_security_schemes(v: &mut Value) {
         .map(|o| o.entry("components").or_insert_with(|| json!({})));
     if let Some(Value::Object(c)) = components {
         c.insert("securitySchemes".into(), schemes);
+    }
+}
+
+/// An example of the JSON API's error for each status it answers with.
+fn error_example(status: &str) -> Option<Value> {
+    let (code, message) = match status {
+        "400" => (
+            "bad_request",
+            "Failed to parse the request body as JSON: expected value at line 1 column 1",
+        ),
+        "401" => (
+            "unauthorized",
+            "a valid API key is required: Authorization: Bearer <key> or X-Api-Key: <key>",
+        ),
+        "403" => ("forbidden", "this key may only create leads"),
+        "404" => ("not_found", "no such resource in this workspace"),
+        "409" => (
+            "conflict",
+            "the request does not apply to the resource's current state",
+        ),
+        "429" => (
+            "rate_limited",
+            "this key made more than 600 requests this minute: retry after 12 seconds",
+        ),
+        "422" => {
+            return Some(
+                json!({"error": {"code": "invalid", "message": "email is not a valid address",
+                "fields": {"email": "email is not a valid address"}}}),
+            );
+        }
+        _ => return None,
+    };
+    Some(json!({"error": {"code": code, "message": message}}))
+}
+
+/// Gives each error answer in the API's shape the example of its status
+/// (the shared schema's own example is a 422).
+fn error_examples(v: &mut Value) {
+    let Some(paths) = v.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for item in paths.values_mut().filter_map(Value::as_object_mut) {
+        for op in item.values_mut() {
+            let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+                continue;
+            };
+            for (status, r) in responses.iter_mut() {
+                let Some(body) = r.pointer_mut("/content/application~1json") else {
+                    continue;
+                };
+                let is_error_body = body.pointer("/schema/$ref").and_then(Value::as_str)
+                    == Some("#/components/schemas/ErrorBody");
+                if is_error_body
+                    && body.get("example").is_none()
+                    && let (Some(ex), Some(b)) = (error_example(status), body.as_object_mut())
+                {
+                    b.insert("example".into(), ex);
+                }
+            }
+        }
     }
 }
 
