@@ -8,67 +8,14 @@
 use af_db::{Db, with_pool};
 use af_testkit::{Api, PASSWORD, Tenant, two_workspaces};
 use serde_json::{Value, json};
-use std::path::Path;
 
 /// Every `(method, route template)` registered with a state-changing method
-/// in the web crate's source: the text of each `.route("...", ...)` call is
-/// read, so a new route is walked without anyone listing it here.
+/// in the web crate's source.
 fn mutating_routes() -> Vec<(String, String)> {
-    fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-        for e in std::fs::read_dir(dir).expect("src") {
-            let p = e.expect("entry").path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else if p.extension().is_some_and(|x| x == "rs") {
-                out.push(p);
-            }
-        }
-    }
-    let mut files = Vec::new();
-    walk(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
-        &mut files,
-    );
-    let mut routes = Vec::new();
-    for f in files {
-        let text = std::fs::read_to_string(&f).expect("read");
-        let mut rest = text.as_str();
-        while let Some(i) = rest.find(".route(") {
-            rest = &rest[i + ".route(".len()..];
-            let Some(q) = rest.trim_start().strip_prefix('"') else {
-                continue;
-            };
-            let Some(end) = q.find('"') else { continue };
-            let path = q[..end].to_string();
-            // The call's text up to its closing parenthesis.
-            let (mut depth, mut n) = (1, 0);
-            for (k, c) in rest.char_indices() {
-                match c {
-                    '(' => depth += 1,
-                    ')' => depth -= 1,
-                    _ => {}
-                }
-                if depth == 0 {
-                    n = k;
-                    break;
-                }
-            }
-            let call = &rest[..n];
-            for m in ["post", "put", "patch", "delete"] {
-                let hit = call.match_indices(&format!("{m}(")).any(|(k, _)| {
-                    k == 0
-                        || !call.as_bytes()[k - 1].is_ascii_alphanumeric()
-                            && call.as_bytes()[k - 1] != b'_'
-                });
-                if hit {
-                    routes.push((m.to_uppercase(), path.clone()));
-                }
-            }
-        }
-    }
-    routes.sort();
-    routes.dedup();
-    routes
+    crate::source_routes::operations()
+        .into_iter()
+        .filter(|(m, _)| m != "GET")
+        .collect()
 }
 
 /// The route with the tenant's ids where the fixtures have one of that kind

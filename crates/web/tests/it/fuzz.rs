@@ -9,7 +9,6 @@
 
 use af_testkit::{PASSWORD, TestApp, Via, cross_workspace_routes, csrf_from, two_workspaces};
 use std::collections::BTreeSet;
-use std::path::Path;
 
 /// Values put in place of each path parameter.
 const HOSTILE_SEGMENTS: [&str; 10] = [
@@ -129,29 +128,7 @@ fn bodies() -> Vec<(&'static str, Vec<u8>)> {
 
 /// Every path registered with `.route("...")` in the web crate's source.
 fn route_paths() -> BTreeSet<String> {
-    fn walk(dir: &Path, out: &mut BTreeSet<String>) {
-        for entry in std::fs::read_dir(dir).expect("source folder").flatten() {
-            let p = entry.path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else if p.extension().is_some_and(|e| e == "rs") {
-                let text = std::fs::read_to_string(&p).expect("source file");
-                let mut rest = text.as_str();
-                while let Some(i) = rest.find(".route(") {
-                    rest = &rest[i + ".route(".len()..];
-                    let trimmed = rest.trim_start();
-                    if let Some(lit) = trimmed.strip_prefix('"')
-                        && let Some(end) = lit.find('"')
-                    {
-                        out.insert(lit[..end].to_string());
-                    }
-                }
-            }
-        }
-    }
-    let mut out = BTreeSet::new();
-    walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut out);
-    out
+    crate::source_routes::routes().into_keys().collect()
 }
 
 /// `path` with every `{param}` replaced by `value`.

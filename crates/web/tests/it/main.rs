@@ -37,5 +37,6 @@ mod outbound_webhooks;
 mod reports;
 mod retention;
 mod scoring_ui;
+mod source_routes;
 mod twilio_paths;
 mod webhooks_ui;

@@ -9,64 +9,7 @@ use af_testkit::TestApp;
 use af_web::api::openapi;
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-
-/// Every `(METHOD, path)` registered in the web crate's source: the text of
-/// each `.route("...", ...)` call is read.
-fn router_operations() -> BTreeSet<(String, String)> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        for e in std::fs::read_dir(dir).expect("src") {
-            let p = e.expect("entry").path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else if p.extension().is_some_and(|x| x == "rs") {
-                out.push(p);
-            }
-        }
-    }
-    let mut files = Vec::new();
-    walk(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
-        &mut files,
-    );
-    let mut ops = BTreeSet::new();
-    for f in files {
-        let text = std::fs::read_to_string(&f).expect("read");
-        let mut rest = text.as_str();
-        while let Some(i) = rest.find(".route(") {
-            rest = &rest[i + ".route(".len()..];
-            let Some(q) = rest.trim_start().strip_prefix('"') else {
-                continue;
-            };
-            let Some(end) = q.find('"') else { continue };
-            let path = q[..end].to_string();
-            let (mut depth, mut n) = (1, rest.len());
-            for (k, c) in rest.char_indices() {
-                match c {
-                    '(' => depth += 1,
-                    ')' => depth -= 1,
-                    _ => {}
-                }
-                if depth == 0 {
-                    n = k;
-                    break;
-                }
-            }
-            let call = &rest[..n];
-            for m in ["get", "post", "put", "patch", "delete"] {
-                let hit = call.match_indices(&format!("{m}(")).any(|(k, _)| {
-                    k == 0
-                        || !call.as_bytes()[k - 1].is_ascii_alphanumeric()
-                            && call.as_bytes()[k - 1] != b'_'
-                });
-                if hit {
-                    ops.insert((m.to_uppercase(), path.clone()));
-                }
-            }
-        }
-    }
-    ops
-}
+use std::path::Path;
 
 /// The routes other systems call, which the document must cover: the whole
 /// `/api/` tree but the document itself, every vendor webhook, and the
@@ -101,7 +44,7 @@ fn documented_operations(doc: &Value) -> BTreeSet<(String, String)> {
 fn the_document_and_the_router_list_the_same_operations() {
     let doc = openapi::document(Locale::En);
     let documented = documented_operations(doc);
-    let routed = router_operations();
+    let routed = crate::source_routes::operations();
     let undocumented: Vec<_> = routed
         .iter()
         .filter(|(m, p)| must_be_documented(m, p) && !documented.contains(&(m.clone(), p.clone())))
