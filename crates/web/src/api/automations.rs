@@ -3,7 +3,7 @@
 //! test-mode actions (skip a wait), retries, custom events, the shipped
 //! templates, message templates and the outbox (`/api/v1/messages`).
 
-use super::openapi::schemas::{ErrorBody, Page};
+use super::openapi::schemas::{Data, ErrorBody, Page};
 use super::pagination::{decode_cursor, encode_cursor, page_limit};
 use super::{ApiError, ApiIdPath, ApiJson};
 use crate::auth::ApiAuth;
@@ -114,12 +114,6 @@ pub(crate) fn json_schema(
         many => b.schema_type(many.iter().cloned().collect::<SchemaType>()),
     }
     .build()
-}
-
-/// A list answered whole, without pages.
-#[derive(Serialize, ToSchema)]
-pub struct ListOf<T> {
-    pub data: Vec<T>,
 }
 
 /// A workflow definition as documented in docs/AUTOMATIONS.md: a trigger, an ordered tree of steps, exit goals and a re-entry rule.
@@ -477,12 +471,12 @@ impl From<store::Alert> for WorkflowAlertOut {
     path = "/api/v1/workflows",
     operation_id = "workflows_list",
     tag = "Workflows",
-    responses((status = 200, description = "The workflows.", body = ListOf<WorkflowOut>)),
+    responses((status = 200, description = "The workflows.", body = Data<Vec<WorkflowOut>>)),
 )]
 async fn list_workflows(
     State(st): State<AppState>,
     auth: ApiAuth,
-) -> Result<Json<ListOf<WorkflowOut>>, ApiError> {
+) -> Result<Json<Data<Vec<WorkflowOut>>>, ApiError> {
     let ws = auth.workspace.id;
     let counts = store::enrollment_counts(&st.db, ws).await?;
     let data = store::list_workflows(&st.db, ws)
@@ -490,7 +484,7 @@ async fn list_workflows(
         .iter()
         .map(|w| WorkflowOut::new(w, &counts))
         .collect();
-    Ok(Json(ListOf { data }))
+    Ok(Json(Data { data }))
 }
 
 /// Create a workflow
@@ -949,9 +943,9 @@ async fn post_event(
     path = "/api/v1/workflow-templates",
     operation_id = "workflow_templates_list",
     tag = "Workflows",
-    responses((status = 200, description = "The templates.", body = ListOf<WorkflowTemplateOut>)),
+    responses((status = 200, description = "The templates.", body = Data<Vec<WorkflowTemplateOut>>)),
 )]
-async fn list_library(auth: ApiAuth) -> Json<ListOf<WorkflowTemplateOut>> {
+async fn list_library(auth: ApiAuth) -> Json<Data<Vec<WorkflowTemplateOut>>> {
     let es = auth.workspace.locale == "es";
     let data = library::TEMPLATES
         .iter()
@@ -966,7 +960,7 @@ async fn list_library(auth: ApiAuth) -> Json<ListOf<WorkflowTemplateOut>> {
             .to_string(),
         })
         .collect();
-    Json(ListOf { data })
+    Json(Data { data })
 }
 
 /// Whether installed workflows start active; the body may be empty.
@@ -1007,18 +1001,18 @@ async fn install_library(
     path = "/api/v1/message-templates",
     operation_id = "message_templates_list",
     tag = "Message templates",
-    responses((status = 200, description = "The message templates.", body = ListOf<MessageTemplateOut>)),
+    responses((status = 200, description = "The message templates.", body = Data<Vec<MessageTemplateOut>>)),
 )]
 async fn list_templates(
     State(st): State<AppState>,
     auth: ApiAuth,
-) -> Result<Json<ListOf<MessageTemplateOut>>, ApiError> {
+) -> Result<Json<Data<Vec<MessageTemplateOut>>>, ApiError> {
     let data = store::list_templates(&st.db, auth.workspace.id)
         .await?
         .into_iter()
         .map(MessageTemplateOut::from)
         .collect();
-    Ok(Json(ListOf { data }))
+    Ok(Json(Data { data }))
 }
 
 /// A reusable message.
@@ -1195,18 +1189,18 @@ async fn list_messages(
     path = "/api/v1/alerts",
     operation_id = "workflow_alerts_list",
     tag = "Workflows",
-    responses((status = 200, description = "The open alerts.", body = ListOf<WorkflowAlertOut>)),
+    responses((status = 200, description = "The open alerts.", body = Data<Vec<WorkflowAlertOut>>)),
 )]
 async fn list_alerts(
     State(st): State<AppState>,
     auth: ApiAuth,
-) -> Result<Json<ListOf<WorkflowAlertOut>>, ApiError> {
+) -> Result<Json<Data<Vec<WorkflowAlertOut>>>, ApiError> {
     let data = store::list_open_alerts(&st.db, auth.workspace.id, 200)
         .await?
         .into_iter()
         .map(WorkflowAlertOut::from)
         .collect();
-    Ok(Json(ListOf { data }))
+    Ok(Json(Data { data }))
 }
 
 /// This module's part of the OpenAPI document (`api::openapi`).
@@ -1268,10 +1262,6 @@ pub const SPANISH: &[(&str, &str)] = &[
         "La bandeja de salida: cada correo, SMS y mensaje de WhatsApp que el espacio envió o intentó enviar.",
     ),
     // Shapes.
-    (
-        "A list answered whole, without pages.",
-        "Una lista respondida completa, sin páginas.",
-    ),
     (
         "A workflow definition as documented in docs/AUTOMATIONS.md: a trigger, an ordered tree of steps, exit goals and a re-entry rule.",
         "Una definición de flujo, como se documenta en docs/AUTOMATIONS.md: un disparador, un árbol ordenado de pasos, metas de salida y una regla de reingreso.",

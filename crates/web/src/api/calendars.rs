@@ -4,7 +4,7 @@
 
 use super::{ApiError, ApiIdPath, ApiJson};
 use crate::api::forms::FieldDoc;
-use crate::api::openapi::schemas::ErrorBody;
+use crate::api::openapi::schemas::{Data, ErrorBody};
 use crate::auth::ApiAuth;
 use crate::extract::ApiQuery;
 use crate::state::AppState;
@@ -41,12 +41,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/appointments/{id}/reschedule", post(reschedule))
         .route("/api/v1/appointments/{id}/invite.ics", get(invite))
         .route("/api/v1/appointments/{id}/status", post(set_status))
-}
-
-/// A list under `data`.
-#[derive(Serialize, ToSchema)]
-pub struct Data<T> {
-    pub data: T,
 }
 
 /// Hours on one weekday.
@@ -1017,7 +1011,6 @@ pub const SPANISH: &[(&str, &str)] = &[
         "A host with its settings (a PATCH may send it back unchanged).",
         "Un anfitrión con sus ajustes (un PATCH puede devolverlo sin cambios).",
     ),
-    ("A list under `data`.", "Una lista dentro de `data`."),
     (
         "A new start for a booking.",
         "Un nuevo inicio para una reserva.",

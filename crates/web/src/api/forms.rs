@@ -2,7 +2,7 @@
 //! (`/api/v1/forms`, `/api/v1/appointments`). Full-scope keys only; another
 //! workspace's id is 404.
 
-use super::calendars::Data;
+use super::openapi::schemas::Data;
 use super::pagination::page_limit;
 use super::{ApiError, ApiIdPath, ApiJson};
 use crate::auth::ApiAuth;

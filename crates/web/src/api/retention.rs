@@ -7,7 +7,7 @@
 //! status), `GET`/`PATCH /api/v1/retention/alerts/{id}`. The rules and
 //! events are `af_service::retention`.
 
-use super::automations::ListOf;
+use super::openapi::schemas::Data;
 use super::pagination::page_limit;
 use super::{ApiError, ApiIdPath, ApiJson};
 use crate::auth::ApiAuth;
@@ -311,15 +311,15 @@ pub struct AlertPatchIn {
     path = "/api/v1/retention/rules",
     operation_id = "retention_rules_list",
     tag = "Retention",
-    responses((status = 200, description = "The rules.", body = ListOf<RetentionRuleOut>)),
+    responses((status = 200, description = "The rules.", body = Data<Vec<RetentionRuleOut>>)),
 )]
 async fn list_rules(
     State(st): State<AppState>,
     auth: ApiAuth,
-) -> Result<Json<ListOf<RetentionRuleOut>>, ApiError> {
+) -> Result<Json<Data<Vec<RetentionRuleOut>>>, ApiError> {
     let rules = service::list_rules(&st.db, auth.workspace.id, st.now()).await?;
     let data = rules.iter().map(rule_out).collect();
-    Ok(Json(ListOf { data }))
+    Ok(Json(Data { data }))
 }
 
 /// Create a retention rule

@@ -4,7 +4,8 @@
 //! the scoring rules and thresholds. The use cases are
 //! `af_service::scoring`.
 
-use super::automations::{ListOf, json_schema};
+use super::automations::json_schema;
+use super::openapi::schemas::Data;
 use super::openapi::schemas::{ErrorDetail, Page};
 use super::pagination::{decode_cursor, encode_cursor, page_limit};
 use super::{ApiError, ApiIdPath, ApiJson};
@@ -541,15 +542,15 @@ async fn contact_score(
     path = "/api/v1/scoring/rules",
     operation_id = "scoring_rules_list",
     tag = "Scoring",
-    responses((status = 200, description = "The rules.", body = ListOf<ScoringRuleOut>)),
+    responses((status = 200, description = "The rules.", body = Data<Vec<ScoringRuleOut>>)),
 )]
 async fn list_rules(
     State(st): State<AppState>,
     auth: ApiAuth,
-) -> Result<Json<ListOf<ScoringRuleOut>>, ApiError> {
+) -> Result<Json<Data<Vec<ScoringRuleOut>>>, ApiError> {
     let rules = svc::list_rules(&st.db, auth.workspace.id).await?;
     let data = rules.iter().map(ScoringRuleOut::from).collect();
-    Ok(Json(ListOf { data }))
+    Ok(Json(Data { data }))
 }
 
 /// Create a scoring rule
@@ -624,15 +625,15 @@ async fn delete_rule(
     path = "/api/v1/scoring/thresholds",
     operation_id = "scoring_thresholds_list",
     tag = "Scoring",
-    responses((status = 200, description = "The thresholds.", body = ListOf<ThresholdOut>)),
+    responses((status = 200, description = "The thresholds.", body = Data<Vec<ThresholdOut>>)),
 )]
 async fn list_thresholds(
     State(st): State<AppState>,
     auth: ApiAuth,
-) -> Result<Json<ListOf<ThresholdOut>>, ApiError> {
+) -> Result<Json<Data<Vec<ThresholdOut>>>, ApiError> {
     let list = svc::list_thresholds(&st.db, auth.workspace.id).await?;
     let data = list.iter().map(ThresholdOut::from).collect();
-    Ok(Json(ListOf { data }))
+    Ok(Json(Data { data }))
 }
 
 /// Create a score threshold

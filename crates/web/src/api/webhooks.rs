@@ -5,7 +5,7 @@
 //! DNS) and again at every send (in the delivery job); event types are
 //! known kinds, `custom.<name>` or `"*"`.
 
-use super::calendars::Data;
+use super::openapi::schemas::Data;
 use super::{ApiError, ApiIdPath, ApiJson};
 use crate::auth::{ApiAuth, ClientIp};
 use crate::state::AppState;

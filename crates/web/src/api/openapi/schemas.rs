@@ -46,6 +46,14 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+// A whole list (`Data<Vec<T>>`, no pages) or one resource, as some routes
+// have always answered.
+/// An answer under `data`: a whole list, or one resource.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Data<T> {
+    pub data: T,
+}
+
 /// An answer that only says it worked.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Ok {

@@ -11,6 +11,10 @@ use std::sync::OnceLock;
 /// Texts written by the shared parts of the document (`mod.rs`, `schemas`).
 pub const SHARED: &[(&str, &str)] = &[
     (
+        "An answer under `data`: a whole list, or one resource.",
+        "Una respuesta bajo `data`: una lista completa o un recurso.",
+    ),
+    (
         "Any unique text (1–255 visible ASCII characters): a retry with the same key and body within 24 hours gets the first answer instead of acting twice; the same key with another body is refused.",
         "Cualquier texto único (1–255 caracteres ASCII visibles): un reintento con la misma clave y el mismo cuerpo en 24 horas recibe la primera respuesta en lugar de actuar dos veces; la misma clave con otro cuerpo se rechaza.",
     ),
